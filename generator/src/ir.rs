@@ -1,0 +1,266 @@
+//! The intermediate representation: plain data with every naming decision made, every reference
+//! resolved and every operation classified. Emitters only print it; the mock platform reads it at
+//! run time to validate requests and answer from examples.
+
+use std::collections::BTreeMap;
+
+/// The whole API: every group (spec file) and the one type table they share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// Groups in file-name order.
+    pub groups: Vec<Group>,
+    /// Every named type, keyed by Rust name (unique across the API).
+    pub types: BTreeMap<String, TypeDef>,
+}
+
+impl Api {
+    /// Every operation of every group, in emission order.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.groups.iter().flat_map(|g| g.operations.iter())
+    }
+}
+
+/// One spec file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// File name, e.g. `papay.yaml`.
+    pub file: String,
+    /// Rust module, e.g. `papay`.
+    pub module: String,
+    /// Cargo feature, e.g. `papay`; `None` for a components-only file (always compiled).
+    pub feature: Option<String>,
+    /// Features of other groups whose types this group's operations use.
+    pub feature_deps: Vec<String>,
+    /// `info.title`.
+    pub title: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// Operations in path, then method order.
+    pub operations: Vec<Operation>,
+}
+
+/// Which WeChat Pay host serves an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// `api.mch.weixin.qq.com` (with `api2` as the backup).
+    Mainland,
+    /// `apihk.mch.weixin.qq.com`.
+    HongKong,
+}
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+}
+
+impl Method {
+    /// The method as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The spec's `operationId`.
+    pub id: String,
+    /// Rust type name of the operation value.
+    pub rust_name: String,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template, e.g. `/v3/papay/contracts/{contract_id}/fail-notify`.
+    pub path: String,
+    /// Host.
+    pub host: Host,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// Requests per period, e.g. `(200, "minute")`.
+    pub rate_limit: Option<(u32, &'static str)>,
+    /// Whether the same request may be sent again safely.
+    pub idempotent: bool,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// Path, query and header parameters (client-managed headers excluded).
+    pub params: Vec<Param>,
+    /// The JSON body type, if any.
+    pub body: Option<Ty>,
+    /// Example of the whole request body.
+    pub body_example: Option<serde_json::Value>,
+    /// The success answer.
+    pub success: Success,
+    /// Whether the platform signs the answer.
+    pub signed_response: bool,
+    /// JSON pointers (with `*` for array elements) of the body fields to encrypt.
+    pub encrypted_fields: Vec<String>,
+    /// The request must carry `Wechatpay-Serial` (managed by the client).
+    pub platform_serial_header: bool,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A path segment, percent-encoded.
+    Path,
+    /// A query pair.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// One path, query or header parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Rust field name on the operation value.
+    pub rust_name: String,
+    /// Wire name.
+    pub wire_name: String,
+    /// Location.
+    pub location: ParamLocation,
+    /// Type (a scalar, or a `Vec` of scalars for query arrays).
+    pub ty: Ty,
+    /// Required.
+    pub required: bool,
+    /// Query arrays: repeat the key (`true`) or join with commas (`false`).
+    pub explode: bool,
+    /// Description.
+    pub doc: Option<String>,
+    /// Constraints checked by the mock.
+    pub constraints: Constraints,
+    /// Example value.
+    pub example: Option<serde_json::Value>,
+}
+
+/// The success answer of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Success {
+    /// Status code, e.g. 200 or 204.
+    pub status: u16,
+    /// What the body holds.
+    pub kind: SuccessKind,
+    /// Example body.
+    pub example: Option<serde_json::Value>,
+}
+
+/// What a success answer holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuccessKind {
+    /// No body (204): maps to `()` and never reaches serde.
+    Empty,
+    /// A JSON body of this type.
+    Json(Ty),
+    /// Raw bytes (downloads).
+    Bytes,
+}
+
+/// A type reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `String`.
+    String,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f64`.
+    F64,
+    /// `bool`.
+    Bool,
+    /// Any JSON (`serde_json::Value`).
+    Json,
+    /// `Vec<T>`.
+    Vec(Box<Ty>),
+    /// A named type from [`Api::types`].
+    Named(String),
+}
+
+/// Constraints on a value, from the schema.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// `maxLength`.
+    pub max_length: Option<u64>,
+    /// `minLength`.
+    pub min_length: Option<u64>,
+    /// `minimum`.
+    pub minimum: Option<f64>,
+    /// `maximum`.
+    pub maximum: Option<f64>,
+    /// `format`.
+    pub format: Option<String>,
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Rust name.
+    pub name: String,
+    /// Module (group) that defines it.
+    pub module: String,
+    /// Description.
+    pub doc: Option<String>,
+    /// Struct or enum.
+    pub kind: TypeKind,
+    /// Used in a request body (derive `Serialize`).
+    pub in_request: bool,
+    /// Used in a response body (derive `Deserialize`).
+    pub in_response: bool,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// An object.
+    Struct(Vec<Field>),
+    /// An open string enum.
+    Enum(Vec<Variant>),
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Rust name (keywords escaped as `type_`).
+    pub rust_name: String,
+    /// Wire name.
+    pub wire_name: String,
+    /// Type.
+    pub ty: Ty,
+    /// Required: a plain value; otherwise `Option`, skipped when `None`.
+    pub required: bool,
+    /// Description.
+    pub doc: Option<String>,
+    /// Sensitive: encrypted on the wire, redacted in `Debug`.
+    pub encrypted: bool,
+    /// Constraints checked by the mock.
+    pub constraints: Constraints,
+    /// Example value.
+    pub example: Option<serde_json::Value>,
+}
+
+/// An enum variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Rust name.
+    pub rust_name: String,
+    /// Wire value.
+    pub value: String,
+    /// Description.
+    pub doc: Option<String>,
+}

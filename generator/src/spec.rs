@@ -1,0 +1,332 @@
+//! The spec model: the subset of OpenAPI 3.0.3 that WeChat Pay endpoints use, plus our typed
+//! `x-wechatpay-…` extensions. Every struct denies unknown fields, so a typo such as `requried:`
+//! or an unknown `x-` key is a located error rather than a silently ignored line.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// One spec file: one API group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// Must be `3.0.x`.
+    pub openapi: String,
+    /// Title, version and description of the group.
+    pub info: Info,
+    /// The host of every operation in this file; absent means the mainland host.
+    #[serde(default)]
+    pub servers: Vec<Server>,
+    /// Tags (documentation only).
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// The operations, keyed by path template.
+    #[serde(default)]
+    pub paths: IndexMap<String, PathItem>,
+    /// Shared schemas and responses.
+    #[serde(default)]
+    pub components: Components,
+}
+
+/// `info`, with the group extension.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Info {
+    /// Group title.
+    pub title: String,
+    /// Spec version.
+    pub version: String,
+    /// Group description (Chinese is fine).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `x-wechatpay-group`: the Rust module and cargo feature of this file.
+    #[serde(rename = "x-wechatpay-group", default)]
+    pub group: Option<GroupExt>,
+}
+
+/// `x-wechatpay-group`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupExt {
+    /// Rust module name (snake_case).
+    pub module: String,
+    /// Cargo feature name (kebab-case).
+    pub feature: String,
+}
+
+/// A server entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// One of the known WeChat Pay hosts.
+    pub url: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A tag (documentation only).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    /// Tag name.
+    pub name: String,
+    /// Tag description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The operations of one path.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathItem {
+    /// Parameters shared by every operation of this path.
+    #[serde(default)]
+    pub parameters: Vec<Parameter>,
+    /// GET.
+    #[serde(default)]
+    pub get: Option<Operation>,
+    /// POST.
+    #[serde(default)]
+    pub post: Option<Operation>,
+    /// PUT.
+    #[serde(default)]
+    pub put: Option<Operation>,
+    /// PATCH.
+    #[serde(default)]
+    pub patch: Option<Operation>,
+    /// DELETE.
+    #[serde(default)]
+    pub delete: Option<Operation>,
+}
+
+/// One operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// Unique across all files; becomes the Rust type name.
+    #[serde(rename = "operationId", default)]
+    pub operation_id: Option<String>,
+    /// One-line summary.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Long description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Tags (documentation only).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Path, query and header parameters.
+    #[serde(default)]
+    pub parameters: Vec<Parameter>,
+    /// The JSON body.
+    #[serde(rename = "requestBody", default)]
+    pub request_body: Option<RequestBody>,
+    /// Responses keyed by status code (`"200"`, `"204"`, `default`).
+    pub responses: IndexMap<String, Response>,
+    /// `x-wechatpay-rate-limit`.
+    #[serde(rename = "x-wechatpay-rate-limit", default)]
+    pub rate_limit: Option<RateLimit>,
+    /// `x-wechatpay-unsigned-response`: the platform does not sign the answer (downloads).
+    #[serde(rename = "x-wechatpay-unsigned-response", default)]
+    pub unsigned_response: bool,
+    /// `x-wechatpay-idempotent`: the same request may be sent again safely.
+    #[serde(rename = "x-wechatpay-idempotent", default)]
+    pub idempotent: Option<bool>,
+    /// Present so that it is reported as deprecated in rustdoc.
+    #[serde(default)]
+    pub deprecated: bool,
+}
+
+/// `x-wechatpay-rate-limit`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Number of requests allowed per period.
+    pub requests: u32,
+    /// The period.
+    pub per: RatePeriod,
+}
+
+/// Period of a rate limit.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RatePeriod {
+    /// Per second.
+    Second,
+    /// Per minute.
+    Minute,
+}
+
+/// A parameter, inline or `$ref`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    /// `#/components/parameters/...` (other fields must then be absent).
+    #[serde(rename = "$ref", default)]
+    pub reference: Option<String>,
+    /// Wire name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `path`, `query` or `header`.
+    #[serde(rename = "in", default)]
+    pub location: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Required (path parameters always are).
+    #[serde(default)]
+    pub required: bool,
+    /// Schema of the value.
+    #[serde(default)]
+    pub schema: Option<Schema>,
+    /// Example value.
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
+    /// Query style (`form` only).
+    #[serde(default)]
+    pub style: Option<String>,
+    /// Query arrays: `true` repeats the key, `false` joins with commas.
+    #[serde(default)]
+    pub explode: Option<bool>,
+    /// `x-wechatpay-managed`: the client fills this header itself (e.g. `Wechatpay-Serial`).
+    #[serde(rename = "x-wechatpay-managed", default)]
+    pub managed: bool,
+}
+
+/// A request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestBody {
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Required.
+    #[serde(default)]
+    pub required: bool,
+    /// Media types; `application/json` only.
+    pub content: IndexMap<String, MediaType>,
+}
+
+/// A media type entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaType {
+    /// The schema.
+    #[serde(default)]
+    pub schema: Option<Schema>,
+    /// An example of the whole body.
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
+}
+
+/// A response, inline or `$ref`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Response {
+    /// `#/components/responses/...`.
+    #[serde(rename = "$ref", default)]
+    pub reference: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Media types; absent for 204.
+    #[serde(default)]
+    pub content: IndexMap<String, MediaType>,
+    /// Response headers (documentation only).
+    #[serde(default)]
+    pub headers: IndexMap<String, serde_yaml::Value>,
+}
+
+/// `components`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Components {
+    /// Named schemas.
+    #[serde(default)]
+    pub schemas: IndexMap<String, Schema>,
+    /// Named responses.
+    #[serde(default)]
+    pub responses: IndexMap<String, Response>,
+    /// Named parameters.
+    #[serde(default)]
+    pub parameters: IndexMap<String, Parameter>,
+}
+
+/// A JSON schema (the OpenAPI 3.0 subset).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    /// `#/components/schemas/X` or `other.yaml#/components/schemas/X`.
+    #[serde(rename = "$ref", default)]
+    pub reference: Option<String>,
+    /// `string`, `integer`, `number`, `boolean`, `array`, `object`.
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    /// `int32`, `int64`, `date-time`, `date`, `uri`, `byte`, ...
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Title (documentation only).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Description; becomes rustdoc.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Enumerated string values.
+    #[serde(rename = "enum", default)]
+    pub enumeration: Option<Vec<serde_yaml::Value>>,
+    /// Per-value descriptions of an enum, keyed by value.
+    #[serde(rename = "x-wechatpay-enum-descriptions", default)]
+    pub enum_descriptions: IndexMap<String, String>,
+    /// Maximum length in characters.
+    #[serde(rename = "maxLength", default)]
+    pub max_length: Option<u64>,
+    /// Minimum length in characters.
+    #[serde(rename = "minLength", default)]
+    pub min_length: Option<u64>,
+    /// Inclusive minimum.
+    #[serde(default)]
+    pub minimum: Option<f64>,
+    /// Inclusive maximum.
+    #[serde(default)]
+    pub maximum: Option<f64>,
+    /// A regular expression (documentation only).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Object properties, in order.
+    #[serde(default)]
+    pub properties: IndexMap<String, Schema>,
+    /// Required property names.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Array items.
+    #[serde(default)]
+    pub items: Option<Box<Schema>>,
+    /// Example value.
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
+    /// `x-wechatpay-encrypted`: encrypted with the platform key before sending (requests), or
+    /// with the merchant key by the platform (responses). Printed redacted in `Debug`.
+    #[serde(rename = "x-wechatpay-encrypted", default)]
+    pub encrypted: bool,
+    /// `x-wechatpay-rust-name`: overrides the Rust name of a field or type.
+    #[serde(rename = "x-wechatpay-rust-name", default)]
+    pub rust_name: Option<String>,
+    /// Unsupported; present so that it is reported as such rather than as an unknown key.
+    #[serde(rename = "oneOf", default)]
+    pub one_of: Option<serde_yaml::Value>,
+    /// Unsupported (see `one_of`).
+    #[serde(rename = "anyOf", default)]
+    pub any_of: Option<serde_yaml::Value>,
+    /// Unsupported (see `one_of`).
+    #[serde(rename = "allOf", default)]
+    pub all_of: Option<serde_yaml::Value>,
+    /// Unsupported (see `one_of`).
+    #[serde(default)]
+    pub not: Option<serde_yaml::Value>,
+    /// Only `true`/absent (free-form object) is supported.
+    #[serde(rename = "additionalProperties", default)]
+    pub additional_properties: Option<serde_yaml::Value>,
+    /// Unsupported: WeChat Pay forbids `null`.
+    #[serde(default)]
+    pub nullable: Option<bool>,
+}

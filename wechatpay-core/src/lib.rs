@@ -1,0 +1,3 @@
+//! placeholder
+mod operation;
+pub use operation::{encode_query, push_path_segment, Host, Method, Operation};

@@ -1,0 +1,227 @@
+//! Platform certificates: `GET /v3/certificates`, decrypted with the APIv3 key, the first download
+//! verified with a certificate it contains, refreshed in the background. Merchants that only
+//! have a WeChat Pay public key get 404 `RESOURCE_NOT_EXISTS`: that is an answer, not a crash.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde::Deserialize;
+
+use crate::auth::verify;
+use crate::client::{api_error, Client, RawResponse, Shared};
+use crate::crypto::{aes_256_gcm_decrypt, B64};
+use crate::error::{CryptoError, Error};
+use crate::keys::{ApiV3Key, Certificate, KeyStore};
+use crate::operation::{Host, Method, Operation};
+
+/// The outcome of a certificate refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateRefresh {
+    /// These certificate serials are now in the key store.
+    Updated(Vec<String>),
+    /// The platform has no certificates for this merchant (public-key-only merchants); the
+    /// WeChat Pay public key is the trust anchor.
+    NotAvailable,
+}
+
+/// `GET /v3/certificates`. Its answer is verified by [`Client::refresh_certificates`] against the
+/// certificates it carries, so the operation itself declares an unsigned response.
+#[derive(Debug, Clone, Copy, Default)]
+struct DownloadCertificates;
+
+impl Operation for DownloadCertificates {
+    type Body = ();
+    type Output = Vec<u8>;
+    fn id(&self) -> &str {
+        "downloadCertificates"
+    }
+    fn method(&self) -> Method {
+        Method::Get
+    }
+    fn host(&self) -> Host {
+        Host::Mainland
+    }
+    fn path(&self) -> String {
+        "/v3/certificates".into()
+    }
+    fn body(&self) -> Option<&()> {
+        None
+    }
+    fn signed_response(&self) -> bool {
+        false
+    }
+    fn idempotent(&self) -> bool {
+        true
+    }
+    fn decode(&self, body: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+        Ok(body.to_vec())
+    }
+}
+
+#[derive(Deserialize)]
+struct CertificateList {
+    data: Vec<CertificateEntry>,
+}
+
+#[derive(Deserialize)]
+struct CertificateEntry {
+    serial_no: String,
+    encrypt_certificate: EncryptedResource,
+}
+
+/// An `AEAD_AES_256_GCM` encrypted resource (certificates and notifications).
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+pub struct EncryptedResource {
+    /// `AEAD_AES_256_GCM`.
+    pub algorithm: String,
+    /// 12-byte nonce, as text.
+    pub nonce: String,
+    /// Associated data; may be empty.
+    #[serde(default)]
+    pub associated_data: Option<String>,
+    /// base64 of ciphertext‖tag.
+    pub ciphertext: String,
+    /// What the plaintext is (notifications only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_type: Option<String>,
+}
+
+/// Why an encrypted resource could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResourceError {
+    /// The algorithm is not `AEAD_AES_256_GCM`.
+    #[error("unsupported algorithm `{0}`: only AEAD_AES_256_GCM is defined")]
+    UnsupportedAlgorithm(String),
+    /// The ciphertext is not base64, or fails authentication (wrong APIv3 key or tampered).
+    #[error("the resource cannot be decrypted: wrong APIv3 key or tampered data")]
+    Decrypt,
+}
+
+impl EncryptedResource {
+    /// Decrypts with the APIv3 key.
+    pub fn decrypt(&self, key: &ApiV3Key) -> Result<zeroize::Zeroizing<Vec<u8>>, ResourceError> {
+        if self.algorithm != "AEAD_AES_256_GCM" {
+            return Err(ResourceError::UnsupportedAlgorithm(self.algorithm.clone()));
+        }
+        let ct = B64
+            .decode(self.ciphertext.trim())
+            .map_err(|_| ResourceError::Decrypt)?;
+        let aad = self.associated_data.as_deref().unwrap_or("");
+        aes_256_gcm_decrypt(key.as_bytes(), self.nonce.as_bytes(), aad.as_bytes(), &ct)
+            .map_err(|_| ResourceError::Decrypt)
+    }
+}
+
+/// The longest allowed time between two certificate refreshes.
+pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 3600);
+
+impl Shared {
+    /// Decrypts, verifies and installs a `/v3/certificates` answer.
+    pub(crate) fn install_certificates(
+        &self,
+        raw: RawResponse,
+    ) -> Result<CertificateRefresh, Error> {
+        let apiv3_key = self.apiv3_key.as_ref().ok_or_else(|| {
+            Error::Config("downloading platform certificates needs the APIv3 key".into())
+        })?;
+        let request_id = raw.header("Request-ID");
+        if !(200..300).contains(&raw.status) {
+            return match api_error(raw, request_id) {
+                Error::Api(e) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
+                    Ok(CertificateRefresh::NotAvailable)
+                }
+                other => Err(other),
+            };
+        }
+        let decode_error = |source| Error::Decode {
+            operation: "downloadCertificates".into(),
+            source,
+            body: raw.body.clone(),
+            request_id: request_id.clone(),
+        };
+        let list: CertificateList = serde_json::from_slice(&raw.body).map_err(decode_error)?;
+        let downloaded = KeyStore::new();
+        let mut certs = Vec::new();
+        for entry in list.data {
+            let plain = entry
+                .encrypt_certificate
+                .decrypt(apiv3_key)
+                .map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
+            let pem =
+                std::str::from_utf8(&plain).map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
+            let cert = Certificate::from_pem(pem)?;
+            if cert.serial != entry.serial_no.to_ascii_uppercase() {
+                return Err(Error::Config(format!(
+                    "certificate listed as `{}` has serial `{}`",
+                    entry.serial_no, cert.serial
+                )));
+            }
+            downloaded.add_certificate(&cert);
+            certs.push(cert);
+        }
+        // The first download is verified with a certificate it contains; later ones may be
+        // signed with a key already held.
+        let signer = raw.header("Wechatpay-Serial").unwrap_or_default();
+        let store = if downloaded.get(&signer).is_some() {
+            &downloaded
+        } else {
+            &self.keys
+        };
+        verify(
+            store,
+            self.clock.as_ref(),
+            &|name| raw.header(name),
+            &raw.body,
+        )
+        .map_err(|source| Error::Verify { source, request_id })?;
+        for cert in &certs {
+            self.keys.add_certificate(cert);
+        }
+        Ok(CertificateRefresh::Updated(
+            certs.into_iter().map(|c| c.serial).collect(),
+        ))
+    }
+}
+
+impl Client {
+    /// Downloads the platform certificates, verifies the answer with the certificate that signed
+    /// it (one it contains, or a key already held), and adds them to the key store.
+    pub async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
+        let prepared = self.shared.prepare(&DownloadCertificates)?;
+        let raw = self.send(&prepared).await?;
+        self.shared.install_certificates(raw)
+    }
+
+    /// Refreshes the certificates now and then every `every` (at most 12 h), in a tokio task.
+    /// The task ends when the platform answers that there are none (public-key-only merchant)
+    /// or when the handle is aborted; failed refreshes are logged and retried next time.
+    pub fn spawn_certificate_refresh(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let every = every.min(MAX_REFRESH_INTERVAL);
+        let client = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match client.refresh_certificates().await {
+                    Ok(CertificateRefresh::Updated(serials)) => {
+                        tracing::info!(?serials, "platform certificates refreshed")
+                    }
+                    Ok(CertificateRefresh::NotAvailable) => {
+                        tracing::info!("no platform certificates for this merchant: relying on the WeChat Pay public key");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "platform certificate refresh failed"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The blocking twin of [`Client::refresh_certificates`].
+    pub fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
+        let prepared = self.shared.prepare(&DownloadCertificates)?;
+        let raw = self.send(&prepared)?;
+        self.shared.install_certificates(raw)
+    }
+}

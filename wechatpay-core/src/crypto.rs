@@ -1,0 +1,621 @@
+//! RSA and AES-GCM, behind two interchangeable backends.
+//!
+//! - `aws-lc` (default): aws-lc-rs, the library rustls already uses; signs at OpenSSL speed.
+//! - `rust-crypto`: pure Rust on `rsa` + `sha2` + `aes-gcm`, for targets without a C compiler.
+//!   **Advisory:** the `rsa` crate is subject to RUSTSEC-2023-0071 (the "Marvin" timing
+//!   side-channel on RSA decryption and signing). There is no fixed release; prefer the default
+//!   backend wherever the signing host can be observed by an attacker over the network.
+//!
+//! Both give byte-identical PKCS#1 v1.5 signatures (the scheme is deterministic), and each
+//! decrypts the other's OAEP output; the tests check both.
+
+use base64::Engine as _;
+use zeroize::Zeroizing;
+
+use crate::error::{CryptoError, KeyError};
+
+#[cfg(not(any(feature = "aws-lc", feature = "rust-crypto")))]
+compile_error!(
+    "wechatpay-core needs a crypto backend: enable the `aws-lc` (default) or `rust-crypto` feature"
+);
+
+/// The base64 alphabet WeChat Pay uses (standard, padded).
+pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// A crypto backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// aws-lc-rs.
+    #[cfg(feature = "aws-lc")]
+    AwsLc,
+    /// `rsa` + `sha2` + `aes-gcm` (see RUSTSEC-2023-0071 in the module docs).
+    #[cfg(feature = "rust-crypto")]
+    RustCrypto,
+}
+
+impl Default for Backend {
+    /// `AwsLc` when enabled, `RustCrypto` otherwise.
+    fn default() -> Self {
+        #[cfg(feature = "aws-lc")]
+        return Backend::AwsLc;
+        #[cfg(not(feature = "aws-lc"))]
+        return Backend::RustCrypto;
+    }
+}
+
+const OID_RSA: &[u8] = &[
+    0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01,
+];
+const OID_EC: &[u8] = &[0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
+const OID_ED25519: &[u8] = &[0x06, 0x03, 0x2B, 0x65, 0x70];
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Names the algorithm of a non-RSA PKCS#8 / SPKI structure.
+fn check_rsa(der: &[u8]) -> Result<(), KeyError> {
+    if contains(der, OID_RSA) {
+        Ok(())
+    } else if contains(der, OID_EC) {
+        Err(KeyError::NotRsa { algorithm: "EC" })
+    } else if contains(der, OID_ED25519) {
+        Err(KeyError::NotRsa {
+            algorithm: "Ed25519",
+        })
+    } else {
+        Err(KeyError::NotRsa {
+            algorithm: "unknown",
+        })
+    }
+}
+
+fn check_size(bits: usize) -> Result<(), KeyError> {
+    if bits == 2048 {
+        Ok(())
+    } else {
+        Err(KeyError::WrongSize { bits })
+    }
+}
+
+fn parse_pem(text: &str) -> Result<pem::Pem, KeyError> {
+    pem::parse(text.trim()).map_err(|e| KeyError::NotPem(e.to_string()))
+}
+
+enum PrivateInner {
+    #[cfg(feature = "aws-lc")]
+    AwsLc {
+        sign: aws_lc_rs::rsa::KeyPair,
+        decrypt: aws_lc_rs::rsa::OaepPrivateDecryptingKey,
+    },
+    #[cfg(feature = "rust-crypto")]
+    RustCrypto(Box<rsa::RsaPrivateKey>),
+}
+
+/// An RSA-2048 private key: the merchant's API key. Its memory is cleared on drop (by aws-lc's
+/// free, or by `rsa`'s `ZeroizeOnDrop`), and `Debug` never prints it.
+pub struct PrivateKey {
+    inner: PrivateInner,
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrivateKey(<redacted>)")
+    }
+}
+
+impl PrivateKey {
+    /// Loads a PEM private key (`PRIVATE KEY` PKCS#8, or `RSA PRIVATE KEY` PKCS#1) with the
+    /// default backend.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem_with(pem, Backend::default())
+    }
+
+    /// Loads a PEM private key file with the default backend.
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        let path = path.as_ref();
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| KeyError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?);
+        Self::from_pem(&text)
+    }
+
+    /// Loads a PEM private key with the given backend.
+    pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
+        let block = parse_pem(pem)?;
+        let der = Zeroizing::new(block.contents().to_vec());
+        match block.tag() {
+            "PRIVATE KEY" => {
+                check_rsa(&der)?;
+                Self::from_der(&der, true, backend)
+            }
+            "RSA PRIVATE KEY" => Self::from_der(&der, false, backend),
+            "EC PRIVATE KEY" => Err(KeyError::NotRsa { algorithm: "EC" }),
+            other => Err(KeyError::WrongPemLabel {
+                found: other.to_owned(),
+                expected: "`PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1)",
+            }),
+        }
+    }
+
+    fn from_der(der: &[u8], pkcs8: bool, backend: Backend) -> Result<Self, KeyError> {
+        let malformed = |e: String| KeyError::Malformed(e);
+        let inner = match backend {
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                use aws_lc_rs::encoding::AsDer;
+                let sign = if pkcs8 {
+                    aws_lc_rs::rsa::KeyPair::from_pkcs8(der)
+                } else {
+                    aws_lc_rs::rsa::KeyPair::from_der(der)
+                }
+                .map_err(|e| malformed(e.to_string()))?;
+                check_size(sign.public_modulus_len() * 8)?;
+                let pkcs8_der = sign
+                    .as_der()
+                    .map_err(|_| malformed("cannot re-encode the key".into()))?;
+                let decrypt = aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(pkcs8_der.as_ref())
+                    .map_err(|e| malformed(e.to_string()))?;
+                let decrypt = aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(decrypt)
+                    .map_err(|e| malformed(e.to_string()))?;
+                PrivateInner::AwsLc { sign, decrypt }
+            }
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => {
+                use rsa::pkcs1::DecodeRsaPrivateKey;
+                use rsa::pkcs8::DecodePrivateKey;
+                use rsa::traits::PublicKeyParts;
+                let key = if pkcs8 {
+                    rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|e| malformed(e.to_string()))?
+                } else {
+                    rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(|e| malformed(e.to_string()))?
+                };
+                check_size(key.size() * 8)?;
+                PrivateInner::RustCrypto(Box::new(key))
+            }
+        };
+        Ok(Self { inner })
+    }
+
+    /// Generates a fresh RSA-2048 key (for tests and the mock platform).
+    pub fn generate(backend: Backend) -> Result<Self, KeyError> {
+        match backend {
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                use aws_lc_rs::encoding::AsDer;
+                let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                let der = key
+                    .as_der()
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                Self::from_der(der.as_ref(), true, backend)
+            }
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => {
+                let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                Ok(Self {
+                    inner: PrivateInner::RustCrypto(Box::new(key)),
+                })
+            }
+        }
+    }
+
+    /// The key as PKCS#8 PEM, in memory that is cleared on drop.
+    pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
+        let der: Zeroizing<Vec<u8>> = match &self.inner {
+            #[cfg(feature = "aws-lc")]
+            PrivateInner::AwsLc { sign, .. } => {
+                use aws_lc_rs::encoding::AsDer;
+                Zeroizing::new(
+                    sign.as_der()
+                        .map(|d| d.as_ref().to_vec())
+                        .unwrap_or_default(),
+                )
+            }
+            #[cfg(feature = "rust-crypto")]
+            PrivateInner::RustCrypto(key) => {
+                use rsa::pkcs8::EncodePrivateKey;
+                Zeroizing::new(
+                    key.to_pkcs8_der()
+                        .map(|d| d.as_bytes().to_vec())
+                        .unwrap_or_default(),
+                )
+            }
+        };
+        Zeroizing::new(pem::encode(&pem::Pem::new("PRIVATE KEY", der.to_vec())))
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> Result<PublicKey, KeyError> {
+        match &self.inner {
+            #[cfg(feature = "aws-lc")]
+            PrivateInner::AwsLc { sign, .. } => {
+                use aws_lc_rs::encoding::AsDer;
+                use aws_lc_rs::signature::KeyPair as _;
+                let spki = sign
+                    .public_key()
+                    .as_der()
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                PublicKey::from_spki_der(spki.as_ref(), Backend::AwsLc)
+            }
+            #[cfg(feature = "rust-crypto")]
+            PrivateInner::RustCrypto(key) => Ok(PublicKey {
+                inner: PublicInner::RustCrypto(key.to_public_key()),
+            }),
+        }
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    pub fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        match &self.inner {
+            #[cfg(feature = "aws-lc")]
+            PrivateInner::AwsLc { sign, .. } => {
+                let mut sig = vec![0; sign.public_modulus_len()];
+                sign.sign(
+                    &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                    &aws_lc_rs::rand::SystemRandom::new(),
+                    message,
+                    &mut sig,
+                )
+                .map_err(|_| CryptoError::Sign)?;
+                Ok(sig)
+            }
+            #[cfg(feature = "rust-crypto")]
+            PrivateInner::RustCrypto(key) => {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(message);
+                key.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
+                    .map_err(|_| CryptoError::Sign)
+            }
+        }
+    }
+
+    /// RSAES-OAEP with SHA-1 and MGF1-SHA-1: decrypts a field the platform encrypted with the
+    /// merchant's public key.
+    pub fn decrypt_oaep(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        match &self.inner {
+            #[cfg(feature = "aws-lc")]
+            PrivateInner::AwsLc { decrypt, .. } => {
+                let mut out = Zeroizing::new(vec![0; decrypt.min_output_size()]);
+                let n = decrypt
+                    .decrypt(
+                        &aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1,
+                        ciphertext,
+                        &mut out,
+                        None,
+                    )
+                    .map_err(|_| CryptoError::Decrypt)?
+                    .len();
+                out.truncate(n);
+                Ok(out)
+            }
+            #[cfg(feature = "rust-crypto")]
+            PrivateInner::RustCrypto(key) => key
+                .decrypt(rsa::Oaep::new::<sha1::Sha1>(), ciphertext)
+                .map(Zeroizing::new)
+                .map_err(|_| CryptoError::Decrypt),
+        }
+    }
+
+    /// Decrypts a base64 OAEP field into text.
+    pub fn decrypt_field(&self, base64_ciphertext: &str) -> Result<Zeroizing<String>, CryptoError> {
+        let ct = B64
+            .decode(base64_ciphertext.trim())
+            .map_err(|_| CryptoError::Decrypt)?;
+        let plain = self.decrypt_oaep(&ct)?;
+        String::from_utf8(plain.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| CryptoError::Decrypt)
+    }
+}
+
+#[derive(Clone)]
+enum PublicInner {
+    #[cfg(feature = "aws-lc")]
+    AwsLc {
+        verify: std::sync::Arc<aws_lc_rs::signature::ParsedPublicKey>,
+        encrypt: aws_lc_rs::rsa::PublicEncryptingKey,
+    },
+    #[cfg(feature = "rust-crypto")]
+    RustCrypto(rsa::RsaPublicKey),
+}
+
+/// An RSA-2048 public key: a WeChat Pay public key or the key of a platform certificate.
+#[derive(Clone)]
+pub struct PublicKey {
+    inner: PublicInner,
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PublicKey(RSA-2048)")
+    }
+}
+
+impl PublicKey {
+    /// Loads a `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKCS#1) PEM with the default backend.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem_with(pem, Backend::default())
+    }
+
+    /// Loads a public key PEM file with the default backend.
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| KeyError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_pem(&text)
+    }
+
+    /// Loads a public key PEM with the given backend.
+    pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
+        let block = parse_pem(pem)?;
+        match block.tag() {
+            "PUBLIC KEY" => {
+                check_rsa(block.contents())?;
+                Self::from_spki_der(block.contents(), backend)
+            }
+            "RSA PUBLIC KEY" => Self::from_pkcs1_der(block.contents(), backend),
+            "CERTIFICATE" => Ok(crate::keys::Certificate::from_pem_with(pem, backend)?.public_key),
+            other => Err(KeyError::WrongPemLabel {
+                found: other.to_owned(),
+                expected: "`PUBLIC KEY`, `RSA PUBLIC KEY` or `CERTIFICATE`",
+            }),
+        }
+    }
+
+    /// From DER `SubjectPublicKeyInfo`.
+    pub fn from_spki_der(der: &[u8], backend: Backend) -> Result<Self, KeyError> {
+        match backend {
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                let encrypt = aws_lc_rs::rsa::PublicEncryptingKey::from_der(der)
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                Self::aws(encrypt, der)
+            }
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => {
+                use rsa::pkcs8::DecodePublicKey;
+                use rsa::traits::PublicKeyParts;
+                let key = rsa::RsaPublicKey::from_public_key_der(der)
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                check_size(key.size() * 8)?;
+                Ok(Self {
+                    inner: PublicInner::RustCrypto(key),
+                })
+            }
+        }
+    }
+
+    fn from_pkcs1_der(der: &[u8], backend: Backend) -> Result<Self, KeyError> {
+        match backend {
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                use aws_lc_rs::encoding::AsDer;
+                let key = aws_lc_rs::rsa::PublicKey::from_der(der)
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                let spki = key
+                    .as_der()
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                Self::from_spki_der(spki.as_ref(), backend)
+            }
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => {
+                use rsa::pkcs1::DecodeRsaPublicKey;
+                use rsa::traits::PublicKeyParts;
+                let key = rsa::RsaPublicKey::from_pkcs1_der(der)
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                check_size(key.size() * 8)?;
+                Ok(Self {
+                    inner: PublicInner::RustCrypto(key),
+                })
+            }
+        }
+    }
+
+    #[cfg(feature = "aws-lc")]
+    fn aws(encrypt: aws_lc_rs::rsa::PublicEncryptingKey, spki: &[u8]) -> Result<Self, KeyError> {
+        check_size(encrypt.key_size_bits())?;
+        let verify = aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            spki,
+        )
+        .map_err(|e| KeyError::Malformed(e.to_string()))?;
+        Ok(Self {
+            inner: PublicInner::AwsLc {
+                verify: std::sync::Arc::new(verify),
+                encrypt,
+            },
+        })
+    }
+
+    /// The key as `PUBLIC KEY` (SPKI) PEM.
+    pub fn to_pem(&self) -> String {
+        let der = match &self.inner {
+            #[cfg(feature = "aws-lc")]
+            PublicInner::AwsLc { encrypt, .. } => {
+                use aws_lc_rs::encoding::AsDer;
+                encrypt
+                    .as_der()
+                    .map(|d| d.as_ref().to_vec())
+                    .unwrap_or_default()
+            }
+            #[cfg(feature = "rust-crypto")]
+            PublicInner::RustCrypto(key) => {
+                use rsa::pkcs8::EncodePublicKey;
+                key.to_public_key_der()
+                    .map(|d| d.as_bytes().to_vec())
+                    .unwrap_or_default()
+            }
+        };
+        pem::encode(&pem::Pem::new("PUBLIC KEY", der))
+    }
+
+    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature.
+    pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
+        match &self.inner {
+            #[cfg(feature = "aws-lc")]
+            PublicInner::AwsLc { verify, .. } => verify.verify_sig(message, signature).is_ok(),
+            #[cfg(feature = "rust-crypto")]
+            PublicInner::RustCrypto(key) => {
+                use sha2::Digest;
+                key.verify(
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    &sha2::Sha256::digest(message),
+                    signature,
+                )
+                .is_ok()
+            }
+        }
+    }
+
+    /// RSAES-OAEP with SHA-1 and MGF1-SHA-1 (what WeChat Pay requires for sensitive fields).
+    pub fn encrypt_oaep(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        match &self.inner {
+            #[cfg(feature = "aws-lc")]
+            PublicInner::AwsLc { encrypt, .. } => {
+                let key = aws_lc_rs::rsa::OaepPublicEncryptingKey::new(encrypt.clone())
+                    .map_err(|_| CryptoError::Encrypt)?;
+                if plaintext.len() > key.max_plaintext_size(&aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1) {
+                    return Err(CryptoError::PlaintextTooLong {
+                        len: plaintext.len(),
+                    });
+                }
+                let mut out = vec![0; key.ciphertext_size()];
+                let n = key
+                    .encrypt(
+                        &aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1,
+                        plaintext,
+                        &mut out,
+                        None,
+                    )
+                    .map_err(|_| CryptoError::Encrypt)?
+                    .len();
+                out.truncate(n);
+                Ok(out)
+            }
+            #[cfg(feature = "rust-crypto")]
+            PublicInner::RustCrypto(key) => {
+                if plaintext.len() > 214 {
+                    return Err(CryptoError::PlaintextTooLong {
+                        len: plaintext.len(),
+                    });
+                }
+                key.encrypt(
+                    &mut rand::rngs::OsRng,
+                    rsa::Oaep::new::<sha1::Sha1>(),
+                    plaintext,
+                )
+                .map_err(|_| CryptoError::Encrypt)
+            }
+        }
+    }
+
+    /// Encrypts a text field: OAEP, then base64.
+    pub fn encrypt_field(&self, plaintext: &str) -> Result<String, CryptoError> {
+        Ok(B64.encode(self.encrypt_oaep(plaintext.as_bytes())?))
+    }
+}
+
+/// AES-256-GCM decryption of `ciphertext‖tag` (notification resources, platform certificates).
+pub fn aes_256_gcm_decrypt(
+    key: &[u8; 32],
+    nonce: &[u8],
+    aad: &[u8],
+    ciphertext_and_tag: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    aes_256_gcm_decrypt_with(Backend::default(), key, nonce, aad, ciphertext_and_tag)
+}
+
+/// [`aes_256_gcm_decrypt`] with a chosen backend.
+pub fn aes_256_gcm_decrypt_with(
+    backend: Backend,
+    key: &[u8; 32],
+    nonce: &[u8],
+    aad: &[u8],
+    ciphertext_and_tag: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if nonce.len() != 12 || ciphertext_and_tag.len() < 16 {
+        return Err(CryptoError::Decrypt);
+    }
+    match backend {
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => {
+            use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+            let key = LessSafeKey::new(
+                UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Decrypt)?,
+            );
+            let nonce =
+                Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Decrypt)?;
+            let mut buf = Zeroizing::new(ciphertext_and_tag.to_vec());
+            let n = key
+                .open_in_place(nonce, Aad::from(aad), &mut buf)
+                .map_err(|_| CryptoError::Decrypt)?
+                .len();
+            buf.truncate(n);
+            Ok(buf)
+        }
+        #[cfg(feature = "rust-crypto")]
+        Backend::RustCrypto => {
+            use aes_gcm::aead::{Aead, KeyInit, Payload};
+            let cipher =
+                aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|_| CryptoError::Decrypt)?;
+            cipher
+                .decrypt(
+                    aes_gcm::Nonce::from_slice(nonce),
+                    Payload {
+                        msg: ciphertext_and_tag,
+                        aad,
+                    },
+                )
+                .map(Zeroizing::new)
+                .map_err(|_| CryptoError::Decrypt)
+        }
+    }
+}
+
+/// AES-256-GCM encryption, giving `ciphertext‖tag`. The platform's side of notifications; the
+/// mock and the tests use it.
+pub fn aes_256_gcm_encrypt(
+    key: &[u8; 32],
+    nonce: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    if nonce.len() != 12 {
+        return Err(CryptoError::Encrypt);
+    }
+    match Backend::default() {
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => {
+            use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+            let key = LessSafeKey::new(
+                UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Encrypt)?,
+            );
+            let nonce =
+                Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Encrypt)?;
+            let mut buf = plaintext.to_vec();
+            key.seal_in_place_append_tag(nonce, Aad::from(aad), &mut buf)
+                .map_err(|_| CryptoError::Encrypt)?;
+            Ok(buf)
+        }
+        #[cfg(feature = "rust-crypto")]
+        Backend::RustCrypto => {
+            use aes_gcm::aead::{Aead, KeyInit, Payload};
+            let cipher =
+                aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|_| CryptoError::Encrypt)?;
+            cipher
+                .encrypt(
+                    aes_gcm::Nonce::from_slice(nonce),
+                    Payload {
+                        msg: plaintext,
+                        aad,
+                    },
+                )
+                .map_err(|_| CryptoError::Encrypt)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Trust anchors: platform certificates and WeChat Pay public keys, held together in one
+//! [`KeyStore`] and chosen per message by `Wechatpay-Serial`; and the APIv3 key.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use zeroize::Zeroizing;
+
+use crate::crypto::{Backend, PublicKey};
+use crate::error::KeyError;
+
+/// A platform certificate: its serial, its key and its validity.
+#[derive(Clone, Debug)]
+pub struct Certificate {
+    /// The serial, upper-case hex (40 digits for WeChat Pay platform certificates).
+    pub serial: String,
+    /// The certificate's RSA public key.
+    pub public_key: PublicKey,
+    /// Start of validity, unix seconds.
+    pub not_before: i64,
+    /// End of validity, unix seconds.
+    pub not_after: i64,
+    /// The PEM text.
+    pub pem: String,
+}
+
+impl Certificate {
+    /// Parses a PEM certificate with the default backend.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem_with(pem, Backend::default())
+    }
+
+    /// Parses a PEM certificate with the given backend.
+    pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
+        use x509_cert::der::{Decode, Encode};
+        let block = pem::parse(pem.trim()).map_err(|e| KeyError::NotPem(e.to_string()))?;
+        if block.tag() != "CERTIFICATE" {
+            return Err(KeyError::WrongPemLabel {
+                found: block.tag().to_owned(),
+                expected: "`CERTIFICATE`",
+            });
+        }
+        let cert = x509_cert::Certificate::from_der(block.contents())
+            .map_err(|e| KeyError::Certificate(e.to_string()))?;
+        let tbs = &cert.tbs_certificate;
+        let mut serial = tbs.serial_number.as_bytes();
+        while serial.len() > 1 && serial[0] == 0 {
+            serial = &serial[1..];
+        }
+        let serial = serial.iter().map(|b| format!("{b:02X}")).collect();
+        let spki = tbs
+            .subject_public_key_info
+            .to_der()
+            .map_err(|e| KeyError::Certificate(e.to_string()))?;
+        let public_key = PublicKey::from_spki_der(&spki, backend)?;
+        let secs = |t: x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
+        Ok(Self {
+            serial,
+            public_key,
+            not_before: secs(tbs.validity.not_before),
+            not_after: secs(tbs.validity.not_after),
+            pem: pem.to_owned(),
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Anchor {
+    PublicKey,
+    Certificate { not_after: i64 },
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    keys: BTreeMap<String, (PublicKey, Anchor)>,
+    public_key_id: Option<String>,
+}
+
+/// WeChat Pay public keys (`PUB_KEY_ID_…`) and platform certificates, side by side. Cheap to
+/// clone; clones share the keys, so a background refresh is seen by every client.
+#[derive(Clone, Debug, Default)]
+pub struct KeyStore {
+    inner: Arc<RwLock<Store>>,
+}
+
+impl KeyStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the WeChat Pay public key. Its id is then sent as `Wechatpay-Serial` on every
+    /// request, which makes the platform sign answers with this key (public-key mode and
+    /// migration), and it becomes the key for sensitive fields.
+    pub fn add_public_key(&self, id: impl Into<String>, key: PublicKey) {
+        let id = id.into();
+        let mut store = self.write();
+        store.keys.insert(id.clone(), (key, Anchor::PublicKey));
+        store.public_key_id = Some(id);
+    }
+
+    /// Adds a platform certificate.
+    pub fn add_certificate(&self, cert: &Certificate) {
+        self.write().keys.insert(
+            cert.serial.clone(),
+            (
+                cert.public_key.clone(),
+                Anchor::Certificate {
+                    not_after: cert.not_after,
+                },
+            ),
+        );
+    }
+
+    /// The key with this serial or public key id.
+    pub fn get(&self, serial: &str) -> Option<PublicKey> {
+        self.read().keys.get(serial).map(|(k, _)| k.clone())
+    }
+
+    /// The configured WeChat Pay public key id, if any.
+    pub fn public_key_id(&self) -> Option<String> {
+        self.read().public_key_id.clone()
+    }
+
+    /// Every serial held, in order.
+    pub fn serials(&self) -> Vec<String> {
+        self.read().keys.keys().cloned().collect()
+    }
+
+    /// The key for sensitive fields and its serial: the public key if configured, else the
+    /// platform certificate that expires last.
+    pub fn encryption_key(&self) -> Option<(String, PublicKey)> {
+        let store = self.read();
+        if let Some(id) = &store.public_key_id {
+            return store.keys.get(id).map(|(k, _)| (id.clone(), k.clone()));
+        }
+        store
+            .keys
+            .iter()
+            .filter_map(|(serial, (key, anchor))| match anchor {
+                Anchor::Certificate { not_after } => Some((*not_after, serial, key)),
+                Anchor::PublicKey => None,
+            })
+            .max_by_key(|(not_after, _, _)| *not_after)
+            .map(|(_, serial, key)| (serial.clone(), key.clone()))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The 32-byte APIv3 key (decrypts notifications and certificates). Cleared on drop; `Debug`
+/// prints it redacted.
+#[derive(Clone)]
+pub struct ApiV3Key(Zeroizing<[u8; 32]>);
+
+impl ApiV3Key {
+    /// From the 32-character key set in the merchant platform.
+    pub fn new(key: &str) -> Result<Self, KeyError> {
+        let bytes = key.as_bytes();
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyError::ApiV3KeyLength { len: bytes.len() })?;
+        Ok(Self(Zeroizing::new(array)))
+    }
+
+    /// The raw key bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiV3Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiV3Key(<redacted>)")
+    }
+}

@@ -1,0 +1,208 @@
+//! Notifications (callbacks to the merchant): verified over the raw body bytes and headers
+//! exactly as received (never a re-serialized body), with the skew, serial and probe checks of
+//! any answer; then the `AEAD_AES_256_GCM` resource is decrypted with the APIv3 key.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::auth::{verify, Clock, SystemClock};
+use crate::certificates::{EncryptedResource, ResourceError};
+use crate::error::VerifyError;
+use crate::keys::{ApiV3Key, KeyStore};
+
+/// Why a notification was rejected. Answer it with [`NotificationAnswer::failure`]; WeChat Pay
+/// will deliver it again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotificationError {
+    /// The signature headers or the signature are wrong, stale or a probe.
+    #[error("notification verification failed: {0}")]
+    Verify(#[from] VerifyError),
+    /// The body is not a notification envelope.
+    #[error("the notification body is not a valid envelope: {0}")]
+    Envelope(serde_json::Error),
+    /// The resource cannot be decrypted.
+    #[error(transparent)]
+    Resource(#[from] ResourceError),
+    /// The decrypted resource is not JSON.
+    #[error("the decrypted resource is not JSON: {0}")]
+    ResourceJson(serde_json::Error),
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    id: String,
+    #[serde(default)]
+    create_time: String,
+    #[serde(default)]
+    resource_type: String,
+    event_type: String,
+    #[serde(default)]
+    summary: Option<String>,
+    resource: EncryptedResource,
+}
+
+/// A verified, decrypted notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// Notification id; the same event may arrive twice with the same id.
+    pub id: String,
+    /// `create_time` as sent.
+    pub create_time_raw: String,
+    /// `create_time` parsed leniently (RFC 3339, or `YYYYMMDDHHMMSS` as Beijing time).
+    pub create_time: Option<time::OffsetDateTime>,
+    /// E.g. `TRANSACTION.SUCCESS`, `COMPLAINT.CREATE` (an open set).
+    pub event_type: String,
+    /// Usually `encrypt-resource`.
+    pub resource_type: String,
+    /// Human-readable summary; may be absent.
+    pub summary: Option<String>,
+    /// The resource's `original_type` (an open set).
+    pub original_type: Option<String>,
+    /// The decrypted resource.
+    pub resource: serde_json::Value,
+}
+
+impl Notification {
+    /// Decodes the decrypted resource into a typed value.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.resource)
+    }
+}
+
+/// Parses `create_time` leniently: RFC 3339, else `YYYYMMDDHHMMSS` taken as UTC+8.
+pub fn parse_create_time(text: &str) -> Option<time::OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(text.trim(), &Rfc3339) {
+        return Some(t);
+    }
+    let compact = time::macros::format_description!("[year][month][day][hour][minute][second]");
+    time::PrimitiveDateTime::parse(text.trim(), compact)
+        .ok()
+        .map(|t| t.assume_offset(time::macros::offset!(+8)))
+}
+
+/// Verifies and decrypts notifications.
+#[derive(Debug, Clone)]
+pub struct NotificationHandler {
+    keys: KeyStore,
+    apiv3_key: ApiV3Key,
+    clock: Arc<dyn Clock>,
+}
+
+impl NotificationHandler {
+    /// A handler trusting the keys of `keys` (public key and certificates alike, chosen by
+    /// each notification's `Wechatpay-Serial`).
+    pub fn new(keys: KeyStore, apiv3_key: ApiV3Key) -> Self {
+        Self {
+            keys,
+            apiv3_key,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Parses a notification from its headers and the raw body bytes.
+    pub fn parse(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification, NotificationError> {
+        self.parse_with(
+            &|name| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            },
+            body,
+        )
+    }
+
+    /// Like [`parse`](Self::parse), with any header lookup (case-insensitive by name).
+    pub fn parse_with(
+        &self,
+        header: &dyn Fn(&str) -> Option<String>,
+        body: &[u8],
+    ) -> Result<Notification, NotificationError> {
+        verify(&self.keys, self.clock.as_ref(), header, body)?;
+        let envelope: Envelope =
+            serde_json::from_slice(body).map_err(NotificationError::Envelope)?;
+        let plain = envelope.resource.decrypt(&self.apiv3_key)?;
+        let resource = serde_json::from_slice(&plain).map_err(NotificationError::ResourceJson)?;
+        Ok(Notification {
+            id: envelope.id,
+            create_time: parse_create_time(&envelope.create_time),
+            create_time_raw: envelope.create_time,
+            event_type: envelope.event_type,
+            resource_type: envelope.resource_type,
+            summary: envelope.summary,
+            original_type: envelope.resource.original_type,
+            resource,
+        })
+    }
+}
+
+/// The answer WeChat Pay expects from a notification endpoint (within 5 s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationAnswer {
+    /// HTTP status: 204 for success, 4xx/5xx for failure (WeChat Pay then retries).
+    pub status: u16,
+    /// Body: empty for success, `{"code","message"}` for failure.
+    pub body: String,
+}
+
+impl NotificationAnswer {
+    /// Success: 204, no body.
+    pub fn success() -> Self {
+        Self {
+            status: 204,
+            body: String::new(),
+        }
+    }
+
+    /// Failure: 500 with `{"code":"FAIL","message":…}`; WeChat Pay delivers again later.
+    pub fn failure(message: &str) -> Self {
+        Self {
+            status: 500,
+            body: serde_json::json!({"code": "FAIL", "message": message}).to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_time_is_parsed_leniently() {
+        let rfc = parse_create_time("2015-05-20T13:29:35+08:00").unwrap();
+        let compact = parse_create_time("20150520132935").unwrap();
+        assert_eq!(rfc, compact);
+        assert_eq!(rfc.unix_timestamp(), 1432099775);
+        assert!(parse_create_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn answers_have_the_expected_shape() {
+        assert_eq!(
+            NotificationAnswer::success(),
+            NotificationAnswer {
+                status: 204,
+                body: String::new()
+            }
+        );
+        let fail = NotificationAnswer::failure("busy");
+        assert_eq!(fail.status, 500);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&fail.body).unwrap(),
+            serde_json::json!({"code":"FAIL","message":"busy"})
+        );
+    }
+}

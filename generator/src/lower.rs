@@ -562,7 +562,7 @@ impl Lowerer {
         let all: Vec<(YamlPath, &spec::Parameter)> = shared
             .iter()
             .enumerate()
-            .map(|(i, p)| (path.0[..2].iter().cloned().collect::<Vec<_>>(), i, p))
+            .map(|(i, p)| (path.0[..2].to_vec(), i, p))
             .map(|(segs, i, p)| (YamlPath(segs).key("parameters").index(i), p))
             .chain(
                 op.parameters
@@ -638,10 +638,9 @@ impl Lowerer {
             ) else {
                 continue;
             };
-            if !self.is_scalar(&ty)
-                && !(location == ParamLocation::Query
-                    && matches!(&ty, Ty::Vec(inner) if self.is_scalar(inner)))
-            {
+            let query_array = location == ParamLocation::Query
+                && matches!(&ty, Ty::Vec(inner) if self.is_scalar(inner));
+            if !(self.is_scalar(&ty) || query_array) {
                 self.error(file, &ppath.key("schema"), "unsupported construct: path and header parameters must be scalars; query parameters scalars or arrays of scalars");
                 continue;
             }

@@ -1,0 +1,82 @@
+//! `cargo run -p wechatpay-mock -- --port N`: serves the mock platform until killed, and prints
+//! the environment that points the quickstart (or any client) at it.
+
+use std::process::ExitCode;
+
+use wechatpay_mock::{Fault, MockPlatform, TrustMode};
+
+const USAGE: &str = "usage: wechatpay-mock [--port N] [--spec DIR] [--trust public-key|certificates|both] [--fault NAME] [--credentials-dir DIR]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut builder = MockPlatform::builder();
+    let mut credentials_dir = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--port" => {
+                builder = builder.port(value()?.parse().map_err(|_| "--port needs a number")?)
+            }
+            "--spec" => builder = builder.spec_dir(value()?),
+            "--trust" => {
+                builder = builder.trust(match value()?.as_str() {
+                    "public-key" => TrustMode::PublicKey,
+                    "certificates" => TrustMode::Certificates,
+                    "both" => TrustMode::Both,
+                    other => return Err(format!("unknown trust mode `{other}`")),
+                })
+            }
+            "--fault" => {
+                let name = value()?;
+                builder = builder
+                    .fault(Fault::from_name(&name).ok_or(format!("unknown fault `{name}`"))?);
+            }
+            "--credentials-dir" => credentials_dir = Some(std::path::PathBuf::from(value()?)),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    // Long runs (load benchmarks) would grow the request log without bound.
+    let mock = builder
+        .log_requests(false)
+        .start()
+        .map_err(|e| e.to_string())?;
+    let creds = mock.credentials();
+    let dir = credentials_dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("wechatpay-mock-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let key_path = dir.join("merchant_private_key.pem");
+    let public_key_path = dir.join("wechatpay_public_key.pem");
+    std::fs::write(&key_path, creds.merchant_private_key_pem.as_bytes())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&public_key_path, &creds.public_key_pem).map_err(|e| e.to_string())?;
+    println!("wechatpay-mock listening on {}", mock.base_url());
+    println!("# test credentials, generated for this run only:");
+    println!("export WECHATPAY_MCHID={}", creds.mchid);
+    println!("export WECHATPAY_MERCHANT_SERIAL={}", creds.merchant_serial);
+    println!("export WECHATPAY_PRIVATE_KEY_PATH={}", key_path.display());
+    println!("export WECHATPAY_PUBLIC_KEY_ID={}", creds.public_key_id);
+    println!(
+        "export WECHATPAY_PUBLIC_KEY_PATH={}",
+        public_key_path.display()
+    );
+    println!("export WECHATPAY_APIV3_KEY={}", creds.apiv3_key.as_str());
+    println!("export WECHATPAY_BASE_URL={}", mock.base_url());
+    loop {
+        std::thread::park();
+    }
+}

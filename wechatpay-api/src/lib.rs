@@ -1,4 +1,43 @@
-//! Typed WeChat Pay APIv3 operations.
+//! Typed WeChat Pay APIv3 operations, generated from the OpenAPI files in `spec/`, on top of
+//! [`wechatpay_core`] (signing, response verification, keys, ciphers, notifications, transport).
+//!
+//! Each operation is a plain value (say [`papay::NotifyDeductionFailure`]) implementing
+//! [`Operation`]; a [`Client`] (or `blocking::Client`, feature `blocking`) executes it: it
+//! serializes the body once, encrypts the fields the spec marks sensitive, signs, sends, verifies
+//! the platform's signature over the raw answer and only then decodes it.
+//!
+//! ```no_run
+//! use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequest};
+//! use wechatpay_api::{Client, Credentials, KeyStore, PrivateKey, PublicKey};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = PrivateKey::from_pem_file("apiclient_key.pem")?;
+//! let keys = KeyStore::new();
+//! keys.add_public_key("PUB_KEY_ID_0114232134912410000000000000", PublicKey::from_pem_file("pub_key.pem")?);
+//! let client = Client::builder(Credentials::new("1900000001", "MERCHANT_CERT_SERIAL", key)).key_store(keys).build()?;
+//! let op = NotifyDeductionFailure::new("123124412412423431", NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"));
+//! let answer = client.execute(&op).await?; // 204: `answer.data` is `()`
+//! println!("Request-ID {:?}", answer.request_id);
+//! # Ok(()) }
+//! ```
+//!
+//! One cargo feature per API group (all on by default through `full`); `blocking` adds the
+//! blocking client; `rust-crypto` the pure-Rust crypto backend.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[rustfmt::skip]
 mod generated;
+
 pub use generated::*;
+
+/// The core crate, for everything not re-exported above.
+pub use wechatpay_core;
+#[cfg(feature = "blocking")]
+pub use wechatpay_core::blocking;
+pub use wechatpay_core::crypto;
+pub use wechatpay_core::{
+    ApiError, ApiV3Key, Certificate, CertificateRefresh, Chain, Client, ClientBuilder, Credentials,
+    Error, GenericCall, Host, Hosts, KeyError, KeyStore, Method, Notification, NotificationAnswer,
+    NotificationError, NotificationHandler, Operation, PrivateKey, PublicKey, Response, Signer,
+    VerifyError,
+};

@@ -516,8 +516,9 @@ fn pairs_tokens(api: &Api, params: &[&Param]) -> TokenStream {
                     quote!(for __item in #v { #push })
                 }
                 Ty::Vec(inner) => {
-                    let text = wire_text(api, inner, quote!(__item));
-                    push(quote!(#v.iter().map(|__item| #text).collect::<::std::vec::Vec<_>>().join(",")))
+                    let is_text = **inner == Ty::String || matches!(&**inner, Ty::Named(n) if matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))));
+                    let text = if is_text { quote!(|__item| __item.as_str()) } else { quote!(::std::string::ToString::to_string) };
+                    push(quote!(#v.iter().map(#text).collect::<::std::vec::Vec<_>>().join(",")))
                 }
                 other => push(wire_text(api, other, v)),
             }

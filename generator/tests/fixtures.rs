@@ -1,0 +1,88 @@
+//! Snapshot tests: one small spec per endpoint shape (`fixtures/ok/*`) with the whole generated
+//! output, and one per kind of broken spec (`fixtures/broken/*`) with the error message.
+//! `UPDATE_SNAPSHOTS=1 cargo test -p wechatpay-generator` rewrites the snapshots.
+
+use std::path::{Path, PathBuf};
+
+fn fixture(kind: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind).join(name)
+}
+
+fn assert_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("{name}.snap"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {}: run with UPDATE_SNAPSHOTS=1", path.display()));
+    assert!(expected == actual, "snapshot {name} differs; run with UPDATE_SNAPSHOTS=1 and review the diff.\n--- actual ---\n{actual}");
+}
+
+/// All generated files of a fixture, in order, plus its cargo features.
+fn render_ok(name: &str) -> String {
+    let output = wechatpay_generator::generate_dir(&fixture("ok", name)).unwrap_or_else(|e| panic!("fixture {name} should generate:\n{e}"));
+    let mut text = String::new();
+    for file in &output.files {
+        text.push_str(&format!("//// {}\n{}\n", file.path, file.contents));
+    }
+    text.push_str(&format!("//// [features]\n{}", output.features));
+    text
+}
+
+fn render_err(name: &str) -> String {
+    let sources = wechatpay_generator::read_dir(&fixture("broken", name)).unwrap();
+    match std::panic::catch_unwind(|| wechatpay_generator::lower(&sources)) {
+        Ok(Ok(_)) => panic!("broken fixture {name} was accepted"),
+        Ok(Err(e)) => format!("{e}\n"),
+        Err(_) => panic!("the generator panicked on broken fixture {name}"),
+    }
+}
+
+macro_rules! ok_fixtures {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let first = render_ok(stringify!($name));
+            assert_eq!(first, render_ok(stringify!($name)), "output must be deterministic");
+            assert_snapshot(stringify!($name), &first);
+        }
+    )*};
+}
+
+macro_rules! broken_fixtures {
+    ($($name:ident => $needle:expr),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let message = render_err(stringify!($name));
+            // Every error is located: file name and line.
+            for line in message.lines() {
+                assert!(line.contains(".yaml:"), "error without file and line: {line}");
+            }
+            assert!(message.contains($needle), "{message}");
+            assert_snapshot(concat!("broken_", stringify!($name)), &message);
+        }
+    )*};
+}
+
+ok_fixtures!(path_params, query_params, header_params, nested_objects, shared_refs, scalar_types, enums, responses, hosts, encrypted_fields, keywords, non_ascii);
+
+broken_fixtures!(
+    unknown_key => "unknown field `requried`",
+    unresolved_ref => "unresolved $ref `#/components/schemas/Missing`",
+    duplicate_operation_id => "duplicate operationId `getThing`",
+    missing_operation_id => "missing `operationId`",
+    name_collision => "Rust name `OrderInfo`",
+    unsupported_construct => "unsupported construct `oneOf`",
+    yaml_syntax => "spec.yaml:",
+);
+
+#[test]
+fn the_real_spec_generates_what_is_checked_in() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let output = wechatpay_generator::generate_dir(&spec).unwrap();
+    for file in &output.files {
+        assert!(file.contents.starts_with("// @generated"), "{} lacks the @generated marker", file.path);
+    }
+    assert_eq!(output, wechatpay_generator::generate_dir(&spec).unwrap());
+}

@@ -5,23 +5,34 @@
 use std::path::{Path, PathBuf};
 
 fn fixture(kind: &str, name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind).join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind)
+        .join(name)
 }
 
 fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("{name}.snap"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.snap"));
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {}: run with UPDATE_SNAPSHOTS=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
     assert!(expected == actual, "snapshot {name} differs; run with UPDATE_SNAPSHOTS=1 and review the diff.\n--- actual ---\n{actual}");
 }
 
 /// All generated files of a fixture, in order, plus its cargo features.
 fn render_ok(name: &str) -> String {
-    let output = wechatpay_generator::generate_dir(&fixture("ok", name)).unwrap_or_else(|e| panic!("fixture {name} should generate:\n{e}"));
+    let output = wechatpay_generator::generate_dir(&fixture("ok", name))
+        .unwrap_or_else(|e| panic!("fixture {name} should generate:\n{e}"));
     let mut text = String::new();
     for file in &output.files {
         text.push_str(&format!("//// {}\n{}\n", file.path, file.contents));
@@ -65,7 +76,20 @@ macro_rules! broken_fixtures {
     )*};
 }
 
-ok_fixtures!(path_params, query_params, header_params, nested_objects, shared_refs, scalar_types, enums, responses, hosts, encrypted_fields, keywords, non_ascii);
+ok_fixtures!(
+    path_params,
+    query_params,
+    header_params,
+    nested_objects,
+    shared_refs,
+    scalar_types,
+    enums,
+    responses,
+    hosts,
+    encrypted_fields,
+    keywords,
+    non_ascii
+);
 
 broken_fixtures!(
     unknown_key => "unknown field `requried`",
@@ -82,7 +106,11 @@ fn the_real_spec_generates_what_is_checked_in() {
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
     let output = wechatpay_generator::generate_dir(&spec).unwrap();
     for file in &output.files {
-        assert!(file.contents.starts_with("// @generated"), "{} lacks the @generated marker", file.path);
+        assert!(
+            file.contents.starts_with("// @generated"),
+            "{} lacks the @generated marker",
+            file.path
+        );
     }
     assert_eq!(output, wechatpay_generator::generate_dir(&spec).unwrap());
 }

@@ -70,6 +70,76 @@ fn check_rsa(der: &[u8]) -> Result<(), KeyError> {
     }
 }
 
+/// One DER item: (tag, contents, rest).
+fn der_item(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (first as usize, rest)
+    } else {
+        let n = (first & 0x7F) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        (
+            rest[..n]
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | *b as usize),
+            &rest[n..],
+        )
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The bit size of the first INTEGER after `skip` items in a SEQUENCE: the modulus.
+fn modulus_bits(sequence: &[u8], skip: usize) -> Option<usize> {
+    let (_, mut body, _) = der_item(sequence)?;
+    for _ in 0..skip {
+        body = der_item(body)?.2;
+    }
+    let (_, modulus, _) = der_item(body)?;
+    let digits: Vec<u8> = modulus.iter().copied().skip_while(|b| *b == 0).collect();
+    let first = *digits.first()?;
+    Some(digits.len() * 8 - first.leading_zeros() as usize)
+}
+
+/// The modulus size of a PKCS#1 or PKCS#8 private key, or an SPKI or PKCS#1 public key, read
+/// before the backend sees it so that a wrong size is reported as such.
+fn key_bits(der: &[u8], form: KeyForm) -> Option<usize> {
+    match form {
+        KeyForm::Pkcs1Private => modulus_bits(der, 1),
+        KeyForm::Pkcs8Private => {
+            let (_, body, _) = der_item(der)?;
+            let (_, _, rest) = der_item(body)?; // version
+            let (_, _, rest) = der_item(rest)?; // algorithm
+            let (_, octets, _) = der_item(rest)?;
+            modulus_bits(octets, 1)
+        }
+        KeyForm::Pkcs1Public => modulus_bits(der, 0),
+        KeyForm::Spki => {
+            let (_, body, _) = der_item(der)?;
+            let (_, _, rest) = der_item(body)?; // algorithm
+            let (_, bits, _) = der_item(rest)?;
+            modulus_bits(bits.get(1..)?, 0)
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum KeyForm {
+    Pkcs1Private,
+    Pkcs8Private,
+    Pkcs1Public,
+    Spki,
+}
+
+fn check_der_size(der: &[u8], form: KeyForm) -> Result<(), KeyError> {
+    match key_bits(der, form) {
+        Some(bits) => check_size(bits),
+        None => Ok(()), // malformed: the backend's parser says why
+    }
+}
+
 fn check_size(bits: usize) -> Result<(), KeyError> {
     if bits == 2048 {
         Ok(())
@@ -140,6 +210,14 @@ impl PrivateKey {
     }
 
     fn from_der(der: &[u8], pkcs8: bool, backend: Backend) -> Result<Self, KeyError> {
+        check_der_size(
+            der,
+            if pkcs8 {
+                KeyForm::Pkcs8Private
+            } else {
+                KeyForm::Pkcs1Private
+            },
+        )?;
         let malformed = |e: String| KeyError::Malformed(e);
         let inner = match backend {
             #[cfg(feature = "aws-lc")]
@@ -369,6 +447,7 @@ impl PublicKey {
 
     /// From DER `SubjectPublicKeyInfo`.
     pub fn from_spki_der(der: &[u8], backend: Backend) -> Result<Self, KeyError> {
+        check_der_size(der, KeyForm::Spki)?;
         match backend {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => {
@@ -391,6 +470,7 @@ impl PublicKey {
     }
 
     fn from_pkcs1_der(der: &[u8], backend: Backend) -> Result<Self, KeyError> {
+        check_der_size(der, KeyForm::Pkcs1Public)?;
         match backend {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => {

@@ -1,0 +1,309 @@
+//! One test per protocol rule of signing (§1) and verification (§2), each with the tampered
+//! input that must fail. Keys are generated for the tests; the clock is fixed.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use wechatpay_core::{verify, Clock, Credentials, KeyStore, PrivateKey, VerifyError};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+const NOW: i64 = 1_763_800_000;
+
+#[derive(Debug)]
+struct Fixed(i64);
+impl Clock for Fixed {
+    fn now(&self) -> i64 {
+        self.0
+    }
+}
+
+struct Platform {
+    public_key: PrivateKey,
+    certificate_key: PrivateKey,
+    store: KeyStore,
+}
+
+const PUB_ID: &str = "PUB_KEY_ID_0114232134912410000000000000";
+const CERT_SERIAL: &str = "5157F09EFDC096DE15EBE78A47057A0B1D4C7A2F";
+
+fn platform() -> Platform {
+    let public_key = PrivateKey::generate(Default::default()).unwrap();
+    let certificate_key = PrivateKey::generate(Default::default()).unwrap();
+    let store = KeyStore::new();
+    store.add_public_key(PUB_ID, public_key.public_key().unwrap());
+    // A certificate's key under its 40-hex serial: held beside the public key (migration).
+    let cert = openssl_certificate(&certificate_key);
+    store.add_certificate(&cert);
+    Platform {
+        public_key,
+        certificate_key,
+        store,
+    }
+}
+
+fn openssl_certificate(key: &PrivateKey) -> wechatpay_core::Certificate {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("k.pem"), key.to_pkcs8_pem().as_bytes()).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-key",
+            "k.pem",
+            "-out",
+            "c.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=platform",
+            "-set_serial",
+            &format!("0x{CERT_SERIAL}"),
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl CLI");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wechatpay_core::Certificate::from_pem(
+        &std::fs::read_to_string(dir.path().join("c.pem")).unwrap(),
+    )
+    .unwrap()
+}
+
+/// Headers of a signed answer.
+fn signed(key: &PrivateKey, serial: &str, timestamp: i64, body: &[u8]) -> Vec<(String, String)> {
+    let nonce = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS";
+    let signature = B64.encode(
+        key.sign_sha256(&wechatpay_core::response_message(
+            &timestamp.to_string(),
+            nonce,
+            body,
+        ))
+        .unwrap(),
+    );
+    vec![
+        ("Wechatpay-Timestamp".into(), timestamp.to_string()),
+        ("Wechatpay-Nonce".into(), nonce.into()),
+        ("Wechatpay-Serial".into(), serial.into()),
+        ("Wechatpay-Signature".into(), signature),
+    ]
+}
+
+fn check(store: &KeyStore, headers: &[(String, String)], body: &[u8]) -> Result<(), VerifyError> {
+    let lookup = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    verify(store, &Fixed(NOW), &lookup, body)
+}
+
+fn set(headers: &mut [(String, String)], name: &str, value: &str) {
+    headers.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_owned();
+}
+
+#[test]
+fn the_response_message_is_timestamp_nonce_body_each_with_a_newline() {
+    assert_eq!(
+        wechatpay_core::response_message("1", "n", b"{}"),
+        b"1\nn\n{}\n"
+    );
+    // The 204 form: an empty body line.
+    assert_eq!(wechatpay_core::response_message("1", "n", b""), b"1\nn\n\n");
+}
+
+#[test]
+fn a_204_verifies_over_the_empty_body_line() {
+    let p = platform();
+    let headers = signed(&p.public_key, PUB_ID, NOW, b"");
+    assert_eq!(check(&p.store, &headers, b""), Ok(()));
+    assert_eq!(
+        check(&p.store, &headers, b" "),
+        Err(VerifyError::BadSignature)
+    );
+}
+
+#[test]
+fn the_serial_picks_the_key_public_key_and_certificate_side_by_side() {
+    let p = platform();
+    let body = br#"{"ret_msg":"SUCCESS"}"#;
+    assert_eq!(
+        check(&p.store, &signed(&p.public_key, PUB_ID, NOW, body), body),
+        Ok(())
+    );
+    assert_eq!(
+        check(
+            &p.store,
+            &signed(&p.certificate_key, CERT_SERIAL, NOW, body),
+            body
+        ),
+        Ok(())
+    );
+    // The right signature under the other key's serial fails.
+    assert_eq!(
+        check(
+            &p.store,
+            &signed(&p.certificate_key, PUB_ID, NOW, body),
+            body
+        ),
+        Err(VerifyError::BadSignature)
+    );
+}
+
+#[test]
+fn every_verification_failure_has_its_own_error() {
+    let p = platform();
+    let body = br#"{"a":1}"#;
+    let good = signed(&p.public_key, PUB_ID, NOW, body);
+    assert_eq!(check(&p.store, &good, body), Ok(()));
+
+    // Tampered body, over raw bytes: even re-serialization with other spacing fails.
+    assert_eq!(
+        check(&p.store, &good, br#"{"a": 1}"#),
+        Err(VerifyError::BadSignature)
+    );
+    // Unknown serial.
+    let mut h = good.clone();
+    set(&mut h, "Wechatpay-Serial", "PUB_KEY_ID_UNKNOWN");
+    assert_eq!(
+        check(&p.store, &h, body),
+        Err(VerifyError::UnknownSerial("PUB_KEY_ID_UNKNOWN".into()))
+    );
+    // Probe.
+    let mut h = good.clone();
+    set(&mut h, "Wechatpay-Signature", "WECHATPAY/SIGNTEST/abcd");
+    assert_eq!(check(&p.store, &h, body), Err(VerifyError::SignTestProbe));
+    // Missing headers, each named.
+    for name in [
+        "Wechatpay-Signature",
+        "Wechatpay-Timestamp",
+        "Wechatpay-Nonce",
+        "Wechatpay-Serial",
+    ] {
+        let h: Vec<_> = good.iter().filter(|(k, _)| k != name).cloned().collect();
+        assert!(
+            matches!(check(&p.store, &h, body), Err(VerifyError::MissingHeader(n)) if n == name),
+            "{name}"
+        );
+    }
+    // Not base64, and a signature by another key.
+    let mut h = good.clone();
+    set(&mut h, "Wechatpay-Signature", "***");
+    assert_eq!(check(&p.store, &h, body), Err(VerifyError::BadSignature));
+    let other = PrivateKey::generate(Default::default()).unwrap();
+    assert_eq!(
+        check(&p.store, &signed(&other, PUB_ID, NOW, body), body),
+        Err(VerifyError::BadSignature)
+    );
+    // Timestamp not a number.
+    let mut h = good.clone();
+    set(&mut h, "Wechatpay-Timestamp", "soon");
+    assert_eq!(
+        check(&p.store, &h, body),
+        Err(VerifyError::BadTimestamp("soon".into()))
+    );
+}
+
+#[test]
+fn clock_skew_of_300_seconds_is_allowed_and_301_is_not() {
+    let p = platform();
+    for (offset, ok) in [(-300, true), (300, true), (-301, false), (301, false)] {
+        let headers = signed(&p.public_key, PUB_ID, NOW + offset, b"{}");
+        let result = check(&p.store, &headers, b"{}");
+        if ok {
+            assert_eq!(result, Ok(()), "{offset}");
+        } else {
+            assert_eq!(
+                result,
+                Err(VerifyError::StaleTimestamp {
+                    timestamp: NOW + offset,
+                    skew: 301
+                }),
+                "{offset}"
+            );
+        }
+    }
+}
+
+#[test]
+fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request() {
+    let key = PrivateKey::generate(Default::default()).unwrap();
+    let public = key.public_key().unwrap();
+    let creds = Credentials::new("1900000001", "MERCHANT_SERIAL", key);
+    let nonce = wechatpay_core::nonce();
+    assert_eq!(nonce.len(), 32);
+    assert!(nonce.chars().all(|c| c.is_ascii_alphanumeric()), "{nonce}");
+    assert_ne!(nonce, wechatpay_core::nonce());
+    let target = "/v3/papay/contracts/a%2Fb/fail-notify?x=%E4%B8%AD";
+    let body = br#"{"mchid":"1230000109","appid":"wxd678efh567hg6787"}"#;
+    let header = creds
+        .authorization("POST", target, body, NOW, &nonce)
+        .unwrap();
+    let rest = header
+        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
+        .expect("scheme");
+    let items: Vec<(&str, &str)> = rest
+        .split(',')
+        .map(|i| i.split_once('=').unwrap())
+        .map(|(k, v)| (k, v.trim_matches('"')))
+        .collect();
+    let keys: Vec<&str> = items.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        keys,
+        ["mchid", "nonce_str", "signature", "timestamp", "serial_no"]
+    );
+    assert_eq!(items[0].1, "1900000001");
+    assert_eq!(items[3].1, NOW.to_string());
+    assert_eq!(items[4].1, "MERCHANT_SERIAL");
+    let signature = B64.decode(items[2].1).unwrap();
+    let message = format!(
+        "POST\n{target}\n{NOW}\n{nonce}\n{}\n",
+        std::str::from_utf8(body).unwrap()
+    );
+    assert!(public.verify_sha256(message.as_bytes(), &signature));
+    // The decoded target, or a body with other spacing, is not what was signed.
+    let decoded = message.replace("a%2Fb", "a/b");
+    assert!(!public.verify_sha256(decoded.as_bytes(), &signature));
+    let respaced = message.replace("\"mchid\":", "\"mchid\": ");
+    assert!(!public.verify_sha256(respaced.as_bytes(), &signature));
+    // A GET signs an empty body line.
+    let get = creds
+        .authorization("GET", "/v3/certificates", b"", NOW, &nonce)
+        .unwrap();
+    let sig = B64
+        .decode(
+            get.split("signature=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap(),
+        )
+        .unwrap();
+    assert!(public.verify_sha256(
+        format!("GET\n/v3/certificates\n{NOW}\n{nonce}\n\n").as_bytes(),
+        &sig
+    ));
+}
+
+#[test]
+fn a_remote_signer_can_replace_the_local_key() {
+    struct Remote(PrivateKey, std::sync::atomic::AtomicUsize);
+    impl wechatpay_core::Signer for Remote {
+        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, wechatpay_core::CryptoError> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.0.sign_sha256(message)
+        }
+    }
+    let remote = Arc::new(Remote(
+        PrivateKey::generate(Default::default()).unwrap(),
+        0.into(),
+    ));
+    let creds = Credentials::with_signer("1900000001", "S", remote.clone());
+    creds.authorization("GET", "/v3/x", b"", NOW, "n").unwrap();
+    assert_eq!(remote.1.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -248,7 +248,7 @@ async fn receive_notification(
                     let response = hyper::Response::builder()
                         .status(answer.status)
                         .body(http_body_util::Full::new(bytes::Bytes::from(answer.body)));
-                    Ok::<_, hyper::http::Error>(response?)
+                    response
                 }
             });
         let _ = hyper::server::conn::http1::Builder::new()

@@ -245,10 +245,9 @@ async fn receive_notification(
                     if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         let _ = tx.send(parsed);
                     }
-                    let response = hyper::Response::builder()
+                    hyper::Response::builder()
                         .status(answer.status)
-                        .body(http_body_util::Full::new(bytes::Bytes::from(answer.body)));
-                    response
+                        .body(http_body_util::Full::new(bytes::Bytes::from(answer.body)))
                 }
             });
         let _ = hyper::server::conn::http1::Builder::new()

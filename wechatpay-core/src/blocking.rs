@@ -129,6 +129,12 @@ impl Chain<'_> {
         self
     }
 
+    /// Adds a request header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.call = self.call.header(name, value);
+        self
+    }
+
     /// Chooses the host.
     pub fn host(mut self, host: Host) -> Self {
         self.call = self.call.host(host);

@@ -496,6 +496,12 @@ impl Chain<'_> {
         self
     }
 
+    /// Adds a request header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.call = self.call.header(name, value);
+        self
+    }
+
     /// Sends to the Hong Kong host instead of the mainland one.
     pub fn host(mut self, host: Host) -> Self {
         self.call = self.call.host(host);

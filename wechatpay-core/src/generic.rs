@@ -14,6 +14,7 @@ pub struct GenericCall {
     host: Host,
     path: String,
     query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
     body: Option<serde_json::Value>,
 }
 
@@ -23,6 +24,7 @@ pub struct GenericCallBuilder {
     template: String,
     params: Vec<(String, String)>,
     query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
     host: Host,
 }
 
@@ -34,6 +36,7 @@ impl GenericCall {
             template: format!("/{}", path_template.trim_start_matches('/')),
             params: Vec::new(),
             query: Vec::new(),
+            headers: Vec::new(),
             host: Host::Mainland,
         }
     }
@@ -49,6 +52,12 @@ impl GenericCallBuilder {
     /// Adds a query pair.
     pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
         self.query.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Adds a request header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
         self
     }
 
@@ -98,6 +107,7 @@ impl GenericCallBuilder {
             host: self.host,
             path,
             query: self.query,
+            headers: self.headers,
             body,
         })
     }
@@ -121,6 +131,9 @@ impl Operation for GenericCall {
     }
     fn query(&self) -> Vec<(String, String)> {
         self.query.clone()
+    }
+    fn headers(&self) -> Vec<(String, String)> {
+        self.headers.clone()
     }
     fn body(&self) -> Option<&Self::Body> {
         self.body.as_ref()

@@ -258,6 +258,7 @@ pub(crate) struct State {
     pub(crate) fault_next: Mutex<Option<Fault>>,
     pub(crate) log: Mutex<Vec<LoggedRequest>>,
     pub(crate) log_requests: bool,
+    pub(crate) notifications_with_certificate: std::sync::atomic::AtomicBool,
 }
 
 impl State {
@@ -454,6 +455,9 @@ impl MockBuilder {
             fault_next: Mutex::new(None),
             log: Mutex::new(Vec::new()),
             log_requests: self.log_requests,
+            notifications_with_certificate: std::sync::atomic::AtomicBool::new(
+                self.trust == TrustMode::Certificates,
+            ),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
@@ -592,12 +596,23 @@ impl MockPlatform {
             }
         });
         let mut body = envelope.to_string().into_bytes();
-        let mut headers = state.sign(&body, state.trust != TrustMode::Certificates, fault);
+        let with_certificate = state
+            .notifications_with_certificate
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let mut headers = state.sign(&body, !with_certificate, fault);
         if fault == Some(Fault::TamperedBody) {
             body = server::tamper(body);
         }
         headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         SignedNotification { headers, body }
+    }
+
+    /// Signs notifications with the platform certificate instead of the public key (as during
+    /// the 7-day migration window, when both arrive).
+    pub fn sign_notifications_with_certificate(&self, yes: bool) {
+        self.state
+            .notifications_with_certificate
+            .store(yes, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// POSTs a notification to `url`; returns the status and body of the merchant's answer.

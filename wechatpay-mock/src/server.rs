@@ -154,11 +154,19 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Fu
     if answer.signed {
         let use_public_key =
             answer.use_public_key || state.signs_with_public_key(request_serial.as_deref());
-        for (k, v) in state.sign(&body, use_public_key, fault) {
-            response = response.header(k, v);
-        }
+        let mut headers = state.sign(&body, use_public_key, fault);
         if fault == Some(Fault::TamperedBody) {
-            body = tamper(body);
+            if body.is_empty() {
+                // A 204 carries no body, so alter the other signed part of the message.
+                if let Some((_, nonce)) = headers.iter_mut().find(|(k, _)| k == "Wechatpay-Nonce") {
+                    nonce.replace_range(0..1, if nonce.starts_with('0') { "1" } else { "0" });
+                }
+            } else {
+                body = tamper(body);
+            }
+        }
+        for (k, v) in headers {
+            response = response.header(k, v);
         }
     }
     if !body.is_empty() {

@@ -1,0 +1,121 @@
+//! Shared set-up for the end-to-end tests: a mock, clients for it, request values, and a
+//! notification receiver over real HTTP.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequest};
+use wechatpay_api::webank_audit_result::{
+    AuditResult, NotifyAuditResult, NotifyAuditResultRequest,
+};
+use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlRequest};
+use wechatpay_api::{
+    Client, Notification, NotificationAnswer, NotificationError, NotificationHandler,
+};
+use wechatpay_mock::MockPlatform;
+
+pub const BAL_ACCOUNT_NO: &str = "6222 0000 1111 2222 台账";
+
+pub fn mock() -> MockPlatform {
+    MockPlatform::start().expect("the mock starts")
+}
+
+pub fn client(mock: &MockPlatform) -> Client {
+    mock.credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+pub fn blocking_client(mock: &MockPlatform) -> wechatpay_api::blocking::Client {
+    mock.credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .build_blocking()
+        .unwrap()
+}
+
+pub fn audit() -> NotifyAuditResult {
+    NotifyAuditResult::new(
+        NotifyAuditResultRequest::new(
+            "htozr8denqegbt6tk6u10iymo7yww5pn",
+            "1900016681",
+            AuditResult::Pass,
+        )
+        .with_audit_finish_time("2015-05-20T13:29:35+08:00")
+        .with_attach_info("updateidcard")
+        .with_fail_code("1001")
+        .with_fail_msg("IDCARD_ILLEGAL"),
+    )
+}
+
+pub fn recover() -> RecoverLedgerControl {
+    RecoverLedgerControl::new(
+        RecoverLedgerControlRequest::new(
+            "R202611220001",
+            "WB-P-1",
+            "WX-P-1",
+            "1900016681",
+            BAL_ACCOUNT_NO,
+        )
+        .with_recover_reason("资料已补齐"),
+    )
+}
+
+pub fn papay() -> NotifyDeductionFailure {
+    NotifyDeductionFailure::new(
+        "123124412412423431",
+        NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"),
+    )
+}
+
+/// Serves notifications on loopback like a merchant endpoint: verifies the raw bytes, answers
+/// as WeChat Pay expects, and hands each parse result to the test.
+pub async fn receiver(
+    handler: NotificationHandler,
+) -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<Result<Notification, NotificationError>>,
+) {
+    use http_body_util::BodyExt as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let handler = Arc::new(handler);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let handler = handler.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let handler = handler.clone();
+                        let tx = tx.clone();
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let raw = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let parsed = handler.parse(&parts.headers, &raw);
+                            let answer = match &parsed {
+                                Ok(_) => NotificationAnswer::success(),
+                                Err(e) => NotificationAnswer::failure(&e.to_string()),
+                            };
+                            let _ = tx.send(parsed);
+                            hyper::Response::builder()
+                                .status(answer.status)
+                                .body(http_body_util::Full::new(bytes::Bytes::from(answer.body)))
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (url, rx)
+}

@@ -1,0 +1,275 @@
+//! Notifications and platform certificates, end to end: the mock sends signed, encrypted
+//! notifications over HTTP to a receiver built on `NotificationHandler`; certificates are
+//! downloaded, verified, refreshed in the background, or reported absent.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use wechatpay_api::{
+    CertificateRefresh, Error, KeyStore, NotificationError, NotificationHandler, VerifyError,
+};
+use wechatpay_mock::{Fault, MockPlatform, TrustMode};
+
+fn complaint() -> serde_json::Value {
+    serde_json::json!({"complaint_id": "200201820200101080076610000", "action_type": "CREATE_COMPLAINT"})
+}
+
+#[tokio::test]
+async fn a_complaint_notification_round_trips_over_http() {
+    let mock = mock();
+    let creds = mock.credentials();
+    let (url, mut parsed) = receiver(NotificationHandler::new(
+        creds.key_store().unwrap(),
+        creds.apiv3_key().unwrap(),
+    ))
+    .await;
+    let sent = mock.notification(
+        "COMPLAINT.CREATE",
+        "产生新投诉",
+        "complaint",
+        &complaint(),
+        None,
+    );
+    let (status, body) = mock.send_notification(&url, &sent).await.unwrap();
+    assert_eq!((status, body.as_str()), (204, ""));
+    let n = parsed.recv().await.unwrap().unwrap();
+    assert_eq!(n.event_type, "COMPLAINT.CREATE");
+    assert_eq!(n.resource_type, "encrypt-resource");
+    assert_eq!(n.summary.as_deref(), Some("产生新投诉"));
+    assert_eq!(n.original_type.as_deref(), Some("complaint"));
+    assert_eq!(n.resource, complaint());
+    assert!(n.create_time.is_some(), "{}", n.create_time_raw);
+    #[derive(serde::Deserialize)]
+    struct Complaint {
+        complaint_id: String,
+    }
+    assert_eq!(
+        n.decode::<Complaint>().unwrap().complaint_id,
+        "200201820200101080076610000"
+    );
+}
+
+#[tokio::test]
+async fn bad_notifications_are_refused_with_their_reason_and_a_failure_answer() {
+    let mock = mock();
+    let creds = mock.credentials();
+    let (url, mut parsed) = receiver(NotificationHandler::new(
+        creds.key_store().unwrap(),
+        creds.apiv3_key().unwrap(),
+    ))
+    .await;
+    let cases: [(Fault, fn(&NotificationError) -> bool); 6] = [
+        (Fault::TamperedBody, |e| {
+            matches!(e, NotificationError::Verify(VerifyError::BadSignature))
+        }),
+        (Fault::WrongKey, |e| {
+            matches!(e, NotificationError::Verify(VerifyError::BadSignature))
+        }),
+        (Fault::WrongSerial, |e| {
+            matches!(e, NotificationError::Verify(VerifyError::UnknownSerial(_)))
+        }),
+        (Fault::StaleTimestamp, |e| {
+            matches!(
+                e,
+                NotificationError::Verify(VerifyError::StaleTimestamp { .. })
+            )
+        }),
+        (Fault::SignTest, |e| {
+            matches!(e, NotificationError::Verify(VerifyError::SignTestProbe))
+        }),
+        (Fault::MissingSignature, |e| {
+            matches!(e, NotificationError::Verify(VerifyError::MissingHeader(_)))
+        }),
+    ];
+    for (fault, check) in cases {
+        let sent = mock.notification(
+            "COMPLAINT.STATE_CHANGE",
+            "投诉状态变化",
+            "complaint",
+            &complaint(),
+            Some(fault),
+        );
+        let (status, body) = mock.send_notification(&url, &sent).await.unwrap();
+        assert_eq!(status, 500, "{fault:?}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"],
+            "FAIL"
+        );
+        let err = parsed.recv().await.unwrap().unwrap_err();
+        assert!(check(&err), "{fault:?} gave {err:?}");
+    }
+    // A wrong APIv3 key cannot open the resource.
+    let wrong = NotificationHandler::new(
+        creds.key_store().unwrap(),
+        wechatpay_api::ApiV3Key::new("0123456789abcdefghijklmnopqrstuv").unwrap(),
+    );
+    let sent = mock.notification("COMPLAINT.CREATE", "", "complaint", &complaint(), None);
+    let err = wrong
+        .parse_with(&|n| sent.header(n), &sent.body)
+        .unwrap_err();
+    assert!(matches!(err, NotificationError::Resource(_)), "{err:?}");
+    // Re-serialized JSON (what frameworks hand over after parsing) does not verify.
+    let reserialized = serde_json::to_vec_pretty(
+        &serde_json::from_slice::<serde_json::Value>(&sent.body).unwrap(),
+    )
+    .unwrap();
+    let handler = NotificationHandler::new(creds.key_store().unwrap(), creds.apiv3_key().unwrap());
+    assert!(matches!(
+        handler.parse_with(&|n| sent.header(n), &reserialized),
+        Err(NotificationError::Verify(VerifyError::BadSignature))
+    ));
+    assert!(handler.parse_with(&|n| sent.header(n), &sent.body).is_ok());
+}
+
+#[tokio::test]
+async fn certificates_download_verify_and_serve_for_verification_and_encryption() {
+    let mock = MockPlatform::builder()
+        .trust(TrustMode::Certificates)
+        .start()
+        .unwrap();
+    let creds = mock.credentials();
+    let client = wechatpay_api::Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    // No key yet: an answer cannot be verified.
+    let err = client.execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Verify {
+                source: VerifyError::UnknownSerial(_),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A tampered download is rejected and installs nothing.
+    mock.fault_next(Fault::TamperedBody);
+    assert!(client.refresh_certificates().await.is_err());
+    assert!(client.key_store().serials().is_empty());
+    // The first download is verified with the certificate it carries.
+    let refreshed = client.refresh_certificates().await.unwrap();
+    assert_eq!(
+        refreshed,
+        CertificateRefresh::Updated(vec![creds.platform_certificate_serial.clone()])
+    );
+    assert_eq!(
+        client.execute(&audit()).await.unwrap().data.ret_msg,
+        "SUCCESS"
+    );
+    // Sensitive fields are encrypted with the certificate, named by its serial.
+    client.execute(&recover()).await.unwrap();
+    let last = mock.requests().pop().unwrap();
+    assert_eq!(
+        last.header("Wechatpay-Serial"),
+        Some(creds.platform_certificate_serial.as_str())
+    );
+    assert_eq!(
+        last.plaintext_body.unwrap()["bal_account_no"],
+        BAL_ACCOUNT_NO
+    );
+    // Wrong APIv3 key: the certificates do not decrypt.
+    let wrong = wechatpay_api::Client::builder(creds.credentials().unwrap())
+        .apiv3_key(wechatpay_api::ApiV3Key::new("0123456789abcdefghijklmnopqrstuv").unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    assert!(matches!(
+        wrong.refresh_certificates().await,
+        Err(Error::Crypto(_))
+    ));
+}
+
+#[tokio::test]
+async fn public_key_only_merchants_get_not_available_not_a_crash() {
+    let mock = MockPlatform::builder()
+        .trust(TrustMode::PublicKey)
+        .start()
+        .unwrap();
+    let client = client(&mock);
+    assert_eq!(
+        client.refresh_certificates().await.unwrap(),
+        CertificateRefresh::NotAvailable
+    );
+    // The background task ends by itself.
+    let task = client.spawn_certificate_refresh(Duration::from_millis(50));
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the refresh task stops")
+        .unwrap();
+    assert_eq!(client.execute(&papay()).await.unwrap().status, 204);
+}
+
+#[tokio::test]
+async fn migration_accepts_both_keys_chosen_by_each_messages_serial() {
+    let mock = MockPlatform::builder()
+        .trust(TrustMode::Both)
+        .start()
+        .unwrap();
+    let creds = mock.credentials();
+    let client = client(&mock);
+    client.refresh_certificates().await.unwrap();
+    let keys: KeyStore = client.key_store().clone();
+    assert_eq!(
+        keys.serials().len(),
+        2,
+        "public key and certificate side by side"
+    );
+    let handler = NotificationHandler::new(keys, creds.apiv3_key().unwrap());
+    for with_certificate in [false, true] {
+        mock.sign_notifications_with_certificate(with_certificate);
+        let sent = mock.notification("COMPLAINT.CREATE", "", "complaint", &complaint(), None);
+        let serial = sent.header("Wechatpay-Serial").unwrap();
+        assert_eq!(serial.starts_with("PUB_KEY_ID_"), !with_certificate);
+        assert!(
+            handler.parse_with(&|n| sent.header(n), &sent.body).is_ok(),
+            "signed by {serial}"
+        );
+    }
+    // Requests still name the public key, so answers come signed by it.
+    client.execute(&audit()).await.unwrap();
+    assert_eq!(
+        mock.requests().last().unwrap().header("Wechatpay-Serial"),
+        Some(creds.public_key_id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn certificates_refresh_in_the_background() {
+    let mock = MockPlatform::builder()
+        .trust(TrustMode::Certificates)
+        .start()
+        .unwrap();
+    let creds = mock.credentials();
+    let client = wechatpay_api::Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let task = client.spawn_certificate_refresh(Duration::from_millis(100));
+    let downloads = || {
+        mock.requests()
+            .iter()
+            .filter(|r| r.target == "/v3/certificates")
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while downloads() < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    task.abort();
+    assert!(
+        downloads() >= 3,
+        "periodic refresh ran {} times",
+        downloads()
+    );
+    assert_eq!(
+        client.key_store().serials(),
+        vec![creds.platform_certificate_serial.clone()]
+    );
+    assert!(wechatpay_api::wechatpay_core::MAX_REFRESH_INTERVAL <= Duration::from_secs(12 * 3600));
+}

@@ -1,0 +1,262 @@
+//! The promise "edit YAML, get a typed, working method", as a test: copy `spec/`, add an
+//! endpoint in YAML, regenerate with the real codegen, build a crate that calls the new typed
+//! operation, and run it against a mock started on the extended spec. A second scratch crate
+//! compiles every generator fixture and exercises its generated code.
+//!
+//! Both build crates with cargo, so they are `#[ignore]`d for a quick `cargo test`; `.ci/run`
+//! runs them (`--include-ignored`). They share one target folder under `target/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Runs cargo in a scratch workspace with the shared scratch target folder and our lock file.
+fn cargo(dir: &Path, args: &[&str]) -> String {
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let out = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/scratch"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "cargo {args:?} failed:\n{text}");
+    text
+}
+
+fn dep(name: &str) -> String {
+    format!(
+        "{name} = {{ path = {:?} }}",
+        workspace().join(name).display().to_string()
+    )
+}
+
+/// A standalone copy of the `wechatpay-api` crate skeleton, to be filled by the codegen.
+fn api_crate(dir: &Path) {
+    write(
+        &dir.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"wechatpay-api\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [\"full\"]\n# @generated-features-start\nfull = []\n# @generated-features-end\n\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n",
+            dep("wechatpay-core")
+        ),
+    );
+    write(
+        &dir.join("src/lib.rs"),
+        "#[rustfmt::skip]\nmod generated;\npub use generated::*;\npub use wechatpay_core;\n",
+    );
+}
+
+const EXTRA: &str = r#"openapi: 3.0.3
+info:
+  title: 新增接口 (an endpoint added by a user)
+  version: "1.0"
+  x-wechatpay-group: { module: extra, feature: extra }
+paths:
+  /v3/extra/things/{thing_id}:
+    get:
+      operationId: getExtraThing
+      summary: 查询新增资源
+      parameters:
+        - { name: thing_id, in: path, required: true, schema: { type: string } }
+        - { name: limit, in: query, required: true, schema: { type: integer, format: int32, maximum: 50 } }
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [thing_id, state]
+                properties:
+                  thing_id: { type: string, example: "T-1" }
+                  state: { type: string, enum: [ACTIVE, CLOSED], example: ACTIVE }
+"#;
+
+#[test]
+#[ignore = "builds a scratch crate with cargo; run by .ci/run"]
+fn extend_the_spec_journey() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path();
+    // 1. Copy spec/ and 2. add an endpoint in YAML.
+    std::fs::create_dir_all(root.join("spec")).unwrap();
+    for entry in std::fs::read_dir(workspace().join("spec")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, root.join("spec").join(path.file_name().unwrap())).unwrap();
+    }
+    write(&root.join("spec/extra.yaml"), EXTRA);
+    // 3. Run the generator, exactly as `cargo xtask codegen` does.
+    api_crate(&root.join("api"));
+    let written =
+        xtask::codegen(&root.join("spec"), &root.join("api"), xtask::Mode::Write).unwrap();
+    assert!(
+        written.contains(&"src/generated/extra.rs".to_owned()),
+        "{written:?}"
+    );
+    assert!(
+        xtask::codegen(&root.join("spec"), &root.join("api"), xtask::Mode::Check)
+            .unwrap()
+            .is_empty()
+    );
+    // 4. A crate that calls the new typed operation, and 5. runs it against a mock on the
+    // extended spec.
+    write(
+        &root.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"api\", \"user\"]\n",
+    );
+    write(
+        &root.join("user/Cargo.toml"),
+        &format!(
+            "[package]\nname = \"user\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\nwechatpay-api = {{ path = \"../api\" }}\n{}\ntokio = {{ version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }}\n",
+            dep("wechatpay-mock")
+        ),
+    );
+    write(
+        &root.join("user/src/main.rs"),
+        r#"use wechatpay_api::extra::{GetExtraThing, GetExtraThingResponseState};
+
+#[tokio::main]
+async fn main() {
+    let spec = std::env::args().nth(1).expect("spec folder");
+    let mock = wechatpay_mock::MockPlatform::builder().spec_dir(spec).start().expect("mock");
+    let client = mock.credentials().client_builder(mock.base_url()).unwrap().build().unwrap();
+    let op = GetExtraThing::new("T 1/ä", 20);
+    let answer = client.execute(&op).await.expect("the new operation works end to end");
+    assert_eq!(answer.data.thing_id, "T-1");
+    assert_eq!(answer.data.state, GetExtraThingResponseState::Active);
+    let seen = mock.requests();
+    assert_eq!(seen[0].target, "/v3/extra/things/T%201%2F%C3%A4?limit=20");
+    let too_many = client.execute(&GetExtraThing::new("T", 51)).await.unwrap_err();
+    assert!(too_many.to_string().contains("query.limit"), "{too_many}");
+    println!("journey ok: {} {:?}", answer.data.thing_id, answer.request_id);
+}
+"#,
+    );
+    cargo(root, &["check", "-q", "-p", "user"]);
+    let out = cargo(
+        root,
+        &[
+            "run",
+            "-q",
+            "-p",
+            "user",
+            "--",
+            root.join("spec").to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("journey ok: T-1"), "{out}");
+}
+
+const FIXTURE_CHECKS: &str = r##"
+#[cfg(test)]
+mod checks {
+    use wechatpay_core::Operation;
+
+    #[test]
+    fn enums_are_open_and_unknown_values_round_trip() {
+        use crate::enums::spec::{ComplaintState, ComplaintStateUpdate};
+        let v: ComplaintStateUpdate = serde_json::from_str(r#"{"state":"ESCALATED"}"#).unwrap();
+        assert_eq!(v.state, ComplaintState::Unknown("ESCALATED".into()));
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"state":"ESCALATED"}"#);
+        assert_eq!("PENDING".parse::<ComplaintState>().unwrap(), ComplaintState::Pending);
+        assert_eq!(ComplaintState::UnknownValue.as_str(), "UNKNOWN");
+        assert_eq!(ComplaintState::V1st.to_string(), "1st");
+    }
+
+    #[test]
+    fn keywords_and_colliding_names_keep_their_wire_names() {
+        use crate::keywords::spec::{Option, UseKeywords};
+        let body = Option::new("t", "r", "s", "c");
+        let op = UseKeywords::new("a/b", body).with_body_query("q").with_self("h");
+        assert_eq!(op.path(), "/v3/keywords/a%2Fb");
+        assert_eq!(op.query(), vec![("body".to_string(), "q".to_string())]);
+        assert_eq!(op.headers(), vec![("self".to_string(), "h".to_string())]);
+        let json = serde_json::to_value(op.body().unwrap()).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "t", "ref": "r", "self": "s", "client": "c"}));
+    }
+
+    #[test]
+    fn query_arrays_explode_or_join() {
+        use crate::query_params::spec::{ListBills, ListBillsBillType};
+        let op = ListBills::new("2026-01-01").with_limit(5).with_bill_type(ListBillsBillType::Refund).with_sub_mchids(vec!["a".into(), "b".into()]).with_states(vec!["X".into(), "Y".into()]);
+        let q: Vec<String> = op.query().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(q, ["bill_date=2026-01-01", "limit=5", "bill_type=REFUND", "sub_mchids=a", "sub_mchids=b", "states=X,Y"]);
+    }
+
+    #[test]
+    fn encrypted_fields_are_found_in_nested_objects_and_arrays() {
+        use crate::encrypted_fields::spec::*;
+        let op = SubmitApplyment::new(SubmitApplymentRequest::new(SubmitApplymentRequestContact::new("张三"), vec![]));
+        assert_eq!(op.encrypted_fields(), &["/contact/name", "/contact/mobile", "/accounts/*/account_number"]);
+        assert!(!format!("{op:?}").contains("张三"));
+    }
+
+    #[test]
+    fn hosts_and_responses_follow_the_spec() {
+        assert_eq!(crate::hosts::hongkong::PingHongKong.host(), wechatpay_core::Host::HongKong);
+        assert_eq!(crate::hosts::mainland::PingMainland.host(), wechatpay_core::Host::Mainland);
+        let download = crate::responses::spec::DownloadBill::new("tok");
+        assert!(!download.signed_response());
+        assert_eq!(download.decode(b"raw,csv").unwrap(), b"raw,csv".to_vec());
+        assert_eq!(crate::responses::spec::ResetStatus.decode(b"").unwrap(), ());
+    }
+}
+"##;
+
+#[test]
+#[ignore = "builds a scratch crate with cargo; run by .ci/run"]
+fn every_generator_fixture_compiles_and_behaves() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path();
+    let fixtures = workspace().join("generator/tests/fixtures/ok");
+    let mut names: Vec<String> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut lib = String::from("#![allow(dead_code)]\n");
+    let mut features = std::collections::BTreeSet::new();
+    for name in &names {
+        let output = wechatpay_generator::generate_dir(&fixtures.join(name)).unwrap();
+        for file in &output.files {
+            let rel = file.path.strip_prefix("src/generated/").unwrap();
+            write(&root.join("src").join(name).join(rel), &file.contents);
+        }
+        for line in output
+            .features
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("full"))
+        {
+            features.insert(line.split(" = ").next().unwrap().to_owned());
+        }
+        lib.push_str(&format!("#[rustfmt::skip]\npub mod {name};\n"));
+    }
+    lib.push_str(FIXTURE_CHECKS);
+    write(&root.join("src/lib.rs"), &lib);
+    let all: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+    let feature_lines: String = features.iter().map(|f| format!("{f} = []\n")).collect();
+    write(
+        &root.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"fixtures\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [{}]\n{feature_lines}\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n[workspace]\n",
+            all.join(", "),
+            dep("wechatpay-core")
+        ),
+    );
+    let out = cargo(root, &["test", "-q"]);
+    assert!(out.contains("5 passed"), "{out}");
+}

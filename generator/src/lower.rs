@@ -73,14 +73,15 @@ struct Lowerer {
     texts: BTreeMap<String, String>,
     errors: Vec<SpecError>,
     types: BTreeMap<String, TypeDef>,
-    /// Rust name → where it came from, for collision messages.
-    origins: BTreeMap<String, String>,
+    /// Rust name → where it came from, for collision messages (the line is looked up only
+    /// when a message is printed: looking it up for every name made lowering quadratic).
+    origins: BTreeMap<String, (String, YamlPath)>,
     /// (file, schema) → lowered type.
     components: BTreeMap<(String, String), Ty>,
     in_progress: BTreeSet<(String, String)>,
     modules: BTreeMap<String, String>,
     groups: Vec<Group>,
-    operation_ids: BTreeMap<String, String>,
+    operation_ids: BTreeMap<String, (String, YamlPath)>,
 }
 
 const METHODS: [Method; 5] = [
@@ -168,15 +169,15 @@ impl Lowerer {
             );
             return false;
         }
-        let here = self.where_is(file, path);
-        if let Some(first) = self.origins.get(rust) {
-            if *first != here {
-                let first = first.clone();
+        if let Some((first_file, first_path)) = self.origins.get(rust) {
+            if (first_file.as_str(), first_path) != (file, path) {
+                let first = self.where_is(&first_file.clone(), &first_path.clone());
                 self.error(file, path, format!("this maps to the Rust name `{rust}`, which {first} already uses; rename one with `x-wechatpay-rust-name`"));
             }
             return false;
         }
-        self.origins.insert(rust.to_owned(), here);
+        self.origins
+            .insert(rust.to_owned(), (file.to_owned(), path.clone()));
         true
     }
 
@@ -544,8 +545,8 @@ impl Lowerer {
             );
             return None;
         };
-        let here = self.where_is(file, &path.key("operationId"));
-        if let Some(first) = self.operation_ids.insert(id.clone(), here) {
+        if let Some((first_file, first_path)) = self.operation_ids.get(&id).cloned() {
+            let first = self.where_is(&first_file, &first_path);
             self.error(
                 file,
                 &path.key("operationId"),
@@ -553,6 +554,8 @@ impl Lowerer {
             );
             return None;
         }
+        self.operation_ids
+            .insert(id.clone(), (file.to_owned(), path.key("operationId")));
         let rust_name = type_name(&id);
         if !self.register(&rust_name, file, &path.key("operationId")) {
             return None;

@@ -1,0 +1,96 @@
+//! Generator speed on synthetic specs of 10, 100 and 1,000 operations (spread over 10 files),
+//! parse → IR → emit → prettyplease, median of several runs. Not a test: run with
+//! `cargo bench -p wechatpay-generator --bench generate`.
+
+use std::time::{Duration, Instant};
+
+use wechatpay_generator::{emit, lower, Source};
+
+/// One file of `count` ordinary operations: path and query parameters, a body with an enum and a
+/// nested object, a JSON answer.
+fn synthetic_file(group: usize, count: usize) -> Source {
+    let mut yaml =
+        format!("openapi: 3.0.3\ninfo: {{ title: Synthetic {group}, version: \"1\" }}\npaths:\n");
+    for i in 0..count {
+        yaml.push_str(&format!(
+            r#"  /v3/synthetic{group}/things/{{thing_id}}/op{i}:
+    post:
+      operationId: op{group}x{i}
+      summary: 合成接口 {i}
+      x-wechatpay-rate-limit: {{ requests: 200, per: minute }}
+      parameters:
+        - {{ name: thing_id, in: path, required: true, schema: {{ type: string }} }}
+        - {{ name: limit, in: query, schema: {{ type: integer, format: int32 }} }}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [out_no, state]
+              properties:
+                out_no: {{ type: string, maxLength: 64, description: 商户单号 }}
+                state: {{ type: string, enum: [OPEN, CLOSED, REFUNDED] }}
+                amount:
+                  type: object
+                  required: [total]
+                  properties:
+                    total: {{ type: integer }}
+                    currency: {{ type: string }}
+                secret: {{ type: string, x-wechatpay-encrypted: true }}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id]
+                properties:
+                  id: {{ type: string }}
+                  created_at: {{ type: string, format: date-time }}
+"#
+        ));
+    }
+    Source {
+        name: format!("synthetic{group}.yaml"),
+        text: yaml,
+    }
+}
+
+fn spec(operations: usize) -> Vec<Source> {
+    let files = 10.min(operations);
+    (0..files)
+        .map(|g| synthetic_file(g, operations / files))
+        .collect()
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+fn main() {
+    println!("| operations | generate (median) | per operation |");
+    println!("|---:|---:|---:|");
+    for n in [10, 100, 1000] {
+        let sources = spec(n);
+        let runs = if n >= 1000 { 5 } else { 15 };
+        let times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                let api = lower(&sources).expect("the synthetic spec is valid");
+                let output = emit(&api);
+                assert_eq!(api.operations().count(), n);
+                std::hint::black_box(output);
+                start.elapsed()
+            })
+            .collect();
+        let m = median(times);
+        println!(
+            "| {n} | {:.1} ms | {:.0} µs |",
+            m.as_secs_f64() * 1e3,
+            m.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+}

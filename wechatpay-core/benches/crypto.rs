@@ -38,30 +38,77 @@ fn bench(c: &mut Criterion) {
     let sealed = aes_256_gcm_encrypt(&apiv3, b"0123456789ab", b"transaction", &kib).unwrap();
     for (name, backend) in backends() {
         let key = PrivateKey::from_pem_with(&pem, backend).unwrap();
-        let public = PublicKey::from_pem_with(&key.public_key().unwrap().to_pem(), backend).unwrap();
+        let public =
+            PublicKey::from_pem_with(&key.public_key().unwrap().to_pem(), backend).unwrap();
         let signature = key.sign_sha256(&message).unwrap();
         let mut group = c.benchmark_group(name);
-        group.bench_function("sign", |b| b.iter(|| key.sign_sha256(black_box(&message)).unwrap()));
-        group.bench_function("verify", |b| b.iter(|| assert!(public.verify_sha256(black_box(&message), black_box(&signature)))));
-        group.bench_function("oaep_encrypt", |b| b.iter(|| public.encrypt_oaep(black_box(b"6222000011112222")).unwrap()));
-        group.bench_function("aes_gcm_decrypt_1k", |b| b.iter(|| aes_256_gcm_decrypt_with(backend, &apiv3, b"0123456789ab", b"transaction", black_box(&sealed)).unwrap()));
+        group.bench_function("sign", |b| {
+            b.iter(|| key.sign_sha256(black_box(&message)).unwrap())
+        });
+        group.bench_function("verify", |b| {
+            b.iter(|| assert!(public.verify_sha256(black_box(&message), black_box(&signature))))
+        });
+        group.bench_function("oaep_encrypt", |b| {
+            b.iter(|| public.encrypt_oaep(black_box(b"6222000011112222")).unwrap())
+        });
+        group.bench_function("aes_gcm_decrypt_1k", |b| {
+            b.iter(|| {
+                aes_256_gcm_decrypt_with(
+                    backend,
+                    &apiv3,
+                    b"0123456789ab",
+                    b"transaction",
+                    black_box(&sealed),
+                )
+                .unwrap()
+            })
+        });
 
         // A whole notification: verify over raw bytes, decrypt the resource, parse the JSON.
         let resource = serde_json::json!({"complaint_id": "200201820200101080076610000", "action_type": "CREATE_COMPLAINT", "padding": "x".repeat(800)});
-        let ct = aes_256_gcm_encrypt(&apiv3, b"0123456789ab", b"complaint", resource.to_string().as_bytes()).unwrap();
+        let ct = aes_256_gcm_encrypt(
+            &apiv3,
+            b"0123456789ab",
+            b"complaint",
+            resource.to_string().as_bytes(),
+        )
+        .unwrap();
         let body = serde_json::json!({
             "id": "EV-1", "create_time": "2026-11-22T10:00:00+08:00", "resource_type": "encrypt-resource", "event_type": "COMPLAINT.CREATE", "summary": "产生新投诉",
             "resource": {"original_type": "complaint", "algorithm": "AEAD_AES_256_GCM", "ciphertext": base64::engine::general_purpose::STANDARD.encode(ct), "associated_data": "complaint", "nonce": "0123456789ab"}
         })
         .to_string();
         let ts = "1763800000";
-        let sig = base64::engine::general_purpose::STANDARD.encode(key.sign_sha256(&wechatpay_core::response_message(ts, "n", body.as_bytes())).unwrap());
+        let sig = base64::engine::general_purpose::STANDARD.encode(
+            key.sign_sha256(&wechatpay_core::response_message(ts, "n", body.as_bytes()))
+                .unwrap(),
+        );
         let keys = KeyStore::new();
         keys.add_public_key("PUB_KEY_ID_BENCH", public.clone());
-        let handler = NotificationHandler::new(keys, ApiV3Key::new(std::str::from_utf8(&apiv3).unwrap()).unwrap()).with_clock(std::sync::Arc::new(Fixed(1_763_800_000)));
-        let headers = [("Wechatpay-Timestamp", ts.to_owned()), ("Wechatpay-Nonce", "n".to_owned()), ("Wechatpay-Serial", "PUB_KEY_ID_BENCH".to_owned()), ("Wechatpay-Signature", sig)];
-        let lookup = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
-        group.bench_function("notification_parse", |b| b.iter(|| handler.parse_with(&lookup, black_box(body.as_bytes())).unwrap()));
+        let handler = NotificationHandler::new(
+            keys,
+            ApiV3Key::new(std::str::from_utf8(&apiv3).unwrap()).unwrap(),
+        )
+        .with_clock(std::sync::Arc::new(Fixed(1_763_800_000)));
+        let headers = [
+            ("Wechatpay-Timestamp", ts.to_owned()),
+            ("Wechatpay-Nonce", "n".to_owned()),
+            ("Wechatpay-Serial", "PUB_KEY_ID_BENCH".to_owned()),
+            ("Wechatpay-Signature", sig),
+        ];
+        let lookup = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.clone())
+        };
+        group.bench_function("notification_parse", |b| {
+            b.iter(|| {
+                handler
+                    .parse_with(&lookup, black_box(body.as_bytes()))
+                    .unwrap()
+            })
+        });
         group.finish();
     }
 }

@@ -259,6 +259,8 @@ pub(crate) struct State {
     pub(crate) log: Mutex<Vec<LoggedRequest>>,
     pub(crate) log_requests: bool,
     pub(crate) notifications_with_certificate: std::sync::atomic::AtomicBool,
+    /// Requests answered, and nanoseconds spent handling them (from the full body to the answer).
+    pub(crate) handled: (std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64),
 }
 
 impl State {
@@ -458,6 +460,7 @@ impl MockBuilder {
             notifications_with_certificate: std::sync::atomic::AtomicBool::new(
                 self.trust == TrustMode::Certificates,
             ),
+            handled: Default::default(),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
@@ -548,6 +551,16 @@ impl MockPlatform {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// How many requests were answered, and the time the mock spent handling them (signature
+    /// check, validation, signing): load benchmarks subtract it to isolate the client's cost.
+    pub fn handling_time(&self) -> (u64, Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.state.handled.0.load(Relaxed),
+            Duration::from_nanos(self.state.handled.1.load(Relaxed)),
+        )
     }
 
     /// Builds a signed notification whose `resource` is encrypted with the APIv3 key, as the

@@ -99,6 +99,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Fu
         .await
         .map(|b| b.to_bytes().to_vec())
         .unwrap_or_default();
+    let started = std::time::Instant::now();
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -174,6 +175,14 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Fu
     }
     log.status = answer.status;
     record(&state, log);
+    state
+        .handled
+        .0
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state.handled.1.fetch_add(
+        started.elapsed().as_nanos() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     Ok(response
         .body(Full::new(Bytes::from(body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))))

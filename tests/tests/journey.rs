@@ -61,6 +61,24 @@ fn api_crate(dir: &Path) {
     );
 }
 
+/// The YAML block of the worked example in `spec/README.md`.
+fn readme_example() -> String {
+    let readme = std::fs::read_to_string(workspace().join("spec/README.md")).unwrap();
+    let start = readme
+        .find("```yaml\n")
+        .expect("the README has a YAML example")
+        + "```yaml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let block = &readme[start..end];
+    let indent =
+        block.lines().next().unwrap().len() - block.lines().next().unwrap().trim_start().len();
+    block
+        .lines()
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 const EXTRA: &str = r#"openapi: 3.0.3
 info:
   title: 新增接口 (an endpoint added by a user)
@@ -99,6 +117,8 @@ fn extend_the_spec_journey() {
         std::fs::copy(&path, root.join("spec").join(path.file_name().unwrap())).unwrap();
     }
     write(&root.join("spec/extra.yaml"), EXTRA);
+    // The worked example of spec/README.md, verbatim, so the documentation stays true.
+    write(&root.join("spec/complaints.yaml"), &readme_example());
     // 3. Run the generator, exactly as `cargo xtask codegen` does.
     api_crate(&root.join("api"));
     let written =
@@ -142,6 +162,8 @@ async fn main() {
     assert_eq!(seen[0].target, "/v3/extra/things/T%201%2F%C3%A4?limit=20");
     let too_many = client.execute(&GetExtraThing::new("T", 51)).await.unwrap_err();
     assert!(too_many.to_string().contains("query.limit"), "{too_many}");
+    let complaint = client.execute(&wechatpay_api::complaints::QueryComplaint::new("200201820200101080076610000")).await.unwrap();
+    assert_eq!(complaint.data.complaint_state, wechatpay_api::complaints::QueryComplaintResponseComplaintState::Pending);
     println!("journey ok: {} {:?}", answer.data.thing_id, answer.request_id);
 }
 "#,

@@ -60,7 +60,8 @@ async fn bad_notifications_are_refused_with_their_reason_and_a_failure_answer() 
         creds.apiv3_key().unwrap(),
     ))
     .await;
-    let cases: [(Fault, fn(&NotificationError) -> bool); 6] = [
+    type Check = fn(&NotificationError) -> bool;
+    let cases: [(Fault, Check); 6] = [
         (Fault::TamperedBody, |e| {
             matches!(e, NotificationError::Verify(VerifyError::BadSignature))
         }),

@@ -64,7 +64,7 @@ fn run() -> Result<(), String> {
     std::fs::write(&key_path, creds.merchant_private_key_pem.as_bytes())
         .map_err(|e| e.to_string())?;
     std::fs::write(&public_key_path, &creds.public_key_pem).map_err(|e| e.to_string())?;
-    println!("wechatpay-mock listening on {}", mock.base_url());
+    println!("# wechatpay-mock listening on {}", mock.base_url());
     println!("# test credentials, generated for this run only:");
     println!("export WECHATPAY_MCHID={}", creds.mchid);
     println!("export WECHATPAY_MERCHANT_SERIAL={}", creds.merchant_serial);

@@ -118,6 +118,9 @@ impl Shared {
                 return Err(Error::Config(format!("{} needs `Wechatpay-Serial`: configure a WeChat Pay public key or platform certificates", op.id())));
             }
         }
+        if let Some(c) = four_byte_char(&body) {
+            return Err(Error::Config(format!("the body of {} contains `{c}` (U+{:04X}): WeChat Pay accepts only 1–3-byte UTF-8 characters, so emoji and other supplementary-plane characters must be removed", op.id(), c as u32)));
+        }
         let method = op.method();
         let timestamp = self.clock.now();
         let authorization =
@@ -185,6 +188,14 @@ impl Shared {
             request_id,
         })
     }
+}
+
+/// The first character that takes 4 bytes in UTF-8 (emoji and the like), which WeChat Pay rejects.
+pub fn four_byte_char(body: &[u8]) -> Option<char> {
+    std::str::from_utf8(body)
+        .ok()?
+        .chars()
+        .find(|c| c.len_utf8() == 4)
 }
 
 pub(crate) fn api_error(raw: RawResponse, request_id: Option<String>) -> Error {

@@ -32,7 +32,7 @@ pub use auth::{
 pub use certificates::{
     CertificateRefresh, EncryptedResource, ResourceError, MAX_REFRESH_INTERVAL,
 };
-pub use client::{Chain, Client, ClientBuilder, Hosts, Response};
+pub use client::{four_byte_char, Chain, Client, ClientBuilder, Hosts, Response};
 pub use crypto::{PrivateKey, PublicKey};
 pub use error::{ApiError, CryptoError, Error, KeyError, VerifyError};
 pub use generic::{GenericCall, GenericCallBuilder};

@@ -114,6 +114,15 @@ fn wrong_inputs_name_the_problem() {
         KeyError::ApiV3KeyLength { len: 5 }
     );
     assert!(PublicKey::from_pem(&ec).is_err());
+    let broken = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    assert!(matches!(
+        Certificate::from_pem(broken),
+        Err(KeyError::Certificate(_))
+    ));
+    assert!(matches!(
+        Certificate::from_pem(&ec),
+        Err(KeyError::WrongPemLabel { .. })
+    ));
 }
 
 #[test]

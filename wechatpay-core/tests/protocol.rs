@@ -307,3 +307,48 @@ fn a_remote_signer_can_replace_the_local_key() {
     creds.authorization("GET", "/v3/x", b"", NOW, "n").unwrap();
     assert_eq!(remote.1.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[test]
+fn notifications_without_summary_and_with_the_compact_create_time_parse() {
+    let p = platform();
+    let apiv3 = *b"0123456789abcdefghijklmnopqrstuv";
+    let ct = wechatpay_core::crypto::aes_256_gcm_encrypt(
+        &apiv3,
+        b"0123456789ab",
+        b"",
+        br#"{"transaction_id":"4200"}"#,
+    )
+    .unwrap();
+    // No `summary`, empty associated data, the compact create_time of one official example.
+    let body = format!(
+        r#"{{"id":"EV-2018022511223320873","create_time":"20180225112233","resource_type":"encrypt-resource","event_type":"TRANSACTION.SUCCESS","resource":{{"original_type":"transaction","algorithm":"AEAD_AES_256_GCM","ciphertext":"{}","associated_data":"","nonce":"0123456789ab"}}}}"#,
+        B64.encode(ct)
+    );
+    let headers = signed(&p.certificate_key, CERT_SERIAL, NOW, body.as_bytes());
+    let lookup = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let handler = wechatpay_core::NotificationHandler::new(
+        p.store.clone(),
+        wechatpay_core::ApiV3Key::new("0123456789abcdefghijklmnopqrstuv").unwrap(),
+    )
+    .with_clock(Arc::new(Fixed(NOW)));
+    let n = handler.parse_with(&lookup, body.as_bytes()).unwrap();
+    assert_eq!(n.summary, None);
+    assert_eq!(n.create_time.unwrap().unix_timestamp(), 1519528953);
+    assert_eq!(n.resource["transaction_id"], "4200");
+    // Another algorithm is refused by name.
+    let other = body.replace("AEAD_AES_256_GCM", "AEAD_SM4_GCM");
+    let headers = signed(&p.certificate_key, CERT_SERIAL, NOW, other.as_bytes());
+    let lookup = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let err = handler.parse_with(&lookup, other.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("AEAD_SM4_GCM"), "{err}");
+}

@@ -413,6 +413,12 @@ fn validate_request(
         }));
     }
     let Some(ty) = &op.body else { return Ok(()) };
+    if let Some(c) = wechatpay_core::four_byte_char(body) {
+        return Err(param_error(Issue {
+            field: "body".into(),
+            issue: format!("contains `{c}`: only 1–3-byte UTF-8 characters are accepted"),
+        }));
+    }
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         param_error(Issue {
             field: "body".into(),

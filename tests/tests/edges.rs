@@ -1,0 +1,194 @@
+//! Protocol edges end to end: 4-byte UTF-8 in bodies, decode errors that keep the raw body,
+//! unsigned downloads, and answers signed by a key the client does not hold.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use wechatpay_api::webank_audit_result::{
+    AuditResult, NotifyAuditResult, NotifyAuditResultRequest,
+};
+use wechatpay_api::{Error, Host, Method, Operation, VerifyError};
+use wechatpay_mock::MockPlatform;
+
+#[tokio::test]
+async fn emoji_in_a_body_is_refused_before_sending_and_by_the_platform() {
+    let mock = mock();
+    let client = client(&mock);
+    let op = NotifyAuditResult::new(
+        NotifyAuditResultRequest::new("x", "1900016681", AuditResult::Pass)
+            .with_attach_info("好评 👍"),
+    );
+    let err = client.execute(&op).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("U+1F44D")),
+        "{err}"
+    );
+    assert!(mock.requests().is_empty(), "nothing was sent");
+    // 3-byte characters (Chinese) are fine.
+    let ok = NotifyAuditResult::new(
+        NotifyAuditResultRequest::new("x", "1900016681", AuditResult::Pass)
+            .with_attach_info("好评"),
+    );
+    client.execute(&ok).await.unwrap();
+    // The mock enforces the rule too, for clients that do not check: sign and send by hand.
+    let creds = mock.credentials();
+    let body = r#"{"out_request_no":"x","mchid":"1","audit_result":"PASS","attach_info":"👍"}"#;
+    let path = "/v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify";
+    let auth = creds
+        .credentials()
+        .unwrap()
+        .authorization(
+            "POST",
+            path,
+            body.as_bytes(),
+            now(),
+            &wechatpay_api::wechatpay_core::nonce(),
+        )
+        .unwrap();
+    let response = reqwest_post(&format!("{}{path}", mock.base_url()), &auth, body).await;
+    assert_eq!(response.0, 400);
+    assert!(
+        response.1.contains("PARAM_ERROR") && response.1.contains("1–3-byte"),
+        "{}",
+        response.1
+    );
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+async fn reqwest_post(url: &str, auth: &str, body: &str) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .header("Authorization", auth)
+        .header("Accept", "application/json")
+        .header("User-Agent", "test")
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The audit-result endpoint, decoded into a shape its answer does not have.
+struct WrongShape;
+
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct Expected {
+    required_but_absent: String,
+}
+
+impl Operation for WrongShape {
+    type Body = serde_json::Value;
+    type Output = Expected;
+    fn id(&self) -> &str {
+        "wrongShape"
+    }
+    fn method(&self) -> Method {
+        Method::Get
+    }
+    fn host(&self) -> Host {
+        Host::HongKong
+    }
+    fn path(&self) -> String {
+        "/v3/global/merchant-service/complaint-notifications".into()
+    }
+    fn body(&self) -> Option<&serde_json::Value> {
+        None
+    }
+    fn decode(&self, body: &[u8]) -> Result<Expected, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+}
+
+#[tokio::test]
+async fn a_verified_body_that_does_not_decode_keeps_the_raw_bytes_and_request_id() {
+    let mock = mock();
+    let err = client(&mock).execute(&WrongShape).await.unwrap_err();
+    let Error::Decode {
+        operation,
+        body,
+        request_id,
+        source,
+    } = err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!(operation, "wrongShape");
+    assert!(source.to_string().contains("required_but_absent"));
+    assert!(String::from_utf8(body)
+        .unwrap()
+        .contains("https://www.xxx.com/notify"));
+    assert!(request_id.is_some());
+}
+
+/// `GET /v3/billdownload/file` of the generator's `responses` fixture, declared unsigned there.
+struct DownloadBill;
+
+impl Operation for DownloadBill {
+    type Body = ();
+    type Output = Vec<u8>;
+    fn id(&self) -> &str {
+        "downloadBill"
+    }
+    fn method(&self) -> Method {
+        Method::Get
+    }
+    fn host(&self) -> Host {
+        Host::Mainland
+    }
+    fn path(&self) -> String {
+        "/v3/billdownload/file".into()
+    }
+    fn query(&self) -> Vec<(String, String)> {
+        vec![("token".into(), "t 1".into())]
+    }
+    fn body(&self) -> Option<&()> {
+        None
+    }
+    fn signed_response(&self) -> bool {
+        false
+    }
+    fn decode(&self, body: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+        Ok(body.to_vec())
+    }
+}
+
+#[tokio::test]
+async fn unsigned_downloads_are_accepted_only_when_the_operation_says_so() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../generator/tests/fixtures/ok/responses");
+    let mock = MockPlatform::builder().spec_dir(fixture).start().unwrap();
+    let client = client(&mock);
+    let bytes = client.execute(&DownloadBill).await.unwrap();
+    assert_eq!(bytes.status, 200);
+    assert_eq!(
+        mock.requests()[0].target,
+        "/v3/billdownload/file?token=t%201"
+    );
+    // The same answer through a call that expects a signature is refused: it really is unsigned.
+    let err = client
+        .chain("v3/billdownload/file")
+        .query("token", "t")
+        .get()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Verify {
+                source: VerifyError::MissingHeader(_),
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

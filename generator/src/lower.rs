@@ -575,18 +575,15 @@ impl Lowerer {
             )
             .collect();
         for (ppath, p) in all {
-            let p = match &p.reference {
-                Some(r) => match r
-                    .strip_prefix("#/components/parameters/")
-                    .and_then(|n| docs[file].components.parameters.get(n))
-                {
-                    Some(p) => p,
-                    None => {
-                        self.error(file, &ppath.key("$ref"), format!("unresolved $ref `{r}`: expected `#/components/parameters/<Name>` in the same file"));
-                        continue;
-                    }
-                },
-                None => p,
+            let Some(p) = self.local_ref(
+                file,
+                &ppath,
+                p.reference.as_deref(),
+                "parameters",
+                &docs[file].components.parameters,
+                p,
+            ) else {
+                continue;
             };
             let (Some(wire), Some(location), Some(schema)) = (&p.name, &p.location, &p.schema)
             else {
@@ -775,18 +772,15 @@ impl Lowerer {
         let mut success = None;
         for (code, response) in &op.responses {
             let rpath = path.key("responses").key(code);
-            let response = match &response.reference {
-                Some(r) => match r
-                    .strip_prefix("#/components/responses/")
-                    .and_then(|n| docs[file].components.responses.get(n))
-                {
-                    Some(resp) => resp,
-                    None => {
-                        self.error(file, &rpath.key("$ref"), format!("unresolved $ref `{r}`: expected `#/components/responses/<Name>` in the same file"));
-                        continue;
-                    }
-                },
-                None => response,
+            let Some(response) = self.local_ref(
+                file,
+                &rpath,
+                response.reference.as_deref(),
+                "responses",
+                &docs[file].components.responses,
+                response,
+            ) else {
+                continue;
             };
             let status = code.parse::<u16>().ok();
             if !status.is_some_and(|s| (200..300).contains(&s)) {
@@ -844,6 +838,34 @@ impl Lowerer {
             );
         }
         success
+    }
+
+    /// Follows a same-file `$ref` to `#/components/<kind>/<Name>`, or returns the inline value.
+    fn local_ref<'d, T>(
+        &mut self,
+        file: &str,
+        path: &YamlPath,
+        reference: Option<&str>,
+        kind: &str,
+        table: &'d indexmap::IndexMap<String, T>,
+        inline: &'d T,
+    ) -> Option<&'d T> {
+        let Some(r) = reference else {
+            return Some(inline);
+        };
+        let found = r
+            .strip_prefix(&format!("#/components/{kind}/"))
+            .and_then(|n| table.get(n));
+        if found.is_none() {
+            self.error(
+                file,
+                &path.key("$ref"),
+                format!(
+                    "unresolved $ref `{r}`: expected `#/components/{kind}/<Name>` in the same file"
+                ),
+            );
+        }
+        found
     }
 
     fn is_scalar(&self, ty: &Ty) -> bool {

@@ -124,6 +124,16 @@ async fn bad_notifications_are_refused_with_their_reason_and_a_failure_answer() 
     assert!(handler.parse_with(&|n| sent.header(n), &sent.body).is_ok());
 }
 
+/// A client with the APIv3 key and no trust anchor yet: it must download the certificates.
+fn certificate_mode_client(mock: &MockPlatform) -> wechatpay_api::Client {
+    let creds = mock.credentials();
+    wechatpay_api::Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn certificates_download_verify_and_serve_for_verification_and_encryption() {
     let mock = MockPlatform::builder()
@@ -131,11 +141,7 @@ async fn certificates_download_verify_and_serve_for_verification_and_encryption(
         .start()
         .unwrap();
     let creds = mock.credentials();
-    let client = wechatpay_api::Client::builder(creds.credentials().unwrap())
-        .apiv3_key(creds.apiv3_key().unwrap())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let client = certificate_mode_client(&mock);
     // No key yet: an answer cannot be verified.
     let err = client.execute(&audit()).await.unwrap_err();
     assert!(
@@ -246,11 +252,7 @@ async fn certificates_refresh_in_the_background() {
         .start()
         .unwrap();
     let creds = mock.credentials();
-    let client = wechatpay_api::Client::builder(creds.credentials().unwrap())
-        .apiv3_key(creds.apiv3_key().unwrap())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let client = certificate_mode_client(&mock);
     let task = client.spawn_certificate_refresh(Duration::from_millis(100));
     let downloads = || {
         mock.requests()

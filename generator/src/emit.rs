@@ -249,7 +249,16 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
     let field_defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let ty = ty_tokens(api, group, &f.ty);
-        let fdoc = docs(&field_doc(&f.doc, &f.constraints, &f.example, f.encrypted));
+        // A bare `$ref` property takes the referenced type's description.
+        let inherited = match (&f.doc, &f.ty) {
+            (None, Ty::Named(n)) => api.types.get(n).and_then(|t| t.doc.clone()),
+            (doc, _) => doc.clone(),
+        };
+        let mut fdoc = field_doc(&inherited, &f.constraints, &f.example, f.encrypted);
+        if fdoc.is_empty() {
+            fdoc = format!("`{}`.", f.wire_name);
+        }
+        let fdoc = docs(&fdoc);
         let rename = (f.rust_name != f.wire_name).then(|| {
             let wire = &f.wire_name;
             quote!(#[serde(rename = #wire)])

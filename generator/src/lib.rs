@@ -8,6 +8,7 @@
 //! (`cargo xtask codegen`). Bad input gives located [`SpecErrors`], never a panic. The same IR
 //! drives the mock platform (`wechatpay-mock`), so every endpoint added to `spec/` is both
 //! generated and served.
+#![warn(missing_docs)]
 
 mod emit;
 mod error;

@@ -23,6 +23,7 @@
 //!
 //! One cargo feature per API group (all on by default through `full`); `blocking` adds the
 //! blocking client; `rust-crypto` the pure-Rust crypto backend.
+#![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]

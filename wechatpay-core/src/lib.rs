@@ -11,6 +11,7 @@
 //! Feature `aws-lc` (default) uses aws-lc-rs. Feature `rust-crypto` uses the pure-Rust `rsa`,
 //! `sha2` and `aes-gcm` crates; note **RUSTSEC-2023-0071** (Marvin timing side-channel in
 //! `rsa`, no fixed release). See [`crypto`].
+#![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;

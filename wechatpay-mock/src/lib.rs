@@ -11,6 +11,7 @@
 //! let client = mock.credentials().client_builder(mock.base_url())?.build()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![warn(missing_docs)]
 
 mod server;
 mod validate;

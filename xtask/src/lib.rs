@@ -1,5 +1,6 @@
 //! Repository chores behind `cargo xtask`. `codegen` regenerates `wechatpay-api` from `spec/`, or
 //! in check mode reports every stale file without touching anything.
+#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 

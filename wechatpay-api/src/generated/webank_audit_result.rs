@@ -83,6 +83,7 @@ pub struct NotifyAuditResultRequest {
     ///
     /// example: `"1900016681"`.
     pub mchid: ::std::string::String,
+    /// 【审核结果】 审核通过/审核驳回
     pub audit_result: AuditResult,
     /// 【审核完成时间】 审核完成时间。遵循rfc3339标准格式,格式为YYYY-MM-DDTHH:mm:ss+TIMEZONE,例如:2015-05-20T13:29:35+08:00表示北京时间2015年5月20日 13点29分35秒。
     ///

@@ -1,0 +1,75 @@
+//! Each call runs in a `wechatpay` span carrying the operation id and the `Request-ID`.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt as _};
+use tracing_subscriber::Layer;
+
+/// Records every span field as `name=value`.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<String>>>);
+
+struct Fields<'a>(&'a mut Vec<String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push(format!("{}={:?}", field.name(), value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push(format!("{}={value}", field.name()));
+    }
+}
+
+impl<S: tracing::Subscriber> Layer<S> for Capture {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: Context<'_, S>,
+    ) {
+        let mut seen = self.0.lock().unwrap();
+        seen.push(format!("span={}", attrs.metadata().name()));
+        attrs.record(&mut Fields(&mut seen));
+    }
+    fn on_record(
+        &self,
+        _: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _: Context<'_, S>,
+    ) {
+        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn calls_are_traced_with_operation_id_and_request_id() {
+    let capture = Capture::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    let mock = mock();
+    let answer = client(&mock).execute(&audit()).await.unwrap();
+    let seen = capture.0.lock().unwrap().clone();
+    assert!(seen.contains(&"span=wechatpay".to_owned()), "{seen:?}");
+    assert!(
+        seen.contains(&"operation=notifyAuditResult".to_owned()),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&"method=POST".to_owned()), "{seen:?}");
+    assert!(
+        seen.contains(&format!("request_id={}", answer.request_id.unwrap())),
+        "{seen:?}"
+    );
+    // Nothing secret is recorded.
+    let creds = mock.credentials();
+    let all = seen.join(" ");
+    assert!(
+        !all.contains(creds.apiv3_key.as_str())
+            && !all.contains("PRIVATE KEY")
+            && !all.contains("signature="),
+        "{all}"
+    );
+}

@@ -90,28 +90,8 @@ impl Shared {
             target.push('?');
             target.push_str(&encode_query(&query));
         }
-        let encrypted = op.encrypted_fields();
-        let mut serial = self.keys.public_key_id();
-        let body = match op.body() {
-            None => Vec::new(),
-            Some(body) if encrypted.is_empty() => serde_json::to_vec(body).map_err(|e| {
-                Error::Config(format!("cannot serialize the body of {}: {e}", op.id()))
-            })?,
-            Some(body) => {
-                let (key_serial, key) = self.keys.encryption_key().ok_or_else(|| Error::Config(format!("{} has sensitive fields: configure a WeChat Pay public key or platform certificates to encrypt them", op.id())))?;
-                let mut value = serde_json::to_value(body).map_err(|e| {
-                    Error::Config(format!("cannot serialize the body of {}: {e}", op.id()))
-                })?;
-                for pointer in encrypted {
-                    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-                    encrypt_at(&mut value, &segments, &key)?;
-                }
-                serial = Some(key_serial);
-                serde_json::to_vec(&value).map_err(|e| {
-                    Error::Config(format!("cannot serialize the body of {}: {e}", op.id()))
-                })?
-            }
-        };
+        let (body, encrypted_with) = self.body(op)?;
+        let mut serial = encrypted_with.or_else(|| self.keys.public_key_id());
         if op.requires_platform_serial() && serial.is_none() {
             serial = self.keys.encryption_key().map(|(s, _)| s);
             if serial.is_none() {
@@ -153,6 +133,31 @@ impl Shared {
             headers,
             body,
         })
+    }
+
+    /// The body bytes, serialized once, with sensitive fields encrypted; and the serial of the
+    /// key used for them, if any.
+    fn body<O: Operation + ?Sized>(&self, op: &O) -> Result<(Vec<u8>, Option<String>), Error> {
+        let serialize_error = |e: serde_json::Error| {
+            Error::Config(format!("cannot serialize the body of {}: {e}", op.id()))
+        };
+        let Some(body) = op.body() else {
+            return Ok((Vec::new(), None));
+        };
+        let encrypted = op.encrypted_fields();
+        if encrypted.is_empty() {
+            return Ok((serde_json::to_vec(body).map_err(serialize_error)?, None));
+        }
+        let (serial, key) = self.keys.encryption_key().ok_or_else(|| Error::Config(format!("{} has sensitive fields: configure a WeChat Pay public key or platform certificates to encrypt them", op.id())))?;
+        let mut value = serde_json::to_value(body).map_err(serialize_error)?;
+        for pointer in encrypted {
+            let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+            encrypt_at(&mut value, &segments, &key)?;
+        }
+        Ok((
+            serde_json::to_vec(&value).map_err(serialize_error)?,
+            Some(serial),
+        ))
     }
 
     pub(crate) fn finish<O: Operation + ?Sized>(

@@ -422,6 +422,43 @@ impl MockBuilder {
     /// Generates test keys and starts serving on `127.0.0.1` in a thread of its own, so it works
     /// from async and blocking code alike.
     pub fn start(self) -> Result<MockPlatform, MockError> {
+        let (state, listener, base_url) = self.prepare()?;
+        let (shutdown, stopped) = tokio::sync::oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let serving = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("wechatpay-mock".into())
+            .spawn(move || {
+                runtime.block_on(server::serve(listener, serving, stopped));
+            })?;
+        Ok(MockPlatform {
+            base_url,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// Like [`start`](Self::start), but serves as a task on the tokio runtime this is called
+    /// from, so that client and platform share its threads (the load benchmark uses this to keep
+    /// thread wake-ups out of its figures). Must be called inside a runtime.
+    pub fn start_on_current_runtime(self) -> Result<MockPlatform, MockError> {
+        let (state, listener, base_url) = self.prepare()?;
+        let (shutdown, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(server::serve(listener, state.clone(), stopped));
+        Ok(MockPlatform {
+            base_url,
+            state,
+            shutdown: Some(shutdown),
+            thread: None,
+        })
+    }
+
+    /// Loads the spec, makes the keys and binds the socket.
+    fn prepare(self) -> Result<(Arc<State>, std::net::TcpListener, String), MockError> {
         let sources = match &self.spec_dir {
             Some(dir) => wechatpay_generator::read_dir(dir)?,
             None => embedded_spec(),
@@ -466,23 +503,7 @@ impl MockBuilder {
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let (shutdown, stopped) = tokio::sync::oneshot::channel();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()?;
-        let serving = state.clone();
-        let thread = std::thread::Builder::new()
-            .name("wechatpay-mock".into())
-            .spawn(move || {
-                runtime.block_on(server::serve(listener, serving, stopped));
-            })?;
-        Ok(MockPlatform {
-            base_url,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        })
+        Ok((state, listener, base_url))
     }
 }
 

@@ -359,3 +359,16 @@ async fn the_mock_rejects_bad_requests_with_typed_api_errors() {
     ));
     assert_eq!(mock.requests().len(), before);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_mock_can_serve_on_the_callers_runtime() {
+    // One thread runs both sides: the mock's tasks interleave with the client's.
+    let mock = MockPlatform::builder().start_on_current_runtime().unwrap();
+    let answer = client(&mock).execute(&audit()).await.unwrap();
+    assert_eq!(answer.data.ret_msg, "SUCCESS");
+    assert_eq!(mock.handling_time().0, 1);
+    assert_eq!(
+        mock.requests()[0].operation_id.as_deref(),
+        Some("notifyAuditResult")
+    );
+}

@@ -7,12 +7,15 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde::Deserialize;
 
-use crate::auth::verify;
-use crate::client::{api_error, Client, RawResponse, Shared};
+use bytes::Bytes;
+
+use crate::client::Client;
 use crate::crypto::{aes_256_gcm_decrypt, B64};
-use crate::error::{CryptoError, Error};
+use crate::error::{CryptoError, Error, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
-use crate::operation::{Host, Method, Operation};
+use crate::operation::{Answer, Body, Host, Method, Operation, Request};
+use crate::pipeline::{request_id, Pipeline};
+use crate::protocol::{signature_header, verify};
 
 /// The outcome of a certificate refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,36 +28,30 @@ pub enum CertificateRefresh {
 }
 
 /// `GET /v3/certificates`. Its answer is verified by [`Client::refresh_certificates`] against the
-/// certificates it carries, so the operation itself declares an unsigned response.
+/// certificates it carries, so the operation itself declares an unsigned answer.
 #[derive(Debug, Clone, Copy, Default)]
 struct DownloadCertificates;
 
 impl Operation for DownloadCertificates {
-    type Body = ();
-    type Output = Vec<u8>;
-    fn id(&self) -> &str {
-        "downloadCertificates"
+    type Output = Bytes;
+
+    fn request(&self) -> Request<'_> {
+        Request {
+            id: "downloadCertificates",
+            method: Method::GET,
+            host: Host::Mainland,
+            path: "/v3/certificates",
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+            platform_serial: false,
+            answer: Answer::Download,
+        }
     }
-    fn method(&self) -> Method {
-        Method::Get
-    }
-    fn host(&self) -> Host {
-        Host::Mainland
-    }
-    fn path(&self) -> String {
-        "/v3/certificates".into()
-    }
-    fn body(&self) -> Option<&()> {
-        None
-    }
-    fn signed_response(&self) -> bool {
-        false
-    }
-    fn idempotent(&self) -> bool {
-        true
-    }
-    fn decode(&self, body: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
-        Ok(body.to_vec())
+
+    fn decode(&self, body: &Bytes) -> Result<Bytes, serde_json::Error> {
+        Ok(body.clone())
     }
 }
 
@@ -115,31 +112,29 @@ impl EncryptedResource {
 /// The longest allowed time between two certificate refreshes.
 pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 3600);
 
-impl Shared {
-    /// Decrypts, verifies and installs a `/v3/certificates` answer.
-    pub(crate) fn install_certificates(
-        &self,
-        raw: RawResponse,
-    ) -> Result<CertificateRefresh, Error> {
-        let apiv3_key = self.apiv3_key.as_ref().ok_or_else(|| {
-            Error::Config("downloading platform certificates needs the APIv3 key".into())
+impl Pipeline {
+    /// Downloads, decrypts, verifies and installs the platform certificates.
+    async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
+        let apiv3_key = self.apiv3_key.as_ref().ok_or(Error::MissingApiV3Key {
+            needed_for: "download platform certificates",
         })?;
-        let request_id = raw.header("Request-ID");
-        if !(200..300).contains(&raw.status) {
-            return match api_error(raw, request_id) {
-                Error::Api(e) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
-                    Ok(CertificateRefresh::NotAvailable)
-                }
-                other => Err(other),
-            };
-        }
-        let decode_error = |source| Error::Decode {
-            operation: "downloadCertificates".into(),
-            source,
-            body: raw.body.clone(),
-            request_id: request_id.clone(),
+        let prepared = self.prepare(&DownloadCertificates.request())?;
+        let answer = self.send(&prepared).await?;
+        let request_id = request_id(answer.headers());
+        let (parts, body) = match self.check(&prepared, answer, request_id.clone()) {
+            Ok(checked) => checked,
+            Err(Error::Api(e)) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
+                return Ok(CertificateRefresh::NotAvailable)
+            }
+            Err(e) => return Err(e),
         };
-        let list: CertificateList = serde_json::from_slice(&raw.body).map_err(decode_error)?;
+        let list: CertificateList =
+            serde_json::from_slice(&body).map_err(|source| Error::Decode {
+                operation: prepared.id.clone(),
+                source,
+                body: RawBody(body.clone()),
+                request_id: request_id.clone(),
+            })?;
         let downloaded = KeyStore::new();
         let mut certs = Vec::new();
         for entry in list.data {
@@ -151,29 +146,24 @@ impl Shared {
                 std::str::from_utf8(&plain).map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
             let cert = Certificate::from_pem(pem)?;
             if cert.serial != entry.serial_no.to_ascii_uppercase() {
-                return Err(Error::Config(format!(
-                    "certificate listed as `{}` has serial `{}`",
-                    entry.serial_no, cert.serial
-                )));
+                return Err(Error::CertificateSerialMismatch {
+                    listed: entry.serial_no,
+                    actual: cert.serial,
+                });
             }
             downloaded.add_certificate(&cert);
             certs.push(cert);
         }
         // The first download is verified with a certificate it contains; later ones may be
         // signed with a key already held.
-        let signer = raw.header("Wechatpay-Serial").unwrap_or_default();
-        let store = if downloaded.get(&signer).is_some() {
+        let signer = signature_header(&parts.headers, "Wechatpay-Serial").unwrap_or_default();
+        let store = if downloaded.get(signer).is_some() {
             &downloaded
         } else {
             &self.keys
         };
-        verify(
-            store,
-            self.clock.as_ref(),
-            &|name| raw.header(name),
-            &raw.body,
-        )
-        .map_err(|source| Error::Verify { source, request_id })?;
+        verify(store, self.clock.now(), &parts.headers, &body)
+            .map_err(|source| Error::Verify { source, request_id })?;
         for cert in &certs {
             self.keys.add_certificate(cert);
         }
@@ -187,9 +177,7 @@ impl Client {
     /// Downloads the platform certificates, verifies the answer with the certificate that signed
     /// it (one it contains, or a key already held), and adds them to the key store.
     pub async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
-        let prepared = self.shared.prepare(&DownloadCertificates)?;
-        let raw = self.send(&prepared).await?;
-        self.shared.install_certificates(raw)
+        self.pipeline.refresh_certificates().await
     }
 
     /// Refreshes the certificates now and then every `every` (at most 12 h), in a tokio task.
@@ -213,15 +201,5 @@ impl Client {
                 tokio::time::sleep(every).await;
             }
         })
-    }
-}
-
-#[cfg(feature = "blocking")]
-impl crate::blocking::Client {
-    /// The blocking twin of [`Client::refresh_certificates`].
-    pub fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
-        let prepared = self.shared.prepare(&DownloadCertificates)?;
-        let raw = self.send(&prepared)?;
-        self.shared.install_certificates(raw)
     }
 }

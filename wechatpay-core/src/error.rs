@@ -1,6 +1,8 @@
 //! The error types. One `#[non_exhaustive]` enum, [`Error`], for everything a call can return;
 //! smaller enums for keys, crypto and verification that it wraps. No variant ever holds a secret.
 
+use bytes::Bytes;
+
 /// A key or certificate could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -83,6 +85,13 @@ pub enum VerifyError {
     /// A `Wechatpay-*` header is missing.
     #[error("the `{0}` header is missing")]
     MissingHeader(&'static str),
+    /// A `Wechatpay-*` header appears more than once: which one to trust is ambiguous, so the
+    /// message is refused (answers and notifications alike).
+    #[error("the `{0}` header appears more than once")]
+    DuplicateHeader(&'static str),
+    /// A `Wechatpay-*` header is not visible ASCII text.
+    #[error("the `{0}` header is not text")]
+    InvalidHeader(&'static str),
     /// No key with this serial: fetch platform certificates or configure the public key.
     #[error("no key with serial `{0}`: configure that WeChat Pay public key or refresh the platform certificates")]
     UnknownSerial(String),
@@ -91,8 +100,8 @@ pub enum VerifyError {
     StaleTimestamp {
         /// The message's timestamp.
         timestamp: i64,
-        /// Its distance from now, in seconds.
-        skew: i64,
+        /// Its distance from now, in seconds (saturated at `u64::MAX`).
+        skew: u64,
     },
     /// The timestamp is not a number.
     #[error("the `Wechatpay-Timestamp` header `{0}` is not a unix time")]
@@ -106,8 +115,47 @@ pub enum VerifyError {
     SignTestProbe,
 }
 
-/// An error answer from WeChat Pay (4xx/5xx): `{code, message, detail}` plus the context
-/// support will ask for.
+/// Raw bytes of an answer, kept for diagnosis. `Debug` shows them as (lossy, truncated) text,
+/// which is what `fn main() -> Result<…>` prints on a failure.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct RawBody(pub Bytes);
+
+impl RawBody {
+    /// How many bytes `Debug` shows before truncating.
+    pub const DEBUG_LIMIT: usize = 512;
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The bytes as text, lossily.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+}
+
+impl std::ops::Deref for RawBody {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = &self.0[..self.0.len().min(Self::DEBUG_LIMIT)];
+        let text = String::from_utf8_lossy(shown);
+        if self.0.len() > Self::DEBUG_LIMIT {
+            write!(f, "{text:?}… ({} bytes)", self.0.len())
+        } else {
+            write!(f, "{text:?}")
+        }
+    }
+}
+
+/// An error answer from WeChat Pay (3xx/4xx/5xx, or `202`): `{code, message, detail}` plus the
+/// context support will ask for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// HTTP status.
@@ -121,7 +169,7 @@ pub struct ApiError {
     /// The `Request-ID` header.
     pub request_id: Option<String>,
     /// The raw body.
-    pub body: Vec<u8>,
+    pub body: RawBody,
 }
 
 impl std::fmt::Display for ApiError {
@@ -142,13 +190,119 @@ impl ApiError {
     }
 }
 
+/// Why a path could not be filled: the path that is signed must be the path that is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathError {
+    /// The template does not start with `/`.
+    #[error("the path template `{0}` must start with `/`")]
+    NoLeadingSlash(String),
+    /// A `{` without its `}` (or a `}` without its `{`).
+    #[error("the path template `{0}` has unbalanced braces")]
+    UnbalancedBraces(String),
+    /// The template has `?`, `#` or a `.`/`..` segment.
+    #[error("the path template `{0}` must not contain `?`, `#` or `.`/`..` segments")]
+    BadTemplate(String),
+    /// A `{name}` has no value.
+    #[error("the path template `{template}` needs the parameter `{name}`")]
+    MissingParam {
+        /// The template.
+        template: String,
+        /// The placeholder.
+        name: String,
+    },
+    /// A value was given for a name the template does not have.
+    #[error("the path template `{template}` has no `{{{name}}}`")]
+    UnusedParam {
+        /// The template.
+        template: String,
+        /// The parameter.
+        name: String,
+    },
+    /// A path parameter is empty, `.` or `..`: sent, it would address another resource.
+    #[error("the path parameter `{name}` is `{value}`: empty, `.` and `..` are refused")]
+    DotOrEmptySegment {
+        /// The parameter.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+}
+
+/// What the transport failed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made: nothing was sent, so failing over is safe.
+    Connect,
+    /// The request or the answer timed out.
+    Timeout,
+    /// The answer is larger than the configured limit.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Anything else (the connection broke, invalid HTTP, …).
+    Other,
+}
+
+/// The HTTP exchange failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind:?}: {source}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl TransportError {
+    /// A transport error of this kind.
+    pub fn new(
+        kind: TransportErrorKind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            kind,
+            source: source.into(),
+        }
+    }
+
+    /// What failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The connection could not be made (nothing was sent).
+    pub fn is_connect(&self) -> bool {
+        self.kind == TransportErrorKind::Connect
+    }
+
+    /// The exchange timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == TransportErrorKind::Timeout
+    }
+}
+
 /// Everything a call can fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// WeChat Pay answered with an error.
+    /// WeChat Pay answered with an error (or `202`, "accepted, not processed": repeat it).
     #[error("WeChat Pay error: {0}")]
     Api(Box<ApiError>),
+    /// The answer was a redirect. Redirects are never followed: the signed request, its body
+    /// and `Authorization` go nowhere but the configured host.
+    #[error("{operation}: the answer is a redirect (HTTP {status}) to {location:?}; redirects are never followed")]
+    Redirect {
+        /// The operation id.
+        operation: String,
+        /// HTTP status (3xx).
+        status: u16,
+        /// The `Location` header, if any.
+        location: Option<String>,
+        /// The `Request-ID` header, if any.
+        request_id: Option<String>,
+    },
     /// The answer failed verification and was not decoded.
     #[error("response verification failed{}: {source}", request_id.as_ref().map(|r| format!(" (Request-ID {r})")).unwrap_or_default())]
     Verify {
@@ -163,9 +317,9 @@ pub enum Error {
     Transport {
         /// The operation id.
         operation: String,
-        /// The reqwest error.
+        /// What failed.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// The verified answer could not be decoded.
     #[error("cannot decode the answer to {operation}: {source}")]
@@ -176,9 +330,81 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
         /// The raw body.
-        body: Vec<u8>,
+        body: RawBody,
         /// The `Request-ID` header, if any.
         request_id: Option<String>,
+    },
+    /// The request body could not be serialized.
+    #[error("cannot serialize the body of {operation}: {source}")]
+    Serialize {
+        /// The operation id.
+        operation: String,
+        /// The serde error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The path could not be filled safely.
+    #[error("{operation}: {source}")]
+    Path {
+        /// The operation id.
+        operation: String,
+        /// Why.
+        #[source]
+        source: PathError,
+    },
+    /// A header value has characters HTTP does not allow, or names a header the client owns.
+    #[error("{operation}: the header `{name}` cannot be sent: {reason}")]
+    Header {
+        /// The operation id.
+        operation: String,
+        /// The header name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The body has a character outside the 1–3-byte UTF-8 range (emoji and the like), which
+    /// WeChat Pay refuses.
+    #[error("the body of {operation} contains `{character}` (U+{:04X}): WeChat Pay accepts only 1–3-byte UTF-8 characters", *character as u32)]
+    UnsupportedCharacter {
+        /// The operation id.
+        operation: String,
+        /// The first such character.
+        character: char,
+    },
+    /// The call needs a platform key (sensitive fields, or `Wechatpay-Serial`) and none is held.
+    #[error("{operation} needs a WeChat Pay public key or a platform certificate (to encrypt sensitive fields or name it in `Wechatpay-Serial`): add one to the key store")]
+    NoPlatformKey {
+        /// The operation id.
+        operation: String,
+    },
+    /// The APIv3 key is needed (certificate download, notifications) and was not configured.
+    #[error("the APIv3 key is needed to {needed_for}: set it with `ClientBuilder::apiv3_key`")]
+    MissingApiV3Key {
+        /// What needs it.
+        needed_for: &'static str,
+    },
+    /// The client could verify no answer: no public key, no certificate and no APIv3 key to
+    /// download certificates.
+    #[error("the client cannot verify any answer: add the WeChat Pay public key (`KeyStore::add_public_key`), a platform certificate (`KeyStore::add_certificate`), or the APIv3 key (`ClientBuilder::apiv3_key`) to download certificates")]
+    NoTrustAnchor,
+    /// A configured base URL or host is not a valid `http(s)://host[:port]` URL.
+    #[error("invalid base URL `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A downloaded certificate's own serial differs from the serial it was listed under.
+    #[error("the certificate listed as `{listed}` has serial `{actual}`")]
+    CertificateSerialMismatch {
+        /// The serial in the list.
+        listed: String,
+        /// The certificate's own serial.
+        actual: String,
     },
     /// A key could not be loaded.
     #[error(transparent)]
@@ -186,9 +412,6 @@ pub enum Error {
     /// Encryption, decryption or signing failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
-    /// The client is not configured for this call.
-    #[error("configuration error: {0}")]
-    Config(String),
 }
 
 impl Error {
@@ -196,9 +419,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
-            Error::Verify { request_id, .. } | Error::Decode { request_id, .. } => {
-                request_id.as_deref()
-            }
+            Error::Verify { request_id, .. }
+            | Error::Decode { request_id, .. }
+            | Error::Redirect { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }

@@ -122,6 +122,11 @@ impl KeyStore {
         self.read().public_key_id.clone()
     }
 
+    /// Whether the store holds no key at all.
+    pub fn is_empty(&self) -> bool {
+        self.read().keys.is_empty()
+    }
+
     /// Every serial held, in order.
     pub fn serials(&self) -> Vec<String> {
         self.read().keys.keys().cloned().collect()

@@ -2,9 +2,13 @@
 //! verification and the key store (public keys and platform certificates together), ciphers,
 //! notifications and transport.
 //!
-//! Generated operations (crate `wechatpay-api`) are sans-IO values implementing [`Operation`];
-//! the clients here execute them: serialize once → encrypt sensitive fields → sign → send →
-//! verify the raw answer → decode.
+//! Generated operations (crate `wechatpay-api`) are values implementing [`Operation`]: they
+//! describe their request as data. One pipeline executes them for the async [`Client`], the
+//! blocking client and the generic call ([`Client::chain`]): fill the path → serialize once →
+//! encrypt sensitive fields → sign → send → verify the raw answer → decode.
+//!
+//! The protocol's rules on their own (signed messages, verification, the request target, JSON
+//! pointers) are in [`protocol`].
 //!
 //! # Crypto backends
 //!
@@ -14,31 +18,36 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod certificates;
+mod chain;
 mod client;
+mod credentials;
 pub mod crypto;
 mod error;
-mod generic;
 mod keys;
 mod notify;
-mod operation;
+pub mod operation;
+mod pipeline;
+pub mod protocol;
+pub mod transport;
 
-pub use auth::{
-    nonce, request_message, response_message, verify, Clock, Credentials, Signer, SystemClock,
-    MAX_SKEW_SECS, SIGNTEST_PREFIX,
-};
+pub use bytes::Bytes;
 pub use certificates::{
     CertificateRefresh, EncryptedResource, ResourceError, MAX_REFRESH_INTERVAL,
 };
-pub use client::{four_byte_char, Chain, Client, ClientBuilder, Hosts, Response};
+pub use chain::{Chain, ChainResult};
+pub use client::{Client, ClientBuilder};
+pub use credentials::{Clock, Credentials, Signer, SystemClock};
 pub use crypto::{PrivateKey, PublicKey};
-pub use error::{ApiError, CryptoError, Error, KeyError, VerifyError};
-pub use generic::{GenericCall, GenericCallBuilder};
+pub use error::{
+    ApiError, CryptoError, Error, KeyError, PathError, RawBody, TransportError,
+    TransportErrorKind, VerifyError,
+};
 pub use keys::{ApiV3Key, Certificate, KeyStore};
 pub use notify::{
     parse_create_time, Notification, NotificationAnswer, NotificationError, NotificationHandler,
 };
-pub use operation::{encode_query, push_path_segment, Host, Method, Operation};
+pub use operation::{Host, Operation};
+pub use pipeline::{Hosts, Limits, Response};

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::auth::{verify, Clock, SystemClock};
+use crate::credentials::{Clock, SystemClock};
+use crate::protocol::verify;
 use crate::certificates::{EncryptedResource, ResourceError};
 use crate::error::VerifyError;
 use crate::keys::{ApiV3Key, KeyStore};
@@ -93,7 +94,8 @@ pub struct NotificationHandler {
 
 impl NotificationHandler {
     /// A handler trusting the keys of `keys` (public key and certificates alike, chosen by
-    /// each notification's `Wechatpay-Serial`).
+    /// each notification's `Wechatpay-Serial`), for a service that receives notifications but
+    /// makes no calls. A service that has a client uses `Client::notification_handler`.
     pub fn new(keys: KeyStore, apiv3_key: ApiV3Key) -> Self {
         Self {
             keys,
@@ -108,30 +110,15 @@ impl NotificationHandler {
         self
     }
 
-    /// Parses a notification from its headers and the raw body bytes.
+    /// Verifies a notification over its headers and raw body bytes exactly as received, then
+    /// decrypts its resource. Never give it a re-serialized body: the signature covers the
+    /// bytes.
     pub fn parse(
         &self,
         headers: &http::HeaderMap,
         body: &[u8],
     ) -> Result<Notification, NotificationError> {
-        self.parse_with(
-            &|name| {
-                headers
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            },
-            body,
-        )
-    }
-
-    /// Like [`parse`](Self::parse), with any header lookup (case-insensitive by name).
-    pub fn parse_with(
-        &self,
-        header: &dyn Fn(&str) -> Option<String>,
-        body: &[u8],
-    ) -> Result<Notification, NotificationError> {
-        verify(&self.keys, self.clock.as_ref(), header, body)?;
+        verify(&self.keys, self.clock.now(), headers, body)?;
         let envelope: Envelope =
             serde_json::from_slice(body).map_err(NotificationError::Envelope)?;
         let plain = envelope.resource.decrypt(&self.apiv3_key)?;

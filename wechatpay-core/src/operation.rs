@@ -1,148 +1,129 @@
-//! The contract between generated code and the client: an operation is a sans-IO value that
-//! says what to send (method, host, path, query, headers, body) and how to read the answer.
-//! The client does all I/O, so async and blocking share one implementation per operation, and
-//! responses are verified over their raw bytes before [`Operation::decode`] sees them.
+//! The contract between generated code and the client: an operation is a value that describes
+//! its request as data ([`Request`]) and decodes its verified answer. Generated code decides
+//! nothing at run time; the one pipeline in the client fills the path, encodes the query,
+//! serializes the body once, encrypts what is sensitive, signs, sends, verifies and only then
+//! calls [`Operation::decode`].
+//!
+//! A new kind of body or answer is a new variant of [`Body`] or [`Answer`] and one branch of the
+//! pipeline, never a new trait method.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::borrow::Cow;
 
-/// HTTP method of an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `PATCH`
-    Patch,
-    /// `DELETE`
-    Delete,
-}
-
-impl Method {
-    /// The method as sent on the wire and signed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-}
-
-impl std::fmt::Display for Method {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use bytes::Bytes;
+pub use http::{HeaderName, Method};
 
 /// Which WeChat Pay access point serves an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Host {
     /// `https://api.mch.weixin.qq.com`, with `https://api2.mch.weixin.qq.com` as the backup.
+    #[default]
     Mainland,
     /// `https://apihk.mch.weixin.qq.com` (cross-border: `/v3/global/*` and others).
     HongKong,
 }
 
-/// A WeChat Pay API operation, as generated from the spec (or built by hand, see
-/// [`crate::GenericCall`]).
+/// What the platform answers on success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Answer {
+    /// A signed JSON body, verified and then given to [`Operation::decode`].
+    Json,
+    /// A signed answer without a body (`204`); the signature covers an empty body line.
+    Empty,
+    /// An unsigned download (bill files, media): the bytes as received. Check its digest.
+    Download,
+}
+
+impl Answer {
+    /// Whether the platform signs this answer (every kind but downloads).
+    pub fn is_signed(self) -> bool {
+        !matches!(self, Answer::Download)
+    }
+}
+
+/// A request body that can be serialized to JSON; implemented for every `serde::Serialize`
+/// type, so generated models need nothing more. Object-safe, so [`Body`] holds a reference.
+pub trait JsonBody {
+    /// The JSON bytes, serialized once: these are the bytes signed and sent.
+    fn to_json_vec(&self) -> Result<Vec<u8>, serde_json::Error>;
+    /// The JSON value, for bodies whose sensitive fields are encrypted before serializing.
+    fn to_json_value(&self) -> Result<serde_json::Value, serde_json::Error>;
+}
+
+impl<T: serde::Serialize + ?Sized> JsonBody for T {
+    fn to_json_vec(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(self)
+    }
+    fn to_json_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+}
+
+/// The body of a request.
+#[non_exhaustive]
+pub enum Body<'a> {
+    /// No body (and no `Content-Type`).
+    None,
+    /// A JSON body.
+    Json {
+        /// The value to serialize.
+        value: &'a dyn JsonBody,
+        /// JSON pointers (RFC 6901; `*` matches every array element) of the fields to encrypt
+        /// with the platform key before sending. The caller writes them in plaintext.
+        encrypted: &'a [&'a str],
+    },
+}
+
+impl std::fmt::Debug for Body<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::None => f.write_str("None"),
+            Body::Json { encrypted, .. } => f
+                .debug_struct("Json")
+                .field("encrypted", encrypted)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// An operation's request, as data. Built by generated code (and by the generic call); read
+/// only by the client's pipeline.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// The spec's `operationId`, used in tracing spans and errors.
+    pub id: &'a str,
+    /// HTTP method.
+    pub method: Method,
+    /// The access point.
+    pub host: Host,
+    /// The path template, e.g. `/v3/papay/contracts/{contract_id}/fail-notify`.
+    pub path: &'a str,
+    /// The value of each `{name}` of the template, unencoded. The pipeline refuses values that
+    /// would change the path's shape and percent-encodes the rest.
+    pub path_params: Vec<(&'a str, Cow<'a, str>)>,
+    /// Query pairs in order, unencoded; the pipeline encodes them once and signs what it sends.
+    pub query: Vec<(&'a str, Cow<'a, str>)>,
+    /// Extra request headers (never `Authorization`, `Accept`, `Content-Type`, `User-Agent` or
+    /// `Wechatpay-Serial`: the pipeline owns those).
+    pub headers: Vec<(HeaderName, Cow<'a, str>)>,
+    /// The body.
+    pub body: Body<'a>,
+    /// The request must carry `Wechatpay-Serial` naming a platform key, even without encrypted
+    /// fields.
+    pub platform_serial: bool,
+    /// What the platform answers on success.
+    pub answer: Answer,
+}
+
+/// A WeChat Pay API operation: generated from the spec, or the generic call of
+/// `Client::chain`.
 pub trait Operation {
-    /// The JSON body type; `()` for operations without a body.
-    type Body: serde::Serialize;
-    /// What a successful call returns: a model, `()` for 204, or bytes for downloads.
+    /// What a successful call returns: a model, `()` for `204`, or [`Bytes`] for downloads.
     type Output;
 
-    /// The spec's `operationId`; used in tracing spans and errors.
-    fn id(&self) -> &str;
-    /// HTTP method.
-    fn method(&self) -> Method;
-    /// The access point.
-    fn host(&self) -> Host;
-    /// The path with every parameter percent-encoded (see [`push_path_segment`]).
-    fn path(&self) -> String;
-    /// Query pairs, unencoded; the client encodes them once and signs what it sends.
-    fn query(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-    /// Extra request headers.
-    fn headers(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-    /// The body to serialize, if any.
-    fn body(&self) -> Option<&Self::Body>;
-    /// JSON pointers (`*` matches every array element) of the body fields to encrypt with the
-    /// platform key before sending. The user writes them in plaintext.
-    fn encrypted_fields(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// The request must carry `Wechatpay-Serial` (the key used for encrypted fields).
-    fn requires_platform_serial(&self) -> bool {
-        false
-    }
-    /// Whether the platform signs the answer (downloads are not signed).
-    fn signed_response(&self) -> bool {
-        true
-    }
-    /// Whether sending the same request twice is safe; only then may the client retry it.
-    fn idempotent(&self) -> bool {
-        false
-    }
-    /// Decodes a verified success body. Never called with an unverified body.
-    fn decode(&self, body: &[u8]) -> Result<Self::Output, serde_json::Error>;
-}
+    /// The request, as data.
+    fn request(&self) -> Request<'_>;
 
-/// Characters kept as they are in a path segment: RFC 3986 unreserved.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Appends one percent-encoded path segment. `/`, `?`, `#`, spaces and non-ASCII are encoded, so
-/// a parameter can never change the shape of the path; case is kept as it is.
-pub fn push_path_segment(path: &mut String, value: &str) {
-    path.extend(utf8_percent_encode(value, SEGMENT));
-}
-
-/// Characters kept as they are in a query key or value.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Encodes query pairs as `k=v&k=v`, the exact text that is sent and signed.
-pub fn encode_query(pairs: &[(String, String)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.extend(utf8_percent_encode(k, QUERY));
-        out.push('=');
-        out.extend(utf8_percent_encode(v, QUERY));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_segments_are_encoded_and_keep_their_case() {
-        let mut p = String::from("/v3/x/");
-        push_path_segment(&mut p, "Ab/c d?é#");
-        assert_eq!(p, "/v3/x/Ab%2Fc%20d%3F%C3%A9%23");
-    }
-
-    #[test]
-    fn query_is_encoded_in_order() {
-        let q = encode_query(&[("b".into(), "1 2".into()), ("a".into(), "x&y=z".into())]);
-        assert_eq!(q, "b=1%202&a=x%26y%3Dz");
-    }
+    /// Decodes a success body. Signed answers are verified before this is called.
+    fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error>;
 }

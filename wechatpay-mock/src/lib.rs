@@ -25,6 +25,7 @@ use rand::Rng as _;
 use zeroize::Zeroizing;
 
 use wechatpay_core::crypto::Backend;
+use wechatpay_core::protocol;
 use wechatpay_core::{
     ApiV3Key, Certificate, ClientBuilder, Credentials, KeyError, KeyStore, PrivateKey, PublicKey,
 };
@@ -184,8 +185,8 @@ pub struct LoggedRequest {
     pub method: String,
     /// Path and query as received.
     pub target: String,
-    /// Headers (names lower-case).
-    pub headers: Vec<(String, String)>,
+    /// Headers as received.
+    pub headers: http::HeaderMap,
     /// The body as received (sensitive fields still encrypted).
     pub body: Vec<u8>,
     /// The body with sensitive fields decrypted, for JSON bodies that validated.
@@ -197,11 +198,7 @@ pub struct LoggedRequest {
 impl LoggedRequest {
     /// A header by name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -209,18 +206,15 @@ impl LoggedRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedNotification {
     /// `Wechatpay-*` and `Content-Type` headers.
-    pub headers: Vec<(String, String)>,
+    pub headers: http::HeaderMap,
     /// The JSON envelope.
     pub body: Vec<u8>,
 }
 
 impl SignedNotification {
     /// A header by name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -271,14 +265,14 @@ impl State {
         body: &[u8],
         use_public_key: bool,
         fault: Option<Fault>,
-    ) -> Vec<(String, String)> {
+    ) -> http::HeaderMap {
         let now = now();
         let timestamp = if fault == Some(Fault::StaleTimestamp) {
             now - 600
         } else {
             now
         };
-        let nonce = wechatpay_core::nonce();
+        let nonce = protocol::nonce();
         let (serial, key) = if use_public_key {
             (
                 self.credentials.public_key_id.clone(),
@@ -295,13 +289,13 @@ impl State {
         } else {
             key
         };
-        let message = wechatpay_core::response_message(&timestamp.to_string(), &nonce, body);
+        let message = protocol::response_message(&timestamp.to_string(), &nonce, body);
         let signature = key
             .sign_sha256(&message)
             .map(|s| base64::engine::general_purpose::STANDARD.encode(s))
             .unwrap_or_default();
         let signature = if fault == Some(Fault::SignTest) {
-            format!("{}{signature}", wechatpay_core::SIGNTEST_PREFIX)
+            format!("{}{signature}", protocol::SIGNTEST_PREFIX)
         } else {
             signature
         };
@@ -310,17 +304,21 @@ impl State {
         } else {
             serial
         };
-        let mut headers = vec![
-            ("Wechatpay-Timestamp".to_owned(), timestamp.to_string()),
-            ("Wechatpay-Nonce".to_owned(), nonce),
-            ("Wechatpay-Serial".to_owned(), serial),
-            (
-                "Wechatpay-Signature-Type".to_owned(),
-                "WECHATPAY2-SHA256-RSA2048".to_owned(),
-            ),
+        let mut pairs = vec![
+            ("Wechatpay-Timestamp", timestamp.to_string()),
+            ("Wechatpay-Nonce", nonce),
+            ("Wechatpay-Serial", serial),
+            ("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048".into()),
         ];
         if fault != Some(Fault::MissingSignature) {
-            headers.push(("Wechatpay-Signature".to_owned(), signature));
+            pairs.push(("Wechatpay-Signature", signature));
+        }
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in pairs {
+            // Timestamps, nonces, serials and base64 are ASCII: every value converts.
+            if let Ok(value) = http::HeaderValue::try_from(value) {
+                headers.insert(name, value);
+            }
         }
         headers
     }
@@ -638,7 +636,10 @@ impl MockPlatform {
         if fault == Some(Fault::TamperedBody) {
             body = server::tamper(body);
         }
-        headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
         SignedNotification { headers, body }
     }
 
@@ -659,11 +660,12 @@ impl MockPlatform {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()?;
-        let mut request = client.post(url).body(notification.body.clone());
-        for (k, v) in &notification.headers {
-            request = request.header(k, v);
-        }
-        let response = request.send().await?;
+        let response = client
+            .post(url)
+            .headers(notification.headers.clone())
+            .body(notification.body.clone())
+            .send()
+            .await?;
         let status = response.status().as_u16();
         Ok((status, response.text().await?))
     }

@@ -7,9 +7,13 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
-use hyper::{Request, Response};
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering::Relaxed;
+use wechatpay_core::protocol::pointer::Pointer;
+use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_SECS};
 use wechatpay_generator::ir::{Operation, ParamLocation, SuccessKind};
 
 use crate::validate::{check_json, check_param, Issue};
@@ -94,48 +98,20 @@ pub(crate) fn tamper(mut body: Vec<u8>) -> Vec<u8> {
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Reset> {
     let (parts, body) = req.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes().to_vec())
-        .unwrap_or_default();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let started = std::time::Instant::now();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned()))
-        })
-        .collect();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
     let target = parts
         .uri
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".into());
-    let method = parts.method.as_str().to_owned();
-    let fault = match header("X-Mock-Fault").and_then(|f| Fault::from_name(&f)) {
-        Some(f) => Some(f),
-        None => state
-            .fault_next
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .or(*state.fault.lock().unwrap_or_else(|e| e.into_inner())),
-    };
+    let fault = fault_for(&state, &parts.headers);
     let mut log = LoggedRequest {
         operation_id: None,
-        method: method.clone(),
-        target: target.clone(),
-        headers: headers.clone(),
-        body: body.clone(),
+        method: parts.method.as_str().to_owned(),
+        target,
+        headers: parts.headers,
+        body: body.to_vec(),
         plaintext_body: None,
         status: 0,
     };
@@ -146,46 +122,69 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Fu
         record(&state, log);
         return Err(Reset);
     }
-    let answer = answer(&state, &method, &target, &header, &body, fault, &mut log);
-    let request_serial = header("Wechatpay-Serial");
+    let answer = answer(&state, &body, fault, &mut log);
+    let response = respond(&state, answer, fault, &log.headers);
+    log.status = response.status().as_u16();
+    record(&state, log);
+    state.handled.0.fetch_add(1, Relaxed);
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    state.handled.1.fetch_add(nanos, Relaxed);
+    Ok(response)
+}
+
+/// The fault for this request: named by `X-Mock-Fault`, else the next-request fault, else the
+/// instance's.
+fn fault_for(state: &State, headers: &HeaderMap) -> Option<Fault> {
+    let named = headers
+        .get("X-Mock-Fault")
+        .and_then(|v| v.to_str().ok())
+        .and_then(Fault::from_name);
+    named.or_else(|| {
+        let next = state.fault_next.lock().unwrap_or_else(|e| e.into_inner()).take();
+        next.or(*state.fault.lock().unwrap_or_else(|e| e.into_inner()))
+    })
+}
+
+/// Signs the answer (applying signing faults) and makes the HTTP response.
+fn respond(
+    state: &State,
+    answer: Answer,
+    fault: Option<Fault>,
+    request_headers: &HeaderMap,
+) -> Response<Full<Bytes>> {
     let mut body = answer.body;
-    let mut response = Response::builder()
-        .status(answer.status)
-        .header("Request-ID", format!("mock-{}", wechatpay_core::nonce()));
+    let mut headers = HeaderMap::new();
     if answer.signed {
-        let use_public_key =
-            answer.use_public_key || state.signs_with_public_key(request_serial.as_deref());
-        let mut headers = state.sign(&body, use_public_key, fault);
+        let request_serial = request_headers
+            .get("Wechatpay-Serial")
+            .and_then(|v| v.to_str().ok());
+        let use_public_key = answer.use_public_key || state.signs_with_public_key(request_serial);
+        headers = state.sign(&body, use_public_key, fault);
         if fault == Some(Fault::TamperedBody) {
             if body.is_empty() {
                 // A 204 carries no body, so alter the other signed part of the message.
-                if let Some((_, nonce)) = headers.iter_mut().find(|(k, _)| k == "Wechatpay-Nonce") {
-                    nonce.replace_range(0..1, if nonce.starts_with('0') { "1" } else { "0" });
+                let nonce = headers
+                    .get("Wechatpay-Nonce")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|n| tamper(n.as_bytes().to_vec()));
+                if let Some(Ok(nonce)) = nonce.map(HeaderValue::try_from) {
+                    headers.insert("Wechatpay-Nonce", nonce);
                 }
             } else {
                 body = tamper(body);
             }
         }
-        for (k, v) in headers {
-            response = response.header(k, v);
-        }
+    }
+    if let Ok(id) = HeaderValue::try_from(format!("mock-{}", nonce())) {
+        headers.insert("Request-ID", id);
     }
     if !body.is_empty() {
-        response = response.header("Content-Type", "application/json");
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    log.status = answer.status;
-    record(&state, log);
-    state
-        .handled
-        .0
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    state.handled.1.fetch_add(
-        started.elapsed().as_nanos() as u64,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    Ok(response
-        .body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))))
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    *response.headers_mut() = headers;
+    response
 }
 
 fn record(state: &State, log: LoggedRequest) {
@@ -198,15 +197,11 @@ fn record(state: &State, log: LoggedRequest) {
     }
 }
 
-fn answer(
-    state: &State,
-    method: &str,
-    target: &str,
-    header: &dyn Fn(&str) -> Option<String>,
-    body: &[u8],
-    fault: Option<Fault>,
-    log: &mut LoggedRequest,
-) -> Answer {
+fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequest) -> Answer {
+    let method = log.method.as_str();
+    let target = log.target.as_str();
+    let headers = &log.headers;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let certificates = path == "/v3/certificates" && method == "GET";
     let route = if certificates {
@@ -222,7 +217,7 @@ fn answer(
             None,
         );
     }
-    if let Err(message) = check_authorization(state, method, target, header, body) {
+    if let Err(message) = check_authorization(state, method, target, header("Authorization"), body) {
         return error_answer(401, "SIGN_ERROR", &message, None);
     }
     if header("Accept").is_none() || header("User-Agent").is_none() {
@@ -246,9 +241,10 @@ fn answer(
     let Some((op, path_params)) = route else {
         return error_answer(404, "NOT_FOUND", "no such operation", None);
     };
+    let validated = validate_request(state, op, &path_params, query, headers, body);
     log.operation_id = Some(op.id.clone());
-    match validate_request(state, op, &path_params, query, header, body, log) {
-        Ok(()) => {}
+    match validated {
+        Ok(plaintext) => log.plaintext_body = plaintext,
         Err(answer) => return answer,
     }
     let body = match (&op.success.kind, &op.success.example) {
@@ -273,7 +269,7 @@ fn route<'a>(
     state
         .api
         .operations()
-        .filter(|op| op.method.as_str() == method)
+        .filter(|op| op.method == method)
         .find_map(|op| {
             let template: Vec<&str> = op.path.split('/').collect();
             if template.len() != segments.len() {
@@ -298,10 +294,10 @@ fn check_authorization(
     state: &State,
     method: &str,
     target: &str,
-    header: &dyn Fn(&str) -> Option<String>,
+    authorization: Option<&str>,
     body: &[u8],
 ) -> Result<(), String> {
-    let auth = header("Authorization").ok_or("the Authorization header is missing")?;
+    let auth = authorization.ok_or("the Authorization header is missing")?;
     let items = auth
         .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
         .ok_or("the Authorization scheme must be WECHATPAY2-SHA256-RSA2048")?;
@@ -332,13 +328,13 @@ fn check_authorization(
     let timestamp: i64 = get("timestamp")?
         .parse()
         .map_err(|_| "timestamp is not a number")?;
-    if (now() - timestamp).abs() > 300 {
+    if now().abs_diff(timestamp) > MAX_SKEW_SECS {
         return Err("timestamp is more than 300 s away".into());
     }
     let signature = base64::engine::general_purpose::STANDARD
         .decode(get("signature")?)
         .map_err(|_| "signature is not base64")?;
-    let message = wechatpay_core::request_message(method, target, timestamp, nonce, body);
+    let message = request_message(method, target, timestamp, nonce, body);
     if state
         .keys
         .merchant_public
@@ -355,10 +351,10 @@ fn validate_request(
     op: &Operation,
     path_params: &[(String, String)],
     query: &str,
-    header: &dyn Fn(&str) -> Option<String>,
+    headers: &HeaderMap,
     body: &[u8],
-    log: &mut LoggedRequest,
-) -> Result<(), Answer> {
+) -> Result<Option<Value>, Answer> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -386,13 +382,16 @@ fn validate_request(
                     .collect(),
                 "query",
             ),
-            ParamLocation::Header => (header(&p.wire_name).into_iter().collect(), "header"),
+            ParamLocation::Header => (
+                header(&p.wire_name).map(str::to_owned).into_iter().collect(),
+                "header",
+            ),
         };
         check_param(&state.api, p, &values, location).map_err(param_error)?;
     }
     let needs_serial = op.platform_serial_header || !op.encrypted_fields.is_empty();
     let serial = header("Wechatpay-Serial");
-    let key = match serial.as_deref() {
+    let key = match serial {
         Some(s)
             if s == state.credentials.public_key_id && state.trust != TrustMode::Certificates =>
         {
@@ -412,8 +411,8 @@ fn validate_request(
             issue: format!("must name the platform key used for sensitive fields, got {serial:?}"),
         }));
     }
-    let Some(ty) = &op.body else { return Ok(()) };
-    if let Some(c) = wechatpay_core::four_byte_char(body) {
+    let Some(ty) = &op.body else { return Ok(None) };
+    if let Some(c) = four_byte_char(body) {
         return Err(param_error(Issue {
             field: "body".into(),
             issue: format!("contains `{c}`: only 1–3-byte UTF-8 characters are accepted"),
@@ -425,44 +424,37 @@ fn validate_request(
             issue: format!("is not JSON: {e}"),
         })
     })?;
-    for pointer in &op.encrypted_fields {
-        let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-        if let Some(key) = key {
-            decrypt_at(&mut value, &segments, key, "body").map_err(param_error)?;
-        }
+    if let Some(key) = key {
+        decrypt_fields(&mut value, &op.encrypted_fields, key).map_err(param_error)?;
     }
     check_json(&state.api, "body", ty, &value, &Default::default()).map_err(param_error)?;
-    log.plaintext_body = Some(value);
-    Ok(())
+    Ok(Some(value))
 }
 
-fn decrypt_at(
+/// Decrypts the sensitive fields at `pointers` in place, with the same JSON pointers the client
+/// encrypted them by.
+fn decrypt_fields(
     value: &mut Value,
-    segments: &[&str],
+    pointers: &[String],
     key: &wechatpay_core::PrivateKey,
-    field: &str,
 ) -> Result<(), Issue> {
-    let Some((first, rest)) = segments.split_first() else {
-        if let Value::String(s) = value {
-            let plain = key.decrypt_field(s).map_err(|_| Issue {
-                field: field.to_owned(),
-                issue: "is a sensitive field and does not decrypt with the platform key (RSA-OAEP-SHA1, base64)".into(),
-            })?;
-            *s = plain.to_string();
-        }
-        return Ok(());
-    };
-    match (*first, value) {
-        ("*", Value::Array(items)) => items
-            .iter_mut()
-            .enumerate()
-            .try_for_each(|(i, v)| decrypt_at(v, rest, key, &format!("{field}[{i}]"))),
-        (name, Value::Object(map)) => match map.get_mut(name) {
-            Some(v) => decrypt_at(v, rest, key, &format!("{field}.{name}")),
-            None => Ok(()),
-        },
-        _ => Ok(()),
+    for text in pointers {
+        let issue = |issue: &str| Issue {
+            field: format!("body{text}"),
+            issue: issue.to_owned(),
+        };
+        let pointer = Pointer::parse(text).map_err(|e| issue(&e.to_string()))?;
+        pointer.for_each_mut(value, &mut |field| {
+            if let Value::String(s) = field {
+                let plain = key.decrypt_field(s).map_err(|_| {
+                    issue("is a sensitive field and does not decrypt with the platform key (RSA-OAEP-SHA1, base64)")
+                })?;
+                *s = plain.to_string();
+            }
+            Ok(())
+        })?;
     }
+    Ok(())
 }
 
 fn certificates_answer(state: &State) -> Answer {
@@ -476,7 +468,7 @@ fn certificates_answer(state: &State) -> Answer {
     }
     let creds = &state.credentials;
     let key: [u8; 32] = creds.apiv3_key.as_bytes().try_into().unwrap_or([0; 32]);
-    let nonce = &wechatpay_core::nonce()[..12];
+    let nonce = &nonce()[..12];
     let ciphertext = wechatpay_core::crypto::aes_256_gcm_encrypt(
         &key,
         nonce.as_bytes(),

@@ -1,0 +1,198 @@
+//! The generic call, for endpoints not (yet) in the spec, in the seeds' `chain('v3/…')` style:
+//! a path template with `{params}`, query pairs, headers, a host, a method and a JSON body. It is
+//! an [`Operation`] like any generated one, so it is filled, checked, signed and verified by the
+//! same pipeline; an unfilled `{param}` is refused before anything is signed or sent.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::HeaderName;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::operation::{Answer, Body, Host, Method, Operation, Request};
+use crate::pipeline::Response;
+
+/// A call being built on a client `C` (the async [`Client`] or `blocking::Client`). Made by
+/// `chain(path_template)`; sent by `get`, `post`, `put`, `patch` or `delete`, which answer the
+/// JSON body, or `None` for an empty answer.
+#[derive(Debug)]
+#[must_use = "a chain does nothing until get/post/put/patch/delete is called"]
+pub struct Chain<'c, C> {
+    client: &'c C,
+    call: GenericCall,
+}
+
+/// The data of a generic call.
+#[derive(Debug, Clone)]
+struct GenericCall {
+    id: String,
+    template: String,
+    params: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    headers: Vec<(HeaderName, String)>,
+    host: Host,
+    method: Method,
+    body: Option<serde_json::Value>,
+}
+
+impl<'c, C> Chain<'c, C> {
+    pub(crate) fn new(client: &'c C, path_template: &str) -> Self {
+        Self {
+            client,
+            call: GenericCall {
+                id: String::new(),
+                template: path_template.to_owned(),
+                params: Vec::new(),
+                query: Vec::new(),
+                headers: Vec::new(),
+                host: Host::Mainland,
+                method: Method::GET,
+                body: None,
+            },
+        }
+    }
+
+    /// Sets a `{name}` path parameter (percent-encoded when sent; empty, `.` and `..` refused).
+    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.call.params.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Adds a query pair.
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.call.query.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Adds a request header (not one the client sets itself, such as `Authorization`).
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.call.headers.push((name, value.into()));
+        self
+    }
+
+    /// Chooses the host (mainland by default).
+    pub fn host(mut self, host: Host) -> Self {
+        self.call.host = host;
+        self
+    }
+
+    fn finish(mut self, method: Method, body: Option<serde_json::Value>) -> (&'c C, GenericCall) {
+        self.call.id = format!("{method} {}", self.call.template);
+        self.call.method = method;
+        self.call.body = body;
+        (self.client, self.call)
+    }
+}
+
+impl Operation for GenericCall {
+    type Output = Option<serde_json::Value>;
+
+    fn request(&self) -> Request<'_> {
+        Request {
+            id: &self.id,
+            method: self.method.clone(),
+            host: self.host,
+            path: &self.template,
+            path_params: pairs(&self.params),
+            query: pairs(&self.query),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Cow::Borrowed(v.as_str())))
+                .collect(),
+            body: match &self.body {
+                Some(value) => Body::Json {
+                    value,
+                    encrypted: &[],
+                },
+                None => Body::None,
+            },
+            platform_serial: false,
+            answer: Answer::Json,
+        }
+    }
+
+    fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            Ok(None)
+        } else {
+            serde_json::from_slice(body).map(Some)
+        }
+    }
+}
+
+fn pairs(pairs: &[(String, String)]) -> Vec<(&str, Cow<'_, str>)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
+        .collect()
+}
+
+/// The answer of a generic call.
+pub type ChainResult = Result<Response<Option<serde_json::Value>>, Error>;
+
+impl Chain<'_, Client> {
+    /// `GET`.
+    pub async fn get(self) -> ChainResult {
+        self.send(Method::GET, None).await
+    }
+
+    /// `POST` with a JSON body.
+    pub async fn post(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::POST, Some(body)).await
+    }
+
+    /// `PUT` with a JSON body.
+    pub async fn put(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PUT, Some(body)).await
+    }
+
+    /// `PATCH` with a JSON body.
+    pub async fn patch(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PATCH, Some(body)).await
+    }
+
+    /// `DELETE`.
+    pub async fn delete(self) -> ChainResult {
+        self.send(Method::DELETE, None).await
+    }
+
+    async fn send(self, method: Method, body: Option<serde_json::Value>) -> ChainResult {
+        let (client, call) = self.finish(method, body);
+        client.execute(&call).await
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl Chain<'_, crate::blocking::Client> {
+    /// `GET`.
+    pub fn get(self) -> ChainResult {
+        self.send(Method::GET, None)
+    }
+
+    /// `POST` with a JSON body.
+    pub fn post(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::POST, Some(body))
+    }
+
+    /// `PUT` with a JSON body.
+    pub fn put(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PUT, Some(body))
+    }
+
+    /// `PATCH` with a JSON body.
+    pub fn patch(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PATCH, Some(body))
+    }
+
+    /// `DELETE`.
+    pub fn delete(self) -> ChainResult {
+        self.send(Method::DELETE, None)
+    }
+
+    fn send(self, method: Method, body: Option<serde_json::Value>) -> ChainResult {
+        let (client, call) = self.finish(method, body);
+        client.execute(&call)
+    }
+}

@@ -1,0 +1,427 @@
+//! The one send path, used by the async client, the blocking client and the generic call:
+//! prepare (fill the path, encode the query, serialize the body once, encrypt sensitive fields,
+//! sign) → send (with opt-in failover) → check the status → verify the raw answer → decode.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::Uri;
+use http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use tracing::Instrument as _;
+
+use crate::credentials::{Clock, Credentials};
+use crate::error::{ApiError, Error, PathError, RawBody, TransportError};
+use crate::keys::{ApiV3Key, KeyStore};
+use crate::operation::{Answer, Body, Host, Method, Operation, Request};
+use crate::protocol::pointer::Pointer;
+use crate::protocol::{encode_query, fill_path, four_byte_char, nonce, verify};
+use crate::transport::{ReadPolicy, Transport};
+
+/// The header naming the platform key a request's sensitive fields are encrypted with.
+const WECHATPAY_SERIAL: &str = "wechatpay-serial";
+
+/// Headers the pipeline owns; an operation's or caller's extra headers cannot set them.
+const OWNED_HEADERS: [&str; 5] = [
+    "authorization",
+    "accept",
+    "content-type",
+    "user-agent",
+    WECHATPAY_SERIAL,
+];
+
+/// The WeChat Pay access points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hosts {
+    /// Mainland, nearest access point.
+    pub mainland: String,
+    /// Mainland backup (remote access point), used only by opt-in failover.
+    pub mainland_backup: String,
+    /// Hong Kong.
+    pub hong_kong: String,
+}
+
+impl Default for Hosts {
+    fn default() -> Self {
+        Self {
+            mainland: "https://api.mch.weixin.qq.com".into(),
+            mainland_backup: "https://api2.mch.weixin.qq.com".into(),
+            hong_kong: "https://apihk.mch.weixin.qq.com".into(),
+        }
+    }
+}
+
+/// The largest answers read, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// JSON and empty answers (default 4 MiB).
+    pub answer: usize,
+    /// Downloads: bills and media (default 256 MiB).
+    pub download: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            answer: 4 << 20,
+            download: 256 << 20,
+        }
+    }
+}
+
+/// A successful answer: the decoded value plus what support asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response<T> {
+    /// The decoded body (`()` for 204).
+    pub data: T,
+    /// HTTP status.
+    pub status: u16,
+    /// The `Request-ID` header.
+    pub request_id: Option<String>,
+}
+
+/// Everything a client holds: credentials, keys, hosts, limits, the clock and the transport.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    pub(crate) credentials: Credentials,
+    pub(crate) keys: KeyStore,
+    pub(crate) apiv3_key: Option<ApiV3Key>,
+    pub(crate) origins: Origins,
+    pub(crate) failover: bool,
+    pub(crate) limits: Limits,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) transport: Arc<dyn Transport>,
+}
+
+/// A request with every byte decided and signed.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) id: String,
+    pub(crate) method: Method,
+    pub(crate) host: Host,
+    pub(crate) target: PathAndQuery,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) answer: Answer,
+}
+
+impl Pipeline {
+    /// Runs an operation from request to decoded answer, in a `wechatpay` tracing span.
+    pub(crate) async fn execute<O: Operation + ?Sized>(
+        &self,
+        op: &O,
+    ) -> Result<Response<O::Output>, Error> {
+        let prepared = self.prepare(&op.request())?;
+        let span = tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, request_id = tracing::field::Empty);
+        let result = async {
+            let answer = self.send(&prepared).await?;
+            let request_id = request_id(answer.headers());
+            if let Some(id) = &request_id {
+                tracing::Span::current().record("request_id", id.as_str());
+            }
+            let (parts, body) = self.check(&prepared, answer, request_id.clone())?;
+            let data = op.decode(&body).map_err(|source| Error::Decode {
+                operation: prepared.id.clone(),
+                source,
+                body: RawBody(body),
+                request_id: request_id.clone(),
+            })?;
+            Ok(Response {
+                data,
+                status: parts.status.as_u16(),
+                request_id,
+            })
+        }
+        .instrument(span)
+        .await;
+        if let Err(e) = &result {
+            tracing::warn!(operation = %prepared.id, error = %e, "WeChat Pay call failed");
+        }
+        result
+    }
+
+    /// Decides every byte of the request and signs it.
+    pub(crate) fn prepare(&self, request: &Request<'_>) -> Result<Prepared, Error> {
+        let id = request.id;
+        let mut target = fill_path(request.path, &request.path_params).map_err(|source| {
+            Error::Path {
+                operation: id.to_owned(),
+                source,
+            }
+        })?;
+        if !request.query.is_empty() {
+            target.push('?');
+            target.push_str(&encode_query(&request.query));
+        }
+        let (body, encrypted_with) = self.body(id, &request.body)?;
+        if let Some(character) = four_byte_char(&body) {
+            return Err(Error::UnsupportedCharacter {
+                operation: id.to_owned(),
+                character,
+            });
+        }
+        let serial = match encrypted_with {
+            Some(serial) => Some(serial),
+            None if request.platform_serial => Some(self.platform_serial(id)?),
+            None => self.keys.public_key_id(),
+        };
+        let mut headers = extra_headers(id, request)?;
+        let authorization = self.credentials.authorization(
+            request.method.as_str(),
+            &target,
+            &body,
+            self.clock.now(),
+            &nonce(),
+        )?;
+        headers.insert(AUTHORIZATION, header_value(id, "Authorization", authorization)?);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        if !matches!(request.body, Body::None) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Some(serial) = serial {
+            headers.insert(WECHATPAY_SERIAL, header_value(id, "Wechatpay-Serial", serial)?);
+        }
+        let target = PathAndQuery::try_from(target).map_err(|_| Error::Path {
+            operation: id.to_owned(),
+            source: PathError::BadTemplate(request.path.to_owned()),
+        })?;
+        Ok(Prepared {
+            id: id.to_owned(),
+            method: request.method.clone(),
+            host: request.host,
+            target,
+            headers,
+            body,
+            answer: request.answer,
+        })
+    }
+
+    /// The serial of the key sent in `Wechatpay-Serial` when no field was encrypted.
+    fn platform_serial(&self, id: &str) -> Result<String, Error> {
+        self.keys
+            .encryption_key()
+            .map(|(serial, _)| serial)
+            .ok_or_else(|| Error::NoPlatformKey {
+                operation: id.to_owned(),
+            })
+    }
+
+    /// The body bytes, serialized once, with sensitive fields encrypted; and the serial of the
+    /// key used for them, if any.
+    fn body(&self, id: &str, body: &Body<'_>) -> Result<(Bytes, Option<String>), Error> {
+        let serialize = |source| Error::Serialize {
+            operation: id.to_owned(),
+            source,
+        };
+        match body {
+            Body::None => Ok((Bytes::new(), None)),
+            Body::Json {
+                value,
+                encrypted: [],
+            } => Ok((value.to_json_vec().map_err(serialize)?.into(), None)),
+            Body::Json { value, encrypted } => {
+                let (serial, key) = self.keys.encryption_key().ok_or_else(|| {
+                    Error::NoPlatformKey {
+                        operation: id.to_owned(),
+                    }
+                })?;
+                let mut json = value.to_json_value().map_err(serialize)?;
+                for pointer in *encrypted {
+                    let pointer = Pointer::parse(pointer).map_err(|e| Error::Serialize {
+                        operation: id.to_owned(),
+                        source: serde::ser::Error::custom(e),
+                    })?;
+                    pointer.for_each_mut(&mut json, &mut |field| {
+                        if let serde_json::Value::String(text) = field {
+                            *text = key.encrypt_field(text)?;
+                        }
+                        Ok::<_, Error>(())
+                    })?;
+                }
+                let bytes = serde_json::to_vec(&json).map_err(serialize)?;
+                Ok((bytes.into(), Some(serial)))
+            }
+        }
+    }
+
+    /// Sends to the operation's host; on a connection error (nothing sent), and only with
+    /// failover on, sends the same signed bytes to the mainland backup.
+    pub(crate) async fn send(&self, prepared: &Prepared) -> Result<http::Response<Bytes>, Error> {
+        let policy = ReadPolicy {
+            limit: match prepared.answer {
+                Answer::Download => self.limits.download,
+                _ => self.limits.answer,
+            },
+            signed: prepared.answer.is_signed(),
+        };
+        let transport_error = |source: TransportError| Error::Transport {
+            operation: prepared.id.clone(),
+            source,
+        };
+        let primary = match prepared.host {
+            Host::Mainland => &self.origins.mainland,
+            Host::HongKong => &self.origins.hong_kong,
+        };
+        match self.transport.send(primary.request(prepared), policy).await {
+            Err(e) if e.is_connect() && self.failover && prepared.host == Host::Mainland => {
+                tracing::warn!(error = %e, "connection failed; failing over to the backup host");
+                let backup = self.origins.mainland_backup.request(prepared);
+                self.transport
+                    .send(backup, policy)
+                    .await
+                    .map_err(transport_error)
+            }
+            other => other.map_err(transport_error),
+        }
+    }
+
+    /// Refuses redirects, error statuses and (for signed answers) anything that fails
+    /// verification; returns the head and the body, held once.
+    pub(crate) fn check(
+        &self,
+        prepared: &Prepared,
+        answer: http::Response<Bytes>,
+        request_id: Option<String>,
+    ) -> Result<(http::response::Parts, Bytes), Error> {
+        let (parts, body) = answer.into_parts();
+        let status = parts.status.as_u16();
+        if parts.status.is_redirection() {
+            return Err(Error::Redirect {
+                operation: prepared.id.clone(),
+                status,
+                location: parts
+                    .headers
+                    .get(http::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                request_id,
+            });
+        }
+        if !parts.status.is_success() || status == 202 {
+            return Err(api_error(status, body, request_id));
+        }
+        if prepared.answer.is_signed() {
+            verify(&self.keys, self.clock.now(), &parts.headers, &body)
+                .map_err(|source| Error::Verify { source, request_id })?;
+        }
+        Ok((parts, body))
+    }
+}
+
+/// A validated `scheme://host[:port]`, the only part of a URL that configuration decides.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl Origin {
+    /// Parses a base URL: `http` or `https`, a host, and no path, query or user info.
+    pub(crate) fn parse(url: &str) -> Result<Self, Error> {
+        let invalid = |reason| Error::InvalidBaseUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
+        let parts = uri.into_parts();
+        let scheme = parts.scheme.ok_or_else(|| invalid("no scheme"))?;
+        if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
+            return Err(invalid("the scheme must be http or https"));
+        }
+        let authority = parts.authority.ok_or_else(|| invalid("no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(invalid("user info is not allowed"));
+        }
+        if parts.path_and_query.is_some_and(|p| p.as_str() != "/") {
+            return Err(invalid("a path or query is not allowed"));
+        }
+        Ok(Self { scheme, authority })
+    }
+
+    /// The prepared request, addressed to this origin.
+    fn request(&self, prepared: &Prepared) -> http::Request<Bytes> {
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(prepared.target.clone());
+        let mut request = http::Request::new(prepared.body.clone());
+        *request.method_mut() = prepared.method.clone();
+        // Scheme, authority and path are each valid, so the parts always make a URI.
+        *request.uri_mut() = Uri::from_parts(parts).unwrap_or_default();
+        *request.headers_mut() = prepared.headers.clone();
+        request
+    }
+}
+
+/// The origins of [`Hosts`], validated once when the client is built.
+#[derive(Debug, Clone)]
+pub(crate) struct Origins {
+    pub(crate) mainland: Origin,
+    pub(crate) mainland_backup: Origin,
+    pub(crate) hong_kong: Origin,
+}
+
+impl Origins {
+    pub(crate) fn new(hosts: &Hosts) -> Result<Self, Error> {
+        Ok(Self {
+            mainland: Origin::parse(&hosts.mainland)?,
+            mainland_backup: Origin::parse(&hosts.mainland_backup)?,
+            hong_kong: Origin::parse(&hosts.hong_kong)?,
+        })
+    }
+}
+
+fn extra_headers(id: &str, request: &Request<'_>) -> Result<HeaderMap, Error> {
+    let mut headers = HeaderMap::with_capacity(request.headers.len() + 5);
+    for (name, value) in &request.headers {
+        if OWNED_HEADERS.contains(&name.as_str()) {
+            return Err(Error::Header {
+                operation: id.to_owned(),
+                name: name.to_string(),
+                reason: "the client sets it",
+            });
+        }
+        let value = header_value(id, name.as_str(), value.as_ref())?;
+        headers.append(name.clone(), value);
+    }
+    Ok(headers)
+}
+
+fn header_value(id: &str, name: &str, value: impl AsRef<str>) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value.as_ref()).map_err(|_| Error::Header {
+        operation: id.to_owned(),
+        name: name.to_owned(),
+        reason: "the value has characters HTTP does not allow",
+    })
+}
+
+/// The `Request-ID` header, if it is text.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("Request-ID")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// An error answer, its `{code, message, detail}` read leniently.
+fn api_error(status: u16, body: Bytes, request_id: Option<String>) -> Error {
+    let parsed: serde_json::Value =
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    let text = |k: &str| {
+        parsed
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Error::Api(Box::new(ApiError {
+        status,
+        code: text("code"),
+        message: text("message"),
+        detail: parsed.get("detail").cloned(),
+        request_id,
+        body: RawBody(body),
+    }))
+}

@@ -1,0 +1,129 @@
+//! The HTTP exchange, behind a small trait: one request out, one bounded answer back. The
+//! default is reqwest (rustls); the pipeline around it (sign, failover, verify, decode) is the
+//! same whatever sends the bytes.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{TransportError, TransportErrorKind};
+
+/// How to read an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadPolicy {
+    /// The largest body read; a longer one is a [`TransportErrorKind::TooLarge`] error.
+    pub limit: usize,
+    /// The answer must be signed: a `2xx` without `Wechatpay-Signature` is returned at once
+    /// with an empty body (verification then refuses it) instead of reading its body.
+    pub signed: bool,
+}
+
+/// The future a [`Transport`] returns.
+pub type Exchange<'a> =
+    Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'a>>;
+
+/// Sends one HTTP request and reads its answer. Implementations must never follow redirects
+/// (a `3xx` is returned as it is) and must honour [`ReadPolicy`].
+pub trait Transport: Send + Sync + std::fmt::Debug {
+    /// Sends `request` and reads the answer.
+    fn send(&self, request: http::Request<Bytes>, policy: ReadPolicy) -> Exchange<'_>;
+}
+
+/// The default transport: reqwest with rustls, no redirects, the client's timeouts.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    http: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A transport with these timeouts (whole request, and connect).
+    pub fn new(timeout: Duration, connect_timeout: Duration) -> Result<Self, TransportError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+        Ok(Self { http })
+    }
+
+    async fn exchange(
+        &self,
+        request: http::Request<Bytes>,
+        policy: ReadPolicy,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let request = reqwest::Request::try_from(request).map_err(classify)?;
+        let mut response = self.http.execute(request).await.map_err(classify)?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let unsigned = status.is_success()
+            && policy.signed
+            && !headers.contains_key("Wechatpay-Signature");
+        let body = if unsigned {
+            Bytes::new()
+        } else {
+            read_bounded(response, policy.limit).await?
+        };
+        let mut answer = http::Response::new(body);
+        *answer.status_mut() = status;
+        *answer.headers_mut() = headers;
+        Ok(answer)
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: http::Request<Bytes>, policy: ReadPolicy) -> Exchange<'_> {
+        Box::pin(self.exchange(request, policy))
+    }
+}
+
+/// Reads the body, refusing more than `limit` bytes (checked against `Content-Length` first,
+/// then while reading). A body that arrives in one chunk is kept as it is, not copied.
+async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Bytes, TransportError> {
+    let too_large = || {
+        TransportError::new(
+            TransportErrorKind::TooLarge { limit },
+            format!("the answer is larger than {limit} bytes"),
+        )
+    };
+    let declared = response.content_length().unwrap_or(0);
+    if declared > limit as u64 {
+        return Err(too_large());
+    }
+    let Some(first) = response.chunk().await.map_err(classify)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > limit {
+        return Err(too_large());
+    }
+    let Some(second) = response.chunk().await.map_err(classify)? else {
+        return Ok(first);
+    };
+    let mut body = BytesMut::with_capacity((declared as usize).max(first.len() + second.len()));
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(classify)?;
+    }
+    Ok(body.freeze())
+}
+
+fn classify(e: reqwest::Error) -> TransportError {
+    let kind = if e.is_connect() {
+        TransportErrorKind::Connect
+    } else if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else {
+        TransportErrorKind::Other
+    };
+    TransportError::new(kind, e)
+}

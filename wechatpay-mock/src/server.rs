@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
-use wechatpay_generator::ir::{Operation, ParamLocation, SuccessKind};
+use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
 use crate::validate::{check_json, check_param, Issue};
 use crate::{now, Fault, LoggedRequest, State, TrustMode};

@@ -3,7 +3,7 @@
 //! 400 `PARAM_ERROR`.
 
 use serde_json::Value;
-use wechatpay_generator::ir::{Api, Constraints, Param, Ty, TypeKind};
+use wechatpay_spec::ir::{Api, Constraints, Param, Ty, TypeKind};
 
 /// One validation failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +202,7 @@ mod tests {
     use super::*;
 
     fn api() -> Api {
-        wechatpay_generator::lower(&crate::embedded_spec()).expect("the embedded spec loads")
+        wechatpay_spec::lower(&crate::embedded_spec()).expect("the embedded spec loads")
     }
 
     fn body_ty(api: &Api, id: &str) -> Ty {

@@ -1,6 +1,10 @@
-//! Snapshot tests: one small spec per endpoint shape (`fixtures/ok/*`) with the whole generated
-//! output, and one per kind of broken spec (`fixtures/broken/*`) with the error message.
-//! `UPDATE_SNAPSHOTS=1 cargo test -p wechatpay-generator` rewrites the snapshots.
+//! Snapshot tests (insta): one small spec per endpoint shape (`fixtures/ok/*`) with the whole
+//! generated output, and one per kind of broken spec (`fixtures/broken/*`) with the error message.
+//!
+//! A changed output fails with a diff and leaves `tests/snapshots/*.snap.new` for review. To
+//! accept every change in one command: `INSTA_UPDATE=always cargo test -p wechatpay-generator`
+//! (or `cargo insta review` / `cargo insta accept` with `cargo-insta` installed). Review the diff
+//! in `git diff` before committing.
 
 use std::path::{Path, PathBuf};
 
@@ -11,22 +15,12 @@ fn fixture(kind: &str, name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Compares with `tests/snapshots/<name>.snap` through insta: a mismatch fails with a diff
+/// and leaves `<name>.snap.new` next to it for review.
 fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(format!("{name}.snap"));
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}: run with UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
+    insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, actual);
     });
-    assert!(expected == actual, "snapshot {name} differs; run with UPDATE_SNAPSHOTS=1 and review the diff.\n--- actual ---\n{actual}");
 }
 
 /// All generated files of a fixture, in order, plus its cargo features.
@@ -88,7 +82,9 @@ ok_fixtures!(
     hosts,
     encrypted_fields,
     keywords,
-    non_ascii
+    non_ascii,
+    param_collision,
+    date_times,
 );
 
 broken_fixtures!(
@@ -100,6 +96,8 @@ broken_fixtures!(
     unsupported_construct => "unsupported construct `oneOf`",
     yaml_syntax => "spec.yaml:",
     unknown_extension => "unknown field `x-wechatpay-retries`",
+    bad_file_name => "the file name `Bad_Name` must be lowercase words",
+    group_extension => "`x-wechatpay-group` is no longer supported",
 );
 
 /// Every real spec file, with each line deleted or its value replaced by garbage in turn: the

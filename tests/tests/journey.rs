@@ -83,7 +83,6 @@ const EXTRA: &str = r#"openapi: 3.0.3
 info:
   title: 新增接口 (an endpoint added by a user)
   version: "1.0"
-  x-wechatpay-group: { module: extra, feature: extra }
 paths:
   /v3/extra/things/{thing_id}:
     get:
@@ -201,9 +200,8 @@ mod checks {
 
     #[test]
     fn keywords_and_colliding_names_keep_their_wire_names() {
-        use crate::keywords::spec::{Option, UseKeywords};
-        let body = Option::new("t", "r", "s", "c");
-        let op = UseKeywords::new("a/b", body).with_body_query("q").with_self("h");
+        use crate::keywords::spec::UseKeywords;
+        let op = UseKeywords::new("a/b", "t", "r", "s", "c").with_body_query("q").with_self("h");
         assert_eq!(op.path(), "/v3/keywords/a%2Fb");
         assert_eq!(op.query(), vec![("body".to_string(), "q".to_string())]);
         assert_eq!(op.headers(), vec![("self".to_string(), "h".to_string())]);
@@ -222,7 +220,7 @@ mod checks {
     #[test]
     fn encrypted_fields_are_found_in_nested_objects_and_arrays() {
         use crate::encrypted_fields::spec::*;
-        let op = SubmitApplyment::new(SubmitApplymentRequest::new(SubmitApplymentRequestContact::new("张三"), vec![]));
+        let op = SubmitApplyment::new(SubmitApplymentRequestContact::new("张三"), vec![]);
         assert_eq!(op.encrypted_fields(), &["/contact/name", "/contact/mobile", "/accounts/*/account_number"]);
         assert!(!format!("{op:?}").contains("张三"));
     }

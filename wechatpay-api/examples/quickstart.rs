@@ -9,15 +9,13 @@
 
 use std::process::ExitCode;
 
-use wechatpay_api::complaint_notifications::{
-    ComplaintNotificationUrlInput, CreateComplaintNotification, DeleteComplaintNotification,
-    QueryComplaintNotification, UpdateComplaintNotification,
+use wechatpay_api::hk_complaint_notifications::{
+    CreateComplaintNotification, DeleteComplaintNotification, QueryComplaintNotification,
+    UpdateComplaintNotification,
 };
-use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequest};
-use wechatpay_api::webank_audit_result::{
-    AuditResult, NotifyAuditResult, NotifyAuditResultRequest,
-};
-use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlRequest};
+use wechatpay_api::papay::NotifyDeductionFailure;
+use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
+use wechatpay_api::webank_recover::RecoverLedgerControl;
 use wechatpay_api::{
     ApiV3Key, Client, Credentials, KeyStore, NotificationAnswer, NotificationHandler, PrivateKey,
     PublicKey,
@@ -114,21 +112,21 @@ async fn run() -> Result<(), BoxError> {
     };
     let id = |r: &Option<String>| r.clone().unwrap_or_else(|| "-".into());
 
-    let audit = NotifyAuditResultRequest::new(
+    let audit = NotifyAuditResult::new(
         "htozr8denqegbt6tk6u10iymo7yww5pn",
         "1900016681",
         AuditResult::Pass,
     )
-    .with_audit_finish_time("2015-05-20T13:29:35+08:00")
+    .with_audit_finish_time(time::macros::datetime!(2015-05-20 13:29:35 +08:00))
     .with_attach_info("updateidcard");
-    let r = client.execute(&NotifyAuditResult::new(audit)).await?;
+    let r = client.execute(&audit).await?;
     println!(
         "1. notifyAuditResult            ret_msg={:?}  Request-ID {}",
         r.data.ret_msg,
         id(&r.request_id)
     );
 
-    let recover = RecoverLedgerControlRequest::new(
+    let recover = RecoverLedgerControl::new(
         "example_out_request_no",
         "example_related_webank_punish_no",
         "example_related_wxpay_punish_no",
@@ -136,7 +134,7 @@ async fn run() -> Result<(), BoxError> {
         "example_bal_account_no",
     )
     .with_recover_reason("example_recover_reason");
-    let r = client.execute(&RecoverLedgerControl::new(recover)).await?;
+    let r = client.execute(&recover).await?;
     println!(
         "2. recoverLedgerControl         wxpay_recover_no={:?}  Request-ID {}",
         r.data.wxpay_recover_no,
@@ -145,7 +143,7 @@ async fn run() -> Result<(), BoxError> {
 
     let r = client
         .execute(&CreateComplaintNotification::new(
-            ComplaintNotificationUrlInput::new("https://www.xxx.com/notify"),
+            "https://www.xxx.com/notify",
         ))
         .await?;
     println!(
@@ -165,7 +163,7 @@ async fn run() -> Result<(), BoxError> {
 
     let r = client
         .execute(&UpdateComplaintNotification::new(
-            ComplaintNotificationUrlInput::new("https://www.xxx.com/notify/v2"),
+            "https://www.xxx.com/notify/v2",
         ))
         .await?;
     println!(
@@ -185,7 +183,8 @@ async fn run() -> Result<(), BoxError> {
     let r = client
         .execute(&NotifyDeductionFailure::new(
             "123124412412423431",
-            NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"),
+            "1230000109",
+            "wxd678efh567hg6787",
         ))
         .await?;
     println!(

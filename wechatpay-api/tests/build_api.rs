@@ -3,59 +3,51 @@
 //! the generated API fails to compile here. The runtime test checks what each operation puts on
 //! the wire: method, host, path, encrypted fields.
 
-use wechatpay_api::complaint_notifications::{
-    ComplaintNotificationUrl, ComplaintNotificationUrlInput, CreateComplaintNotification,
-    DeleteComplaintNotification, QueryComplaintNotification, UpdateComplaintNotification,
+use wechatpay_api::hk_complaint_notifications::{
+    ComplaintNotificationUrl, CreateComplaintNotification, DeleteComplaintNotification,
+    QueryComplaintNotification, UpdateComplaintNotification,
 };
-use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequest};
+use wechatpay_api::papay::NotifyDeductionFailure;
 use wechatpay_api::webank_audit_result::{
     AuditResult, NotifyAuditResult, NotifyAuditResultRequest, NotifyAuditResultResponse,
 };
-use wechatpay_api::webank_recover::{
-    RecoverLedgerControl, RecoverLedgerControlRequest, RecoverLedgerControlResponse,
-};
+use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlResponse};
 use wechatpay_api::{Client, Error, Host, Method, Operation, Response};
 
-fn audit() -> NotifyAuditResultRequest {
-    NotifyAuditResultRequest::new(
+fn audit() -> NotifyAuditResult {
+    NotifyAuditResult::new(
         "htozr8denqegbt6tk6u10iymo7yww5pn",
         "1900016681",
         AuditResult::Pass,
     )
-    .with_audit_finish_time("2015-05-20T13:29:35+08:00")
+    .with_audit_finish_time(time::macros::datetime!(2015-05-20 13:29:35 +08:00))
     .with_attach_info("updateidcard")
     .with_fail_code("1001")
     .with_fail_msg("IDCARD_ILLEGAL")
 }
 
-fn recover() -> RecoverLedgerControlRequest {
-    RecoverLedgerControlRequest::new("out", "webank", "wxpay", "1900016681", "6222000011112222")
+fn recover() -> RecoverLedgerControl {
+    RecoverLedgerControl::new("out", "webank", "wxpay", "1900016681", "6222000011112222")
         .with_recover_reason("resolved")
 }
 
 #[allow(dead_code)]
 async fn every_operation(client: &Client) -> Result<(), Error> {
-    let _: Response<NotifyAuditResultResponse> =
-        client.execute(&NotifyAuditResult::new(audit())).await?;
-    let _: Response<RecoverLedgerControlResponse> = client
-        .execute(&RecoverLedgerControl::new(recover()))
-        .await?;
+    let _: Response<NotifyAuditResultResponse> = client.execute(&audit()).await?;
+    let _: Response<RecoverLedgerControlResponse> = client.execute(&recover()).await?;
     let _: Response<ComplaintNotificationUrl> = client
-        .execute(&CreateComplaintNotification::new(
-            ComplaintNotificationUrlInput::new("https://a.example/n"),
-        ))
+        .execute(&CreateComplaintNotification::new("https://a.example/n"))
         .await?;
     let _: Response<ComplaintNotificationUrl> = client.execute(&QueryComplaintNotification).await?;
     let _: Response<ComplaintNotificationUrl> = client
-        .execute(&UpdateComplaintNotification::new(
-            ComplaintNotificationUrlInput::new("https://a.example/n"),
-        ))
+        .execute(&UpdateComplaintNotification::new("https://a.example/n"))
         .await?;
     let _: Response<()> = client.execute(&DeleteComplaintNotification).await?;
     let _: Response<()> = client
         .execute(&NotifyDeductionFailure::new(
             "123",
-            NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"),
+            "1230000109",
+            "wxd678efh567hg6787",
         ))
         .await?;
     let _: Response<Option<serde_json::Value>> = client
@@ -69,23 +61,18 @@ async fn every_operation(client: &Client) -> Result<(), Error> {
 #[cfg(feature = "blocking")]
 #[allow(dead_code)]
 fn every_operation_blocking(client: &wechatpay_api::blocking::Client) -> Result<(), Error> {
-    let _: Response<NotifyAuditResultResponse> =
-        client.execute(&NotifyAuditResult::new(audit()))?;
-    let _: Response<RecoverLedgerControlResponse> =
-        client.execute(&RecoverLedgerControl::new(recover()))?;
+    let _: Response<NotifyAuditResultResponse> = client.execute(&audit())?;
+    let _: Response<RecoverLedgerControlResponse> = client.execute(&recover())?;
     let _: Response<ComplaintNotificationUrl> =
-        client.execute(&CreateComplaintNotification::new(
-            ComplaintNotificationUrlInput::new("https://a.example/n"),
-        ))?;
+        client.execute(&CreateComplaintNotification::new("https://a.example/n"))?;
     let _: Response<ComplaintNotificationUrl> = client.execute(&QueryComplaintNotification)?;
     let _: Response<ComplaintNotificationUrl> =
-        client.execute(&UpdateComplaintNotification::new(
-            ComplaintNotificationUrlInput::new("https://a.example/n"),
-        ))?;
+        client.execute(&UpdateComplaintNotification::new("https://a.example/n"))?;
     let _: Response<()> = client.execute(&DeleteComplaintNotification)?;
     let _: Response<()> = client.execute(&NotifyDeductionFailure::new(
         "123",
-        NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"),
+        "1230000109",
+        "wxd678efh567hg6787",
     ))?;
     Ok(())
 }
@@ -105,13 +92,12 @@ fn operations_put_the_spec_on_the_wire() {
     let notify = "/v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify".to_owned();
     let recover_path = "/v3/aggracct-bc/wb-channel/control-orders/recover".to_owned();
     let hk = "/v3/global/merchant-service/complaint-notifications".to_owned();
-    let url = ComplaintNotificationUrlInput::new("https://a.example/n");
     assert_eq!(
-        wire(&NotifyAuditResult::new(audit())),
+        wire(&audit()),
         (Method::Post, Host::Mainland, notify, vec![], false)
     );
     assert_eq!(
-        wire(&RecoverLedgerControl::new(recover())),
+        wire(&recover()),
         (
             Method::Post,
             Host::Mainland,
@@ -121,7 +107,7 @@ fn operations_put_the_spec_on_the_wire() {
         )
     );
     assert_eq!(
-        wire(&CreateComplaintNotification::new(url.clone())),
+        wire(&CreateComplaintNotification::new("https://a.example/n")),
         (Method::Post, Host::HongKong, hk.clone(), vec![], false)
     );
     assert_eq!(
@@ -129,17 +115,14 @@ fn operations_put_the_spec_on_the_wire() {
         (Method::Get, Host::HongKong, hk.clone(), vec![], false)
     );
     assert_eq!(
-        wire(&UpdateComplaintNotification::new(url)),
+        wire(&UpdateComplaintNotification::new("https://a.example/n")),
         (Method::Put, Host::HongKong, hk.clone(), vec![], false)
     );
     assert_eq!(
         wire(&DeleteComplaintNotification),
         (Method::Delete, Host::HongKong, hk, vec![], false)
     );
-    let papay = NotifyDeductionFailure::new(
-        "12/3 4",
-        NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"),
-    );
+    let papay = NotifyDeductionFailure::new("12/3 4", "1230000109", "wxd678efh567hg6787");
     assert_eq!(
         wire(&papay),
         (
@@ -151,10 +134,10 @@ fn operations_put_the_spec_on_the_wire() {
         )
     );
     assert!(
-        RecoverLedgerControl::new(recover()).idempotent(),
+        recover().idempotent(),
         "the recover seed accepts re-entry for a year"
     );
-    assert!(!NotifyAuditResult::new(audit()).idempotent());
+    assert!(!audit().idempotent());
 }
 
 #[test]
@@ -182,7 +165,7 @@ fn bodies_serialize_without_nulls_and_decode_204_without_serde() {
 
 #[test]
 fn sensitive_fields_are_redacted_in_debug() {
-    let text = format!("{:?}", RecoverLedgerControl::new(recover()));
+    let text = format!("{:?}", recover());
     assert!(!text.contains("6222000011112222"), "{text}");
     assert!(text.contains("bal_account_no: \"<redacted>\""), "{text}");
     assert!(text.contains("webank"), "other fields stay visible: {text}");

@@ -29,7 +29,7 @@ use wechatpay_core::protocol;
 use wechatpay_core::{
     ApiV3Key, Certificate, ClientBuilder, Credentials, KeyError, KeyStore, PrivateKey, PublicKey,
 };
-use wechatpay_generator::{ir, Source};
+use wechatpay_spec::{ir, Source};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_spec.rs"));
 
@@ -223,7 +223,7 @@ impl SignedNotification {
 pub enum MockError {
     /// The spec did not load.
     #[error("spec: {0}")]
-    Spec(#[from] wechatpay_generator::Error),
+    Spec(#[from] wechatpay_spec::Error),
     /// A key could not be made.
     #[error("keys: {0}")]
     Key(#[from] KeyError),
@@ -458,10 +458,10 @@ impl MockBuilder {
     /// Loads the spec, makes the keys and binds the socket.
     fn prepare(self) -> Result<(Arc<State>, std::net::TcpListener, String), MockError> {
         let sources = match &self.spec_dir {
-            Some(dir) => wechatpay_generator::read_dir(dir)?,
+            Some(dir) => wechatpay_spec::read_dir(dir)?,
             None => embedded_spec(),
         };
-        let api = wechatpay_generator::lower(&sources).map_err(wechatpay_generator::Error::from)?;
+        let api = wechatpay_spec::lower(&sources).map_err(wechatpay_spec::Error::from)?;
         let merchant = PrivateKey::generate(Backend::default())?;
         let keys = Keys {
             public_key: PrivateKey::generate(Backend::default())?,

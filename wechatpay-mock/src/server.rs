@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::Ordering::Relaxed;
 use wechatpay_core::protocol::pointer::Pointer;
 use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_SECS};
-use wechatpay_generator::ir::{Operation, ParamLocation, SuccessKind};
+use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
 use crate::validate::{check_json, check_param, Issue};
 use crate::{now, Fault, LoggedRequest, State, TrustMode};

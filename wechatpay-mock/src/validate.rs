@@ -3,7 +3,7 @@
 //! 400 `PARAM_ERROR`.
 
 use serde_json::Value;
-use wechatpay_generator::ir::{Api, Constraints, Param, Ty, TypeKind};
+use wechatpay_spec::ir::{Api, Constraints, Param, Ty, TypeKind};
 
 /// One validation failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub(crate) fn check_text(
     c: &Constraints,
 ) -> Result<(), Issue> {
     match ty {
-        Ty::String => check_constraints(field, text, c),
+        Ty::String | Ty::DateTime => check_constraints(field, text, c),
         Ty::I32 => text
             .parse::<i32>()
             .map_err(|_| issue(field, "is not a 32-bit integer"))
@@ -142,7 +142,7 @@ pub(crate) fn check_json(
         return Err(issue(field, "is null: omit absent fields instead"));
     }
     match ty {
-        Ty::String => match value.as_str() {
+        Ty::String | Ty::DateTime => match value.as_str() {
             Some(s) => check_constraints(field, s, c),
             None => Err(issue(field, "must be a string")),
         },
@@ -202,7 +202,7 @@ mod tests {
     use super::*;
 
     fn api() -> Api {
-        wechatpay_generator::lower(&crate::embedded_spec()).expect("the embedded spec loads")
+        wechatpay_spec::lower(&crate::embedded_spec()).expect("the embedded spec loads")
     }
 
     fn body_ty(api: &Api, id: &str) -> Ty {

@@ -2,6 +2,7 @@
 //! in check mode reports every stale file without touching anything.
 #![warn(missing_docs)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Marker lines around the generated `[features]` block of `wechatpay-api/Cargo.toml`.
@@ -25,42 +26,118 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Regenerates `<api_dir>` from `<spec_dir>`. Returns the files that were (or, in check mode,
-/// would be) changed or removed, relative to `api_dir`.
-pub fn codegen(spec_dir: &Path, api_dir: &Path, mode: Mode) -> Result<Vec<String>, String> {
-    let output = wechatpay_generator::generate_dir(spec_dir).map_err(|e| e.to_string())?;
-    let mut changed = Vec::new();
-    let generated_dir = api_dir.join("src/generated");
-    let wanted: Vec<&str> = output.files.iter().map(|f| f.path.as_str()).collect();
-    for file in &output.files {
-        ensure_contents(
-            &api_dir.join(&file.path),
-            &file.contents,
-            mode,
-            &file.path,
-            &mut changed,
-        )?;
+/// What a `codegen` run did (or, in check mode, would do), found by comparing the new output
+/// with what is on disk before anything is written. Paths are relative to the API crate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files that did not exist.
+    pub created: Vec<String>,
+    /// Files whose contents differ.
+    pub changed: Vec<String>,
+    /// Generated files no spec file produces any more.
+    pub removed: Vec<String>,
+    /// Modules (`src/generated/<module>.rs`) added.
+    pub modules_added: Vec<String>,
+    /// Modules removed.
+    pub modules_removed: Vec<String>,
+    /// Cargo features of API groups added.
+    pub features_added: Vec<String>,
+    /// Cargo features removed.
+    pub features_removed: Vec<String>,
+    /// Operations (`module::Type`) added.
+    pub operations_added: Vec<String>,
+    /// Operations removed.
+    pub operations_removed: Vec<String>,
+}
+
+impl Summary {
+    /// Whether everything was up to date.
+    pub fn is_empty(&self) -> bool {
+        self.files().next().is_none()
     }
-    // Files left over from a removed spec file.
-    if let Ok(entries) = std::fs::read_dir(&generated_dir) {
-        let mut stale: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        stale.sort();
-        for path in stale {
-            let rel = format!(
-                "src/generated/{}",
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            );
-            if !wanted.contains(&rel.as_str()) {
-                changed.push(rel);
-                if mode == Mode::Write {
-                    std::fs::remove_file(&path)
-                        .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+
+    /// Every file created, changed or removed, in that order.
+    pub fn files(&self) -> impl Iterator<Item = &String> {
+        self.created
+            .iter()
+            .chain(&self.changed)
+            .chain(&self.removed)
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sections: [(&str, &Vec<String>); 9] = [
+            ("created", &self.created),
+            ("changed", &self.changed),
+            ("removed", &self.removed),
+            ("module added", &self.modules_added),
+            ("module removed", &self.modules_removed),
+            ("feature added", &self.features_added),
+            ("feature removed", &self.features_removed),
+            ("operation added", &self.operations_added),
+            ("operation removed", &self.operations_removed),
+        ];
+        for (what, items) in sections {
+            for item in items {
+                writeln!(f, "{what}: {item}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The modules, features and operations of one state of the API crate.
+#[derive(Default)]
+struct Inventory {
+    modules: BTreeSet<String>,
+    features: BTreeSet<String>,
+    operations: BTreeSet<String>,
+}
+
+impl Inventory {
+    /// Reads it from generated sources: modules from file names, operations from their
+    /// `Operation` impls (any version of the trait path), features from the marked block.
+    fn from_sources<'a>(files: impl Iterator<Item = (&'a str, &'a str)>, features: &str) -> Self {
+        let mut inventory = Inventory::default();
+        for (path, text) in files {
+            let Some(module) = path
+                .strip_prefix("src/generated/")
+                .and_then(|p| p.strip_suffix(".rs"))
+                .filter(|m| *m != "mod")
+            else {
+                continue;
+            };
+            inventory.modules.insert(module.to_owned());
+            for line in text.lines() {
+                let op = line
+                    .strip_prefix("impl ::wechatpay_core::")
+                    .and_then(|rest| {
+                        rest.split_once("Operation for ")
+                            .map(|(_, name)| name.trim_end_matches(" {"))
+                    });
+                if let Some(op) = op {
+                    inventory.operations.insert(format!("{module}::{op}"));
                 }
             }
         }
+        inventory.features = features
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(name, _)| name.trim().to_owned()))
+            .filter(|name| !name.starts_with('#') && name != "full")
+            .collect();
+        inventory
     }
+}
+
+fn added(old: &BTreeSet<String>, new: &BTreeSet<String>) -> Vec<String> {
+    new.difference(old).cloned().collect()
+}
+
+/// Regenerates `<api_dir>` from `<spec_dir>`. Returns what was (or, in check mode, would be)
+/// created, changed or removed. Nothing is written when the spec has errors.
+pub fn codegen(spec_dir: &Path, api_dir: &Path, mode: Mode) -> Result<Summary, String> {
+    let output = wechatpay_generator::generate_dir(spec_dir).map_err(|e| e.to_string())?;
     let manifest = api_dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
         .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
@@ -70,33 +147,91 @@ pub fn codegen(spec_dir: &Path, api_dir: &Path, mode: Mode) -> Result<Vec<String
             manifest.display()
         ));
     };
+    let old_features = &text[start..end];
     let new_text = format!(
         "{}{FEATURES_START}\n{}{}",
         &text[..start],
         output.features,
         &text[end..]
     );
-    ensure_contents(&manifest, &new_text, mode, "Cargo.toml", &mut changed)?;
-    Ok(changed)
+    let on_disk = read_generated(api_dir)?;
+    let old = Inventory::from_sources(
+        on_disk.iter().map(|(p, t)| (p.as_str(), t.as_str())),
+        old_features,
+    );
+    let new = Inventory::from_sources(
+        output
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.contents.as_str())),
+        &output.features,
+    );
+    let mut summary = Summary {
+        modules_added: added(&old.modules, &new.modules),
+        modules_removed: added(&new.modules, &old.modules),
+        features_added: added(&old.features, &new.features),
+        features_removed: added(&new.features, &old.features),
+        operations_added: added(&old.operations, &new.operations),
+        operations_removed: added(&new.operations, &old.operations),
+        ..Summary::default()
+    };
+    for file in &output.files {
+        ensure_contents(api_dir, &file.path, &file.contents, mode, &mut summary)?;
+    }
+    for (rel, _) in &on_disk {
+        if !output.files.iter().any(|f| &f.path == rel) {
+            summary.removed.push(rel.clone());
+            if mode == Mode::Write {
+                let path = api_dir.join(rel);
+                std::fs::remove_file(&path)
+                    .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            }
+        }
+    }
+    ensure_contents(api_dir, "Cargo.toml", &new_text, mode, &mut summary)?;
+    Ok(summary)
+}
+
+/// Every file of `src/generated/` with its text, in name order.
+fn read_generated(api_dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let Ok(entries) = std::fs::read_dir(api_dir.join("src/generated")) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // A file that is not UTF-8 text is still ours to replace: read it as empty.
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            Ok((format!("src/generated/{name}"), text))
+        })
+        .collect()
 }
 
 fn ensure_contents(
-    path: &Path,
+    api_dir: &Path,
+    rel: &str,
     contents: &str,
     mode: Mode,
-    rel: &str,
-    changed: &mut Vec<String>,
+    summary: &mut Summary,
 ) -> Result<(), String> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
-        return Ok(());
+    let path = api_dir.join(rel);
+    match std::fs::read_to_string(&path) {
+        Ok(old) if old == contents => return Ok(()),
+        Ok(_) => summary.changed.push(rel.to_owned()),
+        Err(_) => summary.created.push(rel.to_owned()),
     }
-    changed.push(rel.to_owned());
     if mode == Mode::Write {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        std::fs::write(path, contents)
+        std::fs::write(&path, contents)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())

@@ -23,20 +23,16 @@ fn main() -> ExitCode {
     };
     let root = workspace_root();
     match codegen(&root.join("spec"), &root.join("wechatpay-api"), mode) {
-        Ok(changed) if changed.is_empty() => {
+        Ok(summary) if summary.is_empty() => {
             println!("wechatpay-api is up to date with spec/");
             ExitCode::SUCCESS
         }
-        Ok(changed) if mode == Mode::Write => {
-            for f in changed {
-                println!("wrote wechatpay-api/{f}");
-            }
+        Ok(summary) if mode == Mode::Write => {
+            print!("{summary}");
             ExitCode::SUCCESS
         }
-        Ok(changed) => {
-            for f in &changed {
-                eprintln!("stale: wechatpay-api/{f}");
-            }
+        Ok(summary) => {
+            eprint!("{summary}");
             eprintln!("generated code is out of date with spec/: run `cargo xtask codegen` and commit the result");
             ExitCode::FAILURE
         }

@@ -11,7 +11,7 @@ fn generated_code_is_fresh() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         changed.is_empty(),
-        "stale generated files {changed:?}: run `cargo xtask codegen` and commit the result"
+        "stale generated files:\n{changed}run `cargo xtask codegen` and commit the result"
     );
 }
 
@@ -49,14 +49,12 @@ fn adding_an_optional_field_makes_the_check_fail_until_regenerated() {
     let edited = text.replace("                appid:\n", "                remark:\n                  type: string\n                  description: 新增的可选字段\n                appid:\n");
     assert_ne!(edited, text);
     std::fs::write(&file, edited).unwrap();
-    assert_eq!(
-        xtask::codegen(&spec, &api, xtask::Mode::Check).unwrap(),
-        ["src/generated/papay.rs"]
-    );
-    assert_eq!(
-        xtask::codegen(&spec, &api, xtask::Mode::Write).unwrap(),
-        ["src/generated/papay.rs"]
-    );
+    let check = xtask::codegen(&spec, &api, xtask::Mode::Check).unwrap();
+    assert_eq!(check.changed, ["src/generated/papay.rs"]);
+    assert_eq!(check.files().count(), 1, "{check}");
+    let write = xtask::codegen(&spec, &api, xtask::Mode::Write).unwrap();
+    assert_eq!(write, check, "check and write report the same");
+    assert!(write.operations_added.is_empty() && write.modules_added.is_empty());
     let generated = std::fs::read_to_string(api.join("src/generated/papay.rs")).unwrap();
     assert!(generated.contains("pub remark: ::std::option::Option<::std::string::String>"));
     assert!(xtask::codegen(&spec, &api, xtask::Mode::Check)
@@ -76,6 +74,7 @@ fn a_broken_spec_is_a_located_error_not_a_panic() {
         .unwrap()
         .replace("required: [mchid, appid]", "requried: [mchid, appid]");
     std::fs::write(&file, text).unwrap();
+    let before = std::fs::read(dir.path().join("api/Cargo.toml")).unwrap();
     let err = xtask::codegen(
         &dir.path().join("spec"),
         &dir.path().join("api"),
@@ -86,4 +85,64 @@ fn a_broken_spec_is_a_located_error_not_a_panic() {
         err.starts_with("papay.yaml:") && err.contains("unknown field `requried`"),
         "{err}"
     );
+    // Nothing is written when the spec is broken.
+    let err = xtask::codegen(
+        &dir.path().join("spec"),
+        &dir.path().join("api"),
+        xtask::Mode::Write,
+    )
+    .unwrap_err();
+    assert!(err.contains("requried"), "{err}");
+    assert_eq!(
+        before,
+        std::fs::read(dir.path().join("api/Cargo.toml")).unwrap()
+    );
+}
+
+#[test]
+fn the_summary_names_added_and_removed_operations_modules_and_features() {
+    let dir = scratch_copy();
+    let (spec, api) = (dir.path().join("spec"), dir.path().join("api"));
+    // One more operation in an existing file.
+    let file = spec.join("papay.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let extra = "paths:\n  /v3/papay/ping:\n    get:\n      operationId: pingPapay\n      responses:\n        \"204\": { description: ok }\n";
+    let edited = text.replacen("paths:\n", extra, 1);
+    assert_ne!(edited, text);
+    std::fs::write(&file, edited).unwrap();
+    // One file renamed: its module and feature go, new ones come.
+    std::fs::rename(
+        spec.join("webank-recover.yaml"),
+        spec.join("webank-ledger.yaml"),
+    )
+    .unwrap();
+    let summary = xtask::codegen(&spec, &api, xtask::Mode::Write).unwrap();
+    assert_eq!(
+        summary.operations_added,
+        ["papay::PingPapay", "webank_ledger::RecoverLedgerControl"]
+    );
+    assert_eq!(
+        summary.operations_removed,
+        ["webank_recover::RecoverLedgerControl"]
+    );
+    assert_eq!(summary.modules_added, ["webank_ledger"]);
+    assert_eq!(summary.modules_removed, ["webank_recover"]);
+    assert_eq!(summary.features_added, ["webank-ledger"]);
+    assert_eq!(summary.features_removed, ["webank-recover"]);
+    assert_eq!(summary.created, ["src/generated/webank_ledger.rs"]);
+    assert_eq!(summary.removed, ["src/generated/webank_recover.rs"]);
+    assert!(summary.changed.contains(&"Cargo.toml".to_owned()));
+    let printed = summary.to_string();
+    assert!(
+        printed.contains("operation added: papay::PingPapay\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("feature removed: webank-recover\n"),
+        "{printed}"
+    );
+    assert!(!api.join("src/generated/webank_recover.rs").exists());
+    assert!(xtask::codegen(&spec, &api, xtask::Mode::Check)
+        .unwrap()
+        .is_empty());
 }

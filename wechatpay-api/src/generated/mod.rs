@@ -3,7 +3,7 @@
 #[cfg(feature = "hk-complaint-notifications")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hk-complaint-notifications")))]
 /// 管理用户投诉通知回调地址 (Hong Kong complaint-notification URL) (`spec/hk-complaint-notifications.yaml`).
-pub mod complaint_notifications;
+pub mod hk_complaint_notifications;
 #[cfg(feature = "papay")]
 #[cfg_attr(docsrs, doc(cfg(feature = "papay")))]
 /// 委托代扣重试扣费通知 (papay retry-deduction notify) (`spec/papay.yaml`).

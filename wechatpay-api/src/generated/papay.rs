@@ -45,49 +45,49 @@ pub struct NotifyDeductionFailure {
     ///
     /// Sent as the path parameter `contract_id`.
     pub contract_id: ::std::string::String,
-    ///The JSON body.
+    /// The JSON body.
     pub body: NotifyDeductionFailureRequest,
 }
 impl NotifyDeductionFailure {
-    /// A `NotifyDeductionFailure` with its required members set and every optional one absent.
+    /// A `NotifyDeductionFailure` with its required parameters and body fields set and every optional one absent.
     pub fn new(
         contract_id: impl ::std::convert::Into<::std::string::String>,
-        body: NotifyDeductionFailureRequest,
+        mchid: impl ::std::convert::Into<::std::string::String>,
+        appid: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            contract_id: contract_id.into(),
-            body,
+            contract_id: ::std::convert::Into::into(contract_id),
+            body: NotifyDeductionFailureRequest {
+                mchid: ::std::convert::Into::into(mchid),
+                appid: ::std::convert::Into::into(appid),
+            },
         }
     }
 }
-impl ::wechatpay_core::Operation for NotifyDeductionFailure {
-    type Body = NotifyDeductionFailureRequest;
+impl ::wechatpay_core::operation::Operation for NotifyDeductionFailure {
     type Output = ();
-    fn id(&self) -> &str {
-        "notifyDeductionFailure"
-    }
-    fn method(&self) -> ::wechatpay_core::Method {
-        ::wechatpay_core::Method::Post
-    }
-    fn host(&self) -> ::wechatpay_core::Host {
-        ::wechatpay_core::Host::Mainland
-    }
-    fn path(&self) -> ::std::string::String {
-        let mut __path = ::std::string::String::new();
-        __path.push_str("/v3/papay/contracts/");
-        ::wechatpay_core::push_path_segment(
-            &mut __path,
-            &::std::clone::Clone::clone(&self.contract_id),
-        );
-        __path.push_str("/fail-notify");
-        __path
-    }
-    fn body(&self) -> ::std::option::Option<&Self::Body> {
-        ::std::option::Option::Some(&self.body)
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request {
+            id: "notifyDeductionFailure",
+            method: ::wechatpay_core::operation::Method::POST,
+            host: ::wechatpay_core::operation::Host::Mainland,
+            path: "/v3/papay/contracts/{contract_id}/fail-notify",
+            path_params: ::std::vec![
+                ("contract_id", ::std::borrow::Cow::Borrowed(self.contract_id.as_str()))
+            ],
+            query: ::std::vec::Vec::new(),
+            headers: ::std::vec::Vec::new(),
+            body: ::wechatpay_core::operation::Body::Json {
+                value: &self.body,
+                encrypted: &[],
+            },
+            platform_serial: false,
+            answer: ::wechatpay_core::operation::Answer::Empty,
+        }
     }
     fn decode(
         &self,
-        _body: &[u8],
+        _body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::std::result::Result::Ok(())
     }

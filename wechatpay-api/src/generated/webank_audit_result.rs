@@ -88,8 +88,9 @@ pub struct NotifyAuditResultRequest {
     /// 【审核完成时间】 审核完成时间。遵循rfc3339标准格式,格式为YYYY-MM-DDTHH:mm:ss+TIMEZONE,例如:2015-05-20T13:29:35+08:00表示北京时间2015年5月20日 13点29分35秒。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
+    #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub audit_finish_time: ::std::option::Option<::std::string::String>,
+    pub audit_finish_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 【业务附属信息】 业务附属信息
     ///
     /// example: `"updateidcard"`.
@@ -125,11 +126,8 @@ impl NotifyAuditResultRequest {
     }
     /// Sets `audit_finish_time`.
     #[must_use]
-    pub fn with_audit_finish_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.audit_finish_time = ::std::option::Option::Some(value.into());
+    pub fn with_audit_finish_time(mut self, value: ::time::OffsetDateTime) -> Self {
+        self.audit_finish_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `attach_info`.
@@ -180,38 +178,90 @@ pub struct NotifyAuditResultResponse {
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify` on the mainland host. Success: `200` with a JSON body. Rate limit: 200 requests per minute.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct NotifyAuditResult {
-    ///The JSON body.
+    /// The JSON body.
     pub body: NotifyAuditResultRequest,
 }
 impl NotifyAuditResult {
-    /// A `NotifyAuditResult` with its required members set and every optional one absent.
-    pub fn new(body: NotifyAuditResultRequest) -> Self {
-        Self { body }
+    /// A `NotifyAuditResult` with its required parameters and body fields set and every optional one absent.
+    pub fn new(
+        out_request_no: impl ::std::convert::Into<::std::string::String>,
+        mchid: impl ::std::convert::Into<::std::string::String>,
+        audit_result: AuditResult,
+    ) -> Self {
+        Self {
+            body: NotifyAuditResultRequest {
+                out_request_no: ::std::convert::Into::into(out_request_no),
+                mchid: ::std::convert::Into::into(mchid),
+                audit_result,
+                audit_finish_time: ::std::option::Option::None,
+                attach_info: ::std::option::Option::None,
+                fail_code: ::std::option::Option::None,
+                fail_msg: ::std::option::Option::None,
+            },
+        }
+    }
+    /// Sets the body field `audit_finish_time`.
+    #[must_use]
+    pub fn with_audit_finish_time(mut self, value: ::time::OffsetDateTime) -> Self {
+        self.body.audit_finish_time = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `attach_info`.
+    #[must_use]
+    pub fn with_attach_info(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.attach_info = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `fail_code`.
+    #[must_use]
+    pub fn with_fail_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.fail_code = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `fail_msg`.
+    #[must_use]
+    pub fn with_fail_msg(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.fail_msg = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
     }
 }
-impl ::wechatpay_core::Operation for NotifyAuditResult {
-    type Body = NotifyAuditResultRequest;
+impl ::wechatpay_core::operation::Operation for NotifyAuditResult {
     type Output = NotifyAuditResultResponse;
-    fn id(&self) -> &str {
-        "notifyAuditResult"
-    }
-    fn method(&self) -> ::wechatpay_core::Method {
-        ::wechatpay_core::Method::Post
-    }
-    fn host(&self) -> ::wechatpay_core::Host {
-        ::wechatpay_core::Host::Mainland
-    }
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify",
-        )
-    }
-    fn body(&self) -> ::std::option::Option<&Self::Body> {
-        ::std::option::Option::Some(&self.body)
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request {
+            id: "notifyAuditResult",
+            method: ::wechatpay_core::operation::Method::POST,
+            host: ::wechatpay_core::operation::Host::Mainland,
+            path: "/v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify",
+            path_params: ::std::vec::Vec::new(),
+            query: ::std::vec::Vec::new(),
+            headers: ::std::vec::Vec::new(),
+            body: ::wechatpay_core::operation::Body::Json {
+                value: &self.body,
+                encrypted: &[],
+            },
+            platform_serial: false,
+            answer: ::wechatpay_core::operation::Answer::Json,
+        }
     }
     fn decode(
         &self,
-        body: &[u8],
+        body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::serde_json::from_slice(body)
     }

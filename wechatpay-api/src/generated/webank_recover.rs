@@ -97,45 +97,67 @@ pub struct RecoverLedgerControlResponse {
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/recover` on the mainland host. Success: `200` with a JSON body. Rate limit: 200 requests per minute. Idempotent: the same request may be sent again. Sensitive fields (`/bal_account_no`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct RecoverLedgerControl {
-    ///The JSON body.
+    /// The JSON body.
     pub body: RecoverLedgerControlRequest,
 }
 impl RecoverLedgerControl {
-    /// A `RecoverLedgerControl` with its required members set and every optional one absent.
-    pub fn new(body: RecoverLedgerControlRequest) -> Self {
-        Self { body }
+    /// A `RecoverLedgerControl` with its required parameters and body fields set and every optional one absent.
+    pub fn new(
+        out_request_no: impl ::std::convert::Into<::std::string::String>,
+        related_webank_punish_no: impl ::std::convert::Into<::std::string::String>,
+        related_wxpay_punish_no: impl ::std::convert::Into<::std::string::String>,
+        mchid: impl ::std::convert::Into<::std::string::String>,
+        bal_account_no: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            body: RecoverLedgerControlRequest {
+                out_request_no: ::std::convert::Into::into(out_request_no),
+                related_webank_punish_no: ::std::convert::Into::into(
+                    related_webank_punish_no,
+                ),
+                related_wxpay_punish_no: ::std::convert::Into::into(
+                    related_wxpay_punish_no,
+                ),
+                mchid: ::std::convert::Into::into(mchid),
+                bal_account_no: ::std::convert::Into::into(bal_account_no),
+                recover_reason: ::std::option::Option::None,
+            },
+        }
+    }
+    /// Sets the body field `recover_reason`.
+    #[must_use]
+    pub fn with_recover_reason(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.recover_reason = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
     }
 }
-impl ::wechatpay_core::Operation for RecoverLedgerControl {
-    type Body = RecoverLedgerControlRequest;
+impl ::wechatpay_core::operation::Operation for RecoverLedgerControl {
     type Output = RecoverLedgerControlResponse;
-    fn id(&self) -> &str {
-        "recoverLedgerControl"
-    }
-    fn method(&self) -> ::wechatpay_core::Method {
-        ::wechatpay_core::Method::Post
-    }
-    fn host(&self) -> ::wechatpay_core::Host {
-        ::wechatpay_core::Host::Mainland
-    }
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from("/v3/aggracct-bc/wb-channel/control-orders/recover")
-    }
-    fn body(&self) -> ::std::option::Option<&Self::Body> {
-        ::std::option::Option::Some(&self.body)
-    }
-    fn encrypted_fields(&self) -> &'static [&'static str] {
-        &["/bal_account_no"]
-    }
-    fn requires_platform_serial(&self) -> bool {
-        true
-    }
-    fn idempotent(&self) -> bool {
-        true
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request {
+            id: "recoverLedgerControl",
+            method: ::wechatpay_core::operation::Method::POST,
+            host: ::wechatpay_core::operation::Host::Mainland,
+            path: "/v3/aggracct-bc/wb-channel/control-orders/recover",
+            path_params: ::std::vec::Vec::new(),
+            query: ::std::vec::Vec::new(),
+            headers: ::std::vec::Vec::new(),
+            body: ::wechatpay_core::operation::Body::Json {
+                value: &self.body,
+                encrypted: &["/bal_account_no"],
+            },
+            platform_serial: true,
+            answer: ::wechatpay_core::operation::Answer::Json,
+        }
     }
     fn decode(
         &self,
-        body: &[u8],
+        body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::serde_json::from_slice(body)
     }

@@ -52,32 +52,25 @@ impl ComplaintNotificationUrlInput {
     ::std::default::Default
 )]
 pub struct QueryComplaintNotification;
-impl ::wechatpay_core::Operation for QueryComplaintNotification {
-    type Body = ();
+impl ::wechatpay_core::operation::Operation for QueryComplaintNotification {
     type Output = ComplaintNotificationUrl;
-    fn id(&self) -> &str {
-        "queryComplaintNotification"
-    }
-    fn method(&self) -> ::wechatpay_core::Method {
-        ::wechatpay_core::Method::Get
-    }
-    fn host(&self) -> ::wechatpay_core::Host {
-        ::wechatpay_core::Host::HongKong
-    }
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/v3/global/merchant-service/complaint-notifications",
-        )
-    }
-    fn body(&self) -> ::std::option::Option<&Self::Body> {
-        ::std::option::Option::None
-    }
-    fn idempotent(&self) -> bool {
-        true
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request {
+            id: "queryComplaintNotification",
+            method: ::wechatpay_core::operation::Method::GET,
+            host: ::wechatpay_core::operation::Host::HongKong,
+            path: "/v3/global/merchant-service/complaint-notifications",
+            path_params: ::std::vec::Vec::new(),
+            query: ::std::vec::Vec::new(),
+            headers: ::std::vec::Vec::new(),
+            body: ::wechatpay_core::operation::Body::None,
+            platform_serial: false,
+            answer: ::wechatpay_core::operation::Answer::Json,
+        }
     }
     fn decode(
         &self,
-        body: &[u8],
+        body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::serde_json::from_slice(body)
     }
@@ -89,38 +82,41 @@ impl ::wechatpay_core::Operation for QueryComplaintNotification {
 /// `POST /v3/global/merchant-service/complaint-notifications` on the Hong Kong host. Success: `200` with a JSON body.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CreateComplaintNotification {
-    ///The JSON body.
+    /// The JSON body.
     pub body: ComplaintNotificationUrlInput,
 }
 impl CreateComplaintNotification {
-    /// A `CreateComplaintNotification` with its required members set and every optional one absent.
-    pub fn new(body: ComplaintNotificationUrlInput) -> Self {
-        Self { body }
+    /// A `CreateComplaintNotification` with its required parameters and body fields set and every optional one absent.
+    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            body: ComplaintNotificationUrlInput {
+                url: ::std::convert::Into::into(url),
+            },
+        }
     }
 }
-impl ::wechatpay_core::Operation for CreateComplaintNotification {
-    type Body = ComplaintNotificationUrlInput;
+impl ::wechatpay_core::operation::Operation for CreateComplaintNotification {
     type Output = ComplaintNotificationUrl;
-    fn id(&self) -> &str {
-        "createComplaintNotification"
-    }
-    fn method(&self) -> ::wechatpay_core::Method {
-        ::wechatpay_core::Method::Post
-    }
-    fn host(&self) -> ::wechatpay_core::Host {
-        ::wechatpay_core::Host::HongKong
-    }
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/v3/global/merchant-service/complaint-notifications",
-        )
-    }
-    fn body(&self) -> ::std::option::Option<&Self::Body> {
-        ::std::option::Option::Some(&self.body)
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request {
+            id: "createComplaintNotification",
+            method: ::wechatpay_core::operation::Method::POST,
+            host: ::wechatpay_core::operation::Host::HongKong,
+            path: "/v3/global/merchant-service/complaint-notifications",
+            path_params: ::std::vec::Vec::new(),
+            query: ::std::vec::Vec::new(),
+            headers: ::std::vec::Vec::new(),
+            body: ::wechatpay_core::operation::Body::Json {
+                value: &self.body,
+                encrypted: &[],
+            },
+            platform_serial: false,
+            answer: ::wechatpay_core::operation::Answer::Json,
+        }
     }
     fn decode(
         &self,
-        body: &[u8],
+        body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::serde_json::from_slice(body)
     }
@@ -132,41 +128,41 @@ impl ::wechatpay_core::Operation for CreateComplaintNotification {
 /// `PUT /v3/global/merchant-service/complaint-notifications` on the Hong Kong host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct UpdateComplaintNotification {
-    ///The JSON body.
+    /// The JSON body.
     pub body: ComplaintNotificationUrlInput,
 }
 impl UpdateComplaintNotification {
-    /// A `UpdateComplaintNotification` with its required members set and every optional one absent.
-    pub fn new(body: ComplaintNotificationUrlInput) -> Self {
-        Self { body }
+    /// A `UpdateComplaintNotification` with its required parameters and body fields set and every optional one absent.
+    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            body: ComplaintNotificationUrlInput {
+                url: ::std::convert::Into::into(url),
+            },
+        }
     }
 }
-impl ::wechatpay_core::Operation for UpdateComplaintNotification {
-    type Body = ComplaintNotificationUrlInput;
+impl ::wechatpay_core::operation::Operation for UpdateComplaintNotification {
     type Output = ComplaintNotificationUrl;
-    fn id(&self) -> &str {
-        "updateComplaintNotification"
-    }
-    fn method(&self) -> ::wechatpay_core::Method {
-        ::wechatpay_core::Method::Put
-    }
-    fn host(&self) -> ::wechatpay_core::Host {
-        ::wechatpay_core::Host::HongKong
-    }
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/v3/global/merchant-service/complaint-notifications",
-        )
-    }
-    fn body(&self) -> ::std::option::Option<&Self::Body> {
-        ::std::option::Option::Some(&self.body)
-    }
-    fn idempotent(&self) -> bool {
-        true
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request {
+            id: "updateComplaintNotification",
+            method: ::wechatpay_core::operation::Method::PUT,
+            host: ::wechatpay_core::operation::Host::HongKong,
+            path: "/v3/global/merchant-service/complaint-notifications",
+            path_params: ::std::vec::Vec::new(),
+            query: ::std::vec::Vec::new(),
+            headers: ::std::vec::Vec::new(),
+            body: ::wechatpay_core::operation::Body::Json {
+                value: &self.body,
+                encrypted: &[],
+            },
+            platform_serial: false,
+            answer: ::wechatpay_core::operation::Answer::Json,
+        }
     }
     fn decode(
         &self,
-        body: &[u8],
+        body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::serde_json::from_slice(body)
     }
@@ -183,32 +179,25 @@ impl ::wechatpay_core::Operation for UpdateComplaintNotification {
     ::std::default::Default
 )]
 pub struct DeleteComplaintNotification;
-impl ::wechatpay_core::Operation for DeleteComplaintNotification {
-    type Body = ();
+impl ::wechatpay_core::operation::Operation for DeleteComplaintNotification {
     type Output = ();
-    fn id(&self) -> &str {
-        "deleteComplaintNotification"
-    }
-    fn method(&self) -> ::wechatpay_core::Method {
-        ::wechatpay_core::Method::Delete
-    }
-    fn host(&self) -> ::wechatpay_core::Host {
-        ::wechatpay_core::Host::HongKong
-    }
-    fn path(&self) -> ::std::string::String {
-        ::std::string::String::from(
-            "/v3/global/merchant-service/complaint-notifications",
-        )
-    }
-    fn body(&self) -> ::std::option::Option<&Self::Body> {
-        ::std::option::Option::None
-    }
-    fn idempotent(&self) -> bool {
-        true
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request {
+            id: "deleteComplaintNotification",
+            method: ::wechatpay_core::operation::Method::DELETE,
+            host: ::wechatpay_core::operation::Host::HongKong,
+            path: "/v3/global/merchant-service/complaint-notifications",
+            path_params: ::std::vec::Vec::new(),
+            query: ::std::vec::Vec::new(),
+            headers: ::std::vec::Vec::new(),
+            body: ::wechatpay_core::operation::Body::None,
+            platform_serial: false,
+            answer: ::wechatpay_core::operation::Answer::Empty,
+        }
     }
     fn decode(
         &self,
-        _body: &[u8],
+        _body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::std::result::Result::Ok(())
     }

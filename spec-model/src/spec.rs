@@ -38,19 +38,10 @@ pub struct Info {
     /// Group description (Chinese is fine).
     #[serde(default)]
     pub description: Option<String>,
-    /// `x-wechatpay-group`: the Rust module and cargo feature of this file.
+    /// `x-wechatpay-group`, no longer supported (the file name names the module and the
+    /// feature); parsed only to report it with a clear message.
     #[serde(rename = "x-wechatpay-group", default)]
-    pub group: Option<GroupExt>,
-}
-
-/// `x-wechatpay-group`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GroupExt {
-    /// Rust module name (snake_case).
-    pub module: String,
-    /// Cargo feature name (kebab-case).
-    pub feature: String,
+    pub group: Option<serde_yaml::Value>,
 }
 
 /// A server entry.

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+pub use http::Method;
+
 /// The whole API: every group (spec file) and the one type table they share.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Api {
@@ -25,9 +27,10 @@ impl Api {
 pub struct Group {
     /// File name, e.g. `papay.yaml`.
     pub file: String,
-    /// Rust module, e.g. `papay`.
+    /// Rust module: the file name in snake_case, e.g. `hk_complaint_notifications`.
     pub module: String,
-    /// Cargo feature, e.g. `papay`; `None` for a components-only file (always compiled).
+    /// Cargo feature: the file name, e.g. `hk-complaint-notifications`; `None` for a
+    /// components-only file (always compiled).
     pub feature: Option<String>,
     /// Features of other groups whose types this group's operations use.
     pub feature_deps: Vec<String>,
@@ -46,34 +49,6 @@ pub enum Host {
     Mainland,
     /// `apihk.mch.weixin.qq.com`.
     HongKong,
-}
-
-/// HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Method {
-    /// GET.
-    Get,
-    /// POST.
-    Post,
-    /// PUT.
-    Put,
-    /// PATCH.
-    Patch,
-    /// DELETE.
-    Delete,
-}
-
-impl Method {
-    /// The method as sent on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
 }
 
 /// One operation.
@@ -101,6 +76,9 @@ pub struct Operation {
     pub deprecated: bool,
     /// Path, query and header parameters (client-managed headers excluded).
     pub params: Vec<Param>,
+    /// The arguments of the one-step constructor and the `with_…` setters, in order: the
+    /// parameters, then the members of the JSON body (or the body itself if it is not an object).
+    pub members: Vec<Member>,
     /// The JSON body type, if any.
     pub body: Option<Ty>,
     /// Example of the whole request body.
@@ -113,6 +91,32 @@ pub struct Operation {
     pub encrypted_fields: Vec<String>,
     /// The request must carry `Wechatpay-Serial` (managed by the client).
     pub platform_serial_header: bool,
+}
+
+/// One argument of an operation's constructor (required) or one setter (optional).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// Argument name, unique among the operation's members.
+    pub name: String,
+    /// Setter name, e.g. `with_limit`; unique among the operation's members.
+    pub setter: String,
+    /// Where the value is stored.
+    pub target: MemberTarget,
+    /// Type of the value.
+    pub ty: Ty,
+    /// Required: an argument of `new`; otherwise an `Option` set by the setter.
+    pub required: bool,
+}
+
+/// Where a [`Member`] is stored in the operation value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberTarget {
+    /// The operation's own field for a parameter (its [`Param::rust_name`]).
+    Param(String),
+    /// A field of the JSON body object (its [`Field::rust_name`]).
+    BodyField(String),
+    /// The whole body.
+    Body,
 }
 
 /// Where a parameter goes.
@@ -176,6 +180,8 @@ pub enum SuccessKind {
 pub enum Ty {
     /// `String`.
     String,
+    /// An RFC 3339 date-time (`format: date-time` fields): `time::OffsetDateTime`.
+    DateTime,
     /// `i32`.
     I32,
     /// `i64`.

@@ -1,0 +1,275 @@
+//! Models: the structs and open enums of request and response bodies, with the builders of
+//! the structs users write.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{docs, field_doc, ident, ty_tokens};
+use crate::ir::{Api, Field, Group, Ty, TypeDef, TypeKind, Variant};
+
+pub(super) fn type_tokens(api: &Api, group: &Group, def: &TypeDef) -> TokenStream {
+    match &def.kind {
+        TypeKind::Struct(fields) => struct_tokens(api, group, def, fields),
+        TypeKind::Enum(variants) => enum_tokens(def, variants),
+    }
+}
+
+fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = docs(
+        &def.doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` object.", def.name)),
+    );
+    let redacted = fields.iter().any(|f| f.encrypted);
+    let derives = derives(def, fields, redacted);
+    let field_defs = fields.iter().map(|f| field_tokens(api, group, def, f));
+    let debug = redacted.then(|| redacted_debug(def, fields));
+    let builders = def.in_request.then(|| {
+        constructor(
+            api,
+            group,
+            fields
+                .iter()
+                .map(|f| (f.rust_name.as_str(), &f.ty, f.required)),
+            &def.name,
+        )
+    });
+    quote! {
+        #doc
+        #[derive(#(#derives),*)]
+        pub struct #name { #(#field_defs)* }
+        #debug
+        #builders
+    }
+}
+
+/// Request types derive `Serialize`, response types `Deserialize`; structs with sensitive
+/// fields get a redacting `Debug` instead of the derived one.
+fn derives(def: &TypeDef, fields: &[Field], redacted: bool) -> Vec<TokenStream> {
+    let mut derives = vec![quote!(::std::clone::Clone), quote!(::std::cmp::PartialEq)];
+    if !redacted {
+        derives.push(quote!(::std::fmt::Debug));
+    }
+    if fields.iter().all(|f| !f.required) {
+        derives.push(quote!(::std::default::Default));
+    }
+    if def.in_request {
+        derives.push(quote!(::serde::Serialize));
+    }
+    if def.in_response {
+        derives.push(quote!(::serde::Deserialize));
+    }
+    derives
+}
+
+fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStream {
+    let fname = ident(&f.rust_name);
+    let ty = ty_tokens(api, group, &f.ty);
+    // A bare `$ref` property takes the referenced type's description.
+    let inherited = match (&f.doc, &f.ty) {
+        (None, Ty::Named(n)) => api.types.get(n).and_then(|t| t.doc.clone()),
+        (doc, _) => doc.clone(),
+    };
+    let mut fdoc = field_doc(&inherited, &f.constraints, &f.example, f.encrypted);
+    if fdoc.is_empty() {
+        fdoc = format!("`{}`.", f.wire_name);
+    }
+    let fdoc = docs(&fdoc);
+    let rename = (f.rust_name != f.wire_name).then(|| {
+        let wire = &f.wire_name;
+        quote!(#[serde(rename = #wire)])
+    });
+    // RFC 3339 keeps the offset WeChat Pay sends (`+08:00`), so a value round-trips unchanged.
+    let with = (f.ty == Ty::DateTime).then(|| match f.required {
+        true => quote!(#[serde(with = "::time::serde::rfc3339")]),
+        false => quote!(#[serde(with = "::time::serde::rfc3339::option")]),
+    });
+    if f.required {
+        return quote! { #fdoc #rename #with pub #fname: #ty, };
+    }
+    let skip = def
+        .in_request
+        .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
+    let default = def.in_response.then(|| quote!(#[serde(default)]));
+    quote! { #fdoc #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
+}
+
+fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&def.name);
+    let entries = fields.iter().map(|f| {
+        let fname = ident(&f.rust_name);
+        let wire = &f.rust_name;
+        if f.encrypted {
+            quote!(.field(#wire, &"<redacted>"))
+        } else {
+            quote!(.field(#wire, &self.#fname))
+        }
+    });
+    let sname = &def.name;
+    quote! {
+        impl ::std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#sname) #(#entries)* .finish()
+            }
+        }
+    }
+}
+
+/// `new(required…)` plus one `with_x(…)` per optional member, for structs users build.
+fn constructor<'a>(
+    api: &Api,
+    group: &Group,
+    members: impl Iterator<Item = (&'a str, &'a Ty, bool)> + Clone,
+    type_name: &str,
+) -> TokenStream {
+    let name = ident(type_name);
+    let required: Vec<_> = members.clone().filter(|m| m.2).collect();
+    let args = required.iter().map(|(n, ty, _)| {
+        let n = ident(n);
+        if **ty == Ty::String {
+            quote!(#n: impl ::std::convert::Into<::std::string::String>)
+        } else {
+            let ty = ty_tokens(api, group, ty);
+            quote!(#n: #ty)
+        }
+    });
+    let inits = members.clone().map(|(n, ty, req)| {
+        let n = ident(n);
+        match (req, ty) {
+            (true, Ty::String) => quote!(#n: #n.into(),),
+            (true, _) => quote!(#n,),
+            (false, _) => quote!(#n: ::std::option::Option::None,),
+        }
+    });
+    let lint = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let withs = members.filter(|m| !m.2).map(|(n, ty, _)| {
+        let field = ident(n);
+        let method = format_ident!("with_{}", n.trim_end_matches('_'));
+        let doc = docs(&format!("Sets `{n}`."));
+        let (arg, value) = if *ty == Ty::String {
+            (
+                quote!(impl ::std::convert::Into<::std::string::String>),
+                quote!(value.into()),
+            )
+        } else {
+            (ty_tokens(api, group, ty), quote!(value))
+        };
+        quote! {
+            #doc
+            #[must_use]
+            pub fn #method(mut self, value: #arg) -> Self {
+                self.#field = ::std::option::Option::Some(#value);
+                self
+            }
+        }
+    });
+    let new_doc = docs(&format!(
+        "A `{type_name}` with its required members set and every optional one absent."
+    ));
+    quote! {
+        impl #name {
+            #new_doc
+            #lint
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits)* }
+            }
+            #(#withs)*
+        }
+    }
+}
+
+fn enum_tokens(def: &TypeDef, variants: &[Variant]) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = def
+        .doc
+        .clone()
+        .unwrap_or_else(|| format!("The `{}` values.", def.name));
+    let doc = format!("{doc}\n\nAn open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.");
+    let doc = docs(&doc);
+    let defs = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let vdoc = match &v.doc {
+            Some(d) => format!("`{}`: {d}", v.value),
+            None => format!("`{}`.", v.value),
+        };
+        let vdoc = docs(&vdoc);
+        quote! { #vdoc #vname, }
+    });
+    let as_str = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let value = &v.value;
+        quote!(Self::#vname => #value,)
+    });
+    let from = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let value = &v.value;
+        quote!(#value => Self::#vname,)
+    });
+    let ser = def.in_request.then(|| {
+        quote! {
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+        }
+    });
+    let de = def.in_response.then(|| {
+        quote! {
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                    ::std::result::Result::Ok(Self::from(value))
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        pub enum #name {
+            #(#defs)*
+            /// A value this version of the SDK does not know.
+            Unknown(::std::string::String),
+        }
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#as_str)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+        }
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from)*
+                    other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+                }
+            }
+        }
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                match Self::from(value.as_str()) {
+                    Self::Unknown(_) => Self::Unknown(value),
+                    known => known,
+                }
+            }
+        }
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(Self::from(value))
+            }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        #ser
+        #de
+    }
+}

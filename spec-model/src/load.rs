@@ -1,0 +1,87 @@
+//! Loading: spec files from disk or memory, parsed into the spec model. YAML syntax and shape
+//! errors come back located (file, YAML path, line) as the parser reports them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, SpecError};
+use crate::spec::Document;
+
+/// One spec file's name and text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The name used in `$ref`s and error messages, e.g. `papay.yaml`.
+    pub name: String,
+    /// The YAML text.
+    pub text: String,
+}
+
+/// Reads every `*.yaml` file of a folder, in file-name order.
+pub fn read_dir(dir: &Path) -> Result<Vec<Source>, Error> {
+    let io = |source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            names.push(path);
+        }
+    }
+    names.sort();
+    names
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(Source { name, text })
+        })
+        .collect()
+}
+
+/// Parses every source; the documents keyed by file name, or every parse error.
+pub(crate) fn parse(sources: &[Source]) -> Result<BTreeMap<String, Document>, Vec<SpecError>> {
+    let mut docs = BTreeMap::new();
+    let mut errors = Vec::new();
+    for source in sources {
+        match serde_yaml::from_str::<Document>(&source.text) {
+            Ok(doc) => {
+                docs.insert(source.name.clone(), doc);
+            }
+            Err(e) => errors.push(yaml_error(&source.name, &e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(docs)
+    } else {
+        Err(errors)
+    }
+}
+
+fn yaml_error(file: &str, e: &serde_yaml::Error) -> SpecError {
+    let mut message = e.to_string();
+    let line = e.location().map(|l| l.line());
+    if let Some(l) = e.location() {
+        let suffix = format!(" at line {} column {}", l.line(), l.column());
+        if let Some(stripped) = message.strip_suffix(&suffix) {
+            message = stripped.to_owned();
+        }
+    }
+    let (path, message) = match message.split_once(": ") {
+        Some((p, m)) if !p.contains(' ') => (p.to_owned(), m.to_owned()),
+        _ => (String::new(), message),
+    };
+    SpecError {
+        file: file.to_owned(),
+        path,
+        line,
+        message,
+    }
+}

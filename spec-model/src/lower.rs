@@ -1,0 +1,253 @@
+//! Lowering: parsed spec files → IR, in stages with one job each: [`crate::names`] decides every
+//! name, [`crate::schemas`] turns schemas into type definitions, [`crate::operations`] classifies
+//! operations, and [`Lowerer::finish`] marks what is used where. Every problem is reported with
+//! file, YAML path and line. Nothing here panics on input.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::{SpecError, SpecErrors};
+use crate::ir::{Api, Constraints, Group, SuccessKind, Ty, TypeDef, TypeKind};
+use crate::load::{parse, Source};
+use crate::locate::{line_of, YamlPath};
+use crate::spec::{Document, Schema};
+
+/// Parses and lowers a set of spec files into the IR.
+pub fn lower(sources: &[Source]) -> Result<Api, SpecErrors> {
+    let docs = parse(sources).map_err(SpecErrors)?;
+    let mut cx = Lowerer {
+        texts: sources
+            .iter()
+            .map(|s| (s.name.clone(), s.text.clone()))
+            .collect(),
+        ..Lowerer::default()
+    };
+    cx.run(&docs);
+    if cx.errors.is_empty() {
+        Ok(cx.finish())
+    } else {
+        Err(SpecErrors(cx.errors))
+    }
+}
+
+/// The state shared by the lowering stages.
+#[derive(Default)]
+pub(crate) struct Lowerer {
+    pub(crate) texts: BTreeMap<String, String>,
+    pub(crate) errors: Vec<SpecError>,
+    pub(crate) types: BTreeMap<String, TypeDef>,
+    /// Rust name → where it came from, for collision messages (the line is looked up only
+    /// when a message is printed: looking it up for every name made lowering quadratic).
+    pub(crate) origins: BTreeMap<String, (String, YamlPath)>,
+    /// (file, schema) → lowered type.
+    pub(crate) components: BTreeMap<(String, String), Ty>,
+    pub(crate) in_progress: BTreeSet<(String, String)>,
+    /// File → Rust module.
+    pub(crate) modules: BTreeMap<String, String>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) operation_ids: BTreeMap<String, (String, YamlPath)>,
+}
+
+impl Lowerer {
+    pub(crate) fn error(&mut self, file: &str, path: &YamlPath, message: impl Into<String>) {
+        let line = self.texts.get(file).and_then(|t| line_of(t, path));
+        self.errors.push(SpecError {
+            file: file.to_owned(),
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn where_is(&self, file: &str, path: &YamlPath) -> String {
+        match self.texts.get(file).and_then(|t| line_of(t, path)) {
+            Some(line) => format!("{file}:{line} (`{path}`)"),
+            None => format!("{file} (`{path}`)"),
+        }
+    }
+
+    fn run(&mut self, docs: &BTreeMap<String, Document>) {
+        for (file, doc) in docs {
+            if !doc.openapi.starts_with("3.0.") {
+                self.error(
+                    file,
+                    &YamlPath::default().key("openapi"),
+                    format!("unsupported OpenAPI version `{}`: use 3.0.3", doc.openapi),
+                );
+            }
+            self.group_names(file, doc);
+        }
+        // Register every component name first, so collisions are found whatever the order.
+        for (file, doc) in docs {
+            for (name, schema) in &doc.components.schemas {
+                let path = YamlPath::default()
+                    .key("components")
+                    .key("schemas")
+                    .key(name);
+                let rust = schema
+                    .rust_name
+                    .clone()
+                    .unwrap_or_else(|| crate::names::type_name(name));
+                self.register(&rust, file, &path);
+            }
+        }
+        for (file, doc) in docs {
+            for name in doc.components.schemas.keys() {
+                self.component(docs, file, name);
+            }
+        }
+        for (file, doc) in docs {
+            self.group(docs, file, doc);
+        }
+    }
+
+    /// Marks usage, prunes unreachable types, fills examples, encrypted pointers and feature deps.
+    fn finish(mut self) -> Api {
+        let mut reachable = BTreeSet::new();
+        let mut groups = std::mem::take(&mut self.groups);
+        let feature_of: BTreeMap<String, Option<String>> = groups
+            .iter()
+            .map(|g| (g.module.clone(), g.feature.clone()))
+            .collect();
+        for group in &mut groups {
+            let mut used = BTreeSet::new();
+            for op in &mut group.operations {
+                if let Some(body) = &op.body {
+                    mark(&mut self.types, body, &mut used, Direction::Request);
+                    let mut pointers = Vec::new();
+                    encrypted_pointers(&self.types, body, "", &mut pointers, &mut BTreeSet::new());
+                    op.encrypted_fields = pointers;
+                    if op.body_example.is_none() {
+                        op.body_example = example(&self.types, body);
+                    }
+                }
+                if let SuccessKind::Json(ty) = &op.success.kind {
+                    mark(&mut self.types, ty, &mut used, Direction::Response);
+                    if op.success.example.is_none() {
+                        op.success.example = example(&self.types, ty);
+                    }
+                }
+                for p in &op.params {
+                    mark(&mut self.types, &p.ty, &mut used, Direction::Neither);
+                }
+            }
+            let mut deps = BTreeSet::new();
+            for name in &used {
+                let module = &self.types[name].module;
+                if let Some(Some(f)) = feature_of.get(module) {
+                    if Some(f) != group.feature.as_ref() {
+                        deps.insert(f.clone());
+                    }
+                }
+            }
+            group.feature_deps = deps.into_iter().collect();
+            reachable.extend(used);
+        }
+        self.types.retain(|name, _| reachable.contains(name));
+        Api {
+            groups,
+            types: self.types,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+    Request,
+    Response,
+    Neither,
+}
+
+fn mark(
+    types: &mut BTreeMap<String, TypeDef>,
+    ty: &Ty,
+    seen: &mut BTreeSet<String>,
+    dir: Direction,
+) {
+    match ty {
+        Ty::Vec(inner) => mark(types, inner, seen, dir),
+        Ty::Named(name) => {
+            let Some(def) = types.get_mut(name) else {
+                return;
+            };
+            let new_flag = match dir {
+                Direction::Request => !std::mem::replace(&mut def.in_request, true),
+                Direction::Response => !std::mem::replace(&mut def.in_response, true),
+                Direction::Neither => false,
+            };
+            if !seen.insert(name.clone()) && !new_flag {
+                return;
+            }
+            if let TypeKind::Struct(fields) = def.kind.clone() {
+                for f in &fields {
+                    mark(types, &f.ty, seen, dir);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn encrypted_pointers(
+    types: &BTreeMap<String, TypeDef>,
+    ty: &Ty,
+    prefix: &str,
+    out: &mut Vec<String>,
+    seen: &mut BTreeSet<String>,
+) {
+    match ty {
+        Ty::Vec(inner) => encrypted_pointers(types, inner, &format!("{prefix}/*"), out, seen),
+        Ty::Named(name) => {
+            let Some(TypeKind::Struct(fields)) = types.get(name).map(|t| &t.kind) else {
+                return;
+            };
+            if !seen.insert(name.clone()) {
+                return;
+            }
+            for f in fields {
+                let pointer = format!(
+                    "{prefix}/{}",
+                    f.wire_name.replace('~', "~0").replace('/', "~1")
+                );
+                if f.encrypted {
+                    out.push(pointer);
+                } else {
+                    encrypted_pointers(types, &f.ty, &pointer, out, seen);
+                }
+            }
+            seen.remove(name);
+        }
+        _ => {}
+    }
+}
+
+/// An example value assembled from the schema's property examples.
+fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<serde_json::Value> {
+    match ty {
+        Ty::Named(name) => match &types.get(name)?.kind {
+            TypeKind::Enum(variants) => variants
+                .first()
+                .map(|v| serde_json::Value::String(v.value.clone())),
+            TypeKind::Struct(fields) => {
+                let mut map = serde_json::Map::new();
+                for f in fields {
+                    if let Some(v) = f.example.clone().or_else(|| example(types, &f.ty)) {
+                        map.insert(f.wire_name.clone(), v);
+                    }
+                }
+                Some(serde_json::Value::Object(map))
+            }
+        },
+        Ty::Vec(inner) => example(types, inner).map(|v| serde_json::Value::Array(vec![v])),
+        _ => None,
+    }
+}
+
+pub(crate) fn constraints(schema: &Schema) -> Constraints {
+    Constraints {
+        max_length: schema.max_length,
+        min_length: schema.min_length,
+        minimum: schema.minimum,
+        maximum: schema.maximum,
+        format: schema.format.clone(),
+    }
+}

@@ -1,0 +1,214 @@
+//! Names: the one place where Rust names are decided and collisions found (types, fields,
+//! modules, features, operation members). Other stages ask here; emitters print what they get.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use crate::ir::{Member, MemberTarget, Param, TypeDef, TypeKind};
+use crate::locate::YamlPath;
+use crate::lower::Lowerer;
+use crate::spec::Document;
+
+/// Rust keywords, strict and reserved, that cannot be field or module names.
+pub(crate) const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Features of `wechatpay-api` that are not API groups.
+const RESERVED_FEATURES: &[&str] = &["default", "full", "aws-lc", "rust-crypto", "blocking"];
+
+pub(crate) fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && s != "_"
+}
+
+/// The Rust type name for a spec name: UpperCamelCase, with `Self` escaped.
+pub(crate) fn type_name(raw: &str) -> String {
+    let name = raw.to_upper_camel_case();
+    if name == "Self" {
+        "Self_".to_owned()
+    } else {
+        name
+    }
+}
+
+/// The Rust field name for a wire name: snake_case, keywords escaped as `type_`.
+pub(crate) fn field_name(raw: &str) -> Option<String> {
+    if !raw
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-. ".contains(c))
+    {
+        return None;
+    }
+    let mut name = raw.to_snake_case();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    is_ident(&name).then_some(name)
+}
+
+/// The Rust variant name for an enum value, or `None` if it cannot be one.
+pub(crate) fn variant_name(value: &str) -> Option<String> {
+    let mut name = value.to_upper_camel_case();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name = format!("V{name}");
+    }
+    if name == "Unknown" || name == "Self" {
+        name.push_str("Value");
+    }
+    is_ident(&name).then_some(name)
+}
+
+/// A file's stem: `spec/hk-complaint-notifications.yaml` → `hk-complaint-notifications`.
+fn file_stem(file: &str) -> &str {
+    let stem = file.rsplit('/').next().unwrap_or(file);
+    stem.strip_suffix(".yaml")
+        .or_else(|| stem.strip_suffix(".yml"))
+        .unwrap_or(stem)
+}
+
+/// Whether a file stem can be a cargo feature and, with `_` for `-`, a Rust module:
+/// lowercase ASCII words joined by single dashes.
+fn is_group_name(stem: &str) -> bool {
+    stem.starts_with(|c: char| c.is_ascii_lowercase())
+        && stem.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// The value of a parameter or body member as a header name: lowercase (what
+/// `HeaderName::from_static` demands), `None` if it is not an HTTP token.
+pub(crate) fn header_name(wire: &str) -> Option<String> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    (!wire.is_empty() && wire.chars().all(token)).then(|| wire.to_ascii_lowercase())
+}
+
+impl Lowerer {
+    /// Decides the module and feature of every file: both are the file name (snake_case for
+    /// the module), so one name finds the file, the module and the feature.
+    pub(crate) fn group_names(&mut self, file: &str, doc: &Document) {
+        let info = YamlPath::default().key("info");
+        if doc.info.group.is_some() {
+            self.error(file, &info.key("x-wechatpay-group"), "`x-wechatpay-group` is no longer supported: the file name is the module and the cargo feature (rename the file instead)");
+        }
+        let stem = file_stem(file);
+        let module = stem.replace('-', "_");
+        if !is_group_name(stem) || KEYWORDS.contains(&module.as_str()) {
+            self.error(file, &YamlPath::default(), format!("the file name `{stem}` must be lowercase words joined by `-` (it names the cargo feature, and with `_` the Rust module) and not a Rust keyword"));
+        } else if !doc.paths.is_empty() && RESERVED_FEATURES.contains(&stem) {
+            self.error(
+                file,
+                &YamlPath::default(),
+                format!(
+                    "the file name `{stem}` is a feature `wechatpay-api` reserves; rename the file"
+                ),
+            );
+        }
+        self.modules.insert(file.to_owned(), module);
+    }
+
+    /// Claims a Rust type name; a second claim is an error naming both places.
+    pub(crate) fn register(&mut self, rust: &str, file: &str, path: &YamlPath) -> bool {
+        if !is_ident(rust) {
+            self.error(
+                file,
+                path,
+                format!("`{rust}` is not a valid Rust type name; set `x-wechatpay-rust-name`"),
+            );
+            return false;
+        }
+        if let Some((first_file, first_path)) = self.origins.get(rust) {
+            if (first_file.as_str(), first_path) != (file, path) {
+                let first = self.where_is(&first_file.clone(), &first_path.clone());
+                self.error(file, path, format!("this maps to the Rust name `{rust}`, which {first} already uses; rename one with `x-wechatpay-rust-name`"));
+            }
+            return false;
+        }
+        self.origins
+            .insert(rust.to_owned(), (file.to_owned(), path.clone()));
+        true
+    }
+
+    /// The Rust field name of a parameter: `field_name`, with the location appended when it
+    /// would collide with the operation's `body` field or an earlier parameter.
+    pub(crate) fn param_name(&self, rust: String, location: &str, params: &[Param]) -> String {
+        if rust == "body" || params.iter().any(|q| q.rust_name == rust) {
+            format!("{rust}_{location}")
+        } else {
+            rust
+        }
+    }
+
+    /// The members of an operation: its parameters, then the fields of its body object (or
+    /// the body itself). A body field whose name a parameter already has is prefixed `body_`.
+    pub(crate) fn members(&self, params: &[Param], body: Option<&crate::ir::Ty>) -> Vec<Member> {
+        let mut names = BTreeSet::new();
+        let mut setters = BTreeSet::new();
+        let mut out = Vec::new();
+        let mut push = |name: &str, target, ty: &crate::ir::Ty, required| {
+            let name = unique(name.to_owned(), |n| format!("body_{n}"), &names);
+            let setter = format!("with_{}", name.trim_end_matches('_'));
+            let setter = unique(setter, |s| format!("{s}_"), &setters);
+            names.insert(name.clone());
+            setters.insert(setter.clone());
+            out.push(Member {
+                name,
+                setter,
+                target,
+                ty: ty.clone(),
+                required,
+            });
+        };
+        for p in params {
+            let target = MemberTarget::Param(p.rust_name.clone());
+            push(&p.rust_name, target, &p.ty, p.required);
+        }
+        match body.map(|ty| (ty, self.struct_fields(ty))) {
+            None => {}
+            Some((_, Some(fields))) => {
+                for f in fields {
+                    let target = MemberTarget::BodyField(f.rust_name.clone());
+                    push(&f.rust_name, target, &f.ty, f.required);
+                }
+            }
+            Some((ty, None)) => push("body", MemberTarget::Body, ty, true),
+        }
+        out
+    }
+
+    /// The fields of a named struct type.
+    pub(crate) fn struct_fields(&self, ty: &crate::ir::Ty) -> Option<&[crate::ir::Field]> {
+        match ty {
+            crate::ir::Ty::Named(n) => match self.types.get(n) {
+                Some(TypeDef {
+                    kind: TypeKind::Struct(fields),
+                    ..
+                }) => Some(fields),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// `name`, or `next(name)` applied until it is not in `taken`.
+fn unique(mut name: String, next: impl Fn(&str) -> String, taken: &BTreeSet<String>) -> String {
+    while taken.contains(&name) {
+        name = next(&name);
+    }
+    name
+}

@@ -1,0 +1,307 @@
+//! Schemas: lowering JSON schemas to IR types, resolving `$ref`s across files and defining one
+//! named type per object or enum. Names come from [`crate::names`].
+
+use std::collections::BTreeMap;
+
+use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
+use crate::locate::YamlPath;
+use crate::lower::{constraints, Lowerer};
+use crate::names::{field_name, type_name, variant_name};
+use crate::spec::{Document, Schema};
+
+impl Lowerer {
+    pub(crate) fn component(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        name: &str,
+    ) -> Option<Ty> {
+        let key = (file.to_owned(), name.to_owned());
+        if let Some(ty) = self.components.get(&key) {
+            return Some(ty.clone());
+        }
+        let path = YamlPath::default()
+            .key("components")
+            .key("schemas")
+            .key(name);
+        if !self.in_progress.insert(key.clone()) {
+            self.error(
+                file,
+                &path,
+                "unsupported construct: recursive schemas are not supported",
+            );
+            return None;
+        }
+        let schema = &docs[file].components.schemas[name];
+        let rust = schema.rust_name.clone().unwrap_or_else(|| type_name(name));
+        let ty = self.schema(docs, file, &path, schema, &rust, true);
+        self.in_progress.remove(&key);
+        if let Some(ty) = &ty {
+            self.components.insert(key, ty.clone());
+        }
+        ty
+    }
+
+    pub(crate) fn resolve(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        reference: &str,
+    ) -> Option<(String, String)> {
+        let (target, pointer) = reference.split_once('#').unwrap_or((reference, ""));
+        let target = target.trim_start_matches("./");
+        let target = if target.is_empty() {
+            file.to_owned()
+        } else {
+            target.to_owned()
+        };
+        let name = pointer.strip_prefix("/components/schemas/");
+        match (docs.get(&target), name) {
+            (Some(doc), Some(name)) if doc.components.schemas.contains_key(name) => {
+                Some((target, name.to_owned()))
+            }
+            _ => {
+                self.error(file, &path.key("$ref"), format!("unresolved $ref `{reference}`: expected `#/components/schemas/<Name>` or `<file>.yaml#/components/schemas/<Name>` naming a schema that exists"));
+                None
+            }
+        }
+    }
+
+    /// Lowers a schema. `name` is the Rust name given to it if it becomes a named type;
+    /// `registered` says whether that name was claimed already.
+    pub(crate) fn schema(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        name: &str,
+        registered: bool,
+    ) -> Option<Ty> {
+        for (key, present) in [
+            ("oneOf", schema.one_of.is_some()),
+            ("anyOf", schema.any_of.is_some()),
+            ("allOf", schema.all_of.is_some()),
+            ("not", schema.not.is_some()),
+            ("nullable", schema.nullable.is_some()),
+        ] {
+            if present {
+                self.error(file, &path.key(key), format!("unsupported construct `{key}`: describe the value as an object with optional fields instead"));
+                return None;
+            }
+        }
+        if let Some(reference) = &schema.reference {
+            let (target, target_name) = self.resolve(docs, file, path, reference)?;
+            return self.component(docs, &target, &target_name);
+        }
+        if let Some(values) = &schema.enumeration {
+            if schema.ty.as_deref().is_some_and(|t| t != "string") {
+                self.error(
+                    file,
+                    &path.key("enum"),
+                    "unsupported construct: only string enums are supported",
+                );
+                return None;
+            }
+            return self.enumeration(file, path, schema, values, name, registered);
+        }
+        match schema.ty.as_deref() {
+            Some("string") if schema.format.as_deref() == Some("date-time") => Some(Ty::DateTime),
+            Some("string") => Some(Ty::String),
+            Some("integer") => Some(if schema.format.as_deref() == Some("int32") {
+                Ty::I32
+            } else {
+                Ty::I64
+            }),
+            Some("number") => Some(Ty::F64),
+            Some("boolean") => Some(Ty::Bool),
+            Some("array") => match &schema.items {
+                Some(items) => {
+                    let item = self.schema(
+                        docs,
+                        file,
+                        &path.key("items"),
+                        items,
+                        &format!("{name}Item"),
+                        false,
+                    )?;
+                    // `time`'s serde helpers take one value: date-times in arrays stay text.
+                    let item = match item {
+                        Ty::DateTime => Ty::String,
+                        item => item,
+                    };
+                    Some(Ty::Vec(Box::new(item)))
+                }
+                None => {
+                    self.error(file, path, "an array schema needs `items`");
+                    None
+                }
+            },
+            Some("object") | None if !schema.properties.is_empty() => {
+                self.structure(docs, file, path, schema, name, registered)
+            }
+            Some("object") => match &schema.additional_properties {
+                None => Some(Ty::Json),
+                Some(serde_yaml::Value::Bool(true)) => Some(Ty::Json),
+                Some(_) => {
+                    self.error(file, &path.key("additionalProperties"), "unsupported construct `additionalProperties` with a schema: use `true` or list the properties");
+                    None
+                }
+            },
+            Some(other) => {
+                self.error(file, &path.key("type"), format!("unknown type `{other}`"));
+                None
+            }
+            None => {
+                self.error(
+                    file,
+                    path,
+                    "a schema needs `type`, `properties`, `enum` or `$ref`",
+                );
+                None
+            }
+        }
+    }
+
+    fn enumeration(
+        &mut self,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        values: &[serde_yaml::Value],
+        name: &str,
+        registered: bool,
+    ) -> Option<Ty> {
+        if !registered && !self.register(name, file, path) {
+            return None;
+        }
+        let mut variants: Vec<Variant> = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            let Some(value) = value.as_str() else {
+                self.error(
+                    file,
+                    &path.key("enum").index(i),
+                    "enum values must be strings",
+                );
+                return None;
+            };
+            let Some(rust_name) = variant_name(value) else {
+                self.error(
+                    file,
+                    &path.key("enum").index(i),
+                    format!("enum value `{value}` gives no valid Rust variant name"),
+                );
+                return None;
+            };
+            if let Some(other) = variants.iter().find(|v| v.rust_name == rust_name) {
+                self.error(
+                    file,
+                    &path.key("enum").index(i),
+                    format!(
+                        "enum values `{}` and `{value}` both map to the variant `{rust_name}`",
+                        other.value
+                    ),
+                );
+                return None;
+            }
+            variants.push(Variant {
+                rust_name,
+                value: value.to_owned(),
+                doc: schema.enum_descriptions.get(value).cloned(),
+            });
+        }
+        self.define(
+            file,
+            name,
+            schema.description.clone(),
+            TypeKind::Enum(variants),
+        );
+        Some(Ty::Named(name.to_owned()))
+    }
+
+    fn structure(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        name: &str,
+        registered: bool,
+    ) -> Option<Ty> {
+        if !registered && !self.register(name, file, path) {
+            return None;
+        }
+        for (i, required) in schema.required.iter().enumerate() {
+            if !schema.properties.contains_key(required) {
+                self.error(
+                    file,
+                    &path.key("required").index(i),
+                    format!("required property `{required}` is not among the properties"),
+                );
+            }
+        }
+        let mut fields: Vec<Field> = Vec::new();
+        for (wire, prop) in &schema.properties {
+            let ppath = path.key("properties").key(wire);
+            let rust_name = match &prop.rust_name {
+                Some(n) => n.clone(),
+                None => match field_name(wire) {
+                    Some(n) => n,
+                    None => {
+                        self.error(file, &ppath, format!("property `{wire}` gives no valid Rust field name; set `x-wechatpay-rust-name`"));
+                        continue;
+                    }
+                },
+            };
+            if let Some(other) = fields.iter().find(|f| f.rust_name == rust_name) {
+                self.error(file, &ppath, format!("properties `{}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`", other.wire_name));
+                continue;
+            }
+            let inline = prop
+                .rust_name
+                .as_ref()
+                .filter(|_| {
+                    prop.reference.is_none()
+                        && (prop.enumeration.is_some() || !prop.properties.is_empty())
+                })
+                .cloned();
+            let inline = inline.unwrap_or_else(|| format!("{name}{}", type_name(wire)));
+            let Some(ty) = self.schema(docs, file, &ppath, prop, &inline, false) else {
+                continue;
+            };
+            fields.push(Field {
+                rust_name,
+                wire_name: wire.clone(),
+                ty,
+                required: schema.required.contains(wire),
+                doc: prop.description.clone(),
+                encrypted: prop.encrypted,
+                constraints: constraints(prop),
+                example: prop.example.clone(),
+            });
+        }
+        self.define(
+            file,
+            name,
+            schema.description.clone(),
+            TypeKind::Struct(fields),
+        );
+        Some(Ty::Named(name.to_owned()))
+    }
+
+    fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
+        let module = self.modules.get(file).cloned().unwrap_or_default();
+        self.types.insert(
+            name.to_owned(),
+            TypeDef {
+                name: name.to_owned(),
+                module,
+                doc,
+                kind,
+                in_request: false,
+                in_response: false,
+            },
+        );
+    }
+}

@@ -15,9 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use wechatpay_api::webank_audit_result::{
-    AuditResult, NotifyAuditResult, NotifyAuditResultRequest,
-};
+use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
 use wechatpay_api::{Client, PrivateKey};
 use wechatpay_mock::MockPlatform;
 
@@ -36,13 +34,11 @@ fn rss_kib() -> u64 {
 
 fn op() -> NotifyAuditResult {
     NotifyAuditResult::new(
-        NotifyAuditResultRequest::new(
-            "htozr8denqegbt6tk6u10iymo7yww5pn",
-            "1900016681",
-            AuditResult::Pass,
-        )
-        .with_attach_info("updateidcard"),
+        "htozr8denqegbt6tk6u10iymo7yww5pn",
+        "1900016681",
+        AuditResult::Pass,
     )
+    .with_attach_info("updateidcard")
 }
 
 fn spin(d: Duration) {

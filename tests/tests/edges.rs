@@ -6,31 +6,35 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use wechatpay_api::webank_audit_result::{
-    AuditResult, NotifyAuditResult, NotifyAuditResultRequest,
-};
-use wechatpay_api::{Error, Host, Method, Operation, VerifyError};
+use std::borrow::Cow;
+
+use wechatpay_api::operation::{Answer, Body, Method, Request};
+use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
+use wechatpay_api::wechatpay_core::Bytes;
+use wechatpay_api::{Error, Host, Operation, VerifyError};
 use wechatpay_mock::MockPlatform;
 
 #[tokio::test]
 async fn emoji_in_a_body_is_refused_before_sending_and_by_the_platform() {
     let mock = mock();
     let client = client(&mock);
-    let op = NotifyAuditResult::new(
-        NotifyAuditResultRequest::new("x", "1900016681", AuditResult::Pass)
-            .with_attach_info("好评 👍"),
-    );
+    let op =
+        NotifyAuditResult::new("x", "1900016681", AuditResult::Pass).with_attach_info("好评 👍");
     let err = client.execute(&op).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Config(m) if m.contains("U+1F44D")),
+        matches!(
+            &err,
+            Error::UnsupportedCharacter {
+                character: '👍',
+                ..
+            }
+        ),
         "{err}"
     );
+    assert!(err.to_string().contains("U+1F44D"), "{err}");
     assert!(mock.requests().is_empty(), "nothing was sent");
     // 3-byte characters (Chinese) are fine.
-    let ok = NotifyAuditResult::new(
-        NotifyAuditResultRequest::new("x", "1900016681", AuditResult::Pass)
-            .with_attach_info("好评"),
-    );
+    let ok = NotifyAuditResult::new("x", "1900016681", AuditResult::Pass).with_attach_info("好评");
     client.execute(&ok).await.unwrap();
     // The mock enforces the rule too, for clients that do not check: sign and send by hand.
     let creds = mock.credentials();
@@ -44,7 +48,7 @@ async fn emoji_in_a_body_is_refused_before_sending_and_by_the_platform() {
             path,
             body.as_bytes(),
             now(),
-            &wechatpay_api::wechatpay_core::nonce(),
+            &wechatpay_api::protocol::nonce(),
         )
         .unwrap();
     let response = reqwest_post(&format!("{}{path}", mock.base_url()), &auth, body).await;
@@ -86,25 +90,33 @@ struct Expected {
     required_but_absent: String,
 }
 
+/// A request with no parameters and no body.
+fn plain_request<'a>(id: &'a str, method: Method, host: Host, path: &'a str) -> Request<'a> {
+    Request {
+        id,
+        method,
+        host,
+        path,
+        path_params: Vec::new(),
+        query: Vec::new(),
+        headers: Vec::new(),
+        body: Body::None,
+        platform_serial: false,
+        answer: Answer::Json,
+    }
+}
+
 impl Operation for WrongShape {
-    type Body = serde_json::Value;
     type Output = Expected;
-    fn id(&self) -> &str {
-        "wrongShape"
+    fn request(&self) -> Request<'_> {
+        plain_request(
+            "wrongShape",
+            Method::GET,
+            Host::HongKong,
+            "/v3/global/merchant-service/complaint-notifications",
+        )
     }
-    fn method(&self) -> Method {
-        Method::Get
-    }
-    fn host(&self) -> Host {
-        Host::HongKong
-    }
-    fn path(&self) -> String {
-        "/v3/global/merchant-service/complaint-notifications".into()
-    }
-    fn body(&self) -> Option<&serde_json::Value> {
-        None
-    }
-    fn decode(&self, body: &[u8]) -> Result<Expected, serde_json::Error> {
+    fn decode(&self, body: &Bytes) -> Result<Expected, serde_json::Error> {
         serde_json::from_slice(body)
     }
 }
@@ -124,9 +136,9 @@ async fn a_verified_body_that_does_not_decode_keeps_the_raw_bytes_and_request_id
     };
     assert_eq!(operation, "wrongShape");
     assert!(source.to_string().contains("required_but_absent"));
-    assert!(String::from_utf8(body)
-        .unwrap()
-        .contains("https://www.xxx.com/notify"));
+    assert!(body.text().contains("https://www.xxx.com/notify"));
+    // `Debug` shows the body as text, which is what `main` prints on a failure.
+    assert!(format!("{body:?}").contains("https://www.xxx.com/notify"));
     assert!(request_id.is_some());
 }
 
@@ -134,31 +146,21 @@ async fn a_verified_body_that_does_not_decode_keeps_the_raw_bytes_and_request_id
 struct DownloadBill;
 
 impl Operation for DownloadBill {
-    type Body = ();
-    type Output = Vec<u8>;
-    fn id(&self) -> &str {
-        "downloadBill"
+    type Output = Bytes;
+    fn request(&self) -> Request<'_> {
+        Request {
+            query: vec![("token", Cow::Borrowed("t 1"))],
+            answer: Answer::Download,
+            ..plain_request(
+                "downloadBill",
+                Method::GET,
+                Host::Mainland,
+                "/v3/billdownload/file",
+            )
+        }
     }
-    fn method(&self) -> Method {
-        Method::Get
-    }
-    fn host(&self) -> Host {
-        Host::Mainland
-    }
-    fn path(&self) -> String {
-        "/v3/billdownload/file".into()
-    }
-    fn query(&self) -> Vec<(String, String)> {
-        vec![("token".into(), "t 1".into())]
-    }
-    fn body(&self) -> Option<&()> {
-        None
-    }
-    fn signed_response(&self) -> bool {
-        false
-    }
-    fn decode(&self, body: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
-        Ok(body.to_vec())
+    fn decode(&self, body: &Bytes) -> Result<Bytes, serde_json::Error> {
+        Ok(body.clone())
     }
 }
 
@@ -176,7 +178,7 @@ async fn unsigned_downloads_are_accepted_only_when_the_operation_says_so() {
     );
     // The same answer through a call that expects a signature is refused: it really is unsigned.
     let err = client
-        .chain("v3/billdownload/file")
+        .chain("/v3/billdownload/file")
         .query("token", "t")
         .get()
         .await

@@ -3,6 +3,8 @@
 
 mod common;
 
+use wechatpay_api::operation::HeaderName;
+
 use std::time::Duration;
 
 use common::*;
@@ -131,7 +133,7 @@ async fn faults_can_be_chosen_per_request_by_header() {
     let err = client
         .chain(hk)
         .host(wechatpay_api::Host::HongKong)
-        .header("X-Mock-Fault", "signtest")
+        .header(HeaderName::from_static("x-mock-fault"), "signtest")
         .get()
         .await
         .unwrap_err();

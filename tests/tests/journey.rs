@@ -51,7 +51,7 @@ fn api_crate(dir: &Path) {
     write(
         &dir.join("Cargo.toml"),
         &format!(
-            "[package]\nname = \"wechatpay-api\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [\"full\"]\n# @generated-features-start\nfull = []\n# @generated-features-end\n\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n",
+            "[package]\nname = \"wechatpay-api\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [\"full\"]\n# @generated-features-start\nfull = []\n# @generated-features-end\n\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\ntime = {{ version = \"0.3\", features = [\"serde\", \"formatting\", \"parsing\"] }}\n",
             dep("wechatpay-core")
         ),
     );
@@ -123,7 +123,15 @@ fn extend_the_spec_journey() {
     let written =
         xtask::codegen(&root.join("spec"), &root.join("api"), xtask::Mode::Write).unwrap();
     assert!(
-        written.contains(&"src/generated/extra.rs".to_owned()),
+        written
+            .created
+            .contains(&"src/generated/extra.rs".to_owned()),
+        "{written:?}"
+    );
+    assert!(
+        written
+            .operations_added
+            .contains(&"extra::GetExtraThing".to_owned()),
         "{written:?}"
     );
     assert!(
@@ -185,7 +193,16 @@ async fn main() {
 const FIXTURE_CHECKS: &str = r##"
 #[cfg(test)]
 mod checks {
-    use wechatpay_core::Operation;
+    use wechatpay_core::operation::{Answer, Body, Host, Operation};
+    use wechatpay_core::protocol::{encode_query, fill_path};
+    use wechatpay_core::Bytes;
+
+    /// The path and query as sent, and the extra headers.
+    fn wire<O: Operation>(op: &O) -> (String, String, Vec<(String, String)>) {
+        let r = op.request();
+        let headers = r.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        (fill_path(r.path, &r.path_params).unwrap(), encode_query(&r.query), headers)
+    }
 
     #[test]
     fn enums_are_open_and_unknown_values_round_trip() {
@@ -202,10 +219,11 @@ mod checks {
     fn keywords_and_colliding_names_keep_their_wire_names() {
         use crate::keywords::spec::UseKeywords;
         let op = UseKeywords::new("a/b", "t", "r", "s", "c").with_body_query("q").with_self("h");
-        assert_eq!(op.path(), "/v3/keywords/a%2Fb");
-        assert_eq!(op.query(), vec![("body".to_string(), "q".to_string())]);
-        assert_eq!(op.headers(), vec![("self".to_string(), "h".to_string())]);
-        let json = serde_json::to_value(op.body().unwrap()).unwrap();
+        let (path, query, headers) = wire(&op);
+        assert_eq!(path, "/v3/keywords/a%2Fb");
+        assert_eq!(query, "body=q");
+        assert_eq!(headers, vec![("self".to_string(), "h".to_string())]);
+        let json = serde_json::to_value(&op.body).unwrap();
         assert_eq!(json, serde_json::json!({"type": "t", "ref": "r", "self": "s", "client": "c"}));
     }
 
@@ -213,26 +231,38 @@ mod checks {
     fn query_arrays_explode_or_join() {
         use crate::query_params::spec::{ListBills, ListBillsBillType};
         let op = ListBills::new("2026-01-01").with_limit(5).with_bill_type(ListBillsBillType::Refund).with_sub_mchids(vec!["a".into(), "b".into()]).with_states(vec!["X".into(), "Y".into()]);
-        let q: Vec<String> = op.query().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-        assert_eq!(q, ["bill_date=2026-01-01", "limit=5", "bill_type=REFUND", "sub_mchids=a", "sub_mchids=b", "states=X,Y"]);
+        let (_, query, _) = wire(&op);
+        assert_eq!(query, "bill_date=2026-01-01&limit=5&bill_type=REFUND&sub_mchids=a&sub_mchids=b&states=X%2CY");
     }
 
     #[test]
     fn encrypted_fields_are_found_in_nested_objects_and_arrays() {
         use crate::encrypted_fields::spec::*;
         let op = SubmitApplyment::new(SubmitApplymentRequestContact::new("张三"), vec![]);
-        assert_eq!(op.encrypted_fields(), &["/contact/name", "/contact/mobile", "/accounts/*/account_number"]);
+        let request = op.request();
+        let Body::Json { encrypted, .. } = request.body else { panic!("a JSON body") };
+        assert_eq!(encrypted, &["/contact/name", "/contact/mobile", "/accounts/*/account_number"]);
+        assert!(request.platform_serial);
         assert!(!format!("{op:?}").contains("张三"));
     }
 
     #[test]
     fn hosts_and_responses_follow_the_spec() {
-        assert_eq!(crate::hosts::hongkong::PingHongKong.host(), wechatpay_core::Host::HongKong);
-        assert_eq!(crate::hosts::mainland::PingMainland.host(), wechatpay_core::Host::Mainland);
+        assert_eq!(crate::hosts::hongkong::PingHongKong.request().host, Host::HongKong);
+        assert_eq!(crate::hosts::mainland::PingMainland.request().host, Host::Mainland);
         let download = crate::responses::spec::DownloadBill::new("tok");
-        assert!(!download.signed_response());
-        assert_eq!(download.decode(b"raw,csv").unwrap(), b"raw,csv".to_vec());
-        assert_eq!(crate::responses::spec::ResetStatus.decode(b"").unwrap(), ());
+        assert_eq!(download.request().answer, Answer::Download);
+        let raw = Bytes::from_static(b"raw,csv");
+        assert_eq!(download.decode(&raw).unwrap(), raw);
+        assert_eq!(crate::responses::spec::ResetStatus.request().answer, Answer::Empty);
+        assert_eq!(crate::responses::spec::ResetStatus.decode(&Bytes::new()).unwrap(), ());
+    }
+
+    #[test]
+    fn date_times_round_trip_in_the_platforms_form() {
+        let text = r#""2015-05-20T13:29:35+08:00""#;
+        let parsed: time::OffsetDateTime = serde_json::from_str(text).unwrap();
+        assert_eq!(parsed.offset(), time::macros::offset!(+8));
     }
 }
 "##;
@@ -272,11 +302,11 @@ fn every_generator_fixture_compiles_and_behaves() {
     write(
         &root.join("Cargo.toml"),
         &format!(
-            "[package]\nname = \"fixtures\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [{}]\n{feature_lines}\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n[workspace]\n",
+            "[package]\nname = \"fixtures\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [{}]\n{feature_lines}\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\ntime = {{ version = \"0.3\", features = [\"serde\", \"macros\", \"formatting\", \"parsing\"] }}\n\n[workspace]\n",
             all.join(", "),
             dep("wechatpay-core")
         ),
     );
     let out = cargo(root, &["test", "-q"]);
-    assert!(out.contains("5 passed"), "{out}");
+    assert!(out.contains("6 passed"), "{out}");
 }

@@ -19,12 +19,8 @@ fn complaint() -> serde_json::Value {
 #[tokio::test]
 async fn a_complaint_notification_round_trips_over_http() {
     let mock = mock();
-    let creds = mock.credentials();
-    let (url, mut parsed) = receiver(NotificationHandler::new(
-        creds.key_store().unwrap(),
-        creds.apiv3_key().unwrap(),
-    ))
-    .await;
+    // The client's own keys and APIv3 key verify and decrypt its notifications.
+    let (url, mut parsed) = receiver(client(&mock).notification_handler().unwrap()).await;
     let sent = mock.notification(
         "COMPLAINT.CREATE",
         "产生新投诉",
@@ -107,9 +103,7 @@ async fn bad_notifications_are_refused_with_their_reason_and_a_failure_answer() 
         wechatpay_api::ApiV3Key::new("0123456789abcdefghijklmnopqrstuv").unwrap(),
     );
     let sent = mock.notification("COMPLAINT.CREATE", "", "complaint", &complaint(), None);
-    let err = wrong
-        .parse_with(&|n| sent.header(n), &sent.body)
-        .unwrap_err();
+    let err = wrong.parse(&sent.headers, &sent.body).unwrap_err();
     assert!(matches!(err, NotificationError::Resource(_)), "{err:?}");
     // Re-serialized JSON (what frameworks hand over after parsing) does not verify.
     let reserialized = serde_json::to_vec_pretty(
@@ -118,10 +112,20 @@ async fn bad_notifications_are_refused_with_their_reason_and_a_failure_answer() 
     .unwrap();
     let handler = NotificationHandler::new(creds.key_store().unwrap(), creds.apiv3_key().unwrap());
     assert!(matches!(
-        handler.parse_with(&|n| sent.header(n), &reserialized),
+        handler.parse(&sent.headers, &reserialized),
         Err(NotificationError::Verify(VerifyError::BadSignature))
     ));
-    assert!(handler.parse_with(&|n| sent.header(n), &sent.body).is_ok());
+    assert!(handler.parse(&sent.headers, &sent.body).is_ok());
+    // A repeated signature header is refused with the same error as in an answer.
+    let mut twice = sent.headers.clone();
+    let serial = twice.get("Wechatpay-Serial").unwrap().clone();
+    twice.append("Wechatpay-Serial", serial);
+    assert!(matches!(
+        handler.parse(&twice, &sent.body),
+        Err(NotificationError::Verify(VerifyError::DuplicateHeader(
+            "Wechatpay-Serial"
+        )))
+    ));
 }
 
 /// A client with the APIv3 key and no trust anchor yet: it must download the certificates.
@@ -233,7 +237,7 @@ async fn migration_accepts_both_keys_chosen_by_each_messages_serial() {
         let serial = sent.header("Wechatpay-Serial").unwrap();
         assert_eq!(serial.starts_with("PUB_KEY_ID_"), !with_certificate);
         assert!(
-            handler.parse_with(&|n| sent.header(n), &sent.body).is_ok(),
+            handler.parse(&sent.headers, &sent.body).is_ok(),
             "signed by {serial}"
         );
     }

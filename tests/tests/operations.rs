@@ -4,11 +4,11 @@
 mod common;
 
 use common::*;
-use wechatpay_api::complaint_notifications::{
-    ComplaintNotificationUrlInput, CreateComplaintNotification, DeleteComplaintNotification,
-    QueryComplaintNotification, UpdateComplaintNotification,
+use wechatpay_api::hk_complaint_notifications::{
+    CreateComplaintNotification, DeleteComplaintNotification, QueryComplaintNotification,
+    UpdateComplaintNotification,
 };
-use wechatpay_api::{Error, Host, Hosts, Operation};
+use wechatpay_api::{Error, Host, Hosts, Operation, PathError};
 use wechatpay_mock::{LoggedRequest, MockPlatform};
 
 /// What every request must carry, whichever client sent it.
@@ -73,9 +73,9 @@ async fn every_operation_async() {
         .is_some_and(|id| id.starts_with("mock-")));
     let r = client.execute(&recover()).await.unwrap();
     assert_eq!(r.data.wxpay_recover_no, "4200001234202510010000000001");
-    let url = ComplaintNotificationUrlInput::new("https://www.xxx.com/notify");
+    let url = "https://www.xxx.com/notify";
     let c = client
-        .execute(&CreateComplaintNotification::new(url.clone()))
+        .execute(&CreateComplaintNotification::new(url))
         .await
         .unwrap();
     assert_eq!(
@@ -133,10 +133,10 @@ fn every_operation_blocking() {
         client.execute(&recover()).unwrap().data.out_request_no,
         "example_out_request_no"
     );
-    let url = ComplaintNotificationUrlInput::new("https://www.xxx.com/notify");
+    let url = "https://www.xxx.com/notify";
     assert_eq!(
         client
-            .execute(&CreateComplaintNotification::new(url.clone()))
+            .execute(&CreateComplaintNotification::new(url))
             .unwrap()
             .data
             .mchid,
@@ -214,7 +214,7 @@ async fn hong_kong_operations_go_to_the_hong_kong_host() {
         .hosts(hosts)
         .build()
         .unwrap();
-    assert_eq!(QueryComplaintNotification.host(), Host::HongKong);
+    assert_eq!(QueryComplaintNotification.request().host, Host::HongKong);
     client.execute(&QueryComplaintNotification).await.unwrap();
     client.execute(&papay()).await.unwrap();
     let log = mock.requests();
@@ -233,7 +233,7 @@ async fn the_generic_chain_call_is_signed_and_verified_like_a_typed_one() {
     let mock = mock();
     let client = client(&mock);
     let none = client
-        .chain("v3/papay/contracts/{contract_id}/fail-notify")
+        .chain("/v3/papay/contracts/{contract_id}/fail-notify")
         .param("contract_id", "123124412412423431")
         .post(serde_json::json!({"mchid": "1230000109", "appid": "wxd678efh567hg6787"}))
         .await
@@ -248,12 +248,12 @@ async fn the_generic_chain_call_is_signed_and_verified_like_a_typed_one() {
     assert_eq!(some.data.unwrap()["url"], "https://www.xxx.com/notify");
     // A missing `{param}` fails before anything is sent.
     let err = client
-        .chain("v3/papay/contracts/{contract_id}/fail-notify")
+        .chain("/v3/papay/contracts/{contract_id}/fail-notify")
         .post(serde_json::json!({}))
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Config(ref m) if m.contains("contract_id")),
+        matches!(&err, Error::Path { source: PathError::MissingParam { name, .. }, .. } if name == "contract_id"),
         "{err}"
     );
     assert_eq!(mock.requests().len(), 2);
@@ -300,7 +300,7 @@ async fn the_mock_rejects_bad_requests_with_typed_api_errors() {
     ];
     for (body, field) in cases {
         let err = client
-            .chain("v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify")
+            .chain("/v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify")
             .post(body)
             .await
             .unwrap_err();
@@ -313,8 +313,8 @@ async fn the_mock_rejects_bad_requests_with_typed_api_errors() {
     }
     // Unknown path, unknown method.
     for (call, method) in [
-        ("v3/nothing/here", "GET"),
-        ("v3/papay/contracts/{c}/fail-notify", "DELETE"),
+        ("/v3/nothing/here", "GET"),
+        ("/v3/papay/contracts/{c}/fail-notify", "DELETE"),
     ] {
         let chain = client.chain(call);
         let chain = if call.contains("{c}") {
@@ -347,15 +347,17 @@ async fn the_mock_rejects_bad_requests_with_typed_api_errors() {
         matches!(&err, Error::Api(e) if e.status == 401 && e.code == "SIGN_ERROR"),
         "{err}"
     );
-    // A sensitive field with no key to encrypt it: a configuration error, nothing sent.
+    // A sensitive field with no key to encrypt it (only the APIv3 key, to download
+    // certificates later): a typed error, nothing sent.
     let before = mock.requests().len();
     let keyless = wechatpay_api::Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
         .base_url(mock.base_url())
         .build()
         .unwrap();
     assert!(matches!(
         keyless.execute(&recover()).await,
-        Err(Error::Config(_))
+        Err(Error::NoPlatformKey { operation }) if operation == "recoverLedgerControl"
     ));
     assert_eq!(mock.requests().len(), before);
 }

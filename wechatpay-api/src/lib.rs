@@ -7,15 +7,18 @@
 //! the platform's signature over the raw answer and only then decodes it.
 //!
 //! ```no_run
-//! use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequest};
+//! use wechatpay_api::papay::NotifyDeductionFailure;
 //! use wechatpay_api::{Client, Credentials, KeyStore, PrivateKey, PublicKey};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let key = PrivateKey::from_pem_file("apiclient_key.pem")?;
 //! let keys = KeyStore::new();
 //! keys.add_public_key("PUB_KEY_ID_0114232134912410000000000000", PublicKey::from_pem_file("pub_key.pem")?);
-//! let client = Client::builder(Credentials::new("1900000001", "MERCHANT_CERT_SERIAL", key)).key_store(keys).build()?;
-//! let op = NotifyDeductionFailure::new("123124412412423431", NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"));
+//! let client = Client::builder(Credentials::new("1900000001", "MERCHANT_CERT_SERIAL", key))
+//!     .key_store(keys)
+//!     .build()?;
+//! // Required path parameters and body fields in one constructor; optional ones by `with_*`.
+//! let op = NotifyDeductionFailure::new("123124412412423431", "1230000109", "wxd678efh567hg6787");
 //! let answer = client.execute(&op).await?; // 204: `answer.data` is `()`
 //! println!("Request-ID {:?}", answer.request_id);
 //! # Ok(()) }
@@ -31,14 +34,16 @@ mod generated;
 
 pub use generated::*;
 
+/// `date-time` fields are `time::OffsetDateTime`.
+pub use time;
 /// The core crate, for everything not re-exported above.
 pub use wechatpay_core;
 #[cfg(feature = "blocking")]
 pub use wechatpay_core::blocking;
-pub use wechatpay_core::crypto;
+pub use wechatpay_core::{crypto, operation, protocol, transport};
 pub use wechatpay_core::{
     ApiError, ApiV3Key, Certificate, CertificateRefresh, Chain, Client, ClientBuilder, Credentials,
-    Error, GenericCall, Host, Hosts, KeyError, KeyStore, Method, Notification, NotificationAnswer,
-    NotificationError, NotificationHandler, Operation, PrivateKey, PublicKey, Response, Signer,
-    VerifyError,
+    Error, Host, Hosts, KeyError, KeyStore, Limits, Notification, NotificationAnswer,
+    NotificationError, NotificationHandler, Operation, PathError, PrivateKey, PublicKey, Response,
+    Signer, VerifyError,
 };

@@ -7,12 +7,15 @@ use wechatpay_api::hk_complaint_notifications::{
     ComplaintNotificationUrl, CreateComplaintNotification, DeleteComplaintNotification,
     QueryComplaintNotification, UpdateComplaintNotification,
 };
+use wechatpay_api::operation::{Answer, Body, Method};
 use wechatpay_api::papay::NotifyDeductionFailure;
+use wechatpay_api::protocol::fill_path;
 use wechatpay_api::webank_audit_result::{
     AuditResult, NotifyAuditResult, NotifyAuditResultRequest, NotifyAuditResultResponse,
 };
 use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlResponse};
-use wechatpay_api::{Client, Error, Host, Method, Operation, Response};
+use wechatpay_api::wechatpay_core::Bytes;
+use wechatpay_api::{Client, Error, Host, Operation, Response};
 
 fn audit() -> NotifyAuditResult {
     NotifyAuditResult::new(
@@ -51,7 +54,7 @@ async fn every_operation(client: &Client) -> Result<(), Error> {
         ))
         .await?;
     let _: Response<Option<serde_json::Value>> = client
-        .chain("v3/papay/contracts/{contract_id}/fail-notify")
+        .chain("/v3/papay/contracts/{contract_id}/fail-notify")
         .param("contract_id", "123")
         .post(serde_json::json!({}))
         .await?;
@@ -77,13 +80,19 @@ fn every_operation_blocking(client: &wechatpay_api::blocking::Client) -> Result<
     Ok(())
 }
 
-fn wire<O: Operation>(op: &O) -> (Method, Host, String, Vec<&'static str>, bool) {
+/// Method, host, the path as sent, the encrypted fields, whether `Wechatpay-Serial` is needed.
+fn wire<O: Operation>(op: &O) -> (Method, Host, String, Vec<&str>, bool) {
+    let request = op.request();
+    let encrypted = match request.body {
+        Body::Json { encrypted, .. } => encrypted.to_vec(),
+        _ => Vec::new(),
+    };
     (
-        op.method(),
-        op.host(),
-        op.path(),
-        op.encrypted_fields().to_vec(),
-        op.requires_platform_serial(),
+        request.method,
+        request.host,
+        fill_path(request.path, &request.path_params).unwrap(),
+        encrypted,
+        request.platform_serial,
     )
 }
 
@@ -94,12 +103,12 @@ fn operations_put_the_spec_on_the_wire() {
     let hk = "/v3/global/merchant-service/complaint-notifications".to_owned();
     assert_eq!(
         wire(&audit()),
-        (Method::Post, Host::Mainland, notify, vec![], false)
+        (Method::POST, Host::Mainland, notify, vec![], false)
     );
     assert_eq!(
         wire(&recover()),
         (
-            Method::Post,
+            Method::POST,
             Host::Mainland,
             recover_path,
             vec!["/bal_account_no"],
@@ -108,36 +117,33 @@ fn operations_put_the_spec_on_the_wire() {
     );
     assert_eq!(
         wire(&CreateComplaintNotification::new("https://a.example/n")),
-        (Method::Post, Host::HongKong, hk.clone(), vec![], false)
+        (Method::POST, Host::HongKong, hk.clone(), vec![], false)
     );
     assert_eq!(
         wire(&QueryComplaintNotification),
-        (Method::Get, Host::HongKong, hk.clone(), vec![], false)
+        (Method::GET, Host::HongKong, hk.clone(), vec![], false)
     );
     assert_eq!(
         wire(&UpdateComplaintNotification::new("https://a.example/n")),
-        (Method::Put, Host::HongKong, hk.clone(), vec![], false)
+        (Method::PUT, Host::HongKong, hk.clone(), vec![], false)
     );
     assert_eq!(
         wire(&DeleteComplaintNotification),
-        (Method::Delete, Host::HongKong, hk, vec![], false)
+        (Method::DELETE, Host::HongKong, hk, vec![], false)
     );
     let papay = NotifyDeductionFailure::new("12/3 4", "1230000109", "wxd678efh567hg6787");
     assert_eq!(
         wire(&papay),
         (
-            Method::Post,
+            Method::POST,
             Host::Mainland,
             "/v3/papay/contracts/12%2F3%204/fail-notify".to_owned(),
             vec![],
             false
         )
     );
-    assert!(
-        recover().idempotent(),
-        "the recover seed accepts re-entry for a year"
-    );
-    assert!(!audit().idempotent());
+    assert_eq!(audit().request().answer, Answer::Json);
+    assert_eq!(DeleteComplaintNotification.request().answer, Answer::Empty);
 }
 
 #[test]
@@ -157,7 +163,7 @@ fn bodies_serialize_without_nulls_and_decode_204_without_serde() {
     assert_eq!(unknown["audit_result"], "LATER");
     assert!(
         DeleteComplaintNotification
-            .decode(b"not json at all")
+            .decode(&Bytes::from_static(b"not json at all"))
             .is_ok(),
         "204 never reaches serde"
     );

@@ -105,4 +105,3 @@ impl Clock for SystemClock {
             .unwrap_or(0)
     }
 }
-

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::credentials::{Clock, SystemClock};
-use crate::protocol::verify;
 use crate::certificates::{EncryptedResource, ResourceError};
+use crate::credentials::{Clock, SystemClock};
 use crate::error::VerifyError;
 use crate::keys::{ApiV3Key, KeyStore};
+use crate::protocol::verify;
 
 /// Why a notification was rejected. Answer it with [`NotificationAnswer::failure`]; WeChat Pay
 /// will deliver it again.

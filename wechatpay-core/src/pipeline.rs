@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::Uri;
-use http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument as _;
 
 use crate::credentials::{Clock, Credentials};
@@ -144,12 +144,11 @@ impl Pipeline {
     /// Decides every byte of the request and signs it.
     pub(crate) fn prepare(&self, request: &Request<'_>) -> Result<Prepared, Error> {
         let id = request.id;
-        let mut target = fill_path(request.path, &request.path_params).map_err(|source| {
-            Error::Path {
+        let mut target =
+            fill_path(request.path, &request.path_params).map_err(|source| Error::Path {
                 operation: id.to_owned(),
                 source,
-            }
-        })?;
+            })?;
         if !request.query.is_empty() {
             target.push('?');
             target.push_str(&encode_query(&request.query));
@@ -174,14 +173,20 @@ impl Pipeline {
             self.clock.now(),
             &nonce(),
         )?;
-        headers.insert(AUTHORIZATION, header_value(id, "Authorization", authorization)?);
+        headers.insert(
+            AUTHORIZATION,
+            header_value(id, "Authorization", authorization)?,
+        );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.user_agent.clone());
         if !matches!(request.body, Body::None) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         if let Some(serial) = serial {
-            headers.insert(WECHATPAY_SERIAL, header_value(id, "Wechatpay-Serial", serial)?);
+            headers.insert(
+                WECHATPAY_SERIAL,
+                header_value(id, "Wechatpay-Serial", serial)?,
+            );
         }
         let target = PathAndQuery::try_from(target).map_err(|_| Error::Path {
             operation: id.to_owned(),
@@ -222,11 +227,12 @@ impl Pipeline {
                 encrypted: [],
             } => Ok((value.to_json_vec().map_err(serialize)?.into(), None)),
             Body::Json { value, encrypted } => {
-                let (serial, key) = self.keys.encryption_key().ok_or_else(|| {
-                    Error::NoPlatformKey {
-                        operation: id.to_owned(),
-                    }
-                })?;
+                let (serial, key) =
+                    self.keys
+                        .encryption_key()
+                        .ok_or_else(|| Error::NoPlatformKey {
+                            operation: id.to_owned(),
+                        })?;
                 let mut json = value.to_json_value().map_err(serialize)?;
                 for pointer in *encrypted {
                     let pointer = Pointer::parse(pointer).map_err(|e| Error::Serialize {

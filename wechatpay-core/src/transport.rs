@@ -58,9 +58,8 @@ impl ReqwestTransport {
         let mut response = self.http.execute(request).await.map_err(classify)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let unsigned = status.is_success()
-            && policy.signed
-            && !headers.contains_key("Wechatpay-Signature");
+        let unsigned =
+            status.is_success() && policy.signed && !headers.contains_key("Wechatpay-Signature");
         let body = if unsigned {
             Bytes::new()
         } else {

@@ -34,7 +34,7 @@ fn key_files(dir: &Path) -> PrivateKey {
 fn signatures_verify_with_openssl_and_match_its_own_bytes() {
     let dir = tempfile::tempdir().unwrap();
     key_files(dir.path());
-    let message = wechatpay_core::request_message(
+    let message = wechatpay_core::protocol::request_message(
         "POST",
         "/v3/papay/contracts/a%2Fb/fail-notify?x=1",
         1_700_000_000,

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use wechatpay_core::{verify, Clock, Credentials, KeyStore, PrivateKey, VerifyError};
+use wechatpay_core::protocol::verify;
+use wechatpay_core::{Clock, Credentials, KeyStore, PrivateKey, VerifyError};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const NOW: i64 = 1_763_800_000;
@@ -77,7 +78,7 @@ fn openssl_certificate(key: &PrivateKey) -> wechatpay_core::Certificate {
 fn signed(key: &PrivateKey, serial: &str, timestamp: i64, body: &[u8]) -> Vec<(String, String)> {
     let nonce = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS";
     let signature = B64.encode(
-        key.sign_sha256(&wechatpay_core::response_message(
+        key.sign_sha256(&wechatpay_core::protocol::response_message(
             &timestamp.to_string(),
             nonce,
             body,
@@ -92,14 +93,19 @@ fn signed(key: &PrivateKey, serial: &str, timestamp: i64, body: &[u8]) -> Vec<(S
     ]
 }
 
+fn header_map(headers: &[(String, String)]) -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for (k, v) in headers {
+        map.append(
+            http::HeaderName::try_from(k.as_str()).unwrap(),
+            http::HeaderValue::try_from(v.as_str()).unwrap(),
+        );
+    }
+    map
+}
+
 fn check(store: &KeyStore, headers: &[(String, String)], body: &[u8]) -> Result<(), VerifyError> {
-    let lookup = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    verify(store, &Fixed(NOW), &lookup, body)
+    verify(store, NOW, &header_map(headers), body)
 }
 
 fn set(headers: &mut [(String, String)], name: &str, value: &str) {
@@ -109,11 +115,14 @@ fn set(headers: &mut [(String, String)], name: &str, value: &str) {
 #[test]
 fn the_response_message_is_timestamp_nonce_body_each_with_a_newline() {
     assert_eq!(
-        wechatpay_core::response_message("1", "n", b"{}"),
+        wechatpay_core::protocol::response_message("1", "n", b"{}"),
         b"1\nn\n{}\n"
     );
     // The 204 form: an empty body line.
-    assert_eq!(wechatpay_core::response_message("1", "n", b""), b"1\nn\n\n");
+    assert_eq!(
+        wechatpay_core::protocol::response_message("1", "n", b""),
+        b"1\nn\n\n"
+    );
 }
 
 #[test]
@@ -234,10 +243,10 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
     let key = PrivateKey::generate(Default::default()).unwrap();
     let public = key.public_key().unwrap();
     let creds = Credentials::new("1900000001", "MERCHANT_SERIAL", key);
-    let nonce = wechatpay_core::nonce();
+    let nonce = wechatpay_core::protocol::nonce();
     assert_eq!(nonce.len(), 32);
     assert!(nonce.chars().all(|c| c.is_ascii_alphanumeric()), "{nonce}");
-    assert_ne!(nonce, wechatpay_core::nonce());
+    assert_ne!(nonce, wechatpay_core::protocol::nonce());
     let target = "/v3/papay/contracts/a%2Fb/fail-notify?x=%E4%B8%AD";
     let body = br#"{"mchid":"1230000109","appid":"wxd678efh567hg6787"}"#;
     let header = creds
@@ -325,30 +334,76 @@ fn notifications_without_summary_and_with_the_compact_create_time_parse() {
         B64.encode(ct)
     );
     let headers = signed(&p.certificate_key, CERT_SERIAL, NOW, body.as_bytes());
-    let lookup = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
     let handler = wechatpay_core::NotificationHandler::new(
         p.store.clone(),
         wechatpay_core::ApiV3Key::new("0123456789abcdefghijklmnopqrstuv").unwrap(),
     )
     .with_clock(Arc::new(Fixed(NOW)));
-    let n = handler.parse_with(&lookup, body.as_bytes()).unwrap();
+    let n = handler
+        .parse(&header_map(&headers), body.as_bytes())
+        .unwrap();
     assert_eq!(n.summary, None);
     assert_eq!(n.create_time.unwrap().unix_timestamp(), 1519528953);
     assert_eq!(n.resource["transaction_id"], "4200");
     // Another algorithm is refused by name.
     let other = body.replace("AEAD_AES_256_GCM", "AEAD_SM4_GCM");
     let headers = signed(&p.certificate_key, CERT_SERIAL, NOW, other.as_bytes());
-    let lookup = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let err = handler.parse_with(&lookup, other.as_bytes()).unwrap_err();
+    let err = handler
+        .parse(&header_map(&headers), other.as_bytes())
+        .unwrap_err();
     assert!(err.to_string().contains("AEAD_SM4_GCM"), "{err}");
+}
+
+#[test]
+fn a_repeated_signature_header_is_refused_by_name() {
+    let p = platform();
+    let good = signed(&p.public_key, PUB_ID, NOW, b"{}");
+    assert_eq!(check(&p.store, &good, b"{}"), Ok(()));
+    for name in [
+        "Wechatpay-Signature",
+        "Wechatpay-Timestamp",
+        "Wechatpay-Nonce",
+        "Wechatpay-Serial",
+    ] {
+        let mut twice = good.clone();
+        let again = good.iter().find(|(k, _)| k == name).unwrap().clone();
+        twice.push(again);
+        assert_eq!(
+            check(&p.store, &twice, b"{}"),
+            Err(VerifyError::DuplicateHeader(name)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn extreme_timestamps_are_stale_never_a_panic_or_a_pass() {
+    let p = platform();
+    for (timestamp, skew) in [
+        (i64::MIN, NOW.abs_diff(i64::MIN)),
+        (i64::MAX, NOW.abs_diff(i64::MAX)),
+        (0, NOW.unsigned_abs()),
+    ] {
+        let headers = signed(&p.public_key, PUB_ID, timestamp, b"{}");
+        assert_eq!(
+            check(&p.store, &headers, b"{}"),
+            Err(VerifyError::StaleTimestamp { timestamp, skew }),
+            "{timestamp}"
+        );
+    }
+    // A clock at the far end of the range does not overflow either.
+    let headers = header_map(&signed(&p.public_key, PUB_ID, NOW, b"{}"));
+    for now in [i64::MIN, i64::MAX] {
+        assert!(matches!(
+            verify(&p.store, now, &headers, b"{}"),
+            Err(VerifyError::StaleTimestamp { .. })
+        ));
+    }
+    // Past the range of i64 it is not a unix time at all.
+    let mut headers = signed(&p.public_key, PUB_ID, NOW, b"{}");
+    set(&mut headers, "Wechatpay-Timestamp", "9223372036854775808");
+    assert_eq!(
+        check(&p.store, &headers, b"{}"),
+        Err(VerifyError::BadTimestamp("9223372036854775808".into()))
+    );
 }

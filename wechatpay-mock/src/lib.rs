@@ -308,7 +308,10 @@ impl State {
             ("Wechatpay-Timestamp", timestamp.to_string()),
             ("Wechatpay-Nonce", nonce),
             ("Wechatpay-Serial", serial),
-            ("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048".into()),
+            (
+                "Wechatpay-Signature-Type",
+                "WECHATPAY2-SHA256-RSA2048".into(),
+            ),
         ];
         if fault != Some(Fault::MissingSignature) {
             pairs.push(("Wechatpay-Signature", signature));

@@ -98,7 +98,11 @@ pub(crate) fn tamper(mut body: Vec<u8>) -> Vec<u8> {
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Reset> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let started = std::time::Instant::now();
     let target = parts
         .uri
@@ -140,7 +144,11 @@ fn fault_for(state: &State, headers: &HeaderMap) -> Option<Fault> {
         .and_then(|v| v.to_str().ok())
         .and_then(Fault::from_name);
     named.or_else(|| {
-        let next = state.fault_next.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let next = state
+            .fault_next
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         next.or(*state.fault.lock().unwrap_or_else(|e| e.into_inner()))
     })
 }
@@ -217,7 +225,8 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
             None,
         );
     }
-    if let Err(message) = check_authorization(state, method, target, header("Authorization"), body) {
+    if let Err(message) = check_authorization(state, method, target, header("Authorization"), body)
+    {
         return error_answer(401, "SIGN_ERROR", &message, None);
     }
     if header("Accept").is_none() || header("User-Agent").is_none() {
@@ -383,7 +392,10 @@ fn validate_request(
                 "query",
             ),
             ParamLocation::Header => (
-                header(&p.wire_name).map(str::to_owned).into_iter().collect(),
+                header(&p.wire_name)
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect(),
                 "header",
             ),
         };

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequest};
-use wechatpay_api::webank_audit_result::{
-    AuditResult, NotifyAuditResult, NotifyAuditResultRequest,
-};
-use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlRequest};
+use wechatpay_api::papay::NotifyDeductionFailure;
+use wechatpay_api::time::format_description::well_known::Rfc3339;
+use wechatpay_api::time::OffsetDateTime;
+use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
+use wechatpay_api::webank_recover::RecoverLedgerControl;
 use wechatpay_api::{
     Client, Notification, NotificationAnswer, NotificationError, NotificationHandler,
 };
@@ -36,38 +36,34 @@ pub fn blocking_client(mock: &MockPlatform) -> wechatpay_api::blocking::Client {
         .unwrap()
 }
 
+/// The audit result's finish time, in WeChat Pay's `+08:00` form.
+pub const AUDIT_FINISH_TIME: &str = "2015-05-20T13:29:35+08:00";
+
 pub fn audit() -> NotifyAuditResult {
     NotifyAuditResult::new(
-        NotifyAuditResultRequest::new(
-            "htozr8denqegbt6tk6u10iymo7yww5pn",
-            "1900016681",
-            AuditResult::Pass,
-        )
-        .with_audit_finish_time("2015-05-20T13:29:35+08:00")
-        .with_attach_info("updateidcard")
-        .with_fail_code("1001")
-        .with_fail_msg("IDCARD_ILLEGAL"),
+        "htozr8denqegbt6tk6u10iymo7yww5pn",
+        "1900016681",
+        AuditResult::Pass,
     )
+    .with_audit_finish_time(OffsetDateTime::parse(AUDIT_FINISH_TIME, &Rfc3339).unwrap())
+    .with_attach_info("updateidcard")
+    .with_fail_code("1001")
+    .with_fail_msg("IDCARD_ILLEGAL")
 }
 
 pub fn recover() -> RecoverLedgerControl {
     RecoverLedgerControl::new(
-        RecoverLedgerControlRequest::new(
-            "R202611220001",
-            "WB-P-1",
-            "WX-P-1",
-            "1900016681",
-            BAL_ACCOUNT_NO,
-        )
-        .with_recover_reason("资料已补齐"),
+        "R202611220001",
+        "WB-P-1",
+        "WX-P-1",
+        "1900016681",
+        BAL_ACCOUNT_NO,
     )
+    .with_recover_reason("资料已补齐")
 }
 
 pub fn papay() -> NotifyDeductionFailure {
-    NotifyDeductionFailure::new(
-        "123124412412423431",
-        NotifyDeductionFailureRequest::new("1230000109", "wxd678efh567hg6787"),
-    )
+    NotifyDeductionFailure::new("123124412412423431", "1230000109", "wxd678efh567hg6787")
 }
 
 /// Serves notifications on loopback like a merchant endpoint: verifies the raw bytes, answers

@@ -106,7 +106,10 @@ pub fn verify(
         .map_err(|_| VerifyError::BadTimestamp(timestamp.to_owned()))?;
     let skew = now.abs_diff(ts);
     if skew > MAX_SKEW_SECS {
-        return Err(VerifyError::StaleTimestamp { timestamp: ts, skew });
+        return Err(VerifyError::StaleTimestamp {
+            timestamp: ts,
+            skew,
+        });
     }
     let key = store
         .get(serial)

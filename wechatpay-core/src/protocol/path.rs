@@ -32,13 +32,14 @@ pub fn fill_path(template: &str, params: &[(&str, Cow<'_, str>)]) -> Result<Stri
         let (name, tail) = after
             .split_once('}')
             .ok_or_else(|| PathError::UnbalancedBraces(template.to_owned()))?;
-        let index = params
-            .iter()
-            .position(|(k, _)| *k == name)
-            .ok_or_else(|| PathError::MissingParam {
-                template: template.to_owned(),
-                name: name.to_owned(),
-            })?;
+        let index =
+            params
+                .iter()
+                .position(|(k, _)| *k == name)
+                .ok_or_else(|| PathError::MissingParam {
+                    template: template.to_owned(),
+                    name: name.to_owned(),
+                })?;
         let value = &params[index].1;
         if matches!(value.as_ref(), "" | "." | "..") {
             return Err(PathError::DotOrEmptySegment {

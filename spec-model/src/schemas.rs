@@ -79,6 +79,35 @@ impl Lowerer {
         name: &str,
         registered: bool,
     ) -> Option<Ty> {
+        self.supported(file, path, schema)?;
+        if let Some(reference) = &schema.reference {
+            let (target, target_name) = self.resolve(docs, file, path, reference)?;
+            return self.component(docs, &target, &target_name);
+        }
+        if let Some(values) = &schema.enumeration {
+            self.string_typed(file, path, schema)?;
+            return self.enumeration(file, path, schema, values, name, registered);
+        }
+        match schema.ty.as_deref() {
+            Some("array") => self.array(docs, file, path, schema, name),
+            Some("object") | None if !schema.properties.is_empty() => {
+                self.structure(docs, file, path, schema, name, registered)
+            }
+            Some("object") => self.free_object(file, path, schema),
+            Some(other) => self.scalar(file, path, schema, other),
+            None => {
+                self.error(
+                    file,
+                    path,
+                    "a schema needs `type`, `properties`, `enum` or `$ref`",
+                );
+                None
+            }
+        }
+    }
+
+    /// Rejects the composition keywords the generator does not lower.
+    fn supported(&mut self, file: &str, path: &YamlPath, schema: &Schema) -> Option<()> {
         for (key, present) in [
             ("oneOf", schema.one_of.is_some()),
             ("anyOf", schema.any_of.is_some()),
@@ -91,74 +120,74 @@ impl Lowerer {
                 return None;
             }
         }
-        if let Some(reference) = &schema.reference {
-            let (target, target_name) = self.resolve(docs, file, path, reference)?;
-            return self.component(docs, &target, &target_name);
+        Some(())
+    }
+
+    /// An enum must be a string enum: no `type`, or `type: string`.
+    fn string_typed(&mut self, file: &str, path: &YamlPath, schema: &Schema) -> Option<()> {
+        if schema.ty.as_deref().is_some_and(|t| t != "string") {
+            self.error(
+                file,
+                &path.key("enum"),
+                "unsupported construct: only string enums are supported",
+            );
+            return None;
         }
-        if let Some(values) = &schema.enumeration {
-            if schema.ty.as_deref().is_some_and(|t| t != "string") {
-                self.error(
-                    file,
-                    &path.key("enum"),
-                    "unsupported construct: only string enums are supported",
-                );
-                return None;
-            }
-            return self.enumeration(file, path, schema, values, name, registered);
-        }
-        match schema.ty.as_deref() {
-            Some("string") if schema.format.as_deref() == Some("date-time") => Some(Ty::DateTime),
-            Some("string") => Some(Ty::String),
-            Some("integer") => Some(if schema.format.as_deref() == Some("int32") {
-                Ty::I32
-            } else {
-                Ty::I64
-            }),
-            Some("number") => Some(Ty::F64),
-            Some("boolean") => Some(Ty::Bool),
-            Some("array") => match &schema.items {
-                Some(items) => {
-                    let item = self.schema(
-                        docs,
-                        file,
-                        &path.key("items"),
-                        items,
-                        &format!("{name}Item"),
-                        false,
-                    )?;
-                    // `time`'s serde helpers take one value: date-times in arrays stay text.
-                    let item = match item {
-                        Ty::DateTime => Ty::String,
-                        item => item,
-                    };
-                    Some(Ty::Vec(Box::new(item)))
-                }
-                None => {
-                    self.error(file, path, "an array schema needs `items`");
-                    None
-                }
-            },
-            Some("object") | None if !schema.properties.is_empty() => {
-                self.structure(docs, file, path, schema, name, registered)
-            }
-            Some("object") => match &schema.additional_properties {
-                None => Some(Ty::Json),
-                Some(serde_yaml::Value::Bool(true)) => Some(Ty::Json),
-                Some(_) => {
-                    self.error(file, &path.key("additionalProperties"), "unsupported construct `additionalProperties` with a schema: use `true` or list the properties");
-                    None
-                }
-            },
-            Some(other) => {
+        Some(())
+    }
+
+    /// A `string`, `integer`, `number` or `boolean` schema.
+    fn scalar(&mut self, file: &str, path: &YamlPath, schema: &Schema, ty: &str) -> Option<Ty> {
+        let format = schema.format.as_deref();
+        match ty {
+            "string" if format == Some("date-time") => Some(Ty::DateTime),
+            "string" => Some(Ty::String),
+            "integer" if format == Some("int32") => Some(Ty::I32),
+            "integer" => Some(Ty::I64),
+            "number" => Some(Ty::F64),
+            "boolean" => Some(Ty::Bool),
+            other => {
                 self.error(file, &path.key("type"), format!("unknown type `{other}`"));
                 None
             }
-            None => {
-                self.error(
-                    file,
-                    path,
-                    "a schema needs `type`, `properties`, `enum` or `$ref`",
-                );
+        }
+    }
+
+    /// An `array` schema: a `Vec` of its `items`, named `<name>Item` if they become a type.
+    fn array(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        name: &str,
+    ) -> Option<Ty> {
+        let Some(items) = &schema.items else {
+            self.error(file, path, "an array schema needs `items`");
+            return None;
+        };
+        let item = self.schema(
+            docs,
+            file,
+            &path.key("items"),
+            items,
+            &format!("{name}Item"),
+            false,
+        )?;
+        // `time`'s serde helpers take one value: date-times in arrays stay text.
+        let item = match item {
+            Ty::DateTime => Ty::String,
+            item => item,
+        };
+        Some(Ty::Vec(Box::new(item)))
+    }
+
+    /// An `object` without properties: free-form JSON, unless it gives its values a schema.
+    fn free_object(&mut self, file: &str, path: &YamlPath, schema: &Schema) -> Option<Ty> {
+        match &schema.additional_properties {
+            None | Some(serde_yaml::Value::Bool(true)) => Some(Ty::Json),
+            Some(_) => {
+                self.error(file, &path.key("additionalProperties"), "unsupported construct `additionalProperties` with a schema: use `true` or list the properties");
                 None
             }
         }
@@ -232,41 +261,14 @@ impl Lowerer {
         if !registered && !self.register(name, file, path) {
             return None;
         }
-        for (i, required) in schema.required.iter().enumerate() {
-            if !schema.properties.contains_key(required) {
-                self.error(
-                    file,
-                    &path.key("required").index(i),
-                    format!("required property `{required}` is not among the properties"),
-                );
-            }
-        }
+        self.required_listed(file, path, schema);
         let mut fields: Vec<Field> = Vec::new();
         for (wire, prop) in &schema.properties {
             let ppath = path.key("properties").key(wire);
-            let rust_name = match &prop.rust_name {
-                Some(n) => n.clone(),
-                None => match field_name(wire) {
-                    Some(n) => n,
-                    None => {
-                        self.error(file, &ppath, format!("property `{wire}` gives no valid Rust field name; set `x-wechatpay-rust-name`"));
-                        continue;
-                    }
-                },
-            };
-            if let Some(other) = fields.iter().find(|f| f.rust_name == rust_name) {
-                self.error(file, &ppath, format!("properties `{}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`", other.wire_name));
+            let Some(rust_name) = self.member_name(file, &ppath, wire, prop, &fields) else {
                 continue;
-            }
-            let inline = prop
-                .rust_name
-                .as_ref()
-                .filter(|_| {
-                    prop.reference.is_none()
-                        && (prop.enumeration.is_some() || !prop.properties.is_empty())
-                })
-                .cloned();
-            let inline = inline.unwrap_or_else(|| format!("{name}{}", type_name(wire)));
+            };
+            let inline = inline_type_name(name, wire, prop);
             let Some(ty) = self.schema(docs, file, &ppath, prop, &inline, false) else {
                 continue;
             };
@@ -290,6 +292,46 @@ impl Lowerer {
         Some(Ty::Named(name.to_owned()))
     }
 
+    /// Reports each `required` entry that names no property.
+    fn required_listed(&mut self, file: &str, path: &YamlPath, schema: &Schema) {
+        for (i, required) in schema.required.iter().enumerate() {
+            if !schema.properties.contains_key(required) {
+                self.error(
+                    file,
+                    &path.key("required").index(i),
+                    format!("required property `{required}` is not among the properties"),
+                );
+            }
+        }
+    }
+
+    /// The Rust field name of property `wire`: its `x-wechatpay-rust-name` or one derived from
+    /// `wire`, and not one an earlier property of the same object took.
+    fn member_name(
+        &mut self,
+        file: &str,
+        ppath: &YamlPath,
+        wire: &str,
+        prop: &Schema,
+        fields: &[Field],
+    ) -> Option<String> {
+        let rust_name = match &prop.rust_name {
+            Some(n) => n.clone(),
+            None => match field_name(wire) {
+                Some(n) => n,
+                None => {
+                    self.error(file, ppath, format!("property `{wire}` gives no valid Rust field name; set `x-wechatpay-rust-name`"));
+                    return None;
+                }
+            },
+        };
+        if let Some(other) = fields.iter().find(|f| f.rust_name == rust_name) {
+            self.error(file, ppath, format!("properties `{}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`", other.wire_name));
+            return None;
+        }
+        Some(rust_name)
+    }
+
     fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
         let module = self.modules.get(file).cloned().unwrap_or_default();
         self.types.insert(
@@ -304,4 +346,16 @@ impl Lowerer {
             },
         );
     }
+}
+
+/// The type name of property `wire` of the object `owner` if it is an inline object or enum:
+/// its own `x-wechatpay-rust-name` when it gives one, else `<owner><Wire>`.
+fn inline_type_name(owner: &str, wire: &str, prop: &Schema) -> String {
+    prop.rust_name
+        .as_ref()
+        .filter(|_| {
+            prop.reference.is_none() && (prop.enumeration.is_some() || !prop.properties.is_empty())
+        })
+        .cloned()
+        .unwrap_or_else(|| format!("{owner}{}", type_name(wire)))
 }

@@ -1,7 +1,7 @@
 //! Models: the structs and open enums of request and response bodies, with the builders of
 //! the structs users write.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{docs, field_doc, ident, ty_tokens};
@@ -124,17 +124,32 @@ fn constructor<'a>(
     type_name: &str,
 ) -> TokenStream {
     let name = ident(type_name);
+    let new = new_fn(api, group, members.clone(), type_name);
+    let withs = members
+        .filter(|m| !m.2)
+        .map(|(n, ty, _)| with_method(api, group, n, ty));
+    quote! {
+        impl #name {
+            #new
+            #(#withs)*
+        }
+    }
+}
+
+/// `new(…)` taking the required members in order and leaving every optional one `None`.
+fn new_fn<'a>(
+    api: &Api,
+    group: &Group,
+    members: impl Iterator<Item = (&'a str, &'a Ty, bool)> + Clone,
+    type_name: &str,
+) -> TokenStream {
     let required: Vec<_> = members.clone().filter(|m| m.2).collect();
     let args = required.iter().map(|(n, ty, _)| {
         let n = ident(n);
-        if **ty == Ty::String {
-            quote!(#n: impl ::std::convert::Into<::std::string::String>)
-        } else {
-            let ty = ty_tokens(api, group, ty);
-            quote!(#n: #ty)
-        }
+        let ty = arg_ty(api, group, ty);
+        quote!(#n: #ty)
     });
-    let inits = members.clone().map(|(n, ty, req)| {
+    let inits = members.map(|(n, ty, req)| {
         let n = ident(n);
         match (req, ty) {
             (true, Ty::String) => quote!(#n: #n.into(),),
@@ -143,43 +158,70 @@ fn constructor<'a>(
         }
     });
     let lint = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    let withs = members.filter(|m| !m.2).map(|(n, ty, _)| {
-        let field = ident(n);
-        let method = format_ident!("with_{}", n.trim_end_matches('_'));
-        let doc = docs(&format!("Sets `{n}`."));
-        let (arg, value) = if *ty == Ty::String {
-            (
-                quote!(impl ::std::convert::Into<::std::string::String>),
-                quote!(value.into()),
-            )
-        } else {
-            (ty_tokens(api, group, ty), quote!(value))
-        };
-        quote! {
-            #doc
-            #[must_use]
-            pub fn #method(mut self, value: #arg) -> Self {
-                self.#field = ::std::option::Option::Some(#value);
-                self
-            }
-        }
-    });
-    let new_doc = docs(&format!(
+    let doc = docs(&format!(
         "A `{type_name}` with its required members set and every optional one absent."
     ));
     quote! {
-        impl #name {
-            #new_doc
-            #lint
-            pub fn new(#(#args),*) -> Self {
-                Self { #(#inits)* }
-            }
-            #(#withs)*
+        #doc
+        #lint
+        pub fn new(#(#args),*) -> Self {
+            Self { #(#inits)* }
         }
     }
 }
 
+/// `with_x(value)`: sets the optional member `x`.
+fn with_method(api: &Api, group: &Group, member: &str, ty: &Ty) -> TokenStream {
+    let field = ident(member);
+    let method = format_ident!("with_{}", member.trim_end_matches('_'));
+    let doc = docs(&format!("Sets `{member}`."));
+    let arg = arg_ty(api, group, ty);
+    let value = if *ty == Ty::String {
+        quote!(value.into())
+    } else {
+        quote!(value)
+    };
+    quote! {
+        #doc
+        #[must_use]
+        pub fn #method(mut self, value: #arg) -> Self {
+            self.#field = ::std::option::Option::Some(#value);
+            self
+        }
+    }
+}
+
+/// The parameter type a constructor or setter takes for a member: strings take anything
+/// `Into<String>`.
+fn arg_ty(api: &Api, group: &Group, ty: &Ty) -> TokenStream {
+    if *ty == Ty::String {
+        quote!(impl ::std::convert::Into<::std::string::String>)
+    } else {
+        ty_tokens(api, group, ty)
+    }
+}
+
+/// An open enum: the type, its wire text both ways, and serde only where a body needs it.
 fn enum_tokens(def: &TypeDef, variants: &[Variant]) -> TokenStream {
+    let name = ident(&def.name);
+    let definition = enum_definition(def, variants);
+    let as_str = enum_as_str(&name, variants);
+    let from = enum_from(&name, variants);
+    let display = enum_display(&name);
+    let ser = def.in_request.then(|| enum_serialize(&name));
+    let de = def.in_response.then(|| enum_deserialize(&name));
+    quote! {
+        #definition
+        #as_str
+        #from
+        #display
+        #ser
+        #de
+    }
+}
+
+/// The enum itself: one documented variant per known value, then `Unknown(String)`.
+fn enum_definition(def: &TypeDef, variants: &[Variant]) -> TokenStream {
     let name = ident(&def.name);
     let doc = def
         .doc
@@ -196,35 +238,6 @@ fn enum_tokens(def: &TypeDef, variants: &[Variant]) -> TokenStream {
         let vdoc = docs(&vdoc);
         quote! { #vdoc #vname, }
     });
-    let as_str = variants.iter().map(|v| {
-        let vname = ident(&v.rust_name);
-        let value = &v.value;
-        quote!(Self::#vname => #value,)
-    });
-    let from = variants.iter().map(|v| {
-        let vname = ident(&v.rust_name);
-        let value = &v.value;
-        quote!(#value => Self::#vname,)
-    });
-    let ser = def.in_request.then(|| {
-        quote! {
-            impl ::serde::Serialize for #name {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-        }
-    });
-    let de = def.in_response.then(|| {
-        quote! {
-            impl<'de> ::serde::Deserialize<'de> for #name {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                    let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
-                    ::std::result::Result::Ok(Self::from(value))
-                }
-            }
-        }
-    });
     quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
@@ -233,19 +246,41 @@ fn enum_tokens(def: &TypeDef, variants: &[Variant]) -> TokenStream {
             /// A value this version of the SDK does not know.
             Unknown(::std::string::String),
         }
+    }
+}
+
+/// `as_str()`: the wire text of a value.
+fn enum_as_str(name: &Ident, variants: &[Variant]) -> TokenStream {
+    let arms = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let value = &v.value;
+        quote!(Self::#vname => #value,)
+    });
+    quote! {
         impl #name {
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
-                    #(#as_str)*
+                    #(#arms)*
                     Self::Unknown(value) => value.as_str(),
                 }
             }
         }
+    }
+}
+
+/// `From<&str>`, `From<String>` and an infallible `FromStr`: wire text to a value.
+fn enum_from(name: &Ident, variants: &[Variant]) -> TokenStream {
+    let arms = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let value = &v.value;
+        quote!(#value => Self::#vname,)
+    });
+    quote! {
         impl ::std::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
-                    #(#from)*
+                    #(#arms)*
                     other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
                 }
             }
@@ -264,12 +299,39 @@ fn enum_tokens(def: &TypeDef, variants: &[Variant]) -> TokenStream {
                 ::std::result::Result::Ok(Self::from(value))
             }
         }
+    }
+}
+
+/// `Display`: writes the wire text.
+fn enum_display(name: &Ident) -> TokenStream {
+    quote! {
         impl ::std::fmt::Display for #name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
-        #ser
-        #de
+    }
+}
+
+/// `Serialize` as the wire text, for enums in requests.
+fn enum_serialize(name: &Ident) -> TokenStream {
+    quote! {
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    }
+}
+
+/// `Deserialize` from any string, for enums in responses.
+fn enum_deserialize(name: &Ident) -> TokenStream {
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(Self::from(value))
+            }
+        }
     }
 }

@@ -18,10 +18,13 @@ pub enum KeyError {
         /// What was expected.
         expected: &'static str,
     },
-    /// The key is not RSA.
-    #[error("the key is {algorithm}, not RSA: WeChat Pay uses RSA-2048 keys")]
+    /// The key is not an `rsaEncryption` (RSA PKCS#1 v1.5) key.
+    #[error(
+        "the key is {algorithm}, not RSA (rsaEncryption, PKCS#1 v1.5): WeChat Pay uses RSA-2048 keys"
+    )]
     NotRsa {
-        /// The algorithm found.
+        /// The algorithm found in the key's AlgorithmIdentifier: `RSA-PSS`, `EC`, `Ed25519`,
+        /// `Ed448`, `X25519`, `X448`, `DSA`, `DH`, `RSA-OAEP`, `SM2` or `unknown`.
         algorithm: &'static str,
     },
     /// The key is not 2048 bits.
@@ -30,6 +33,16 @@ pub enum KeyError {
         /// The size found.
         bits: usize,
     },
+    /// The RSA public exponent is not 65537.
+    #[error("the RSA public exponent is {exponent}: WeChat Pay keys use 65537")]
+    WrongExponent {
+        /// The exponent found (`u64::MAX` when it is larger).
+        exponent: u64,
+    },
+    /// The numbers of an RSA private key do not fit together (for example a CRT value does not
+    /// match the primes), so no backend will use it.
+    #[error("the RSA private key's numbers are inconsistent")]
+    Inconsistent,
     /// The DER inside the PEM is not a valid key.
     #[error("the key could not be parsed: {0}")]
     Malformed(String),

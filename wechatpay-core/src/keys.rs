@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{Backend, PublicKey};
+use crate::crypto::{parse, Backend, PublicKey};
 use crate::error::KeyError;
 
 /// A platform certificate: its serial, its key and its validity.
@@ -30,35 +30,15 @@ impl Certificate {
         Self::from_pem_with(pem, Backend::default())
     }
 
-    /// Parses a PEM certificate with the given backend.
+    /// Parses a PEM certificate with the given backend. Its key must be RSA-2048 with exponent
+    /// 65537, checked as for [`PublicKey::from_pem_with`].
     pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
-        use x509_cert::der::{Decode, Encode};
-        let block = pem::parse(pem.trim()).map_err(|e| KeyError::NotPem(e.to_string()))?;
-        if block.tag() != "CERTIFICATE" {
-            return Err(KeyError::WrongPemLabel {
-                found: block.tag().to_owned(),
-                expected: "`CERTIFICATE`",
-            });
-        }
-        let cert = x509_cert::Certificate::from_der(block.contents())
-            .map_err(|e| KeyError::Certificate(e.to_string()))?;
-        let tbs = &cert.tbs_certificate;
-        let mut serial = tbs.serial_number.as_bytes();
-        while serial.len() > 1 && serial[0] == 0 {
-            serial = &serial[1..];
-        }
-        let serial = serial.iter().map(|b| format!("{b:02X}")).collect();
-        let spki = tbs
-            .subject_public_key_info
-            .to_der()
-            .map_err(|e| KeyError::Certificate(e.to_string()))?;
-        let public_key = PublicKey::from_spki_der(&spki, backend)?;
-        let secs = |t: x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
+        let cert = parse::certificate_pem(pem)?;
         Ok(Self {
-            serial,
-            public_key,
-            not_before: secs(tbs.validity.not_before),
-            not_after: secs(tbs.validity.not_after),
+            public_key: PublicKey::load(&cert.public_key, backend)?,
+            serial: cert.serial,
+            not_before: cert.not_before,
+            not_after: cert.not_after,
             pem: pem.to_owned(),
         })
     }

@@ -1,5 +1,6 @@
 //! The two crypto backends agree: identical signatures, each decrypts the other's OAEP output,
-//! and both pass the AES-256-GCM known-answer test.
+//! and both pass the AES-256-GCM known-answer test. That both take and refuse the same key inputs
+//! with the same error is checked input by input in `keys.rs`.
 #![cfg(all(feature = "aws-lc", feature = "rust-crypto"))]
 
 use wechatpay_core::crypto::{aes_256_gcm_decrypt_with, Backend};
@@ -100,4 +101,28 @@ fn hex(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
         .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
         .collect()
+}
+
+#[test]
+fn keys_generated_by_either_backend_load_on_the_other() {
+    // Each backend accepts a private key only if its own encoding of it gives back the
+    // parser's canonical bytes; a key from one backend must pass that check on the other.
+    for (from, to) in [
+        (Backend::AwsLc, Backend::RustCrypto),
+        (Backend::RustCrypto, Backend::AwsLc),
+    ] {
+        let key = PrivateKey::generate(from).unwrap();
+        let pem = key.to_pkcs8_pem();
+        let other = PrivateKey::from_pem_with(&pem, to).unwrap();
+        assert_eq!(other.to_pkcs8_pem(), pem);
+        assert_eq!(
+            key.sign_sha256(b"m").unwrap(),
+            other.sign_sha256(b"m").unwrap()
+        );
+        let public = key.public_key().unwrap().to_pem();
+        assert_eq!(
+            PublicKey::from_pem_with(&public, to).unwrap().to_pem(),
+            public
+        );
+    }
 }

@@ -8,11 +8,22 @@
 //!
 //! Both give byte-identical PKCS#1 v1.5 signatures (the scheme is deterministic), and each
 //! decrypts the other's OAEP output; the tests check both.
+//!
+//! Neither backend decides which keys are acceptable. Every key and certificate is first read
+//! by one parser (on the RustCrypto `der`/`spki`/`pkcs8`/`pkcs1`/`x509-cert` crates) that
+//! identifies the algorithm from the real AlgorithmIdentifier and requires RSA
+//! (`rsaEncryption`), a 2048-bit modulus and the public exponent 65537; the backend then gets
+//! only canonical DER, and must re-encode it to the same bytes. So both backends accept and
+//! refuse the same inputs, with the same [`KeyError`].
 
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use crate::error::{CryptoError, KeyError};
+
+pub(crate) mod parse;
+
+use parse::{RsaPrivateDer, RsaPublicDer};
 
 #[cfg(not(any(feature = "aws-lc", feature = "rust-crypto")))]
 compile_error!(
@@ -43,113 +54,9 @@ impl Default for Backend {
     }
 }
 
-const OID_RSA: &[u8] = &[
-    0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01,
-];
-const OID_EC: &[u8] = &[0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
-const OID_ED25519: &[u8] = &[0x06, 0x03, 0x2B, 0x65, 0x70];
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Names the algorithm of a non-RSA PKCS#8 / SPKI structure.
-fn check_rsa(der: &[u8]) -> Result<(), KeyError> {
-    if contains(der, OID_RSA) {
-        Ok(())
-    } else if contains(der, OID_EC) {
-        Err(KeyError::NotRsa { algorithm: "EC" })
-    } else if contains(der, OID_ED25519) {
-        Err(KeyError::NotRsa {
-            algorithm: "Ed25519",
-        })
-    } else {
-        Err(KeyError::NotRsa {
-            algorithm: "unknown",
-        })
-    }
-}
-
-/// One DER item: (tag, contents, rest).
-fn der_item(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (first as usize, rest)
-    } else {
-        let n = (first & 0x7F) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        (
-            rest[..n]
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | *b as usize),
-            &rest[n..],
-        )
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-/// The bit size of the first INTEGER after `skip` items in a SEQUENCE: the modulus.
-fn modulus_bits(sequence: &[u8], skip: usize) -> Option<usize> {
-    let (_, mut body, _) = der_item(sequence)?;
-    for _ in 0..skip {
-        body = der_item(body)?.2;
-    }
-    let (_, modulus, _) = der_item(body)?;
-    let digits: Vec<u8> = modulus.iter().copied().skip_while(|b| *b == 0).collect();
-    let first = *digits.first()?;
-    Some(digits.len() * 8 - first.leading_zeros() as usize)
-}
-
-/// The modulus size of a PKCS#1 or PKCS#8 private key, or an SPKI or PKCS#1 public key, read
-/// before the backend sees it so that a wrong size is reported as such.
-fn key_bits(der: &[u8], form: KeyForm) -> Option<usize> {
-    match form {
-        KeyForm::Pkcs1Private => modulus_bits(der, 1),
-        KeyForm::Pkcs8Private => {
-            let (_, body, _) = der_item(der)?;
-            let (_, _, rest) = der_item(body)?; // version
-            let (_, _, rest) = der_item(rest)?; // algorithm
-            let (_, octets, _) = der_item(rest)?;
-            modulus_bits(octets, 1)
-        }
-        KeyForm::Pkcs1Public => modulus_bits(der, 0),
-        KeyForm::Spki => {
-            let (_, body, _) = der_item(der)?;
-            let (_, _, rest) = der_item(body)?; // algorithm
-            let (_, bits, _) = der_item(rest)?;
-            modulus_bits(bits.get(1..)?, 0)
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum KeyForm {
-    Pkcs1Private,
-    Pkcs8Private,
-    Pkcs1Public,
-    Spki,
-}
-
-fn check_der_size(der: &[u8], form: KeyForm) -> Result<(), KeyError> {
-    match key_bits(der, form) {
-        Some(bits) => check_size(bits),
-        None => Ok(()), // malformed: the backend's parser says why
-    }
-}
-
-fn check_size(bits: usize) -> Result<(), KeyError> {
-    if bits == 2048 {
-        Ok(())
-    } else {
-        Err(KeyError::WrongSize { bits })
-    }
-}
-
-fn parse_pem(text: &str) -> Result<pem::Pem, KeyError> {
-    pem::parse(text.trim()).map_err(|e| KeyError::NotPem(e.to_string()))
+/// A backend refused, or re-encoded differently, a key the parser accepted.
+fn inconsistent<E>(_: E) -> KeyError {
+    KeyError::Inconsistent
 }
 
 enum PrivateInner {
@@ -191,66 +98,42 @@ impl PrivateKey {
         Self::from_pem(&text)
     }
 
-    /// Loads a PEM private key with the given backend.
+    /// Loads a PEM private key with the given backend. The key is validated (algorithm, size,
+    /// exponent, structure) before the backend sees it, so both backends take and refuse the
+    /// same keys with the same error.
     pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
-        let block = parse_pem(pem)?;
-        let der = Zeroizing::new(block.contents().to_vec());
-        match block.tag() {
-            "PRIVATE KEY" => {
-                check_rsa(&der)?;
-                Self::from_der(&der, true, backend)
-            }
-            "RSA PRIVATE KEY" => Self::from_der(&der, false, backend),
-            "EC PRIVATE KEY" => Err(KeyError::NotRsa { algorithm: "EC" }),
-            other => Err(KeyError::WrongPemLabel {
-                found: other.to_owned(),
-                expected: "`PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1)",
-            }),
-        }
+        Self::load(&parse::private_key_pem(pem)?, backend)
     }
 
-    fn from_der(der: &[u8], pkcs8: bool, backend: Backend) -> Result<Self, KeyError> {
-        check_der_size(
-            der,
-            if pkcs8 {
-                KeyForm::Pkcs8Private
-            } else {
-                KeyForm::Pkcs1Private
-            },
-        )?;
-        let malformed = |e: String| KeyError::Malformed(e);
+    /// Builds the backend's key from validated material. The backend's own encoding of the key
+    /// must give back the same bytes: that is, every number (CRT values included) is what the
+    /// input says, and a backend that would quietly recompute one refuses instead.
+    fn load(key: &RsaPrivateDer, backend: Backend) -> Result<Self, KeyError> {
         let inner = match backend {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => {
                 use aws_lc_rs::encoding::AsDer;
-                let sign = if pkcs8 {
-                    aws_lc_rs::rsa::KeyPair::from_pkcs8(der)
-                } else {
-                    aws_lc_rs::rsa::KeyPair::from_der(der)
+                let sign = aws_lc_rs::rsa::KeyPair::from_pkcs8(&key.pkcs8).map_err(inconsistent)?;
+                let again = sign.as_der().map_err(inconsistent)?;
+                if again.as_ref() != key.pkcs8.as_slice() {
+                    return Err(KeyError::Inconsistent);
                 }
-                .map_err(|e| malformed(e.to_string()))?;
-                check_size(sign.public_modulus_len() * 8)?;
-                let pkcs8_der = sign
-                    .as_der()
-                    .map_err(|_| malformed("cannot re-encode the key".into()))?;
-                let decrypt = aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(pkcs8_der.as_ref())
-                    .map_err(|e| malformed(e.to_string()))?;
-                let decrypt = aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(decrypt)
-                    .map_err(|e| malformed(e.to_string()))?;
+                let decrypt = aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(&key.pkcs8)
+                    .map_err(inconsistent)?;
+                let decrypt =
+                    aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(decrypt).map_err(inconsistent)?;
                 PrivateInner::AwsLc { sign, decrypt }
             }
             #[cfg(feature = "rust-crypto")]
             Backend::RustCrypto => {
-                use rsa::pkcs1::DecodeRsaPrivateKey;
-                use rsa::pkcs8::DecodePrivateKey;
-                use rsa::traits::PublicKeyParts;
-                let key = if pkcs8 {
-                    rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|e| malformed(e.to_string()))?
-                } else {
-                    rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(|e| malformed(e.to_string()))?
-                };
-                check_size(key.size() * 8)?;
-                PrivateInner::RustCrypto(Box::new(key))
+                use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+                let rsa_key =
+                    rsa::RsaPrivateKey::from_pkcs8_der(&key.pkcs8).map_err(inconsistent)?;
+                let again = rsa_key.to_pkcs8_der().map_err(inconsistent)?;
+                if again.as_bytes() != key.pkcs8.as_slice() {
+                    return Err(KeyError::Inconsistent);
+                }
+                PrivateInner::RustCrypto(Box::new(rsa_key))
             }
         };
         Ok(Self { inner })
@@ -258,7 +141,7 @@ impl PrivateKey {
 
     /// Generates a fresh RSA-2048 key (for tests and the mock platform).
     pub fn generate(backend: Backend) -> Result<Self, KeyError> {
-        match backend {
+        let pkcs8: Zeroizing<Vec<u8>> = match backend {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => {
                 use aws_lc_rs::encoding::AsDer;
@@ -267,17 +150,20 @@ impl PrivateKey {
                 let der = key
                     .as_der()
                     .map_err(|e| KeyError::Malformed(e.to_string()))?;
-                Self::from_der(der.as_ref(), true, backend)
+                Zeroizing::new(der.as_ref().to_vec())
             }
             #[cfg(feature = "rust-crypto")]
             Backend::RustCrypto => {
+                use rsa::pkcs8::EncodePrivateKey;
                 let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
                     .map_err(|e| KeyError::Malformed(e.to_string()))?;
-                Ok(Self {
-                    inner: PrivateInner::RustCrypto(Box::new(key)),
-                })
+                let der = key
+                    .to_pkcs8_der()
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                Zeroizing::new(der.as_bytes().to_vec())
             }
-        }
+        };
+        Self::load(&parse::private_key_pkcs8(&pkcs8)?, backend)
     }
 
     /// The key as PKCS#8 PEM, in memory that is cleared on drop.
@@ -428,88 +314,57 @@ impl PublicKey {
         Self::from_pem(&text)
     }
 
-    /// Loads a public key PEM with the given backend.
+    /// Loads a public key PEM with the given backend: `PUBLIC KEY` (SPKI), `RSA PUBLIC KEY`
+    /// (PKCS#1), or the key of a `CERTIFICATE`. The key is validated before the backend sees it,
+    /// so both backends take and refuse the same keys with the same error.
     pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
-        let block = parse_pem(pem)?;
-        match block.tag() {
-            "PUBLIC KEY" => {
-                check_rsa(block.contents())?;
-                Self::from_spki_der(block.contents(), backend)
-            }
-            "RSA PUBLIC KEY" => Self::from_pkcs1_der(block.contents(), backend),
-            "CERTIFICATE" => Ok(crate::keys::Certificate::from_pem_with(pem, backend)?.public_key),
-            other => Err(KeyError::WrongPemLabel {
-                found: other.to_owned(),
-                expected: "`PUBLIC KEY`, `RSA PUBLIC KEY` or `CERTIFICATE`",
-            }),
-        }
+        Self::load(&parse::public_key_pem(pem)?, backend)
     }
 
     /// From DER `SubjectPublicKeyInfo`.
     pub fn from_spki_der(der: &[u8], backend: Backend) -> Result<Self, KeyError> {
-        check_der_size(der, KeyForm::Spki)?;
-        match backend {
-            #[cfg(feature = "aws-lc")]
-            Backend::AwsLc => {
-                let encrypt = aws_lc_rs::rsa::PublicEncryptingKey::from_der(der)
-                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
-                Self::aws(encrypt, der)
-            }
-            #[cfg(feature = "rust-crypto")]
-            Backend::RustCrypto => {
-                use rsa::pkcs8::DecodePublicKey;
-                use rsa::traits::PublicKeyParts;
-                let key = rsa::RsaPublicKey::from_public_key_der(der)
-                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
-                check_size(key.size() * 8)?;
-                Ok(Self {
-                    inner: PublicInner::RustCrypto(key),
-                })
-            }
-        }
+        Self::load(&parse::public_key_spki(der)?, backend)
     }
 
-    fn from_pkcs1_der(der: &[u8], backend: Backend) -> Result<Self, KeyError> {
-        check_der_size(der, KeyForm::Pkcs1Public)?;
+    /// Builds the backend's key from validated material; as for private keys, the backend's
+    /// own encoding must give back the same bytes.
+    pub(crate) fn load(key: &RsaPublicDer, backend: Backend) -> Result<Self, KeyError> {
         match backend {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => {
                 use aws_lc_rs::encoding::AsDer;
-                let key = aws_lc_rs::rsa::PublicKey::from_der(der)
-                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
-                let spki = key
-                    .as_der()
-                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
-                Self::from_spki_der(spki.as_ref(), backend)
+                let encrypt = aws_lc_rs::rsa::PublicEncryptingKey::from_der(&key.spki)
+                    .map_err(inconsistent)?;
+                let again = encrypt.as_der().map_err(inconsistent)?;
+                if again.as_ref() != key.spki.as_slice() {
+                    return Err(KeyError::Inconsistent);
+                }
+                let verify = aws_lc_rs::signature::ParsedPublicKey::new(
+                    &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                    &key.spki,
+                )
+                .map_err(inconsistent)?;
+                Ok(Self {
+                    inner: PublicInner::AwsLc {
+                        verify: std::sync::Arc::new(verify),
+                        encrypt,
+                    },
+                })
             }
             #[cfg(feature = "rust-crypto")]
             Backend::RustCrypto => {
-                use rsa::pkcs1::DecodeRsaPublicKey;
-                use rsa::traits::PublicKeyParts;
-                let key = rsa::RsaPublicKey::from_pkcs1_der(der)
-                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
-                check_size(key.size() * 8)?;
+                use rsa::pkcs8::{DecodePublicKey, EncodePublicKey};
+                let rsa_key =
+                    rsa::RsaPublicKey::from_public_key_der(&key.spki).map_err(inconsistent)?;
+                let again = rsa_key.to_public_key_der().map_err(inconsistent)?;
+                if again.as_bytes() != key.spki.as_slice() {
+                    return Err(KeyError::Inconsistent);
+                }
                 Ok(Self {
-                    inner: PublicInner::RustCrypto(key),
+                    inner: PublicInner::RustCrypto(rsa_key),
                 })
             }
         }
-    }
-
-    #[cfg(feature = "aws-lc")]
-    fn aws(encrypt: aws_lc_rs::rsa::PublicEncryptingKey, spki: &[u8]) -> Result<Self, KeyError> {
-        check_size(encrypt.key_size_bits())?;
-        let verify = aws_lc_rs::signature::ParsedPublicKey::new(
-            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-            spki,
-        )
-        .map_err(|e| KeyError::Malformed(e.to_string()))?;
-        Ok(Self {
-            inner: PublicInner::AwsLc {
-                verify: std::sync::Arc::new(verify),
-                encrypt,
-            },
-        })
     }
 
     /// The key as `PUBLIC KEY` (SPKI) PEM.

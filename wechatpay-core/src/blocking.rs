@@ -5,18 +5,19 @@
 use std::sync::Arc;
 
 use crate::certificates::CertificateRefresh;
-use crate::chain::Chain;
+use crate::chain::{Chain, ChainResult};
+use crate::client::ClientBuilder;
 use crate::error::Error;
 use crate::keys::KeyStore;
 use crate::notify::NotificationHandler;
-use crate::operation::Operation;
+use crate::operation::{Method, Operation};
 use crate::pipeline::Response;
 
 /// The blocking WeChat Pay client. Build it with `ClientBuilder::build_blocking`. Cheap to
 /// clone; clones share connections, keys and the runtime.
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: crate::Client,
+    inner: crate::client::Client,
     runtime: Arc<Runtime>,
 }
 
@@ -35,7 +36,7 @@ impl Drop for Runtime {
 }
 
 impl Client {
-    pub(crate) fn new(inner: crate::Client) -> Result<Self, Error> {
+    fn new(inner: crate::client::Client) -> Result<Self, Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("wechatpay-blocking")
@@ -78,5 +79,44 @@ impl Client {
     /// See [`crate::Client::notification_handler`].
     pub fn notification_handler(&self) -> Result<NotificationHandler, Error> {
         self.inner.notification_handler()
+    }
+}
+
+impl ClientBuilder {
+    /// Builds the blocking client. Do not call it, or use the client, inside an async runtime.
+    pub fn build_blocking(self) -> Result<Client, Error> {
+        Client::new(self.build()?)
+    }
+}
+
+impl Chain<'_, Client> {
+    /// `GET`.
+    pub fn get(self) -> ChainResult {
+        self.send(Method::GET, None)
+    }
+
+    /// `POST` with a JSON body.
+    pub fn post(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::POST, Some(body))
+    }
+
+    /// `PUT` with a JSON body.
+    pub fn put(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PUT, Some(body))
+    }
+
+    /// `PATCH` with a JSON body.
+    pub fn patch(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PATCH, Some(body))
+    }
+
+    /// `DELETE`.
+    pub fn delete(self) -> ChainResult {
+        self.send(Method::DELETE, None)
+    }
+
+    fn send(self, method: Method, body: Option<serde_json::Value>) -> ChainResult {
+        let (client, call) = self.finish(method, body);
+        client.execute(&call)
     }
 }

@@ -8,14 +8,13 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http::HeaderName;
 
-use crate::client::Client;
 use crate::error::Error;
 use crate::operation::{Answer, Body, Host, Method, Operation, Request};
 use crate::pipeline::Response;
 
-/// A call being built on a client `C` (the async [`Client`] or `blocking::Client`). Made by
-/// `chain(path_template)`; sent by `get`, `post`, `put`, `patch` or `delete`, which answer the
-/// JSON body, or `None` for an empty answer.
+/// A call being built on a client `C` (the async `Client` or `blocking::Client`). Made by
+/// `chain(path_template)`; sent by `get`, `post`, `put`, `patch` or `delete` (defined next to
+/// each client), which answer the JSON body, or `None` for an empty answer.
 #[derive(Debug)]
 #[must_use = "a chain does nothing until get/post/put/patch/delete is called"]
 pub struct Chain<'c, C> {
@@ -77,7 +76,12 @@ impl<'c, C> Chain<'c, C> {
         self
     }
 
-    fn finish(mut self, method: Method, body: Option<serde_json::Value>) -> (&'c C, GenericCall) {
+    /// The client and the finished call, ready to execute.
+    pub(crate) fn finish(
+        mut self,
+        method: Method,
+        body: Option<serde_json::Value>,
+    ) -> (&'c C, impl Operation<Output = Option<serde_json::Value>>) {
         self.call.id = format!("{method} {}", self.call.template);
         self.call.method = method;
         self.call.body = body;
@@ -131,68 +135,3 @@ fn pairs(pairs: &[(String, String)]) -> Vec<(&str, Cow<'_, str>)> {
 
 /// The answer of a generic call.
 pub type ChainResult = Result<Response<Option<serde_json::Value>>, Error>;
-
-impl Chain<'_, Client> {
-    /// `GET`.
-    pub async fn get(self) -> ChainResult {
-        self.send(Method::GET, None).await
-    }
-
-    /// `POST` with a JSON body.
-    pub async fn post(self, body: serde_json::Value) -> ChainResult {
-        self.send(Method::POST, Some(body)).await
-    }
-
-    /// `PUT` with a JSON body.
-    pub async fn put(self, body: serde_json::Value) -> ChainResult {
-        self.send(Method::PUT, Some(body)).await
-    }
-
-    /// `PATCH` with a JSON body.
-    pub async fn patch(self, body: serde_json::Value) -> ChainResult {
-        self.send(Method::PATCH, Some(body)).await
-    }
-
-    /// `DELETE`.
-    pub async fn delete(self) -> ChainResult {
-        self.send(Method::DELETE, None).await
-    }
-
-    async fn send(self, method: Method, body: Option<serde_json::Value>) -> ChainResult {
-        let (client, call) = self.finish(method, body);
-        client.execute(&call).await
-    }
-}
-
-#[cfg(feature = "blocking")]
-impl Chain<'_, crate::blocking::Client> {
-    /// `GET`.
-    pub fn get(self) -> ChainResult {
-        self.send(Method::GET, None)
-    }
-
-    /// `POST` with a JSON body.
-    pub fn post(self, body: serde_json::Value) -> ChainResult {
-        self.send(Method::POST, Some(body))
-    }
-
-    /// `PUT` with a JSON body.
-    pub fn put(self, body: serde_json::Value) -> ChainResult {
-        self.send(Method::PUT, Some(body))
-    }
-
-    /// `PATCH` with a JSON body.
-    pub fn patch(self, body: serde_json::Value) -> ChainResult {
-        self.send(Method::PATCH, Some(body))
-    }
-
-    /// `DELETE`.
-    pub fn delete(self) -> ChainResult {
-        self.send(Method::DELETE, None)
-    }
-
-    fn send(self, method: Method, body: Option<serde_json::Value>) -> ChainResult {
-        let (client, call) = self.finish(method, body);
-        client.execute(&call)
-    }
-}

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
-use crate::chain::Chain;
+use crate::chain::{Chain, ChainResult};
 use crate::credentials::{Clock, Credentials, SystemClock};
 use crate::error::Error;
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::notify::NotificationHandler;
-use crate::operation::Operation;
+use crate::operation::{Method, Operation};
 use crate::pipeline::{Hosts, Limits, Origins, Pipeline, Response};
 use crate::transport::{ReqwestTransport, Transport};
 
@@ -151,12 +151,6 @@ impl ClientBuilder {
             }),
         })
     }
-
-    /// Builds the blocking client. Do not call it, or use the client, inside an async runtime.
-    #[cfg(feature = "blocking")]
-    pub fn build_blocking(self) -> Result<crate::blocking::Client, Error> {
-        crate::blocking::Client::new(self.build()?)
-    }
 }
 
 /// The async WeChat Pay client. Cheap to clone; clones share connections and keys.
@@ -203,5 +197,37 @@ impl Client {
             NotificationHandler::new(self.pipeline.keys.clone(), apiv3_key)
                 .with_clock(self.pipeline.clock.clone()),
         )
+    }
+}
+
+impl Chain<'_, Client> {
+    /// `GET`.
+    pub async fn get(self) -> ChainResult {
+        self.send(Method::GET, None).await
+    }
+
+    /// `POST` with a JSON body.
+    pub async fn post(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::POST, Some(body)).await
+    }
+
+    /// `PUT` with a JSON body.
+    pub async fn put(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PUT, Some(body)).await
+    }
+
+    /// `PATCH` with a JSON body.
+    pub async fn patch(self, body: serde_json::Value) -> ChainResult {
+        self.send(Method::PATCH, Some(body)).await
+    }
+
+    /// `DELETE`.
+    pub async fn delete(self) -> ChainResult {
+        self.send(Method::DELETE, None).await
+    }
+
+    async fn send(self, method: Method, body: Option<serde_json::Value>) -> ChainResult {
+        let (client, call) = self.finish(method, body);
+        client.execute(&call).await
     }
 }

@@ -407,3 +407,17 @@ fn extreme_timestamps_are_stale_never_a_panic_or_a_pass() {
         Err(VerifyError::BadTimestamp("9223372036854775808".into()))
     );
 }
+
+#[test]
+fn a_signature_header_that_is_not_text_is_refused_by_name() {
+    let p = platform();
+    let mut headers = header_map(&signed(&p.public_key, PUB_ID, NOW, b"{}"));
+    headers.insert(
+        "Wechatpay-Nonce",
+        http::HeaderValue::from_bytes(b"n\xff").unwrap(),
+    );
+    assert_eq!(
+        verify(&p.store, NOW, &headers, b"{}"),
+        Err(VerifyError::InvalidHeader("Wechatpay-Nonce"))
+    );
+}

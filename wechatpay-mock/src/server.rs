@@ -16,8 +16,8 @@ use wechatpay_core::protocol::pointer::Pointer;
 use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_SECS};
 use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
+use crate::state::{now, tamper, Fault, LoggedRequest, State, TrustMode};
 use crate::validate::{check_json, check_param, Issue};
-use crate::{now, Fault, LoggedRequest, State, TrustMode};
 
 /// Accepts connections until `stop` fires.
 pub(crate) async fn serve(
@@ -85,15 +85,6 @@ fn param_error(issue: Issue) -> Answer {
         &format!("参数错误: {} {}", issue.field, issue.issue),
         Some(json!({"field": issue.field, "issue": issue.issue})),
     )
-}
-
-/// Flips the body so that it no longer matches its signature.
-pub(crate) fn tamper(mut body: Vec<u8>) -> Vec<u8> {
-    match body.iter().position(|b| b.is_ascii_alphanumeric()) {
-        Some(i) => body[i] = if body[i] == b'0' { b'1' } else { b'0' },
-        None => body.push(b' '),
-    }
-    body
 }
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Reset> {
@@ -245,7 +236,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         _ => {}
     }
     if certificates {
-        return certificates_answer(state);
+        return certificates_answer(state, fault);
     }
     let Some((op, path_params)) = route else {
         return error_answer(404, "NOT_FOUND", "no such operation", None);
@@ -469,7 +460,7 @@ fn decrypt_fields(
     Ok(())
 }
 
-fn certificates_answer(state: &State) -> Answer {
+fn certificates_answer(state: &State, fault: Option<Fault>) -> Answer {
     if state.trust == TrustMode::PublicKey {
         return error_answer(
             404,
@@ -488,8 +479,13 @@ fn certificates_answer(state: &State) -> Answer {
         creds.platform_certificate_pem.as_bytes(),
     )
     .unwrap_or_default();
+    let listed = if fault == Some(Fault::CertificateSerialMismatch) {
+        "0".repeat(40)
+    } else {
+        creds.platform_certificate_serial.clone()
+    };
     let body = json!({"data": [{
-        "serial_no": creds.platform_certificate_serial,
+        "serial_no": listed,
         "effective_time": "2025-01-01T00:00:00+08:00",
         "expire_time": "2030-01-01T00:00:00+08:00",
         "encrypt_certificate": {

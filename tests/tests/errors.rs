@@ -1,0 +1,322 @@
+//! Every variant of `Error` that a call can produce, each provoked for real and matched by name:
+//! configuration mistakes are refused before anything is sent, and hostile answers (redirects,
+//! oversized or unsigned bodies, mislabelled certificates) are refused when they arrive.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request};
+use wechatpay_api::transport::ReqwestTransport;
+use wechatpay_api::wechatpay_core::{Bytes, TransportError, TransportErrorKind};
+use wechatpay_api::{
+    ApiV3Key, Client, Error, Host, KeyError, Limits, Operation, PrivateKey, VerifyError,
+};
+use wechatpay_mock::{Fault, MockPlatform};
+
+/// A loopback server that answers every request with `answer` (raw HTTP/1.1) and counts the
+/// requests it received. With `hold`, it keeps the connection open after answering.
+async fn canned(answer: &'static str, hold: bool) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0; 65536];
+                let mut head = Vec::new();
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(answer.as_bytes()).await;
+                if hold {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+fn client_at(mock: &MockPlatform, url: &str) -> Client {
+    mock.credentials()
+        .client_builder(url)
+        .unwrap()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_redirect_is_an_error_and_is_never_followed() {
+    let mock = mock();
+    let (target, followed) = canned("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", false).await;
+    let answer: &'static str = Box::leak(
+        format!("HTTP/1.1 307 Temporary Redirect\r\nlocation: {target}/v3/elsewhere\r\nrequest-id: r-1\r\ncontent-length: 0\r\n\r\n")
+            .into_boxed_str(),
+    );
+    let (url, seen) = canned(answer, false).await;
+    let err = client_at(&mock, &url).execute(&audit()).await.unwrap_err();
+    let Error::Redirect {
+        status,
+        location,
+        request_id,
+        ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!(*status, 307);
+    assert_eq!(
+        location.as_deref(),
+        Some(&*format!("{target}/v3/elsewhere"))
+    );
+    assert_eq!(request_id.as_deref(), Some("r-1"));
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        followed.load(Ordering::SeqCst),
+        0,
+        "the signed request went nowhere else"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_over_the_limit_is_refused() {
+    let mock = mock();
+    let client = mock
+        .credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .limits(Limits {
+            answer: 8,
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let err = client.execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport { source, .. } if source.kind() == TransportErrorKind::TooLarge { limit: 8 }),
+        "{err}"
+    );
+    // The same call within the default limit succeeds.
+    assert!(common::client(&mock).execute(&audit()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_signed_operation_without_signature_headers_fails_without_reading_the_body() {
+    let mock = mock();
+    // Announces a megabyte and never sends it: reading the body would time out instead.
+    let (url, _) = canned(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n{",
+        true,
+    )
+    .await;
+    let err = client_at(&mock, &url).execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Verify {
+                source: VerifyError::MissingHeader("Wechatpay-Signature"),
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// A body whose serialization fails.
+struct Unserializable;
+
+impl serde::Serialize for Unserializable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("this value cannot be JSON"))
+    }
+}
+
+struct PostUnserializable(Unserializable);
+
+impl Operation for PostUnserializable {
+    type Output = ();
+    fn request(&self) -> Request<'_> {
+        Request {
+            id: "postUnserializable",
+            method: Method::POST,
+            host: Host::Mainland,
+            path: "/v3/x",
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Json {
+                value: &self.0,
+                encrypted: &[],
+            },
+            platform_serial: false,
+            answer: Answer::Empty,
+        }
+    }
+    fn decode(&self, _: &Bytes) -> Result<(), serde_json::Error> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn configuration_and_request_mistakes_are_typed_and_nothing_is_sent() {
+    let mock = mock();
+    let client = client(&mock);
+    let err = client
+        .execute(&PostUnserializable(Unserializable))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Serialize { operation, source } if operation == "postUnserializable" && source.to_string().contains("cannot be JSON")),
+        "{err}"
+    );
+    // Headers the client owns cannot be set by a caller, and values must be HTTP text.
+    let err = client
+        .chain("/v3/global/merchant-service/complaint-notifications")
+        .host(Host::HongKong)
+        .header(
+            http::header::AUTHORIZATION,
+            "WECHATPAY2-SHA256-RSA2048 forged",
+        )
+        .get()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Header { name, reason, .. } if name == "authorization" && reason.contains("client sets")),
+        "{err}"
+    );
+    let err = client
+        .chain("/v3/global/merchant-service/complaint-notifications")
+        .header(HeaderName::from_static("x-note"), "two\nlines")
+        .get()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Header { name, .. } if name == "x-note"),
+        "{err}"
+    );
+    assert!(mock.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_client_that_could_verify_nothing_is_refused_when_built() {
+    let mock = mock();
+    let creds = mock.credentials();
+    let err = Client::builder(creds.credentials().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::NoTrustAnchor), "{err}");
+    assert!(err.to_string().contains("add_public_key"), "{err}");
+    // Any one anchor is enough.
+    assert!(Client::builder(creds.credentials().unwrap())
+        .key_store(creds.key_store().unwrap())
+        .build()
+        .is_ok());
+}
+
+#[tokio::test]
+async fn invalid_base_urls_are_refused_when_built() {
+    let mock = mock();
+    for url in [
+        "not a url",
+        "ftp://127.0.0.1",
+        "http://user@127.0.0.1",
+        "http://127.0.0.1/prefix",
+        "http://127.0.0.1?x=1",
+        "127.0.0.1:8080",
+    ] {
+        let err = mock
+            .credentials()
+            .client_builder(url)
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidBaseUrl { url: u, .. } if u == url),
+            "{url}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn what_needs_the_apiv3_key_says_so() {
+    let mock = mock();
+    let creds = mock.credentials();
+    let client = Client::builder(creds.credentials().unwrap())
+        .key_store(creds.key_store().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    assert!(matches!(
+        client.notification_handler(),
+        Err(Error::MissingApiV3Key { needed_for }) if needed_for.contains("notifications")
+    ));
+    assert!(matches!(
+        client.refresh_certificates().await,
+        Err(Error::MissingApiV3Key { needed_for }) if needed_for.contains("certificates")
+    ));
+}
+
+#[tokio::test]
+async fn a_certificate_listed_under_another_serial_is_refused() {
+    let mock = MockPlatform::builder()
+        .fault(Fault::CertificateSerialMismatch)
+        .start()
+        .unwrap();
+    let creds = mock.credentials();
+    let client = Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let err = client.refresh_certificates().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::CertificateSerialMismatch { listed, actual } if listed == &"0".repeat(40) && actual == &creds.platform_certificate_serial),
+        "{err}"
+    );
+    assert!(client.key_store().is_empty(), "nothing was stored");
+}
+
+#[test]
+fn key_and_crypto_errors_convert_into_error() {
+    fn load(pem: &str) -> Result<PrivateKey, Error> {
+        Ok(PrivateKey::from_pem(pem)?)
+    }
+    assert!(matches!(
+        load("not a key"),
+        Err(Error::Key(KeyError::NotPem(_)))
+    ));
+    fn decrypt(key: &PrivateKey) -> Result<(), Error> {
+        key.decrypt_field("AAAA")?;
+        Ok(())
+    }
+    let key = PrivateKey::generate(Default::default()).unwrap();
+    assert!(matches!(decrypt(&key), Err(Error::Crypto(_))));
+    assert!(ApiV3Key::new("short").is_err());
+}
+
+#[test]
+fn the_http_client_error_names_its_cause() {
+    // Building reqwest's client fails only when its TLS backend cannot start, which a test
+    // cannot provoke; the variant is checked for what it prints.
+    let err = Error::HttpClient(Box::new(TransportError::new(
+        TransportErrorKind::Other,
+        "no TLS backend",
+    )));
+    assert!(matches!(&err, Error::HttpClient(_)));
+    assert!(err.to_string().contains("no TLS backend"), "{err}");
+    // The default transport builds.
+    assert!(ReqwestTransport::new(Duration::from_secs(1), Duration::from_secs(1)).is_ok());
+}

@@ -1,0 +1,376 @@
+//! Starting and stopping a mock, and what a test asks of a running one: its URL and
+//! credentials, faults, the request log, and notifications to send.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use zeroize::Zeroizing;
+
+use wechatpay_core::crypto::Backend;
+use wechatpay_core::{Certificate, KeyError, PrivateKey};
+use wechatpay_spec::{ir, Source};
+
+use crate::server;
+use crate::state::{
+    random_alnum, random_hex, tamper, Fault, Keys, LoggedRequest, SignedNotification, State,
+    TestCredentials, TrustMode,
+};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_spec.rs"));
+
+/// The spec files embedded in this build (file name, YAML text).
+pub fn embedded_spec() -> Vec<Source> {
+    EMBEDDED_SPEC
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+/// Why the mock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// The spec did not load.
+    #[error("spec: {0}")]
+    Spec(#[from] wechatpay_spec::Error),
+    /// A key could not be made.
+    #[error("keys: {0}")]
+    Key(#[from] KeyError),
+    /// The certificate could not be made.
+    #[error("certificate: {0}")]
+    Certificate(String),
+    /// The socket or runtime could not be set up.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn self_signed_certificate(key: &PrivateKey, serial_hex: &str) -> Result<String, MockError> {
+    let err = |e: rcgen::Error| MockError::Certificate(e.to_string());
+    let pair =
+        rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(&key.to_pkcs8_pem(), &rcgen::PKCS_RSA_SHA256)
+            .map_err(err)?;
+    let mut params =
+        rcgen::CertificateParams::new(vec!["wechatpay-mock.invalid".to_owned()]).map_err(err)?;
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "Tenpay.com Root CA (wechatpay-mock test certificate)",
+    );
+    let serial: Vec<u8> = (0..serial_hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&serial_hex[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(5 * 365);
+    Ok(params.self_signed(&pair).map_err(err)?.pem())
+}
+
+/// Configures a mock before it starts.
+#[derive(Debug, Default)]
+pub struct MockBuilder {
+    spec_dir: Option<PathBuf>,
+    trust: TrustMode,
+    fault: Option<Fault>,
+    port: u16,
+    log_requests: bool,
+}
+
+impl MockBuilder {
+    /// Serves the spec in this folder instead of the embedded one.
+    pub fn spec_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spec_dir = Some(dir.into());
+        self
+    }
+
+    /// The platform's trust anchors (default: both, as during a migration).
+    pub fn trust(mut self, trust: TrustMode) -> Self {
+        self.trust = trust;
+        self
+    }
+
+    /// A fault applied to every answer until changed.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// The loopback port (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Keep a log of requests (on by default; turn off for long load runs).
+    pub fn log_requests(mut self, on: bool) -> Self {
+        self.log_requests = on;
+        self
+    }
+
+    /// Generates test keys and starts serving on `127.0.0.1` in a thread of its own, so it works
+    /// from async and blocking code alike.
+    pub fn start(self) -> Result<MockPlatform, MockError> {
+        let (state, listener, base_url) = self.prepare()?;
+        let (shutdown, stopped) = tokio::sync::oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let serving = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("wechatpay-mock".into())
+            .spawn(move || {
+                runtime.block_on(server::serve(listener, serving, stopped));
+            })?;
+        Ok(MockPlatform {
+            base_url,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// Like [`start`](Self::start), but serves as a task on the tokio runtime this is called
+    /// from, so that client and platform share its threads (the load benchmark uses this to keep
+    /// thread wake-ups out of its figures). Must be called inside a runtime.
+    pub fn start_on_current_runtime(self) -> Result<MockPlatform, MockError> {
+        let (state, listener, base_url) = self.prepare()?;
+        let (shutdown, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(server::serve(listener, state.clone(), stopped));
+        Ok(MockPlatform {
+            base_url,
+            state,
+            shutdown: Some(shutdown),
+            thread: None,
+        })
+    }
+
+    /// Loads the spec, makes the keys and binds the socket.
+    fn prepare(self) -> Result<(Arc<State>, std::net::TcpListener, String), MockError> {
+        let sources = match &self.spec_dir {
+            Some(dir) => wechatpay_spec::read_dir(dir)?,
+            None => embedded_spec(),
+        };
+        let api = wechatpay_spec::lower(&sources).map_err(wechatpay_spec::Error::from)?;
+        let merchant = PrivateKey::generate(Backend::default())?;
+        let keys = Keys {
+            public_key: PrivateKey::generate(Backend::default())?,
+            certificate_key: PrivateKey::generate(Backend::default())?,
+            wrong_key: PrivateKey::generate(Backend::default())?,
+            merchant_public: merchant.public_key()?,
+        };
+        let platform_certificate_serial = random_hex(20);
+        let platform_certificate_pem =
+            self_signed_certificate(&keys.certificate_key, &platform_certificate_serial)?;
+        // Round-trip through the core's parser, so the serial we announce is the one it reads.
+        let parsed = Certificate::from_pem(&platform_certificate_pem)?;
+        let credentials = TestCredentials {
+            mchid: "1900000001".to_owned(),
+            merchant_serial: random_hex(20),
+            merchant_private_key_pem: merchant.to_pkcs8_pem(),
+            public_key_id: format!("PUB_KEY_ID_{}", &random_hex(16)[..28]),
+            public_key_pem: keys.public_key.public_key()?.to_pem(),
+            platform_certificate_pem,
+            platform_certificate_serial: parsed.serial,
+            apiv3_key: Zeroizing::new(random_alnum(32)),
+        };
+        let state = Arc::new(State {
+            api,
+            keys,
+            credentials,
+            trust: self.trust,
+            fault: Mutex::new(self.fault),
+            fault_next: Mutex::new(None),
+            log: Mutex::new(Vec::new()),
+            log_requests: self.log_requests,
+            notifications_with_certificate: std::sync::atomic::AtomicBool::new(
+                self.trust == TrustMode::Certificates,
+            ),
+            handled: Default::default(),
+        });
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
+        listener.set_nonblocking(true)?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        Ok((state, listener, base_url))
+    }
+}
+
+/// A running mock platform. Stops when dropped.
+pub struct MockPlatform {
+    base_url: String,
+    state: Arc<State>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockPlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockPlatform")
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+impl MockPlatform {
+    /// Starts a mock on the embedded spec and any free port.
+    pub fn start() -> Result<Self, MockError> {
+        Self::builder().start()
+    }
+
+    /// Configures a mock.
+    pub fn builder() -> MockBuilder {
+        MockBuilder {
+            log_requests: true,
+            ..MockBuilder::default()
+        }
+    }
+
+    /// E.g. `http://127.0.0.1:41234`; give it to `ClientBuilder::base_url`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The test credentials of this instance.
+    pub fn credentials(&self) -> &TestCredentials {
+        &self.state.credentials
+    }
+
+    /// The IR the mock serves.
+    pub fn api(&self) -> &ir::Api {
+        &self.state.api
+    }
+
+    /// Sets (or clears) the fault applied to every answer.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        *self.state.fault.lock().unwrap_or_else(|e| e.into_inner()) = fault;
+    }
+
+    /// Applies a fault to the next request only.
+    pub fn fault_next(&self, fault: Fault) {
+        *self
+            .state
+            .fault_next
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(fault);
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.state
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// How many requests were answered, and the time the mock spent handling them (signature
+    /// check, validation, signing): load benchmarks subtract it to isolate the client's cost.
+    pub fn handling_time(&self) -> (u64, Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.state.handled.0.load(Relaxed),
+            Duration::from_nanos(self.state.handled.1.load(Relaxed)),
+        )
+    }
+
+    /// Builds a signed notification whose `resource` is encrypted with the APIv3 key, as the
+    /// platform sends them (e.g. `COMPLAINT.CREATE`). `fault` applies a signing fault.
+    pub fn notification(
+        &self,
+        event_type: &str,
+        summary: &str,
+        original_type: &str,
+        resource: &serde_json::Value,
+        fault: Option<Fault>,
+    ) -> SignedNotification {
+        let state = &self.state;
+        let nonce = random_alnum(12);
+        let aad = original_type;
+        let key: [u8; 32] = state
+            .credentials
+            .apiv3_key
+            .as_bytes()
+            .try_into()
+            .unwrap_or([0; 32]);
+        let plaintext = resource.to_string();
+        let ciphertext = wechatpay_core::crypto::aes_256_gcm_encrypt(
+            &key,
+            nonce.as_bytes(),
+            aad.as_bytes(),
+            plaintext.as_bytes(),
+        )
+        .unwrap_or_default();
+        let create_time = time::OffsetDateTime::now_utc()
+            .to_offset(time::macros::offset!(+8))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let envelope = serde_json::json!({
+            "id": format!("EV-{}", random_hex(10)),
+            "create_time": create_time,
+            "resource_type": "encrypt-resource",
+            "event_type": event_type,
+            "summary": summary,
+            "resource": {
+                "original_type": original_type,
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64::engine::general_purpose::STANDARD.encode(ciphertext),
+                "associated_data": aad,
+                "nonce": nonce,
+            }
+        });
+        let mut body = envelope.to_string().into_bytes();
+        let with_certificate = state
+            .notifications_with_certificate
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let mut headers = state.sign(&body, !with_certificate, fault);
+        if fault == Some(Fault::TamperedBody) {
+            body = tamper(body);
+        }
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        SignedNotification { headers, body }
+    }
+
+    /// Signs notifications with the platform certificate instead of the public key (as during
+    /// the 7-day migration window, when both arrive).
+    pub fn sign_notifications_with_certificate(&self, yes: bool) {
+        self.state
+            .notifications_with_certificate
+            .store(yes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// POSTs a notification to `url`; returns the status and body of the merchant's answer.
+    pub async fn send_notification(
+        &self,
+        url: &str,
+        notification: &SignedNotification,
+    ) -> Result<(u16, String), reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?;
+        let response = client
+            .post(url)
+            .headers(notification.headers.clone())
+            .body(notification.body.clone())
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await?))
+    }
+}
+
+impl Drop for MockPlatform {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The mock's state and vocabulary: faults, trust modes, the generated test credentials, the
+//! request log, and how the platform signs.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine as _;
+use rand::Rng as _;
+use zeroize::Zeroizing;
+
+use wechatpay_core::protocol;
+use wechatpay_core::{
+    ApiV3Key, ClientBuilder, Credentials, KeyError, KeyStore, PrivateKey, PublicKey,
+};
+use wechatpay_spec::ir;
+
+/// A fault to inject into an answer or a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The body is changed after signing.
+    TamperedBody,
+    /// `Wechatpay-Serial` names a key the merchant does not have.
+    WrongSerial,
+    /// Signed correctly, but 10 minutes ago.
+    StaleTimestamp,
+    /// Signed with a key that is not the one named.
+    WrongKey,
+    /// A `WECHATPAY/SIGNTEST/` probe signature.
+    SignTest,
+    /// No `Wechatpay-Signature` header.
+    MissingSignature,
+    /// 500 `SYSTEM_ERROR`.
+    SystemError,
+    /// 429 `FREQUENCY_LIMITED`.
+    RateLimited,
+    /// Answer after this delay.
+    Slow(Duration),
+    /// Close the connection without answering.
+    ConnectionReset,
+    /// `/v3/certificates` lists the certificate under a serial that is not its own.
+    CertificateSerialMismatch,
+}
+
+impl Fault {
+    /// Parses the names used by the `X-Mock-Fault` request header and the binary's `--fault`:
+    /// `tampered-body`, `wrong-serial`, `stale-timestamp`, `wrong-key`, `signtest`,
+    /// `missing-signature`, `system-error`, `rate-limited`, `slow` (3 s) or `slow:MILLIS`,
+    /// `connection-reset`, `certificate-serial-mismatch`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name.trim() {
+            "tampered-body" => Fault::TamperedBody,
+            "wrong-serial" => Fault::WrongSerial,
+            "stale-timestamp" => Fault::StaleTimestamp,
+            "wrong-key" => Fault::WrongKey,
+            "signtest" => Fault::SignTest,
+            "missing-signature" => Fault::MissingSignature,
+            "system-error" => Fault::SystemError,
+            "rate-limited" => Fault::RateLimited,
+            "slow" => Fault::Slow(Duration::from_secs(3)),
+            "connection-reset" => Fault::ConnectionReset,
+            "certificate-serial-mismatch" => Fault::CertificateSerialMismatch,
+            other => Fault::Slow(Duration::from_millis(
+                other.strip_prefix("slow:")?.parse().ok()?,
+            )),
+        })
+    }
+}
+
+/// Which trust anchors the platform has for this merchant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustMode {
+    /// Only a WeChat Pay public key: `/v3/certificates` answers 404 `RESOURCE_NOT_EXISTS`.
+    PublicKey,
+    /// Only a platform certificate.
+    Certificates,
+    /// Both (migration): answers are signed with the public key when the request carries
+    /// `Wechatpay-Serial: PUB_KEY_ID_…`, with the certificate otherwise.
+    #[default]
+    Both,
+}
+
+/// Credentials generated for one mock instance: test keys only, made at start-up.
+pub struct TestCredentials {
+    /// Merchant id.
+    pub mchid: String,
+    /// Merchant API certificate serial.
+    pub merchant_serial: String,
+    /// The merchant private key (PKCS#8 PEM).
+    pub merchant_private_key_pem: Zeroizing<String>,
+    /// The WeChat Pay public key id (`PUB_KEY_ID_…`).
+    pub public_key_id: String,
+    /// The WeChat Pay public key (SPKI PEM).
+    pub public_key_pem: String,
+    /// The platform certificate (PEM).
+    pub platform_certificate_pem: String,
+    /// The platform certificate serial (40 hex digits).
+    pub platform_certificate_serial: String,
+    /// The APIv3 key (32 characters).
+    pub apiv3_key: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for TestCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestCredentials")
+            .field("mchid", &self.mchid)
+            .field("merchant_serial", &self.merchant_serial)
+            .field("merchant_private_key_pem", &"<redacted>")
+            .field("public_key_id", &self.public_key_id)
+            .field(
+                "platform_certificate_serial",
+                &self.platform_certificate_serial,
+            )
+            .field("apiv3_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl TestCredentials {
+    /// The merchant credentials.
+    pub fn credentials(&self) -> Result<Credentials, KeyError> {
+        Ok(Credentials::new(
+            &self.mchid,
+            &self.merchant_serial,
+            PrivateKey::from_pem(&self.merchant_private_key_pem)?,
+        ))
+    }
+
+    /// A key store in public-key mode.
+    pub fn key_store(&self) -> Result<KeyStore, KeyError> {
+        let keys = KeyStore::new();
+        keys.add_public_key(
+            &self.public_key_id,
+            PublicKey::from_pem(&self.public_key_pem)?,
+        );
+        Ok(keys)
+    }
+
+    /// The APIv3 key.
+    pub fn apiv3_key(&self) -> Result<ApiV3Key, KeyError> {
+        ApiV3Key::new(&self.apiv3_key)
+    }
+
+    /// A client builder for this mock: credentials, public-key mode, APIv3 key, base URL.
+    pub fn client_builder(&self, base_url: &str) -> Result<ClientBuilder, KeyError> {
+        Ok(ClientBuilder::new(self.credentials()?)
+            .key_store(self.key_store()?)
+            .apiv3_key(self.apiv3_key()?)
+            .base_url(base_url))
+    }
+}
+
+/// One request the mock received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedRequest {
+    /// The operation it matched, if any.
+    pub operation_id: Option<String>,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query as received.
+    pub target: String,
+    /// Headers as received.
+    pub headers: http::HeaderMap,
+    /// The body as received (sensitive fields still encrypted).
+    pub body: Vec<u8>,
+    /// The body with sensitive fields decrypted, for JSON bodies that validated.
+    pub plaintext_body: Option<serde_json::Value>,
+    /// The status answered (0 for a reset connection).
+    pub status: u16,
+}
+
+impl LoggedRequest {
+    /// A header by name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A notification ready to deliver: headers and raw body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedNotification {
+    /// `Wechatpay-*` and `Content-Type` headers.
+    pub headers: http::HeaderMap,
+    /// The JSON envelope.
+    pub body: Vec<u8>,
+}
+
+impl SignedNotification {
+    /// A header by name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The platform's keys and the merchant's public key.
+pub(crate) struct Keys {
+    pub(crate) public_key: PrivateKey,
+    pub(crate) certificate_key: PrivateKey,
+    pub(crate) wrong_key: PrivateKey,
+    pub(crate) merchant_public: PublicKey,
+}
+
+/// Shared state of a running mock.
+pub(crate) struct State {
+    pub(crate) api: ir::Api,
+    pub(crate) keys: Keys,
+    pub(crate) credentials: TestCredentials,
+    pub(crate) trust: TrustMode,
+    pub(crate) fault: Mutex<Option<Fault>>,
+    pub(crate) fault_next: Mutex<Option<Fault>>,
+    pub(crate) log: Mutex<Vec<LoggedRequest>>,
+    pub(crate) log_requests: bool,
+    pub(crate) notifications_with_certificate: std::sync::atomic::AtomicBool,
+    /// Requests answered, and nanoseconds spent handling them (from the full body to the answer).
+    pub(crate) handled: (std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64),
+}
+
+impl State {
+    /// Signs `timestamp\nnonce\nbody\n`, applying a signing fault, and returns the headers.
+    pub(crate) fn sign(
+        &self,
+        body: &[u8],
+        use_public_key: bool,
+        fault: Option<Fault>,
+    ) -> http::HeaderMap {
+        let now = now();
+        let timestamp = if fault == Some(Fault::StaleTimestamp) {
+            now - 600
+        } else {
+            now
+        };
+        let nonce = protocol::nonce();
+        let (serial, key) = if use_public_key {
+            (
+                self.credentials.public_key_id.clone(),
+                &self.keys.public_key,
+            )
+        } else {
+            (
+                self.credentials.platform_certificate_serial.clone(),
+                &self.keys.certificate_key,
+            )
+        };
+        let key = if fault == Some(Fault::WrongKey) {
+            &self.keys.wrong_key
+        } else {
+            key
+        };
+        let message = protocol::response_message(&timestamp.to_string(), &nonce, body);
+        let signature = key
+            .sign_sha256(&message)
+            .map(|s| base64::engine::general_purpose::STANDARD.encode(s))
+            .unwrap_or_default();
+        let signature = if fault == Some(Fault::SignTest) {
+            format!("{}{signature}", protocol::SIGNTEST_PREFIX)
+        } else {
+            signature
+        };
+        let serial = if fault == Some(Fault::WrongSerial) {
+            "PUB_KEY_ID_0000000000000000000000000000".to_owned()
+        } else {
+            serial
+        };
+        let mut pairs = vec![
+            ("Wechatpay-Timestamp", timestamp.to_string()),
+            ("Wechatpay-Nonce", nonce),
+            ("Wechatpay-Serial", serial),
+            (
+                "Wechatpay-Signature-Type",
+                "WECHATPAY2-SHA256-RSA2048".into(),
+            ),
+        ];
+        if fault != Some(Fault::MissingSignature) {
+            pairs.push(("Wechatpay-Signature", signature));
+        }
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in pairs {
+            // Timestamps, nonces, serials and base64 are ASCII: every value converts.
+            if let Ok(value) = http::HeaderValue::try_from(value) {
+                headers.insert(name, value);
+            }
+        }
+        headers
+    }
+
+    /// Whether to sign with the public key, given the request's `Wechatpay-Serial`.
+    pub(crate) fn signs_with_public_key(&self, request_serial: Option<&str>) -> bool {
+        match self.trust {
+            TrustMode::PublicKey => true,
+            TrustMode::Certificates => false,
+            TrustMode::Both => request_serial.is_some_and(|s| s.starts_with("PUB_KEY_ID_")),
+        }
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub(crate) fn random_alnum(n: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(rand::distributions::Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill(&mut b[..]);
+    b[0] = (b[0] & 0x7F) | 0x10;
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+/// Flips the body so that it no longer matches its signature.
+pub(crate) fn tamper(mut body: Vec<u8>) -> Vec<u8> {
+    match body.iter().position(|b| b.is_ascii_alphanumeric()) {
+        Some(i) => body[i] = if body[i] == b'0' { b'1' } else { b'0' },
+        None => body.push(b' '),
+    }
+    body
+}

@@ -47,3 +47,8 @@ pub use wechatpay_core::{
     NotificationError, NotificationHandler, Operation, PathError, PrivateKey, PublicKey, Response,
     Signer, VerifyError,
 };
+
+/// The README's examples, compiled as doctests so that they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use bytes::Bytes;
 
-use crate::client::Client;
 use crate::crypto::{aes_256_gcm_decrypt, B64};
 use crate::error::{CryptoError, Error, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
@@ -114,7 +113,7 @@ pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 3600);
 
 impl Pipeline {
     /// Downloads, decrypts, verifies and installs the platform certificates.
-    async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
+    pub(crate) async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
         let apiv3_key = self.apiv3_key.as_ref().ok_or(Error::MissingApiV3Key {
             needed_for: "download platform certificates",
         })?;
@@ -170,36 +169,5 @@ impl Pipeline {
         Ok(CertificateRefresh::Updated(
             certs.into_iter().map(|c| c.serial).collect(),
         ))
-    }
-}
-
-impl Client {
-    /// Downloads the platform certificates, verifies the answer with the certificate that signed
-    /// it (one it contains, or a key already held), and adds them to the key store.
-    pub async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
-        self.pipeline.refresh_certificates().await
-    }
-
-    /// Refreshes the certificates now and then every `every` (at most 12 h), in a tokio task.
-    /// The task ends when the platform answers that there are none (public-key-only merchant)
-    /// or when the handle is aborted; failed refreshes are logged and retried next time.
-    pub fn spawn_certificate_refresh(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        let every = every.min(MAX_REFRESH_INTERVAL);
-        let client = self.clone();
-        tokio::spawn(async move {
-            loop {
-                match client.refresh_certificates().await {
-                    Ok(CertificateRefresh::Updated(serials)) => {
-                        tracing::info!(?serials, "platform certificates refreshed")
-                    }
-                    Ok(CertificateRefresh::NotAvailable) => {
-                        tracing::info!("no platform certificates for this merchant: relying on the WeChat Pay public key");
-                        return;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "platform certificate refresh failed"),
-                }
-                tokio::time::sleep(every).await;
-            }
-        })
     }
 }

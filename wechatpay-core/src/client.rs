@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
+use crate::certificates::{CertificateRefresh, MAX_REFRESH_INTERVAL};
 use crate::chain::{Chain, ChainResult};
 use crate::credentials::{Clock, Credentials, SystemClock};
 use crate::error::Error;
@@ -229,5 +230,36 @@ impl Chain<'_, Client> {
     async fn send(self, method: Method, body: Option<serde_json::Value>) -> ChainResult {
         let (client, call) = self.finish(method, body);
         client.execute(&call).await
+    }
+}
+
+impl Client {
+    /// Downloads the platform certificates, verifies the answer with the certificate that signed
+    /// it (one it contains, or a key already held), and adds them to the key store.
+    pub async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
+        self.pipeline.refresh_certificates().await
+    }
+
+    /// Refreshes the certificates now and then every `every` (at most 12 h), in a tokio task.
+    /// The task ends when the platform answers that there are none (public-key-only merchant)
+    /// or when the handle is aborted; failed refreshes are logged and retried next time.
+    pub fn spawn_certificate_refresh(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let every = every.min(MAX_REFRESH_INTERVAL);
+        let client = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match client.refresh_certificates().await {
+                    Ok(CertificateRefresh::Updated(serials)) => {
+                        tracing::info!(?serials, "platform certificates refreshed")
+                    }
+                    Ok(CertificateRefresh::NotAvailable) => {
+                        tracing::info!("no platform certificates for this merchant: relying on the WeChat Pay public key");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "platform certificate refresh failed"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
     }
 }

@@ -13,10 +13,12 @@
 //! ```
 #![warn(missing_docs)]
 
+mod embedded;
 mod platform;
 mod server;
 mod state;
 mod validate;
 
-pub use platform::{embedded_spec, MockBuilder, MockError, MockPlatform};
+pub use embedded::embedded_spec;
+pub use platform::{MockBuilder, MockError, MockPlatform};
 pub use state::{Fault, LoggedRequest, SignedNotification, TestCredentials, TrustMode};

@@ -10,26 +10,14 @@ use zeroize::Zeroizing;
 
 use wechatpay_core::crypto::Backend;
 use wechatpay_core::{Certificate, KeyError, PrivateKey};
-use wechatpay_spec::{ir, Source};
+use wechatpay_spec::ir;
 
+use crate::embedded::embedded_spec;
 use crate::server;
 use crate::state::{
     random_alnum, random_hex, tamper, Fault, Keys, LoggedRequest, SignedNotification, State,
     TestCredentials, TrustMode,
 };
-
-include!(concat!(env!("OUT_DIR"), "/embedded_spec.rs"));
-
-/// The spec files embedded in this build (file name, YAML text).
-pub fn embedded_spec() -> Vec<Source> {
-    EMBEDDED_SPEC
-        .iter()
-        .map(|(name, text)| Source {
-            name: (*name).to_owned(),
-            text: (*text).to_owned(),
-        })
-        .collect()
-}
 
 /// Why the mock could not start.
 #[derive(Debug, thiserror::Error)]

@@ -202,7 +202,7 @@ mod tests {
     use super::*;
 
     fn api() -> Api {
-        wechatpay_spec::lower(&crate::platform::embedded_spec()).expect("the embedded spec loads")
+        wechatpay_spec::lower(&crate::embedded::embedded_spec()).expect("the embedded spec loads")
     }
 
     fn body_ty(api: &Api, id: &str) -> Ty {

@@ -13,9 +13,10 @@ use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request};
 use wechatpay_api::transport::ReqwestTransport;
 use wechatpay_api::wechatpay_core::{Bytes, TransportError, TransportErrorKind};
 use wechatpay_api::{
-    ApiV3Key, Client, Error, Host, KeyError, Limits, Operation, PrivateKey, VerifyError,
+    ApiV3Key, Certificate, Client, Error, Host, KeyError, KeyStore, Limits, Operation, PrivateKey,
+    VerifyError,
 };
-use wechatpay_mock::{Fault, MockPlatform};
+use wechatpay_mock::{Fault, MockPlatform, TrustMode};
 
 /// A loopback server that answers every request with `answer` (raw HTTP/1.1) and counts the
 /// requests it received. With `hold`, it keeps the connection open after answering.
@@ -272,11 +273,18 @@ async fn what_needs_the_apiv3_key_says_so() {
 #[tokio::test]
 async fn a_certificate_listed_under_another_serial_is_refused() {
     let mock = MockPlatform::builder()
+        .trust(TrustMode::Certificates)
         .fault(Fault::CertificateSerialMismatch)
         .start()
         .unwrap();
     let creds = mock.credentials();
+    // A refresh: the list is signed by a certificate already held, so it verifies; its entry
+    // carries a serial that is not the certificate's own.
+    let keys = KeyStore::new();
+    keys.add_certificate(&Certificate::from_pem(&creds.platform_certificate_pem).unwrap())
+        .unwrap();
     let client = Client::builder(creds.credentials().unwrap())
+        .key_store(keys.clone())
         .apiv3_key(creds.apiv3_key().unwrap())
         .base_url(mock.base_url())
         .build()
@@ -286,7 +294,11 @@ async fn a_certificate_listed_under_another_serial_is_refused() {
         matches!(&err, Error::CertificateSerialMismatch { listed, actual } if listed == &"0".repeat(40) && actual == &creds.platform_certificate_serial),
         "{err}"
     );
-    assert!(client.key_store().is_empty(), "nothing was stored");
+    assert_eq!(
+        keys.serials(),
+        [creds.platform_certificate_serial.clone()],
+        "nothing else stored"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use bytes::Bytes;
 
 use crate::crypto::{aes_256_gcm_decrypt, B64};
-use crate::error::{CryptoError, Error, RawBody};
+use crate::error::{CryptoError, Error, KeyError, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
 use crate::operation::{Answer, Body, Host, Method, Operation, Request};
 use crate::pipeline::{request_id, Pipeline};
@@ -63,6 +63,25 @@ struct CertificateList {
 struct CertificateEntry {
     serial_no: String,
     encrypt_certificate: EncryptedResource,
+}
+
+impl CertificateEntry {
+    /// Decrypts and parses the certificate, which must carry the serial it is listed under.
+    fn open(&self, apiv3_key: &ApiV3Key) -> Result<Certificate, Error> {
+        let plain = self
+            .encrypt_certificate
+            .decrypt(apiv3_key)
+            .map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
+        let pem = std::str::from_utf8(&plain).map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
+        let cert = Certificate::from_pem(pem)?;
+        if cert.serial != self.serial_no.to_ascii_uppercase() {
+            return Err(Error::CertificateSerialMismatch {
+                listed: self.serial_no.clone(),
+                actual: cert.serial,
+            });
+        }
+        Ok(cert)
+    }
 }
 
 /// An `AEAD_AES_256_GCM` encrypted resource (certificates and notifications).
@@ -127,44 +146,65 @@ impl Pipeline {
             }
             Err(e) => return Err(e),
         };
-        let list: CertificateList =
-            serde_json::from_slice(&body).map_err(|source| Error::Decode {
-                operation: prepared.id.clone(),
+        // Verify the list before anything in it is stored. With the signer's key held, nothing
+        // is even parsed first; on the first download, only the one certificate that signed the
+        // list is decrypted before verification.
+        let signer = signature_header(&parts.headers, "Wechatpay-Serial").map_err(|source| {
+            Error::Verify {
                 source,
-                body: RawBody(body.clone()),
                 request_id: request_id.clone(),
-            })?;
-        let downloaded = KeyStore::new();
-        let mut certs = Vec::new();
-        for entry in list.data {
-            let plain = entry
-                .encrypt_certificate
-                .decrypt(apiv3_key)
-                .map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
-            let pem =
-                std::str::from_utf8(&plain).map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
-            let cert = Certificate::from_pem(pem)?;
-            if cert.serial != entry.serial_no.to_ascii_uppercase() {
-                return Err(Error::CertificateSerialMismatch {
-                    listed: entry.serial_no,
-                    actual: cert.serial,
-                });
             }
-            downloaded.add_certificate(&cert);
-            certs.push(cert);
-        }
-        // The first download is verified with a certificate it contains; later ones may be
-        // signed with a key already held.
-        let signer = signature_header(&parts.headers, "Wechatpay-Serial").unwrap_or_default();
-        let store = if downloaded.get(signer).is_some() {
-            &downloaded
-        } else {
-            &self.keys
+        })?;
+        let decode = |source| Error::Decode {
+            operation: prepared.id.clone(),
+            source,
+            body: RawBody(body.clone()),
+            request_id: request_id.clone(),
         };
-        verify(store, self.clock.now(), &parts.headers, &body)
-            .map_err(|source| Error::Verify { source, request_id })?;
+        let (verifier, list) = if self.keys.get(signer).is_some() {
+            (self.keys.clone(), None)
+        } else {
+            let list: CertificateList = serde_json::from_slice(&body).map_err(decode)?;
+            let first = KeyStore::new();
+            let signing_entry = list
+                .data
+                .iter()
+                .find(|e| e.serial_no.eq_ignore_ascii_case(signer));
+            if let Some(entry) = signing_entry {
+                first.add_certificate(&entry.open(apiv3_key)?)?;
+            }
+            (first, Some(list))
+        };
+        verify(&verifier, self.clock.now(), &parts.headers, &body).map_err(|source| {
+            Error::Verify {
+                source,
+                request_id: request_id.clone(),
+            }
+        })?;
+        let list = match list {
+            Some(list) => list,
+            None => serde_json::from_slice(&body).map_err(decode)?,
+        };
+        let certs = list
+            .data
+            .iter()
+            .map(|entry| entry.open(apiv3_key))
+            .collect::<Result<Vec<_>, _>>()?;
+        // A held key is pinned: one mismatch refuses the whole list, before anything is stored.
         for cert in &certs {
-            self.keys.add_certificate(cert);
+            if self
+                .keys
+                .get(&cert.serial)
+                .is_some_and(|k| !k.same_key(&cert.public_key))
+            {
+                return Err(KeyError::PinnedKeyMismatch {
+                    serial: cert.serial.clone(),
+                }
+                .into());
+            }
+        }
+        for cert in &certs {
+            self.keys.add_certificate(cert)?;
         }
         Ok(CertificateRefresh::Updated(
             certs.into_iter().map(|c| c.serial).collect(),

@@ -43,6 +43,13 @@ pub enum KeyError {
     /// match the primes), so no backend will use it.
     #[error("the RSA private key's numbers are inconsistent")]
     Inconsistent,
+    /// A platform certificate with a serial already held carries another key: a held key is
+    /// pinned and never replaced.
+    #[error("the key store already holds another key under the serial `{serial}`; a held key is never replaced")]
+    PinnedKeyMismatch {
+        /// The serial.
+        serial: String,
+    },
     /// The DER inside the PEM is not a valid key.
     #[error("the key could not be parsed: {0}")]
     Malformed(String),
@@ -119,6 +126,9 @@ pub enum VerifyError {
     /// The timestamp is not a number.
     #[error("the `Wechatpay-Timestamp` header `{0}` is not a unix time")]
     BadTimestamp(String),
+    /// The serial names a platform certificate outside its validity window.
+    #[error(transparent)]
+    CertificateNotValid(#[from] crate::keys::CertificateNotValid),
     /// The signature does not match the message.
     #[error("the signature does not match: the message was altered or signed with another key")]
     BadSignature,
@@ -411,6 +421,16 @@ pub enum Error {
     /// The HTTP client could not be built (TLS set-up).
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The only platform certificates held are outside their validity window, so sensitive
+    /// fields cannot be encrypted (and `Wechatpay-Serial` cannot name one).
+    #[error("{operation}: {source}")]
+    CertificateNotValid {
+        /// The operation id.
+        operation: String,
+        /// Which certificate, and its window.
+        #[source]
+        source: crate::keys::CertificateNotValid,
+    },
     /// A downloaded certificate's own serial differs from the serial it was listed under.
     #[error("the certificate listed as `{listed}` has serial `{actual}`")]
     CertificateSerialMismatch {

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use zeroize::Zeroizing;
 
 use crate::crypto::{parse, Backend, PublicKey};
-use crate::error::KeyError;
+use crate::error::{KeyError, VerifyError};
 
 /// A platform certificate: its serial, its key and its validity.
 #[derive(Clone, Debug)]
@@ -47,7 +47,40 @@ impl Certificate {
 #[derive(Clone, Debug)]
 enum Anchor {
     PublicKey,
-    Certificate { not_after: i64 },
+    Certificate { not_before: i64, not_after: i64 },
+}
+
+impl Anchor {
+    /// Refuses a certificate outside its validity window at `now` (public keys have none).
+    fn check(&self, serial: &str, now: i64) -> Result<(), CertificateNotValid> {
+        match *self {
+            Anchor::Certificate {
+                not_before,
+                not_after,
+            } if now < not_before || now > not_after => Err(CertificateNotValid {
+                serial: serial.to_owned(),
+                not_before,
+                not_after,
+                now,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A platform certificate was used outside its validity window: it is neither used to verify
+/// nor to encrypt. Refresh the certificates, or configure the WeChat Pay public key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the platform certificate `{serial}` is valid from {not_before} to {not_after} (unix time), not at {now}")]
+pub struct CertificateNotValid {
+    /// The certificate's serial.
+    pub serial: String,
+    /// Start of validity, unix seconds.
+    pub not_before: i64,
+    /// End of validity, unix seconds.
+    pub not_after: i64,
+    /// The time of use, unix seconds.
+    pub now: i64,
 }
 
 #[derive(Debug, Default)]
@@ -79,22 +112,43 @@ impl KeyStore {
         store.public_key_id = Some(id);
     }
 
-    /// Adds a platform certificate.
-    pub fn add_certificate(&self, cert: &Certificate) {
-        self.write().keys.insert(
-            cert.serial.clone(),
-            (
-                cert.public_key.clone(),
-                Anchor::Certificate {
-                    not_after: cert.not_after,
-                },
-            ),
-        );
+    /// Adds a platform certificate. The key held under a serial is pinned: a certificate with
+    /// the same serial and another key is refused (a certificate with the same key, e.g. the
+    /// same one downloaded again, is accepted).
+    pub fn add_certificate(&self, cert: &Certificate) -> Result<(), KeyError> {
+        let mut store = self.write();
+        if let Some((held, _)) = store.keys.get(&cert.serial) {
+            if !held.same_key(&cert.public_key) {
+                return Err(KeyError::PinnedKeyMismatch {
+                    serial: cert.serial.clone(),
+                });
+            }
+        }
+        let anchor = Anchor::Certificate {
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+        };
+        store
+            .keys
+            .insert(cert.serial.clone(), (cert.public_key.clone(), anchor));
+        Ok(())
     }
 
-    /// The key with this serial or public key id.
+    /// The key with this serial or public key id, whatever its validity.
     pub fn get(&self, serial: &str) -> Option<PublicKey> {
         self.read().keys.get(serial).map(|(k, _)| k.clone())
+    }
+
+    /// The key to verify a message signed under `serial` at unix time `now`: unknown serials and
+    /// certificates outside their validity window are refused.
+    pub fn verifying_key(&self, serial: &str, now: i64) -> Result<PublicKey, VerifyError> {
+        let store = self.read();
+        let (key, anchor) = store
+            .keys
+            .get(serial)
+            .ok_or_else(|| VerifyError::UnknownSerial(serial.to_owned()))?;
+        anchor.check(serial, now)?;
+        Ok(key.clone())
     }
 
     /// The configured WeChat Pay public key id, if any.
@@ -112,22 +166,36 @@ impl KeyStore {
         self.read().keys.keys().cloned().collect()
     }
 
-    /// The key for sensitive fields and its serial: the public key if configured, else the
-    /// platform certificate that expires last.
-    pub fn encryption_key(&self) -> Option<(String, PublicKey)> {
+    /// The key for sensitive fields at unix time `now`, and its serial: the public key if
+    /// configured, else the valid platform certificate that expires last. `Ok(None)` when no
+    /// key is held; an error when certificates are held but none is valid now.
+    pub fn encryption_key(
+        &self,
+        now: i64,
+    ) -> Result<Option<(String, PublicKey)>, CertificateNotValid> {
         let store = self.read();
         if let Some(id) = &store.public_key_id {
-            return store.keys.get(id).map(|(k, _)| (id.clone(), k.clone()));
+            return Ok(store.keys.get(id).map(|(k, _)| (id.clone(), k.clone())));
         }
-        store
-            .keys
-            .iter()
-            .filter_map(|(serial, (key, anchor))| match anchor {
-                Anchor::Certificate { not_after } => Some((*not_after, serial, key)),
-                Anchor::PublicKey => None,
-            })
-            .max_by_key(|(not_after, _, _)| *not_after)
-            .map(|(_, serial, key)| (serial.clone(), key.clone()))
+        let mut newest_invalid = None;
+        let mut best: Option<(i64, &String, &PublicKey)> = None;
+        for (serial, (key, anchor)) in &store.keys {
+            let Anchor::Certificate { not_after, .. } = *anchor else {
+                continue;
+            };
+            match anchor.check(serial, now) {
+                Ok(()) if best.is_none_or(|(end, _, _)| not_after > end) => {
+                    best = Some((not_after, serial, key));
+                }
+                Ok(()) => {}
+                Err(e) => newest_invalid = Some(e),
+            }
+        }
+        match (best, newest_invalid) {
+            (Some((_, serial, key)), _) => Ok(Some((serial.clone(), key.clone()))),
+            (None, Some(invalid)) => Err(invalid),
+            (None, None) => Ok(None),
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {

@@ -11,6 +11,7 @@ use http::Uri;
 use tracing::Instrument as _;
 
 use crate::credentials::{Clock, Credentials};
+use crate::crypto::PublicKey;
 use crate::error::{ApiError, Error, PathError, RawBody, TransportError};
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::operation::{Answer, Body, Host, Method, Operation, Request};
@@ -205,12 +206,21 @@ impl Pipeline {
 
     /// The serial of the key sent in `Wechatpay-Serial` when no field was encrypted.
     fn platform_serial(&self, id: &str) -> Result<String, Error> {
-        self.keys
-            .encryption_key()
-            .map(|(serial, _)| serial)
-            .ok_or_else(|| Error::NoPlatformKey {
+        self.encryption_key(id).map(|(serial, _)| serial)
+    }
+
+    /// The platform key for sensitive fields now, and its serial.
+    fn encryption_key(&self, id: &str) -> Result<(String, PublicKey), Error> {
+        match self.keys.encryption_key(self.clock.now()) {
+            Ok(Some(key)) => Ok(key),
+            Ok(None) => Err(Error::NoPlatformKey {
                 operation: id.to_owned(),
-            })
+            }),
+            Err(source) => Err(Error::CertificateNotValid {
+                operation: id.to_owned(),
+                source,
+            }),
+        }
     }
 
     /// The body bytes, serialized once, with sensitive fields encrypted; and the serial of the
@@ -227,12 +237,7 @@ impl Pipeline {
                 encrypted: [],
             } => Ok((value.to_json_vec().map_err(serialize)?.into(), None)),
             Body::Json { value, encrypted } => {
-                let (serial, key) =
-                    self.keys
-                        .encryption_key()
-                        .ok_or_else(|| Error::NoPlatformKey {
-                            operation: id.to_owned(),
-                        })?;
+                let (serial, key) = self.encryption_key(id)?;
                 let mut json = value.to_json_value().map_err(serialize)?;
                 for pointer in *encrypted {
                     let pointer = Pointer::parse(pointer).map_err(|e| Error::Serialize {

@@ -34,7 +34,7 @@ fn platform() -> Platform {
     store.add_public_key(PUB_ID, public_key.public_key().unwrap());
     // A certificate's key under its 40-hex serial: held beside the public key (migration).
     let cert = openssl_certificate(&certificate_key);
-    store.add_certificate(&cert);
+    store.add_certificate(&cert).unwrap();
     Platform {
         public_key,
         certificate_key,

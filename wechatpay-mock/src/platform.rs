@@ -36,7 +36,18 @@ pub enum MockError {
     Io(#[from] std::io::Error),
 }
 
-fn self_signed_certificate(key: &PrivateKey, serial_hex: &str) -> Result<String, MockError> {
+/// The platform certificate's serial and validity, when a test chooses them.
+#[derive(Debug, Clone, Default)]
+struct CertificateOptions {
+    serial: Option<String>,
+    validity: Option<(time::OffsetDateTime, time::OffsetDateTime)>,
+}
+
+fn self_signed_certificate(
+    key: &PrivateKey,
+    serial_hex: &str,
+    validity: Option<(time::OffsetDateTime, time::OffsetDateTime)>,
+) -> Result<String, MockError> {
     let err = |e: rcgen::Error| MockError::Certificate(e.to_string());
     let pair =
         rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(&key.to_pkcs8_pem(), &rcgen::PKCS_RSA_SHA256)
@@ -52,8 +63,12 @@ fn self_signed_certificate(key: &PrivateKey, serial_hex: &str) -> Result<String,
         .collect();
     params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
     let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::days(1);
-    params.not_after = now + time::Duration::days(5 * 365);
+    let (not_before, not_after) = validity.unwrap_or((
+        now - time::Duration::days(1),
+        now + time::Duration::days(5 * 365),
+    ));
+    params.not_before = not_before;
+    params.not_after = not_after;
     Ok(params.self_signed(&pair).map_err(err)?.pem())
 }
 
@@ -65,9 +80,27 @@ pub struct MockBuilder {
     fault: Option<Fault>,
     port: u16,
     log_requests: bool,
+    certificate: CertificateOptions,
 }
 
 impl MockBuilder {
+    /// The platform certificate's serial (40 hex digits; random by default). Two mocks given
+    /// the same serial hold different keys under it.
+    pub fn platform_certificate_serial(mut self, serial: impl Into<String>) -> Self {
+        self.certificate.serial = Some(serial.into());
+        self
+    }
+
+    /// The platform certificate's validity window (default: from yesterday, for five years).
+    pub fn platform_certificate_validity(
+        mut self,
+        not_before: time::OffsetDateTime,
+        not_after: time::OffsetDateTime,
+    ) -> Self {
+        self.certificate.validity = Some((not_before, not_after));
+        self
+    }
+
     /// Serves the spec in this folder instead of the embedded one.
     pub fn spec_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spec_dir = Some(dir.into());
@@ -150,9 +183,16 @@ impl MockBuilder {
             wrong_key: PrivateKey::generate(Backend::default())?,
             merchant_public: merchant.public_key()?,
         };
-        let platform_certificate_serial = random_hex(20);
-        let platform_certificate_pem =
-            self_signed_certificate(&keys.certificate_key, &platform_certificate_serial)?;
+        let platform_certificate_serial = self
+            .certificate
+            .serial
+            .clone()
+            .unwrap_or_else(|| random_hex(20));
+        let platform_certificate_pem = self_signed_certificate(
+            &keys.certificate_key,
+            &platform_certificate_serial,
+            self.certificate.validity,
+        )?;
         // Round-trip through the core's parser, so the serial we announce is the one it reads.
         let parsed = Certificate::from_pem(&platform_certificate_pem)?;
         let credentials = TestCredentials {

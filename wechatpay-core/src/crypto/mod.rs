@@ -389,6 +389,11 @@ impl PublicKey {
         pem::encode(&pem::Pem::new("PUBLIC KEY", der))
     }
 
+    /// Whether both are the same key (the same SPKI encoding).
+    pub fn same_key(&self, other: &PublicKey) -> bool {
+        self.to_pem() == other.to_pem()
+    }
+
     /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature.
     pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
         match &self.inner {

@@ -86,7 +86,8 @@ pub fn signature_header<'h>(
 
 /// Verifies a signed answer or notification over its raw body, at unix time `now`. Checks, in
 /// order: the four headers present once each, the probe prefix, the timestamp skew (with
-/// arithmetic that cannot overflow), a known serial, the signature.
+/// arithmetic that cannot overflow), a known serial (a certificate within its validity window),
+/// the signature.
 pub fn verify(
     store: &KeyStore,
     now: i64,
@@ -111,9 +112,7 @@ pub fn verify(
             skew,
         });
     }
-    let key = store
-        .get(serial)
-        .ok_or_else(|| VerifyError::UnknownSerial(serial.to_owned()))?;
+    let key = store.verifying_key(serial, now)?;
     let signature = B64
         .decode(signature.trim())
         .map_err(|_| VerifyError::BadSignature)?;

@@ -1,0 +1,180 @@
+//! Platform certificates are trusted only within their validity window, a held key is pinned,
+//! and a downloaded list is verified before anything in it is stored.
+
+mod common;
+
+use common::*;
+use wechatpay_api::time::{Duration, OffsetDateTime};
+use wechatpay_api::{
+    Certificate, Client, Error, KeyError, KeyStore, NotificationError, NotificationHandler,
+    PublicKey, VerifyError,
+};
+use wechatpay_mock::{Fault, MockPlatform, TrustMode};
+
+/// A mock that has only a platform certificate, valid in `[not_before, not_after]`.
+fn certificate_mock(not_before: OffsetDateTime, not_after: OffsetDateTime) -> MockPlatform {
+    MockPlatform::builder()
+        .trust(TrustMode::Certificates)
+        .platform_certificate_validity(not_before, not_after)
+        .start()
+        .unwrap()
+}
+
+/// A client holding only the mock's platform certificate (as if downloaded earlier).
+fn client_trusting_certificate(mock: &MockPlatform) -> (Client, KeyStore) {
+    let creds = mock.credentials();
+    let keys = KeyStore::new();
+    keys.add_certificate(&Certificate::from_pem(&creds.platform_certificate_pem).unwrap())
+        .unwrap();
+    let client = Client::builder(creds.credentials().unwrap())
+        .key_store(keys.clone())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    (client, keys)
+}
+
+#[tokio::test]
+async fn a_certificate_outside_its_validity_window_is_not_used_to_verify_or_encrypt() {
+    let now = OffsetDateTime::now_utc();
+    for (not_before, not_after) in [
+        (now - Duration::days(3650), now - Duration::days(1)), // expired
+        (now + Duration::days(1), now + Duration::days(3650)), // not yet valid
+    ] {
+        let mock = certificate_mock(not_before, not_after);
+        let serial = mock.credentials().platform_certificate_serial.clone();
+        let stale = |e: &VerifyError| matches!(e, VerifyError::CertificateNotValid(c) if c.serial == serial);
+        // The first download is signed with that certificate: refused, nothing stored.
+        let creds = mock.credentials();
+        let fresh = Client::builder(creds.credentials().unwrap())
+            .apiv3_key(creds.apiv3_key().unwrap())
+            .base_url(mock.base_url())
+            .build()
+            .unwrap();
+        let err = fresh.refresh_certificates().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Verify { source, .. } if stale(source)),
+            "{err}"
+        );
+        assert!(fresh.key_store().is_empty());
+        // Held already: answers signed with it are refused, and it encrypts nothing.
+        let (client, _) = client_trusting_certificate(&mock);
+        let err = client.execute(&audit()).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Verify { source, .. } if stale(source)),
+            "{err}"
+        );
+        let before = mock.requests().len();
+        let err = client.execute(&recover()).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::CertificateNotValid { source, .. } if source.serial == serial),
+            "{err}"
+        );
+        assert_eq!(mock.requests().len(), before, "nothing was sent");
+        // Notifications signed with it are refused too.
+        mock.sign_notifications_with_certificate(true);
+        let sent = mock.notification(
+            "COMPLAINT.CREATE",
+            "",
+            "complaint",
+            &serde_json::json!({}),
+            None,
+        );
+        let handler = client.notification_handler().unwrap();
+        assert!(matches!(
+            handler.parse(&sent.headers, &sent.body),
+            Err(NotificationError::Verify(ref e)) if stale(e)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_held_key_is_pinned_across_refreshes() {
+    let serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+    let first = MockPlatform::builder()
+        .platform_certificate_serial(serial)
+        .start()
+        .unwrap();
+    let creds = first.credentials();
+    let keys = KeyStore::new();
+    let client = Client::builder(creds.credentials().unwrap())
+        .key_store(keys.clone())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(first.base_url())
+        .build()
+        .unwrap();
+    client.refresh_certificates().await.unwrap();
+    let pinned = keys.get(serial).unwrap();
+    // Another platform lists the same serial with another key, in a list that verifies (it is
+    // signed with a public key the store trusts).
+    let second = MockPlatform::builder()
+        .platform_certificate_serial(serial)
+        .start()
+        .unwrap();
+    let other = second.credentials();
+    keys.add_public_key(
+        &other.public_key_id,
+        PublicKey::from_pem(&other.public_key_pem).unwrap(),
+    );
+    let client = Client::builder(other.credentials().unwrap())
+        .key_store(keys.clone())
+        .apiv3_key(other.apiv3_key().unwrap())
+        .base_url(second.base_url())
+        .build()
+        .unwrap();
+    let err = client.refresh_certificates().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Key(KeyError::PinnedKeyMismatch { serial: s }) if s == serial),
+        "{err}"
+    );
+    assert!(
+        keys.get(serial).unwrap().same_key(&pinned),
+        "the held key stays"
+    );
+    // The same certificate again is not a change.
+    let again = Certificate::from_pem(&creds.platform_certificate_pem).unwrap();
+    assert!(keys.add_certificate(&again).is_ok());
+}
+
+#[tokio::test]
+async fn the_certificate_list_is_verified_before_anything_is_stored() {
+    let now = OffsetDateTime::now_utc();
+    for fault in [Fault::TamperedBody, Fault::WrongKey, Fault::StaleTimestamp] {
+        // A refresh, the signer's certificate held: verified before the list is even parsed.
+        let mock = certificate_mock(now - Duration::days(1), now + Duration::days(365));
+        let (client, keys) = client_trusting_certificate(&mock);
+        let held = keys.serials();
+        mock.set_fault(Some(fault));
+        let err = client.refresh_certificates().await.unwrap_err();
+        assert!(matches!(err, Error::Verify { .. }), "{fault:?}: {err}");
+        assert_eq!(keys.serials(), held, "{fault:?}: nothing stored");
+        // The first download: refused (the tampered list may not even parse), nothing stored.
+        let creds = mock.credentials();
+        let fresh = Client::builder(creds.credentials().unwrap())
+            .apiv3_key(creds.apiv3_key().unwrap())
+            .base_url(mock.base_url())
+            .build()
+            .unwrap();
+        let err = fresh.refresh_certificates().await.unwrap_err();
+        assert!(
+            matches!(err, Error::Verify { .. } | Error::Decode { .. }),
+            "{fault:?}: {err}"
+        );
+        assert!(fresh.key_store().is_empty(), "{fault:?}: nothing stored");
+    }
+    // A handler on an empty store trusts nothing.
+    let mock = mock();
+    let sent = mock.notification(
+        "COMPLAINT.CREATE",
+        "",
+        "complaint",
+        &serde_json::json!({}),
+        None,
+    );
+    let empty = NotificationHandler::new(KeyStore::new(), mock.credentials().apiv3_key().unwrap());
+    assert!(matches!(
+        empty.parse(&sent.headers, &sent.body),
+        Err(NotificationError::Verify(VerifyError::UnknownSerial(_)))
+    ));
+}

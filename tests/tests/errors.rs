@@ -296,7 +296,7 @@ async fn a_certificate_listed_under_another_serial_is_refused() {
     );
     assert_eq!(
         keys.serials(),
-        [creds.platform_certificate_serial.clone()],
+        std::slice::from_ref(&creds.platform_certificate_serial),
         "nothing else stored"
     );
 }

@@ -13,8 +13,8 @@ use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request};
 use wechatpay_api::transport::ReqwestTransport;
 use wechatpay_api::wechatpay_core::{Bytes, TransportError, TransportErrorKind};
 use wechatpay_api::{
-    ApiV3Key, Certificate, Client, Error, Host, KeyError, KeyStore, Limits, Operation, PrivateKey,
-    VerifyError,
+    ApiV3Key, Certificate, Client, Error, Host, KeyError, KeyStore, Limits, Operation, PathError,
+    PrivateKey, VerifyError,
 };
 use wechatpay_mock::{Fault, MockPlatform, TrustMode};
 
@@ -331,4 +331,45 @@ fn the_http_client_error_names_its_cause() {
     assert!(err.to_string().contains("no TLS backend"), "{err}");
     // The default transport builds.
     assert!(ReqwestTransport::new(Duration::from_secs(1), Duration::from_secs(1)).is_ok());
+}
+
+#[tokio::test]
+async fn the_path_that_is_signed_is_the_path_that_is_sent() {
+    let mock = mock();
+    let client = client(&mock);
+    // Dot and empty segments would be normalised away by URL parsers: refused, not encoded.
+    for value in ["..", ".", ""] {
+        let op = wechatpay_api::papay::NotifyDeductionFailure::new(value, "1230000109", "wx1");
+        let err = client.execute(&op).await.unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Path {
+                    source: PathError::DotOrEmptySegment { .. },
+                    ..
+                }
+            ),
+            "{value:?}: {err}"
+        );
+    }
+    // Templates that would change the host, the query or the fragment.
+    for template in [
+        "@127.0.0.1:1/v3/x",
+        "v3/x",
+        "/v3/x?y=1",
+        "/v3/x#f",
+        "/v3/../x",
+    ] {
+        let err = client.chain(template).get().await.unwrap_err();
+        assert!(matches!(&err, Error::Path { .. }), "{template}: {err}");
+    }
+    assert!(mock.requests().is_empty(), "nothing was sent");
+    // A value with every reserved character is sent exactly as signed (the mock checks the
+    // signature over the target it received).
+    let op = wechatpay_api::papay::NotifyDeductionFailure::new("a/b?c#d%2e..", "1230000109", "wx1");
+    client.execute(&op).await.unwrap();
+    assert_eq!(
+        mock.requests()[0].target,
+        "/v3/papay/contracts/a%2Fb%3Fc%23d%252e../fail-notify"
+    );
 }

@@ -47,7 +47,7 @@ const VARS: [&str; 6] = [
     "WECHATPAY_APIV3_KEY",
 ];
 
-fn client_from_env() -> Result<Option<(Client, ApiV3Key)>, BoxError> {
+fn client_from_env() -> Result<Option<Client>, BoxError> {
     let values: Vec<Option<String>> = VARS
         .iter()
         .map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
@@ -74,25 +74,24 @@ fn client_from_env() -> Result<Option<(Client, ApiV3Key)>, BoxError> {
             .map(Option::unwrap_or_default);
     let keys = KeyStore::new();
     keys.add_public_key(public_key_id, PublicKey::from_pem_file(public_key_path)?);
-    let apiv3 = ApiV3Key::new(&apiv3)?;
     let mut builder = Client::builder(Credentials::new(
         mchid,
         serial,
         PrivateKey::from_pem_file(key_path)?,
     ))
     .key_store(keys)
-    .apiv3_key(apiv3.clone());
+    .apiv3_key(ApiV3Key::new(&apiv3)?);
     if let Ok(url) = std::env::var("WECHATPAY_BASE_URL") {
         if !url.is_empty() {
             builder = builder.base_url(url);
         }
     }
-    Ok(Some((builder.build()?, apiv3)))
+    Ok(Some(builder.build()?))
 }
 
 async fn run() -> Result<(), BoxError> {
     let mut mock = None;
-    let (client, apiv3_key) = match client_from_env()? {
+    let client = match client_from_env()? {
         Some(configured) => {
             println!("using the platform configured by WECHATPAY_* variables");
             configured
@@ -105,9 +104,8 @@ async fn run() -> Result<(), BoxError> {
             );
             let creds = started.credentials();
             let client = creds.client_builder(started.base_url())?.build()?;
-            let apiv3 = creds.apiv3_key()?;
             mock = Some(started);
-            (client, apiv3)
+            client
         }
     };
     let id = |r: &Option<String>| r.clone().unwrap_or_else(|| "-".into());
@@ -195,11 +193,8 @@ async fn run() -> Result<(), BoxError> {
 
     match &mock {
         Some(mock) => {
-            receive_notification(
-                mock,
-                NotificationHandler::new(client.key_store().clone(), apiv3_key),
-            )
-            .await?
+            // The client's own key store and APIv3 key verify and decrypt notifications.
+            receive_notification(mock, client.notification_handler()?).await?
         }
         None => {
             println!("8. notification round trip: skipped (needs the embedded mock to send one)")

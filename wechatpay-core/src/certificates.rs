@@ -146,25 +146,49 @@ impl Pipeline {
             }
             Err(e) => return Err(e),
         };
-        // Verify the list before anything in it is stored. With the signer's key held, nothing
-        // is even parsed first; on the first download, only the one certificate that signed the
-        // list is decrypted before verification.
-        let signer = signature_header(&parts.headers, "Wechatpay-Serial").map_err(|source| {
-            Error::Verify {
-                source,
-                request_id: request_id.clone(),
-            }
-        })?;
-        let decode = |source| Error::Decode {
-            operation: prepared.id.clone(),
-            source,
-            body: RawBody(body.clone()),
-            request_id: request_id.clone(),
+        let answer = SignedList {
+            operation: &prepared.id,
+            headers: &parts.headers,
+            body: &body,
+            request_id,
         };
+        let list = self.verified_list(&answer, apiv3_key)?;
+        let certs = list
+            .data
+            .iter()
+            .map(|entry| entry.open(apiv3_key))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.install(&certs)?;
+        Ok(CertificateRefresh::Updated(
+            certs.into_iter().map(|c| c.serial).collect(),
+        ))
+    }
+
+    /// Verifies the list before anything in it is stored. With the signer's key held, nothing
+    /// is even parsed first; on the first download, only the one certificate that signed the
+    /// list is decrypted before verification.
+    fn verified_list(
+        &self,
+        answer: &SignedList<'_>,
+        apiv3_key: &ApiV3Key,
+    ) -> Result<CertificateList, Error> {
+        let verify_error = |source| Error::Verify {
+            source,
+            request_id: answer.request_id.clone(),
+        };
+        let decode = || -> Result<CertificateList, Error> {
+            serde_json::from_slice(answer.body).map_err(|source| Error::Decode {
+                operation: answer.operation.to_owned(),
+                source,
+                body: RawBody(answer.body.clone()),
+                request_id: answer.request_id.clone(),
+            })
+        };
+        let signer = signature_header(answer.headers, "Wechatpay-Serial").map_err(verify_error)?;
         let (verifier, list) = if self.keys.get(signer).is_some() {
             (self.keys.clone(), None)
         } else {
-            let list: CertificateList = serde_json::from_slice(&body).map_err(decode)?;
+            let list = decode()?;
             let first = KeyStore::new();
             let signing_entry = list
                 .data
@@ -175,23 +199,14 @@ impl Pipeline {
             }
             (first, Some(list))
         };
-        verify(&verifier, self.clock.now(), &parts.headers, &body).map_err(|source| {
-            Error::Verify {
-                source,
-                request_id: request_id.clone(),
-            }
-        })?;
-        let list = match list {
-            Some(list) => list,
-            None => serde_json::from_slice(&body).map_err(decode)?,
-        };
-        let certs = list
-            .data
-            .iter()
-            .map(|entry| entry.open(apiv3_key))
-            .collect::<Result<Vec<_>, _>>()?;
-        // A held key is pinned: one mismatch refuses the whole list, before anything is stored.
-        for cert in &certs {
+        verify(&verifier, self.clock.now(), answer.headers, answer.body).map_err(verify_error)?;
+        list.map_or_else(decode, Ok)
+    }
+
+    /// Stores the certificates. A held key is pinned: one mismatch refuses the whole list,
+    /// before anything is stored.
+    fn install(&self, certs: &[Certificate]) -> Result<(), Error> {
+        for cert in certs {
             if self
                 .keys
                 .get(&cert.serial)
@@ -203,11 +218,17 @@ impl Pipeline {
                 .into());
             }
         }
-        for cert in &certs {
+        for cert in certs {
             self.keys.add_certificate(cert)?;
         }
-        Ok(CertificateRefresh::Updated(
-            certs.into_iter().map(|c| c.serial).collect(),
-        ))
+        Ok(())
     }
+}
+
+/// A `/v3/certificates` answer whose status was checked.
+struct SignedList<'a> {
+    operation: &'a str,
+    headers: &'a http::HeaderMap,
+    body: &'a Bytes,
+    request_id: Option<String>,
 }

@@ -19,9 +19,10 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// Fills `{name}` placeholders of `template` with percent-encoded values.
 ///
 /// Refused, so that the path signed is the path sent: a template that does not start with `/`,
-/// has unbalanced braces, `?`, `#` or a `.`/`..` segment; a placeholder without a value or a
-/// value without a placeholder; a value that is empty, `.` or `..` (URL parsers would
-/// normalise the segment away and send the request elsewhere).
+/// has unbalanced braces, a `.`/`..` segment (escaped or not), or a character outside RFC 3986's
+/// path characters (`?`, `#`, spaces, quotes, `\`, non-ASCII, a `%` that starts no escape);
+/// a placeholder without a value or a value without a placeholder; a value that is empty, `.`
+/// or `..` (URL parsers would normalise the segment away and send the request elsewhere).
 pub fn fill_path(template: &str, params: &[(&str, Cow<'_, str>)]) -> Result<String, PathError> {
     check_template(template)?;
     let mut path = String::with_capacity(template.len() + 16);
@@ -77,11 +78,50 @@ fn check_template(template: &str) -> Result<(), PathError> {
     if depth != 0 {
         return Err(PathError::UnbalancedBraces(template.to_owned()));
     }
-    let dot_segment = template.split('/').any(|s| s == "." || s == "..");
-    if dot_segment || template.contains(['?', '#']) {
-        return Err(PathError::BadTemplate(template.to_owned()));
+    let mut literal = String::with_capacity(template.len());
+    let mut in_placeholder = false;
+    for c in template.chars() {
+        match c {
+            // A placeholder stands for a value that is never empty, `.` or `..`.
+            '{' => {
+                in_placeholder = true;
+                literal.push('v');
+            }
+            '}' => in_placeholder = false,
+            c if !in_placeholder => literal.push(c),
+            _ => {}
+        }
+    }
+    let bad = || PathError::BadTemplate(template.to_owned());
+    // Only characters that every URL parser keeps as they are: what is signed is what is sent.
+    if !literal.chars().all(is_path_char) || !valid_escapes(&literal) {
+        return Err(bad());
+    }
+    let dot_segment = literal.split('/').any(|segment| {
+        let decoded = percent_encoding::percent_decode_str(segment).collect::<Vec<u8>>();
+        decoded == b"." || decoded == b".."
+    });
+    if dot_segment {
+        return Err(bad());
     }
     Ok(())
+}
+
+/// RFC 3986 `pchar` and `/`, without `%` escapes (checked by [`valid_escapes`]): unreserved,
+/// sub-delimiters, `:` and `@`.
+fn is_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/%".contains(c)
+}
+
+/// Every `%` starts a two-hex-digit escape.
+fn valid_escapes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    })
 }
 
 /// Encodes query pairs as `k=v&k=v`, in order: the exact text that is sent and signed.
@@ -144,7 +184,20 @@ mod tests {
                 "{t}"
             );
         }
-        for t in ["/v3/../x", "/v3/./x", "/v3/x?y=1", "/v3/x#f"] {
+        for t in [
+            "/v3/../x",
+            "/v3/./x",
+            "/v3/x?y=1",
+            "/v3/x#f",
+            "/\"",
+            "/a\\b",
+            "/é",
+            "/v3/%2e%2e/x",
+            "/v3/%2E/x",
+            "/a b",
+            "/a%zz",
+            "/a%2",
+        ] {
             assert_eq!(fill(t, &[]), Err(PathError::BadTemplate(t.into())), "{t}");
         }
     }

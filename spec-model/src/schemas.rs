@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
+use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
 use crate::lower::{constraints, Lowerer};
 use crate::names::{field_name, type_name, variant_name};
@@ -69,8 +70,48 @@ impl Lowerer {
     }
 
     /// Lowers a schema. `name` is the Rust name given to it if it becomes a named type;
-    /// `registered` says whether that name was claimed already.
+    /// `registered` says whether that name was claimed already. Schemas nested deeper than
+    /// [`MAX_DEPTH`] (a `$ref` is not a level of its own; the schema it names is) are an
+    /// error here, before the recursion can exhaust the stack.
     pub(crate) fn schema(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        name: &str,
+        registered: bool,
+    ) -> Option<Ty> {
+        let level = usize::from(schema.reference.is_none());
+        if self.depth + level > MAX_DEPTH {
+            self.too_deep(file, path);
+            return None;
+        }
+        self.depth += level;
+        let ty = self.schema_kind(docs, file, path, schema, name, registered);
+        self.depth -= level;
+        ty
+    }
+
+    /// Reports a schema nested too deep: once per file, since every type above it is too.
+    fn too_deep(&mut self, file: &str, path: &YamlPath) {
+        if !self.too_deep_files.insert(file.to_owned()) {
+            return;
+        }
+        let message = format!("schemas nest more than {MAX_DEPTH} levels deep here (inline objects, array items and `$ref`s followed); flatten them");
+        self.error(file, path, message);
+    }
+
+    /// The nesting depth of a lowered type: one level per schema on its deepest path.
+    fn height(&self, ty: &Ty) -> usize {
+        match ty {
+            Ty::Named(n) => self.heights.get(n).copied().unwrap_or(1),
+            Ty::Vec(inner) => 1 + self.height(inner),
+            _ => 1,
+        }
+    }
+
+    fn schema_kind(
         &mut self,
         docs: &BTreeMap<String, Document>,
         file: &str,
@@ -332,7 +373,28 @@ impl Lowerer {
         Some(rust_name)
     }
 
+    /// Defines a named type. Types are defined after the types of their fields, so its height
+    /// is known here: a type nested too deep through `$ref`s to types lowered earlier (which
+    /// the recursion of [`Self::schema`] never sees) is an error at its own place.
     fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
+        let fields: &[Field] = match &kind {
+            TypeKind::Struct(fields) => fields,
+            TypeKind::Enum(_) => &[],
+        };
+        let height = 1 + fields.iter().map(|f| self.height(&f.ty)).max().unwrap_or(0);
+        // Reported where the limit is crossed, not again at every type above.
+        let crossed = fields
+            .iter()
+            .all(|f| self.height(&named(&f.ty)) <= MAX_DEPTH);
+        if height > MAX_DEPTH && crossed {
+            let (origin_file, origin) = self
+                .origins
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| (file.to_owned(), YamlPath::default()));
+            self.too_deep(&origin_file, &origin);
+        }
+        self.heights.insert(name.to_owned(), height);
         let module = self.modules.get(file).cloned().unwrap_or_default();
         self.types.insert(
             name.to_owned(),
@@ -345,6 +407,14 @@ impl Lowerer {
                 in_response: false,
             },
         );
+    }
+}
+
+/// The named type inside any arrays, or the scalar.
+fn named(ty: &Ty) -> Ty {
+    match ty {
+        Ty::Vec(inner) => named(inner),
+        other => other.clone(),
     }
 }
 

@@ -155,3 +155,164 @@ fn files_over_eight_mib_are_refused() {
         .to_string()
         .contains("larger than 8 MiB"));
 }
+
+// --- 8. Names are validated where they are decided --------------------------------------------
+
+/// A file whose body object has the given properties (YAML lines at property indentation).
+fn with_properties(properties: &str) -> String {
+    let mut body = String::from("type: object\nproperties:\n");
+    for line in properties.lines() {
+        body.push_str(&format!("  {line}\n"));
+    }
+    with_body(&body)
+}
+
+#[test]
+fn rust_names_that_are_not_identifiers_are_located_errors() {
+    let message = errors(&with_properties(
+        "a: {type: string, x-wechatpay-rust-name: \"a b\"}\nb: {type: object, x-wechatpay-rust-name: \"Not-A-Type\", properties: {c: {type: string}}}",
+    ));
+    assert!(message.contains("spec.yaml:15: at `paths./v3/x.post.requestBody.content.application/json.schema.properties.a.x-wechatpay-rust-name`: `a b` cannot be a Rust field name"), "{message}");
+    assert!(message.contains("spec.yaml:16:"), "{message}");
+    assert!(
+        message.contains("`Not-A-Type` is not a valid Rust type name"),
+        "{message}"
+    );
+}
+
+#[test]
+fn keyword_rust_names_are_located_errors() {
+    let message = errors(&with_properties(
+        "a: {type: string, x-wechatpay-rust-name: fn}\nb: {type: string, x-wechatpay-rust-name: Self}\nc: {type: object, x-wechatpay-rust-name: type, properties: {d: {type: string}}}\ne: {type: object, x-wechatpay-rust-name: Self, properties: {d: {type: string}}}",
+    ));
+    assert_eq!(message.lines().count(), 4, "{message}");
+    assert!(
+        message.contains("`fn` cannot be a Rust field name: it is a Rust keyword"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`Self` cannot be a Rust field name"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`type` cannot be a generated type name"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`Self` cannot be a generated type name: it is a Rust keyword"),
+        "{message}"
+    );
+}
+
+#[test]
+fn type_names_that_would_shadow_primitive_types_are_located_errors() {
+    let mut text = with_body("$ref: \"#/components/schemas/Text\"");
+    text.push_str("components:\n  schemas:\n    Text:\n      x-wechatpay-rust-name: str\n      type: object\n      properties:\n        a: {type: string, enum: [A], x-wechatpay-rust-name: i32}\n");
+    let message = errors(&text);
+    assert!(message.contains("at `components.schemas.Text`: `str` cannot be a generated type name: type names start with an uppercase ASCII letter"), "{message}");
+    assert!(
+        message.contains("`i32` cannot be a generated type name"),
+        "{message}"
+    );
+}
+
+#[test]
+fn std_names_stay_usable_because_generated_code_names_std_by_full_path() {
+    let mut text = with_body("$ref: \"#/components/schemas/Result\"");
+    text.push_str("components:\n  schemas:\n    Result:\n      type: object\n      properties:\n        vec: {type: array, items: {type: string}}\n        string: {type: object, x-wechatpay-rust-name: String, properties: {a: {type: string}}}\n");
+    let output = generate(&text).unwrap();
+    assert_parses(&output);
+    assert!(output.files[0].contents.contains("pub struct Result {"));
+    assert!(output.files[0]
+        .contents
+        .contains("pub string: ::std::option::Option<String>"));
+}
+
+#[test]
+fn duplicate_module_names_are_located_errors() {
+    let text = with_properties("a: {type: string}");
+    // A file name's error is about the whole file: it has no line.
+    let message = generate_files(&[("a-b.yaml", &text), ("a-b.yml", &text)])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("the file name `a-b` gives the module `a_b`, as `a-b.yaml` does"),
+        "{message}"
+    );
+}
+
+#[test]
+fn module_names_the_api_crate_root_uses_are_located_errors() {
+    let text = with_properties("a: {type: string}");
+    for file in [
+        "crypto.yaml",
+        "operation.yaml",
+        "time.yaml",
+        "wechatpay-core.yaml",
+        "serde.yaml",
+    ] {
+        let errors = generate_files(&[(file, &text)]).unwrap_err();
+        assert!(
+            errors
+                .to_string()
+                .contains("a name the `wechatpay-api` crate root or generated code uses"),
+            "{errors}"
+        );
+    }
+}
+
+#[test]
+fn parameters_mapping_to_one_rust_name_are_escaped() {
+    let text = "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /v3/x/{x}:\n    get:\n      operationId: op\n      parameters:\n        - {name: x, in: path, required: true, schema: {type: string}}\n        - {name: x, in: query, schema: {type: string}}\n        - {name: x_query, in: query, schema: {type: string}}\n        - {name: X-Query, in: header, schema: {type: string}}\n      responses:\n        \"204\": {description: ok}\n";
+    let api = lower(&[Source {
+        name: "spec.yaml".into(),
+        text: text.into(),
+    }])
+    .unwrap();
+    let names: Vec<&str> = api.groups[0].operations[0]
+        .params
+        .iter()
+        .map(|p| p.rust_name.as_str())
+        .collect();
+    assert_eq!(names, ["x", "x_query", "x_query_query", "x_query_header"]);
+    let setters: Vec<&str> = api.groups[0].operations[0]
+        .members
+        .iter()
+        .map(|m| m.setter.as_str())
+        .collect();
+    assert_eq!(
+        setters,
+        [
+            "with_x",
+            "with_x_query",
+            "with_x_query_query",
+            "with_x_query_header"
+        ]
+    );
+    assert_parses(&emit(&api));
+}
+
+#[test]
+fn a_parameter_declared_twice_is_a_located_error() {
+    let text = "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /v3/x:\n    parameters:\n      - {name: limit, in: query, schema: {type: integer}}\n    get:\n      operationId: op\n      parameters:\n        - {name: limit, in: query, schema: {type: integer}}\n        - {name: X-A, in: header, schema: {type: string}}\n        - {name: x-a, in: header, schema: {type: string}}\n      responses:\n        \"204\": {description: ok}\n";
+    let message = errors(text);
+    assert!(message.contains("spec.yaml:10: at `paths./v3/x.get.parameters[0].name`: parameter `limit` (`in: query`) is declared twice; spec.yaml:6"), "{message}");
+    assert!(message.contains("spec.yaml:12:"), "{message}");
+}
+
+#[test]
+fn colliding_setters_are_escaped() {
+    let output = generate(&with_properties(
+        "ty: {type: string}\nkind: {type: string, x-wechatpay-rust-name: ty_}\nmore: {type: string, x-wechatpay-rust-name: ty__}",
+    ))
+    .unwrap();
+    assert_parses(&output);
+    let text = &output.files[0].contents;
+    for setter in ["fn with_ty(", "fn with_ty_(", "fn with_ty__("] {
+        assert_eq!(
+            text.matches(setter).count(),
+            2,
+            "{setter} on the body and the operation:\n{text}"
+        );
+    }
+}

@@ -173,6 +173,7 @@ impl Lowerer {
             );
         let mut params = Vec::new();
         let mut serial = false;
+        let mut declared: BTreeMap<(String, String), YamlPath> = BTreeMap::new();
         for (ppath, p) in all {
             let table = &site.docs[site.file].components.parameters;
             let reference = p.reference.as_deref();
@@ -180,6 +181,21 @@ impl Lowerer {
             else {
                 continue;
             };
+            if let (Some(name), Some(location)) = (&p.name, &p.location) {
+                // Header names are case-insensitive.
+                let name = match location.as_str() {
+                    "header" => name.to_ascii_lowercase(),
+                    _ => name.clone(),
+                };
+                let key = (name, location.clone());
+                if let Some(first) = declared.get(&key) {
+                    let first = self.where_is(site.file, first);
+                    let message = format!("parameter `{}` (`in: {}`) is declared twice; {first} declares it already (a path-level parameter cannot be overridden either)", key.0, key.1);
+                    self.error(site.file, &ppath.key("name"), message);
+                    continue;
+                }
+                declared.insert(key, ppath.key("name"));
+            }
             match self.param(site, &ppath, p, op_name, &params) {
                 Lowered::Param(p) => params.push(*p),
                 Lowered::ManagedSerial => serial = true,

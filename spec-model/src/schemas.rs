@@ -7,7 +7,7 @@ use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
 use crate::lower::{constraints, Lowerer};
-use crate::names::{field_name, type_name, variant_name};
+use crate::names::{names_a_type, type_name, variant_name};
 use crate::spec::{Document, Schema};
 
 impl Lowerer {
@@ -306,7 +306,8 @@ impl Lowerer {
         let mut fields: Vec<Field> = Vec::new();
         for (wire, prop) in &schema.properties {
             let ppath = path.key("properties").key(wire);
-            let Some(rust_name) = self.member_name(file, &ppath, wire, prop, &fields) else {
+            let Some((rust_name, setter)) = self.property_name(file, &ppath, wire, prop, &fields)
+            else {
                 continue;
             };
             let inline = inline_type_name(name, wire, prop);
@@ -315,6 +316,7 @@ impl Lowerer {
             };
             fields.push(Field {
                 rust_name,
+                setter,
                 wire_name: wire.clone(),
                 ty,
                 required: schema.required.contains(wire),
@@ -346,36 +348,6 @@ impl Lowerer {
         }
     }
 
-    /// The Rust field name of property `wire`: its `x-wechatpay-rust-name` or one derived from
-    /// `wire`, and not one an earlier property of the same object took.
-    fn member_name(
-        &mut self,
-        file: &str,
-        ppath: &YamlPath,
-        wire: &str,
-        prop: &Schema,
-        fields: &[Field],
-    ) -> Option<String> {
-        let rust_name = match &prop.rust_name {
-            Some(n) => n.clone(),
-            None => match field_name(wire) {
-                Some(n) => n,
-                None => {
-                    self.error(file, ppath, format!("property `{wire}` gives no valid Rust field name; set `x-wechatpay-rust-name`"));
-                    return None;
-                }
-            },
-        };
-        if let Some(other) = fields.iter().find(|f| f.rust_name == rust_name) {
-            self.error(file, ppath, format!("properties `{}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`", other.wire_name));
-            return None;
-        }
-        Some(rust_name)
-    }
-
-    /// Defines a named type. Types are defined after the types of their fields, so its height
-    /// is known here: a type nested too deep through `$ref`s to types lowered earlier (which
-    /// the recursion of [`Self::schema`] never sees) is an error at its own place.
     fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
         let fields: &[Field] = match &kind {
             TypeKind::Struct(fields) => fields,
@@ -423,9 +395,7 @@ fn named(ty: &Ty) -> Ty {
 fn inline_type_name(owner: &str, wire: &str, prop: &Schema) -> String {
     prop.rust_name
         .as_ref()
-        .filter(|_| {
-            prop.reference.is_none() && (prop.enumeration.is_some() || !prop.properties.is_empty())
-        })
+        .filter(|_| names_a_type(prop))
         .cloned()
         .unwrap_or_else(|| format!("{owner}{}", type_name(wire)))
 }

@@ -85,6 +85,7 @@ ok_fixtures!(
     non_ascii,
     param_collision,
     date_times,
+    hostile_docs,
 );
 
 broken_fixtures!(

@@ -316,3 +316,123 @@ fn colliding_setters_are_escaped() {
         );
     }
 }
+
+// --- 9. Spec text cannot change the code ------------------------------------------------------
+
+/// The rustdoc lines of a generated file: the text after `///` or `//!`.
+fn doc_lines(contents: &str) -> impl Iterator<Item = &str> {
+    contents.lines().filter_map(|l| {
+        let l = l.trim_start();
+        l.strip_prefix("///").or_else(|| l.strip_prefix("//!"))
+    })
+}
+
+/// Every generated file of every `fixtures/ok` spec and of `spec/`.
+fn every_output() -> Vec<(String, Output)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("../spec")];
+    let mut fixtures: Vec<_> = std::fs::read_dir(root.join("tests/fixtures/ok"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    fixtures.sort();
+    dirs.extend(fixtures);
+    dirs.iter()
+        .map(|d| {
+            let output = wechatpay_generator::generate_dir(d).unwrap();
+            (d.display().to_string(), output)
+        })
+        .collect()
+}
+
+/// What a Markdown line holds once its block containers are taken off: up to three spaces of
+/// indentation, block quote markers (`>`) and list item markers (`-`, `*`, `+`, `1.`, `1)`),
+/// in any nesting. A fence opens only where this starts with ```` ``` ```` or `~~~`.
+fn block_content(mut text: &str) -> &str {
+    loop {
+        let trimmed = text.trim_start_matches(' ');
+        if text.len() - trimmed.len() > 3 {
+            return text;
+        }
+        let digits = trimmed.len()
+            - trimmed
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .len();
+        let quote_or_bullet = trimmed.starts_with('>')
+            || (trimmed.starts_with(['-', '*', '+']) && trimmed[1..].starts_with(' '));
+        let marker = if quote_or_bullet {
+            1
+        } else if (1..=9).contains(&digits) && trimmed[digits..].starts_with(['.', ')']) {
+            digits + 1
+        } else {
+            return trimmed;
+        };
+        text = &trimmed[marker..];
+        text = text.strip_prefix(' ').unwrap_or(text);
+    }
+}
+
+#[test]
+fn no_emitted_rustdoc_line_opens_a_code_block() {
+    let mut hostile = false;
+    for (dir, output) in every_output() {
+        hostile |= dir.ends_with("hostile_docs");
+        for file in &output.files {
+            for line in doc_lines(&file.contents) {
+                let text = line.strip_prefix(' ').unwrap_or(line);
+                assert!(
+                    !text.starts_with("    ") && !text.starts_with('\t'),
+                    "an indented code block: {dir}: {line}"
+                );
+                let opened = block_content(text);
+                assert!(
+                    !opened.starts_with("```") && !opened.starts_with("~~~"),
+                    "a fence: {dir}: {line}"
+                );
+            }
+        }
+    }
+    assert!(hostile, "the hostile_docs fixture is among them");
+}
+
+#[test]
+fn html_in_descriptions_is_shown_not_interpreted() {
+    let text = with_properties(
+        "a: {type: string, description: \"<script>x</script> <!-- & <b>bold</b> `<kept>`\"}",
+    );
+    let output = generate(&text).unwrap();
+    let doc: Vec<&str> = doc_lines(&output.files[0].contents)
+        .filter(|l| l.contains("script"))
+        .collect();
+    assert_eq!(
+        doc,
+        [" &lt;script&gt;x&lt;/script&gt; &lt;!-- &amp; &lt;b&gt;bold&lt;/b&gt; `<kept>`"]
+    );
+}
+
+#[test]
+fn a_bare_carriage_return_in_a_description_ends_the_line() {
+    let text = with_properties("a: {type: string, description: \"one\\rtwo\\r\\nthree\"}");
+    let output = generate(&text).unwrap();
+    assert_parses(&output);
+    let contents = &output.files[0].contents;
+    assert!(!contents.contains('\r'));
+    assert!(
+        contents.contains("    /// one\n    /// two\n    /// three\n"),
+        "{contents}"
+    );
+}
+
+#[test]
+fn an_unbalanced_fence_does_not_swallow_the_rest() {
+    let text = with_properties(
+        "a: {type: string, description: \"```rust\\nfn f() {}\"}\nb: {type: string, description: after}",
+    );
+    let output = generate(&text).unwrap();
+    let contents = &output.files[0].contents;
+    assert!(
+        contents.contains("    /// \\`\\`\\`rust\n    /// fn f() {}\n"),
+        "{contents}"
+    );
+    assert!(contents.contains("    /// after\n"), "{contents}");
+}

@@ -436,3 +436,82 @@ fn an_unbalanced_fence_does_not_swallow_the_rest() {
     );
     assert!(contents.contains("    /// after\n"), "{contents}");
 }
+
+// --- 10. Path templates are validated ---------------------------------------------------------
+
+/// A file with one `GET` per path template, each with the given path parameters.
+fn with_paths(paths: &[(&str, &[&str])]) -> String {
+    let mut text = String::from("openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n");
+    for (i, (template, params)) in paths.iter().enumerate() {
+        text.push_str(&format!(
+            "  \"{template}\":\n    get:\n      operationId: op{i}\n"
+        ));
+        if !params.is_empty() {
+            text.push_str("      parameters:\n");
+            for p in *params {
+                text.push_str(&format!(
+                    "        - {{name: {p}, in: path, required: true, schema: {{type: string}}}}\n"
+                ));
+            }
+        }
+        text.push_str("      responses:\n        \"204\": {description: ok}\n");
+    }
+    text
+}
+
+#[test]
+fn path_templates_are_validated() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("v3/x", &[], "it must start with `/`"),
+        ("/v3/{a", &["a"], "a `{` is never closed"),
+        ("/v3/a}", &[], "`}` without its `{`"),
+        ("/v3/{{a}}", &["a"], "`{` inside a placeholder"),
+        ("/v3/{}", &[], "`{}` is not a placeholder name"),
+        ("/v3/{a}/{a}", &["a"], "the placeholder `{a}` appears twice"),
+        ("/v3/../x", &[], "`.` or `..` segments"),
+        ("/v3/./x", &[], "`.` or `..` segments"),
+        ("/v3/x?y=1", &[], "must not hold `?` or `#`"),
+        ("/v3/x#f", &[], "must not hold `?` or `#`"),
+        ("/v3/x y", &[], "` ` is not a URL path character"),
+    ];
+    for (template, params, needle) in cases {
+        let message = errors(&with_paths(&[(template, params)]));
+        assert!(
+            message.contains(&format!(
+                "spec.yaml:4: at `paths.{template}`: bad path template: "
+            )),
+            "{template}: {message}"
+        );
+        assert!(message.contains(needle), "{template}: {message}");
+    }
+    // All at once, each on its own line.
+    let all: Vec<(&str, &[&str])> = cases.iter().map(|(t, p, _)| (*t, *p)).collect();
+    let message = errors(&with_paths(&all));
+    assert_eq!(
+        message.matches("bad path template").count(),
+        cases.len(),
+        "{message}"
+    );
+}
+
+#[test]
+fn each_placeholder_is_declared_exactly_once_and_each_path_parameter_used() {
+    let message = errors(&with_paths(&[
+        ("/v3/{a}", &[]),
+        ("/v3/b", &["b"]),
+        ("/v3/{c}", &["c", "c"]),
+    ]));
+    assert!(
+        message.contains("the path has `{a}` but no `in: path` parameter named `a`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("path parameter `b` does not appear in the path"),
+        "{message}"
+    );
+    assert!(
+        message.contains("parameter `c` (`in: path`) is declared twice"),
+        "{message}"
+    );
+    assert_parses(&generate(&with_paths(&[("/v3/{a}/x/{b}.json", &["a", "b"])])).unwrap());
+}

@@ -515,3 +515,12 @@ fn each_placeholder_is_declared_exactly_once_and_each_path_parameter_used() {
     );
     assert_parses(&generate(&with_paths(&[("/v3/{a}/x/{b}.json", &["a", "b"])])).unwrap());
 }
+
+#[test]
+fn each_error_is_one_line_even_when_the_yaml_key_holds_a_line_break() {
+    let text = "openapi: 3.0.3\ninfo: {title: t, version: \"1\", \"a\\nb\": 1}\n";
+    let message = errors(text);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.starts_with("spec.yaml:2:"), "{message}");
+    assert!(message.contains("unknown field `a\\nb`"), "{message}");
+}

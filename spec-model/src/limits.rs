@@ -15,8 +15,8 @@ pub const MAX_DEPTH: usize = 64;
 /// every `- ` and every flow bracket counts one level.
 pub(crate) fn too_deep(text: &str) -> Option<(usize, usize)> {
     let mut scanner = Scanner::default();
-    for (n, line) in text.split(['\n', '\r']).enumerate() {
-        if let Some(depth) = scanner.line(line) {
+    for (n, line) in text.split('\n').enumerate() {
+        if let Some(depth) = scanner.line(line.strip_suffix('\r').unwrap_or(line)) {
             return Some((n + 1, depth));
         }
     }
@@ -193,6 +193,12 @@ mod tests {
     fn deep_flow_is_found_on_its_line() {
         let text = format!("a: 1\nb: {}\n", "[".repeat(200_000));
         assert_eq!(too_deep(&text), Some((2, MAX_DEPTH + 1)));
+    }
+
+    #[test]
+    fn lines_are_counted_with_crlf_too() {
+        let text = format!("a: 1\r\nb: 2\r\nc: {}\r\n", "[".repeat(100));
+        assert_eq!(too_deep(&text), Some((3, MAX_DEPTH + 1)));
     }
 
     #[test]

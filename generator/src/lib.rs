@@ -15,7 +15,8 @@ use std::path::Path;
 
 pub use emit::{emit, GeneratedFile, Output};
 pub use wechatpay_spec::{
-    ir, load_dir, lower, read_dir, spec, Error, Source, SpecError, SpecErrors,
+    ir, load_dir, lower, read_dir, spec, Error, Source, SpecError, SpecErrors, MAX_DEPTH,
+    MAX_FILE_BYTES,
 };
 
 /// Generates the `wechatpay-api` sources for a spec folder.

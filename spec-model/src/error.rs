@@ -16,16 +16,26 @@ pub struct SpecError {
     pub message: String,
 }
 
+/// Prints one error on one line, `file:line: at `path`: message`: line breaks in a path or a
+/// message (a YAML key can hold one) are written `\n` and `\r`.
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{line}: ", self.file)?,
-            None => write!(f, "{}: ", self.file)?,
+            Some(line) => write!(f, "{}:{line}: ", one_line(&self.file))?,
+            None => write!(f, "{}: ", one_line(&self.file))?,
         }
         if !self.path.is_empty() {
-            write!(f, "at `{}`: ", self.path)?;
+            write!(f, "at `{}`: ", one_line(&self.path))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&one_line(&self.message))
+    }
+}
+
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        text.replace('\n', "\\n").replace('\r', "\\r").into()
+    } else {
+        text.into()
     }
 }
 

@@ -244,6 +244,8 @@ pub enum TypeKind {
 pub struct Field {
     /// Rust name (keywords escaped as `type_`).
     pub rust_name: String,
+    /// The builder's setter of this field, e.g. `with_type`; unique among the struct's setters.
+    pub setter: String,
     /// Wire name.
     pub wire_name: String,
     /// Type.

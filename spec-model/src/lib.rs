@@ -12,6 +12,7 @@
 
 mod error;
 pub mod ir;
+mod limits;
 mod load;
 mod locate;
 mod lower;
@@ -23,6 +24,7 @@ pub mod spec;
 use std::path::Path;
 
 pub use error::{Error, SpecError, SpecErrors};
+pub use limits::{MAX_DEPTH, MAX_FILE_BYTES};
 pub use load::{read_dir, Source};
 pub use lower::lower;
 

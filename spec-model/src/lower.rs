@@ -45,6 +45,12 @@ pub(crate) struct Lowerer {
     pub(crate) modules: BTreeMap<String, String>,
     pub(crate) groups: Vec<Group>,
     pub(crate) operation_ids: BTreeMap<String, (String, YamlPath)>,
+    /// How deep the schema being lowered is nested (see [`crate::limits::MAX_DEPTH`]).
+    pub(crate) depth: usize,
+    /// Rust type name → nesting depth of the type (one level per schema on its deepest path).
+    pub(crate) heights: BTreeMap<String, usize>,
+    /// Files with a schema nested too deep (reported once each).
+    pub(crate) too_deep_files: BTreeSet<String>,
 }
 
 impl Lowerer {

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
-use crate::ir::{Member, MemberTarget, Param, TypeDef, TypeKind};
-use crate::locate::YamlPath;
+use crate::ir::{Field, Member, MemberTarget, Param, TypeDef, TypeKind};
+use crate::locate::{Seg, YamlPath};
 use crate::lower::Lowerer;
-use crate::spec::Document;
+use crate::spec::{Document, Schema};
 
 /// Rust keywords, strict and reserved, that cannot be field or module names.
 pub(crate) const KEYWORDS: &[&str] = &[
@@ -21,6 +21,67 @@ pub(crate) const KEYWORDS: &[&str] = &[
 
 /// Features of `wechatpay-api` that are not API groups.
 const RESERVED_FEATURES: &[&str] = &["default", "full", "aws-lc", "rust-crypto", "blocking"];
+
+/// Module names a group cannot take: what the `wechatpay-api` crate root re-exports next to the
+/// generated modules (an explicit re-export would silently hide a module of the same name), and
+/// the crates generated code names.
+const RESERVED_MODULES: &[&str] = &[
+    "blocking",
+    "crypto",
+    "operation",
+    "protocol",
+    "transport",
+    "time",
+    "wechatpay_core",
+    "std",
+    "core",
+    "alloc",
+    "serde",
+    "serde_json",
+];
+
+/// Why `name` cannot name a generated type, if it cannot. Types are UpperCamelCase, which
+/// keeps them clear of keywords and of the primitive types generated code names bare (`i32`,
+/// `str`, …). Names of std items (`Option`, `Result`, …) are allowed: generated code names
+/// every std item by its full path, so they shadow nothing there.
+fn type_name_problem(name: &str) -> Option<&'static str> {
+    if !is_ident(name) {
+        Some("it is not a Rust identifier")
+    } else if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        Some("type names start with an uppercase ASCII letter (UpperCamelCase), which keeps them clear of keywords and primitive types")
+    } else if name == "Self" {
+        Some("it is a Rust keyword")
+    } else {
+        None
+    }
+}
+
+/// Why `name` cannot name a field or argument, if it cannot.
+fn field_name_problem(name: &str) -> Option<&'static str> {
+    if !is_ident(name) {
+        Some("it is not a Rust identifier")
+    } else if name.starts_with(|c: char| c.is_ascii_digit() || c.is_ascii_uppercase())
+        || name.contains(|c: char| c.is_ascii_uppercase())
+    {
+        Some("field names are snake_case: lowercase ASCII letters, digits and `_`")
+    } else if KEYWORDS.contains(&name) {
+        Some("it is a Rust keyword")
+    } else {
+        None
+    }
+}
+
+/// Whether a property's schema becomes a type of its own (an inline object or enum), which its
+/// `x-wechatpay-rust-name` then names; otherwise that extension names the field.
+pub(crate) fn names_a_type(prop: &Schema) -> bool {
+    prop.reference.is_none() && (prop.enumeration.is_some() || !prop.properties.is_empty())
+}
+
+/// The setter of a member: `with_` and its name without the keyword escape (`type_` →
+/// `with_type`).
+fn setter_name(member: &str) -> String {
+    format!("with_{}", member.trim_end_matches('_'))
+}
 
 pub(crate) fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
@@ -107,8 +168,17 @@ impl Lowerer {
         }
         let stem = file_stem(file);
         let module = stem.replace('-', "_");
+        let twin = self
+            .modules
+            .iter()
+            .find(|(_, m)| **m == module)
+            .map(|(f, _)| f.clone());
         if !is_group_name(stem) || KEYWORDS.contains(&module.as_str()) {
             self.error(file, &YamlPath::default(), format!("the file name `{stem}` must be lowercase words joined by `-` (it names the cargo feature, and with `_` the Rust module) and not a Rust keyword"));
+        } else if RESERVED_MODULES.contains(&module.as_str()) {
+            self.error(file, &YamlPath::default(), format!("the file name `{stem}` gives the module `{module}`, a name the `wechatpay-api` crate root or generated code uses; rename the file"));
+        } else if let Some(twin) = twin {
+            self.error(file, &YamlPath::default(), format!("the file name `{stem}` gives the module `{module}`, as `{twin}` does; rename one of them"));
         } else if !doc.paths.is_empty() && RESERVED_FEATURES.contains(&stem) {
             self.error(
                 file,
@@ -131,6 +201,19 @@ impl Lowerer {
             );
             return false;
         }
+        if let Some(problem) = type_name_problem(rust) {
+            let rename = if path.0.last() == Some(&Seg::Key("operationId".to_owned())) {
+                "rename the operation"
+            } else {
+                "set another with `x-wechatpay-rust-name`"
+            };
+            self.error(
+                file,
+                path,
+                format!("`{rust}` cannot be a generated type name: {problem}; {rename}"),
+            );
+            return false;
+        }
         if let Some((first_file, first_path)) = self.origins.get(rust) {
             if (first_file.as_str(), first_path) != (file, path) {
                 let first = self.where_is(&first_file.clone(), &first_path.clone());
@@ -146,11 +229,48 @@ impl Lowerer {
     /// The Rust field name of a parameter: `field_name`, with the location appended when it
     /// would collide with the operation's `body` field or an earlier parameter.
     pub(crate) fn param_name(&self, rust: String, location: &str, params: &[Param]) -> String {
-        if rust == "body" || params.iter().any(|q| q.rust_name == rust) {
-            format!("{rust}_{location}")
-        } else {
-            rust
+        let mut name = rust;
+        while name == "body" || params.iter().any(|q| q.rust_name == name) {
+            name = format!("{name}_{location}");
         }
+        name
+    }
+
+    /// The Rust field name and setter of property `wire`: its `x-wechatpay-rust-name` (unless
+    /// that names the property's own type) or one derived from `wire`, not one an earlier
+    /// property of the same object took. The setter takes a `_` when another has its name.
+    pub(crate) fn property_name(
+        &mut self,
+        file: &str,
+        ppath: &YamlPath,
+        wire: &str,
+        prop: &Schema,
+        fields: &[Field],
+    ) -> Option<(String, String)> {
+        let rust_name = match prop.rust_name.as_ref().filter(|_| !names_a_type(prop)) {
+            Some(n) => {
+                if let Some(problem) = field_name_problem(n) {
+                    let message = format!("`{n}` cannot be a Rust field name: {problem}");
+                    self.error(file, &ppath.key("x-wechatpay-rust-name"), message);
+                    return None;
+                }
+                n.clone()
+            }
+            None => match field_name(wire) {
+                Some(n) => n,
+                None => {
+                    self.error(file, ppath, format!("property `{wire}` gives no valid Rust field name; set `x-wechatpay-rust-name`"));
+                    return None;
+                }
+            },
+        };
+        if let Some(other) = fields.iter().find(|f| f.rust_name == rust_name) {
+            self.error(file, ppath, format!("properties `{}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`", other.wire_name));
+            return None;
+        }
+        let setters: BTreeSet<String> = fields.iter().map(|f| f.setter.clone()).collect();
+        let setter = unique(setter_name(&rust_name), |s| format!("{s}_"), &setters);
+        Some((rust_name, setter))
     }
 
     /// The members of an operation: its parameters, then the fields of its body object (or
@@ -161,8 +281,7 @@ impl Lowerer {
         let mut out = Vec::new();
         let mut push = |name: &str, target, ty: &crate::ir::Ty, required| {
             let name = unique(name.to_owned(), |n| format!("body_{n}"), &names);
-            let setter = format!("with_{}", name.trim_end_matches('_'));
-            let setter = unique(setter, |s| format!("{s}_"), &setters);
+            let setter = unique(setter_name(&name), |s| format!("{s}_"), &setters);
             names.insert(name.clone());
             setters.insert(setter.clone());
             out.push(Member {

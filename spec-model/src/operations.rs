@@ -49,6 +49,7 @@ impl Lowerer {
         let host = self.host(file, doc);
         let mut operations = Vec::new();
         for (template, item) in &doc.paths {
+            self.check_template(file, template);
             for (method, op) in methods(item) {
                 let Some(op) = op else { continue };
                 let site = Site {
@@ -173,6 +174,7 @@ impl Lowerer {
             );
         let mut params = Vec::new();
         let mut serial = false;
+        let mut declared: BTreeMap<(String, String), YamlPath> = BTreeMap::new();
         for (ppath, p) in all {
             let table = &site.docs[site.file].components.parameters;
             let reference = p.reference.as_deref();
@@ -180,6 +182,21 @@ impl Lowerer {
             else {
                 continue;
             };
+            if let (Some(name), Some(location)) = (&p.name, &p.location) {
+                // Header names are case-insensitive.
+                let name = match location.as_str() {
+                    "header" => name.to_ascii_lowercase(),
+                    _ => name.clone(),
+                };
+                let key = (name, location.clone());
+                if let Some(first) = declared.get(&key) {
+                    let first = self.where_is(site.file, first);
+                    let message = format!("parameter `{}` (`in: {}`) is declared twice; {first} declares it already (a path-level parameter cannot be overridden either)", key.0, key.1);
+                    self.error(site.file, &ppath.key("name"), message);
+                    continue;
+                }
+                declared.insert(key, ppath.key("name"));
+            }
             match self.param(site, &ppath, p, op_name, &params) {
                 Lowered::Param(p) => params.push(*p),
                 Lowered::ManagedSerial => serial = true,
@@ -284,6 +301,48 @@ impl Lowerer {
             return None;
         }
         Some(ty)
+    }
+
+    /// A path template is an absolute path: it starts with `/`, holds only URL path characters,
+    /// no `?` or `#`, no `.` or `..` segment, and balanced `{name}` placeholders, each once.
+    fn check_template(&mut self, file: &str, template: &str) {
+        let path = YamlPath::default().key("paths").key(template);
+        let mut problems = Vec::new();
+        if !template.starts_with('/') {
+            problems.push("it must start with `/`".to_owned());
+        }
+        if template.contains(['?', '#']) {
+            problems.push(
+                "it must not hold `?` or `#`: query parameters are `in: query` parameters"
+                    .to_owned(),
+            );
+        }
+        if template.split('/').any(|seg| seg == "." || seg == "..") {
+            problems.push("it must not have `.` or `..` segments".to_owned());
+        }
+        let path_char = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@%/{}".contains(c);
+        if let Some(c) = template
+            .chars()
+            .find(|&c| !path_char(c) && c != '?' && c != '#')
+        {
+            problems.push(format!(
+                "`{}` is not a URL path character (percent-encode it)",
+                c.escape_debug()
+            ));
+        }
+        match placeholder_names(template) {
+            Err(problem) => problems.push(problem),
+            Ok(names) => {
+                for (i, name) in names.iter().enumerate() {
+                    if names[..i].contains(name) {
+                        problems.push(format!("the placeholder `{{{name}}}` appears twice"));
+                    }
+                }
+            }
+        }
+        for problem in problems {
+            self.error(file, &path, format!("bad path template: {problem}"));
+        }
     }
 
     /// Every `{name}` of the template has one path parameter, and every path parameter a `{name}`.
@@ -462,6 +521,38 @@ impl Lowerer {
             Ty::Named(n) => matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))),
             Ty::Json | Ty::Vec(_) => false,
         }
+    }
+}
+
+/// The placeholder names of a template, or why its braces are wrong.
+fn placeholder_names(template: &str) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut open: Option<String> = None;
+    for c in template.chars() {
+        match (c, &mut open) {
+            ('{', None) => open = Some(String::new()),
+            ('{', Some(_)) => return Err("`{` inside a placeholder".to_owned()),
+            ('}', None) => return Err("`}` without its `{`".to_owned()),
+            ('}', Some(name)) => {
+                let valid = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+                if !valid {
+                    return Err(format!(
+                        "`{{{name}}}` is not a placeholder name (letters, digits, `_`, `-`, `.`)"
+                    ));
+                }
+                names.push(std::mem::take(name));
+                open = None;
+            }
+            (c, Some(name)) => name.push(c),
+            (_, None) => {}
+        }
+    }
+    match open {
+        Some(_) => Err("a `{` is never closed".to_owned()),
+        None => Ok(names),
     }
 }
 

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
+use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
 use crate::lower::{constraints, Lowerer};
-use crate::names::{field_name, type_name, variant_name};
+use crate::names::{names_a_type, type_name, variant_name};
 use crate::spec::{Document, Schema};
 
 impl Lowerer {
@@ -69,8 +70,48 @@ impl Lowerer {
     }
 
     /// Lowers a schema. `name` is the Rust name given to it if it becomes a named type;
-    /// `registered` says whether that name was claimed already.
+    /// `registered` says whether that name was claimed already. Schemas nested deeper than
+    /// [`MAX_DEPTH`] (a `$ref` is not a level of its own; the schema it names is) are an
+    /// error here, before the recursion can exhaust the stack.
     pub(crate) fn schema(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        name: &str,
+        registered: bool,
+    ) -> Option<Ty> {
+        let level = usize::from(schema.reference.is_none());
+        if self.depth + level > MAX_DEPTH {
+            self.too_deep(file, path);
+            return None;
+        }
+        self.depth += level;
+        let ty = self.schema_kind(docs, file, path, schema, name, registered);
+        self.depth -= level;
+        ty
+    }
+
+    /// Reports a schema nested too deep: once per file, since every type above it is too.
+    fn too_deep(&mut self, file: &str, path: &YamlPath) {
+        if !self.too_deep_files.insert(file.to_owned()) {
+            return;
+        }
+        let message = format!("schemas nest more than {MAX_DEPTH} levels deep here (inline objects, array items and `$ref`s followed); flatten them");
+        self.error(file, path, message);
+    }
+
+    /// The nesting depth of a lowered type: one level per schema on its deepest path.
+    fn height(&self, ty: &Ty) -> usize {
+        match ty {
+            Ty::Named(n) => self.heights.get(n).copied().unwrap_or(1),
+            Ty::Vec(inner) => 1 + self.height(inner),
+            _ => 1,
+        }
+    }
+
+    fn schema_kind(
         &mut self,
         docs: &BTreeMap<String, Document>,
         file: &str,
@@ -265,7 +306,8 @@ impl Lowerer {
         let mut fields: Vec<Field> = Vec::new();
         for (wire, prop) in &schema.properties {
             let ppath = path.key("properties").key(wire);
-            let Some(rust_name) = self.member_name(file, &ppath, wire, prop, &fields) else {
+            let Some((rust_name, setter)) = self.property_name(file, &ppath, wire, prop, &fields)
+            else {
                 continue;
             };
             let inline = inline_type_name(name, wire, prop);
@@ -274,6 +316,7 @@ impl Lowerer {
             };
             fields.push(Field {
                 rust_name,
+                setter,
                 wire_name: wire.clone(),
                 ty,
                 required: schema.required.contains(wire),
@@ -305,34 +348,25 @@ impl Lowerer {
         }
     }
 
-    /// The Rust field name of property `wire`: its `x-wechatpay-rust-name` or one derived from
-    /// `wire`, and not one an earlier property of the same object took.
-    fn member_name(
-        &mut self,
-        file: &str,
-        ppath: &YamlPath,
-        wire: &str,
-        prop: &Schema,
-        fields: &[Field],
-    ) -> Option<String> {
-        let rust_name = match &prop.rust_name {
-            Some(n) => n.clone(),
-            None => match field_name(wire) {
-                Some(n) => n,
-                None => {
-                    self.error(file, ppath, format!("property `{wire}` gives no valid Rust field name; set `x-wechatpay-rust-name`"));
-                    return None;
-                }
-            },
-        };
-        if let Some(other) = fields.iter().find(|f| f.rust_name == rust_name) {
-            self.error(file, ppath, format!("properties `{}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`", other.wire_name));
-            return None;
-        }
-        Some(rust_name)
-    }
-
     fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
+        let fields: &[Field] = match &kind {
+            TypeKind::Struct(fields) => fields,
+            TypeKind::Enum(_) => &[],
+        };
+        let height = 1 + fields.iter().map(|f| self.height(&f.ty)).max().unwrap_or(0);
+        // Reported where the limit is crossed, not again at every type above.
+        let crossed = fields
+            .iter()
+            .all(|f| self.height(&named(&f.ty)) <= MAX_DEPTH);
+        if height > MAX_DEPTH && crossed {
+            let (origin_file, origin) = self
+                .origins
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| (file.to_owned(), YamlPath::default()));
+            self.too_deep(&origin_file, &origin);
+        }
+        self.heights.insert(name.to_owned(), height);
         let module = self.modules.get(file).cloned().unwrap_or_default();
         self.types.insert(
             name.to_owned(),
@@ -348,14 +382,20 @@ impl Lowerer {
     }
 }
 
+/// The named type inside any arrays, or the scalar.
+fn named(ty: &Ty) -> Ty {
+    match ty {
+        Ty::Vec(inner) => named(inner),
+        other => other.clone(),
+    }
+}
+
 /// The type name of property `wire` of the object `owner` if it is an inline object or enum:
 /// its own `x-wechatpay-rust-name` when it gives one, else `<owner><Wire>`.
 fn inline_type_name(owner: &str, wire: &str, prop: &Schema) -> String {
     prop.rust_name
         .as_ref()
-        .filter(|_| {
-            prop.reference.is_none() && (prop.enumeration.is_some() || !prop.properties.is_empty())
-        })
+        .filter(|_| names_a_type(prop))
         .cloned()
         .unwrap_or_else(|| format!("{owner}{}", type_name(wire)))
 }

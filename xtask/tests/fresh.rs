@@ -146,3 +146,25 @@ fn the_summary_names_added_and_removed_operations_modules_and_features() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn feature_names_are_validated_before_cargo_toml_is_written() {
+    let dir = scratch_copy();
+    let (spec, api) = (dir.path().join("spec"), dir.path().join("api"));
+    // `papay.yml` gives the module and feature `papay` a second time; `blocking` is reserved.
+    std::fs::copy(spec.join("papay.yaml"), spec.join("papay.yml")).unwrap();
+    std::fs::copy(spec.join("webank-recover.yaml"), spec.join("blocking.yaml")).unwrap();
+    let before = std::fs::read(api.join("Cargo.toml")).unwrap();
+    let err = xtask::codegen(&spec, &api, xtask::Mode::Write).unwrap_err();
+    assert!(
+        err.contains(
+            "papay.yml: the file name `papay` gives the module `papay`, as `papay.yaml` does"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("blocking.yaml: the file name `blocking`"),
+        "{err}"
+    );
+    assert_eq!(before, std::fs::read(api.join("Cargo.toml")).unwrap());
+}

@@ -113,20 +113,150 @@ fn render(source: &str, parts: Vec<TokenStream>) -> String {
 
 /// `#[doc]` attributes, one per line, so that they print as `///` comments.
 pub(crate) fn docs(text: &str) -> TokenStream {
-    let attrs = text.trim().lines().map(|l| {
-        let line = format!(" {}", l.trim_end());
-        quote!(#[doc = #line])
-    });
+    let attrs = doc_lines(text)
+        .into_iter()
+        .map(|line| quote!(#[doc = #line]));
     quote!(#(#attrs)*)
 }
 
 /// Inner `#![doc]` attributes, one per line.
 fn inner_docs(text: &str) -> TokenStream {
-    let attrs = text.trim().lines().map(|l| {
-        let line = format!(" {}", l.trim_end());
-        quote!(#![doc = #line])
-    });
+    let attrs = doc_lines(text)
+        .into_iter()
+        .map(|line| quote!(#![doc = #line]));
     quote!(#(#attrs)*)
+}
+
+/// Spec text as rustdoc lines that show it and cannot change the code: every line break (a bare
+/// `\r` too) ends a line; lines are trimmed, so no indented code block; runs of three or more
+/// backticks or tildes are escaped, so no fence and no doctest; `<`, `>` and `&` become
+/// entities and `\`, `[`, `]` are escaped outside code spans, so HTML is shown and no link
+/// forms but bare URLs, which become autolinks; control and bidirectional characters are written as `U+…`. Code spans (`` `x` ``)
+/// that close on their line are kept.
+pub(crate) fn doc_lines(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.trim();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    text.split('\n')
+        .map(|line| format!(" {}", escape_line(line.trim())))
+        .collect()
+}
+
+fn escape_line(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run = chars[i..].iter().take_while(|&&d| d == c).count();
+        match c {
+            '`' | '~' if run >= 3 => {
+                for _ in 0..run {
+                    out.push('\\');
+                    out.push(c);
+                }
+                i += run;
+            }
+            '`' => match closing_run(&chars, i + run, run) {
+                Some(end) => {
+                    let span: String = chars[i..end + run].iter().map(|&c| shown(c)).collect();
+                    out.push_str(&span);
+                    i = end + run;
+                }
+                None => {
+                    for _ in 0..run {
+                        out.push_str("\\`");
+                    }
+                    i += run;
+                }
+            },
+            'h' if (i == 0 || !chars[i - 1].is_alphanumeric()) && url_len(&chars[i..]) > 0 => {
+                // A bare URL becomes an autolink (`<…>`), which rustdoc does not warn about.
+                let len = url_len(&chars[i..]);
+                out.push('<');
+                out.extend(&chars[i..i + len]);
+                out.push('>');
+                i += len;
+            }
+            '<' => {
+                out.push_str("&lt;");
+                i += 1;
+            }
+            '>' => {
+                out.push_str("&gt;");
+                i += 1;
+            }
+            '&' => {
+                out.push_str("&amp;");
+                i += 1;
+            }
+            '\\' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+                i += 1;
+            }
+            c => {
+                out.push_str(&shown(c));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The length of the `http://` or `https://` URL at the start of `chars` (0 if none): up to a
+/// space or a character an autolink cannot hold, without trailing punctuation.
+fn url_len(chars: &[char]) -> usize {
+    let starts = |p: &str| chars.iter().take(p.len()).copied().eq(p.chars());
+    let scheme = if starts("https://") {
+        8
+    } else if starts("http://") {
+        7
+    } else {
+        return 0;
+    };
+    let mut len = chars
+        .iter()
+        .take_while(|&&c| !(c.is_whitespace() || c.is_control() || "<>\"`\\[]".contains(c)))
+        .count();
+    while len > scheme && ".,;:!?)'".contains(chars[len - 1]) {
+        len -= 1;
+    }
+    if len > scheme {
+        len
+    } else {
+        0
+    }
+}
+
+/// Where a code span opened by `len` backticks closes: the next run of exactly `len`.
+fn closing_run(chars: &[char], from: usize, len: usize) -> Option<usize> {
+    let mut j = from;
+    while j < chars.len() {
+        if chars[j] == '`' {
+            let run = chars[j..].iter().take_while(|&&d| d == '`').count();
+            if run == len {
+                return Some(j);
+            }
+            j += run;
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
+/// A character as it may appear in a doc comment: control characters (but tab) and the
+/// bidirectional controls, which rustc rejects or warns about in comments, as `U+…`.
+fn shown(c: char) -> String {
+    let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
+    if (c.is_control() && c != '\t') || bidi {
+        format!("U+{:04X}", c as u32)
+    } else {
+        c.to_string()
+    }
 }
 
 pub(crate) fn ident(name: &str) -> Ident {

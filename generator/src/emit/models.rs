@@ -2,7 +2,7 @@
 //! the structs users write.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{docs, field_doc, ident, ty_tokens};
 use crate::ir::{Api, Field, Group, Ty, TypeDef, TypeKind, Variant};
@@ -25,16 +25,9 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
     let derives = derives(def, fields, redacted);
     let field_defs = fields.iter().map(|f| field_tokens(api, group, def, f));
     let debug = redacted.then(|| redacted_debug(def, fields));
-    let builders = def.in_request.then(|| {
-        constructor(
-            api,
-            group,
-            fields
-                .iter()
-                .map(|f| (f.rust_name.as_str(), &f.ty, f.required)),
-            &def.name,
-        )
-    });
+    let builders = def
+        .in_request
+        .then(|| constructor(api, group, fields, &def.name));
     quote! {
         #doc
         #[derive(#(#derives),*)]
@@ -117,17 +110,13 @@ fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {
 }
 
 /// `new(required…)` plus one `with_x(…)` per optional member, for structs users build.
-fn constructor<'a>(
-    api: &Api,
-    group: &Group,
-    members: impl Iterator<Item = (&'a str, &'a Ty, bool)> + Clone,
-    type_name: &str,
-) -> TokenStream {
+fn constructor(api: &Api, group: &Group, fields: &[Field], type_name: &str) -> TokenStream {
     let name = ident(type_name);
-    let new = new_fn(api, group, members.clone(), type_name);
-    let withs = members
-        .filter(|m| !m.2)
-        .map(|(n, ty, _)| with_method(api, group, n, ty));
+    let new = new_fn(api, group, fields, type_name);
+    let withs = fields
+        .iter()
+        .filter(|f| !f.required)
+        .map(|f| with_method(api, group, f));
     quote! {
         impl #name {
             #new
@@ -137,21 +126,16 @@ fn constructor<'a>(
 }
 
 /// `new(…)` taking the required members in order and leaving every optional one `None`.
-fn new_fn<'a>(
-    api: &Api,
-    group: &Group,
-    members: impl Iterator<Item = (&'a str, &'a Ty, bool)> + Clone,
-    type_name: &str,
-) -> TokenStream {
-    let required: Vec<_> = members.clone().filter(|m| m.2).collect();
-    let args = required.iter().map(|(n, ty, _)| {
-        let n = ident(n);
-        let ty = arg_ty(api, group, ty);
+fn new_fn(api: &Api, group: &Group, fields: &[Field], type_name: &str) -> TokenStream {
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let args = required.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        let ty = arg_ty(api, group, &f.ty);
         quote!(#n: #ty)
     });
-    let inits = members.map(|(n, ty, req)| {
-        let n = ident(n);
-        match (req, ty) {
+    let inits = fields.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        match (f.required, &f.ty) {
             (true, Ty::String) => quote!(#n: #n.into(),),
             (true, _) => quote!(#n,),
             (false, _) => quote!(#n: ::std::option::Option::None,),
@@ -171,12 +155,13 @@ fn new_fn<'a>(
 }
 
 /// `with_x(value)`: sets the optional member `x`.
-fn with_method(api: &Api, group: &Group, member: &str, ty: &Ty) -> TokenStream {
+fn with_method(api: &Api, group: &Group, f: &Field) -> TokenStream {
+    let member = &f.rust_name;
     let field = ident(member);
-    let method = format_ident!("with_{}", member.trim_end_matches('_'));
+    let method = ident(&f.setter);
     let doc = docs(&format!("Sets `{member}`."));
-    let arg = arg_ty(api, group, ty);
-    let value = if *ty == Ty::String {
+    let arg = arg_ty(api, group, &f.ty);
+    let value = if f.ty == Ty::String {
         quote!(value.into())
     } else {
         quote!(value)

@@ -5,11 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::error::{SpecError, SpecErrors};
-use crate::ir::{Api, Constraints, Group, SuccessKind, Ty, TypeDef, TypeKind};
+use crate::context::Lowerer;
+use crate::error::SpecErrors;
+use crate::ir::{Api, SuccessKind, Ty, TypeDef, TypeKind};
 use crate::load::{parse, Source};
-use crate::locate::{line_of, YamlPath};
-use crate::spec::{Document, Schema};
+use crate::locate::YamlPath;
+use crate::spec::Document;
 
 /// Parses and lowers a set of spec files into the IR.
 pub fn lower(sources: &[Source]) -> Result<Api, SpecErrors> {
@@ -29,48 +30,7 @@ pub fn lower(sources: &[Source]) -> Result<Api, SpecErrors> {
     }
 }
 
-/// The state shared by the lowering stages.
-#[derive(Default)]
-pub(crate) struct Lowerer {
-    pub(crate) texts: BTreeMap<String, String>,
-    pub(crate) errors: Vec<SpecError>,
-    pub(crate) types: BTreeMap<String, TypeDef>,
-    /// Rust name → where it came from, for collision messages (the line is looked up only
-    /// when a message is printed: looking it up for every name made lowering quadratic).
-    pub(crate) origins: BTreeMap<String, (String, YamlPath)>,
-    /// (file, schema) → lowered type.
-    pub(crate) components: BTreeMap<(String, String), Ty>,
-    pub(crate) in_progress: BTreeSet<(String, String)>,
-    /// File → Rust module.
-    pub(crate) modules: BTreeMap<String, String>,
-    pub(crate) groups: Vec<Group>,
-    pub(crate) operation_ids: BTreeMap<String, (String, YamlPath)>,
-    /// How deep the schema being lowered is nested (see [`crate::limits::MAX_DEPTH`]).
-    pub(crate) depth: usize,
-    /// Rust type name → nesting depth of the type (one level per schema on its deepest path).
-    pub(crate) heights: BTreeMap<String, usize>,
-    /// Files with a schema nested too deep (reported once each).
-    pub(crate) too_deep_files: BTreeSet<String>,
-}
-
 impl Lowerer {
-    pub(crate) fn error(&mut self, file: &str, path: &YamlPath, message: impl Into<String>) {
-        let line = self.texts.get(file).and_then(|t| line_of(t, path));
-        self.errors.push(SpecError {
-            file: file.to_owned(),
-            path: path.to_string(),
-            line,
-            message: message.into(),
-        });
-    }
-
-    pub(crate) fn where_is(&self, file: &str, path: &YamlPath) -> String {
-        match self.texts.get(file).and_then(|t| line_of(t, path)) {
-            Some(line) => format!("{file}:{line} (`{path}`)"),
-            None => format!("{file} (`{path}`)"),
-        }
-    }
-
     fn run(&mut self, docs: &BTreeMap<String, Document>) {
         for (file, doc) in docs {
             if !doc.openapi.starts_with("3.0.") {
@@ -245,15 +205,5 @@ fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<serde_json::Val
         },
         Ty::Vec(inner) => example(types, inner).map(|v| serde_json::Value::Array(vec![v])),
         _ => None,
-    }
-}
-
-pub(crate) fn constraints(schema: &Schema) -> Constraints {
-    Constraints {
-        max_length: schema.max_length,
-        min_length: schema.min_length,
-        minimum: schema.minimum,
-        maximum: schema.maximum,
-        format: schema.format.clone(),
     }
 }

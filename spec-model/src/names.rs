@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
+use crate::context::Lowerer;
 use crate::ir::{Field, Member, MemberTarget, Param, TypeDef, TypeKind};
 use crate::locate::{Seg, YamlPath};
-use crate::lower::Lowerer;
 use crate::spec::{Document, Schema};
 
 /// Rust keywords, strict and reserved, that cannot be field or module names.

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::context::{constraints, Lowerer};
 use crate::ir::{
     Group, Host, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty, TypeKind,
 };
 use crate::locate::YamlPath;
-use crate::lower::{constraints, Lowerer};
 use crate::names::{field_name, header_name, type_name};
 use crate::spec::{self, Document, MediaType, RatePeriod};
 

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::context::{constraints, Lowerer};
 use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
-use crate::lower::{constraints, Lowerer};
 use crate::names::{names_a_type, type_name, variant_name};
 use crate::spec::{Document, Schema};
 

@@ -98,6 +98,21 @@ pub enum CryptoError {
     Decrypt,
 }
 
+/// A platform certificate was used outside its validity window: it is neither used to verify
+/// nor to encrypt. Refresh the certificates, or configure the WeChat Pay public key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the platform certificate `{serial}` is valid from {not_before} to {not_after} (unix time), not at {now}")]
+pub struct CertificateNotValid {
+    /// The certificate's serial.
+    pub serial: String,
+    /// Start of validity, unix seconds.
+    pub not_before: i64,
+    /// End of validity, unix seconds.
+    pub not_after: i64,
+    /// The time of use, unix seconds.
+    pub now: i64,
+}
+
 /// A response or notification failed verification. The body must not be trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -128,7 +143,7 @@ pub enum VerifyError {
     BadTimestamp(String),
     /// The serial names a platform certificate outside its validity window.
     #[error(transparent)]
-    CertificateNotValid(#[from] crate::keys::CertificateNotValid),
+    CertificateNotValid(#[from] CertificateNotValid),
     /// The signature does not match the message.
     #[error("the signature does not match: the message was altered or signed with another key")]
     BadSignature,
@@ -429,7 +444,7 @@ pub enum Error {
         operation: String,
         /// Which certificate, and its window.
         #[source]
-        source: crate::keys::CertificateNotValid,
+        source: CertificateNotValid,
     },
     /// A downloaded certificate's own serial differs from the serial it was listed under.
     #[error("the certificate listed as `{listed}` has serial `{actual}`")]

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use zeroize::Zeroizing;
 
 use crate::crypto::{parse, Backend, PublicKey};
-use crate::error::{KeyError, VerifyError};
+use crate::error::{CertificateNotValid, KeyError, VerifyError};
 
 /// A platform certificate: its serial, its key and its validity.
 #[derive(Clone, Debug)]
@@ -66,21 +66,6 @@ impl Anchor {
             _ => Ok(()),
         }
     }
-}
-
-/// A platform certificate was used outside its validity window: it is neither used to verify
-/// nor to encrypt. Refresh the certificates, or configure the WeChat Pay public key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the platform certificate `{serial}` is valid from {not_before} to {not_after} (unix time), not at {now}")]
-pub struct CertificateNotValid {
-    /// The certificate's serial.
-    pub serial: String,
-    /// Start of validity, unix seconds.
-    pub not_before: i64,
-    /// End of validity, unix seconds.
-    pub not_after: i64,
-    /// The time of use, unix seconds.
-    pub now: i64,
 }
 
 #[derive(Debug, Default)]

@@ -42,8 +42,8 @@ pub use client::{Client, ClientBuilder};
 pub use credentials::{Clock, Credentials, Signer, SystemClock};
 pub use crypto::{PrivateKey, PublicKey};
 pub use error::{
-    ApiError, CryptoError, Error, KeyError, PathError, RawBody, TransportError, TransportErrorKind,
-    VerifyError,
+    ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,
+    TransportError, TransportErrorKind, VerifyError,
 };
 pub use keys::{ApiV3Key, Certificate, KeyStore};
 pub use notify::{

@@ -1,0 +1,61 @@
+//! The state every lowering stage shares, and how a stage reports a located problem.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::SpecError;
+use crate::ir::{Constraints, Group, Ty, TypeDef};
+use crate::locate::{line_of, YamlPath};
+use crate::spec::Schema;
+
+/// The state shared by the lowering stages.
+#[derive(Default)]
+pub(crate) struct Lowerer {
+    pub(crate) texts: BTreeMap<String, String>,
+    pub(crate) errors: Vec<SpecError>,
+    pub(crate) types: BTreeMap<String, TypeDef>,
+    /// Rust name → where it came from, for collision messages (the line is looked up only
+    /// when a message is printed: looking it up for every name made lowering quadratic).
+    pub(crate) origins: BTreeMap<String, (String, YamlPath)>,
+    /// (file, schema) → lowered type.
+    pub(crate) components: BTreeMap<(String, String), Ty>,
+    pub(crate) in_progress: BTreeSet<(String, String)>,
+    /// File → Rust module.
+    pub(crate) modules: BTreeMap<String, String>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) operation_ids: BTreeMap<String, (String, YamlPath)>,
+    /// How deep the schema being lowered is nested (see [`crate::limits::MAX_DEPTH`]).
+    pub(crate) depth: usize,
+    /// Rust type name → nesting depth of the type (one level per schema on its deepest path).
+    pub(crate) heights: BTreeMap<String, usize>,
+    /// Files with a schema nested too deep (reported once each).
+    pub(crate) too_deep_files: BTreeSet<String>,
+}
+
+impl Lowerer {
+    pub(crate) fn error(&mut self, file: &str, path: &YamlPath, message: impl Into<String>) {
+        let line = self.texts.get(file).and_then(|t| line_of(t, path));
+        self.errors.push(SpecError {
+            file: file.to_owned(),
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn where_is(&self, file: &str, path: &YamlPath) -> String {
+        match self.texts.get(file).and_then(|t| line_of(t, path)) {
+            Some(line) => format!("{file}:{line} (`{path}`)"),
+            None => format!("{file} (`{path}`)"),
+        }
+    }
+}
+
+pub(crate) fn constraints(schema: &Schema) -> Constraints {
+    Constraints {
+        max_length: schema.max_length,
+        min_length: schema.min_length,
+        minimum: schema.minimum,
+        maximum: schema.maximum,
+        format: schema.format.clone(),
+    }
+}

@@ -8,7 +8,18 @@ use wechatpay_core::protocol::verify;
 use wechatpay_core::{Clock, Credentials, KeyStore, PrivateKey, VerifyError};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-const NOW: i64 = 1_763_800_000;
+/// The tests' fixed "now": a minute after they start, so that the certificates they make (valid
+/// from the moment they are made, for 30 days) are valid at it.
+fn now() -> i64 {
+    static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *NOW.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            + 60
+    })
+}
 
 #[derive(Debug)]
 struct Fixed(i64);
@@ -105,7 +116,7 @@ fn header_map(headers: &[(String, String)]) -> http::HeaderMap {
 }
 
 fn check(store: &KeyStore, headers: &[(String, String)], body: &[u8]) -> Result<(), VerifyError> {
-    verify(store, NOW, &header_map(headers), body)
+    verify(store, now(), &header_map(headers), body)
 }
 
 fn set(headers: &mut [(String, String)], name: &str, value: &str) {
@@ -128,7 +139,7 @@ fn the_response_message_is_timestamp_nonce_body_each_with_a_newline() {
 #[test]
 fn a_204_verifies_over_the_empty_body_line() {
     let p = platform();
-    let headers = signed(&p.public_key, PUB_ID, NOW, b"");
+    let headers = signed(&p.public_key, PUB_ID, now(), b"");
     assert_eq!(check(&p.store, &headers, b""), Ok(()));
     assert_eq!(
         check(&p.store, &headers, b" "),
@@ -141,13 +152,13 @@ fn the_serial_picks_the_key_public_key_and_certificate_side_by_side() {
     let p = platform();
     let body = br#"{"ret_msg":"SUCCESS"}"#;
     assert_eq!(
-        check(&p.store, &signed(&p.public_key, PUB_ID, NOW, body), body),
+        check(&p.store, &signed(&p.public_key, PUB_ID, now(), body), body),
         Ok(())
     );
     assert_eq!(
         check(
             &p.store,
-            &signed(&p.certificate_key, CERT_SERIAL, NOW, body),
+            &signed(&p.certificate_key, CERT_SERIAL, now(), body),
             body
         ),
         Ok(())
@@ -156,7 +167,7 @@ fn the_serial_picks_the_key_public_key_and_certificate_side_by_side() {
     assert_eq!(
         check(
             &p.store,
-            &signed(&p.certificate_key, PUB_ID, NOW, body),
+            &signed(&p.certificate_key, PUB_ID, now(), body),
             body
         ),
         Err(VerifyError::BadSignature)
@@ -167,7 +178,7 @@ fn the_serial_picks_the_key_public_key_and_certificate_side_by_side() {
 fn every_verification_failure_has_its_own_error() {
     let p = platform();
     let body = br#"{"a":1}"#;
-    let good = signed(&p.public_key, PUB_ID, NOW, body);
+    let good = signed(&p.public_key, PUB_ID, now(), body);
     assert_eq!(check(&p.store, &good, body), Ok(()));
 
     // Tampered body, over raw bytes: even re-serialization with other spacing fails.
@@ -205,7 +216,7 @@ fn every_verification_failure_has_its_own_error() {
     assert_eq!(check(&p.store, &h, body), Err(VerifyError::BadSignature));
     let other = PrivateKey::generate(Default::default()).unwrap();
     assert_eq!(
-        check(&p.store, &signed(&other, PUB_ID, NOW, body), body),
+        check(&p.store, &signed(&other, PUB_ID, now(), body), body),
         Err(VerifyError::BadSignature)
     );
     // Timestamp not a number.
@@ -221,7 +232,7 @@ fn every_verification_failure_has_its_own_error() {
 fn clock_skew_of_300_seconds_is_allowed_and_301_is_not() {
     let p = platform();
     for (offset, ok) in [(-300, true), (300, true), (-301, false), (301, false)] {
-        let headers = signed(&p.public_key, PUB_ID, NOW + offset, b"{}");
+        let headers = signed(&p.public_key, PUB_ID, now() + offset, b"{}");
         let result = check(&p.store, &headers, b"{}");
         if ok {
             assert_eq!(result, Ok(()), "{offset}");
@@ -229,7 +240,7 @@ fn clock_skew_of_300_seconds_is_allowed_and_301_is_not() {
             assert_eq!(
                 result,
                 Err(VerifyError::StaleTimestamp {
-                    timestamp: NOW + offset,
+                    timestamp: now() + offset,
                     skew: 301
                 }),
                 "{offset}"
@@ -250,7 +261,7 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
     let target = "/v3/papay/contracts/a%2Fb/fail-notify?x=%E4%B8%AD";
     let body = br#"{"mchid":"1230000109","appid":"wxd678efh567hg6787"}"#;
     let header = creds
-        .authorization("POST", target, body, NOW, &nonce)
+        .authorization("POST", target, body, now(), &nonce)
         .unwrap();
     let rest = header
         .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
@@ -266,11 +277,12 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
         ["mchid", "nonce_str", "signature", "timestamp", "serial_no"]
     );
     assert_eq!(items[0].1, "1900000001");
-    assert_eq!(items[3].1, NOW.to_string());
+    assert_eq!(items[3].1, now().to_string());
     assert_eq!(items[4].1, "MERCHANT_SERIAL");
     let signature = B64.decode(items[2].1).unwrap();
     let message = format!(
-        "POST\n{target}\n{NOW}\n{nonce}\n{}\n",
+        "POST\n{target}\n{}\n{nonce}\n{}\n",
+        now(),
         std::str::from_utf8(body).unwrap()
     );
     assert!(public.verify_sha256(message.as_bytes(), &signature));
@@ -281,7 +293,7 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
     assert!(!public.verify_sha256(respaced.as_bytes(), &signature));
     // A GET signs an empty body line.
     let get = creds
-        .authorization("GET", "/v3/certificates", b"", NOW, &nonce)
+        .authorization("GET", "/v3/certificates", b"", now(), &nonce)
         .unwrap();
     let sig = B64
         .decode(
@@ -294,7 +306,7 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
         )
         .unwrap();
     assert!(public.verify_sha256(
-        format!("GET\n/v3/certificates\n{NOW}\n{nonce}\n\n").as_bytes(),
+        format!("GET\n/v3/certificates\n{}\n{nonce}\n\n", now()).as_bytes(),
         &sig
     ));
 }
@@ -313,7 +325,9 @@ fn a_remote_signer_can_replace_the_local_key() {
         0.into(),
     ));
     let creds = Credentials::with_signer("1900000001", "S", remote.clone());
-    creds.authorization("GET", "/v3/x", b"", NOW, "n").unwrap();
+    creds
+        .authorization("GET", "/v3/x", b"", now(), "n")
+        .unwrap();
     assert_eq!(remote.1.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
@@ -333,12 +347,12 @@ fn notifications_without_summary_and_with_the_compact_create_time_parse() {
         r#"{{"id":"EV-2018022511223320873","create_time":"20180225112233","resource_type":"encrypt-resource","event_type":"TRANSACTION.SUCCESS","resource":{{"original_type":"transaction","algorithm":"AEAD_AES_256_GCM","ciphertext":"{}","associated_data":"","nonce":"0123456789ab"}}}}"#,
         B64.encode(ct)
     );
-    let headers = signed(&p.certificate_key, CERT_SERIAL, NOW, body.as_bytes());
+    let headers = signed(&p.certificate_key, CERT_SERIAL, now(), body.as_bytes());
     let handler = wechatpay_core::NotificationHandler::new(
         p.store.clone(),
         wechatpay_core::ApiV3Key::new("0123456789abcdefghijklmnopqrstuv").unwrap(),
     )
-    .with_clock(Arc::new(Fixed(NOW)));
+    .with_clock(Arc::new(Fixed(now())));
     let n = handler
         .parse(&header_map(&headers), body.as_bytes())
         .unwrap();
@@ -347,7 +361,7 @@ fn notifications_without_summary_and_with_the_compact_create_time_parse() {
     assert_eq!(n.resource["transaction_id"], "4200");
     // Another algorithm is refused by name.
     let other = body.replace("AEAD_AES_256_GCM", "AEAD_SM4_GCM");
-    let headers = signed(&p.certificate_key, CERT_SERIAL, NOW, other.as_bytes());
+    let headers = signed(&p.certificate_key, CERT_SERIAL, now(), other.as_bytes());
     let err = handler
         .parse(&header_map(&headers), other.as_bytes())
         .unwrap_err();
@@ -357,7 +371,7 @@ fn notifications_without_summary_and_with_the_compact_create_time_parse() {
 #[test]
 fn a_repeated_signature_header_is_refused_by_name() {
     let p = platform();
-    let good = signed(&p.public_key, PUB_ID, NOW, b"{}");
+    let good = signed(&p.public_key, PUB_ID, now(), b"{}");
     assert_eq!(check(&p.store, &good, b"{}"), Ok(()));
     for name in [
         "Wechatpay-Signature",
@@ -380,9 +394,9 @@ fn a_repeated_signature_header_is_refused_by_name() {
 fn extreme_timestamps_are_stale_never_a_panic_or_a_pass() {
     let p = platform();
     for (timestamp, skew) in [
-        (i64::MIN, NOW.abs_diff(i64::MIN)),
-        (i64::MAX, NOW.abs_diff(i64::MAX)),
-        (0, NOW.unsigned_abs()),
+        (i64::MIN, now().abs_diff(i64::MIN)),
+        (i64::MAX, now().abs_diff(i64::MAX)),
+        (0, now().unsigned_abs()),
     ] {
         let headers = signed(&p.public_key, PUB_ID, timestamp, b"{}");
         assert_eq!(
@@ -392,7 +406,7 @@ fn extreme_timestamps_are_stale_never_a_panic_or_a_pass() {
         );
     }
     // A clock at the far end of the range does not overflow either.
-    let headers = header_map(&signed(&p.public_key, PUB_ID, NOW, b"{}"));
+    let headers = header_map(&signed(&p.public_key, PUB_ID, now(), b"{}"));
     for now in [i64::MIN, i64::MAX] {
         assert!(matches!(
             verify(&p.store, now, &headers, b"{}"),
@@ -400,7 +414,7 @@ fn extreme_timestamps_are_stale_never_a_panic_or_a_pass() {
         ));
     }
     // Past the range of i64 it is not a unix time at all.
-    let mut headers = signed(&p.public_key, PUB_ID, NOW, b"{}");
+    let mut headers = signed(&p.public_key, PUB_ID, now(), b"{}");
     set(&mut headers, "Wechatpay-Timestamp", "9223372036854775808");
     assert_eq!(
         check(&p.store, &headers, b"{}"),
@@ -411,13 +425,13 @@ fn extreme_timestamps_are_stale_never_a_panic_or_a_pass() {
 #[test]
 fn a_signature_header_that_is_not_text_is_refused_by_name() {
     let p = platform();
-    let mut headers = header_map(&signed(&p.public_key, PUB_ID, NOW, b"{}"));
+    let mut headers = header_map(&signed(&p.public_key, PUB_ID, now(), b"{}"));
     headers.insert(
         "Wechatpay-Nonce",
         http::HeaderValue::from_bytes(b"n\xff").unwrap(),
     );
     assert_eq!(
-        verify(&p.store, NOW, &headers, b"{}"),
+        verify(&p.store, now(), &headers, b"{}"),
         Err(VerifyError::InvalidHeader("Wechatpay-Nonce"))
     );
 }

@@ -260,9 +260,15 @@ mod checks {
 
     #[test]
     fn date_times_round_trip_in_the_platforms_form() {
-        let text = r#""2015-05-20T13:29:35+08:00""#;
-        let parsed: time::OffsetDateTime = serde_json::from_str(text).unwrap();
-        assert_eq!(parsed.offset(), time::macros::offset!(+8));
+        use crate::date_times::spec::{ClosePaymentRequest, ClosePaymentResponse};
+        let answer: ClosePaymentResponse =
+            serde_json::from_str(r#"{"success_time":"2015-05-20T13:29:35+08:00"}"#).unwrap();
+        assert_eq!(answer.success_time.offset(), time::macros::offset!(+8));
+        let request = ClosePaymentRequest::new(answer.success_time);
+        assert_eq!(
+            serde_json::to_string(&request).unwrap(),
+            r#"{"closed_at":"2015-05-20T13:29:35+08:00"}"#
+        );
     }
 }
 "##;

@@ -14,9 +14,10 @@ use serde_json::{json, Value};
 use std::sync::atomic::Ordering::Relaxed;
 use wechatpay_core::protocol::pointer::Pointer;
 use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_SECS};
+use wechatpay_core::PublicKey;
 use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
-use crate::state::{now, tamper, Fault, LoggedRequest, State, TrustMode};
+use crate::state::{now, tamper, Fault, LoggedRequest, State, TestCredentials, TrustMode};
 use crate::validate::{check_json, check_param, Issue};
 
 /// Accepts connections until `stop` fires.
@@ -216,8 +217,14 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
             None,
         );
     }
-    if let Err(message) = check_authorization(state, method, target, header("Authorization"), body)
-    {
+    if let Err(message) = check_authorization(
+        &state.credentials,
+        &state.keys.merchant_public,
+        method,
+        target,
+        header("Authorization"),
+        body,
+    ) {
         return error_answer(401, "SIGN_ERROR", &message, None);
     }
     if header("Accept").is_none() || header("User-Agent").is_none() {
@@ -290,56 +297,87 @@ fn route<'a>(
         })
 }
 
+/// The items of an `Authorization` header, each present exactly once.
+#[derive(Debug)]
+struct AuthorizationItems<'a> {
+    mchid: &'a str,
+    serial_no: &'a str,
+    nonce_str: &'a str,
+    timestamp: &'a str,
+    signature: &'a str,
+}
+
+/// Parses `WECHATPAY2-SHA256-RSA2048 k="v",…` strictly: the five items, each once, each
+/// double-quoted; no empty, unknown or repeated item (a second `signature=` is refused, not
+/// "last wins"). Whitespace around an item is allowed.
+fn parse_authorization(header: &str) -> Result<AuthorizationItems<'_>, String> {
+    const NAMES: [&str; 5] = ["mchid", "serial_no", "nonce_str", "timestamp", "signature"];
+    let items = header
+        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
+        .ok_or("the Authorization scheme must be WECHATPAY2-SHA256-RSA2048")?;
+    let mut values: [Option<&str>; 5] = [None; 5];
+    for item in items.split(',') {
+        let (key, value) = item
+            .trim()
+            .split_once('=')
+            .ok_or("malformed Authorization item: expected key=\"value\"")?;
+        let slot = NAMES
+            .iter()
+            .position(|name| *name == key)
+            .ok_or_else(|| format!("unknown Authorization item `{key:.40}`"))?;
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .filter(|v| !v.contains('"'))
+            .ok_or_else(|| format!("Authorization item `{key}` must be one double-quoted value"))?;
+        if values[slot].replace(value).is_some() {
+            return Err(format!("Authorization item `{key}` appears more than once"));
+        }
+    }
+    let get = |i: usize| values[i].ok_or_else(|| format!("Authorization lacks `{}`", NAMES[i]));
+    Ok(AuthorizationItems {
+        mchid: get(0)?,
+        serial_no: get(1)?,
+        nonce_str: get(2)?,
+        timestamp: get(3)?,
+        signature: get(4)?,
+    })
+}
+
+/// Checks the merchant's `Authorization` over the exact bytes received.
 fn check_authorization(
-    state: &State,
+    credentials: &TestCredentials,
+    merchant_public: &PublicKey,
     method: &str,
     target: &str,
     authorization: Option<&str>,
     body: &[u8],
 ) -> Result<(), String> {
     let auth = authorization.ok_or("the Authorization header is missing")?;
-    let items = auth
-        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
-        .ok_or("the Authorization scheme must be WECHATPAY2-SHA256-RSA2048")?;
-    let mut fields = std::collections::HashMap::new();
-    for item in items.split(',') {
-        let (k, v) = item
-            .trim()
-            .split_once('=')
-            .ok_or("malformed Authorization item")?;
-        fields.insert(k.trim(), v.trim().trim_matches('"'));
-    }
-    let get = |k: &str| {
-        fields
-            .get(k)
-            .copied()
-            .ok_or(format!("Authorization lacks `{k}`"))
-    };
-    if get("mchid")? != state.credentials.mchid {
+    let items = parse_authorization(auth)?;
+    if items.mchid != credentials.mchid {
         return Err("mchid does not match".into());
     }
-    if get("serial_no")? != state.credentials.merchant_serial {
+    if items.serial_no != credentials.merchant_serial {
         return Err("serial_no is not the merchant certificate serial".into());
     }
-    let nonce = get("nonce_str")?;
+    let nonce = items.nonce_str;
     if nonce.is_empty() {
         return Err("nonce_str is empty".into());
     }
-    let timestamp: i64 = get("timestamp")?
+    let timestamp: i64 = items
+        .timestamp
         .parse()
         .map_err(|_| "timestamp is not a number")?;
+    // `abs_diff` cannot overflow, whatever the two values.
     if now().abs_diff(timestamp) > MAX_SKEW_SECS {
         return Err("timestamp is more than 300 s away".into());
     }
     let signature = base64::engine::general_purpose::STANDARD
-        .decode(get("signature")?)
+        .decode(items.signature)
         .map_err(|_| "signature is not base64")?;
     let message = request_message(method, target, timestamp, nonce, body);
-    if state
-        .keys
-        .merchant_public
-        .verify_sha256(&message, &signature)
-    {
+    if merchant_public.verify_sha256(&message, &signature) {
         Ok(())
     } else {
         Err("签名错误: the signature does not match the request".into())
@@ -500,5 +538,245 @@ fn certificates_answer(state: &State, fault: Option<Fault>) -> Answer {
         body: body.to_string().into_bytes(),
         signed: true,
         use_public_key: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Properties of the `Authorization` check: whatever the header, an answer (401 or
+    //! success), never a panic; and success only for the items the merchant signed, in any
+    //! order. 256 cases per property by default; a longer run:
+    //! `PROPTEST_CASES=100000 cargo test -p wechatpay-mock --lib authorization`.
+
+    use std::sync::{Mutex, OnceLock};
+
+    use proptest::prelude::*;
+    use wechatpay_core::crypto::Backend;
+    use wechatpay_core::{Credentials, PrivateKey, PublicKey};
+    use zeroize::Zeroizing;
+
+    use super::{check_authorization, parse_authorization};
+    use crate::state::{now, TestCredentials};
+
+    const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048 ";
+    const METHOD: &str = "POST";
+    const TARGET: &str = "/v3/test?x=1";
+    const BODY: &[u8] = br#"{"a":"b"}"#;
+
+    struct Merchant {
+        expected: TestCredentials,
+        public: PublicKey,
+        credentials: Credentials,
+        /// A valid header and when it was signed, re-signed before it goes stale in long runs.
+        signed: Mutex<(i64, String)>,
+    }
+
+    fn merchant() -> &'static Merchant {
+        static MERCHANT: OnceLock<Merchant> = OnceLock::new();
+        MERCHANT.get_or_init(|| {
+            let key = PrivateKey::generate(Backend::default()).unwrap();
+            let public = key.public_key().unwrap();
+            let expected = TestCredentials {
+                mchid: "1900000001".into(),
+                merchant_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
+                merchant_private_key_pem: key.to_pkcs8_pem(),
+                public_key_id: String::new(),
+                public_key_pem: String::new(),
+                platform_certificate_pem: String::new(),
+                platform_certificate_serial: String::new(),
+                apiv3_key: Zeroizing::new(String::new()),
+            };
+            let credentials = Credentials::new(&expected.mchid, &expected.merchant_serial, key);
+            Merchant {
+                expected,
+                public,
+                credentials,
+                signed: Mutex::new((i64::MIN, String::new())),
+            }
+        })
+    }
+
+    /// The items of a header signed less than a minute ago.
+    fn valid_items() -> Vec<String> {
+        let m = merchant();
+        let mut signed = m.signed.lock().unwrap();
+        let now = now();
+        if now.abs_diff(signed.0) > 60 {
+            let header = m
+                .credentials
+                .authorization(
+                    METHOD,
+                    TARGET,
+                    BODY,
+                    now,
+                    "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+                )
+                .unwrap();
+            *signed = (now, header);
+        }
+        signed.1[SCHEME.len()..]
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn check(header: &str) -> Result<(), String> {
+        let m = merchant();
+        check_authorization(&m.expected, &m.public, METHOD, TARGET, Some(header), BODY)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Drop(usize),
+        Duplicate(usize),
+        Swap(usize, usize),
+        ExtraComma(usize),
+        Unquote(usize),
+        ExtraQuote(usize),
+        Pad(usize),
+        Huge(usize, usize),
+        Replace(usize, String),
+        Insert(usize, String),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let i = 0..8usize;
+        prop_oneof![
+            i.clone().prop_map(Mutation::Drop),
+            i.clone().prop_map(Mutation::Duplicate),
+            (i.clone(), i.clone()).prop_map(|(a, b)| Mutation::Swap(a, b)),
+            i.clone().prop_map(Mutation::ExtraComma),
+            i.clone().prop_map(Mutation::Unquote),
+            i.clone().prop_map(Mutation::ExtraQuote),
+            i.clone().prop_map(Mutation::Pad),
+            (i.clone(), 0..200_000usize).prop_map(|(a, n)| Mutation::Huge(a, n)),
+            (i.clone(), ".*").prop_map(|(a, s)| Mutation::Replace(a, s)),
+            (i, r#"[a-z_]{1,10}="[^"]{0,20}""#).prop_map(|(a, s)| Mutation::Insert(a, s)),
+        ]
+    }
+
+    fn apply(items: &mut Vec<String>, m: &Mutation) {
+        if items.is_empty() {
+            items.push(String::new());
+        }
+        let at = |i: usize| i % items.len();
+        match m {
+            Mutation::Drop(i) => {
+                items.remove(at(*i));
+            }
+            Mutation::Duplicate(i) => {
+                let item = items[at(*i)].clone();
+                items.push(item);
+            }
+            Mutation::Swap(a, b) => {
+                let (a, b) = (at(*a), at(*b));
+                items.swap(a, b);
+            }
+            Mutation::ExtraComma(i) => items.insert(at(*i), String::new()),
+            Mutation::Unquote(i) => {
+                let i = at(*i);
+                items[i] = items[i].replace('"', "");
+            }
+            Mutation::ExtraQuote(i) => {
+                let i = at(*i);
+                items[i].push('"');
+            }
+            Mutation::Pad(i) => {
+                let i = at(*i);
+                items[i] = format!("  {} ", items[i]);
+            }
+            Mutation::Huge(i, n) => {
+                let i = at(*i);
+                let key = items[i].split('=').next().unwrap_or("").to_owned();
+                items[i] = format!("{key}=\"{}\"", "A".repeat(*n));
+            }
+            Mutation::Replace(i, s) => {
+                let i = at(*i);
+                items[i].clone_from(s);
+            }
+            Mutation::Insert(i, s) => items.insert(at(*i), s.clone()),
+        }
+    }
+
+    #[test]
+    fn a_valid_header_passes_in_any_order_and_with_spaces() {
+        let mut items = valid_items();
+        assert_eq!(check(&format!("{SCHEME}{}", items.join(","))), Ok(()));
+        items.reverse();
+        assert_eq!(check(&format!("{SCHEME} {}", items.join(" , "))), Ok(()));
+    }
+
+    #[test]
+    fn a_duplicated_item_is_refused_not_last_wins() {
+        let items = valid_items();
+        let signature = items.iter().find(|i| i.starts_with("signature=")).unwrap();
+        for extra in [signature.clone(), "signature=\"AAAA\"".to_owned()] {
+            let header = format!("{SCHEME}{},{extra}", items.join(","));
+            let err = check(&header).unwrap_err();
+            assert!(err.contains("more than once"), "{err}");
+        }
+        let header = format!("{SCHEME}signature=\"AAAA\",{}", items.join(","));
+        assert!(check(&header).unwrap_err().contains("more than once"));
+    }
+
+    #[test]
+    fn loose_items_are_refused() {
+        let items = valid_items().join(",");
+        for header in [
+            format!("{SCHEME}{items},"),
+            format!("{SCHEME},{items}"),
+            format!("{SCHEME}{items},extra=\"1\""),
+            format!("{SCHEME}{}", items.replacen('"', "", 2)),
+            format!("{SCHEME}{}", items.replacen('"', "\"\"", 1)),
+            format!("wechatpay2-sha256-rsa2048 {items}"),
+        ] {
+            assert!(check(&header).is_err(), "{header}");
+        }
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        let m = merchant();
+        for timestamp in [i64::MIN, i64::MAX, i64::MIN + 1, 0] {
+            let header = m
+                .credentials
+                .authorization(METHOD, TARGET, BODY, timestamp, "n")
+                .unwrap();
+            let err = check(&header).unwrap_err();
+            assert!(err.contains("300 s"), "{timestamp}: {err}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn authorization_any_string_is_refused_without_panic(header in ".*") {
+            prop_assert!(check(&header).is_err());
+            let _ = parse_authorization(&header);
+        }
+
+        #[test]
+        fn authorization_any_items_are_refused_without_panic(items in ".*") {
+            let header = format!("{SCHEME}{items}");
+            prop_assert!(check(&header).is_err());
+        }
+
+        #[test]
+        fn authorization_mutations_pass_only_when_they_only_reorder(
+            mutations in proptest::collection::vec(mutation(), 1..6),
+        ) {
+            let valid = valid_items();
+            let mut items = valid.clone();
+            for m in &mutations {
+                apply(&mut items, m);
+            }
+            let header = format!("{SCHEME}{}", items.join(","));
+            // What the server sees: the items between commas, trimmed.
+            let mut seen: Vec<&str> = header[SCHEME.len()..].split(',').map(str::trim).collect();
+            seen.sort_unstable();
+            let mut expected: Vec<&str> = valid.iter().map(String::as_str).collect();
+            expected.sort_unstable();
+            let result = check(&header);
+            prop_assert_eq!(result.is_ok(), seen == expected, "{:?} for {}", result, header);
+        }
     }
 }

@@ -2,12 +2,13 @@
 //! check, sensitive-field decryption, validation, signed answers and fault injection.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderMap, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
@@ -20,24 +21,61 @@ use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 use crate::state::{now, tamper, Fault, LoggedRequest, State, TestCredentials, TrustMode};
 use crate::validate::{check_json, check_param, Issue};
 
+/// What one connection may cost the mock: see the crate docs for what each limit does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The largest request body; larger ones get 413 `REQUEST_ENTITY_TOO_LARGE`.
+    pub(crate) max_body_bytes: usize,
+    /// The largest request head (request line and headers); larger ones get 431.
+    pub(crate) max_header_bytes: usize,
+    /// How long a connection may send nothing while a request head or body is awaited.
+    pub(crate) idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_header_bytes: 64 * 1024,
+            idle_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// hyper's smallest read buffer: its `max_buf_size` may not go below it.
+const MIN_READ_BUFFER: usize = 8192;
+
 /// Accepts connections until `stop` fires.
 pub(crate) async fn serve(
     listener: std::net::TcpListener,
     state: Arc<State>,
+    limits: Limits,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        // Covers a fresh connection, a keep-alive one between requests, and a stalled head.
+        .header_read_timeout(limits.idle_timeout)
+        .max_header_size(limits.max_header_bytes)
+        .max_buf_size(limits.max_header_bytes.max(MIN_READ_BUFFER));
     loop {
         tokio::select! {
             _ = &mut stop => return,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, _)) = accepted else {
+                    // E.g. out of file descriptors: back off rather than spin.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
                 let state = state.clone();
+                let http = http.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
+                    let service =
+                        hyper::service::service_fn(move |req| handle(state.clone(), limits, req));
+                    let _ = http
                         .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                         .await;
                 });
@@ -88,29 +126,99 @@ fn param_error(issue: Issue) -> Answer {
     )
 }
 
-async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Reset> {
+/// Reads a request body of at most `limits.max_body_bytes`, refusing a larger one by its
+/// `Content-Length` before reading any of it, or (chunked) as soon as the running total passes
+/// the limit, so that no more than the limit is ever held. A body that stalls for
+/// `limits.idle_timeout` gets 408.
+async fn read_body(
+    mut body: Incoming,
+    headers: &HeaderMap,
+    limits: Limits,
+) -> Result<Bytes, Answer> {
+    let max = limits.max_body_bytes;
+    let too_large = || {
+        error_answer(
+            413,
+            "REQUEST_ENTITY_TOO_LARGE",
+            &format!("the request body is larger than {max} bytes"),
+            None,
+        )
+    };
+    // hyper has already refused a malformed or repeated Content-Length.
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let mut collected = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    loop {
+        let frame = match tokio::time::timeout(limits.idle_timeout, body.frame()).await {
+            Err(_) => {
+                return Err(error_answer(
+                    408,
+                    "REQUEST_TIMEOUT",
+                    "the request body stalled",
+                    None,
+                ))
+            }
+            Ok(None) => return Ok(Bytes::from(collected)),
+            Ok(Some(Err(e))) => {
+                return Err(error_answer(
+                    400,
+                    "INVALID_REQUEST",
+                    &format!("the request body could not be read: {e}"),
+                    None,
+                ))
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if data.len() > max - collected.len() {
+                return Err(too_large());
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+}
+
+async fn handle(
+    state: Arc<State>,
+    limits: Limits,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Reset> {
     let (parts, body) = req.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let read = read_body(body, &parts.headers, limits).await;
     let started = std::time::Instant::now();
     let target = parts
         .uri
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".into());
-    let fault = fault_for(&state, &parts.headers);
     let mut log = LoggedRequest {
         operation_id: None,
         method: parts.method.as_str().to_owned(),
         target,
         headers: parts.headers,
-        body: body.to_vec(),
+        body: read.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
         plaintext_body: None,
         status: 0,
     };
+    let body = match read {
+        Ok(body) => body,
+        Err(refusal) => {
+            // The rest of the body is never read, so the connection cannot be reused.
+            let mut response = respond(&state, refusal, None, &log.headers);
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            log.status = response.status().as_u16();
+            record(&state, log);
+            return Ok(response);
+        }
+    };
+    let fault = fault_for(&state, &log.headers);
     if let Some(Fault::Slow(delay)) = fault {
         tokio::time::sleep(delay).await;
     }

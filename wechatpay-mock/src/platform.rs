@@ -81,6 +81,7 @@ pub struct MockBuilder {
     port: u16,
     log_requests: bool,
     certificate: CertificateOptions,
+    limits: server::Limits,
 }
 
 impl MockBuilder {
@@ -131,9 +132,32 @@ impl MockBuilder {
         self
     }
 
+    /// The largest request body accepted (default 1 MiB). A larger one gets 413
+    /// `REQUEST_ENTITY_TOO_LARGE` and the connection is closed: refused by its `Content-Length`
+    /// before any of it is read, or (chunked) once the bytes read pass the limit.
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.limits.max_body_bytes = max;
+        self
+    }
+
+    /// The largest request head, request line and headers together (default 64 KiB). A larger
+    /// one gets 431 and the connection is closed.
+    pub fn max_header_bytes(mut self, max: usize) -> Self {
+        self.limits.max_header_bytes = max;
+        self
+    }
+
+    /// How long a connection may send nothing, when new, between requests, mid-head or
+    /// mid-body, before the mock closes it (default 10 s; mid-body it answers 408 first).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
     /// Generates test keys and starts serving on `127.0.0.1` in a thread of its own, so it works
     /// from async and blocking code alike.
     pub fn start(self) -> Result<MockPlatform, MockError> {
+        let limits = self.limits;
         let (state, listener, base_url) = self.prepare()?;
         let (shutdown, stopped) = tokio::sync::oneshot::channel();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -144,7 +168,7 @@ impl MockBuilder {
         let thread = std::thread::Builder::new()
             .name("wechatpay-mock".into())
             .spawn(move || {
-                runtime.block_on(server::serve(listener, serving, stopped));
+                runtime.block_on(server::serve(listener, serving, limits, stopped));
             })?;
         Ok(MockPlatform {
             base_url,
@@ -158,9 +182,10 @@ impl MockBuilder {
     /// from, so that client and platform share its threads (the load benchmark uses this to keep
     /// thread wake-ups out of its figures). Must be called inside a runtime.
     pub fn start_on_current_runtime(self) -> Result<MockPlatform, MockError> {
+        let limits = self.limits;
         let (state, listener, base_url) = self.prepare()?;
         let (shutdown, stopped) = tokio::sync::oneshot::channel();
-        tokio::spawn(server::serve(listener, state.clone(), stopped));
+        tokio::spawn(server::serve(listener, state.clone(), limits, stopped));
         Ok(MockPlatform {
             base_url,
             state,

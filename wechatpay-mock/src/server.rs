@@ -500,7 +500,25 @@ fn validate_request(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Option<Value>, Answer> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    check_params(state, op, path_params, query, headers)?;
+    let key = platform_key(state, op, headers)?;
+    let Some(ty) = &op.body else { return Ok(None) };
+    let mut value = json_body(body)?;
+    if let Some(key) = key {
+        decrypt_fields(&mut value, &op.encrypted_fields, key).map_err(param_error)?;
+    }
+    check_json(&state.api, "body", ty, &value, &Default::default()).map_err(param_error)?;
+    Ok(Some(value))
+}
+
+/// Checks every path, query and header parameter against its schema.
+fn check_params(
+    state: &State,
+    op: &Operation,
+    path_params: &[(String, String)],
+    query: &str,
+    headers: &HeaderMap,
+) -> Result<(), Answer> {
     let pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -510,36 +528,40 @@ fn validate_request(
             (decode(k), decode(v))
         })
         .collect();
+    let named = |list: &[(String, String)], name: &str| -> Vec<String> {
+        list.iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
     for p in &op.params {
-        let (values, location): (Vec<String>, &str) = match p.location {
-            ParamLocation::Path => (
-                path_params
-                    .iter()
-                    .filter(|(k, _)| *k == p.wire_name)
-                    .map(|(_, v)| v.clone())
-                    .collect(),
-                "path",
-            ),
-            ParamLocation::Query => (
-                pairs
-                    .iter()
-                    .filter(|(k, _)| *k == p.wire_name)
-                    .map(|(_, v)| v.clone())
-                    .collect(),
-                "query",
-            ),
+        let (values, location) = match p.location {
+            ParamLocation::Path => (named(path_params, &p.wire_name), "path"),
+            ParamLocation::Query => (named(&pairs, &p.wire_name), "query"),
             ParamLocation::Header => (
-                header(&p.wire_name)
-                    .map(str::to_owned)
-                    .into_iter()
+                headers
+                    .get_all(p.wire_name.as_str())
+                    .iter()
+                    .filter_map(|v| v.to_str().ok().map(str::to_owned))
                     .collect(),
                 "header",
             ),
         };
         check_param(&state.api, p, &values, location).map_err(param_error)?;
     }
-    let needs_serial = op.platform_serial_header || !op.encrypted_fields.is_empty();
-    let serial = header("Wechatpay-Serial");
+    Ok(())
+}
+
+/// The platform key named by `Wechatpay-Serial`, required when the operation has sensitive
+/// fields or the managed header.
+fn platform_key<'s>(
+    state: &'s State,
+    op: &Operation,
+    headers: &HeaderMap,
+) -> Result<Option<&'s wechatpay_core::PrivateKey>, Answer> {
+    let serial = headers
+        .get("Wechatpay-Serial")
+        .and_then(|v| v.to_str().ok());
     let key = match serial {
         Some(s)
             if s == state.credentials.public_key_id && state.trust != TrustMode::Certificates =>
@@ -554,30 +576,30 @@ fn validate_request(
         }
         _ => None,
     };
+    let needs_serial = op.platform_serial_header || !op.encrypted_fields.is_empty();
     if needs_serial && key.is_none() {
         return Err(param_error(Issue {
             field: "header.Wechatpay-Serial".into(),
             issue: format!("must name the platform key used for sensitive fields, got {serial:?}"),
         }));
     }
-    let Some(ty) = &op.body else { return Ok(None) };
+    Ok(key)
+}
+
+/// The body as JSON, refusing 4-byte characters as the platform does.
+fn json_body(body: &[u8]) -> Result<Value, Answer> {
     if let Some(c) = four_byte_char(body) {
         return Err(param_error(Issue {
             field: "body".into(),
             issue: format!("contains `{c}`: only 1–3-byte UTF-8 characters are accepted"),
         }));
     }
-    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
+    serde_json::from_slice(body).map_err(|e| {
         param_error(Issue {
             field: "body".into(),
             issue: format!("is not JSON: {e}"),
         })
-    })?;
-    if let Some(key) = key {
-        decrypt_fields(&mut value, &op.encrypted_fields, key).map_err(param_error)?;
-    }
-    check_json(&state.api, "body", ty, &value, &Default::default()).map_err(param_error)?;
-    Ok(Some(value))
+    })
 }
 
 /// Decrypts the sensitive fields at `pointers` in place, with the same JSON pointers the client

@@ -176,3 +176,13 @@ fn sensitive_fields_are_redacted_in_debug() {
     assert!(text.contains("bal_account_no: \"<redacted>\""), "{text}");
     assert!(text.contains("webank"), "other fields stay visible: {text}");
 }
+
+/// Calls can be spawned on a multi-threaded runtime: their futures are `Send`.
+#[allow(dead_code)]
+fn futures_are_send(client: &Client) {
+    fn send<T: Send>(_: T) {}
+    send(client.execute(&audit()));
+    send(client.execute(&recover()));
+    send(client.chain("/v3/x").get());
+    send(client.refresh_certificates());
+}

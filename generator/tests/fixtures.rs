@@ -86,6 +86,8 @@ ok_fixtures!(
     param_collision,
     date_times,
     hostile_docs,
+    schema_keywords,
+    nullable_fields,
 );
 
 broken_fixtures!(

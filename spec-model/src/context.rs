@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::SpecError;
-use crate::ir::{Constraints, Group, Ty, TypeDef};
+use crate::ir::{Constraints, Group, Notes, Ty, TypeDef};
 use crate::locate::{line_of, YamlPath};
 use crate::spec::Schema;
 
@@ -57,5 +57,27 @@ pub(crate) fn constraints(schema: &Schema) -> Constraints {
         minimum: schema.minimum,
         maximum: schema.maximum,
         format: schema.format.clone(),
+        exclusive_minimum: schema.exclusive_minimum,
+        exclusive_maximum: schema.exclusive_maximum,
+        multiple_of: schema.multiple_of,
+        pattern: schema.pattern.clone(),
+        max_items: schema.max_items,
+        min_items: schema.min_items,
+        unique_items: schema.unique_items,
+        max_properties: schema.max_properties,
+        min_properties: schema.min_properties,
+    }
+}
+
+pub(crate) fn notes(schema: &Schema) -> Notes {
+    Notes {
+        title: schema.title.clone(),
+        default: schema.default.clone(),
+        read_only: schema.read_only,
+        write_only: schema.write_only,
+        deprecated: schema.deprecated,
+        examples: schema.examples.clone(),
+        external_docs: (schema.external_docs.as_ref())
+            .map(|d| (d.url.clone(), d.description.clone())),
     }
 }

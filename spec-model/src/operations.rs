@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::context::{constraints, Lowerer};
+use crate::context::{constraints, notes, Lowerer};
 use crate::ir::{
     Group, Host, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty, TypeKind,
 };
@@ -254,6 +254,7 @@ impl Lowerer {
             explode: p.explode.unwrap_or(true),
             doc: p.description.clone(),
             constraints: constraints(schema),
+            notes: notes(schema),
             example: p.example.clone().or_else(|| schema.example.clone()),
         }))
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::context::{constraints, Lowerer};
+use crate::context::{constraints, notes, Lowerer};
 use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
@@ -154,7 +154,6 @@ impl Lowerer {
             ("anyOf", schema.any_of.is_some()),
             ("allOf", schema.all_of.is_some()),
             ("not", schema.not.is_some()),
-            ("nullable", schema.nullable.is_some()),
         ] {
             if present {
                 self.error(file, &path.key(key), format!("unsupported construct `{key}`: describe the value as an object with optional fields instead"));
@@ -319,10 +318,13 @@ impl Lowerer {
                 setter,
                 wire_name: wire.clone(),
                 ty,
-                required: schema.required.contains(wire),
+                // A required field that may be `null` is an `Option` all the same.
+                required: schema.required.contains(wire) && !prop.nullable,
+                nullable: prop.nullable,
                 doc: prop.description.clone(),
                 encrypted: prop.encrypted,
                 constraints: constraints(prop),
+                notes: notes(prop),
                 example: prop.example.clone(),
             });
         }

@@ -64,7 +64,13 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
         (None, Ty::Named(n)) => api.types.get(n).and_then(|t| t.doc.clone()),
         (doc, _) => doc.clone(),
     };
-    let mut fdoc = field_doc(&inherited, &f.constraints, &f.example, f.encrypted);
+    let mut fdoc = field_doc(
+        &inherited,
+        &f.constraints,
+        &f.notes,
+        &f.example,
+        f.encrypted,
+    );
     if fdoc.is_empty() {
         fdoc = format!("`{}`.", f.wire_name);
     }

@@ -64,7 +64,7 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
 fn param_field(api: &Api, group: &Group, p: &Param) -> TokenStream {
     let field = ident(&p.rust_name);
     let ty = ty_tokens(api, group, &p.ty);
-    let pdoc = field_doc(&p.doc, &p.constraints, &p.example, false);
+    let pdoc = field_doc(&p.doc, &p.constraints, &p.notes, &p.example, false);
     let pdoc = docs(&format!(
         "{pdoc}\n\nSent as the {} parameter `{}`.",
         format!("{:?}", p.location).to_lowercase(),

@@ -32,6 +32,12 @@ fn render_ok(name: &str) -> String {
         text.push_str(&format!("//// {}\n{}\n", file.path, file.contents));
     }
     text.push_str(&format!("//// [features]\n{}", output.features));
+    if !output.warnings.is_empty() {
+        text.push_str("//// warnings\n");
+        for warning in &output.warnings {
+            text.push_str(&format!("{warning}\n"));
+        }
+    }
     text
 }
 
@@ -88,6 +94,9 @@ ok_fixtures!(
     hostile_docs,
     schema_keywords,
     nullable_fields,
+    number_enums,
+    enum_names,
+    degraded,
 );
 
 broken_fixtures!(

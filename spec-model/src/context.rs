@@ -12,6 +12,8 @@ use crate::spec::Schema;
 pub(crate) struct Lowerer {
     pub(crate) texts: BTreeMap<String, String>,
     pub(crate) errors: Vec<SpecError>,
+    /// What was generated anyway, in a sensible form (see `spec/README.md`).
+    pub(crate) warnings: Vec<SpecError>,
     pub(crate) types: BTreeMap<String, TypeDef>,
     /// Rust name → where it came from, for collision messages (the line is looked up only
     /// when a message is printed: looking it up for every name made lowering quadratic).
@@ -35,6 +37,18 @@ impl Lowerer {
     pub(crate) fn error(&mut self, file: &str, path: &YamlPath, message: impl Into<String>) {
         let line = self.texts.get(file).and_then(|t| line_of(t, path));
         self.errors.push(SpecError {
+            file: file.to_owned(),
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Reports something the generator degrades rather than refuses: located like an error,
+    /// but the output is still generated (`cargo xtask codegen --deny-warnings` refuses it).
+    pub(crate) fn warn(&mut self, file: &str, path: &YamlPath, message: impl Into<String>) {
+        let line = self.texts.get(file).and_then(|t| line_of(t, path));
+        self.warnings.push(SpecError {
             file: file.to_owned(),
             path: path.to_string(),
             line,

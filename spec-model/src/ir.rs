@@ -13,6 +13,8 @@ pub struct Api {
     pub groups: Vec<Group>,
     /// Every named type, keyed by Rust name (unique across the API).
     pub types: BTreeMap<String, TypeDef>,
+    /// What lowering degraded rather than refused, located like errors.
+    pub warnings: Vec<crate::SpecError>,
 }
 
 impl Api {
@@ -276,6 +278,17 @@ pub enum TypeKind {
     Struct(Vec<Field>),
     /// An open string enum.
     Enum(Vec<Variant>),
+    /// An open enum of numbers; each variant's `value` is the number's text (`1`, `2.5`, `-1`).
+    NumberEnum(NumberKind, Vec<Variant>),
+}
+
+/// The numbers of a [`TypeKind::NumberEnum`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    /// `type: integer`: `i64`.
+    Integer,
+    /// `type: number`: `f64`.
+    Number,
 }
 
 /// A struct field.
@@ -310,7 +323,7 @@ pub struct Field {
 pub struct Variant {
     /// Rust name.
     pub rust_name: String,
-    /// Wire value.
+    /// Wire value (for a number enum, the number's text).
     pub value: String,
     /// Description.
     pub doc: Option<String>,

@@ -112,6 +112,7 @@ impl Lowerer {
         Api {
             groups,
             types: self.types,
+            warnings: self.warnings,
         }
     }
 }
@@ -193,6 +194,9 @@ fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<serde_json::Val
             TypeKind::Enum(variants) => variants
                 .first()
                 .map(|v| serde_json::Value::String(v.value.clone())),
+            TypeKind::NumberEnum(_, variants) => variants
+                .first()
+                .and_then(|v| serde_json::from_str(&v.value).ok()),
             TypeKind::Struct(fields) => {
                 let mut map = serde_json::Map::new();
                 for f in fields {

@@ -519,7 +519,10 @@ impl Lowerer {
     fn is_scalar(&self, ty: &Ty) -> bool {
         match ty {
             Ty::String | Ty::DateTime | Ty::I32 | Ty::I64 | Ty::F64 | Ty::Bool => true,
-            Ty::Named(n) => matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))),
+            Ty::Named(n) => matches!(
+                self.types.get(n).map(|t| &t.kind),
+                Some(TypeKind::Enum(_) | TypeKind::NumberEnum(..))
+            ),
             Ty::Json | Ty::Vec(_) => false,
         }
     }

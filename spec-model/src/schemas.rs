@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 
 use crate::context::{constraints, notes, Lowerer};
-use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
+use crate::ir::{Field, NumberKind, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
-use crate::names::{names_a_type, type_name, variant_name};
+use crate::names::{
+    names_a_type, number_variant_name, type_name, variant_name, variant_name_problem,
+};
 use crate::spec::{Document, Schema};
 
 impl Lowerer {
@@ -126,7 +128,6 @@ impl Lowerer {
             return self.component(docs, &target, &target_name);
         }
         if let Some(values) = &schema.enumeration {
-            self.string_typed(file, path, schema)?;
             return self.enumeration(file, path, schema, values, name, registered);
         }
         match schema.ty.as_deref() {
@@ -163,19 +164,6 @@ impl Lowerer {
         Some(())
     }
 
-    /// An enum must be a string enum: no `type`, or `type: string`.
-    fn string_typed(&mut self, file: &str, path: &YamlPath, schema: &Schema) -> Option<()> {
-        if schema.ty.as_deref().is_some_and(|t| t != "string") {
-            self.error(
-                file,
-                &path.key("enum"),
-                "unsupported construct: only string enums are supported",
-            );
-            return None;
-        }
-        Some(())
-    }
-
     /// A `string`, `integer`, `number` or `boolean` schema.
     fn scalar(&mut self, file: &str, path: &YamlPath, schema: &Schema, ty: &str) -> Option<Ty> {
         let format = schema.format.as_deref();
@@ -203,8 +191,9 @@ impl Lowerer {
         name: &str,
     ) -> Option<Ty> {
         let Some(items) = &schema.items else {
-            self.error(file, path, "an array schema needs `items`");
-            return None;
+            let message = "an array schema without `items`: its items are any JSON (`serde_json::Value`); give `items` a schema";
+            self.warn(file, path, message);
+            return Some(Ty::Vec(Box::new(Ty::Json)));
         };
         let item = self.schema(
             docs,
@@ -233,6 +222,7 @@ impl Lowerer {
         }
     }
 
+    /// A string enum (no `type`, or `type: string`) or a number enum (`integer`, `number`).
     fn enumeration(
         &mut self,
         file: &str,
@@ -242,33 +232,54 @@ impl Lowerer {
         name: &str,
         registered: bool,
     ) -> Option<Ty> {
+        let number = match schema.ty.as_deref() {
+            None | Some("string") => None,
+            Some("integer") => Some(NumberKind::Integer),
+            Some("number") => Some(NumberKind::Number),
+            Some(other) => {
+                let message = format!("unsupported construct: a `{other}` enum (only string, integer and number enums)");
+                self.error(file, &path.key("enum"), message);
+                return None;
+            }
+        };
+        if let Some(names) = schema
+            .enum_names
+            .as_ref()
+            .filter(|n| n.len() != values.len())
+        {
+            let message = format!(
+                "`x-wechatpay-enum-names` has {} names for {} values: give one per value, in order",
+                names.len(),
+                values.len()
+            );
+            self.error(file, &path.key("x-wechatpay-enum-names"), message);
+            return None;
+        }
         if !registered && !self.register(name, file, path) {
             return None;
         }
         let mut variants: Vec<Variant> = Vec::new();
         for (i, value) in values.iter().enumerate() {
-            let Some(value) = value.as_str() else {
-                self.error(
-                    file,
-                    &path.key("enum").index(i),
-                    "enum values must be strings",
-                );
-                return None;
-            };
-            let Some(rust_name) = variant_name(value) else {
-                self.error(
-                    file,
-                    &path.key("enum").index(i),
-                    format!("enum value `{value}` gives no valid Rust variant name"),
-                );
-                return None;
+            let vpath = path.key("enum").index(i);
+            let value = self.enum_value(file, &vpath, number, value)?;
+            let rust_name = match schema.enum_names.as_ref().map(|n| &n[i]) {
+                Some(given) => {
+                    if let Some(problem) = variant_name_problem(given) {
+                        let message = format!("`{given}` cannot be a variant name: {problem}");
+                        self.error(file, &path.key("x-wechatpay-enum-names").index(i), message);
+                        return None;
+                    }
+                    given.clone()
+                }
+                None if number.is_some() => number_variant_name(&value),
+                None => variant_name(&value),
             };
             if let Some(other) = variants.iter().find(|v| v.rust_name == rust_name) {
                 self.error(
                     file,
-                    &path.key("enum").index(i),
+                    &vpath,
                     format!(
-                        "enum values `{}` and `{value}` both map to the variant `{rust_name}`",
+                        "enum values `{}` and `{value}` both map to the variant `{rust_name}`; name them with `x-wechatpay-enum-names`",
                         other.value
                     ),
                 );
@@ -276,17 +287,62 @@ impl Lowerer {
             }
             variants.push(Variant {
                 rust_name,
-                value: value.to_owned(),
-                doc: schema.enum_descriptions.get(value).cloned(),
+                doc: schema.enum_descriptions.get(&value).cloned(),
+                value,
             });
         }
-        self.define(
-            file,
-            name,
-            schema.description.clone(),
-            TypeKind::Enum(variants),
-        );
+        let kind = match number {
+            None => TypeKind::Enum(variants),
+            Some(number) => TypeKind::NumberEnum(number, variants),
+        };
+        self.define(file, name, schema.description.clone(), kind);
         Some(Ty::Named(name.to_owned()))
+    }
+
+    /// One enum value as text: a string of a string enum (a number or boolean there is taken
+    /// as its text, with a warning), or a number of a number enum.
+    fn enum_value(
+        &mut self,
+        file: &str,
+        vpath: &YamlPath,
+        number: Option<NumberKind>,
+        value: &serde_yaml::Value,
+    ) -> Option<String> {
+        use serde_yaml::Value as Y;
+        match (number, value) {
+            (None, Y::String(s)) => Some(s.clone()),
+            (None, Y::Number(_) | Y::Bool(_)) => {
+                let text = match value {
+                    Y::Number(n) => n.to_string(),
+                    other => other.as_bool().unwrap_or_default().to_string(),
+                };
+                let message = format!("enum value {text} of a string enum is not a string: taken as the text `{text}`; quote it");
+                self.warn(file, vpath, message);
+                Some(text)
+            }
+            (Some(NumberKind::Integer), Y::Number(n)) if n.as_i64().is_some() => {
+                n.as_i64().map(|n| n.to_string())
+            }
+            (Some(NumberKind::Number), Y::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
+                n.as_f64().map(|n| n.to_string())
+            }
+            (Some(kind), _) => {
+                let kind = match kind {
+                    NumberKind::Integer => "a 64-bit integer",
+                    NumberKind::Number => "a finite number",
+                };
+                self.error(
+                    file,
+                    vpath,
+                    format!("the values of this enum must each be {kind}"),
+                );
+                None
+            }
+            (None, _) => {
+                self.error(file, vpath, "enum values must be strings");
+                None
+            }
+        }
     }
 
     fn structure(
@@ -337,14 +393,14 @@ impl Lowerer {
         Some(Ty::Named(name.to_owned()))
     }
 
-    /// Reports each `required` entry that names no property.
+    /// Warns about each `required` entry that names no property (it is ignored).
     fn required_listed(&mut self, file: &str, path: &YamlPath, schema: &Schema) {
         for (i, required) in schema.required.iter().enumerate() {
             if !schema.properties.contains_key(required) {
-                self.error(
+                self.warn(
                     file,
                     &path.key("required").index(i),
-                    format!("required property `{required}` is not among the properties"),
+                    format!("required property `{required}` is not among the properties; ignored"),
                 );
             }
         }
@@ -353,7 +409,7 @@ impl Lowerer {
     fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
         let fields: &[Field] = match &kind {
             TypeKind::Struct(fields) => fields,
-            TypeKind::Enum(_) => &[],
+            TypeKind::Enum(_) | TypeKind::NumberEnum(..) => &[],
         };
         let height = 1 + fields.iter().map(|f| self.height(&f.ty)).max().unwrap_or(0);
         // Reported where the limit is crossed, not again at every type above.

@@ -9,7 +9,7 @@
 //! flags) is not checked at all rather than checked wrongly.
 
 use serde_json::Value;
-use wechatpay_spec::ir::{Api, Constraints, Param, Ty, TypeKind};
+use wechatpay_spec::ir::{Api, Constraints, NumberKind, Param, Ty, TypeKind, Variant};
 
 /// One validation failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,9 +188,7 @@ pub(crate) fn ecma_regex(pattern: &str) -> Option<regex::Regex> {
             '&' | '-' | '~' if in_class && chars.peek() == Some(&c) => return None,
             '(' if !in_class && chars.peek() == Some(&'?') => {
                 chars.next();
-                if chars.next_if_eq(&':').is_none() {
-                    return None;
-                }
+                chars.next_if_eq(&':')?;
                 out.push_str("(?:");
             }
             '.' if !in_class => out.push_str("[^\\n\\r\\u{2028}\\u{2029}]"),
@@ -206,8 +204,38 @@ pub(crate) fn ecma_regex(pattern: &str) -> Option<regex::Regex> {
 fn enum_values(api: &Api, name: &str) -> Option<Vec<String>> {
     match &api.types.get(name)?.kind {
         TypeKind::Enum(variants) => Some(variants.iter().map(|v| v.value.clone()).collect()),
-        TypeKind::Struct(_) => None,
+        TypeKind::Struct(_) | TypeKind::NumberEnum(..) => None,
     }
+}
+
+/// Checks a number against a number enum: an integer enum takes integers only.
+fn check_number_enum(
+    field: &str,
+    kind: NumberKind,
+    variants: &[Variant],
+    n: Option<f64>,
+    integer: bool,
+) -> Result<(), Issue> {
+    let Some(n) = n.filter(|_| integer || kind == NumberKind::Number) else {
+        return Err(issue(
+            field,
+            match kind {
+                NumberKind::Integer => "must be an integer",
+                NumberKind::Number => "must be a number",
+            },
+        ));
+    };
+    if variants
+        .iter()
+        .any(|v| v.value.parse::<f64>().ok() == Some(n))
+    {
+        return Ok(());
+    }
+    let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
+    Err(issue(
+        field,
+        format!("{n} is not one of {}", values.join(", ")),
+    ))
 }
 
 /// Checks one textual parameter value (path, query or header).
@@ -236,6 +264,19 @@ pub(crate) fn check_text(
             "true" | "false" => Ok(()),
             _ => Err(issue(field, "is not `true` or `false`")),
         },
+        Ty::Named(name)
+            if matches!(
+                api.types.get(name).map(|t| &t.kind),
+                Some(TypeKind::NumberEnum(..))
+            ) =>
+        {
+            let Some(TypeKind::NumberEnum(kind, variants)) = api.types.get(name).map(|t| &t.kind)
+            else {
+                return Ok(());
+            };
+            let integer = text.parse::<i64>().is_ok();
+            check_number_enum(field, *kind, variants, text.parse::<f64>().ok(), integer)
+        }
         Ty::Named(name) => match enum_values(api, name) {
             Some(values) if values.iter().any(|v| v == text) => Ok(()),
             Some(values) => Err(issue(
@@ -332,6 +373,10 @@ pub(crate) fn check_json(
             None => Err(issue(field, "must be an array")),
         },
         Ty::Named(name) => match api.types.get(name).map(|t| &t.kind) {
+            Some(TypeKind::NumberEnum(kind, variants)) => {
+                let integer = value.as_i64().is_some() || value.as_u64().is_some();
+                check_number_enum(field, *kind, variants, value.as_f64(), integer)
+            }
             Some(TypeKind::Enum(_)) => match value.as_str() {
                 Some(s) => check_text(api, field, ty, s, c),
                 None => Err(issue(field, "must be a string")),
@@ -439,6 +484,7 @@ mod tests {
         Api {
             groups: Vec::new(),
             types: Default::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -563,5 +609,38 @@ mod tests {
             assert!(ecma_regex(unsupported).is_none(), "{unsupported}");
             assert_eq!(check(&Ty::String, "zzz".into(), &c(unsupported)), Ok(()));
         }
+    }
+
+    #[test]
+    fn number_enums_take_their_numbers() {
+        let source = wechatpay_spec::Source {
+            name: "spec.yaml".into(),
+            text: include_str!("../../generator/tests/fixtures/ok/number_enums/spec.yaml").into(),
+        };
+        let api = wechatpay_spec::lower(&[source]).unwrap();
+        let ty = body_ty(&api, "setLevel");
+        let check = |v: Value| check_json(&api, "body", &ty, &v, &Constraints::default());
+        assert_eq!(
+            check(serde_json::json!({"level": -1, "ratio": 2.5})),
+            Ok(())
+        );
+        let e = check(serde_json::json!({"level": 2})).unwrap_err();
+        assert_eq!(e.field, "body.level");
+        assert!(e.issue.contains("not one of -1, 0, 1, 10"), "{e:?}");
+        assert!(check(serde_json::json!({"level": "1"}))
+            .unwrap_err()
+            .issue
+            .contains("integer"));
+        assert!(check(serde_json::json!({"level": 1.5}))
+            .unwrap_err()
+            .issue
+            .contains("integer"));
+        let priority = &api
+            .operations()
+            .find(|o| o.id == "setLevel")
+            .unwrap()
+            .params[0];
+        assert_eq!(check_param(&api, priority, &["3".into()], "query"), Ok(()));
+        assert!(check_param(&api, priority, &["4".into()], "query").is_err());
     }
 }

@@ -28,6 +28,8 @@ pub struct Output {
     pub files: Vec<GeneratedFile>,
     /// The cargo `[features]` lines of the API groups, for the marked block of `Cargo.toml`.
     pub features: String,
+    /// What lowering degraded rather than refused (see [`crate::ir::Api::warnings`]).
+    pub warnings: Vec<wechatpay_spec::SpecError>,
 }
 
 /// Prints the whole API.
@@ -82,6 +84,7 @@ pub fn emit(api: &Api) -> Output {
     Output {
         files,
         features: block,
+        warnings: api.warnings.clone(),
     }
 }
 

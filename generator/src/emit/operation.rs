@@ -322,6 +322,7 @@ fn pair_value(api: &Api, p: &Param, value: TokenStream) -> TokenStream {
 fn is_text(api: &Api, ty: &Ty) -> bool {
     match ty {
         Ty::String => true,
+        // Number enums are written with `Display`, like numbers.
         Ty::Named(n) => matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))),
         _ => false,
     }

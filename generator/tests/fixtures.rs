@@ -97,6 +97,8 @@ ok_fixtures!(
     number_enums,
     enum_names,
     degraded,
+    maps,
+    property_names,
 );
 
 broken_fixtures!(

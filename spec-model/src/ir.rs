@@ -198,6 +198,8 @@ pub enum Ty {
     Json,
     /// `Vec<T>`.
     Vec(Box<Ty>),
+    /// `BTreeMap<String, T>`: an object whose `additionalProperties` has a schema.
+    Map(Box<Ty>),
     /// A named type from [`Api::types`].
     Named(String),
 }

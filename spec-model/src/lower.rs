@@ -131,7 +131,7 @@ fn mark(
     dir: Direction,
 ) {
     match ty {
-        Ty::Vec(inner) => mark(types, inner, seen, dir),
+        Ty::Vec(inner) | Ty::Map(inner) => mark(types, inner, seen, dir),
         Ty::Named(name) => {
             let Some(def) = types.get_mut(name) else {
                 return;
@@ -154,7 +154,7 @@ fn mark(
     }
 }
 
-fn encrypted_pointers(
+pub(crate) fn encrypted_pointers(
     types: &BTreeMap<String, TypeDef>,
     ty: &Ty,
     prefix: &str,

@@ -80,7 +80,7 @@ pub(crate) fn names_a_type(prop: &Schema) -> bool {
 /// The setter of a member: `with_` and its name without the keyword escape (`type_` →
 /// `with_type`).
 fn setter_name(member: &str) -> String {
-    format!("with_{}", member.trim_end_matches('_'))
+    format!("with_{}", member.trim_matches('_'))
 }
 
 pub(crate) fn is_ident(s: &str) -> bool {
@@ -102,15 +102,21 @@ pub(crate) fn type_name(raw: &str) -> String {
     }
 }
 
-/// The Rust field name for a wire name: snake_case, keywords escaped as `type_`.
+/// The Rust field name for a wire name: snake_case (other ASCII punctuation separates words
+/// like `-`, `.` and spaces do), `_` before a leading digit, keywords escaped as `type_`. A
+/// name with other characters (`金额`) has none: `x-wechatpay-rust-name` names it.
 pub(crate) fn field_name(raw: &str) -> Option<String> {
-    if !raw
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_-. ".contains(c))
-    {
+    if !raw.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
         return None;
     }
-    let mut name = raw.to_snake_case();
+    let words: String = raw
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || c == '_' => c,
+            _ => ' ',
+        })
+        .collect();
+    let mut name = words.to_snake_case();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
     }

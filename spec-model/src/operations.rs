@@ -523,7 +523,7 @@ impl Lowerer {
                 self.types.get(n).map(|t| &t.kind),
                 Some(TypeKind::Enum(_) | TypeKind::NumberEnum(..))
             ),
-            Ty::Json | Ty::Vec(_) => false,
+            Ty::Json | Ty::Vec(_) | Ty::Map(_) => false,
         }
     }
 }

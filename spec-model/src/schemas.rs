@@ -108,7 +108,7 @@ impl Lowerer {
     fn height(&self, ty: &Ty) -> usize {
         match ty {
             Ty::Named(n) => self.heights.get(n).copied().unwrap_or(1),
-            Ty::Vec(inner) => 1 + self.height(inner),
+            Ty::Vec(inner) | Ty::Map(inner) => 1 + self.height(inner),
             _ => 1,
         }
     }
@@ -135,7 +135,7 @@ impl Lowerer {
             Some("object") | None if !schema.properties.is_empty() => {
                 self.structure(docs, file, path, schema, name, registered)
             }
-            Some("object") => self.free_object(file, path, schema),
+            Some("object") => self.free_object(docs, file, path, schema, name),
             Some(other) => self.scalar(file, path, schema, other),
             None => {
                 self.error(
@@ -211,15 +211,54 @@ impl Lowerer {
         Some(Ty::Vec(Box::new(item)))
     }
 
-    /// An `object` without properties: free-form JSON, unless it gives its values a schema.
-    fn free_object(&mut self, file: &str, path: &YamlPath, schema: &Schema) -> Option<Ty> {
-        match &schema.additional_properties {
-            None | Some(serde_yaml::Value::Bool(true)) => Some(Ty::Json),
-            Some(_) => {
-                self.error(file, &path.key("additionalProperties"), "unsupported construct `additionalProperties` with a schema: use `true` or list the properties");
-                None
+    /// An `object` without properties: free-form JSON, unless `additionalProperties` gives its
+    /// values a schema: then a map from text to those values (named `<name>Value` if they
+    /// become a type).
+    fn free_object(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        name: &str,
+    ) -> Option<Ty> {
+        let apath = path.key("additionalProperties");
+        let value = match &schema.additional_properties {
+            None | Some(serde_yaml::Value::Bool(_)) => return Some(Ty::Json),
+            Some(serde_yaml::Value::Mapping(m)) if m.is_empty() => return Some(Ty::Json),
+            Some(value) => value,
+        };
+        let values = match serde_yaml::from_value::<Schema>(value.clone()) {
+            Ok(values) => values,
+            Err(e) => {
+                self.error(
+                    file,
+                    &apath,
+                    format!("`additionalProperties` is `true`, `false` or a schema: {e}"),
+                );
+                return None;
             }
+        };
+        let item = self.schema(docs, file, &apath, &values, &format!("{name}Value"), false)?;
+        // As in arrays, date-times stay text.
+        let item = match item {
+            Ty::DateTime => Ty::String,
+            item => item,
+        };
+        let mut sensitive = Vec::new();
+        crate::lower::encrypted_pointers(
+            &self.types,
+            &item,
+            "",
+            &mut sensitive,
+            &mut Default::default(),
+        );
+        if !sensitive.is_empty() {
+            let message = "unsupported construct: sensitive (`x-wechatpay-encrypted`) fields inside the values of a map";
+            self.error(file, &apath, message);
+            return None;
         }
+        Some(Ty::Map(Box::new(item)))
     }
 
     /// A string enum (no `type`, or `type: string`) or a number enum (`integer`, `number`).
@@ -443,7 +482,7 @@ impl Lowerer {
 /// The named type inside any arrays, or the scalar.
 fn named(ty: &Ty) -> Ty {
     match ty {
-        Ty::Vec(inner) => named(inner),
+        Ty::Vec(inner) | Ty::Map(inner) => named(inner),
         other => other.clone(),
     }
 }

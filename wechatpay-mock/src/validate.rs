@@ -285,7 +285,7 @@ pub(crate) fn check_text(
             )),
             None => Ok(()),
         },
-        Ty::Json | Ty::Vec(_) => Ok(()),
+        Ty::Json | Ty::Vec(_) | Ty::Map(_) => Ok(()),
     }
 }
 
@@ -357,6 +357,16 @@ pub(crate) fn check_json(
         Ty::Json => match value.as_object() {
             Some(object) => check_properties(field, object.len(), c),
             None => Ok(()),
+        },
+        Ty::Map(inner) => match value.as_object() {
+            Some(object) => {
+                check_properties(field, object.len(), c)?;
+                object.iter().try_for_each(|(key, v)| {
+                    let child = format!("{field}.{key}");
+                    check_json(api, &child, inner, v, &Constraints::default())
+                })
+            }
+            None => Err(issue(field, "must be an object")),
         },
         Ty::Vec(inner) => match value.as_array() {
             Some(items) => check_items(field, items, c).and_then(|()| {
@@ -642,5 +652,31 @@ mod tests {
             .params[0];
         assert_eq!(check_param(&api, priority, &["3".into()], "query"), Ok(()));
         assert!(check_param(&api, priority, &["4".into()], "query").is_err());
+    }
+
+    #[test]
+    fn maps_check_each_value_and_their_size() {
+        let source = wechatpay_spec::Source {
+            name: "spec.yaml".into(),
+            text: include_str!("../../generator/tests/fixtures/ok/maps/spec.yaml").into(),
+        };
+        let api = wechatpay_spec::lower(&[source]).unwrap();
+        let ty = body_ty(&api, "putSettings");
+        let check = |v: Value| check_json(&api, "body", &ty, &v, &Constraints::default());
+        assert_eq!(
+            check(serde_json::json!({"labels": {"a": "x"}, "limits": {"n": 3}})),
+            Ok(())
+        );
+        let e = check(serde_json::json!({"labels": {"a": 1}})).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.issue.as_str()),
+            ("body.labels.a", "must be a string")
+        );
+        let e = check(serde_json::json!({"labels": {}, "limits": {"n": "3"}})).unwrap_err();
+        assert_eq!(e.field, "body.limits.n");
+        let many: serde_json::Map<String, Value> =
+            (0..9).map(|i| (i.to_string(), "v".into())).collect();
+        let e = check(serde_json::json!({ "labels": many })).unwrap_err();
+        assert!(e.issue.contains("at most 8"), "{e:?}");
     }
 }

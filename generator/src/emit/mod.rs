@@ -303,6 +303,10 @@ pub(crate) fn ty_tokens(api: &Api, group: &Group, ty: &Ty) -> TokenStream {
             let inner = ty_tokens(api, group, inner);
             quote!(::std::vec::Vec<#inner>)
         }
+        Ty::Map(inner) => {
+            let inner = ty_tokens(api, group, inner);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
         Ty::Named(name) => {
             let name_ident = ident(name);
             match api.types.get(name) {

@@ -112,7 +112,25 @@ broken_fixtures!(
     unknown_extension => "unknown field `x-wechatpay-retries`",
     bad_file_name => "the file name `Bad_Name` must be lowercase words",
     group_extension => "`x-wechatpay-group` is no longer supported",
+    several_files => "c-lowered.yaml:",
 );
+
+/// A file that does not parse hides no other file's errors.
+#[test]
+fn every_files_errors_come_back_at_once() {
+    let message = render_err("several_files");
+    for needle in [
+        "a-broken.yaml:14:",
+        "unknown field `maxLenght`",
+        "b-broken.yaml:5:",
+        "unknown field `x-wechatpay-owner`",
+        "c-lowered.yaml:",
+        "missing `operationId`",
+    ] {
+        assert!(message.contains(needle), "{needle} in:\n{message}");
+    }
+    assert!(!message.contains("unresolved"), "{message}");
+}
 
 #[test]
 fn the_real_spec_generates_what_is_checked_in() {

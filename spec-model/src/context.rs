@@ -29,6 +29,8 @@ pub(crate) struct Lowerer {
     pub(crate) depth: usize,
     /// Rust type name → nesting depth of the type (one level per schema on its deepest path).
     pub(crate) heights: BTreeMap<String, usize>,
+    /// Files that did not parse (their errors are reported; `$ref`s into them are not).
+    pub(crate) unparsed: BTreeSet<String>,
     /// Files with a schema nested too deep (reported once each).
     pub(crate) too_deep_files: BTreeSet<String>,
 }

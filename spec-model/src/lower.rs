@@ -12,14 +12,23 @@ use crate::load::{parse, Source};
 use crate::locate::YamlPath;
 use crate::spec::Document;
 
-/// Parses and lowers a set of spec files into the IR.
+/// Parses and lowers a set of spec files into the IR. A file that does not parse does not hide
+/// the problems of the others: they are lowered all the same and every error comes back at once
+/// (a `$ref` into a file that did not parse is not reported again).
 pub fn lower(sources: &[Source]) -> Result<Api, SpecErrors> {
-    let docs = parse(sources).map_err(SpecErrors)?;
+    let (docs, errors) = parse(sources);
+    let unparsed = sources
+        .iter()
+        .filter(|s| !docs.contains_key(&s.name))
+        .map(|s| s.name.clone())
+        .collect();
     let mut cx = Lowerer {
         texts: sources
             .iter()
             .map(|s| (s.name.clone(), s.text.clone()))
             .collect(),
+        errors,
+        unparsed,
         ..Lowerer::default()
     };
     cx.run(&docs);

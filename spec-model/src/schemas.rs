@@ -60,6 +60,9 @@ impl Lowerer {
             target.to_owned()
         };
         let name = pointer.strip_prefix("/components/schemas/");
+        if self.unparsed.contains(&target) {
+            return None;
+        }
         match (docs.get(&target), name) {
             (Some(doc), Some(name)) if doc.components.schemas.contains_key(name) => {
                 Some((target, name.to_owned()))

@@ -99,6 +99,8 @@ ok_fixtures!(
     degraded,
     maps,
     property_names,
+    deprecated,
+    required_enum_query,
 );
 
 broken_fixtures!(

@@ -147,10 +147,18 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
     let redacted = fields.iter().any(|f| f.encrypted);
     let derives = derives(def, fields, redacted);
     let field_defs = fields.iter().map(|f| field_tokens(api, group, def, f));
-    let debug = redacted.then(|| redacted_debug(def, fields));
+    // Generated code touching a deprecated field must not warn; users' code does.
+    let allow = fields
+        .iter()
+        .any(|f| f.notes.deprecated)
+        .then(|| quote!(#[allow(deprecated)]));
+    let debug = redacted
+        .then(|| redacted_debug(def, fields))
+        .map(|d| quote!(#allow #d));
     let builders = def
         .in_request
-        .then(|| constructor(api, group, fields, &def.name));
+        .then(|| constructor(api, group, fields, &def.name))
+        .map(|b| quote!(#allow #b));
     quote! {
         #doc
         #[derive(#(#derives),*)]
@@ -207,14 +215,15 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
         true => quote!(#[serde(with = "::time::serde::rfc3339")]),
         false => quote!(#[serde(with = "::time::serde::rfc3339::option")]),
     });
+    let deprecated = f.notes.deprecated.then(|| quote!(#[deprecated]));
     if f.required {
-        return quote! { #fdoc #rename #with pub #fname: #ty, };
+        return quote! { #fdoc #deprecated #rename #with pub #fname: #ty, };
     }
     let skip = def
         .in_request
         .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
     let default = def.in_response.then(|| quote!(#[serde(default)]));
-    quote! { #fdoc #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
+    quote! { #fdoc #deprecated #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
 }
 
 fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {

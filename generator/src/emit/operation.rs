@@ -15,8 +15,14 @@ pub(super) fn operation_tokens(api: &Api, group: &Group, op: &Operation) -> Toke
     let name = ident(&op.rust_name);
     let doc = docs(&op_doc(op));
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+    // The operation's own impls name it and its body's deprecated fields without a warning.
+    let body_deprecated = op.body.as_ref().is_some_and(|ty| match ty {
+        Ty::Named(n) => matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct(fields)) if fields.iter().any(|f| f.notes.deprecated)),
+        _ => false,
+    });
+    let allow = (op.deprecated || body_deprecated).then(|| quote!(#[allow(deprecated)]));
     let definition = definition(api, group, op);
-    let constructor = constructor(api, group, op);
+    let constructor = constructor(api, group, op).map(|c| quote!(#allow #c));
     let request = request_tokens(api, op);
     let (output, decode) = answer_tokens(api, group, op);
     quote! {
@@ -24,6 +30,7 @@ pub(super) fn operation_tokens(api: &Api, group: &Group, op: &Operation) -> Toke
         #deprecated
         #definition
         #constructor
+        #allow
         impl ::wechatpay_core::operation::Operation for #name {
             type Output = #output;
             fn request(&self) -> ::wechatpay_core::operation::Request<'_> { #request }

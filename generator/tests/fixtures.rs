@@ -32,6 +32,12 @@ fn render_ok(name: &str) -> String {
         text.push_str(&format!("//// {}\n{}\n", file.path, file.contents));
     }
     text.push_str(&format!("//// [features]\n{}", output.features));
+    if !output.warnings.is_empty() {
+        text.push_str("//// warnings\n");
+        for warning in &output.warnings {
+            text.push_str(&format!("{warning}\n"));
+        }
+    }
     text
 }
 
@@ -86,6 +92,15 @@ ok_fixtures!(
     param_collision,
     date_times,
     hostile_docs,
+    schema_keywords,
+    nullable_fields,
+    number_enums,
+    enum_names,
+    degraded,
+    maps,
+    property_names,
+    deprecated,
+    required_enum_query,
 );
 
 broken_fixtures!(
@@ -99,7 +114,25 @@ broken_fixtures!(
     unknown_extension => "unknown field `x-wechatpay-retries`",
     bad_file_name => "the file name `Bad_Name` must be lowercase words",
     group_extension => "`x-wechatpay-group` is no longer supported",
+    several_files => "c-lowered.yaml:",
 );
+
+/// A file that does not parse hides no other file's errors.
+#[test]
+fn every_files_errors_come_back_at_once() {
+    let message = render_err("several_files");
+    for needle in [
+        "a-broken.yaml:14:",
+        "unknown field `maxLenght`",
+        "b-broken.yaml:5:",
+        "unknown field `x-wechatpay-owner`",
+        "c-lowered.yaml:",
+        "missing `operationId`",
+    ] {
+        assert!(message.contains(needle), "{needle} in:\n{message}");
+    }
+    assert!(!message.contains("unresolved"), "{message}");
+}
 
 #[test]
 fn the_real_spec_generates_what_is_checked_in() {

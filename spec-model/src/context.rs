@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::SpecError;
-use crate::ir::{Constraints, Group, Ty, TypeDef};
+use crate::ir::{Constraints, Group, Notes, Ty, TypeDef};
 use crate::locate::{line_of, YamlPath};
 use crate::spec::Schema;
 
@@ -12,6 +12,8 @@ use crate::spec::Schema;
 pub(crate) struct Lowerer {
     pub(crate) texts: BTreeMap<String, String>,
     pub(crate) errors: Vec<SpecError>,
+    /// What was generated anyway, in a sensible form (see `spec/README.md`).
+    pub(crate) warnings: Vec<SpecError>,
     pub(crate) types: BTreeMap<String, TypeDef>,
     /// Rust name → where it came from, for collision messages (the line is looked up only
     /// when a message is printed: looking it up for every name made lowering quadratic).
@@ -27,6 +29,8 @@ pub(crate) struct Lowerer {
     pub(crate) depth: usize,
     /// Rust type name → nesting depth of the type (one level per schema on its deepest path).
     pub(crate) heights: BTreeMap<String, usize>,
+    /// Files that did not parse (their errors are reported; `$ref`s into them are not).
+    pub(crate) unparsed: BTreeSet<String>,
     /// Files with a schema nested too deep (reported once each).
     pub(crate) too_deep_files: BTreeSet<String>,
 }
@@ -35,6 +39,18 @@ impl Lowerer {
     pub(crate) fn error(&mut self, file: &str, path: &YamlPath, message: impl Into<String>) {
         let line = self.texts.get(file).and_then(|t| line_of(t, path));
         self.errors.push(SpecError {
+            file: file.to_owned(),
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Reports something the generator degrades rather than refuses: located like an error,
+    /// but the output is still generated (`cargo xtask codegen --deny-warnings` refuses it).
+    pub(crate) fn warn(&mut self, file: &str, path: &YamlPath, message: impl Into<String>) {
+        let line = self.texts.get(file).and_then(|t| line_of(t, path));
+        self.warnings.push(SpecError {
             file: file.to_owned(),
             path: path.to_string(),
             line,
@@ -57,5 +73,27 @@ pub(crate) fn constraints(schema: &Schema) -> Constraints {
         minimum: schema.minimum,
         maximum: schema.maximum,
         format: schema.format.clone(),
+        exclusive_minimum: schema.exclusive_minimum,
+        exclusive_maximum: schema.exclusive_maximum,
+        multiple_of: schema.multiple_of,
+        pattern: schema.pattern.clone(),
+        max_items: schema.max_items,
+        min_items: schema.min_items,
+        unique_items: schema.unique_items,
+        max_properties: schema.max_properties,
+        min_properties: schema.min_properties,
+    }
+}
+
+pub(crate) fn notes(schema: &Schema) -> Notes {
+    Notes {
+        title: schema.title.clone(),
+        default: schema.default.clone(),
+        read_only: schema.read_only,
+        write_only: schema.write_only,
+        deprecated: schema.deprecated,
+        examples: schema.examples.clone(),
+        external_docs: (schema.external_docs.as_ref())
+            .map(|d| (d.url.clone(), d.description.clone())),
     }
 }

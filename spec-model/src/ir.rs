@@ -13,6 +13,8 @@ pub struct Api {
     pub groups: Vec<Group>,
     /// Every named type, keyed by Rust name (unique across the API).
     pub types: BTreeMap<String, TypeDef>,
+    /// What lowering degraded rather than refused, located like errors.
+    pub warnings: Vec<crate::SpecError>,
 }
 
 impl Api {
@@ -149,6 +151,8 @@ pub struct Param {
     pub doc: Option<String>,
     /// Constraints checked by the mock.
     pub constraints: Constraints,
+    /// What the schema says for the reader only.
+    pub notes: Notes,
     /// Example value.
     pub example: Option<serde_json::Value>,
 }
@@ -194,6 +198,8 @@ pub enum Ty {
     Json,
     /// `Vec<T>`.
     Vec(Box<Ty>),
+    /// `BTreeMap<String, T>`: an object whose `additionalProperties` has a schema.
+    Map(Box<Ty>),
     /// A named type from [`Api::types`].
     Named(String),
 }
@@ -211,6 +217,43 @@ pub struct Constraints {
     pub maximum: Option<f64>,
     /// `format`.
     pub format: Option<String>,
+    /// `exclusiveMinimum: true`.
+    pub exclusive_minimum: bool,
+    /// `exclusiveMaximum: true`.
+    pub exclusive_maximum: bool,
+    /// `multipleOf`.
+    pub multiple_of: Option<f64>,
+    /// `pattern` (ECMA 262, unanchored).
+    pub pattern: Option<String>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `uniqueItems: true`.
+    pub unique_items: bool,
+    /// `maxProperties`.
+    pub max_properties: Option<u64>,
+    /// `minProperties`.
+    pub min_properties: Option<u64>,
+}
+
+/// What a schema says about a value for the reader only: rustdoc, never checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Notes {
+    /// `title`.
+    pub title: Option<String>,
+    /// `default`.
+    pub default: Option<serde_json::Value>,
+    /// `readOnly: true`.
+    pub read_only: bool,
+    /// `writeOnly: true`.
+    pub write_only: bool,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// `examples`.
+    pub examples: Option<serde_json::Value>,
+    /// `externalDocs`: the link and its description.
+    pub external_docs: Option<(String, Option<String>)>,
 }
 
 /// A named type.
@@ -237,6 +280,17 @@ pub enum TypeKind {
     Struct(Vec<Field>),
     /// An open string enum.
     Enum(Vec<Variant>),
+    /// An open enum of numbers; each variant's `value` is the number's text (`1`, `2.5`, `-1`).
+    NumberEnum(NumberKind, Vec<Variant>),
+}
+
+/// The numbers of a [`TypeKind::NumberEnum`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    /// `type: integer`: `i64`.
+    Integer,
+    /// `type: number`: `f64`.
+    Number,
 }
 
 /// A struct field.
@@ -252,12 +306,16 @@ pub struct Field {
     pub ty: Ty,
     /// Required: a plain value; otherwise `Option`, skipped when `None`.
     pub required: bool,
+    /// `nullable: true`: `null` is allowed and decodes as `None` (never `required`).
+    pub nullable: bool,
     /// Description.
     pub doc: Option<String>,
     /// Sensitive: encrypted on the wire, redacted in `Debug`.
     pub encrypted: bool,
     /// Constraints checked by the mock.
     pub constraints: Constraints,
+    /// What the schema says for the reader only.
+    pub notes: Notes,
     /// Example value.
     pub example: Option<serde_json::Value>,
 }
@@ -267,7 +325,7 @@ pub struct Field {
 pub struct Variant {
     /// Rust name.
     pub rust_name: String,
-    /// Wire value.
+    /// Wire value (for a number enum, the number's text).
     pub value: String,
     /// Description.
     pub doc: Option<String>,

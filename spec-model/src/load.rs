@@ -88,8 +88,9 @@ fn bounded(source: &Source) -> Result<(), SpecError> {
     }
 }
 
-/// Parses every source; the documents keyed by file name, or every parse error.
-pub(crate) fn parse(sources: &[Source]) -> Result<BTreeMap<String, Document>, Vec<SpecError>> {
+/// Parses every source: the documents that parsed, keyed by file name, and every parse error
+/// of the others (so lowering can go on with the files that parsed).
+pub(crate) fn parse(sources: &[Source]) -> (BTreeMap<String, Document>, Vec<SpecError>) {
     let mut docs = BTreeMap::new();
     let mut errors = Vec::new();
     for source in sources {
@@ -104,11 +105,7 @@ pub(crate) fn parse(sources: &[Source]) -> Result<BTreeMap<String, Document>, Ve
             Err(e) => errors.push(yaml_error(&source.name, &e)),
         }
     }
-    if errors.is_empty() {
-        Ok(docs)
-    } else {
-        Err(errors)
-    }
+    (docs, errors)
 }
 
 fn yaml_error(file: &str, e: &serde_yaml::Error) -> SpecError {

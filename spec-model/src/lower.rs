@@ -12,14 +12,23 @@ use crate::load::{parse, Source};
 use crate::locate::YamlPath;
 use crate::spec::Document;
 
-/// Parses and lowers a set of spec files into the IR.
+/// Parses and lowers a set of spec files into the IR. A file that does not parse does not hide
+/// the problems of the others: they are lowered all the same and every error comes back at once
+/// (a `$ref` into a file that did not parse is not reported again).
 pub fn lower(sources: &[Source]) -> Result<Api, SpecErrors> {
-    let docs = parse(sources).map_err(SpecErrors)?;
+    let (docs, errors) = parse(sources);
+    let unparsed = sources
+        .iter()
+        .filter(|s| !docs.contains_key(&s.name))
+        .map(|s| s.name.clone())
+        .collect();
     let mut cx = Lowerer {
         texts: sources
             .iter()
             .map(|s| (s.name.clone(), s.text.clone()))
             .collect(),
+        errors,
+        unparsed,
         ..Lowerer::default()
     };
     cx.run(&docs);
@@ -112,6 +121,7 @@ impl Lowerer {
         Api {
             groups,
             types: self.types,
+            warnings: self.warnings,
         }
     }
 }
@@ -130,7 +140,7 @@ fn mark(
     dir: Direction,
 ) {
     match ty {
-        Ty::Vec(inner) => mark(types, inner, seen, dir),
+        Ty::Vec(inner) | Ty::Map(inner) => mark(types, inner, seen, dir),
         Ty::Named(name) => {
             let Some(def) = types.get_mut(name) else {
                 return;
@@ -153,7 +163,7 @@ fn mark(
     }
 }
 
-fn encrypted_pointers(
+pub(crate) fn encrypted_pointers(
     types: &BTreeMap<String, TypeDef>,
     ty: &Ty,
     prefix: &str,
@@ -193,6 +203,9 @@ fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<serde_json::Val
             TypeKind::Enum(variants) => variants
                 .first()
                 .map(|v| serde_json::Value::String(v.value.clone())),
+            TypeKind::NumberEnum(_, variants) => variants
+                .first()
+                .and_then(|v| serde_json::from_str(&v.value).ok()),
             TypeKind::Struct(fields) => {
                 let mut map = serde_json::Map::new();
                 for f in fields {

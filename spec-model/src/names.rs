@@ -80,7 +80,7 @@ pub(crate) fn names_a_type(prop: &Schema) -> bool {
 /// The setter of a member: `with_` and its name without the keyword escape (`type_` →
 /// `with_type`).
 fn setter_name(member: &str) -> String {
-    format!("with_{}", member.trim_end_matches('_'))
+    format!("with_{}", member.trim_matches('_'))
 }
 
 pub(crate) fn is_ident(s: &str) -> bool {
@@ -102,15 +102,21 @@ pub(crate) fn type_name(raw: &str) -> String {
     }
 }
 
-/// The Rust field name for a wire name: snake_case, keywords escaped as `type_`.
+/// The Rust field name for a wire name: snake_case (other ASCII punctuation separates words
+/// like `-`, `.` and spaces do), `_` before a leading digit, keywords escaped as `type_`. A
+/// name with other characters (`金额`) has none: `x-wechatpay-rust-name` names it.
 pub(crate) fn field_name(raw: &str) -> Option<String> {
-    if !raw
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_-. ".contains(c))
-    {
+    if !raw.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
         return None;
     }
-    let mut name = raw.to_snake_case();
+    let words: String = raw
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || c == '_' => c,
+            _ => ' ',
+        })
+        .collect();
+    let mut name = words.to_snake_case();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
     }
@@ -120,16 +126,50 @@ pub(crate) fn field_name(raw: &str) -> Option<String> {
     is_ident(&name).then_some(name)
 }
 
-/// The Rust variant name for an enum value, or `None` if it cannot be one.
-pub(crate) fn variant_name(value: &str) -> Option<String> {
+/// The Rust variant name for a string enum value: UpperCamelCase, `V` before a digit; a value
+/// with no Latin name (`一级`) spells the characters it cannot keep as `U` and their code point
+/// (`U4E00U7EA7`), so the name is deterministic and does not depend on the value's position.
+pub(crate) fn variant_name(value: &str) -> String {
     let mut name = value.to_upper_camel_case();
+    if !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        name = value
+            .chars()
+            .filter(|c| !"_-. ".contains(*c))
+            .map(|c| match c {
+                c if c.is_ascii_alphanumeric() => c.to_string(),
+                c => format!("U{:04X}", c as u32),
+            })
+            .collect::<String>();
+        if let Some(first) = name.get(..1) {
+            name = first.to_ascii_uppercase() + &name[1..];
+        }
+    }
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name = format!("V{name}");
     }
     if name == "Unknown" || name == "Self" {
         name.push_str("Value");
     }
-    is_ident(&name).then_some(name)
+    name
+}
+
+/// The Rust variant name for a number of a number enum: `1` → `V1`, `2.5` → `V2_5`,
+/// `-1` → `Minus1`.
+pub(crate) fn number_variant_name(text: &str) -> String {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("Minus", rest),
+        None => ("V", text),
+    };
+    format!("{sign}{}", digits.replace('.', "_"))
+}
+
+/// Why `name` cannot name an enum variant, if it cannot.
+pub(crate) fn variant_name_problem(name: &str) -> Option<&'static str> {
+    match type_name_problem(name) {
+        Some(problem) => Some(problem),
+        None if name == "Unknown" => Some("`Unknown` holds the values this version does not know"),
+        None => None,
+    }
 }
 
 /// A file's stem: `spec/hk-complaint-notifications.yaml` → `hk-complaint-notifications`.

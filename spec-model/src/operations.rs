@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::context::{constraints, Lowerer};
+use crate::context::{constraints, notes, Lowerer};
 use crate::ir::{
     Group, Host, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty, TypeKind,
 };
@@ -254,6 +254,7 @@ impl Lowerer {
             explode: p.explode.unwrap_or(true),
             doc: p.description.clone(),
             constraints: constraints(schema),
+            notes: notes(schema),
             example: p.example.clone().or_else(|| schema.example.clone()),
         }))
     }
@@ -518,8 +519,11 @@ impl Lowerer {
     fn is_scalar(&self, ty: &Ty) -> bool {
         match ty {
             Ty::String | Ty::DateTime | Ty::I32 | Ty::I64 | Ty::F64 | Ty::Bool => true,
-            Ty::Named(n) => matches!(self.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))),
-            Ty::Json | Ty::Vec(_) => false,
+            Ty::Named(n) => matches!(
+                self.types.get(n).map(|t| &t.kind),
+                Some(TypeKind::Enum(_) | TypeKind::NumberEnum(..))
+            ),
+            Ty::Json | Ty::Vec(_) | Ty::Map(_) => false,
         }
     }
 }

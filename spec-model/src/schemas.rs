@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::context::{constraints, Lowerer};
-use crate::ir::{Field, Ty, TypeDef, TypeKind, Variant};
+use crate::context::{constraints, notes, Lowerer};
+use crate::ir::{Field, NumberKind, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
-use crate::names::{names_a_type, type_name, variant_name};
+use crate::names::{
+    names_a_type, number_variant_name, type_name, variant_name, variant_name_problem,
+};
 use crate::spec::{Document, Schema};
 
 impl Lowerer {
@@ -58,6 +60,9 @@ impl Lowerer {
             target.to_owned()
         };
         let name = pointer.strip_prefix("/components/schemas/");
+        if self.unparsed.contains(&target) {
+            return None;
+        }
         match (docs.get(&target), name) {
             (Some(doc), Some(name)) if doc.components.schemas.contains_key(name) => {
                 Some((target, name.to_owned()))
@@ -106,7 +111,7 @@ impl Lowerer {
     fn height(&self, ty: &Ty) -> usize {
         match ty {
             Ty::Named(n) => self.heights.get(n).copied().unwrap_or(1),
-            Ty::Vec(inner) => 1 + self.height(inner),
+            Ty::Vec(inner) | Ty::Map(inner) => 1 + self.height(inner),
             _ => 1,
         }
     }
@@ -126,7 +131,6 @@ impl Lowerer {
             return self.component(docs, &target, &target_name);
         }
         if let Some(values) = &schema.enumeration {
-            self.string_typed(file, path, schema)?;
             return self.enumeration(file, path, schema, values, name, registered);
         }
         match schema.ty.as_deref() {
@@ -134,7 +138,7 @@ impl Lowerer {
             Some("object") | None if !schema.properties.is_empty() => {
                 self.structure(docs, file, path, schema, name, registered)
             }
-            Some("object") => self.free_object(file, path, schema),
+            Some("object") => self.free_object(docs, file, path, schema, name),
             Some(other) => self.scalar(file, path, schema, other),
             None => {
                 self.error(
@@ -154,25 +158,11 @@ impl Lowerer {
             ("anyOf", schema.any_of.is_some()),
             ("allOf", schema.all_of.is_some()),
             ("not", schema.not.is_some()),
-            ("nullable", schema.nullable.is_some()),
         ] {
             if present {
                 self.error(file, &path.key(key), format!("unsupported construct `{key}`: describe the value as an object with optional fields instead"));
                 return None;
             }
-        }
-        Some(())
-    }
-
-    /// An enum must be a string enum: no `type`, or `type: string`.
-    fn string_typed(&mut self, file: &str, path: &YamlPath, schema: &Schema) -> Option<()> {
-        if schema.ty.as_deref().is_some_and(|t| t != "string") {
-            self.error(
-                file,
-                &path.key("enum"),
-                "unsupported construct: only string enums are supported",
-            );
-            return None;
         }
         Some(())
     }
@@ -204,8 +194,9 @@ impl Lowerer {
         name: &str,
     ) -> Option<Ty> {
         let Some(items) = &schema.items else {
-            self.error(file, path, "an array schema needs `items`");
-            return None;
+            let message = "an array schema without `items`: its items are any JSON (`serde_json::Value`); give `items` a schema";
+            self.warn(file, path, message);
+            return Some(Ty::Vec(Box::new(Ty::Json)));
         };
         let item = self.schema(
             docs,
@@ -223,17 +214,57 @@ impl Lowerer {
         Some(Ty::Vec(Box::new(item)))
     }
 
-    /// An `object` without properties: free-form JSON, unless it gives its values a schema.
-    fn free_object(&mut self, file: &str, path: &YamlPath, schema: &Schema) -> Option<Ty> {
-        match &schema.additional_properties {
-            None | Some(serde_yaml::Value::Bool(true)) => Some(Ty::Json),
-            Some(_) => {
-                self.error(file, &path.key("additionalProperties"), "unsupported construct `additionalProperties` with a schema: use `true` or list the properties");
-                None
+    /// An `object` without properties: free-form JSON, unless `additionalProperties` gives its
+    /// values a schema: then a map from text to those values (named `<name>Value` if they
+    /// become a type).
+    fn free_object(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        name: &str,
+    ) -> Option<Ty> {
+        let apath = path.key("additionalProperties");
+        let value = match &schema.additional_properties {
+            None | Some(serde_yaml::Value::Bool(_)) => return Some(Ty::Json),
+            Some(serde_yaml::Value::Mapping(m)) if m.is_empty() => return Some(Ty::Json),
+            Some(value) => value,
+        };
+        let values = match serde_yaml::from_value::<Schema>(value.clone()) {
+            Ok(values) => values,
+            Err(e) => {
+                self.error(
+                    file,
+                    &apath,
+                    format!("`additionalProperties` is `true`, `false` or a schema: {e}"),
+                );
+                return None;
             }
+        };
+        let item = self.schema(docs, file, &apath, &values, &format!("{name}Value"), false)?;
+        // As in arrays, date-times stay text.
+        let item = match item {
+            Ty::DateTime => Ty::String,
+            item => item,
+        };
+        let mut sensitive = Vec::new();
+        crate::lower::encrypted_pointers(
+            &self.types,
+            &item,
+            "",
+            &mut sensitive,
+            &mut Default::default(),
+        );
+        if !sensitive.is_empty() {
+            let message = "unsupported construct: sensitive (`x-wechatpay-encrypted`) fields inside the values of a map";
+            self.error(file, &apath, message);
+            return None;
         }
+        Some(Ty::Map(Box::new(item)))
     }
 
+    /// A string enum (no `type`, or `type: string`) or a number enum (`integer`, `number`).
     fn enumeration(
         &mut self,
         file: &str,
@@ -243,33 +274,54 @@ impl Lowerer {
         name: &str,
         registered: bool,
     ) -> Option<Ty> {
+        let number = match schema.ty.as_deref() {
+            None | Some("string") => None,
+            Some("integer") => Some(NumberKind::Integer),
+            Some("number") => Some(NumberKind::Number),
+            Some(other) => {
+                let message = format!("unsupported construct: a `{other}` enum (only string, integer and number enums)");
+                self.error(file, &path.key("enum"), message);
+                return None;
+            }
+        };
+        if let Some(names) = schema
+            .enum_names
+            .as_ref()
+            .filter(|n| n.len() != values.len())
+        {
+            let message = format!(
+                "`x-wechatpay-enum-names` has {} names for {} values: give one per value, in order",
+                names.len(),
+                values.len()
+            );
+            self.error(file, &path.key("x-wechatpay-enum-names"), message);
+            return None;
+        }
         if !registered && !self.register(name, file, path) {
             return None;
         }
         let mut variants: Vec<Variant> = Vec::new();
         for (i, value) in values.iter().enumerate() {
-            let Some(value) = value.as_str() else {
-                self.error(
-                    file,
-                    &path.key("enum").index(i),
-                    "enum values must be strings",
-                );
-                return None;
-            };
-            let Some(rust_name) = variant_name(value) else {
-                self.error(
-                    file,
-                    &path.key("enum").index(i),
-                    format!("enum value `{value}` gives no valid Rust variant name"),
-                );
-                return None;
+            let vpath = path.key("enum").index(i);
+            let value = self.enum_value(file, &vpath, number, value)?;
+            let rust_name = match schema.enum_names.as_ref().map(|n| &n[i]) {
+                Some(given) => {
+                    if let Some(problem) = variant_name_problem(given) {
+                        let message = format!("`{given}` cannot be a variant name: {problem}");
+                        self.error(file, &path.key("x-wechatpay-enum-names").index(i), message);
+                        return None;
+                    }
+                    given.clone()
+                }
+                None if number.is_some() => number_variant_name(&value),
+                None => variant_name(&value),
             };
             if let Some(other) = variants.iter().find(|v| v.rust_name == rust_name) {
                 self.error(
                     file,
-                    &path.key("enum").index(i),
+                    &vpath,
                     format!(
-                        "enum values `{}` and `{value}` both map to the variant `{rust_name}`",
+                        "enum values `{}` and `{value}` both map to the variant `{rust_name}`; name them with `x-wechatpay-enum-names`",
                         other.value
                     ),
                 );
@@ -277,17 +329,62 @@ impl Lowerer {
             }
             variants.push(Variant {
                 rust_name,
-                value: value.to_owned(),
-                doc: schema.enum_descriptions.get(value).cloned(),
+                doc: schema.enum_descriptions.get(&value).cloned(),
+                value,
             });
         }
-        self.define(
-            file,
-            name,
-            schema.description.clone(),
-            TypeKind::Enum(variants),
-        );
+        let kind = match number {
+            None => TypeKind::Enum(variants),
+            Some(number) => TypeKind::NumberEnum(number, variants),
+        };
+        self.define(file, name, schema.description.clone(), kind);
         Some(Ty::Named(name.to_owned()))
+    }
+
+    /// One enum value as text: a string of a string enum (a number or boolean there is taken
+    /// as its text, with a warning), or a number of a number enum.
+    fn enum_value(
+        &mut self,
+        file: &str,
+        vpath: &YamlPath,
+        number: Option<NumberKind>,
+        value: &serde_yaml::Value,
+    ) -> Option<String> {
+        use serde_yaml::Value as Y;
+        match (number, value) {
+            (None, Y::String(s)) => Some(s.clone()),
+            (None, Y::Number(_) | Y::Bool(_)) => {
+                let text = match value {
+                    Y::Number(n) => n.to_string(),
+                    other => other.as_bool().unwrap_or_default().to_string(),
+                };
+                let message = format!("enum value {text} of a string enum is not a string: taken as the text `{text}`; quote it");
+                self.warn(file, vpath, message);
+                Some(text)
+            }
+            (Some(NumberKind::Integer), Y::Number(n)) if n.as_i64().is_some() => {
+                n.as_i64().map(|n| n.to_string())
+            }
+            (Some(NumberKind::Number), Y::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
+                n.as_f64().map(|n| n.to_string())
+            }
+            (Some(kind), _) => {
+                let kind = match kind {
+                    NumberKind::Integer => "a 64-bit integer",
+                    NumberKind::Number => "a finite number",
+                };
+                self.error(
+                    file,
+                    vpath,
+                    format!("the values of this enum must each be {kind}"),
+                );
+                None
+            }
+            (None, _) => {
+                self.error(file, vpath, "enum values must be strings");
+                None
+            }
+        }
     }
 
     fn structure(
@@ -319,10 +416,13 @@ impl Lowerer {
                 setter,
                 wire_name: wire.clone(),
                 ty,
-                required: schema.required.contains(wire),
+                // A required field that may be `null` is an `Option` all the same.
+                required: schema.required.contains(wire) && !prop.nullable,
+                nullable: prop.nullable,
                 doc: prop.description.clone(),
                 encrypted: prop.encrypted,
                 constraints: constraints(prop),
+                notes: notes(prop),
                 example: prop.example.clone(),
             });
         }
@@ -335,14 +435,14 @@ impl Lowerer {
         Some(Ty::Named(name.to_owned()))
     }
 
-    /// Reports each `required` entry that names no property.
+    /// Warns about each `required` entry that names no property (it is ignored).
     fn required_listed(&mut self, file: &str, path: &YamlPath, schema: &Schema) {
         for (i, required) in schema.required.iter().enumerate() {
             if !schema.properties.contains_key(required) {
-                self.error(
+                self.warn(
                     file,
                     &path.key("required").index(i),
-                    format!("required property `{required}` is not among the properties"),
+                    format!("required property `{required}` is not among the properties; ignored"),
                 );
             }
         }
@@ -351,7 +451,7 @@ impl Lowerer {
     fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
         let fields: &[Field] = match &kind {
             TypeKind::Struct(fields) => fields,
-            TypeKind::Enum(_) => &[],
+            TypeKind::Enum(_) | TypeKind::NumberEnum(..) => &[],
         };
         let height = 1 + fields.iter().map(|f| self.height(&f.ty)).max().unwrap_or(0);
         // Reported where the limit is crossed, not again at every type above.
@@ -385,7 +485,7 @@ impl Lowerer {
 /// The named type inside any arrays, or the scalar.
 fn named(ty: &Ty) -> Ty {
     match ty {
-        Ty::Vec(inner) => named(inner),
+        Ty::Vec(inner) | Ty::Map(inner) => named(inner),
         other => other.clone(),
     }
 }

@@ -243,6 +243,17 @@ pub struct Components {
     pub parameters: IndexMap<String, Parameter>,
 }
 
+/// `externalDocs`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalDocs {
+    /// The link.
+    pub url: String,
+    /// What it shows.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
 /// A JSON schema (the OpenAPI 3.0 subset).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -280,9 +291,55 @@ pub struct Schema {
     /// Inclusive maximum.
     #[serde(default)]
     pub maximum: Option<f64>,
-    /// A regular expression (documentation only).
+    /// A regular expression (ECMA 262, unanchored) the value must match; checked by the mock
+    /// where the `regex` crate reads it the same way.
     #[serde(default)]
     pub pattern: Option<String>,
+    /// `exclusiveMinimum: true` makes `minimum` exclusive (OpenAPI 3.0 form).
+    #[serde(rename = "exclusiveMinimum", default)]
+    pub exclusive_minimum: bool,
+    /// `exclusiveMaximum: true` makes `maximum` exclusive (OpenAPI 3.0 form).
+    #[serde(rename = "exclusiveMaximum", default)]
+    pub exclusive_maximum: bool,
+    /// The value is a multiple of this number.
+    #[serde(rename = "multipleOf", default)]
+    pub multiple_of: Option<f64>,
+    /// Most items of an array.
+    #[serde(rename = "maxItems", default)]
+    pub max_items: Option<u64>,
+    /// Fewest items of an array.
+    #[serde(rename = "minItems", default)]
+    pub min_items: Option<u64>,
+    /// The items of an array are distinct.
+    #[serde(rename = "uniqueItems", default)]
+    pub unique_items: bool,
+    /// Most properties of an object.
+    #[serde(rename = "maxProperties", default)]
+    pub max_properties: Option<u64>,
+    /// Fewest properties of an object.
+    #[serde(rename = "minProperties", default)]
+    pub min_properties: Option<u64>,
+    /// The value the platform assumes when the field is absent (documentation only).
+    #[serde(default)]
+    pub default: Option<serde_json::Value>,
+    /// Only in answers (documentation only).
+    #[serde(rename = "readOnly", default)]
+    pub read_only: bool,
+    /// Only in requests (documentation only).
+    #[serde(rename = "writeOnly", default)]
+    pub write_only: bool,
+    /// Deprecated: the field gets `#[deprecated]`.
+    #[serde(default)]
+    pub deprecated: bool,
+    /// More examples (documentation only; not standard in 3.0 schemas, accepted anyway).
+    #[serde(default)]
+    pub examples: Option<serde_json::Value>,
+    /// A link to more documentation.
+    #[serde(rename = "externalDocs", default)]
+    pub external_docs: Option<ExternalDocs>,
+    /// `x-wechatpay-enum-names`: the Rust variant names of an enum, one per value, in order.
+    #[serde(rename = "x-wechatpay-enum-names", default)]
+    pub enum_names: Option<Vec<String>>,
     /// Object properties, in order.
     #[serde(default)]
     pub properties: IndexMap<String, Schema>,
@@ -314,10 +371,10 @@ pub struct Schema {
     /// Unsupported (see `one_of`).
     #[serde(default)]
     pub not: Option<serde_yaml::Value>,
-    /// Only `true`/absent (free-form object) is supported.
+    /// `true`, `{}` or absent: free-form JSON; a schema: a map of its values.
     #[serde(rename = "additionalProperties", default)]
     pub additional_properties: Option<serde_yaml::Value>,
-    /// Unsupported: WeChat Pay forbids `null`.
+    /// `null` may stand for an absent value (answers decode it as `None`).
     #[serde(default)]
-    pub nullable: Option<bool>,
+    pub nullable: bool,
 }

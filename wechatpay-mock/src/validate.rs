@@ -1,9 +1,15 @@
-//! Validation of requests against the IR: required fields, types, enum values, `maxLength`,
-//! and `null` (which WeChat Pay forbids). Each failure names the field, for the `detail` of a
-//! 400 `PARAM_ERROR`.
+//! Validation of requests against the IR: required fields, types, enum values, lengths,
+//! ranges (inclusive or exclusive), `multipleOf`, `pattern`, item and property counts, distinct
+//! items, and `null` (which WeChat Pay forbids unless a field is `nullable`). Each failure names
+//! the field, for the `detail` of a 400 `PARAM_ERROR`.
+//!
+//! A `pattern` is ECMA 262 (unanchored); it is checked with the `regex` crate after `\d`, `\w`
+//! and `\b` are made ASCII as in ECMA. A pattern using a construct the two read differently or
+//! the `regex` crate lacks (lookaround, back-references, `\p`, class set operations, inline
+//! flags) is not checked at all rather than checked wrongly.
 
 use serde_json::Value;
-use wechatpay_spec::ir::{Api, Constraints, Param, Ty, TypeKind};
+use wechatpay_spec::ir::{Api, Constraints, NumberKind, Param, Ty, TypeKind, Variant};
 
 /// One validation failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +45,14 @@ fn check_constraints(field: &str, text: &str, c: &Constraints) -> Result<(), Iss
             ));
         }
     }
+    if let Some(pattern) = &c.pattern {
+        if ecma_regex(pattern).is_some_and(|re| !re.is_match(text)) {
+            return Err(issue(
+                field,
+                format!("does not match the pattern `{pattern}`"),
+            ));
+        }
+    }
     if c.format.as_deref() == Some("date-time")
         && time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .is_err()
@@ -49,17 +63,179 @@ fn check_constraints(field: &str, text: &str, c: &Constraints) -> Result<(), Iss
 }
 
 fn check_number(field: &str, n: f64, c: &Constraints) -> Result<(), Issue> {
-    if c.minimum.is_some_and(|m| n < m) || c.maximum.is_some_and(|m| n > m) {
-        return Err(issue(field, format!("{n} is out of range")));
+    let below = match (c.minimum, c.exclusive_minimum) {
+        (Some(m), false) => (n < m).then(|| format!("at least {m}")),
+        (Some(m), true) => (n <= m).then(|| format!("greater than {m}")),
+        (None, _) => None,
+    };
+    let above = match (c.maximum, c.exclusive_maximum) {
+        (Some(m), false) => (n > m).then(|| format!("at most {m}")),
+        (Some(m), true) => (n >= m).then(|| format!("less than {m}")),
+        (None, _) => None,
+    };
+    if let Some(bound) = below.or(above) {
+        return Err(issue(
+            field,
+            format!("{n} is out of range: {bound} allowed"),
+        ));
+    }
+    if let Some(m) = c.multiple_of.filter(|m| *m > 0.0) {
+        let q = n / m;
+        if (q - q.round()).abs() > 1e-9 * q.abs().max(1.0) {
+            return Err(issue(field, format!("{n} is not a multiple of {m}")));
+        }
     }
     Ok(())
+}
+
+/// `minItems`, `maxItems` and `uniqueItems` of an array of `len` items.
+fn check_items(field: &str, items: &[Value], c: &Constraints) -> Result<(), Issue> {
+    let len = items.len() as u64;
+    if let Some(max) = c.max_items.filter(|max| len > *max) {
+        return Err(issue(
+            field,
+            format!("has {len} items; at most {max} allowed"),
+        ));
+    }
+    if let Some(min) = c.min_items.filter(|min| len < *min) {
+        return Err(issue(
+            field,
+            format!("has {len} items; at least {min} required"),
+        ));
+    }
+    if c.unique_items {
+        for (i, item) in items.iter().enumerate() {
+            if items[..i].contains(item) {
+                return Err(issue(field, format!("item {i} repeats an earlier item")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `minProperties` and `maxProperties` of an object with `len` properties.
+fn check_properties(field: &str, len: usize, c: &Constraints) -> Result<(), Issue> {
+    let len = len as u64;
+    if let Some(max) = c.max_properties.filter(|max| len > *max) {
+        return Err(issue(
+            field,
+            format!("has {len} properties; at most {max} allowed"),
+        ));
+    }
+    if let Some(min) = c.min_properties.filter(|min| len < *min) {
+        return Err(issue(
+            field,
+            format!("has {len} properties; at least {min} required"),
+        ));
+    }
+    Ok(())
+}
+
+/// An ECMA 262 pattern as a `regex` that matches the same strings, or `None` when the pattern
+/// uses something the two read differently or `regex` cannot do (then it is not checked).
+pub(crate) fn ecma_regex(pattern: &str) -> Option<regex::Regex> {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let e = chars.next()?;
+                match e {
+                    'd' => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
+                    'D' if !in_class => out.push_str("[^0-9]"),
+                    'w' => out.push_str(if in_class {
+                        "0-9A-Za-z_"
+                    } else {
+                        "[0-9A-Za-z_]"
+                    }),
+                    'W' if !in_class => out.push_str("[^0-9A-Za-z_]"),
+                    'b' if !in_class => out.push_str("(?-u:\\b)"),
+                    'B' if !in_class => out.push_str("(?-u:\\B)"),
+                    // Escapes both read alike.
+                    's' | 'S' | 'n' | 'r' | 't' | 'f' | 'v' | 'x' | 'u' => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                    e if e.is_ascii_punctuation() => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                    _ => return None,
+                }
+            }
+            '[' if in_class => {
+                if chars.peek() == Some(&':') {
+                    return None;
+                }
+                out.push_str("\\[");
+            }
+            '[' => {
+                in_class = true;
+                out.push('[');
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next()?);
+                }
+                if chars.peek() == Some(&']') {
+                    // `[]` matches nothing in ECMA, `[^]` anything; `regex` reads them otherwise.
+                    return None;
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '&' | '-' | '~' if in_class && chars.peek() == Some(&c) => return None,
+            '(' if !in_class && chars.peek() == Some(&'?') => {
+                chars.next();
+                chars.next_if_eq(&':')?;
+                out.push_str("(?:");
+            }
+            '.' if !in_class => out.push_str("[^\\n\\r\\u{2028}\\u{2029}]"),
+            c => out.push(c),
+        }
+    }
+    if in_class {
+        return None;
+    }
+    regex::Regex::new(&out).ok()
 }
 
 fn enum_values(api: &Api, name: &str) -> Option<Vec<String>> {
     match &api.types.get(name)?.kind {
         TypeKind::Enum(variants) => Some(variants.iter().map(|v| v.value.clone()).collect()),
-        TypeKind::Struct(_) => None,
+        TypeKind::Struct(_) | TypeKind::NumberEnum(..) => None,
     }
+}
+
+/// Checks a number against a number enum: an integer enum takes integers only.
+fn check_number_enum(
+    field: &str,
+    kind: NumberKind,
+    variants: &[Variant],
+    n: Option<f64>,
+    integer: bool,
+) -> Result<(), Issue> {
+    let Some(n) = n.filter(|_| integer || kind == NumberKind::Number) else {
+        return Err(issue(
+            field,
+            match kind {
+                NumberKind::Integer => "must be an integer",
+                NumberKind::Number => "must be a number",
+            },
+        ));
+    };
+    if variants
+        .iter()
+        .any(|v| v.value.parse::<f64>().ok() == Some(n))
+    {
+        return Ok(());
+    }
+    let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
+    Err(issue(
+        field,
+        format!("{n} is not one of {}", values.join(", ")),
+    ))
 }
 
 /// Checks one textual parameter value (path, query or header).
@@ -88,6 +264,19 @@ pub(crate) fn check_text(
             "true" | "false" => Ok(()),
             _ => Err(issue(field, "is not `true` or `false`")),
         },
+        Ty::Named(name)
+            if matches!(
+                api.types.get(name).map(|t| &t.kind),
+                Some(TypeKind::NumberEnum(..))
+            ) =>
+        {
+            let Some(TypeKind::NumberEnum(kind, variants)) = api.types.get(name).map(|t| &t.kind)
+            else {
+                return Ok(());
+            };
+            let integer = text.parse::<i64>().is_ok();
+            check_number_enum(field, *kind, variants, text.parse::<f64>().ok(), integer)
+        }
         Ty::Named(name) => match enum_values(api, name) {
             Some(values) if values.iter().any(|v| v == text) => Ok(()),
             Some(values) => Err(issue(
@@ -96,7 +285,7 @@ pub(crate) fn check_text(
             )),
             None => Ok(()),
         },
-        Ty::Json | Ty::Vec(_) => Ok(()),
+        Ty::Json | Ty::Vec(_) | Ty::Map(_) => Ok(()),
     }
 }
 
@@ -122,6 +311,11 @@ pub(crate) fn check_param(
             } else {
                 values.iter().flat_map(|v| v.split(',')).collect()
             };
+            let json: Vec<Value> = items
+                .iter()
+                .map(|v| Value::String((*v).to_owned()))
+                .collect();
+            check_items(&field, &json, &param.constraints)?;
             items
                 .iter()
                 .try_for_each(|v| check_text(api, &field, inner, v, &param.constraints))
@@ -160,20 +354,39 @@ pub(crate) fn check_json(
             .as_bool()
             .map(|_| ())
             .ok_or_else(|| issue(field, "must be a boolean")),
-        Ty::Json => Ok(()),
+        Ty::Json => match value.as_object() {
+            Some(object) => check_properties(field, object.len(), c),
+            None => Ok(()),
+        },
+        Ty::Map(inner) => match value.as_object() {
+            Some(object) => {
+                check_properties(field, object.len(), c)?;
+                object.iter().try_for_each(|(key, v)| {
+                    let child = format!("{field}.{key}");
+                    check_json(api, &child, inner, v, &Constraints::default())
+                })
+            }
+            None => Err(issue(field, "must be an object")),
+        },
         Ty::Vec(inner) => match value.as_array() {
-            Some(items) => items.iter().enumerate().try_for_each(|(i, v)| {
-                check_json(
-                    api,
-                    &format!("{field}[{i}]"),
-                    inner,
-                    v,
-                    &Constraints::default(),
-                )
+            Some(items) => check_items(field, items, c).and_then(|()| {
+                items.iter().enumerate().try_for_each(|(i, v)| {
+                    check_json(
+                        api,
+                        &format!("{field}[{i}]"),
+                        inner,
+                        v,
+                        &Constraints::default(),
+                    )
+                })
             }),
             None => Err(issue(field, "must be an array")),
         },
         Ty::Named(name) => match api.types.get(name).map(|t| &t.kind) {
+            Some(TypeKind::NumberEnum(kind, variants)) => {
+                let integer = value.as_i64().is_some() || value.as_u64().is_some();
+                check_number_enum(field, *kind, variants, value.as_f64(), integer)
+            }
             Some(TypeKind::Enum(_)) => match value.as_str() {
                 Some(s) => check_text(api, field, ty, s, c),
                 None => Err(issue(field, "must be a string")),
@@ -182,11 +395,13 @@ pub(crate) fn check_json(
                 let Some(object) = value.as_object() else {
                     return Err(issue(field, "must be an object"));
                 };
+                check_properties(field, object.len(), c)?;
                 for f in fields {
                     let child = format!("{field}.{}", f.wire_name);
                     match object.get(&f.wire_name) {
                         None if f.required => return Err(issue(&child, "is required")),
                         None => {}
+                        Some(Value::Null) if f.nullable => {}
                         Some(v) => check_json(api, &child, &f.ty, v, &f.constraints)?,
                     }
                 }
@@ -273,5 +488,195 @@ mod tests {
             assert_eq!(e.field, field);
             assert!(e.issue.contains(text), "{e:?}");
         }
+    }
+
+    fn empty() -> Api {
+        Api {
+            groups: Vec::new(),
+            types: Default::default(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn check(ty: &Ty, value: Value, c: &Constraints) -> Result<(), String> {
+        check_json(&empty(), "x", ty, &value, c).map_err(|e| e.issue)
+    }
+
+    #[test]
+    fn ranges_inclusive_exclusive_and_multiples() {
+        let c = Constraints {
+            minimum: Some(1.0),
+            maximum: Some(10.0),
+            ..Constraints::default()
+        };
+        assert_eq!(check(&Ty::I64, 1.into(), &c), Ok(()));
+        assert_eq!(check(&Ty::I64, 10.into(), &c), Ok(()));
+        assert!(check(&Ty::I64, 0.into(), &c)
+            .unwrap_err()
+            .contains("at least 1"));
+        let c = Constraints {
+            exclusive_minimum: true,
+            exclusive_maximum: true,
+            multiple_of: Some(0.5),
+            ..c
+        };
+        assert!(check(&Ty::F64, 1.0.into(), &c)
+            .unwrap_err()
+            .contains("greater than 1"));
+        assert!(check(&Ty::F64, 10.0.into(), &c)
+            .unwrap_err()
+            .contains("less than 10"));
+        assert_eq!(check(&Ty::F64, 2.5.into(), &c), Ok(()));
+        assert!(check(&Ty::F64, 2.2.into(), &c)
+            .unwrap_err()
+            .contains("multiple of 0.5"));
+        let text = check_text(&empty(), "q", &Ty::I32, "0", &c).unwrap_err();
+        assert!(text.issue.contains("out of range"), "{text:?}");
+    }
+
+    #[test]
+    fn item_counts_and_distinct_items() {
+        let ty = Ty::Vec(Box::new(Ty::String));
+        let c = Constraints {
+            min_items: Some(1),
+            max_items: Some(2),
+            unique_items: true,
+            ..Constraints::default()
+        };
+        assert_eq!(check(&ty, serde_json::json!(["a", "b"]), &c), Ok(()));
+        assert!(check(&ty, serde_json::json!([]), &c)
+            .unwrap_err()
+            .contains("at least 1"));
+        assert!(check(&ty, serde_json::json!(["a", "b", "c"]), &c)
+            .unwrap_err()
+            .contains("at most 2"));
+        assert!(check(&ty, serde_json::json!(["a", "a"]), &c)
+            .unwrap_err()
+            .contains("repeats"));
+        let param = Param {
+            rust_name: "ids".into(),
+            wire_name: "ids".into(),
+            location: wechatpay_spec::ir::ParamLocation::Query,
+            ty,
+            required: false,
+            explode: false,
+            doc: None,
+            constraints: c,
+            notes: Default::default(),
+            example: None,
+        };
+        let e = check_param(&empty(), &param, &["a,b,c".to_owned()], "query").unwrap_err();
+        assert_eq!(e.field, "query.ids");
+        assert!(e.issue.contains("at most 2"), "{e:?}");
+    }
+
+    #[test]
+    fn property_counts() {
+        let c = Constraints {
+            min_properties: Some(1),
+            max_properties: Some(1),
+            ..Constraints::default()
+        };
+        assert_eq!(check(&Ty::Json, serde_json::json!({"a": 1}), &c), Ok(()));
+        assert!(check(&Ty::Json, serde_json::json!({}), &c)
+            .unwrap_err()
+            .contains("at least 1"));
+        assert!(check(&Ty::Json, serde_json::json!({"a": 1, "b": 2}), &c)
+            .unwrap_err()
+            .contains("at most 1"));
+    }
+
+    #[test]
+    fn patterns_are_ecma_or_not_checked() {
+        let c = |p: &str| Constraints {
+            pattern: Some(p.to_owned()),
+            ..Constraints::default()
+        };
+        assert_eq!(
+            check(&Ty::String, "ab12".into(), &c(r"^[a-z]+\d+$")),
+            Ok(())
+        );
+        assert!(check(&Ty::String, "ab".into(), &c(r"^[a-z]+\d+$"))
+            .unwrap_err()
+            .contains("does not match"));
+        // Unanchored, as in ECMA 262.
+        assert_eq!(check(&Ty::String, "xx12yy".into(), &c(r"\d{2}")), Ok(()));
+        // `\d` is ASCII in ECMA 262 (the `regex` crate's is Unicode).
+        assert!(check(&Ty::String, "١٢".into(), &c(r"^\d+$")).is_err());
+        // `.` stops at line breaks in ECMA 262.
+        assert!(check(&Ty::String, "a\rb".into(), &c(r"^a.b$")).is_err());
+        assert_eq!(check(&Ty::String, "一级".into(), &c("^.{2}$")), Ok(()));
+        // Lookaround, back-references, `\p`, inline flags, class set operations: not checked.
+        for unsupported in [
+            r"^(?=a)",
+            r"(a)\1",
+            r"\p{L}",
+            "(?i)abc",
+            "[a-z&&[^x]]",
+            "[[:alpha:]]",
+            "[]",
+        ] {
+            assert!(ecma_regex(unsupported).is_none(), "{unsupported}");
+            assert_eq!(check(&Ty::String, "zzz".into(), &c(unsupported)), Ok(()));
+        }
+    }
+
+    #[test]
+    fn number_enums_take_their_numbers() {
+        let source = wechatpay_spec::Source {
+            name: "spec.yaml".into(),
+            text: include_str!("../../generator/tests/fixtures/ok/number_enums/spec.yaml").into(),
+        };
+        let api = wechatpay_spec::lower(&[source]).unwrap();
+        let ty = body_ty(&api, "setLevel");
+        let check = |v: Value| check_json(&api, "body", &ty, &v, &Constraints::default());
+        assert_eq!(
+            check(serde_json::json!({"level": -1, "ratio": 2.5})),
+            Ok(())
+        );
+        let e = check(serde_json::json!({"level": 2})).unwrap_err();
+        assert_eq!(e.field, "body.level");
+        assert!(e.issue.contains("not one of -1, 0, 1, 10"), "{e:?}");
+        assert!(check(serde_json::json!({"level": "1"}))
+            .unwrap_err()
+            .issue
+            .contains("integer"));
+        assert!(check(serde_json::json!({"level": 1.5}))
+            .unwrap_err()
+            .issue
+            .contains("integer"));
+        let priority = &api
+            .operations()
+            .find(|o| o.id == "setLevel")
+            .unwrap()
+            .params[0];
+        assert_eq!(check_param(&api, priority, &["3".into()], "query"), Ok(()));
+        assert!(check_param(&api, priority, &["4".into()], "query").is_err());
+    }
+
+    #[test]
+    fn maps_check_each_value_and_their_size() {
+        let source = wechatpay_spec::Source {
+            name: "spec.yaml".into(),
+            text: include_str!("../../generator/tests/fixtures/ok/maps/spec.yaml").into(),
+        };
+        let api = wechatpay_spec::lower(&[source]).unwrap();
+        let ty = body_ty(&api, "putSettings");
+        let check = |v: Value| check_json(&api, "body", &ty, &v, &Constraints::default());
+        assert_eq!(
+            check(serde_json::json!({"labels": {"a": "x"}, "limits": {"n": 3}})),
+            Ok(())
+        );
+        let e = check(serde_json::json!({"labels": {"a": 1}})).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.issue.as_str()),
+            ("body.labels.a", "must be a string")
+        );
+        let e = check(serde_json::json!({"labels": {}, "limits": {"n": "3"}})).unwrap_err();
+        assert_eq!(e.field, "body.limits.n");
+        let many: serde_json::Map<String, Value> =
+            (0..9).map(|i| (i.to_string(), "v".into())).collect();
+        let e = check(serde_json::json!({ "labels": many })).unwrap_err();
+        assert!(e.issue.contains("at most 8"), "{e:?}");
     }
 }

@@ -48,6 +48,8 @@ pub struct Summary {
     pub operations_added: Vec<String>,
     /// Operations removed.
     pub operations_removed: Vec<String>,
+    /// What the generator degraded rather than refused, one located line each.
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -135,9 +137,27 @@ fn added(old: &BTreeSet<String>, new: &BTreeSet<String>) -> Vec<String> {
 }
 
 /// Regenerates `<api_dir>` from `<spec_dir>`. Returns what was (or, in check mode, would be)
-/// created, changed or removed. Nothing is written when the spec has errors.
+/// created, changed or removed, and the spec's warnings. Nothing is written when the spec has
+/// errors.
 pub fn codegen(spec_dir: &Path, api_dir: &Path, mode: Mode) -> Result<Summary, String> {
+    codegen_with(spec_dir, api_dir, mode, false)
+}
+
+/// [`codegen`], with `deny_warnings` making every warning an error (nothing is then written).
+pub fn codegen_with(
+    spec_dir: &Path,
+    api_dir: &Path,
+    mode: Mode,
+    deny_warnings: bool,
+) -> Result<Summary, String> {
     let output = wechatpay_generator::generate_dir(spec_dir).map_err(|e| e.to_string())?;
+    let warnings: Vec<String> = output.warnings.iter().map(|w| w.to_string()).collect();
+    if deny_warnings && !warnings.is_empty() {
+        return Err(format!(
+            "{}\nwarnings are denied (--deny-warnings): fix the spec",
+            warnings.join("\n")
+        ));
+    }
     let manifest = api_dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
         .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
@@ -173,6 +193,7 @@ pub fn codegen(spec_dir: &Path, api_dir: &Path, mode: Mode) -> Result<Summary, S
         features_removed: added(&new.features, &old.features),
         operations_added: added(&old.operations, &new.operations),
         operations_removed: added(&new.operations, &old.operations),
+        warnings,
         ..Summary::default()
     };
     for file in &output.files {

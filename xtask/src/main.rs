@@ -1,28 +1,45 @@
-//! `cargo xtask codegen [--check]`: regenerate `wechatpay-api` from `spec/`.
+//! `cargo xtask codegen [--check] [--deny-warnings]`: regenerate `wechatpay-api` from `spec/`.
 
 use std::process::ExitCode;
 
-use xtask::{codegen, workspace_root, Mode};
+use xtask::{codegen_with, workspace_root, Mode};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--deny-warnings]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mode = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["codegen"] => Mode::Write,
-        ["codegen", "--check"] => Mode::Check,
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let (Some("codegen"), options) = (
+        args.first().map(String::as_str),
+        args.get(1..).unwrap_or(&[]),
+    ) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
     };
+    let mut mode = Mode::Write;
+    let mut deny_warnings = false;
+    for option in options {
+        match option.as_str() {
+            "--check" => mode = Mode::Check,
+            "--deny-warnings" => deny_warnings = true,
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let root = workspace_root();
-    match codegen(&root.join("spec"), &root.join("wechatpay-api"), mode) {
+    let result = codegen_with(
+        &root.join("spec"),
+        &root.join("wechatpay-api"),
+        mode,
+        deny_warnings,
+    );
+    if let Ok(summary) = &result {
+        for warning in &summary.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    match result {
         Ok(summary) if summary.is_empty() => {
             println!("wechatpay-api is up to date with spec/");
             ExitCode::SUCCESS

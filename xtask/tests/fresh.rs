@@ -168,3 +168,14 @@ fn feature_names_are_validated_before_cargo_toml_is_written() {
     );
     assert_eq!(before, std::fs::read(api.join("Cargo.toml")).unwrap());
 }
+
+#[test]
+fn warnings_are_errors_under_deny_warnings_and_nothing_is_written() {
+    let spec = xtask::workspace_root().join("generator/tests/fixtures/ok/degraded");
+    let api = tempfile::tempdir().unwrap();
+    let err = xtask::codegen_with(&spec, api.path(), xtask::Mode::Write, true).unwrap_err();
+    assert!(err.contains("required property `missing_field`"), "{err}");
+    assert!(err.contains("spec.yaml:15:"), "{err}");
+    assert!(err.contains("--deny-warnings"), "{err}");
+    assert_eq!(std::fs::read_dir(api.path()).unwrap().count(), 0);
+}

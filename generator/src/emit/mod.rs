@@ -10,7 +10,7 @@ use quote::quote;
 mod models;
 mod operation;
 
-use crate::ir::{Api, Constraints, Group, Ty};
+use crate::ir::{Api, Constraints, Group, Notes, Ty};
 
 /// One generated file, relative to the `wechatpay-api` crate root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct Output {
     pub files: Vec<GeneratedFile>,
     /// The cargo `[features]` lines of the API groups, for the marked block of `Cargo.toml`.
     pub features: String,
+    /// What lowering degraded rather than refused (see [`crate::ir::Api::warnings`]).
+    pub warnings: Vec<wechatpay_spec::SpecError>,
 }
 
 /// Prints the whole API.
@@ -82,6 +84,7 @@ pub fn emit(api: &Api) -> Output {
     Output {
         files,
         features: block,
+        warnings: api.warnings.clone(),
     }
 }
 
@@ -300,6 +303,10 @@ pub(crate) fn ty_tokens(api: &Api, group: &Group, ty: &Ty) -> TokenStream {
             let inner = ty_tokens(api, group, inner);
             quote!(::std::vec::Vec<#inner>)
         }
+        Ty::Map(inner) => {
+            let inner = ty_tokens(api, group, inner);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
         Ty::Named(name) => {
             let name_ident = ident(name);
             match api.types.get(name) {
@@ -316,10 +323,23 @@ pub(crate) fn ty_tokens(api: &Api, group: &Group, ty: &Ty) -> TokenStream {
 pub(crate) fn field_doc(
     doc: &Option<String>,
     c: &Constraints,
+    notes: &Notes,
     example: &Option<serde_json::Value>,
     encrypted: bool,
 ) -> String {
     let mut out = doc.as_deref().map(str::trim).unwrap_or("").to_owned();
+    if let Some(title) = notes
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        out = if out.is_empty() {
+            title.to_owned()
+        } else {
+            format!("{title}\n\n{out}")
+        };
+    }
     let mut facts = Vec::new();
     if let Some(n) = c.max_length {
         facts.push(format!("at most {n} characters"));
@@ -327,12 +347,14 @@ pub(crate) fn field_doc(
     if let Some(n) = c.min_length {
         facts.push(format!("at least {n} characters"));
     }
+    facts.extend(constraint_facts(c));
     if let Some(f) = &c.format {
         facts.push(match f.as_str() {
             "date-time" => "RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`".to_owned(),
             other => format!("format `{other}`"),
         });
     }
+    facts.extend(note_facts(notes));
     if let Some(e) = example {
         facts.push(format!("example: `{e}`"));
     }
@@ -347,4 +369,76 @@ pub(crate) fn field_doc(
         out.push('.');
     }
     out
+}
+
+/// The checked keywords beyond lengths, one short phrase each.
+fn constraint_facts(c: &Constraints) -> Vec<String> {
+    let mut facts = Vec::new();
+    match (c.minimum, c.exclusive_minimum) {
+        (Some(n), false) => facts.push(format!("at least {n}")),
+        (Some(n), true) => facts.push(format!("greater than {n}")),
+        (None, _) => {}
+    }
+    match (c.maximum, c.exclusive_maximum) {
+        (Some(n), false) => facts.push(format!("at most {n}")),
+        (Some(n), true) => facts.push(format!("less than {n}")),
+        (None, _) => {}
+    }
+    if let Some(n) = c.multiple_of {
+        facts.push(format!("a multiple of {n}"));
+    }
+    if let Some(p) = &c.pattern {
+        facts.push(format!("matches the pattern `{p}`"));
+    }
+    if let Some(n) = c.min_items {
+        facts.push(format!("at least {n} {}", plural(n, "item", "items")));
+    }
+    if let Some(n) = c.max_items {
+        facts.push(format!("at most {n} {}", plural(n, "item", "items")));
+    }
+    if c.unique_items {
+        facts.push("items are distinct".to_owned());
+    }
+    if let Some(n) = c.min_properties {
+        facts.push(format!("at least {n} {}", plural(n, "entry", "entries")));
+    }
+    if let Some(n) = c.max_properties {
+        facts.push(format!("at most {n} {}", plural(n, "entry", "entries")));
+    }
+    facts
+}
+
+/// The documentation-only keywords, one short phrase each.
+fn note_facts(notes: &Notes) -> Vec<String> {
+    let mut facts = Vec::new();
+    if let Some(d) = &notes.default {
+        facts.push(format!("default: `{d}`"));
+    }
+    if notes.read_only {
+        facts.push("read-only: sent by the platform only".to_owned());
+    }
+    if notes.write_only {
+        facts.push("write-only: sent to the platform only".to_owned());
+    }
+    if notes.deprecated {
+        facts.push("deprecated".to_owned());
+    }
+    if let Some(e) = &notes.examples {
+        facts.push(format!("examples: `{e}`"));
+    }
+    if let Some((url, description)) = &notes.external_docs {
+        facts.push(match description {
+            Some(d) => format!("see {} ({url})", d.trim()),
+            None => format!("see {url}"),
+        });
+    }
+    facts
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }

@@ -5,12 +5,135 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{docs, field_doc, ident, ty_tokens};
-use crate::ir::{Api, Field, Group, Ty, TypeDef, TypeKind, Variant};
+use crate::ir::{Api, Field, Group, NumberKind, Ty, TypeDef, TypeKind, Variant};
 
 pub(super) fn type_tokens(api: &Api, group: &Group, def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeKind::Struct(fields) => struct_tokens(api, group, def, fields),
         TypeKind::Enum(variants) => enum_tokens(def, variants),
+        TypeKind::NumberEnum(kind, variants) => number_enum_tokens(def, *kind, variants),
+    }
+}
+
+/// An open enum of numbers: the type, its number both ways, `Display`, and serde as a number.
+fn number_enum_tokens(def: &TypeDef, kind: NumberKind, variants: &[Variant]) -> TokenStream {
+    let name = ident(&def.name);
+    let (number, derives) = match kind {
+        NumberKind::Integer => (
+            quote!(i64),
+            quote!(
+                ::std::fmt::Debug,
+                ::std::clone::Clone,
+                ::std::marker::Copy,
+                ::std::cmp::PartialEq,
+                ::std::cmp::Eq,
+                ::std::hash::Hash
+            ),
+        ),
+        NumberKind::Number => (
+            quote!(f64),
+            quote!(
+                ::std::fmt::Debug,
+                ::std::clone::Clone,
+                ::std::marker::Copy,
+                ::std::cmp::PartialEq
+            ),
+        ),
+    };
+    let literal = |v: &Variant| -> TokenStream {
+        match kind {
+            NumberKind::Integer => {
+                let n: i64 = v.value.parse().unwrap_or_default();
+                let lit = proc_macro2::Literal::i64_unsuffixed(n.abs());
+                if n < 0 {
+                    quote!(-#lit)
+                } else {
+                    quote!(#lit)
+                }
+            }
+            NumberKind::Number => {
+                let n: f64 = v.value.parse().unwrap_or_default();
+                let lit = proc_macro2::Literal::f64_unsuffixed(n.abs());
+                if n < 0.0 {
+                    quote!(-#lit)
+                } else {
+                    quote!(#lit)
+                }
+            }
+        }
+    };
+    let doc = def
+        .doc
+        .clone()
+        .unwrap_or_else(|| format!("The `{}` values.", def.name));
+    let doc = docs(&format!("{doc}\n\nAn open enum of numbers: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it."));
+    let defs = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let vdoc = docs(&match &v.doc {
+            Some(d) => format!("`{}`: {d}", v.value),
+            None => format!("`{}`.", v.value),
+        });
+        quote! { #vdoc #vname, }
+    });
+    let to_number = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let lit = literal(v);
+        quote!(Self::#vname => #lit,)
+    });
+    let from_number = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let lit = literal(v);
+        quote!(if value == #lit { return Self::#vname; })
+    });
+    let serialize = match kind {
+        NumberKind::Integer => quote!(serializer.serialize_i64(self.value())),
+        NumberKind::Number => quote!(serializer.serialize_f64(self.value())),
+    };
+    let ser = def.in_request.then(|| quote! {
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                #serialize
+            }
+        }
+    });
+    let de = def.in_response.then(|| quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <#number as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(Self::from(value))
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(#derives)]
+        pub enum #name {
+            #(#defs)*
+            /// A value this version of the SDK does not know.
+            Unknown(#number),
+        }
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn value(&self) -> #number {
+                match self {
+                    #(#to_number)*
+                    Self::Unknown(value) => *value,
+                }
+            }
+        }
+        impl ::std::convert::From<#number> for #name {
+            fn from(value: #number) -> Self {
+                #(#from_number)*
+                Self::Unknown(value)
+            }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.value(), f)
+            }
+        }
+        #ser
+        #de
     }
 }
 
@@ -24,10 +147,18 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
     let redacted = fields.iter().any(|f| f.encrypted);
     let derives = derives(def, fields, redacted);
     let field_defs = fields.iter().map(|f| field_tokens(api, group, def, f));
-    let debug = redacted.then(|| redacted_debug(def, fields));
+    // Generated code touching a deprecated field must not warn; users' code does.
+    let allow = fields
+        .iter()
+        .any(|f| f.notes.deprecated)
+        .then(|| quote!(#[allow(deprecated)]));
+    let debug = redacted
+        .then(|| redacted_debug(def, fields))
+        .map(|d| quote!(#allow #d));
     let builders = def
         .in_request
-        .then(|| constructor(api, group, fields, &def.name));
+        .then(|| constructor(api, group, fields, &def.name))
+        .map(|b| quote!(#allow #b));
     quote! {
         #doc
         #[derive(#(#derives),*)]
@@ -64,7 +195,13 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
         (None, Ty::Named(n)) => api.types.get(n).and_then(|t| t.doc.clone()),
         (doc, _) => doc.clone(),
     };
-    let mut fdoc = field_doc(&inherited, &f.constraints, &f.example, f.encrypted);
+    let mut fdoc = field_doc(
+        &inherited,
+        &f.constraints,
+        &f.notes,
+        &f.example,
+        f.encrypted,
+    );
     if fdoc.is_empty() {
         fdoc = format!("`{}`.", f.wire_name);
     }
@@ -78,14 +215,15 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
         true => quote!(#[serde(with = "::time::serde::rfc3339")]),
         false => quote!(#[serde(with = "::time::serde::rfc3339::option")]),
     });
+    let deprecated = f.notes.deprecated.then(|| quote!(#[deprecated]));
     if f.required {
-        return quote! { #fdoc #rename #with pub #fname: #ty, };
+        return quote! { #fdoc #deprecated #rename #with pub #fname: #ty, };
     }
     let skip = def
         .in_request
         .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
     let default = def.in_response.then(|| quote!(#[serde(default)]));
-    quote! { #fdoc #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
+    quote! { #fdoc #deprecated #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
 }
 
 fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {

@@ -15,8 +15,14 @@ pub(super) fn operation_tokens(api: &Api, group: &Group, op: &Operation) -> Toke
     let name = ident(&op.rust_name);
     let doc = docs(&op_doc(op));
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+    // The operation's own impls name it and its body's deprecated fields without a warning.
+    let body_deprecated = op.body.as_ref().is_some_and(|ty| match ty {
+        Ty::Named(n) => matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct(fields)) if fields.iter().any(|f| f.notes.deprecated)),
+        _ => false,
+    });
+    let allow = (op.deprecated || body_deprecated).then(|| quote!(#[allow(deprecated)]));
     let definition = definition(api, group, op);
-    let constructor = constructor(api, group, op);
+    let constructor = constructor(api, group, op).map(|c| quote!(#allow #c));
     let request = request_tokens(api, op);
     let (output, decode) = answer_tokens(api, group, op);
     quote! {
@@ -24,6 +30,7 @@ pub(super) fn operation_tokens(api: &Api, group: &Group, op: &Operation) -> Toke
         #deprecated
         #definition
         #constructor
+        #allow
         impl ::wechatpay_core::operation::Operation for #name {
             type Output = #output;
             fn request(&self) -> ::wechatpay_core::operation::Request<'_> { #request }
@@ -64,7 +71,7 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
 fn param_field(api: &Api, group: &Group, p: &Param) -> TokenStream {
     let field = ident(&p.rust_name);
     let ty = ty_tokens(api, group, &p.ty);
-    let pdoc = field_doc(&p.doc, &p.constraints, &p.example, false);
+    let pdoc = field_doc(&p.doc, &p.constraints, &p.notes, &p.example, false);
     let pdoc = docs(&format!(
         "{pdoc}\n\nSent as the {} parameter `{}`.",
         format!("{:?}", p.location).to_lowercase(),
@@ -322,6 +329,7 @@ fn pair_value(api: &Api, p: &Param, value: TokenStream) -> TokenStream {
 fn is_text(api: &Api, ty: &Ty) -> bool {
     match ty {
         Ty::String => true,
+        // Number enums are written with `Display`, like numbers.
         Ty::Named(n) => matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))),
         _ => false,
     }

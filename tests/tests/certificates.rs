@@ -20,21 +20,6 @@ fn certificate_mock(not_before: OffsetDateTime, not_after: OffsetDateTime) -> Mo
         .unwrap()
 }
 
-/// A client holding only the mock's platform certificate (as if downloaded earlier).
-fn client_trusting_certificate(mock: &MockPlatform) -> (Client, KeyStore) {
-    let creds = mock.credentials();
-    let keys = KeyStore::new();
-    keys.add_certificate(&Certificate::from_pem(&creds.platform_certificate_pem).unwrap())
-        .unwrap();
-    let client = Client::builder(creds.credentials().unwrap())
-        .key_store(keys.clone())
-        .apiv3_key(creds.apiv3_key().unwrap())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
-    (client, keys)
-}
-
 #[tokio::test]
 async fn a_certificate_outside_its_validity_window_is_not_used_to_verify_or_encrypt() {
     let now = OffsetDateTime::now_utc();
@@ -46,12 +31,7 @@ async fn a_certificate_outside_its_validity_window_is_not_used_to_verify_or_encr
         let serial = mock.credentials().platform_certificate_serial.clone();
         let stale = |e: &VerifyError| matches!(e, VerifyError::CertificateNotValid(c) if c.serial == serial);
         // The first download is signed with that certificate: refused, nothing stored.
-        let creds = mock.credentials();
-        let fresh = Client::builder(creds.credentials().unwrap())
-            .apiv3_key(creds.apiv3_key().unwrap())
-            .base_url(mock.base_url())
-            .build()
-            .unwrap();
+        let fresh = certificate_mode_client(&mock);
         let err = fresh.refresh_certificates().await.unwrap_err();
         assert!(
             matches!(&err, Error::Verify { source, .. } if stale(source)),
@@ -150,12 +130,7 @@ async fn the_certificate_list_is_verified_before_anything_is_stored() {
         assert!(matches!(err, Error::Verify { .. }), "{fault:?}: {err}");
         assert_eq!(keys.serials(), held, "{fault:?}: nothing stored");
         // The first download: refused (the tampered list may not even parse), nothing stored.
-        let creds = mock.credentials();
-        let fresh = Client::builder(creds.credentials().unwrap())
-            .apiv3_key(creds.apiv3_key().unwrap())
-            .base_url(mock.base_url())
-            .build()
-            .unwrap();
+        let fresh = certificate_mode_client(&mock);
         let err = fresh.refresh_certificates().await.unwrap_err();
         assert!(
             matches!(err, Error::Verify { .. } | Error::Decode { .. }),

@@ -13,8 +13,7 @@ use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request};
 use wechatpay_api::transport::ReqwestTransport;
 use wechatpay_api::wechatpay_core::{Bytes, TransportError, TransportErrorKind};
 use wechatpay_api::{
-    ApiV3Key, Certificate, Client, Error, Host, KeyError, KeyStore, Limits, Operation, PathError,
-    PrivateKey, VerifyError,
+    ApiV3Key, Client, Error, Host, KeyError, Limits, Operation, PathError, PrivateKey, VerifyError,
 };
 use wechatpay_mock::{Fault, MockPlatform, TrustMode};
 
@@ -280,15 +279,7 @@ async fn a_certificate_listed_under_another_serial_is_refused() {
     let creds = mock.credentials();
     // A refresh: the list is signed by a certificate already held, so it verifies; its entry
     // carries a serial that is not the certificate's own.
-    let keys = KeyStore::new();
-    keys.add_certificate(&Certificate::from_pem(&creds.platform_certificate_pem).unwrap())
-        .unwrap();
-    let client = Client::builder(creds.credentials().unwrap())
-        .key_store(keys.clone())
-        .apiv3_key(creds.apiv3_key().unwrap())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let (client, keys) = client_trusting_certificate(&mock);
     let err = client.refresh_certificates().await.unwrap_err();
     assert!(
         matches!(&err, Error::CertificateSerialMismatch { listed, actual } if listed == &"0".repeat(40) && actual == &creds.platform_certificate_serial),

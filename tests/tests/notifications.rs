@@ -128,16 +128,6 @@ async fn bad_notifications_are_refused_with_their_reason_and_a_failure_answer() 
     ));
 }
 
-/// A client with the APIv3 key and no trust anchor yet: it must download the certificates.
-fn certificate_mode_client(mock: &MockPlatform) -> wechatpay_api::Client {
-    let creds = mock.credentials();
-    wechatpay_api::Client::builder(creds.credentials().unwrap())
-        .apiv3_key(creds.apiv3_key().unwrap())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn certificates_download_verify_and_serve_for_verification_and_encryption() {
     let mock = MockPlatform::builder()

@@ -28,6 +28,32 @@ pub fn client(mock: &MockPlatform) -> Client {
         .unwrap()
 }
 
+/// A client with the APIv3 key and no trust anchor yet: it must download the certificates.
+pub fn certificate_mode_client(mock: &MockPlatform) -> Client {
+    let creds = mock.credentials();
+    Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap()
+}
+
+/// A client holding only the mock's platform certificate (as if downloaded earlier), and its key
+/// store.
+pub fn client_trusting_certificate(mock: &MockPlatform) -> (Client, wechatpay_api::KeyStore) {
+    let creds = mock.credentials();
+    let keys = wechatpay_api::KeyStore::new();
+    let cert = wechatpay_api::Certificate::from_pem(&creds.platform_certificate_pem).unwrap();
+    keys.add_certificate(&cert).unwrap();
+    let client = Client::builder(creds.credentials().unwrap())
+        .key_store(keys.clone())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    (client, keys)
+}
+
 pub fn blocking_client(mock: &MockPlatform) -> wechatpay_api::blocking::Client {
     mock.credentials()
         .client_builder(mock.base_url())

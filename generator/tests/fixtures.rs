@@ -90,6 +90,7 @@ ok_fixtures!(
     keywords,
     non_ascii,
     param_collision,
+    accepted,
     date_times,
     hostile_docs,
     schema_keywords,

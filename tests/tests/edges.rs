@@ -194,3 +194,52 @@ async fn unsigned_downloads_are_accepted_only_when_the_operation_says_so() {
         "{err}"
     );
 }
+
+/// `POST /v3/accepted/jobs/{job_id}/start` of the generator's `accepted` fixture, which declares
+/// `202` as its success.
+struct StartJob(serde_json::Value);
+
+impl Operation for StartJob {
+    type Output = ();
+    fn request(&self) -> Request<'_> {
+        Request {
+            path_params: vec![("job_id", Cow::Borrowed("J-1"))],
+            body: Body::Json {
+                value: &self.0,
+                encrypted: &[],
+            },
+            answer: Answer::Accepted,
+            ..plain_request(
+                "startJob",
+                Method::POST,
+                Host::Mainland,
+                "/v3/accepted/jobs/{job_id}/start",
+            )
+        }
+    }
+    fn decode(&self, _: &Bytes) -> Result<(), serde_json::Error> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_declared_202_is_success_and_any_other_202_is_an_error() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../generator/tests/fixtures/ok/accepted");
+    let mock = MockPlatform::builder().spec_dir(fixture).start().unwrap();
+    let client = client(&mock);
+    let body = serde_json::json!({"mchid": "1900000001"});
+    let accepted = client.execute(&StartJob(body.clone())).await.unwrap();
+    assert_eq!((accepted.status, accepted.data), (202, ()));
+    // The same answer to a call that does not declare it: "accepted, not processed".
+    let err = client
+        .chain("/v3/accepted/jobs/{job_id}/start")
+        .param("job_id", "J-1")
+        .post(body)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(e) if e.status == 202 && e.is_retryable()),
+        "{err}"
+    );
+}

@@ -365,6 +365,13 @@ mod checks {
     }
 
     #[test]
+    fn a_declared_202_is_an_accepted_answer() {
+        let op = crate::accepted::spec::StartJob::new("J-1", "1900000001");
+        assert_eq!(op.request().answer, Answer::Accepted);
+        assert_eq!(op.decode(&Bytes::new()).unwrap(), ());
+    }
+
+    #[test]
     fn date_times_round_trip_in_the_platforms_form() {
         use crate::date_times::spec::{ClosePaymentRequest, ClosePaymentResponse};
         let answer: ClosePaymentResponse =
@@ -421,5 +428,5 @@ fn every_generator_fixture_compiles_and_behaves() {
         ),
     );
     let out = cargo(root, &["test", "-q"]);
-    assert!(out.contains("13 passed"), "{out}");
+    assert!(out.contains("14 passed"), "{out}");
 }

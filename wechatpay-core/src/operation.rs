@@ -30,6 +30,10 @@ pub enum Answer {
     Json,
     /// A signed answer without a body (`204`); the signature covers an empty body line.
     Empty,
+    /// A signed answer without a body whose status is `202`, for operations that declare it as
+    /// their success. For every other operation a `202` ("accepted, not processed: repeat the
+    /// request") is an error.
+    Accepted,
     /// An unsigned download (bill files, media): the bytes as received. Check its digest.
     Download,
 }

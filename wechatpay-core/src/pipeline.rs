@@ -310,7 +310,8 @@ impl Pipeline {
                 request_id,
             });
         }
-        if !parts.status.is_success() || status == 202 {
+        let declared_accepted = status == 202 && prepared.answer == Answer::Accepted;
+        if !parts.status.is_success() || (status == 202 && !declared_accepted) {
             return Err(api_error(status, body, request_id));
         }
         if prepared.answer.is_signed() {

@@ -210,6 +210,7 @@ fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
     };
     let serial = op.platform_serial_header || !op.encrypted_fields.is_empty();
     let answer = ident(match op.success.kind {
+        SuccessKind::Empty if op.success.status == 202 => "Accepted",
         SuccessKind::Empty => "Empty",
         SuccessKind::Json(_) => "Json",
         SuccessKind::Bytes => "Download",

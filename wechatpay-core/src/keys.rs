@@ -162,7 +162,7 @@ impl KeyStore {
         if let Some(id) = &store.public_key_id {
             return Ok(store.keys.get(id).map(|(k, _)| (id.clone(), k.clone())));
         }
-        let mut newest_invalid = None;
+        let mut first_invalid = None;
         let mut best: Option<(i64, &String, &PublicKey)> = None;
         for (serial, (key, anchor)) in &store.keys {
             let Anchor::Certificate { not_after, .. } = *anchor else {
@@ -173,10 +173,12 @@ impl KeyStore {
                     best = Some((not_after, serial, key));
                 }
                 Ok(()) => {}
-                Err(e) => newest_invalid = Some(e),
+                Err(e) => {
+                    first_invalid.get_or_insert(e);
+                }
             }
         }
-        match (best, newest_invalid) {
+        match (best, first_invalid) {
             (Some((_, serial, key)), _) => Ok(Some((serial.clone(), key.clone()))),
             (None, Some(invalid)) => Err(invalid),
             (None, None) => Ok(None),

@@ -102,6 +102,7 @@ ok_fixtures!(
     property_names,
     deprecated,
     required_enum_query,
+    uploads,
 );
 
 broken_fixtures!(
@@ -116,6 +117,7 @@ broken_fixtures!(
     bad_file_name => "the file name `Bad_Name` must be lowercase words",
     group_extension => "`x-wechatpay-group` is no longer supported",
     several_files => "c-lowered.yaml:",
+    bad_upload => "an upload has exactly two parts, `file` and `meta`; this one has `file`, `meta`, `note`",
 );
 
 /// A file that does not parse hides no other file's errors.

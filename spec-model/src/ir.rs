@@ -81,8 +81,11 @@ pub struct Operation {
     /// The arguments of the one-step constructor and the `with_…` setters, in order: the
     /// parameters, then the members of the JSON body (or the body itself if it is not an object).
     pub members: Vec<Member>,
-    /// The JSON body type, if any.
+    /// The JSON body type, if any; for an upload, the `meta` fields besides `filename` and
+    /// `sha256` (if there are any).
     pub body: Option<Ty>,
+    /// The upload, for `multipart/form-data` operations.
+    pub upload: Option<Upload>,
     /// Example of the whole request body.
     pub body_example: Option<serde_json::Value>,
     /// The success answer.
@@ -93,6 +96,18 @@ pub struct Operation {
     pub encrypted_fields: Vec<String>,
     /// The request must carry `Wechatpay-Serial` (managed by the client).
     pub platform_serial_header: bool,
+}
+
+/// A `multipart/form-data` upload: a `meta` JSON part (the client writes `sha256`, and
+/// `filename` when `meta` has it) and a `file` part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// `meta` carries the file's name as `filename`.
+    pub filename_in_meta: bool,
+    /// The media types the `file` part accepts (`encoding.file.contentType`), as written.
+    pub media_types: Option<String>,
+    /// The `file` part's description.
+    pub doc: Option<String>,
 }
 
 /// One argument of an operation's constructor (required) or one setter (optional).
@@ -119,6 +134,8 @@ pub enum MemberTarget {
     BodyField(String),
     /// The whole body.
     Body,
+    /// The file of an upload (the operation's `file` field).
+    File,
 }
 
 /// Where a parameter goes.
@@ -196,6 +213,8 @@ pub enum Ty {
     Bool,
     /// Any JSON (`serde_json::Value`).
     Json,
+    /// A file to upload (`wechatpay_core::Upload`): only the `file` member of an upload.
+    File,
     /// `Vec<T>`.
     Vec(Box<Ty>),
     /// `BTreeMap<String, T>`: an object whose `additionalProperties` has a schema.

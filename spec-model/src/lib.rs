@@ -21,6 +21,7 @@ mod names;
 mod operations;
 mod schemas;
 pub mod spec;
+mod uploads;
 
 use std::path::Path;
 

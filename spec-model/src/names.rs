@@ -315,7 +315,12 @@ impl Lowerer {
 
     /// The members of an operation: its parameters, then the fields of its body object (or
     /// the body itself). A body field whose name a parameter already has is prefixed `body_`.
-    pub(crate) fn members(&self, params: &[Param], body: Option<&crate::ir::Ty>) -> Vec<Member> {
+    pub(crate) fn members(
+        &self,
+        params: &[Param],
+        body: Option<&crate::ir::Ty>,
+        upload: bool,
+    ) -> Vec<Member> {
         let mut names = BTreeSet::new();
         let mut setters = BTreeSet::new();
         let mut out = Vec::new();
@@ -345,6 +350,9 @@ impl Lowerer {
                 }
             }
             Some((ty, None)) => push("body", MemberTarget::Body, ty, true),
+        }
+        if upload {
+            push("file", MemberTarget::File, &crate::ir::Ty::File, true);
         }
         out
     }

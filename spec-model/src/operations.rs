@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::context::{constraints, notes, Lowerer};
 use crate::ir::{
     Group, Host, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty, TypeKind,
+    Upload,
 };
 use crate::locate::YamlPath;
 use crate::names::{field_name, header_name, type_name};
@@ -23,6 +24,10 @@ struct Site<'a> {
     /// Parameters of the path item, shared by its operations.
     shared: &'a [spec::Parameter],
 }
+
+/// A request body: its JSON type (or an upload's other `meta` fields), its example, and the
+/// upload.
+type RequestBody = (Option<Ty>, Option<serde_json::Value>, Option<Upload>);
 
 /// What became of one parameter.
 enum Lowered {
@@ -96,13 +101,13 @@ impl Lowerer {
         let (id, rust_name) = self.operation_id(site, op)?;
         let (params, platform_serial_header) = self.params(site, op, &rust_name);
         self.check_placeholders(site, &params);
-        let (body, body_example) = match &op.request_body {
-            None => (None, None),
+        let (body, body_example, upload) = match &op.request_body {
+            None => (None, None, None),
             Some(rb) => self.request_body(site, rb, &rust_name)?,
         };
         let success = self.success(site, op, &rust_name)?;
         self.check_unsigned(site, op, &success);
-        let members = self.members(&params, body.as_ref());
+        let members = self.members(&params, body.as_ref(), upload.is_some());
         let rate_limit = op.rate_limit.as_ref().map(|r| {
             let per = match r.per {
                 RatePeriod::Second => "second",
@@ -128,6 +133,7 @@ impl Lowerer {
             members,
             body,
             body_example,
+            upload,
             success,
             signed_response: !op.unsigned_response,
             encrypted_fields: Vec::new(),
@@ -368,20 +374,22 @@ impl Lowerer {
         }
     }
 
-    /// The JSON body object and its example.
+    /// The JSON body object and its example; or an upload and its other `meta` fields.
     fn request_body(
         &mut self,
         site: &Site,
         rb: &spec::RequestBody,
         op_name: &str,
-    ) -> Option<(Option<Ty>, Option<serde_json::Value>)> {
+    ) -> Option<RequestBody> {
         let (file, bpath) = (site.file, site.path.key("requestBody"));
-        let Some(media) = rb
-            .content
-            .get("application/json")
-            .filter(|_| rb.content.len() == 1)
-        else {
-            self.error(file, &bpath.key("content"), "unsupported construct: request bodies must be `application/json` only (uploads are not supported yet)");
+        let only = |media_type: &str| rb.content.get(media_type).filter(|_| rb.content.len() == 1);
+        if let Some(media) = only("multipart/form-data") {
+            let mpath = bpath.key("content").key("multipart/form-data");
+            let (meta, upload) = self.upload(site.docs, file, &mpath, media, op_name)?;
+            return Some((meta, None, Some(upload)));
+        }
+        let Some(media) = only("application/json") else {
+            self.error(file, &bpath.key("content"), "a request body is `application/json`, or `multipart/form-data` for an upload, and only one of them");
             return None;
         };
         let mpath = bpath.key("content").key("application/json");
@@ -395,7 +403,7 @@ impl Lowerer {
             self.error(file, &bpath, "a request body must be an object");
             return None;
         }
-        Some((Some(ty), media.example.clone()))
+        Some((Some(ty), media.example.clone(), None))
     }
 
     /// The lowest `2xx` answer. Other answers are decoded by the core's shared error type;
@@ -467,7 +475,7 @@ impl Lowerer {
                 let ty = self.schema(site.docs, site.file, &spath, schema, &name, false)?;
                 Some((SuccessKind::Json(ty), media.example.clone()))
             }
-            Some(_) => Some((SuccessKind::Bytes, None)),
+            Some((_, media)) => Some((SuccessKind::Bytes, media.example.clone())),
         }
     }
 
@@ -523,7 +531,7 @@ impl Lowerer {
                 self.types.get(n).map(|t| &t.kind),
                 Some(TypeKind::Enum(_) | TypeKind::NumberEnum(..))
             ),
-            Ty::Json | Ty::Vec(_) | Ty::Map(_) => false,
+            Ty::Json | Ty::File | Ty::Vec(_) | Ty::Map(_) => false,
         }
     }
 }

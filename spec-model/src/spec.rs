@@ -194,7 +194,7 @@ pub struct RequestBody {
     /// Required.
     #[serde(default)]
     pub required: bool,
-    /// Media types; `application/json` only.
+    /// Media types: `application/json`, or `multipart/form-data` for uploads.
     pub content: IndexMap<String, MediaType>,
 }
 
@@ -208,6 +208,30 @@ pub struct MediaType {
     /// An example of the whole body.
     #[serde(default)]
     pub example: Option<serde_json::Value>,
+    /// `multipart/form-data`: how each part is sent.
+    #[serde(default)]
+    pub encoding: IndexMap<String, Encoding>,
+}
+
+/// How one part of a `multipart/form-data` body is sent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Encoding {
+    /// The part's media type(s), comma-separated.
+    #[serde(rename = "contentType", default)]
+    pub content_type: Option<String>,
+    /// Part headers (documentation only).
+    #[serde(default)]
+    pub headers: IndexMap<String, serde_yaml::Value>,
+    /// Style (form bodies only; documentation only).
+    #[serde(default)]
+    pub style: Option<String>,
+    /// Explode (form bodies only; documentation only).
+    #[serde(default)]
+    pub explode: Option<bool>,
+    /// Allow reserved characters (form bodies only; documentation only).
+    #[serde(rename = "allowReserved", default)]
+    pub allow_reserved: Option<bool>,
 }
 
 /// A response, inline or `$ref`.

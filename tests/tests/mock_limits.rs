@@ -48,15 +48,15 @@ fn post_head(mock: &MockPlatform, framing: &str) -> String {
     )
 }
 
-/// A 2 MiB body, with `Content-Length` and chunked.
-const TWO_MIB: usize = 2 * 1024 * 1024;
+/// A body past the default limit (8 MiB), with `Content-Length` and chunked.
+const NINE_MIB: usize = 9 * 1024 * 1024;
 
 #[tokio::test]
 async fn a_body_over_the_limit_gets_413_and_the_mock_keeps_serving() {
     let mock = mock();
     // Declared: refused by its Content-Length, before the body is read.
-    let head = post_head(&mock, &format!("Content-Length: {TWO_MIB}\r\n"));
-    let answer = exchange(&mock, head, vec![b'a'; TWO_MIB]).await;
+    let head = post_head(&mock, &format!("Content-Length: {NINE_MIB}\r\n"));
+    let answer = exchange(&mock, head, vec![b'a'; NINE_MIB]).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer:.200}");
     assert!(
         answer.contains(r#""code":"REQUEST_ENTITY_TOO_LARGE""#),
@@ -64,7 +64,7 @@ async fn a_body_over_the_limit_gets_413_and_the_mock_keeps_serving() {
     );
     // Chunked: refused once the bytes read pass the limit.
     let mut chunked = Vec::new();
-    for _ in 0..32 {
+    for _ in 0..NINE_MIB / (64 * 1024) {
         chunked.extend_from_slice(format!("{:x}\r\n", 64 * 1024).as_bytes());
         chunked.extend_from_slice(&[b'a'; 64 * 1024]);
         chunked.extend_from_slice(b"\r\n");

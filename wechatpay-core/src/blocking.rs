@@ -2,11 +2,17 @@
 //! [`crate::Client`] — the very same pipeline — on a small runtime of its own, as
 //! `reqwest::blocking` does. Do not use it inside an async runtime.
 
+use std::io::Write;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::AsyncWrite;
 
 use crate::certificates::CertificateRefresh;
 use crate::chain::{Chain, ChainResult};
 use crate::client::ClientBuilder;
+use crate::download::{Checksum, Downloaded};
 use crate::error::Error;
 use crate::keys::KeyStore;
 use crate::notify::NotificationHandler;
@@ -66,6 +72,17 @@ impl Client {
         self.block_on(self.inner.execute(op))
     }
 
+    /// The blocking twin of [`crate::Client::download`]: streams the download into a
+    /// [`std::io::Write`].
+    pub fn download<O: Operation + ?Sized, W: Write + Send>(
+        &self,
+        op: &O,
+        writer: &mut W,
+        checksum: Option<&Checksum>,
+    ) -> Result<Downloaded, Error> {
+        self.block_on(self.inner.download(op, &mut SyncWriter(writer), checksum))
+    }
+
     /// Starts a call to an endpoint not in the spec, in the `chain('v3/…')` style.
     pub fn chain(&self, path_template: &str) -> Chain<'_, Self> {
         Chain::new(self, path_template)
@@ -79,6 +96,28 @@ impl Client {
     /// See [`crate::Client::notification_handler`].
     pub fn notification_handler(&self) -> Result<NotificationHandler, Error> {
         self.inner.notification_handler()
+    }
+}
+
+/// A [`std::io::Write`] seen as an `AsyncWrite`. Each call runs on the calling thread (the
+/// blocking client's `block_on`), where blocking is what the caller asked for.
+struct SyncWriter<'w, W>(&'w mut W);
+
+impl<W: Write> AsyncWrite for SyncWriter<'_, W> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(self.get_mut().0.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(self.get_mut().0.flush())
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(self.get_mut().0.flush())
     }
 }
 

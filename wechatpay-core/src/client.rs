@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderValue;
+use tokio::io::AsyncWrite;
 
 use crate::certificates::{CertificateRefresh, MAX_REFRESH_INTERVAL};
 use crate::chain::{Chain, ChainResult};
 use crate::credentials::{Clock, Credentials, SystemClock};
+use crate::download::{Checksum, Downloaded};
 use crate::error::Error;
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::notify::NotificationHandler;
@@ -177,6 +179,23 @@ impl Client {
         op: &O,
     ) -> Result<Response<O::Output>, Error> {
         self.pipeline.execute(op).await
+    }
+
+    /// Downloads a file (a bill, an image): signs and sends the request like
+    /// [`Client::execute`], then streams the unsigned answer into `writer` (at most
+    /// [`Limits::download`](crate::Limits::download) bytes), checking `checksum` as the bytes
+    /// pass. Only for operations whose answer is a download ([`Error::NotADownload`]
+    /// otherwise).
+    ///
+    /// On an error (too large, a digest mismatch, a broken connection) what was written is
+    /// incomplete or untrusted: write to a temporary file and keep it only on `Ok`.
+    pub async fn download<O: Operation + ?Sized, W: AsyncWrite + Unpin + Send>(
+        &self,
+        op: &O,
+        writer: &mut W,
+        checksum: Option<&Checksum>,
+    ) -> Result<Downloaded, Error> {
+        self.pipeline.download(op, writer, checksum).await
     }
 
     /// Starts a call to an endpoint not in the spec, in the `chain('v3/…')` style.

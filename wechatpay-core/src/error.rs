@@ -454,6 +454,46 @@ pub enum Error {
         /// The certificate's own serial.
         actual: String,
     },
+    /// The file of an upload cannot be sent as it is.
+    #[error("{operation}: cannot upload the file: {source}")]
+    Upload {
+        /// The operation id.
+        operation: String,
+        /// Why.
+        #[source]
+        source: crate::upload::UploadError,
+    },
+    /// A download was asked of an operation whose answer is not a download (it is signed and
+    /// must be verified whole before anything of it is used).
+    #[error("{operation} does not answer with a download; call `execute`")]
+    NotADownload {
+        /// The operation id.
+        operation: String,
+    },
+    /// A downloaded file's digest differs from the one expected: the bytes written must not
+    /// be used.
+    #[error("{operation}: the download's {algorithm} digest is {actual}, expected {expected}; discard what was written")]
+    DigestMismatch {
+        /// The operation id.
+        operation: String,
+        /// `SHA1` or `SM3`.
+        algorithm: &'static str,
+        /// The expected digest, hex, as given.
+        expected: String,
+        /// The digest of the bytes received, lowercase hex.
+        actual: String,
+        /// The `Request-ID` header, if any.
+        request_id: Option<String>,
+    },
+    /// The writer a download streams into failed.
+    #[error("{operation}: cannot write the download: {source}")]
+    Write {
+        /// The operation id.
+        operation: String,
+        /// The writer's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A key could not be loaded.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -469,7 +509,8 @@ impl Error {
             Error::Api(e) => e.request_id.as_deref(),
             Error::Verify { request_id, .. }
             | Error::Decode { request_id, .. }
-            | Error::Redirect { request_id, .. } => request_id.as_deref(),
+            | Error::Redirect { request_id, .. }
+            | Error::DigestMismatch { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }

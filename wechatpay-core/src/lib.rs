@@ -25,6 +25,7 @@ mod chain;
 mod client;
 mod credentials;
 pub mod crypto;
+mod download;
 mod error;
 mod keys;
 mod notify;
@@ -32,6 +33,7 @@ pub mod operation;
 mod pipeline;
 pub mod protocol;
 pub mod transport;
+mod upload;
 
 pub use bytes::Bytes;
 pub use certificates::{
@@ -41,6 +43,7 @@ pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};
 pub use credentials::{Clock, Credentials, Signer, SystemClock};
 pub use crypto::{PrivateKey, PublicKey};
+pub use download::{Checksum, Downloaded};
 pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,
     TransportError, TransportErrorKind, VerifyError,
@@ -51,3 +54,4 @@ pub use notify::{
 };
 pub use operation::{Host, Operation};
 pub use pipeline::{Hosts, Limits, Response};
+pub use upload::{Upload, UploadError};

@@ -12,6 +12,8 @@ use std::borrow::Cow;
 use bytes::Bytes;
 pub use http::{HeaderName, Method};
 
+use crate::upload::Upload;
+
 /// Which WeChat Pay access point serves an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Host {
@@ -34,7 +36,9 @@ pub enum Answer {
     /// their success. For every other operation a `202` ("accepted, not processed: repeat the
     /// request") is an error.
     Accepted,
-    /// An unsigned download (bill files, media): the bytes as received. Check its digest.
+    /// An unsigned download (bill files, media): `execute` gives the bytes as received (at most
+    /// [`Limits::download`](crate::Limits::download)); `download` streams them to a writer and
+    /// checks a digest.
     Download,
 }
 
@@ -76,6 +80,17 @@ pub enum Body<'a> {
         /// with the platform key before sending. The caller writes them in plaintext.
         encrypted: &'a [&'a str],
     },
+    /// A `multipart/form-data` upload: a `meta` JSON part and a `file` part. The client adds
+    /// the file's `sha256` (and `filename`) to `meta`, signs the `meta` JSON and sends both
+    /// parts.
+    Multipart {
+        /// The operation's own `meta` fields, if it has any besides `filename` and `sha256`.
+        meta: Option<&'a dyn JsonBody>,
+        /// The file.
+        file: &'a Upload,
+        /// Whether `meta` carries the file's name as `filename`.
+        filename_in_meta: bool,
+    },
 }
 
 impl std::fmt::Debug for Body<'_> {
@@ -85,6 +100,10 @@ impl std::fmt::Debug for Body<'_> {
             Body::Json { encrypted, .. } => f
                 .debug_struct("Json")
                 .field("encrypted", encrypted)
+                .finish_non_exhaustive(),
+            Body::Multipart { file, .. } => f
+                .debug_struct("Multipart")
+                .field("file", file)
                 .finish_non_exhaustive(),
         }
     }

@@ -4,20 +4,23 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::Uri;
+use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use tracing::Instrument as _;
 
 use crate::credentials::{Clock, Credentials};
 use crate::crypto::PublicKey;
+use crate::download::{Checksum, Downloaded};
 use crate::error::{ApiError, Error, PathError, RawBody, TransportError};
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::operation::{Answer, Body, Host, Method, Operation, Request};
 use crate::protocol::pointer::Pointer;
 use crate::protocol::{encode_query, fill_path, four_byte_char, nonce, verify};
-use crate::transport::{ReadPolicy, Transport};
+use crate::transport::{too_large, BodyStream, ReadPolicy, Transport};
+use crate::upload;
 
 /// The header naming the platform key a request's sensitive fields are encrypted with.
 const WECHATPAY_SERIAL: &str = "wechatpay-serial";
@@ -107,6 +110,18 @@ pub(crate) struct Prepared {
     pub(crate) answer: Answer,
 }
 
+/// A request body as the pipeline sends and signs it.
+struct Encoded {
+    /// The bytes signed: the JSON body, or an upload's `meta` JSON.
+    signed: Bytes,
+    /// The bytes sent.
+    sent: Bytes,
+    /// The `Content-Type` header, when there is a body.
+    content_type: Option<String>,
+    /// The serial of the platform key that encrypted sensitive fields, if any.
+    encrypted_with: Option<String>,
+}
+
 impl Pipeline {
     /// Runs an operation from request to decoded answer, in a `wechatpay` tracing span.
     pub(crate) async fn execute<O: Operation + ?Sized>(
@@ -114,13 +129,9 @@ impl Pipeline {
         op: &O,
     ) -> Result<Response<O::Output>, Error> {
         let prepared = self.prepare(&op.request())?;
-        let span = tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, request_id = tracing::field::Empty);
         let result = async {
             let answer = self.send(&prepared).await?;
-            let request_id = request_id(answer.headers());
-            if let Some(id) = &request_id {
-                tracing::Span::current().record("request_id", id.as_str());
-            }
+            let request_id = record_request_id(answer.headers());
             let (parts, body) = self.check(&prepared, answer, request_id.clone())?;
             let data = op.decode(&body).map_err(|source| Error::Decode {
                 operation: prepared.id.clone(),
@@ -134,12 +145,98 @@ impl Pipeline {
                 request_id,
             })
         }
-        .instrument(span)
+        .instrument(span(&prepared))
         .await;
-        if let Err(e) = &result {
-            tracing::warn!(operation = %prepared.id, error = %e, "WeChat Pay call failed");
-        }
+        warn_on_failure(&prepared, &result);
         result
+    }
+
+    /// Runs a download: streams the unsigned answer into `writer`, at most
+    /// [`Limits::download`] bytes, checking `checksum` as the bytes pass. On an error the bytes
+    /// already written must be discarded.
+    pub(crate) async fn download<O: Operation + ?Sized>(
+        &self,
+        op: &O,
+        writer: &mut (dyn AsyncWrite + Unpin + Send),
+        checksum: Option<&Checksum>,
+    ) -> Result<Downloaded, Error> {
+        let prepared = self.prepare(&op.request())?;
+        if prepared.answer != Answer::Download {
+            return Err(Error::NotADownload {
+                operation: prepared.id,
+            });
+        }
+        let result = self
+            .stream(&prepared, writer, checksum)
+            .instrument(span(&prepared))
+            .await;
+        warn_on_failure(&prepared, &result);
+        result
+    }
+
+    async fn stream(
+        &self,
+        prepared: &Prepared,
+        writer: &mut (dyn AsyncWrite + Unpin + Send),
+        checksum: Option<&Checksum>,
+    ) -> Result<Downloaded, Error> {
+        let limit = self.limits.download;
+        let answer = self
+            .exchange(prepared, |request| {
+                self.transport.send_streamed(request, limit)
+            })
+            .await?;
+        let request_id = record_request_id(answer.headers());
+        let (parts, mut body) = answer.into_parts();
+        let transport_error = |source| Error::Transport {
+            operation: prepared.id.clone(),
+            source,
+        };
+        if !success(prepared, &parts) {
+            let body = read_all(&mut *body, self.limits.answer)
+                .await
+                .map_err(transport_error)?;
+            return Err(refusal(prepared, &parts, body, request_id));
+        }
+        let mut hasher = checksum.map(Checksum::hasher);
+        let mut len = 0u64;
+        while let Some(chunk) = body.next_chunk().await.map_err(transport_error)? {
+            len += chunk.len() as u64;
+            if len > limit as u64 {
+                return Err(transport_error(too_large(limit)));
+            }
+            if let Some(hasher) = &mut hasher {
+                hasher.update(&chunk);
+            }
+            writer
+                .write_all(&chunk)
+                .await
+                .map_err(|source| Error::Write {
+                    operation: prepared.id.clone(),
+                    source,
+                })?;
+        }
+        writer.flush().await.map_err(|source| Error::Write {
+            operation: prepared.id.clone(),
+            source,
+        })?;
+        if let (Some(hasher), Some(checksum)) = (hasher, checksum) {
+            let actual = hasher.finish();
+            if !actual.eq_ignore_ascii_case(checksum.expected()) {
+                return Err(Error::DigestMismatch {
+                    operation: prepared.id.clone(),
+                    algorithm: checksum.algorithm(),
+                    expected: checksum.expected().to_owned(),
+                    actual,
+                    request_id,
+                });
+            }
+        }
+        Ok(Downloaded {
+            len,
+            status: parts.status.as_u16(),
+            request_id,
+        })
     }
 
     /// Decides every byte of the request and signs it.
@@ -154,14 +251,14 @@ impl Pipeline {
             target.push('?');
             target.push_str(&encode_query(&request.query));
         }
-        let (body, encrypted_with) = self.body(id, &request.body)?;
-        if let Some(character) = four_byte_char(&body) {
+        let body = self.body(id, &request.body)?;
+        if let Some(character) = four_byte_char(&body.signed) {
             return Err(Error::UnsupportedCharacter {
                 operation: id.to_owned(),
                 character,
             });
         }
-        let serial = match encrypted_with {
+        let serial = match body.encrypted_with {
             Some(serial) => Some(serial),
             None if request.platform_serial => Some(self.platform_serial(id)?),
             None => self.keys.public_key_id(),
@@ -170,7 +267,7 @@ impl Pipeline {
         let authorization = self.credentials.authorization(
             request.method.as_str(),
             &target,
-            &body,
+            &body.signed,
             self.clock.now(),
             &nonce(),
         )?;
@@ -180,8 +277,11 @@ impl Pipeline {
         );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.user_agent.clone());
-        if !matches!(request.body, Body::None) {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(content_type) = body.content_type {
+            headers.insert(
+                CONTENT_TYPE,
+                header_value(id, "Content-Type", content_type)?,
+            );
         }
         if let Some(serial) = serial {
             headers.insert(
@@ -199,7 +299,7 @@ impl Pipeline {
             host: request.host,
             target,
             headers,
-            body,
+            body: body.sent,
             answer: request.answer,
         })
     }
@@ -223,42 +323,79 @@ impl Pipeline {
         }
     }
 
-    /// The body bytes, serialized once, with sensitive fields encrypted; and the serial of the
-    /// key used for them, if any.
-    fn body(&self, id: &str, body: &Body<'_>) -> Result<(Bytes, Option<String>), Error> {
+    /// The body bytes, serialized once, with sensitive fields encrypted (or the upload's parts);
+    /// the bytes signed; and the serial of the key used for sensitive fields, if any.
+    fn body(&self, id: &str, body: &Body<'_>) -> Result<Encoded, Error> {
         let serialize = |source| Error::Serialize {
             operation: id.to_owned(),
             source,
         };
+        let json = |bytes: Vec<u8>, encrypted_with| {
+            let bytes = Bytes::from(bytes);
+            Encoded {
+                signed: bytes.clone(),
+                sent: bytes,
+                content_type: Some("application/json".into()),
+                encrypted_with,
+            }
+        };
         match body {
-            Body::None => Ok((Bytes::new(), None)),
+            Body::None => Ok(Encoded {
+                signed: Bytes::new(),
+                sent: Bytes::new(),
+                content_type: None,
+                encrypted_with: None,
+            }),
             Body::Json {
                 value,
                 encrypted: [],
-            } => Ok((value.to_json_vec().map_err(serialize)?.into(), None)),
+            } => Ok(json(value.to_json_vec().map_err(serialize)?, None)),
             Body::Json { value, encrypted } => {
                 let (serial, key) = self.encryption_key(id)?;
-                let mut json = value.to_json_value().map_err(serialize)?;
+                let mut json_value = value.to_json_value().map_err(serialize)?;
                 for pointer in *encrypted {
                     let pointer = Pointer::parse(pointer).map_err(|e| Error::Serialize {
                         operation: id.to_owned(),
                         source: serde::ser::Error::custom(e),
                     })?;
-                    pointer.for_each_mut(&mut json, &mut |field| {
+                    pointer.for_each_mut(&mut json_value, &mut |field| {
                         if let serde_json::Value::String(text) = field {
                             *text = key.encrypt_field(text)?;
                         }
                         Ok::<_, Error>(())
                     })?;
                 }
-                let bytes = serde_json::to_vec(&json).map_err(serialize)?;
-                Ok((bytes.into(), Some(serial)))
+                let bytes = serde_json::to_vec(&json_value).map_err(serialize)?;
+                Ok(json(bytes, Some(serial)))
+            }
+            Body::Multipart {
+                meta,
+                file,
+                filename_in_meta,
+            } => {
+                let meta = meta
+                    .map(|m| m.to_json_value())
+                    .transpose()
+                    .map_err(serialize)?;
+                let upload_error = |source| Error::Upload {
+                    operation: id.to_owned(),
+                    source,
+                };
+                let meta =
+                    upload::meta_json(meta, file, *filename_in_meta).map_err(upload_error)?;
+                let (sent, content_type) = upload::encode(&meta, file);
+                Ok(Encoded {
+                    signed: meta.into(),
+                    sent,
+                    content_type: Some(content_type),
+                    encrypted_with: None,
+                })
             }
         }
     }
 
-    /// Sends to the operation's host; on a connection error (nothing sent), and only with
-    /// failover on, sends the same signed bytes to the mainland backup.
+    /// Sends to the operation's host and reads the answer whole (at most the limit of its
+    /// kind).
     pub(crate) async fn send(&self, prepared: &Prepared) -> Result<http::Response<Bytes>, Error> {
         let policy = ReadPolicy {
             limit: match prepared.answer {
@@ -267,6 +404,20 @@ impl Pipeline {
             },
             signed: prepared.answer.is_signed(),
         };
+        self.exchange(prepared, |request| self.transport.send(request, policy))
+            .await
+    }
+
+    /// Sends to the operation's host with `send`; on a connection error (nothing sent), and
+    /// only with failover on, sends the same signed bytes to the mainland backup.
+    async fn exchange<'t, T, F>(&self, prepared: &Prepared, send: F) -> Result<T, Error>
+    where
+        F: Fn(
+            http::Request<Bytes>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T, TransportError>> + Send + 't>,
+        >,
+    {
         let transport_error = |source: TransportError| Error::Transport {
             operation: prepared.id.clone(),
             source,
@@ -275,14 +426,11 @@ impl Pipeline {
             Host::Mainland => &self.origins.mainland,
             Host::HongKong => &self.origins.hong_kong,
         };
-        match self.transport.send(primary.request(prepared), policy).await {
+        match send(primary.request(prepared)).await {
             Err(e) if e.is_connect() && self.failover && prepared.host == Host::Mainland => {
                 tracing::warn!(error = %e, "connection failed; failing over to the backup host");
                 let backup = self.origins.mainland_backup.request(prepared);
-                self.transport
-                    .send(backup, policy)
-                    .await
-                    .map_err(transport_error)
+                send(backup).await.map_err(transport_error)
             }
             other => other.map_err(transport_error),
         }
@@ -297,28 +445,76 @@ impl Pipeline {
         request_id: Option<String>,
     ) -> Result<(http::response::Parts, Bytes), Error> {
         let (parts, body) = answer.into_parts();
-        let status = parts.status.as_u16();
-        if parts.status.is_redirection() {
-            return Err(Error::Redirect {
-                operation: prepared.id.clone(),
-                status,
-                location: parts
-                    .headers
-                    .get(http::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-                request_id,
-            });
-        }
-        let declared_accepted = status == 202 && prepared.answer == Answer::Accepted;
-        if !parts.status.is_success() || (status == 202 && !declared_accepted) {
-            return Err(api_error(status, body, request_id));
+        if !success(prepared, &parts) {
+            return Err(refusal(prepared, &parts, body, request_id));
         }
         if prepared.answer.is_signed() {
             verify(&self.keys, self.clock.now(), &parts.headers, &body)
                 .map_err(|source| Error::Verify { source, request_id })?;
         }
         Ok((parts, body))
+    }
+}
+
+/// Whether the status is the operation's success: a `2xx`, but `202` only where declared.
+fn success(prepared: &Prepared, parts: &http::response::Parts) -> bool {
+    let declared_accepted = prepared.answer == Answer::Accepted;
+    parts.status.is_success() && (parts.status != http::StatusCode::ACCEPTED || declared_accepted)
+}
+
+/// The error for an answer that is not a success: a redirect (never followed) or an error
+/// answer.
+fn refusal(
+    prepared: &Prepared,
+    parts: &http::response::Parts,
+    body: Bytes,
+    request_id: Option<String>,
+) -> Error {
+    let status = parts.status.as_u16();
+    if parts.status.is_redirection() {
+        return Error::Redirect {
+            operation: prepared.id.clone(),
+            status,
+            location: parts
+                .headers
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            request_id,
+        };
+    }
+    api_error(status, body, request_id)
+}
+
+/// Reads a streamed body whole, refusing more than `limit` bytes.
+async fn read_all(body: &mut dyn BodyStream, limit: usize) -> Result<Bytes, TransportError> {
+    let mut all = BytesMut::new();
+    while let Some(chunk) = body.next_chunk().await? {
+        if all.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        all.extend_from_slice(&chunk);
+    }
+    Ok(all.freeze())
+}
+
+/// The `wechatpay` tracing span of a call.
+fn span(prepared: &Prepared) -> tracing::Span {
+    tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, request_id = tracing::field::Empty)
+}
+
+/// The `Request-ID` of an answer, recorded in the current span.
+fn record_request_id(headers: &HeaderMap) -> Option<String> {
+    let id = request_id(headers);
+    if let Some(id) = &id {
+        tracing::Span::current().record("request_id", id.as_str());
+    }
+    id
+}
+
+fn warn_on_failure<T>(prepared: &Prepared, result: &Result<T, Error>) {
+    if let Err(e) = result {
+        tracing::warn!(operation = %prepared.id, error = %e, "WeChat Pay call failed");
     }
 }
 

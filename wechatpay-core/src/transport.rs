@@ -1,6 +1,6 @@
-//! The HTTP exchange, behind a small trait: one request out, one bounded answer back. The
-//! default is reqwest (rustls); the pipeline around it (sign, failover, verify, decode) is the
-//! same whatever sends the bytes.
+//! The HTTP exchange, behind a small trait: one request out, one bounded answer back, or, for
+//! downloads, an answer read chunk by chunk. The default is reqwest (rustls); the pipeline
+//! around it (sign, failover, verify, decode) is the same whatever sends the bytes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,11 +24,65 @@ pub struct ReadPolicy {
 pub type Exchange<'a> =
     Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'a>>;
 
+/// The future of the next chunk of a streamed body: `None` at its end.
+pub type Chunk<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<Bytes>, TransportError>> + Send + 'a>>;
+
+/// An answer body read chunk by chunk (downloads).
+pub trait BodyStream: Send {
+    /// The next chunk, or `None` at the end of the body.
+    fn next_chunk(&mut self) -> Chunk<'_>;
+}
+
+/// The future a [`Transport::send_streamed`] returns: the answer's head, and its body to read.
+pub type StreamedExchange<'a> = Pin<
+    Box<
+        dyn Future<Output = Result<http::Response<Box<dyn BodyStream>>, TransportError>>
+            + Send
+            + 'a,
+    >,
+>;
+
 /// Sends one HTTP request and reads its answer. Implementations must never follow redirects
 /// (a `3xx` is returned as it is) and must honour [`ReadPolicy`].
 pub trait Transport: Send + Sync + std::fmt::Debug {
     /// Sends `request` and reads the answer.
     fn send(&self, request: http::Request<Bytes>, policy: ReadPolicy) -> Exchange<'_>;
+
+    /// Sends `request` and returns the answer with its body still to read, for downloads
+    /// streamed to a writer. The pipeline counts the bytes against `limit` as it reads them.
+    ///
+    /// The default reads the whole answer (at most `limit` bytes) with [`Transport::send`] and
+    /// gives it as one chunk; [`ReqwestTransport`] streams.
+    fn send_streamed(&self, request: http::Request<Bytes>, limit: usize) -> StreamedExchange<'_> {
+        Box::pin(async move {
+            let policy = ReadPolicy {
+                limit,
+                signed: false,
+            };
+            let answer = self.send(request, policy).await?;
+            Ok(answer.map(|body| Box::new(Whole(Some(body))) as Box<dyn BodyStream>))
+        })
+    }
+}
+
+/// A body already read, given as one chunk.
+struct Whole(Option<Bytes>);
+
+impl BodyStream for Whole {
+    fn next_chunk(&mut self) -> Chunk<'_> {
+        let chunk = self.0.take().filter(|b| !b.is_empty());
+        Box::pin(std::future::ready(Ok(chunk)))
+    }
+}
+
+/// A reqwest answer body, read as it arrives.
+struct Streamed(reqwest::Response);
+
+impl BodyStream for Streamed {
+    fn next_chunk(&mut self) -> Chunk<'_> {
+        Box::pin(async move { self.0.chunk().await.map_err(classify) })
+    }
 }
 
 /// The default transport: reqwest with rustls, no redirects, the client's timeouts.
@@ -76,6 +130,31 @@ impl Transport for ReqwestTransport {
     fn send(&self, request: http::Request<Bytes>, policy: ReadPolicy) -> Exchange<'_> {
         Box::pin(self.exchange(request, policy))
     }
+
+    fn send_streamed(&self, request: http::Request<Bytes>, limit: usize) -> StreamedExchange<'_> {
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request).map_err(classify)?;
+            let mut response = self.http.execute(request).await.map_err(classify)?;
+            if response.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(too_large(limit));
+            }
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            let mut answer =
+                http::Response::new(Box::new(Streamed(response)) as Box<dyn BodyStream>);
+            *answer.status_mut() = status;
+            *answer.headers_mut() = headers;
+            Ok(answer)
+        })
+    }
+}
+
+/// The error for an answer longer than `limit` bytes.
+pub(crate) fn too_large(limit: usize) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::TooLarge { limit },
+        format!("the answer is larger than {limit} bytes"),
+    )
 }
 
 /// Reads the body, refusing more than `limit` bytes (checked against `Content-Length` first,
@@ -84,12 +163,7 @@ async fn read_bounded(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<Bytes, TransportError> {
-    let too_large = || {
-        TransportError::new(
-            TransportErrorKind::TooLarge { limit },
-            format!("the answer is larger than {limit} bytes"),
-        )
-    };
+    let too_large = || too_large(limit);
     let declared = response.content_length().unwrap_or(0);
     if declared > limit as u64 {
         return Err(too_large());

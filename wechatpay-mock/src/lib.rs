@@ -8,7 +8,7 @@
 //!
 //! Limits, so that one misbehaving client cannot exhaust it (each set on [`MockBuilder`]):
 //!
-//! - request body: at most 1 MiB ([`MockBuilder::max_body_bytes`]); a larger one gets 413
+//! - request body: at most 8 MiB (videos upload up to 5 MiB) ([`MockBuilder::max_body_bytes`]); a larger one gets 413
 //!   `REQUEST_ENTITY_TOO_LARGE`, refused by its `Content-Length` before it is read (chunked: once
 //!   the bytes read pass the limit), and the connection is closed;
 //! - request head: at most 64 KiB of request line and headers ([`MockBuilder::max_header_bytes`]),
@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod embedded;
+mod multipart;
 mod platform;
 mod server;
 mod state;

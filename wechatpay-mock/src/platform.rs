@@ -132,7 +132,7 @@ impl MockBuilder {
         self
     }
 
-    /// The largest request body accepted (default 1 MiB). A larger one gets 413
+    /// The largest request body accepted (default 8 MiB, room for a 5 MiB video upload). A larger one gets 413
     /// `REQUEST_ENTITY_TOO_LARGE` and the connection is closed: refused by its `Content-Length`
     /// before any of it is read, or (chunked) once the bytes read pass the limit.
     pub fn max_body_bytes(mut self, max: usize) -> Self {

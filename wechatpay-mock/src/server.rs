@@ -18,6 +18,7 @@ use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_
 use wechatpay_core::PublicKey;
 use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
+use crate::multipart;
 use crate::state::{now, tamper, Fault, LoggedRequest, State, TestCredentials, TrustMode};
 use crate::validate::{check_json, check_param, Issue};
 
@@ -35,7 +36,7 @@ pub(crate) struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_body_bytes: 1024 * 1024,
+            max_body_bytes: 8 * 1024 * 1024,
             max_header_bytes: 64 * 1024,
             idle_timeout: Duration::from_secs(10),
         }
@@ -102,6 +103,8 @@ struct Answer {
     body: Vec<u8>,
     signed: bool,
     use_public_key: bool,
+    /// A file (`application/octet-stream`), not JSON.
+    download: bool,
 }
 
 fn error_answer(status: u16, code: &str, message: &str, detail: Option<Value>) -> Answer {
@@ -114,6 +117,7 @@ fn error_answer(status: u16, code: &str, message: &str, detail: Option<Value>) -
         body: body.to_string().into_bytes(),
         signed: false,
         use_public_key: false,
+        download: false,
     }
 }
 
@@ -286,7 +290,12 @@ fn respond(
     if let Ok(id) = HeaderValue::try_from(format!("mock-{}", nonce())) {
         headers.insert("Request-ID", id);
     }
-    if !body.is_empty() {
+    if answer.download {
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+    } else if !body.is_empty() {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     let mut response = Response::new(Full::new(Bytes::from(body)));
@@ -325,13 +334,22 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
             None,
         );
     }
+    // An upload's signature covers its `meta` part only.
+    let upload = match &route {
+        Some((op, _)) => match upload_meta(state, op, header("Content-Type"), body) {
+            Ok(upload) => upload,
+            Err(issue) => return param_error(issue),
+        },
+        None => None,
+    };
+    let signed = upload.as_ref().map_or(body, |(meta, _)| *meta);
     if let Err(message) = check_authorization(
         &state.credentials,
         &state.keys.merchant_public,
         method,
         target,
         header("Authorization"),
-        body,
+        signed,
     ) {
         return error_answer(401, "SIGN_ERROR", &message, None);
     }
@@ -356,14 +374,17 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     let Some((op, path_params)) = route else {
         return error_answer(404, "NOT_FOUND", "no such operation", None);
     };
-    let validated = validate_request(state, op, &path_params, query, headers, body);
+    let meta = upload.map(|(_, meta)| meta);
+    let validated = validate_request(state, op, &path_params, query, headers, body, meta);
     log.operation_id = Some(op.id.clone());
     match validated {
         Ok(plaintext) => log.plaintext_body = plaintext,
         Err(answer) => return answer,
     }
+    let download = op.success.kind == SuccessKind::Bytes;
     let body = match (&op.success.kind, &op.success.example) {
         (SuccessKind::Empty, _) => Vec::new(),
+        (SuccessKind::Bytes, example) => download_body(op, example.as_ref()),
         (_, Some(example)) => example.to_string().into_bytes(),
         (_, None) => b"{}".to_vec(),
     };
@@ -372,7 +393,32 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         body,
         signed: op.signed_response,
         use_public_key: false,
+        download,
     }
+}
+
+/// The file a download serves: its example when it is text, else a file naming the
+/// operation.
+fn download_body(op: &Operation, example: Option<&Value>) -> Vec<u8> {
+    match example {
+        Some(Value::String(text)) => text.clone().into_bytes(),
+        _ => format!("mock file of {}\n", op.id).into_bytes(),
+    }
+}
+
+/// For an upload: its `meta` bytes (what the signature covers) and `meta` JSON, checked.
+fn upload_meta<'b>(
+    state: &State,
+    op: &Operation,
+    content_type: Option<&str>,
+    body: &'b [u8],
+) -> Result<Option<(&'b [u8], Value)>, Issue> {
+    let Some(upload) = &op.upload else {
+        return Ok(None);
+    };
+    let boundary = multipart::boundary(content_type)?;
+    let parts = multipart::parse(body, &boundary)?;
+    multipart::check_upload(&state.api, op, upload, &parts).map(Some)
 }
 
 fn route<'a>(
@@ -499,9 +545,13 @@ fn validate_request(
     query: &str,
     headers: &HeaderMap,
     body: &[u8],
+    upload_meta: Option<Value>,
 ) -> Result<Option<Value>, Answer> {
     check_params(state, op, path_params, query, headers)?;
     let key = platform_key(state, op, headers)?;
+    if upload_meta.is_some() {
+        return Ok(upload_meta);
+    }
     let Some(ty) = &op.body else { return Ok(None) };
     let mut value = json_body(body)?;
     if let Some(key) = key {
@@ -668,6 +718,7 @@ fn certificates_answer(state: &State, fault: Option<Fault>) -> Answer {
         body: body.to_string().into_bytes(),
         signed: true,
         use_public_key: false,
+        download: false,
     }
 }
 

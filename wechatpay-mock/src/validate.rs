@@ -285,7 +285,7 @@ pub(crate) fn check_text(
             )),
             None => Ok(()),
         },
-        Ty::Json | Ty::Vec(_) | Ty::Map(_) => Ok(()),
+        Ty::Json | Ty::File | Ty::Vec(_) | Ty::Map(_) => Ok(()),
     }
 }
 
@@ -358,6 +358,7 @@ pub(crate) fn check_json(
             Some(object) => check_properties(field, object.len(), c),
             None => Ok(()),
         },
+        Ty::File => Err(issue(field, "is a file, sent as a part of its own")),
         Ty::Map(inner) => match value.as_object() {
             Some(object) => {
                 check_properties(field, object.len(), c)?;

@@ -299,6 +299,7 @@ pub(crate) fn ty_tokens(api: &Api, group: &Group, ty: &Ty) -> TokenStream {
         Ty::F64 => quote!(f64),
         Ty::Bool => quote!(bool),
         Ty::Json => quote!(::serde_json::Value),
+        Ty::File => quote!(::wechatpay_core::Upload),
         Ty::Vec(inner) => {
             let inner = ty_tokens(api, group, inner);
             quote!(::std::vec::Vec<#inner>)

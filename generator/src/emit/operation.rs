@@ -49,7 +49,20 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
         .collect();
     if let Some(body) = &op.body {
         let ty = ty_tokens(api, group, body);
-        fields.push(quote! { #[doc = " The JSON body."] pub body: #ty, });
+        let doc = match op.upload {
+            Some(_) => " The fields of the `meta` part besides `filename` and `sha256`.",
+            None => " The JSON body.",
+        };
+        fields.push(quote! { #[doc = #doc] pub body: #ty, });
+    }
+    if let Some(upload) = &op.upload {
+        let mut doc = upload.doc.clone().unwrap_or_else(|| "The file.".to_owned());
+        if let Some(types) = &upload.media_types {
+            doc.push_str(&format!("\n\nMedia types: `{types}`."));
+        }
+        doc.push_str("\n\nSent as the `file` part; the client writes its `sha256` into `meta`.");
+        let doc = docs(&doc);
+        fields.push(quote! { #doc pub file: ::wechatpay_core::Upload, });
     }
     let default = op
         .members
@@ -102,6 +115,7 @@ fn constructor(api: &Api, group: &Group, op: &Operation) -> Option<TokenStream> 
         field_init(&p.rust_name, op.members.iter().find(|m| m.target == target))
     });
     let body = op.body.as_ref().map(|ty| body_init(api, group, op, ty));
+    let file = op.upload.as_ref().map(|_| quote!(file,));
     let lint = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let setters = op
         .members
@@ -117,7 +131,7 @@ fn constructor(api: &Api, group: &Group, op: &Operation) -> Option<TokenStream> 
             #new_doc
             #lint
             pub fn new(#(#args),*) -> Self {
-                Self { #(#inits)* #body }
+                Self { #(#inits)* #body #file }
             }
             #(#setters)*
         }
@@ -165,7 +179,7 @@ fn setter(api: &Api, group: &Group, m: &Member) -> TokenStream {
     let (place, what) = match &m.target {
         MemberTarget::Param(field) => (ident(field), quote!(self)),
         MemberTarget::BodyField(field) => (ident(field), quote!(self.body)),
-        MemberTarget::Body => (ident("body"), quote!(self)),
+        MemberTarget::Body | MemberTarget::File => (ident(&m.name), quote!(self)),
     };
     let doc = match &m.target {
         MemberTarget::BodyField(field) => format!("Sets the body field `{field}`."),
@@ -201,12 +215,20 @@ fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
     let path_params = pairs(api, op, ParamLocation::Path);
     let query = pairs(api, op, ParamLocation::Query);
     let headers = pairs(api, op, ParamLocation::Header);
-    let body = match &op.body {
-        Some(_) => {
+    let body = match (&op.upload, &op.body) {
+        (Some(upload), body) => {
+            let meta = match body {
+                Some(_) => quote!(::std::option::Option::Some(&self.body)),
+                None => quote!(::std::option::Option::None),
+            };
+            let filename = upload.filename_in_meta;
+            quote!(::wechatpay_core::operation::Body::Multipart { meta: #meta, file: &self.file, filename_in_meta: #filename })
+        }
+        (None, Some(_)) => {
             let pointers = &op.encrypted_fields;
             quote!(::wechatpay_core::operation::Body::Json { value: &self.body, encrypted: &[#(#pointers),*] })
         }
-        None => quote!(::wechatpay_core::operation::Body::None),
+        (None, None) => quote!(::wechatpay_core::operation::Body::None),
     };
     let serial = op.platform_serial_header || !op.encrypted_fields.is_empty();
     let answer = ident(match op.success.kind {
@@ -387,6 +409,9 @@ fn op_doc(op: &Operation) -> String {
             " Success: `{}` with a raw body.",
             op.success.status
         )),
+    }
+    if op.upload.is_some() {
+        doc.push_str(" An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.");
     }
     if let Some((n, per)) = op.rate_limit {
         doc.push_str(&format!(" Rate limit: {n} requests per {per}."));

@@ -102,6 +102,50 @@ paths:
                 properties:
                   thing_id: { type: string, example: "T-1" }
                   state: { type: string, enum: [ACTIVE, CLOSED], example: ACTIVE }
+  /v3/extra/images/upload:
+    post:
+      operationId: uploadExtraImage
+      summary: 上传图片
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file, meta]
+              properties:
+                file: { type: string, format: binary }
+                meta:
+                  type: object
+                  required: [filename, sha256]
+                  properties:
+                    filename: { type: string }
+                    sha256: { type: string }
+            encoding:
+              file: { contentType: "image/png, image/jpeg" }
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [media_id]
+                properties:
+                  media_id: { type: string, example: "M-1" }
+  /v3/extra/files/{name}:
+    get:
+      operationId: downloadExtraFile
+      x-wechatpay-unsigned-response: true
+      parameters:
+        - { name: name, in: path, required: true, schema: { type: string } }
+      responses:
+        "200":
+          description: the file
+          content:
+            text/plain:
+              schema: { type: string, format: binary }
+              example: "extra file contents\n"
 "#;
 
 #[test]
@@ -169,6 +213,15 @@ async fn main() {
     assert_eq!(seen[0].target, "/v3/extra/things/T%201%2F%C3%A4?limit=20");
     let too_many = client.execute(&GetExtraThing::new("T", 51)).await.unwrap_err();
     assert!(too_many.to_string().contains("query.limit"), "{too_many}");
+    let image = wechatpay_api::wechatpay_core::Upload::new("a.png", vec![0x89, b'P', b'N', b'G']);
+    let uploaded = client.execute(&wechatpay_api::extra::UploadExtraImage::new(image)).await.expect("the upload works");
+    assert_eq!(uploaded.data.media_id, "M-1");
+    // The digest, computed once with `openssl dgst -sha1` over the served example.
+    let checksum = wechatpay_api::wechatpay_core::Checksum::Sha1("d0af24c15cf3b14f2569c39a985f9c6159488269".into());
+    let mut file = Vec::new();
+    let download = wechatpay_api::extra::DownloadExtraFile::new("report.txt");
+    client.download(&download, &mut file, Some(&checksum)).await.expect("the download works");
+    assert_eq!(file, b"extra file contents\n");
     let complaint = client.execute(&wechatpay_api::complaints::QueryComplaint::new("200201820200101080076610000")).await.unwrap();
     assert_eq!(complaint.data.complaint_state, wechatpay_api::complaints::QueryComplaintResponseComplaintState::Pending);
     println!("journey ok: {} {:?}", answer.data.thing_id, answer.request_id);
@@ -365,6 +418,32 @@ mod checks {
     }
 
     #[test]
+    fn uploads_carry_their_file_and_meta_fields() {
+        use crate::uploads::spec::{UploadImage, UploadReceipt, UploadVideo};
+        let file = wechatpay_core::Upload::new("a.jpg", &b"jpeg"[..]);
+        let image = UploadImage::new(file.clone());
+        assert!(matches!(
+            image.request().body,
+            Body::Multipart { meta: None, filename_in_meta: true, .. }
+        ));
+        let video = UploadVideo::new(file.clone());
+        assert!(matches!(video.request().body, Body::Multipart { meta: None, .. }));
+        let receipt = UploadReceipt::new("4200", file).with_out_trade_no("T1");
+        assert_eq!(
+            serde_json::to_value(&receipt.body).unwrap(),
+            serde_json::json!({"transaction_id": "4200", "out_trade_no": "T1"})
+        );
+        match receipt.request().body {
+            Body::Multipart { meta: Some(_), file, filename_in_meta: false } => {
+                assert_eq!(file.filename(), "a.jpg")
+            }
+            other => panic!("{other:?}"),
+        }
+        let download = crate::uploads::spec::DownloadImage::new("m 1");
+        assert_eq!(download.request().answer, Answer::Download);
+    }
+
+    #[test]
     fn a_declared_202_is_an_accepted_answer() {
         let op = crate::accepted::spec::StartJob::new("J-1", "1900000001");
         assert_eq!(op.request().answer, Answer::Accepted);
@@ -428,5 +507,5 @@ fn every_generator_fixture_compiles_and_behaves() {
         ),
     );
     let out = cargo(root, &["test", "-q"]);
-    assert!(out.contains("14 passed"), "{out}");
+    assert!(out.contains("15 passed"), "{out}");
 }

@@ -251,6 +251,9 @@ impl Lowerer {
         let Some(ty) = self.param_type(site, ppath, p, location, &inline_name) else {
             return Lowered::Rejected;
         };
+        let mut notes = notes(schema);
+        notes.deprecated |= p.deprecated;
+        notes.examples = notes.examples.or_else(|| p.examples.clone());
         Lowered::Param(Box::new(Param {
             rust_name: rust,
             wire_name: wire.clone(),
@@ -260,7 +263,7 @@ impl Lowerer {
             explode: p.explode.unwrap_or(true),
             doc: p.description.clone(),
             constraints: constraints(schema),
-            notes: notes(schema),
+            notes,
             example: p.example.clone().or_else(|| schema.example.clone()),
         }))
     }

@@ -136,6 +136,7 @@ impl Lowerer {
         match schema.ty.as_deref() {
             Some("array") => self.array(docs, file, path, schema, name),
             Some("object") | None if !schema.properties.is_empty() => {
+                self.extra_members_ignored(file, path, schema);
                 self.structure(docs, file, path, schema, name, registered)
             }
             Some("object") => self.free_object(docs, file, path, schema, name),
@@ -212,6 +213,19 @@ impl Lowerer {
             item => item,
         };
         Some(Ty::Vec(Box::new(item)))
+    }
+
+    /// `additionalProperties` (other than `false`) next to `properties`: the struct keeps the
+    /// listed properties only, which is worth a warning.
+    fn extra_members_ignored(&mut self, file: &str, path: &YamlPath, schema: &Schema) {
+        let ignored = match &schema.additional_properties {
+            None | Some(serde_yaml::Value::Bool(false)) => false,
+            Some(_) => true,
+        };
+        if ignored {
+            let message = "`additionalProperties` next to `properties` is ignored: the struct has the listed properties only, and other members of an answer are dropped";
+            self.warn(file, &path.key("additionalProperties"), message);
+        }
     }
 
     /// An `object` without properties: free-form JSON, unless `additionalProperties` gives its

@@ -179,6 +179,18 @@ pub struct Parameter {
     /// Query arrays: `true` repeats the key, `false` joins with commas.
     #[serde(default)]
     pub explode: Option<bool>,
+    /// `deprecated: true`: documented, and its setter warns.
+    #[serde(default)]
+    pub deprecated: bool,
+    /// `allowEmptyValue` (documentation only; deprecated by OpenAPI).
+    #[serde(rename = "allowEmptyValue", default)]
+    pub allow_empty_value: Option<bool>,
+    /// `allowReserved` (documentation only: values are always percent-encoded).
+    #[serde(rename = "allowReserved", default)]
+    pub allow_reserved: Option<bool>,
+    /// Named examples (documentation only).
+    #[serde(default)]
+    pub examples: Option<serde_json::Value>,
     /// `x-wechatpay-managed`: the client fills this header itself (e.g. `Wechatpay-Serial`).
     #[serde(rename = "x-wechatpay-managed", default)]
     pub managed: bool,

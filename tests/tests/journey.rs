@@ -410,7 +410,8 @@ mod checks {
         use crate::deprecated::spec::*;
         let op = OldCall::new("1").with_limit(2);
         assert_eq!(wire(&op).1, "limit=2");
-        let op = NewCall::new("1", "old").with_legacy_flag(true);
+        let op = NewCall::new("1", "old").with_legacy_flag(true).with_page(3);
+        assert_eq!(wire(&op).1, "page=3");
         assert_eq!(
             serde_json::to_value(&op.body).unwrap(),
             serde_json::json!({"id": "1", "legacy_id": "old", "legacy_flag": true})

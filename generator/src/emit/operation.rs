@@ -121,7 +121,7 @@ fn constructor(api: &Api, group: &Group, op: &Operation) -> Option<TokenStream> 
         .members
         .iter()
         .filter(|m| !m.required)
-        .map(|m| setter(api, group, m));
+        .map(|m| setter(api, group, op, m));
     let new_doc = docs(&format!(
         "A `{}` with its required parameters and body fields set and every optional one absent.",
         op.rust_name
@@ -174,8 +174,16 @@ fn body_init(api: &Api, group: &Group, op: &Operation, ty: &Ty) -> TokenStream {
     quote!(body: #ty { #(#fields)* },)
 }
 
-fn setter(api: &Api, group: &Group, m: &Member) -> TokenStream {
+fn setter(api: &Api, group: &Group, op: &Operation, m: &Member) -> TokenStream {
     let method = ident(&m.setter);
+    let deprecated = match &m.target {
+        MemberTarget::Param(field) => op
+            .params
+            .iter()
+            .any(|p| &p.rust_name == field && p.notes.deprecated),
+        _ => false,
+    }
+    .then(|| quote!(#[deprecated]));
     let (place, what) = match &m.target {
         MemberTarget::Param(field) => (ident(field), quote!(self)),
         MemberTarget::BodyField(field) => (ident(field), quote!(self.body)),
@@ -195,6 +203,7 @@ fn setter(api: &Api, group: &Group, m: &Member) -> TokenStream {
     };
     quote! {
         #doc
+        #deprecated
         #[must_use]
         pub fn #method(mut self, value: #arg) -> Self {
             #what.#place = ::std::option::Option::Some(#value);

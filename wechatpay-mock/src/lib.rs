@@ -6,9 +6,11 @@
 //! too), sends signed and encrypted notifications, and injects faults on demand. Every endpoint a
 //! user adds to `spec/` is served with no extra code: the mock reads the generator's IR.
 //!
-//! Limits, so that one misbehaving client cannot exhaust it (each set on [`MockBuilder`]):
+//! Limits, so that one misbehaving client cannot exhaust it (each set on [`MockBuilder`], and
+//! in the binary with `--max-body-bytes`, `--max-header-bytes` and `--idle-timeout-secs`):
 //!
-//! - request body: at most 8 MiB (videos upload up to 5 MiB) ([`MockBuilder::max_body_bytes`]); a larger one gets 413
+//! - request body: at most 8 MiB, room for a 5 MiB video upload ([`MockBuilder::max_body_bytes`]);
+//!   a larger one gets 413
 //!   `REQUEST_ENTITY_TOO_LARGE`, refused by its `Content-Length` before it is read (chunked: once
 //!   the bytes read pass the limit), and the connection is closed;
 //! - request head: at most 64 KiB of request line and headers ([`MockBuilder::max_header_bytes`]),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use wechatpay_mock::{Fault, MockPlatform, TrustMode};
 
-const USAGE: &str = "usage: wechatpay-mock [--port N] [--spec DIR] [--trust public-key|certificates|both] [--fault NAME] [--credentials-dir DIR]";
+const USAGE: &str = "usage: wechatpay-mock [--port N] [--spec DIR] [--trust public-key|certificates|both] [--fault NAME] [--credentials-dir DIR] [--max-body-bytes N] [--max-header-bytes N] [--idle-timeout-secs N]";
 
 fn main() -> ExitCode {
     match run() {
@@ -15,6 +15,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A positive count for `flag`.
+fn number(flag: &str, text: String) -> Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(format!("{flag} needs a positive number"))
 }
 
 fn run() -> Result<(), String> {
@@ -42,6 +50,12 @@ fn run() -> Result<(), String> {
                     .fault(Fault::from_name(&name).ok_or(format!("unknown fault `{name}`"))?);
             }
             "--credentials-dir" => credentials_dir = Some(std::path::PathBuf::from(value()?)),
+            "--max-body-bytes" => builder = builder.max_body_bytes(number(&arg, value()?)?),
+            "--max-header-bytes" => builder = builder.max_header_bytes(number(&arg, value()?)?),
+            "--idle-timeout-secs" => {
+                let secs = number(&arg, value()?)?;
+                builder = builder.idle_timeout(std::time::Duration::from_secs(secs as u64));
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());

@@ -67,7 +67,15 @@ impl Lowerer {
 }
 
 pub(crate) fn constraints(schema: &Schema) -> Constraints {
+    let items = schema
+        .items
+        .as_deref()
+        .filter(|items| items.reference.is_none())
+        .map(constraints)
+        .filter(|c| *c != Constraints::default())
+        .map(Box::new);
     Constraints {
+        items,
         max_length: schema.max_length,
         min_length: schema.min_length,
         minimum: schema.minimum,

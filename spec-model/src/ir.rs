@@ -226,6 +226,8 @@ pub enum Ty {
 /// Constraints on a value, from the schema.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Constraints {
+    /// The constraints on each item of an array (from its inline `items` schema).
+    pub items: Option<Box<Constraints>>,
     /// `maxLength`.
     pub max_length: Option<u64>,
     /// `minLength`.

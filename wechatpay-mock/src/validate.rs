@@ -316,9 +316,15 @@ pub(crate) fn check_param(
                 .map(|v| Value::String((*v).to_owned()))
                 .collect();
             check_items(&field, &json, &param.constraints)?;
+            let each = param
+                .constraints
+                .items
+                .as_deref()
+                .cloned()
+                .unwrap_or_default();
             items
                 .iter()
-                .try_for_each(|v| check_text(api, &field, inner, v, &param.constraints))
+                .try_for_each(|v| check_text(api, &field, inner, v, &each))
         }
         ty => check_text(api, &field, ty, &values[0], &param.constraints),
     }
@@ -371,14 +377,9 @@ pub(crate) fn check_json(
         },
         Ty::Vec(inner) => match value.as_array() {
             Some(items) => check_items(field, items, c).and_then(|()| {
+                let each = c.items.as_deref().cloned().unwrap_or_default();
                 items.iter().enumerate().try_for_each(|(i, v)| {
-                    check_json(
-                        api,
-                        &format!("{field}[{i}]"),
-                        inner,
-                        v,
-                        &Constraints::default(),
-                    )
+                    check_json(api, &format!("{field}[{i}]"), inner, v, &each)
                 })
             }),
             None => Err(issue(field, "must be an array")),
@@ -501,6 +502,23 @@ mod tests {
 
     fn check(ty: &Ty, value: Value, c: &Constraints) -> Result<(), String> {
         check_json(&empty(), "x", ty, &value, c).map_err(|e| e.issue)
+    }
+
+    #[test]
+    fn each_item_of_an_array_meets_the_items_constraints() {
+        let c = Constraints {
+            max_items: Some(3),
+            items: Some(Box::new(Constraints {
+                max_length: Some(2),
+                ..Constraints::default()
+            })),
+            ..Constraints::default()
+        };
+        let strings = Ty::Vec(Box::new(Ty::String));
+        assert_eq!(check(&strings, serde_json::json!(["ab", "c"]), &c), Ok(()));
+        let long = check(&strings, serde_json::json!(["ab", "abc"]), &c).unwrap_err();
+        assert!(long.contains('2'), "{long}");
+        assert!(check(&strings, serde_json::json!(["a", "b", "c", "d"]), &c).is_err());
     }
 
     #[test]

@@ -349,6 +349,19 @@ pub(crate) fn field_doc(
         facts.push(format!("at least {n} characters"));
     }
     facts.extend(constraint_facts(c));
+    if let Some(items) = &c.items {
+        let mut each = Vec::new();
+        if let Some(n) = items.max_length {
+            each.push(format!("at most {n} characters"));
+        }
+        if let Some(n) = items.min_length {
+            each.push(format!("at least {n} characters"));
+        }
+        each.extend(constraint_facts(items));
+        if !each.is_empty() {
+            facts.push(format!("each item {}", each.join(", ")));
+        }
+    }
     if let Some(f) = &c.format {
         facts.push(match f.as_str() {
             "date-time" => "RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`".to_owned(),

@@ -12,6 +12,7 @@
 
 mod context;
 mod error;
+mod examples;
 pub mod ir;
 mod limits;
 mod load;

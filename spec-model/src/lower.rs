@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::Lowerer;
 use crate::error::SpecErrors;
+use crate::examples::example;
 use crate::ir::{Api, SuccessKind, Ty, TypeDef, TypeKind};
 use crate::load::{parse, Source};
 use crate::locate::YamlPath;
@@ -193,30 +194,5 @@ pub(crate) fn encrypted_pointers(
             seen.remove(name);
         }
         _ => {}
-    }
-}
-
-/// An example value assembled from the schema's property examples.
-fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<serde_json::Value> {
-    match ty {
-        Ty::Named(name) => match &types.get(name)?.kind {
-            TypeKind::Enum(variants) => variants
-                .first()
-                .map(|v| serde_json::Value::String(v.value.clone())),
-            TypeKind::NumberEnum(_, variants) => variants
-                .first()
-                .and_then(|v| serde_json::from_str(&v.value).ok()),
-            TypeKind::Struct(fields) => {
-                let mut map = serde_json::Map::new();
-                for f in fields {
-                    if let Some(v) = f.example.clone().or_else(|| example(types, &f.ty)) {
-                        map.insert(f.wire_name.clone(), v);
-                    }
-                }
-                Some(serde_json::Value::Object(map))
-            }
-        },
-        Ty::Vec(inner) => example(types, inner).map(|v| serde_json::Value::Array(vec![v])),
-        _ => None,
     }
 }

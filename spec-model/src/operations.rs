@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::context::{constraints, notes, Lowerer};
+use crate::examples::has_example;
 use crate::ir::{
     Group, Host, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty, TypeKind,
     Upload,
@@ -476,6 +477,10 @@ impl Lowerer {
                 let spath = rpath.key("content").key(media_type).key("schema");
                 let name = format!("{op_name}Response");
                 let ty = self.schema(site.docs, site.file, &spath, schema, &name, false)?;
+                if media.example.is_none() && !has_example(&self.types, &ty) {
+                    let message = "the answer has no example: the mock synthesises one from the schema (types, formats, lengths, ranges); give `example`s for realistic answers";
+                    self.warn(site.file, &rpath.key("content").key(media_type), message);
+                }
                 Some((SuccessKind::Json(ty), media.example.clone()))
             }
             Some((_, media)) => Some((SuccessKind::Bytes, media.example.clone())),

@@ -78,9 +78,13 @@ async fn every_operation_async() {
         .execute(&CreateComplaintNotification::new(url))
         .await
         .unwrap();
+    // The answer names the mock's own merchant, and echoes the URL given.
     assert_eq!(
         (c.data.mchid.as_str(), c.data.url.as_str()),
-        ("1900012181", "https://www.xxx.com/notify")
+        (
+            mock.credentials().mchid.as_str(),
+            "https://www.xxx.com/notify"
+        )
     );
     assert_eq!(
         client
@@ -129,9 +133,10 @@ fn every_operation_blocking() {
     let mock = mock();
     let client = blocking_client(&mock);
     assert_eq!(client.execute(&audit()).unwrap().data.ret_msg, "SUCCESS");
+    // The answer echoes the request's own number, not the example's.
     assert_eq!(
         client.execute(&recover()).unwrap().data.out_request_no,
-        "example_out_request_no"
+        "R202611220001"
     );
     let url = "https://www.xxx.com/notify";
     assert_eq!(
@@ -140,7 +145,7 @@ fn every_operation_blocking() {
             .unwrap()
             .data
             .mchid,
-        "1900012181"
+        mock.credentials().mchid
     );
     assert_eq!(
         client

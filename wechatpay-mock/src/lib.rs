@@ -3,7 +3,14 @@
 //! It checks the merchant's `Authorization` signature over the exact bytes received, validates
 //! path, query, headers and body against the operation's schema, decrypts sensitive fields with
 //! the platform key, answers from the spec's examples with real `Wechatpay-*` signatures (204s
-//! too), sends signed and encrypted notifications, and injects faults on demand. Every endpoint a
+//! too), sends signed and encrypted notifications, and injects faults on demand.
+//!
+//! Answers answer the request: where the spec gives no example for a required member, one is
+//! synthesised from the schema (type, format, lengths, range, first enum value); the answer's
+//! members named like a path or query parameter, or like a member of the request body, take the
+//! request's values; and `mchid`/`sp_mchid` not given are the mock's own. Uploads are parsed
+//! part by part and checked (digest, file name, media type, `meta`); downloads serve the media
+//! type's example. Every endpoint a
 //! user adds to `spec/` is served with no extra code: the mock reads the generator's IR.
 //!
 //! Limits, so that one misbehaving client cannot exhaust it (each set on [`MockBuilder`], and
@@ -27,6 +34,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod echo;
 mod embedded;
 mod multipart;
 mod platform;

@@ -18,6 +18,7 @@ use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_
 use wechatpay_core::PublicKey;
 use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
+use crate::echo;
 use crate::multipart;
 use crate::state::{now, tamper, Fault, LoggedRequest, State, TestCredentials, TrustMode};
 use crate::validate::{check_json, check_param, Issue};
@@ -385,7 +386,17 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     let body = match (&op.success.kind, &op.success.example) {
         (SuccessKind::Empty, _) => Vec::new(),
         (SuccessKind::Bytes, example) => download_body(op, example.as_ref()),
-        (_, Some(example)) => example.to_string().into_bytes(),
+        (_, Some(example)) => {
+            let mut example = example.clone();
+            let said = echo::Said {
+                path: &path_params,
+                query,
+                body: log.plaintext_body.as_ref(),
+                mchid: &state.credentials.mchid,
+            };
+            echo::overlay(&mut example, &said);
+            example.to_string().into_bytes()
+        }
         (_, None) => b"{}".to_vec(),
     };
     Answer {

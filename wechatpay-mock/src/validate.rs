@@ -53,13 +53,39 @@ fn check_constraints(field: &str, text: &str, c: &Constraints) -> Result<(), Iss
             ));
         }
     }
-    if c.format.as_deref() == Some("date-time")
-        && time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .is_err()
-    {
-        return Err(issue(field, "is not an RFC 3339 date-time"));
+    match c.format.as_deref().map(|f| (f, format_problem(f, text))) {
+        Some((_, Some(problem))) => Err(issue(field, problem)),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// What is wrong with `text` as a `format` the mock checks: `date-time` (RFC 3339), `date`
+/// (`YYYY-MM-DD`), `uri`/`url` (an absolute URL) and `email`. Other formats are not checked.
+fn format_problem(format: &str, text: &str) -> Option<&'static str> {
+    use time::format_description::well_known::Rfc3339;
+    let ok = match format {
+        "date-time" => time::OffsetDateTime::parse(text, &Rfc3339).is_ok(),
+        "date" => {
+            let description = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(text, description).is_ok()
+        }
+        "uri" | "url" => reqwest::Url::parse(text).is_ok_and(|u| u.has_host()),
+        "email" => text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !domain.contains('@')
+        }),
+        _ => true,
+    };
+    (!ok).then_some(match format {
+        "date-time" => "is not an RFC 3339 date-time",
+        "date" => "is not a date (YYYY-MM-DD)",
+        "uri" | "url" => "is not an absolute URL",
+        _ => "is not an email address",
+    })
 }
 
 fn check_number(field: &str, n: f64, c: &Constraints) -> Result<(), Issue> {
@@ -502,6 +528,31 @@ mod tests {
 
     fn check(ty: &Ty, value: Value, c: &Constraints) -> Result<(), String> {
         check_json(&empty(), "x", ty, &value, c).map_err(|e| e.issue)
+    }
+
+    #[test]
+    fn formats_uri_email_date_and_date_time_are_checked() {
+        let with = |format: &str| Constraints {
+            format: Some(format.to_owned()),
+            ..Constraints::default()
+        };
+        let cases = [
+            ("uri", "https://pay.example.com/notify", true),
+            ("uri", "/notify", false),
+            ("uri", "not a url", false),
+            ("email", "a.b@example.com", true),
+            ("email", "a@b", false),
+            ("email", "a b@example.com", false),
+            ("date", "2024-02-29", true),
+            ("date", "2023-02-29", false),
+            ("date-time", "2015-05-20T13:29:35+08:00", true),
+            ("date-time", "2015-05-20 13:29:35", false),
+            ("byte", "anything", true),
+        ];
+        for (format, text, ok) in cases {
+            let result = check(&Ty::String, serde_json::json!(text), &with(format));
+            assert_eq!(result.is_ok(), ok, "{format} {text}: {result:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,137 @@
+//! Examples: the answer the mock gives and the body it shows, assembled from the schema's own
+//! examples, and synthesised from the schema (types, formats, lengths, ranges, enum values)
+//! where a required member has none, so that every example decodes into the generated type.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::ir::{Constraints, Ty, TypeDef, TypeKind};
+
+/// An example of `ty`: the schema's examples where given; required members without one are
+/// synthesised, optional ones without any example inside are left out.
+pub(crate) fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<Value> {
+    value(types, ty, &Constraints::default())
+}
+
+/// Whether the schema gives an example anywhere inside `ty`.
+pub(crate) fn has_example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> bool {
+    match ty {
+        Ty::Named(name) => match types.get(name).map(|t| &t.kind) {
+            Some(TypeKind::Struct(fields)) => fields
+                .iter()
+                .any(|f| f.example.is_some() || has_example(types, &f.ty)),
+            _ => false,
+        },
+        Ty::Vec(inner) | Ty::Map(inner) => has_example(types, inner),
+        _ => false,
+    }
+}
+
+fn value(types: &BTreeMap<String, TypeDef>, ty: &Ty, c: &Constraints) -> Option<Value> {
+    match ty {
+        Ty::Named(name) => match &types.get(name)?.kind {
+            TypeKind::Enum(variants) => variants.first().map(|v| Value::String(v.value.clone())),
+            TypeKind::NumberEnum(_, variants) => variants
+                .first()
+                .and_then(|v| serde_json::from_str(&v.value).ok()),
+            TypeKind::Struct(fields) => {
+                let mut map = serde_json::Map::new();
+                for f in fields {
+                    let wanted = f.required || f.example.is_some() || has_example(types, &f.ty);
+                    let v = f
+                        .example
+                        .clone()
+                        .or_else(|| value(types, &f.ty, &f.constraints));
+                    if let Some(v) = v.filter(|_| wanted) {
+                        map.insert(f.wire_name.clone(), v);
+                    }
+                }
+                Some(Value::Object(map))
+            }
+        },
+        Ty::Vec(inner) => {
+            let each = c.items.as_deref().cloned().unwrap_or_default();
+            let item = value(types, inner, &each)?;
+            let count = c.min_items.unwrap_or(1).max(1);
+            Some(Value::Array(vec![item; count.min(8) as usize]))
+        }
+        Ty::String => Some(Value::String(text(c))),
+        Ty::DateTime => Some(json!("2015-05-20T13:29:35+08:00")),
+        Ty::I32 | Ty::I64 => Some(json!(integer(c))),
+        Ty::F64 => Some(json!(integer(c) as f64)),
+        Ty::Bool => Some(json!(true)),
+        Ty::Json | Ty::Map(_) => Some(json!({})),
+        Ty::File => None,
+    }
+}
+
+/// A string of the format, within the length limits.
+fn text(c: &Constraints) -> String {
+    let by_format = match c.format.as_deref() {
+        Some("date-time") => Some("2015-05-20T13:29:35+08:00"),
+        Some("date") => Some("2015-05-20"),
+        Some("uri" | "url") => Some("https://www.example.com/wechatpay"),
+        Some("email") => Some("merchant@example.com"),
+        _ => None,
+    };
+    if let Some(text) = by_format {
+        return text.to_owned();
+    }
+    let min = c.min_length.unwrap_or(1).max(1);
+    let len = c.max_length.map_or(min.max(8), |max| min.max(8).min(max));
+    "example0".chars().cycle().take(len as usize).collect()
+}
+
+/// An integer within the range: the minimum, else 1 (or the maximum when 1 is above it).
+fn integer(c: &Constraints) -> i64 {
+    let low = c.minimum.map(|m| {
+        let m = m.ceil() as i64;
+        if c.exclusive_minimum && m as f64 == c.minimum.unwrap_or_default() {
+            m + 1
+        } else {
+            m
+        }
+    });
+    let n = low.unwrap_or(1);
+    match c.maximum {
+        Some(max) if (n as f64) > max => max.floor() as i64,
+        _ => n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_follow_format_and_lengths() {
+        let c = |format: Option<&str>, min, max| Constraints {
+            format: format.map(str::to_owned),
+            min_length: min,
+            max_length: max,
+            ..Constraints::default()
+        };
+        assert_eq!(
+            text(&c(Some("uri"), None, None)),
+            "https://www.example.com/wechatpay"
+        );
+        assert_eq!(text(&c(None, Some(12), Some(32))).len(), 12);
+        assert_eq!(text(&c(None, None, Some(3))).len(), 3);
+        assert_eq!(text(&c(None, None, None)).len(), 8);
+    }
+
+    #[test]
+    fn integers_stay_in_range() {
+        let c = |min, exclusive, max| Constraints {
+            minimum: min,
+            exclusive_minimum: exclusive,
+            maximum: max,
+            ..Constraints::default()
+        };
+        assert_eq!(integer(&c(Some(5.0), false, None)), 5);
+        assert_eq!(integer(&c(Some(5.0), true, None)), 6);
+        assert_eq!(integer(&c(None, false, Some(0.0))), 0);
+        assert_eq!(integer(&c(None, false, None)), 1);
+    }
+}

@@ -103,6 +103,7 @@ ok_fixtures!(
     deprecated,
     required_enum_query,
     uploads,
+    events,
 );
 
 broken_fixtures!(
@@ -117,6 +118,7 @@ broken_fixtures!(
     bad_file_name => "the file name `Bad_Name` must be lowercase words",
     group_extension => "`x-wechatpay-group` is no longer supported",
     several_files => "c-lowered.yaml:",
+    bad_events => "the event type `TRANSACTION.SUCCESS` is declared twice",
     bad_upload => "an upload has exactly two parts, `file` and `meta`; this one has `file`, `meta`, `note`",
 );
 

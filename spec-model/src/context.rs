@@ -33,6 +33,8 @@ pub(crate) struct Lowerer {
     pub(crate) unparsed: BTreeSet<String>,
     /// Files with a schema nested too deep (reported once each).
     pub(crate) too_deep_files: BTreeSet<String>,
+    /// Event types and event variant names → where they were declared (unique across the API).
+    pub(crate) events: BTreeMap<String, (String, YamlPath)>,
 }
 
 impl Lowerer {

@@ -42,6 +42,27 @@ pub struct Group {
     pub description: Option<String>,
     /// Operations in path, then method order.
     pub operations: Vec<Operation>,
+    /// The notification events this group sends, in spec order.
+    pub events: Vec<Event>,
+}
+
+/// A notification event type and the model of its decrypted resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The `event_type`, e.g. `TRANSACTION.SUCCESS`.
+    pub event_type: String,
+    /// The variant's Rust name, e.g. `TransactionSuccess`; unique across the API.
+    pub rust_name: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// The resource's `original_type`, e.g. `transaction`.
+    pub original_type: String,
+    /// The resource's type: a named struct.
+    pub resource: Ty,
+    /// An example resource (the mock's notifications).
+    pub example: Option<serde_json::Value>,
 }
 
 /// Which WeChat Pay host serves an operation.

@@ -12,6 +12,7 @@
 
 mod context;
 mod error;
+mod events;
 mod examples;
 pub mod ir;
 mod limits;

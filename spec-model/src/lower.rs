@@ -106,6 +106,15 @@ impl Lowerer {
                     mark(&mut self.types, &p.ty, &mut used, Direction::Neither);
                 }
             }
+            for event in &mut group.events {
+                mark(
+                    &mut self.types,
+                    &event.resource,
+                    &mut used,
+                    Direction::Response,
+                );
+                event.example = example(&self.types, &event.resource);
+            }
             let mut deps = BTreeSet::new();
             for name in &used {
                 let module = &self.types[name].module;

@@ -27,6 +27,7 @@ const RESERVED_FEATURES: &[&str] = &["default", "full", "aws-lc", "rust-crypto",
 /// the crates generated code names.
 const RESERVED_MODULES: &[&str] = &[
     "blocking",
+    "events",
     "crypto",
     "operation",
     "protocol",

@@ -73,6 +73,7 @@ impl Lowerer {
                 operations.extend(self.operation(&site, op));
             }
         }
+        let events = self.events(docs, file, doc);
         let module = self.modules.get(file).cloned().unwrap_or_default();
         let feature = (!doc.paths.is_empty()).then(|| module.replace('_', "-"));
         self.groups.push(Group {
@@ -83,6 +84,7 @@ impl Lowerer {
             title: doc.info.title.clone(),
             description: doc.info.description.clone(),
             operations,
+            events,
         });
     }
 

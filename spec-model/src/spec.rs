@@ -25,6 +25,29 @@ pub struct Document {
     /// Shared schemas and responses.
     #[serde(default)]
     pub components: Components,
+    /// `x-wechatpay-events`: the notifications this group sends, keyed by `event_type`.
+    #[serde(rename = "x-wechatpay-events", default)]
+    pub events: IndexMap<String, EventSpec>,
+}
+
+/// One notification event type: what its decrypted `resource` is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    /// Short description (Chinese is fine).
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Longer description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The resource's `original_type` (default: the event type's first word, lowercase).
+    #[serde(default)]
+    pub original_type: Option<String>,
+    /// The decrypted resource: an object schema, inline or `$ref`.
+    pub resource: Schema,
+    /// `x-wechatpay-rust-name`: the variant's name instead of the event type's.
+    #[serde(rename = "x-wechatpay-rust-name", default)]
+    pub rust_name: Option<String>,
 }
 
 /// `info`, with the group extension.

@@ -207,7 +207,8 @@ async fn main() {
     let client = mock.credentials().client_builder(mock.base_url()).unwrap().build().unwrap();
     let op = GetExtraThing::new("T 1/ä", 20);
     let answer = client.execute(&op).await.expect("the new operation works end to end");
-    assert_eq!(answer.data.thing_id, "T-1");
+    // The mock's answer echoes the path parameter the request gave.
+    assert_eq!(answer.data.thing_id, "T 1/ä");
     assert_eq!(answer.data.state, GetExtraThingResponseState::Active);
     let seen = mock.requests();
     assert_eq!(seen[0].target, "/v3/extra/things/T%201%2F%C3%A4?limit=20");
@@ -240,7 +241,7 @@ async fn main() {
             root.join("spec").to_str().unwrap(),
         ],
     );
-    assert!(out.contains("journey ok: T-1"), "{out}");
+    assert!(out.contains("journey ok: T 1/ä"), "{out}");
 }
 
 const FIXTURE_CHECKS: &str = r##"
@@ -445,6 +446,47 @@ mod checks {
     }
 
     #[test]
+    fn notification_events_are_typed_by_event_type() {
+        use crate::events::Event;
+        use wechatpay_core::{Notification, NotificationEvent};
+        let notification = |event_type: &str, resource| Notification {
+            id: "EV-1".into(),
+            create_time_raw: String::new(),
+            create_time: None,
+            event_type: event_type.into(),
+            resource_type: "encrypt-resource".into(),
+            summary: None,
+            original_type: None,
+            resource,
+        };
+        let paid = notification(
+            "TRANSACTION.SUCCESS",
+            serde_json::json!({"out_trade_no": "T-1", "trade_state": "SUCCESS", "amount": {"total": 5}}),
+        );
+        match Event::from_notification(&paid).unwrap() {
+            Event::TransactionSuccess(order) => {
+                assert_eq!(order.out_trade_no, "T-1");
+                assert_eq!(order.amount.unwrap().total, Some(5));
+            }
+            other => panic!("{other:?}"),
+        }
+        let finished = notification("MCHTRANSFER.BILL.FINISHED", serde_json::json!({"out_bill_no": "B"}));
+        let event = Event::from_notification(&finished).unwrap();
+        assert_eq!(event.event_type(), "MCHTRANSFER.BILL.FINISHED");
+        assert!(matches!(event, Event::TransferFinished(_)));
+        let other = notification("COMPLAINT.CREATE", serde_json::json!({"complaint_id": "C"}));
+        match Event::from_notification(&other).unwrap() {
+            Event::Unknown { event_type, resource } => {
+                assert_eq!(event_type, "COMPLAINT.CREATE");
+                assert_eq!(resource["complaint_id"], "C");
+            }
+            other => panic!("{other:?}"),
+        }
+        let wrong = notification("REFUND.ABNORMAL", serde_json::json!({"out_refund_no": 1}));
+        assert!(Event::from_notification(&wrong).is_err());
+    }
+
+    #[test]
     fn a_declared_202_is_an_accepted_answer() {
         let op = crate::accepted::spec::StartJob::new("J-1", "1900000001");
         assert_eq!(op.request().answer, Answer::Accepted);
@@ -508,5 +550,5 @@ fn every_generator_fixture_compiles_and_behaves() {
         ),
     );
     let out = cargo(root, &["test", "-q"]);
-    assert!(out.contains("15 passed"), "{out}");
+    assert!(out.contains("16 passed"), "{out}");
 }

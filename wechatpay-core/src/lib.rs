@@ -50,7 +50,8 @@ pub use error::{
 };
 pub use keys::{ApiV3Key, Certificate, KeyStore};
 pub use notify::{
-    parse_create_time, Notification, NotificationAnswer, NotificationError, NotificationHandler,
+    parse_create_time, Notification, NotificationAnswer, NotificationError, NotificationEvent,
+    NotificationHandler,
 };
 pub use operation::{Host, Operation};
 pub use pipeline::{Hosts, Limits, Response};

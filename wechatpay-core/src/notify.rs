@@ -29,6 +29,23 @@ pub enum NotificationError {
     /// The decrypted resource is not JSON.
     #[error("the decrypted resource is not JSON: {0}")]
     ResourceJson(serde_json::Error),
+    /// The decrypted resource of a known event type does not match its model.
+    #[error("the resource of a `{event_type}` notification does not match its model: {source}")]
+    Event {
+        /// The event type.
+        event_type: String,
+        /// The serde error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Notification events, typed by `event_type`: implemented by the generated
+/// `wechatpay_api::Event`, whose variants hold each event's resource model.
+pub trait NotificationEvent: Sized {
+    /// The event of a verified, decrypted notification. An event type the implementation does
+    /// not know is not an error: it keeps the decrypted JSON.
+    fn from_notification(notification: &Notification) -> Result<Self, serde_json::Error>;
 }
 
 #[derive(Deserialize)]
@@ -133,6 +150,24 @@ impl NotificationHandler {
             original_type: envelope.resource.original_type,
             resource,
         })
+    }
+}
+
+impl NotificationHandler {
+    /// [`NotificationHandler::parse`], then the typed event (say `wechatpay_api::Event`) of its
+    /// resource. The notification comes back too: its `id` is what deduplicates deliveries.
+    pub fn parse_event<E: NotificationEvent>(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<(Notification, E), NotificationError> {
+        let notification = self.parse(headers, body)?;
+        let event =
+            E::from_notification(&notification).map_err(|source| NotificationError::Event {
+                event_type: notification.event_type.clone(),
+                source,
+            })?;
+        Ok((notification, event))
     }
 }
 

@@ -7,6 +7,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+mod events;
 mod models;
 mod operation;
 
@@ -63,9 +64,16 @@ pub fn emit(api: &Api) -> Output {
             contents: render(&group.file, group_tokens(api, group)),
         });
     }
+    files.push(GeneratedFile {
+        path: "src/generated/events.rs".to_owned(),
+        contents: render("*.yaml", vec![events::events_tokens(api)]),
+    });
     let mod_rs = quote! {
-        //! The generated API groups: one module and one cargo feature per spec file.
+        //! The generated API groups: one module and one cargo feature per spec file, and the
+        //! notification events of them all.
         #(#mods)*
+        mod events;
+        pub use events::Event;
     };
     files.push(GeneratedFile {
         path: "src/generated/mod.rs".to_owned(),

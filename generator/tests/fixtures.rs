@@ -102,6 +102,8 @@ ok_fixtures!(
     property_names,
     deprecated,
     required_enum_query,
+    all_of,
+    json_strings,
 );
 
 broken_fixtures!(
@@ -116,6 +118,11 @@ broken_fixtures!(
     bad_file_name => "the file name `Bad_Name` must be lowercase words",
     group_extension => "`x-wechatpay-group` is no longer supported",
     several_files => "c-lowered.yaml:",
+    all_of_conflict => "property `amount` is defined twice with different types",
+    all_of_non_object => "merges objects, and this schema is not one",
+    all_of_enum_not_subset => "PENDING is not a value of `State`",
+    all_of_cycle => "recursive schemas are not supported",
+    json_string_misplaced => "`x-wechatpay-json-string` goes on a `type: string` property",
 );
 
 /// A file that does not parse hides no other file's errors.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::Lowerer;
 use crate::error::SpecErrors;
-use crate::ir::{Api, SuccessKind, Ty, TypeDef, TypeKind};
+use crate::ir::{Api, Field, SuccessKind, Ty, TypeDef, TypeKind};
 use crate::load::{parse, Source};
 use crate::locate::YamlPath;
 use crate::spec::Document;
@@ -209,7 +209,7 @@ fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<serde_json::Val
             TypeKind::Struct(fields) => {
                 let mut map = serde_json::Map::new();
                 for f in fields {
-                    if let Some(v) = f.example.clone().or_else(|| example(types, &f.ty)) {
+                    if let Some(v) = field_example(types, f) {
                         map.insert(f.wire_name.clone(), v);
                     }
                 }
@@ -217,6 +217,31 @@ fn example(types: &BTreeMap<String, TypeDef>, ty: &Ty) -> Option<serde_json::Val
             }
         },
         Ty::Vec(inner) => example(types, inner).map(|v| serde_json::Value::Array(vec![v])),
+        _ => None,
+    }
+}
+
+/// A field's example: its own, else its type's (narrowed to the first value a narrowing `enum`
+/// allows); a JSON string's is written as a string if it is not one.
+fn field_example(types: &BTreeMap<String, TypeDef>, f: &Field) -> Option<serde_json::Value> {
+    let subset = f.constraints.enum_subset.as_ref().and_then(|s| s.first());
+    let value = match (&f.example, subset) {
+        (Some(own), _) => Some(own.clone()),
+        (None, Some(first)) => match types.get(named(&f.ty)?).map(|t| &t.kind) {
+            Some(TypeKind::NumberEnum(..)) => serde_json::from_str(first).ok(),
+            _ => Some(serde_json::Value::String(first.clone())),
+        },
+        (None, None) => example(types, &f.ty),
+    }?;
+    match (f.json_string, value) {
+        (true, value) if !value.is_string() => Some(serde_json::Value::String(value.to_string())),
+        (_, value) => Some(value),
+    }
+}
+
+fn named(ty: &Ty) -> Option<&str> {
+    match ty {
+        Ty::Named(name) => Some(name),
         _ => None,
     }
 }

@@ -81,7 +81,7 @@ impl Lowerer {
             return None;
         }
         let mut merge = Merge::default();
-        if !self.member_object(docs, file, path, schema, name, &mut merge) {
+        if !self.merge_object(docs, file, path, schema, name, &mut merge) {
             return None;
         }
         for (wire, (rfile, rpath)) in std::mem::take(&mut merge.required) {
@@ -102,7 +102,7 @@ impl Lowerer {
 
     /// Adds an object (its own `allOf` members, then its properties and `required` entries) to
     /// the struct `owner`; `false` once a problem is reported.
-    fn member_object(
+    fn merge_object(
         &mut self,
         docs: &BTreeMap<String, Document>,
         file: &str,
@@ -111,9 +111,6 @@ impl Lowerer {
         owner: &str,
         merge: &mut Merge,
     ) -> bool {
-        if let Some(reference) = &schema.reference {
-            return self.member_ref(docs, file, path, reference, merge);
-        }
         let kind = match (&schema.ty, &schema.enumeration, &schema.items) {
             (Some(ty), _, _) if ty != "object" => Some(format!("`type: {ty}`")),
             (_, Some(_), _) => Some("an `enum`".to_owned()),
@@ -125,15 +122,10 @@ impl Lowerer {
             self.error(file, path, message);
             return false;
         }
-        if self.depth >= MAX_DEPTH {
-            self.too_deep(file, path);
-            return false;
-        }
-        self.depth += 1;
         let mut ok = true;
         for (i, member) in schema.all_of.iter().flatten().enumerate() {
             let mpath = path.key("allOf").index(i);
-            ok &= self.member_object(docs, file, &mpath, member, owner, merge);
+            ok &= self.member(docs, file, &mpath, member, owner, merge);
         }
         for (wire, prop) in &schema.properties {
             let ppath = path.key("properties").key(wire);
@@ -151,6 +143,29 @@ impl Lowerer {
             let place = (file.to_owned(), path.key("required").index(i));
             merge.required.push((wire.clone(), place));
         }
+        ok
+    }
+
+    /// Adds one member of an `allOf`: the object its `$ref` names, or an inline object (one
+    /// level of nesting, bounded like any other).
+    fn member(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        member: &Schema,
+        owner: &str,
+        merge: &mut Merge,
+    ) -> bool {
+        if let Some(reference) = &member.reference {
+            return self.member_ref(docs, file, path, reference, merge);
+        }
+        if self.depth >= MAX_DEPTH {
+            self.too_deep(file, path);
+            return false;
+        }
+        self.depth += 1;
+        let ok = self.merge_object(docs, file, path, member, owner, merge);
         self.depth -= 1;
         ok
     }

@@ -104,6 +104,8 @@ ok_fixtures!(
     required_enum_query,
     uploads,
     events,
+    all_of,
+    json_strings,
 );
 
 broken_fixtures!(
@@ -120,6 +122,11 @@ broken_fixtures!(
     several_files => "c-lowered.yaml:",
     bad_events => "the event type `TRANSACTION.SUCCESS` is declared twice",
     bad_upload => "an upload has exactly two parts, `file` and `meta`; this one has `file`, `meta`, `note`",
+    all_of_conflict => "property `amount` is defined twice with different types",
+    all_of_non_object => "merges objects, and this schema is not one",
+    all_of_enum_not_subset => "PENDING is not a value of `State`",
+    all_of_cycle => "recursive schemas are not supported",
+    json_string_misplaced => "`x-wechatpay-json-string` goes on a `type: string` property",
 );
 
 /// A file that does not parse hides no other file's errors.

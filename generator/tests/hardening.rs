@@ -118,6 +118,50 @@ fn schemas_nested_to_the_limit_are_accepted() {
     }
 }
 
+/// `S{n}` is the `allOf` of `S{n-1}` and an object adding `a{n}`; listed deepest first.
+fn all_of_chain(n: usize) -> String {
+    let mut text = with_body(&format!("$ref: \"#/components/schemas/S{n}\""));
+    text.push_str("components:\n  schemas:\n");
+    for i in (1..=n).rev() {
+        text.push_str(&format!(
+            "    S{i}: {{allOf: [{{$ref: \"#/components/schemas/S{}\"}}, {{type: object, properties: {{a{i}: {{type: string}}}}}}]}}\n",
+            i - 1
+        ));
+    }
+    text.push_str("    S0: {type: object, properties: {a0: {type: string}}}\n");
+    text
+}
+
+#[test]
+fn a_chain_of_three_thousand_all_of_members_is_a_located_error() {
+    let message = errors(&all_of_chain(3000));
+    assert!(message.contains("more than 64 levels"), "{message}");
+    assert!(message.contains("components.schemas.S"), "{message}");
+}
+
+#[test]
+fn merged_members_within_the_limit_are_one_struct() {
+    let output = generate(&all_of_chain(60)).unwrap();
+    assert_parses(&output);
+    let spec = &output.files[0].contents;
+    assert!(spec.contains("pub struct S60 {"), "{spec}");
+    assert!(
+        spec.contains("pub a0:") && spec.contains("pub a60:"),
+        "{spec}"
+    );
+}
+
+#[test]
+fn all_of_members_that_include_themselves_are_a_located_error() {
+    let mut text = with_body("$ref: \"#/components/schemas/A\"");
+    text.push_str("components:\n  schemas:\n    A: {allOf: [{$ref: \"#/components/schemas/A\"}, {type: object}]}\n");
+    let message = errors(&text);
+    assert!(
+        message.contains("recursive schemas are not supported"),
+        "{message}"
+    );
+}
+
 #[test]
 fn two_hundred_kilobytes_of_nested_flow_brackets_are_refused_before_parsing() {
     // The YAML scanner is quadratic in flow depth (this took minutes); it never sees it.

@@ -18,6 +18,9 @@ pub(crate) struct Lowerer {
     /// Rust name → where it came from, for collision messages (the line is looked up only
     /// when a message is printed: looking it up for every name made lowering quadratic).
     pub(crate) origins: BTreeMap<String, (String, YamlPath)>,
+    /// Rust struct name → where each of its fields is defined, in field order (to name both
+    /// places when an `allOf` defines a property twice).
+    pub(crate) field_places: BTreeMap<String, Vec<(String, YamlPath)>>,
     /// (file, schema) → lowered type.
     pub(crate) components: BTreeMap<(String, String), Ty>,
     pub(crate) in_progress: BTreeSet<(String, String)>,
@@ -92,6 +95,7 @@ pub(crate) fn constraints(schema: &Schema) -> Constraints {
         unique_items: schema.unique_items,
         max_properties: schema.max_properties,
         min_properties: schema.min_properties,
+        enum_subset: None,
     }
 }
 

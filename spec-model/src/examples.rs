@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::ir::{Constraints, Ty, TypeDef, TypeKind};
+use crate::ir::{Constraints, Field, Ty, TypeDef, TypeKind};
 
 /// An example of `ty`: the schema's examples where given; required members without one are
 /// synthesised, optional ones without any example inside are left out.
@@ -39,11 +39,7 @@ fn value(types: &BTreeMap<String, TypeDef>, ty: &Ty, c: &Constraints) -> Option<
                 let mut map = serde_json::Map::new();
                 for f in fields {
                     let wanted = f.required || f.example.is_some() || has_example(types, &f.ty);
-                    let v = f
-                        .example
-                        .clone()
-                        .or_else(|| value(types, &f.ty, &f.constraints));
-                    if let Some(v) = v.filter(|_| wanted) {
+                    if let Some(v) = field_value(types, f).filter(|_| wanted) {
                         map.insert(f.wire_name.clone(), v);
                     }
                 }
@@ -64,6 +60,29 @@ fn value(types: &BTreeMap<String, TypeDef>, ty: &Ty, c: &Constraints) -> Option<
         Ty::Json | Ty::Map(_) => Some(json!({})),
         Ty::File => None,
     }
+}
+
+/// A field's example: its own, else its type's (the first value a narrowing `enum` allows);
+/// a JSON string's is written as a string if it is not one.
+fn field_value(types: &BTreeMap<String, TypeDef>, f: &Field) -> Option<Value> {
+    let subset = f.constraints.enum_subset.as_ref().and_then(|s| s.first());
+    let number_enum = |ty: &Ty| match ty {
+        Ty::Named(n) => matches!(
+            types.get(n).map(|t| &t.kind),
+            Some(TypeKind::NumberEnum(..))
+        ),
+        _ => false,
+    };
+    let value = match (&f.example, subset) {
+        (Some(own), _) => own.clone(),
+        (None, Some(first)) if number_enum(&f.ty) => serde_json::from_str(first).ok()?,
+        (None, Some(first)) => Value::String(first.clone()),
+        (None, None) => value(types, &f.ty, &f.constraints)?,
+    };
+    Some(match value {
+        value if f.json_string && !value.is_string() => Value::String(value.to_string()),
+        value => value,
+    })
 }
 
 /// A string of the format, within the length limits.

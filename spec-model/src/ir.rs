@@ -277,6 +277,9 @@ pub struct Constraints {
     pub max_properties: Option<u64>,
     /// `minProperties`.
     pub min_properties: Option<u64>,
+    /// The values a narrowing `enum` next to `allOf` allows, a subset of the enum type's (each
+    /// written as that type's variant value).
+    pub enum_subset: Option<Vec<String>>,
 }
 
 /// What a schema says about a value for the reader only: rustdoc, never checked.
@@ -354,6 +357,9 @@ pub struct Field {
     pub doc: Option<String>,
     /// Sensitive: encrypted on the wire, redacted in `Debug`.
     pub encrypted: bool,
+    /// `x-wechatpay-json-string`: on the wire a string holding the JSON of a `ty` value
+    /// (`wechatpay_core::json_string`); the constraints apply to that string.
+    pub json_string: bool,
     /// Constraints checked by the mock.
     pub constraints: Constraints,
     /// What the schema says for the reader only.

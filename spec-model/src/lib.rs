@@ -10,6 +10,7 @@
 //! [`SpecErrors`], never a panic.
 #![warn(missing_docs)]
 
+mod compose;
 mod context;
 mod error;
 mod events;

@@ -75,7 +75,25 @@ fn field_name_problem(name: &str) -> Option<&'static str> {
 /// Whether a property's schema becomes a type of its own (an inline object or enum), which its
 /// `x-wechatpay-rust-name` then names; otherwise that extension names the field.
 pub(crate) fn names_a_type(prop: &Schema) -> bool {
-    prop.reference.is_none() && (prop.enumeration.is_some() || !prop.properties.is_empty())
+    match prop.all_of.as_deref() {
+        // One member is that schema (a `$ref` names no type of its own).
+        Some([member]) if prop.properties.is_empty() => names_a_type(member),
+        // Several are one merged struct.
+        Some(_) => true,
+        None => {
+            prop.reference.is_none() && (prop.enumeration.is_some() || !prop.properties.is_empty())
+        }
+    }
+}
+
+/// Gives each field of a struct merged from several objects its setter, in order, by the rule
+/// of [`Lowerer::property_name`] (a field taken from a component had that component's).
+pub(crate) fn reassign_setters(fields: &mut [Field]) {
+    let mut taken = BTreeSet::new();
+    for f in fields {
+        f.setter = unique(setter_name(&f.rust_name), |s| format!("{s}_"), &taken);
+        taken.insert(f.setter.clone());
+    }
 }
 
 /// The setter of a member: `with_` and its name without the keyword escape (`type_` →

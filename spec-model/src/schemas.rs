@@ -1,8 +1,10 @@
 //! Schemas: lowering JSON schemas to IR types, resolving `$ref`s across files and defining one
 //! named type per object or enum. Names come from [`crate::names`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::compose::{lift, narrowing};
 use crate::context::{constraints, notes, Lowerer};
 use crate::ir::{Field, NumberKind, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
@@ -99,7 +101,7 @@ impl Lowerer {
     }
 
     /// Reports a schema nested too deep: once per file, since every type above it is too.
-    fn too_deep(&mut self, file: &str, path: &YamlPath) {
+    pub(crate) fn too_deep(&mut self, file: &str, path: &YamlPath) {
         if !self.too_deep_files.insert(file.to_owned()) {
             return;
         }
@@ -126,6 +128,14 @@ impl Lowerer {
         registered: bool,
     ) -> Option<Ty> {
         self.supported(file, path, schema)?;
+        if schema.json_string.is_some() {
+            let message = "`x-wechatpay-json-string` goes on a `type: string` property of an object, not here";
+            self.error(file, &path.key("x-wechatpay-json-string"), message);
+            return None;
+        }
+        if let Some(members) = &schema.all_of {
+            return self.all_of(docs, file, path, schema, members, name, registered);
+        }
         if let Some(reference) = &schema.reference {
             let (target, target_name) = self.resolve(docs, file, path, reference)?;
             return self.component(docs, &target, &target_name);
@@ -157,7 +167,6 @@ impl Lowerer {
         for (key, present) in [
             ("oneOf", schema.one_of.is_some()),
             ("anyOf", schema.any_of.is_some()),
-            ("allOf", schema.all_of.is_some()),
             ("not", schema.not.is_some()),
         ] {
             if present {
@@ -262,15 +271,7 @@ impl Lowerer {
             Ty::DateTime => Ty::String,
             item => item,
         };
-        let mut sensitive = Vec::new();
-        crate::lower::encrypted_pointers(
-            &self.types,
-            &item,
-            "",
-            &mut sensitive,
-            &mut Default::default(),
-        );
-        if !sensitive.is_empty() {
+        if self.sensitive_inside(&item) {
             let message = "unsupported construct: sensitive (`x-wechatpay-encrypted`) fields inside the values of a map";
             self.error(file, &apath, message);
             return None;
@@ -415,31 +416,18 @@ impl Lowerer {
         }
         self.required_listed(file, path, schema);
         let mut fields: Vec<Field> = Vec::new();
+        let mut places = Vec::new();
         for (wire, prop) in &schema.properties {
             let ppath = path.key("properties").key(wire);
-            let Some((rust_name, setter)) = self.property_name(file, &ppath, wire, prop, &fields)
-            else {
-                continue;
-            };
-            let inline = inline_type_name(name, wire, prop);
-            let Some(ty) = self.schema(docs, file, &ppath, prop, &inline, false) else {
-                continue;
-            };
-            fields.push(Field {
-                rust_name,
-                setter,
-                wire_name: wire.clone(),
-                ty,
-                // A required field that may be `null` is an `Option` all the same.
-                required: schema.required.contains(wire) && !prop.nullable,
-                nullable: prop.nullable,
-                doc: prop.description.clone(),
-                encrypted: prop.encrypted,
-                constraints: constraints(prop),
-                notes: notes(prop),
-                example: prop.example.clone(),
-            });
+            let listed = schema.required.contains(wire);
+            if let Some(field) =
+                self.property(docs, file, &ppath, name, wire, prop, listed, &fields)
+            {
+                fields.push(field);
+                places.push((file.to_owned(), ppath));
+            }
         }
+        self.field_places.insert(name.to_owned(), places);
         self.define(
             file,
             name,
@@ -447,6 +435,107 @@ impl Lowerer {
             TypeKind::Struct(fields),
         );
         Some(Ty::Named(name.to_owned()))
+    }
+
+    /// Property `wire` of the object `owner` as a field, or `None` (reported). `listed`: the
+    /// object lists it as `required`; `fields`: the fields before it, whose names it must not take.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn property(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        ppath: &YamlPath,
+        owner: &str,
+        wire: &str,
+        prop: &Schema,
+        listed: bool,
+        fields: &[Field],
+    ) -> Option<Field> {
+        let (rust_name, setter) = self.property_name(file, ppath, wire, prop, fields)?;
+        let view = field_view(prop);
+        let ty = match &prop.json_string {
+            Some(inner) => self.json_string(docs, file, ppath, owner, wire, &view, inner)?,
+            None => {
+                let inline = inline_type_name(owner, wire, prop);
+                self.schema(docs, file, ppath, prop, &inline, false)?
+            }
+        };
+        let mut constraints = constraints(&view);
+        constraints.enum_subset = (prop.all_of.as_ref().zip(prop.enumeration.as_ref()))
+            .and_then(|(_, values)| narrowing(&self.types, &ty, values).ok());
+        Some(Field {
+            rust_name,
+            setter,
+            wire_name: wire.to_owned(),
+            ty,
+            // A required field that may be `null` is an `Option` all the same.
+            required: listed && !view.nullable,
+            nullable: view.nullable,
+            doc: view.description.clone(),
+            encrypted: view.encrypted,
+            json_string: prop.json_string.is_some(),
+            constraints,
+            notes: notes(&view),
+            example: view.example.clone(),
+        })
+    }
+
+    /// The type of a `type: string` property carrying `x-wechatpay-json-string`: the type of the
+    /// document the string holds (named `<owner><Wire>` if inline).
+    #[allow(clippy::too_many_arguments)]
+    fn json_string(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        ppath: &YamlPath,
+        owner: &str,
+        wire: &str,
+        view: &Schema,
+        inner: &Schema,
+    ) -> Option<Ty> {
+        if view.ty.as_deref() != Some("string") || view.enumeration.is_some() {
+            let message = "`x-wechatpay-json-string` goes on a `type: string` property (without `enum`): the string holds the JSON document it describes";
+            self.error(file, ppath, message);
+            return None;
+        }
+        if view.encrypted {
+            let message = "unsupported construct: an encrypted (`x-wechatpay-encrypted`) JSON string; mark the fields inside instead, if the platform encrypts them (also unsupported)";
+            self.error(file, &ppath.key("x-wechatpay-encrypted"), message);
+            return None;
+        }
+        let ipath = ppath.key("x-wechatpay-json-string");
+        let ty = self.schema(
+            docs,
+            file,
+            &ipath,
+            inner,
+            &inline_type_name(owner, wire, inner),
+            false,
+        )?;
+        if ty == Ty::DateTime {
+            let message = "a JSON string holding a date-time: describe the string itself (`format: date-time`) instead";
+            self.error(file, &ipath, message);
+            return None;
+        }
+        if self.sensitive_inside(&ty) {
+            let message = "unsupported construct: sensitive (`x-wechatpay-encrypted`) fields inside a JSON string";
+            self.error(file, &ipath, message);
+            return None;
+        }
+        Some(ty)
+    }
+
+    /// Whether a lowered type has sensitive fields anywhere inside.
+    fn sensitive_inside(&self, ty: &Ty) -> bool {
+        let mut sensitive = Vec::new();
+        crate::lower::encrypted_pointers(
+            &self.types,
+            ty,
+            "",
+            &mut sensitive,
+            &mut Default::default(),
+        );
+        !sensitive.is_empty()
     }
 
     /// Warns about each `required` entry that names no property (it is ignored).
@@ -462,7 +551,7 @@ impl Lowerer {
         }
     }
 
-    fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
+    pub(crate) fn define(&mut self, file: &str, name: &str, doc: Option<String>, kind: TypeKind) {
         let fields: &[Field] = match &kind {
             TypeKind::Struct(fields) => fields,
             TypeKind::Enum(_) | TypeKind::NumberEnum(..) => &[],
@@ -512,4 +601,19 @@ fn inline_type_name(owner: &str, wire: &str, prop: &Schema) -> String {
         .filter(|_| names_a_type(prop))
         .cloned()
         .unwrap_or_else(|| format!("{owner}{}", type_name(wire)))
+}
+
+/// The schema whose keywords describe a property: the property itself, or for an `allOf` of
+/// one inline schema, that schema with the keywords next to `allOf` over its own.
+fn field_view(prop: &Schema) -> Cow<'_, Schema> {
+    match prop.all_of.as_deref() {
+        Some([member])
+            if prop.properties.is_empty()
+                && member.reference.is_none()
+                && member.all_of.is_none() =>
+        {
+            Cow::Owned(lift(prop, member))
+        }
+        _ => Cow::Borrowed(prop),
+    }
 }

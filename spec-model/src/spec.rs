@@ -314,7 +314,7 @@ pub struct ExternalDocs {
 }
 
 /// A JSON schema (the OpenAPI 3.0 subset).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
     /// `#/components/schemas/X` or `other.yaml#/components/schemas/X`.
@@ -415,6 +415,10 @@ pub struct Schema {
     /// with the merchant key by the platform (responses). Printed redacted in `Debug`.
     #[serde(rename = "x-wechatpay-encrypted", default)]
     pub encrypted: bool,
+    /// `x-wechatpay-json-string`: on a `type: string` property, the schema of the JSON document
+    /// the string holds; the Rust field is typed as that document.
+    #[serde(rename = "x-wechatpay-json-string", default)]
+    pub json_string: Option<Box<Schema>>,
     /// `x-wechatpay-rust-name`: overrides the Rust name of a field or type.
     #[serde(rename = "x-wechatpay-rust-name", default)]
     pub rust_name: Option<String>,
@@ -424,9 +428,10 @@ pub struct Schema {
     /// Unsupported (see `one_of`).
     #[serde(rename = "anyOf", default)]
     pub any_of: Option<serde_yaml::Value>,
-    /// Unsupported (see `one_of`).
+    /// `allOf`: one member is that schema (the keywords next to `allOf` describe the field);
+    /// several are one object with the properties of them all.
     #[serde(rename = "allOf", default)]
-    pub all_of: Option<serde_yaml::Value>,
+    pub all_of: Option<Vec<Schema>>,
     /// Unsupported (see `one_of`).
     #[serde(default)]
     pub not: Option<serde_yaml::Value>,

@@ -494,6 +494,49 @@ mod checks {
     }
 
     #[test]
+    fn all_of_members_merge_into_one_struct() {
+        use crate::all_of::spec::*;
+        let answer = r#"{"out_trade_no":"T-1","mchid":"1900000001","payer_name":"cipher","success_time":"2015-05-20T13:29:35+08:00","trade_state":"REFUND","refund":null,"note":"n","detail":{"goods":"g"},"attach":"a"}"#;
+        let t: Transaction = serde_json::from_str(answer).unwrap();
+        assert_eq!((t.out_trade_no.as_str(), t.mchid.as_str()), ("T-1", "1900000001"));
+        assert_eq!(t.trade_state, State::Refund);
+        assert_eq!((t.refund, t.note.as_deref()), (None, Some("n")));
+        assert_eq!(t.detail.unwrap().goods, "g");
+        assert!(!format!("{:?}", serde_json::from_str::<Transaction>(answer).unwrap()).contains("cipher"));
+        // A required member field of a component is required in the merged struct.
+        assert!(serde_json::from_str::<Transaction>(r#"{"mchid":"1","payer_name":"p","trade_state":"SUCCESS"}"#).is_err());
+        let op = CreateTransaction::new("T-1", "1900000001", Payer::new("o-1"), Amount::new(100), Channel::Jsapi)
+            .with_payer_name("张三");
+        assert_eq!(
+            serde_json::to_string(&op.body).unwrap(),
+            r#"{"out_trade_no":"T-1","mchid":"1900000001","payer_name":"张三","payer":{"openid":"o-1"},"amount":{"total":100},"channel":"JSAPI"}"#
+        );
+        let Body::Json { encrypted, .. } = op.request().body else { panic!("a JSON body") };
+        assert_eq!(encrypted, &["/payer_name"]);
+    }
+
+    #[test]
+    fn json_strings_travel_as_strings_and_round_trip_byte_for_byte() {
+        use crate::json_strings::spec::*;
+        let op = CreateOrder::new("T-1", SceneInfo::new("S1").with_device_id("D9"))
+            .with_extra(CreateOrderRequestExtra::default().with_level(2));
+        assert_eq!(
+            serde_json::to_string(&op.body).unwrap(),
+            r#"{"out_trade_no":"T-1","scene_info":"{\"store_id\":\"S1\",\"device_id\":\"D9\"}","extra":"{\"level\":2}"}"#
+        );
+        let answer = r#"{"out_trade_no":"T-1","scene_info":"{\"store_id\":\"S1\"}","promotion":"{\"coupon_id\":\"C1\",\"amount\":5}"}"#;
+        let decoded = op.decode(&Bytes::from_static(answer.as_bytes())).unwrap();
+        assert_eq!(decoded.scene_info.store_id, "S1");
+        assert_eq!(decoded.promotion.as_ref().and_then(|p| p.amount), Some(5));
+        let back = serde_json::to_string(&CreateOrderRequest::new("T-1", decoded.scene_info)).unwrap();
+        assert_eq!(back, r#"{"out_trade_no":"T-1","scene_info":"{\"store_id\":\"S1\"}"}"#);
+        let null: CreateOrderResponse = serde_json::from_str(r#"{"out_trade_no":"T","scene_info":"{\"store_id\":\"S\"}","promotion":null}"#).unwrap();
+        assert_eq!(null.promotion, None);
+        // The document itself, not a string holding it, is refused.
+        assert!(serde_json::from_str::<CreateOrderResponse>(r#"{"out_trade_no":"T","scene_info":{"store_id":"S"}}"#).is_err());
+    }
+
+    #[test]
     fn date_times_round_trip_in_the_platforms_form() {
         use crate::date_times::spec::{ClosePaymentRequest, ClosePaymentResponse};
         let answer: ClosePaymentResponse =
@@ -550,5 +593,5 @@ fn every_generator_fixture_compiles_and_behaves() {
         ),
     );
     let out = cargo(root, &["test", "-q"]);
-    assert!(out.contains("16 passed"), "{out}");
+    assert!(out.contains("18 passed"), "{out}");
 }

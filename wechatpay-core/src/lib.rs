@@ -8,7 +8,8 @@
 //! encrypt sensitive fields → sign → send → verify the raw answer → decode.
 //!
 //! The protocol's rules on their own (signed messages, verification, the request target, JSON
-//! pointers) are in [`protocol`].
+//! pointers) are in [`protocol`]. Fields carrying a JSON document in a string use
+//! [`json_string`].
 //!
 //! # Crypto backends
 //!
@@ -27,6 +28,7 @@ mod credentials;
 pub mod crypto;
 mod download;
 mod error;
+pub mod json_string;
 mod keys;
 mod notify;
 pub mod operation;

@@ -1,7 +1,9 @@
 //! Validation of requests against the IR: required fields, types, enum values, lengths,
 //! ranges (inclusive or exclusive), `multipleOf`, `pattern`, item and property counts, distinct
-//! items, and `null` (which WeChat Pay forbids unless a field is `nullable`). Each failure names
-//! the field, for the `detail` of a 400 `PARAM_ERROR`.
+//! items, `null` (which WeChat Pay forbids unless a field is `nullable`), the values a narrowing
+//! `enum` next to `allOf` allows, and JSON documents carried in strings (`x-wechatpay-json-string`:
+//! a string holding JSON valid against the inner schema). Each failure names the field, for the
+//! `detail` of a 400 `PARAM_ERROR`.
 //!
 //! A `pattern` is ECMA 262 (unanchored); it is checked with the `regex` crate after `\d`, `\w`
 //! and `\b` are made ASCII as in ECMA. A pattern using a construct the two read differently or
@@ -9,7 +11,7 @@
 //! flags) is not checked at all rather than checked wrongly.
 
 use serde_json::Value;
-use wechatpay_spec::ir::{Api, Constraints, NumberKind, Param, Ty, TypeKind, Variant};
+use wechatpay_spec::ir::{Api, Constraints, Field, NumberKind, Param, Ty, TypeKind, Variant};
 
 /// One validation failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,10 +303,11 @@ pub(crate) fn check_text(
                 return Ok(());
             };
             let integer = text.parse::<i64>().is_ok();
-            check_number_enum(field, *kind, variants, text.parse::<f64>().ok(), integer)
+            check_number_enum(field, *kind, variants, text.parse::<f64>().ok(), integer)?;
+            check_subset(field, text, true, c)
         }
         Ty::Named(name) => match enum_values(api, name) {
-            Some(values) if values.iter().any(|v| v == text) => Ok(()),
+            Some(values) if values.iter().any(|v| v == text) => check_subset(field, text, false, c),
             Some(values) => Err(issue(
                 field,
                 format!("`{text}` is not one of {}", values.join(", ")),
@@ -413,7 +416,8 @@ pub(crate) fn check_json(
         Ty::Named(name) => match api.types.get(name).map(|t| &t.kind) {
             Some(TypeKind::NumberEnum(kind, variants)) => {
                 let integer = value.as_i64().is_some() || value.as_u64().is_some();
-                check_number_enum(field, *kind, variants, value.as_f64(), integer)
+                check_number_enum(field, *kind, variants, value.as_f64(), integer)?;
+                check_subset(field, &value.to_string(), true, c)
             }
             Some(TypeKind::Enum(_)) => match value.as_str() {
                 Some(s) => check_text(api, field, ty, s, c),
@@ -430,6 +434,7 @@ pub(crate) fn check_json(
                         None if f.required => return Err(issue(&child, "is required")),
                         None => {}
                         Some(Value::Null) if f.nullable => {}
+                        Some(v) if f.json_string => check_json_string(api, &child, f, v)?,
                         Some(v) => check_json(api, &child, &f.ty, v, &f.constraints)?,
                     }
                 }
@@ -440,9 +445,43 @@ pub(crate) fn check_json(
     }
 }
 
+/// A field carrying a JSON document in a string: a string (the field's constraints apply to
+/// it) holding JSON valid against the field's type.
+fn check_json_string(api: &Api, field: &str, f: &Field, value: &Value) -> Result<(), Issue> {
+    let Some(text) = value.as_str() else {
+        return Err(issue(field, "must be a string holding a JSON document"));
+    };
+    check_constraints(field, text, &f.constraints)?;
+    let inner: Value = serde_json::from_str(text)
+        .map_err(|e| issue(field, format!("does not hold a JSON document: {e}")))?;
+    check_json(api, field, &f.ty, &inner, &Constraints::default())
+}
+
+/// Checks an enum value against the values a narrowing `enum` next to `allOf` allows.
+fn check_subset(field: &str, value: &str, number: bool, c: &Constraints) -> Result<(), Issue> {
+    let Some(subset) = &c.enum_subset else {
+        return Ok(());
+    };
+    let same = |v: &String| match number {
+        true => v.parse::<f64>().ok() == value.parse::<f64>().ok(),
+        false => v == value,
+    };
+    if subset.iter().any(same) {
+        return Ok(());
+    }
+    Err(issue(
+        field,
+        format!(
+            "`{value}` is not one of {} (this field allows only these)",
+            subset.join(", ")
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wechatpay_spec::ir::SuccessKind;
 
     fn api() -> Api {
         wechatpay_spec::lower(&crate::embedded::embedded_spec()).expect("the embedded spec loads")
@@ -722,6 +761,81 @@ mod tests {
             .params[0];
         assert_eq!(check_param(&api, priority, &["3".into()], "query"), Ok(()));
         assert!(check_param(&api, priority, &["4".into()], "query").is_err());
+    }
+
+    fn fixture_api(text: &str) -> Api {
+        let source = wechatpay_spec::Source {
+            name: "spec.yaml".into(),
+            text: text.into(),
+        };
+        wechatpay_spec::lower(&[source]).unwrap()
+    }
+
+    #[test]
+    fn merged_all_of_bodies_and_narrowed_enums() {
+        let api = fixture_api(include_str!(
+            "../../generator/tests/fixtures/ok/all_of/spec.yaml"
+        ));
+        let ty = body_ty(&api, "createTransaction");
+        let check = |v: Value| check_json(&api, "body", &ty, &v, &Constraints::default());
+        let ok = serde_json::json!({"out_trade_no": "T", "mchid": "1", "payer": {"openid": "o"}, "amount": {"total": 1}, "channel": "APP"});
+        assert_eq!(check(ok.clone()), Ok(()));
+        let op = api.operations().next().unwrap();
+        assert_eq!(check(op.body_example.clone().unwrap()), Ok(()));
+        let mut narrowed = ok.clone();
+        narrowed["channel"] = "NATIVE".into();
+        let e = check(narrowed).unwrap_err();
+        assert_eq!(e.field, "body.channel");
+        assert!(e.issue.contains("not one of APP, JSAPI"), "{e:?}");
+        for (member, field) in [("mchid", "body.mchid"), ("payer", "body.payer")] {
+            let mut missing = ok.clone();
+            missing.as_object_mut().unwrap().remove(member);
+            assert_eq!(check(missing).unwrap_err().field, field);
+        }
+        let answer = op.success.example.clone().unwrap();
+        assert_eq!(answer["trade_state"], "SUCCESS");
+        let SuccessKind::Json(answer_ty) = &op.success.kind else {
+            panic!("a JSON answer")
+        };
+        assert_eq!(
+            check_json(&api, "answer", answer_ty, &answer, &Constraints::default()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn json_strings_hold_valid_documents() {
+        let api = fixture_api(include_str!(
+            "../../generator/tests/fixtures/ok/json_strings/spec.yaml"
+        ));
+        let ty = body_ty(&api, "createOrder");
+        let check = |v: Value| check_json(&api, "body", &ty, &v, &Constraints::default());
+        let op = api.operations().next().unwrap();
+        let example = op.body_example.clone().unwrap();
+        // Built from the inner schema's examples (serde_json orders the keys).
+        assert_eq!(
+            example["scene_info"],
+            r#"{"device_id":"D9","store_id":"S1"}"#
+        );
+        assert_eq!(check(example), Ok(()));
+        let cases = [
+            (serde_json::json!({"store_id": "S"}), "must be a string"),
+            ("not json".into(), "does not hold a JSON document"),
+            (r#"{"device_id":"D"}"#.into(), "is required"),
+            (r#"{"store_id":1}"#.into(), "must be a string"),
+            (
+                format!(r#"{{"store_id":"{}"}}"#, "s".repeat(250)).into(),
+                "at most 256",
+            ),
+        ];
+        for (scene, text) in cases {
+            let e =
+                check(serde_json::json!({"out_trade_no": "T", "scene_info": scene})).unwrap_err();
+            assert!(e.field.starts_with("body.scene_info"), "{e:?}");
+            assert!(e.issue.contains(text), "{text}: {e:?}");
+        }
+        let answer = op.success.example.clone().unwrap();
+        assert_eq!(answer["promotion"], r#"{"amount":5,"coupon_id":"C1"}"#);
     }
 
     #[test]

@@ -427,6 +427,10 @@ fn constraint_facts(c: &Constraints) -> Vec<String> {
     if let Some(n) = c.max_properties {
         facts.push(format!("at most {n} {}", plural(n, "entry", "entries")));
     }
+    if let Some(values) = &c.enum_subset {
+        let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+        facts.push(format!("narrowed to {}", values.join(", ")));
+    }
     facts
 }
 

@@ -205,16 +205,15 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
     if fdoc.is_empty() {
         fdoc = format!("`{}`.", f.wire_name);
     }
+    if f.json_string {
+        fdoc.push_str("\n\nOn the wire, a string holding this value's JSON.");
+    }
     let fdoc = docs(&fdoc);
     let rename = (f.rust_name != f.wire_name).then(|| {
         let wire = &f.wire_name;
         quote!(#[serde(rename = #wire)])
     });
-    // RFC 3339 keeps the offset WeChat Pay sends (`+08:00`), so a value round-trips unchanged.
-    let with = (f.ty == Ty::DateTime).then(|| match f.required {
-        true => quote!(#[serde(with = "::time::serde::rfc3339")]),
-        false => quote!(#[serde(with = "::time::serde::rfc3339::option")]),
-    });
+    let with = serde_with(f);
     let deprecated = f.notes.deprecated.then(|| quote!(#[deprecated]));
     if f.required {
         return quote! { #fdoc #deprecated #rename #with pub #fname: #ty, };
@@ -224,6 +223,22 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
         .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
     let default = def.in_response.then(|| quote!(#[serde(default)]));
     quote! { #fdoc #deprecated #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
+}
+
+/// The serde adapter of a field whose wire form is not serde's default for its type.
+fn serde_with(f: &Field) -> Option<TokenStream> {
+    let path = match (f.json_string, &f.ty) {
+        // A JSON document carried in a string, written compact.
+        (true, _) => "::wechatpay_core::json_string",
+        // RFC 3339 keeps the offset WeChat Pay sends (`+08:00`), so a value round-trips unchanged.
+        (false, Ty::DateTime) => "::time::serde::rfc3339",
+        (false, _) => return None,
+    };
+    let path = match f.required {
+        true => path.to_owned(),
+        false => format!("{path}::option"),
+    };
+    Some(quote!(#[serde(with = #path)]))
 }
 
 fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {

@@ -14,6 +14,7 @@ use crate::chain::{Chain, ChainResult};
 use crate::client::ClientBuilder;
 use crate::download::{Checksum, Downloaded};
 use crate::error::Error;
+use crate::invoke::{AppPayment, JsapiPayment};
 use crate::keys::KeyStore;
 use crate::notify::NotificationHandler;
 use crate::operation::{Method, Operation};
@@ -86,6 +87,16 @@ impl Client {
     /// Starts a call to an endpoint not in the spec, in the `chain('v3/…')` style.
     pub fn chain(&self, path_template: &str) -> Chain<'_, Self> {
         Chain::new(self, path_template)
+    }
+
+    /// See [`crate::Client::jsapi_payment`].
+    pub fn jsapi_payment(&self, app_id: &str, prepay_id: &str) -> Result<JsapiPayment, Error> {
+        self.inner.jsapi_payment(app_id, prepay_id)
+    }
+
+    /// See [`crate::Client::app_payment`].
+    pub fn app_payment(&self, app_id: &str, prepay_id: &str) -> Result<AppPayment, Error> {
+        self.inner.app_payment(app_id, prepay_id)
     }
 
     /// The blocking twin of [`crate::Client::refresh_certificates`].

@@ -12,10 +12,12 @@ use crate::chain::{Chain, ChainResult};
 use crate::credentials::{Clock, Credentials, SystemClock};
 use crate::download::{Checksum, Downloaded};
 use crate::error::Error;
+use crate::invoke::{AppPayment, JsapiPayment};
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::notify::NotificationHandler;
 use crate::operation::{Method, Operation};
 use crate::pipeline::{Hosts, Limits, Origins, Pipeline, Response};
+use crate::protocol::nonce;
 use crate::transport::{ReqwestTransport, Transport};
 
 /// Builds a [`Client`] (and, with the `blocking` feature, a `blocking::Client`).
@@ -196,6 +198,26 @@ impl Client {
         checksum: Option<&Checksum>,
     ) -> Result<Downloaded, Error> {
         self.pipeline.download(op, writer, checksum).await
+    }
+
+    /// The parameters a mini program (`wx.requestPayment`) or an official-account page
+    /// (`getBrandWCPayRequest`) needs to pay the order of `prepay_id`, signed with the merchant
+    /// key, with the current time and a fresh nonce. Serialize it to JSON for the front end.
+    pub fn jsapi_payment(&self, app_id: &str, prepay_id: &str) -> Result<JsapiPayment, Error> {
+        let pipeline = &self.pipeline;
+        let now = pipeline.clock.now();
+        Ok(pipeline
+            .credentials
+            .jsapi_payment(app_id, prepay_id, now, &nonce())?)
+    }
+
+    /// The parameters the App SDK needs to pay the order of `prepay_id` (`partnerid` is this
+    /// client's merchant id; for a sub-merchant's order use `Credentials::app_payment`).
+    pub fn app_payment(&self, app_id: &str, prepay_id: &str) -> Result<AppPayment, Error> {
+        let pipeline = &self.pipeline;
+        let credentials = &pipeline.credentials;
+        let now = pipeline.clock.now();
+        Ok(credentials.app_payment(app_id, credentials.mchid(), prepay_id, now, &nonce())?)
     }
 
     /// Starts a call to an endpoint not in the spec, in the `chain('v3/…')` style.

@@ -68,6 +68,11 @@ impl Credentials {
         &self.serial
     }
 
+    /// Signs `message` with the merchant's signer.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.signer.sign(message)
+    }
+
     /// The `Authorization` header value for one request. `target` is the path and query exactly
     /// as sent; `body` the exact bytes sent (empty for none).
     pub fn authorization(
@@ -79,7 +84,7 @@ impl Credentials {
         nonce: &str,
     ) -> Result<String, CryptoError> {
         let message = request_message(method, target, timestamp, nonce, body);
-        let signature = B64.encode(self.signer.sign(&message)?);
+        let signature = B64.encode(self.sign(&message)?);
         Ok(format!(
             "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
             self.mchid, self.serial

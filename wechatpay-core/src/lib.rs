@@ -28,6 +28,7 @@ mod credentials;
 pub mod crypto;
 mod download;
 mod error;
+mod invoke;
 pub mod json_string;
 mod keys;
 mod notify;
@@ -50,6 +51,7 @@ pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,
     TransportError, TransportErrorKind, VerifyError,
 };
+pub use invoke::{AppPayment, JsapiPayment};
 pub use keys::{ApiV3Key, Certificate, KeyStore};
 pub use notify::{
     parse_create_time, Notification, NotificationAnswer, NotificationError, NotificationEvent,

@@ -178,3 +178,95 @@ fn oaep_sha1_ciphertexts_decrypt_with_openssl_and_back() {
         plaintext.as_bytes()
     );
 }
+
+/// `openssl dgst -sha256 -verify pub.pem` of `message` against a base64 signature.
+fn openssl_verifies(dir: &Path, message: &str, signature_b64: &str) -> bool {
+    use base64::Engine as _;
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(signature_b64)
+        .unwrap();
+    std::fs::write(dir.join("pay-msg"), message).unwrap();
+    std::fs::write(dir.join("pay-sig"), signature).unwrap();
+    let out = openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "pub.pem",
+            "-signature",
+            "pay-sig",
+            "pay-msg",
+        ],
+        dir,
+    );
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+}
+
+#[test]
+fn jsapi_and_app_payment_parameters_verify_with_openssl_over_the_documented_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_files(dir.path());
+    let creds = wechatpay_core::Credentials::new("1900000109", "SERIAL", key);
+    let prepay = "wx201410272009395522657a690389285100";
+    let jsapi = creds
+        .jsapi_payment(
+            "wx8888888888888888",
+            prepay,
+            1_414_561_699,
+            "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+        )
+        .unwrap();
+    let json = serde_json::to_value(&jsapi).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 6);
+    for key in [
+        "appId",
+        "timeStamp",
+        "nonceStr",
+        "package",
+        "signType",
+        "paySign",
+    ] {
+        assert!(keys.contains(&key), "{json}");
+    }
+    assert_eq!(json["package"], format!("prepay_id={prepay}"));
+    assert_eq!(json["signType"], "RSA");
+    assert_eq!(json["timeStamp"], "1414561699");
+    let message = format!(
+        "wx8888888888888888\n1414561699\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\nprepay_id={prepay}\n"
+    );
+    assert!(openssl_verifies(dir.path(), &message, &jsapi.pay_sign));
+    // The signature covers each line: another prepay id does not verify.
+    let other = message.replace(prepay, "wx0");
+    assert!(!openssl_verifies(dir.path(), &other, &jsapi.pay_sign));
+
+    let app = creds
+        .app_payment(
+            "wxd678efh567hg6787",
+            "1900000109",
+            prepay,
+            1_414_561_699,
+            "NONCE",
+        )
+        .unwrap();
+    let json = serde_json::to_value(&app).unwrap();
+    for key in [
+        "appid",
+        "partnerid",
+        "prepayid",
+        "package",
+        "noncestr",
+        "timestamp",
+        "sign",
+    ] {
+        assert!(json.get(key).is_some(), "{json}");
+    }
+    assert_eq!(json["package"], "Sign=WXPay");
+    let message = format!("wxd678efh567hg6787\n1414561699\nNONCE\n{prepay}\n");
+    assert!(openssl_verifies(dir.path(), &message, &app.sign));
+}

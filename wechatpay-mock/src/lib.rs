@@ -36,6 +36,7 @@
 
 mod echo;
 mod embedded;
+mod flows;
 mod multipart;
 mod platform;
 mod server;

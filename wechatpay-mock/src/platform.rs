@@ -243,6 +243,7 @@ impl MockBuilder {
                 self.trust == TrustMode::Certificates,
             ),
             handled: Default::default(),
+            ledger: Default::default(),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
@@ -413,6 +414,24 @@ impl MockPlatform {
         lay_over(&mut resource, values);
         let summary = event.summary.as_deref().unwrap_or(event_type);
         Some(self.notification(event_type, summary, &event.original_type, &resource, None))
+    }
+
+    /// The user pays the order `out_trade_no` placed earlier through the mock: its state becomes
+    /// `SUCCESS` (queries say so, and it can be refunded), and the `TRANSACTION.SUCCESS`
+    /// notification comes back, signed and encrypted, its resource the spec's example with the
+    /// order's own values. `None` if the mock has no such unpaid order, or the spec declares no
+    /// `TRANSACTION.SUCCESS` event.
+    pub fn pay(&self, out_trade_no: &str) -> Option<SignedNotification> {
+        let paid = self.state.ledger.pay(out_trade_no)?;
+        self.event("TRANSACTION.SUCCESS", &paid)
+    }
+
+    /// The refund `out_refund_no` accepted earlier completes: its state becomes `SUCCESS`, and
+    /// the `REFUND.SUCCESS` notification comes back. `None` if the mock has no such refund in
+    /// progress, or the spec declares no `REFUND.SUCCESS` event.
+    pub fn complete_refund(&self, out_refund_no: &str) -> Option<SignedNotification> {
+        let done = self.state.ledger.complete_refund(out_refund_no)?;
+        self.event("REFUND.SUCCESS", &done)
     }
 
     /// Signs notifications with the platform certificate instead of the public key (as during

@@ -383,20 +383,27 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         Err(answer) => return answer,
     }
     let download = op.success.kind == SuccessKind::Bytes;
+    let mut json = match (&op.success.kind, &op.success.example) {
+        (SuccessKind::Json(_), Some(example)) => example.clone(),
+        _ => Value::Object(Default::default()),
+    };
+    let said = echo::Said {
+        path: &path_params,
+        query,
+        body: log.plaintext_body.as_ref(),
+        mchid: &state.credentials.mchid,
+    };
+    echo::overlay(&mut json, &said);
+    let ledger = state
+        .ledger
+        .apply(op, &path_params, log.plaintext_body.as_ref(), &mut json);
+    if let Err((status, code, message)) = ledger {
+        return error_answer(status, code, &message, None);
+    }
     let body = match (&op.success.kind, &op.success.example) {
         (SuccessKind::Empty, _) => Vec::new(),
         (SuccessKind::Bytes, example) => download_body(op, example.as_ref()),
-        (_, Some(example)) => {
-            let mut example = example.clone();
-            let said = echo::Said {
-                path: &path_params,
-                query,
-                body: log.plaintext_body.as_ref(),
-                mchid: &state.credentials.mchid,
-            };
-            echo::overlay(&mut example, &said);
-            example.to_string().into_bytes()
-        }
+        (_, Some(_)) => json.to_string().into_bytes(),
         (_, None) => b"{}".to_vec(),
     };
     Answer {

@@ -212,6 +212,8 @@ pub(crate) struct State {
     pub(crate) notifications_with_certificate: std::sync::atomic::AtomicBool,
     /// Requests answered, and nanoseconds spent handling them (from the full body to the answer).
     pub(crate) handled: (std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64),
+    /// Orders and refunds, for the payment flows.
+    pub(crate) ledger: crate::flows::Ledger,
 }
 
 impl State {

@@ -18,6 +18,7 @@ use crate::notify::NotificationHandler;
 use crate::operation::{Method, Operation};
 use crate::pipeline::{Hosts, Limits, Origins, Pipeline, Response};
 use crate::protocol::nonce;
+use crate::retry::RetryPolicy;
 use crate::transport::{ReqwestTransport, Transport};
 
 /// Builds a [`Client`] (and, with the `blocking` feature, a `blocking::Client`).
@@ -29,6 +30,7 @@ pub struct ClientBuilder {
     hosts: Hosts,
     failover: bool,
     limits: Limits,
+    retry: RetryPolicy,
     timeout: Duration,
     connect_timeout: Duration,
     clock: Arc<dyn Clock>,
@@ -45,6 +47,7 @@ impl ClientBuilder {
             hosts: Hosts::default(),
             failover: false,
             limits: Limits::default(),
+            retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             clock: Arc::new(SystemClock),
@@ -120,6 +123,12 @@ impl ClientBuilder {
         self
     }
 
+    /// Repeats failed calls that are safe to repeat (see [`RetryPolicy`]); off by default.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Builds the async client. Refuses a client that could verify no answer: it needs the
     /// WeChat Pay public key, a platform certificate, or the APIv3 key to download them.
     pub fn build(self) -> Result<Client, Error> {
@@ -150,6 +159,7 @@ impl ClientBuilder {
                 origins,
                 failover: self.failover,
                 limits: self.limits,
+                retry: self.retry,
                 clock: self.clock,
                 user_agent,
                 transport,

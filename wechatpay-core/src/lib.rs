@@ -35,6 +35,7 @@ mod notify;
 pub mod operation;
 mod pipeline;
 pub mod protocol;
+mod retry;
 pub mod transport;
 mod upload;
 
@@ -59,4 +60,5 @@ pub use notify::{
 };
 pub use operation::{Host, Operation};
 pub use pipeline::{Hosts, Limits, Response};
+pub use retry::RetryPolicy;
 pub use upload::{Upload, UploadError};

@@ -19,6 +19,7 @@ use crate::keys::{ApiV3Key, KeyStore};
 use crate::operation::{Answer, Body, Host, Method, Operation, Request};
 use crate::protocol::pointer::Pointer;
 use crate::protocol::{encode_query, fill_path, four_byte_char, nonce, verify};
+use crate::retry::RetryPolicy;
 use crate::transport::{too_large, BodyStream, ReadPolicy, Transport};
 use crate::upload;
 
@@ -93,6 +94,7 @@ pub(crate) struct Pipeline {
     pub(crate) origins: Origins,
     pub(crate) failover: bool,
     pub(crate) limits: Limits,
+    pub(crate) retry: RetryPolicy,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) user_agent: HeaderValue,
     pub(crate) transport: Arc<dyn Transport>,
@@ -123,32 +125,57 @@ struct Encoded {
 }
 
 impl Pipeline {
-    /// Runs an operation from request to decoded answer, in a `wechatpay` tracing span.
+    /// Runs an operation from request to decoded answer, each attempt in a `wechatpay` tracing
+    /// span; a failed attempt is repeated only as the retry policy allows, signed afresh.
     pub(crate) async fn execute<O: Operation + ?Sized>(
         &self,
         op: &O,
     ) -> Result<Response<O::Output>, Error> {
-        let prepared = self.prepare(&op.request())?;
-        let result = async {
-            let answer = self.send(&prepared).await?;
-            let request_id = record_request_id(answer.headers());
-            let (parts, body) = self.check(&prepared, answer, request_id.clone())?;
-            let data = op.decode(&body).map_err(|source| Error::Decode {
-                operation: prepared.id.clone(),
-                source,
-                body: RawBody(body),
-                request_id: request_id.clone(),
-            })?;
-            Ok(Response {
-                data,
-                status: parts.status.as_u16(),
-                request_id,
-            })
+        let mut attempt = 1;
+        loop {
+            // The request is data borrowed from `op`, not `Send`: it is built and dropped here,
+            // before any await.
+            let prepared = self.prepare(&op.request())?;
+            let span = span(&prepared);
+            span.record("attempt", attempt);
+            let result = self.attempt(op, &prepared).instrument(span.clone()).await;
+            match result {
+                Err(e) if self.retry.allows(attempt, &prepared.method, &e) => {
+                    let delay = self.retry.delay(attempt);
+                    span.in_scope(|| {
+                        tracing::warn!(operation = %prepared.id, attempt, delay_ms = delay.as_millis() as u64, error = %e, "WeChat Pay call failed; retrying");
+                    });
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => {
+                    warn_on_failure(&prepared, &other);
+                    return other;
+                }
+            }
         }
-        .instrument(span(&prepared))
-        .await;
-        warn_on_failure(&prepared, &result);
-        result
+    }
+
+    /// One attempt: send, check, verify, decode.
+    async fn attempt<O: Operation + ?Sized>(
+        &self,
+        op: &O,
+        prepared: &Prepared,
+    ) -> Result<Response<O::Output>, Error> {
+        let answer = self.send(prepared).await?;
+        let request_id = record_request_id(answer.headers());
+        let (parts, body) = self.check(prepared, answer, request_id.clone())?;
+        let data = op.decode(&body).map_err(|source| Error::Decode {
+            operation: prepared.id.clone(),
+            source,
+            body: RawBody(body),
+            request_id: request_id.clone(),
+        })?;
+        Ok(Response {
+            data,
+            status: parts.status.as_u16(),
+            request_id,
+        })
     }
 
     /// Runs a download: streams the unsigned answer into `writer`, at most
@@ -500,7 +527,7 @@ async fn read_all(body: &mut dyn BodyStream, limit: usize) -> Result<Bytes, Tran
 
 /// The `wechatpay` tracing span of a call.
 fn span(prepared: &Prepared) -> tracing::Span {
-    tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, request_id = tracing::field::Empty)
+    tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, attempt = tracing::field::Empty, request_id = tracing::field::Empty)
 }
 
 /// The `Request-ID` of an answer, recorded in the current span.

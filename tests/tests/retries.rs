@@ -1,0 +1,153 @@
+//! Opt-in retries over real HTTP against the mock: off by default; on, only what is safe to
+//! repeat is repeated, each attempt signed afresh.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{audit, mock};
+use wechatpay_api::hk_complaint_notifications::QueryComplaintNotification;
+use wechatpay_api::transport::{Exchange, ReadPolicy, ReqwestTransport, Transport};
+use wechatpay_api::{Bytes, Client, Error, RetryPolicy, VerifyError};
+use wechatpay_mock::{Fault, MockPlatform};
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+    }
+}
+
+fn retrying_client(mock: &MockPlatform, timeout: Duration) -> Client {
+    mock.credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .timeout(timeout)
+        .retry(policy())
+        .build()
+        .unwrap()
+}
+
+fn statuses(mock: &MockPlatform) -> Vec<u16> {
+    mock.requests().iter().map(|r| r.status).collect()
+}
+
+#[tokio::test]
+async fn retries_are_off_by_default() {
+    let mock = mock();
+    mock.fault_next(Fault::SystemError);
+    let err = common::client(&mock).execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(e) if e.code == "SYSTEM_ERROR"),
+        "{err:?}"
+    );
+    assert_eq!(statuses(&mock), [500]);
+}
+
+#[tokio::test]
+async fn system_error_and_rate_limits_are_repeated_and_each_attempt_is_signed_afresh() {
+    let mock = mock();
+    let client = retrying_client(&mock, Duration::from_secs(10));
+    for fault in [Fault::SystemError, Fault::RateLimited] {
+        mock.fault_next(fault);
+        client
+            .execute(&audit())
+            .await
+            .expect("the second attempt succeeds");
+    }
+    assert_eq!(statuses(&mock), [500, 200, 429, 200]);
+    let authorizations: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| r.header("Authorization").unwrap().to_owned())
+        .collect();
+    assert_ne!(authorizations[0], authorizations[1]);
+}
+
+#[tokio::test]
+async fn a_probe_is_never_repeated() {
+    let mock = mock();
+    let client = retrying_client(&mock, Duration::from_secs(10));
+    mock.fault_next(Fault::SignTest);
+    let err = client.execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Verify {
+                source: VerifyError::SignTestProbe,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(mock.requests().len(), 1);
+}
+
+/// Counts the requests a transport is given.
+#[derive(Debug)]
+struct Counting(ReqwestTransport, Arc<AtomicUsize>);
+
+impl Transport for Counting {
+    fn send(&self, request: http::Request<Bytes>, policy: ReadPolicy) -> Exchange<'_> {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        self.0.send(request, policy)
+    }
+}
+
+/// A retrying client for the mock's credentials at `url`, with a request timeout, whose
+/// transport counts the requests sent.
+fn counting_client(
+    mock: &MockPlatform,
+    url: &str,
+    timeout: Duration,
+) -> (Client, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let transport = ReqwestTransport::new(timeout, Duration::from_secs(1)).unwrap();
+    let client = mock
+        .credentials()
+        .client_builder(url)
+        .unwrap()
+        .transport(Arc::new(Counting(transport, count.clone())))
+        .retry(policy())
+        .build()
+        .unwrap();
+    (client, count)
+}
+
+#[tokio::test]
+async fn a_timeout_repeats_a_get_but_never_a_post() {
+    let mock = mock();
+    let (client, count) = counting_client(&mock, mock.base_url(), Duration::from_millis(300));
+    mock.fault_next(Fault::Slow(Duration::from_millis(800)));
+    let err = client.execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport { source, .. } if source.is_timeout()),
+        "{err:?}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 1, "the POST was sent once");
+    mock.fault_next(Fault::Slow(Duration::from_millis(800)));
+    client
+        .execute(&QueryComplaintNotification)
+        .await
+        .expect("the GET is repeated after its timeout");
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_connection_that_failed_before_sending_is_repeated_even_for_a_post() {
+    let mock = mock();
+    // A port nothing listens on: every attempt fails to connect.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (client, count) = counting_client(&mock, &url, Duration::from_secs(5));
+    let err = client.execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport { source, .. } if source.is_connect()),
+        "{err:?}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}

@@ -20,12 +20,20 @@ pub(crate) const KEYWORDS: &[&str] = &[
 ];
 
 /// Features of `wechatpay-api` that are not API groups.
-const RESERVED_FEATURES: &[&str] = &["default", "full", "aws-lc", "rust-crypto", "blocking"];
+const RESERVED_FEATURES: &[&str] = &[
+    "default",
+    "full",
+    "aws-lc",
+    "rust-crypto",
+    "blocking",
+    "axum",
+];
 
 /// Module names a group cannot take: what the `wechatpay-api` crate root re-exports next to the
 /// generated modules (an explicit re-export would silently hide a module of the same name), and
 /// the crates generated code names.
 const RESERVED_MODULES: &[&str] = &[
+    "axum",
     "blocking",
     "events",
     "crypto",

@@ -38,6 +38,8 @@ pub use generated::*;
 pub use time;
 /// The core crate, for everything not re-exported above.
 pub use wechatpay_core;
+#[cfg(feature = "axum")]
+pub use wechatpay_core::axum;
 #[cfg(feature = "blocking")]
 pub use wechatpay_core::blocking;
 pub use wechatpay_core::{crypto, operation, protocol, transport};

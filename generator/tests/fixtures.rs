@@ -102,6 +102,8 @@ ok_fixtures!(
     property_names,
     deprecated,
     required_enum_query,
+    encrypted_answers,
+    encrypted_params,
 );
 
 broken_fixtures!(
@@ -116,6 +118,7 @@ broken_fixtures!(
     bad_file_name => "the file name `Bad_Name` must be lowercase words",
     group_extension => "`x-wechatpay-group` is no longer supported",
     several_files => "c-lowered.yaml:",
+    misplaced_encryption => "`x-wechatpay-encrypted` applies to",
 );
 
 /// A file that does not parse hides no other file's errors.

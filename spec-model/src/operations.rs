@@ -131,6 +131,7 @@ impl Lowerer {
             success,
             signed_response: !op.unsigned_response,
             encrypted_fields: Vec::new(),
+            encrypted_answer_fields: Vec::new(),
             platform_serial_header,
         })
     }
@@ -245,6 +246,14 @@ impl Lowerer {
         let Some(ty) = self.param_type(site, ppath, p, location, &inline_name) else {
             return Lowered::Rejected;
         };
+        if schema.encrypted && (location == ParamLocation::Path || ty != Ty::String) {
+            let message = "`x-wechatpay-encrypted` applies to query and header parameters of `type: string` only";
+            self.error(
+                file,
+                &ppath.key("schema").key("x-wechatpay-encrypted"),
+                message,
+            );
+        }
         Lowered::Param(Box::new(Param {
             rust_name: rust,
             wire_name: wire.clone(),
@@ -252,6 +261,7 @@ impl Lowerer {
             ty,
             required: p.required || location == ParamLocation::Path,
             explode: p.explode.unwrap_or(true),
+            encrypted: schema.encrypted,
             doc: p.description.clone(),
             constraints: constraints(schema),
             notes: notes(schema),

@@ -411,6 +411,11 @@ impl Lowerer {
             let Some(ty) = self.schema(docs, file, &ppath, prop, &inline, false) else {
                 continue;
             };
+            if prop.encrypted && ty != Ty::String {
+                let message = "`x-wechatpay-encrypted` applies to `type: string` properties only (the ciphertext is base64 text)";
+                self.error(file, &ppath.key("x-wechatpay-encrypted"), message);
+                continue;
+            }
             fields.push(Field {
                 rust_name,
                 setter,

@@ -31,6 +31,7 @@ mod notify;
 pub mod operation;
 mod pipeline;
 pub mod protocol;
+mod sensitive;
 pub mod transport;
 
 pub use bytes::Bytes;
@@ -39,7 +40,7 @@ pub use certificates::{
 };
 pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};
-pub use credentials::{Clock, Credentials, Signer, SystemClock};
+pub use credentials::{Clock, Credentials, Decrypter, Signer, SystemClock};
 pub use crypto::{PrivateKey, PublicKey};
 pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,

@@ -2,6 +2,7 @@
 //! prepare (fill the path, encode the query, serialize the body once, encrypt sensitive fields,
 //! sign) → send (with opt-in failover) → check the status → verify the raw answer → decode.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -14,9 +15,10 @@ use crate::credentials::{Clock, Credentials};
 use crate::crypto::PublicKey;
 use crate::error::{ApiError, Error, PathError, RawBody, TransportError};
 use crate::keys::{ApiV3Key, KeyStore};
-use crate::operation::{Answer, Body, Host, Method, Operation, Request};
+use crate::operation::{Answer, Body, HeaderName, Host, Method, Operation, Request};
 use crate::protocol::pointer::Pointer;
 use crate::protocol::{encode_query, fill_path, four_byte_char, nonce, verify};
+use crate::sensitive::{decrypt_answer, encrypt_pairs};
 use crate::transport::{ReadPolicy, Transport};
 
 /// The header naming the platform key a request's sensitive fields are encrypted with.
@@ -113,7 +115,11 @@ impl Pipeline {
         &self,
         op: &O,
     ) -> Result<Response<O::Output>, Error> {
-        let prepared = self.prepare(&op.request())?;
+        // The request is not held across an await: its body may not be `Sync`.
+        let (prepared, sensitive) = {
+            let request = op.request();
+            (self.prepare(&request)?, request.sensitive.answer)
+        };
         let span = tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, request_id = tracing::field::Empty);
         let result = async {
             let answer = self.send(&prepared).await?;
@@ -122,12 +128,22 @@ impl Pipeline {
                 tracing::Span::current().record("request_id", id.as_str());
             }
             let (parts, body) = self.check(&prepared, answer, request_id.clone())?;
-            let data = op.decode(&body).map_err(|source| Error::Decode {
-                operation: prepared.id.clone(),
-                source,
-                body: RawBody(body),
-                request_id: request_id.clone(),
-            })?;
+            let plain = decrypt_answer(
+                &self.credentials,
+                &prepared.id,
+                sensitive,
+                &body,
+                request_id.as_ref(),
+            )?;
+            // A decode error keeps the answer as received: no plaintext of a sensitive field.
+            let data = op
+                .decode(plain.as_ref().unwrap_or(&body))
+                .map_err(|source| Error::Decode {
+                    operation: prepared.id.clone(),
+                    source,
+                    body: RawBody(body),
+                    request_id: request_id.clone(),
+                })?;
             Ok(Response {
                 data,
                 status: parts.status.as_u16(),
@@ -150,23 +166,27 @@ impl Pipeline {
                 operation: id.to_owned(),
                 source,
             })?;
-        if !request.query.is_empty() {
+        let key = self.sensitive_key(request)?;
+        let public = key.as_ref().map(|(_, key)| key);
+        let query = encrypt_pairs(&request.query, request.sensitive.query, public)?;
+        if !query.is_empty() {
             target.push('?');
-            target.push_str(&encode_query(&request.query));
+            target.push_str(&encode_query(&query));
         }
-        let (body, encrypted_with) = self.body(id, &request.body)?;
+        let body = self.body(id, &request.body, public)?;
         if let Some(character) = four_byte_char(&body) {
             return Err(Error::UnsupportedCharacter {
                 operation: id.to_owned(),
                 character,
             });
         }
-        let serial = match encrypted_with {
-            Some(serial) => Some(serial),
+        let serial = match key.as_ref() {
+            Some((serial, _)) => Some(serial.clone()),
             None if request.platform_serial => Some(self.platform_serial(id)?),
             None => self.keys.public_key_id(),
         };
-        let mut headers = extra_headers(id, request)?;
+        let extra = encrypt_pairs(&request.headers, request.sensitive.headers, public)?;
+        let mut headers = extra_headers(id, &extra)?;
         let authorization = self.credentials.authorization(
             request.method.as_str(),
             &target,
@@ -209,6 +229,23 @@ impl Pipeline {
         self.encryption_key(id).map(|(serial, _)| serial)
     }
 
+    /// The one platform key (and its serial) for every sensitive value of a request, its body's
+    /// fields and its parameters alike; `None` when it has none.
+    fn sensitive_key(&self, request: &Request<'_>) -> Result<Option<(String, PublicKey)>, Error> {
+        let body = matches!(
+            request.body,
+            Body::Json {
+                encrypted: [_, ..],
+                ..
+            }
+        );
+        let params = request.sensitive.query.len() + request.sensitive.headers.len();
+        match body || params > 0 {
+            true => self.encryption_key(request.id).map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// The platform key for sensitive fields now, and its serial.
     fn encryption_key(&self, id: &str) -> Result<(String, PublicKey), Error> {
         match self.keys.encryption_key(self.clock.now()) {
@@ -223,21 +260,23 @@ impl Pipeline {
         }
     }
 
-    /// The body bytes, serialized once, with sensitive fields encrypted; and the serial of the
-    /// key used for them, if any.
-    fn body(&self, id: &str, body: &Body<'_>) -> Result<(Bytes, Option<String>), Error> {
+    /// The body bytes, serialized once, with sensitive fields encrypted with `key` (the
+    /// request's [`sensitive_key`](Self::sensitive_key)).
+    fn body(&self, id: &str, body: &Body<'_>, key: Option<&PublicKey>) -> Result<Bytes, Error> {
         let serialize = |source| Error::Serialize {
             operation: id.to_owned(),
             source,
         };
         match body {
-            Body::None => Ok((Bytes::new(), None)),
+            Body::None => Ok(Bytes::new()),
             Body::Json {
                 value,
                 encrypted: [],
-            } => Ok((value.to_json_vec().map_err(serialize)?.into(), None)),
+            } => Ok(value.to_json_vec().map_err(serialize)?.into()),
             Body::Json { value, encrypted } => {
-                let (serial, key) = self.encryption_key(id)?;
+                let key = key.ok_or_else(|| Error::NoPlatformKey {
+                    operation: id.to_owned(),
+                })?;
                 let mut json = value.to_json_value().map_err(serialize)?;
                 for pointer in *encrypted {
                     let pointer = Pointer::parse(pointer).map_err(|e| Error::Serialize {
@@ -252,7 +291,7 @@ impl Pipeline {
                     })?;
                 }
                 let bytes = serde_json::to_vec(&json).map_err(serialize)?;
-                Ok((bytes.into(), Some(serial)))
+                Ok(bytes.into())
             }
         }
     }
@@ -385,9 +424,9 @@ impl Origins {
     }
 }
 
-fn extra_headers(id: &str, request: &Request<'_>) -> Result<HeaderMap, Error> {
-    let mut headers = HeaderMap::with_capacity(request.headers.len() + 5);
-    for (name, value) in &request.headers {
+fn extra_headers(id: &str, extra: &[(HeaderName, Cow<'_, str>)]) -> Result<HeaderMap, Error> {
+    let mut headers = HeaderMap::with_capacity(extra.len() + 5);
+    for (name, value) in extra {
         if OWNED_HEADERS.contains(&name.as_str()) {
             return Err(Error::Header {
                 operation: id.to_owned(),

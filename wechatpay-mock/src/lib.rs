@@ -27,6 +27,7 @@
 
 mod embedded;
 mod platform;
+mod sensitive;
 mod server;
 mod state;
 mod validate;

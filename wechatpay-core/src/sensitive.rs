@@ -93,3 +93,36 @@ fn forget_plaintext(json: &mut serde_json::Value, pointers: &[&str]) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Backend, PrivateKey};
+
+    #[test]
+    fn only_named_values_are_encrypted_and_nothing_is_copied_without_them() {
+        let key = PrivateKey::generate(Backend::default()).unwrap();
+        let public = key.public_key().unwrap();
+        let pairs = [("card", Cow::from("6222")), ("limit", Cow::from("5"))];
+        let none = encrypt_pairs(&pairs, &["other"], Some(&public)).unwrap();
+        assert!(matches!(none, Cow::Borrowed(_)));
+        let sent = encrypt_pairs(&pairs, &["card"], Some(&public)).unwrap();
+        assert_eq!(sent[1], ("limit", Cow::from("5")));
+        assert_eq!(key.decrypt_field(&sent[0].1).unwrap().as_str(), "6222");
+    }
+
+    #[test]
+    fn answer_fields_decrypt_in_place_and_non_strings_are_left_alone() {
+        let key = PrivateKey::generate(Backend::default()).unwrap();
+        let name = key.public_key().unwrap().encrypt_field("张三").unwrap();
+        let credentials = Credentials::new("1900000001", "SERIAL", key);
+        let body = Bytes::from(serde_json::json!({"a": [{"n": name}, {"n": 7}]}).to_string());
+        assert_eq!(
+            decrypt_answer(&credentials, "op", &[], &body, None).unwrap(),
+            None
+        );
+        let plain = decrypt_answer(&credentials, "op", &["/a/*/n"], &body, None).unwrap();
+        let plain: serde_json::Value = serde_json::from_slice(&plain.unwrap()).unwrap();
+        assert_eq!(plain, serde_json::json!({"a": [{"n": "张三"}, {"n": 7}]}));
+    }
+}

@@ -106,6 +106,8 @@ ok_fixtures!(
     events,
     all_of,
     json_strings,
+    encrypted_answers,
+    encrypted_params,
 );
 
 broken_fixtures!(
@@ -127,6 +129,7 @@ broken_fixtures!(
     all_of_enum_not_subset => "PENDING is not a value of `State`",
     all_of_cycle => "recursive schemas are not supported",
     json_string_misplaced => "`x-wechatpay-json-string` goes on a `type: string` property",
+    misplaced_encryption => "`x-wechatpay-encrypted` applies to",
 );
 
 /// A file that does not parse hides no other file's errors.

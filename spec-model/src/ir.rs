@@ -115,6 +115,9 @@ pub struct Operation {
     pub signed_response: bool,
     /// JSON pointers (with `*` for array elements) of the body fields to encrypt.
     pub encrypted_fields: Vec<String>,
+    /// JSON pointers (with `*` for array elements) of the answer fields the platform encrypts
+    /// with the merchant key, which the client decrypts.
+    pub encrypted_answer_fields: Vec<String>,
     /// The request must carry `Wechatpay-Serial` (managed by the client).
     pub platform_serial_header: bool,
 }
@@ -129,6 +132,16 @@ pub struct Upload {
     pub media_types: Option<String>,
     /// The `file` part's description.
     pub doc: Option<String>,
+}
+
+impl Operation {
+    /// Whether the request names a platform key in `Wechatpay-Serial`: the spec asks for the
+    /// header, or the body or a parameter carries a value encrypted with that key.
+    pub fn needs_platform_serial(&self) -> bool {
+        self.platform_serial_header
+            || !self.encrypted_fields.is_empty()
+            || self.params.iter().any(|p| p.encrypted)
+    }
 }
 
 /// One argument of an operation's constructor (required) or one setter (optional).
@@ -185,6 +198,9 @@ pub struct Param {
     pub required: bool,
     /// Query arrays: repeat the key (`true`) or join with commas (`false`).
     pub explode: bool,
+    /// Sensitive (a query or header string): written in plaintext by the caller, encrypted
+    /// with the platform key on the wire, redacted in `Debug`.
+    pub encrypted: bool,
     /// Description.
     pub doc: Option<String>,
     /// Constraints checked by the mock.

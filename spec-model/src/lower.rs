@@ -98,6 +98,9 @@ impl Lowerer {
                 }
                 if let SuccessKind::Json(ty) = &op.success.kind {
                     mark(&mut self.types, ty, &mut used, Direction::Response);
+                    let mut pointers = Vec::new();
+                    encrypted_pointers(&self.types, ty, "", &mut pointers, &mut BTreeSet::new());
+                    op.encrypted_answer_fields = pointers;
                     if op.success.example.is_none() {
                         op.success.example = example(&self.types, ty);
                     }

@@ -140,6 +140,7 @@ impl Lowerer {
             success,
             signed_response: !op.unsigned_response,
             encrypted_fields: Vec::new(),
+            encrypted_answer_fields: Vec::new(),
             platform_serial_header,
         })
     }
@@ -254,6 +255,14 @@ impl Lowerer {
         let Some(ty) = self.param_type(site, ppath, p, location, &inline_name) else {
             return Lowered::Rejected;
         };
+        if schema.encrypted && (location == ParamLocation::Path || ty != Ty::String) {
+            let message = "`x-wechatpay-encrypted` applies to query and header parameters of `type: string` only";
+            self.error(
+                file,
+                &ppath.key("schema").key("x-wechatpay-encrypted"),
+                message,
+            );
+        }
         let mut notes = notes(schema);
         notes.deprecated |= p.deprecated;
         notes.examples = notes.examples.or_else(|| p.examples.clone());
@@ -264,6 +273,7 @@ impl Lowerer {
             ty,
             required: p.required || location == ParamLocation::Path,
             explode: p.explode.unwrap_or(true),
+            encrypted: schema.encrypted,
             doc: p.description.clone(),
             constraints: constraints(schema),
             notes,

@@ -460,6 +460,11 @@ impl Lowerer {
                 self.schema(docs, file, ppath, prop, &inline, false)?
             }
         };
+        if view.encrypted && ty != Ty::String {
+            let message = "`x-wechatpay-encrypted` applies to `type: string` properties only (the ciphertext is base64 text)";
+            self.error(file, &ppath.key("x-wechatpay-encrypted"), message);
+            return None;
+        }
         let mut constraints = constraints(&view);
         constraints.enum_subset = (prop.all_of.as_ref().zip(prop.enumeration.as_ref()))
             .and_then(|(_, values)| narrowing(&self.types, &ty, values).ok());

@@ -9,7 +9,7 @@ use std::path::Path;
 use common::*;
 use serde_json::{json, Value};
 
-use wechatpay_api::operation::{Answer, Body, Method, Request};
+use wechatpay_api::operation::{Answer, Body, Method, Request, Sensitive};
 use wechatpay_api::wechatpay_core::Bytes;
 use wechatpay_api::{Client, Error, Host, Operation};
 use wechatpay_mock::MockPlatform;
@@ -38,6 +38,7 @@ impl Operation for Post {
                 encrypted: self.encrypted,
             },
             platform_serial: !self.encrypted.is_empty(),
+            sensitive: Sensitive::NONE,
             answer: Answer::Json,
         }
     }

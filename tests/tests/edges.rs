@@ -8,7 +8,7 @@ use std::path::Path;
 use common::*;
 use std::borrow::Cow;
 
-use wechatpay_api::operation::{Answer, Body, Method, Request};
+use wechatpay_api::operation::{Answer, Body, Method, Request, Sensitive};
 use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
 use wechatpay_api::wechatpay_core::Bytes;
 use wechatpay_api::{Error, Host, Operation, VerifyError};
@@ -103,6 +103,7 @@ fn plain_request<'a>(id: &'a str, method: Method, host: Host, path: &'a str) -> 
         body: Body::None,
         platform_serial: false,
         answer: Answer::Json,
+        sensitive: Sensitive::NONE,
     }
 }
 
@@ -151,6 +152,7 @@ impl Operation for DownloadBill {
         Request {
             query: vec![("token", Cow::Borrowed("t 1"))],
             answer: Answer::Download,
+            sensitive: Sensitive::NONE,
             ..plain_request(
                 "downloadBill",
                 Method::GET,
@@ -209,6 +211,7 @@ impl Operation for StartJob {
                 encrypted: &[],
             },
             answer: Answer::Accepted,
+            sensitive: Sensitive::NONE,
             ..plain_request(
                 "startJob",
                 Method::POST,

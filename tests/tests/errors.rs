@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request};
+use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request, Sensitive};
 use wechatpay_api::transport::ReqwestTransport;
 use wechatpay_api::wechatpay_core::{Bytes, TransportError, TransportErrorKind};
 use wechatpay_api::{
@@ -162,6 +162,7 @@ impl Operation for PostUnserializable {
             },
             platform_serial: false,
             answer: Answer::Empty,
+            sensitive: Sensitive::NONE,
         }
     }
     fn decode(&self, _: &Bytes) -> Result<(), serde_json::Error> {

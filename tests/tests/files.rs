@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wechatpay_api::operation::{Answer, Body, Host, Method, Operation, Request};
+use wechatpay_api::operation::{Answer, Body, Host, Method, Operation, Request, Sensitive};
 use wechatpay_api::{Bytes, Checksum, Client, Error, Limits, TransportErrorKind, Upload};
 use wechatpay_mock::MockPlatform;
 
@@ -78,6 +78,7 @@ impl Operation for ImageUpload {
                 filename_in_meta: self.extra.is_none(),
             },
             platform_serial: false,
+            sensitive: Sensitive::NONE,
             answer: Answer::Json,
         }
     }
@@ -113,6 +114,7 @@ impl Operation for Fetch {
             headers: Vec::new(),
             body: Body::None,
             platform_serial: false,
+            sensitive: Sensitive::NONE,
             answer: Answer::Download,
         }
     }

@@ -296,6 +296,7 @@ mod checks {
         let request = op.request();
         let Body::Json { encrypted, .. } = request.body else { panic!("a JSON body") };
         assert_eq!(encrypted, &["/contact/name", "/contact/mobile", "/accounts/*/account_number"]);
+        assert_eq!(request.sensitive.answer, &["/id_card_number"]);
         assert!(request.platform_serial);
         assert!(!format!("{op:?}").contains("张三"));
     }
@@ -493,6 +494,45 @@ mod checks {
         assert_eq!(op.decode(&Bytes::new()).unwrap(), ());
     }
 
+    /// A mock serving one fixture, a client for it, and a runtime to drive the client.
+    fn served(fixture: &str) -> (wechatpay_mock::MockPlatform, wechatpay_core::Client, tokio::runtime::Runtime) {
+        let dir = std::path::Path::new(crate::FIXTURES).join(fixture);
+        let mock = wechatpay_mock::MockPlatform::builder().spec_dir(dir).start().unwrap();
+        let client = mock.credentials().client_builder(mock.base_url()).unwrap().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        (mock, client, runtime)
+    }
+
+    #[test]
+    fn sensitive_answer_fields_are_decrypted_end_to_end() {
+        use crate::encrypted_answers::spec::*;
+        let (_mock, client, runtime) = served("encrypted_answers");
+        let op = QueryApplyment::new("A-1");
+        assert_eq!(op.request().sensitive.answer, &["/contact_name", "/accounts/*/account_number"]);
+        let answer = runtime.block_on(client.execute(&op)).unwrap().data;
+        assert_eq!(answer.contact_name, "张三");
+        let numbers: Vec<_> = answer.accounts.iter().map(|a| a.account_number.as_deref()).collect();
+        assert_eq!(numbers, [Some("6222020000000000001"), None, Some("6217000000000000003")]);
+        let shown = format!("{answer:?}");
+        assert!(!shown.contains("张三") && !shown.contains("6222020000000000001"), "{shown}");
+    }
+
+    #[test]
+    fn sensitive_parameters_are_encrypted_end_to_end() {
+        use crate::encrypted_params::spec::*;
+        let (mock, client, runtime) = served("encrypted_params");
+        let op = FindPayer::new("110101199003077777", "13800138000").with_name("李四").with_limit(5);
+        let shown = format!("{op:?}");
+        assert!(!shown.contains("110101199003077777") && shown.contains("limit: Some(5)"), "{shown}");
+        assert!(runtime.block_on(client.execute(&op)).unwrap().data.found);
+        let seen = &mock.requests()[0];
+        assert!(!seen.target.contains("110101199003077777") && seen.target.ends_with("&limit=5"));
+        assert_ne!(seen.header("X-Payer-Phone"), Some("13800138000"));
+        let plain: Vec<(&str, &str)> = seen.plaintext_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(plain, [("id_card_number", "110101199003077777"), ("name", "李四"), ("X-Payer-Phone", "13800138000")]);
+        assert_eq!(seen.header("Wechatpay-Serial"), Some(mock.credentials().public_key_id.as_str()));
+    }
+
     #[test]
     fn all_of_members_merge_into_one_struct() {
         use crate::all_of::spec::*;
@@ -580,6 +620,10 @@ fn every_generator_fixture_compiles_and_behaves() {
         }
         lib.push_str(&format!("#[rustfmt::skip]\npub mod {name};\n"));
     }
+    lib.push_str(&format!(
+        "\npub const FIXTURES: &str = {:?};\n",
+        fixtures.display().to_string()
+    ));
     lib.push_str(FIXTURE_CHECKS);
     write(&root.join("src/lib.rs"), &lib);
     let all: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
@@ -587,11 +631,12 @@ fn every_generator_fixture_compiles_and_behaves() {
     write(
         &root.join("Cargo.toml"),
         &format!(
-            "[package]\nname = \"fixtures\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [{}]\n{feature_lines}\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\ntime = {{ version = \"0.3\", features = [\"serde\", \"macros\", \"formatting\", \"parsing\"] }}\n\n[workspace]\n",
+            "[package]\nname = \"fixtures\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[features]\ndefault = [{}]\n{feature_lines}\n[dependencies]\n{}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\ntime = {{ version = \"0.3\", features = [\"serde\", \"macros\", \"formatting\", \"parsing\"] }}\n\n[dev-dependencies]\n{}\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n\n[workspace]\n",
             all.join(", "),
-            dep("wechatpay-core")
+            dep("wechatpay-core"),
+            dep("wechatpay-mock")
         ),
     );
     let out = cargo(root, &["test", "-q"]);
-    assert!(out.contains("18 passed"), "{out}");
+    assert!(out.contains("20 passed"), "{out}");
 }

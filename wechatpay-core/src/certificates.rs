@@ -12,7 +12,7 @@ use bytes::Bytes;
 use crate::crypto::{aes_256_gcm_decrypt, B64};
 use crate::error::{CryptoError, Error, KeyError, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
-use crate::operation::{Answer, Body, Host, Method, Operation, Request};
+use crate::operation::{Answer, Body, Host, Method, Operation, Request, Sensitive};
 use crate::pipeline::{request_id, Pipeline};
 use crate::protocol::{signature_header, verify};
 
@@ -46,6 +46,7 @@ impl Operation for DownloadCertificates {
             body: Body::None,
             platform_serial: false,
             answer: Answer::Download,
+            sensitive: Sensitive::NONE,
         }
     }
 

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::HeaderName;
 
 use crate::error::Error;
-use crate::operation::{Answer, Body, Host, Method, Operation, Request};
+use crate::operation::{Answer, Body, Host, Method, Operation, Request, Sensitive};
 use crate::pipeline::Response;
 
 /// A call being built on a client `C` (the async `Client` or `blocking::Client`). Made by
@@ -114,6 +114,7 @@ impl Operation for GenericCall {
             },
             platform_serial: false,
             answer: Answer::Json,
+            sensitive: Sensitive::NONE,
         }
     }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
+use zeroize::Zeroizing;
 
 use crate::crypto::{PrivateKey, B64};
 use crate::error::CryptoError;
@@ -21,12 +22,28 @@ impl Signer for PrivateKey {
     }
 }
 
-/// The merchant's identity: merchant id, API certificate serial and signer.
+/// Decrypts, with the merchant private key, answer fields the platform encrypted with the
+/// merchant's public key (RSAES-OAEP, SHA-1 and MGF1-SHA-1). Implement it to decrypt with a
+/// remote service or an HSM instead of a local key.
+pub trait Decrypter: Send + Sync {
+    /// Decrypts one field's ciphertext (already base64-decoded).
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
+}
+
+impl Decrypter for PrivateKey {
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.decrypt_oaep(ciphertext)
+    }
+}
+
+/// The merchant's identity: merchant id, API certificate serial, signer and (for answers with
+/// sensitive fields) decrypter.
 #[derive(Clone)]
 pub struct Credentials {
     mchid: String,
     serial: String,
     signer: Arc<dyn Signer>,
+    decrypter: Option<Arc<dyn Decrypter>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -35,17 +52,20 @@ impl std::fmt::Debug for Credentials {
             .field("mchid", &self.mchid)
             .field("serial", &self.serial)
             .field("signer", &"<redacted>")
+            .field("decrypter", &self.decrypter.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
 
 impl Credentials {
-    /// Credentials signing with a local private key.
+    /// Credentials signing, and decrypting sensitive answer fields, with a local private key.
     pub fn new(mchid: impl Into<String>, serial: impl Into<String>, key: PrivateKey) -> Self {
-        Self::with_signer(mchid, serial, Arc::new(key))
+        let key = Arc::new(key);
+        Self::with_signer(mchid, serial, key.clone()).with_decrypter(key)
     }
 
-    /// Credentials signing with any [`Signer`].
+    /// Credentials signing with any [`Signer`]. Answers with sensitive fields also need a
+    /// [`Decrypter`]: see [`with_decrypter`](Self::with_decrypter).
     pub fn with_signer(
         mchid: impl Into<String>,
         serial: impl Into<String>,
@@ -55,7 +75,20 @@ impl Credentials {
             mchid: mchid.into(),
             serial: serial.into(),
             signer,
+            decrypter: None,
         }
+    }
+
+    /// Decrypts sensitive answer fields with this [`Decrypter`].
+    #[must_use]
+    pub fn with_decrypter(mut self, decrypter: Arc<dyn Decrypter>) -> Self {
+        self.decrypter = Some(decrypter);
+        self
+    }
+
+    /// The decrypter of sensitive answer fields, if any.
+    pub(crate) fn decrypter(&self) -> Option<&dyn Decrypter> {
+        self.decrypter.as_deref()
     }
 
     /// The merchant id.

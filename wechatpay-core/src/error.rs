@@ -415,6 +415,25 @@ pub enum Error {
         /// The operation id.
         operation: String,
     },
+    /// The answer has sensitive fields and the credentials have no [`Decrypter`] for them.
+    ///
+    /// [`Decrypter`]: crate::Decrypter
+    #[error("the answer to {operation} has sensitive fields, encrypted with the merchant key: build the credentials with `Credentials::new` (a local private key) or add `Credentials::with_decrypter`")]
+    NoDecrypter {
+        /// The operation id.
+        operation: String,
+    },
+    /// A sensitive answer field does not decrypt with the merchant private key. The answer's
+    /// signature was valid; neither the ciphertext nor any plaintext is kept.
+    #[error("the sensitive field `{pointer}` of the answer to {operation} does not decrypt with the merchant private key (RSA-OAEP-SHA1, base64): encrypted for another merchant key, or altered{}", request_id.as_ref().map(|r| format!(" (Request-ID {r})")).unwrap_or_default())]
+    SensitiveField {
+        /// The operation id.
+        operation: String,
+        /// The field's JSON pointer, as the operation declares it (`*` for every array element).
+        pointer: String,
+        /// The `Request-ID` header, if any.
+        request_id: Option<String>,
+    },
     /// The APIv3 key is needed (certificate download, notifications) and was not configured.
     #[error("the APIv3 key is needed to {needed_for}: set it with `ClientBuilder::apiv3_key`")]
     MissingApiV3Key {
@@ -510,6 +529,7 @@ impl Error {
             Error::Verify { request_id, .. }
             | Error::Decode { request_id, .. }
             | Error::Redirect { request_id, .. }
+            | Error::SensitiveField { request_id, .. }
             | Error::DigestMismatch { request_id, .. } => request_id.as_deref(),
             _ => None,
         }

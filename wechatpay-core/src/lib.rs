@@ -38,6 +38,7 @@ pub mod operation;
 mod pipeline;
 pub mod protocol;
 mod retry;
+mod sensitive;
 pub mod transport;
 mod upload;
 
@@ -47,7 +48,7 @@ pub use certificates::{
 };
 pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};
-pub use credentials::{Clock, Credentials, Signer, SystemClock};
+pub use credentials::{Clock, Credentials, Decrypter, Signer, SystemClock};
 pub use crypto::{PrivateKey, PublicKey};
 pub use download::{Checksum, Downloaded};
 pub use error::{

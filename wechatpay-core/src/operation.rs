@@ -109,9 +109,40 @@ impl std::fmt::Debug for Body<'_> {
     }
 }
 
+/// What the pipeline encrypts or decrypts besides the body's own sensitive fields (敏感字段).
+///
+/// Query and header parameters listed here are written in plaintext by the caller; the pipeline
+/// encrypts each value with the platform key (RSA-OAEP-SHA1, base64), the same key as the
+/// body's sensitive fields, and names it in `Wechatpay-Serial`. Answer fields listed here are
+/// encrypted by the platform with the merchant's public key; the pipeline decrypts them with
+/// the merchant private key after verifying the answer, and before decoding it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sensitive<'a> {
+    /// Wire names of the query parameters to encrypt.
+    pub query: &'a [&'a str],
+    /// Lowercase names of the headers to encrypt.
+    pub headers: &'a [&'a str],
+    /// JSON pointers (RFC 6901; `*` matches every array element) of the answer fields to
+    /// decrypt.
+    pub answer: &'a [&'a str],
+}
+
+impl Sensitive<'_> {
+    /// Nothing to encrypt or decrypt.
+    pub const NONE: Sensitive<'static> = Sensitive {
+        query: &[],
+        headers: &[],
+        answer: &[],
+    };
+
+    /// Whether a query pair or header of this name is sensitive.
+    pub(crate) fn is_sensitive_param(&self, name: &str) -> bool {
+        self.query.contains(&name) || self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+}
+
 /// An operation's request, as data. Built by generated code (and by the generic call); read
-/// only by the client's pipeline.
-#[derive(Debug)]
+/// only by the client's pipeline. `Debug` shows sensitive parameters as `<redacted>`.
 pub struct Request<'a> {
     /// The spec's `operationId`, used in tracing spans and errors.
     pub id: &'a str,
@@ -136,6 +167,39 @@ pub struct Request<'a> {
     pub platform_serial: bool,
     /// What the platform answers on success.
     pub answer: Answer,
+    /// Sensitive query and header parameters, and answer fields.
+    pub sensitive: Sensitive<'a>,
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |name: &str, value: &'_ str| -> String {
+            if self.sensitive.is_sensitive_param(name) {
+                "<redacted>".to_owned()
+            } else {
+                value.to_owned()
+            }
+        };
+        let query: Vec<_> = (self.query.iter())
+            .map(|(k, v)| (*k, shown(k, v)))
+            .collect();
+        let headers: Vec<_> = (self.headers.iter())
+            .map(|(k, v)| (k, shown(k.as_str(), v)))
+            .collect();
+        f.debug_struct("Request")
+            .field("id", &self.id)
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("path_params", &self.path_params)
+            .field("query", &query)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .field("platform_serial", &self.platform_serial)
+            .field("answer", &self.answer)
+            .field("sensitive", &self.sensitive)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A WeChat Pay API operation: generated from the spec, or the generic call of

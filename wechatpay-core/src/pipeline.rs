@@ -2,6 +2,7 @@
 //! prepare (fill the path, encode the query, serialize the body once, encrypt sensitive fields,
 //! sign) → send (with opt-in failover) → check the status → verify the raw answer → decode.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -16,10 +17,11 @@ use crate::crypto::PublicKey;
 use crate::download::{Checksum, Downloaded};
 use crate::error::{ApiError, Error, PathError, RawBody, TransportError};
 use crate::keys::{ApiV3Key, KeyStore};
-use crate::operation::{Answer, Body, Host, Method, Operation, Request};
+use crate::operation::{Answer, Body, HeaderName, Host, Method, Operation, Request};
 use crate::protocol::pointer::Pointer;
 use crate::protocol::{encode_query, fill_path, four_byte_char, nonce, verify};
 use crate::retry::RetryPolicy;
+use crate::sensitive::{decrypt_answer, encrypt_pairs};
 use crate::transport::{too_large, BodyStream, ReadPolicy, Transport};
 use crate::upload;
 
@@ -120,8 +122,6 @@ struct Encoded {
     sent: Bytes,
     /// The `Content-Type` header, when there is a body.
     content_type: Option<String>,
-    /// The serial of the platform key that encrypted sensitive fields, if any.
-    encrypted_with: Option<String>,
 }
 
 impl Pipeline {
@@ -135,10 +135,16 @@ impl Pipeline {
         loop {
             // The request is data borrowed from `op`, not `Send`: it is built and dropped here,
             // before any await.
-            let prepared = self.prepare(&op.request())?;
+            let (prepared, sensitive) = {
+                let request = op.request();
+                (self.prepare(&request)?, request.sensitive.answer)
+            };
             let span = span(&prepared);
             span.record("attempt", attempt);
-            let result = self.attempt(op, &prepared).instrument(span.clone()).await;
+            let result = self
+                .attempt(op, &prepared, sensitive)
+                .instrument(span.clone())
+                .await;
             match result {
                 Err(e) if self.retry.allows(attempt, &prepared.method, &e) => {
                     let delay = self.retry.delay(attempt);
@@ -156,21 +162,33 @@ impl Pipeline {
         }
     }
 
-    /// One attempt: send, check, verify, decode.
+    /// One attempt: send, check, verify, decrypt the answer's sensitive fields (at `sensitive`,
+    /// JSON pointers), decode.
     async fn attempt<O: Operation + ?Sized>(
         &self,
         op: &O,
         prepared: &Prepared,
+        sensitive: &[&str],
     ) -> Result<Response<O::Output>, Error> {
         let answer = self.send(prepared).await?;
         let request_id = record_request_id(answer.headers());
         let (parts, body) = self.check(prepared, answer, request_id.clone())?;
-        let data = op.decode(&body).map_err(|source| Error::Decode {
-            operation: prepared.id.clone(),
-            source,
-            body: RawBody(body),
-            request_id: request_id.clone(),
-        })?;
+        let plain = decrypt_answer(
+            &self.credentials,
+            &prepared.id,
+            sensitive,
+            &body,
+            request_id.as_ref(),
+        )?;
+        // A decode error keeps the answer as received: no plaintext of a sensitive field.
+        let data = op
+            .decode(plain.as_ref().unwrap_or(&body))
+            .map_err(|source| Error::Decode {
+                operation: prepared.id.clone(),
+                source,
+                body: RawBody(body),
+                request_id: request_id.clone(),
+            })?;
         Ok(Response {
             data,
             status: parts.status.as_u16(),
@@ -274,23 +292,27 @@ impl Pipeline {
                 operation: id.to_owned(),
                 source,
             })?;
-        if !request.query.is_empty() {
+        let key = self.sensitive_key(request)?;
+        let public = key.as_ref().map(|(_, key)| key);
+        let query = encrypt_pairs(&request.query, request.sensitive.query, public)?;
+        if !query.is_empty() {
             target.push('?');
-            target.push_str(&encode_query(&request.query));
+            target.push_str(&encode_query(&query));
         }
-        let body = self.body(id, &request.body)?;
+        let body = self.body(id, &request.body, public)?;
         if let Some(character) = four_byte_char(&body.signed) {
             return Err(Error::UnsupportedCharacter {
                 operation: id.to_owned(),
                 character,
             });
         }
-        let serial = match body.encrypted_with {
-            Some(serial) => Some(serial),
+        let serial = match key.as_ref() {
+            Some((serial, _)) => Some(serial.clone()),
             None if request.platform_serial => Some(self.platform_serial(id)?),
             None => self.keys.public_key_id(),
         };
-        let mut headers = extra_headers(id, request)?;
+        let extra = encrypt_pairs(&request.headers, request.sensitive.headers, public)?;
+        let mut headers = extra_headers(id, &extra)?;
         let authorization = self.credentials.authorization(
             request.method.as_str(),
             &target,
@@ -336,6 +358,23 @@ impl Pipeline {
         self.encryption_key(id).map(|(serial, _)| serial)
     }
 
+    /// The one platform key (and its serial) for every sensitive value of a request, its body's
+    /// fields and its parameters alike; `None` when it has none.
+    fn sensitive_key(&self, request: &Request<'_>) -> Result<Option<(String, PublicKey)>, Error> {
+        let body = matches!(
+            request.body,
+            Body::Json {
+                encrypted: [_, ..],
+                ..
+            }
+        );
+        let params = request.sensitive.query.len() + request.sensitive.headers.len();
+        match body || params > 0 {
+            true => self.encryption_key(request.id).map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// The platform key for sensitive fields now, and its serial.
     fn encryption_key(&self, id: &str) -> Result<(String, PublicKey), Error> {
         match self.keys.encryption_key(self.clock.now()) {
@@ -350,20 +389,20 @@ impl Pipeline {
         }
     }
 
-    /// The body bytes, serialized once, with sensitive fields encrypted (or the upload's parts);
-    /// the bytes signed; and the serial of the key used for sensitive fields, if any.
-    fn body(&self, id: &str, body: &Body<'_>) -> Result<Encoded, Error> {
+    /// The body bytes, serialized once, with sensitive fields encrypted with `key` (the
+    /// request's [`sensitive_key`](Self::sensitive_key)), or the upload's parts; and the bytes
+    /// signed.
+    fn body(&self, id: &str, body: &Body<'_>, key: Option<&PublicKey>) -> Result<Encoded, Error> {
         let serialize = |source| Error::Serialize {
             operation: id.to_owned(),
             source,
         };
-        let json = |bytes: Vec<u8>, encrypted_with| {
+        let json = |bytes: Vec<u8>| {
             let bytes = Bytes::from(bytes);
             Encoded {
                 signed: bytes.clone(),
                 sent: bytes,
                 content_type: Some("application/json".into()),
-                encrypted_with,
             }
         };
         match body {
@@ -371,14 +410,15 @@ impl Pipeline {
                 signed: Bytes::new(),
                 sent: Bytes::new(),
                 content_type: None,
-                encrypted_with: None,
             }),
             Body::Json {
                 value,
                 encrypted: [],
-            } => Ok(json(value.to_json_vec().map_err(serialize)?, None)),
+            } => Ok(json(value.to_json_vec().map_err(serialize)?)),
             Body::Json { value, encrypted } => {
-                let (serial, key) = self.encryption_key(id)?;
+                let key = key.ok_or_else(|| Error::NoPlatformKey {
+                    operation: id.to_owned(),
+                })?;
                 let mut json_value = value.to_json_value().map_err(serialize)?;
                 for pointer in *encrypted {
                     let pointer = Pointer::parse(pointer).map_err(|e| Error::Serialize {
@@ -393,7 +433,7 @@ impl Pipeline {
                     })?;
                 }
                 let bytes = serde_json::to_vec(&json_value).map_err(serialize)?;
-                Ok(json(bytes, Some(serial)))
+                Ok(json(bytes))
             }
             Body::Multipart {
                 meta,
@@ -415,7 +455,6 @@ impl Pipeline {
                     signed: meta.into(),
                     sent,
                     content_type: Some(content_type),
-                    encrypted_with: None,
                 })
             }
         }
@@ -608,9 +647,9 @@ impl Origins {
     }
 }
 
-fn extra_headers(id: &str, request: &Request<'_>) -> Result<HeaderMap, Error> {
-    let mut headers = HeaderMap::with_capacity(request.headers.len() + 5);
-    for (name, value) in &request.headers {
+fn extra_headers(id: &str, extra: &[(HeaderName, Cow<'_, str>)]) -> Result<HeaderMap, Error> {
+    let mut headers = HeaderMap::with_capacity(extra.len() + 5);
+    for (name, value) in extra {
         if OWNED_HEADERS.contains(&name.as_str()) {
             return Err(Error::Header {
                 operation: id.to_owned(),

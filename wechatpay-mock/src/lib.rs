@@ -39,6 +39,7 @@ mod embedded;
 mod flows;
 mod multipart;
 mod platform;
+mod sensitive;
 mod server;
 mod state;
 mod validate;

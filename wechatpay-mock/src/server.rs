@@ -20,6 +20,7 @@ use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
 use crate::echo;
 use crate::multipart;
+use crate::sensitive::{decrypt_param, encrypt_answer};
 use crate::state::{now, tamper, Fault, LoggedRequest, State, TestCredentials, TrustMode};
 use crate::validate::{check_json, check_param, Issue};
 
@@ -208,6 +209,7 @@ async fn handle(
         headers: parts.headers,
         body: read.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
         plaintext_body: None,
+        plaintext_params: Vec::new(),
         status: 0,
     };
     let body = match read {
@@ -379,7 +381,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     let validated = validate_request(state, op, &path_params, query, headers, body, meta);
     log.operation_id = Some(op.id.clone());
     match validated {
-        Ok(plaintext) => log.plaintext_body = plaintext,
+        Ok((body, params)) => (log.plaintext_body, log.plaintext_params) = (body, params),
         Err(answer) => return answer,
     }
     let download = op.success.kind == SuccessKind::Bytes;
@@ -403,7 +405,14 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     let body = match (&op.success.kind, &op.success.example) {
         (SuccessKind::Empty, _) => Vec::new(),
         (SuccessKind::Bytes, example) => download_body(op, example.as_ref()),
-        (_, Some(_)) => json.to_string().into_bytes(),
+        (_, Some(_)) => {
+            let tamper = fault == Some(Fault::TamperedCiphertext);
+            let merchant = &state.keys.merchant_public;
+            let fields = &op.encrypted_answer_fields;
+            encrypt_answer(json, fields, merchant, tamper)
+                .to_string()
+                .into_bytes()
+        }
         (_, None) => b"{}".to_vec(),
     };
     Answer {
@@ -556,6 +565,9 @@ fn check_authorization(
     }
 }
 
+/// The body and the sensitive parameters, decrypted, of a request that validates.
+type Plaintext = (Option<Value>, Vec<(String, String)>);
+
 fn validate_request(
     state: &State,
     op: &Operation,
@@ -564,29 +576,34 @@ fn validate_request(
     headers: &HeaderMap,
     body: &[u8],
     upload_meta: Option<Value>,
-) -> Result<Option<Value>, Answer> {
-    check_params(state, op, path_params, query, headers)?;
+) -> Result<Plaintext, Answer> {
     let key = platform_key(state, op, headers)?;
+    let params = check_params(state, op, path_params, query, headers, key)?;
     if upload_meta.is_some() {
-        return Ok(upload_meta);
+        return Ok((upload_meta, params));
     }
-    let Some(ty) = &op.body else { return Ok(None) };
+    let Some(ty) = &op.body else {
+        return Ok((None, params));
+    };
     let mut value = json_body(body)?;
     if let Some(key) = key {
         decrypt_fields(&mut value, &op.encrypted_fields, key).map_err(param_error)?;
     }
     check_json(&state.api, "body", ty, &value, &Default::default()).map_err(param_error)?;
-    Ok(Some(value))
+    Ok((Some(value), params))
 }
 
-/// Checks every path, query and header parameter against its schema.
+/// Checks every path, query and header parameter against its schema, sensitive ones once
+/// decrypted with `key`; returns those, decrypted.
 fn check_params(
     state: &State,
     op: &Operation,
     path_params: &[(String, String)],
     query: &str,
     headers: &HeaderMap,
-) -> Result<(), Answer> {
+    key: Option<&wechatpay_core::PrivateKey>,
+) -> Result<Vec<(String, String)>, Answer> {
+    let mut plaintext = Vec::new();
     let pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -615,9 +632,13 @@ fn check_params(
                 "header",
             ),
         };
+        let values = decrypt_param(p, values, location, key).map_err(param_error)?;
         check_param(&state.api, p, &values, location).map_err(param_error)?;
+        if p.encrypted {
+            plaintext.extend(values.into_iter().map(|v| (p.wire_name.clone(), v)));
+        }
     }
-    Ok(())
+    Ok(plaintext)
 }
 
 /// The platform key named by `Wechatpay-Serial`, required when the operation has sensitive
@@ -644,7 +665,7 @@ fn platform_key<'s>(
         }
         _ => None,
     };
-    let needs_serial = op.platform_serial_header || !op.encrypted_fields.is_empty();
+    let needs_serial = op.needs_platform_serial();
     if needs_serial && key.is_none() {
         return Err(param_error(Issue {
             field: "header.Wechatpay-Serial".into(),

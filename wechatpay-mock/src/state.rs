@@ -39,13 +39,16 @@ pub enum Fault {
     ConnectionReset,
     /// `/v3/certificates` lists the certificate under a serial that is not its own.
     CertificateSerialMismatch,
+    /// Sensitive answer fields are altered after encryption and before signing: the signature
+    /// holds, the fields do not decrypt.
+    TamperedCiphertext,
 }
 
 impl Fault {
     /// Parses the names used by the `X-Mock-Fault` request header and the binary's `--fault`:
     /// `tampered-body`, `wrong-serial`, `stale-timestamp`, `wrong-key`, `signtest`,
     /// `missing-signature`, `system-error`, `rate-limited`, `slow` (3 s) or `slow:MILLIS`,
-    /// `connection-reset`, `certificate-serial-mismatch`.
+    /// `connection-reset`, `certificate-serial-mismatch`, `tampered-ciphertext`.
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name.trim() {
             "tampered-body" => Fault::TamperedBody,
@@ -59,6 +62,7 @@ impl Fault {
             "slow" => Fault::Slow(Duration::from_secs(3)),
             "connection-reset" => Fault::ConnectionReset,
             "certificate-serial-mismatch" => Fault::CertificateSerialMismatch,
+            "tampered-ciphertext" => Fault::TamperedCiphertext,
             other => Fault::Slow(Duration::from_millis(
                 other.strip_prefix("slow:")?.parse().ok()?,
             )),
@@ -164,6 +168,9 @@ pub struct LoggedRequest {
     pub body: Vec<u8>,
     /// The body with sensitive fields decrypted, for JSON bodies that validated.
     pub plaintext_body: Option<serde_json::Value>,
+    /// The sensitive query and header parameters decrypted (wire name, plaintext), for
+    /// requests that validated.
+    pub plaintext_params: Vec<(String, String)>,
     /// The status answered (0 for a reset connection).
     pub status: u16,
 }

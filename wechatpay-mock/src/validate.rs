@@ -669,6 +669,7 @@ mod tests {
             ty,
             required: false,
             explode: false,
+            encrypted: false,
             doc: None,
             constraints: c,
             notes: Default::default(),

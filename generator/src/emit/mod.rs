@@ -381,7 +381,7 @@ pub(crate) fn field_doc(
         facts.push(format!("example: `{e}`"));
     }
     if encrypted {
-        facts.push("sensitive: encrypted on the wire (the client does it for requests) and redacted in `Debug`".to_owned());
+        facts.push("sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`".to_owned());
     }
     if !facts.is_empty() {
         if !out.is_empty() {

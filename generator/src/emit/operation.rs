@@ -69,6 +69,9 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
         .iter()
         .all(|m| !m.required)
         .then(|| quote!(::std::default::Default));
+    let redacted = op.params.iter().any(|p| p.encrypted);
+    let debug = (!redacted).then(|| quote!(::std::fmt::Debug,));
+    let redacted_debug = redacted.then(|| redacted_debug(op));
     if fields.is_empty() {
         return quote! {
             #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default)]
@@ -76,15 +79,43 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
         };
     }
     quote! {
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default)]
+        #[derive(#debug ::std::clone::Clone, ::std::cmp::PartialEq, #default)]
         pub struct #name { #(#fields)* }
+        #redacted_debug
+    }
+}
+
+/// `Debug` for an operation with sensitive parameters: `<redacted>` in their place.
+fn redacted_debug(op: &Operation) -> TokenStream {
+    let name = ident(&op.rust_name);
+    let sname = &op.rust_name;
+    let mut entries: Vec<TokenStream> = (op.params.iter())
+        .map(|p| {
+            let (field, text) = (ident(&p.rust_name), &p.rust_name);
+            match p.encrypted {
+                true => quote!(.field(#text, &"<redacted>")),
+                false => quote!(.field(#text, &self.#field)),
+            }
+        })
+        .collect();
+    if op.body.is_some() {
+        entries.push(quote!(.field("body", &self.body)));
+    }
+    let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    quote! {
+        #allow
+        impl ::std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#sname) #(#entries)* .finish()
+            }
+        }
     }
 }
 
 fn param_field(api: &Api, group: &Group, p: &Param) -> TokenStream {
     let field = ident(&p.rust_name);
     let ty = ty_tokens(api, group, &p.ty);
-    let pdoc = field_doc(&p.doc, &p.constraints, &p.notes, &p.example, false);
+    let pdoc = field_doc(&p.doc, &p.constraints, &p.notes, &p.example, p.encrypted);
     let pdoc = docs(&format!(
         "{pdoc}\n\nSent as the {} parameter `{}`.",
         format!("{:?}", p.location).to_lowercase(),
@@ -239,7 +270,8 @@ fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
         }
         (None, None) => quote!(::wechatpay_core::operation::Body::None),
     };
-    let serial = op.platform_serial_header || !op.encrypted_fields.is_empty();
+    let serial = op.needs_platform_serial();
+    let sensitive = sensitive_tokens(op);
     let answer = ident(match op.success.kind {
         SuccessKind::Empty if op.success.status == 202 => "Accepted",
         SuccessKind::Empty => "Empty",
@@ -258,6 +290,33 @@ fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
             body: #body,
             platform_serial: #serial,
             answer: ::wechatpay_core::operation::Answer::#answer,
+            sensitive: #sensitive,
+        }
+    }
+}
+
+/// The `Sensitive` literal: the wire names of sensitive query and header parameters, and the
+/// pointers of sensitive answer fields.
+fn sensitive_tokens(op: &Operation) -> TokenStream {
+    let names = |location: ParamLocation| -> Vec<String> {
+        (op.params.iter())
+            .filter(|p| p.encrypted && p.location == location)
+            .map(|p| match location {
+                ParamLocation::Header => p.wire_name.to_ascii_lowercase(),
+                _ => p.wire_name.clone(),
+            })
+            .collect()
+    };
+    let (query, headers) = (names(ParamLocation::Query), names(ParamLocation::Header));
+    let answer = &op.encrypted_answer_fields;
+    if query.is_empty() && headers.is_empty() && answer.is_empty() {
+        return quote!(::wechatpay_core::operation::Sensitive::NONE);
+    }
+    quote! {
+        ::wechatpay_core::operation::Sensitive {
+            query: &[#(#query),*],
+            headers: &[#(#headers),*],
+            answer: &[#(#answer),*],
         }
     }
 }
@@ -431,11 +490,33 @@ fn op_doc(op: &Operation) -> String {
     if !op.encrypted_fields.is_empty() {
         doc.push_str(&format!(
             " Sensitive fields ({}) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.",
-            op.encrypted_fields.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+            pointer_list(&op.encrypted_fields)
+        ));
+    }
+    let params: Vec<String> = (op.params.iter())
+        .filter(|p| p.encrypted)
+        .map(|p| format!("`{}`", p.wire_name))
+        .collect();
+    if !params.is_empty() {
+        doc.push_str(&format!(
+            " Sensitive parameters ({}) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.",
+            params.join(", ")
+        ));
+    }
+    if !op.encrypted_answer_fields.is_empty() {
+        doc.push_str(&format!(
+            " Sensitive answer fields ({}) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.",
+            pointer_list(&op.encrypted_answer_fields)
         ));
     }
     if !op.signed_response {
         doc.push_str(" The platform does not sign this answer.");
     }
     doc
+}
+
+/// Pointers as a list of code spans.
+fn pointer_list(pointers: &[String]) -> String {
+    let spans: Vec<String> = pointers.iter().map(|p| format!("`{p}`")).collect();
+    spans.join(", ")
 }

@@ -66,6 +66,7 @@ impl ::wechatpay_core::operation::Operation for QueryComplaintNotification {
             body: ::wechatpay_core::operation::Body::None,
             platform_serial: false,
             answer: ::wechatpay_core::operation::Answer::Json,
+            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
         }
     }
     fn decode(
@@ -112,6 +113,7 @@ impl ::wechatpay_core::operation::Operation for CreateComplaintNotification {
             },
             platform_serial: false,
             answer: ::wechatpay_core::operation::Answer::Json,
+            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
         }
     }
     fn decode(
@@ -158,6 +160,7 @@ impl ::wechatpay_core::operation::Operation for UpdateComplaintNotification {
             },
             platform_serial: false,
             answer: ::wechatpay_core::operation::Answer::Json,
+            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
         }
     }
     fn decode(
@@ -193,6 +196,7 @@ impl ::wechatpay_core::operation::Operation for DeleteComplaintNotification {
             body: ::wechatpay_core::operation::Body::None,
             platform_serial: false,
             answer: ::wechatpay_core::operation::Answer::Empty,
+            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
         }
     }
     fn decode(

@@ -83,6 +83,7 @@ impl ::wechatpay_core::operation::Operation for NotifyDeductionFailure {
             },
             platform_serial: false,
             answer: ::wechatpay_core::operation::Answer::Empty,
+            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
         }
     }
     fn decode(

@@ -257,6 +257,7 @@ impl ::wechatpay_core::operation::Operation for NotifyAuditResult {
             },
             platform_serial: false,
             answer: ::wechatpay_core::operation::Answer::Json,
+            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
         }
     }
     fn decode(

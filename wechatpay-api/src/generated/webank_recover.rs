@@ -25,7 +25,7 @@ pub struct RecoverLedgerControlRequest {
     pub mchid: ::std::string::String,
     /// 目标解管台账ID(敏感字段,使用微信支付公钥/平台证书 RSA-OAEP 加密)
     ///
-    /// example: `"example_bal_account_no"`; sensitive: encrypted on the wire (the client does it for requests) and redacted in `Debug`.
+    /// example: `"example_bal_account_no"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     pub bal_account_no: ::std::string::String,
     /// 解管原因描述
     ///
@@ -153,6 +153,7 @@ impl ::wechatpay_core::operation::Operation for RecoverLedgerControl {
             },
             platform_serial: true,
             answer: ::wechatpay_core::operation::Answer::Json,
+            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
         }
     }
     fn decode(

@@ -247,7 +247,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -260,10 +260,11 @@ impl std::fmt::Display for Figures {
         let n = self.operations;
         writeln!(
             f,
-            "{} operations in {} group files and {} shared definition files",
+            "{} operations in {} group files and {} shared definition {}",
             thousands(n),
             self.files.0,
-            self.files.1
+            self.files.1,
+            if self.files.1 == 1 { "file" } else { "files" }
         )?;
         writeln!(
             f,

@@ -249,7 +249,7 @@ impl Op<'_> {
 
     fn method_and_verb(&self) -> (&'static str, &'static str) {
         match (self.has(Shape::Body), self.has(Shape::Answer204)) {
-            (true, _) if self.index % 4 == 0 => ("put", "update"),
+            (true, _) if self.index.is_multiple_of(4) => ("put", "update"),
             (true, _) => ("post", "create"),
             (false, true) => ("delete", "delete"),
             (false, false) => ("get", "query"),
@@ -405,8 +405,12 @@ fn answer_fields(op: &Op) -> Vec<String> {
 
 /// The property lines of the operation's field shapes.
 fn shape_fields(op: &Op) -> Vec<String> {
-    let schema = if op.index % 2 == 0 { "Payer" } else { "Scene" };
-    let field = if op.index % 2 == 0 {
+    let schema = if op.index.is_multiple_of(2) {
+        "Payer"
+    } else {
+        "Scene"
+    };
+    let field = if op.index.is_multiple_of(2) {
         "payer"
     } else {
         "scene_info"

@@ -101,3 +101,26 @@ fn the_spec_lowers_without_warnings_with_the_real_shape_mix() {
         assert_eq!(json, ops - quota(100, ops) - quota(7, ops));
     }
 }
+
+#[test]
+fn the_written_spec_generates_every_group_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    xtask::bench::write_spec(30, 5, dir.path()).unwrap();
+    let output = wechatpay_generator::generate_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(output.warnings.is_empty());
+    let groups: Vec<&str> = output
+        .files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("src/generated/group_"))
+        .collect();
+    assert_eq!(groups.len(), 30usize.div_ceil(7));
+    assert!(groups.windows(2).all(|w| w[0] < w[1]), "{groups:?}");
+    assert_eq!(
+        output
+            .features
+            .lines()
+            .filter(|l| l.starts_with("group-"))
+            .count(),
+        groups.len()
+    );
+}

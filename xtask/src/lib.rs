@@ -1,6 +1,11 @@
 //! Repository chores behind `cargo xtask`. `codegen` regenerates `wechatpay-api` from `spec/`, or
-//! in check mode reports every stale file without touching anything.
+//! in check mode reports every stale file without touching anything. `synth-spec` writes a
+//! synthetic spec of the real API's shape mix ([`synth`]), and `compile-bench` measures the
+//! codegen and the compile time of what it generates from one ([`bench`]).
 #![warn(missing_docs)]
+
+pub mod bench;
+pub mod synth;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

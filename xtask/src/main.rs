@@ -1,30 +1,49 @@
 //! `cargo xtask codegen [--check] [--deny-warnings]`: regenerate `wechatpay-api` from `spec/`.
+//! `cargo xtask synth-spec --ops N --out DIR [--seed S]`: write a synthetic spec.
+//! `cargo xtask compile-bench [--ops 100,1000] [--seed S] [--work DIR]`: the compile-time benchmark.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use xtask::bench::{compile_bench, write_spec};
 use xtask::{codegen_with, workspace_root, Mode};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--deny-warnings]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--deny-warnings]
+       cargo xtask synth-spec --ops N --out DIR [--seed S]
+       cargo xtask compile-bench [--ops 100,1000] [--seed S] [--work DIR]";
+
+/// The seed of the synthetic spec when none is given.
+const SEED: u64 = 1;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some("codegen"), options) = (
-        args.first().map(String::as_str),
-        args.get(1..).unwrap_or(&[]),
-    ) else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let options = args.get(1..).unwrap_or(&[]);
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen(options),
+        Some("synth-spec") => synth_spec(options),
+        Some("compile-bench") => bench(options),
+        _ => Err(Usage),
     };
+    match result {
+        Ok(code) => code,
+        Err(Usage) => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The arguments do not fit [`USAGE`].
+struct Usage;
+
+fn codegen(options: &[String]) -> Result<ExitCode, Usage> {
     let mut mode = Mode::Write;
     let mut deny_warnings = false;
     for option in options {
         match option.as_str() {
             "--check" => mode = Mode::Check,
             "--deny-warnings" => deny_warnings = true,
-            _ => {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
-            }
+            _ => return Err(Usage),
         }
     }
     let root = workspace_root();
@@ -39,7 +58,7 @@ fn main() -> ExitCode {
             eprintln!("warning: {warning}");
         }
     }
-    match result {
+    Ok(match result {
         Ok(summary) if summary.is_empty() => {
             println!("wechatpay-api is up to date with spec/");
             ExitCode::SUCCESS
@@ -53,9 +72,82 @@ fn main() -> ExitCode {
             eprintln!("generated code is out of date with spec/: run `cargo xtask codegen` and commit the result");
             ExitCode::FAILURE
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+        Err(e) => failure(&e),
+    })
+}
+
+/// `--name value` pairs, each name at most once and known.
+fn named<'a>(options: &'a [String], known: &[&str]) -> Result<Vec<(&'a str, &'a str)>, Usage> {
+    let pairs: Vec<(&str, &str)> = options
+        .chunks(2)
+        .map(|pair| match pair {
+            [name, value] if known.contains(&name.as_str()) => Ok((name.as_str(), value.as_str())),
+            _ => Err(Usage),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() == pairs.len() {
+        Ok(pairs)
+    } else {
+        Err(Usage)
+    }
+}
+
+fn number<T: std::str::FromStr>(value: &str) -> Result<T, Usage> {
+    value.parse().map_err(|_| Usage)
+}
+
+fn synth_spec(options: &[String]) -> Result<ExitCode, Usage> {
+    let (mut ops, mut out, mut seed) = (None, None, SEED);
+    for (name, value) in named(options, &["--ops", "--out", "--seed"])? {
+        match name {
+            "--ops" => ops = Some(number::<usize>(value)?),
+            "--out" => out = Some(PathBuf::from(value)),
+            _ => seed = number(value)?,
         }
     }
+    let (Some(ops @ 1..), Some(out)) = (ops, out) else {
+        return Err(Usage);
+    };
+    Ok(match write_spec(ops, seed, &out) {
+        Ok(()) => {
+            println!(
+                "wrote {ops} synthetic operations (seed {seed}) to {}",
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => failure(&e),
+    })
+}
+
+fn bench(options: &[String]) -> Result<ExitCode, Usage> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let (mut sizes, mut seed, mut work) = (vec![100, 1000], SEED, target.join("compile-bench"));
+    for (name, value) in named(options, &["--ops", "--seed", "--work"])? {
+        match name {
+            "--ops" => sizes = value.split(',').map(number).collect::<Result<_, _>>()?,
+            "--seed" => seed = number(value)?,
+            _ => work = PathBuf::from(value),
+        }
+    }
+    if sizes.contains(&0) {
+        return Err(Usage);
+    }
+    for ops in sizes {
+        match compile_bench(ops, seed, &work) {
+            Ok(figures) => println!("{figures}"),
+            Err(e) => return Ok(failure(&e)),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn failure(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
 }

@@ -4,6 +4,8 @@
 //! `Option` or `ToString` cannot shadow std, and its locals start with `__` so that no parameter
 //! name can collide with them.
 
+use std::fmt::Write as _;
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -35,14 +37,15 @@ pub struct Output {
 
 /// Prints the whole API.
 pub fn emit(api: &Api) -> Output {
-    let mut files = Vec::new();
-    let mut mods = Vec::new();
-    let mut features = Vec::new();
-    for group in api
+    let groups: Vec<&Group> = api
         .groups
         .iter()
         .filter(|g| !g.operations.is_empty() || api.types.values().any(|t| t.module == g.module))
-    {
+        .collect();
+    let mut files = render_groups(api, &groups);
+    let mut mods = Vec::new();
+    let mut features = Vec::new();
+    for group in groups {
         let module = ident(&group.module);
         let gate = group
             .feature
@@ -59,10 +62,6 @@ pub fn emit(api: &Api) -> Output {
                 .join(", ");
             features.push((f.clone(), format!("{f} = [{deps}]")));
         }
-        files.push(GeneratedFile {
-            path: format!("src/generated/{}.rs", group.module),
-            contents: render(&group.file, group_tokens(api, group)),
-        });
     }
     files.push(GeneratedFile {
         path: "src/generated/events.rs".to_owned(),
@@ -94,6 +93,37 @@ pub fn emit(api: &Api) -> Output {
         features: block,
         warnings: api.warnings.clone(),
     }
+}
+
+/// The file of each group, in order. Groups are independent, so they are printed on as many
+/// threads as there are cores, each taking every n-th group; the output does not depend on it.
+fn render_groups(api: &Api, groups: &[&Group]) -> Vec<GeneratedFile> {
+    let render_group = |group: &Group| GeneratedFile {
+        path: format!("src/generated/{}.rs", group.module),
+        contents: render(&group.file, group_tokens(api, group)),
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(groups.len())
+        .max(1);
+    let rendered: Vec<Vec<GeneratedFile>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let mine = groups.iter().skip(w).step_by(workers);
+                scope.spawn(move || mine.map(|g| render_group(g)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A worker only panics on a generator bug; its panic goes on unchanged.
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    // Back in order: group `i` is the next file of worker `i % workers`.
+    let mut per_worker: Vec<_> = rendered.into_iter().map(Vec::into_iter).collect();
+    (0..groups.len())
+        .filter_map(|i| per_worker[i % workers].next())
+        .collect()
 }
 
 fn render(source: &str, parts: Vec<TokenStream>) -> String {
@@ -172,8 +202,9 @@ fn escape_line(line: &str) -> String {
             }
             '`' => match closing_run(&chars, i + run, run) {
                 Some(end) => {
-                    let span: String = chars[i..end + run].iter().map(|&c| shown(c)).collect();
-                    out.push_str(&span);
+                    for &c in &chars[i..end + run] {
+                        push_shown(&mut out, c);
+                    }
                     i = end + run;
                 }
                 None => {
@@ -209,7 +240,7 @@ fn escape_line(line: &str) -> String {
                 i += 1;
             }
             c => {
-                out.push_str(&shown(c));
+                push_shown(&mut out, c);
                 i += 1;
             }
         }
@@ -259,14 +290,14 @@ fn closing_run(chars: &[char], from: usize, len: usize) -> Option<usize> {
     None
 }
 
-/// A character as it may appear in a doc comment: control characters (but tab) and the
+/// Pushes a character as it may appear in a doc comment: control characters (but tab) and the
 /// bidirectional controls, which rustc rejects or warns about in comments, as `U+…`.
-fn shown(c: char) -> String {
+fn push_shown(out: &mut String, c: char) {
     let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
     if (c.is_control() && c != '\t') || bidi {
-        format!("U+{:04X}", c as u32)
+        let _ = write!(out, "U+{:04X}", c as u32);
     } else {
-        c.to_string()
+        out.push(c);
     }
 }
 

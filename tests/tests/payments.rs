@@ -1,0 +1,565 @@
+//! The payment core (issue 11): every operation of `pay-transactions`,
+//! `pay-partner-transactions`, `combine-transactions`, `refund-domestic` and `certificates`
+//! called once with its required members against the mock over real HTTP, with the decoded
+//! answer's key fields checked.
+
+mod common;
+
+use common::*;
+use wechatpay_api::certificates::{DownloadCertificates, EncryptCertificateAlgorithm};
+use wechatpay_api::combine_transactions::{
+    CloseCombineOrder, CloseSubOrder, CombineAppPrepay, CombineH5Prepay, CombineH5SceneInfo,
+    CombineH5SceneInfoH5Info, CombineJsapiPrepay, CombineNativePrepay, CombinePayerInfo,
+    CombineSubTransactionTradeState, QueryCombineOrder, SubOrder, SubOrderAmount,
+};
+use wechatpay_api::pay_partner_transactions::{
+    PartnerAppPrepay, PartnerCloseOrder, PartnerH5Prepay, PartnerJsapiPrepay, PartnerNativePrepay,
+    PartnerPayer, PartnerQueryOrderById, PartnerQueryOrderByOutTradeNo,
+};
+use wechatpay_api::pay_transactions::{
+    Amount, AppPrepay, CloseOrder, H5Info, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Payer,
+    QueryOrderById, QueryOrderByOutTradeNo, TradeState, TradeType,
+};
+use wechatpay_api::refund_domestic::{
+    AmountReq, ApplyAbnormalRefund, ApplyAbnormalRefundRequestType, CreateRefund,
+    QueryRefundByOutRefundNo, RefundChannel, RefundStatus,
+};
+use wechatpay_api::Error;
+use wechatpay_mock::{MockPlatform, TrustMode};
+
+const APPID: &str = "wxd678efh567hg6787";
+const MCHID: &str = "1230000109";
+const SUB_MCHID: &str = "1900000109";
+const OUT_TRADE_NO: &str = "1217752501201407033233368018";
+const NOTIFY_URL: &str = "https://www.weixin.qq.com/wxpay/pay.php";
+const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+const PREPAY_ID: &str = "wx201410272009395522657a690389285100";
+const H5_URL: &str = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749";
+
+fn h5_scene() -> H5SceneInfo {
+    H5SceneInfo::new("14.23.150.211", H5Info::new("Wap"))
+}
+
+/// The operation ids the mock saw, in order, each answered 2xx.
+fn seen(mock: &MockPlatform) -> Vec<String> {
+    mock.requests()
+        .iter()
+        .map(|r| {
+            assert_eq!(
+                r.status / 100,
+                2,
+                "{} {} answered {}",
+                r.method,
+                r.target,
+                r.status
+            );
+            format!(
+                "{} {}",
+                r.method,
+                r.operation_id.clone().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn direct_merchant_payments() {
+    let mock = mock();
+    let client = client(&mock);
+    let amount = || Amount::new(100).with_currency("CNY");
+    let desc = "Image形象店-深圳腾大-QQ公仔";
+
+    let j = client
+        .execute(&JsapiPrepay::new(
+            APPID,
+            MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+            Payer::new(OPENID),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(j.data.prepay_id, PREPAY_ID);
+    let a = client
+        .execute(&AppPrepay::new(
+            APPID,
+            MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(a.data.prepay_id, PREPAY_ID);
+    let h = client
+        .execute(&H5Prepay::new(
+            APPID,
+            MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+            h5_scene(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(h.data.h5_url, H5_URL);
+    let n = client
+        .execute(&NativePrepay::new(
+            APPID,
+            MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
+
+    let by_id = client
+        .execute(&QueryOrderById::new("4200000985202103031441826014", MCHID))
+        .await
+        .unwrap()
+        .data;
+    let by_no = client
+        .execute(&QueryOrderByOutTradeNo::new(OUT_TRADE_NO, MCHID))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(by_id, by_no);
+    assert_eq!(by_no.mchid, MCHID);
+    assert_eq!(by_no.out_trade_no, OUT_TRADE_NO);
+    assert_eq!(by_no.trade_state, TradeState::Success);
+    // A `$ref` to an enum component answers its first value.
+    assert_eq!(by_no.trade_type, Some(TradeType::Jsapi));
+    assert_eq!(
+        by_no.payer.as_ref().unwrap().openid.as_deref(),
+        Some(OPENID)
+    );
+    let paid = by_no.amount.as_ref().unwrap();
+    assert_eq!((paid.total, paid.payer_total), (100, Some(100)));
+    assert_eq!(paid.currency.as_deref(), Some("CNY"));
+    assert_eq!(
+        by_no.success_time.unwrap().to_string(),
+        "2018-06-08 10:34:56.0 +08:00:00"
+    );
+    let promotion = &by_no.promotion_detail.as_ref().unwrap()[0];
+    assert_eq!(
+        (promotion.coupon_id.as_str(), promotion.amount),
+        ("109519", 100)
+    );
+
+    let c = client
+        .execute(&CloseOrder::new(OUT_TRADE_NO, MCHID))
+        .await
+        .unwrap();
+    assert_eq!((c.status, c.data), (204, ()));
+
+    assert_eq!(
+        seen(&mock),
+        [
+            "POST jsapiPrepay",
+            "POST appPrepay",
+            "POST h5Prepay",
+            "POST nativePrepay",
+            "GET queryOrderById",
+            "GET queryOrderByOutTradeNo",
+            "POST closeOrder"
+        ]
+    );
+    let log = mock.requests();
+    assert_eq!(
+        log[4].target,
+        "/v3/pay/transactions/id/4200000985202103031441826014?mchid=1230000109"
+    );
+    let close: serde_json::Value = serde_json::from_slice(&log[6].body).unwrap();
+    assert_eq!(close, serde_json::json!({ "mchid": MCHID }));
+}
+
+#[tokio::test]
+async fn service_provider_payments() {
+    let mock = mock();
+    let client = client(&mock);
+    let sp_appid = "wx8888888888888888";
+    let amount = || Amount::new(100);
+    let desc = "Image形象店-深圳腾大-QQ公仔";
+
+    let j = client
+        .execute(&PartnerJsapiPrepay::new(
+            sp_appid,
+            MCHID,
+            SUB_MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+            PartnerPayer::new().with_sp_openid(OPENID),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(j.data.prepay_id, PREPAY_ID);
+    let a = client
+        .execute(&PartnerAppPrepay::new(
+            sp_appid,
+            MCHID,
+            SUB_MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(a.data.prepay_id, PREPAY_ID);
+    let h = client
+        .execute(&PartnerH5Prepay::new(
+            sp_appid,
+            MCHID,
+            SUB_MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+            h5_scene(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(h.data.h5_url, H5_URL);
+    let n = client
+        .execute(&PartnerNativePrepay::new(
+            sp_appid,
+            MCHID,
+            SUB_MCHID,
+            desc,
+            OUT_TRADE_NO,
+            NOTIFY_URL,
+            amount(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
+
+    let by_id = client
+        .execute(&PartnerQueryOrderById::new(
+            "4200000985202103031441826014",
+            MCHID,
+            SUB_MCHID,
+        ))
+        .await
+        .unwrap()
+        .data;
+    let by_no = client
+        .execute(&PartnerQueryOrderByOutTradeNo::new(
+            OUT_TRADE_NO,
+            MCHID,
+            SUB_MCHID,
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(by_id, by_no);
+    assert_eq!(
+        (by_no.sp_mchid.as_str(), by_no.sub_mchid.as_str()),
+        (MCHID, SUB_MCHID)
+    );
+    assert_eq!(by_no.sp_appid, sp_appid);
+    assert_eq!(by_no.trade_state, TradeState::Success);
+    assert_eq!(by_no.amount.as_ref().unwrap().total, 100);
+    assert_eq!(
+        by_no.payer.as_ref().unwrap().sub_openid.as_deref(),
+        Some(OPENID)
+    );
+
+    let c = client
+        .execute(&PartnerCloseOrder::new(OUT_TRADE_NO, MCHID, SUB_MCHID))
+        .await
+        .unwrap();
+    assert_eq!((c.status, c.data), (204, ()));
+
+    assert_eq!(
+        seen(&mock),
+        [
+            "POST partnerJsapiPrepay",
+            "POST partnerAppPrepay",
+            "POST partnerH5Prepay",
+            "POST partnerNativePrepay",
+            "GET partnerQueryOrderById",
+            "GET partnerQueryOrderByOutTradeNo",
+            "POST partnerCloseOrder"
+        ]
+    );
+    let log = mock.requests();
+    assert_eq!(
+        log[5].target,
+        "/v3/pay/partner/transactions/out-trade-no/1217752501201407033233368018?sp_mchid=1230000109&sub_mchid=1900000109"
+    );
+    let close: serde_json::Value = serde_json::from_slice(&log[6].body).unwrap();
+    assert_eq!(
+        close,
+        serde_json::json!({ "sp_mchid": MCHID, "sub_mchid": SUB_MCHID })
+    );
+}
+
+#[tokio::test]
+async fn combined_payments() {
+    let mock = mock();
+    let client = client(&mock);
+    let combine_mchid = "1900000109";
+    let combine_no = "P20150806125346";
+    let sub_orders = || {
+        vec![
+            SubOrder::new(
+                "1900000109",
+                "深圳分店",
+                SubOrderAmount::new(100, "CNY"),
+                "20150806125346",
+                "腾讯充值中心-QQ会员充值",
+            ),
+            SubOrder::new(
+                "1900000110",
+                "广州分店",
+                SubOrderAmount::new(200, "CNY"),
+                "20150806125347",
+                "腾讯充值中心-QQ会员充值",
+            ),
+        ]
+    };
+    let notify = "https://yourapp.com/notify";
+
+    let j = client
+        .execute(&CombineJsapiPrepay::new(
+            APPID,
+            combine_mchid,
+            combine_no,
+            sub_orders(),
+            CombinePayerInfo::new(OPENID),
+            notify,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(j.data.prepay_id, PREPAY_ID);
+    let a = client
+        .execute(&CombineAppPrepay::new(
+            APPID,
+            combine_mchid,
+            combine_no,
+            sub_orders(),
+            notify,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(a.data.prepay_id, PREPAY_ID);
+    let h = client
+        .execute(&CombineH5Prepay::new(
+            APPID,
+            combine_mchid,
+            combine_no,
+            CombineH5SceneInfo::new("14.17.22.32", CombineH5SceneInfoH5Info::new("iOS")),
+            sub_orders(),
+            notify,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(h.data.h5_url, H5_URL);
+    let n = client
+        .execute(&CombineNativePrepay::new(
+            APPID,
+            combine_mchid,
+            combine_no,
+            sub_orders(),
+            notify,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=123456");
+
+    let q = client
+        .execute(&QueryCombineOrder::new(combine_no))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(q.combine_out_trade_no, combine_no);
+    assert_eq!(q.combine_mchid, combine_mchid);
+    let sub = &q.sub_orders[0];
+    assert_eq!(sub.trade_state, CombineSubTransactionTradeState::Success);
+    assert_eq!(
+        (sub.amount.total_amount, sub.amount.currency.as_str()),
+        (100, "CNY")
+    );
+    assert_eq!(sub.out_trade_no, "20150806125346");
+
+    let c = client
+        .execute(&CloseCombineOrder::new(
+            combine_no,
+            APPID,
+            vec![CloseSubOrder::new("1900000109", "20150806125346")],
+        ))
+        .await
+        .unwrap();
+    assert_eq!((c.status, c.data), (204, ()));
+
+    assert_eq!(
+        seen(&mock),
+        [
+            "POST combineJsapiPrepay",
+            "POST combineAppPrepay",
+            "POST combineH5Prepay",
+            "POST combineNativePrepay",
+            "GET queryCombineOrder",
+            "POST closeCombineOrder"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_combined_order_needs_two_sub_orders() {
+    let mock = mock();
+    let one = vec![SubOrder::new(
+        "1900000109",
+        "深圳分店",
+        SubOrderAmount::new(100, "CNY"),
+        "20150806125346",
+        "腾讯充值中心-QQ会员充值",
+    )];
+    let err = client(&mock)
+        .execute(&CombineAppPrepay::new(
+            APPID,
+            "1900000109",
+            "P20150806125346",
+            one,
+            "https://yourapp.com/notify",
+        ))
+        .await
+        .unwrap_err();
+    match err {
+        Error::Api(api) => assert_eq!((api.status, api.code.as_str()), (400, "PARAM_ERROR")),
+        other => panic!("expected PARAM_ERROR, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn refunds() {
+    let mock = mock();
+    let client = client(&mock);
+    let out_refund_no = "1217752501201407033233368018";
+
+    let r = client
+        .execute(
+            &CreateRefund::new(out_refund_no, AmountReq::new(888, 888, "CNY"))
+                .with_out_trade_no(OUT_TRADE_NO),
+        )
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(r.refund_id, "50000000382019052709732678859");
+    assert_eq!(r.out_refund_no, out_refund_no);
+    assert_eq!(r.status, RefundStatus::Success);
+    assert_eq!(r.channel, RefundChannel::Original);
+    assert_eq!(
+        (r.amount.total, r.amount.refund, r.amount.currency.as_str()),
+        (100, 100, "CNY")
+    );
+    assert_eq!(r.create_time.to_string(), "2020-12-01 16:18:12.0 +08:00:00");
+
+    let q = client
+        .execute(&QueryRefundByOutRefundNo::new(out_refund_no).with_sub_mchid(SUB_MCHID))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(q, r);
+
+    let account = "6222020200012345678";
+    let abnormal = client
+        .execute(
+            &ApplyAbnormalRefund::new(
+                &r.refund_id,
+                out_refund_no,
+                ApplyAbnormalRefundRequestType::UserBankCard,
+            )
+            .with_bank_type("ICBC_DEBIT")
+            .with_bank_account(account)
+            .with_real_name("张三"),
+        )
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(abnormal.refund_id, r.refund_id);
+
+    assert_eq!(
+        seen(&mock),
+        [
+            "POST createRefund",
+            "GET queryRefundByOutRefundNo",
+            "POST applyAbnormalRefund"
+        ]
+    );
+    let log = mock.requests();
+    assert_eq!(
+        log[1].target,
+        "/v3/refund/domestic/refunds/1217752501201407033233368018?sub_mchid=1900000109"
+    );
+    // The sensitive fields travel encrypted and decrypt to what the user wrote.
+    let wire = String::from_utf8_lossy(&log[2].body).into_owned();
+    assert!(!wire.contains(account) && !wire.contains("张三"), "{wire}");
+    let plain = log[2].plaintext_body.as_ref().unwrap();
+    assert_eq!(
+        (plain["bank_account"].as_str(), plain["real_name"].as_str()),
+        (Some(account), Some("张三"))
+    );
+    assert_eq!(
+        log[2].header("Wechatpay-Serial"),
+        Some(mock.credentials().public_key_id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn platform_certificates() {
+    let mock = mock();
+    let answer = client(&mock)
+        .execute(&DownloadCertificates)
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(answer.data.len(), 1);
+    let cert = &answer.data[0];
+    assert_eq!(
+        cert.serial_no,
+        mock.credentials().platform_certificate_serial
+    );
+    assert!(cert.effective_time < cert.expire_time);
+    let sealed = &cert.encrypt_certificate;
+    assert_eq!(sealed.algorithm, EncryptCertificateAlgorithm::AeadAes256Gcm);
+    assert_eq!(sealed.associated_data, "certificate");
+    assert_eq!(sealed.nonce.len(), 12);
+    assert!(!sealed.ciphertext.is_empty());
+    // The mock answers `/v3/certificates` itself (real certificate, encrypted with the APIv3 key).
+    let log = mock.requests();
+    assert_eq!(
+        (
+            log.len(),
+            log[0].method.as_str(),
+            log[0].target.as_str(),
+            log[0].status
+        ),
+        (1, "GET", "/v3/certificates", 200)
+    );
+
+    // A merchant with only a WeChat Pay public key has no certificates to list.
+    let key_only = MockPlatform::builder()
+        .trust(TrustMode::PublicKey)
+        .start()
+        .unwrap();
+    match client(&key_only).execute(&DownloadCertificates).await {
+        Err(Error::Api(api)) => {
+            assert_eq!(
+                (api.status, api.code.as_str()),
+                (404, "RESOURCE_NOT_EXISTS")
+            )
+        }
+        other => panic!("expected 404 RESOURCE_NOT_EXISTS, got {other:?}"),
+    }
+}

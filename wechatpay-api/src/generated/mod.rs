@@ -20,6 +20,14 @@ pub mod merchant_complaints;
 #[cfg_attr(docsrs, doc(cfg(feature = "papay")))]
 /// 委托代扣重试扣费通知 (papay retry-deduction notify) (`spec/papay.yaml`).
 pub mod papay;
+#[cfg(feature = "profit-sharing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "profit-sharing")))]
+/// 分账 (profit sharing) (`spec/profit-sharing.yaml`).
+pub mod profit_sharing;
+#[cfg(feature = "transfer-bills")]
+#[cfg_attr(docsrs, doc(cfg(feature = "transfer-bills")))]
+/// 商家转账 (merchant transfer to a user's balance) (`spec/transfer-bills.yaml`).
+pub mod transfer_bills;
 #[cfg(feature = "webank-audit-result")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webank-audit-result")))]
 /// 微众台账资料更新审核结果 (WeBank ledger audit-result notify) (`spec/webank-audit-result.yaml`).

@@ -17,6 +17,8 @@ pub struct ComplaintMedia {
     /// example: `"USER_COMPLAINT_IMAGE"`.
     pub media_type: ComplaintMediaType,
     /// 媒体文件请求url:微信返回的媒体文件请求url,以图片请求接口下载。
+    ///
+    /// example: `["https://api.mch.weixin.qq.com/v3/merchant-service/images/ChsyMDAwMDAwMjAyNDExMDgxNTAyMjQ4MTU1MTgYBSCIk8y5BigBMAE4AQ%3D%3D"]`.
     pub media_url: ::std::vec::Vec<::std::string::String>,
 }
 /// 媒体文件业务类型。
@@ -435,6 +437,8 @@ pub struct ListMerchantComplaintNegotiationHistoryResponseDataItem {
     #[serde(default)]
     pub operate_details: ::std::option::Option<::std::string::String>,
     /// 图片凭证:当前投诉协商记录提交的图片凭证(url),最多上传4张图片凭证。
+    ///
+    /// example: `["https://api.mch.weixin.qq.com/v3/merchant-service/images/xxxxx"]`.
     #[serde(default)]
     pub image_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 投诉资料:用户或商户上传的投诉相关资料。
@@ -846,7 +850,7 @@ pub struct RespondMerchantComplaintRequest {
     pub response_content: ::std::string::String,
     /// 回复图片:传入调用“商户上传反馈图片”接口返回的media_id,最多上传4张图片凭证。
     ///
-    /// at most 4 items.
+    /// at most 4 items; example: `["file23578_21798531.jpg"]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_images: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 跳转链接:商户可在回复中附加跳转链接,引导用户跳转至商户客诉处理页面,链接需满足HTTPS格式。
@@ -939,7 +943,7 @@ pub struct UpdateMerchantComplaintRefundProgressRequest {
     pub reject_reason: ::std::option::Option<::std::string::String>,
     /// 拒绝退款的举证图片列表:传入调用“商户上传反馈图片”接口返回的media_id,最多上传4张图片凭证。
     ///
-    /// at most 4 items.
+    /// at most 4 items; example: `["file23578_21798531.jpg"]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reject_media_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 备注:任何需要向微信支付客服反馈的信息。

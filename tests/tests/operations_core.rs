@@ -1,0 +1,394 @@
+//! The payment-core groups (bills, media, mainland complaints, merchant transfers, profit
+//! sharing): every operation called once with its required members against the mock over real
+//! HTTP, the decoded answer checked. Uploads and downloads included.
+
+mod common;
+
+use common::*;
+use wechatpay_api::bills::{
+    ApplyFundFlowBill, ApplySubMerchantFundFlowBill, ApplySubMerchantFundFlowBillAlgorithm,
+    ApplyTradeBill, DownloadBill, FundAccountType, HashType,
+};
+use wechatpay_api::media::{UploadMediaImage, UploadMediaVideo};
+use wechatpay_api::merchant_complaints::{
+    CompleteMerchantComplaint, CreateMerchantComplaintNotification,
+    DeleteMerchantComplaintNotification, DownloadMerchantComplaintImage,
+    ListMerchantComplaintNegotiationHistory, ListMerchantComplaints, MerchantComplaintState,
+    QueryMerchantComplaint, QueryMerchantComplaintNotification, RefundApprovalAction,
+    RespondMerchantComplaint, UpdateMerchantComplaintNotification,
+    UpdateMerchantComplaintRefundProgress,
+};
+use wechatpay_api::profit_sharing::{
+    AddProfitSharingReceiver, CreateProfitSharingOrder,
+    CreateProfitSharingOrderRequestReceiversItem, CreateProfitSharingReturnOrder,
+    DeleteProfitSharingReceiver, ProfitSharingOrderState, ProfitSharingReceiverType,
+    ProfitSharingRelationType, ProfitSharingReturnResult, QueryProfitSharingOrder,
+    QueryProfitSharingReturnOrder, QueryProfitSharingUnsplitAmount, UnfreezeProfitSharingOrder,
+};
+use wechatpay_api::transfer_bills::{
+    CancelTransferBill, CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
+    QueryTransferBillByOutBillNo, QueryTransferBillByTransferBillNo, TransferBillCancelState,
+    TransferBillState,
+};
+use wechatpay_api::Upload;
+
+const COMPLAINT_ID: &str = "200201820200101080076610000";
+
+#[tokio::test]
+async fn bills() {
+    let mock = mock();
+    let client = client(&mock);
+    let trade = client
+        .execute(&ApplyTradeBill::new("2019-06-11"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(trade.hash_type, HashType::Sha1);
+    assert_eq!(trade.hash_value, "79bb0f45fc4c42234a918000b2668d689e2bde04");
+    assert!(trade.download_url.contains("/v3/billdownload/file?token="));
+    let fund = client
+        .execute(&ApplyFundFlowBill::new("2019-06-11"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(fund.hash_type, HashType::Sha1);
+    let sub = client
+        .execute(&ApplySubMerchantFundFlowBill::new(
+            "19000000001",
+            "2019-06-11",
+            FundAccountType::Basic,
+            ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(sub.download_bill_count, 1);
+    let list = sub.download_bill_list.unwrap();
+    assert_eq!(list[0].bill_sequence, 1);
+    assert_eq!(list[0].hash_type, HashType::Sha1);
+    assert!(!list[0].encrypt_key.is_empty() && !list[0].nonce.is_empty());
+    // The download: unsigned, streamed.
+    let mut file = Vec::new();
+    let done = client
+        .download(&DownloadBill::new("xxx"), &mut file, None)
+        .await
+        .unwrap();
+    assert_eq!(done.len, file.len() as u64);
+    let text = String::from_utf8(file).unwrap();
+    assert!(text.starts_with("交易时间,公众账号ID,商户号"), "{text}");
+    assert!(text.contains("`4200000000201906101234567890"), "{text}");
+    let targets: Vec<String> = mock.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets[0], "/v3/bill/tradebill?bill_date=2019-06-11");
+    assert_eq!(targets[3], "/v3/billdownload/file?token=xxx");
+}
+
+#[tokio::test]
+async fn media_uploads() {
+    let mock = mock();
+    let client = client(&mock);
+    let image = Upload::new("filea.jpg", vec![0xFF, 0xD8, 0xFF, 0xE0]);
+    let uploaded = client
+        .execute(&UploadMediaImage::new(image))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        uploaded.media_id,
+        "H1ihR9JUtVj-J7CJqBUY5ZOrG_Je75H-rKhSrSAi4Z8"
+    );
+    let video = Upload::new("file_test.mp4", &b"\0\0\0\x18ftypmp42"[..]);
+    let uploaded = client
+        .execute(&UploadMediaVideo::new(video))
+        .await
+        .unwrap()
+        .data;
+    assert!(uploaded.media_id.starts_with("6uqyGjGrCf2GtyXP8bxrbuH9"));
+    let ops: Vec<Option<String>> = mock
+        .requests()
+        .iter()
+        .map(|r| r.operation_id.clone())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            Some("uploadMediaImage".to_owned()),
+            Some("uploadMediaVideo".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn merchant_complaints() {
+    let mock = mock();
+    let client = client(&mock);
+    let list = client
+        .execute(&ListMerchantComplaints::new("2019-01-01", "2019-01-01"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!((list.limit, list.offset), (5, 10));
+    let first = &list.data.unwrap()[0];
+    assert_eq!(first.complaint_id, COMPLAINT_ID);
+    let detail = client
+        .execute(&QueryMerchantComplaint::new(COMPLAINT_ID))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(detail.complaint_state, MerchantComplaintState::Pending);
+    assert_eq!(detail.complaint_order_info[0].amount, 3);
+    assert_eq!(detail.complaint_time.year(), 2015);
+    assert!(detail.payer_phone.is_some());
+    assert!(
+        !format!("{detail:?}").contains("Ghx1mZbU4jmaHJsb"),
+        "encrypted fields are redacted"
+    );
+    let history = client
+        .execute(&ListMerchantComplaintNegotiationHistory::new(COMPLAINT_ID))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        history.data.unwrap()[0].log_id,
+        "300285320210322170000071077"
+    );
+    let r = client
+        .execute(&RespondMerchantComplaint::new(
+            COMPLAINT_ID,
+            "1900012181",
+            "已与用户沟通解决",
+        ))
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.data), (204, ()));
+    let r = client
+        .execute(&CompleteMerchantComplaint::new(COMPLAINT_ID, "1900012181"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 204);
+    let r = client
+        .execute(&UpdateMerchantComplaintRefundProgress::new(
+            COMPLAINT_ID,
+            RefundApprovalAction::Approve,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 204);
+    let url = "https://www.xxx.com/notify";
+    let created = client
+        .execute(&CreateMerchantComplaintNotification::new(url))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        (created.mchid.as_str(), created.url.as_str()),
+        ("1900012181", url)
+    );
+    let queried = client
+        .execute(&QueryMerchantComplaintNotification)
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(queried, created);
+    let updated = client
+        .execute(&UpdateMerchantComplaintNotification::new(url))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(updated, created);
+    let deleted = client
+        .execute(&DeleteMerchantComplaintNotification)
+        .await
+        .unwrap();
+    assert_eq!(deleted.status, 204);
+    let mut image = Vec::new();
+    client
+        .download(
+            &DownloadMerchantComplaintImage::new(
+                "ChsyMDAwMDAwMjAyNDExMDgxNTAyMjQ4MTU1MTgYBSCIk8y5BigBMAE4AQ==",
+            ),
+            &mut image,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(image, b"JFIF: the bytes of a complaint image");
+    let log = mock.requests();
+    assert_eq!(log.len(), 11);
+    assert!(log.iter().all(|r| r.status / 100 == 2), "{log:?}");
+    assert_eq!(
+        log[10].target,
+        "/v3/merchant-service/images/ChsyMDAwMDAwMjAyNDExMDgxNTAyMjQ4MTU1MTgYBSCIk8y5BigBMAE4AQ%3D%3D"
+    );
+}
+
+#[tokio::test]
+async fn transfer_bills() {
+    let mock = mock();
+    let client = client(&mock);
+    let op = CreateTransferBill::new(
+        "wxf636efh567hg4356",
+        "plfk2020042013",
+        "1000",
+        "o-MYE42l80oelYMDE34nYD456Xoy",
+        400000,
+        "2020年4月报销",
+        vec![CreateTransferBillRequestTransferSceneReportInfosItem::new(
+            "活动名称",
+            "新会员有礼",
+        )],
+    )
+    .with_user_name("张三");
+    let created = client.execute(&op).await.unwrap().data;
+    assert_eq!(created.out_bill_no, "plfk2020042013");
+    assert_eq!(
+        created.transfer_bill_no,
+        "1330000071100999991182020050700019480001"
+    );
+    assert_eq!(created.state, TransferBillState::Accepted);
+    // The name left the client encrypted, with the key id in `Wechatpay-Serial`.
+    let sent = &mock.requests()[0];
+    let body = String::from_utf8_lossy(&sent.body);
+    assert!(!body.contains("张三"), "{body}");
+    assert_eq!(
+        sent.header("Wechatpay-Serial"),
+        Some(mock.credentials().public_key_id.as_str())
+    );
+    let by_out = client
+        .execute(&QueryTransferBillByOutBillNo::new("plfk2020042013"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        (by_out.transfer_amount, by_out.mch_id.as_str()),
+        (400000, "1900001109")
+    );
+    let by_no = client
+        .execute(&QueryTransferBillByTransferBillNo::new(
+            "1330000071100999991182020050700019480001",
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(by_no.state, TransferBillState::Accepted);
+    let cancelled = client
+        .execute(&CancelTransferBill::new("plfk2020042013"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(cancelled.state, TransferBillCancelState::Canceling);
+    assert_eq!(
+        mock.requests()[3].target,
+        "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/plfk2020042013/cancel"
+    );
+}
+
+#[tokio::test]
+async fn profit_sharing() {
+    let mock = mock();
+    let client = client(&mock);
+    let receiver = CreateProfitSharingOrderRequestReceiversItem::new(
+        ProfitSharingReceiverType::PersonalOpenid,
+        "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+        888,
+        "分给个人A",
+    )
+    .with_name("张三");
+    let order = client
+        .execute(&CreateProfitSharingOrder::new(
+            "4208450740201411110007820472",
+            "P20150806125346",
+            vec![receiver],
+            true,
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(order.order_id, "3008450740201411110007820472");
+    assert_eq!(order.state, ProfitSharingOrderState::Finished);
+    assert_eq!(order.receivers.as_ref().unwrap()[0].amount, 888);
+    let sent = &mock.requests()[0];
+    assert!(!String::from_utf8_lossy(&sent.body).contains("张三"));
+    assert!(sent.header("Wechatpay-Serial").is_some());
+    let queried = client
+        .execute(&QueryProfitSharingOrder::new(
+            "P20150806125346",
+            "4208450740201411110007820472",
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(queried.out_order_no, "P20150806125346");
+    let ret = client
+        .execute(
+            &CreateProfitSharingReturnOrder::new("R20190516001", "86693852", 10, "用户退款")
+                .with_out_order_no("P20150806125346"),
+        )
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        (ret.result, ret.amount),
+        (ProfitSharingReturnResult::Success, 10)
+    );
+    let ret = client
+        .execute(&QueryProfitSharingReturnOrder::new(
+            "R20190516001",
+            "P20150806125346",
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(ret.out_return_no, "R20190516001");
+    let unfrozen = client
+        .execute(&UnfreezeProfitSharingOrder::new(
+            "4208450740201411110007820472",
+            "P20150806125346",
+            "解冻全部剩余资金",
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(unfrozen.transaction_id, "4208450740201411110007820472");
+    let amounts = client
+        .execute(&QueryProfitSharingUnsplitAmount::new(
+            "4208450740201411110007820472",
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(amounts.unsplit_amount, 1000);
+    let added = client
+        .execute(
+            &AddProfitSharingReceiver::new(
+                "wx8888888888888888",
+                ProfitSharingReceiverType::MerchantId,
+                "86693852",
+                ProfitSharingRelationType::Store,
+            )
+            .with_name("示例商户全称"),
+        )
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        (added.account.as_str(), added.relation_type),
+        ("86693852", ProfitSharingRelationType::Store)
+    );
+    let deleted = client
+        .execute(&DeleteProfitSharingReceiver::new(
+            "wx8888888888888888",
+            ProfitSharingReceiverType::MerchantId,
+            "86693852",
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(deleted.type_, ProfitSharingReceiverType::MerchantId);
+    let log = mock.requests();
+    assert_eq!(log.len(), 8);
+    assert_eq!(
+        log[1].target,
+        "/v3/profitsharing/orders/P20150806125346?transaction_id=4208450740201411110007820472"
+    );
+    assert!(!String::from_utf8_lossy(&log[6].body).contains("示例商户全称"));
+}

@@ -7,6 +7,45 @@
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub enum Event {
+    /// 产生新投诉
+    ///
+    /// `COMPLAINT.CREATE` (`spec/merchant-complaints.yaml`).
+    #[cfg(feature = "merchant-complaints")]
+    ComplaintCreate(super::merchant_complaints::ComplaintNotification),
+    /// 投诉单状态变化
+    ///
+    /// `COMPLAINT.STATE_CHANGE` (`spec/merchant-complaints.yaml`).
+    #[cfg(feature = "merchant-complaints")]
+    ComplaintStateChange(super::merchant_complaints::ComplaintNotification),
+    /// 支付成功通知
+    ///
+    /// 用户支付成功后,微信支付把订单信息(解密后的 resource)通知到下单时的 notify_url。
+    ///
+    /// `TRANSACTION.SUCCESS` (`spec/pay-transactions.yaml`).
+    #[cfg(feature = "pay-transactions")]
+    TransactionSuccess(super::pay_transactions::Transaction),
+    /// 退款成功通知
+    ///
+    /// `REFUND.SUCCESS` (`spec/refund-domestic.yaml`).
+    #[cfg(feature = "refund-domestic")]
+    RefundSuccess(super::refund_domestic::RefundNotification),
+    /// 退款异常通知
+    ///
+    /// `REFUND.ABNORMAL` (`spec/refund-domestic.yaml`).
+    #[cfg(feature = "refund-domestic")]
+    RefundAbnormal(super::refund_domestic::RefundNotification),
+    /// 退款关闭通知
+    ///
+    /// `REFUND.CLOSED` (`spec/refund-domestic.yaml`).
+    #[cfg(feature = "refund-domestic")]
+    RefundClosed(super::refund_domestic::RefundNotification),
+    /// 商家转账回调通知
+    ///
+    /// 转账单据终态(SUCCESS、FAIL、CANCELLED)时通知商户。
+    ///
+    /// `MCHTRANSFER.BILL.FINISHED` (`spec/transfer-bills.yaml`).
+    #[cfg(feature = "transfer-bills")]
+    TransferBillFinished(super::transfer_bills::TransferBillNotification),
     /// An event type this build does not know (or whose group's feature is off).
     Unknown {
         /// The `event_type`.
@@ -19,6 +58,20 @@ impl Event {
     /// The `event_type`, e.g. `TRANSACTION.SUCCESS`.
     pub fn event_type(&self) -> &str {
         match self {
+            #[cfg(feature = "merchant-complaints")]
+            Event::ComplaintCreate(_) => "COMPLAINT.CREATE",
+            #[cfg(feature = "merchant-complaints")]
+            Event::ComplaintStateChange(_) => "COMPLAINT.STATE_CHANGE",
+            #[cfg(feature = "pay-transactions")]
+            Event::TransactionSuccess(_) => "TRANSACTION.SUCCESS",
+            #[cfg(feature = "refund-domestic")]
+            Event::RefundSuccess(_) => "REFUND.SUCCESS",
+            #[cfg(feature = "refund-domestic")]
+            Event::RefundAbnormal(_) => "REFUND.ABNORMAL",
+            #[cfg(feature = "refund-domestic")]
+            Event::RefundClosed(_) => "REFUND.CLOSED",
+            #[cfg(feature = "transfer-bills")]
+            Event::TransferBillFinished(_) => "MCHTRANSFER.BILL.FINISHED",
             Event::Unknown { event_type, .. } => event_type,
         }
     }
@@ -31,6 +84,24 @@ impl ::wechatpay_core::NotificationEvent for Event {
         notification: &::wechatpay_core::Notification,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         match notification.event_type.as_str() {
+            #[cfg(feature = "merchant-complaints")]
+            "COMPLAINT.CREATE" => notification.decode().map(Event::ComplaintCreate),
+            #[cfg(feature = "merchant-complaints")]
+            "COMPLAINT.STATE_CHANGE" => {
+                notification.decode().map(Event::ComplaintStateChange)
+            }
+            #[cfg(feature = "pay-transactions")]
+            "TRANSACTION.SUCCESS" => notification.decode().map(Event::TransactionSuccess),
+            #[cfg(feature = "refund-domestic")]
+            "REFUND.SUCCESS" => notification.decode().map(Event::RefundSuccess),
+            #[cfg(feature = "refund-domestic")]
+            "REFUND.ABNORMAL" => notification.decode().map(Event::RefundAbnormal),
+            #[cfg(feature = "refund-domestic")]
+            "REFUND.CLOSED" => notification.decode().map(Event::RefundClosed),
+            #[cfg(feature = "transfer-bills")]
+            "MCHTRANSFER.BILL.FINISHED" => {
+                notification.decode().map(Event::TransferBillFinished)
+            }
             _ => {
                 ::std::result::Result::Ok(Event::Unknown {
                     event_type: ::std::clone::Clone::clone(&notification.event_type),

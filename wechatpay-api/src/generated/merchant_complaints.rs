@@ -122,6 +122,39 @@ impl ComplaintMiniProgramJumpInfo {
         }
     }
 }
+/// 投诉通知的资源(解密后),商户据此查询投诉单详情。
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+pub struct ComplaintNotification {
+    /// 投诉单号
+    ///
+    /// example: `"200201820200101080076610000"`.
+    pub complaint_id: ::std::string::String,
+    /// 动作类型,如 CREATE_COMPLAINT(用户提交投诉)、CONTINUE_COMPLAINT(用户继续投诉)、USER_RESPONSE(用户新留言)等
+    ///
+    /// example: `"CREATE_COMPLAINT"`.
+    pub action_type: ::std::string::String,
+    /// 商户订单号
+    ///
+    /// example: `"20190906154617947762231"`.
+    #[serde(default)]
+    pub out_trade_no: ::std::option::Option<::std::string::String>,
+    /// 投诉时间
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
+    #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(default)]
+    pub complaint_time: ::std::option::Option<::time::OffsetDateTime>,
+    /// 订单金额(分)
+    ///
+    /// format `int64`; example: `3`.
+    #[serde(default)]
+    pub amount: ::std::option::Option<i64>,
+}
 /// 操作类型:当前投诉协商记录的操作类型。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.

@@ -834,6 +834,158 @@ impl RefundGoodsDetail {
         self
     }
 }
+/// 退款结果通知的 resource 解密后的内容(`REFUND.SUCCESS` / `REFUND.ABNORMAL` / `REFUND.CLOSED`)。
+/// 直连商户的通知带 mchid;服务商的通知带 sp_mchid 与 sub_mchid。
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+pub struct RefundNotification {
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000100"`.
+    #[serde(default)]
+    pub mchid: ::std::option::Option<::std::string::String>,
+    /// 服务商户号。服务商户号,由微信支付生成并下发(服务商模式)。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000100"`.
+    #[serde(default)]
+    pub sp_mchid: ::std::option::Option<::std::string::String>,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发(服务商模式)。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
+    /// 商户订单号。返回的商户订单号。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 微信支付订单号。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    pub transaction_id: ::std::string::String,
+    /// 商户退款单号。
+    ///
+    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    pub out_refund_no: ::std::string::String,
+    /// 微信支付退款单号。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    pub refund_id: ::std::string::String,
+    /// 退款状态。退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败,可前往商户平台-交易中心,手动处理此笔退款。
+    ///
+    /// example: `"SUCCESS"`.
+    pub refund_status: RefundNotificationRefundStatus,
+    /// 退款成功时间。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(default)]
+    pub success_time: ::std::option::Option<::time::OffsetDateTime>,
+    /// 退款入账账户。取当前退款单的退款入账方。
+    ///
+    /// at most 64 characters; at least 1 characters; example: `"招商银行信用卡0403"`.
+    pub user_received_account: ::std::string::String,
+    /// 金额信息。
+    pub amount: RefundNotificationAmount,
+}
+/// 金额信息。
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+pub struct RefundNotificationAmount {
+    /// 订单金额。订单总金额,单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `999`.
+    pub total: i64,
+    /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额,如果有使用券,后台会按比例退。
+    ///
+    /// format `int64`; example: `999`.
+    pub refund: i64,
+    /// 用户支付金额。用户实际支付金额,单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `999`.
+    pub payer_total: i64,
+    /// 用户退款金额。退款给用户的金额,不包含所有优惠券金额。
+    ///
+    /// format `int64`; example: `999`.
+    pub payer_refund: i64,
+}
+/// 退款状态。退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败,可前往商户平台-交易中心,手动处理此笔退款。
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+pub enum RefundNotificationRefundStatus {
+    /// `SUCCESS`: 退款成功
+    Success,
+    /// `CLOSED`: 退款关闭
+    Closed,
+    /// `ABNORMAL`: 退款异常
+    Abnormal,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl RefundNotificationRefundStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Success => "SUCCESS",
+            Self::Closed => "CLOSED",
+            Self::Abnormal => "ABNORMAL",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for RefundNotificationRefundStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "SUCCESS" => Self::Success,
+            "CLOSED" => Self::Closed,
+            "ABNORMAL" => Self::Abnormal,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for RefundNotificationRefundStatus {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for RefundNotificationRefundStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for RefundNotificationRefundStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RefundNotificationRefundStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 优惠退款信息。
 #[derive(
     ::std::clone::Clone,

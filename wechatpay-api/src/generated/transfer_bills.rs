@@ -349,6 +349,52 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillCancelState {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
+/// 商家转账回调通知(`MCHTRANSFER.BILL.FINISHED`)解密后的资源:转账单据到终态(成功、失败或已撤销)时通知商户。
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+pub struct TransferBillNotification {
+    /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
+    ///
+    /// at most 32 characters; example: `"plfk2020042013"`.
+    pub out_bill_no: ::std::string::String,
+    /// 商家转账订单号:商家转账订单的主键,唯一定义此资源的标识。
+    ///
+    /// at most 64 characters; example: `"1330000071100999991182020050700019480001"`.
+    pub transfer_bill_no: ::std::string::String,
+    /// 单据状态
+    pub state: TransferBillState,
+    /// 商户号:微信支付分配的商户号。
+    ///
+    /// example: `"1900001109"`.
+    pub mch_id: ::std::string::String,
+    /// 转账金额:转账总金额,单位为“分”。
+    ///
+    /// format `int64`; example: `2000`.
+    pub transfer_amount: i64,
+    /// 收款用户OpenID:用户在商户appid下的唯一标识。
+    ///
+    /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    pub openid: ::std::string::String,
+    /// 失败原因:单据状态为FAIL时,返回失败原因。
+    ///
+    /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(default)]
+    pub fail_reason: ::std::option::Option<::std::string::String>,
+    /// 单据创建时间:按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub create_time: ::time::OffsetDateTime,
+    /// 最后一次状态变更时间:按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub update_time: ::time::OffsetDateTime,
+}
 /// 单据状态
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.

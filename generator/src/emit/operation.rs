@@ -332,19 +332,22 @@ fn pairs(api: &Api, op: &Operation, location: ParamLocation) -> TokenStream {
     if params.is_empty() {
         return quote!(::std::vec::Vec::new());
     }
+    // The leading plain pairs (required, not an exploded array) start the vector; the rest are
+    // pushed as they apply.
     let simple = |p: &&Param| p.required && !(matches!(p.ty, Ty::Vec(_)) && p.explode);
-    if params.iter().all(simple) {
-        let items = params.iter().map(|p| {
-            let key = pair_key(p);
-            let field = ident(&p.rust_name);
-            let value = pair_value(api, p, quote!(self.#field));
-            quote!((#key, #value))
-        });
+    let lead = params.iter().take_while(|p| simple(p)).count();
+    let items = params[..lead].iter().map(|p| {
+        let key = pair_key(p);
+        let field = ident(&p.rust_name);
+        let value = pair_value(api, p, quote!(self.#field));
+        quote!((#key, #value))
+    });
+    if lead == params.len() {
         return quote!(::std::vec![#(#items),*]);
     }
-    let pushes = params.iter().map(|p| push_pair(api, p));
+    let pushes = params[lead..].iter().map(|p| push_pair(api, p));
     quote! {{
-        let mut __pairs = ::std::vec::Vec::new();
+        let mut __pairs = ::std::vec![#(#items),*];
         #(#pushes)*
         __pairs
     }}

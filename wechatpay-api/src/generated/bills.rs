@@ -433,12 +433,9 @@ impl ::wechatpay_core::operation::Operation for ApplyTradeBill {
             path: "/v3/bill/tradebill",
             path_params: ::std::vec::Vec::new(),
             query: {
-                let mut __pairs = ::std::vec::Vec::new();
-                __pairs
-                    .push((
-                        "bill_date",
-                        ::std::borrow::Cow::Borrowed(self.bill_date.as_str()),
-                    ));
+                let mut __pairs = ::std::vec![
+                    ("bill_date", ::std::borrow::Cow::Borrowed(self.bill_date.as_str()))
+                ];
                 if let ::std::option::Option::Some(__value) = &self.sub_mchid {
                     __pairs
                         .push((
@@ -534,12 +531,9 @@ impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
             path: "/v3/bill/fundflowbill",
             path_params: ::std::vec::Vec::new(),
             query: {
-                let mut __pairs = ::std::vec::Vec::new();
-                __pairs
-                    .push((
-                        "bill_date",
-                        ::std::borrow::Cow::Borrowed(self.bill_date.as_str()),
-                    ));
+                let mut __pairs = ::std::vec![
+                    ("bill_date", ::std::borrow::Cow::Borrowed(self.bill_date.as_str()))
+                ];
                 if let ::std::option::Option::Some(__value) = &self.account_type {
                     __pairs
                         .push((
@@ -641,27 +635,13 @@ impl ::wechatpay_core::operation::Operation for ApplySubMerchantFundFlowBill {
             path: "/v3/bill/sub-merchant-fundflowbill",
             path_params: ::std::vec::Vec::new(),
             query: {
-                let mut __pairs = ::std::vec::Vec::new();
-                __pairs
-                    .push((
-                        "sub_mchid",
-                        ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str()),
-                    ));
-                __pairs
-                    .push((
-                        "bill_date",
-                        ::std::borrow::Cow::Borrowed(self.bill_date.as_str()),
-                    ));
-                __pairs
-                    .push((
-                        "account_type",
-                        ::std::borrow::Cow::Borrowed(self.account_type.as_str()),
-                    ));
-                __pairs
-                    .push((
-                        "algorithm",
-                        ::std::borrow::Cow::Borrowed(self.algorithm.as_str()),
-                    ));
+                let mut __pairs = ::std::vec![
+                    ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str())),
+                    ("bill_date", ::std::borrow::Cow::Borrowed(self.bill_date.as_str())),
+                    ("account_type", ::std::borrow::Cow::Borrowed(self.account_type
+                    .as_str())), ("algorithm", ::std::borrow::Cow::Borrowed(self
+                    .algorithm.as_str()))
+                ];
                 if let ::std::option::Option::Some(__value) = &self.tar_type {
                     __pairs
                         .push((

@@ -1116,7 +1116,7 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaints {
             path: "/v3/merchant-service/complaints-v2",
             path_params: ::std::vec::Vec::new(),
             query: {
-                let mut __pairs = ::std::vec::Vec::new();
+                let mut __pairs = ::std::vec![];
                 if let ::std::option::Option::Some(__value) = &self.limit {
                     __pairs
                         .push((
@@ -1286,7 +1286,7 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaintNegotiation
                 .as_str()))
             ],
             query: {
-                let mut __pairs = ::std::vec::Vec::new();
+                let mut __pairs = ::std::vec![];
                 if let ::std::option::Option::Some(__value) = &self.limit {
                     __pairs
                         .push((

@@ -1407,7 +1407,7 @@ impl ::wechatpay_core::operation::Operation for QueryRefundByOutRefundNo {
                 .as_str()))
             ],
             query: {
-                let mut __pairs = ::std::vec::Vec::new();
+                let mut __pairs = ::std::vec![];
                 if let ::std::option::Option::Some(__value) = &self.sub_mchid {
                     __pairs
                         .push((

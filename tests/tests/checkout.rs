@@ -63,7 +63,7 @@ async fn jsapi_checkout_pay_query_refund_end_to_end() {
     assert_eq!(params.package, format!("prepay_id={}", prepaid.prepay_id));
     let query = QueryOrderByOutTradeNo::new("CHECKOUT-1", &mchid);
     let unpaid = client.execute(&query).await.unwrap().data;
-    assert_eq!(unpaid.trade_state, TradeState::Notpay);
+    assert_eq!(unpaid.trade_state, TradeState::NotPay);
     assert_eq!(unpaid.out_trade_no, "CHECKOUT-1");
 
     // 2. The user pays: the platform notifies the service, which gets the typed order.

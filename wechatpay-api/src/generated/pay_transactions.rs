@@ -1227,15 +1227,15 @@ pub enum TradeState {
     /// `REFUND`: 转入退款
     Refund,
     /// `NOTPAY`: 未支付
-    Notpay,
+    NotPay,
     /// `CLOSED`: 已关闭
     Closed,
     /// `REVOKED`: 已撤销(仅付款码支付会返回)
     Revoked,
     /// `USERPAYING`: 用户支付中(仅付款码支付会返回)
-    Userpaying,
+    UserPaying,
     /// `PAYERROR`: 支付失败(仅付款码支付会返回)
-    Payerror,
+    PayError,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -1245,11 +1245,11 @@ impl TradeState {
         match self {
             Self::Success => "SUCCESS",
             Self::Refund => "REFUND",
-            Self::Notpay => "NOTPAY",
+            Self::NotPay => "NOTPAY",
             Self::Closed => "CLOSED",
             Self::Revoked => "REVOKED",
-            Self::Userpaying => "USERPAYING",
-            Self::Payerror => "PAYERROR",
+            Self::UserPaying => "USERPAYING",
+            Self::PayError => "PAYERROR",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -1259,11 +1259,11 @@ impl ::std::convert::From<&str> for TradeState {
         match value {
             "SUCCESS" => Self::Success,
             "REFUND" => Self::Refund,
-            "NOTPAY" => Self::Notpay,
+            "NOTPAY" => Self::NotPay,
             "CLOSED" => Self::Closed,
             "REVOKED" => Self::Revoked,
-            "USERPAYING" => Self::Userpaying,
-            "PAYERROR" => Self::Payerror,
+            "USERPAYING" => Self::UserPaying,
+            "PAYERROR" => Self::PayError,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

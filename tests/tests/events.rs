@@ -16,24 +16,61 @@ fn mock() -> MockPlatform {
 }
 
 #[test]
-fn the_mock_sends_each_declared_event_and_it_parses() {
-    let mock = mock();
+fn every_event_the_spec_declares_is_sent_by_the_mock_and_typed() {
+    // The embedded spec: the one `wechatpay_api` is generated from.
+    let mock = MockPlatform::start().unwrap();
     let handler = common::client(&mock).notification_handler().unwrap();
-    for event_type in [
-        "TRANSACTION.SUCCESS",
-        "REFUND.ABNORMAL",
-        "MCHTRANSFER.BILL.FINISHED",
-    ] {
+    let declared: Vec<String> = mock
+        .api()
+        .groups
+        .iter()
+        .flat_map(|g| g.events.iter().map(|e| e.event_type.clone()))
+        .collect();
+    assert!(declared.len() >= 7, "{declared:?}");
+    for event_type in &declared {
         let sent = mock.event(event_type, &json!({})).unwrap();
         let (notification, event) = handler
             .parse_event::<Event>(&sent.headers, &sent.body)
-            .unwrap();
-        assert_eq!(notification.event_type, event_type);
-        // The spec crate's own events know none of the fixture's types.
+            .unwrap_or_else(|e| panic!("{event_type}: {e}"));
+        assert_eq!(&notification.event_type, event_type);
         assert_eq!(event.event_type(), event_type);
-        assert!(matches!(event, Event::Unknown { .. }), "{event:?}");
+        assert!(!matches!(event, Event::Unknown { .. }), "{event:?}");
     }
     assert!(mock.event("NOT.DECLARED", &json!({})).is_none());
+}
+
+#[test]
+fn unknown_event_types_keep_their_json_and_mismatched_resources_are_errors() {
+    let mock = mock();
+    let handler = common::client(&mock).notification_handler().unwrap();
+    let sent = mock.event("MCHTRANSFER.BILL.FINISHED", &json!({"out_bill_no": "B-1"}));
+    let sent = sent.unwrap();
+    // The fixture declares it with another model than the API's: the API's model wants more.
+    let resource = json!({"complaint_id": "C-1"});
+    let other = mock.notification("COMPLAINT.UNHEARD_OF", "?", "complaint", &resource, None);
+    match handler
+        .parse_event::<Event>(&other.headers, &other.body)
+        .unwrap()
+        .1
+    {
+        Event::Unknown {
+            event_type,
+            resource,
+        } => {
+            assert_eq!(event_type, "COMPLAINT.UNHEARD_OF");
+            assert_eq!(resource["complaint_id"], "C-1");
+        }
+        typed => panic!("{typed:?}"),
+    }
+    match handler.parse_event::<Event>(&sent.headers, &sent.body) {
+        Err(wechatpay_api::NotificationError::Event { event_type, .. }) => {
+            assert_eq!(event_type, "MCHTRANSFER.BILL.FINISHED")
+        }
+        other => panic!("a resource that does not match its model is an error: {other:?}"),
+    }
+    // The untyped path still reads it.
+    let notification = handler.parse(&sent.headers, &sent.body).unwrap();
+    assert_eq!(notification.resource["out_bill_no"], "B-1");
 }
 
 #[test]

@@ -45,8 +45,9 @@ pub(crate) fn overlay(answer: &mut Value, said: &Said<'_>) {
     }
 }
 
-/// Copies each member of `from` onto the member of `to` with the same name and JSON type.
-fn merge(to: &mut Map<String, Value>, from: &Map<String, Value>) {
+/// Copies each member of `from` onto the member of `to` with the same name and JSON type
+/// (objects recursively, arrays kept), so that `to` keeps its shape.
+pub(crate) fn merge(to: &mut Map<String, Value>, from: &Map<String, Value>) {
     for (name, given) in from {
         match (to.get_mut(name), given) {
             (Some(Value::Object(inner)), Value::Object(given)) => merge(inner, given),

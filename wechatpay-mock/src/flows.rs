@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
+
+use crate::echo::merge;
 use wechatpay_spec::ir::{Method, Operation};
 
 /// What a recognised operation does to the ledger.
@@ -66,6 +68,13 @@ struct Refund {
     transaction_id: String,
     status: &'static str,
     success_time: Option<String>,
+}
+
+/// `from` laid over `answer` (see [`merge`]), so that the answer still decodes into its model.
+fn overlay(answer: &mut Value, from: &Value) {
+    if let (Value::Object(to), Value::Object(from)) = (answer, from) {
+        merge(to, from);
+    }
 }
 
 /// Orders by `out_trade_no`, refunds by `out_refund_no`.
@@ -338,23 +347,4 @@ fn refund_view(out_refund_no: &str, refund: &Refund) -> Value {
         view["success_time"] = json!(time);
     }
     view
-}
-
-/// `from` laid over `to`: members `to` has, of the same JSON type (objects recursively), so the
-/// answer still decodes into its model.
-pub(crate) fn overlay(to: &mut Value, from: &Value) {
-    let (Value::Object(to), Value::Object(from)) = (to, from) else {
-        return;
-    };
-    for (key, given) in from {
-        match to.get_mut(key) {
-            Some(slot @ Value::Object(_)) if given.is_object() => overlay(slot, given),
-            Some(slot) if same_kind(slot, given) => *slot = given.clone(),
-            _ => {}
-        }
-    }
-}
-
-fn same_kind(a: &Value, b: &Value) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
 }

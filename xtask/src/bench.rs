@@ -26,6 +26,10 @@ const ONE_GROUP: &str = "group-001";
 /// Codegen runs timed; the median is reported.
 const CODEGEN_RUNS: usize = 3;
 
+/// Runs of each small compile (everything but [`Target::AllGroups`], whose minute dwarfs the
+/// noise); the median is reported, since one run of a second-long compile is noisy.
+const SMALL_COMPILE_RUNS: usize = 3;
+
 /// What is compiled in one timed command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -213,7 +217,8 @@ impl Cargo {
         ))
     }
 
-    /// Times `cargo <command>` for every [`Target`], each after cleaning what it measures.
+    /// Times `cargo <command>` for every [`Target`], each after cleaning what it measures: the
+    /// median of [`SMALL_COMPILE_RUNS`] runs, or one run for [`Target::AllGroups`].
     fn time_all(&self, command: &str) -> Result<Vec<Duration>, String> {
         let mut times = Vec::new();
         for target in Target::ALL {
@@ -222,16 +227,27 @@ impl Cargo {
             for package in clean {
                 clean_args.extend(["-p", package]);
             }
-            self.run(&clean_args)?;
             let mut run_args = vec![command];
             run_args.extend(args.iter().map(String::as_str));
-            let start = Instant::now();
-            self.run(&run_args)?;
-            times.push(start.elapsed());
+            let runs = if target == Target::AllGroups {
+                1
+            } else {
+                SMALL_COMPILE_RUNS
+            };
+            let mut runs_taken = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                self.run(&clean_args)?;
+                let start = Instant::now();
+                self.run(&run_args)?;
+                runs_taken.push(start.elapsed());
+            }
+            runs_taken.sort();
+            let median = runs_taken[runs_taken.len() / 2];
+            times.push(median);
             eprintln!(
-                "  cargo {} ({target:?}): {:.1} s",
+                "  cargo {} ({target:?}): {:.1} s (median of {runs})",
                 run_args.join(" "),
-                secs(times[times.len() - 1])
+                secs(median)
             );
         }
         Ok(times)

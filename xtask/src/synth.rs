@@ -3,9 +3,8 @@
 //!
 //! Each [`Shape`] is given to as many operations as it has per 1,013 operations of the real API,
 //! scaled to `N` (at least one), chosen by a seeded shuffle among the operations it fits: the same
-//! arguments give the same bytes. A new shape (`allOf`, multipart, downloads, encrypted answers,
-//! JSON in a string) is a variant of [`Shape`], a row of [`SHAPES`], a rule in
-//! [`Shape::fits`] and its lines in one of the printers below.
+//! arguments give the same bytes. A new shape is a variant of [`Shape`], a row of [`SHAPES`], a
+//! rule in [`Shape::fits`] and its lines in one of the printers below.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -30,6 +29,10 @@ pub enum Shape {
     Answer204,
     /// Success is `202` without a body.
     Answer202,
+    /// A `multipart/form-data` upload (a `file` part and a signed `meta` part).
+    Upload,
+    /// An unsigned binary download.
+    Download,
     /// A path parameter.
     PathParam,
     /// Query parameters (a required string, an optional integer).
@@ -38,6 +41,10 @@ pub enum Shape {
     SerialHeader,
     /// A sensitive request field (`x-wechatpay-encrypted`).
     EncryptedField,
+    /// A sensitive query parameter.
+    EncryptedQuery,
+    /// A sensitive answer field, decrypted with the merchant key.
+    EncryptedAnswer,
     /// A string enum.
     StringEnum,
     /// A `$ref` into a shared definition file.
@@ -58,19 +65,27 @@ pub enum Shape {
     FreeForm,
     /// A property name that is not a Rust identifier.
     OddName,
+    /// An `allOf`: one `$ref` narrowed (`nullable`), or several objects merged.
+    AllOf,
+    /// A JSON document carried in a string (`x-wechatpay-json-string`).
+    JsonString,
 }
 
 /// Every shape with the number of real operations using it, in the order they are dealt out
-/// (a shape's [`Shape::fits`] may depend on those before it). Operations whose success is neither
-/// `204` nor `202` answer JSON on `200` (901 real ones, plus 5 downloads not generated yet).
-pub const SHAPES: [(Shape, usize); 17] = [
+/// (a shape's [`Shape::fits`] may depend on those before it). Operations that are neither a
+/// download nor `204`/`202` answer JSON on `200` (901 real ones).
+pub const SHAPES: [(Shape, usize); 23] = [
     (Shape::Body, 563),
     (Shape::Answer204, 100),
     (Shape::Answer202, 7),
+    (Shape::Upload, 14),
+    (Shape::Download, 5),
     (Shape::PathParam, 524),
     (Shape::QueryParams, 285),
     (Shape::SerialHeader, 115),
     (Shape::EncryptedField, 107),
+    (Shape::EncryptedQuery, 11),
+    (Shape::EncryptedAnswer, 45),
     (Shape::StringEnum, 501),
     (Shape::CrossFileRef, 81),
     (Shape::Default, 18),
@@ -81,15 +96,23 @@ pub const SHAPES: [(Shape, usize); 17] = [
     (Shape::ItemBounds, 7),
     (Shape::FreeForm, 3),
     (Shape::OddName, 2),
+    (Shape::AllOf, 37),
+    (Shape::JsonString, 18),
 ];
 
 impl Shape {
     /// Whether an operation with these shapes can take this one: encrypted fields need a body,
-    /// field shapes need an object to live in (the body or a JSON answer), one success status.
+    /// field shapes need an object to live in (the body or a JSON answer), one success status,
+    /// one kind of request body.
     fn fits(self, has: &BTreeSet<Shape>) -> bool {
         match self {
             Shape::EncryptedField => has.contains(&Shape::Body),
             Shape::Answer202 => !has.contains(&Shape::Answer204),
+            Shape::Upload => !has.contains(&Shape::Body) && answers_json(has),
+            Shape::Download => {
+                !has.contains(&Shape::Body) && !has.contains(&Shape::Upload) && answers_json(has)
+            }
+            Shape::EncryptedAnswer => answers_json(has),
             Shape::StringEnum
             | Shape::CrossFileRef
             | Shape::Default
@@ -98,14 +121,18 @@ impl Shape {
             | Shape::Nullable
             | Shape::ItemBounds
             | Shape::FreeForm
-            | Shape::OddName => has.contains(&Shape::Body) || answers_json(has),
+            | Shape::OddName
+            | Shape::AllOf
+            | Shape::JsonString => has.contains(&Shape::Body) || answers_json(has),
             _ => true,
         }
     }
 }
 
 fn answers_json(has: &BTreeSet<Shape>) -> bool {
-    !has.contains(&Shape::Answer204) && !has.contains(&Shape::Answer202)
+    !has.contains(&Shape::Answer204)
+        && !has.contains(&Shape::Answer202)
+        && !has.contains(&Shape::Download)
 }
 
 /// How many of `ops` operations carry a shape used by `real` of the real ones: in proportion,
@@ -248,6 +275,12 @@ impl Op<'_> {
     }
 
     fn method_and_verb(&self) -> (&'static str, &'static str) {
+        if self.has(Shape::Upload) {
+            return ("post", "upload");
+        }
+        if self.has(Shape::Download) {
+            return ("get", "download");
+        }
         match (self.has(Shape::Body), self.has(Shape::Answer204)) {
             (true, _) if self.index.is_multiple_of(4) => ("put", "update"),
             (true, _) => ("post", "create"),
@@ -313,12 +346,18 @@ fn operation(out: &mut String, op: &Op) {
     if op.has(Shape::Deprecated) {
         out.push_str("      deprecated: true\n");
     }
+    if op.has(Shape::Download) {
+        out.push_str("      x-wechatpay-unsigned-response: true\n");
+    }
     parameters(out, op);
     if op.has(Shape::Body) {
         out.push_str(
             "      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n",
         );
         object(out, op, 14, true);
+    }
+    if op.has(Shape::Upload) {
+        out.push_str(UPLOAD_BODY);
     }
     answers(out, op);
 }
@@ -331,6 +370,9 @@ fn parameters(out: &mut String, op: &Op) {
     if op.has(Shape::QueryParams) {
         lines.push("{ name: sub_mchid, in: query, required: true, description: 子商户号, schema: { type: string, maxLength: 32 } }");
         lines.push("{ name: limit, in: query, description: 每页条数, schema: { type: integer, format: int32, minimum: 1, maximum: 100 } }");
+    }
+    if op.has(Shape::EncryptedQuery) {
+        lines.push("{ name: id_card_number, in: query, required: true, description: 证件号码, schema: { type: string, maxLength: 1024, x-wechatpay-encrypted: true } }");
     }
     if op.has(Shape::SerialHeader) {
         lines.push("{ name: Wechatpay-Serial, in: header, required: true, x-wechatpay-managed: true, description: 平台证书序列号或公钥 ID, schema: { type: string } }");
@@ -350,6 +392,8 @@ fn answers(out: &mut String, op: &Op) {
         out.push_str("        \"204\": { description: 处理成功，无应答体 }\n");
     } else if op.has(Shape::Answer202) {
         out.push_str("        \"202\": { description: 已受理 }\n");
+    } else if op.has(Shape::Download) {
+        out.push_str("        \"200\":\n          description: 文件内容\n          content:\n            application/octet-stream:\n              schema: { type: string, format: binary }\n");
     } else {
         out.push_str("        \"200\":\n          description: 成功\n          content:\n            application/json:\n              schema:\n");
         object(out, op, 16, false);
@@ -396,12 +440,40 @@ fn request_fields(op: &Op) -> Vec<String> {
 }
 
 fn answer_fields(op: &Op) -> Vec<String> {
-    vec![
+    let mut fields = vec![
         "id: { type: string, maxLength: 64, description: 微信支付单号, example: \"4200000000000000000\" }".to_owned(),
         "create_time: { type: string, format: date-time, description: 创建时间 }".to_owned(),
         format!("amount: {{ $ref: \"#/components/schemas/Group{}Amount\" }}", op.group),
-    ]
+    ];
+    if op.has(Shape::EncryptedAnswer) {
+        fields.push(
+            "contact_name: { type: string, x-wechatpay-encrypted: true, description: 联系人姓名 }"
+                .to_owned(),
+        );
+    }
+    fields
 }
+
+/// The `multipart/form-data` body of an upload: the file and its signed `meta`.
+const UPLOAD_BODY: &str = r#"      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file, meta]
+              properties:
+                file: { type: string, format: binary, description: 文件 }
+                meta:
+                  type: object
+                  required: [filename, sha256]
+                  properties:
+                    filename: { type: string, maxLength: 128, description: 文件名 }
+                    sha256: { type: string, maxLength: 64, description: 文件的 SHA-256 摘要 }
+            encoding:
+              file: { contentType: "image/jpeg, image/png" }
+              meta: { contentType: application/json }
+"#;
 
 /// The property lines of the operation's field shapes.
 fn shape_fields(op: &Op) -> Vec<String> {
@@ -425,6 +497,12 @@ fn shape_fields(op: &Op) -> Vec<String> {
         (Shape::ItemBounds, "goods_detail:\n  type: array\n  description: 商品列表\n  minItems: 1\n  maxItems: 50\n  items:\n    type: object\n    required: [goods_id]\n    properties:\n      goods_id: { type: string, maxLength: 32, description: 商品编码 }\n      quantity: { type: integer, minimum: 1, description: 数量 }".to_owned()),
         (Shape::FreeForm, "extra: { type: object, description: 任意 JSON }".to_owned()),
         (Shape::OddName, "device-id: { type: string, description: 设备号 }".to_owned()),
+        (Shape::AllOf, if op.index.is_multiple_of(2) {
+            format!("settlement:\n  description: 结算金额\n  nullable: true\n  allOf:\n    - $ref: \"#/components/schemas/Group{}Amount\"", op.group)
+        } else {
+            format!("detail:\n  description: 金额与场景\n  allOf:\n    - $ref: \"#/components/schemas/Group{}Amount\"\n    - $ref: \"shared-{k}.yaml#/components/schemas/Shared{k}Scene\"", op.group, k = op.shared)
+        }),
+        (Shape::JsonString, format!("scene_json:\n  type: string\n  maxLength: 2048\n  description: 场景信息(JSON 字符串)\n  x-wechatpay-json-string: {{ $ref: \"shared-{k}.yaml#/components/schemas/Shared{k}Scene\" }}", k = op.shared)),
     ];
     fields
         .into_iter()

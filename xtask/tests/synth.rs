@@ -61,20 +61,28 @@ fn shapes_seen(api: &Api) -> BTreeMap<Shape, usize> {
                 (Shape::Body, op.body.is_some()),
                 (Shape::Answer204, op.success.status == 204),
                 (Shape::Answer202, op.success.status == 202),
+                (Shape::Upload, op.upload.is_some()),
+                (Shape::Download, op.success.kind == SuccessKind::Bytes),
                 (Shape::PathParam, op.params.iter().any(|p| p.location == ParamLocation::Path)),
-                (Shape::QueryParams, op.params.iter().any(|p| p.location == ParamLocation::Query)),
+                (Shape::QueryParams, op.params.iter().any(|p| p.location == ParamLocation::Query && !p.encrypted)),
                 (Shape::SerialHeader, op.platform_serial_header),
                 (Shape::EncryptedField, !op.encrypted_fields.is_empty()),
+                (Shape::EncryptedQuery, op.params.iter().any(|p| p.location == ParamLocation::Query && p.encrypted)),
+                (Shape::EncryptedAnswer, !op.encrypted_answer_fields.is_empty()),
                 (Shape::StringEnum, fields.iter().any(|f| matches!(kind(f), Some(TypeKind::Enum(_))))),
-                (Shape::CrossFileRef, fields.iter().any(|f| matches!(&f.ty, Ty::Named(n) if api.types[n].module.starts_with("shared_")))),
+                (Shape::CrossFileRef, fields.iter().any(|f| !f.json_string && matches!(&f.ty, Ty::Named(n) if api.types[n].module.starts_with("shared_")))),
                 (Shape::Default, fields.iter().any(|f| f.notes.default.is_some())),
                 (Shape::IntegerEnum, fields.iter().any(|f| f.rust_name == "level" && matches!(kind(f), Some(TypeKind::NumberEnum(..))))),
                 (Shape::NumberEnum, fields.iter().any(|f| f.rust_name == "rate" && matches!(kind(f), Some(TypeKind::NumberEnum(..))))),
-                (Shape::Nullable, fields.iter().any(|f| f.nullable)),
+                (Shape::Nullable, fields.iter().any(|f| f.nullable && f.rust_name == "remark")),
                 (Shape::Deprecated, op.deprecated),
                 (Shape::ItemBounds, fields.iter().any(|f| f.constraints.max_items.is_some() && f.constraints.min_items.is_some())),
                 (Shape::FreeForm, fields.iter().any(|f| f.ty == Ty::Json)),
                 (Shape::OddName, fields.iter().any(|f| f.wire_name != f.rust_name)),
+                (Shape::AllOf, fields.iter().any(|f| {
+                    matches!(f.rust_name.as_str(), "settlement" | "detail") && matches!(kind(f), Some(TypeKind::Struct(_)))
+                })),
+                (Shape::JsonString, fields.iter().any(|f| f.json_string)),
             ];
             for (shape, shown) in checks {
                 *seen.entry(shape).or_insert(0) += usize::from(shown);
@@ -98,7 +106,7 @@ fn the_spec_lowers_without_warnings_with_the_real_shape_mix() {
             .operations()
             .filter(|op| matches!(op.success.kind, SuccessKind::Json(_)))
             .count();
-        assert_eq!(json, ops - quota(100, ops) - quota(7, ops));
+        assert_eq!(json, ops - quota(100, ops) - quota(7, ops) - quota(5, ops));
     }
 }
 

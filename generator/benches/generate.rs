@@ -80,7 +80,7 @@ fn main() {
             .map(|_| {
                 let start = Instant::now();
                 let api = lower(&sources).expect("the synthetic spec is valid");
-                let output = emit(&api);
+                let output = emit(&api, "wechatpay_api");
                 assert_eq!(api.operations().count(), n);
                 std::hint::black_box(output);
                 start.elapsed()

@@ -19,7 +19,7 @@ pub use wechatpay_spec::{
     MAX_FILE_BYTES,
 };
 
-/// Generates the `wechatpay-api` sources for a spec folder.
-pub fn generate_dir(dir: &Path) -> Result<Output, Error> {
-    Ok(emit(&load_dir(dir)?))
+/// Generates the sources of a crate named `krate` in code (`wechatpay_api`) for a spec folder.
+pub fn generate_dir(dir: &Path, krate: &str) -> Result<Output, Error> {
+    Ok(emit(&load_dir(dir)?, krate))
 }

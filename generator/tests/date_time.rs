@@ -21,7 +21,7 @@ struct Answer {
 #[test]
 fn the_generator_prints_these_attributes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok/date_times");
-    let output = wechatpay_generator::generate_dir(&dir).unwrap();
+    let output = wechatpay_generator::generate_dir(&dir, "wechatpay_api").unwrap();
     let text = &output.files[0].contents;
     assert!(text.contains(REQUIRED), "{text}");
     assert!(text.contains(OPTIONAL), "{text}");

@@ -25,7 +25,7 @@ fn assert_snapshot(name: &str, actual: &str) {
 
 /// All generated files of a fixture, in order, plus its cargo features.
 fn render_ok(name: &str) -> String {
-    let output = wechatpay_generator::generate_dir(&fixture("ok", name))
+    let output = wechatpay_generator::generate_dir(&fixture("ok", name), "wechatpay_api")
         .unwrap_or_else(|e| panic!("fixture {name} should generate:\n{e}"));
     let mut text = String::new();
     for file in &output.files {
@@ -152,7 +152,7 @@ fn every_files_errors_come_back_at_once() {
 #[test]
 fn the_real_spec_generates_what_is_checked_in() {
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
-    let output = wechatpay_generator::generate_dir(&spec).unwrap();
+    let output = wechatpay_generator::generate_dir(&spec, "wechatpay_api").unwrap();
     for file in &output.files {
         assert!(
             file.contents.starts_with("// @generated"),
@@ -160,5 +160,8 @@ fn the_real_spec_generates_what_is_checked_in() {
             file.path
         );
     }
-    assert_eq!(output, wechatpay_generator::generate_dir(&spec).unwrap());
+    assert_eq!(
+        output,
+        wechatpay_generator::generate_dir(&spec, "wechatpay_api").unwrap()
+    );
 }

@@ -16,7 +16,7 @@ fn generate_files(files: &[(&str, &str)]) -> Result<Output, SpecErrors> {
             text: (*text).to_owned(),
         })
         .collect();
-    lower(&sources).map(|api| emit(&api))
+    lower(&sources).map(|api| emit(&api, "wechatpay_api"))
 }
 
 /// The errors of a spec that must be refused, each checked to carry its file and line.
@@ -333,7 +333,7 @@ fn parameters_mapping_to_one_rust_name_are_escaped() {
             "with_x_query_header"
         ]
     );
-    assert_parses(&emit(&api));
+    assert_parses(&emit(&api, "wechatpay_api"));
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn every_output() -> Vec<(String, Output)> {
     dirs.extend(fixtures);
     dirs.iter()
         .map(|d| {
-            let output = wechatpay_generator::generate_dir(d).unwrap();
+            let output = wechatpay_generator::generate_dir(d, "wechatpay_api").unwrap();
             (d.display().to_string(), output)
         })
         .collect()
@@ -416,13 +416,48 @@ fn block_content(mut text: &str) -> &str {
     }
 }
 
+/// The generator's own example sections: `# Example`, a blank line, a ` ```no_run ` fence, code
+/// without any fence marker in it, and the closing fence. Returns where each section's lines
+/// are, and fails on a malformed one.
+fn example_sections(lines: &[&str], dir: &str) -> Vec<std::ops::Range<usize>> {
+    let mut sections = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i] != " # Example" {
+            i += 1;
+            continue;
+        }
+        assert_eq!(lines.get(i + 1), Some(&""), "{dir}: after # Example");
+        assert_eq!(lines.get(i + 2), Some(&" ```no_run"), "{dir}: the fence");
+        let close = (i + 3..lines.len())
+            .find(|&k| lines[k] == " ```")
+            .unwrap_or_else(|| panic!("{dir}: an example that does not close"));
+        for line in &lines[i + 3..close] {
+            assert!(
+                !line.contains("```") && !line.contains("~~~"),
+                "{dir}: a fence marker inside an example: {line}"
+            );
+        }
+        sections.push(i..close + 1);
+        i = close + 1;
+    }
+    sections
+}
+
 #[test]
 fn no_emitted_rustdoc_line_opens_a_code_block() {
     let mut hostile = false;
+    let mut examples = 0;
     for (dir, output) in every_output() {
         hostile |= dir.ends_with("hostile_docs");
         for file in &output.files {
-            for line in doc_lines(&file.contents) {
+            let lines: Vec<&str> = doc_lines(&file.contents).collect();
+            let sections = example_sections(&lines, &dir);
+            examples += sections.len();
+            for (k, line) in lines.iter().enumerate() {
+                if sections.iter().any(|s| s.contains(&k)) {
+                    continue;
+                }
                 let text = line.strip_prefix(' ').unwrap_or(line);
                 assert!(
                     !text.starts_with("    ") && !text.starts_with('\t'),
@@ -437,6 +472,26 @@ fn no_emitted_rustdoc_line_opens_a_code_block() {
         }
     }
     assert!(hostile, "the hostile_docs fixture is among them");
+    assert!(examples > 60, "every operation has its example: {examples}");
+}
+
+#[test]
+fn a_hostile_example_value_does_not_reach_the_example_code() {
+    let (_, output) = every_output()
+        .into_iter()
+        .find(|(dir, _)| dir.ends_with("hostile_docs"))
+        .unwrap();
+    let code = &output.files[0].contents;
+    let start = code.find("/// # Example").expect("an example section");
+    let end = start + code[start..].find("/// ```\n").expect("closed");
+    let section = &code[start..end];
+    assert!(
+        section.contains("HostileDocs::new(\"example\""),
+        "{section}"
+    );
+    assert!(!section.contains("compile_error"), "{section}");
+    // The value itself is still shown, escaped, where the parameter is documented.
+    assert!(code.contains("an example value ran"));
 }
 
 #[test]

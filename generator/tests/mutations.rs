@@ -19,7 +19,7 @@ fn real_spec() -> Vec<Source> {
 
 /// Checks the answer for a mutated set of files: located errors, or output that parses.
 fn check(set: &[Source]) -> Result<(), String> {
-    match lower(set).map(|api| emit(&api)) {
+    match lower(set).map(|api| emit(&api, "wechatpay_api")) {
         Err(errors) => {
             for e in &errors.0 {
                 if e.line.is_none() {

@@ -62,6 +62,127 @@ fn value(types: &BTreeMap<String, TypeDef>, ty: &Ty, c: &Constraints) -> Option<
     }
 }
 
+/// How deep [`complete`] goes before giving up (a required member that contains itself).
+const COMPLETE_DEPTH: usize = 32;
+
+/// A complete example of `ty` for the rustdoc of a constructor: `given` where it has the
+/// right shape, with every required member it lacks synthesised; optional members are left
+/// out (constructors do not take them). `None` for a file, or a type that requires itself.
+pub(crate) fn complete(
+    types: &BTreeMap<String, TypeDef>,
+    ty: &Ty,
+    c: &Constraints,
+    given: Option<&Value>,
+) -> Option<Value> {
+    complete_at(types, ty, c, given, 0)
+}
+
+/// [`complete`] for a struct field: its own example when `given` is absent, a JSON string's
+/// document parsed, and the first value a narrowing `enum` allows.
+pub(crate) fn complete_field(
+    types: &BTreeMap<String, TypeDef>,
+    f: &Field,
+    given: Option<&Value>,
+) -> Option<Value> {
+    complete_field_at(types, f, given, 0)
+}
+
+fn complete_field_at(
+    types: &BTreeMap<String, TypeDef>,
+    f: &Field,
+    given: Option<&Value>,
+    depth: usize,
+) -> Option<Value> {
+    let own = given.or(f.example.as_ref());
+    let parsed = match own {
+        Some(Value::String(text)) if f.json_string => serde_json::from_str(text).ok(),
+        _ => None,
+    };
+    let own = match f.json_string {
+        true => parsed.as_ref().or(own.filter(|v| !v.is_string())),
+        false => own,
+    };
+    let subset = f.constraints.enum_subset.as_ref().and_then(|s| s.first());
+    let narrowed = match (own, subset) {
+        (None, Some(first)) => serde_json::from_str(first)
+            .ok()
+            .filter(Value::is_number)
+            .or_else(|| Some(Value::String(first.clone()))),
+        _ => None,
+    };
+    complete_at(
+        types,
+        &f.ty,
+        &f.constraints,
+        own.or(narrowed.as_ref()),
+        depth,
+    )
+}
+
+fn complete_at(
+    types: &BTreeMap<String, TypeDef>,
+    ty: &Ty,
+    c: &Constraints,
+    given: Option<&Value>,
+    depth: usize,
+) -> Option<Value> {
+    if depth > COMPLETE_DEPTH {
+        return None;
+    }
+    let kept = |keep: fn(&Value) -> bool| given.filter(|v| keep(v)).cloned();
+    match ty {
+        Ty::Named(name) => match &types.get(name)?.kind {
+            TypeKind::Struct(fields) => {
+                let given = given.and_then(Value::as_object);
+                let mut map = serde_json::Map::new();
+                for f in fields.iter().filter(|f| f.required) {
+                    let own = given.and_then(|g| g.get(&f.wire_name));
+                    let value = complete_field_at(types, f, own, depth + 1)?;
+                    map.insert(f.wire_name.clone(), value);
+                }
+                Some(Value::Object(map))
+            }
+            TypeKind::Enum(variants) => {
+                let known = |v: &Value| variants.iter().any(|k| v.as_str() == Some(&k.value));
+                given
+                    .filter(|v| known(v))
+                    .cloned()
+                    .or_else(|| variants.first().map(|v| Value::String(v.value.clone())))
+            }
+            TypeKind::NumberEnum(_, variants) => {
+                let numbers = variants
+                    .iter()
+                    .filter_map(|v| serde_json::from_str::<Value>(&v.value).ok());
+                let numbers: Vec<Value> = numbers.collect();
+                given
+                    .filter(|v| numbers.contains(v))
+                    .cloned()
+                    .or_else(|| numbers.first().cloned())
+            }
+        },
+        Ty::Vec(inner) => {
+            let each = c.items.as_deref().cloned().unwrap_or_default();
+            let first = given
+                .and_then(Value::as_array)
+                .and_then(|items| items.first());
+            Some(Value::Array(vec![complete_at(
+                types,
+                inner,
+                &each,
+                first,
+                depth + 1,
+            )?]))
+        }
+        Ty::String | Ty::DateTime => kept(Value::is_string).or_else(|| value(types, ty, c)),
+        Ty::I32 | Ty::I64 => kept(|v| v.is_i64()).or_else(|| value(types, ty, c)),
+        Ty::F64 => kept(Value::is_number).or_else(|| value(types, ty, c)),
+        Ty::Bool => kept(Value::is_boolean).or_else(|| value(types, ty, c)),
+        Ty::Json => given.cloned().or_else(|| value(types, ty, c)),
+        Ty::Map(_) => kept(Value::is_object).or_else(|| value(types, ty, c)),
+        Ty::File => None,
+    }
+}
+
 /// A field's example: its own, else its type's (the first value a narrowing `enum` allows);
 /// a JSON string's is written as a string if it is not one.
 fn field_value(types: &BTreeMap<String, TypeDef>, f: &Field) -> Option<Value> {

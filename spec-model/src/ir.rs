@@ -157,6 +157,10 @@ pub struct Member {
     pub ty: Ty,
     /// Required: an argument of `new`; otherwise an `Option` set by the setter.
     pub required: bool,
+    /// For a required member, a complete example value (the spec's examples, completed with
+    /// values synthesised from the schema): what the rustdoc example passes to `new`. `None`
+    /// for optional members and the file of an upload.
+    pub example: Option<serde_json::Value>,
 }
 
 /// Where a [`Member`] is stored in the operation value.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::Lowerer;
 use crate::error::SpecErrors;
-use crate::examples::example;
+use crate::examples::{complete, example};
 use crate::ir::{Api, SuccessKind, Ty, TypeDef, TypeKind};
 use crate::load::{parse, Source};
 use crate::locate::YamlPath;
@@ -108,6 +108,7 @@ impl Lowerer {
                 for p in &op.params {
                     mark(&mut self.types, &p.ty, &mut used, Direction::Neither);
                 }
+                member_examples(&self.types, op);
             }
             for event in &mut group.events {
                 mark(
@@ -206,5 +207,38 @@ pub(crate) fn encrypted_pointers(
             seen.remove(name);
         }
         _ => {}
+    }
+}
+
+/// Sets the example of each required member of `op` (see [`crate::ir::Member::example`]): a
+/// parameter's own, a body field's from the body's example, completed from the schema.
+fn member_examples(types: &BTreeMap<String, TypeDef>, op: &mut crate::ir::Operation) {
+    use crate::ir::MemberTarget;
+    let body_fields = match &op.body {
+        Some(Ty::Named(name)) => match types.get(name).map(|t| &t.kind) {
+            Some(TypeKind::Struct(fields)) => fields.as_slice(),
+            _ => &[],
+        },
+        _ => &[],
+    };
+    for m in op.members.iter_mut().filter(|m| m.required) {
+        m.example = match &m.target {
+            MemberTarget::Param(name) => op
+                .params
+                .iter()
+                .find(|p| &p.rust_name == name)
+                .and_then(|p| complete(types, &p.ty, &p.constraints, p.example.as_ref())),
+            MemberTarget::BodyField(name) => body_fields
+                .iter()
+                .find(|f| &f.rust_name == name)
+                .and_then(|f| {
+                    let given = op.body_example.as_ref().and_then(|b| b.get(&f.wire_name));
+                    crate::examples::complete_field(types, f, given)
+                }),
+            MemberTarget::Body => {
+                complete(types, &m.ty, &Default::default(), op.body_example.as_ref())
+            }
+            MemberTarget::File => None,
+        };
     }
 }

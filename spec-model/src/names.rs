@@ -362,6 +362,7 @@ impl Lowerer {
                 target,
                 ty: ty.clone(),
                 required,
+                example: None,
             });
         };
         for p in params {

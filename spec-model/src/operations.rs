@@ -263,6 +263,10 @@ impl Lowerer {
                 message,
             );
         }
+        // A `$ref` to a named scalar: its constraints and example describe this parameter.
+        let lifted = crate::schemas::referenced_scalar(site.docs, file, schema)
+            .map(|target| crate::compose::lift(schema, target));
+        let schema = lifted.as_ref().unwrap_or(schema);
         let mut notes = notes(schema);
         notes.deprecated |= p.deprecated;
         notes.examples = notes.examples.or_else(|| p.examples.clone());

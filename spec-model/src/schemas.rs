@@ -452,7 +452,12 @@ impl Lowerer {
         fields: &[Field],
     ) -> Option<Field> {
         let (rust_name, setter) = self.property_name(file, ppath, wire, prop, fields)?;
-        let view = field_view(prop);
+        let view = match referenced_scalar(docs, file, prop) {
+            // A `$ref` to a named string or number: its description, constraints and example
+            // describe this field (the property's own keywords win).
+            Some(target) => Cow::Owned(lift(prop, target)),
+            None => field_view(prop),
+        };
         let ty = match &prop.json_string {
             Some(inner) => self.json_string(docs, file, ppath, owner, wire, &view, inner)?,
             None => {
@@ -610,6 +615,32 @@ fn inline_type_name(owner: &str, wire: &str, prop: &Schema) -> String {
 
 /// The schema whose keywords describe a property: the property itself, or for an `allOf` of
 /// one inline schema, that schema with the keywords next to `allOf` over its own.
+/// The schema a `$ref` property points to, if it is a plain scalar (no enum, object, array or
+/// further `$ref`), found without reporting anything (lowering the type reports a bad `$ref`).
+pub(crate) fn referenced_scalar<'d>(
+    docs: &'d BTreeMap<String, Document>,
+    file: &str,
+    prop: &Schema,
+) -> Option<&'d Schema> {
+    let (target, pointer) = prop.reference.as_deref()?.split_once('#')?;
+    let target = match target.trim_start_matches("./") {
+        "" => file,
+        other => other,
+    };
+    let name = pointer.strip_prefix("/components/schemas/")?;
+    let schema = docs.get(target)?.components.schemas.get(name)?;
+    let scalar = matches!(
+        schema.ty.as_deref(),
+        Some("string" | "integer" | "number" | "boolean")
+    );
+    (scalar
+        && schema.reference.is_none()
+        && schema.enumeration.is_none()
+        && schema.all_of.is_none()
+        && schema.json_string.is_none())
+    .then_some(schema)
+}
+
 fn field_view(prop: &Schema) -> Cow<'_, Schema> {
     match prop.all_of.as_deref() {
         Some([member])

@@ -606,7 +606,10 @@ fn every_generator_fixture_compiles_and_behaves() {
     let mut lib = String::from("#![allow(dead_code)]\n#![deny(deprecated)]\n");
     let mut features = std::collections::BTreeSet::new();
     for name in &names {
-        let output = wechatpay_generator::generate_dir(&fixtures.join(name)).unwrap();
+        // The operations' rustdoc examples name the crate root as `fixtures::<name>`.
+        let output =
+            wechatpay_generator::generate_dir(&fixtures.join(name), &format!("fixtures::{name}"))
+                .unwrap();
         for file in &output.files {
             let rel = file.path.strip_prefix("src/generated/").unwrap();
             write(&root.join("src").join(name).join(rel), &file.contents);
@@ -618,7 +621,11 @@ fn every_generator_fixture_compiles_and_behaves() {
         {
             features.insert(line.split(" = ").next().unwrap().to_owned());
         }
-        lib.push_str(&format!("#[rustfmt::skip]\npub mod {name};\n"));
+        // Each fixture is a module standing for a crate root like `wechatpay_api`'s: its
+        // groups, and the `Client` and `Upload` its examples use.
+        lib.push_str(&format!(
+            "#[rustfmt::skip]\n#[path = \"{name}/mod.rs\"]\nmod {name}_generated;\npub mod {name} {{\n    pub use super::{name}_generated::*;\n    pub use wechatpay_core::{{Client, Upload}};\n}}\n"
+        ));
     }
     lib.push_str(&format!(
         "\npub const FIXTURES: &str = {:?};\n",
@@ -639,4 +646,21 @@ fn every_generator_fixture_compiles_and_behaves() {
     );
     let out = cargo(root, &["test", "-q"]);
     assert!(out.contains("20 passed"), "{out}");
+    // Every operation's rustdoc example compiled (`no_run`) as a doctest.
+    let operations: usize = names
+        .iter()
+        .map(|name| {
+            let output = wechatpay_generator::generate_dir(&fixtures.join(name), "x").unwrap();
+            output
+                .files
+                .iter()
+                .map(|f| f.contents.matches("/// # Example").count())
+                .sum::<usize>()
+        })
+        .sum();
+    assert!(operations > 30, "{operations}");
+    assert!(
+        out.contains(&format!("{operations} passed")),
+        "{operations} doctests expected:\n{out}"
+    );
 }

@@ -155,7 +155,8 @@ pub fn codegen_with(
     mode: Mode,
     deny_warnings: bool,
 ) -> Result<Summary, String> {
-    let output = wechatpay_generator::generate_dir(spec_dir).map_err(|e| e.to_string())?;
+    let output =
+        wechatpay_generator::generate_dir(spec_dir, "wechatpay_api").map_err(|e| e.to_string())?;
     let warnings: Vec<String> = output.warnings.iter().map(|w| w.to_string()).collect();
     if deny_warnings && !warnings.is_empty() {
         return Err(format!(

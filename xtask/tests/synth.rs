@@ -114,7 +114,8 @@ fn the_spec_lowers_without_warnings_with_the_real_shape_mix() {
 fn the_written_spec_generates_every_group_without_warnings() {
     let dir = tempfile::tempdir().unwrap();
     xtask::bench::write_spec(30, 5, dir.path()).unwrap();
-    let output = wechatpay_generator::generate_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let output = wechatpay_generator::generate_dir(dir.path(), "wechatpay_api")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(output.warnings.is_empty());
     let groups: Vec<&str> = output
         .files

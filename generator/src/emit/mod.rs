@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+mod doc_example;
 mod events;
 mod models;
 mod operation;
@@ -35,14 +36,15 @@ pub struct Output {
     pub warnings: Vec<wechatpay_spec::SpecError>,
 }
 
-/// Prints the whole API.
-pub fn emit(api: &Api) -> Output {
+/// Prints the whole API for the crate named `krate` in code (`wechatpay_api`): the name the
+/// operations' rustdoc examples use.
+pub fn emit(api: &Api, krate: &str) -> Output {
     let groups: Vec<&Group> = api
         .groups
         .iter()
         .filter(|g| !g.operations.is_empty() || api.types.values().any(|t| t.module == g.module))
         .collect();
-    let mut files = render_groups(api, &groups);
+    let mut files = render_groups(api, &groups, krate);
     let mut mods = Vec::new();
     let mut features = Vec::new();
     for group in groups {
@@ -97,10 +99,10 @@ pub fn emit(api: &Api) -> Output {
 
 /// The file of each group, in order. Groups are independent, so they are printed on as many
 /// threads as there are cores, each taking every n-th group; the output does not depend on it.
-fn render_groups(api: &Api, groups: &[&Group]) -> Vec<GeneratedFile> {
+fn render_groups(api: &Api, groups: &[&Group], krate: &str) -> Vec<GeneratedFile> {
     let render_group = |group: &Group| GeneratedFile {
         path: format!("src/generated/{}.rs", group.module),
-        contents: render(&group.file, group_tokens(api, group)),
+        contents: render(&group.file, group_tokens(api, group, krate)),
     };
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -307,7 +309,7 @@ pub(crate) fn ident(name: &str) -> Ident {
 
 /// The module's inner docs, then one token stream per type and operation: parsing them one
 /// by one keeps the cost linear (one giant stream spent its time copying tokens).
-fn group_tokens(api: &Api, group: &Group) -> Vec<TokenStream> {
+fn group_tokens(api: &Api, group: &Group, krate: &str) -> Vec<TokenStream> {
     let mut doc = group.title.clone();
     if let Some(d) = &group.description {
         doc.push_str("\n\n");
@@ -324,7 +326,7 @@ fn group_tokens(api: &Api, group: &Group) -> Vec<TokenStream> {
         group
             .operations
             .iter()
-            .map(|op| operation::operation_tokens(api, group, op)),
+            .map(|op| operation::operation_tokens(api, group, op, krate)),
     );
     parts
 }

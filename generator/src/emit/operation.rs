@@ -5,15 +5,27 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, field_doc, ident, ty_tokens};
+use super::{doc_example, docs, field_doc, ident, ty_tokens};
 use crate::ir::{
     Api, Group, Host, Member, MemberTarget, Operation, Param, ParamLocation, SuccessKind, Ty,
     TypeKind,
 };
 
-pub(super) fn operation_tokens(api: &Api, group: &Group, op: &Operation) -> TokenStream {
+pub(super) fn operation_tokens(
+    api: &Api,
+    group: &Group,
+    op: &Operation,
+    krate: &str,
+) -> TokenStream {
     let name = ident(&op.rust_name);
     let doc = docs(&op_doc(op));
+    // The example is our own code, not spec text: its lines go in as they are.
+    let example = doc_example::example_section(api, op, krate);
+    let example_lines = example.lines().map(|line| match line.is_empty() {
+        true => String::new(),
+        false => format!(" {line}"),
+    });
+    let example = quote!(#[doc = ""] #(#[doc = #example_lines])*);
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
     // The operation's own impls name it and its body's deprecated fields without a warning.
     let body_deprecated = op.body.as_ref().is_some_and(|ty| match ty {
@@ -27,6 +39,7 @@ pub(super) fn operation_tokens(api: &Api, group: &Group, op: &Operation) -> Toke
     let (output, decode) = answer_tokens(api, group, op);
     quote! {
         #doc
+        #example
         #deprecated
         #definition
         #constructor

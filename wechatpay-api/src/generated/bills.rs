@@ -364,6 +364,23 @@ impl ::std::fmt::Display for TradeBillType {
 /// 微信支付在每日10点后生成昨日交易账单文件,商户可通过接口获取账单下载链接。仅支付成功的订单包含在账单内;此接口仅可下载三个月内的账单。
 ///
 /// `GET /v3/bill/tradebill` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::bills::ApplyTradeBill;
+///
+/// let op = ApplyTradeBill::new("2019-06-11");
+/// let answer = client.execute(&op).await?;
+/// println!("hash_type: {:?}", answer.data.hash_type);
+/// println!("hash_value: {:?}", answer.data.hash_value);
+/// println!("download_url: {:?}", answer.data.download_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct ApplyTradeBill {
     /// 账单日期,格式yyyy-MM-DD,仅支持三个月内的账单下载申请。
@@ -478,6 +495,23 @@ impl ::wechatpay_core::operation::Operation for ApplyTradeBill {
 /// 微信支付按天提供微信支付账户的资金流水账单文件,商户可以通过该接口获取账单文件的下载地址。当日账单在次日上午9点开始生成,建议商户在上午10点以后获取。
 ///
 /// `GET /v3/bill/fundflowbill` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::bills::ApplyFundFlowBill;
+///
+/// let op = ApplyFundFlowBill::new("2019-06-11");
+/// let answer = client.execute(&op).await?;
+/// println!("hash_type: {:?}", answer.data.hash_type);
+/// println!("hash_value: {:?}", answer.data.hash_value);
+/// println!("download_url: {:?}", answer.data.download_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct ApplyFundFlowBill {
     /// 账单日期,格式yyyy-MM-DD,仅支持三个月内的账单下载申请。
@@ -569,6 +603,29 @@ impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
 /// 服务商可以通过该接口获取子商户资金流水账单文件的下载地址。账单文件经加密:以应答的 `encrypt_key`、`nonce` 解密下载的文件。该接口只能下载三个月以内的资金流水账单。
 ///
 /// `GET /v3/bill/sub-merchant-fundflowbill` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::bills::{
+///     ApplySubMerchantFundFlowBill, ApplySubMerchantFundFlowBillAlgorithm,
+///     FundAccountType,
+/// };
+///
+/// let op = ApplySubMerchantFundFlowBill::new(
+///     "19000000001",
+///     "2019-06-11",
+///     FundAccountType::Basic,
+///     ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("download_bill_count: {:?}", answer.data.download_bill_count);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct ApplySubMerchantFundFlowBill {
     /// 子商户号:下载指定子商户的账单。
@@ -670,6 +727,22 @@ impl ::wechatpay_core::operation::Operation for ApplySubMerchantFundFlowBill {
 /// 以申请账单接口返回的 `download_url` 发起请求(V3 签名),获取账单文件。应答不带签名:下载后以申请账单返回的 `hash_type`/`hash_value` 校验文件。
 ///
 /// `GET /v3/billdownload/file` on the mainland host. Success: `200` with a raw body. Idempotent: the same request may be sent again. The platform does not sign this answer.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::bills::DownloadBill;
+///
+/// let op = DownloadBill::new("xxx");
+/// let mut file = Vec::new();
+/// let downloaded = client.download(&op, &mut file, None).await?;
+/// println!("{} bytes, Request-ID {:?}", downloaded.len, downloaded.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct DownloadBill {
     /// 下载令牌:申请账单接口返回的 `download_url` 中的 `token`。

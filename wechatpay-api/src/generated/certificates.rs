@@ -134,6 +134,21 @@ pub struct PlatformCertificate {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/wechatpay5_1.shtml>
 ///
 /// `GET /v3/certificates` on the mainland host. Success: `200` with a JSON body. Rate limit: 1000 requests per second. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::certificates::DownloadCertificates;
+///
+/// let op = DownloadCertificates;
+/// let answer = client.execute(&op).await?;
+/// println!("data: {:?}", answer.data.data);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,

@@ -14,7 +14,9 @@
     ::serde::Serialize
 )]
 pub struct CloseCombineOrderRequest {
-    /// `combine_appid`.
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
     /// 子单信息。最多支持子单条数:10。
     ///
@@ -70,11 +72,17 @@ impl CloseSubOrder {
     ::serde::Serialize
 )]
 pub struct CombineAppPrepayRequest {
-    /// `combine_appid`.
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
-    /// `combine_mchid`.
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
-    /// `combine_out_trade_no`.
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -86,15 +94,21 @@ pub struct CombineAppPrepayRequest {
     /// 支付者信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
-    /// `time_start`.
+    /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `notify_url`.
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
 impl CombineAppPrepayRequest {
@@ -151,11 +165,17 @@ impl CombineAppPrepayRequest {
     ::serde::Serialize
 )]
 pub struct CombineH5PrepayRequest {
-    /// `combine_appid`.
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
-    /// `combine_mchid`.
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
-    /// `combine_out_trade_no`.
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述(合单H5下单必填,含 h5_info)。
     pub scene_info: CombineH5SceneInfo,
@@ -166,15 +186,21 @@ pub struct CombineH5PrepayRequest {
     /// 支付者信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
-    /// `time_start`.
+    /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `notify_url`.
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
 impl CombineH5PrepayRequest {
@@ -363,11 +389,17 @@ impl CombineH5SceneInfoH5Info {
     ::serde::Serialize
 )]
 pub struct CombineJsapiPrepayRequest {
-    /// `combine_appid`.
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
-    /// `combine_mchid`.
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
-    /// `combine_out_trade_no`.
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -378,15 +410,21 @@ pub struct CombineJsapiPrepayRequest {
     pub sub_orders: ::std::vec::Vec<SubOrder>,
     /// 支付者信息。
     pub combine_payer_info: CombinePayerInfo,
-    /// `time_start`.
+    /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `notify_url`.
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
 impl CombineJsapiPrepayRequest {
@@ -438,11 +476,17 @@ impl CombineJsapiPrepayRequest {
     ::serde::Serialize
 )]
 pub struct CombineNativePrepayRequest {
-    /// `combine_appid`.
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
-    /// `combine_mchid`.
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
-    /// `combine_out_trade_no`.
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -454,15 +498,21 @@ pub struct CombineNativePrepayRequest {
     /// 支付者信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
-    /// `time_start`.
+    /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `notify_url`.
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
 impl CombineNativePrepayRequest {
@@ -1269,6 +1319,38 @@ impl SubOrderSettleInfo {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_3.shtml>
 ///
 /// `POST /v3/combine-transactions/jsapi` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::combine_transactions::{
+///     CombineJsapiPrepay, CombinePayerInfo, SubOrder, SubOrderAmount,
+/// };
+///
+/// let op = CombineJsapiPrepay::new(
+///     "wxd678efh567hg6787",
+///     "1900000109",
+///     "P20150806125346",
+///     Vec::from([
+///         SubOrder::new(
+///             "1900000109",
+///             "深圳分店",
+///             SubOrderAmount::new(100, "CNY"),
+///             "20150806125346",
+///             "腾讯充值中心-QQ会员充值",
+///         ),
+///     ]),
+///     CombinePayerInfo::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+///     "https://yourapp.com/notify",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CombineJsapiPrepay {
     /// The JSON body.
@@ -1350,6 +1432,37 @@ impl ::wechatpay_core::operation::Operation for CombineJsapiPrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_1.shtml>
 ///
 /// `POST /v3/combine-transactions/app` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::combine_transactions::{
+///     CombineAppPrepay, SubOrder, SubOrderAmount,
+/// };
+///
+/// let op = CombineAppPrepay::new(
+///     "wxd678efh567hg6787",
+///     "1900000109",
+///     "P20150806125346",
+///     Vec::from([
+///         SubOrder::new(
+///             "1900000109",
+///             "深圳分店",
+///             SubOrderAmount::new(100, "CNY"),
+///             "20150806125346",
+///             "腾讯充值中心-QQ会员充值",
+///         ),
+///     ]),
+///     "https://yourapp.com/notify",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CombineAppPrepay {
     /// The JSON body.
@@ -1436,6 +1549,39 @@ impl ::wechatpay_core::operation::Operation for CombineAppPrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_2.shtml>
 ///
 /// `POST /v3/combine-transactions/h5` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::combine_transactions::{
+///     CombineH5Prepay, CombineH5SceneInfo, CombineH5SceneInfoH5Info, SubOrder,
+///     SubOrderAmount,
+/// };
+///
+/// let op = CombineH5Prepay::new(
+///     "wxd678efh567hg6787",
+///     "1900000109",
+///     "P20150806125346",
+///     CombineH5SceneInfo::new("14.17.22.32", CombineH5SceneInfoH5Info::new("iOS")),
+///     Vec::from([
+///         SubOrder::new(
+///             "1900000109",
+///             "深圳分店",
+///             SubOrderAmount::new(100, "CNY"),
+///             "20150806125346",
+///             "腾讯充值中心-QQ会员充值",
+///         ),
+///     ]),
+///     "https://yourapp.com/notify",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("h5_url: {:?}", answer.data.h5_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CombineH5Prepay {
     /// The JSON body.
@@ -1517,6 +1663,37 @@ impl ::wechatpay_core::operation::Operation for CombineH5Prepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_5.shtml>
 ///
 /// `POST /v3/combine-transactions/native` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::combine_transactions::{
+///     CombineNativePrepay, SubOrder, SubOrderAmount,
+/// };
+///
+/// let op = CombineNativePrepay::new(
+///     "wxd678efh567hg6787",
+///     "1900000109",
+///     "P20150806125346",
+///     Vec::from([
+///         SubOrder::new(
+///             "1900000109",
+///             "深圳分店",
+///             SubOrderAmount::new(100, "CNY"),
+///             "20150806125346",
+///             "腾讯充值中心-QQ会员充值",
+///         ),
+///     ]),
+///     "https://yourapp.com/notify",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("code_url: {:?}", answer.data.code_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CombineNativePrepay {
     /// The JSON body.
@@ -1603,6 +1780,23 @@ impl ::wechatpay_core::operation::Operation for CombineNativePrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_11.shtml>
 ///
 /// `GET /v3/combine-transactions/out-trade-no/{combine_out_trade_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::combine_transactions::QueryCombineOrder;
+///
+/// let op = QueryCombineOrder::new("P20150806125346");
+/// let answer = client.execute(&op).await?;
+/// println!("combine_appid: {:?}", answer.data.combine_appid);
+/// println!("combine_mchid: {:?}", answer.data.combine_mchid);
+/// println!("combine_out_trade_no: {:?}", answer.data.combine_out_trade_no);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryCombineOrder {
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
@@ -1655,6 +1849,25 @@ impl ::wechatpay_core::operation::Operation for QueryCombineOrder {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_12.shtml>
 ///
 /// `POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close` on the mainland host. Success: `204` with no body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::combine_transactions::{CloseCombineOrder, CloseSubOrder};
+///
+/// let op = CloseCombineOrder::new(
+///     "P20150806125346",
+///     "wxd678efh567hg6787",
+///     Vec::from([CloseSubOrder::new("1900000109", "20150806125346")]),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CloseCombineOrder {
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。

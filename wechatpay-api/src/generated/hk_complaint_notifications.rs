@@ -45,6 +45,22 @@ impl ComplaintNotificationUrlInput {
 /// 商户通过调用此接口查询投诉通知的回调URL。
 ///
 /// `GET /v3/global/merchant-service/complaint-notifications` on the Hong Kong host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::hk_complaint_notifications::QueryComplaintNotification;
+///
+/// let op = QueryComplaintNotification;
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("url: {:?}", answer.data.url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -81,6 +97,22 @@ impl ::wechatpay_core::operation::Operation for QueryComplaintNotification {
 /// 商户通过调用此接口创建投诉通知回调URL,当用户产生新投诉且投诉状态已变更时,微信支付会通过回调URL通知商户。
 ///
 /// `POST /v3/global/merchant-service/complaint-notifications` on the Hong Kong host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::hk_complaint_notifications::CreateComplaintNotification;
+///
+/// let op = CreateComplaintNotification::new("https://www.xxx.com/notify");
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("url: {:?}", answer.data.url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CreateComplaintNotification {
     /// The JSON body.
@@ -128,6 +160,22 @@ impl ::wechatpay_core::operation::Operation for CreateComplaintNotification {
 /// 商户通过调用此接口更新投诉通知的回调URL。
 ///
 /// `PUT /v3/global/merchant-service/complaint-notifications` on the Hong Kong host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::hk_complaint_notifications::UpdateComplaintNotification;
+///
+/// let op = UpdateComplaintNotification::new("https://www.xxx.com/notify");
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("url: {:?}", answer.data.url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct UpdateComplaintNotification {
     /// The JSON body.
@@ -175,6 +223,21 @@ impl ::wechatpay_core::operation::Operation for UpdateComplaintNotification {
 /// 当商户不再需要推送通知时,可通过调用此接口删除投诉通知的回调URL,取消通知回调。
 ///
 /// `DELETE /v3/global/merchant-service/complaint-notifications` on the Hong Kong host. Success: `204` with no body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::hk_complaint_notifications::DeleteComplaintNotification;
+///
+/// let op = DeleteComplaintNotification;
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,

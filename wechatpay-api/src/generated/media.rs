@@ -22,6 +22,23 @@ pub struct MediaUploaded {
 /// 部分微信支付业务指定商户需要使用图片上传 API来上报图片信息,从而获得必传参数的值:图片MediaID。媒体图片只支持JPG、BMP、PNG格式,文件大小不能超过2M。
 ///
 /// `POST /v3/merchant/media/upload` on the mainland host. Success: `200` with a JSON body. An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::media::UploadMediaImage;
+///
+/// let op = UploadMediaImage::new(
+///     wechatpay_api::Upload::new("image.jpg", std::fs::read("image.jpg")?),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("media_id: {:?}", answer.data.media_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct UploadMediaImage {
     /// 图片文件:将媒体图片进行二进制转换,得到的媒体图片二进制内容。只支持JPG、BMP、PNG格式,文件大小不能超过2M。
@@ -70,6 +87,23 @@ impl ::wechatpay_core::operation::Operation for UploadMediaImage {
 /// 部分微信支付业务指定商户需要使用视频上传 API来上报视频信息,从而获得必传参数的值:视频MediaID。媒体视频只支持avi、wmv、mpeg、mp4、mov、mkv、flv、f4v、m4v、rmvb格式,文件大小不能超过5M。
 ///
 /// `POST /v3/merchant/media/video_upload` on the mainland host. Success: `200` with a JSON body. An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::media::UploadMediaVideo;
+///
+/// let op = UploadMediaVideo::new(
+///     wechatpay_api::Upload::new("video.mp4", std::fs::read("video.mp4")?),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("media_id: {:?}", answer.data.media_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct UploadMediaVideo {
     /// 视频文件:将媒体视频进行二进制转换,得到的媒体视频二进制内容。只支持avi、wmv、mpeg、mp4、mov、mkv、flv、f4v、m4v、rmvb格式,文件大小不能超过5M。

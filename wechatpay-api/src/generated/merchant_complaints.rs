@@ -1035,6 +1035,22 @@ impl UpdateMerchantComplaintRefundProgressRequest {
 /// 商户可通过调用此接口,查询指定时间段的所有用户投诉信息,以分页输出查询结果。对于服务商、渠道商,可查询指定特约商户号下的投诉信息。
 ///
 /// `GET /v3/merchant-service/complaints-v2` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/data/*/payer_phone`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::ListMerchantComplaints;
+///
+/// let op = ListMerchantComplaints::new("2019-01-01", "2019-01-01");
+/// let answer = client.execute(&op).await?;
+/// println!("limit: {:?}", answer.data.limit);
+/// println!("offset: {:?}", answer.data.offset);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct ListMerchantComplaints {
     /// 分页大小:设置该次请求返回的最大投诉条数,范围\[1,50\]。
@@ -1177,6 +1193,23 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaints {
 /// 商户可通过调用此接口,查询指定投诉单的用户投诉详情,包含投诉内容、投诉关联订单、投诉人联系方式等信息,方便商户处理投诉。
 ///
 /// `GET /v3/merchant-service/complaints-v2/{complaint_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/payer_phone`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::QueryMerchantComplaint;
+///
+/// let op = QueryMerchantComplaint::new("200201820200101080076610000");
+/// let answer = client.execute(&op).await?;
+/// println!("complaint_id: {:?}", answer.data.complaint_id);
+/// println!("complaint_time: {:?}", answer.data.complaint_time);
+/// println!("complaint_detail: {:?}", answer.data.complaint_detail);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryMerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
@@ -1230,6 +1263,22 @@ impl ::wechatpay_core::operation::Operation for QueryMerchantComplaint {
 /// 商户可通过调用此接口,查询指定投诉单的用户与商户的协商历史,以分页输出查询结果,方便商户根据处理历史来制定后续处理方案。
 ///
 /// `GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::ListMerchantComplaintNegotiationHistory;
+///
+/// let op = ListMerchantComplaintNegotiationHistory::new("200201820200101080076610000");
+/// let answer = client.execute(&op).await?;
+/// println!("limit: {:?}", answer.data.limit);
+/// println!("offset: {:?}", answer.data.offset);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct ListMerchantComplaintNegotiationHistory {
     /// 投诉单号:投诉单对应的投诉单号。
@@ -1326,6 +1375,25 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaintNegotiation
 /// 商户可通过调用此接口,提交内容回复用户。上传图片凭证需首先调用商户上传反馈图片接口,得到图片id,再将id填入请求。首次回复用户后,投诉单状态将由待处理更新为处理中。
 ///
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/response` on the mainland host. Success: `204` with no body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::RespondMerchantComplaint;
+///
+/// let op = RespondMerchantComplaint::new(
+///     "200201820200101080076610000",
+///     "1900012181",
+///     "已与用户沟通解决",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct RespondMerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
@@ -1432,6 +1500,21 @@ impl ::wechatpay_core::operation::Operation for RespondMerchantComplaint {
 /// 商户可通过调用此接口,反馈投诉单已处理完成。投诉单处理完成后系统将对用户下发满意度评价。请务必在真实处理完用户投诉后再调此接口。
 ///
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/complete` on the mainland host. Success: `204` with no body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::CompleteMerchantComplaint;
+///
+/// let op = CompleteMerchantComplaint::new("200201820200101080076610000", "1900012181");
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CompleteMerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
@@ -1492,6 +1575,26 @@ impl ::wechatpay_core::operation::Operation for CompleteMerchantComplaint {
 /// 针对“申请退款单”,需要商户明确返回是否可退款的审批结果。同意退款后需另调退款接口发起原路退款;驳回退款后,投诉单的状态将自动扭转为“处理完成”。
 ///
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress` on the mainland host. Success: `204` with no body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::{
+///     RefundApprovalAction, UpdateMerchantComplaintRefundProgress,
+/// };
+///
+/// let op = UpdateMerchantComplaintRefundProgress::new(
+///     "200201820200101080076610000",
+///     RefundApprovalAction::Approve,
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct UpdateMerchantComplaintRefundProgress {
     /// 投诉单号:投诉单对应的投诉单号。
@@ -1593,6 +1696,22 @@ impl ::wechatpay_core::operation::Operation for UpdateMerchantComplaintRefundPro
 /// 商户通过调用此接口查询投诉通知的回调URL。
 ///
 /// `GET /v3/merchant-service/complaint-notifications` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::QueryMerchantComplaintNotification;
+///
+/// let op = QueryMerchantComplaintNotification;
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("url: {:?}", answer.data.url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -1629,6 +1748,22 @@ impl ::wechatpay_core::operation::Operation for QueryMerchantComplaintNotificati
 /// 商户通过调用此接口创建投诉通知回调URL,当用户产生新投诉且投诉状态已变更时,微信支付会通过回调URL通知商户。对于服务商、渠道商,会收到所有子商户的投诉信息推送。
 ///
 /// `POST /v3/merchant-service/complaint-notifications` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::CreateMerchantComplaintNotification;
+///
+/// let op = CreateMerchantComplaintNotification::new("https://www.xxx.com/notify");
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("url: {:?}", answer.data.url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CreateMerchantComplaintNotification {
     /// The JSON body.
@@ -1676,6 +1811,22 @@ impl ::wechatpay_core::operation::Operation for CreateMerchantComplaintNotificat
 /// 商户通过调用此接口更新投诉通知的回调URL。
 ///
 /// `PUT /v3/merchant-service/complaint-notifications` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::UpdateMerchantComplaintNotification;
+///
+/// let op = UpdateMerchantComplaintNotification::new("https://www.xxx.com/notify");
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("url: {:?}", answer.data.url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct UpdateMerchantComplaintNotification {
     /// The JSON body.
@@ -1723,6 +1874,21 @@ impl ::wechatpay_core::operation::Operation for UpdateMerchantComplaintNotificat
 /// 当商户不再需要推送通知时,可通过调用此接口删除投诉通知的回调URL,取消通知回调。
 ///
 /// `DELETE /v3/merchant-service/complaint-notifications` on the mainland host. Success: `204` with no body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::DeleteMerchantComplaintNotification;
+///
+/// let op = DeleteMerchantComplaintNotification;
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -1759,6 +1925,24 @@ impl ::wechatpay_core::operation::Operation for DeleteMerchantComplaintNotificat
 /// 根据查询投诉单接口获取到的图片 media_id(`complaint_media_list` 的 `media_url`),获取图片数据。应答为图片本身,不带签名。
 ///
 /// `GET /v3/merchant-service/images/{media_id}` on the mainland host. Success: `200` with a raw body. Idempotent: the same request may be sent again. The platform does not sign this answer.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::DownloadMerchantComplaintImage;
+///
+/// let op = DownloadMerchantComplaintImage::new(
+///     "ChsyMDAwMDAwMjAyNDExMDgxNTAyMjQ4MTU1MTgYBSCIk8y5BigBMAE4AQ==",
+/// );
+/// let mut file = Vec::new();
+/// let downloaded = client.download(&op, &mut file, None).await?;
+/// println!("{} bytes, Request-ID {:?}", downloaded.len, downloaded.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct DownloadMerchantComplaintImage {
     /// 媒体文件标识ID:微信返回的媒体文件标识ID。

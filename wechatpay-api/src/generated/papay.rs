@@ -37,6 +37,25 @@ impl NotifyDeductionFailureRequest {
 /// 若在可扣费期内扣费失败,商户在可通知时间段可以选择性调用「重试扣费通知」接口,提醒用户补足余额待下次扣费。
 ///
 /// `POST /v3/papay/contracts/{contract_id}/fail-notify` on the mainland host. Success: `204` with no body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::papay::NotifyDeductionFailure;
+///
+/// let op = NotifyDeductionFailure::new(
+///     "123124412412423431",
+///     "1230000109",
+///     "wxd678efh567hg6787",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct NotifyDeductionFailure {
     /// 委托代扣协议ID

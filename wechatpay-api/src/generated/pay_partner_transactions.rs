@@ -16,32 +16,54 @@
     ::serde::Serialize
 )]
 pub struct PartnerAppPrepayRequest {
-    /// `sp_appid`.
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
-    /// `sp_mchid`.
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
-    /// `sub_appid`.
+    /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
-    /// `sub_mchid`.
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -154,9 +176,13 @@ impl PartnerAppPrepayRequest {
     ::serde::Serialize
 )]
 pub struct PartnerCloseOrderRequest {
-    /// `sp_mchid`.
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
-    /// `sub_mchid`.
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
 }
 impl PartnerCloseOrderRequest {
@@ -179,32 +205,54 @@ impl PartnerCloseOrderRequest {
     ::serde::Serialize
 )]
 pub struct PartnerH5PrepayRequest {
-    /// `sp_appid`.
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
-    /// `sp_mchid`.
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
-    /// `sub_appid`.
+    /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
-    /// `sub_mchid`.
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -325,32 +373,54 @@ pub struct PartnerH5PrepayResponse {
     ::serde::Serialize
 )]
 pub struct PartnerJsapiPrepayRequest {
-    /// `sp_appid`.
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
-    /// `sp_mchid`.
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
-    /// `sub_appid`.
+    /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
-    /// `sub_mchid`.
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -468,32 +538,54 @@ impl PartnerJsapiPrepayRequest {
     ::serde::Serialize
 )]
 pub struct PartnerNativePrepayRequest {
-    /// `sp_appid`.
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
-    /// `sp_mchid`.
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
-    /// `sub_appid`.
+    /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
-    /// `sub_mchid`.
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -757,6 +849,31 @@ pub struct PartnerTransactionSceneInfo {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_1.shtml>
 ///
 /// `POST /v3/pay/partner/transactions/jsapi` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::{PartnerJsapiPrepay, PartnerPayer};
+/// use wechatpay_api::pay_transactions::Amount;
+///
+/// let op = PartnerJsapiPrepay::new(
+///     "wx8888888888888888",
+///     "1230000109",
+///     "1900000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+///     PartnerPayer::new(),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct PartnerJsapiPrepay {
     /// The JSON body.
@@ -896,6 +1013,30 @@ impl ::wechatpay_core::operation::Operation for PartnerJsapiPrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_2_1.shtml>
 ///
 /// `POST /v3/pay/partner/transactions/app` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::PartnerAppPrepay;
+/// use wechatpay_api::pay_transactions::Amount;
+///
+/// let op = PartnerAppPrepay::new(
+///     "wx8888888888888888",
+///     "1230000109",
+///     "1900000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct PartnerAppPrepay {
     /// The JSON body.
@@ -1032,6 +1173,31 @@ impl ::wechatpay_core::operation::Operation for PartnerAppPrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_3_1.shtml>
 ///
 /// `POST /v3/pay/partner/transactions/h5` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::PartnerH5Prepay;
+/// use wechatpay_api::pay_transactions::{Amount, H5Info, H5SceneInfo};
+///
+/// let op = PartnerH5Prepay::new(
+///     "wx8888888888888888",
+///     "1230000109",
+///     "1900000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+///     H5SceneInfo::new("14.23.150.211", H5Info::new("iOS")),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("h5_url: {:?}", answer.data.h5_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct PartnerH5Prepay {
     /// The JSON body.
@@ -1164,6 +1330,30 @@ impl ::wechatpay_core::operation::Operation for PartnerH5Prepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_4_1.shtml>
 ///
 /// `POST /v3/pay/partner/transactions/native` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::PartnerNativePrepay;
+/// use wechatpay_api::pay_transactions::Amount;
+///
+/// let op = PartnerNativePrepay::new(
+///     "wx8888888888888888",
+///     "1230000109",
+///     "1900000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("code_url: {:?}", answer.data.code_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct PartnerNativePrepay {
     /// The JSON body.
@@ -1300,6 +1490,27 @@ impl ::wechatpay_core::operation::Operation for PartnerNativePrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_2.shtml>
 ///
 /// `GET /v3/pay/partner/transactions/id/{transaction_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::PartnerQueryOrderById;
+///
+/// let op = PartnerQueryOrderById::new(
+///     "1217752501201407033233368018",
+///     "1230000109",
+///     "1900000109",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("sp_appid: {:?}", answer.data.sp_appid);
+/// println!("sp_mchid: {:?}", answer.data.sp_mchid);
+/// println!("sub_mchid: {:?}", answer.data.sub_mchid);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct PartnerQueryOrderById {
     /// 微信支付订单号。微信支付系统生成的订单号。
@@ -1371,6 +1582,27 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryOrderById {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_2.shtml>
 ///
 /// `GET /v3/pay/partner/transactions/out-trade-no/{out_trade_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::PartnerQueryOrderByOutTradeNo;
+///
+/// let op = PartnerQueryOrderByOutTradeNo::new(
+///     "1217752501201407033233368018",
+///     "1230000109",
+///     "1900000109",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("sp_appid: {:?}", answer.data.sp_appid);
+/// println!("sp_mchid: {:?}", answer.data.sp_mchid);
+/// println!("sub_mchid: {:?}", answer.data.sub_mchid);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct PartnerQueryOrderByOutTradeNo {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
@@ -1442,6 +1674,25 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryOrderByOutTradeNo {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_3.shtml>
 ///
 /// `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close` on the mainland host. Success: `204` with no body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::PartnerCloseOrder;
+///
+/// let op = PartnerCloseOrder::new(
+///     "1217752501201407033233368018",
+///     "1230000109",
+///     "1900000109",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct PartnerCloseOrder {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。

@@ -55,25 +55,41 @@ pub struct AppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
-    /// `mchid`.
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -171,7 +187,9 @@ impl AppPrepayRequest {
     ::serde::Serialize
 )]
 pub struct CloseOrderRequest {
-    /// `mchid`.
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub mchid: ::std::string::String,
 }
 impl CloseOrderRequest {
@@ -391,27 +409,45 @@ impl H5Info {
     ::serde::Serialize
 )]
 pub struct H5PrepayRequest {
-    /// `appid`.
+    /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
-    /// `mchid`.
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -568,27 +604,45 @@ impl H5SceneInfo {
     ::serde::Serialize
 )]
 pub struct JsapiPrepayRequest {
-    /// `appid`.
+    /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
-    /// `mchid`.
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -690,27 +744,45 @@ impl JsapiPrepayRequest {
     ::serde::Serialize
 )]
 pub struct NativePrepayRequest {
-    /// `appid`.
+    /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
-    /// `mchid`.
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
     pub mchid: ::std::string::String,
-    /// `description`.
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
-    /// `out_trade_no`.
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
-    /// `time_expire`.
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
-    /// `attach`.
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
-    /// `notify_url`.
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
-    /// `goods_tag`.
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
-    /// `support_fapiao`.
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
@@ -1508,6 +1580,29 @@ pub struct TransactionSceneInfo {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_1.shtml>
 ///
 /// `POST /v3/pay/transactions/jsapi` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer};
+///
+/// let op = JsapiPrepay::new(
+///     "wxd678efh567hg6787",
+///     "1230000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+///     Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct JsapiPrepay {
     /// The JSON body.
@@ -1629,6 +1724,28 @@ impl ::wechatpay_core::operation::Operation for JsapiPrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_2_1.shtml>
 ///
 /// `POST /v3/pay/transactions/app` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_transactions::{Amount, AppPrepay};
+///
+/// let op = AppPrepay::new(
+///     "wxd678efh567hg6787",
+///     "1230000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct AppPrepay {
     /// The JSON body.
@@ -1748,6 +1865,29 @@ impl ::wechatpay_core::operation::Operation for AppPrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_3_1.shtml>
 ///
 /// `POST /v3/pay/transactions/h5` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_transactions::{Amount, H5Info, H5Prepay, H5SceneInfo};
+///
+/// let op = H5Prepay::new(
+///     "wxd678efh567hg6787",
+///     "1230000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+///     H5SceneInfo::new("14.23.150.211", H5Info::new("iOS")),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("h5_url: {:?}", answer.data.h5_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct H5Prepay {
     /// The JSON body.
@@ -1862,6 +2002,28 @@ impl ::wechatpay_core::operation::Operation for H5Prepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_4_1.shtml>
 ///
 /// `POST /v3/pay/transactions/native` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_transactions::{Amount, NativePrepay};
+///
+/// let op = NativePrepay::new(
+///     "wxd678efh567hg6787",
+///     "1230000109",
+///     "Image形象店-深圳腾大-QQ公仔",
+///     "1217752501201407033233368018",
+///     "https://www.weixin.qq.com/wxpay/pay.php",
+///     Amount::new(100),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("code_url: {:?}", answer.data.code_url);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct NativePrepay {
     /// The JSON body.
@@ -1981,6 +2143,23 @@ impl ::wechatpay_core::operation::Operation for NativePrepay {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_2.shtml>
 ///
 /// `GET /v3/pay/transactions/id/{transaction_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_transactions::QueryOrderById;
+///
+/// let op = QueryOrderById::new("1217752501201407033233368018", "1230000109");
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("out_trade_no: {:?}", answer.data.out_trade_no);
+/// println!("trade_state: {:?}", answer.data.trade_state);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryOrderById {
     /// 微信支付订单号。微信支付系统生成的订单号。
@@ -2043,6 +2222,23 @@ impl ::wechatpay_core::operation::Operation for QueryOrderById {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_2.shtml>
 ///
 /// `GET /v3/pay/transactions/out-trade-no/{out_trade_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_transactions::QueryOrderByOutTradeNo;
+///
+/// let op = QueryOrderByOutTradeNo::new("1217752501201407033233368018", "1230000109");
+/// let answer = client.execute(&op).await?;
+/// println!("mchid: {:?}", answer.data.mchid);
+/// println!("out_trade_no: {:?}", answer.data.out_trade_no);
+/// println!("trade_state: {:?}", answer.data.trade_state);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryOrderByOutTradeNo {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
@@ -2105,6 +2301,21 @@ impl ::wechatpay_core::operation::Operation for QueryOrderByOutTradeNo {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_3.shtml>
 ///
 /// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` on the mainland host. Success: `204` with no body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_transactions::CloseOrder;
+///
+/// let op = CloseOrder::new("1217752501201407033233368018", "1230000109");
+/// let answer = client.execute(&op).await?;
+/// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CloseOrder {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。

@@ -1091,6 +1091,38 @@ impl UnfreezeProfitSharingOrderRequest {
 /// 微信订单支付成功后,商户发起分账请求,将结算后的资金分到分账接收方。对同一笔订单最多能发起50次分账请求,每次请求最多分给50个接收方;此接口采用异步处理模式,最终的分账结果可以通过查询分账接口获取。
 ///
 /// `POST /v3/profitsharing/orders` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/receivers/*/name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::{
+///     CreateProfitSharingOrder, CreateProfitSharingOrderRequestReceiversItem,
+///     ProfitSharingReceiverType,
+/// };
+///
+/// let op = CreateProfitSharingOrder::new(
+///     "4208450740201411110007820472",
+///     "P20150806125346",
+///     Vec::from([
+///         CreateProfitSharingOrderRequestReceiversItem::new(
+///             ProfitSharingReceiverType::MerchantId,
+///             "86693852",
+///             888,
+///             "分给商户A",
+///         ),
+///     ]),
+///     true,
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("transaction_id: {:?}", answer.data.transaction_id);
+/// println!("out_order_no: {:?}", answer.data.out_order_no);
+/// println!("order_id: {:?}", answer.data.order_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CreateProfitSharingOrder {
     /// The JSON body.
@@ -1156,6 +1188,26 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingOrder {
 /// 发起分账请求后,可调用此接口查询分账结果;发起解冻剩余资金请求后,可调用此接口查询解冻剩余资金的结果。
 ///
 /// `GET /v3/profitsharing/orders/{out_order_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::QueryProfitSharingOrder;
+///
+/// let op = QueryProfitSharingOrder::new(
+///     "P20150806125346",
+///     "4208450740201411110007820472",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("transaction_id: {:?}", answer.data.transaction_id);
+/// println!("out_order_no: {:?}", answer.data.out_order_no);
+/// println!("order_id: {:?}", answer.data.order_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryProfitSharingOrder {
     /// 商户分账单号:商户系统内部的分账单号,在商户系统内部唯一。
@@ -1218,6 +1270,28 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingOrder {
 /// 如果订单已经分账,在退款时,可以先调此接口,将已分账的资金从分账接收方的账户回退给分账方,再发起退款。分账回退以原分账单为依据,支持多次回退,申请回退总金额不能超过原分账单分给该接收方的金额。
 ///
 /// `POST /v3/profitsharing/return-orders` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::CreateProfitSharingReturnOrder;
+///
+/// let op = CreateProfitSharingReturnOrder::new(
+///     "R20190516001",
+///     "86693852",
+///     10,
+///     "用户退款",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("order_id: {:?}", answer.data.order_id);
+/// println!("out_order_no: {:?}", answer.data.out_order_no);
+/// println!("out_return_no: {:?}", answer.data.out_return_no);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CreateProfitSharingReturnOrder {
     /// The JSON body.
@@ -1297,6 +1371,23 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingReturnOrder {
 /// 商户需要核实回退结果,可调用此接口查询回退结果;如果分账回退接口返回状态为处理中,可调用此接口查询回退结果。
 ///
 /// `GET /v3/profitsharing/return-orders/{out_return_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::QueryProfitSharingReturnOrder;
+///
+/// let op = QueryProfitSharingReturnOrder::new("R20190516001", "P20150806125346");
+/// let answer = client.execute(&op).await?;
+/// println!("order_id: {:?}", answer.data.order_id);
+/// println!("out_order_no: {:?}", answer.data.out_order_no);
+/// println!("out_return_no: {:?}", answer.data.out_return_no);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryProfitSharingReturnOrder {
     /// 商户回退单号:调用回退接口提供的商户系统内部的回退单号。
@@ -1359,6 +1450,27 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingReturnOrder {
 /// 不需要进行分账的订单,可直接调用本接口将订单的金额全部解冻给本商户。调用分账接口后,需要解冻剩余资金时,调用本接口将剩余的分账金额全部解冻给本商户。此接口采用异步处理模式。
 ///
 /// `POST /v3/profitsharing/orders/unfreeze` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::UnfreezeProfitSharingOrder;
+///
+/// let op = UnfreezeProfitSharingOrder::new(
+///     "4208450740201411110007820472",
+///     "P20150806125346",
+///     "解冻全部剩余资金",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("transaction_id: {:?}", answer.data.transaction_id);
+/// println!("out_order_no: {:?}", answer.data.out_order_no);
+/// println!("order_id: {:?}", answer.data.order_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct UnfreezeProfitSharingOrder {
     /// The JSON body.
@@ -1412,6 +1524,22 @@ impl ::wechatpay_core::operation::Operation for UnfreezeProfitSharingOrder {
 /// 可调用此接口查询订单剩余待分金额。
 ///
 /// `GET /v3/profitsharing/transactions/{transaction_id}/amounts` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::QueryProfitSharingUnsplitAmount;
+///
+/// let op = QueryProfitSharingUnsplitAmount::new("4208450740201411110007820472");
+/// let answer = client.execute(&op).await?;
+/// println!("transaction_id: {:?}", answer.data.transaction_id);
+/// println!("unsplit_amount: {:?}", answer.data.unsplit_amount);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryProfitSharingUnsplitAmount {
     /// 微信订单号:微信支付订单号。
@@ -1463,6 +1591,30 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingUnsplitAmount 
 /// 商户发起添加分账接收方请求,建立分账接收方列表。后续可通过发起分账请求,将分账方商户结算后的资金,分到该分账接收方。
 ///
 /// `POST /v3/profitsharing/receivers/add` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`. Sensitive answer fields (`/name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::{
+///     AddProfitSharingReceiver, ProfitSharingReceiverType, ProfitSharingRelationType,
+/// };
+///
+/// let op = AddProfitSharingReceiver::new(
+///     "wx8888888888888888",
+///     ProfitSharingReceiverType::MerchantId,
+///     "86693852",
+///     ProfitSharingRelationType::Store,
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("type_: {:?}", answer.data.type_);
+/// println!("account: {:?}", answer.data.account);
+/// println!("relation_type: {:?}", answer.data.relation_type);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct AddProfitSharingReceiver {
     /// The JSON body.
@@ -1544,6 +1696,28 @@ impl ::wechatpay_core::operation::Operation for AddProfitSharingReceiver {
 /// 商户发起删除分账接收方请求。删除后,不支持将分账方商户结算后的资金,分到该分账接收方。
 ///
 /// `POST /v3/profitsharing/receivers/delete` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::{
+///     DeleteProfitSharingReceiver, ProfitSharingReceiverType,
+/// };
+///
+/// let op = DeleteProfitSharingReceiver::new(
+///     "wx8888888888888888",
+///     ProfitSharingReceiverType::MerchantId,
+///     "86693852",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("type_: {:?}", answer.data.type_);
+/// println!("account: {:?}", answer.data.account);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct DeleteProfitSharingReceiver {
     /// The JSON body.

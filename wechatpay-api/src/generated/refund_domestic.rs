@@ -61,7 +61,9 @@ pub struct ApplyAbnormalRefundRequest {
     /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
-    /// `out_refund_no`.
+    /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
+    ///
+    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
     /// 异常退款处理方式。可选:退款至用户银行卡、退款至交易商户银行账户。
     ///
@@ -235,7 +237,9 @@ pub struct CreateRefundRequest {
     /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
-    /// `out_refund_no`.
+    /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
+    ///
+    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
     /// 退款原因。若商户传入,会在下发给用户的退款消息中体现退款原因。
     ///
@@ -1232,6 +1236,26 @@ impl<'de> ::serde::Deserialize<'de> for RefundStatus {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_9.shtml>
 ///
 /// `POST /v3/refund/domestic/refunds` on the mainland host. Success: `200` with a JSON body. Rate limit: 150 requests per second.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::refund_domestic::{AmountReq, CreateRefund};
+///
+/// let op = CreateRefund::new(
+///     "1217752501201407033233368018",
+///     AmountReq::new(888, 888, "CNY"),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("refund_id: {:?}", answer.data.refund_id);
+/// println!("out_refund_no: {:?}", answer.data.out_refund_no);
+/// println!("transaction_id: {:?}", answer.data.transaction_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CreateRefund {
     /// The JSON body.
@@ -1361,6 +1385,23 @@ impl ::wechatpay_core::operation::Operation for CreateRefund {
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_10.shtml>
 ///
 /// `GET /v3/refund/domestic/refunds/{out_refund_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::refund_domestic::QueryRefundByOutRefundNo;
+///
+/// let op = QueryRefundByOutRefundNo::new("1217752501201407033233368018");
+/// let answer = client.execute(&op).await?;
+/// println!("refund_id: {:?}", answer.data.refund_id);
+/// println!("out_refund_no: {:?}", answer.data.out_refund_no);
+/// println!("transaction_id: {:?}", answer.data.transaction_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryRefundByOutRefundNo {
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
@@ -1438,6 +1479,29 @@ impl ::wechatpay_core::operation::Operation for QueryRefundByOutRefundNo {
 /// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html>
 ///
 /// `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund` on the mainland host. Success: `200` with a JSON body. Rate limit: 150 requests per second. Sensitive fields (`/bank_account`, `/real_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::refund_domestic::{
+///     ApplyAbnormalRefund, ApplyAbnormalRefundRequestType,
+/// };
+///
+/// let op = ApplyAbnormalRefund::new(
+///     "50000000382019052709732678859",
+///     "1217752501201407033233368018",
+///     ApplyAbnormalRefundRequestType::UserBankCard,
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("refund_id: {:?}", answer.data.refund_id);
+/// println!("out_refund_no: {:?}", answer.data.out_refund_no);
+/// println!("transaction_id: {:?}", answer.data.transaction_id);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct ApplyAbnormalRefund {
     /// 微信支付退款单号。申请退款受理成功时,该笔退款单在微信支付侧生成的唯一标识。

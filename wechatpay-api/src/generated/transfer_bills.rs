@@ -490,6 +490,38 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
 /// 商家转账用户确认模式下,用户申请收款时,商户可通过此接口申请创建转账单。同一商户单号重入时请勿换单。
 ///
 /// `POST /v3/fund-app/mch-transfer/transfer-bills` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/user_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::transfer_bills::{
+///     CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
+/// };
+///
+/// let op = CreateTransferBill::new(
+///     "wxf636efh567hg4356",
+///     "plfk2020042013",
+///     "1000",
+///     "o-MYE42l80oelYMDE34nYD456Xoy",
+///     400000,
+///     "2020年4月报销",
+///     Vec::from([
+///         CreateTransferBillRequestTransferSceneReportInfosItem::new(
+///             "活动名称",
+///             "新会员有礼",
+///         ),
+///     ]),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("out_bill_no: {:?}", answer.data.out_bill_no);
+/// println!("transfer_bill_no: {:?}", answer.data.transfer_bill_no);
+/// println!("create_time: {:?}", answer.data.create_time);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CreateTransferBill {
     /// The JSON body.
@@ -589,6 +621,23 @@ impl ::wechatpay_core::operation::Operation for CreateTransferBill {
 /// 商家转账用户确认模式下,根据商户单号查询转账单的详细信息。
 ///
 /// `GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/user_name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::transfer_bills::QueryTransferBillByOutBillNo;
+///
+/// let op = QueryTransferBillByOutBillNo::new("plfk2020042013");
+/// let answer = client.execute(&op).await?;
+/// println!("mch_id: {:?}", answer.data.mch_id);
+/// println!("out_bill_no: {:?}", answer.data.out_bill_no);
+/// println!("transfer_bill_no: {:?}", answer.data.transfer_bill_no);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryTransferBillByOutBillNo {
     /// 商户单号:商户系统内部的商家单号,要求此参数只能由数字、大小写字母组成,在商户系统内部唯一。
@@ -641,6 +690,25 @@ impl ::wechatpay_core::operation::Operation for QueryTransferBillByOutBillNo {
 /// 商家转账用户确认模式下,根据微信转账单号查询转账单的详细信息。
 ///
 /// `GET /v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/user_name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::transfer_bills::QueryTransferBillByTransferBillNo;
+///
+/// let op = QueryTransferBillByTransferBillNo::new(
+///     "1330000071100999991182020050700019480001",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("mch_id: {:?}", answer.data.mch_id);
+/// println!("out_bill_no: {:?}", answer.data.out_bill_no);
+/// println!("transfer_bill_no: {:?}", answer.data.transfer_bill_no);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryTransferBillByTransferBillNo {
     /// 微信转账单号:微信商家转账系统返回的唯一标识。
@@ -696,6 +764,23 @@ impl ::wechatpay_core::operation::Operation for QueryTransferBillByTransferBillN
 /// 商户通过转账接口发起付款后,在用户确认收款之前可以通过该接口撤销付款。该接口返回成功仅表示撤销请求已受理,系统会异步处理退款等操作,以最终查询单据返回状态为准。
 ///
 /// `POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::transfer_bills::CancelTransferBill;
+///
+/// let op = CancelTransferBill::new("plfk2020042013");
+/// let answer = client.execute(&op).await?;
+/// println!("out_bill_no: {:?}", answer.data.out_bill_no);
+/// println!("transfer_bill_no: {:?}", answer.data.transfer_bill_no);
+/// println!("state: {:?}", answer.data.state);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct CancelTransferBill {
     /// 商户单号:商户系统内部的商家单号,要求此参数只能由数字、大小写字母组成,在商户系统内部唯一。

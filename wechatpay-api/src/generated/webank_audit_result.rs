@@ -176,6 +176,25 @@ pub struct NotifyAuditResultResponse {
 /// 微信支付侧提交资料更新申请后,此接口接收微众更新请求审核结果回调通知。支持商户:【普通商户】。
 ///
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify` on the mainland host. Success: `200` with a JSON body. Rate limit: 200 requests per minute.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
+///
+/// let op = NotifyAuditResult::new(
+///     "htozr8denqegbt6tk6u10iymo7yww5pn",
+///     "1900016681",
+///     AuditResult::Pass,
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("ret_msg: {:?}", answer.data.ret_msg);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct NotifyAuditResult {
     /// The JSON body.

@@ -95,6 +95,28 @@ pub struct RecoverLedgerControlResponse {
 /// 接口仅受理,解管成功或失败后,可以通知发起方(需发起方提供通知地址)。接口支持重入,重入有效期1年。
 ///
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/recover` on the mainland host. Success: `200` with a JSON body. Rate limit: 200 requests per minute. Idempotent: the same request may be sent again. Sensitive fields (`/bal_account_no`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::webank_recover::RecoverLedgerControl;
+///
+/// let op = RecoverLedgerControl::new(
+///     "example_out_request_no",
+///     "example_related_webank_punish_no",
+///     "example_related_wxpay_punish_no",
+///     "example_mchid",
+///     "example_bal_account_no",
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("wxpay_recover_no: {:?}", answer.data.wxpay_recover_no);
+/// println!("out_request_no: {:?}", answer.data.out_request_no);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct RecoverLedgerControl {
     /// The JSON body.

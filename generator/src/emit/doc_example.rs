@@ -1,0 +1,334 @@
+//! The rustdoc example of each operation: `new` called with the spec's examples (completed from
+//! the schema in lowering, see `Member::example`), the call on the async client, and a look at the
+//! answer. It is a `no_run` doctest of the generated crate, so it compiles or the crate's doc
+//! tests fail.
+//!
+//! The example is printed by prettyplease like the rest of the code. Example strings come from the
+//! spec, so one that could end the code fence or hide characters is replaced by a plain one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, ToTokens};
+use serde_json::Value;
+
+use super::ident;
+use crate::ir::{Api, Member, MemberTarget, Operation, SuccessKind, Ty, TypeKind};
+
+/// Answer fields shown by the example, at most.
+const SHOWN_FIELDS: usize = 3;
+
+/// The `# Example` section of `op`'s rustdoc, for a crate whose root code names `krate`
+/// (`wechatpay_api`, or a path to a module that stands for a crate root).
+pub(super) fn example_section(api: &Api, op: &Operation, krate: &str) -> String {
+    // A crate name that is not a path gets no examples rather than a panic.
+    let Ok(krate_ident) = syn::parse_str::<syn::Path>(krate) else {
+        return String::new();
+    };
+    let mut uses = Uses::default();
+    uses.add(&op.rust_name, op_module(api, op));
+    let args: Vec<TokenStream> = op
+        .members
+        .iter()
+        .filter(|m| m.required)
+        .map(|m| member_value(api, m, op, &krate_ident, &mut uses))
+        .collect();
+    let name = ident(&op.rust_name);
+    let construct = match op.members.is_empty() {
+        true => quote!(let op = #name;),
+        false => quote!(let op = #name::new(#(#args),*);),
+    };
+    let call = call(api, op);
+    let use_items = uses.tokens(&krate_ident);
+    let allow = deprecated(api, op).then(|| quote!(#[allow(deprecated)]));
+    let function = quote! {
+        #allow
+        async fn example(client: &#krate_ident::Client) -> Result<(), Box<dyn std::error::Error>> {
+            #(#use_items)*
+            #construct
+            #call
+            Ok(())
+        }
+    };
+    let code = match syn::parse2::<syn::File>(function) {
+        Ok(file) => prettyplease::unparse(&file),
+        // Our own tokens always parse; if not, the example is left out rather than broken.
+        Err(_) => return String::new(),
+    };
+    let body: Vec<&str> = code.lines().collect();
+    // The attributes and the signature (up to its `{`), and the end, are hidden.
+    let opened = body
+        .iter()
+        .position(|line| line.ends_with('{'))
+        .unwrap_or_default();
+    let mut lines = vec![
+        "# Example".to_owned(),
+        String::new(),
+        "```no_run".to_owned(),
+    ];
+    let (mut in_use, mut after_use) = (false, false);
+    for (i, line) in body.iter().enumerate() {
+        let hidden = i <= opened || i + 1 == body.len() || line.trim() == "Ok(())";
+        if hidden {
+            lines.push(format!("# {}", line.trim_start()));
+            continue;
+        }
+        let shown = line.strip_prefix("    ").unwrap_or(line);
+        if shown.starts_with("use ") || in_use {
+            // A `use` may span lines; it ends at its `;`.
+            in_use = !shown.ends_with(';');
+            after_use = true;
+        } else if after_use {
+            // A blank line between the imports and the code.
+            lines.push(String::new());
+            after_use = false;
+        }
+        lines.push(shown.to_owned());
+    }
+    lines.push("```".to_owned());
+    lines.join("\n")
+}
+
+/// The module of the group that defines `op`.
+fn op_module<'a>(api: &'a Api, op: &Operation) -> &'a str {
+    api.groups
+        .iter()
+        .find(|g| g.operations.iter().any(|o| o.id == op.id))
+        .map_or("", |g| g.module.as_str())
+}
+
+/// Whether the example names something deprecated: the operation, or a field it sets.
+fn deprecated(api: &Api, op: &Operation) -> bool {
+    let deprecated_field = |ty: &Ty| match ty {
+        Ty::Named(n) => matches!(
+            api.types.get(n).map(|t| &t.kind),
+            Some(TypeKind::Struct(fields)) if fields.iter().any(|f| f.required && f.notes.deprecated)
+        ),
+        _ => false,
+    };
+    op.deprecated
+        || op.body.as_ref().is_some_and(deprecated_field)
+        || op.members.iter().any(|m| deprecated_field(&m.ty))
+}
+
+/// The `use` lines: the named types the example mentions, by module.
+#[derive(Default)]
+struct Uses(BTreeMap<String, BTreeSet<String>>);
+
+impl Uses {
+    fn add(&mut self, name: &str, module: &str) {
+        self.0
+            .entry(module.to_owned())
+            .or_default()
+            .insert(name.to_owned());
+    }
+
+    fn add_type(&mut self, api: &Api, name: &str) {
+        if let Some(def) = api.types.get(name) {
+            self.add(name, &def.module);
+        }
+    }
+
+    fn tokens(&self, krate: &syn::Path) -> Vec<TokenStream> {
+        self.0
+            .iter()
+            .map(|(module, names)| {
+                let module = ident(module);
+                let names = names.iter().map(|n| ident(n));
+                quote!(use #krate::#module::{#(#names),*};)
+            })
+            .collect()
+    }
+}
+
+/// The argument `new` takes for a required member.
+fn member_value(
+    api: &Api,
+    m: &Member,
+    op: &Operation,
+    krate: &syn::Path,
+    uses: &mut Uses,
+) -> TokenStream {
+    if m.target == MemberTarget::File {
+        let file = upload_file_name(op);
+        return quote!(#krate::Upload::new(#file, std::fs::read(#file)?));
+    }
+    value_tokens(api, &m.ty, m.example.as_ref(), uses, Position::Argument)
+}
+
+/// Where a value goes: an argument of `new` takes a string as `impl Into<String>`, an item of a
+/// `Vec` must be a `String`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Argument,
+    Item,
+}
+
+/// A file name whose extension gives the first media type the upload accepts.
+fn upload_file_name(op: &Operation) -> &'static str {
+    let first = op
+        .upload
+        .as_ref()
+        .and_then(|u| u.media_types.as_deref())
+        .and_then(|t| t.split(',').next())
+        .map(str::trim);
+    match first {
+        Some("image/png") => "image.png",
+        Some("image/bmp") => "image.bmp",
+        Some(t) if t.starts_with("video/") => "video.mp4",
+        _ => "image.jpg",
+    }
+}
+
+/// The Rust expression for `value` as a `ty`: strings as literals (taken by `impl Into<String>`),
+/// enums as their variant, structs through their `new`.
+fn value_tokens(
+    api: &Api,
+    ty: &Ty,
+    value: Option<&Value>,
+    uses: &mut Uses,
+    position: Position,
+) -> TokenStream {
+    match ty {
+        Ty::String => {
+            let text = value.and_then(Value::as_str).filter(|t| safe(t));
+            let text = Literal::string(text.unwrap_or("example"));
+            match position {
+                Position::Argument => text.into_token_stream(),
+                Position::Item => quote!(String::from(#text)),
+            }
+        }
+        Ty::DateTime => {
+            let text = value.and_then(Value::as_str).filter(|t| safe(t));
+            let text = Literal::string(text.unwrap_or("2015-05-20T13:29:35+08:00"));
+            quote!(time::OffsetDateTime::parse(#text, &time::format_description::well_known::Rfc3339)?)
+        }
+        Ty::I32 | Ty::I64 => {
+            Literal::i64_unsuffixed(value.and_then(Value::as_i64).unwrap_or(1)).into_token_stream()
+        }
+        Ty::F64 => Literal::f64_unsuffixed(value.and_then(Value::as_f64).unwrap_or(1.0))
+            .into_token_stream(),
+        Ty::Bool => match value.and_then(Value::as_bool).unwrap_or(true) {
+            true => quote!(true),
+            false => quote!(false),
+        },
+        Ty::Json => {
+            let json = value
+                .map(Value::to_string)
+                .filter(|t| safe(t))
+                .and_then(|t| t.parse::<TokenStream>().ok())
+                .unwrap_or_else(|| quote!({}));
+            quote!(serde_json::json!(#json))
+        }
+        Ty::Map(_) => quote!(std::collections::BTreeMap::new()),
+        Ty::File => quote!(::std::unreachable!()),
+        Ty::Vec(inner) => {
+            let item = value
+                .and_then(Value::as_array)
+                .and_then(|items| items.first());
+            let item = value_tokens(api, inner, item, uses, Position::Item);
+            quote!(Vec::from([#item]))
+        }
+        Ty::Named(name) => named_value(api, name, value, uses),
+    }
+}
+
+fn named_value(api: &Api, name: &str, value: Option<&Value>, uses: &mut Uses) -> TokenStream {
+    let Some(def) = api.types.get(name) else {
+        return quote!(::std::unreachable!());
+    };
+    uses.add_type(api, name);
+    let type_name = ident(name);
+    match &def.kind {
+        TypeKind::Struct(fields) => {
+            let object = value.and_then(Value::as_object);
+            let args: Vec<TokenStream> = fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| {
+                    let own = object.and_then(|o| o.get(&f.wire_name));
+                    value_tokens(api, &f.ty, own, uses, Position::Argument)
+                })
+                .collect();
+            quote!(#type_name::new(#(#args),*))
+        }
+        TypeKind::Enum(variants) | TypeKind::NumberEnum(_, variants) => {
+            let wanted = value.map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            let variant = variants
+                .iter()
+                .find(|v| Some(&v.value) == wanted.as_ref())
+                .or(variants.first());
+            match variant {
+                Some(v) => {
+                    let variant = ident(&v.rust_name);
+                    quote!(#type_name::#variant)
+                }
+                None => quote!(::std::unreachable!()),
+            }
+        }
+    }
+}
+
+/// The call, and what the example shows of the answer.
+fn call(api: &Api, op: &Operation) -> TokenStream {
+    match &op.success.kind {
+        SuccessKind::Bytes => quote! {
+            let mut file = Vec::new();
+            let downloaded = client.download(&op, &mut file, None).await?;
+            println!("{} bytes, Request-ID {:?}", downloaded.len, downloaded.request_id);
+        },
+        SuccessKind::Empty => quote! {
+            let answer = client.execute(&op).await?;
+            println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
+        },
+        SuccessKind::Json(ty) => {
+            let shown = shown_fields(api, ty);
+            match shown.is_empty() {
+                true => quote! {
+                    let answer = client.execute(&op).await?;
+                    println!("{:?}", answer.data);
+                },
+                false => {
+                    let lines = shown.iter().map(|f| {
+                        let format = format!("{f}: {{:?}}");
+                        let f = ident(f);
+                        quote!(println!(#format, answer.data.#f);)
+                    });
+                    quote! {
+                        let answer = client.execute(&op).await?;
+                        #(#lines)*
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The required, not deprecated fields of an answer struct, the first [`SHOWN_FIELDS`].
+fn shown_fields(api: &Api, ty: &Ty) -> Vec<String> {
+    let Ty::Named(name) = ty else {
+        return Vec::new();
+    };
+    match api.types.get(name).map(|t| &t.kind) {
+        Some(TypeKind::Struct(fields)) => fields
+            .iter()
+            .filter(|f| f.required && !f.notes.deprecated)
+            .take(SHOWN_FIELDS)
+            .map(|f| f.rust_name.clone())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether text from the spec may appear in the example's code: nothing that could end the
+/// code fence, and no control or bidirectional characters.
+fn safe(text: &str) -> bool {
+    !text.contains("```")
+        && !text.contains("~~~")
+        && !text.chars().any(|c| {
+            c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+}

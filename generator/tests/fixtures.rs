@@ -130,6 +130,7 @@ broken_fixtures!(
     all_of_cycle => "recursive schemas are not supported",
     json_string_misplaced => "`x-wechatpay-json-string` goes on a `type: string` property",
     misplaced_encryption => "`x-wechatpay-encrypted` applies to",
+    bad_merchant_modes => "unknown merchant mode `partner`: use `direct` or `service-provider`",
 );
 
 /// A file that does not parse hides no other file's errors.

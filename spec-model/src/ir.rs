@@ -44,6 +44,18 @@ pub struct Group {
     pub operations: Vec<Operation>,
     /// The notification events this group sends, in spec order.
     pub events: Vec<Event>,
+    /// Who may call the operations (`info.x-wechatpay-merchant-modes`); empty if the spec
+    /// does not say.
+    pub merchant_modes: Vec<MerchantMode>,
+}
+
+/// A kind of merchant an API group serves (the documentation's 支持商户).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MerchantMode {
+    /// A direct merchant (直连商户, 普通商户): `direct`.
+    Direct,
+    /// A service provider acting for its sub-merchants (服务商): `service-provider`.
+    ServiceProvider,
 }
 
 /// A notification event type and the model of its decrypted resource.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::context::{constraints, notes, Lowerer};
 use crate::examples::has_example;
 use crate::ir::{
-    Group, Host, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty, TypeKind,
-    Upload,
+    Group, Host, MerchantMode, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty,
+    TypeKind, Upload,
 };
 use crate::locate::YamlPath;
 use crate::names::{field_name, header_name, type_name};
@@ -74,6 +74,7 @@ impl Lowerer {
             }
         }
         let events = self.events(docs, file, doc);
+        let merchant_modes = self.merchant_modes(file, doc);
         let module = self.modules.get(file).cloned().unwrap_or_default();
         let feature = (!doc.paths.is_empty()).then(|| module.replace('_', "-"));
         self.groups.push(Group {
@@ -85,7 +86,45 @@ impl Lowerer {
             description: doc.info.description.clone(),
             operations,
             events,
+            merchant_modes,
         });
+    }
+
+    /// `info.x-wechatpay-merchant-modes`: known values, each once.
+    fn merchant_modes(&mut self, file: &str, doc: &Document) -> Vec<MerchantMode> {
+        let path = YamlPath::default()
+            .key("info")
+            .key("x-wechatpay-merchant-modes");
+        let mut modes = Vec::new();
+        for (i, raw) in doc.info.merchant_modes.iter().flatten().enumerate() {
+            let mode = match raw.as_str() {
+                "direct" => MerchantMode::Direct,
+                "service-provider" => MerchantMode::ServiceProvider,
+                other => {
+                    let message = format!(
+                        "unknown merchant mode `{other}`: use `direct` or `service-provider`"
+                    );
+                    self.error(file, &path.index(i), message);
+                    continue;
+                }
+            };
+            if modes.contains(&mode) {
+                self.error(
+                    file,
+                    &path.index(i),
+                    format!("merchant mode `{raw}` is listed twice"),
+                );
+                continue;
+            }
+            modes.push(mode);
+        }
+        if doc.info.merchant_modes.as_ref().is_some_and(Vec::is_empty) {
+            let message =
+                "an empty list: name `direct`, `service-provider` or both, or leave the key out";
+            self.error(file, &path, message);
+        }
+        modes.sort();
+        modes
     }
 
     fn host(&mut self, file: &str, doc: &Document) -> Host {

@@ -65,6 +65,10 @@ pub struct Info {
     /// feature); parsed only to report it with a clear message.
     #[serde(rename = "x-wechatpay-group", default)]
     pub group: Option<serde_yaml::Value>,
+    /// `x-wechatpay-merchant-modes`: who may call the group's operations (`direct`,
+    /// `service-provider`), as the documentation's 支持商户 line says.
+    #[serde(rename = "x-wechatpay-merchant-modes", default)]
+    pub merchant_modes: Option<Vec<String>>,
 }
 
 /// A server entry.

@@ -14,7 +14,7 @@ mod events;
 mod models;
 mod operation;
 
-use crate::ir::{Api, Constraints, Group, Notes, Ty};
+use crate::ir::{Api, Constraints, Group, Host, MerchantMode, Notes, Ty};
 
 /// One generated file, relative to the `wechatpay-api` crate root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,6 +315,10 @@ fn group_tokens(api: &Api, group: &Group, krate: &str) -> Vec<TokenStream> {
         doc.push_str("\n\n");
         doc.push_str(d.trim());
     }
+    if let Some(usage) = group_usage(group) {
+        doc.push_str("\n\n");
+        doc.push_str(&usage);
+    }
     let mut parts = vec![inner_docs(&doc)];
     parts.extend(
         api.types
@@ -329,6 +333,29 @@ fn group_tokens(api: &Api, group: &Group, krate: &str) -> Vec<TokenStream> {
             .map(|op| operation::operation_tokens(api, group, op, krate)),
     );
     parts
+}
+
+/// Which host the group's operations use and which merchants may call them.
+fn group_usage(group: &Group) -> Option<String> {
+    if group.operations.is_empty() {
+        return None;
+    }
+    let mainland = group.operations.iter().any(|op| op.host == Host::Mainland);
+    let hong_kong = group.operations.iter().any(|op| op.host == Host::HongKong);
+    let host = match (mainland, hong_kong) {
+        (true, false) => "the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`)",
+        (false, _) => "the Hong Kong host, `apihk.mch.weixin.qq.com`",
+        (true, true) => "the mainland host (`api.mch.weixin.qq.com`) and the Hong Kong host (`apihk.mch.weixin.qq.com`), as each operation says",
+    };
+    let merchants = match group.merchant_modes.as_slice() {
+        [MerchantMode::Direct] => "For direct merchants (直连商户).",
+        [MerchantMode::ServiceProvider] => {
+            "For service providers acting for their sub-merchants (服务商)."
+        }
+        [_, _] => "For direct merchants (直连商户) and service providers (服务商).",
+        _ => "The spec does not say which merchants may call it.",
+    };
+    Some(format!("Host: {host}. {merchants}"))
 }
 
 pub(crate) fn ty_tokens(api: &Api, group: &Group, ty: &Ty) -> TokenStream {

@@ -4,6 +4,8 @@
 //! 申请交易账单、资金账单与单个子商户资金账单,得到账单文件的下载地址(`download_url`)与摘要(`hash_type`/`hash_value`);
 //! 再以 V3 签名请求下载地址取得文件。下载的应答不签名:以摘要校验文件。账单金额单位为“元”,仅支持三个月内的账单。
 //! Apply for a bill, then download it from `download_url` (an unsigned answer, checked with its SHA-1 digest).
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// The `ApplySubMerchantFundFlowBillAlgorithm` values.
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.

@@ -5,6 +5,8 @@
 //! 证书内容以 APIv3 密钥 AEAD_AES_256_GCM 加密;只有微信支付公钥的商户调用此接口得到 404 `RESOURCE_NOT_EXISTS`。
 //! Lists the platform certificates (encrypted with the APIv3 key), so that the key refresh is a generated operation.
 //! Source: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/wechatpay5_1.shtml> (下载平台证书).
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// The `DownloadCertificatesResponse` object.
 #[derive(
     ::std::clone::Clone,

@@ -6,6 +6,8 @@
 //! Sources: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_3.shtml> (合单JSAPI下单),
 //! chapter5_1_1 (合单APP下单), chapter5_1_2 (合单H5下单), chapter5_1_5 (合单Native下单),
 //! chapter5_1_11 (合单查询订单), chapter5_1_12 (合单关闭订单).
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
 /// The `CloseCombineOrderRequest` object.
 #[derive(
     ::std::clone::Clone,

@@ -4,6 +4,8 @@
 //! 商户通过这组接口创建、查询、更新、删除投诉通知回调URL。当用户产生新投诉且投诉状态已变更时,微信支付会通过回调URL通知商户
 //! (`COMPLAINT.CREATE` / `COMPLAINT.STATE_CHANGE`)。对于服务商、渠道商,会收到所有子商户的投诉信息推送。
 //! Served by the Hong Kong access point.
+//!
+//! Host: the Hong Kong host, `apihk.mch.weixin.qq.com`. For direct merchants (直连商户) and service providers (服务商).
 /// 已登记的投诉通知回调地址。
 #[derive(
     ::std::clone::Clone,

@@ -4,6 +4,8 @@
 //! 部分微信支付业务需要商户先上传图片或视频,得到媒体文件标识 `media_id` 后再在其他接口中传入。
 //! 请求主体为 `multipart/form-data`:`meta` 为 JSON(`filename`、`sha256`),签名只覆盖 `meta`;`file` 为文件二进制内容。
 //! Uploads an image or a video and answers its `media_id`.
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// 上传成功的媒体文件。
 #[derive(
     ::std::clone::Clone,

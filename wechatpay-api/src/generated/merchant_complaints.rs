@@ -4,6 +4,8 @@
 //! 商户查询用户投诉单(列表、详情、协商历史)、回复用户、反馈处理完成、更新退款审批结果,管理投诉通知回调地址
 //! (`COMPLAINT.CREATE` / `COMPLAINT.STATE_CHANGE`),并下载投诉单中的图片。Served by the mainland host;
 //! the Hong Kong notification URL is `hk-complaint-notifications.yaml`.
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// 投诉资料:用户或商户上传的投诉相关资料。
 #[derive(
     ::std::clone::Clone,

@@ -3,6 +3,8 @@
 //!
 //! 若在可扣费期内扣费失败,商户在可通知时间段可以选择性调用「重试扣费通知」接口,提醒用户补足余额待下次扣费。
 //! After a failed deduction, reminds the user to top up before the next attempt.
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
 /// The `NotifyDeductionFailureRequest` object.
 #[derive(
     ::std::clone::Clone,

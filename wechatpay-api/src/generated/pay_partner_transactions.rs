@@ -8,6 +8,8 @@
 //! Sources: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_1.shtml> (JSAPI下单),
 //! chapter4_2_1 (APP下单), chapter4_3_1 (H5下单), chapter4_4_1 (Native下单), chapter4_1_2 (查询订单),
 //! chapter4_1_3 (关闭订单), chapter4_1_5 (支付通知).
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For service providers acting for their sub-merchants (服务商).
 /// The `PartnerAppPrepayRequest` object.
 #[derive(
     ::std::clone::Clone,

@@ -7,6 +7,8 @@
 //! Sources: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_1.shtml> (JSAPI下单),
 //! chapter3_2_1 (APP下单), chapter3_3_1 (H5下单), chapter3_4_1 (Native下单), chapter3_1_2 (查询订单),
 //! chapter3_1_3 (关闭订单), chapter3_1_5 (支付通知).
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
 /// 订单金额信息。
 #[derive(
     ::std::clone::Clone,

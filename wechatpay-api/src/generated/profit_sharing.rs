@@ -4,6 +4,8 @@
 //! 微信订单支付成功后,商户发起分账请求,将结算后的资金分到分账接收方;查询分账结果、请求与查询分账回退、解冻剩余资金、
 //! 查询剩余待分金额、添加与删除分账接收方。分账结果以分账动账通知告知商户(资源见 `ProfitSharingNotification`)。
 //! 金额单位为“分”。
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// The `AddProfitSharingReceiverRequest` object.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
 pub struct AddProfitSharingReceiverRequest {

@@ -8,6 +8,8 @@
 //! Sources: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_9.shtml> (申请退款),
 //! chapter3_1_10 (查询单笔退款), chapter3_1_11 (退款结果通知),
 //! <https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html> (发起异常退款).
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// 金额信息。订单金额信息。
 #[derive(
     ::std::clone::Clone,

@@ -4,6 +4,8 @@
 //! 商家转账用户确认模式:商户发起转账,用户在微信收款确认页面确认收款后资金到账;商户可按商户单号或微信转账单号查询转账单,
 //! 在用户确认前撤销转账。转账结果以 `MCHTRANSFER.BILL.FINISHED` 通知商户(资源见 `TransferBillNotification`)。
 //! 金额单位为“分”。
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
 /// The `CancelTransferBillResponse` object.
 #[derive(
     ::std::clone::Clone,

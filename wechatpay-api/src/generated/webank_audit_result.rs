@@ -3,6 +3,8 @@
 //!
 //! 微信支付侧提交资料更新申请后,此接口接收微众更新请求审核结果回调通知。
 //! Receives WeBank's audit result for a ledger information-update request.
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
 /// 【审核结果】 审核通过/审核驳回
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.

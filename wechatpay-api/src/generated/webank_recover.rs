@@ -4,6 +4,8 @@
 //! 接口仅受理,解管成功或失败后,可以通知发起方(需发起方提供通知地址)。接口支持重入,重入有效期1年。
 //! Lifts a control order on a WeBank ledger. Accepted asynchronously; the same `out_request_no`
 //! may be sent again for one year.
+//!
+//! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). The spec does not say which merchants may call it.
 /// The `RecoverLedgerControlRequest` object.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
 pub struct RecoverLedgerControlRequest {

@@ -108,7 +108,25 @@ ok_fixtures!(
     json_strings,
     encrypted_answers,
     encrypted_params,
+    rust_names,
 );
+
+/// `x-wechatpay-rust-name` names the type of an inline schema wherever it sits: a parameter's
+/// enum, an array's items, an enum inside them, an upload's `meta`.
+#[test]
+fn rust_names_name_inline_types_everywhere() {
+    let api = wechatpay_generator::load_dir(&fixture("ok", "rust_names")).unwrap();
+    let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
+    for wanted in ["OrderChannel", "OrderLine", "LineState", "ImageMeta"] {
+        assert!(names.contains(&wanted), "{wanted} not in {names:?}");
+    }
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with("Item") || n.ends_with("Channel") && *n != "OrderChannel"),
+        "{names:?}"
+    );
+}
 
 broken_fixtures!(
     unknown_key => "unknown field `requried`",

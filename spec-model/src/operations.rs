@@ -290,7 +290,8 @@ impl Lowerer {
             return Lowered::Rejected;
         };
         let rust = self.param_name(rust, &format!("{location:?}").to_ascii_lowercase(), earlier);
-        let inline_name = format!("{op_name}{}", type_name(wire));
+        let inline_name =
+            crate::schemas::named_or(schema, || format!("{op_name}{}", type_name(wire)));
         let Some(ty) = self.param_type(site, ppath, p, location, &inline_name) else {
             return Lowered::Rejected;
         };

@@ -208,14 +208,8 @@ impl Lowerer {
             self.warn(file, path, message);
             return Some(Ty::Vec(Box::new(Ty::Json)));
         };
-        let item = self.schema(
-            docs,
-            file,
-            &path.key("items"),
-            items,
-            &format!("{name}Item"),
-            false,
-        )?;
+        let item_name = named_or(items, || format!("{name}Item"));
+        let item = self.schema(docs, file, &path.key("items"), items, &item_name, false)?;
         // `time`'s serde helpers take one value: date-times in arrays stay text.
         let item = match item {
             Ty::DateTime => Ty::String,
@@ -606,15 +600,20 @@ fn named(ty: &Ty) -> Ty {
 /// The type name of property `wire` of the object `owner` if it is an inline object or enum:
 /// its own `x-wechatpay-rust-name` when it gives one, else `<owner><Wire>`.
 fn inline_type_name(owner: &str, wire: &str, prop: &Schema) -> String {
-    prop.rust_name
-        .as_ref()
-        .filter(|_| names_a_type(prop))
-        .cloned()
-        .unwrap_or_else(|| format!("{owner}{}", type_name(wire)))
+    named_or(prop, || format!("{owner}{}", type_name(wire)))
 }
 
-/// The schema whose keywords describe a property: the property itself, or for an `allOf` of
-/// one inline schema, that schema with the keywords next to `allOf` over its own.
+/// The name of the type an inline schema defines: its `x-wechatpay-rust-name` if it names one
+/// (an object or enum), else the generated name.
+pub(crate) fn named_or(schema: &Schema, generated: impl FnOnce() -> String) -> String {
+    schema
+        .rust_name
+        .as_ref()
+        .filter(|_| names_a_type(schema))
+        .cloned()
+        .unwrap_or_else(generated)
+}
+
 /// The schema a `$ref` property points to, if it is a plain scalar (no enum, object, array or
 /// further `$ref`), found without reporting anything (lowering the type reports a bad `$ref`).
 pub(crate) fn referenced_scalar<'d>(
@@ -641,6 +640,8 @@ pub(crate) fn referenced_scalar<'d>(
     .then_some(schema)
 }
 
+/// The schema whose keywords describe a property: the property itself, or for an `allOf` of
+/// one inline schema, that schema with the keywords next to `allOf` over its own.
 fn field_view(prop: &Schema) -> Cow<'_, Schema> {
     match prop.all_of.as_deref() {
         Some([member])

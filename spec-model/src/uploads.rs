@@ -50,7 +50,8 @@ impl Lowerer {
             );
         }
         self.check_encoding(file, mpath, media);
-        let meta_name = format!("{op_name}Meta");
+        let meta_name =
+            crate::schemas::named_or(&schema.properties["meta"], || format!("{op_name}Meta"));
         let mmeta = spath.key("properties").key("meta");
         let meta = self.schema(
             docs,

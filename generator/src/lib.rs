@@ -5,14 +5,26 @@
 //! ```
 //!
 //! Loading, naming and lowering live in `wechatpay-spec` (re-exported here), which the mock
-//! platform uses too; this crate only prints. It returns text; writing files is the caller's job
-//! (`cargo xtask codegen`). Bad input gives located [`SpecErrors`], never a panic.
+//! platform uses too; this crate prints. [`emit()`] returns text; [`codegen()`] writes it into a
+//! crate (a new one, or one it wrote before), and the `wechatpay-codegen` binary ([`cli`]) runs
+//! that from the command line:
+//!
+//! ```text
+//! cargo install wechatpay-generator    # installs `wechatpay-codegen`
+//! wechatpay-codegen --spec my-spec --out my-wechatpay-api           # write
+//! wechatpay-codegen --spec my-spec --out my-wechatpay-api --check   # fail if anything is stale
+//! ```
+//!
+//! Bad input gives located [`SpecErrors`], never a panic.
 #![warn(missing_docs)]
 
+pub mod cli;
+pub mod codegen;
 mod emit;
 
 use std::path::Path;
 
+pub use codegen::{codegen, codegen_with, Mode, Summary};
 pub use emit::{emit, GeneratedFile, Output};
 pub use wechatpay_spec::{
     ir, load_dir, lower, read_dir, spec, Error, Source, SpecError, SpecErrors, MAX_DEPTH,

@@ -4,7 +4,7 @@
 //! compiles every generator fixture and exercises its generated code.
 //!
 //! Both build crates with cargo, so they are `#[ignore]`d for a quick `cargo test`; `.ci/run`
-//! runs them (`--include-ignored`). They share one target folder under `target/`.
+//! runs them (`--include-ignored`). They share one target folder, `scratch/` in the workspace's target folder.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,13 +21,22 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// The scratch crates' target folder, shared by every test that builds one: `scratch/` in the
+/// target folder of the workspace.
+fn scratch_target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+        .join("scratch")
+}
+
 /// Runs cargo in a scratch workspace with the shared scratch target folder and our lock file.
 fn cargo(dir: &Path, args: &[&str]) -> String {
     std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let out = Command::new(env!("CARGO"))
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/scratch"))
+        .env("CARGO_TARGET_DIR", scratch_target())
         .output()
         .unwrap();
     let text = format!(
@@ -164,8 +173,12 @@ fn extend_the_spec_journey() {
     write(&root.join("spec/complaints.yaml"), &readme_example());
     // 3. Run the generator, exactly as `cargo xtask codegen` does.
     api_crate(&root.join("api"));
-    let written =
-        xtask::codegen(&root.join("spec"), &root.join("api"), xtask::Mode::Write).unwrap();
+    let written = wechatpay_generator::codegen(
+        &root.join("spec"),
+        &root.join("api"),
+        wechatpay_generator::Mode::Write,
+    )
+    .unwrap();
     assert!(
         written
             .created
@@ -178,11 +191,13 @@ fn extend_the_spec_journey() {
             .contains(&"extra::GetExtraThing".to_owned()),
         "{written:?}"
     );
-    assert!(
-        xtask::codegen(&root.join("spec"), &root.join("api"), xtask::Mode::Check)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(wechatpay_generator::codegen(
+        &root.join("spec"),
+        &root.join("api"),
+        wechatpay_generator::Mode::Check
+    )
+    .unwrap()
+    .is_empty());
     // 4. A crate that calls the new typed operation, and 5. runs it against a mock on the
     // extended spec.
     write(

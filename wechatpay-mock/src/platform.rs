@@ -25,6 +25,9 @@ pub enum MockError {
     /// The spec did not load.
     #[error("spec: {0}")]
     Spec(#[from] wechatpay_spec::Error),
+    /// The spec folder given to [`MockBuilder::spec_dir`] holds no spec file.
+    #[error("no spec files (*.yaml, *.yml) in {}", .0.display())]
+    NoSpec(PathBuf),
     /// A key could not be made.
     #[error("keys: {0}")]
     Key(#[from] KeyError),
@@ -102,7 +105,9 @@ impl MockBuilder {
         self
     }
 
-    /// Serves the spec in this folder instead of the embedded one.
+    /// Serves the spec in this folder (its `*.yaml` and `*.yml` files) instead of the embedded
+    /// one: yours, when you extend the spec. A folder without spec files is refused
+    /// ([`MockError::NoSpec`]) when the mock starts.
     pub fn spec_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spec_dir = Some(dir.into());
         self
@@ -197,7 +202,10 @@ impl MockBuilder {
     /// Loads the spec, makes the keys and binds the socket.
     fn prepare(self) -> Result<(Arc<State>, std::net::TcpListener, String), MockError> {
         let sources = match &self.spec_dir {
-            Some(dir) => wechatpay_spec::read_dir(dir)?,
+            Some(dir) => match wechatpay_spec::read_dir(dir)? {
+                sources if sources.is_empty() => return Err(MockError::NoSpec(dir.clone())),
+                sources => sources,
+            },
             None => embedded_spec(),
         };
         let api = wechatpay_spec::lower(&sources).map_err(wechatpay_spec::Error::from)?;

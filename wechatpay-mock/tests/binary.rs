@@ -63,3 +63,16 @@ fn bad_flags_are_refused_with_the_usage() {
         assert!(err.contains("usage: wechatpay-mock"), "{err}");
     }
 }
+
+#[test]
+fn a_spec_folder_without_spec_files_is_refused() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wechatpay-mock"))
+        .args(["--port", "0", "--spec"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no spec files (*.yaml, *.yml) in"), "{err}");
+}

@@ -14,10 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::synth::synth_spec;
-use crate::{codegen_with, workspace_root, Mode, FEATURES_END, FEATURES_START};
+use wechatpay_generator::{codegen_with, Mode};
 
-/// The package name of the generated crate.
+use crate::synth::synth_spec;
+use crate::workspace_root;
+
+/// The package name of the generated crate, and its folder.
 const CRATE: &str = "synthetic-api";
 
 /// The group enabled alone: the first group file.
@@ -96,9 +98,14 @@ pub fn compile_bench(operations: usize, seed: u64, work: &Path) -> Result<Figure
     write_spec(operations, seed, &spec)?;
     let codegen = time_codegen(&spec)?;
     eprintln!("{operations} operations: codegen {:.2} s", secs(codegen));
-    let krate = dir.join("crate");
-    scratch_crate(&krate)?;
+    let krate = dir.join(CRATE);
+    if krate.exists() {
+        std::fs::remove_dir_all(&krate)
+            .map_err(|e| format!("cannot clear {}: {e}", krate.display()))?;
+    }
+    // A new crate, as `wechatpay-codegen` makes it, then built against this checkout's core.
     codegen_with(&spec, &krate, Mode::Write, true)?;
+    standalone(&krate)?;
     let code = code_size(&krate.join("src/generated"))?;
     let cargo = Cargo {
         dir: krate,
@@ -152,25 +159,28 @@ fn time_codegen(spec: &Path) -> Result<Duration, String> {
     Ok(runs[runs.len() / 2])
 }
 
-/// A crate like `wechatpay-api`, in a workspace of its own, for the codegen to fill.
-fn scratch_crate(dir: &Path) -> Result<(), String> {
+/// Points the new crate's `wechatpay-core` dependency at this checkout's core, makes it a
+/// workspace of its own and gives it this workspace's lock file.
+fn standalone(dir: &Path) -> Result<(), String> {
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let from_registry = format!("wechatpay-core = \"{}\"\n", env!("CARGO_PKG_VERSION"));
+    if !text.contains(&from_registry) {
+        return Err(format!(
+            "{} has no `{}` line",
+            manifest.display(),
+            from_registry.trim()
+        ));
+    }
     let core = workspace_root().join("wechatpay-core");
-    let manifest = format!(
-        "[package]\nname = \"{CRATE}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [features]\ndefault = [\"full\"]\n{FEATURES_START}\nfull = []\n{FEATURES_END}\n\n\
-         [dependencies]\nwechatpay-core = {{ path = {:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = \"1\"\ntime = {{ version = \"0.3\", features = [\"serde\", \"parsing\", \"formatting\"] }}\n\n[workspace]\n",
+    let by_path = format!(
+        "wechatpay-core = {{ path = {:?} }}\n",
         core.display().to_string()
     );
-    let lib = "//! Generated from a synthetic spec by `cargo xtask compile-bench`.\n#[rustfmt::skip]\nmod generated;\npub use generated::*;\n";
-    for (rel, text) in [("Cargo.toml", manifest.as_str()), ("src/lib.rs", lib)] {
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
+    let text = text.replace(&from_registry, &by_path) + "\n[workspace]\n";
+    std::fs::write(&manifest, text)
+        .map_err(|e| format!("cannot write {}: {e}", manifest.display()))?;
     let lock = workspace_root().join("Cargo.lock");
     std::fs::copy(&lock, dir.join("Cargo.lock"))
         .map_err(|e| format!("cannot copy {}: {e}", lock.display()))?;

@@ -1,12 +1,15 @@
-//! `cargo xtask codegen [--check] [--deny-warnings]`: regenerate `wechatpay-api` from `spec/`.
+//! `cargo xtask codegen [--check] [--deny-warnings]`: regenerate `wechatpay-api` from `spec/`
+//! (`wechatpay-codegen --spec spec --out wechatpay-api`).
 //! `cargo xtask synth-spec --ops N --out DIR [--seed S]`: write a synthetic spec.
 //! `cargo xtask compile-bench [--ops 100,1000] [--seed S] [--work DIR]`: the compile-time benchmark.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use wechatpay_generator::cli::Options;
+use wechatpay_generator::Mode;
 use xtask::bench::{compile_bench, write_spec};
-use xtask::{codegen_with, workspace_root, Mode};
+use xtask::workspace_root;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check] [--deny-warnings]
        cargo xtask synth-spec --ops N --out DIR [--seed S]
@@ -37,43 +40,25 @@ fn main() -> ExitCode {
 struct Usage;
 
 fn codegen(options: &[String]) -> Result<ExitCode, Usage> {
-    let mut mode = Mode::Write;
-    let mut deny_warnings = false;
+    // Paths relative to the workspace root, so that what is printed reads `wechatpay-api`.
+    let root = match std::env::set_current_dir(workspace_root()) {
+        Ok(()) => PathBuf::new(),
+        Err(_) => workspace_root(),
+    };
+    let mut run = Options {
+        spec: root.join("spec"),
+        out: root.join("wechatpay-api"),
+        mode: Mode::Write,
+        deny_warnings: false,
+    };
     for option in options {
         match option.as_str() {
-            "--check" => mode = Mode::Check,
-            "--deny-warnings" => deny_warnings = true,
+            "--check" => run.mode = Mode::Check,
+            "--deny-warnings" => run.deny_warnings = true,
             _ => return Err(Usage),
         }
     }
-    let root = workspace_root();
-    let result = codegen_with(
-        &root.join("spec"),
-        &root.join("wechatpay-api"),
-        mode,
-        deny_warnings,
-    );
-    if let Ok(summary) = &result {
-        for warning in &summary.warnings {
-            eprintln!("warning: {warning}");
-        }
-    }
-    Ok(match result {
-        Ok(summary) if summary.is_empty() => {
-            println!("wechatpay-api is up to date with spec/");
-            ExitCode::SUCCESS
-        }
-        Ok(summary) if mode == Mode::Write => {
-            print!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Ok(summary) => {
-            eprint!("{summary}");
-            eprintln!("generated code is out of date with spec/: run `cargo xtask codegen` and commit the result");
-            ExitCode::FAILURE
-        }
-        Err(e) => failure(&e),
-    })
+    Ok(wechatpay_generator::cli::run_with(&run))
 }
 
 /// `--name value` pairs, each name at most once and known.

@@ -3,10 +3,10 @@
 #[test]
 fn generated_code_is_fresh() {
     let root = xtask::workspace_root();
-    let changed = xtask::codegen(
+    let changed = wechatpay_generator::codegen(
         &root.join("spec"),
         &root.join("wechatpay-api"),
-        xtask::Mode::Check,
+        wechatpay_generator::Mode::Check,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(
@@ -41,29 +41,37 @@ fn scratch_copy() -> tempfile::TempDir {
 fn adding_an_optional_field_makes_the_check_fail_until_regenerated() {
     let dir = scratch_copy();
     let (spec, api) = (dir.path().join("spec"), dir.path().join("api"));
-    assert!(xtask::codegen(&spec, &api, xtask::Mode::Check)
-        .unwrap()
-        .is_empty());
+    assert!(
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Check)
+            .unwrap()
+            .is_empty()
+    );
     let file = spec.join("papay.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     let edited = text.replace("                appid:\n", "                remark:\n                  type: string\n                  description: 新增的可选字段\n                appid:\n");
     assert_ne!(edited, text);
     std::fs::write(&file, edited).unwrap();
-    let check = xtask::codegen(&spec, &api, xtask::Mode::Check).unwrap();
+    let check =
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Check).unwrap();
     assert_eq!(check.changed, ["src/generated/papay.rs"]);
     assert_eq!(check.files().count(), 1, "{check}");
-    let write = xtask::codegen(&spec, &api, xtask::Mode::Write).unwrap();
+    let write =
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Write).unwrap();
     assert_eq!(write, check, "check and write report the same");
     assert!(write.operations_added.is_empty() && write.modules_added.is_empty());
     let generated = std::fs::read_to_string(api.join("src/generated/papay.rs")).unwrap();
     assert!(generated.contains("pub remark: ::std::option::Option<::std::string::String>"));
-    assert!(xtask::codegen(&spec, &api, xtask::Mode::Check)
-        .unwrap()
-        .is_empty());
+    assert!(
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Check)
+            .unwrap()
+            .is_empty()
+    );
     // Twice gives byte-identical files.
-    assert!(xtask::codegen(&spec, &api, xtask::Mode::Write)
-        .unwrap()
-        .is_empty());
+    assert!(
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Write)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -75,10 +83,10 @@ fn a_broken_spec_is_a_located_error_not_a_panic() {
         .replace("required: [mchid, appid]", "requried: [mchid, appid]");
     std::fs::write(&file, text).unwrap();
     let before = std::fs::read(dir.path().join("api/Cargo.toml")).unwrap();
-    let err = xtask::codegen(
+    let err = wechatpay_generator::codegen(
         &dir.path().join("spec"),
         &dir.path().join("api"),
-        xtask::Mode::Check,
+        wechatpay_generator::Mode::Check,
     )
     .unwrap_err();
     assert!(
@@ -86,10 +94,10 @@ fn a_broken_spec_is_a_located_error_not_a_panic() {
         "{err}"
     );
     // Nothing is written when the spec is broken.
-    let err = xtask::codegen(
+    let err = wechatpay_generator::codegen(
         &dir.path().join("spec"),
         &dir.path().join("api"),
-        xtask::Mode::Write,
+        wechatpay_generator::Mode::Write,
     )
     .unwrap_err();
     assert!(err.contains("requried"), "{err}");
@@ -116,7 +124,8 @@ fn the_summary_names_added_and_removed_operations_modules_and_features() {
         spec.join("webank-ledger.yaml"),
     )
     .unwrap();
-    let summary = xtask::codegen(&spec, &api, xtask::Mode::Write).unwrap();
+    let summary =
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Write).unwrap();
     assert_eq!(
         summary.operations_added,
         ["papay::PingPapay", "webank_ledger::RecoverLedgerControl"]
@@ -142,9 +151,11 @@ fn the_summary_names_added_and_removed_operations_modules_and_features() {
         "{printed}"
     );
     assert!(!api.join("src/generated/webank_recover.rs").exists());
-    assert!(xtask::codegen(&spec, &api, xtask::Mode::Check)
-        .unwrap()
-        .is_empty());
+    assert!(
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Check)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -155,7 +166,8 @@ fn feature_names_are_validated_before_cargo_toml_is_written() {
     std::fs::copy(spec.join("papay.yaml"), spec.join("papay.yml")).unwrap();
     std::fs::copy(spec.join("webank-recover.yaml"), spec.join("blocking.yaml")).unwrap();
     let before = std::fs::read(api.join("Cargo.toml")).unwrap();
-    let err = xtask::codegen(&spec, &api, xtask::Mode::Write).unwrap_err();
+    let err =
+        wechatpay_generator::codegen(&spec, &api, wechatpay_generator::Mode::Write).unwrap_err();
     assert!(
         err.contains(
             "papay.yml: the file name `papay` gives the module `papay`, as `papay.yaml` does"
@@ -173,7 +185,13 @@ fn feature_names_are_validated_before_cargo_toml_is_written() {
 fn warnings_are_errors_under_deny_warnings_and_nothing_is_written() {
     let spec = xtask::workspace_root().join("generator/tests/fixtures/ok/degraded");
     let api = tempfile::tempdir().unwrap();
-    let err = xtask::codegen_with(&spec, api.path(), xtask::Mode::Write, true).unwrap_err();
+    let err = wechatpay_generator::codegen_with(
+        &spec,
+        api.path(),
+        wechatpay_generator::Mode::Write,
+        true,
+    )
+    .unwrap_err();
     assert!(err.contains("required property `missing_field`"), "{err}");
     assert!(err.contains("spec.yaml:15:"), "{err}");
     assert!(err.contains("--deny-warnings"), "{err}");

@@ -781,7 +781,7 @@ pub enum CombinePromotionDetailType {
     /// `CASH`: 充值型代金券
     Cash,
     /// `NOCASH`: 免充值型代金券
-    Nocash,
+    NoCash,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -790,7 +790,7 @@ impl CombinePromotionDetailType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cash => "CASH",
-            Self::Nocash => "NOCASH",
+            Self::NoCash => "NOCASH",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -799,7 +799,7 @@ impl ::std::convert::From<&str> for CombinePromotionDetailType {
     fn from(value: &str) -> Self {
         match value {
             "CASH" => Self::Cash,
-            "NOCASH" => Self::Nocash,
+            "NOCASH" => Self::NoCash,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -965,11 +965,11 @@ pub enum CombineSubTransactionTradeState {
     /// `REFUND`: 转入退款
     Refund,
     /// `NOTPAY`: 未支付
-    Notpay,
+    NotPay,
     /// `CLOSED`: 已关闭
     Closed,
     /// `PAYERROR`: 支付失败(其他原因,如银行返回失败)
-    Payerror,
+    PayError,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -979,9 +979,9 @@ impl CombineSubTransactionTradeState {
         match self {
             Self::Success => "SUCCESS",
             Self::Refund => "REFUND",
-            Self::Notpay => "NOTPAY",
+            Self::NotPay => "NOTPAY",
             Self::Closed => "CLOSED",
-            Self::Payerror => "PAYERROR",
+            Self::PayError => "PAYERROR",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -991,9 +991,9 @@ impl ::std::convert::From<&str> for CombineSubTransactionTradeState {
         match value {
             "SUCCESS" => Self::Success,
             "REFUND" => Self::Refund,
-            "NOTPAY" => Self::Notpay,
+            "NOTPAY" => Self::NotPay,
             "CLOSED" => Self::Closed,
-            "PAYERROR" => Self::Payerror,
+            "PAYERROR" => Self::PayError,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

@@ -24,6 +24,21 @@ pub enum Event {
     /// `TRANSACTION.SUCCESS` (`spec/pay-transactions.yaml`).
     #[cfg(feature = "pay-transactions")]
     TransactionSuccess(super::pay_transactions::Transaction),
+    /// 分账动账通知(分账)
+    ///
+    /// 分账成功后,微信支付把分账接收方(商户类型)的资金变动结果通知分账接收方;通知的 summary 为“分账”。
+    /// 2025年3月17日前,分账动账通知的 event_type 为 `TRANSACTION.SUCCESS`(与支付成功通知相同);此后调整为 `PROFITSHARING.SUCCESS` 或 `PROFITSHARING.RETURN`。
+    ///
+    /// `PROFITSHARING.SUCCESS` (`spec/profit-sharing.yaml`).
+    #[cfg(feature = "profit-sharing")]
+    ProfitSharingSuccess(super::profit_sharing::ProfitSharingNotification),
+    /// 分账动账通知(分账回退)
+    ///
+    /// 分账回退成功后,微信支付把资金变动结果通知分账接收方;通知的 summary 为“分账回退”。
+    ///
+    /// `PROFITSHARING.RETURN` (`spec/profit-sharing.yaml`).
+    #[cfg(feature = "profit-sharing")]
+    ProfitSharingReturn(super::profit_sharing::ProfitSharingNotification),
     /// 退款成功通知
     ///
     /// `REFUND.SUCCESS` (`spec/refund-domestic.yaml`).
@@ -64,6 +79,10 @@ impl Event {
             Event::ComplaintStateChange(_) => "COMPLAINT.STATE_CHANGE",
             #[cfg(feature = "pay-transactions")]
             Event::TransactionSuccess(_) => "TRANSACTION.SUCCESS",
+            #[cfg(feature = "profit-sharing")]
+            Event::ProfitSharingSuccess(_) => "PROFITSHARING.SUCCESS",
+            #[cfg(feature = "profit-sharing")]
+            Event::ProfitSharingReturn(_) => "PROFITSHARING.RETURN",
             #[cfg(feature = "refund-domestic")]
             Event::RefundSuccess(_) => "REFUND.SUCCESS",
             #[cfg(feature = "refund-domestic")]
@@ -92,6 +111,14 @@ impl ::wechatpay_core::NotificationEvent for Event {
             }
             #[cfg(feature = "pay-transactions")]
             "TRANSACTION.SUCCESS" => notification.decode().map(Event::TransactionSuccess),
+            #[cfg(feature = "profit-sharing")]
+            "PROFITSHARING.SUCCESS" => {
+                notification.decode().map(Event::ProfitSharingSuccess)
+            }
+            #[cfg(feature = "profit-sharing")]
+            "PROFITSHARING.RETURN" => {
+                notification.decode().map(Event::ProfitSharingReturn)
+            }
             #[cfg(feature = "refund-domestic")]
             "REFUND.SUCCESS" => notification.decode().map(Event::RefundSuccess),
             #[cfg(feature = "refund-domestic")]

@@ -641,11 +641,11 @@ pub struct MerchantComplaintComplaintOrderInfoItem {
 pub struct MerchantComplaintNotificationUrl {
     /// 商户号:返回创建回调地址的商户号,由微信支付生成并下发。
     ///
-    /// example: `"1900012181"`.
+    /// at most 64 characters; example: `"1900012181"`.
     pub mchid: ::std::string::String,
-    /// 通知地址
+    /// 通知地址:通知地址,仅支持HTTPS。
     ///
-    /// format `uri`; example: `"https://www.xxx.com/notify"`.
+    /// at most 255 characters; format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
 }
 /// 投诉通知回调地址。
@@ -656,9 +656,9 @@ pub struct MerchantComplaintNotificationUrl {
     ::serde::Serialize
 )]
 pub struct MerchantComplaintNotificationUrlInput {
-    /// 通知地址:仅支持https。
+    /// 通知地址:通知地址,仅支持HTTPS。
     ///
-    /// format `uri`; example: `"https://www.xxx.com/notify"`.
+    /// at most 255 characters; format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
 }
 impl MerchantComplaintNotificationUrlInput {

@@ -1060,7 +1060,7 @@ pub enum PromotionDetailType {
     /// `CASH`: 充值型代金券
     Cash,
     /// `NOCASH`: 免充值型代金券
-    Nocash,
+    NoCash,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -1069,7 +1069,7 @@ impl PromotionDetailType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cash => "CASH",
-            Self::Nocash => "NOCASH",
+            Self::NoCash => "NOCASH",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -1078,7 +1078,7 @@ impl ::std::convert::From<&str> for PromotionDetailType {
     fn from(value: &str) -> Self {
         match value {
             "CASH" => Self::Cash,
-            "NOCASH" => Self::Nocash,
+            "NOCASH" => Self::NoCash,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -1389,11 +1389,11 @@ pub enum TradeType {
     /// `APP`: APP支付
     App,
     /// `MICROPAY`: 付款码支付
-    Micropay,
+    MicroPay,
     /// `MWEB`: H5支付
     Mweb,
     /// `FACEPAY`: 刷脸支付
-    Facepay,
+    FacePay,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -1404,9 +1404,9 @@ impl TradeType {
             Self::Jsapi => "JSAPI",
             Self::Native => "NATIVE",
             Self::App => "APP",
-            Self::Micropay => "MICROPAY",
+            Self::MicroPay => "MICROPAY",
             Self::Mweb => "MWEB",
-            Self::Facepay => "FACEPAY",
+            Self::FacePay => "FACEPAY",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -1417,9 +1417,9 @@ impl ::std::convert::From<&str> for TradeType {
             "JSAPI" => Self::Jsapi,
             "NATIVE" => Self::Native,
             "APP" => Self::App,
-            "MICROPAY" => Self::Micropay,
+            "MICROPAY" => Self::MicroPay,
             "MWEB" => Self::Mweb,
-            "FACEPAY" => Self::Facepay,
+            "FACEPAY" => Self::FacePay,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

@@ -2,7 +2,8 @@
 //! 分账 (profit sharing)
 //!
 //! 微信订单支付成功后,商户发起分账请求,将结算后的资金分到分账接收方;查询分账结果、请求与查询分账回退、解冻剩余资金、
-//! 查询剩余待分金额、添加与删除分账接收方。分账结果以分账动账通知告知商户(资源见 `ProfitSharingNotification`)。
+//! 查询剩余待分金额、添加与删除分账接收方。分账或分账回退使分账接收方(商户类型)的资金变动后,微信支付以分账动账通知
+//! (`PROFITSHARING.SUCCESS` 分账、`PROFITSHARING.RETURN` 分账回退;资源见 `ProfitSharingNotification`)告知分账接收方。
 //! 金额单位为“分”。
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
@@ -123,7 +124,7 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverResponse {
     ::serde::Serialize
 )]
 pub struct CreateProfitSharingOrderRequest {
-    /// 公众账号ID:只有含PERSONAL_OPENID接收方的情况下该参数必填,且需与mchid有绑定关系。
+    /// 公众账号ID:APPID是微信开放平台(移动应用)或微信公众平台(小程序、公众号)为开发者的应用程序提供的唯一标识。此处,可以填写这三种类型中的任意一种APPID,但请确保该appid与mchid有绑定关系。只有含PERSONAL_OPENID接收方的情况下该参数必填。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -186,11 +187,11 @@ pub struct CreateProfitSharingOrderRequestReceiversItem {
     /// at most 1024 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。
+    /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。调整最大分账比例:登录商户平台,进入以下页面:产品中心-分账-分账管理比例。
     ///
     /// format `int64`; example: `888`.
     pub amount: i64,
-    /// 分账描述:分账的原因描述,分账账单中需要体现。
+    /// 分账描述:分账的原因描述,会在查询分账结果接口和分账账单中原样返回。
     ///
     /// at most 80 characters; example: `"分给商户A"`.
     pub description: ::std::string::String,
@@ -513,6 +514,64 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingFailReason {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
+/// 分账动账通知(`PROFITSHARING.SUCCESS` 分账、`PROFITSHARING.RETURN` 分账回退)解密后的资源。此功能仅针对分账接收方:分账动账金额变动后,
+/// 微信支付把变动结果发送给分账接收方(仅商户类型 MERCHANT_ID 的接收方),通知地址在分账接收方的商户平台配置(service_notify_url)。
+/// 分账回退时 `receiver` 指回退所涉的原分账方信息。
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+pub struct ProfitSharingNotification {
+    /// 直连商户号:直连模式分账发起和出资商户。
+    ///
+    /// at most 32 characters; example: `"1900000100"`.
+    pub mchid: ::std::string::String,
+    /// 微信订单号:微信支付订单号。
+    ///
+    /// at most 32 characters; example: `"4200000000000000000000000000"`.
+    pub transaction_id: ::std::string::String,
+    /// 微信分账/回退单号
+    ///
+    /// at most 64 characters; example: `"1008450740201411110005820873"`.
+    pub order_id: ::std::string::String,
+    /// 商户分账/回退单号:分账方系统内部的分账/回退单号。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+    /// 分账接收方
+    pub receiver: ProfitSharingNotificationReceiver,
+    /// 成功时间:遵循rfc3339标准格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub success_time: ::time::OffsetDateTime,
+}
+/// 分账接收方
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+pub struct ProfitSharingNotificationReceiver {
+    /// 分账接收方类型
+    #[serde(rename = "type")]
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid。
+    ///
+    /// at most 64 characters; example: `"1900000109"`.
+    pub account: ::std::string::String,
+    /// 分账动账金额:单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `888`.
+    pub amount: i64,
+    /// 分账/回退描述
+    ///
+    /// at most 80 characters; example: `"运费/交易分账"`.
+    pub description: ::std::string::String,
+}
 /// 分账单。
 #[derive(
     ::std::clone::Clone,
@@ -669,7 +728,7 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingOrderState {
 pub enum ProfitSharingReceiverType {
     /// `MERCHANT_ID`: 商户号
     MerchantId,
-    /// `PERSONAL_OPENID`: 个人openid(由父商户APPID转换得到)
+    /// `PERSONAL_OPENID`: 个人openid(用户在商户appid下的唯一标识,由商户APPID转换得到)
     PersonalOpenid,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -849,6 +908,8 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingRelationType {
 pub enum ProfitSharingReturnFailReason {
     /// `ACCOUNT_ABNORMAL`: 原分账接收方账户异常
     AccountAbnormal,
+    /// `BALANCE_NOT_ENOUGH`: 余额不足
+    BalanceNotEnough,
     /// `TIME_OUT_CLOSED`: 超时关单
     TimeOutClosed,
     /// `PAYER_ACCOUNT_ABNORMAL`: 原分账分出方账户异常
@@ -863,6 +924,7 @@ impl ProfitSharingReturnFailReason {
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccountAbnormal => "ACCOUNT_ABNORMAL",
+            Self::BalanceNotEnough => "BALANCE_NOT_ENOUGH",
             Self::TimeOutClosed => "TIME_OUT_CLOSED",
             Self::PayerAccountAbnormal => "PAYER_ACCOUNT_ABNORMAL",
             Self::InvalidRequest => "INVALID_REQUEST",
@@ -874,6 +936,7 @@ impl ::std::convert::From<&str> for ProfitSharingReturnFailReason {
     fn from(value: &str) -> Self {
         match value {
             "ACCOUNT_ABNORMAL" => Self::AccountAbnormal,
+            "BALANCE_NOT_ENOUGH" => Self::BalanceNotEnough,
             "TIME_OUT_CLOSED" => Self::TimeOutClosed,
             "PAYER_ACCOUNT_ABNORMAL" => Self::PayerAccountAbnormal,
             "INVALID_REQUEST" => Self::InvalidRequest,
@@ -1069,7 +1132,7 @@ pub struct UnfreezeProfitSharingOrderRequest {
     ///
     /// at most 64 characters; example: `"P20150806125346"`.
     pub out_order_no: ::std::string::String,
-    /// 分账描述:分账的原因描述,分账账单中需要体现。
+    /// 解冻剩余资金描述:描述解冻剩余资金的原因。
     ///
     /// at most 80 characters; example: `"解冻全部剩余资金"`.
     pub description: ::std::string::String,
@@ -1212,7 +1275,7 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingOrder {
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 pub struct QueryProfitSharingOrder {
-    /// 商户分账单号:商户系统内部的分账单号,在商户系统内部唯一。
+    /// 商户分账单号:申请分账时的商户分账单号。
     ///
     /// at most 64 characters; example: `"P20150806125346"`.
     ///

@@ -1008,9 +1008,9 @@ pub struct RefundPromotion {
     ///
     /// example: `"SINGLE"`.
     pub scope: RefundPromotionScope,
-    /// 优惠类型。
+    /// 优惠类型。(早期版本的文档以 COUPON/DISCOUNT 表示这两类,现行文档为 CASH/NOCASH;其他取值以 `Unknown` 原样保留。)
     ///
-    /// example: `"DISCOUNT"`.
+    /// example: `"NOCASH"`.
     #[serde(rename = "type")]
     pub type_: RefundPromotionType,
     /// 优惠券面额。用户享受优惠的金额(优惠券面额=微信出资金额+商家出资金额+其他出资方金额),单位为分。
@@ -1091,7 +1091,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundPromotionScope {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
-/// 优惠类型。
+/// 优惠类型。(早期版本的文档以 COUPON/DISCOUNT 表示这两类,现行文档为 CASH/NOCASH;其他取值以 `Unknown` 原样保留。)
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
 #[derive(
@@ -1102,10 +1102,10 @@ impl<'de> ::serde::Deserialize<'de> for RefundPromotionScope {
     ::std::hash::Hash
 )]
 pub enum RefundPromotionType {
-    /// `COUPON`: 代金券,需要走结算资金的充值型代金券
-    Coupon,
-    /// `DISCOUNT`: 优惠券,不走结算资金的免充值型优惠券
-    Discount,
+    /// `CASH`: 充值型代金券,需要走结算资金
+    Cash,
+    /// `NOCASH`: 免充值型代金券,不走结算资金
+    NoCash,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -1113,8 +1113,8 @@ impl RefundPromotionType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Coupon => "COUPON",
-            Self::Discount => "DISCOUNT",
+            Self::Cash => "CASH",
+            Self::NoCash => "NOCASH",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -1122,8 +1122,8 @@ impl RefundPromotionType {
 impl ::std::convert::From<&str> for RefundPromotionType {
     fn from(value: &str) -> Self {
         match value {
-            "COUPON" => Self::Coupon,
-            "DISCOUNT" => Self::Discount,
+            "CASH" => Self::Cash,
+            "NOCASH" => Self::NoCash,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

@@ -35,7 +35,7 @@ pub struct CancelTransferBillResponse {
 /// The `CreateTransferBillRequest` object.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
 pub struct CreateTransferBillRequest {
-    /// 商户AppID:商户号绑定的AppID(公众号、小程序、移动应用),收款用户的 openid 需在此 AppID 下。
+    /// 商户AppID:是微信开放平台和微信公众平台为开发者的应用程序(APP、小程序、公众号、企业号corpid即为此AppID)提供的一个唯一标识。此处,可以填写这四种类型中的任意一种APPID,但请确保该appid与商户号有绑定关系。
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
@@ -47,11 +47,11 @@ pub struct CreateTransferBillRequest {
     ///
     /// at most 36 characters; example: `"1000"`.
     pub transfer_scene_id: ::std::string::String,
-    /// 收款用户OpenID:用户在商户appid下的唯一标识。
+    /// 收款用户OpenID:用户在商户appid下的唯一标识。发起转账前需获取到用户的OpenID。
     ///
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
     pub openid: ::std::string::String,
-    /// 收款用户姓名:收款方真实姓名。转账金额 &gt;= 2,000元时,该笔明细必须填写;若商户传入收款用户姓名,微信支付会校验收款用户与输入姓名是否一致。敏感字段,以微信支付公钥加密。
+    /// 收款用户姓名:收款方真实姓名。需要加密传入,支持标准RSA算法和国密算法,公钥由微信侧提供。转账金额 &gt;= 2,000元时,该笔明细必须填写;若商户传入收款用户姓名,微信支付会校验收款用户与输入姓名是否一致,并提供电子回单。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -64,7 +64,7 @@ pub struct CreateTransferBillRequest {
     ///
     /// at most 32 characters; example: `"2020年4月报销"`.
     pub transfer_remark: ::std::string::String,
-    /// 通知地址:异步接收微信支付结果通知的回调地址,必须为公网可访问的https地址。
+    /// 通知地址:异步接收微信支付结果通知的回调地址,通知url必须为公网可访问的URL,必须为HTTPS,不能携带参数。
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -219,15 +219,15 @@ pub struct TransferBill {
     ///
     /// example: `"1900001109"`.
     pub mch_id: ::std::string::String,
-    /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
+    /// 商户单号:商户系统内部的商家单号,要求此参数只能由数字、大小写字母组成,在商户系统内部唯一。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
-    /// 微信转账单号:商家转账订单的主键,唯一定义此资源的标识。
+    /// 商家转账订单号:商家转账订单的主键,唯一定义此资源的标识。
     ///
-    /// at most 64 characters; example: `"1330000071100999991182020050700019480001"`.
+    /// example: `"1330000071100999991182020050700019480001"`.
     pub transfer_bill_no: ::std::string::String,
-    /// 商户AppID:申请商户号的AppID或商户号绑定的AppID。
+    /// 商户AppID:是微信开放平台和微信公众平台为开发者的应用程序(APP、小程序、公众号、企业号corpid即为此AppID)提供的一个唯一标识。此处,可以填写这四种类型中的任意一种APPID,但请确保该appid与商户号有绑定关系。
     ///
     /// example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
@@ -408,7 +408,7 @@ pub struct TransferBillNotification {
     ::std::hash::Hash
 )]
 pub enum TransferBillState {
-    /// `ACCEPTED`: 转账已受理
+    /// `ACCEPTED`: 转账已受理,可原单重试(非终态)
     Accepted,
     /// `PROCESSING`: 转账锁定资金中。如果一直停留在该状态,建议检查账户余额是否足够,如余额不足,可充值后再原单重试。
     Processing,

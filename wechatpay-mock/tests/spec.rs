@@ -29,9 +29,12 @@ fn a_spec_folder_of_ones_own_replaces_the_embedded_one_and_an_empty_one_is_refus
         Err(MockError::NoSpec(path)) => assert_eq!(path, dir.path()),
         other => panic!("{other:?}"),
     }
-    let papay = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/papay.yaml");
-    std::fs::copy(papay, dir.path().join("papay.yaml")).unwrap();
+    // One group of ours and the file its `$ref`s name.
+    for file in ["papay.yaml", "common.yaml"] {
+        let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec").join(file);
+        std::fs::copy(ours, dir.path().join(file)).unwrap();
+    }
     let mock = MockPlatform::builder().spec_dir(dir.path()).start().unwrap();
     let groups: Vec<&str> = mock.api().groups.iter().map(|g| g.module.as_str()).collect();
-    assert_eq!(groups, ["papay"]);
+    assert_eq!(groups, ["common", "papay"]);
 }

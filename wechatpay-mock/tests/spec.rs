@@ -31,10 +31,12 @@ fn a_spec_folder_of_ones_own_replaces_the_embedded_one_and_an_empty_one_is_refus
         Err(MockError::NoSpec(path)) => assert_eq!(path, dir.path()),
         other => panic!("{other:?}"),
     }
-    // papay.yaml and the shared definitions it refers to.
+    // One group of ours and the file its `$ref`s name.
     for file in ["papay.yaml", "common.yaml"] {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec").join(file);
-        std::fs::copy(from, dir.path().join(file)).unwrap();
+        let ours = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("spec")
+            .join(file);
+        std::fs::copy(ours, dir.path().join(file)).unwrap();
     }
     let mock = MockPlatform::builder()
         .spec_dir(dir.path())

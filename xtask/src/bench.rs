@@ -37,7 +37,7 @@ const SMALL_COMPILE_RUNS: usize = 3;
 pub enum Target {
     /// `wechatpay-core` alone.
     Core,
-    /// The generated crate with the one feature [`ONE_GROUP`]; the core is not rebuilt.
+    /// The generated crate with the one feature `ONE_GROUP`; the core is not rebuilt.
     OneGroup,
     /// The core and the generated crate with one feature, both rebuilt: what a user of one
     /// group pays over the core.
@@ -84,7 +84,7 @@ pub struct Figures {
     pub code: (usize, usize),
     /// Median time of load + lower + emit.
     pub codegen: Duration,
-    /// `cargo check` times, in the order of [`Target::ALL`].
+    /// `cargo check` times, in the order of `Target::ALL`.
     pub check: Vec<Duration>,
     /// `cargo build` times, in the same order.
     pub build: Vec<Duration>,

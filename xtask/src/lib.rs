@@ -2,7 +2,7 @@
 //! with the generator's own command line (`wechatpay-codegen`, [`wechatpay_generator::cli`]).
 //! `synth-spec` writes a synthetic spec of the real API's shape mix ([`synth`]), and
 //! `compile-bench` measures the codegen and the compile time of what it generates from one
-//! ([`bench`]).
+//! ([`mod@bench`]).
 #![warn(missing_docs)]
 
 pub mod bench;

@@ -4,7 +4,7 @@
 //! Each [`Shape`] is given to as many operations as it has per 1,013 operations of the real API,
 //! scaled to `N` (at least one), chosen by a seeded shuffle among the operations it fits: the same
 //! arguments give the same bytes. A new shape is a variant of [`Shape`], a row of [`SHAPES`], a
-//! rule in [`Shape::fits`] and its lines in one of the printers below.
+//! rule in `Shape::fits` and its lines in one of the printers below.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -72,7 +72,7 @@ pub enum Shape {
 }
 
 /// Every shape with the number of real operations using it, in the order they are dealt out
-/// (a shape's [`Shape::fits`] may depend on those before it). Operations that are neither a
+/// (a shape's `Shape::fits` may depend on those before it). Operations that are neither a
 /// download nor `204`/`202` answer JSON on `200` (901 real ones).
 pub const SHAPES: [(Shape, usize); 23] = [
     (Shape::Body, 563),

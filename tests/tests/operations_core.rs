@@ -18,6 +18,7 @@ use wechatpay_api::merchant_complaints::{
     RespondMerchantComplaint, UpdateMerchantComplaintNotification,
     UpdateMerchantComplaintRefundProgress,
 };
+use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer};
 use wechatpay_api::profit_sharing::{
     AddProfitSharingReceiver, CreateProfitSharingOrder,
     CreateProfitSharingOrderRequestReceiversItem, CreateProfitSharingReturnOrder,
@@ -25,12 +26,13 @@ use wechatpay_api::profit_sharing::{
     ProfitSharingRelationType, ProfitSharingReturnResult, QueryProfitSharingOrder,
     QueryProfitSharingReturnOrder, QueryProfitSharingUnsplitAmount, UnfreezeProfitSharingOrder,
 };
+use wechatpay_api::time::macros::datetime;
 use wechatpay_api::transfer_bills::{
     CancelTransferBill, CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
     QueryTransferBillByOutBillNo, QueryTransferBillByTransferBillNo, TransferBillCancelState,
     TransferBillState,
 };
-use wechatpay_api::Upload;
+use wechatpay_api::{Checksum, Upload};
 
 const COMPLAINT_ID: &str = "200201820200101080076610000";
 
@@ -38,20 +40,41 @@ const COMPLAINT_ID: &str = "200201820200101080076610000";
 async fn bills() {
     let mock = mock();
     let client = client(&mock);
+    // A bill lists the day's trades: one order paid on 2019-06-11 (a day without any has no
+    // bill, 400 `NO_STATEMENT_EXIST`).
+    mock.set_ledger_time(Some(datetime!(2019-06-11 10:11:12 +8)));
+    let mchid = mock.credentials().mchid.clone();
+    let order = JsapiPrepay::new(
+        "wxd678efh567hg6787",
+        &mchid,
+        "Image形象店-深圳腾大-QQ公仔",
+        "1217752501201407033233368018",
+        "https://merchant.example.com/notify",
+        Amount::new(100),
+        Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+    );
+    client.execute(&order).await.unwrap();
+    mock.pay("1217752501201407033233368018").unwrap();
     let trade = client
         .execute(&ApplyTradeBill::new("2019-06-11"))
         .await
         .unwrap()
         .data;
     assert_eq!(trade.hash_type, HashType::Sha1);
-    assert_eq!(trade.hash_value, "79bb0f45fc4c42234a918000b2668d689e2bde04");
-    assert!(trade.download_url.contains("/v3/billdownload/file?token="));
+    assert_eq!(trade.hash_value.len(), 40);
+    let on_the_mock = format!("{}/v3/billdownload/file?token=", mock.base_url());
+    assert!(
+        trade.download_url.starts_with(&on_the_mock),
+        "{}",
+        trade.download_url
+    );
     let fund = client
         .execute(&ApplyFundFlowBill::new("2019-06-11"))
         .await
         .unwrap()
         .data;
     assert_eq!(fund.hash_type, HashType::Sha1);
+    assert!(fund.download_url.starts_with(&on_the_mock));
     let sub = client
         .execute(&ApplySubMerchantFundFlowBill::new(
             "19000000001",
@@ -67,19 +90,33 @@ async fn bills() {
     assert_eq!(list[0].bill_sequence, 1);
     assert_eq!(list[0].hash_type, HashType::Sha1);
     assert!(!list[0].encrypt_key.is_empty() && !list[0].nonce.is_empty());
-    // The download: unsigned, streamed.
+    // The download: unsigned, streamed, checked against the apply answer's digest.
+    let token = &trade.download_url[on_the_mock.len()..];
+    let checksum = Checksum::new(trade.hash_type.as_str(), trade.hash_value.as_str()).unwrap();
     let mut file = Vec::new();
     let done = client
-        .download(&DownloadBill::new("xxx"), &mut file, None)
+        .download(&DownloadBill::new(token), &mut file, Some(&checksum))
         .await
         .unwrap();
     assert_eq!(done.len, file.len() as u64);
     let text = String::from_utf8(file).unwrap();
     assert!(text.starts_with("交易时间,公众账号ID,商户号"), "{text}");
-    assert!(text.contains("`4200000000201906101234567890"), "{text}");
+    assert!(text.contains("`1217752501201407033233368018"), "{text}");
+    // A token the mock did not hand out gets the spec's example file.
+    let mut example = Vec::new();
+    client
+        .download(&DownloadBill::new("xxx"), &mut example, None)
+        .await
+        .unwrap();
+    let example = String::from_utf8(example).unwrap();
+    assert!(
+        example.contains("`4200000000201906101234567890"),
+        "{example}"
+    );
     let targets: Vec<String> = mock.requests().iter().map(|r| r.target.clone()).collect();
-    assert_eq!(targets[0], "/v3/bill/tradebill?bill_date=2019-06-11");
-    assert_eq!(targets[3], "/v3/billdownload/file?token=xxx");
+    assert_eq!(targets[1], "/v3/bill/tradebill?bill_date=2019-06-11");
+    assert_eq!(targets[4], format!("/v3/billdownload/file?token={token}"));
+    assert_eq!(targets[5], "/v3/billdownload/file?token=xxx");
 }
 
 #[tokio::test]

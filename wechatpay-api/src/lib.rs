@@ -26,6 +26,9 @@
 //!
 //! One cargo feature per API group (all on by default through `full`); `blocking` adds the
 //! blocking client; `rust-crypto` the pure-Rust crypto backend.
+//!
+//! Beside the generated operations, `bills` downloads a bill in one call (apply, check the
+//! URL, stream, un-gzip, check the digest) and parses bill files into typed rows.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -33,6 +36,12 @@
 mod generated;
 
 pub use generated::*;
+
+// The generated `bills` group plus its hand-written one-call download and file parser; this
+// module shadows the glob re-export of `generated::bills` and re-exports all of it.
+#[cfg(feature = "bills")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bills")))]
+pub mod bills;
 
 /// `date-time` fields are `time::OffsetDateTime`.
 pub use time;

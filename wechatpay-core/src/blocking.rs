@@ -18,7 +18,7 @@ use crate::invoke::{AppPayment, JsapiPayment};
 use crate::keys::KeyStore;
 use crate::notify::NotificationHandler;
 use crate::operation::{Method, Operation};
-use crate::pipeline::Response;
+use crate::pipeline::{Hosts, Limits, Response};
 
 /// The blocking WeChat Pay client. Build it with `ClientBuilder::build_blocking`. Cheap to
 /// clone; clones share connections, keys and the runtime.
@@ -66,6 +66,16 @@ impl Client {
     /// The key store.
     pub fn key_store(&self) -> &KeyStore {
         self.inner.key_store()
+    }
+
+    /// See [`crate::Client::hosts`].
+    pub fn hosts(&self) -> &Hosts {
+        self.inner.hosts()
+    }
+
+    /// See [`crate::Client::limits`].
+    pub fn limits(&self) -> Limits {
+        self.inner.limits()
     }
 
     /// Executes an operation: sign, send, verify the raw answer, decode.

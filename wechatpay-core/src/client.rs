@@ -156,6 +156,7 @@ impl ClientBuilder {
                 credentials: self.credentials,
                 keys: self.keys,
                 apiv3_key: self.apiv3_key,
+                hosts: self.hosts,
                 origins,
                 failover: self.failover,
                 limits: self.limits,
@@ -183,6 +184,16 @@ impl Client {
     /// The key store (shared with every clone of this client).
     pub fn key_store(&self) -> &KeyStore {
         &self.pipeline.keys
+    }
+
+    /// The hosts this client sends to (validated when it was built).
+    pub fn hosts(&self) -> &Hosts {
+        &self.pipeline.hosts
+    }
+
+    /// The size limits this client reads answers and downloads with.
+    pub fn limits(&self) -> Limits {
+        self.pipeline.limits
     }
 
     /// Executes an operation: sign, send, verify the raw answer, decode.

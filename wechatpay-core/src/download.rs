@@ -42,33 +42,55 @@ impl Checksum {
         }
     }
 
-    pub(crate) fn hasher(&self) -> Hasher {
-        match self {
-            Checksum::Sha1(_) => Hasher::Sha1(Sha1::new()),
-            Checksum::Sm3(_) => Hasher::Sm3(Sm3::new()),
-        }
+    /// A running digest of this checksum's algorithm, for bytes that do not pass through
+    /// [`Client::download`](crate::Client::download) as they are (a bill is digested after
+    /// it is un-gzipped).
+    pub fn hasher(&self) -> Hasher {
+        Hasher(match self {
+            Checksum::Sha1(_) => HasherState::Sha1(Sha1::new()),
+            Checksum::Sm3(_) => HasherState::Sm3(Sm3::new()),
+        })
+    }
+
+    /// Whether `actual` (hex, as [`Hasher::finish`] gives it) is the expected digest; hex
+    /// case is ignored.
+    pub fn matches(&self, actual: &str) -> bool {
+        actual.eq_ignore_ascii_case(self.expected())
     }
 }
 
-/// A digest computed as the chunks arrive.
-pub(crate) enum Hasher {
+/// A digest computed as the chunks arrive ([`Checksum::hasher`]).
+pub struct Hasher(HasherState);
+
+enum HasherState {
     Sha1(Sha1),
     Sm3(Sm3),
 }
 
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let algorithm = match self.0 {
+            HasherState::Sha1(_) => "SHA1",
+            HasherState::Sm3(_) => "SM3",
+        };
+        f.debug_tuple("Hasher").field(&algorithm).finish()
+    }
+}
+
 impl Hasher {
-    pub(crate) fn update(&mut self, chunk: &[u8]) {
-        match self {
-            Hasher::Sha1(h) => h.update(chunk),
-            Hasher::Sm3(h) => h.update(chunk),
+    /// Adds the next bytes.
+    pub fn update(&mut self, chunk: &[u8]) {
+        match &mut self.0 {
+            HasherState::Sha1(h) => h.update(chunk),
+            HasherState::Sm3(h) => h.update(chunk),
         }
     }
 
-    /// The digest, lowercase hex.
-    pub(crate) fn finish(self) -> String {
-        match self {
-            Hasher::Sha1(h) => hex::encode(h.finalize()),
-            Hasher::Sm3(h) => hex::encode(h.finalize()),
+    /// The digest of every byte given, lowercase hex.
+    pub fn finish(self) -> String {
+        match self.0 {
+            HasherState::Sha1(h) => hex::encode(h.finalize()),
+            HasherState::Sm3(h) => hex::encode(h.finalize()),
         }
     }
 }
@@ -102,5 +124,8 @@ mod tests {
         sha1.update(b"abc");
         assert_eq!(sha1.finish(), "a9993e364706816aba3e25717850c26c9cd0d89d");
         assert_eq!(Checksum::new("MD5", "x"), None);
+        let expected = Checksum::new("SHA1", "A9993E364706816ABA3E25717850C26C9CD0D89D").unwrap();
+        assert!(expected.matches("a9993e364706816aba3e25717850c26c9cd0d89d"));
+        assert!(!expected.matches("a9993e364706816aba3e25717850c26c9cd0d89e"));
     }
 }

@@ -50,7 +50,7 @@ pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};
 pub use credentials::{Clock, Credentials, Decrypter, Signer, SystemClock};
 pub use crypto::{PrivateKey, PublicKey};
-pub use download::{Checksum, Downloaded};
+pub use download::{Checksum, Downloaded, Hasher};
 pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,
     TransportError, TransportErrorKind, VerifyError,

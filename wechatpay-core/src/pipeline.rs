@@ -93,6 +93,7 @@ pub(crate) struct Pipeline {
     pub(crate) credentials: Credentials,
     pub(crate) keys: KeyStore,
     pub(crate) apiv3_key: Option<ApiV3Key>,
+    pub(crate) hosts: Hosts,
     pub(crate) origins: Origins,
     pub(crate) failover: bool,
     pub(crate) limits: Limits,
@@ -267,7 +268,7 @@ impl Pipeline {
         })?;
         if let (Some(hasher), Some(checksum)) = (hasher, checksum) {
             let actual = hasher.finish();
-            if !actual.eq_ignore_ascii_case(checksum.expected()) {
+            if !checksum.matches(&actual) {
                 return Err(Error::DigestMismatch {
                     operation: prepared.id.clone(),
                     algorithm: checksum.algorithm(),

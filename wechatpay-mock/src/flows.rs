@@ -3,12 +3,14 @@
 //! paid (`MockPlatform::pay`, which also gives the `TRANSACTION.SUCCESS` notification), closed
 //! and refunded; a refund can be queried and completed (`MockPlatform::complete_refund`, with its
 //! `REFUND.SUCCESS` notification). Operations are recognised by method and path template;
-//! anything the ledger does not know is answered from the spec's examples as usual.
+//! anything the ledger does not know is answered from the spec's examples as usual. The bills
+//! (`bills.rs`) list the ledger's payments and refunds of a day.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
+use time::OffsetDateTime;
 
 use crate::echo::merge;
 use wechatpay_spec::ir::{Method, Operation};
@@ -54,9 +56,11 @@ impl Flow {
 struct Order {
     /// The prepay request, sensitive fields decrypted.
     request: Value,
+    /// `JSAPI`, `APP`, `MWEB` or `NATIVE`, from the prepay path.
+    trade_type: &'static str,
     transaction_id: String,
     state: &'static str,
-    success_time: Option<String>,
+    success_time: Option<OffsetDateTime>,
 }
 
 /// A refund the mock has accepted.
@@ -67,7 +71,9 @@ struct Refund {
     out_trade_no: String,
     transaction_id: String,
     status: &'static str,
-    success_time: Option<String>,
+    /// When the refund was accepted: its time in the trade bill.
+    create_time: OffsetDateTime,
+    success_time: Option<OffsetDateTime>,
 }
 
 /// `from` laid over `answer` (see [`merge`]), so that the answer still decodes into its model.
@@ -77,11 +83,46 @@ fn overlay(answer: &mut Value, from: &Value) {
     }
 }
 
-/// Orders by `out_trade_no`, refunds by `out_refund_no`.
+/// Orders by `out_trade_no`, refunds by `out_refund_no`, and the time stamped on what happens.
 #[derive(Debug, Default)]
 pub(crate) struct Ledger {
     orders: Mutex<HashMap<String, Order>>,
     refunds: Mutex<HashMap<String, Refund>>,
+    /// Set: the time of every payment and refund from now on (`MockPlatform::set_ledger_time`).
+    time: Mutex<Option<OffsetDateTime>>,
+}
+
+/// A paid order, as a bill lists it.
+#[derive(Debug, Clone)]
+pub(crate) struct Payment {
+    pub(crate) time: OffsetDateTime,
+    pub(crate) out_trade_no: String,
+    pub(crate) transaction_id: String,
+    pub(crate) trade_type: &'static str,
+    pub(crate) appid: String,
+    pub(crate) mchid: String,
+    /// Empty for a direct merchant's order.
+    pub(crate) sub_mchid: String,
+    pub(crate) openid: String,
+    pub(crate) description: String,
+    pub(crate) attach: String,
+    pub(crate) currency: String,
+    /// Fen.
+    pub(crate) total: i64,
+}
+
+/// A refund accepted, as a bill lists it, with the payment it refunds.
+#[derive(Debug, Clone)]
+pub(crate) struct RefundEntry {
+    /// When it was accepted.
+    pub(crate) time: OffsetDateTime,
+    pub(crate) success_time: Option<OffsetDateTime>,
+    pub(crate) out_refund_no: String,
+    pub(crate) refund_id: String,
+    pub(crate) status: &'static str,
+    /// Fen.
+    pub(crate) refund: i64,
+    pub(crate) payment: Payment,
 }
 
 /// A refusal: status, code and message, as the platform gives them.
@@ -91,11 +132,11 @@ fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
     value.get(key).and_then(Value::as_str)
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+8))
+/// RFC 3339 at `+08:00`, whole seconds, as the platform writes times.
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.to_offset(time::macros::offset!(+8))
         .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .unwrap_or(at)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -126,7 +167,7 @@ impl Ledger {
                 .map(|(_, v)| v.as_str())
         };
         match flow {
-            Flow::PlaceOrder => self.place(body),
+            Flow::PlaceOrder => self.place(op, body),
             Flow::QueryOrder => {
                 let order = match (param("out_trade_no"), param("transaction_id")) {
                     (Some(no), _) => self.order(no),
@@ -179,7 +220,20 @@ impl Ledger {
             .map(|(no, o)| (no.clone(), o.clone()))
     }
 
-    fn place(&self, body: Option<&Value>) -> Result<(), Refusal> {
+    /// The ledger's time: the one set, else now.
+    fn now(&self) -> OffsetDateTime {
+        self.time
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    /// Sets (or clears) the time stamped on payments and refunds.
+    pub(crate) fn set_time(&self, time: Option<OffsetDateTime>) {
+        *self.time.lock().unwrap_or_else(|e| e.into_inner()) = time;
+    }
+
+    fn place(&self, op: &Operation, body: Option<&Value>) -> Result<(), Refusal> {
         let Some(body) = body else { return Ok(()) };
         let Some(no) = text(body, "out_trade_no") else {
             return Ok(());
@@ -192,10 +246,17 @@ impl Ledger {
                 format!("订单 {no} 已支付或已关闭,请使用新的商户订单号"),
             ));
         }
+        let trade_type = match op.path.rsplit('/').next() {
+            Some("app") => "APP",
+            Some("h5") => "MWEB",
+            Some("native") => "NATIVE",
+            _ => "JSAPI",
+        };
         orders.insert(
             no.to_owned(),
             Order {
                 request: body.clone(),
+                trade_type,
                 transaction_id: new_id("42"),
                 state: "NOTPAY",
                 success_time: None,
@@ -254,6 +315,7 @@ impl Ledger {
             out_trade_no: out_trade_no.clone(),
             transaction_id: order.transaction_id.clone(),
             status: "PROCESSING",
+            create_time: self.now(),
             success_time: None,
         };
         if let Some(o) = self.lock_orders().get_mut(&out_trade_no) {
@@ -272,19 +334,20 @@ impl Ledger {
             .get_mut(out_trade_no)
             .filter(|o| o.state == "NOTPAY")?;
         order.state = "SUCCESS";
-        order.success_time = Some(now_rfc3339());
+        order.success_time = Some(self.now());
         Some(order_view(out_trade_no, order))
     }
 
     /// Completes a refund; what its `REFUND.SUCCESS` resource says. `None` if the refund is
     /// unknown or done.
     pub(crate) fn complete_refund(&self, out_refund_no: &str) -> Option<Value> {
+        let now = self.now();
         let mut refunds = self.lock_refunds();
         let refund = refunds
             .get_mut(out_refund_no)
             .filter(|r| r.status == "PROCESSING")?;
         refund.status = "SUCCESS";
-        refund.success_time = Some(now_rfc3339());
+        refund.success_time = Some(now);
         Some(refund_view(out_refund_no, refund))
     }
 }
@@ -306,8 +369,8 @@ fn order_view(out_trade_no: &str, order: &Order) -> Value {
     });
     if paid {
         view["amount"]["payer_total"] = total;
-        if let Some(time) = &order.success_time {
-            view["success_time"] = json!(time);
+        if let Some(time) = order.success_time {
+            view["success_time"] = json!(rfc3339(time));
         }
     }
     for key in [
@@ -336,6 +399,7 @@ fn refund_view(out_refund_no: &str, refund: &Refund) -> Value {
         "transaction_id": refund.transaction_id,
         "status": refund.status,
         "refund_status": refund.status,
+        "create_time": rfc3339(refund.create_time),
     });
     if let Some(amount) = refund.request.get("amount") {
         view["amount"] = amount.clone();
@@ -343,8 +407,79 @@ fn refund_view(out_refund_no: &str, refund: &Refund) -> Value {
             view["amount"]["payer_refund"] = refund.clone();
         }
     }
-    if let Some(time) = &refund.success_time {
-        view["success_time"] = json!(time);
+    if let Some(time) = refund.success_time {
+        view["success_time"] = json!(rfc3339(time));
     }
     view
+}
+
+impl Ledger {
+    /// The payments and the refunds accepted on `date` (Beijing time), by time.
+    pub(crate) fn day(&self, date: time::Date) -> (Vec<Payment>, Vec<RefundEntry>) {
+        let on_day = |t: OffsetDateTime| t.to_offset(time::macros::offset!(+8)).date() == date;
+        let orders = self.lock_orders();
+        let mut payments: Vec<Payment> = orders
+            .iter()
+            .filter_map(|(no, order)| {
+                let time = order.success_time.filter(|&t| on_day(t))?;
+                Some(payment(no, order, time))
+            })
+            .collect();
+        let mut refunds: Vec<RefundEntry> = self
+            .lock_refunds()
+            .iter()
+            .filter(|(_, r)| on_day(r.create_time))
+            .filter_map(|(no, r)| {
+                let order = orders.get(&r.out_trade_no)?;
+                let paid = order.success_time.unwrap_or(r.create_time);
+                Some(RefundEntry {
+                    time: r.create_time,
+                    success_time: r.success_time,
+                    out_refund_no: no.clone(),
+                    refund_id: r.refund_id.clone(),
+                    status: r.status,
+                    refund: r
+                        .request
+                        .pointer("/amount/refund")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0),
+                    payment: payment(&r.out_trade_no, order, paid),
+                })
+            })
+            .collect();
+        payments.sort_by(|a, b| (a.time, &a.out_trade_no).cmp(&(b.time, &b.out_trade_no)));
+        refunds.sort_by(|a, b| (a.time, &a.out_refund_no).cmp(&(b.time, &b.out_refund_no)));
+        (payments, refunds)
+    }
+}
+
+/// An order as a bill lists it.
+fn payment(out_trade_no: &str, order: &Order, time: OffsetDateTime) -> Payment {
+    let r = &order.request;
+    let text = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| r.pointer(k).and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Payment {
+        time,
+        out_trade_no: out_trade_no.to_owned(),
+        transaction_id: order.transaction_id.clone(),
+        trade_type: order.trade_type,
+        appid: text(&["/appid", "/sp_appid"]),
+        mchid: text(&["/mchid", "/sp_mchid"]),
+        sub_mchid: text(&["/sub_mchid"]),
+        openid: text(&["/payer/openid", "/payer/sp_openid", "/payer/sub_openid"]),
+        description: text(&["/description"]),
+        attach: text(&["/attach"]),
+        currency: match text(&["/amount/currency"]) {
+            c if c.is_empty() => "CNY".to_owned(),
+            c => c,
+        },
+        total: r
+            .pointer("/amount/total")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+    }
 }

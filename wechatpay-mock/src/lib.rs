@@ -10,7 +10,9 @@
 //! members named like a path or query parameter, or like a member of the request body, take the
 //! request's values; and `mchid`/`sp_mchid` not given are the mock's own. Uploads are parsed
 //! part by part and checked (digest, file name, media type, `meta`); downloads serve the media
-//! type's example. Every endpoint a
+//! type's example. Bills are real: a trade or fund-flow bill lists the day's payments and
+//! refunds of the ledger, in the platform's file format, its `download_url` points at the mock
+//! itself and its `hash_value` is the file's SHA-1 (gzip on request). Every endpoint a
 //! user adds to `spec/` is served with no extra code: the mock reads the generator's IR.
 //!
 //! Limits, so that one misbehaving client cannot exhaust it (each set on [`MockBuilder`], and
@@ -24,6 +26,8 @@
 //!   else 431 and the connection is closed;
 //! - idle connections: closed after 10 s without a byte while a request is awaited, new or
 //!   kept alive, or mid-head ([`MockBuilder::idle_timeout`]); a body that stalls as long gets 408;
+//! - bill files: the last 64 handed out can be downloaded; an older token gets the spec's
+//!   example file;
 //! - `Authorization`: parsed strictly (the five items, each once and double-quoted), the
 //!   timestamp compared without overflow; anything else is 401 `SIGN_ERROR`.
 //!
@@ -34,6 +38,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod bills;
 mod echo;
 mod embedded;
 mod flows;

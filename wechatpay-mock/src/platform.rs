@@ -238,6 +238,9 @@ impl MockBuilder {
             platform_certificate_serial: parsed.serial,
             apiv3_key: Zeroizing::new(random_alnum(32)),
         };
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
+        listener.set_nonblocking(true)?;
+        let base_url = format!("http://{}", listener.local_addr()?);
         let state = Arc::new(State {
             api,
             keys,
@@ -252,10 +255,8 @@ impl MockBuilder {
             ),
             handled: Default::default(),
             ledger: Default::default(),
+            bills: crate::bills::Bills::new(base_url.clone()),
         });
-        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))?;
-        listener.set_nonblocking(true)?;
-        let base_url = format!("http://{}", listener.local_addr()?);
         Ok((state, listener, base_url))
     }
 }
@@ -440,6 +441,13 @@ impl MockPlatform {
     pub fn complete_refund(&self, out_refund_no: &str) -> Option<SignedNotification> {
         let done = self.state.ledger.complete_refund(out_refund_no)?;
         self.event("REFUND.SUCCESS", &done)
+    }
+
+    /// Stamps the payments and refunds that follow with `time` instead of the current time
+    /// (`None`: the current time again): their `success_time`, and the day whose bills list them
+    /// (Beijing time). For a test or an example that needs yesterday's bill.
+    pub fn set_ledger_time(&self, time: Option<time::OffsetDateTime>) {
+        self.state.ledger.set_time(time);
     }
 
     /// Signs notifications with the platform certificate instead of the public key (as during

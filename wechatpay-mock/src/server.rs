@@ -18,6 +18,7 @@ use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_
 use wechatpay_core::PublicKey;
 use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
+use crate::bills;
 use crate::echo;
 use crate::multipart;
 use crate::sensitive::{decrypt_param, encrypt_answer};
@@ -402,9 +403,26 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     if let Err((status, code, message)) = ledger {
         return error_answer(status, code, &message, None);
     }
+    if let Some(kind) = bills::Kind::of(op) {
+        let mchid = &state.credentials.mchid;
+        let foreign = fault == Some(Fault::ForeignDownloadUrl);
+        let made = state
+            .bills
+            .apply(kind, &state.ledger, query, mchid, foreign, &mut json);
+        if let Err((status, code, message)) = made {
+            return error_answer(status, code, &message, None);
+        }
+    }
     let body = match (&op.success.kind, &op.success.example) {
         (SuccessKind::Empty, _) => Vec::new(),
-        (SuccessKind::Bytes, example) => download_body(op, example.as_ref()),
+        (SuccessKind::Bytes, example) => {
+            // A bill file handed out by an apply answer, else the example.
+            let corrupt = fault == Some(Fault::CorruptedDownload);
+            let bill = bills::is_download(op)
+                .then(|| state.bills.file(query, corrupt))
+                .flatten();
+            bill.unwrap_or_else(|| download_body(op, example.as_ref()))
+        }
         (_, Some(_)) => {
             let tamper = fault == Some(Fault::TamperedCiphertext);
             let merchant = &state.keys.merchant_public;

@@ -42,13 +42,19 @@ pub enum Fault {
     /// Sensitive answer fields are altered after encryption and before signing: the signature
     /// holds, the fields do not decrypt.
     TamperedCiphertext,
+    /// A bill's apply answer names a `download_url` on another host (signed as usual).
+    ForeignDownloadUrl,
+    /// A bill file is served with one byte changed (before compression), so that it no longer
+    /// matches the `hash_value` its apply answer gave.
+    CorruptedDownload,
 }
 
 impl Fault {
     /// Parses the names used by the `X-Mock-Fault` request header and the binary's `--fault`:
     /// `tampered-body`, `wrong-serial`, `stale-timestamp`, `wrong-key`, `signtest`,
     /// `missing-signature`, `system-error`, `rate-limited`, `slow` (3 s) or `slow:MILLIS`,
-    /// `connection-reset`, `certificate-serial-mismatch`, `tampered-ciphertext`.
+    /// `connection-reset`, `certificate-serial-mismatch`, `tampered-ciphertext`,
+    /// `foreign-download-url`, `corrupted-download`.
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name.trim() {
             "tampered-body" => Fault::TamperedBody,
@@ -63,6 +69,8 @@ impl Fault {
             "connection-reset" => Fault::ConnectionReset,
             "certificate-serial-mismatch" => Fault::CertificateSerialMismatch,
             "tampered-ciphertext" => Fault::TamperedCiphertext,
+            "foreign-download-url" => Fault::ForeignDownloadUrl,
+            "corrupted-download" => Fault::CorruptedDownload,
             other => Fault::Slow(Duration::from_millis(
                 other.strip_prefix("slow:")?.parse().ok()?,
             )),
@@ -221,6 +229,8 @@ pub(crate) struct State {
     pub(crate) handled: (std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64),
     /// Orders and refunds, for the payment flows.
     pub(crate) ledger: crate::flows::Ledger,
+    /// Bill files handed out for download.
+    pub(crate) bills: crate::bills::Bills,
 }
 
 impl State {

@@ -1,0 +1,435 @@
+//! Bills in one call (issue 12), over real HTTP against the mock: the bill lists the orders paid
+//! and refunded through the mock on that day, plain and gzip downloads give the same bill,
+//! `openssl dgst -sha1` and `gzip -d` check independently what the mock served and what the
+//! client accepted, and every refusal is its typed error.
+
+mod common;
+
+use std::io::Write as _;
+use std::process::Command;
+
+use common::*;
+use wechatpay_api::bills::{
+    blocking, download_bill, ApplyFundFlowBill, ApplyTradeBill, BillError, DownloadBill,
+    FundDirection, FundFlowBill, TarType, TradeBill, TradeBillType,
+};
+use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer, QueryOrderByOutTradeNo};
+use wechatpay_api::refund_domestic::{AmountReq, CreateRefund};
+use wechatpay_api::time::macros::datetime;
+use wechatpay_api::time::OffsetDateTime;
+use wechatpay_api::{Client, Error, Limits, TransportErrorKind};
+use wechatpay_mock::{Fault, MockPlatform};
+
+const APPID: &str = "wxd678efh567hg6787";
+const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+const NOTIFY_URL: &str = "https://merchant.example.com/notify";
+/// The bill's day, and the time the mock's ledger stamps on what the tests do.
+const DAY: &str = "2026-11-30";
+const AT: OffsetDateTime = datetime!(2026-11-30 10:11:12 +8);
+
+/// What the merchant sold on `DAY`: (out_trade_no, description, fen), all paid; the second one
+/// partly refunded (`REFUND-2`, 300 fen).
+const SOLD: [(&str, &str, i64); 3] = [
+    ("BILL-1", "Image形象店-深圳腾大-QQ公仔", 888),
+    ("BILL-2", "会员年卡", 19_900),
+    ("BILL-3", "咖啡", 1),
+];
+
+/// Places and pays `SOLD` on `DAY` and refunds part of the second; the transaction ids.
+async fn sell(mock: &MockPlatform, client: &Client) -> Vec<String> {
+    let mchid = mock.credentials().mchid.clone();
+    mock.set_ledger_time(Some(AT));
+    let mut ids = Vec::new();
+    for (no, description, total) in SOLD {
+        let order = JsapiPrepay::new(
+            APPID,
+            &mchid,
+            description,
+            no,
+            NOTIFY_URL,
+            Amount::new(total),
+            Payer::new(OPENID),
+        );
+        client.execute(&order).await.unwrap();
+        mock.pay(no).expect("the order waits for payment");
+        let queried = client
+            .execute(&QueryOrderByOutTradeNo::new(no, &mchid))
+            .await
+            .unwrap()
+            .data;
+        ids.push(queried.transaction_id.unwrap());
+    }
+    let refund = CreateRefund::new("REFUND-2", AmountReq::new(300, 19_900, "CNY"))
+        .with_out_trade_no("BILL-2");
+    client.execute(&refund).await.unwrap();
+    mock.complete_refund("REFUND-2").unwrap();
+    mock.set_ledger_time(None);
+    ids
+}
+
+/// `openssl dgst -sha1` of `bytes`, lowercase hex.
+fn openssl_sha1(bytes: &[u8]) -> String {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(bytes).unwrap();
+    let out = Command::new("openssl")
+        .args(["dgst", "-sha1", "-r"])
+        .arg(file.path())
+        .output()
+        .expect("the openssl CLI runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_whitespace().next().unwrap().to_owned()
+}
+
+/// `gzip -dc` of `bytes`.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(bytes).unwrap();
+    let out = Command::new("gzip")
+        .arg("-dc")
+        .arg(file.path())
+        .output()
+        .expect("gzip runs");
+    assert!(out.status.success(), "{out:?}");
+    out.stdout
+}
+
+/// The file the mock serves for a fresh application, as received (no digest check, no
+/// un-gzipping), with the apply answer's `hash_value`.
+async fn served(client: &Client, apply: &ApplyTradeBill) -> (Vec<u8>, String) {
+    let info = client.execute(apply).await.unwrap().data;
+    let token = info.download_url.split("token=").nth(1).unwrap();
+    let token = token.split('&').next().unwrap();
+    let mut raw = Vec::new();
+    client
+        .download(&DownloadBill::new(token), &mut raw, None)
+        .await
+        .unwrap();
+    (raw, info.hash_value)
+}
+
+#[tokio::test]
+async fn the_trade_bill_lists_the_days_payments_and_refunds() {
+    let mock = mock();
+    let client = client(&mock);
+    let ids = sell(&mock, &client).await;
+    let mut file = Vec::new();
+    let done = download_bill(&client, &ApplyTradeBill::new(DAY), &mut file)
+        .await
+        .unwrap();
+    assert!(!done.gzip);
+    assert_eq!(
+        (done.len, done.received),
+        (file.len() as u64, file.len() as u64)
+    );
+    assert_eq!(done.checksum.algorithm(), "SHA1");
+    assert!(done.apply_request_id.is_some() && done.request_id.is_some());
+    // The independent check: the digest of what the client wrote is the one the platform gave.
+    assert_eq!(openssl_sha1(&file), done.checksum.expected());
+
+    let bill = TradeBill::parse(&file).unwrap();
+    assert_eq!(bill.rows.len(), 4, "three payments and one refund");
+    for ((no, description, total), (row, id)) in SOLD.iter().zip(bill.rows.iter().zip(&ids)) {
+        assert_eq!(row.out_trade_no, *no);
+        assert_eq!(&row.transaction_id, id);
+        assert_eq!(row.trade_state, "SUCCESS");
+        assert_eq!(row.trade_type, "JSAPI");
+        assert_eq!(row.trade_time, AT);
+        assert_eq!(row.description, *description);
+        assert_eq!(row.openid, OPENID);
+        assert_eq!(row.mchid, mock.credentials().mchid);
+        assert_eq!(row.sub_mchid, "0");
+        assert_eq!(
+            (row.total, row.settlement_total),
+            (Some(*total), Some(*total))
+        );
+        assert_eq!(row.refund, Some(0));
+        assert_eq!(row.refund_id, "0");
+    }
+    // 0.6 % rounded half up: 5.328 fen, 119.4 fen, 0.006 fen.
+    let fees: Vec<_> = bill.rows.iter().map(|r| r.fee).collect();
+    assert_eq!(fees, [Some(5), Some(119), Some(0), Some(-2)]);
+    let refund = &bill.rows[3];
+    assert_eq!(refund.trade_state, "REFUND");
+    assert_eq!(
+        (refund.out_trade_no.as_str(), refund.transaction_id.as_str()),
+        ("BILL-2", ids[1].as_str())
+    );
+    assert_eq!(refund.out_refund_no, "REFUND-2");
+    assert_eq!(
+        (refund.refund, refund.refund_requested),
+        (Some(300), Some(300))
+    );
+    assert_eq!(refund.refund_status, "SUCCESS");
+    let s = &bill.summary;
+    assert_eq!(s.count, 4);
+    assert_eq!(s.order_total, Some(888 + 19_900 + 1));
+    assert_eq!(s.settlement_total, Some(888 + 19_900 + 1));
+    assert_eq!(
+        (s.refund_total, s.refund_requested_total),
+        (Some(300), Some(300))
+    );
+    assert_eq!(s.fee_total, Some(5 + 119 - 2));
+
+    // The download went to the mock, signed, with the token of the apply answer.
+    let log = mock.requests();
+    let download = log.last().unwrap();
+    assert_eq!(download.operation_id.as_deref(), Some("downloadBill"));
+    assert!(
+        download.target.starts_with("/v3/billdownload/file?token="),
+        "{}",
+        download.target
+    );
+    assert!(download.header("Authorization").is_some());
+
+    // The SUCCESS and REFUND variants have their own columns.
+    let apply = ApplyTradeBill::new(DAY).with_bill_type(TradeBillType::Success);
+    let mut file = Vec::new();
+    download_bill(&client, &apply, &mut file).await.unwrap();
+    let success = TradeBill::parse(&file).unwrap();
+    assert_eq!(success.rows.len(), 3);
+    assert!(success
+        .rows
+        .iter()
+        .all(|r| r.refund.is_none() && r.refund_id.is_empty()));
+    assert_eq!(success.summary.refund_total, None);
+    assert_eq!(success.rows[0].fields.len(), 20);
+    let apply = ApplyTradeBill::new(DAY).with_bill_type(TradeBillType::Refund);
+    let mut file = Vec::new();
+    download_bill(&client, &apply, &mut file).await.unwrap();
+    let refunds = TradeBill::parse(&file).unwrap();
+    assert_eq!(refunds.rows.len(), 1);
+    assert_eq!(refunds.rows[0].refund_create_time, Some(AT));
+    assert_eq!(refunds.rows[0].refund_success_time, Some(AT));
+}
+
+#[tokio::test]
+async fn a_gzip_bill_is_unzipped_and_its_digest_is_the_bills() {
+    let mock = mock();
+    let client = client(&mock);
+    sell(&mock, &client).await;
+    let mut plain = Vec::new();
+    download_bill(&client, &ApplyTradeBill::new(DAY), &mut plain)
+        .await
+        .unwrap();
+    let apply = ApplyTradeBill::new(DAY).with_tar_type(TarType::Gzip);
+    let mut file = Vec::new();
+    let done = download_bill(&client, &apply, &mut file).await.unwrap();
+    assert!(done.gzip);
+    assert_eq!(file, plain, "the same bill, un-gzipped");
+    assert_eq!(done.len, file.len() as u64);
+    assert_eq!(openssl_sha1(&file), done.checksum.expected());
+    // The URL's extra pair (`tartype=gzip`) went along with the token.
+    let target = mock.requests().last().unwrap().target.clone();
+    assert!(target.contains("&tartype=gzip"), "{target}");
+
+    // What the mock serves is gzip: `gzip -d` reads it, and `hash_value` is the digest of the
+    // bill inside, not of the compressed bytes.
+    let (raw, hash_value) = served(&client, &apply).await;
+    assert_eq!(&raw[..2], [0x1f, 0x8b]);
+    assert_eq!(done.received, raw.len() as u64);
+    assert_eq!(gunzip(&raw), plain);
+    assert_eq!(openssl_sha1(&gunzip(&raw)), hash_value);
+    assert_ne!(openssl_sha1(&raw), hash_value);
+}
+
+#[tokio::test]
+async fn the_fund_flow_bill_follows_the_money() {
+    let mock = mock();
+    let client = client(&mock);
+    let ids = sell(&mock, &client).await;
+    let apply = ApplyFundFlowBill::new(DAY).with_tar_type(TarType::Gzip);
+    let mut file = Vec::new();
+    let done = download_bill(&client, &apply, &mut file).await.unwrap();
+    assert_eq!(openssl_sha1(&file), done.checksum.expected());
+    let bill = FundFlowBill::parse(&file).unwrap();
+    let moves: Vec<(&str, &str, Option<i64>)> = bill
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.business_id.as_str(),
+                r.business_type.as_str(),
+                r.signed_amount(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves[..5],
+        [
+            (ids[0].as_str(), "交易", Some(888)),
+            (ids[0].as_str(), "扣除交易手续费", Some(-5)),
+            (ids[1].as_str(), "交易", Some(19_900)),
+            (ids[1].as_str(), "扣除交易手续费", Some(-119)),
+            (ids[2].as_str(), "交易", Some(1)),
+        ]
+    );
+    let refund: Vec<_> = moves[5..].iter().map(|m| (m.1, m.2)).collect();
+    assert_eq!(refund, [("退款", Some(-300)), ("退还交易手续费", Some(2))]);
+    let balance = 888 - 5 + 19_900 - 119 + 1 - 300 + 2;
+    assert_eq!(bill.rows.last().unwrap().balance, Some(balance));
+    assert!(bill.rows.iter().all(|r| r.time == AT));
+    let s = &bill.summary;
+    assert_eq!(
+        (s.count, s.income_count, s.expense_count),
+        (7, Some(4), Some(3))
+    );
+    assert_eq!(s.income, Some(888 + 19_900 + 1 + 2));
+    assert_eq!(s.expense, Some(5 + 119 + 300));
+    let incomes = bill
+        .rows
+        .iter()
+        .filter(|r| r.direction == FundDirection::Income)
+        .count();
+    assert_eq!(incomes, 4);
+}
+
+#[tokio::test]
+async fn a_corrupted_bill_is_a_digest_mismatch() {
+    let mock = mock();
+    let client = client(&mock);
+    sell(&mock, &client).await;
+    mock.set_fault(Some(Fault::CorruptedDownload));
+    for apply in [
+        ApplyTradeBill::new(DAY),
+        ApplyTradeBill::new(DAY).with_tar_type(TarType::Gzip),
+    ] {
+        let mut file = Vec::new();
+        let err = download_bill(&client, &apply, &mut file).await.unwrap_err();
+        let BillError::Client(Error::DigestMismatch {
+            algorithm,
+            expected,
+            actual,
+            ..
+        }) = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(*algorithm, "SHA1");
+        assert_ne!(expected, actual);
+        // What was written is the corrupted bill: its digest is the one reported.
+        assert_eq!(&openssl_sha1(&file), actual, "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_download_url_on_another_host_is_refused_before_anything_is_sent() {
+    let mock = mock();
+    let client = client(&mock);
+    sell(&mock, &client).await;
+    let before = mock.requests().len();
+    mock.set_fault(Some(Fault::ForeignDownloadUrl));
+    let mut file = Vec::new();
+    let err = download_bill(&client, &ApplyTradeBill::new(DAY), &mut file)
+        .await
+        .unwrap_err();
+    let BillError::DownloadUrl { origin, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(origin, "https://download.example.invalid:443");
+    assert!(file.is_empty());
+    let after: Vec<_> = mock.requests()[before..]
+        .iter()
+        .map(|r| r.operation_id.clone())
+        .collect();
+    assert_eq!(
+        after,
+        [Some("applyTradeBill".to_owned())],
+        "no download request"
+    );
+}
+
+#[tokio::test]
+async fn bills_past_the_download_limit_are_refused() {
+    let mock = mock();
+    let client = client(&mock);
+    sell(&mock, &client).await;
+    let gzip = ApplyTradeBill::new(DAY).with_tar_type(TarType::Gzip);
+    let (raw, _) = served(&client, &gzip).await;
+    let mut plain = Vec::new();
+    download_bill(&client, &ApplyTradeBill::new(DAY), &mut plain)
+        .await
+        .unwrap();
+    // Between the compressed and the un-gzipped size.
+    let limit = (raw.len() + plain.len()) / 2;
+    assert!(raw.len() < limit && limit < plain.len());
+    let small = mock
+        .credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .limits(Limits {
+            download: limit,
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let mut file = Vec::new();
+    let err = download_bill(&small, &ApplyTradeBill::new(DAY), &mut file)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BillError::Client(Error::Transport { source, .. })
+            if source.kind() == TransportErrorKind::TooLarge { limit }),
+        "{err:?}"
+    );
+    let mut file = Vec::new();
+    let err = download_bill(&small, &gzip, &mut file).await.unwrap_err();
+    assert!(
+        matches!(&err, BillError::TooLarge { limit: l } if *l == limit as u64),
+        "{err:?}"
+    );
+    assert!(file.len() <= limit);
+}
+
+#[tokio::test]
+async fn a_day_without_trades_has_no_bill() {
+    let mock = mock();
+    let client = client(&mock);
+    let mut file = Vec::new();
+    let err = download_bill(&client, &ApplyTradeBill::new(DAY), &mut file)
+        .await
+        .unwrap_err();
+    let BillError::Client(Error::Api(api)) = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!((api.status, api.code.as_str()), (400, "NO_STATEMENT_EXIST"));
+    // A tar_type this version cannot read is refused before anything is sent.
+    let before = mock.requests().len();
+    let zip = ApplyTradeBill::new(DAY).with_tar_type(TarType::from("ZIP"));
+    let err = download_bill(&client, &zip, &mut file).await.unwrap_err();
+    assert!(matches!(&err, BillError::UnsupportedTarType { tar_type } if tar_type == "ZIP"));
+    assert_eq!(mock.requests().len(), before);
+}
+
+#[test]
+fn the_blocking_client_downloads_the_same_bill() {
+    let mock = mock();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plain = runtime.block_on(async {
+        let client = client(&mock);
+        sell(&mock, &client).await;
+        let mut plain = Vec::new();
+        download_bill(&client, &ApplyTradeBill::new(DAY), &mut plain)
+            .await
+            .unwrap();
+        plain
+    });
+    drop(runtime);
+    let client = blocking_client(&mock);
+    for apply in [
+        ApplyTradeBill::new(DAY),
+        ApplyTradeBill::new(DAY).with_tar_type(TarType::Gzip),
+    ] {
+        let mut file = Vec::new();
+        let done = blocking::download_bill(&client, &apply, &mut file).unwrap();
+        assert_eq!(file, plain);
+        assert_eq!(openssl_sha1(&file), done.checksum.expected());
+    }
+    mock.set_fault(Some(Fault::CorruptedDownload));
+    let gzip = ApplyTradeBill::new(DAY).with_tar_type(TarType::Gzip);
+    let err = blocking::download_bill(&client, &gzip, &mut Vec::<u8>::new()).unwrap_err();
+    assert!(
+        matches!(err, BillError::Client(Error::DigestMismatch { .. })),
+        "{err:?}"
+    );
+}

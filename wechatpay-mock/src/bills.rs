@@ -1,0 +1,513 @@
+//! Bills from the ledger: applying for a trade or fund-flow bill makes its file from the day's
+//! payments and refunds (`flows.rs`), in the platform's format, keeps it under a fresh token,
+//! and answers a `download_url` on the mock itself with the file's real SHA-1. The download
+//! (`GET /v3/billdownload/file?token=…`) serves that file, gzip-compressed when the apply asked
+//! for `tar_type=GZIP`. A day without any payment or refund has no bill: 400
+//! `NO_STATEMENT_EXIST`, as the platform answers.
+//!
+//! The digest is that of the bill itself, before compression, as the platform documents
+//! `hash_value` ("原始账单(gzip需要解压缩)的摘要值").
+
+use std::collections::VecDeque;
+use std::io::Write as _;
+use std::sync::Mutex;
+
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+use sha1::{Digest as _, Sha1};
+use time::macros::{format_description, offset};
+use time::OffsetDateTime;
+use wechatpay_spec::ir::{Method, Operation};
+
+use crate::flows::{Ledger, Payment, RefundEntry, Refusal};
+
+/// Bill files kept for download, the oldest dropped first.
+pub(crate) const MAX_BILL_FILES: usize = 64;
+
+/// The path of every bill file.
+const DOWNLOAD_PATH: &str = "/v3/billdownload/file";
+
+/// The fee the mock's merchant pays: 0.6 %, rounded half up to the fen.
+const FEE_RATE: &str = "0.60%";
+
+fn fee(fen: i64) -> i64 {
+    (fen * 6 + 500).div_euclid(1000)
+}
+
+/// Which bill an operation applies for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Trade,
+    FundFlow,
+}
+
+impl Kind {
+    pub(crate) fn of(op: &Operation) -> Option<Kind> {
+        match (op.method == Method::GET, op.path.as_str()) {
+            (true, "/v3/bill/tradebill") => Some(Kind::Trade),
+            (true, "/v3/bill/fundflowbill") => Some(Kind::FundFlow),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `op` is the bill file download.
+pub(crate) fn is_download(op: &Operation) -> bool {
+    op.method == Method::GET && op.path == DOWNLOAD_PATH
+}
+
+/// A bill ready for download.
+#[derive(Debug)]
+struct BillFile {
+    csv: Vec<u8>,
+    gzip: bool,
+}
+
+/// The bill files handed out, by token, and where the mock serves them.
+#[derive(Debug)]
+pub(crate) struct Bills {
+    /// The mock's own base URL, for `download_url`.
+    base_url: String,
+    files: Mutex<VecDeque<(String, BillFile)>>,
+}
+
+/// The query pairs, decoded.
+fn pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+impl Bills {
+    pub(crate) fn new(base_url: String) -> Self {
+        Self {
+            base_url,
+            files: Mutex::default(),
+        }
+    }
+
+    /// Applies for a bill: makes its file, keeps it, and lays `download_url`, `hash_type` and
+    /// `hash_value` over the answer. `foreign`: the URL names another host (the fault
+    /// `ForeignDownloadUrl`).
+    pub(crate) fn apply(
+        &self,
+        kind: Kind,
+        ledger: &Ledger,
+        query: &str,
+        mchid: &str,
+        foreign: bool,
+        answer: &mut Value,
+    ) -> Result<(), Refusal> {
+        let query = pairs(query);
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let date = param("bill_date")
+            .and_then(|d| time::Date::parse(d, format_description!("[year]-[month]-[day]")).ok())
+            .ok_or((
+                400,
+                "PARAM_ERROR",
+                "bill_date 格式错误,应为 yyyy-MM-DD".to_owned(),
+            ))?;
+        let (payments, refunds) = ledger.day(date);
+        let csv = match kind {
+            Kind::Trade => {
+                let sub_mchid = param("sub_mchid");
+                let mine = |p: &Payment| sub_mchid.is_none_or(|s| p.sub_mchid == s);
+                let payments: Vec<Payment> = payments.into_iter().filter(mine).collect();
+                let refunds: Vec<RefundEntry> =
+                    refunds.into_iter().filter(|r| mine(&r.payment)).collect();
+                trade_bill(param("bill_type").unwrap_or("ALL"), &payments, &refunds)
+            }
+            Kind::FundFlow => match param("account_type").unwrap_or("BASIC") {
+                "BASIC" => fund_flow_bill(mchid, date, &payments, &refunds),
+                _ => None,
+            },
+        }
+        .ok_or((400, "NO_STATEMENT_EXIST", "请求的账单文件不存在".to_owned()))?;
+        let gzip = param("tar_type") == Some("GZIP");
+        let digest = hex::encode(Sha1::digest(&csv));
+        let token = wechatpay_core::protocol::nonce();
+        let base = if foreign {
+            "https://download.example.invalid"
+        } else {
+            self.base_url.as_str()
+        };
+        let mut url = format!("{base}{DOWNLOAD_PATH}?token={token}");
+        if gzip {
+            // As the platform's URLs for gzip bills have been seen to carry.
+            url.push_str("&tartype=gzip");
+        }
+        {
+            let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+            if files.len() == MAX_BILL_FILES {
+                files.pop_front();
+            }
+            files.push_back((token, BillFile { csv, gzip }));
+        }
+        if let Value::Object(members) = answer {
+            members.insert("download_url".into(), url.into());
+            members.insert("hash_type".into(), "SHA1".into());
+            members.insert("hash_value".into(), digest.into());
+        }
+        Ok(())
+    }
+
+    /// The file of the download request's token, gzip-compressed if it was asked so; `None`
+    /// for a token the mock did not hand out. `corrupt`: the bill's last digit is changed
+    /// (before compression), so that it no longer matches its digest (the fault
+    /// `CorruptedDownload`).
+    pub(crate) fn file(&self, query: &str, corrupt: bool) -> Option<Vec<u8>> {
+        let token = pairs(query).into_iter().find(|(k, _)| k == "token")?.1;
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let (_, file) = files.iter().find(|(t, _)| *t == token)?;
+        let mut csv = file.csv.clone();
+        if corrupt {
+            if let Some(digit) = csv.iter_mut().rev().find(|b| b.is_ascii_digit()) {
+                *digit = if *digit == b'0' { b'1' } else { b'0' };
+            }
+        }
+        if !file.gzip {
+            return Some(csv);
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&csv).ok()?;
+        gz.finish().ok()
+    }
+}
+
+/// `yyyy-MM-dd HH:mm:ss`, Beijing time.
+fn bill_time(time: OffsetDateTime) -> String {
+    time.to_offset(offset!(+8))
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default()
+}
+
+/// Fen as yuan with two decimals.
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// A value as the file holds it. The platform's rule for commas and line breaks inside trade
+/// bill values is not documented; the fund-flow bill writes `\r` and `\n` as `\\r` and `\\n`.
+/// The mock does that, and writes a comma as `，`, so that its files stay well-formed.
+fn clean(value: &str) -> String {
+    value
+        .replace('\r', "\\r")
+        .replace('\n', "\\n")
+        .replace(',', "，")
+}
+
+/// The bill text: a header, backtick-prefixed rows, a summary header and a summary row.
+fn render(
+    header: &[&str],
+    rows: &[Vec<String>],
+    summary_header: &[&str],
+    summary: &[String],
+) -> Vec<u8> {
+    let data = |row: &[String]| {
+        row.iter()
+            .map(|v| format!("`{}", clean(v)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut text = header.join(",") + "\n";
+    for row in rows {
+        text.push_str(&data(row));
+        text.push('\n');
+    }
+    text.push_str(&summary_header.join(","));
+    text.push('\n');
+    text.push_str(&data(summary));
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// A trade bill of `bill_type` (`ALL`, `SUCCESS`, `REFUND`), or `None` if it has no rows.
+fn trade_bill(bill_type: &str, payments: &[Payment], refunds: &[RefundEntry]) -> Option<Vec<u8>> {
+    let (payments, refunds) = match bill_type {
+        "SUCCESS" => (payments, &[][..]),
+        "REFUND" => (&[][..], refunds),
+        _ => (payments, refunds),
+    };
+    if payments.is_empty() && refunds.is_empty() {
+        return None;
+    }
+    let refund_bill = bill_type == "REFUND";
+    let success_bill = bill_type == "SUCCESS";
+    let mut header = vec![
+        "交易时间",
+        "公众账号ID",
+        "商户号",
+        "特约商户号",
+        "设备号",
+        "微信订单号",
+        "商户订单号",
+        "用户标识",
+        "交易类型",
+        "交易状态",
+        "付款银行",
+        "货币种类",
+        "应结订单金额",
+        "代金券金额",
+    ];
+    if refund_bill {
+        header.extend(["退款申请时间", "退款成功时间"]);
+    }
+    if !success_bill {
+        header.extend([
+            "微信退款单号",
+            "商户退款单号",
+            "退款金额",
+            "充值券退款金额",
+            "退款类型",
+            "退款状态",
+        ]);
+    }
+    header.extend(["商品名称", "商户数据包", "手续费", "费率", "订单金额"]);
+    if !success_bill {
+        header.push("申请退款金额");
+    }
+    header.push("费率备注");
+
+    // Amounts in the order: 应结订单金额, 退款金额, 手续费, 订单金额, 申请退款金额.
+    let mut sums = [0i64; 5];
+    let mut rows = Vec::new();
+    let order_columns = |p: &Payment, time: OffsetDateTime, state: &str| {
+        vec![
+            bill_time(time),
+            p.appid.clone(),
+            p.mchid.clone(),
+            if p.sub_mchid.is_empty() {
+                "0".into()
+            } else {
+                p.sub_mchid.clone()
+            },
+            String::new(),
+            p.transaction_id.clone(),
+            p.out_trade_no.clone(),
+            p.openid.clone(),
+            p.trade_type.to_owned(),
+            state.to_owned(),
+            "OTHERS".to_owned(),
+            p.currency.clone(),
+        ]
+    };
+    for p in payments {
+        let amounts = [p.total, 0, fee(p.total), p.total, 0];
+        let mut row = order_columns(p, p.time, "SUCCESS");
+        row.extend([yuan(p.total), yuan(0)]);
+        if refund_bill {
+            row.extend([String::new(), String::new()]);
+        }
+        if !success_bill {
+            row.extend(["0", "0", "0.00", "0.00", "", ""].map(String::from));
+        }
+        row.extend([
+            p.description.clone(),
+            p.attach.clone(),
+            format!("{}000", yuan(amounts[2])),
+            FEE_RATE.to_owned(),
+            yuan(p.total),
+        ]);
+        if !success_bill {
+            row.push(yuan(0));
+        }
+        row.push(String::new());
+        rows.push(row);
+        add(&mut sums, amounts);
+    }
+    for r in refunds {
+        let p = &r.payment;
+        let amounts = [0, r.refund, -fee(r.refund), 0, r.refund];
+        let mut row = order_columns(p, r.time, "REFUND");
+        row.extend([yuan(0), yuan(0)]);
+        if refund_bill {
+            row.extend([
+                bill_time(r.time),
+                r.success_time.map(bill_time).unwrap_or_default(),
+            ]);
+        }
+        row.extend([
+            r.refund_id.clone(),
+            r.out_refund_no.clone(),
+            yuan(r.refund),
+            yuan(0),
+            "ORIGINAL".to_owned(),
+            r.status.to_owned(),
+            p.description.clone(),
+            p.attach.clone(),
+            format!("{}000", yuan(amounts[2])),
+            FEE_RATE.to_owned(),
+            yuan(0),
+            yuan(r.refund),
+            String::new(),
+        ]);
+        rows.push(row);
+        add(&mut sums, amounts);
+    }
+    let count = rows.len().to_string();
+    let fees = format!("{}000", yuan(sums[2]));
+    let (summary_header, summary): (Vec<&str>, Vec<String>) = if success_bill {
+        (
+            vec!["总交易单数", "应结订单总金额", "手续费总金额", "订单总金额"],
+            vec![count, yuan(sums[0]), fees, yuan(sums[3])],
+        )
+    } else {
+        (
+            vec![
+                "总交易单数",
+                "应结订单总金额",
+                "退款总金额",
+                "充值券退款总金额",
+                "手续费总金额",
+                "订单总金额",
+                "申请退款总金额",
+            ],
+            vec![
+                count,
+                yuan(sums[0]),
+                yuan(sums[1]),
+                yuan(0),
+                fees,
+                yuan(sums[3]),
+                yuan(sums[4]),
+            ],
+        )
+    };
+    Some(render(&header, &rows, &summary_header, &summary))
+}
+
+fn add<const N: usize>(sums: &mut [i64; N], amounts: [i64; N]) {
+    for (sum, amount) in sums.iter_mut().zip(amounts) {
+        *sum += amount;
+    }
+}
+
+/// The basic account's fund-flow bill of the day: each payment in, its fee out, each refund
+/// out and its fee back; `None` if nothing moved.
+fn fund_flow_bill(
+    mchid: &str,
+    date: time::Date,
+    payments: &[Payment],
+    refunds: &[RefundEntry],
+) -> Option<Vec<u8>> {
+    // (time, business id, 业务名称, 业务类型, income?, amount, voucher)
+    let mut moves: Vec<(OffsetDateTime, &str, &str, &str, bool, i64, &str)> = Vec::new();
+    for p in payments {
+        let id = p.transaction_id.as_str();
+        let no = p.out_trade_no.as_str();
+        moves.push((p.time, id, "交易", "交易", true, p.total, no));
+        moves.push((
+            p.time,
+            id,
+            "交易",
+            "扣除交易手续费",
+            false,
+            fee(p.total),
+            no,
+        ));
+    }
+    for r in refunds {
+        let id = r.refund_id.as_str();
+        let no = r.out_refund_no.as_str();
+        moves.push((r.time, id, "退款", "退款", false, r.refund, no));
+        moves.push((
+            r.time,
+            id,
+            "退款",
+            "退还交易手续费",
+            true,
+            fee(r.refund),
+            no,
+        ));
+    }
+    moves.retain(|m| m.5 != 0);
+    if moves.is_empty() {
+        return None;
+    }
+    moves.sort_by_key(|m| m.0);
+    let day = date
+        .format(format_description!("[year][month][day]"))
+        .unwrap_or_default();
+    let mut balance = 0;
+    let mut totals = [(0u64, 0i64); 2];
+    let mut rows = Vec::new();
+    for (i, (time, id, name, kind, income, amount, voucher)) in moves.into_iter().enumerate() {
+        balance += if income { amount } else { -amount };
+        let total = &mut totals[usize::from(!income)];
+        total.0 += 1;
+        total.1 += amount;
+        rows.push(vec![
+            bill_time(time),
+            id.to_owned(),
+            format!("{mchid}{day}{:010}", i + 1),
+            name.to_owned(),
+            kind.to_owned(),
+            if income { "收入" } else { "支出" }.to_owned(),
+            yuan(amount),
+            yuan(balance),
+            "system".to_owned(),
+            String::new(),
+            voucher.to_owned(),
+        ]);
+    }
+    let header = [
+        "记账时间",
+        "微信支付业务单号",
+        "资金流水单号",
+        "业务名称",
+        "业务类型",
+        "收支类型",
+        "收支金额（元）",
+        "账户结余（元）",
+        "资金变更提交申请人",
+        "备注",
+        "业务凭证号",
+    ];
+    let summary_header = [
+        "资金流水总笔数",
+        "收入笔数",
+        "收入金额",
+        "支出笔数",
+        "支出金额",
+    ];
+    // Counts as the platform's own example writes them: `20.0`.
+    let summary = vec![
+        format!("{}.0", rows.len()),
+        format!("{}.0", totals[0].0),
+        yuan(totals[0].1),
+        format!("{}.0", totals[1].0),
+        yuan(totals[1].1),
+    ];
+    Some(render(&header, &rows, &summary_header, &summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_fees() {
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(888), "8.88");
+        assert_eq!(yuan(-5), "-0.05");
+        assert_eq!(fee(888), 5); // 5.328 fen
+        assert_eq!(fee(100), 1); // 0.6 fen, rounded half up
+        assert_eq!(fee(83), 0); // 0.498 fen
+        assert_eq!(clean("a,b\nc"), "a，b\\nc");
+    }
+}

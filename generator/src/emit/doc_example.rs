@@ -18,15 +18,15 @@ use crate::ir::{Api, Member, MemberTarget, Operation, SuccessKind, Ty, TypeKind}
 /// Answer fields shown by the example, at most.
 const SHOWN_FIELDS: usize = 3;
 
-/// The `# Example` section of `op`'s rustdoc, for a crate whose root code names `krate`
+/// The `# Example` section of `op`'s rustdoc (`op` is in the group module `module`), for a crate whose root code names `krate`
 /// (`wechatpay_api`, or a path to a module that stands for a crate root).
-pub(super) fn example_section(api: &Api, op: &Operation, krate: &str) -> String {
+pub(super) fn example_section(api: &Api, module: &str, op: &Operation, krate: &str) -> String {
     // A crate name that is not a path gets no examples rather than a panic.
     let Ok(krate_ident) = syn::parse_str::<syn::Path>(krate) else {
         return String::new();
     };
     let mut uses = Uses::default();
-    uses.add(&op.rust_name, op_module(api, op));
+    uses.add(&op.rust_name, module);
     let args: Vec<TokenStream> = op
         .members
         .iter()
@@ -87,14 +87,6 @@ pub(super) fn example_section(api: &Api, op: &Operation, krate: &str) -> String 
     }
     lines.push("```".to_owned());
     lines.join("\n")
-}
-
-/// The module of the group that defines `op`.
-fn op_module<'a>(api: &'a Api, op: &Operation) -> &'a str {
-    api.groups
-        .iter()
-        .find(|g| g.operations.iter().any(|o| o.id == op.id))
-        .map_or("", |g| g.module.as_str())
 }
 
 /// Whether the example names something deprecated: the operation, or a field it sets.

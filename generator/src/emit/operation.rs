@@ -20,7 +20,7 @@ pub(super) fn operation_tokens(
     let name = ident(&op.rust_name);
     let doc = docs(&op_doc(op));
     // The example is our own code, not spec text: its lines go in as they are.
-    let example = doc_example::example_section(api, op, krate);
+    let example = doc_example::example_section(api, &group.module, op, krate);
     let example_lines = example.lines().map(|line| match line.is_empty() {
         true => String::new(),
         false => format!(" {line}"),

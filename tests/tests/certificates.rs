@@ -4,10 +4,14 @@
 mod common;
 
 use common::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use wechatpay_api::certificates::{DownloadCertificates, DownloadCertificatesResponse};
+use wechatpay_api::operation::Request;
 use wechatpay_api::time::{Duration, OffsetDateTime};
 use wechatpay_api::{
-    Certificate, Client, Error, KeyError, KeyStore, NotificationError, NotificationHandler,
-    PublicKey, VerifyError,
+    Bytes, Certificate, CertificateRefresh, Client, Error, KeyError, KeyStore, NotificationError,
+    NotificationHandler, Operation, PublicKey, VerifyError,
 };
 use wechatpay_mock::{Fault, MockPlatform, TrustMode};
 
@@ -32,7 +36,10 @@ async fn a_certificate_outside_its_validity_window_is_not_used_to_verify_or_encr
         let stale = |e: &VerifyError| matches!(e, VerifyError::CertificateNotValid(c) if c.serial == serial);
         // The first download is signed with that certificate: refused, nothing stored.
         let fresh = certificate_mode_client(&mock);
-        let err = fresh.refresh_certificates().await.unwrap_err();
+        let err = fresh
+            .refresh_certificates(&DownloadCertificates)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, Error::Verify { source, .. } if stale(source)),
             "{err}"
@@ -84,7 +91,10 @@ async fn a_held_key_is_pinned_across_refreshes() {
         .base_url(first.base_url())
         .build()
         .unwrap();
-    client.refresh_certificates().await.unwrap();
+    client
+        .refresh_certificates(&DownloadCertificates)
+        .await
+        .unwrap();
     let pinned = keys.get(serial).unwrap();
     // Another platform lists the same serial with another key, in a list that verifies (it is
     // signed with a public key the store trusts).
@@ -103,7 +113,10 @@ async fn a_held_key_is_pinned_across_refreshes() {
         .base_url(second.base_url())
         .build()
         .unwrap();
-    let err = client.refresh_certificates().await.unwrap_err();
+    let err = client
+        .refresh_certificates(&DownloadCertificates)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::Key(KeyError::PinnedKeyMismatch { serial: s }) if s == serial),
         "{err}"
@@ -126,12 +139,18 @@ async fn the_certificate_list_is_verified_before_anything_is_stored() {
         let (client, keys) = client_trusting_certificate(&mock);
         let held = keys.serials();
         mock.set_fault(Some(fault));
-        let err = client.refresh_certificates().await.unwrap_err();
+        let err = client
+            .refresh_certificates(&DownloadCertificates)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Verify { .. }), "{fault:?}: {err}");
         assert_eq!(keys.serials(), held, "{fault:?}: nothing stored");
         // The first download: refused (the tampered list may not even parse), nothing stored.
         let fresh = certificate_mode_client(&mock);
-        let err = fresh.refresh_certificates().await.unwrap_err();
+        let err = fresh
+            .refresh_certificates(&DownloadCertificates)
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, Error::Verify { .. } | Error::Decode { .. }),
             "{fault:?}: {err}"
@@ -152,4 +171,72 @@ async fn the_certificate_list_is_verified_before_anything_is_stored() {
         empty.parse(&sent.headers, &sent.body),
         Err(NotificationError::Verify(VerifyError::UnknownSerial(_)))
     ));
+}
+
+/// The generated operation, counting how often its answer is decoded.
+#[derive(Default)]
+struct CountingDownload {
+    decoded: AtomicUsize,
+}
+
+impl Operation for CountingDownload {
+    type Output = DownloadCertificatesResponse;
+
+    fn request(&self) -> Request<'_> {
+        let mut request = DownloadCertificates.request();
+        request.id = "countingDownload";
+        request
+    }
+
+    fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error> {
+        self.decoded.fetch_add(1, Ordering::SeqCst);
+        DownloadCertificates.decode(body)
+    }
+}
+
+#[tokio::test]
+async fn the_refresh_sends_the_operation_it_is_given_and_parses_only_verified_lists() {
+    let now = OffsetDateTime::now_utc();
+    let mock = certificate_mock(now - Duration::days(1), now + Duration::days(365));
+    let serial = mock.credentials().platform_certificate_serial.clone();
+    let client = certificate_mode_client(&mock);
+    let op = CountingDownload::default();
+    // The first download is parsed once, to find the certificate that signed it.
+    assert_eq!(
+        client.refresh_certificates(&op).await.unwrap(),
+        CertificateRefresh::Updated(vec![serial.clone()])
+    );
+    assert_eq!(op.decoded.load(Ordering::SeqCst), 1);
+    assert_eq!(mock.requests().last().unwrap().target, "/v3/certificates");
+    // With the signer held, a tampered list is refused before the operation decodes it.
+    mock.fault_next(Fault::TamperedBody);
+    let err = client.refresh_certificates(&op).await.unwrap_err();
+    assert!(matches!(err, Error::Verify { .. }), "{err}");
+    assert_eq!(op.decoded.load(Ordering::SeqCst), 1, "not parsed");
+    // A good list is verified, then decoded by the operation, once.
+    client.refresh_certificates(&op).await.unwrap();
+    assert_eq!(op.decoded.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn the_blocking_client_refreshes_with_the_generated_operation() {
+    let mock = MockPlatform::builder()
+        .trust(TrustMode::Certificates)
+        .start()
+        .unwrap();
+    let creds = mock.credentials();
+    let client = Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .build_blocking()
+        .unwrap();
+    assert_eq!(
+        client.refresh_certificates(&DownloadCertificates).unwrap(),
+        CertificateRefresh::Updated(vec![creds.platform_certificate_serial.clone()])
+    );
+    assert_eq!(
+        client.key_store().serials(),
+        vec![creds.platform_certificate_serial.clone()]
+    );
+    assert_eq!(client.execute(&audit()).unwrap().data.ret_msg, "SUCCESS");
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use wechatpay_api::certificates::DownloadCertificates;
 use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request, Sensitive};
 use wechatpay_api::transport::ReqwestTransport;
 use wechatpay_api::wechatpay_core::{Bytes, TransportError, TransportErrorKind};
@@ -265,7 +266,7 @@ async fn what_needs_the_apiv3_key_says_so() {
         Err(Error::MissingApiV3Key { needed_for }) if needed_for.contains("notifications")
     ));
     assert!(matches!(
-        client.refresh_certificates().await,
+        client.refresh_certificates(&DownloadCertificates).await,
         Err(Error::MissingApiV3Key { needed_for }) if needed_for.contains("certificates")
     ));
 }
@@ -281,7 +282,10 @@ async fn a_certificate_listed_under_another_serial_is_refused() {
     // A refresh: the list is signed by a certificate already held, so it verifies; its entry
     // carries a serial that is not the certificate's own.
     let (client, keys) = client_trusting_certificate(&mock);
-    let err = client.refresh_certificates().await.unwrap_err();
+    let err = client
+        .refresh_certificates(&DownloadCertificates)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::CertificateSerialMismatch { listed, actual } if listed == &"0".repeat(40) && actual == &creds.platform_certificate_serial),
         "{err}"

@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use wechatpay_api::certificates::DownloadCertificates;
 use wechatpay_api::{
     CertificateRefresh, Error, KeyStore, NotificationError, NotificationHandler, VerifyError,
 };
@@ -150,10 +151,16 @@ async fn certificates_download_verify_and_serve_for_verification_and_encryption(
     );
     // A tampered download is rejected and installs nothing.
     mock.fault_next(Fault::TamperedBody);
-    assert!(client.refresh_certificates().await.is_err());
+    assert!(client
+        .refresh_certificates(&DownloadCertificates)
+        .await
+        .is_err());
     assert!(client.key_store().serials().is_empty());
     // The first download is verified with the certificate it carries.
-    let refreshed = client.refresh_certificates().await.unwrap();
+    let refreshed = client
+        .refresh_certificates(&DownloadCertificates)
+        .await
+        .unwrap();
     assert_eq!(
         refreshed,
         CertificateRefresh::Updated(vec![creds.platform_certificate_serial.clone()])
@@ -180,7 +187,7 @@ async fn certificates_download_verify_and_serve_for_verification_and_encryption(
         .build()
         .unwrap();
     assert!(matches!(
-        wrong.refresh_certificates().await,
+        wrong.refresh_certificates(&DownloadCertificates).await,
         Err(Error::Crypto(_))
     ));
 }
@@ -193,11 +200,14 @@ async fn public_key_only_merchants_get_not_available_not_a_crash() {
         .unwrap();
     let client = client(&mock);
     assert_eq!(
-        client.refresh_certificates().await.unwrap(),
+        client
+            .refresh_certificates(&DownloadCertificates)
+            .await
+            .unwrap(),
         CertificateRefresh::NotAvailable
     );
     // The background task ends by itself.
-    let task = client.spawn_certificate_refresh(Duration::from_millis(50));
+    let task = client.spawn_certificate_refresh(DownloadCertificates, Duration::from_millis(50));
     tokio::time::timeout(Duration::from_secs(5), task)
         .await
         .expect("the refresh task stops")
@@ -213,7 +223,10 @@ async fn migration_accepts_both_keys_chosen_by_each_messages_serial() {
         .unwrap();
     let creds = mock.credentials();
     let client = client(&mock);
-    client.refresh_certificates().await.unwrap();
+    client
+        .refresh_certificates(&DownloadCertificates)
+        .await
+        .unwrap();
     let keys: KeyStore = client.key_store().clone();
     assert_eq!(
         keys.serials().len(),
@@ -247,7 +260,7 @@ async fn certificates_refresh_in_the_background() {
         .unwrap();
     let creds = mock.credentials();
     let client = certificate_mode_client(&mock);
-    let task = client.spawn_certificate_refresh(Duration::from_millis(100));
+    let task = client.spawn_certificate_refresh(DownloadCertificates, Duration::from_millis(100));
     let downloads = || {
         mock.requests()
             .iter()

@@ -27,8 +27,9 @@
 //! One cargo feature per API group (all on by default through `full`); `blocking` adds the
 //! blocking client; `rust-crypto` the pure-Rust crypto backend.
 //!
-//! Beside the generated operations, `bills` downloads a bill in one call (apply, check the
-//! URL, stream, un-gzip, check the digest) and parses bill files into typed rows.
+//! Beside the generated operations, `certificates` feeds the platform-certificate refresh, and
+//! `bills` downloads a bill in one call (apply, check the URL, stream, un-gzip, check the
+//! digest) and parses bill files into typed rows.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -36,6 +37,12 @@
 mod generated;
 
 pub use generated::*;
+
+// The generated `certificates` group plus the list the certificate refresh reads; this module
+// shadows the glob re-export of `generated::certificates` and re-exports all of it.
+#[cfg(feature = "certificates")]
+#[cfg_attr(docsrs, doc(cfg(feature = "certificates")))]
+pub mod certificates;
 
 // The generated `bills` group plus its hand-written one-call download and file parser; this
 // module shadows the glob re-export of `generated::bills` and re-exports all of it.
@@ -53,11 +60,11 @@ pub use wechatpay_core::axum;
 pub use wechatpay_core::blocking;
 pub use wechatpay_core::{crypto, operation, protocol, transport};
 pub use wechatpay_core::{
-    ApiError, ApiV3Key, AppPayment, Bytes, Certificate, CertificateRefresh, Chain, Checksum,
-    Client, ClientBuilder, Credentials, Downloaded, Error, Host, Hosts, JsapiPayment, KeyError,
-    KeyStore, Limits, Notification, NotificationAnswer, NotificationError, NotificationEvent,
-    NotificationHandler, Operation, PathError, PrivateKey, PublicKey, Response, RetryPolicy,
-    Signer, TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
+    ApiError, ApiV3Key, AppPayment, Bytes, Certificate, CertificateList, CertificateRefresh, Chain,
+    Checksum, Client, ClientBuilder, Credentials, Downloaded, Error, Host, Hosts, JsapiPayment,
+    KeyError, KeyStore, Limits, Notification, NotificationAnswer, NotificationError,
+    NotificationEvent, NotificationHandler, Operation, PathError, PrivateKey, PublicKey, Response,
+    RetryPolicy, Signer, TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
 };
 
 /// The README's examples, compiled as doctests so that they cannot drift from the API.

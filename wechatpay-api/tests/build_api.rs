@@ -184,5 +184,5 @@ fn futures_are_send(client: &Client) {
     send(client.execute(&audit()));
     send(client.execute(&recover()));
     send(client.chain("/v3/x").get());
-    send(client.refresh_certificates());
+    send(client.refresh_certificates(&wechatpay_api::certificates::DownloadCertificates));
 }

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
 
-use crate::certificates::CertificateRefresh;
+use crate::certificates::{CertificateList, CertificateRefresh};
 use crate::chain::{Chain, ChainResult};
 use crate::client::ClientBuilder;
 use crate::download::{Checksum, Downloaded};
@@ -110,8 +110,12 @@ impl Client {
     }
 
     /// The blocking twin of [`crate::Client::refresh_certificates`].
-    pub fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
-        self.block_on(self.inner.refresh_certificates())
+    pub fn refresh_certificates<O>(&self, op: &O) -> Result<CertificateRefresh, Error>
+    where
+        O: Operation + ?Sized,
+        O::Output: CertificateList,
+    {
+        self.block_on(self.inner.refresh_certificates(op))
     }
 
     /// See [`crate::Client::notification_handler`].

@@ -5,15 +5,14 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use serde::Deserialize;
-
 use bytes::Bytes;
+use serde::Deserialize;
 
 use crate::crypto::{aes_256_gcm_decrypt, B64};
 use crate::error::{CryptoError, Error, KeyError, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
-use crate::operation::{Answer, Body, Host, Method, Operation, Request, Sensitive};
-use crate::pipeline::{request_id, Pipeline};
+use crate::operation::Operation;
+use crate::pipeline::{accepted, request_id, Pipeline};
 use crate::protocol::{signature_header, verify};
 
 /// The outcome of a certificate refresh.
@@ -26,58 +25,47 @@ pub enum CertificateRefresh {
     NotAvailable,
 }
 
-/// `GET /v3/certificates`. Its answer is verified by [`Client::refresh_certificates`] against the
-/// certificates it carries, so the operation itself declares an unsigned answer.
-#[derive(Debug, Clone, Copy, Default)]
-struct DownloadCertificates;
-
-impl Operation for DownloadCertificates {
-    type Output = Bytes;
-
-    fn request(&self) -> Request<'_> {
-        Request {
-            id: "downloadCertificates",
-            method: Method::GET,
-            host: Host::Mainland,
-            path: "/v3/certificates",
-            path_params: Vec::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Body::None,
-            platform_serial: false,
-            answer: Answer::Download,
-            sensitive: Sensitive::NONE,
-        }
-    }
-
-    fn decode(&self, body: &Bytes) -> Result<Bytes, serde_json::Error> {
-        Ok(body.clone())
-    }
+/// A platform-certificate list, as `GET /v3/certificates` answers it. `wechatpay_api::certificates`
+/// implements it for the answer of its generated `DownloadCertificates`;
+/// [`Client::refresh_certificates`](crate::Client::refresh_certificates) takes any operation whose
+/// answer implements it.
+pub trait CertificateList {
+    /// The listed certificates, still encrypted.
+    fn certificates(&self) -> Vec<ListedCertificate<'_>>;
 }
 
-#[derive(Deserialize)]
-struct CertificateList {
-    data: Vec<CertificateEntry>,
+/// One certificate of a [`CertificateList`]: the serial it is listed under and its PEM,
+/// encrypted with the APIv3 key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedCertificate<'a> {
+    /// The serial the list gives; the decrypted certificate must carry it.
+    pub serial_no: &'a str,
+    /// `AEAD_AES_256_GCM`.
+    pub algorithm: &'a str,
+    /// 12-byte nonce, as text.
+    pub nonce: &'a str,
+    /// Associated data; may be empty.
+    pub associated_data: &'a str,
+    /// base64 of ciphertext‖tag.
+    pub ciphertext: &'a str,
 }
 
-#[derive(Deserialize)]
-struct CertificateEntry {
-    serial_no: String,
-    encrypt_certificate: EncryptedResource,
-}
-
-impl CertificateEntry {
+impl ListedCertificate<'_> {
     /// Decrypts and parses the certificate, which must carry the serial it is listed under.
     fn open(&self, apiv3_key: &ApiV3Key) -> Result<Certificate, Error> {
-        let plain = self
-            .encrypt_certificate
-            .decrypt(apiv3_key)
-            .map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
+        let plain = decrypt(
+            self.algorithm,
+            self.nonce,
+            self.associated_data,
+            self.ciphertext,
+            apiv3_key,
+        )
+        .map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
         let pem = std::str::from_utf8(&plain).map_err(|_| Error::Crypto(CryptoError::Decrypt))?;
         let cert = Certificate::from_pem(pem)?;
         if cert.serial != self.serial_no.to_ascii_uppercase() {
             return Err(Error::CertificateSerialMismatch {
-                listed: self.serial_no.clone(),
+                listed: self.serial_no.to_owned(),
                 actual: cert.serial,
             });
         }
@@ -116,32 +104,55 @@ pub enum ResourceError {
 impl EncryptedResource {
     /// Decrypts with the APIv3 key.
     pub fn decrypt(&self, key: &ApiV3Key) -> Result<zeroize::Zeroizing<Vec<u8>>, ResourceError> {
-        if self.algorithm != "AEAD_AES_256_GCM" {
-            return Err(ResourceError::UnsupportedAlgorithm(self.algorithm.clone()));
-        }
-        let ct = B64
-            .decode(self.ciphertext.trim())
-            .map_err(|_| ResourceError::Decrypt)?;
         let aad = self.associated_data.as_deref().unwrap_or("");
-        aes_256_gcm_decrypt(key.as_bytes(), self.nonce.as_bytes(), aad.as_bytes(), &ct)
-            .map_err(|_| ResourceError::Decrypt)
+        decrypt(&self.algorithm, &self.nonce, aad, &self.ciphertext, key)
     }
+}
+
+/// Opens an `AEAD_AES_256_GCM` resource: base64 ciphertext‖tag, the nonce and the associated
+/// data as text.
+fn decrypt(
+    algorithm: &str,
+    nonce: &str,
+    associated_data: &str,
+    ciphertext: &str,
+    key: &ApiV3Key,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ResourceError> {
+    if algorithm != "AEAD_AES_256_GCM" {
+        return Err(ResourceError::UnsupportedAlgorithm(algorithm.to_owned()));
+    }
+    let ct = B64
+        .decode(ciphertext.trim())
+        .map_err(|_| ResourceError::Decrypt)?;
+    aes_256_gcm_decrypt(
+        key.as_bytes(),
+        nonce.as_bytes(),
+        associated_data.as_bytes(),
+        &ct,
+    )
+    .map_err(|_| ResourceError::Decrypt)
 }
 
 /// The longest allowed time between two certificate refreshes.
 pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 3600);
 
 impl Pipeline {
-    /// Downloads, decrypts, verifies and installs the platform certificates.
-    pub(crate) async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
+    /// Downloads the platform certificates with `op`, decrypts and verifies them, and installs
+    /// them.
+    pub(crate) async fn refresh_certificates<O>(&self, op: &O) -> Result<CertificateRefresh, Error>
+    where
+        O: Operation + ?Sized,
+        O::Output: CertificateList,
+    {
         let apiv3_key = self.apiv3_key.as_ref().ok_or(Error::MissingApiV3Key {
             needed_for: "download platform certificates",
         })?;
-        let prepared = self.prepare(&DownloadCertificates.request())?;
+        let prepared = self.prepare(&op.request())?;
         let answer = self.send(&prepared).await?;
         let request_id = request_id(answer.headers());
-        let (parts, body) = match self.check(&prepared, answer, request_id.clone()) {
-            Ok(checked) => checked,
+        // Verified below, with a bootstrap key on the first download: only the status here.
+        let (parts, body) = match accepted(&prepared, answer, request_id.clone()) {
+            Ok(accepted) => accepted,
             Err(Error::Api(e)) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
                 return Ok(CertificateRefresh::NotAvailable)
             }
@@ -153,9 +164,9 @@ impl Pipeline {
             body: &body,
             request_id,
         };
-        let list = self.verified_list(&answer, apiv3_key)?;
+        let list = self.verified_list(op, &answer, apiv3_key)?;
         let certs = list
-            .data
+            .certificates()
             .iter()
             .map(|entry| entry.open(apiv3_key))
             .collect::<Result<Vec<_>, _>>()?;
@@ -168,17 +179,22 @@ impl Pipeline {
     /// Verifies the list before anything in it is stored. With the signer's key held, nothing
     /// is even parsed first; on the first download, only the one certificate that signed the
     /// list is decrypted before verification.
-    fn verified_list(
+    fn verified_list<O>(
         &self,
+        op: &O,
         answer: &SignedList<'_>,
         apiv3_key: &ApiV3Key,
-    ) -> Result<CertificateList, Error> {
+    ) -> Result<O::Output, Error>
+    where
+        O: Operation + ?Sized,
+        O::Output: CertificateList,
+    {
         let verify_error = |source| Error::Verify {
             source,
             request_id: answer.request_id.clone(),
         };
-        let decode = || -> Result<CertificateList, Error> {
-            serde_json::from_slice(answer.body).map_err(|source| Error::Decode {
+        let decode = || {
+            op.decode(answer.body).map_err(|source| Error::Decode {
                 operation: answer.operation.to_owned(),
                 source,
                 body: RawBody(answer.body.clone()),
@@ -192,8 +208,8 @@ impl Pipeline {
             let list = decode()?;
             let first = KeyStore::new();
             let signing_entry = list
-                .data
-                .iter()
+                .certificates()
+                .into_iter()
                 .find(|e| e.serial_no.eq_ignore_ascii_case(signer));
             if let Some(entry) = signing_entry {
                 first.add_certificate(&entry.open(apiv3_key)?)?;
@@ -203,7 +219,6 @@ impl Pipeline {
         verify(&verifier, self.clock.now(), answer.headers, answer.body).map_err(verify_error)?;
         list.map_or_else(decode, Ok)
     }
-
     /// Stores the certificates. A held key is pinned: one mismatch refuses the whole list,
     /// before anything is stored.
     fn install(&self, certs: &[Certificate]) -> Result<(), Error> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use http::HeaderValue;
 use tokio::io::AsyncWrite;
 
-use crate::certificates::{CertificateRefresh, MAX_REFRESH_INTERVAL};
+use crate::certificates::{CertificateList, CertificateRefresh, MAX_REFRESH_INTERVAL};
 use crate::chain::{Chain, ChainResult};
 use crate::credentials::{Clock, Credentials, SystemClock};
 use crate::download::{Checksum, Downloaded};
@@ -296,21 +296,37 @@ impl Chain<'_, Client> {
 }
 
 impl Client {
-    /// Downloads the platform certificates, verifies the answer with the certificate that signed
-    /// it (one it contains, or a key already held), and adds them to the key store.
-    pub async fn refresh_certificates(&self) -> Result<CertificateRefresh, Error> {
-        self.pipeline.refresh_certificates().await
+    /// Downloads the platform certificates with `op` (`wechatpay_api::certificates::DownloadCertificates`),
+    /// verifies the answer with the certificate that signed it (one it contains, or a key
+    /// already held), and adds them to the key store.
+    /// [`CertificateRefresh::NotAvailable`] when the platform has none for this merchant
+    /// (public-key-only merchants).
+    pub async fn refresh_certificates<O>(&self, op: &O) -> Result<CertificateRefresh, Error>
+    where
+        O: Operation + ?Sized,
+        O::Output: CertificateList,
+    {
+        self.pipeline.refresh_certificates(op).await
     }
 
-    /// Refreshes the certificates now and then every `every` (at most 12 h), in a tokio task.
-    /// The task ends when the platform answers that there are none (public-key-only merchant)
-    /// or when the handle is aborted; failed refreshes are logged and retried next time.
-    pub fn spawn_certificate_refresh(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Refreshes the certificates with `op` now and then every `every` (at most 12 h), in a
+    /// tokio task. The task ends when the platform answers that there are none
+    /// (public-key-only merchant) or when the handle is aborted; failed refreshes are logged
+    /// and retried next time.
+    pub fn spawn_certificate_refresh<O>(
+        &self,
+        op: O,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()>
+    where
+        O: Operation + Send + Sync + 'static,
+        O::Output: CertificateList,
+    {
         let every = every.min(MAX_REFRESH_INTERVAL);
         let client = self.clone();
         tokio::spawn(async move {
             loop {
-                match client.refresh_certificates().await {
+                match client.refresh_certificates(&op).await {
                     Ok(CertificateRefresh::Updated(serials)) => {
                         tracing::info!(?serials, "platform certificates refreshed")
                     }

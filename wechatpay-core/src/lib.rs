@@ -44,7 +44,8 @@ mod upload;
 
 pub use bytes::Bytes;
 pub use certificates::{
-    CertificateRefresh, EncryptedResource, ResourceError, MAX_REFRESH_INTERVAL,
+    CertificateList, CertificateRefresh, EncryptedResource, ListedCertificate, ResourceError,
+    MAX_REFRESH_INTERVAL,
 };
 pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};

@@ -511,16 +511,27 @@ impl Pipeline {
         answer: http::Response<Bytes>,
         request_id: Option<String>,
     ) -> Result<(http::response::Parts, Bytes), Error> {
-        let (parts, body) = answer.into_parts();
-        if !success(prepared, &parts) {
-            return Err(refusal(prepared, &parts, body, request_id));
-        }
+        let (parts, body) = accepted(prepared, answer, request_id.clone())?;
         if prepared.answer.is_signed() {
             verify(&self.keys, self.clock.now(), &parts.headers, &body)
                 .map_err(|source| Error::Verify { source, request_id })?;
         }
         Ok((parts, body))
     }
+}
+
+/// Refuses redirects and error statuses, before anything verifies the answer; returns the head
+/// and the body, held once.
+pub(crate) fn accepted(
+    prepared: &Prepared,
+    answer: http::Response<Bytes>,
+    request_id: Option<String>,
+) -> Result<(http::response::Parts, Bytes), Error> {
+    let (parts, body) = answer.into_parts();
+    if !success(prepared, &parts) {
+        return Err(refusal(prepared, &parts, body, request_id));
+    }
+    Ok((parts, body))
 }
 
 /// Whether the status is the operation's success: a `2xx`, but `202` only where declared.

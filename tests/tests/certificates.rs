@@ -7,11 +7,11 @@ use common::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wechatpay_api::certificates::{DownloadCertificates, DownloadCertificatesResponse};
-use wechatpay_api::operation::Request;
+use wechatpay_api::operation::{Answer, HeaderName, Request};
 use wechatpay_api::time::{Duration, OffsetDateTime};
 use wechatpay_api::{
-    Bytes, Certificate, CertificateRefresh, Client, Error, KeyError, KeyStore, NotificationError,
-    NotificationHandler, Operation, PublicKey, VerifyError,
+    Bytes, Certificate, CertificateRefresh, Client, Error, KeyError, KeyStore, Limits,
+    NotificationError, NotificationHandler, Operation, PublicKey, TransportErrorKind, VerifyError,
 };
 use wechatpay_mock::{Fault, MockPlatform, TrustMode};
 
@@ -186,6 +186,9 @@ impl Operation for CountingDownload {
         let mut request = DownloadCertificates.request();
         request.id = "countingDownload";
         request
+            .headers
+            .push((HeaderName::from_static("x-counting"), "1".into()));
+        request
     }
 
     fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error> {
@@ -207,7 +210,27 @@ async fn the_refresh_sends_the_operation_it_is_given_and_parses_only_verified_li
         CertificateRefresh::Updated(vec![serial.clone()])
     );
     assert_eq!(op.decoded.load(Ordering::SeqCst), 1);
-    assert_eq!(mock.requests().last().unwrap().target, "/v3/certificates");
+    let sent = mock.requests().pop().unwrap();
+    assert_eq!(sent.target, "/v3/certificates");
+    assert_eq!(
+        sent.header("x-counting"),
+        Some("1"),
+        "the operation's request"
+    );
+    // Missing signature headers, a probe, a stale timestamp: refused before the list is parsed,
+    // whether the signer is held or not.
+    for fault in [
+        Fault::MissingSignature,
+        Fault::SignTest,
+        Fault::StaleTimestamp,
+    ] {
+        for client in [certificate_mode_client(&mock), client.clone()] {
+            mock.fault_next(fault);
+            let err = client.refresh_certificates(&op).await.unwrap_err();
+            assert!(matches!(err, Error::Verify { .. }), "{fault:?}: {err}");
+        }
+    }
+    assert_eq!(op.decoded.load(Ordering::SeqCst), 1, "not parsed");
     // With the signer held, a tampered list is refused before the operation decodes it.
     mock.fault_next(Fault::TamperedBody);
     let err = client.refresh_certificates(&op).await.unwrap_err();
@@ -239,4 +262,63 @@ fn the_blocking_client_refreshes_with_the_generated_operation() {
         vec![creds.platform_certificate_serial.clone()]
     );
     assert_eq!(client.execute(&audit()).unwrap().data.ret_msg, "SUCCESS");
+}
+
+/// The generated operation, with another answer kind.
+struct UnsignedDownload(Answer);
+
+impl Operation for UnsignedDownload {
+    type Output = DownloadCertificatesResponse;
+
+    fn request(&self) -> Request<'_> {
+        Request {
+            answer: self.0,
+            ..DownloadCertificates.request()
+        }
+    }
+
+    fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error> {
+        DownloadCertificates.decode(body)
+    }
+}
+
+#[tokio::test]
+async fn the_certificate_list_is_signed_json_read_under_the_answer_limit() {
+    let mock = MockPlatform::builder()
+        .trust(TrustMode::Certificates)
+        .start()
+        .unwrap();
+    let client = certificate_mode_client(&mock);
+    // An operation declaring another answer kind is refused before anything is sent.
+    for answer in [Answer::Download, Answer::Accepted, Answer::Empty] {
+        let err = client
+            .refresh_certificates(&UnsignedDownload(answer))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::NotACertificateList { operation } if operation == "downloadCertificates"),
+            "{answer:?}: {err}"
+        );
+    }
+    assert!(mock.requests().is_empty(), "nothing was sent");
+    // The list is a JSON answer: bounded by the answer limit, not the download one.
+    let creds = mock.credentials();
+    let small = Client::builder(creds.credentials().unwrap())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(mock.base_url())
+        .limits(Limits {
+            answer: 256,
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let err = small
+        .refresh_certificates(&DownloadCertificates)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport { source, .. } if source.kind() == TransportErrorKind::TooLarge { limit: 256 }),
+        "{err}"
+    );
+    assert!(small.key_store().is_empty());
 }

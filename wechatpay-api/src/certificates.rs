@@ -3,10 +3,12 @@
 //!
 //! [`DownloadCertificates`] is generated like every other operation. Its answer implements
 //! [`CertificateList`], so the client's certificate refresh sends this very operation:
-//! [`Client::refresh_certificates`](crate::Client::refresh_certificates) downloads the list,
-//! verifies it (on the first download, with the one listed certificate that signed it,
-//! decrypted with the APIv3 key before anything else is parsed), decrypts every certificate,
-//! checks each against the serial it is listed under and installs them in the key store;
+//! [`Client::refresh_certificates`](crate::Client::refresh_certificates) downloads the list and
+//! verifies it: with the key that signed it when that key is held, before the list is even
+//! parsed; otherwise (the first download, or after the platform moved to a new certificate)
+//! with the one listed certificate that signed it, decrypted with the APIv3 key. Then it
+//! decrypts every certificate, checks each against the serial it is listed under and installs
+//! them in the key store;
 //! [`Client::spawn_certificate_refresh`](crate::Client::spawn_certificate_refresh) repeats
 //! that in the background.
 //!

@@ -62,9 +62,10 @@ pub use wechatpay_core::{crypto, operation, protocol, transport};
 pub use wechatpay_core::{
     ApiError, ApiV3Key, AppPayment, Bytes, Certificate, CertificateList, CertificateRefresh, Chain,
     Checksum, Client, ClientBuilder, Credentials, Downloaded, Error, Host, Hosts, JsapiPayment,
-    KeyError, KeyStore, Limits, Notification, NotificationAnswer, NotificationError,
-    NotificationEvent, NotificationHandler, Operation, PathError, PrivateKey, PublicKey, Response,
-    RetryPolicy, Signer, TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
+    KeyError, KeyStore, Limits, ListedCertificate, Notification, NotificationAnswer,
+    NotificationError, NotificationEvent, NotificationHandler, Operation, PathError, PrivateKey,
+    PublicKey, Response, RetryPolicy, Signer, TransportError, TransportErrorKind, Upload,
+    UploadError, VerifyError,
 };
 
 /// The README's examples, compiled as doctests so that they cannot drift from the API.

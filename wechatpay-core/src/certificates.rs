@@ -11,9 +11,9 @@ use serde::Deserialize;
 use crate::crypto::{aes_256_gcm_decrypt, B64};
 use crate::error::{CryptoError, Error, KeyError, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
-use crate::operation::Operation;
+use crate::operation::{Answer, Operation};
 use crate::pipeline::{accepted, request_id, Pipeline};
-use crate::protocol::{signature_header, verify};
+use crate::protocol::SignatureHeaders;
 
 /// The outcome of a certificate refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,11 @@ pub enum CertificateRefresh {
 /// implements it for the answer of its generated `DownloadCertificates`;
 /// [`Client::refresh_certificates`](crate::Client::refresh_certificates) takes any operation whose
 /// answer implements it.
+///
+/// While the key that signed a list is not held (the first download, or after the platform
+/// moved to a new certificate), the refresh decodes the list before its signature is checked:
+/// that is how it finds the listed certificate that signed it. Only that certificate is then
+/// decrypted, and the signature checked with it, before anything is stored.
 pub trait CertificateList {
     /// The listed certificates, still encrypted.
     fn certificates(&self) -> Vec<ListedCertificate<'_>>;
@@ -136,6 +141,10 @@ fn decrypt(
 /// The longest allowed time between two certificate refreshes.
 pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 3600);
 
+/// The shortest time between two background refreshes: a shorter interval asked of
+/// `Client::spawn_certificate_refresh` is raised to it, so that no interval floods the platform.
+pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
 impl Pipeline {
     /// Downloads the platform certificates with `op`, decrypts and verifies them, and installs
     /// them.
@@ -148,6 +157,11 @@ impl Pipeline {
             needed_for: "download platform certificates",
         })?;
         let prepared = self.prepare(&op.request())?;
+        if prepared.answer != Answer::Json {
+            return Err(Error::NotACertificateList {
+                operation: prepared.id,
+            });
+        }
         let answer = self.send(&prepared).await?;
         let request_id = request_id(answer.headers());
         // Verified below, with a bootstrap key on the first download: only the status here.
@@ -176,9 +190,11 @@ impl Pipeline {
         ))
     }
 
-    /// Verifies the list before anything in it is stored. With the signer's key held, nothing
-    /// is even parsed first; on the first download, only the one certificate that signed the
-    /// list is decrypted before verification.
+    /// Verifies the list before anything in it is stored. The signature headers are checked
+    /// first (present, not a probe, within the skew). With the signer's key held, the list is
+    /// verified before it is even parsed; on the first download (or after the platform moved to
+    /// a certificate not yet held), it is parsed to find the listed certificate that signed it,
+    /// which alone is decrypted before the signature is checked with it.
     fn verified_list<O>(
         &self,
         op: &O,
@@ -201,8 +217,9 @@ impl Pipeline {
                 request_id: answer.request_id.clone(),
             })
         };
-        let signer = signature_header(answer.headers, "Wechatpay-Serial").map_err(verify_error)?;
-        let (verifier, list) = if self.keys.get(signer).is_some() {
+        let now = self.clock.now();
+        let signed = SignatureHeaders::read(answer.headers, now).map_err(verify_error)?;
+        let (verifier, list) = if self.keys.get(signed.serial).is_some() {
             (self.keys.clone(), None)
         } else {
             let list = decode()?;
@@ -210,15 +227,18 @@ impl Pipeline {
             let signing_entry = list
                 .certificates()
                 .into_iter()
-                .find(|e| e.serial_no.eq_ignore_ascii_case(signer));
+                .find(|e| e.serial_no.eq_ignore_ascii_case(signed.serial));
             if let Some(entry) = signing_entry {
                 first.add_certificate(&entry.open(apiv3_key)?)?;
             }
             (first, Some(list))
         };
-        verify(&verifier, self.clock.now(), answer.headers, answer.body).map_err(verify_error)?;
+        signed
+            .verify(&verifier, now, answer.body)
+            .map_err(verify_error)?;
         list.map_or_else(decode, Ok)
     }
+
     /// Stores the certificates. A held key is pinned: one mismatch refuses the whole list,
     /// before anything is stored.
     fn install(&self, certs: &[Certificate]) -> Result<(), Error> {

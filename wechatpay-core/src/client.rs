@@ -7,7 +7,9 @@ use std::time::Duration;
 use http::HeaderValue;
 use tokio::io::AsyncWrite;
 
-use crate::certificates::{CertificateList, CertificateRefresh, MAX_REFRESH_INTERVAL};
+use crate::certificates::{
+    CertificateList, CertificateRefresh, MAX_REFRESH_INTERVAL, MIN_REFRESH_INTERVAL,
+};
 use crate::chain::{Chain, ChainResult};
 use crate::credentials::{Clock, Credentials, SystemClock};
 use crate::download::{Checksum, Downloaded};
@@ -309,8 +311,8 @@ impl Client {
         self.pipeline.refresh_certificates(op).await
     }
 
-    /// Refreshes the certificates with `op` now and then every `every` (at most 12 h), in a
-    /// tokio task. The task ends when the platform answers that there are none
+    /// Refreshes the certificates with `op` now and then every `every` (at least
+    /// [`MIN_REFRESH_INTERVAL`], 1 s; at most [`MAX_REFRESH_INTERVAL`], 12 h), in a tokio task. The task ends when the platform answers that there are none
     /// (public-key-only merchant) or when the handle is aborted; failed refreshes are logged
     /// and retried next time.
     pub fn spawn_certificate_refresh<O>(
@@ -322,7 +324,7 @@ impl Client {
         O: Operation + Send + Sync + 'static,
         O::Output: CertificateList,
     {
-        let every = every.min(MAX_REFRESH_INTERVAL);
+        let every = every.clamp(MIN_REFRESH_INTERVAL, MAX_REFRESH_INTERVAL);
         let client = self.clone();
         tokio::spawn(async move {
             loop {

@@ -489,6 +489,13 @@ pub enum Error {
         /// The operation id.
         operation: String,
     },
+    /// A certificate refresh was asked of an operation whose answer is not signed JSON (the
+    /// certificate list is read under the JSON answer limit and verified whole).
+    #[error("{operation} does not answer with a signed JSON list; refresh with `certificates::DownloadCertificates`")]
+    NotACertificateList {
+        /// The operation id.
+        operation: String,
+    },
     /// A downloaded file's digest differs from the one expected: the bytes written must not
     /// be used.
     #[error("{operation}: the download's {algorithm} digest is {actual}, expected {expected}; discard what was written")]

@@ -45,7 +45,7 @@ mod upload;
 pub use bytes::Bytes;
 pub use certificates::{
     CertificateList, CertificateRefresh, EncryptedResource, ListedCertificate, ResourceError,
-    MAX_REFRESH_INTERVAL,
+    MAX_REFRESH_INTERVAL, MIN_REFRESH_INTERVAL,
 };
 pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};

@@ -211,6 +211,9 @@ pub trait Operation {
     /// The request, as data.
     fn request(&self) -> Request<'_>;
 
-    /// Decodes a success body. Signed answers are verified before this is called.
+    /// Decodes a success body. Signed answers are verified before this is called, with one
+    /// exception: a platform-certificate list whose signer is not held yet is decoded after its
+    /// signature headers are checked and before its signature is, to find the listed
+    /// certificate that signed it (see [`CertificateList`](crate::CertificateList)).
     fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error>;
 }

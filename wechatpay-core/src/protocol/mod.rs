@@ -94,31 +94,65 @@ pub fn verify(
     headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<(), VerifyError> {
-    let signature = signature_header(headers, "Wechatpay-Signature")?;
-    let timestamp = signature_header(headers, "Wechatpay-Timestamp")?;
-    let nonce = signature_header(headers, "Wechatpay-Nonce")?;
-    let serial = signature_header(headers, "Wechatpay-Serial")?;
-    if signature.starts_with(SIGNTEST_PREFIX) {
-        return Err(VerifyError::SignTestProbe);
+    SignatureHeaders::read(headers, now)?.verify(store, now, body)
+}
+
+/// The signature headers of an answer or notification, read once each, past the probe and skew
+/// checks; the signature itself is checked by [`SignatureHeaders::verify`].
+pub(crate) struct SignatureHeaders<'h> {
+    signature: &'h str,
+    timestamp: &'h str,
+    nonce: &'h str,
+    /// The serial of the key that signed: `Wechatpay-Serial`.
+    pub(crate) serial: &'h str,
+}
+
+impl<'h> SignatureHeaders<'h> {
+    /// The four headers present once each, not a probe, the timestamp within the skew of `now`.
+    pub(crate) fn read(headers: &'h http::HeaderMap, now: i64) -> Result<Self, VerifyError> {
+        let signature = signature_header(headers, "Wechatpay-Signature")?;
+        let timestamp = signature_header(headers, "Wechatpay-Timestamp")?;
+        let nonce = signature_header(headers, "Wechatpay-Nonce")?;
+        let serial = signature_header(headers, "Wechatpay-Serial")?;
+        if signature.starts_with(SIGNTEST_PREFIX) {
+            return Err(VerifyError::SignTestProbe);
+        }
+        let ts: i64 = timestamp
+            .trim()
+            .parse()
+            .map_err(|_| VerifyError::BadTimestamp(timestamp.to_owned()))?;
+        let skew = now.abs_diff(ts);
+        if skew > MAX_SKEW_SECS {
+            return Err(VerifyError::StaleTimestamp {
+                timestamp: ts,
+                skew,
+            });
+        }
+        Ok(Self {
+            signature,
+            timestamp,
+            nonce,
+            serial,
+        })
     }
-    let ts: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| VerifyError::BadTimestamp(timestamp.to_owned()))?;
-    let skew = now.abs_diff(ts);
-    if skew > MAX_SKEW_SECS {
-        return Err(VerifyError::StaleTimestamp {
-            timestamp: ts,
-            skew,
-        });
-    }
-    let key = store.verifying_key(serial, now)?;
-    let signature = B64
-        .decode(signature.trim())
-        .map_err(|_| VerifyError::BadSignature)?;
-    if key.verify_sha256(&response_message(timestamp, nonce, body), &signature) {
-        Ok(())
-    } else {
-        Err(VerifyError::BadSignature)
+
+    /// Checks the signature over `body` with the key `store` holds under the serial, valid at
+    /// `now`.
+    pub(crate) fn verify(
+        &self,
+        store: &KeyStore,
+        now: i64,
+        body: &[u8],
+    ) -> Result<(), VerifyError> {
+        let key = store.verifying_key(self.serial, now)?;
+        let signature = B64
+            .decode(self.signature.trim())
+            .map_err(|_| VerifyError::BadSignature)?;
+        let message = response_message(self.timestamp, self.nonce, body);
+        if key.verify_sha256(&message, &signature) {
+            Ok(())
+        } else {
+            Err(VerifyError::BadSignature)
+        }
     }
 }

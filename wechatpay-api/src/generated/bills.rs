@@ -364,6 +364,7 @@ impl ::std::fmt::Display for TradeBillType {
 /// 申请交易账单
 ///
 /// 微信支付在每日10点后生成昨日交易账单文件,商户可通过接口获取账单下载链接。仅支付成功的订单包含在账单内;此接口仅可下载三个月内的账单。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4012556654>
 ///
 /// `GET /v3/bill/tradebill` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -495,6 +496,7 @@ impl ::wechatpay_core::operation::Operation for ApplyTradeBill {
 /// 申请资金账单
 ///
 /// 微信支付按天提供微信支付账户的资金流水账单文件,商户可以通过该接口获取账单文件的下载地址。当日账单在次日上午9点开始生成,建议商户在上午10点以后获取。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4012556742>
 ///
 /// `GET /v3/bill/fundflowbill` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -603,6 +605,7 @@ impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
 /// 申请单个子商户资金账单
 ///
 /// 服务商可以通过该接口获取子商户资金流水账单文件的下载地址。账单文件经加密:以应答的 `encrypt_key`、`nonce` 解密下载的文件。该接口只能下载三个月以内的资金流水账单。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_2_12.shtml>
 ///
 /// `GET /v3/bill/sub-merchant-fundflowbill` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -727,6 +730,7 @@ impl ::wechatpay_core::operation::Operation for ApplySubMerchantFundFlowBill {
 /// 下载账单
 ///
 /// 以申请账单接口返回的 `download_url` 发起请求(V3 签名),获取账单文件。应答不带签名:下载后以申请账单返回的 `hash_type`/`hash_value` 校验文件。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter4_5_8.shtml>
 ///
 /// `GET /v3/billdownload/file` on the mainland host. Success: `200` with a raw body. Idempotent: the same request may be sent again. The platform does not sign this answer.
 ///

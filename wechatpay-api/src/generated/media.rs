@@ -22,6 +22,7 @@ pub struct MediaUploaded {
 /// 图片上传
 ///
 /// 部分微信支付业务指定商户需要使用图片上传 API来上报图片信息,从而获得必传参数的值:图片MediaID。媒体图片只支持JPG、BMP、PNG格式,文件大小不能超过2M。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/contracted-merchant-application/upload.html>
 ///
 /// `POST /v3/merchant/media/upload` on the mainland host. Success: `200` with a JSON body. An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.
 ///
@@ -87,6 +88,7 @@ impl ::wechatpay_core::operation::Operation for UploadMediaImage {
 /// 视频上传
 ///
 /// 部分微信支付业务指定商户需要使用视频上传 API来上报视频信息,从而获得必传参数的值:视频MediaID。媒体视频只支持avi、wmv、mpeg、mp4、mov、mkv、flv、f4v、m4v、rmvb格式,文件大小不能超过5M。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/contracted-merchant-application/video-upload.html>
 ///
 /// `POST /v3/merchant/media/video_upload` on the mainland host. Success: `200` with a JSON body. An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.
 ///

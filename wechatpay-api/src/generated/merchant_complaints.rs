@@ -1035,6 +1035,7 @@ impl UpdateMerchantComplaintRefundProgressRequest {
 /// 查询投诉单列表
 ///
 /// 商户可通过调用此接口,查询指定时间段的所有用户投诉信息,以分页输出查询结果。对于服务商、渠道商,可查询指定特约商户号下的投诉信息。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4012533431>
 ///
 /// `GET /v3/merchant-service/complaints-v2` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/data/*/payer_phone`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
@@ -1193,6 +1194,7 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaints {
 /// 查询投诉单详情
 ///
 /// 商户可通过调用此接口,查询指定投诉单的用户投诉详情,包含投诉内容、投诉关联订单、投诉人联系方式等信息,方便商户处理投诉。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_13.shtml>
 ///
 /// `GET /v3/merchant-service/complaints-v2/{complaint_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/payer_phone`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
@@ -1263,6 +1265,7 @@ impl ::wechatpay_core::operation::Operation for QueryMerchantComplaint {
 /// 查询投诉协商历史
 ///
 /// 商户可通过调用此接口,查询指定投诉单的用户与商户的协商历史,以分页输出查询结果,方便商户根据处理历史来制定后续处理方案。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4012533439>
 ///
 /// `GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -1375,6 +1378,7 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaintNegotiation
 /// 回复用户
 ///
 /// 商户可通过调用此接口,提交内容回复用户。上传图片凭证需首先调用商户上传反馈图片接口,得到图片id,再将id填入请求。首次回复用户后,投诉单状态将由待处理更新为处理中。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_14.shtml>
 ///
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/response` on the mainland host. Success: `204` with no body.
 ///
@@ -1500,6 +1504,7 @@ impl ::wechatpay_core::operation::Operation for RespondMerchantComplaint {
 /// 反馈处理完成
 ///
 /// 商户可通过调用此接口,反馈投诉单已处理完成。投诉单处理完成后系统将对用户下发满意度评价。请务必在真实处理完用户投诉后再调此接口。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_15.shtml>
 ///
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/complete` on the mainland host. Success: `204` with no body.
 ///
@@ -1575,6 +1580,7 @@ impl ::wechatpay_core::operation::Operation for CompleteMerchantComplaint {
 /// 更新退款审批结果
 ///
 /// 针对“申请退款单”,需要商户明确返回是否可退款的审批结果。同意退款后需另调退款接口发起原路退款;驳回退款后,投诉单的状态将自动扭转为“处理完成”。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_19.shtml>
 ///
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress` on the mainland host. Success: `204` with no body.
 ///
@@ -1696,6 +1702,7 @@ impl ::wechatpay_core::operation::Operation for UpdateMerchantComplaintRefundPro
 /// 查询投诉通知回调地址
 ///
 /// 商户通过调用此接口查询投诉通知的回调URL。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_3.shtml>
 ///
 /// `GET /v3/merchant-service/complaint-notifications` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -1748,6 +1755,7 @@ impl ::wechatpay_core::operation::Operation for QueryMerchantComplaintNotificati
 /// 创建投诉通知回调地址
 ///
 /// 商户通过调用此接口创建投诉通知回调URL,当用户产生新投诉且投诉状态已变更时,微信支付会通过回调URL通知商户。对于服务商、渠道商,会收到所有子商户的投诉信息推送。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaint-notifications/create-complaint-notifications.html>
 ///
 /// `POST /v3/merchant-service/complaint-notifications` on the mainland host. Success: `200` with a JSON body.
 ///
@@ -1874,6 +1882,7 @@ impl ::wechatpay_core::operation::Operation for UpdateMerchantComplaintNotificat
 /// 删除投诉通知回调地址
 ///
 /// 当商户不再需要推送通知时,可通过调用此接口删除投诉通知的回调URL,取消通知回调。
+/// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaint-notifications/delete-complaint-notifications.html>
 ///
 /// `DELETE /v3/merchant-service/complaint-notifications` on the mainland host. Success: `204` with no body. Idempotent: the same request may be sent again.
 ///
@@ -1925,6 +1934,7 @@ impl ::wechatpay_core::operation::Operation for DeleteMerchantComplaintNotificat
 /// 图片请求
 ///
 /// 根据查询投诉单接口获取到的图片 media_id(`complaint_media_list` 的 `media_url`),获取图片数据。应答为图片本身,不带签名。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_18.shtml>
 ///
 /// `GET /v3/merchant-service/images/{media_id}` on the mainland host. Success: `200` with a raw body. Idempotent: the same request may be sent again. The platform does not sign this answer.
 ///

@@ -490,6 +490,7 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
 /// 发起转账
 ///
 /// 商家转账用户确认模式下,用户申请收款时,商户可通过此接口申请创建转账单。同一商户单号重入时请勿换单。
+/// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/transfer-bill/transfer-to-user.html>
 ///
 /// `POST /v3/fund-app/mch-transfer/transfer-bills` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/user_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
@@ -621,6 +622,7 @@ impl ::wechatpay_core::operation::Operation for CreateTransferBill {
 /// 商户单号查询转账单
 ///
 /// 商家转账用户确认模式下,根据商户单号查询转账单的详细信息。
+/// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/transfer-bill/get-transfer-bill-by-out-no.html>
 ///
 /// `GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/user_name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
@@ -690,6 +692,7 @@ impl ::wechatpay_core::operation::Operation for QueryTransferBillByOutBillNo {
 /// 微信单号查询转账单
 ///
 /// 商家转账用户确认模式下,根据微信转账单号查询转账单的详细信息。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4012716457>
 ///
 /// `GET /v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/user_name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
@@ -764,6 +767,7 @@ impl ::wechatpay_core::operation::Operation for QueryTransferBillByTransferBillN
 /// 撤销转账
 ///
 /// 商户通过转账接口发起付款后,在用户确认收款之前可以通过该接口撤销付款。该接口返回成功仅表示撤销请求已受理,系统会异步处理退款等操作,以最终查询单据返回状态为准。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4012716458>
 ///
 /// `POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel` on the mainland host. Success: `200` with a JSON body.
 ///

@@ -176,6 +176,7 @@ pub struct NotifyAuditResultResponse {
 /// 资料更新请求审核结果回调通知
 ///
 /// 微信支付侧提交资料更新申请后,此接口接收微众更新请求审核结果回调通知。支持商户:【普通商户】。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4016080141>
 ///
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify` on the mainland host. Success: `200` with a JSON body. Rate limit: 200 requests per minute.
 ///

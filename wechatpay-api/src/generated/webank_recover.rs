@@ -95,6 +95,7 @@ pub struct RecoverLedgerControlResponse {
 /// 解除对微众台账的管控
 ///
 /// 接口仅受理,解管成功或失败后,可以通知发起方(需发起方提供通知地址)。接口支持重入,重入有效期1年。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4016025279>
 ///
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/recover` on the mainland host. Success: `200` with a JSON body. Rate limit: 200 requests per minute. Idempotent: the same request may be sent again. Sensitive fields (`/bal_account_no`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///

@@ -286,6 +286,8 @@ async fn sensitive_parameters_are_encrypted_with_the_key_named_in_the_serial() {
     for (i, (client, serial)) in clients.iter().enumerate() {
         let answer = client.execute(&FindPayer::new()).await.unwrap();
         assert_eq!(answer.data["found"], true);
+        // The answer echoes the encrypted query value as the platform read it: in plaintext.
+        assert_eq!(answer.data["name"], PAYER_NAME);
         let seen = &mock.requests()[i];
         assert_eq!(seen.header("Wechatpay-Serial"), Some(serial.as_str()));
         assert!(seen.target.contains("&limit=5"), "{}", seen.target);

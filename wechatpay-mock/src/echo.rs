@@ -11,6 +11,9 @@ pub(crate) struct Said<'a> {
     pub(crate) path: &'a [(String, String)],
     /// The raw query string.
     pub(crate) query: &'a str,
+    /// The sensitive query and header parameters, decrypted (wire name, plaintext): echoed in
+    /// place of the ciphertext the query carries.
+    pub(crate) plaintext: &'a [(String, String)],
     /// The body as JSON (sensitive fields decrypted), or an upload's `meta`.
     pub(crate) body: Option<&'a Value>,
     /// The mock's merchant id.
@@ -40,7 +43,8 @@ pub(crate) fn overlay(answer: &mut Value, said: &Said<'_>) {
     });
     for (name, text) in said.path.iter().cloned().chain(query) {
         if let Some(member) = members.get_mut(&name) {
-            set_text(member, text);
+            let plain = said.plaintext.iter().find(|(wire, _)| *wire == name);
+            set_text(member, plain.map_or(text, |(_, plain)| plain.clone()));
         }
     }
 }
@@ -103,6 +107,7 @@ mod tests {
             &Said {
                 path: &path,
                 query: "mchid=1900000109&limit=5",
+                plaintext: &[],
                 body: Some(&body),
                 mchid: "1230000109",
             },
@@ -126,6 +131,7 @@ mod tests {
         let said = Said {
             path: &[],
             query: "",
+            plaintext: &[],
             body: None,
             mchid: "1230000109",
         };
@@ -134,5 +140,20 @@ mod tests {
             answer,
             json!({"mchid": "1230000109", "sp_mchid": "1230000109"})
         );
+    }
+
+    #[test]
+    fn a_sensitive_query_value_is_echoed_as_plaintext_not_ciphertext() {
+        let mut answer = json!({"user_name": "example", "out_bill_no": "example"});
+        let plaintext = [("user_name".to_owned(), "张三".to_owned())];
+        let said = Said {
+            path: &[],
+            query: "user_name=Q2lwaGVy%2Bdz0%3D&out_bill_no=B-1",
+            plaintext: &plaintext,
+            body: None,
+            mchid: "1230000109",
+        };
+        overlay(&mut answer, &said);
+        assert_eq!(answer, json!({"user_name": "张三", "out_bill_no": "B-1"}));
     }
 }

@@ -393,6 +393,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     let said = echo::Said {
         path: &path_params,
         query,
+        plaintext: &log.plaintext_params,
         body: log.plaintext_body.as_ref(),
         mchid: &state.credentials.mchid,
     };

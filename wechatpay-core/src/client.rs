@@ -298,11 +298,11 @@ impl Chain<'_, Client> {
 }
 
 impl Client {
-    /// Downloads the platform certificates with `op` (`wechatpay_api::certificates::DownloadCertificates`),
-    /// verifies the answer with the certificate that signed it (one it contains, or a key
-    /// already held), and adds them to the key store.
-    /// [`CertificateRefresh::NotAvailable`] when the platform has none for this merchant
-    /// (public-key-only merchants).
+    /// Downloads the platform certificates with `op`
+    /// (`wechatpay_api::certificates::DownloadCertificates`), verifies the answer with the
+    /// certificate that signed it (one it contains, or a key already held), and adds them to the
+    /// key store. Answers [`CertificateRefresh::NotAvailable`] when the platform has none for
+    /// this merchant (public-key-only merchants).
     pub async fn refresh_certificates<O>(&self, op: &O) -> Result<CertificateRefresh, Error>
     where
         O: Operation + ?Sized,
@@ -312,9 +312,9 @@ impl Client {
     }
 
     /// Refreshes the certificates with `op` now and then every `every` (at least
-    /// [`MIN_REFRESH_INTERVAL`], 1 s; at most [`MAX_REFRESH_INTERVAL`], 12 h), in a tokio task. The task ends when the platform answers that there are none
-    /// (public-key-only merchant) or when the handle is aborted; failed refreshes are logged
-    /// and retried next time.
+    /// [`MIN_REFRESH_INTERVAL`], 1 s; at most [`MAX_REFRESH_INTERVAL`], 12 h), in a tokio task.
+    /// The task ends when the platform answers that there are none (public-key-only merchant)
+    /// or when the handle is aborted; failed refreshes are logged and retried next time.
     pub fn spawn_certificate_refresh<O>(
         &self,
         op: O,

@@ -214,6 +214,43 @@ async fn public_key_only_merchants_get_not_available_not_a_crash() {
         .expect("the refresh task stops")
         .unwrap();
     assert_eq!(client.execute(&papay()).await.unwrap().status, 204);
+    // A client that holds a certificate keeps asking: those it holds would expire with no
+    // successor.
+    let keys = mock.credentials().key_store().unwrap();
+    assert!(
+        !keys.has_certificates(),
+        "a public key is not a certificate"
+    );
+    let cert = mock.credentials().platform_certificate_pem.clone();
+    keys.add_certificate(&wechatpay_api::Certificate::from_pem(&cert).unwrap())
+        .unwrap();
+    assert!(keys.has_certificates());
+    let holding = mock
+        .credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .key_store(keys)
+        .build()
+        .unwrap();
+    let downloads = || {
+        mock.requests()
+            .iter()
+            .filter(|r| r.target == "/v3/certificates")
+            .count()
+    };
+    let before = downloads();
+    let task = holding.spawn_certificate_refresh(DownloadCertificates, Duration::from_millis(1));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while downloads() < before + 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!task.is_finished(), "the refresh task keeps going");
+    task.abort();
+    assert!(
+        downloads() >= before + 2,
+        "asked again: {}",
+        downloads() - before
+    );
 }
 
 #[tokio::test]

@@ -313,8 +313,10 @@ impl Client {
 
     /// Refreshes the certificates with `op` now and then every `every` (at least
     /// [`MIN_REFRESH_INTERVAL`], 1 s; at most [`MAX_REFRESH_INTERVAL`], 12 h), in a tokio task.
-    /// The task ends when the platform answers that there are none (public-key-only merchant)
-    /// or when the handle is aborted; failed refreshes are logged and retried next time.
+    /// The task ends when the platform answers that there are none while the key store holds
+    /// no certificate (a public-key-only merchant), or when the handle is aborted. Failed
+    /// refreshes are logged and retried next time, and so is an answer of none while
+    /// certificates are held: they would expire with no successor.
     pub fn spawn_certificate_refresh<O>(
         &self,
         op: O,
@@ -331,6 +333,13 @@ impl Client {
                 match client.refresh_certificates(&op).await {
                     Ok(CertificateRefresh::Updated(serials)) => {
                         tracing::info!(?serials, "platform certificates refreshed")
+                    }
+                    Ok(CertificateRefresh::NotAvailable)
+                        if client.key_store().has_certificates() =>
+                    {
+                        tracing::warn!(
+                            "the platform lists no certificates while some are held: retrying"
+                        );
                     }
                     Ok(CertificateRefresh::NotAvailable) => {
                         tracing::info!("no platform certificates for this merchant: relying on the WeChat Pay public key");

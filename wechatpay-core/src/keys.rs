@@ -146,6 +146,11 @@ impl KeyStore {
         self.read().keys.is_empty()
     }
 
+    /// Whether the store holds a platform certificate (valid now or not).
+    pub fn has_certificates(&self) -> bool {
+        (self.read().keys.values()).any(|(_, anchor)| matches!(anchor, Anchor::Certificate { .. }))
+    }
+
     /// Every serial held, in order.
     pub fn serials(&self) -> Vec<String> {
         self.read().keys.keys().cloned().collect()

@@ -232,25 +232,12 @@ async fn public_key_only_merchants_get_not_available_not_a_crash() {
         .key_store(keys)
         .build()
         .unwrap();
-    let downloads = || {
-        mock.requests()
-            .iter()
-            .filter(|r| r.target == "/v3/certificates")
-            .count()
-    };
-    let before = downloads();
+    let before = certificate_downloads(&mock);
     let task = holding.spawn_certificate_refresh(DownloadCertificates, Duration::from_millis(1));
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while downloads() < before + 2 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen = wait_for_certificate_downloads(&mock, before + 2).await;
     assert!(!task.is_finished(), "the refresh task keeps going");
     task.abort();
-    assert!(
-        downloads() >= before + 2,
-        "asked again: {}",
-        downloads() - before
-    );
+    assert!(seen >= before + 2, "asked {} times", seen - before);
 }
 
 #[tokio::test]
@@ -301,23 +288,10 @@ async fn certificates_refresh_in_the_background() {
     // Asked for every millisecond: raised to the floor, so three downloads take two intervals.
     let started = std::time::Instant::now();
     let task = client.spawn_certificate_refresh(DownloadCertificates, Duration::from_millis(1));
-    let downloads = || {
-        mock.requests()
-            .iter()
-            .filter(|r| r.target == "/v3/certificates")
-            .count()
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while downloads() < 3 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen = wait_for_certificate_downloads(&mock, 3).await;
     let elapsed = started.elapsed();
     task.abort();
-    assert!(
-        downloads() >= 3,
-        "periodic refresh ran {} times",
-        downloads()
-    );
+    assert!(seen >= 3, "periodic refresh ran {seen} times");
     assert!(elapsed >= 2 * MIN_REFRESH_INTERVAL, "{elapsed:?}");
     assert_eq!(
         client.key_store().serials(),

@@ -141,3 +141,20 @@ pub async fn receiver(
     });
     (url, rx)
 }
+
+/// How many times the mock was asked for the platform certificates.
+pub fn certificate_downloads(mock: &MockPlatform) -> usize {
+    (mock.requests().iter())
+        .filter(|r| r.target == "/v3/certificates")
+        .count()
+}
+
+/// Waits (10 s at most) until the mock was asked for the platform certificates `count` times;
+/// returns how many times it was.
+pub async fn wait_for_certificate_downloads(mock: &MockPlatform, count: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while certificate_downloads(mock) < count && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    certificate_downloads(mock)
+}

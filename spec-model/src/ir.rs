@@ -132,6 +132,12 @@ pub struct Operation {
     pub encrypted_answer_fields: Vec<String>,
     /// The request must carry `Wechatpay-Serial` (managed by the client).
     pub platform_serial_header: bool,
+    /// With two or more required members: the name of the struct `new` takes them in, by name
+    /// (`{Operation}Required`), so that two values of one type cannot trade places unseen.
+    pub required_struct: Option<String>,
+    /// The operation, or a type its request or answer reaches, is `deprecated`: its generated
+    /// impls allow the lint.
+    pub touches_deprecated: bool,
 }
 
 /// A `multipart/form-data` upload: a `meta` JSON part (the client writes `sha256`, and
@@ -243,6 +249,9 @@ pub struct Success {
 pub enum SuccessKind {
     /// No body (204): maps to `()` and never reaches serde.
     Empty,
+    /// No body, with the status `202`, which this operation declares as its success (for
+    /// every other operation a `202` means "accepted, not processed: repeat"). Maps to `()`.
+    Accepted,
     /// A JSON body of this type.
     Json(Ty),
     /// Raw bytes (downloads).
@@ -348,6 +357,24 @@ pub struct TypeDef {
     pub in_request: bool,
     /// Used in a response body (derive `Deserialize`).
     pub in_response: bool,
+    /// How users build it (structs only).
+    pub construction: Construction,
+    /// For a struct built with `new` that has two or more required fields: the name of the
+    /// struct `new` takes them in, by name (`{Name}Required`).
+    pub required_struct: Option<String>,
+}
+
+/// How users build a struct (enums are built from their variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Construction {
+    /// `new` takes the required fields (nothing, the one value, or the
+    /// [`TypeDef::required_struct`] naming two or more), and request types have one `with_…`
+    /// setter per optional field.
+    #[default]
+    New,
+    /// Only ever the body of operations whose `new` and setters take its fields: it has no
+    /// constructor of its own, so each optional value is set in one place.
+    ByOperation,
 }
 
 /// The shape of a named type.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::context::Lowerer;
 use crate::error::SpecErrors;
 use crate::examples::{complete, example};
-use crate::ir::{Api, SuccessKind, Ty, TypeDef, TypeKind};
+use crate::ir::{Api, Construction, SuccessKind, Ty, TypeDef, TypeKind};
 use crate::load::{parse, Source};
 use crate::locate::YamlPath;
 use crate::spec::Document;
@@ -33,11 +33,10 @@ pub fn lower(sources: &[Source]) -> Result<Api, SpecErrors> {
         ..Lowerer::default()
     };
     cx.run(&docs);
-    if cx.errors.is_empty() {
-        Ok(cx.finish())
-    } else {
-        Err(SpecErrors(cx.errors))
+    if !cx.errors.is_empty() {
+        return Err(SpecErrors(cx.errors));
     }
+    cx.finish()
 }
 
 impl Lowerer {
@@ -76,8 +75,9 @@ impl Lowerer {
         }
     }
 
-    /// Marks usage, prunes unreachable types, fills examples, encrypted pointers and feature deps.
-    fn finish(mut self) -> Api {
+    /// Marks usage, prunes unreachable types, fills examples, encrypted pointers and feature
+    /// deps, then decides how each struct and operation is built ([`Lowerer::construction`]).
+    fn finish(mut self) -> Result<Api, SpecErrors> {
         let mut reachable = BTreeSet::new();
         let mut groups = std::mem::take(&mut self.groups);
         let feature_of: BTreeMap<String, Option<String>> = groups
@@ -132,12 +132,112 @@ impl Lowerer {
             reachable.extend(used);
         }
         self.types.retain(|name, _| reachable.contains(name));
-        Api {
+        self.construction(&mut groups);
+        if !self.errors.is_empty() {
+            return Err(SpecErrors(self.errors));
+        }
+        Ok(Api {
             groups,
             types: self.types,
             warnings: self.warnings,
+        })
+    }
+
+    /// How each struct and operation is built: a struct that is only ever the body of
+    /// operations taking its fields has no constructor of its own; `new` takes two or more
+    /// required values in a `{Name}Required` struct, by name (the name claimed like any other,
+    /// so a collision is a located error); and which operations touch something deprecated.
+    fn construction(&mut self, groups: &mut [crate::ir::Group]) {
+        // Every place a named type is used, other than as the body an operation spreads.
+        let mut used_elsewhere = BTreeSet::new();
+        let mut spread = BTreeSet::new();
+        for def in self.types.values() {
+            if let TypeKind::Struct(fields) = &def.kind {
+                for f in fields {
+                    named_in(&f.ty, &mut used_elsewhere);
+                }
+            }
+        }
+        for group in groups.iter() {
+            for op in &group.operations {
+                let spreads = (op.members.iter())
+                    .any(|m| matches!(m.target, crate::ir::MemberTarget::BodyField(_)));
+                match (&op.body, spreads) {
+                    (Some(Ty::Named(n)), true) => {
+                        spread.insert(n.clone());
+                    }
+                    (Some(ty), _) => named_in(ty, &mut used_elsewhere),
+                    (None, _) => {}
+                }
+                if let SuccessKind::Json(ty) = &op.success.kind {
+                    named_in(ty, &mut used_elsewhere);
+                }
+                for p in &op.params {
+                    named_in(&p.ty, &mut used_elsewhere);
+                }
+            }
+            for event in &group.events {
+                named_in(&event.resource, &mut used_elsewhere);
+            }
+        }
+        let mut claims = Vec::new();
+        for def in self.types.values_mut() {
+            let TypeKind::Struct(fields) = &def.kind else {
+                continue;
+            };
+            if spread.contains(&def.name) && !used_elsewhere.contains(&def.name) {
+                def.construction = Construction::ByOperation;
+            } else if fields.iter().filter(|f| f.required).count() >= 2 {
+                let name = format!("{}Required", def.name);
+                def.required_struct = Some(name.clone());
+                claims.push((name, def.name.clone()));
+            }
+        }
+        for group in groups.iter_mut() {
+            for op in &mut group.operations {
+                if op.members.iter().filter(|m| m.required).count() >= 2 {
+                    let name = format!("{}Required", op.rust_name);
+                    op.required_struct = Some(name.clone());
+                    claims.push((name, op.rust_name.clone()));
+                }
+                op.touches_deprecated = touches_deprecated(&self.types, op);
+            }
+        }
+        for (name, owner) in claims {
+            let Some((file, path)) = self.origins.get(&owner).cloned() else {
+                continue;
+            };
+            self.register(&name, &file, &path);
         }
     }
+}
+
+/// The named types inside `ty` (itself, or the items of arrays and maps).
+fn named_in(ty: &Ty, out: &mut BTreeSet<String>) {
+    match ty {
+        Ty::Vec(inner) | Ty::Map(inner) => named_in(inner, out),
+        Ty::Named(name) => {
+            out.insert(name.clone());
+        }
+        _ => {}
+    }
+}
+
+/// Whether an operation's generated code names something deprecated: the operation itself, a
+/// field of its body, or a required field of a member's type (which its rustdoc example sets).
+fn touches_deprecated(types: &BTreeMap<String, TypeDef>, op: &crate::ir::Operation) -> bool {
+    let fields = |ty: &Ty| match ty {
+        Ty::Named(n) => match types.get(n).map(|t| &t.kind) {
+            Some(TypeKind::Struct(fields)) => fields.clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    op.deprecated
+        || op.params.iter().any(|p| p.notes.deprecated)
+        || (op.body.as_ref()).is_some_and(|b| fields(b).iter().any(|f| f.notes.deprecated))
+        || (op.members.iter())
+            .any(|m| (fields(&m.ty).iter()).any(|f| f.required && f.notes.deprecated))
 }
 
 #[derive(Clone, Copy, PartialEq)]

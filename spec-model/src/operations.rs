@@ -181,6 +181,8 @@ impl Lowerer {
             encrypted_fields: Vec::new(),
             encrypted_answer_fields: Vec::new(),
             platform_serial_header,
+            required_struct: None,
+            touches_deprecated: false,
         })
     }
 
@@ -487,6 +489,11 @@ impl Lowerer {
                 continue;
             }
             let (kind, example) = self.success_kind(site, &rpath, &response.content, op_name)?;
+            // A 202 without content is this operation's success, not "accepted, repeat it".
+            let kind = match kind {
+                SuccessKind::Empty if status == 202 => SuccessKind::Accepted,
+                kind => kind,
+            };
             success = Some(Success {
                 status,
                 kind,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::compose::{lift, narrowing};
 use crate::context::{constraints, notes, Lowerer};
-use crate::ir::{Field, NumberKind, Ty, TypeDef, TypeKind, Variant};
+use crate::ir::{Construction, Field, NumberKind, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
 use crate::names::{
@@ -584,6 +584,8 @@ impl Lowerer {
                 kind,
                 in_request: false,
                 in_response: false,
+                construction: Construction::New,
+                required_struct: None,
             },
         );
     }

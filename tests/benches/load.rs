@@ -15,7 +15,9 @@
 
 use std::time::{Duration, Instant};
 
-use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
+use wechatpay_api::webank_audit_result::{
+    AuditResult, NotifyAuditResult, NotifyAuditResultRequired,
+};
 use wechatpay_api::{Client, PrivateKey};
 use wechatpay_mock::MockPlatform;
 
@@ -33,11 +35,11 @@ fn rss_kib() -> u64 {
 }
 
 fn op() -> NotifyAuditResult {
-    NotifyAuditResult::new(
-        "htozr8denqegbt6tk6u10iymo7yww5pn",
-        "1900016681",
-        AuditResult::Pass,
-    )
+    NotifyAuditResult::new(NotifyAuditResultRequired {
+        out_request_no: "htozr8denqegbt6tk6u10iymo7yww5pn".into(),
+        mchid: "1900016681".into(),
+        audit_result: AuditResult::Pass,
+    })
     .with_attach_info("updateidcard")
 }
 

@@ -13,8 +13,13 @@ use wechatpay_api::bills::{
     blocking, download_bill, ApplyFundFlowBill, ApplyTradeBill, BillError, DownloadBill,
     FundDirection, FundFlowBill, TarType, TradeBill, TradeBillType,
 };
-use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer, QueryOrderByOutTradeNo};
-use wechatpay_api::refund_domestic::{AmountReq, CreateRefund};
+use wechatpay_api::pay_transactions::{
+    Amount, JsapiPrepay, JsapiPrepayRequired, Payer, QueryOrderByOutTradeNo,
+    QueryOrderByOutTradeNoRequired,
+};
+use wechatpay_api::refund_domestic::{
+    AmountReq, AmountReqRequired, CreateRefund, CreateRefundRequired,
+};
 use wechatpay_api::time::macros::datetime;
 use wechatpay_api::time::OffsetDateTime;
 use wechatpay_api::{Client, Error, Limits, TransportErrorKind};
@@ -41,26 +46,38 @@ async fn sell(mock: &MockPlatform, client: &Client) -> Vec<String> {
     mock.set_ledger_time(Some(AT));
     let mut ids = Vec::new();
     for (no, description, total) in SOLD {
-        let order = JsapiPrepay::new(
-            APPID,
-            &mchid,
-            description,
-            no,
-            NOTIFY_URL,
-            Amount::new(total),
-            Payer::new(OPENID),
-        );
+        let order = JsapiPrepay::new(JsapiPrepayRequired {
+            appid: APPID.into(),
+            mchid: (&mchid).into(),
+            description: description.into(),
+            out_trade_no: no.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: Amount::new(total),
+            payer: Payer::new(OPENID),
+        });
         client.execute(&order).await.unwrap();
         mock.pay(no).expect("the order waits for payment");
         let queried = client
-            .execute(&QueryOrderByOutTradeNo::new(no, &mchid))
+            .execute(&QueryOrderByOutTradeNo::new(
+                QueryOrderByOutTradeNoRequired {
+                    out_trade_no: no.into(),
+                    mchid: (&mchid).into(),
+                },
+            ))
             .await
             .unwrap()
             .data;
         ids.push(queried.transaction_id.unwrap());
     }
-    let refund = CreateRefund::new("REFUND-2", AmountReq::new(300, 19_900, "CNY"))
-        .with_out_trade_no("BILL-2");
+    let refund = CreateRefund::new(CreateRefundRequired {
+        out_refund_no: "REFUND-2".into(),
+        amount: AmountReq::new(AmountReqRequired {
+            refund: 300,
+            total: 19_900,
+            currency: "CNY".into(),
+        }),
+    })
+    .with_out_trade_no("BILL-2");
     client.execute(&refund).await.unwrap();
     mock.complete_refund("REFUND-2").unwrap();
     mock.set_ledger_time(None);

@@ -271,10 +271,7 @@ impl Operation for UnsignedDownload {
     type Output = DownloadCertificatesResponse;
 
     fn request(&self) -> Request<'_> {
-        Request {
-            answer: self.0,
-            ..DownloadCertificates.request()
-        }
+        DownloadCertificates.request().with_answer(self.0)
     }
 
     fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error> {

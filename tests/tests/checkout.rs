@@ -10,10 +10,12 @@ use axum::Router;
 use tokio::sync::mpsc;
 use wechatpay_api::axum::Notified;
 use wechatpay_api::pay_transactions::{
-    Amount, CloseOrder, JsapiPrepay, Payer, QueryOrderByOutTradeNo, TradeState,
+    Amount, CloseOrder, CloseOrderRequired, JsapiPrepay, JsapiPrepayRequired, Payer,
+    QueryOrderByOutTradeNo, QueryOrderByOutTradeNoRequired, TradeState,
 };
 use wechatpay_api::refund_domestic::{
-    AmountReq, CreateRefund, QueryRefundByOutRefundNo, RefundNotificationRefundStatus, RefundStatus,
+    AmountReq, AmountReqRequired, CreateRefund, CreateRefundRequired, QueryRefundByOutRefundNo,
+    RefundNotificationRefundStatus, RefundStatus,
 };
 use wechatpay_api::{Error, Event, NotificationAnswer, NotificationHandler};
 use wechatpay_mock::MockPlatform;
@@ -48,20 +50,23 @@ async fn jsapi_checkout_pay_query_refund_end_to_end() {
     let (notify_url, mut events) = service(client.notification_handler().unwrap()).await;
 
     // 1. Prepay, and what the mini program needs to pay.
-    let prepay = JsapiPrepay::new(
-        APPID,
-        &mchid,
-        "Image形象店-深圳腾大-QQ公仔",
-        "CHECKOUT-1",
-        &notify_url,
-        Amount::new(888),
-        Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-    )
+    let prepay = JsapiPrepay::new(JsapiPrepayRequired {
+        appid: APPID.into(),
+        mchid: (&mchid).into(),
+        description: "Image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: "CHECKOUT-1".into(),
+        notify_url: (&notify_url).into(),
+        amount: Amount::new(888),
+        payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+    })
     .with_attach("order 1");
     let prepaid = client.execute(&prepay).await.unwrap().data;
     let params = client.jsapi_payment(APPID, &prepaid.prepay_id).unwrap();
     assert_eq!(params.package, format!("prepay_id={}", prepaid.prepay_id));
-    let query = QueryOrderByOutTradeNo::new("CHECKOUT-1", &mchid);
+    let query = QueryOrderByOutTradeNo::new(QueryOrderByOutTradeNoRequired {
+        out_trade_no: "CHECKOUT-1".into(),
+        mchid: (&mchid).into(),
+    });
     let unpaid = client.execute(&query).await.unwrap().data;
     assert_eq!(unpaid.trade_state, TradeState::NotPay);
     assert_eq!(unpaid.out_trade_no, "CHECKOUT-1");
@@ -89,7 +94,10 @@ async fn jsapi_checkout_pay_query_refund_end_to_end() {
     );
     assert_eq!(queried.mchid, mchid);
     let close = client
-        .execute(&CloseOrder::new("CHECKOUT-1", &mchid))
+        .execute(&CloseOrder::new(CloseOrderRequired {
+            out_trade_no: "CHECKOUT-1".into(),
+            mchid: (&mchid).into(),
+        }))
         .await
         .unwrap_err();
     assert!(
@@ -98,12 +106,26 @@ async fn jsapi_checkout_pay_query_refund_end_to_end() {
     );
 
     // 4. Refund part of it, more than paid is refused.
-    let too_much = CreateRefund::new("REFUND-0", AmountReq::new(999, 888, "CNY"))
-        .with_out_trade_no("CHECKOUT-1");
+    let too_much = CreateRefund::new(CreateRefundRequired {
+        out_refund_no: "REFUND-0".into(),
+        amount: AmountReq::new(AmountReqRequired {
+            refund: 999,
+            total: 888,
+            currency: "CNY".into(),
+        }),
+    })
+    .with_out_trade_no("CHECKOUT-1");
     assert!(client.execute(&too_much).await.is_err());
-    let refund = CreateRefund::new("REFUND-1", AmountReq::new(300, 888, "CNY"))
-        .with_out_trade_no("CHECKOUT-1")
-        .with_notify_url(&notify_url);
+    let refund = CreateRefund::new(CreateRefundRequired {
+        out_refund_no: "REFUND-1".into(),
+        amount: AmountReq::new(AmountReqRequired {
+            refund: 300,
+            total: 888,
+            currency: "CNY".into(),
+        }),
+    })
+    .with_out_trade_no("CHECKOUT-1")
+    .with_notify_url(&notify_url);
     let accepted = client.execute(&refund).await.unwrap().data;
     assert_eq!(accepted.status, RefundStatus::Processing);
     assert_eq!(accepted.out_trade_no, "CHECKOUT-1");
@@ -138,29 +160,44 @@ async fn an_unpaid_order_can_be_closed_and_not_refunded() {
     let mock = MockPlatform::start().unwrap();
     let client = common::client(&mock);
     let mchid = mock.credentials().mchid.clone();
-    let prepay = JsapiPrepay::new(
-        APPID,
-        &mchid,
-        "desc",
-        "CHECKOUT-2",
-        "https://example.com/notify",
-        Amount::new(1),
-        Payer::new("o1"),
-    );
+    let prepay = JsapiPrepay::new(JsapiPrepayRequired {
+        appid: APPID.into(),
+        mchid: (&mchid).into(),
+        description: "desc".into(),
+        out_trade_no: "CHECKOUT-2".into(),
+        notify_url: "https://example.com/notify".into(),
+        amount: Amount::new(1),
+        payer: Payer::new("o1"),
+    });
     client.execute(&prepay).await.unwrap();
-    let refund =
-        CreateRefund::new("REFUND-2", AmountReq::new(1, 1, "CNY")).with_out_trade_no("CHECKOUT-2");
+    let refund = CreateRefund::new(CreateRefundRequired {
+        out_refund_no: "REFUND-2".into(),
+        amount: AmountReq::new(AmountReqRequired {
+            refund: 1,
+            total: 1,
+            currency: "CNY".into(),
+        }),
+    })
+    .with_out_trade_no("CHECKOUT-2");
     let err = client.execute(&refund).await.unwrap_err();
     assert!(
         matches!(&err, Error::Api(e) if e.code == "TRADE_STATE_ERROR"),
         "{err:?}"
     );
     client
-        .execute(&CloseOrder::new("CHECKOUT-2", &mchid))
+        .execute(&CloseOrder::new(CloseOrderRequired {
+            out_trade_no: "CHECKOUT-2".into(),
+            mchid: (&mchid).into(),
+        }))
         .await
         .unwrap();
     let closed = client
-        .execute(&QueryOrderByOutTradeNo::new("CHECKOUT-2", &mchid))
+        .execute(&QueryOrderByOutTradeNo::new(
+            QueryOrderByOutTradeNoRequired {
+                out_trade_no: "CHECKOUT-2".into(),
+                mchid: (&mchid).into(),
+            },
+        ))
         .await
         .unwrap()
         .data;

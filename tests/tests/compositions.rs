@@ -9,9 +9,9 @@ use std::path::Path;
 use common::*;
 use serde_json::{json, Value};
 
-use wechatpay_api::operation::{Answer, Body, Method, Request, Sensitive};
+use wechatpay_api::operation::{Body, Method, Request};
 use wechatpay_api::wechatpay_core::Bytes;
-use wechatpay_api::{Client, Error, Host, Operation};
+use wechatpay_api::{Client, Error, Operation};
 use wechatpay_mock::MockPlatform;
 
 /// A `POST` of a JSON body to one of the fixtures' operations.
@@ -25,21 +25,11 @@ struct Post {
 impl Operation for Post {
     type Output = Value;
     fn request(&self) -> Request<'_> {
-        Request {
-            id: self.id,
-            method: Method::POST,
-            host: Host::Mainland,
-            path: self.path,
-            path_params: Vec::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Body::Json {
-                value: &self.body,
-                encrypted: self.encrypted,
-            },
-            platform_serial: !self.encrypted.is_empty(),
-            sensitive: Sensitive::NONE,
-            answer: Answer::Json,
+        let request = Request::new(self.id, Method::POST, self.path)
+            .with_body(Body::json(&self.body, self.encrypted));
+        match self.encrypted.is_empty() {
+            true => request,
+            false => request.with_platform_serial(),
         }
     }
     fn decode(&self, body: &Bytes) -> Result<Value, serde_json::Error> {

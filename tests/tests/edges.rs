@@ -8,8 +8,10 @@ use std::path::Path;
 use common::*;
 use std::borrow::Cow;
 
-use wechatpay_api::operation::{Answer, Body, Method, Request, Sensitive};
-use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
+use wechatpay_api::operation::{Answer, Body, Method, Request};
+use wechatpay_api::webank_audit_result::{
+    AuditResult, NotifyAuditResult, NotifyAuditResultRequired,
+};
 use wechatpay_api::wechatpay_core::Bytes;
 use wechatpay_api::{Error, Host, Operation, VerifyError};
 use wechatpay_mock::MockPlatform;
@@ -18,8 +20,12 @@ use wechatpay_mock::MockPlatform;
 async fn emoji_in_a_body_is_refused_before_sending_and_by_the_platform() {
     let mock = mock();
     let client = client(&mock);
-    let op =
-        NotifyAuditResult::new("x", "1900016681", AuditResult::Pass).with_attach_info("好评 👍");
+    let op = NotifyAuditResult::new(NotifyAuditResultRequired {
+        out_request_no: "x".into(),
+        mchid: "1900016681".into(),
+        audit_result: AuditResult::Pass,
+    })
+    .with_attach_info("好评 👍");
     let err = client.execute(&op).await.unwrap_err();
     assert!(
         matches!(
@@ -34,7 +40,12 @@ async fn emoji_in_a_body_is_refused_before_sending_and_by_the_platform() {
     assert!(err.to_string().contains("U+1F44D"), "{err}");
     assert!(mock.requests().is_empty(), "nothing was sent");
     // 3-byte characters (Chinese) are fine.
-    let ok = NotifyAuditResult::new("x", "1900016681", AuditResult::Pass).with_attach_info("好评");
+    let ok = NotifyAuditResult::new(NotifyAuditResultRequired {
+        out_request_no: "x".into(),
+        mchid: "1900016681".into(),
+        audit_result: AuditResult::Pass,
+    })
+    .with_attach_info("好评");
     client.execute(&ok).await.unwrap();
     // The mock enforces the rule too, for clients that do not check: sign and send by hand.
     let creds = mock.credentials();
@@ -92,19 +103,7 @@ struct Expected {
 
 /// A request with no parameters and no body.
 fn plain_request<'a>(id: &'a str, method: Method, host: Host, path: &'a str) -> Request<'a> {
-    Request {
-        id,
-        method,
-        host,
-        path,
-        path_params: Vec::new(),
-        query: Vec::new(),
-        headers: Vec::new(),
-        body: Body::None,
-        platform_serial: false,
-        answer: Answer::Json,
-        sensitive: Sensitive::NONE,
-    }
+    Request::new(id, method, path).with_host(host)
 }
 
 impl Operation for WrongShape {
@@ -149,17 +148,14 @@ struct DownloadBill;
 impl Operation for DownloadBill {
     type Output = Bytes;
     fn request(&self) -> Request<'_> {
-        Request {
-            query: vec![("token", Cow::Borrowed("t 1"))],
-            answer: Answer::Download,
-            sensitive: Sensitive::NONE,
-            ..plain_request(
-                "downloadBill",
-                Method::GET,
-                Host::Mainland,
-                "/v3/billdownload/file",
-            )
-        }
+        plain_request(
+            "downloadBill",
+            Method::GET,
+            Host::Mainland,
+            "/v3/billdownload/file",
+        )
+        .with_query(vec![("token", Cow::Borrowed("t 1"))])
+        .with_answer(Answer::Download)
     }
     fn decode(&self, body: &Bytes) -> Result<Bytes, serde_json::Error> {
         Ok(body.clone())
@@ -204,21 +200,15 @@ struct StartJob(serde_json::Value);
 impl Operation for StartJob {
     type Output = ();
     fn request(&self) -> Request<'_> {
-        Request {
-            path_params: vec![("job_id", Cow::Borrowed("J-1"))],
-            body: Body::Json {
-                value: &self.0,
-                encrypted: &[],
-            },
-            answer: Answer::Accepted,
-            sensitive: Sensitive::NONE,
-            ..plain_request(
-                "startJob",
-                Method::POST,
-                Host::Mainland,
-                "/v3/accepted/jobs/{job_id}/start",
-            )
-        }
+        plain_request(
+            "startJob",
+            Method::POST,
+            Host::Mainland,
+            "/v3/accepted/jobs/{job_id}/start",
+        )
+        .with_path_params(vec![("job_id", Cow::Borrowed("J-1"))])
+        .with_body(Body::json(&self.0, &[]))
+        .with_answer(Answer::Accepted)
     }
     fn decode(&self, _: &Bytes) -> Result<(), serde_json::Error> {
         Ok(())

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use wechatpay_api::certificates::DownloadCertificates;
-use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request, Sensitive};
+use wechatpay_api::operation::{Answer, Body, HeaderName, Method, Request};
 use wechatpay_api::transport::ReqwestTransport;
 use wechatpay_api::wechatpay_core::{Bytes, TransportError, TransportErrorKind};
 use wechatpay_api::{
@@ -149,22 +149,9 @@ struct PostUnserializable(Unserializable);
 impl Operation for PostUnserializable {
     type Output = ();
     fn request(&self) -> Request<'_> {
-        Request {
-            id: "postUnserializable",
-            method: Method::POST,
-            host: Host::Mainland,
-            path: "/v3/x",
-            path_params: Vec::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Body::Json {
-                value: &self.0,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: Answer::Empty,
-            sensitive: Sensitive::NONE,
-        }
+        Request::new("postUnserializable", Method::POST, "/v3/x")
+            .with_body(Body::json(&self.0, &[]))
+            .with_answer(Answer::Empty)
     }
     fn decode(&self, _: &Bytes) -> Result<(), serde_json::Error> {
         Ok(())
@@ -335,7 +322,13 @@ async fn the_path_that_is_signed_is_the_path_that_is_sent() {
     let client = client(&mock);
     // Dot and empty segments would be normalised away by URL parsers: refused, not encoded.
     for value in ["..", ".", ""] {
-        let op = wechatpay_api::papay::NotifyDeductionFailure::new(value, "1230000109", "wx1");
+        let op = wechatpay_api::papay::NotifyDeductionFailure::new(
+            wechatpay_api::papay::NotifyDeductionFailureRequired {
+                contract_id: value.into(),
+                mchid: "1230000109".into(),
+                appid: "wx1".into(),
+            },
+        );
         let err = client.execute(&op).await.unwrap_err();
         assert!(
             matches!(
@@ -362,7 +355,13 @@ async fn the_path_that_is_signed_is_the_path_that_is_sent() {
     assert!(mock.requests().is_empty(), "nothing was sent");
     // A value with every reserved character is sent exactly as signed (the mock checks the
     // signature over the target it received).
-    let op = wechatpay_api::papay::NotifyDeductionFailure::new("a/b?c#d%2e..", "1230000109", "wx1");
+    let op = wechatpay_api::papay::NotifyDeductionFailure::new(
+        wechatpay_api::papay::NotifyDeductionFailureRequired {
+            contract_id: "a/b?c#d%2e..".into(),
+            mchid: "1230000109".into(),
+            appid: "wx1".into(),
+        },
+    );
     client.execute(&op).await.unwrap();
     assert_eq!(
         mock.requests()[0].target,

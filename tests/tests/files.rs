@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wechatpay_api::operation::{Answer, Body, Host, Method, Operation, Request, Sensitive};
+use wechatpay_api::operation::{Answer, Body, Method, Operation, Request};
 use wechatpay_api::{Bytes, Checksum, Client, Error, Limits, TransportErrorKind, Upload};
 use wechatpay_mock::MockPlatform;
 
@@ -64,23 +64,13 @@ struct ImageUpload {
 impl Operation for ImageUpload {
     type Output = serde_json::Value;
     fn request(&self) -> Request<'_> {
-        Request {
-            id: "uploadImage",
-            method: Method::POST,
-            host: Host::Mainland,
-            path: self.path,
-            path_params: Vec::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Body::Multipart {
-                meta: self.extra.as_ref().map(|m| m as _),
-                file: &self.file,
-                filename_in_meta: self.extra.is_none(),
-            },
-            platform_serial: false,
-            sensitive: Sensitive::NONE,
-            answer: Answer::Json,
-        }
+        let meta = self.extra.as_ref().map(|m| m as _);
+        let filename_in_meta = self.extra.is_none();
+        Request::new("uploadImage", Method::POST, self.path).with_body(Body::multipart(
+            meta,
+            &self.file,
+            filename_in_meta,
+        ))
     }
     fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error> {
         serde_json::from_slice(body)
@@ -104,19 +94,7 @@ const IMAGE_PATH: Fetch = Fetch("/v3/merchant-service/images/m-1");
 impl Operation for Fetch {
     type Output = Bytes;
     fn request(&self) -> Request<'_> {
-        Request {
-            id: "downloadImage",
-            method: Method::GET,
-            host: Host::Mainland,
-            path: self.0,
-            path_params: Vec::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Body::None,
-            platform_serial: false,
-            sensitive: Sensitive::NONE,
-            answer: Answer::Download,
-        }
+        Request::new("downloadImage", Method::GET, self.0).with_answer(Answer::Download)
     }
     fn decode(&self, body: &Bytes) -> Result<Self::Output, serde_json::Error> {
         Ok(body.clone())

@@ -7,28 +7,35 @@ mod common;
 use common::*;
 use wechatpay_api::bills::{
     ApplyFundFlowBill, ApplySubMerchantFundFlowBill, ApplySubMerchantFundFlowBillAlgorithm,
-    ApplyTradeBill, DownloadBill, FundAccountType, HashType,
+    ApplySubMerchantFundFlowBillRequired, ApplyTradeBill, DownloadBill, FundAccountType, HashType,
 };
 use wechatpay_api::media::{UploadMediaImage, UploadMediaVideo};
 use wechatpay_api::merchant_complaints::{
-    CompleteMerchantComplaint, CreateMerchantComplaintNotification,
-    DeleteMerchantComplaintNotification, DownloadMerchantComplaintImage,
-    ListMerchantComplaintNegotiationHistory, ListMerchantComplaints, MerchantComplaintState,
+    CompleteMerchantComplaint, CompleteMerchantComplaintRequired,
+    CreateMerchantComplaintNotification, DeleteMerchantComplaintNotification,
+    DownloadMerchantComplaintImage, ListMerchantComplaintNegotiationHistory,
+    ListMerchantComplaints, ListMerchantComplaintsRequired, MerchantComplaintState,
     QueryMerchantComplaint, QueryMerchantComplaintNotification, RefundApprovalAction,
-    RespondMerchantComplaint, UpdateMerchantComplaintNotification,
-    UpdateMerchantComplaintRefundProgress,
+    RespondMerchantComplaint, RespondMerchantComplaintRequired,
+    UpdateMerchantComplaintNotification, UpdateMerchantComplaintRefundProgress,
+    UpdateMerchantComplaintRefundProgressRequired,
 };
-use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer};
+use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, JsapiPrepayRequired, Payer};
 use wechatpay_api::profit_sharing::{
-    AddProfitSharingReceiver, CreateProfitSharingOrder,
-    CreateProfitSharingOrderRequestReceiversItem, CreateProfitSharingReturnOrder,
-    DeleteProfitSharingReceiver, ProfitSharingOrderState, ProfitSharingReceiverType,
-    ProfitSharingRelationType, ProfitSharingReturnResult, QueryProfitSharingOrder,
-    QueryProfitSharingReturnOrder, QueryProfitSharingUnsplitAmount, UnfreezeProfitSharingOrder,
+    AddProfitSharingReceiver, AddProfitSharingReceiverRequired, CreateProfitSharingOrder,
+    CreateProfitSharingOrderRequestReceiversItem,
+    CreateProfitSharingOrderRequestReceiversItemRequired, CreateProfitSharingOrderRequired,
+    CreateProfitSharingReturnOrder, CreateProfitSharingReturnOrderRequired,
+    DeleteProfitSharingReceiver, DeleteProfitSharingReceiverRequired, ProfitSharingOrderState,
+    ProfitSharingReceiverType, ProfitSharingRelationType, ProfitSharingReturnResult,
+    QueryProfitSharingOrder, QueryProfitSharingOrderRequired, QueryProfitSharingReturnOrder,
+    QueryProfitSharingReturnOrderRequired, QueryProfitSharingUnsplitAmount,
+    UnfreezeProfitSharingOrder, UnfreezeProfitSharingOrderRequired,
 };
 use wechatpay_api::time::macros::datetime;
 use wechatpay_api::transfer_bills::{
     CancelTransferBill, CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
+    CreateTransferBillRequestTransferSceneReportInfosItemRequired, CreateTransferBillRequired,
     QueryTransferBillByOutBillNo, QueryTransferBillByTransferBillNo, TransferBillCancelState,
     TransferBillState,
 };
@@ -44,15 +51,15 @@ async fn bills() {
     // bill, 400 `NO_STATEMENT_EXIST`).
     mock.set_ledger_time(Some(datetime!(2019-06-11 10:11:12 +8)));
     let mchid = mock.credentials().mchid.clone();
-    let order = JsapiPrepay::new(
-        "wxd678efh567hg6787",
-        &mchid,
-        "Image形象店-深圳腾大-QQ公仔",
-        "1217752501201407033233368018",
-        "https://merchant.example.com/notify",
-        Amount::new(100),
-        Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-    );
+    let order = JsapiPrepay::new(JsapiPrepayRequired {
+        appid: "wxd678efh567hg6787".into(),
+        mchid: (&mchid).into(),
+        description: "Image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        notify_url: "https://merchant.example.com/notify".into(),
+        amount: Amount::new(100),
+        payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+    });
     client.execute(&order).await.unwrap();
     mock.pay("1217752501201407033233368018").unwrap();
     let trade = client
@@ -77,10 +84,12 @@ async fn bills() {
     assert!(fund.download_url.starts_with(&on_the_mock));
     let sub = client
         .execute(&ApplySubMerchantFundFlowBill::new(
-            "19000000001",
-            "2019-06-11",
-            FundAccountType::Basic,
-            ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
+            ApplySubMerchantFundFlowBillRequired {
+                sub_mchid: "19000000001".into(),
+                bill_date: "2019-06-11".into(),
+                account_type: FundAccountType::Basic,
+                algorithm: ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
+            },
         ))
         .await
         .unwrap()
@@ -159,7 +168,12 @@ async fn merchant_complaints() {
     let mock = mock();
     let client = client(&mock);
     let list = client
-        .execute(&ListMerchantComplaints::new("2019-01-01", "2019-01-01"))
+        .execute(&ListMerchantComplaints::new(
+            ListMerchantComplaintsRequired {
+                begin_date: "2019-01-01".into(),
+                end_date: "2019-01-01".into(),
+            },
+        ))
         .await
         .unwrap()
         .data;
@@ -190,22 +204,31 @@ async fn merchant_complaints() {
     );
     let r = client
         .execute(&RespondMerchantComplaint::new(
-            COMPLAINT_ID,
-            "1900012181",
-            "已与用户沟通解决",
+            RespondMerchantComplaintRequired {
+                complaint_id: COMPLAINT_ID.into(),
+                complainted_mchid: "1900012181".into(),
+                response_content: "已与用户沟通解决".into(),
+            },
         ))
         .await
         .unwrap();
     assert_eq!((r.status, r.data), (204, ()));
     let r = client
-        .execute(&CompleteMerchantComplaint::new(COMPLAINT_ID, "1900012181"))
+        .execute(&CompleteMerchantComplaint::new(
+            CompleteMerchantComplaintRequired {
+                complaint_id: COMPLAINT_ID.into(),
+                complainted_mchid: "1900012181".into(),
+            },
+        ))
         .await
         .unwrap();
     assert_eq!(r.status, 204);
     let r = client
         .execute(&UpdateMerchantComplaintRefundProgress::new(
-            COMPLAINT_ID,
-            RefundApprovalAction::Approve,
+            UpdateMerchantComplaintRefundProgressRequired {
+                complaint_id: COMPLAINT_ID.into(),
+                action: RefundApprovalAction::Approve,
+            },
         ))
         .await
         .unwrap();
@@ -263,18 +286,22 @@ async fn merchant_complaints() {
 async fn transfer_bills() {
     let mock = mock();
     let client = client(&mock);
-    let op = CreateTransferBill::new(
-        "wxf636efh567hg4356",
-        "plfk2020042013",
-        "1000",
-        "o-MYE42l80oelYMDE34nYD456Xoy",
-        400000,
-        "2020年4月报销",
-        vec![CreateTransferBillRequestTransferSceneReportInfosItem::new(
-            "活动名称",
-            "新会员有礼",
-        )],
-    )
+    let op = CreateTransferBill::new(CreateTransferBillRequired {
+        appid: "wxf636efh567hg4356".into(),
+        out_bill_no: "plfk2020042013".into(),
+        transfer_scene_id: "1000".into(),
+        openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
+        transfer_amount: 400000,
+        transfer_remark: "2020年4月报销".into(),
+        transfer_scene_report_infos: vec![
+            CreateTransferBillRequestTransferSceneReportInfosItem::new(
+                CreateTransferBillRequestTransferSceneReportInfosItemRequired {
+                    info_type: "活动名称".into(),
+                    info_content: "新会员有礼".into(),
+                },
+            ),
+        ],
+    })
     .with_user_name("张三");
     let created = client.execute(&op).await.unwrap().data;
     assert_eq!(created.out_bill_no, "plfk2020042013");
@@ -325,18 +352,22 @@ async fn profit_sharing() {
     let mock = mock();
     let client = client(&mock);
     let receiver = CreateProfitSharingOrderRequestReceiversItem::new(
-        ProfitSharingReceiverType::PersonalOpenid,
-        "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-        888,
-        "分给个人A",
+        CreateProfitSharingOrderRequestReceiversItemRequired {
+            type_: ProfitSharingReceiverType::PersonalOpenid,
+            account: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+            amount: 888,
+            description: "分给个人A".into(),
+        },
     )
     .with_name("张三");
     let order = client
         .execute(&CreateProfitSharingOrder::new(
-            "4208450740201411110007820472",
-            "P20150806125346",
-            vec![receiver],
-            true,
+            CreateProfitSharingOrderRequired {
+                transaction_id: "4208450740201411110007820472".into(),
+                out_order_no: "P20150806125346".into(),
+                receivers: vec![receiver],
+                unfreeze_unsplit: true,
+            },
         ))
         .await
         .unwrap()
@@ -349,8 +380,10 @@ async fn profit_sharing() {
     assert!(sent.header("Wechatpay-Serial").is_some());
     let queried = client
         .execute(&QueryProfitSharingOrder::new(
-            "P20150806125346",
-            "4208450740201411110007820472",
+            QueryProfitSharingOrderRequired {
+                out_order_no: "P20150806125346".into(),
+                transaction_id: "4208450740201411110007820472".into(),
+            },
         ))
         .await
         .unwrap()
@@ -358,8 +391,13 @@ async fn profit_sharing() {
     assert_eq!(queried.out_order_no, "P20150806125346");
     let ret = client
         .execute(
-            &CreateProfitSharingReturnOrder::new("R20190516001", "86693852", 10, "用户退款")
-                .with_out_order_no("P20150806125346"),
+            &CreateProfitSharingReturnOrder::new(CreateProfitSharingReturnOrderRequired {
+                out_return_no: "R20190516001".into(),
+                return_mchid: "86693852".into(),
+                amount: 10,
+                description: "用户退款".into(),
+            })
+            .with_out_order_no("P20150806125346"),
         )
         .await
         .unwrap()
@@ -370,8 +408,10 @@ async fn profit_sharing() {
     );
     let ret = client
         .execute(&QueryProfitSharingReturnOrder::new(
-            "R20190516001",
-            "P20150806125346",
+            QueryProfitSharingReturnOrderRequired {
+                out_return_no: "R20190516001".into(),
+                out_order_no: "P20150806125346".into(),
+            },
         ))
         .await
         .unwrap()
@@ -379,9 +419,11 @@ async fn profit_sharing() {
     assert_eq!(ret.out_return_no, "R20190516001");
     let unfrozen = client
         .execute(&UnfreezeProfitSharingOrder::new(
-            "4208450740201411110007820472",
-            "P20150806125346",
-            "解冻全部剩余资金",
+            UnfreezeProfitSharingOrderRequired {
+                transaction_id: "4208450740201411110007820472".into(),
+                out_order_no: "P20150806125346".into(),
+                description: "解冻全部剩余资金".into(),
+            },
         ))
         .await
         .unwrap()
@@ -397,12 +439,12 @@ async fn profit_sharing() {
     assert_eq!(amounts.unsplit_amount, 1000);
     let added = client
         .execute(
-            &AddProfitSharingReceiver::new(
-                "wx8888888888888888",
-                ProfitSharingReceiverType::MerchantId,
-                "86693852",
-                ProfitSharingRelationType::Store,
-            )
+            &AddProfitSharingReceiver::new(AddProfitSharingReceiverRequired {
+                appid: "wx8888888888888888".into(),
+                type_: ProfitSharingReceiverType::MerchantId,
+                account: "86693852".into(),
+                relation_type: ProfitSharingRelationType::Store,
+            })
             .with_name("示例商户全称"),
         )
         .await
@@ -414,9 +456,11 @@ async fn profit_sharing() {
     );
     let deleted = client
         .execute(&DeleteProfitSharingReceiver::new(
-            "wx8888888888888888",
-            ProfitSharingReceiverType::MerchantId,
-            "86693852",
+            DeleteProfitSharingReceiverRequired {
+                appid: "wx8888888888888888".into(),
+                type_: ProfitSharingReceiverType::MerchantId,
+                account: "86693852".into(),
+            },
         ))
         .await
         .unwrap()

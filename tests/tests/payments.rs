@@ -8,21 +8,30 @@ mod common;
 use common::*;
 use wechatpay_api::certificates::{DownloadCertificates, EncryptCertificateAlgorithm};
 use wechatpay_api::combine_transactions::{
-    CloseCombineOrder, CloseSubOrder, CombineAppPrepay, CombineH5Prepay, CombineH5SceneInfo,
-    CombineH5SceneInfoH5Info, CombineJsapiPrepay, CombineNativePrepay, CombinePayerInfo,
+    CloseCombineOrder, CloseCombineOrderRequired, CloseSubOrder, CloseSubOrderRequired,
+    CombineAppPrepay, CombineAppPrepayRequired, CombineH5Prepay, CombineH5PrepayRequired,
+    CombineH5SceneInfo, CombineH5SceneInfoH5Info, CombineH5SceneInfoRequired, CombineJsapiPrepay,
+    CombineJsapiPrepayRequired, CombineNativePrepay, CombineNativePrepayRequired, CombinePayerInfo,
     CombineSubTransactionTradeState, QueryCombineOrder, SubOrder, SubOrderAmount,
+    SubOrderAmountRequired, SubOrderRequired,
 };
 use wechatpay_api::pay_partner_transactions::{
-    PartnerAppPrepay, PartnerCloseOrder, PartnerH5Prepay, PartnerJsapiPrepay, PartnerNativePrepay,
-    PartnerPayer, PartnerQueryOrderById, PartnerQueryOrderByOutTradeNo,
+    PartnerAppPrepay, PartnerAppPrepayRequired, PartnerCloseOrder, PartnerCloseOrderRequired,
+    PartnerH5Prepay, PartnerH5PrepayRequired, PartnerJsapiPrepay, PartnerJsapiPrepayRequired,
+    PartnerNativePrepay, PartnerNativePrepayRequired, PartnerPayer, PartnerQueryOrderById,
+    PartnerQueryOrderByIdRequired, PartnerQueryOrderByOutTradeNo,
+    PartnerQueryOrderByOutTradeNoRequired,
 };
 use wechatpay_api::pay_transactions::{
-    Amount, AppPrepay, CloseOrder, H5Info, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Payer,
-    QueryOrderById, QueryOrderByOutTradeNo, TradeState, TradeType,
+    Amount, AppPrepay, AppPrepayRequired, CloseOrder, CloseOrderRequired, H5Info, H5Prepay,
+    H5PrepayRequired, H5SceneInfo, H5SceneInfoRequired, JsapiPrepay, JsapiPrepayRequired,
+    NativePrepay, NativePrepayRequired, Payer, QueryOrderById, QueryOrderByIdRequired,
+    QueryOrderByOutTradeNo, QueryOrderByOutTradeNoRequired, TradeState, TradeType,
 };
 use wechatpay_api::refund_domestic::{
-    AmountReq, ApplyAbnormalRefund, ApplyAbnormalRefundRequestType, CreateRefund,
-    QueryRefundByOutRefundNo, RefundChannel, RefundStatus,
+    AmountReq, AmountReqRequired, ApplyAbnormalRefund, ApplyAbnormalRefundRequestType,
+    ApplyAbnormalRefundRequired, CreateRefund, CreateRefundRequired, QueryRefundByOutRefundNo,
+    RefundChannel, RefundStatus,
 };
 use wechatpay_api::Error;
 use wechatpay_mock::{MockPlatform, TrustMode};
@@ -37,7 +46,10 @@ const PREPAY_ID: &str = "wx201410272009395522657a690389285100";
 const H5_URL: &str = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749";
 
 fn h5_scene() -> H5SceneInfo {
-    H5SceneInfo::new("14.23.150.211", H5Info::new("Wap"))
+    H5SceneInfo::new(H5SceneInfoRequired {
+        payer_client_ip: "14.23.150.211".into(),
+        h5_info: H5Info::new("Wap"),
+    })
 }
 
 /// The operation ids the mock saw, in order, each answered 2xx.
@@ -70,63 +82,71 @@ async fn direct_merchant_payments() {
     let desc = "Image形象店-深圳腾大-QQ公仔";
 
     let j = client
-        .execute(&JsapiPrepay::new(
-            APPID,
-            MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-            Payer::new(OPENID),
-        ))
+        .execute(&JsapiPrepay::new(JsapiPrepayRequired {
+            appid: APPID.into(),
+            mchid: MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+            payer: Payer::new(OPENID),
+        }))
         .await
         .unwrap();
     assert_eq!(j.data.prepay_id, PREPAY_ID);
     let a = client
-        .execute(&AppPrepay::new(
-            APPID,
-            MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-        ))
+        .execute(&AppPrepay::new(AppPrepayRequired {
+            appid: APPID.into(),
+            mchid: MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+        }))
         .await
         .unwrap();
     assert_eq!(a.data.prepay_id, PREPAY_ID);
     let h = client
-        .execute(&H5Prepay::new(
-            APPID,
-            MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-            h5_scene(),
-        ))
+        .execute(&H5Prepay::new(H5PrepayRequired {
+            appid: APPID.into(),
+            mchid: MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+            scene_info: h5_scene(),
+        }))
         .await
         .unwrap();
     assert_eq!(h.data.h5_url, H5_URL);
     let n = client
-        .execute(&NativePrepay::new(
-            APPID,
-            MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-        ))
+        .execute(&NativePrepay::new(NativePrepayRequired {
+            appid: APPID.into(),
+            mchid: MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+        }))
         .await
         .unwrap();
     assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
 
     let by_id = client
-        .execute(&QueryOrderById::new("4200000985202103031441826014", MCHID))
+        .execute(&QueryOrderById::new(QueryOrderByIdRequired {
+            transaction_id: "4200000985202103031441826014".into(),
+            mchid: MCHID.into(),
+        }))
         .await
         .unwrap()
         .data;
     let by_no = client
-        .execute(&QueryOrderByOutTradeNo::new(OUT_TRADE_NO, MCHID))
+        .execute(&QueryOrderByOutTradeNo::new(
+            QueryOrderByOutTradeNoRequired {
+                out_trade_no: OUT_TRADE_NO.into(),
+                mchid: MCHID.into(),
+            },
+        ))
         .await
         .unwrap()
         .data;
@@ -157,7 +177,10 @@ async fn direct_merchant_payments() {
     );
 
     let c = client
-        .execute(&CloseOrder::new(OUT_TRADE_NO, MCHID))
+        .execute(&CloseOrder::new(CloseOrderRequired {
+            out_trade_no: OUT_TRADE_NO.into(),
+            mchid: MCHID.into(),
+        }))
         .await
         .unwrap();
     assert_eq!((c.status, c.data), (204, ()));
@@ -192,74 +215,76 @@ async fn service_provider_payments() {
     let desc = "Image形象店-深圳腾大-QQ公仔";
 
     let j = client
-        .execute(&PartnerJsapiPrepay::new(
-            sp_appid,
-            MCHID,
-            SUB_MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-            PartnerPayer::new().with_sp_openid(OPENID),
-        ))
+        .execute(&PartnerJsapiPrepay::new(PartnerJsapiPrepayRequired {
+            sp_appid: sp_appid.into(),
+            sp_mchid: MCHID.into(),
+            sub_mchid: SUB_MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+            payer: PartnerPayer::new().with_sp_openid(OPENID),
+        }))
         .await
         .unwrap();
     assert_eq!(j.data.prepay_id, PREPAY_ID);
     let a = client
-        .execute(&PartnerAppPrepay::new(
-            sp_appid,
-            MCHID,
-            SUB_MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-        ))
+        .execute(&PartnerAppPrepay::new(PartnerAppPrepayRequired {
+            sp_appid: sp_appid.into(),
+            sp_mchid: MCHID.into(),
+            sub_mchid: SUB_MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+        }))
         .await
         .unwrap();
     assert_eq!(a.data.prepay_id, PREPAY_ID);
     let h = client
-        .execute(&PartnerH5Prepay::new(
-            sp_appid,
-            MCHID,
-            SUB_MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-            h5_scene(),
-        ))
+        .execute(&PartnerH5Prepay::new(PartnerH5PrepayRequired {
+            sp_appid: sp_appid.into(),
+            sp_mchid: MCHID.into(),
+            sub_mchid: SUB_MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+            scene_info: h5_scene(),
+        }))
         .await
         .unwrap();
     assert_eq!(h.data.h5_url, H5_URL);
     let n = client
-        .execute(&PartnerNativePrepay::new(
-            sp_appid,
-            MCHID,
-            SUB_MCHID,
-            desc,
-            OUT_TRADE_NO,
-            NOTIFY_URL,
-            amount(),
-        ))
+        .execute(&PartnerNativePrepay::new(PartnerNativePrepayRequired {
+            sp_appid: sp_appid.into(),
+            sp_mchid: MCHID.into(),
+            sub_mchid: SUB_MCHID.into(),
+            description: desc.into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: amount(),
+        }))
         .await
         .unwrap();
     assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
 
     let by_id = client
-        .execute(&PartnerQueryOrderById::new(
-            "4200000985202103031441826014",
-            MCHID,
-            SUB_MCHID,
-        ))
+        .execute(&PartnerQueryOrderById::new(PartnerQueryOrderByIdRequired {
+            transaction_id: "4200000985202103031441826014".into(),
+            sp_mchid: MCHID.into(),
+            sub_mchid: SUB_MCHID.into(),
+        }))
         .await
         .unwrap()
         .data;
     let by_no = client
         .execute(&PartnerQueryOrderByOutTradeNo::new(
-            OUT_TRADE_NO,
-            MCHID,
-            SUB_MCHID,
+            PartnerQueryOrderByOutTradeNoRequired {
+                out_trade_no: OUT_TRADE_NO.into(),
+                sp_mchid: MCHID.into(),
+                sub_mchid: SUB_MCHID.into(),
+            },
         ))
         .await
         .unwrap()
@@ -281,7 +306,11 @@ async fn service_provider_payments() {
     );
 
     let c = client
-        .execute(&PartnerCloseOrder::new(OUT_TRADE_NO, MCHID, SUB_MCHID))
+        .execute(&PartnerCloseOrder::new(PartnerCloseOrderRequired {
+            out_trade_no: OUT_TRADE_NO.into(),
+            sp_mchid: MCHID.into(),
+            sub_mchid: SUB_MCHID.into(),
+        }))
         .await
         .unwrap();
     assert_eq!((c.status, c.data), (204, ()));
@@ -318,67 +347,76 @@ async fn combined_payments() {
     let combine_no = "P20150806125346";
     let sub_orders = || {
         vec![
-            SubOrder::new(
-                "1900000109",
-                "深圳分店",
-                SubOrderAmount::new(100, "CNY"),
-                "20150806125346",
-                "腾讯充值中心-QQ会员充值",
-            ),
-            SubOrder::new(
-                "1900000110",
-                "广州分店",
-                SubOrderAmount::new(200, "CNY"),
-                "20150806125347",
-                "腾讯充值中心-QQ会员充值",
-            ),
+            SubOrder::new(SubOrderRequired {
+                mchid: "1900000109".into(),
+                attach: "深圳分店".into(),
+                amount: SubOrderAmount::new(SubOrderAmountRequired {
+                    total_amount: 100,
+                    currency: "CNY".into(),
+                }),
+                out_trade_no: "20150806125346".into(),
+                description: "腾讯充值中心-QQ会员充值".into(),
+            }),
+            SubOrder::new(SubOrderRequired {
+                mchid: "1900000110".into(),
+                attach: "广州分店".into(),
+                amount: SubOrderAmount::new(SubOrderAmountRequired {
+                    total_amount: 200,
+                    currency: "CNY".into(),
+                }),
+                out_trade_no: "20150806125347".into(),
+                description: "腾讯充值中心-QQ会员充值".into(),
+            }),
         ]
     };
     let notify = "https://yourapp.com/notify";
 
     let j = client
-        .execute(&CombineJsapiPrepay::new(
-            APPID,
-            combine_mchid,
-            combine_no,
-            sub_orders(),
-            CombinePayerInfo::new(OPENID),
-            notify,
-        ))
+        .execute(&CombineJsapiPrepay::new(CombineJsapiPrepayRequired {
+            combine_appid: APPID.into(),
+            combine_mchid: combine_mchid.into(),
+            combine_out_trade_no: combine_no.into(),
+            sub_orders: sub_orders(),
+            combine_payer_info: CombinePayerInfo::new(OPENID),
+            notify_url: notify.into(),
+        }))
         .await
         .unwrap();
     assert_eq!(j.data.prepay_id, PREPAY_ID);
     let a = client
-        .execute(&CombineAppPrepay::new(
-            APPID,
-            combine_mchid,
-            combine_no,
-            sub_orders(),
-            notify,
-        ))
+        .execute(&CombineAppPrepay::new(CombineAppPrepayRequired {
+            combine_appid: APPID.into(),
+            combine_mchid: combine_mchid.into(),
+            combine_out_trade_no: combine_no.into(),
+            sub_orders: sub_orders(),
+            notify_url: notify.into(),
+        }))
         .await
         .unwrap();
     assert_eq!(a.data.prepay_id, PREPAY_ID);
     let h = client
-        .execute(&CombineH5Prepay::new(
-            APPID,
-            combine_mchid,
-            combine_no,
-            CombineH5SceneInfo::new("14.17.22.32", CombineH5SceneInfoH5Info::new("iOS")),
-            sub_orders(),
-            notify,
-        ))
+        .execute(&CombineH5Prepay::new(CombineH5PrepayRequired {
+            combine_appid: APPID.into(),
+            combine_mchid: combine_mchid.into(),
+            combine_out_trade_no: combine_no.into(),
+            scene_info: CombineH5SceneInfo::new(CombineH5SceneInfoRequired {
+                payer_client_ip: "14.17.22.32".into(),
+                h5_info: CombineH5SceneInfoH5Info::new("iOS"),
+            }),
+            sub_orders: sub_orders(),
+            notify_url: notify.into(),
+        }))
         .await
         .unwrap();
     assert_eq!(h.data.h5_url, H5_URL);
     let n = client
-        .execute(&CombineNativePrepay::new(
-            APPID,
-            combine_mchid,
-            combine_no,
-            sub_orders(),
-            notify,
-        ))
+        .execute(&CombineNativePrepay::new(CombineNativePrepayRequired {
+            combine_appid: APPID.into(),
+            combine_mchid: combine_mchid.into(),
+            combine_out_trade_no: combine_no.into(),
+            sub_orders: sub_orders(),
+            notify_url: notify.into(),
+        }))
         .await
         .unwrap();
     assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=123456");
@@ -399,11 +437,14 @@ async fn combined_payments() {
     assert_eq!(sub.out_trade_no, "20150806125346");
 
     let c = client
-        .execute(&CloseCombineOrder::new(
-            combine_no,
-            APPID,
-            vec![CloseSubOrder::new("1900000109", "20150806125346")],
-        ))
+        .execute(&CloseCombineOrder::new(CloseCombineOrderRequired {
+            combine_out_trade_no: combine_no.into(),
+            combine_appid: APPID.into(),
+            sub_orders: vec![CloseSubOrder::new(CloseSubOrderRequired {
+                mchid: "1900000109".into(),
+                out_trade_no: "20150806125346".into(),
+            })],
+        }))
         .await
         .unwrap();
     assert_eq!((c.status, c.data), (204, ()));
@@ -424,21 +465,24 @@ async fn combined_payments() {
 #[tokio::test]
 async fn a_combined_order_needs_two_sub_orders() {
     let mock = mock();
-    let one = vec![SubOrder::new(
-        "1900000109",
-        "深圳分店",
-        SubOrderAmount::new(100, "CNY"),
-        "20150806125346",
-        "腾讯充值中心-QQ会员充值",
-    )];
+    let one = vec![SubOrder::new(SubOrderRequired {
+        mchid: "1900000109".into(),
+        attach: "深圳分店".into(),
+        amount: SubOrderAmount::new(SubOrderAmountRequired {
+            total_amount: 100,
+            currency: "CNY".into(),
+        }),
+        out_trade_no: "20150806125346".into(),
+        description: "腾讯充值中心-QQ会员充值".into(),
+    })];
     let err = client(&mock)
-        .execute(&CombineAppPrepay::new(
-            APPID,
-            "1900000109",
-            "P20150806125346",
-            one,
-            "https://yourapp.com/notify",
-        ))
+        .execute(&CombineAppPrepay::new(CombineAppPrepayRequired {
+            combine_appid: APPID.into(),
+            combine_mchid: "1900000109".into(),
+            combine_out_trade_no: "P20150806125346".into(),
+            sub_orders: one,
+            notify_url: "https://yourapp.com/notify".into(),
+        }))
         .await
         .unwrap_err();
     match err {
@@ -455,8 +499,15 @@ async fn refunds() {
 
     let r = client
         .execute(
-            &CreateRefund::new(out_refund_no, AmountReq::new(888, 888, "CNY"))
-                .with_out_trade_no(OUT_TRADE_NO),
+            &CreateRefund::new(CreateRefundRequired {
+                out_refund_no: out_refund_no.into(),
+                amount: AmountReq::new(AmountReqRequired {
+                    refund: 888,
+                    total: 888,
+                    currency: "CNY".into(),
+                }),
+            })
+            .with_out_trade_no(OUT_TRADE_NO),
         )
         .await
         .unwrap()
@@ -487,11 +538,11 @@ async fn refunds() {
     let account = "6222020200012345678";
     let abnormal = client
         .execute(
-            &ApplyAbnormalRefund::new(
-                &r.refund_id,
-                out_refund_no,
-                ApplyAbnormalRefundRequestType::UserBankCard,
-            )
+            &ApplyAbnormalRefund::new(ApplyAbnormalRefundRequired {
+                refund_id: (&r.refund_id).into(),
+                out_refund_no: out_refund_no.into(),
+                type_: ApplyAbnormalRefundRequestType::UserBankCard,
+            })
             .with_bank_type("ICBC_DEBIT")
             .with_bank_account(account)
             .with_real_name("张三"),

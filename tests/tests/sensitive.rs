@@ -11,9 +11,7 @@ use std::process::Command;
 use base64::Engine as _;
 use bytes::Bytes;
 use wechatpay_core::crypto::Backend;
-use wechatpay_core::operation::{
-    Answer, Body, HeaderName, Host, Method, Operation, Request, Sensitive,
-};
+use wechatpay_core::operation::{HeaderName, Method, Operation, Request, Sensitive};
 use wechatpay_core::{Client, Credentials, Error, KeyStore, PrivateKey};
 use wechatpay_mock::{Fault, MockPlatform};
 
@@ -69,28 +67,16 @@ struct Account {
 }
 
 fn request<'a>(id: &'a str, path: &'a str, sensitive: Sensitive<'a>) -> Request<'a> {
-    Request {
-        id,
-        method: Method::GET,
-        host: Host::Mainland,
-        path,
-        path_params: Vec::new(),
-        query: Vec::new(),
-        headers: Vec::new(),
-        body: Body::None,
-        platform_serial: true,
-        answer: Answer::Json,
-        sensitive,
-    }
+    Request::new(id, Method::GET, path)
+        .with_platform_serial()
+        .with_sensitive(sensitive)
 }
 
 impl Operation for QueryApplyment {
     type Output = Applyment;
     fn request(&self) -> Request<'_> {
-        let sensitive = Sensitive {
-            answer: &["/contact_name", "/accounts/*/account_number"],
-            ..Sensitive::NONE
-        };
+        let sensitive =
+            Sensitive::NONE.with_answer(&["/contact_name", "/accounts/*/account_number"]);
         let mut request = request("queryApplyment", "/v3/applyments/{applyment_id}", sensitive);
         request.path_params = vec![("applyment_id", self.0.as_str().into())];
         request.platform_serial = false;
@@ -122,11 +108,9 @@ impl FindPayer {
 impl Operation for FindPayer {
     type Output = serde_json::Value;
     fn request(&self) -> Request<'_> {
-        let sensitive = Sensitive {
-            query: &["id_card_number", "name"],
-            headers: &["x-payer-phone"],
-            answer: &[],
-        };
+        let sensitive = Sensitive::NONE
+            .with_query(&["id_card_number", "name"])
+            .with_headers(&["x-payer-phone"]);
         let mut request = request("findPayer", "/v3/payers", sensitive);
         request.query = vec![
             ("id_card_number", self.id_card_number.as_str().into()),

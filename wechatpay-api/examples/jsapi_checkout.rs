@@ -8,8 +8,13 @@
 //!
 //! `cargo run -p wechatpay-api --example jsapi_checkout`
 
-use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer, QueryOrderByOutTradeNo};
-use wechatpay_api::refund_domestic::{AmountReq, CreateRefund, QueryRefundByOutRefundNo};
+use wechatpay_api::pay_transactions::{
+    Amount, JsapiPrepay, JsapiPrepayRequired, Payer, QueryOrderByOutTradeNo,
+    QueryOrderByOutTradeNoRequired,
+};
+use wechatpay_api::refund_domestic::{
+    AmountReq, AmountReqRequired, CreateRefund, CreateRefundRequired, QueryRefundByOutRefundNo,
+};
 use wechatpay_api::{Event, NotificationHandler};
 use wechatpay_mock::{MockPlatform, SignedNotification};
 
@@ -39,15 +44,15 @@ async fn main() -> Result<(), BoxError> {
     let mchid = mock.credentials().mchid.clone();
 
     // 1. Place the order, and hand the mini program what `wx.requestPayment` needs.
-    let order = JsapiPrepay::new(
-        APPID,
-        &mchid,
-        "Image形象店-深圳腾大-QQ公仔",
-        "CHECKOUT-20261201-1",
-        NOTIFY_URL,
-        Amount::new(888),
-        Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-    );
+    let order = JsapiPrepay::new(JsapiPrepayRequired {
+        appid: APPID.into(),
+        mchid: (&mchid).into(),
+        description: "Image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: "CHECKOUT-20261201-1".into(),
+        notify_url: NOTIFY_URL.into(),
+        amount: Amount::new(888),
+        payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+    });
     let prepaid = client.execute(&order).await?.data;
     let pay = client.jsapi_payment(APPID, &prepaid.prepay_id)?;
     println!("wx.requestPayment({})", serde_json::to_string(&pay)?);
@@ -65,7 +70,10 @@ async fn main() -> Result<(), BoxError> {
     );
 
     // 3. Query the order (as after a missed notification).
-    let query = QueryOrderByOutTradeNo::new("CHECKOUT-20261201-1", &mchid);
+    let query = QueryOrderByOutTradeNo::new(QueryOrderByOutTradeNoRequired {
+        out_trade_no: "CHECKOUT-20261201-1".into(),
+        mchid: (&mchid).into(),
+    });
     let queried = client.execute(&query).await?.data;
     println!(
         "queried: {:?}, transaction {:?}",
@@ -73,9 +81,16 @@ async fn main() -> Result<(), BoxError> {
     );
 
     // 4. Refund part of it.
-    let refund = CreateRefund::new("REFUND-20261201-1", AmountReq::new(300, 888, "CNY"))
-        .with_out_trade_no("CHECKOUT-20261201-1")
-        .with_reason("商品已售完");
+    let refund = CreateRefund::new(CreateRefundRequired {
+        out_refund_no: "REFUND-20261201-1".into(),
+        amount: AmountReq::new(AmountReqRequired {
+            refund: 300,
+            total: 888,
+            currency: "CNY".into(),
+        }),
+    })
+    .with_out_trade_no("CHECKOUT-20261201-1")
+    .with_reason("商品已售完");
     let accepted = client.execute(&refund).await?.data;
     println!("refund {} {:?}", accepted.refund_id, accepted.status);
 

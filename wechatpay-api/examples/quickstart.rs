@@ -13,9 +13,11 @@ use wechatpay_api::hk_complaint_notifications::{
     CreateComplaintNotification, DeleteComplaintNotification, QueryComplaintNotification,
     UpdateComplaintNotification,
 };
-use wechatpay_api::papay::NotifyDeductionFailure;
-use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
-use wechatpay_api::webank_recover::RecoverLedgerControl;
+use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequired};
+use wechatpay_api::webank_audit_result::{
+    AuditResult, NotifyAuditResult, NotifyAuditResultRequired,
+};
+use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlRequired};
 use wechatpay_api::{
     ApiV3Key, Client, Credentials, KeyStore, NotificationAnswer, NotificationHandler, PrivateKey,
     PublicKey,
@@ -110,11 +112,11 @@ async fn run() -> Result<(), BoxError> {
     };
     let id = |r: &Option<String>| r.clone().unwrap_or_else(|| "-".into());
 
-    let audit = NotifyAuditResult::new(
-        "htozr8denqegbt6tk6u10iymo7yww5pn",
-        "1900016681",
-        AuditResult::Pass,
-    )
+    let audit = NotifyAuditResult::new(NotifyAuditResultRequired {
+        out_request_no: "htozr8denqegbt6tk6u10iymo7yww5pn".into(),
+        mchid: "1900016681".into(),
+        audit_result: AuditResult::Pass,
+    })
     .with_audit_finish_time(time::macros::datetime!(2015-05-20 13:29:35 +08:00))
     .with_attach_info("updateidcard");
     let r = client.execute(&audit).await?;
@@ -124,13 +126,13 @@ async fn run() -> Result<(), BoxError> {
         id(&r.request_id)
     );
 
-    let recover = RecoverLedgerControl::new(
-        "example_out_request_no",
-        "example_related_webank_punish_no",
-        "example_related_wxpay_punish_no",
-        "example_mchid",
-        "example_bal_account_no",
-    )
+    let recover = RecoverLedgerControl::new(RecoverLedgerControlRequired {
+        out_request_no: "example_out_request_no".into(),
+        related_webank_punish_no: "example_related_webank_punish_no".into(),
+        related_wxpay_punish_no: "example_related_wxpay_punish_no".into(),
+        mchid: "example_mchid".into(),
+        bal_account_no: "example_bal_account_no".into(),
+    })
     .with_recover_reason("example_recover_reason");
     let r = client.execute(&recover).await?;
     println!(
@@ -180,9 +182,11 @@ async fn run() -> Result<(), BoxError> {
 
     let r = client
         .execute(&NotifyDeductionFailure::new(
-            "123124412412423431",
-            "1230000109",
-            "wxd678efh567hg6787",
+            NotifyDeductionFailureRequired {
+                contract_id: "123124412412423431".into(),
+                mchid: "1230000109".into(),
+                appid: "wxd678efh567hg6787".into(),
+            },
         ))
         .await?;
     println!(

@@ -11,8 +11,10 @@
 use std::collections::BTreeMap;
 
 use wechatpay_api::bills::{download_bill, ApplyTradeBill, TarType, TradeBill};
-use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer};
-use wechatpay_api::refund_domestic::{AmountReq, CreateRefund};
+use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, JsapiPrepayRequired, Payer};
+use wechatpay_api::refund_domestic::{
+    AmountReq, AmountReqRequired, CreateRefund, CreateRefundRequired,
+};
 use wechatpay_api::time::macros::{format_description, offset};
 use wechatpay_api::time::OffsetDateTime;
 use wechatpay_mock::MockPlatform;
@@ -77,22 +79,29 @@ async fn main() -> Result<(), BoxError> {
         yesterday.with_hms(10, 11, 12)?.assume_offset(offset!(+8)),
     ));
     for order in &BOOKS {
-        let prepay = JsapiPrepay::new(
-            APPID,
-            &mchid,
-            "Image形象店-深圳腾大-QQ公仔",
-            order.out_trade_no,
-            NOTIFY_URL,
-            Amount::new(order.total),
-            Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-        );
+        let prepay = JsapiPrepay::new(JsapiPrepayRequired {
+            appid: APPID.into(),
+            mchid: (&mchid).into(),
+            description: "Image形象店-深圳腾大-QQ公仔".into(),
+            out_trade_no: order.out_trade_no.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: Amount::new(order.total),
+            payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+        });
         client.execute(&prepay).await?;
         if order.paid {
             mock.pay(order.out_trade_no).ok_or("no such unpaid order")?;
         }
     }
-    let refund = CreateRefund::new("RECON-REFUND-2", AmountReq::new(300, 19_900, "CNY"))
-        .with_out_trade_no("RECON-2");
+    let refund = CreateRefund::new(CreateRefundRequired {
+        out_refund_no: "RECON-REFUND-2".into(),
+        amount: AmountReq::new(AmountReqRequired {
+            refund: 300,
+            total: 19_900,
+            currency: "CNY".into(),
+        }),
+    })
+    .with_out_trade_no("RECON-2");
     client.execute(&refund).await?;
     mock.set_ledger_time(None);
 

@@ -7,7 +7,7 @@
 //! the platform's signature over the raw answer and only then decodes it.
 //!
 //! ```no_run
-//! use wechatpay_api::papay::NotifyDeductionFailure;
+//! use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequired};
 //! use wechatpay_api::{Client, Credentials, KeyStore, PrivateKey, PublicKey};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,8 +17,13 @@
 //! let client = Client::builder(Credentials::new("1900000001", "MERCHANT_CERT_SERIAL", key))
 //!     .key_store(keys)
 //!     .build()?;
-//! // Required path parameters and body fields in one constructor; optional ones by `with_*`.
-//! let op = NotifyDeductionFailure::new("123124412412423431", "1230000109", "wxd678efh567hg6787");
+//! // Required values by name in one struct (a missing one does not compile); optional ones
+//! // by `with_*`.
+//! let op = NotifyDeductionFailure::new(NotifyDeductionFailureRequired {
+//!     contract_id: "123124412412423431".into(),
+//!     mchid: "1230000109".into(),
+//!     appid: "wxd678efh567hg6787".into(),
+//! });
 //! let answer = client.execute(&op).await?; // 204: `answer.data` is `()`
 //! println!("Request-ID {:?}", answer.request_id);
 //! # Ok(()) }

@@ -1,4 +1,4 @@
-//! Pins the public API shape (in the style of progenitor's `tests/build_*.rs`): every operation is
+//! Pins the public API shape of the four seed groups (in the style of progenitor's `tests/build_*.rs`): each of their operations is
 //! called, with its exact types, inside functions that are compiled but never run, so a change to
 //! the generated API fails to compile here. The runtime test checks what each operation puts on
 //! the wire: method, host, path, encrypted fields.
@@ -8,21 +8,23 @@ use wechatpay_api::hk_complaint_notifications::{
     QueryComplaintNotification, UpdateComplaintNotification,
 };
 use wechatpay_api::operation::{Answer, Body, Method};
-use wechatpay_api::papay::NotifyDeductionFailure;
+use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequired};
 use wechatpay_api::protocol::fill_path;
 use wechatpay_api::webank_audit_result::{
-    AuditResult, NotifyAuditResult, NotifyAuditResultRequest, NotifyAuditResultResponse,
+    AuditResult, NotifyAuditResult, NotifyAuditResultRequired, NotifyAuditResultResponse,
 };
-use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlResponse};
+use wechatpay_api::webank_recover::{
+    RecoverLedgerControl, RecoverLedgerControlRequired, RecoverLedgerControlResponse,
+};
 use wechatpay_api::wechatpay_core::Bytes;
 use wechatpay_api::{Client, Error, Host, Operation, Response};
 
 fn audit() -> NotifyAuditResult {
-    NotifyAuditResult::new(
-        "htozr8denqegbt6tk6u10iymo7yww5pn",
-        "1900016681",
-        AuditResult::Pass,
-    )
+    NotifyAuditResult::new(NotifyAuditResultRequired {
+        out_request_no: "htozr8denqegbt6tk6u10iymo7yww5pn".into(),
+        mchid: "1900016681".into(),
+        audit_result: AuditResult::Pass,
+    })
     .with_audit_finish_time(time::macros::datetime!(2015-05-20 13:29:35 +08:00))
     .with_attach_info("updateidcard")
     .with_fail_code("1001")
@@ -30,8 +32,14 @@ fn audit() -> NotifyAuditResult {
 }
 
 fn recover() -> RecoverLedgerControl {
-    RecoverLedgerControl::new("out", "webank", "wxpay", "1900016681", "6222000011112222")
-        .with_recover_reason("resolved")
+    RecoverLedgerControl::new(RecoverLedgerControlRequired {
+        out_request_no: "out".into(),
+        related_webank_punish_no: "webank".into(),
+        related_wxpay_punish_no: "wxpay".into(),
+        mchid: "1900016681".into(),
+        bal_account_no: "6222000011112222".into(),
+    })
+    .with_recover_reason("resolved")
 }
 
 #[allow(dead_code)]
@@ -48,9 +56,11 @@ async fn every_operation(client: &Client) -> Result<(), Error> {
     let _: Response<()> = client.execute(&DeleteComplaintNotification).await?;
     let _: Response<()> = client
         .execute(&NotifyDeductionFailure::new(
-            "123",
-            "1230000109",
-            "wxd678efh567hg6787",
+            NotifyDeductionFailureRequired {
+                contract_id: "123".into(),
+                mchid: "1230000109".into(),
+                appid: "wxd678efh567hg6787".into(),
+            },
         ))
         .await?;
     let _: Response<Option<serde_json::Value>> = client
@@ -73,9 +83,11 @@ fn every_operation_blocking(client: &wechatpay_api::blocking::Client) -> Result<
         client.execute(&UpdateComplaintNotification::new("https://a.example/n"))?;
     let _: Response<()> = client.execute(&DeleteComplaintNotification)?;
     let _: Response<()> = client.execute(&NotifyDeductionFailure::new(
-        "123",
-        "1230000109",
-        "wxd678efh567hg6787",
+        NotifyDeductionFailureRequired {
+            contract_id: "123".into(),
+            mchid: "1230000109".into(),
+            appid: "wxd678efh567hg6787".into(),
+        },
     ))?;
     Ok(())
 }
@@ -131,7 +143,11 @@ fn operations_put_the_spec_on_the_wire() {
         wire(&DeleteComplaintNotification),
         (Method::DELETE, Host::HongKong, hk, vec![], false)
     );
-    let papay = NotifyDeductionFailure::new("12/3 4", "1230000109", "wxd678efh567hg6787");
+    let papay = NotifyDeductionFailure::new(NotifyDeductionFailureRequired {
+        contract_id: "12/3 4".into(),
+        mchid: "1230000109".into(),
+        appid: "wxd678efh567hg6787".into(),
+    });
     assert_eq!(
         wire(&papay),
         (
@@ -148,18 +164,19 @@ fn operations_put_the_spec_on_the_wire() {
 
 #[test]
 fn bodies_serialize_without_nulls_and_decode_204_without_serde() {
-    let body =
-        serde_json::to_value(NotifyAuditResultRequest::new("a", "b", AuditResult::Reject)).unwrap();
+    let audit_of = |result| {
+        NotifyAuditResult::new(NotifyAuditResultRequired {
+            out_request_no: "a".into(),
+            mchid: "b".into(),
+            audit_result: result,
+        })
+    };
+    let body = serde_json::to_value(audit_of(AuditResult::Reject).body).unwrap();
     assert_eq!(
         body,
         serde_json::json!({"out_request_no": "a", "mchid": "b", "audit_result": "REJECT"})
     );
-    let unknown = serde_json::to_value(NotifyAuditResultRequest::new(
-        "a",
-        "b",
-        AuditResult::from("LATER"),
-    ))
-    .unwrap();
+    let unknown = serde_json::to_value(audit_of(AuditResult::from("LATER")).body).unwrap();
     assert_eq!(unknown["audit_result"], "LATER");
     assert!(
         DeleteComplaintNotification

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::HeaderName;
 
 use crate::error::Error;
-use crate::operation::{Answer, Body, Host, Method, Operation, Request, Sensitive};
+use crate::operation::{Body, Host, Method, Operation, Request};
 use crate::pipeline::Response;
 
 /// A call being built on a client `C` (the async `Client` or `blocking::Client`). Made by
@@ -93,28 +93,17 @@ impl Operation for GenericCall {
     type Output = Option<serde_json::Value>;
 
     fn request(&self) -> Request<'_> {
-        Request {
-            id: &self.id,
-            method: self.method.clone(),
-            host: self.host,
-            path: &self.template,
-            path_params: pairs(&self.params),
-            query: pairs(&self.query),
-            headers: self
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), Cow::Borrowed(v.as_str())))
-                .collect(),
-            body: match &self.body {
-                Some(value) => Body::Json {
-                    value,
-                    encrypted: &[],
-                },
-                None => Body::None,
-            },
-            platform_serial: false,
-            answer: Answer::Json,
-            sensitive: Sensitive::NONE,
+        let headers = (self.headers.iter())
+            .map(|(k, v)| (k.clone(), Cow::Borrowed(v.as_str())))
+            .collect();
+        let request = Request::new(&self.id, self.method.clone(), &self.template)
+            .with_host(self.host)
+            .with_path_params(pairs(&self.params))
+            .with_query(pairs(&self.query))
+            .with_headers(headers);
+        match &self.body {
+            Some(value) => request.with_body(Body::json(value, &[])),
+            None => request,
         }
     }
 

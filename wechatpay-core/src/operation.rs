@@ -16,6 +16,7 @@ use crate::upload::Upload;
 
 /// Which WeChat Pay access point serves an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Host {
     /// `https://api.mch.weixin.qq.com`, with `https://api2.mch.weixin.qq.com` as the backup.
     #[default]
@@ -67,12 +68,14 @@ impl<T: serde::Serialize + ?Sized> JsonBody for T {
     }
 }
 
-/// The body of a request.
+/// The body of a request. Built with [`Body::json`] and [`Body::multipart`], so that a variant
+/// can gain a field without breaking generated code.
 #[non_exhaustive]
 pub enum Body<'a> {
     /// No body (and no `Content-Type`).
     None,
     /// A JSON body.
+    #[non_exhaustive]
     Json {
         /// The value to serialize.
         value: &'a dyn JsonBody,
@@ -83,6 +86,7 @@ pub enum Body<'a> {
     /// A `multipart/form-data` upload: a `meta` JSON part and a `file` part. The client adds
     /// the file's `sha256` (and `filename`) to `meta`, signs the `meta` JSON and sends both
     /// parts.
+    #[non_exhaustive]
     Multipart {
         /// The operation's own `meta` fields, if it has any besides `filename` and `sha256`.
         meta: Option<&'a dyn JsonBody>,
@@ -91,6 +95,26 @@ pub enum Body<'a> {
         /// Whether `meta` carries the file's name as `filename`.
         filename_in_meta: bool,
     },
+}
+
+impl<'a> Body<'a> {
+    /// A JSON body whose fields at `encrypted` (JSON pointers) the pipeline encrypts.
+    pub fn json(value: &'a dyn JsonBody, encrypted: &'a [&'a str]) -> Self {
+        Body::Json { value, encrypted }
+    }
+
+    /// A `multipart/form-data` upload of `file`, with the operation's own `meta` fields.
+    pub fn multipart(
+        meta: Option<&'a dyn JsonBody>,
+        file: &'a Upload,
+        filename_in_meta: bool,
+    ) -> Self {
+        Body::Multipart {
+            meta,
+            file,
+            filename_in_meta,
+        }
+    }
 }
 
 impl std::fmt::Debug for Body<'_> {
@@ -116,7 +140,11 @@ impl std::fmt::Debug for Body<'_> {
 /// body's sensitive fields, and names it in `Wechatpay-Serial`. Answer fields listed here are
 /// encrypted by the platform with the merchant's public key; the pipeline decrypts them with
 /// the merchant private key after verifying the answer, and before decoding it.
+///
+/// Built from [`Sensitive::NONE`] with the `with_…` methods (usable in constants), so that it
+/// can gain a field without breaking generated code.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Sensitive<'a> {
     /// Wire names of the query parameters to encrypt.
     pub query: &'a [&'a str],
@@ -127,7 +155,7 @@ pub struct Sensitive<'a> {
     pub answer: &'a [&'a str],
 }
 
-impl Sensitive<'_> {
+impl<'a> Sensitive<'a> {
     /// Nothing to encrypt or decrypt.
     pub const NONE: Sensitive<'static> = Sensitive {
         query: &[],
@@ -135,14 +163,35 @@ impl Sensitive<'_> {
         answer: &[],
     };
 
+    /// These query parameters (wire names) are encrypted.
+    #[must_use]
+    pub const fn with_query(self, query: &'a [&'a str]) -> Self {
+        Sensitive { query, ..self }
+    }
+
+    /// These headers (lowercase names) are encrypted.
+    #[must_use]
+    pub const fn with_headers(self, headers: &'a [&'a str]) -> Self {
+        Sensitive { headers, ..self }
+    }
+
+    /// These answer fields (JSON pointers, `*` for every array element) are decrypted.
+    #[must_use]
+    pub const fn with_answer(self, answer: &'a [&'a str]) -> Self {
+        Sensitive { answer, ..self }
+    }
+
     /// Whether a query pair or header of this name is sensitive.
     pub(crate) fn is_sensitive_param(&self, name: &str) -> bool {
         self.query.contains(&name) || self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 }
 
-/// An operation's request, as data. Built by generated code (and by the generic call); read
-/// only by the client's pipeline. `Debug` shows sensitive parameters as `<redacted>`.
+/// An operation's request, as data. Built by generated code (and by the generic call) with
+/// [`Request::new`] and the `with_…` methods, so that a new per-request attribute is a new
+/// field with a default and never breaks a generated crate; read only by the client's
+/// pipeline. `Debug` shows sensitive parameters as `<redacted>`.
+#[non_exhaustive]
 pub struct Request<'a> {
     /// The spec's `operationId`, used in tracing spans and errors.
     pub id: &'a str,
@@ -169,6 +218,82 @@ pub struct Request<'a> {
     pub answer: Answer,
     /// Sensitive query and header parameters, and answer fields.
     pub sensitive: Sensitive<'a>,
+}
+
+impl<'a> Request<'a> {
+    /// A request for `method` on the path template `path` of the mainland host, with no
+    /// parameters, no body, nothing sensitive, and a signed JSON answer.
+    pub fn new(id: &'a str, method: Method, path: &'a str) -> Self {
+        Request {
+            id,
+            method,
+            host: Host::Mainland,
+            path,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+            platform_serial: false,
+            answer: Answer::Json,
+            sensitive: Sensitive::NONE,
+        }
+    }
+
+    /// Served by `host`.
+    #[must_use]
+    pub fn with_host(mut self, host: Host) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// The values of the path template's `{name}`s.
+    #[must_use]
+    pub fn with_path_params(mut self, params: Vec<(&'a str, Cow<'a, str>)>) -> Self {
+        self.path_params = params;
+        self
+    }
+
+    /// The query pairs, in order.
+    #[must_use]
+    pub fn with_query(mut self, query: Vec<(&'a str, Cow<'a, str>)>) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// Extra request headers.
+    #[must_use]
+    pub fn with_headers(mut self, headers: Vec<(HeaderName, Cow<'a, str>)>) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// The body.
+    #[must_use]
+    pub fn with_body(mut self, body: Body<'a>) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// `Wechatpay-Serial` must name a platform key, even without encrypted fields.
+    #[must_use]
+    pub fn with_platform_serial(mut self) -> Self {
+        self.platform_serial = true;
+        self
+    }
+
+    /// What the platform answers on success.
+    #[must_use]
+    pub fn with_answer(mut self, answer: Answer) -> Self {
+        self.answer = answer;
+        self
+    }
+
+    /// The sensitive parameters and answer fields.
+    #[must_use]
+    pub fn with_sensitive(mut self, sensitive: Sensitive<'a>) -> Self {
+        self.sensitive = sensitive;
+        self
+    }
 }
 
 impl std::fmt::Debug for Request<'_> {

@@ -78,6 +78,7 @@ impl Default for Limits {
 
 /// A successful answer: the decoded value plus what support asks for.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Response<T> {
     /// The decoded body (`()` for 204).
     pub data: T,
@@ -85,6 +86,12 @@ pub struct Response<T> {
     pub status: u16,
     /// The `Request-ID` header.
     pub request_id: Option<String>,
+    /// The body as received, after its signature was verified: the bytes to store when an
+    /// answer must be kept and read again later (decode them with the operation's output type,
+    /// e.g. `serde_json::from_slice::<Transaction>(&response.body)`). Sensitive answer fields
+    /// are still encrypted in it, as the platform sent them. Shares the buffer `data` was
+    /// decoded from: keeping it costs no copy.
+    pub body: Bytes,
 }
 
 /// Everything a client holds: credentials, keys, hosts, limits, the clock and the transport.
@@ -182,18 +189,22 @@ impl Pipeline {
             request_id.as_ref(),
         )?;
         // A decode error keeps the answer as received: no plaintext of a sensitive field.
-        let data = op
-            .decode(plain.as_ref().unwrap_or(&body))
-            .map_err(|source| Error::Decode {
-                operation: prepared.id.clone(),
-                source,
-                body: RawBody(body),
-                request_id: request_id.clone(),
-            })?;
+        let data = match op.decode(plain.as_ref().unwrap_or(&body)) {
+            Ok(data) => data,
+            Err(source) => {
+                return Err(Error::Decode {
+                    operation: prepared.id.clone(),
+                    source,
+                    body: RawBody(body),
+                    request_id,
+                })
+            }
+        };
         Ok(Response {
             data,
             status: parts.status.as_u16(),
             request_id,
+            body,
         })
     }
 

@@ -415,7 +415,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         }
     }
     let body = match (&op.success.kind, &op.success.example) {
-        (SuccessKind::Empty, _) => Vec::new(),
+        (SuccessKind::Empty | SuccessKind::Accepted, _) => Vec::new(),
         (SuccessKind::Bytes, example) => {
             // A bill file handed out by an apply answer, else the example.
             let corrupt = fault == Some(Fault::CorruptedDownload);

@@ -27,20 +27,31 @@ pub(super) fn example_section(api: &Api, module: &str, op: &Operation, krate: &s
     };
     let mut uses = Uses::default();
     uses.add(&op.rust_name, module);
-    let args: Vec<TokenStream> = op
-        .members
-        .iter()
-        .filter(|m| m.required)
-        .map(|m| member_value(api, m, op, &krate_ident, &mut uses))
-        .collect();
+    let required: Vec<&Member> = op.members.iter().filter(|m| m.required).collect();
     let name = ident(&op.rust_name);
-    let construct = match op.members.is_empty() {
-        true => quote!(let op = #name;),
-        false => quote!(let op = #name::new(#(#args),*);),
+    let construct = match &op.required_struct {
+        _ if op.members.is_empty() => quote!(let op = #name;),
+        Some(rname) => {
+            uses.add(rname, module);
+            let rident = ident(rname);
+            let fields = required.iter().map(|m| {
+                let field = ident(&m.name);
+                let value = member_value(api, m, op, &krate_ident, &mut uses, Position::Field);
+                quote!(#field: #value)
+            });
+            let fields: Vec<TokenStream> = fields.collect();
+            quote!(let op = #name::new(#rident { #(#fields),* });)
+        }
+        None => {
+            let args: Vec<TokenStream> = (required.iter())
+                .map(|m| member_value(api, m, op, &krate_ident, &mut uses, Position::Argument))
+                .collect();
+            quote!(let op = #name::new(#(#args),*);)
+        }
     };
     let call = call(api, op);
     let use_items = uses.tokens(&krate_ident);
-    let allow = deprecated(api, op).then(|| quote!(#[allow(deprecated)]));
+    let allow = op.touches_deprecated.then(|| quote!(#[allow(deprecated)]));
     let function = quote! {
         #allow
         async fn example(client: &#krate_ident::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -89,20 +100,6 @@ pub(super) fn example_section(api: &Api, module: &str, op: &Operation, krate: &s
     lines.join("\n")
 }
 
-/// Whether the example names something deprecated: the operation, or a field it sets.
-fn deprecated(api: &Api, op: &Operation) -> bool {
-    let deprecated_field = |ty: &Ty| match ty {
-        Ty::Named(n) => matches!(
-            api.types.get(n).map(|t| &t.kind),
-            Some(TypeKind::Struct(fields)) if fields.iter().any(|f| f.required && f.notes.deprecated)
-        ),
-        _ => false,
-    };
-    op.deprecated
-        || op.body.as_ref().is_some_and(deprecated_field)
-        || op.members.iter().any(|m| deprecated_field(&m.ty))
-}
-
 /// The `use` lines: the named types the example mentions, by module.
 #[derive(Default)]
 struct Uses(BTreeMap<String, BTreeSet<String>>);
@@ -113,6 +110,10 @@ impl Uses {
             .entry(module.to_owned())
             .or_default()
             .insert(name.to_owned());
+    }
+
+    fn add_type_named(&mut self, name: &str, module: &str) {
+        self.add(name, module);
     }
 
     fn add_type(&mut self, api: &Api, name: &str) {
@@ -133,26 +134,28 @@ impl Uses {
     }
 }
 
-/// The argument `new` takes for a required member.
+/// The value `new` takes for a required member.
 fn member_value(
     api: &Api,
     m: &Member,
     op: &Operation,
     krate: &syn::Path,
     uses: &mut Uses,
+    position: Position,
 ) -> TokenStream {
     if m.target == MemberTarget::File {
         let file = upload_file_name(op);
         return quote!(#krate::Upload::new(#file, std::fs::read(#file)?));
     }
-    value_tokens(api, &m.ty, m.example.as_ref(), uses, Position::Argument)
+    value_tokens(api, &m.ty, m.example.as_ref(), uses, position)
 }
 
-/// Where a value goes: an argument of `new` takes a string as `impl Into<String>`, an item of a
-/// `Vec` must be a `String`.
+/// Where a value goes: a lone argument of `new` takes a string as `impl Into<String>`; a field
+/// of a struct of required values and an item of a `Vec` must be a `String`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Position {
     Argument,
+    Field,
     Item,
 }
 
@@ -187,6 +190,7 @@ fn value_tokens(
             let text = Literal::string(text.unwrap_or("example"));
             match position {
                 Position::Argument => text.into_token_stream(),
+                Position::Field => quote!(#text.into()),
                 Position::Item => quote!(String::from(#text)),
             }
         }
@@ -234,15 +238,30 @@ fn named_value(api: &Api, name: &str, value: Option<&Value>, uses: &mut Uses) ->
     match &def.kind {
         TypeKind::Struct(fields) => {
             let object = value.and_then(Value::as_object);
-            let args: Vec<TokenStream> = fields
-                .iter()
-                .filter(|f| f.required)
-                .map(|f| {
-                    let own = object.and_then(|o| o.get(&f.wire_name));
-                    value_tokens(api, &f.ty, own, uses, Position::Argument)
-                })
-                .collect();
-            quote!(#type_name::new(#(#args),*))
+            let required = fields.iter().filter(|f| f.required);
+            let mut value = |f: &crate::ir::Field, position| {
+                let own = object.and_then(|o| o.get(&f.wire_name));
+                value_tokens(api, &f.ty, own, uses, position)
+            };
+            match &def.required_struct {
+                Some(rname) => {
+                    let fields: Vec<TokenStream> = (required.clone())
+                        .map(|f| {
+                            let field = ident(&f.rust_name);
+                            let value = value(f, Position::Field);
+                            quote!(#field: #value)
+                        })
+                        .collect();
+                    uses.add_type_named(rname, &def.module);
+                    let rident = ident(rname);
+                    quote!(#type_name::new(#rident { #(#fields),* }))
+                }
+                None => {
+                    let args: Vec<TokenStream> =
+                        required.map(|f| value(f, Position::Argument)).collect();
+                    quote!(#type_name::new(#(#args),*))
+                }
+            }
         }
         TypeKind::Enum(variants) | TypeKind::NumberEnum(_, variants) => {
             let wanted = value.map(|v| match v {
@@ -272,7 +291,7 @@ fn call(api: &Api, op: &Operation) -> TokenStream {
             let downloaded = client.download(&op, &mut file, None).await?;
             println!("{} bytes, Request-ID {:?}", downloaded.len, downloaded.request_id);
         },
-        SuccessKind::Empty => quote! {
+        SuccessKind::Empty | SuccessKind::Accepted => quote! {
             let answer = client.execute(&op).await?;
             println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
         },

@@ -162,6 +162,27 @@ pub(crate) fn docs(text: &str) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
+/// `#[doc]` attributes of our own text (not spec text), one per line, printed as written: its
+/// intra-doc links stay links.
+pub(crate) fn own_docs(text: &str) -> TokenStream {
+    let attrs = text.lines().map(|line| match line.is_empty() {
+        true => quote!(#[doc = ""]),
+        false => {
+            let line = format!(" {line}");
+            quote!(#[doc = #line])
+        }
+    });
+    quote!(#(#attrs)*)
+}
+
+/// "1 character", "2 characters".
+fn characters(n: impl std::fmt::Display) -> String {
+    match n.to_string().as_str() {
+        "1" => "1 character".to_owned(),
+        n => format!("{n} characters"),
+    }
+}
+
 /// Inner `#![doc]` attributes, one per line.
 fn inner_docs(text: &str) -> TokenStream {
     let attrs = doc_lines(text)
@@ -411,19 +432,19 @@ pub(crate) fn field_doc(
     }
     let mut facts = Vec::new();
     if let Some(n) = c.max_length {
-        facts.push(format!("at most {n} characters"));
+        facts.push(format!("at most {}", characters(n)));
     }
     if let Some(n) = c.min_length {
-        facts.push(format!("at least {n} characters"));
+        facts.push(format!("at least {}", characters(n)));
     }
     facts.extend(constraint_facts(c));
     if let Some(items) = &c.items {
         let mut each = Vec::new();
         if let Some(n) = items.max_length {
-            each.push(format!("at most {n} characters"));
+            each.push(format!("at most {}", characters(n)));
         }
         if let Some(n) = items.min_length {
-            each.push(format!("at least {n} characters"));
+            each.push(format!("at least {}", characters(n)));
         }
         each.extend(constraint_facts(items));
         if !each.is_empty() {

@@ -4,8 +4,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{docs, field_doc, ident, ty_tokens};
-use crate::ir::{Api, Field, Group, NumberKind, Ty, TypeDef, TypeKind, Variant};
+use super::{docs, field_doc, ident, own_docs, ty_tokens};
+use crate::ir::{Api, Construction, Field, Group, NumberKind, Ty, TypeDef, TypeKind, Variant};
 
 pub(super) fn type_tokens(api: &Api, group: &Group, def: &TypeDef) -> TokenStream {
     match &def.kind {
@@ -62,11 +62,7 @@ fn number_enum_tokens(def: &TypeDef, kind: NumberKind, variants: &[Variant]) -> 
             }
         }
     };
-    let doc = def
-        .doc
-        .clone()
-        .unwrap_or_else(|| format!("The `{}` values.", def.name));
-    let doc = docs(&format!("{doc}\n\nAn open enum of numbers: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it."));
+    let doc = docs(&with_paragraph(&def.doc, "An open enum of numbers: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it."));
     let defs = variants.iter().map(|v| {
         let vname = ident(&v.rust_name);
         let vdoc = docs(&match &v.doc {
@@ -107,6 +103,7 @@ fn number_enum_tokens(def: &TypeDef, kind: NumberKind, variants: &[Variant]) -> 
     quote! {
         #doc
         #[derive(#derives)]
+        #[non_exhaustive]
         pub enum #name {
             #(#defs)*
             /// A value this version of the SDK does not know.
@@ -139,11 +136,7 @@ fn number_enum_tokens(def: &TypeDef, kind: NumberKind, variants: &[Variant]) -> 
 
 fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> TokenStream {
     let name = ident(&def.name);
-    let doc = docs(
-        &def.doc
-            .clone()
-            .unwrap_or_else(|| format!("The `{}` object.", def.name)),
-    );
+    let doc = docs(&struct_doc(def));
     let redacted = fields.iter().any(|f| f.encrypted);
     let derives = derives(def, fields, redacted);
     let field_defs = fields.iter().map(|f| field_tokens(api, group, def, f));
@@ -155,17 +148,41 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
     let debug = redacted
         .then(|| redacted_debug(def, fields))
         .map(|d| quote!(#allow #d));
-    let builders = def
-        .in_request
-        .then(|| constructor(api, group, fields, &def.name))
+    let builders = (def.construction == Construction::New)
+        .then(|| constructor(api, group, def, fields))
         .map(|b| quote!(#allow #b));
     quote! {
         #doc
         #[derive(#(#derives),*)]
+        #[non_exhaustive]
         pub struct #name { #(#field_defs)* }
         #debug
         #builders
     }
+}
+
+/// A type's description, if it has one, then `paragraph`.
+fn with_paragraph(doc: &Option<String>, paragraph: &str) -> String {
+    match doc.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(doc) => format!("{doc}\n\n{paragraph}"),
+        None => paragraph.to_owned(),
+    }
+}
+
+/// A struct's rustdoc: its description, or what it is for; then how to build it.
+fn struct_doc(def: &TypeDef) -> String {
+    let new = match &def.required_struct {
+        Some(required) => format!("`new` takes the required fields by name (a [`{required}`])"),
+        None => "`new` takes the required fields".to_owned(),
+    };
+    let how = match (def.construction, def.in_request) {
+        (Construction::ByOperation, _) => {
+            "Built by the operation it is the body of: its `new` and `with_…` methods set these fields.".to_owned()
+        }
+        (Construction::New, true) => format!("{new}; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal."),
+        (Construction::New, false) => format!("Received from the platform. For tests, {new}; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal."),
+    };
+    with_paragraph(&def.doc, &how)
 }
 
 /// Request types derive `Serialize`, response types `Deserialize`; structs with sensitive
@@ -190,21 +207,7 @@ fn derives(def: &TypeDef, fields: &[Field], redacted: bool) -> Vec<TokenStream> 
 fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStream {
     let fname = ident(&f.rust_name);
     let ty = ty_tokens(api, group, &f.ty);
-    // A bare `$ref` property takes the referenced type's description.
-    let inherited = match (&f.doc, &f.ty) {
-        (None, Ty::Named(n)) => api.types.get(n).and_then(|t| t.doc.clone()),
-        (doc, _) => doc.clone(),
-    };
-    let mut fdoc = field_doc(
-        &inherited,
-        &f.constraints,
-        &f.notes,
-        &f.example,
-        f.encrypted,
-    );
-    if fdoc.is_empty() {
-        fdoc = format!("`{}`.", f.wire_name);
-    }
+    let mut fdoc = field_text(api, f);
     if f.json_string {
         fdoc.push_str("\n\nOn the wire, a string holding this value's JSON.");
     }
@@ -223,6 +226,26 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
         .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
     let default = def.in_response.then(|| quote!(#[serde(default)]));
     quote! { #fdoc #deprecated #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
+}
+
+/// A field's rustdoc text: its description (a bare `$ref` property takes the referenced
+/// type's), constraints, notes and example.
+pub(super) fn field_text(api: &Api, f: &Field) -> String {
+    let inherited = match (&f.doc, &f.ty) {
+        (None, Ty::Named(n)) => api.types.get(n).and_then(|t| t.doc.clone()),
+        (doc, _) => doc.clone(),
+    };
+    let fdoc = field_doc(
+        &inherited,
+        &f.constraints,
+        &f.notes,
+        &f.example,
+        f.encrypted,
+    );
+    match fdoc.is_empty() {
+        true => format!("`{}`.", f.wire_name),
+        false => fdoc,
+    }
 }
 
 /// The serde adapter of a field whose wire form is not serde's default for its type.
@@ -262,47 +285,71 @@ fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {
     }
 }
 
-/// `new(required…)` plus one `with_x(…)` per optional member, for structs users build.
-fn constructor(api: &Api, group: &Group, fields: &[Field], type_name: &str) -> TokenStream {
-    let name = ident(type_name);
-    let new = new_fn(api, group, fields, type_name);
-    let withs = fields
-        .iter()
-        .filter(|f| !f.required)
-        .map(|f| with_method(api, group, f));
-    quote! {
-        impl #name {
-            #new
-            #(#withs)*
-        }
-    }
-}
-
-/// `new(…)` taking the required members in order and leaving every optional one `None`.
-fn new_fn(api: &Api, group: &Group, fields: &[Field], type_name: &str) -> TokenStream {
+/// `new` plus, for request types, one `with_x(…)` per optional member; and the struct of
+/// required values `new` takes when there are two or more.
+fn constructor(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&def.name);
     let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
-    let args = required.iter().map(|f| {
-        let n = ident(&f.rust_name);
-        let ty = arg_ty(api, group, &f.ty);
-        quote!(#n: #ty)
-    });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         match (f.required, &f.ty) {
-            (true, Ty::String) => quote!(#n: #n.into(),),
+            (true, Ty::String) if required.len() == 1 => quote!(#n: #n.into(),),
             (true, _) => quote!(#n,),
             (false, _) => quote!(#n: ::std::option::Option::None,),
         }
     });
-    let lint = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    let doc = docs(&format!(
-        "A `{type_name}` with its required members set and every optional one absent."
+    let (args, unpack, required_struct) = match (&def.required_struct, required.as_slice()) {
+        (Some(rname), _) => {
+            let rident = ident(rname);
+            let names = required.iter().map(|f| ident(&f.rust_name));
+            let members = required.iter().map(|f| {
+                let doc = docs(&field_text(api, f));
+                let deprecated = f.notes.deprecated.then(|| quote!(#[deprecated]));
+                (
+                    doc,
+                    deprecated,
+                    ident(&f.rust_name),
+                    ty_tokens(api, group, &f.ty),
+                )
+            });
+            let members =
+                members.map(|(doc, deprecated, n, ty)| quote! { #doc #deprecated pub #n: #ty, });
+            let sdoc = own_docs(&format!(
+                "The required fields of [`{}`], by name: what [`{}::new`] takes. A new required field in a later version is a new field here.",
+                def.name, def.name
+            ));
+            (
+                quote!(required: #rident),
+                quote!(let #rident { #(#names),* } = required;),
+                Some(quote! { #sdoc pub struct #rident { #(#members)* } }),
+            )
+        }
+        (None, [f]) => {
+            let n = ident(&f.rust_name);
+            let ty = arg_ty(api, group, &f.ty);
+            (quote!(#n: #ty), quote!(), None)
+        }
+        (None, _) => (quote!(), quote!(), None),
+    };
+    let withs = def.in_request.then(|| {
+        let withs = (fields.iter())
+            .filter(|f| !f.required)
+            .map(|f| with_method(api, group, f));
+        quote!(#(#withs)*)
+    });
+    let doc = own_docs(&format!(
+        "Builds a [`{}`] with its required fields set and every optional one absent.",
+        def.name
     ));
     quote! {
-        #doc
-        #lint
-        pub fn new(#(#args),*) -> Self {
-            Self { #(#inits)* }
+        #required_struct
+        impl #name {
+            #doc
+            pub fn new(#args) -> Self {
+                #unpack
+                Self { #(#inits)* }
+            }
+            #withs
         }
     }
 }
@@ -361,12 +408,7 @@ fn enum_tokens(def: &TypeDef, variants: &[Variant]) -> TokenStream {
 /// The enum itself: one documented variant per known value, then `Unknown(String)`.
 fn enum_definition(def: &TypeDef, variants: &[Variant]) -> TokenStream {
     let name = ident(&def.name);
-    let doc = def
-        .doc
-        .clone()
-        .unwrap_or_else(|| format!("The `{}` values.", def.name));
-    let doc = format!("{doc}\n\nAn open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.");
-    let doc = docs(&doc);
+    let doc = docs(&with_paragraph(&def.doc, "An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it."));
     let defs = variants.iter().map(|v| {
         let vname = ident(&v.rust_name);
         let vdoc = match &v.doc {
@@ -379,6 +421,7 @@ fn enum_definition(def: &TypeDef, variants: &[Variant]) -> TokenStream {
     quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        #[non_exhaustive]
         pub enum #name {
             #(#defs)*
             /// A value this version of the SDK does not know.

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_example, docs, field_doc, ident, ty_tokens};
+use super::{doc_example, docs, field_doc, ident, own_docs, ty_tokens};
 use crate::ir::{
     Api, Group, Host, Member, MemberTarget, Operation, Param, ParamLocation, SuccessKind, Ty,
     TypeKind,
@@ -27,12 +27,8 @@ pub(super) fn operation_tokens(
     });
     let example = quote!(#[doc = ""] #(#[doc = #example_lines])*);
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
-    // The operation's own impls name it and its body's deprecated fields without a warning.
-    let body_deprecated = op.body.as_ref().is_some_and(|ty| match ty {
-        Ty::Named(n) => matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct(fields)) if fields.iter().any(|f| f.notes.deprecated)),
-        _ => false,
-    });
-    let allow = (op.deprecated || body_deprecated).then(|| quote!(#[allow(deprecated)]));
+    // The operation's own impls name it and what it reaches that is deprecated without a warning.
+    let allow = op.touches_deprecated.then(|| quote!(#[allow(deprecated)]));
     let definition = definition(api, group, op);
     let constructor = constructor(api, group, op).map(|c| quote!(#allow #c));
     let request = request_tokens(api, op);
@@ -93,6 +89,7 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
     }
     quote! {
         #[derive(#debug ::std::clone::Clone, ::std::cmp::PartialEq, #default)]
+        #[non_exhaustive]
         pub struct #name { #(#fields)* }
         #redacted_debug
     }
@@ -114,7 +111,7 @@ fn redacted_debug(op: &Operation) -> TokenStream {
     if op.body.is_some() {
         entries.push(quote!(.field("body", &self.body)));
     }
-    let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    let allow = op.touches_deprecated.then(|| quote!(#[allow(deprecated)]));
     quote! {
         #allow
         impl ::std::fmt::Debug for #name {
@@ -141,45 +138,96 @@ fn param_field(api: &Api, group: &Group, p: &Param) -> TokenStream {
     }
 }
 
-/// `new(required…)` taking every required parameter and body field, and one `with_x(…)` per
-/// optional one.
+/// `new` taking the required parameters and body fields (nothing, the one value, or the
+/// operation's struct of required values, by name) and one `with_x(…)` per optional one.
 fn constructor(api: &Api, group: &Group, op: &Operation) -> Option<TokenStream> {
     if op.members.is_empty() {
         return None;
     }
     let name = ident(&op.rust_name);
     let required: Vec<&Member> = op.members.iter().filter(|m| m.required).collect();
-    let args = required.iter().map(|m| {
-        let arg = ident(&m.name);
-        let ty = argument_type(api, group, &m.ty);
-        quote!(#arg: #ty)
-    });
+    let one = op.required_struct.is_none();
     let inits = op.params.iter().map(|p| {
         let target = MemberTarget::Param(p.rust_name.clone());
-        field_init(&p.rust_name, op.members.iter().find(|m| m.target == target))
+        field_init(
+            &p.rust_name,
+            op.members.iter().find(|m| m.target == target),
+            one,
+        )
     });
-    let body = op.body.as_ref().map(|ty| body_init(api, group, op, ty));
+    let body = op
+        .body
+        .as_ref()
+        .map(|ty| body_init(api, group, op, ty, one));
     let file = op.upload.as_ref().map(|_| quote!(file,));
-    let lint = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let (args, unpack, required_struct) = match (&op.required_struct, required.as_slice()) {
+        (Some(rname), _) => {
+            let rident = ident(rname);
+            let names = required.iter().map(|m| ident(&m.name));
+            let members = required.iter().map(|m| {
+                let doc = docs(&member_doc(api, op, m));
+                let (n, ty) = (ident(&m.name), ty_tokens(api, group, &m.ty));
+                quote! { #doc pub #n: #ty, }
+            });
+            let sdoc = own_docs(&format!(
+                "The required values of [`{}`], by name: what [`{}::new`] takes. A new required value in a later version is a new field here.",
+                op.rust_name, op.rust_name
+            ));
+            (
+                quote!(required: #rident),
+                quote!(let #rident { #(#names),* } = required;),
+                Some(quote! { #sdoc pub struct #rident { #(#members)* } }),
+            )
+        }
+        (None, [m]) => {
+            let (arg, ty) = (ident(&m.name), argument_type(api, group, &m.ty));
+            (quote!(#arg: #ty), quote!(), None)
+        }
+        (None, _) => (quote!(), quote!(), None),
+    };
     let setters = op
         .members
         .iter()
         .filter(|m| !m.required)
         .map(|m| setter(api, group, op, m));
-    let new_doc = docs(&format!(
-        "A `{}` with its required parameters and body fields set and every optional one absent.",
+    let new_doc = own_docs(&format!(
+        "Builds a [`{}`] with its required values set and every optional one absent.",
         op.rust_name
     ));
     Some(quote! {
+        #required_struct
         impl #name {
             #new_doc
-            #lint
-            pub fn new(#(#args),*) -> Self {
+            pub fn new(#args) -> Self {
+                #unpack
                 Self { #(#inits)* #body #file }
             }
             #(#setters)*
         }
     })
+}
+
+/// The rustdoc of a member in the struct of required values: the parameter's or body field's.
+fn member_doc(api: &Api, op: &Operation, m: &Member) -> String {
+    match &m.target {
+        MemberTarget::Param(field) => (op.params.iter())
+            .find(|p| &p.rust_name == field)
+            .map(|p| field_doc(&p.doc, &p.constraints, &p.notes, &p.example, p.encrypted))
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| format!("The parameter `{field}`.")),
+        MemberTarget::BodyField(field) => (op.body.as_ref())
+            .and_then(|ty| match ty {
+                Ty::Named(n) => match api.types.get(n).map(|t| &t.kind) {
+                    Some(TypeKind::Struct(fields)) => fields.iter().find(|f| &f.rust_name == field),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .map(|f| super::models::field_text(api, f))
+            .unwrap_or_else(|| format!("The body field `{field}`.")),
+        MemberTarget::Body => "The JSON body.".to_owned(),
+        MemberTarget::File => "The file, sent as the `file` part.".to_owned(),
+    }
 }
 
 /// Strings are taken as `impl Into<String>`, everything else as is.
@@ -190,29 +238,29 @@ fn argument_type(api: &Api, group: &Group, ty: &Ty) -> TokenStream {
     }
 }
 
-/// A field's value in `new`: the member's argument (shorthand when the names agree), or `None`
-/// for an optional member.
-fn field_init(field: &str, m: Option<&Member>) -> TokenStream {
+/// A field's value in `new`: the member's value (shorthand when the names agree; a lone
+/// string argument is converted), or `None` for an optional member.
+fn field_init(field: &str, m: Option<&Member>, one: bool) -> TokenStream {
     let field_ident = ident(field);
     let Some(m) = m.filter(|m| m.required) else {
         return quote!(#field_ident: ::std::option::Option::None,);
     };
     let arg = ident(&m.name);
     match &m.ty {
-        Ty::String => quote!(#field_ident: ::std::convert::Into::into(#arg),),
+        Ty::String if one => quote!(#field_ident: ::std::convert::Into::into(#arg),),
         _ if m.name == field => quote!(#field_ident,),
         _ => quote!(#field_ident: #arg,),
     }
 }
 
-/// `body: Type { field: value, … }`, or `body` when the body is one argument.
-fn body_init(api: &Api, group: &Group, op: &Operation, ty: &Ty) -> TokenStream {
+/// `body: Type { field: value, … }`, or `body` when the body is one value.
+fn body_init(api: &Api, group: &Group, op: &Operation, ty: &Ty, one: bool) -> TokenStream {
     if op.members.iter().any(|m| m.target == MemberTarget::Body) {
         return quote!(body,);
     }
     let ty = ty_tokens(api, group, ty);
     let fields = op.members.iter().filter_map(|m| match &m.target {
-        MemberTarget::BodyField(field) => Some(field_init(field, Some(m))),
+        MemberTarget::BodyField(field) => Some(field_init(field, Some(m), one)),
         _ => None,
     });
     quote!(body: #ty { #(#fields)* },)
@@ -256,61 +304,65 @@ fn setter(api: &Api, group: &Group, op: &Operation, m: &Member) -> TokenStream {
     }
 }
 
-/// The `Request` literal.
+/// The `Request`: `Request::new(id, method, path)` and one `with_…` per attribute that is not
+/// the default, so that the core can add attributes without breaking generated code.
 fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
     let id = &op.id;
     let method = ident(op.method.as_str());
-    let host = ident(match op.host {
-        Host::Mainland => "Mainland",
-        Host::HongKong => "HongKong",
-    });
     let path = &op.path;
-    let path_params = pairs(api, op, ParamLocation::Path);
-    let query = pairs(api, op, ParamLocation::Query);
-    let headers = pairs(api, op, ParamLocation::Header);
-    let body = match (&op.upload, &op.body) {
+    let mut calls = Vec::new();
+    if op.host == Host::HongKong {
+        calls.push(quote!(.with_host(::wechatpay_core::operation::Host::HongKong)));
+    }
+    for (location, setter) in [
+        (ParamLocation::Path, quote!(with_path_params)),
+        (ParamLocation::Query, quote!(with_query)),
+        (ParamLocation::Header, quote!(with_headers)),
+    ] {
+        if let Some(pairs) = pairs(api, op, location) {
+            calls.push(quote!(.#setter(#pairs)));
+        }
+    }
+    match (&op.upload, &op.body) {
         (Some(upload), body) => {
             let meta = match body {
                 Some(_) => quote!(::std::option::Option::Some(&self.body)),
                 None => quote!(::std::option::Option::None),
             };
             let filename = upload.filename_in_meta;
-            quote!(::wechatpay_core::operation::Body::Multipart { meta: #meta, file: &self.file, filename_in_meta: #filename })
+            calls.push(quote!(.with_body(::wechatpay_core::operation::Body::multipart(#meta, &self.file, #filename))));
         }
         (None, Some(_)) => {
             let pointers = &op.encrypted_fields;
-            quote!(::wechatpay_core::operation::Body::Json { value: &self.body, encrypted: &[#(#pointers),*] })
+            calls.push(quote!(.with_body(::wechatpay_core::operation::Body::json(&self.body, &[#(#pointers),*]))));
         }
-        (None, None) => quote!(::wechatpay_core::operation::Body::None),
+        (None, None) => {}
+    }
+    if op.needs_platform_serial() {
+        calls.push(quote!(.with_platform_serial()));
+    }
+    let answer = match op.success.kind {
+        SuccessKind::Accepted => Some("Accepted"),
+        SuccessKind::Empty => Some("Empty"),
+        SuccessKind::Json(_) => None,
+        SuccessKind::Bytes => Some("Download"),
     };
-    let serial = op.needs_platform_serial();
-    let sensitive = sensitive_tokens(op);
-    let answer = ident(match op.success.kind {
-        SuccessKind::Empty if op.success.status == 202 => "Accepted",
-        SuccessKind::Empty => "Empty",
-        SuccessKind::Json(_) => "Json",
-        SuccessKind::Bytes => "Download",
-    });
+    if let Some(answer) = answer {
+        let answer = ident(answer);
+        calls.push(quote!(.with_answer(::wechatpay_core::operation::Answer::#answer)));
+    }
+    if let Some(sensitive) = sensitive_tokens(op) {
+        calls.push(quote!(.with_sensitive(#sensitive)));
+    }
     quote! {
-        ::wechatpay_core::operation::Request {
-            id: #id,
-            method: ::wechatpay_core::operation::Method::#method,
-            host: ::wechatpay_core::operation::Host::#host,
-            path: #path,
-            path_params: #path_params,
-            query: #query,
-            headers: #headers,
-            body: #body,
-            platform_serial: #serial,
-            answer: ::wechatpay_core::operation::Answer::#answer,
-            sensitive: #sensitive,
-        }
+        ::wechatpay_core::operation::Request::new(#id, ::wechatpay_core::operation::Method::#method, #path)
+            #(#calls)*
     }
 }
 
-/// The `Sensitive` literal: the wire names of sensitive query and header parameters, and the
-/// pointers of sensitive answer fields.
-fn sensitive_tokens(op: &Operation) -> TokenStream {
+/// The `Sensitive` value, if anything is: the wire names of sensitive query and header
+/// parameters, and the pointers of sensitive answer fields.
+fn sensitive_tokens(op: &Operation) -> Option<TokenStream> {
     let names = |location: ParamLocation| -> Vec<String> {
         (op.params.iter())
             .filter(|p| p.encrypted && p.location == location)
@@ -323,27 +375,24 @@ fn sensitive_tokens(op: &Operation) -> TokenStream {
     let (query, headers) = (names(ParamLocation::Query), names(ParamLocation::Header));
     let answer = &op.encrypted_answer_fields;
     if query.is_empty() && headers.is_empty() && answer.is_empty() {
-        return quote!(::wechatpay_core::operation::Sensitive::NONE);
+        return None;
     }
-    quote! {
-        ::wechatpay_core::operation::Sensitive {
-            query: &[#(#query),*],
-            headers: &[#(#headers),*],
-            answer: &[#(#answer),*],
-        }
-    }
+    let query = (!query.is_empty()).then(|| quote!(.with_query(&[#(#query),*])));
+    let headers = (!headers.is_empty()).then(|| quote!(.with_headers(&[#(#headers),*])));
+    let answer = (!answer.is_empty()).then(|| quote!(.with_answer(&[#(#answer),*])));
+    Some(quote!(::wechatpay_core::operation::Sensitive::NONE #query #headers #answer))
 }
 
-/// The `(name, value)` pairs of the parameters in one location: a `vec!` when every value is
-/// there, otherwise a block pushing what is set.
-fn pairs(api: &Api, op: &Operation, location: ParamLocation) -> TokenStream {
+/// The `(name, value)` pairs of the parameters in one location, if it has any: a `vec!` when
+/// every value is there, otherwise a block pushing what is set.
+fn pairs(api: &Api, op: &Operation, location: ParamLocation) -> Option<TokenStream> {
     let params: Vec<&Param> = op
         .params
         .iter()
         .filter(|p| p.location == location)
         .collect();
     if params.is_empty() {
-        return quote!(::std::vec::Vec::new());
+        return None;
     }
     // The leading plain pairs (required, not an exploded array) start the vector; the rest are
     // pushed as they apply.
@@ -356,14 +405,14 @@ fn pairs(api: &Api, op: &Operation, location: ParamLocation) -> TokenStream {
         quote!((#key, #value))
     });
     if lead == params.len() {
-        return quote!(::std::vec![#(#items),*]);
+        return Some(quote!(::std::vec![#(#items),*]));
     }
     let pushes = params[lead..].iter().map(|p| push_pair(api, p));
-    quote! {{
+    Some(quote! {{
         let mut __pairs = ::std::vec![#(#items),*];
         #(#pushes)*
         __pairs
-    }}
+    }})
 }
 
 /// The wire name: a `&str` for path and query, a lowercase `HeaderName` for headers.
@@ -446,7 +495,7 @@ fn is_text(api: &Api, ty: &Ty) -> bool {
 fn answer_tokens(api: &Api, group: &Group, op: &Operation) -> (TokenStream, TokenStream) {
     let signature = |arg: TokenStream| quote!(fn decode(&self, #arg: &::wechatpay_core::Bytes) -> ::std::result::Result<Self::Output, ::serde_json::Error>);
     match &op.success.kind {
-        SuccessKind::Empty => {
+        SuccessKind::Empty | SuccessKind::Accepted => {
             let signature = signature(quote!(_body));
             (
                 quote!(()),
@@ -482,7 +531,7 @@ fn op_doc(op: &Operation) -> String {
         op.path
     ));
     match &op.success.kind {
-        SuccessKind::Empty => {
+        SuccessKind::Empty | SuccessKind::Accepted => {
             doc.push_str(&format!(" Success: `{}` with no body.", op.success.status))
         }
         SuccessKind::Json(_) => doc.push_str(&format!(

@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
-use wechatpay_api::papay::NotifyDeductionFailure;
+use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequired};
 use wechatpay_api::time::format_description::well_known::Rfc3339;
 use wechatpay_api::time::OffsetDateTime;
-use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
-use wechatpay_api::webank_recover::RecoverLedgerControl;
+use wechatpay_api::webank_audit_result::{
+    AuditResult, NotifyAuditResult, NotifyAuditResultRequired,
+};
+use wechatpay_api::webank_recover::{RecoverLedgerControl, RecoverLedgerControlRequired};
 use wechatpay_api::{
     Client, Notification, NotificationAnswer, NotificationError, NotificationHandler,
 };
@@ -66,11 +68,11 @@ pub fn blocking_client(mock: &MockPlatform) -> wechatpay_api::blocking::Client {
 pub const AUDIT_FINISH_TIME: &str = "2015-05-20T13:29:35+08:00";
 
 pub fn audit() -> NotifyAuditResult {
-    NotifyAuditResult::new(
-        "htozr8denqegbt6tk6u10iymo7yww5pn",
-        "1900016681",
-        AuditResult::Pass,
-    )
+    NotifyAuditResult::new(NotifyAuditResultRequired {
+        out_request_no: "htozr8denqegbt6tk6u10iymo7yww5pn".into(),
+        mchid: "1900016681".into(),
+        audit_result: AuditResult::Pass,
+    })
     .with_audit_finish_time(OffsetDateTime::parse(AUDIT_FINISH_TIME, &Rfc3339).unwrap())
     .with_attach_info("updateidcard")
     .with_fail_code("1001")
@@ -78,18 +80,22 @@ pub fn audit() -> NotifyAuditResult {
 }
 
 pub fn recover() -> RecoverLedgerControl {
-    RecoverLedgerControl::new(
-        "R202611220001",
-        "WB-P-1",
-        "WX-P-1",
-        "1900016681",
-        BAL_ACCOUNT_NO,
-    )
+    RecoverLedgerControl::new(RecoverLedgerControlRequired {
+        out_request_no: "R202611220001".into(),
+        related_webank_punish_no: "WB-P-1".into(),
+        related_wxpay_punish_no: "WX-P-1".into(),
+        mchid: "1900016681".into(),
+        bal_account_no: BAL_ACCOUNT_NO.into(),
+    })
     .with_recover_reason("资料已补齐")
 }
 
 pub fn papay() -> NotifyDeductionFailure {
-    NotifyDeductionFailure::new("123124412412423431", "1230000109", "wxd678efh567hg6787")
+    NotifyDeductionFailure::new(NotifyDeductionFailureRequired {
+        contract_id: "123124412412423431".into(),
+        mchid: "1230000109".into(),
+        appid: "wxd678efh567hg6787".into(),
+    })
 }
 
 /// Serves notifications on loopback like a merchant endpoint: verifies the raw bytes, answers

@@ -6,8 +6,6 @@
 //! Apply for a bill, then download it from `download_url` (an unsigned answer, checked with its SHA-1 digest).
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
-/// The `ApplySubMerchantFundFlowBillAlgorithm` values.
-///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
 #[derive(
     ::std::fmt::Debug,
@@ -16,6 +14,7 @@
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ApplySubMerchantFundFlowBillAlgorithm {
     /// `AEAD_AES_256_GCM`: AEAD_AES_256_GCM加密算法
     AeadAes256Gcm,
@@ -59,13 +58,14 @@ impl ::std::fmt::Display for ApplySubMerchantFundFlowBillAlgorithm {
         f.write_str(self.as_str())
     }
 }
-/// The `ApplySubMerchantFundFlowBillResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ApplySubMerchantFundFlowBillResponse {
     /// 下载信息总数
     ///
@@ -77,13 +77,23 @@ pub struct ApplySubMerchantFundFlowBillResponse {
         ::std::vec::Vec<ApplySubMerchantFundFlowBillResponseDownloadBillListItem>,
     >,
 }
-/// The `ApplySubMerchantFundFlowBillResponseDownloadBillListItem` object.
+impl ApplySubMerchantFundFlowBillResponse {
+    /// Builds a [`ApplySubMerchantFundFlowBillResponse`] with its required fields set and every optional one absent.
+    pub fn new(download_bill_count: i32) -> Self {
+        Self {
+            download_bill_count,
+            download_bill_list: ::std::option::Option::None,
+        }
+    }
+}
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ApplySubMerchantFundFlowBillResponseDownloadBillListItemRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ApplySubMerchantFundFlowBillResponseDownloadBillListItem {
     /// 账单文件序号:商户将多个文件按账单文件序号的顺序合并为完整的资金账单文件,起始值为1。
     ///
@@ -91,41 +101,116 @@ pub struct ApplySubMerchantFundFlowBillResponseDownloadBillListItem {
     pub bill_sequence: i32,
     /// 下载地址:供下一步请求账单文件的下载地址,该地址5min内有效。
     ///
-    /// at most 2048 characters; at least 1 characters; format `uri`; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
+    /// at most 2048 characters; at least 1 character; format `uri`; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
     pub download_url: ::std::string::String,
     /// 加密密钥:加密账单文件使用的加密密钥。密钥用商户证书的公钥进行加密,然后进行Base64编码。
     ///
-    /// at most 512 characters; at least 1 characters; example: `"a0YK7p/u2y2gSXTDvM6yV3spWoYLYBwEGrm4rSyi5d6G8+bHYFzqCHZ6dEhsFkXEcy9rzT62KhgJSBEpw3+VNVw6/+5W3dUvZTMU+xaT8Vc2yO4TA3URGk2/oU9mmq6uzx8D9FdQ9rNtQPl9UWxpSnjeNZ8XNixJ2SeBzvOGSQ="`.
+    /// at most 512 characters; at least 1 character; example: `"a0YK7p/u2y2gSXTDvM6yV3spWoYLYBwEGrm4rSyi5d6G8+bHYFzqCHZ6dEhsFkXEcy9rzT62KhgJSBEpw3+VNVw6/+5W3dUvZTMU+xaT8Vc2yO4TA3URGk2/oU9mmq6uzx8D9FdQ9rNtQPl9UWxpSnjeNZ8XNixJ2SeBzvOGSQ="`.
     pub encrypt_key: ::std::string::String,
     /// 哈希类型:原始账单(gzip需要解压缩)的摘要算法,用于校验文件的完整性。
     pub hash_type: HashType,
     /// 哈希值:原始账单(gzip需要解压缩)的摘要值,用于校验文件的完整性。
     ///
-    /// at most 1024 characters; at least 1 characters; example: `"79bb0f45fc4c42234a918000b2668d689e2bde04"`.
+    /// at most 1024 characters; at least 1 character; example: `"79bb0f45fc4c42234a918000b2668d689e2bde04"`.
     pub hash_value: ::std::string::String,
     /// 随机字符串:加密账单文件使用的随机字符串。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"7jJzOXKKWoJDrS4G"`.
+    /// at most 128 characters; at least 1 character; example: `"7jJzOXKKWoJDrS4G"`.
     pub nonce: ::std::string::String,
 }
+/// The required fields of [`ApplySubMerchantFundFlowBillResponseDownloadBillListItem`], by name: what [`ApplySubMerchantFundFlowBillResponseDownloadBillListItem::new`] takes. A new required field in a later version is a new field here.
+pub struct ApplySubMerchantFundFlowBillResponseDownloadBillListItemRequired {
+    /// 账单文件序号:商户将多个文件按账单文件序号的顺序合并为完整的资金账单文件,起始值为1。
+    ///
+    /// format `int32`; example: `1`.
+    pub bill_sequence: i32,
+    /// 下载地址:供下一步请求账单文件的下载地址,该地址5min内有效。
+    ///
+    /// at most 2048 characters; at least 1 character; format `uri`; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
+    pub download_url: ::std::string::String,
+    /// 加密密钥:加密账单文件使用的加密密钥。密钥用商户证书的公钥进行加密,然后进行Base64编码。
+    ///
+    /// at most 512 characters; at least 1 character; example: `"a0YK7p/u2y2gSXTDvM6yV3spWoYLYBwEGrm4rSyi5d6G8+bHYFzqCHZ6dEhsFkXEcy9rzT62KhgJSBEpw3+VNVw6/+5W3dUvZTMU+xaT8Vc2yO4TA3URGk2/oU9mmq6uzx8D9FdQ9rNtQPl9UWxpSnjeNZ8XNixJ2SeBzvOGSQ="`.
+    pub encrypt_key: ::std::string::String,
+    /// 哈希类型:原始账单(gzip需要解压缩)的摘要算法,用于校验文件的完整性。
+    pub hash_type: HashType,
+    /// 哈希值:原始账单(gzip需要解压缩)的摘要值,用于校验文件的完整性。
+    ///
+    /// at most 1024 characters; at least 1 character; example: `"79bb0f45fc4c42234a918000b2668d689e2bde04"`.
+    pub hash_value: ::std::string::String,
+    /// 随机字符串:加密账单文件使用的随机字符串。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"7jJzOXKKWoJDrS4G"`.
+    pub nonce: ::std::string::String,
+}
+impl ApplySubMerchantFundFlowBillResponseDownloadBillListItem {
+    /// Builds a [`ApplySubMerchantFundFlowBillResponseDownloadBillListItem`] with its required fields set and every optional one absent.
+    pub fn new(
+        required: ApplySubMerchantFundFlowBillResponseDownloadBillListItemRequired,
+    ) -> Self {
+        let ApplySubMerchantFundFlowBillResponseDownloadBillListItemRequired {
+            bill_sequence,
+            download_url,
+            encrypt_key,
+            hash_type,
+            hash_value,
+            nonce,
+        } = required;
+        Self {
+            bill_sequence,
+            download_url,
+            encrypt_key,
+            hash_type,
+            hash_value,
+            nonce,
+        }
+    }
+}
 /// 账单文件的下载地址与摘要。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`BillDownloadInfoRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct BillDownloadInfo {
     /// 哈希类型:原始账单(gzip需要解压缩)的摘要算法,用于校验文件的完整性。
     pub hash_type: HashType,
     /// 哈希值:原始账单(gzip需要解压缩)的摘要值,用于校验文件的完整性。
     ///
-    /// at most 1024 characters; at least 1 characters; example: `"79bb0f45fc4c42234a918000b2668d689e2bde04"`.
+    /// at most 1024 characters; at least 1 character; example: `"79bb0f45fc4c42234a918000b2668d689e2bde04"`.
     pub hash_value: ::std::string::String,
     /// 账单下载地址:供下一步请求账单文件的下载地址,该地址5min内有效。
     ///
-    /// at most 2048 characters; at least 1 characters; format `uri`; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
+    /// at most 2048 characters; at least 1 character; format `uri`; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
     pub download_url: ::std::string::String,
+}
+/// The required fields of [`BillDownloadInfo`], by name: what [`BillDownloadInfo::new`] takes. A new required field in a later version is a new field here.
+pub struct BillDownloadInfoRequired {
+    /// 哈希类型:原始账单(gzip需要解压缩)的摘要算法,用于校验文件的完整性。
+    pub hash_type: HashType,
+    /// 哈希值:原始账单(gzip需要解压缩)的摘要值,用于校验文件的完整性。
+    ///
+    /// at most 1024 characters; at least 1 character; example: `"79bb0f45fc4c42234a918000b2668d689e2bde04"`.
+    pub hash_value: ::std::string::String,
+    /// 账单下载地址:供下一步请求账单文件的下载地址,该地址5min内有效。
+    ///
+    /// at most 2048 characters; at least 1 character; format `uri`; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
+    pub download_url: ::std::string::String,
+}
+impl BillDownloadInfo {
+    /// Builds a [`BillDownloadInfo`] with its required fields set and every optional one absent.
+    pub fn new(required: BillDownloadInfoRequired) -> Self {
+        let BillDownloadInfoRequired { hash_type, hash_value, download_url } = required;
+        Self {
+            hash_type,
+            hash_value,
+            download_url,
+        }
+    }
 }
 /// 资金账户类型
 ///
@@ -137,6 +222,7 @@ pub struct BillDownloadInfo {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum FundAccountType {
     /// `BASIC`: 基本账户
     Basic,
@@ -197,6 +283,7 @@ impl ::std::fmt::Display for FundAccountType {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum HashType {
     /// `SHA1`: SHA1值
     Sha1,
@@ -259,6 +346,7 @@ impl<'de> ::serde::Deserialize<'de> for HashType {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum TarType {
     /// `GZIP`: 下载账单时返回.gzip格式的压缩文件流
     Gzip,
@@ -311,6 +399,7 @@ impl ::std::fmt::Display for TarType {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum TradeBillType {
     /// `ALL`: 返回当日所有订单信息(不含充值退款订单)
     All,
@@ -385,6 +474,7 @@ impl ::std::fmt::Display for TradeBillType {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct ApplyTradeBill {
     /// 账单日期,格式yyyy-MM-DD,仅支持三个月内的账单下载申请。
     ///
@@ -412,7 +502,7 @@ pub struct ApplyTradeBill {
     pub tar_type: ::std::option::Option<TarType>,
 }
 impl ApplyTradeBill {
-    /// A `ApplyTradeBill` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`ApplyTradeBill`] with its required values set and every optional one absent.
     pub fn new(bill_date: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             bill_date: ::std::convert::Into::into(bill_date),
@@ -446,13 +536,12 @@ impl ApplyTradeBill {
 impl ::wechatpay_core::operation::Operation for ApplyTradeBill {
     type Output = BillDownloadInfo;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "applyTradeBill",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/bill/tradebill",
-            path_params: ::std::vec::Vec::new(),
-            query: {
+        ::wechatpay_core::operation::Request::new(
+                "applyTradeBill",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/bill/tradebill",
+            )
+            .with_query({
                 let mut __pairs = ::std::vec![
                     ("bill_date", ::std::borrow::Cow::Borrowed(self.bill_date.as_str()))
                 ];
@@ -478,13 +567,7 @@ impl ::wechatpay_core::operation::Operation for ApplyTradeBill {
                         ));
                 }
                 __pairs
-            },
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+            })
     }
     fn decode(
         &self,
@@ -517,6 +600,7 @@ impl ::wechatpay_core::operation::Operation for ApplyTradeBill {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct ApplyFundFlowBill {
     /// 账单日期,格式yyyy-MM-DD,仅支持三个月内的账单下载申请。
     ///
@@ -538,7 +622,7 @@ pub struct ApplyFundFlowBill {
     pub tar_type: ::std::option::Option<TarType>,
 }
 impl ApplyFundFlowBill {
-    /// A `ApplyFundFlowBill` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`ApplyFundFlowBill`] with its required values set and every optional one absent.
     pub fn new(bill_date: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             bill_date: ::std::convert::Into::into(bill_date),
@@ -562,13 +646,12 @@ impl ApplyFundFlowBill {
 impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
     type Output = BillDownloadInfo;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "applyFundFlowBill",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/bill/fundflowbill",
-            path_params: ::std::vec::Vec::new(),
-            query: {
+        ::wechatpay_core::operation::Request::new(
+                "applyFundFlowBill",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/bill/fundflowbill",
+            )
+            .with_query({
                 let mut __pairs = ::std::vec![
                     ("bill_date", ::std::borrow::Cow::Borrowed(self.bill_date.as_str()))
                 ];
@@ -587,13 +670,7 @@ impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
                         ));
                 }
                 __pairs
-            },
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+            })
     }
     fn decode(
         &self,
@@ -617,25 +694,26 @@ impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::bills::{
 ///     ApplySubMerchantFundFlowBill, ApplySubMerchantFundFlowBillAlgorithm,
-///     FundAccountType,
+///     ApplySubMerchantFundFlowBillRequired, FundAccountType,
 /// };
 ///
-/// let op = ApplySubMerchantFundFlowBill::new(
-///     "19000000001",
-///     "2019-06-11",
-///     FundAccountType::Basic,
-///     ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
-/// );
+/// let op = ApplySubMerchantFundFlowBill::new(ApplySubMerchantFundFlowBillRequired {
+///     sub_mchid: "19000000001".into(),
+///     bill_date: "2019-06-11".into(),
+///     account_type: FundAccountType::Basic,
+///     algorithm: ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("download_bill_count: {:?}", answer.data.download_bill_count);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct ApplySubMerchantFundFlowBill {
     /// 子商户号:下载指定子商户的账单。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"19000000001"`.
+    /// at most 32 characters; at least 1 character; example: `"19000000001"`.
     ///
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
@@ -653,7 +731,7 @@ pub struct ApplySubMerchantFundFlowBill {
     pub account_type: FundAccountType,
     /// 加密算法。
     ///
-    /// at most 31 characters; at least 1 characters; example: `"AEAD_AES_256_GCM"`.
+    /// at most 31 characters; at least 1 character; example: `"AEAD_AES_256_GCM"`.
     ///
     /// Sent as the query parameter `algorithm`.
     pub algorithm: ApplySubMerchantFundFlowBillAlgorithm,
@@ -664,17 +742,37 @@ pub struct ApplySubMerchantFundFlowBill {
     /// Sent as the query parameter `tar_type`.
     pub tar_type: ::std::option::Option<TarType>,
 }
+/// The required values of [`ApplySubMerchantFundFlowBill`], by name: what [`ApplySubMerchantFundFlowBill::new`] takes. A new required value in a later version is a new field here.
+pub struct ApplySubMerchantFundFlowBillRequired {
+    /// 子商户号:下载指定子商户的账单。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"19000000001"`.
+    pub sub_mchid: ::std::string::String,
+    /// 账单日期,格式yyyy-MM-DD。
+    ///
+    /// at most 10 characters; at least 10 characters; format `date`; example: `"2019-06-11"`.
+    pub bill_date: ::std::string::String,
+    /// 资金账户类型。
+    ///
+    /// example: `"BASIC"`.
+    pub account_type: FundAccountType,
+    /// 加密算法。
+    ///
+    /// at most 31 characters; at least 1 character; example: `"AEAD_AES_256_GCM"`.
+    pub algorithm: ApplySubMerchantFundFlowBillAlgorithm,
+}
 impl ApplySubMerchantFundFlowBill {
-    /// A `ApplySubMerchantFundFlowBill` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        bill_date: impl ::std::convert::Into<::std::string::String>,
-        account_type: FundAccountType,
-        algorithm: ApplySubMerchantFundFlowBillAlgorithm,
-    ) -> Self {
+    /// Builds a [`ApplySubMerchantFundFlowBill`] with its required values set and every optional one absent.
+    pub fn new(required: ApplySubMerchantFundFlowBillRequired) -> Self {
+        let ApplySubMerchantFundFlowBillRequired {
+            sub_mchid,
+            bill_date,
+            account_type,
+            algorithm,
+        } = required;
         Self {
-            sub_mchid: ::std::convert::Into::into(sub_mchid),
-            bill_date: ::std::convert::Into::into(bill_date),
+            sub_mchid,
+            bill_date,
             account_type,
             algorithm,
             tar_type: ::std::option::Option::None,
@@ -690,13 +788,12 @@ impl ApplySubMerchantFundFlowBill {
 impl ::wechatpay_core::operation::Operation for ApplySubMerchantFundFlowBill {
     type Output = ApplySubMerchantFundFlowBillResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "applySubMerchantFundFlowBill",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/bill/sub-merchant-fundflowbill",
-            path_params: ::std::vec::Vec::new(),
-            query: {
+        ::wechatpay_core::operation::Request::new(
+                "applySubMerchantFundFlowBill",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/bill/sub-merchant-fundflowbill",
+            )
+            .with_query({
                 let mut __pairs = ::std::vec![
                     ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str())),
                     ("bill_date", ::std::borrow::Cow::Borrowed(self.bill_date.as_str())),
@@ -712,13 +809,7 @@ impl ::wechatpay_core::operation::Operation for ApplySubMerchantFundFlowBill {
                         ));
                 }
                 __pairs
-            },
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+            })
     }
     fn decode(
         &self,
@@ -750,6 +841,7 @@ impl ::wechatpay_core::operation::Operation for ApplySubMerchantFundFlowBill {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct DownloadBill {
     /// 下载令牌:申请账单接口返回的 `download_url` 中的 `token`。
     ///
@@ -759,7 +851,7 @@ pub struct DownloadBill {
     pub token: ::std::string::String,
 }
 impl DownloadBill {
-    /// A `DownloadBill` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`DownloadBill`] with its required values set and every optional one absent.
     pub fn new(token: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             token: ::std::convert::Into::into(token),
@@ -769,21 +861,15 @@ impl DownloadBill {
 impl ::wechatpay_core::operation::Operation for DownloadBill {
     type Output = ::wechatpay_core::Bytes;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "downloadBill",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/billdownload/file",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec![
-                ("token", ::std::borrow::Cow::Borrowed(self.token.as_str()))
-            ],
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Download,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "downloadBill",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/billdownload/file",
+            )
+            .with_query(
+                ::std::vec![("token", ::std::borrow::Cow::Borrowed(self.token.as_str()))],
+            )
+            .with_answer(::wechatpay_core::operation::Answer::Download)
     }
     fn decode(
         &self,

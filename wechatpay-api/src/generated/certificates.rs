@@ -7,32 +7,42 @@
 //! Source: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/wechatpay5_1.shtml> (下载平台证书).
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
-/// The `DownloadCertificatesResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct DownloadCertificatesResponse {
     /// 平台证书列表。
     pub data: ::std::vec::Vec<PlatformCertificate>,
 }
+impl DownloadCertificatesResponse {
+    /// Builds a [`DownloadCertificatesResponse`] with its required fields set and every optional one absent.
+    pub fn new(data: ::std::vec::Vec<PlatformCertificate>) -> Self {
+        Self { data }
+    }
+}
 /// 证书信息。为了保证安全性,微信支付在回调通知和平台证书下载接口中,对关键信息进行了AES-256-GCM加密。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`EncryptCertificateRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct EncryptCertificate {
     /// 加密算法类型。对开启结果数据进行加密的加密算法,目前只支持AEAD_AES_256_GCM。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"AEAD_AES_256_GCM"`.
+    /// at most 32 characters; at least 1 character; example: `"AEAD_AES_256_GCM"`.
     pub algorithm: EncryptCertificateAlgorithm,
     /// 加密使用的随机串。加密使用的随机串初始化向量。
     ///
-    /// at most 12 characters; at least 1 characters; example: `"61f9c719728a"`.
+    /// at most 12 characters; at least 1 character; example: `"61f9c719728a"`.
     pub nonce: ::std::string::String,
     /// 加密证书的附加数据。附加数据包,可能为空。
     ///
@@ -40,8 +50,44 @@ pub struct EncryptCertificate {
     pub associated_data: ::std::string::String,
     /// 加密后的证书内容。Base64编码后的证书内容密文(PEM 证书经 APIv3 密钥 AES-256-GCM 加密)。
     ///
-    /// at least 1 characters; example: `"sRvt9cHEJHnfVD2nDxnXOHTPNGs0OB7Y5yGCE7TbfX6cqWhqUf8V2SABBdILRzJ2dgRBr3ewi4VAjbW8rmZ4b6fJRJv7gqATE8mbxmkcvuBrkVgK9kPLfpp+RIZmhGpZb4aS6Kp5+rDTxbS4n9fU2YIX9AaVIMkpzT6iR8qJLTQ="`.
+    /// at least 1 character; example: `"sRvt9cHEJHnfVD2nDxnXOHTPNGs0OB7Y5yGCE7TbfX6cqWhqUf8V2SABBdILRzJ2dgRBr3ewi4VAjbW8rmZ4b6fJRJv7gqATE8mbxmkcvuBrkVgK9kPLfpp+RIZmhGpZb4aS6Kp5+rDTxbS4n9fU2YIX9AaVIMkpzT6iR8qJLTQ="`.
     pub ciphertext: ::std::string::String,
+}
+/// The required fields of [`EncryptCertificate`], by name: what [`EncryptCertificate::new`] takes. A new required field in a later version is a new field here.
+pub struct EncryptCertificateRequired {
+    /// 加密算法类型。对开启结果数据进行加密的加密算法,目前只支持AEAD_AES_256_GCM。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"AEAD_AES_256_GCM"`.
+    pub algorithm: EncryptCertificateAlgorithm,
+    /// 加密使用的随机串。加密使用的随机串初始化向量。
+    ///
+    /// at most 12 characters; at least 1 character; example: `"61f9c719728a"`.
+    pub nonce: ::std::string::String,
+    /// 加密证书的附加数据。附加数据包,可能为空。
+    ///
+    /// example: `"certificate"`.
+    pub associated_data: ::std::string::String,
+    /// 加密后的证书内容。Base64编码后的证书内容密文(PEM 证书经 APIv3 密钥 AES-256-GCM 加密)。
+    ///
+    /// at least 1 character; example: `"sRvt9cHEJHnfVD2nDxnXOHTPNGs0OB7Y5yGCE7TbfX6cqWhqUf8V2SABBdILRzJ2dgRBr3ewi4VAjbW8rmZ4b6fJRJv7gqATE8mbxmkcvuBrkVgK9kPLfpp+RIZmhGpZb4aS6Kp5+rDTxbS4n9fU2YIX9AaVIMkpzT6iR8qJLTQ="`.
+    pub ciphertext: ::std::string::String,
+}
+impl EncryptCertificate {
+    /// Builds a [`EncryptCertificate`] with its required fields set and every optional one absent.
+    pub fn new(required: EncryptCertificateRequired) -> Self {
+        let EncryptCertificateRequired {
+            algorithm,
+            nonce,
+            associated_data,
+            ciphertext,
+        } = required;
+        Self {
+            algorithm,
+            nonce,
+            associated_data,
+            ciphertext,
+        }
+    }
 }
 /// 加密算法类型。对开启结果数据进行加密的加密算法,目前只支持AEAD_AES_256_GCM。
 ///
@@ -53,6 +99,7 @@ pub struct EncryptCertificate {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum EncryptCertificateAlgorithm {
     /// `AEAD_AES_256_GCM`.
     AeadAes256Gcm,
@@ -106,29 +153,66 @@ impl<'de> ::serde::Deserialize<'de> for EncryptCertificateAlgorithm {
     }
 }
 /// 平台证书。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`PlatformCertificateRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PlatformCertificate {
     /// 证书序列号。平台证书的主键,唯一定义此资源的标识。
     ///
-    /// at most 40 characters; at least 1 characters; example: `"5157F09EFDC096DE15EBE81A47057A7232F1B8E1"`.
+    /// at most 40 characters; at least 1 character; example: `"5157F09EFDC096DE15EBE81A47057A7232F1B8E1"`.
     pub serial_no: ::std::string::String,
     /// 证书启用时间。启用证书的时间,时间格式为RFC3339。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339")]
     pub effective_time: ::time::OffsetDateTime,
     /// 证书弃用时间。弃用证书的时间,时间格式为RFC3339。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-06-08T10:34:56+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339")]
     pub expire_time: ::time::OffsetDateTime,
     /// 证书信息。为了保证安全性,微信支付在回调通知和平台证书下载接口中,对关键信息进行了AES-256-GCM加密。
     pub encrypt_certificate: EncryptCertificate,
+}
+/// The required fields of [`PlatformCertificate`], by name: what [`PlatformCertificate::new`] takes. A new required field in a later version is a new field here.
+pub struct PlatformCertificateRequired {
+    /// 证书序列号。平台证书的主键,唯一定义此资源的标识。
+    ///
+    /// at most 40 characters; at least 1 character; example: `"5157F09EFDC096DE15EBE81A47057A7232F1B8E1"`.
+    pub serial_no: ::std::string::String,
+    /// 证书启用时间。启用证书的时间,时间格式为RFC3339。
+    ///
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    pub effective_time: ::time::OffsetDateTime,
+    /// 证书弃用时间。弃用证书的时间,时间格式为RFC3339。
+    ///
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-06-08T10:34:56+08:00"`.
+    pub expire_time: ::time::OffsetDateTime,
+    /// 证书信息。为了保证安全性,微信支付在回调通知和平台证书下载接口中,对关键信息进行了AES-256-GCM加密。
+    pub encrypt_certificate: EncryptCertificate,
+}
+impl PlatformCertificate {
+    /// Builds a [`PlatformCertificate`] with its required fields set and every optional one absent.
+    pub fn new(required: PlatformCertificateRequired) -> Self {
+        let PlatformCertificateRequired {
+            serial_no,
+            effective_time,
+            expire_time,
+            encrypt_certificate,
+        } = required;
+        Self {
+            serial_no,
+            effective_time,
+            expire_time,
+            encrypt_certificate,
+        }
+    }
 }
 /// 下载平台证书
 ///
@@ -161,19 +245,11 @@ pub struct DownloadCertificates;
 impl ::wechatpay_core::operation::Operation for DownloadCertificates {
     type Output = DownloadCertificatesResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "downloadCertificates",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/certificates",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+            "downloadCertificates",
+            ::wechatpay_core::operation::Method::GET,
+            "/v3/certificates",
+        )
     }
     fn decode(
         &self,

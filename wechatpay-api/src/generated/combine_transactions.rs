@@ -8,46 +8,49 @@
 //! chapter5_1_11 (合单查询订单), chapter5_1_12 (合单关闭订单).
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
-/// The `CloseCombineOrderRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CloseCombineOrderRequest {
     /// 合单商户appid。合单发起方的appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
     /// 子单信息。最多支持子单条数:10。
     ///
     /// at least 1 item; at most 10 items.
     pub sub_orders: ::std::vec::Vec<CloseSubOrder>,
 }
-impl CloseCombineOrderRequest {
-    /// A `CloseCombineOrderRequest` with its required members set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<CloseSubOrder>,
-    ) -> Self {
-        Self {
-            combine_appid: combine_appid.into(),
-            sub_orders,
-        }
-    }
-}
 /// 子单信息。
+///
+/// `new` takes the required fields by name (a \[`CloseSubOrderRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CloseSubOrder {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub mchid: ::std::string::String,
+    /// 子单商户订单号。商户系统内部订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"20150806125346"`.
+    pub out_trade_no: ::std::string::String,
+}
+/// The required fields of [`CloseSubOrder`], by name: what [`CloseSubOrder::new`] takes. A new required field in a later version is a new field here.
+pub struct CloseSubOrderRequired {
+    /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub mchid: ::std::string::String,
     /// 子单商户订单号。商户系统内部订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
@@ -55,36 +58,32 @@ pub struct CloseSubOrder {
     pub out_trade_no: ::std::string::String,
 }
 impl CloseSubOrder {
-    /// A `CloseSubOrder` with its required members set and every optional one absent.
-    pub fn new(
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            mchid: mchid.into(),
-            out_trade_no: out_trade_no.into(),
-        }
+    /// Builds a [`CloseSubOrder`] with its required fields set and every optional one absent.
+    pub fn new(required: CloseSubOrderRequired) -> Self {
+        let CloseSubOrderRequired { mchid, out_trade_no } = required;
+        Self { mchid, out_trade_no }
     }
 }
-/// The `CombineAppPrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombineAppPrepayRequest {
     /// 合单商户appid。合单发起方的appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
     /// 合单商户号。合单发起方商户号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -98,86 +97,41 @@ pub struct CombineAppPrepayRequest {
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
     /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
-impl CombineAppPrepayRequest {
-    /// A `CombineAppPrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            combine_appid: combine_appid.into(),
-            combine_mchid: combine_mchid.into(),
-            combine_out_trade_no: combine_out_trade_no.into(),
-            scene_info: ::std::option::Option::None,
-            sub_orders,
-            combine_payer_info: ::std::option::Option::None,
-            time_start: ::std::option::Option::None,
-            time_expire: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-        }
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: CombineSceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `combine_payer_info`.
-    #[must_use]
-    pub fn with_combine_payer_info(mut self, value: CombinePayerInfo) -> Self {
-        self.combine_payer_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_start`.
-    #[must_use]
-    pub fn with_time_start(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_start = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `CombineH5PrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombineH5PrepayRequest {
     /// 合单商户appid。合单发起方的appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
     /// 合单商户号。合单发起方商户号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述(合单H5下单必填,含 h5_info)。
     pub scene_info: CombineH5SceneInfo,
@@ -190,82 +144,51 @@ pub struct CombineH5PrepayRequest {
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
     /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
-impl CombineH5PrepayRequest {
-    /// A `CombineH5PrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        scene_info: CombineH5SceneInfo,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            combine_appid: combine_appid.into(),
-            combine_mchid: combine_mchid.into(),
-            combine_out_trade_no: combine_out_trade_no.into(),
-            scene_info,
-            sub_orders,
-            combine_payer_info: ::std::option::Option::None,
-            time_start: ::std::option::Option::None,
-            time_expire: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-        }
-    }
-    /// Sets `combine_payer_info`.
-    #[must_use]
-    pub fn with_combine_payer_info(mut self, value: CombinePayerInfo) -> Self {
-        self.combine_payer_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_start`.
-    #[must_use]
-    pub fn with_time_start(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_start = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `CombineH5PrepayResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombineH5PrepayResponse {
     /// 支付跳转链接。h5_url为拉起微信支付收银台的中间页面,可通过访问该url来拉起微信客户端,完成支付,h5_url的有效期为5分钟。
     ///
-    /// at most 512 characters; at least 1 characters; example: `"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749"`.
+    /// at most 512 characters; at least 1 character; example: `"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749"`.
     pub h5_url: ::std::string::String,
 }
+impl CombineH5PrepayResponse {
+    /// Builds a [`CombineH5PrepayResponse`] with its required fields set and every optional one absent.
+    pub fn new(h5_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { h5_url: h5_url.into() }
+    }
+}
 /// 场景信息。支付场景信息描述(合单H5下单必填,含 h5_info)。
+///
+/// `new` takes the required fields by name (a \[`CombineH5SceneInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombineH5SceneInfo {
     /// 商户端设备号。终端设备号(门店号或收银设备ID)。
     ///
@@ -274,20 +197,27 @@ pub struct CombineH5SceneInfo {
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
     ///
-    /// at most 45 characters; at least 1 characters; example: `"14.17.22.32"`.
+    /// at most 45 characters; at least 1 character; example: `"14.17.22.32"`.
+    pub payer_client_ip: ::std::string::String,
+    /// H5场景信息。
+    pub h5_info: CombineH5SceneInfoH5Info,
+}
+/// The required fields of [`CombineH5SceneInfo`], by name: what [`CombineH5SceneInfo::new`] takes. A new required field in a later version is a new field here.
+pub struct CombineH5SceneInfoRequired {
+    /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
+    ///
+    /// at most 45 characters; at least 1 character; example: `"14.17.22.32"`.
     pub payer_client_ip: ::std::string::String,
     /// H5场景信息。
     pub h5_info: CombineH5SceneInfoH5Info,
 }
 impl CombineH5SceneInfo {
-    /// A `CombineH5SceneInfo` with its required members set and every optional one absent.
-    pub fn new(
-        payer_client_ip: impl ::std::convert::Into<::std::string::String>,
-        h5_info: CombineH5SceneInfoH5Info,
-    ) -> Self {
+    /// Builds a [`CombineH5SceneInfo`] with its required fields set and every optional one absent.
+    pub fn new(required: CombineH5SceneInfoRequired) -> Self {
+        let CombineH5SceneInfoRequired { payer_client_ip, h5_info } = required;
         Self {
             device_id: ::std::option::Option::None,
-            payer_client_ip: payer_client_ip.into(),
+            payer_client_ip,
             h5_info,
         }
     }
@@ -302,41 +232,44 @@ impl CombineH5SceneInfo {
     }
 }
 /// H5场景信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombineH5SceneInfoH5Info {
     /// 场景类型。示例值:iOS, Android, Wap。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"iOS"`.
+    /// at most 16 characters; at least 1 character; example: `"iOS"`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
     /// 应用名称。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"王者荣耀"`.
+    /// at most 64 characters; at least 1 character; example: `"王者荣耀"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub app_name: ::std::option::Option<::std::string::String>,
     /// 网站URL。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"https://pay.qq.com"`.
+    /// at most 128 characters; at least 1 character; example: `"https://pay.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub app_url: ::std::option::Option<::std::string::String>,
     /// iOS平台BundleID。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"com.tencent.wzryiOS"`.
+    /// at most 128 characters; at least 1 character; example: `"com.tencent.wzryiOS"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bundle_id: ::std::option::Option<::std::string::String>,
     /// Android平台PackageName。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"com.tencent.tmgp.sgame"`.
+    /// at most 128 characters; at least 1 character; example: `"com.tencent.tmgp.sgame"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub package_name: ::std::option::Option<::std::string::String>,
 }
 impl CombineH5SceneInfoH5Info {
-    /// A `CombineH5SceneInfoH5Info` with its required members set and every optional one absent.
+    /// Builds a [`CombineH5SceneInfoH5Info`] with its required fields set and every optional one absent.
     pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             type_: type_.into(),
@@ -383,25 +316,26 @@ impl CombineH5SceneInfoH5Info {
         self
     }
 }
-/// The `CombineJsapiPrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombineJsapiPrepayRequest {
     /// 合单商户appid。合单发起方的appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
     /// 合单商户号。合单发起方商户号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -414,81 +348,41 @@ pub struct CombineJsapiPrepayRequest {
     pub combine_payer_info: CombinePayerInfo,
     /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
-impl CombineJsapiPrepayRequest {
-    /// A `CombineJsapiPrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        combine_payer_info: CombinePayerInfo,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            combine_appid: combine_appid.into(),
-            combine_mchid: combine_mchid.into(),
-            combine_out_trade_no: combine_out_trade_no.into(),
-            scene_info: ::std::option::Option::None,
-            sub_orders,
-            combine_payer_info,
-            time_start: ::std::option::Option::None,
-            time_expire: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-        }
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: CombineSceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_start`.
-    #[must_use]
-    pub fn with_time_start(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_start = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `CombineNativePrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombineNativePrepayRequest {
     /// 合单商户appid。合单发起方的appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
     /// 合单商户号。合单发起方商户号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -502,127 +396,105 @@ pub struct CombineNativePrepayRequest {
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
     /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://yourapp.com/notify"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
-impl CombineNativePrepayRequest {
-    /// A `CombineNativePrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            combine_appid: combine_appid.into(),
-            combine_mchid: combine_mchid.into(),
-            combine_out_trade_no: combine_out_trade_no.into(),
-            scene_info: ::std::option::Option::None,
-            sub_orders,
-            combine_payer_info: ::std::option::Option::None,
-            time_start: ::std::option::Option::None,
-            time_expire: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-        }
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: CombineSceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `combine_payer_info`.
-    #[must_use]
-    pub fn with_combine_payer_info(mut self, value: CombinePayerInfo) -> Self {
-        self.combine_payer_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_start`.
-    #[must_use]
-    pub fn with_time_start(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_start = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `CombineNativePrepayResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombineNativePrepayResponse {
     /// 二维码链接。此URL用于生成支付二维码,然后提供给用户扫码支付。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"weixin://wxpay/bizpayurl?pr=123456"`.
+    /// at most 64 characters; at least 1 character; example: `"weixin://wxpay/bizpayurl?pr=123456"`.
     pub code_url: ::std::string::String,
 }
+impl CombineNativePrepayResponse {
+    /// Builds a [`CombineNativePrepayResponse`] with its required fields set and every optional one absent.
+    pub fn new(code_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { code_url: code_url.into() }
+    }
+}
 /// 支付者信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombinePayerInfo {
     /// 用户标识。使用合单appid获取的对应用户openid。是用户在商户appid下的唯一标识。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     pub openid: ::std::string::String,
 }
 impl CombinePayerInfo {
-    /// A `CombinePayerInfo` with its required members set and every optional one absent.
+    /// Builds a [`CombinePayerInfo`] with its required fields set and every optional one absent.
     pub fn new(openid: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { openid: openid.into() }
     }
 }
 /// 下单应答。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombinePrepayId {
     /// 预支付交易会话标识。数字和字母。微信生成的预支付会话标识,用于后续接口调用使用。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"wx201410272009395522657a690389285100"`.
+    /// at most 64 characters; at least 1 character; example: `"wx201410272009395522657a690389285100"`.
     pub prepay_id: ::std::string::String,
 }
+impl CombinePrepayId {
+    /// Builds a [`CombinePrepayId`] with its required fields set and every optional one absent.
+    pub fn new(prepay_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            prepay_id: prepay_id.into(),
+        }
+    }
+}
 /// 优惠功能。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`CombinePromotionDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombinePromotionDetail {
     /// 券ID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"109519"`.
+    /// at most 32 characters; at least 1 character; example: `"109519"`.
     pub coupon_id: ::std::string::String,
     /// 优惠名称。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"单品惠-6"`.
+    /// at most 64 characters; at least 1 character; example: `"单品惠-6"`.
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠范围。
@@ -642,7 +514,7 @@ pub struct CombinePromotionDetail {
     pub amount: i64,
     /// 活动ID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"2109"`.
+    /// at most 32 characters; at least 1 character; example: `"2109"`.
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 微信出资。单位为分。
@@ -662,7 +534,7 @@ pub struct CombinePromotionDetail {
     pub other_contribute: ::std::option::Option<i64>,
     /// 优惠币种。CNY:人民币,境内商户号仅支持人民币。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 单品列表。
@@ -671,17 +543,50 @@ pub struct CombinePromotionDetail {
         ::std::vec::Vec<CombinePromotionDetailGoodsDetailItem>,
     >,
 }
+/// The required fields of [`CombinePromotionDetail`], by name: what [`CombinePromotionDetail::new`] takes. A new required field in a later version is a new field here.
+pub struct CombinePromotionDetailRequired {
+    /// 券ID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"109519"`.
+    pub coupon_id: ::std::string::String,
+    /// 优惠券面额。用户享受优惠的金额。
+    ///
+    /// format `int64`; example: `5`.
+    pub amount: i64,
+}
+impl CombinePromotionDetail {
+    /// Builds a [`CombinePromotionDetail`] with its required fields set and every optional one absent.
+    pub fn new(required: CombinePromotionDetailRequired) -> Self {
+        let CombinePromotionDetailRequired { coupon_id, amount } = required;
+        Self {
+            coupon_id,
+            name: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            amount,
+            stock_id: ::std::option::Option::None,
+            wechatpay_contribute: ::std::option::Option::None,
+            merchant_contribute: ::std::option::Option::None,
+            other_contribute: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            goods_detail: ::std::option::Option::None,
+        }
+    }
+}
 /// 单品优惠信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`CombinePromotionDetailGoodsDetailItemRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombinePromotionDetailGoodsDetailItem {
     /// 商品编码。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"M1006"`.
+    /// at most 32 characters; at least 1 character; example: `"M1006"`.
     pub goods_id: ::std::string::String,
     /// 商品数量。用户购买的数量。
     ///
@@ -697,9 +602,46 @@ pub struct CombinePromotionDetailGoodsDetailItem {
     pub discount_amount: i64,
     /// 商品备注。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"商品备注信息"`.
+    /// at most 128 characters; at least 1 character; example: `"商品备注信息"`.
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
+}
+/// The required fields of [`CombinePromotionDetailGoodsDetailItem`], by name: what [`CombinePromotionDetailGoodsDetailItem::new`] takes. A new required field in a later version is a new field here.
+pub struct CombinePromotionDetailGoodsDetailItemRequired {
+    /// 商品编码。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"M1006"`.
+    pub goods_id: ::std::string::String,
+    /// 商品数量。用户购买的数量。
+    ///
+    /// format `int64`; example: `1`.
+    pub quantity: i64,
+    /// 商品单价。单位为分。
+    ///
+    /// format `int64`; example: `100`.
+    pub unit_price: i64,
+    /// 商品优惠金额。
+    ///
+    /// format `int64`; example: `1`.
+    pub discount_amount: i64,
+}
+impl CombinePromotionDetailGoodsDetailItem {
+    /// Builds a [`CombinePromotionDetailGoodsDetailItem`] with its required fields set and every optional one absent.
+    pub fn new(required: CombinePromotionDetailGoodsDetailItemRequired) -> Self {
+        let CombinePromotionDetailGoodsDetailItemRequired {
+            goods_id,
+            quantity,
+            unit_price,
+            discount_amount,
+        } = required;
+        Self {
+            goods_id,
+            quantity,
+            unit_price,
+            discount_amount,
+            goods_remark: ::std::option::Option::None,
+        }
+    }
 }
 /// 优惠范围。
 ///
@@ -711,6 +653,7 @@ pub struct CombinePromotionDetailGoodsDetailItem {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum CombinePromotionDetailScope {
     /// `GLOBAL`: 全场代金券
     Global,
@@ -777,6 +720,7 @@ impl<'de> ::serde::Deserialize<'de> for CombinePromotionDetailScope {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum CombinePromotionDetailType {
     /// `CASH`: 充值型代金券
     Cash,
@@ -834,12 +778,15 @@ impl<'de> ::serde::Deserialize<'de> for CombinePromotionDetailType {
     }
 }
 /// 场景信息。支付场景信息描述。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CombineSceneInfo {
     /// 商户端设备号。终端设备号(门店号或收银设备ID)。
     ///
@@ -848,11 +795,11 @@ pub struct CombineSceneInfo {
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
     ///
-    /// at most 45 characters; at least 1 characters; example: `"14.17.22.32"`.
+    /// at most 45 characters; at least 1 character; example: `"14.17.22.32"`.
     pub payer_client_ip: ::std::string::String,
 }
 impl CombineSceneInfo {
-    /// A `CombineSceneInfo` with its required members set and every optional one absent.
+    /// Builds a [`CombineSceneInfo`] with its required fields set and every optional one absent.
     pub fn new(
         payer_client_ip: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -872,16 +819,19 @@ impl CombineSceneInfo {
     }
 }
 /// 子单。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`CombineSubTransactionRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombineSubTransaction {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub mchid: ::std::string::String,
     /// 交易类型。
     ///
@@ -894,22 +844,22 @@ pub struct CombineSubTransaction {
     pub trade_state: CombineSubTransactionTradeState,
     /// 付款银行。银行类型,采用字符串类型的银行标识。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"CMC"`.
+    /// at most 32 characters; at least 1 character; example: `"CMC"`.
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据。附加数据,在查询API和支付通知中原样返回,可作为自定义参数使用。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"深圳分店"`.
+    /// at most 128 characters; at least 1 character; example: `"深圳分店"`.
     pub attach: ::std::string::String,
     /// 支付完成时间。遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 32 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
+    /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1009660380201506130728806387"`.
+    /// at most 32 characters; at least 1 character; example: `"1009660380201506130728806387"`.
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 子单商户订单号。商户系统内部订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
@@ -922,13 +872,61 @@ pub struct CombineSubTransaction {
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<CombinePromotionDetail>>,
 }
+/// The required fields of [`CombineSubTransaction`], by name: what [`CombineSubTransaction::new`] takes. A new required field in a later version is a new field here.
+pub struct CombineSubTransactionRequired {
+    /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub mchid: ::std::string::String,
+    /// 交易状态。
+    ///
+    /// example: `"SUCCESS"`.
+    pub trade_state: CombineSubTransactionTradeState,
+    /// 附加数据。附加数据,在查询API和支付通知中原样返回,可作为自定义参数使用。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"深圳分店"`.
+    pub attach: ::std::string::String,
+    /// 子单商户订单号。商户系统内部订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"20150806125346"`.
+    pub out_trade_no: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: CombineSubTransactionAmount,
+}
+impl CombineSubTransaction {
+    /// Builds a [`CombineSubTransaction`] with its required fields set and every optional one absent.
+    pub fn new(required: CombineSubTransactionRequired) -> Self {
+        let CombineSubTransactionRequired {
+            mchid,
+            trade_state,
+            attach,
+            out_trade_no,
+            amount,
+        } = required;
+        Self {
+            mchid,
+            trade_type: ::std::option::Option::None,
+            trade_state,
+            bank_type: ::std::option::Option::None,
+            attach,
+            success_time: ::std::option::Option::None,
+            transaction_id: ::std::option::Option::None,
+            out_trade_no,
+            amount,
+            promotion_detail: ::std::option::Option::None,
+        }
+    }
+}
 /// 订单金额信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`CombineSubTransactionAmountRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombineSubTransactionAmount {
     /// 标价金额。子单金额,单位为分。
     ///
@@ -936,7 +934,7 @@ pub struct CombineSubTransactionAmount {
     pub total_amount: i64,
     /// 标价币种。符合ISO 4217标准的三位字母代码,人民币:CNY。
     ///
-    /// at most 8 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 8 characters; at least 1 character; example: `"CNY"`.
     pub currency: ::std::string::String,
     /// 现金支付金额。订单现金支付金额。
     ///
@@ -945,9 +943,32 @@ pub struct CombineSubTransactionAmount {
     pub payer_amount: ::std::option::Option<i64>,
     /// 现金支付币种。货币类型,符合ISO 4217标准的三位字母代码,默认人民币:CNY。
     ///
-    /// at most 8 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 8 characters; at least 1 character; example: `"CNY"`.
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
+}
+/// The required fields of [`CombineSubTransactionAmount`], by name: what [`CombineSubTransactionAmount::new`] takes. A new required field in a later version is a new field here.
+pub struct CombineSubTransactionAmountRequired {
+    /// 标价金额。子单金额,单位为分。
+    ///
+    /// format `int64`; example: `100`.
+    pub total_amount: i64,
+    /// 标价币种。符合ISO 4217标准的三位字母代码,人民币:CNY。
+    ///
+    /// at most 8 characters; at least 1 character; example: `"CNY"`.
+    pub currency: ::std::string::String,
+}
+impl CombineSubTransactionAmount {
+    /// Builds a [`CombineSubTransactionAmount`] with its required fields set and every optional one absent.
+    pub fn new(required: CombineSubTransactionAmountRequired) -> Self {
+        let CombineSubTransactionAmountRequired { total_amount, currency } = required;
+        Self {
+            total_amount,
+            currency,
+            payer_amount: ::std::option::Option::None,
+            payer_currency: ::std::option::Option::None,
+        }
+    }
 }
 /// 交易状态。
 ///
@@ -959,6 +980,7 @@ pub struct CombineSubTransactionAmount {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum CombineSubTransactionTradeState {
     /// `SUCCESS`: 支付成功
     Success,
@@ -1037,6 +1059,7 @@ impl<'de> ::serde::Deserialize<'de> for CombineSubTransactionTradeState {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum CombineSubTransactionTradeType {
     /// `NATIVE`: 扫码支付
     Native,
@@ -1102,24 +1125,27 @@ impl<'de> ::serde::Deserialize<'de> for CombineSubTransactionTradeType {
     }
 }
 /// 合单订单。合单查询订单的应答,也是合单支付成功通知 resource 解密后的内容。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`CombineTransactionRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombineTransaction {
     /// 合单商户appid。合单发起方的appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub combine_appid: ::std::string::String,
     /// 合单商户号。合单发起方商户号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub combine_mchid: ::std::string::String,
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(default)]
@@ -1130,7 +1156,45 @@ pub struct CombineTransaction {
     #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombineTransactionCombinePayerInfo>,
 }
+/// The required fields of [`CombineTransaction`], by name: what [`CombineTransaction::new`] takes. A new required field in a later version is a new field here.
+pub struct CombineTransactionRequired {
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub combine_appid: ::std::string::String,
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub combine_mchid: ::std::string::String,
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
+    pub combine_out_trade_no: ::std::string::String,
+    /// 子单信息。最多支持子单条数:10。
+    pub sub_orders: ::std::vec::Vec<CombineSubTransaction>,
+}
+impl CombineTransaction {
+    /// Builds a [`CombineTransaction`] with its required fields set and every optional one absent.
+    pub fn new(required: CombineTransactionRequired) -> Self {
+        let CombineTransactionRequired {
+            combine_appid,
+            combine_mchid,
+            combine_out_trade_no,
+            sub_orders,
+        } = required;
+        Self {
+            combine_appid,
+            combine_mchid,
+            combine_out_trade_no,
+            scene_info: ::std::option::Option::None,
+            sub_orders,
+            combine_payer_info: ::std::option::Option::None,
+        }
+    }
+}
 /// 支付者信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -1138,14 +1202,25 @@ pub struct CombineTransaction {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombineTransactionCombinePayerInfo {
     /// 用户标识。使用合单appid获取的对应用户openid。是用户在商户appid下的唯一标识。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
+impl CombineTransactionCombinePayerInfo {
+    /// Builds a [`CombineTransactionCombinePayerInfo`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            openid: ::std::option::Option::None,
+        }
+    }
+}
 /// 场景信息。支付场景信息描述。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -1153,6 +1228,7 @@ pub struct CombineTransactionCombinePayerInfo {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CombineTransactionSceneInfo {
     /// 商户端设备号。终端设备号(门店号或收银设备ID)。
     ///
@@ -1160,21 +1236,32 @@ pub struct CombineTransactionSceneInfo {
     #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
 }
+impl CombineTransactionSceneInfo {
+    /// Builds a [`CombineTransactionSceneInfo`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            device_id: ::std::option::Option::None,
+        }
+    }
+}
 /// 子单信息。
+///
+/// `new` takes the required fields by name (a \[`SubOrderRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct SubOrder {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub mchid: ::std::string::String,
     /// 附加数据。附加数据,在查询API和支付通知中原样返回,可作为自定义参数使用。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"深圳分店"`.
+    /// at most 128 characters; at least 1 character; example: `"深圳分店"`.
     pub attach: ::std::string::String,
     /// 订单金额。
     pub amount: SubOrderAmount,
@@ -1184,39 +1271,55 @@ pub struct SubOrder {
     pub out_trade_no: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 商品详情。商品详细描述(商品列表)。
     ///
-    /// at most 6000 characters; at least 1 characters; example: `"买单费用"`.
+    /// at most 6000 characters; at least 1 character; example: `"买单费用"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
     /// 商品描述。商品简单描述。需传入应用市场上的APP名字-实际商品名称,例如:天天爱消除-游戏充值。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"腾讯充值中心-QQ会员充值"`.
+    /// at most 127 characters; at least 1 character; example: `"腾讯充值中心-QQ会员充值"`.
     pub description: ::std::string::String,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<SubOrderSettleInfo>,
 }
+/// The required fields of [`SubOrder`], by name: what [`SubOrder::new`] takes. A new required field in a later version is a new field here.
+pub struct SubOrderRequired {
+    /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub mchid: ::std::string::String,
+    /// 附加数据。附加数据,在查询API和支付通知中原样返回,可作为自定义参数使用。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"深圳分店"`.
+    pub attach: ::std::string::String,
+    /// 订单金额。
+    pub amount: SubOrderAmount,
+    /// 子单商户订单号。商户系统内部订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"20150806125346"`.
+    pub out_trade_no: ::std::string::String,
+    /// 商品描述。商品简单描述。需传入应用市场上的APP名字-实际商品名称,例如:天天爱消除-游戏充值。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"腾讯充值中心-QQ会员充值"`.
+    pub description: ::std::string::String,
+}
 impl SubOrder {
-    /// A `SubOrder` with its required members set and every optional one absent.
-    pub fn new(
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        attach: impl ::std::convert::Into<::std::string::String>,
-        amount: SubOrderAmount,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`SubOrder`] with its required fields set and every optional one absent.
+    pub fn new(required: SubOrderRequired) -> Self {
+        let SubOrderRequired { mchid, attach, amount, out_trade_no, description } = required;
         Self {
-            mchid: mchid.into(),
-            attach: attach.into(),
+            mchid,
+            attach,
             amount,
-            out_trade_no: out_trade_no.into(),
+            out_trade_no,
             goods_tag: ::std::option::Option::None,
             detail: ::std::option::Option::None,
-            description: description.into(),
+            description,
             settle_info: ::std::option::Option::None,
         }
     }
@@ -1246,12 +1349,15 @@ impl SubOrder {
     }
 }
 /// 订单金额。
+///
+/// `new` takes the required fields by name (a \[`SubOrderAmountRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct SubOrderAmount {
     /// 标价金额。子单金额,单位为分。
     ///
@@ -1259,22 +1365,30 @@ pub struct SubOrderAmount {
     pub total_amount: i64,
     /// 标价币种。符合ISO 4217标准的三位字母代码,人民币:CNY。
     ///
-    /// at most 8 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 8 characters; at least 1 character; example: `"CNY"`.
+    pub currency: ::std::string::String,
+}
+/// The required fields of [`SubOrderAmount`], by name: what [`SubOrderAmount::new`] takes. A new required field in a later version is a new field here.
+pub struct SubOrderAmountRequired {
+    /// 标价金额。子单金额,单位为分。
+    ///
+    /// format `int64`; example: `100`.
+    pub total_amount: i64,
+    /// 标价币种。符合ISO 4217标准的三位字母代码,人民币:CNY。
+    ///
+    /// at most 8 characters; at least 1 character; example: `"CNY"`.
     pub currency: ::std::string::String,
 }
 impl SubOrderAmount {
-    /// A `SubOrderAmount` with its required members set and every optional one absent.
-    pub fn new(
-        total_amount: i64,
-        currency: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            total_amount,
-            currency: currency.into(),
-        }
+    /// Builds a [`SubOrderAmount`] with its required fields set and every optional one absent.
+    pub fn new(required: SubOrderAmountRequired) -> Self {
+        let SubOrderAmountRequired { total_amount, currency } = required;
+        Self { total_amount, currency }
     }
 }
 /// 结算信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -1282,6 +1396,7 @@ impl SubOrderAmount {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct SubOrderSettleInfo {
     /// 是否指定分账。
     ///
@@ -1295,7 +1410,7 @@ pub struct SubOrderSettleInfo {
     pub subsidy_amount: ::std::option::Option<i64>,
 }
 impl SubOrderSettleInfo {
-    /// A `SubOrderSettleInfo` with its required members set and every optional one absent.
+    /// Builds a [`SubOrderSettleInfo`] with its required fields set and every optional one absent.
     pub fn new() -> Self {
         Self {
             profit_sharing: ::std::option::Option::None,
@@ -1329,56 +1444,87 @@ impl SubOrderSettleInfo {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::combine_transactions::{
-///     CombineJsapiPrepay, CombinePayerInfo, SubOrder, SubOrderAmount,
+///     CombineJsapiPrepay, CombineJsapiPrepayRequired, CombinePayerInfo, SubOrder,
+///     SubOrderAmount, SubOrderAmountRequired, SubOrderRequired,
 /// };
 ///
-/// let op = CombineJsapiPrepay::new(
-///     "wxd678efh567hg6787",
-///     "1900000109",
-///     "P20150806125346",
-///     Vec::from([
-///         SubOrder::new(
-///             "1900000109",
-///             "深圳分店",
-///             SubOrderAmount::new(100, "CNY"),
-///             "20150806125346",
-///             "腾讯充值中心-QQ会员充值",
-///         ),
+/// let op = CombineJsapiPrepay::new(CombineJsapiPrepayRequired {
+///     combine_appid: "wxd678efh567hg6787".into(),
+///     combine_mchid: "1900000109".into(),
+///     combine_out_trade_no: "P20150806125346".into(),
+///     sub_orders: Vec::from([
+///         SubOrder::new(SubOrderRequired {
+///             mchid: "1900000109".into(),
+///             attach: "深圳分店".into(),
+///             amount: SubOrderAmount::new(SubOrderAmountRequired {
+///                 total_amount: 100,
+///                 currency: "CNY".into(),
+///             }),
+///             out_trade_no: "20150806125346".into(),
+///             description: "腾讯充值中心-QQ会员充值".into(),
+///         }),
 ///     ]),
-///     CombinePayerInfo::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-///     "https://yourapp.com/notify",
-/// );
+///     combine_payer_info: CombinePayerInfo::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+///     notify_url: "https://yourapp.com/notify".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("prepay_id: {:?}", answer.data.prepay_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CombineJsapiPrepay {
     /// The JSON body.
     pub body: CombineJsapiPrepayRequest,
 }
+/// The required values of [`CombineJsapiPrepay`], by name: what [`CombineJsapiPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct CombineJsapiPrepayRequired {
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub combine_appid: ::std::string::String,
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub combine_mchid: ::std::string::String,
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
+    pub combine_out_trade_no: ::std::string::String,
+    /// 子单信息。最多支持子单条数:10。
+    ///
+    /// at least 2 items; at most 10 items.
+    pub sub_orders: ::std::vec::Vec<SubOrder>,
+    /// 支付者信息。
+    pub combine_payer_info: CombinePayerInfo,
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
+    pub notify_url: ::std::string::String,
+}
 impl CombineJsapiPrepay {
-    /// A `CombineJsapiPrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        combine_payer_info: CombinePayerInfo,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CombineJsapiPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: CombineJsapiPrepayRequired) -> Self {
+        let CombineJsapiPrepayRequired {
+            combine_appid,
+            combine_mchid,
+            combine_out_trade_no,
+            sub_orders,
+            combine_payer_info,
+            notify_url,
+        } = required;
         Self {
             body: CombineJsapiPrepayRequest {
-                combine_appid: ::std::convert::Into::into(combine_appid),
-                combine_mchid: ::std::convert::Into::into(combine_mchid),
-                combine_out_trade_no: ::std::convert::Into::into(combine_out_trade_no),
+                combine_appid,
+                combine_mchid,
+                combine_out_trade_no,
                 scene_info: ::std::option::Option::None,
                 sub_orders,
                 combine_payer_info,
                 time_start: ::std::option::Option::None,
                 time_expire: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
             },
         }
     }
@@ -1404,22 +1550,12 @@ impl CombineJsapiPrepay {
 impl ::wechatpay_core::operation::Operation for CombineJsapiPrepay {
     type Output = CombinePrepayId;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "combineJsapiPrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/combine-transactions/jsapi",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "combineJsapiPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/combine-transactions/jsapi",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1442,54 +1578,83 @@ impl ::wechatpay_core::operation::Operation for CombineJsapiPrepay {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::combine_transactions::{
-///     CombineAppPrepay, SubOrder, SubOrderAmount,
+///     CombineAppPrepay, CombineAppPrepayRequired, SubOrder, SubOrderAmount,
+///     SubOrderAmountRequired, SubOrderRequired,
 /// };
 ///
-/// let op = CombineAppPrepay::new(
-///     "wxd678efh567hg6787",
-///     "1900000109",
-///     "P20150806125346",
-///     Vec::from([
-///         SubOrder::new(
-///             "1900000109",
-///             "深圳分店",
-///             SubOrderAmount::new(100, "CNY"),
-///             "20150806125346",
-///             "腾讯充值中心-QQ会员充值",
-///         ),
+/// let op = CombineAppPrepay::new(CombineAppPrepayRequired {
+///     combine_appid: "wxd678efh567hg6787".into(),
+///     combine_mchid: "1900000109".into(),
+///     combine_out_trade_no: "P20150806125346".into(),
+///     sub_orders: Vec::from([
+///         SubOrder::new(SubOrderRequired {
+///             mchid: "1900000109".into(),
+///             attach: "深圳分店".into(),
+///             amount: SubOrderAmount::new(SubOrderAmountRequired {
+///                 total_amount: 100,
+///                 currency: "CNY".into(),
+///             }),
+///             out_trade_no: "20150806125346".into(),
+///             description: "腾讯充值中心-QQ会员充值".into(),
+///         }),
 ///     ]),
-///     "https://yourapp.com/notify",
-/// );
+///     notify_url: "https://yourapp.com/notify".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("prepay_id: {:?}", answer.data.prepay_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CombineAppPrepay {
     /// The JSON body.
     pub body: CombineAppPrepayRequest,
 }
+/// The required values of [`CombineAppPrepay`], by name: what [`CombineAppPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct CombineAppPrepayRequired {
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub combine_appid: ::std::string::String,
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub combine_mchid: ::std::string::String,
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
+    pub combine_out_trade_no: ::std::string::String,
+    /// 子单信息。最多支持子单条数:10。
+    ///
+    /// at least 2 items; at most 10 items.
+    pub sub_orders: ::std::vec::Vec<SubOrder>,
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
+    pub notify_url: ::std::string::String,
+}
 impl CombineAppPrepay {
-    /// A `CombineAppPrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CombineAppPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: CombineAppPrepayRequired) -> Self {
+        let CombineAppPrepayRequired {
+            combine_appid,
+            combine_mchid,
+            combine_out_trade_no,
+            sub_orders,
+            notify_url,
+        } = required;
         Self {
             body: CombineAppPrepayRequest {
-                combine_appid: ::std::convert::Into::into(combine_appid),
-                combine_mchid: ::std::convert::Into::into(combine_mchid),
-                combine_out_trade_no: ::std::convert::Into::into(combine_out_trade_no),
+                combine_appid,
+                combine_mchid,
+                combine_out_trade_no,
                 scene_info: ::std::option::Option::None,
                 sub_orders,
                 combine_payer_info: ::std::option::Option::None,
                 time_start: ::std::option::Option::None,
                 time_expire: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
             },
         }
     }
@@ -1521,22 +1686,12 @@ impl CombineAppPrepay {
 impl ::wechatpay_core::operation::Operation for CombineAppPrepay {
     type Output = CombinePrepayId;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "combineAppPrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/combine-transactions/app",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "combineAppPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/combine-transactions/app",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1559,57 +1714,91 @@ impl ::wechatpay_core::operation::Operation for CombineAppPrepay {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::combine_transactions::{
-///     CombineH5Prepay, CombineH5SceneInfo, CombineH5SceneInfoH5Info, SubOrder,
-///     SubOrderAmount,
+///     CombineH5Prepay, CombineH5PrepayRequired, CombineH5SceneInfo,
+///     CombineH5SceneInfoH5Info, CombineH5SceneInfoRequired, SubOrder, SubOrderAmount,
+///     SubOrderAmountRequired, SubOrderRequired,
 /// };
 ///
-/// let op = CombineH5Prepay::new(
-///     "wxd678efh567hg6787",
-///     "1900000109",
-///     "P20150806125346",
-///     CombineH5SceneInfo::new("14.17.22.32", CombineH5SceneInfoH5Info::new("iOS")),
-///     Vec::from([
-///         SubOrder::new(
-///             "1900000109",
-///             "深圳分店",
-///             SubOrderAmount::new(100, "CNY"),
-///             "20150806125346",
-///             "腾讯充值中心-QQ会员充值",
-///         ),
+/// let op = CombineH5Prepay::new(CombineH5PrepayRequired {
+///     combine_appid: "wxd678efh567hg6787".into(),
+///     combine_mchid: "1900000109".into(),
+///     combine_out_trade_no: "P20150806125346".into(),
+///     scene_info: CombineH5SceneInfo::new(CombineH5SceneInfoRequired {
+///         payer_client_ip: "14.17.22.32".into(),
+///         h5_info: CombineH5SceneInfoH5Info::new("iOS"),
+///     }),
+///     sub_orders: Vec::from([
+///         SubOrder::new(SubOrderRequired {
+///             mchid: "1900000109".into(),
+///             attach: "深圳分店".into(),
+///             amount: SubOrderAmount::new(SubOrderAmountRequired {
+///                 total_amount: 100,
+///                 currency: "CNY".into(),
+///             }),
+///             out_trade_no: "20150806125346".into(),
+///             description: "腾讯充值中心-QQ会员充值".into(),
+///         }),
 ///     ]),
-///     "https://yourapp.com/notify",
-/// );
+///     notify_url: "https://yourapp.com/notify".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("h5_url: {:?}", answer.data.h5_url);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CombineH5Prepay {
     /// The JSON body.
     pub body: CombineH5PrepayRequest,
 }
+/// The required values of [`CombineH5Prepay`], by name: what [`CombineH5Prepay::new`] takes. A new required value in a later version is a new field here.
+pub struct CombineH5PrepayRequired {
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub combine_appid: ::std::string::String,
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub combine_mchid: ::std::string::String,
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
+    pub combine_out_trade_no: ::std::string::String,
+    /// 场景信息。支付场景信息描述(合单H5下单必填,含 h5_info)。
+    pub scene_info: CombineH5SceneInfo,
+    /// 子单信息。最多支持子单条数:10。
+    ///
+    /// at least 2 items; at most 10 items.
+    pub sub_orders: ::std::vec::Vec<SubOrder>,
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
+    pub notify_url: ::std::string::String,
+}
 impl CombineH5Prepay {
-    /// A `CombineH5Prepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        scene_info: CombineH5SceneInfo,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CombineH5Prepay`] with its required values set and every optional one absent.
+    pub fn new(required: CombineH5PrepayRequired) -> Self {
+        let CombineH5PrepayRequired {
+            combine_appid,
+            combine_mchid,
+            combine_out_trade_no,
+            scene_info,
+            sub_orders,
+            notify_url,
+        } = required;
         Self {
             body: CombineH5PrepayRequest {
-                combine_appid: ::std::convert::Into::into(combine_appid),
-                combine_mchid: ::std::convert::Into::into(combine_mchid),
-                combine_out_trade_no: ::std::convert::Into::into(combine_out_trade_no),
+                combine_appid,
+                combine_mchid,
+                combine_out_trade_no,
                 scene_info,
                 sub_orders,
                 combine_payer_info: ::std::option::Option::None,
                 time_start: ::std::option::Option::None,
                 time_expire: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
             },
         }
     }
@@ -1635,22 +1824,12 @@ impl CombineH5Prepay {
 impl ::wechatpay_core::operation::Operation for CombineH5Prepay {
     type Output = CombineH5PrepayResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "combineH5Prepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/combine-transactions/h5",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "combineH5Prepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/combine-transactions/h5",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1673,54 +1852,83 @@ impl ::wechatpay_core::operation::Operation for CombineH5Prepay {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::combine_transactions::{
-///     CombineNativePrepay, SubOrder, SubOrderAmount,
+///     CombineNativePrepay, CombineNativePrepayRequired, SubOrder, SubOrderAmount,
+///     SubOrderAmountRequired, SubOrderRequired,
 /// };
 ///
-/// let op = CombineNativePrepay::new(
-///     "wxd678efh567hg6787",
-///     "1900000109",
-///     "P20150806125346",
-///     Vec::from([
-///         SubOrder::new(
-///             "1900000109",
-///             "深圳分店",
-///             SubOrderAmount::new(100, "CNY"),
-///             "20150806125346",
-///             "腾讯充值中心-QQ会员充值",
-///         ),
+/// let op = CombineNativePrepay::new(CombineNativePrepayRequired {
+///     combine_appid: "wxd678efh567hg6787".into(),
+///     combine_mchid: "1900000109".into(),
+///     combine_out_trade_no: "P20150806125346".into(),
+///     sub_orders: Vec::from([
+///         SubOrder::new(SubOrderRequired {
+///             mchid: "1900000109".into(),
+///             attach: "深圳分店".into(),
+///             amount: SubOrderAmount::new(SubOrderAmountRequired {
+///                 total_amount: 100,
+///                 currency: "CNY".into(),
+///             }),
+///             out_trade_no: "20150806125346".into(),
+///             description: "腾讯充值中心-QQ会员充值".into(),
+///         }),
 ///     ]),
-///     "https://yourapp.com/notify",
-/// );
+///     notify_url: "https://yourapp.com/notify".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("code_url: {:?}", answer.data.code_url);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CombineNativePrepay {
     /// The JSON body.
     pub body: CombineNativePrepayRequest,
 }
+/// The required values of [`CombineNativePrepay`], by name: what [`CombineNativePrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct CombineNativePrepayRequired {
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub combine_appid: ::std::string::String,
+    /// 合单商户号。合单发起方商户号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub combine_mchid: ::std::string::String,
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
+    pub combine_out_trade_no: ::std::string::String,
+    /// 子单信息。最多支持子单条数:10。
+    ///
+    /// at least 2 items; at most 10 items.
+    pub sub_orders: ::std::vec::Vec<SubOrder>,
+    /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
+    pub notify_url: ::std::string::String,
+}
 impl CombineNativePrepay {
-    /// A `CombineNativePrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        combine_mchid: impl ::std::convert::Into<::std::string::String>,
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<SubOrder>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CombineNativePrepay`] with its required values set and every optional one absent.
+    pub fn new(required: CombineNativePrepayRequired) -> Self {
+        let CombineNativePrepayRequired {
+            combine_appid,
+            combine_mchid,
+            combine_out_trade_no,
+            sub_orders,
+            notify_url,
+        } = required;
         Self {
             body: CombineNativePrepayRequest {
-                combine_appid: ::std::convert::Into::into(combine_appid),
-                combine_mchid: ::std::convert::Into::into(combine_mchid),
-                combine_out_trade_no: ::std::convert::Into::into(combine_out_trade_no),
+                combine_appid,
+                combine_mchid,
+                combine_out_trade_no,
                 scene_info: ::std::option::Option::None,
                 sub_orders,
                 combine_payer_info: ::std::option::Option::None,
                 time_start: ::std::option::Option::None,
                 time_expire: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
             },
         }
     }
@@ -1752,22 +1960,12 @@ impl CombineNativePrepay {
 impl ::wechatpay_core::operation::Operation for CombineNativePrepay {
     type Output = CombineNativePrepayResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "combineNativePrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/combine-transactions/native",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "combineNativePrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/combine-transactions/native",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1800,16 +1998,17 @@ impl ::wechatpay_core::operation::Operation for CombineNativePrepay {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryCombineOrder {
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     ///
     /// Sent as the path parameter `combine_out_trade_no`.
     pub combine_out_trade_no: ::std::string::String,
 }
 impl QueryCombineOrder {
-    /// A `QueryCombineOrder` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`QueryCombineOrder`] with its required values set and every optional one absent.
     pub fn new(
         combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -1821,22 +2020,17 @@ impl QueryCombineOrder {
 impl ::wechatpay_core::operation::Operation for QueryCombineOrder {
     type Output = CombineTransaction;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryCombineOrder",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/combine-transactions/out-trade-no/{combine_out_trade_no}",
-            path_params: ::std::vec![
-                ("combine_out_trade_no", ::std::borrow::Cow::Borrowed(self
-                .combine_out_trade_no.as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryCombineOrder",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/combine-transactions/out-trade-no/{combine_out_trade_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("combine_out_trade_no", ::std::borrow::Cow::Borrowed(self
+                    .combine_out_trade_no.as_str()))
+                ],
+            )
     }
     fn decode(
         &self,
@@ -1858,40 +2052,65 @@ impl ::wechatpay_core::operation::Operation for QueryCombineOrder {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::combine_transactions::{CloseCombineOrder, CloseSubOrder};
+/// use wechatpay_api::combine_transactions::{
+///     CloseCombineOrder, CloseCombineOrderRequired, CloseSubOrder,
+///     CloseSubOrderRequired,
+/// };
 ///
-/// let op = CloseCombineOrder::new(
-///     "P20150806125346",
-///     "wxd678efh567hg6787",
-///     Vec::from([CloseSubOrder::new("1900000109", "20150806125346")]),
-/// );
+/// let op = CloseCombineOrder::new(CloseCombineOrderRequired {
+///     combine_out_trade_no: "P20150806125346".into(),
+///     combine_appid: "wxd678efh567hg6787".into(),
+///     sub_orders: Vec::from([
+///         CloseSubOrder::new(CloseSubOrderRequired {
+///             mchid: "1900000109".into(),
+///             out_trade_no: "20150806125346".into(),
+///         }),
+///     ]),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CloseCombineOrder {
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"P20150806125346"`.
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     ///
     /// Sent as the path parameter `combine_out_trade_no`.
     pub combine_out_trade_no: ::std::string::String,
     /// The JSON body.
     pub body: CloseCombineOrderRequest,
 }
+/// The required values of [`CloseCombineOrder`], by name: what [`CloseCombineOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct CloseCombineOrderRequired {
+    /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
+    pub combine_out_trade_no: ::std::string::String,
+    /// 合单商户appid。合单发起方的appid。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub combine_appid: ::std::string::String,
+    /// 子单信息。最多支持子单条数:10。
+    ///
+    /// at least 1 item; at most 10 items.
+    pub sub_orders: ::std::vec::Vec<CloseSubOrder>,
+}
 impl CloseCombineOrder {
-    /// A `CloseCombineOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        combine_out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        combine_appid: impl ::std::convert::Into<::std::string::String>,
-        sub_orders: ::std::vec::Vec<CloseSubOrder>,
-    ) -> Self {
+    /// Builds a [`CloseCombineOrder`] with its required values set and every optional one absent.
+    pub fn new(required: CloseCombineOrderRequired) -> Self {
+        let CloseCombineOrderRequired {
+            combine_out_trade_no,
+            combine_appid,
+            sub_orders,
+        } = required;
         Self {
-            combine_out_trade_no: ::std::convert::Into::into(combine_out_trade_no),
+            combine_out_trade_no,
             body: CloseCombineOrderRequest {
-                combine_appid: ::std::convert::Into::into(combine_appid),
+                combine_appid,
                 sub_orders,
             },
         }
@@ -1900,25 +2119,19 @@ impl CloseCombineOrder {
 impl ::wechatpay_core::operation::Operation for CloseCombineOrder {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "closeCombineOrder",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close",
-            path_params: ::std::vec![
-                ("combine_out_trade_no", ::std::borrow::Cow::Borrowed(self
-                .combine_out_trade_no.as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "closeCombineOrder",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("combine_out_trade_no", ::std::borrow::Cow::Borrowed(self
+                    .combine_out_trade_no.as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,

@@ -7,12 +7,15 @@
 //!
 //! Host: the Hong Kong host, `apihk.mch.weixin.qq.com`. For direct merchants (直连商户) and service providers (服务商).
 /// 已登记的投诉通知回调地址。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ComplaintNotificationUrlRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ComplaintNotificationUrl {
     /// 商户号
     ///
@@ -23,24 +26,39 @@ pub struct ComplaintNotificationUrl {
     /// format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
 }
+/// The required fields of [`ComplaintNotificationUrl`], by name: what [`ComplaintNotificationUrl::new`] takes. A new required field in a later version is a new field here.
+pub struct ComplaintNotificationUrlRequired {
+    /// 商户号
+    ///
+    /// example: `"1900012181"`.
+    pub mchid: ::std::string::String,
+    /// 通知地址
+    ///
+    /// format `uri`; example: `"https://www.xxx.com/notify"`.
+    pub url: ::std::string::String,
+}
+impl ComplaintNotificationUrl {
+    /// Builds a [`ComplaintNotificationUrl`] with its required fields set and every optional one absent.
+    pub fn new(required: ComplaintNotificationUrlRequired) -> Self {
+        let ComplaintNotificationUrlRequired { mchid, url } = required;
+        Self { mchid, url }
+    }
+}
 /// 投诉通知回调地址。
+///
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct ComplaintNotificationUrlInput {
     /// 通知地址:用于接收投诉通知的 HTTPS 地址。
     ///
     /// format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
-}
-impl ComplaintNotificationUrlInput {
-    /// A `ComplaintNotificationUrlInput` with its required members set and every optional one absent.
-    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self { url: url.into() }
-    }
 }
 /// 查询投诉通知回调
 ///
@@ -73,19 +91,12 @@ pub struct QueryComplaintNotification;
 impl ::wechatpay_core::operation::Operation for QueryComplaintNotification {
     type Output = ComplaintNotificationUrl;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryComplaintNotification",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::HongKong,
-            path: "/v3/global/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryComplaintNotification",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/global/merchant-service/complaint-notifications",
+            )
+            .with_host(::wechatpay_core::operation::Host::HongKong)
     }
     fn decode(
         &self,
@@ -116,12 +127,13 @@ impl ::wechatpay_core::operation::Operation for QueryComplaintNotification {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CreateComplaintNotification {
     /// The JSON body.
     pub body: ComplaintNotificationUrlInput,
 }
 impl CreateComplaintNotification {
-    /// A `CreateComplaintNotification` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`CreateComplaintNotification`] with its required values set and every optional one absent.
     pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             body: ComplaintNotificationUrlInput {
@@ -133,22 +145,13 @@ impl CreateComplaintNotification {
 impl ::wechatpay_core::operation::Operation for CreateComplaintNotification {
     type Output = ComplaintNotificationUrl;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "createComplaintNotification",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::HongKong,
-            path: "/v3/global/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "createComplaintNotification",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/global/merchant-service/complaint-notifications",
+            )
+            .with_host(::wechatpay_core::operation::Host::HongKong)
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -179,12 +182,13 @@ impl ::wechatpay_core::operation::Operation for CreateComplaintNotification {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct UpdateComplaintNotification {
     /// The JSON body.
     pub body: ComplaintNotificationUrlInput,
 }
 impl UpdateComplaintNotification {
-    /// A `UpdateComplaintNotification` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`UpdateComplaintNotification`] with its required values set and every optional one absent.
     pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             body: ComplaintNotificationUrlInput {
@@ -196,22 +200,13 @@ impl UpdateComplaintNotification {
 impl ::wechatpay_core::operation::Operation for UpdateComplaintNotification {
     type Output = ComplaintNotificationUrl;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "updateComplaintNotification",
-            method: ::wechatpay_core::operation::Method::PUT,
-            host: ::wechatpay_core::operation::Host::HongKong,
-            path: "/v3/global/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "updateComplaintNotification",
+                ::wechatpay_core::operation::Method::PUT,
+                "/v3/global/merchant-service/complaint-notifications",
+            )
+            .with_host(::wechatpay_core::operation::Host::HongKong)
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -250,19 +245,13 @@ pub struct DeleteComplaintNotification;
 impl ::wechatpay_core::operation::Operation for DeleteComplaintNotification {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "deleteComplaintNotification",
-            method: ::wechatpay_core::operation::Method::DELETE,
-            host: ::wechatpay_core::operation::Host::HongKong,
-            path: "/v3/global/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "deleteComplaintNotification",
+                ::wechatpay_core::operation::Method::DELETE,
+                "/v3/global/merchant-service/complaint-notifications",
+            )
+            .with_host(::wechatpay_core::operation::Host::HongKong)
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,

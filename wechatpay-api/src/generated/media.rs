@@ -7,17 +7,26 @@
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// 上传成功的媒体文件。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct MediaUploaded {
     /// 媒体文件标识 Id:微信返回的媒体文件标识Id。
     ///
-    /// at most 512 characters; at least 1 characters; example: `"H1ihR9JUtVj-J7CJqBUY5ZOrG_Je75H-rKhSrSAi4Z8"`.
+    /// at most 512 characters; at least 1 character; example: `"H1ihR9JUtVj-J7CJqBUY5ZOrG_Je75H-rKhSrSAi4Z8"`.
     pub media_id: ::std::string::String,
+}
+impl MediaUploaded {
+    /// Builds a [`MediaUploaded`] with its required fields set and every optional one absent.
+    pub fn new(media_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { media_id: media_id.into() }
+    }
 }
 /// 图片上传
 ///
@@ -43,6 +52,7 @@ pub struct MediaUploaded {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct UploadMediaImage {
     /// 图片文件:将媒体图片进行二进制转换,得到的媒体图片二进制内容。只支持JPG、BMP、PNG格式,文件大小不能超过2M。
     ///
@@ -52,7 +62,7 @@ pub struct UploadMediaImage {
     pub file: ::wechatpay_core::Upload,
 }
 impl UploadMediaImage {
-    /// A `UploadMediaImage` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`UploadMediaImage`] with its required values set and every optional one absent.
     pub fn new(file: ::wechatpay_core::Upload) -> Self {
         Self { file }
     }
@@ -60,23 +70,18 @@ impl UploadMediaImage {
 impl ::wechatpay_core::operation::Operation for UploadMediaImage {
     type Output = MediaUploaded;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "uploadMediaImage",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant/media/upload",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Multipart {
-                meta: ::std::option::Option::None,
-                file: &self.file,
-                filename_in_meta: true,
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "uploadMediaImage",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant/media/upload",
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::multipart(
+                    ::std::option::Option::None,
+                    &self.file,
+                    true,
+                ),
+            )
     }
     fn decode(
         &self,
@@ -109,6 +114,7 @@ impl ::wechatpay_core::operation::Operation for UploadMediaImage {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct UploadMediaVideo {
     /// 视频文件:将媒体视频进行二进制转换,得到的媒体视频二进制内容。只支持avi、wmv、mpeg、mp4、mov、mkv、flv、f4v、m4v、rmvb格式,文件大小不能超过5M。
     ///
@@ -118,7 +124,7 @@ pub struct UploadMediaVideo {
     pub file: ::wechatpay_core::Upload,
 }
 impl UploadMediaVideo {
-    /// A `UploadMediaVideo` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`UploadMediaVideo`] with its required values set and every optional one absent.
     pub fn new(file: ::wechatpay_core::Upload) -> Self {
         Self { file }
     }
@@ -126,23 +132,18 @@ impl UploadMediaVideo {
 impl ::wechatpay_core::operation::Operation for UploadMediaVideo {
     type Output = MediaUploaded;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "uploadMediaVideo",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant/media/video_upload",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Multipart {
-                meta: ::std::option::Option::None,
-                file: &self.file,
-                filename_in_meta: true,
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "uploadMediaVideo",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant/media/video_upload",
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::multipart(
+                    ::std::option::Option::None,
+                    &self.file,
+                    true,
+                ),
+            )
     }
     fn decode(
         &self,

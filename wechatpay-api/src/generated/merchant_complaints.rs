@@ -7,12 +7,15 @@
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// 投诉资料:用户或商户上传的投诉相关资料。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ComplaintMediaRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ComplaintMedia {
     /// 媒体文件业务类型。
     ///
@@ -22,6 +25,24 @@ pub struct ComplaintMedia {
     ///
     /// example: `["https://api.mch.weixin.qq.com/v3/merchant-service/images/ChsyMDAwMDAwMjAyNDExMDgxNTAyMjQ4MTU1MTgYBSCIk8y5BigBMAE4AQ%3D%3D"]`.
     pub media_url: ::std::vec::Vec<::std::string::String>,
+}
+/// The required fields of [`ComplaintMedia`], by name: what [`ComplaintMedia::new`] takes. A new required field in a later version is a new field here.
+pub struct ComplaintMediaRequired {
+    /// 媒体文件业务类型。
+    ///
+    /// example: `"USER_COMPLAINT_IMAGE"`.
+    pub media_type: ComplaintMediaType,
+    /// 媒体文件请求url:微信返回的媒体文件请求url,以图片请求接口下载。
+    ///
+    /// example: `["https://api.mch.weixin.qq.com/v3/merchant-service/images/ChsyMDAwMDAwMjAyNDExMDgxNTAyMjQ4MTU1MTgYBSCIk8y5BigBMAE4AQ%3D%3D"]`.
+    pub media_url: ::std::vec::Vec<::std::string::String>,
+}
+impl ComplaintMedia {
+    /// Builds a [`ComplaintMedia`] with its required fields set and every optional one absent.
+    pub fn new(required: ComplaintMediaRequired) -> Self {
+        let ComplaintMediaRequired { media_type, media_url } = required;
+        Self { media_type, media_url }
+    }
 }
 /// 媒体文件业务类型。
 ///
@@ -33,6 +54,7 @@ pub struct ComplaintMedia {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ComplaintMediaType {
     /// `USER_COMPLAINT_IMAGE`: 消费者投诉时上传的图片
     UserComplaintImage,
@@ -90,12 +112,15 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintMediaType {
     }
 }
 /// 跳转小程序信息:商户可在回复中附加小程序信息,引导用户跳转至商户客诉处理小程序。
+///
+/// `new` takes the required fields by name (a \[`ComplaintMiniProgramJumpInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct ComplaintMiniProgramJumpInfo {
     /// 跳转小程序APPID
     ///
@@ -110,27 +135,38 @@ pub struct ComplaintMiniProgramJumpInfo {
     /// at most 10 characters; example: `"查看订单"`.
     pub text: ::std::string::String,
 }
+/// The required fields of [`ComplaintMiniProgramJumpInfo`], by name: what [`ComplaintMiniProgramJumpInfo::new`] takes. A new required field in a later version is a new field here.
+pub struct ComplaintMiniProgramJumpInfoRequired {
+    /// 跳转小程序APPID
+    ///
+    /// at most 64 characters; example: `"wx1234567890abcdef"`.
+    pub appid: ::std::string::String,
+    /// 跳转小程序页面PATH
+    ///
+    /// at most 512 characters; example: `"/pages/index/index"`.
+    pub path: ::std::string::String,
+    /// 跳转小程序页面名称
+    ///
+    /// at most 10 characters; example: `"查看订单"`.
+    pub text: ::std::string::String,
+}
 impl ComplaintMiniProgramJumpInfo {
-    /// A `ComplaintMiniProgramJumpInfo` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        path: impl ::std::convert::Into<::std::string::String>,
-        text: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            path: path.into(),
-            text: text.into(),
-        }
+    /// Builds a [`ComplaintMiniProgramJumpInfo`] with its required fields set and every optional one absent.
+    pub fn new(required: ComplaintMiniProgramJumpInfoRequired) -> Self {
+        let ComplaintMiniProgramJumpInfoRequired { appid, path, text } = required;
+        Self { appid, path, text }
     }
 }
 /// 投诉通知的资源(解密后),商户据此查询投诉单详情。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ComplaintNotificationRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ComplaintNotification {
     /// 投诉单号
     ///
@@ -157,6 +193,30 @@ pub struct ComplaintNotification {
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
 }
+/// The required fields of [`ComplaintNotification`], by name: what [`ComplaintNotification::new`] takes. A new required field in a later version is a new field here.
+pub struct ComplaintNotificationRequired {
+    /// 投诉单号
+    ///
+    /// example: `"200201820200101080076610000"`.
+    pub complaint_id: ::std::string::String,
+    /// 动作类型,如 CREATE_COMPLAINT(用户提交投诉)、CONTINUE_COMPLAINT(用户继续投诉)、USER_RESPONSE(用户新留言)等
+    ///
+    /// example: `"CREATE_COMPLAINT"`.
+    pub action_type: ::std::string::String,
+}
+impl ComplaintNotification {
+    /// Builds a [`ComplaintNotification`] with its required fields set and every optional one absent.
+    pub fn new(required: ComplaintNotificationRequired) -> Self {
+        let ComplaintNotificationRequired { complaint_id, action_type } = required;
+        Self {
+            complaint_id,
+            action_type,
+            out_trade_no: ::std::option::Option::None,
+            complaint_time: ::std::option::Option::None,
+            amount: ::std::option::Option::None,
+        }
+    }
+}
 /// 操作类型:当前投诉协商记录的操作类型。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -167,6 +227,7 @@ pub struct ComplaintNotification {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ComplaintOperateType {
     /// `USER_CREATE_COMPLAINT`: 用户提交投诉
     UserCreateComplaint,
@@ -333,6 +394,7 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintOperateType {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ComplaintProblemType {
     /// `REFUND`: 申请退款
     Refund,
@@ -393,36 +455,28 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintProblemType {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
-/// The `CompleteMerchantComplaintRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CompleteMerchantComplaintRequest {
     /// 被诉商户号:投诉单对应的被诉商户号。
     ///
     /// at most 64 characters; example: `"1900012181"`.
     pub complainted_mchid: ::std::string::String,
 }
-impl CompleteMerchantComplaintRequest {
-    /// A `CompleteMerchantComplaintRequest` with its required members set and every optional one absent.
-    pub fn new(
-        complainted_mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            complainted_mchid: complainted_mchid.into(),
-        }
-    }
-}
-/// The `ListMerchantComplaintNegotiationHistoryResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ListMerchantComplaintNegotiationHistoryResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ListMerchantComplaintNegotiationHistoryResponse {
     /// 投诉协商历史
     #[serde(default)]
@@ -443,13 +497,39 @@ pub struct ListMerchantComplaintNegotiationHistoryResponse {
     #[serde(default)]
     pub total_count: ::std::option::Option<i32>,
 }
-/// The `ListMerchantComplaintNegotiationHistoryResponseDataItem` object.
+/// The required fields of [`ListMerchantComplaintNegotiationHistoryResponse`], by name: what [`ListMerchantComplaintNegotiationHistoryResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct ListMerchantComplaintNegotiationHistoryResponseRequired {
+    /// 分页大小
+    ///
+    /// format `int32`; example: `50`.
+    pub limit: i32,
+    /// 分页开始位置
+    ///
+    /// format `int32`; example: `10`.
+    pub offset: i32,
+}
+impl ListMerchantComplaintNegotiationHistoryResponse {
+    /// Builds a [`ListMerchantComplaintNegotiationHistoryResponse`] with its required fields set and every optional one absent.
+    pub fn new(
+        required: ListMerchantComplaintNegotiationHistoryResponseRequired,
+    ) -> Self {
+        let ListMerchantComplaintNegotiationHistoryResponseRequired { limit, offset } = required;
+        Self {
+            data: ::std::option::Option::None,
+            limit,
+            offset,
+            total_count: ::std::option::Option::None,
+        }
+    }
+}
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ListMerchantComplaintNegotiationHistoryResponseDataItemRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ListMerchantComplaintNegotiationHistoryResponseDataItem {
     /// 操作流水号:投诉协商历史的唯一标识。
     ///
@@ -480,13 +560,53 @@ pub struct ListMerchantComplaintNegotiationHistoryResponseDataItem {
     #[serde(default)]
     pub complaint_media_list: ::std::option::Option<ComplaintMedia>,
 }
-/// The `ListMerchantComplaintsResponse` object.
+/// The required fields of [`ListMerchantComplaintNegotiationHistoryResponseDataItem`], by name: what [`ListMerchantComplaintNegotiationHistoryResponseDataItem::new`] takes. A new required field in a later version is a new field here.
+pub struct ListMerchantComplaintNegotiationHistoryResponseDataItemRequired {
+    /// 操作流水号:投诉协商历史的唯一标识。
+    ///
+    /// at most 64 characters; example: `"300285320210322170000071077"`.
+    pub log_id: ::std::string::String,
+    /// 操作人:当前投诉协商记录的操作人。
+    ///
+    /// at most 64 characters; example: `"投诉人"`.
+    pub operator: ::std::string::String,
+    /// 操作时间:遵循rfc3339标准格式。
+    ///
+    /// at most 32 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub operate_time: ::time::OffsetDateTime,
+    /// 操作类型:当前投诉协商记录的操作类型。
+    pub operate_type: ComplaintOperateType,
+}
+impl ListMerchantComplaintNegotiationHistoryResponseDataItem {
+    /// Builds a [`ListMerchantComplaintNegotiationHistoryResponseDataItem`] with its required fields set and every optional one absent.
+    pub fn new(
+        required: ListMerchantComplaintNegotiationHistoryResponseDataItemRequired,
+    ) -> Self {
+        let ListMerchantComplaintNegotiationHistoryResponseDataItemRequired {
+            log_id,
+            operator,
+            operate_time,
+            operate_type,
+        } = required;
+        Self {
+            log_id,
+            operator,
+            operate_time,
+            operate_type,
+            operate_details: ::std::option::Option::None,
+            image_list: ::std::option::Option::None,
+            complaint_media_list: ::std::option::Option::None,
+        }
+    }
+}
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ListMerchantComplaintsResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ListMerchantComplaintsResponse {
     /// 用户投诉信息详情
     #[serde(default)]
@@ -505,8 +625,34 @@ pub struct ListMerchantComplaintsResponse {
     #[serde(default)]
     pub total_count: ::std::option::Option<i32>,
 }
+/// The required fields of [`ListMerchantComplaintsResponse`], by name: what [`ListMerchantComplaintsResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct ListMerchantComplaintsResponseRequired {
+    /// 分页大小
+    ///
+    /// format `int32`; example: `5`.
+    pub limit: i32,
+    /// 分页开始位置
+    ///
+    /// format `int32`; example: `10`.
+    pub offset: i32,
+}
+impl ListMerchantComplaintsResponse {
+    /// Builds a [`ListMerchantComplaintsResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: ListMerchantComplaintsResponseRequired) -> Self {
+        let ListMerchantComplaintsResponseRequired { limit, offset } = required;
+        Self {
+            data: ::std::option::Option::None,
+            limit,
+            offset,
+            total_count: ::std::option::Option::None,
+        }
+    }
+}
 /// 用户投诉单。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`MerchantComplaintRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct MerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -610,13 +756,92 @@ impl ::std::fmt::Debug for MerchantComplaint {
             .finish()
     }
 }
-/// The `MerchantComplaintComplaintOrderInfoItem` object.
+/// The required fields of [`MerchantComplaint`], by name: what [`MerchantComplaint::new`] takes. A new required field in a later version is a new field here.
+pub struct MerchantComplaintRequired {
+    /// 投诉单号:投诉单对应的投诉单号。
+    ///
+    /// at most 64 characters; example: `"200201820200101080076610000"`.
+    pub complaint_id: ::std::string::String,
+    /// 投诉时间:投诉时间,遵循rfc3339标准格式。
+    ///
+    /// at most 32 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub complaint_time: ::time::OffsetDateTime,
+    /// 投诉详情:投诉的具体描述。
+    ///
+    /// at most 300 characters; example: `"反馈一个重复扣费的问题"`.
+    pub complaint_detail: ::std::string::String,
+    /// 投诉单状态:标识当前投诉单所处的处理阶段。
+    ///
+    /// example: `"PENDING"`.
+    pub complaint_state: MerchantComplaintState,
+    /// 被诉商户号:投诉单对应的被诉商户号。
+    ///
+    /// at most 64 characters; example: `"1900012181"`.
+    pub complainted_mchid: ::std::string::String,
+    /// 投诉单关联订单信息(注:投诉单和订单目前是一对一关系,array是预留未来一对多的扩展)。
+    pub complaint_order_info: ::std::vec::Vec<MerchantComplaintComplaintOrderInfoItem>,
+    /// 投诉单是否已全额退款
+    ///
+    /// example: `true`.
+    pub complaint_full_refunded: bool,
+    /// 是否有待回复的用户留言:投诉单是否有待回复的用户留言。
+    ///
+    /// example: `true`.
+    pub incoming_user_response: bool,
+    /// 问题描述:用户发起投诉前选择的faq标题(2021年7月15日之后的投诉单均包含此信息)。
+    ///
+    /// at most 256 characters; example: `"不与商家联系,拒绝退款"`.
+    pub problem_description: ::std::string::String,
+    /// 用户投诉次数:用户首次发起投诉记为1次,用户每有一次继续投诉就加1。
+    ///
+    /// format `int32`; example: `1`.
+    pub user_complaint_times: i32,
+}
+impl MerchantComplaint {
+    /// Builds a [`MerchantComplaint`] with its required fields set and every optional one absent.
+    pub fn new(required: MerchantComplaintRequired) -> Self {
+        let MerchantComplaintRequired {
+            complaint_id,
+            complaint_time,
+            complaint_detail,
+            complaint_state,
+            complainted_mchid,
+            complaint_order_info,
+            complaint_full_refunded,
+            incoming_user_response,
+            problem_description,
+            user_complaint_times,
+        } = required;
+        Self {
+            complaint_id,
+            complaint_time,
+            complaint_detail,
+            complaint_state,
+            complainted_mchid,
+            payer_phone: ::std::option::Option::None,
+            payer_openid: ::std::option::Option::None,
+            complaint_order_info,
+            complaint_media_list: ::std::option::Option::None,
+            complaint_full_refunded,
+            incoming_user_response,
+            problem_description,
+            user_complaint_times,
+            problem_type: ::std::option::Option::None,
+            apply_refund_amount: ::std::option::Option::None,
+            user_tag_list: ::std::option::Option::None,
+            in_platform_service: ::std::option::Option::None,
+            need_immediate_service: ::std::option::Option::None,
+        }
+    }
+}
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`MerchantComplaintComplaintOrderInfoItemRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct MerchantComplaintComplaintOrderInfoItem {
     /// 微信订单号:投诉单关联的微信支付订单号。
     ///
@@ -631,13 +856,46 @@ pub struct MerchantComplaintComplaintOrderInfoItem {
     /// format `int64`; example: `3`.
     pub amount: i64,
 }
+/// The required fields of [`MerchantComplaintComplaintOrderInfoItem`], by name: what [`MerchantComplaintComplaintOrderInfoItem::new`] takes. A new required field in a later version is a new field here.
+pub struct MerchantComplaintComplaintOrderInfoItemRequired {
+    /// 微信订单号:投诉单关联的微信支付订单号。
+    ///
+    /// at most 64 characters; example: `"4200000000000000000000000001"`.
+    pub transaction_id: ::std::string::String,
+    /// 商户订单号:投诉单关联的商户订单号。
+    ///
+    /// at most 64 characters; example: `"20190906154617947762231"`.
+    pub out_trade_no: ::std::string::String,
+    /// 订单金额:订单金额,单位(分)。
+    ///
+    /// format `int64`; example: `3`.
+    pub amount: i64,
+}
+impl MerchantComplaintComplaintOrderInfoItem {
+    /// Builds a [`MerchantComplaintComplaintOrderInfoItem`] with its required fields set and every optional one absent.
+    pub fn new(required: MerchantComplaintComplaintOrderInfoItemRequired) -> Self {
+        let MerchantComplaintComplaintOrderInfoItemRequired {
+            transaction_id,
+            out_trade_no,
+            amount,
+        } = required;
+        Self {
+            transaction_id,
+            out_trade_no,
+            amount,
+        }
+    }
+}
 /// 已登记的投诉通知回调地址。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`MerchantComplaintNotificationUrlRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct MerchantComplaintNotificationUrl {
     /// 商户号:返回创建回调地址的商户号,由微信支付生成并下发。
     ///
@@ -648,24 +906,39 @@ pub struct MerchantComplaintNotificationUrl {
     /// at most 255 characters; format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
 }
+/// The required fields of [`MerchantComplaintNotificationUrl`], by name: what [`MerchantComplaintNotificationUrl::new`] takes. A new required field in a later version is a new field here.
+pub struct MerchantComplaintNotificationUrlRequired {
+    /// 商户号:返回创建回调地址的商户号,由微信支付生成并下发。
+    ///
+    /// at most 64 characters; example: `"1900012181"`.
+    pub mchid: ::std::string::String,
+    /// 通知地址:通知地址,仅支持HTTPS。
+    ///
+    /// at most 255 characters; format `uri`; example: `"https://www.xxx.com/notify"`.
+    pub url: ::std::string::String,
+}
+impl MerchantComplaintNotificationUrl {
+    /// Builds a [`MerchantComplaintNotificationUrl`] with its required fields set and every optional one absent.
+    pub fn new(required: MerchantComplaintNotificationUrlRequired) -> Self {
+        let MerchantComplaintNotificationUrlRequired { mchid, url } = required;
+        Self { mchid, url }
+    }
+}
 /// 投诉通知回调地址。
+///
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct MerchantComplaintNotificationUrlInput {
     /// 通知地址:通知地址,仅支持HTTPS。
     ///
     /// at most 255 characters; format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
-}
-impl MerchantComplaintNotificationUrlInput {
-    /// A `MerchantComplaintNotificationUrlInput` with its required members set and every optional one absent.
-    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self { url: url.into() }
-    }
 }
 /// 投诉单状态:标识当前投诉单所处的处理阶段。
 ///
@@ -677,6 +950,7 @@ impl MerchantComplaintNotificationUrlInput {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum MerchantComplaintState {
     /// `PENDING`: 待处理
     Pending,
@@ -737,8 +1011,6 @@ impl<'de> ::serde::Deserialize<'de> for MerchantComplaintState {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
-/// The `MerchantComplaintUserTagListItem` values.
-///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
 #[derive(
     ::std::fmt::Debug,
@@ -747,6 +1019,7 @@ impl<'de> ::serde::Deserialize<'de> for MerchantComplaintState {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum MerchantComplaintUserTagListItem {
     /// `TRUSTED`: 此类用户满意度较高,对商户的投诉处理都是正常合理的
     Trusted,
@@ -813,6 +1086,7 @@ impl<'de> ::serde::Deserialize<'de> for MerchantComplaintUserTagListItem {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum RefundApprovalAction {
     /// `REJECT`: 拒绝退款
     Reject,
@@ -867,13 +1141,14 @@ impl ::serde::Serialize for RefundApprovalAction {
         serializer.serialize_str(self.as_str())
     }
 }
-/// The `RespondMerchantComplaintRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct RespondMerchantComplaintRequest {
     /// 被诉商户号:投诉单对应的被诉商户号。
     ///
@@ -902,65 +1177,14 @@ pub struct RespondMerchantComplaintRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mini_program_jump_info: ::std::option::Option<ComplaintMiniProgramJumpInfo>,
 }
-impl RespondMerchantComplaintRequest {
-    /// A `RespondMerchantComplaintRequest` with its required members set and every optional one absent.
-    pub fn new(
-        complainted_mchid: impl ::std::convert::Into<::std::string::String>,
-        response_content: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            complainted_mchid: complainted_mchid.into(),
-            response_content: response_content.into(),
-            response_images: ::std::option::Option::None,
-            jump_url: ::std::option::Option::None,
-            jump_url_text: ::std::option::Option::None,
-            mini_program_jump_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `response_images`.
-    #[must_use]
-    pub fn with_response_images(
-        mut self,
-        value: ::std::vec::Vec<::std::string::String>,
-    ) -> Self {
-        self.response_images = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `jump_url`.
-    #[must_use]
-    pub fn with_jump_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.jump_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `jump_url_text`.
-    #[must_use]
-    pub fn with_jump_url_text(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.jump_url_text = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `mini_program_jump_info`.
-    #[must_use]
-    pub fn with_mini_program_jump_info(
-        mut self,
-        value: ComplaintMiniProgramJumpInfo,
-    ) -> Self {
-        self.mini_program_jump_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `UpdateMerchantComplaintRefundProgressRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct UpdateMerchantComplaintRefundProgressRequest {
     /// 审批动作:同意 或 拒绝。
     ///
@@ -987,51 +1211,6 @@ pub struct UpdateMerchantComplaintRefundProgressRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-impl UpdateMerchantComplaintRefundProgressRequest {
-    /// A `UpdateMerchantComplaintRefundProgressRequest` with its required members set and every optional one absent.
-    pub fn new(action: RefundApprovalAction) -> Self {
-        Self {
-            action,
-            launch_refund_day: ::std::option::Option::None,
-            reject_reason: ::std::option::Option::None,
-            reject_media_list: ::std::option::Option::None,
-            remark: ::std::option::Option::None,
-        }
-    }
-    /// Sets `launch_refund_day`.
-    #[must_use]
-    pub fn with_launch_refund_day(mut self, value: i32) -> Self {
-        self.launch_refund_day = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `reject_reason`.
-    #[must_use]
-    pub fn with_reject_reason(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.reject_reason = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `reject_media_list`.
-    #[must_use]
-    pub fn with_reject_media_list(
-        mut self,
-        value: ::std::vec::Vec<::std::string::String>,
-    ) -> Self {
-        self.reject_media_list = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `remark`.
-    #[must_use]
-    pub fn with_remark(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.remark = ::std::option::Option::Some(value.into());
-        self
-    }
-}
 /// 查询投诉单列表
 ///
 /// 商户可通过调用此接口,查询指定时间段的所有用户投诉信息,以分页输出查询结果。对于服务商、渠道商,可查询指定特约商户号下的投诉信息。
@@ -1045,9 +1224,14 @@ impl UpdateMerchantComplaintRefundProgressRequest {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::merchant_complaints::ListMerchantComplaints;
+/// use wechatpay_api::merchant_complaints::{
+///     ListMerchantComplaints, ListMerchantComplaintsRequired,
+/// };
 ///
-/// let op = ListMerchantComplaints::new("2019-01-01", "2019-01-01");
+/// let op = ListMerchantComplaints::new(ListMerchantComplaintsRequired {
+///     begin_date: "2019-01-01".into(),
+///     end_date: "2019-01-01".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("limit: {:?}", answer.data.limit);
 /// println!("offset: {:?}", answer.data.offset);
@@ -1055,6 +1239,7 @@ impl UpdateMerchantComplaintRefundProgressRequest {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct ListMerchantComplaints {
     /// 分页大小:设置该次请求返回的最大投诉条数,范围\[1,50\]。
     ///
@@ -1087,17 +1272,26 @@ pub struct ListMerchantComplaints {
     /// Sent as the query parameter `complainted_mchid`.
     pub complainted_mchid: ::std::option::Option<::std::string::String>,
 }
+/// The required values of [`ListMerchantComplaints`], by name: what [`ListMerchantComplaints::new`] takes. A new required value in a later version is a new field here.
+pub struct ListMerchantComplaintsRequired {
+    /// 开始日期:投诉发生的开始日期,格式为yyyy-MM-DD。注意,查询日期跨度不超过30天。
+    ///
+    /// at most 10 characters; at least 10 characters; format `date`; example: `"2019-01-01"`.
+    pub begin_date: ::std::string::String,
+    /// 结束日期:投诉发生的结束日期,格式为yyyy-MM-DD。注意,查询日期跨度不超过30天。
+    ///
+    /// at most 10 characters; at least 10 characters; format `date`; example: `"2019-01-01"`.
+    pub end_date: ::std::string::String,
+}
 impl ListMerchantComplaints {
-    /// A `ListMerchantComplaints` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        begin_date: impl ::std::convert::Into<::std::string::String>,
-        end_date: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`ListMerchantComplaints`] with its required values set and every optional one absent.
+    pub fn new(required: ListMerchantComplaintsRequired) -> Self {
+        let ListMerchantComplaintsRequired { begin_date, end_date } = required;
         Self {
             limit: ::std::option::Option::None,
             offset: ::std::option::Option::None,
-            begin_date: ::std::convert::Into::into(begin_date),
-            end_date: ::std::convert::Into::into(end_date),
+            begin_date,
+            end_date,
             complainted_mchid: ::std::option::Option::None,
         }
     }
@@ -1128,13 +1322,12 @@ impl ListMerchantComplaints {
 impl ::wechatpay_core::operation::Operation for ListMerchantComplaints {
     type Output = ListMerchantComplaintsResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "listMerchantComplaints",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaints-v2",
-            path_params: ::std::vec::Vec::new(),
-            query: {
+        ::wechatpay_core::operation::Request::new(
+                "listMerchantComplaints",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/merchant-service/complaints-v2",
+            )
+            .with_query({
                 let mut __pairs = ::std::vec![];
                 if let ::std::option::Option::Some(__value) = &self.limit {
                     __pairs
@@ -1172,17 +1365,11 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaints {
                         ));
                 }
                 __pairs
-            },
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive {
-                query: &[],
-                headers: &[],
-                answer: &["/data/*/payer_phone"],
-            },
-        }
+            })
+            .with_sensitive(
+                ::wechatpay_core::operation::Sensitive::NONE
+                    .with_answer(&["/data/*/payer_phone"]),
+            )
     }
     fn decode(
         &self,
@@ -1215,6 +1402,7 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaints {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryMerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -1224,7 +1412,7 @@ pub struct QueryMerchantComplaint {
     pub complaint_id: ::std::string::String,
 }
 impl QueryMerchantComplaint {
-    /// A `QueryMerchantComplaint` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`QueryMerchantComplaint`] with its required values set and every optional one absent.
     pub fn new(complaint_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             complaint_id: ::std::convert::Into::into(complaint_id),
@@ -1234,26 +1422,21 @@ impl QueryMerchantComplaint {
 impl ::wechatpay_core::operation::Operation for QueryMerchantComplaint {
     type Output = MerchantComplaint;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryMerchantComplaint",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaints-v2/{complaint_id}",
-            path_params: ::std::vec![
-                ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive {
-                query: &[],
-                headers: &[],
-                answer: &["/payer_phone"],
-            },
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryMerchantComplaint",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/merchant-service/complaints-v2/{complaint_id}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
+                    .as_str()))
+                ],
+            )
+            .with_sensitive(
+                ::wechatpay_core::operation::Sensitive::NONE
+                    .with_answer(&["/payer_phone"]),
+            )
     }
     fn decode(
         &self,
@@ -1285,6 +1468,7 @@ impl ::wechatpay_core::operation::Operation for QueryMerchantComplaint {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct ListMerchantComplaintNegotiationHistory {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -1306,7 +1490,7 @@ pub struct ListMerchantComplaintNegotiationHistory {
     pub offset: ::std::option::Option<i32>,
 }
 impl ListMerchantComplaintNegotiationHistory {
-    /// A `ListMerchantComplaintNegotiationHistory` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`ListMerchantComplaintNegotiationHistory`] with its required values set and every optional one absent.
     pub fn new(complaint_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             complaint_id: ::std::convert::Into::into(complaint_id),
@@ -1330,16 +1514,18 @@ impl ListMerchantComplaintNegotiationHistory {
 impl ::wechatpay_core::operation::Operation for ListMerchantComplaintNegotiationHistory {
     type Output = ListMerchantComplaintNegotiationHistoryResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "listMerchantComplaintNegotiationHistory",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys",
-            path_params: ::std::vec![
-                ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
-                .as_str()))
-            ],
-            query: {
+        ::wechatpay_core::operation::Request::new(
+                "listMerchantComplaintNegotiationHistory",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
+                    .as_str()))
+                ],
+            )
+            .with_query({
                 let mut __pairs = ::std::vec![];
                 if let ::std::option::Option::Some(__value) = &self.limit {
                     __pairs
@@ -1360,13 +1546,7 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaintNegotiation
                         ));
                 }
                 __pairs
-            },
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+            })
     }
     fn decode(
         &self,
@@ -1388,19 +1568,22 @@ impl ::wechatpay_core::operation::Operation for ListMerchantComplaintNegotiation
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::merchant_complaints::RespondMerchantComplaint;
+/// use wechatpay_api::merchant_complaints::{
+///     RespondMerchantComplaint, RespondMerchantComplaintRequired,
+/// };
 ///
-/// let op = RespondMerchantComplaint::new(
-///     "200201820200101080076610000",
-///     "1900012181",
-///     "已与用户沟通解决",
-/// );
+/// let op = RespondMerchantComplaint::new(RespondMerchantComplaintRequired {
+///     complaint_id: "200201820200101080076610000".into(),
+///     complainted_mchid: "1900012181".into(),
+///     response_content: "已与用户沟通解决".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct RespondMerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -1411,18 +1594,34 @@ pub struct RespondMerchantComplaint {
     /// The JSON body.
     pub body: RespondMerchantComplaintRequest,
 }
+/// The required values of [`RespondMerchantComplaint`], by name: what [`RespondMerchantComplaint::new`] takes. A new required value in a later version is a new field here.
+pub struct RespondMerchantComplaintRequired {
+    /// 投诉单号:投诉单对应的投诉单号。
+    ///
+    /// at most 64 characters; example: `"200201820200101080076610000"`.
+    pub complaint_id: ::std::string::String,
+    /// 被诉商户号:投诉单对应的被诉商户号。
+    ///
+    /// at most 64 characters; example: `"1900012181"`.
+    pub complainted_mchid: ::std::string::String,
+    /// 回复内容:具体的投诉处理方案,限制500个字符以内。
+    ///
+    /// at most 500 characters; example: `"已与用户沟通解决"`.
+    pub response_content: ::std::string::String,
+}
 impl RespondMerchantComplaint {
-    /// A `RespondMerchantComplaint` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        complaint_id: impl ::std::convert::Into<::std::string::String>,
-        complainted_mchid: impl ::std::convert::Into<::std::string::String>,
-        response_content: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`RespondMerchantComplaint`] with its required values set and every optional one absent.
+    pub fn new(required: RespondMerchantComplaintRequired) -> Self {
+        let RespondMerchantComplaintRequired {
+            complaint_id,
+            complainted_mchid,
+            response_content,
+        } = required;
         Self {
-            complaint_id: ::std::convert::Into::into(complaint_id),
+            complaint_id,
             body: RespondMerchantComplaintRequest {
-                complainted_mchid: ::std::convert::Into::into(complainted_mchid),
-                response_content: ::std::convert::Into::into(response_content),
+                complainted_mchid,
+                response_content,
                 response_images: ::std::option::Option::None,
                 jump_url: ::std::option::Option::None,
                 jump_url_text: ::std::option::Option::None,
@@ -1474,25 +1673,19 @@ impl RespondMerchantComplaint {
 impl ::wechatpay_core::operation::Operation for RespondMerchantComplaint {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "respondMerchantComplaint",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaints-v2/{complaint_id}/response",
-            path_params: ::std::vec![
-                ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "respondMerchantComplaint",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant-service/complaints-v2/{complaint_id}/response",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,
@@ -1514,15 +1707,21 @@ impl ::wechatpay_core::operation::Operation for RespondMerchantComplaint {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::merchant_complaints::CompleteMerchantComplaint;
+/// use wechatpay_api::merchant_complaints::{
+///     CompleteMerchantComplaint, CompleteMerchantComplaintRequired,
+/// };
 ///
-/// let op = CompleteMerchantComplaint::new("200201820200101080076610000", "1900012181");
+/// let op = CompleteMerchantComplaint::new(CompleteMerchantComplaintRequired {
+///     complaint_id: "200201820200101080076610000".into(),
+///     complainted_mchid: "1900012181".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CompleteMerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -1533,16 +1732,25 @@ pub struct CompleteMerchantComplaint {
     /// The JSON body.
     pub body: CompleteMerchantComplaintRequest,
 }
+/// The required values of [`CompleteMerchantComplaint`], by name: what [`CompleteMerchantComplaint::new`] takes. A new required value in a later version is a new field here.
+pub struct CompleteMerchantComplaintRequired {
+    /// 投诉单号:投诉单对应的投诉单号。
+    ///
+    /// at most 64 characters; example: `"200201820200101080076610000"`.
+    pub complaint_id: ::std::string::String,
+    /// 被诉商户号:投诉单对应的被诉商户号。
+    ///
+    /// at most 64 characters; example: `"1900012181"`.
+    pub complainted_mchid: ::std::string::String,
+}
 impl CompleteMerchantComplaint {
-    /// A `CompleteMerchantComplaint` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        complaint_id: impl ::std::convert::Into<::std::string::String>,
-        complainted_mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CompleteMerchantComplaint`] with its required values set and every optional one absent.
+    pub fn new(required: CompleteMerchantComplaintRequired) -> Self {
+        let CompleteMerchantComplaintRequired { complaint_id, complainted_mchid } = required;
         Self {
-            complaint_id: ::std::convert::Into::into(complaint_id),
+            complaint_id,
             body: CompleteMerchantComplaintRequest {
-                complainted_mchid: ::std::convert::Into::into(complainted_mchid),
+                complainted_mchid,
             },
         }
     }
@@ -1550,25 +1758,19 @@ impl CompleteMerchantComplaint {
 impl ::wechatpay_core::operation::Operation for CompleteMerchantComplaint {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "completeMerchantComplaint",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaints-v2/{complaint_id}/complete",
-            path_params: ::std::vec![
-                ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "completeMerchantComplaint",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant-service/complaints-v2/{complaint_id}/complete",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,
@@ -1592,18 +1794,20 @@ impl ::wechatpay_core::operation::Operation for CompleteMerchantComplaint {
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::merchant_complaints::{
 ///     RefundApprovalAction, UpdateMerchantComplaintRefundProgress,
+///     UpdateMerchantComplaintRefundProgressRequired,
 /// };
 ///
-/// let op = UpdateMerchantComplaintRefundProgress::new(
-///     "200201820200101080076610000",
-///     RefundApprovalAction::Approve,
-/// );
+/// let op = UpdateMerchantComplaintRefundProgress::new(UpdateMerchantComplaintRefundProgressRequired {
+///     complaint_id: "200201820200101080076610000".into(),
+///     action: RefundApprovalAction::Approve,
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct UpdateMerchantComplaintRefundProgress {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -1614,14 +1818,23 @@ pub struct UpdateMerchantComplaintRefundProgress {
     /// The JSON body.
     pub body: UpdateMerchantComplaintRefundProgressRequest,
 }
+/// The required values of [`UpdateMerchantComplaintRefundProgress`], by name: what [`UpdateMerchantComplaintRefundProgress::new`] takes. A new required value in a later version is a new field here.
+pub struct UpdateMerchantComplaintRefundProgressRequired {
+    /// 投诉单号:投诉单对应的投诉单号。
+    ///
+    /// at most 64 characters; example: `"200201820200101080076610000"`.
+    pub complaint_id: ::std::string::String,
+    /// 审批动作:同意 或 拒绝。
+    ///
+    /// example: `"APPROVE"`.
+    pub action: RefundApprovalAction,
+}
 impl UpdateMerchantComplaintRefundProgress {
-    /// A `UpdateMerchantComplaintRefundProgress` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        complaint_id: impl ::std::convert::Into<::std::string::String>,
-        action: RefundApprovalAction,
-    ) -> Self {
+    /// Builds a [`UpdateMerchantComplaintRefundProgress`] with its required values set and every optional one absent.
+    pub fn new(required: UpdateMerchantComplaintRefundProgressRequired) -> Self {
+        let UpdateMerchantComplaintRefundProgressRequired { complaint_id, action } = required;
         Self {
-            complaint_id: ::std::convert::Into::into(complaint_id),
+            complaint_id,
             body: UpdateMerchantComplaintRefundProgressRequest {
                 action,
                 launch_refund_day: ::std::option::Option::None,
@@ -1672,25 +1885,19 @@ impl UpdateMerchantComplaintRefundProgress {
 impl ::wechatpay_core::operation::Operation for UpdateMerchantComplaintRefundProgress {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "updateMerchantComplaintRefundProgress",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress",
-            path_params: ::std::vec![
-                ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "updateMerchantComplaintRefundProgress",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,
@@ -1731,19 +1938,11 @@ pub struct QueryMerchantComplaintNotification;
 impl ::wechatpay_core::operation::Operation for QueryMerchantComplaintNotification {
     type Output = MerchantComplaintNotificationUrl;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryMerchantComplaintNotification",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+            "queryMerchantComplaintNotification",
+            ::wechatpay_core::operation::Method::GET,
+            "/v3/merchant-service/complaint-notifications",
+        )
     }
     fn decode(
         &self,
@@ -1775,12 +1974,13 @@ impl ::wechatpay_core::operation::Operation for QueryMerchantComplaintNotificati
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CreateMerchantComplaintNotification {
     /// The JSON body.
     pub body: MerchantComplaintNotificationUrlInput,
 }
 impl CreateMerchantComplaintNotification {
-    /// A `CreateMerchantComplaintNotification` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`CreateMerchantComplaintNotification`] with its required values set and every optional one absent.
     pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             body: MerchantComplaintNotificationUrlInput {
@@ -1792,22 +1992,12 @@ impl CreateMerchantComplaintNotification {
 impl ::wechatpay_core::operation::Operation for CreateMerchantComplaintNotification {
     type Output = MerchantComplaintNotificationUrl;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "createMerchantComplaintNotification",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "createMerchantComplaintNotification",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant-service/complaint-notifications",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1838,12 +2028,13 @@ impl ::wechatpay_core::operation::Operation for CreateMerchantComplaintNotificat
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct UpdateMerchantComplaintNotification {
     /// The JSON body.
     pub body: MerchantComplaintNotificationUrlInput,
 }
 impl UpdateMerchantComplaintNotification {
-    /// A `UpdateMerchantComplaintNotification` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`UpdateMerchantComplaintNotification`] with its required values set and every optional one absent.
     pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             body: MerchantComplaintNotificationUrlInput {
@@ -1855,22 +2046,12 @@ impl UpdateMerchantComplaintNotification {
 impl ::wechatpay_core::operation::Operation for UpdateMerchantComplaintNotification {
     type Output = MerchantComplaintNotificationUrl;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "updateMerchantComplaintNotification",
-            method: ::wechatpay_core::operation::Method::PUT,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "updateMerchantComplaintNotification",
+                ::wechatpay_core::operation::Method::PUT,
+                "/v3/merchant-service/complaint-notifications",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1910,19 +2091,12 @@ pub struct DeleteMerchantComplaintNotification;
 impl ::wechatpay_core::operation::Operation for DeleteMerchantComplaintNotification {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "deleteMerchantComplaintNotification",
-            method: ::wechatpay_core::operation::Method::DELETE,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/complaint-notifications",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "deleteMerchantComplaintNotification",
+                ::wechatpay_core::operation::Method::DELETE,
+                "/v3/merchant-service/complaint-notifications",
+            )
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,
@@ -1956,6 +2130,7 @@ impl ::wechatpay_core::operation::Operation for DeleteMerchantComplaintNotificat
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct DownloadMerchantComplaintImage {
     /// 媒体文件标识ID:微信返回的媒体文件标识ID。
     ///
@@ -1965,7 +2140,7 @@ pub struct DownloadMerchantComplaintImage {
     pub media_id: ::std::string::String,
 }
 impl DownloadMerchantComplaintImage {
-    /// A `DownloadMerchantComplaintImage` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`DownloadMerchantComplaintImage`] with its required values set and every optional one absent.
     pub fn new(media_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             media_id: ::std::convert::Into::into(media_id),
@@ -1975,21 +2150,17 @@ impl DownloadMerchantComplaintImage {
 impl ::wechatpay_core::operation::Operation for DownloadMerchantComplaintImage {
     type Output = ::wechatpay_core::Bytes;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "downloadMerchantComplaintImage",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/merchant-service/images/{media_id}",
-            path_params: ::std::vec![
-                ("media_id", ::std::borrow::Cow::Borrowed(self.media_id.as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Download,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "downloadMerchantComplaintImage",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/merchant-service/images/{media_id}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("media_id", ::std::borrow::Cow::Borrowed(self.media_id.as_str()))
+                ],
+            )
+            .with_answer(::wechatpay_core::operation::Answer::Download)
     }
     fn decode(
         &self,

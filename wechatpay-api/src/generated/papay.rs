@@ -5,13 +5,14 @@
 //! After a failed deduction, reminds the user to top up before the next attempt.
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
-/// The `NotifyDeductionFailureRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct NotifyDeductionFailureRequest {
     /// 直连商户号
     ///
@@ -21,18 +22,6 @@ pub struct NotifyDeductionFailureRequest {
     ///
     /// example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
-}
-impl NotifyDeductionFailureRequest {
-    /// A `NotifyDeductionFailureRequest` with its required members set and every optional one absent.
-    pub fn new(
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        appid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            mchid: mchid.into(),
-            appid: appid.into(),
-        }
-    }
 }
 /// 重试扣费通知
 ///
@@ -46,19 +35,20 @@ impl NotifyDeductionFailureRequest {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::papay::NotifyDeductionFailure;
+/// use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequired};
 ///
-/// let op = NotifyDeductionFailure::new(
-///     "123124412412423431",
-///     "1230000109",
-///     "wxd678efh567hg6787",
-/// );
+/// let op = NotifyDeductionFailure::new(NotifyDeductionFailureRequired {
+///     contract_id: "123124412412423431".into(),
+///     mchid: "1230000109".into(),
+///     appid: "wxd678efh567hg6787".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct NotifyDeductionFailure {
     /// 委托代扣协议ID
     ///
@@ -69,18 +59,30 @@ pub struct NotifyDeductionFailure {
     /// The JSON body.
     pub body: NotifyDeductionFailureRequest,
 }
+/// The required values of [`NotifyDeductionFailure`], by name: what [`NotifyDeductionFailure::new`] takes. A new required value in a later version is a new field here.
+pub struct NotifyDeductionFailureRequired {
+    /// 委托代扣协议ID
+    ///
+    /// example: `"123124412412423431"`.
+    pub contract_id: ::std::string::String,
+    /// 直连商户号
+    ///
+    /// example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+    /// 公众号ID
+    ///
+    /// example: `"wxd678efh567hg6787"`.
+    pub appid: ::std::string::String,
+}
 impl NotifyDeductionFailure {
-    /// A `NotifyDeductionFailure` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        contract_id: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        appid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`NotifyDeductionFailure`] with its required values set and every optional one absent.
+    pub fn new(required: NotifyDeductionFailureRequired) -> Self {
+        let NotifyDeductionFailureRequired { contract_id, mchid, appid } = required;
         Self {
-            contract_id: ::std::convert::Into::into(contract_id),
+            contract_id,
             body: NotifyDeductionFailureRequest {
-                mchid: ::std::convert::Into::into(mchid),
-                appid: ::std::convert::Into::into(appid),
+                mchid,
+                appid,
             },
         }
     }
@@ -88,24 +90,19 @@ impl NotifyDeductionFailure {
 impl ::wechatpay_core::operation::Operation for NotifyDeductionFailure {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "notifyDeductionFailure",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/papay/contracts/{contract_id}/fail-notify",
-            path_params: ::std::vec![
-                ("contract_id", ::std::borrow::Cow::Borrowed(self.contract_id.as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "notifyDeductionFailure",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/papay/contracts/{contract_id}/fail-notify",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("contract_id", ::std::borrow::Cow::Borrowed(self.contract_id
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,

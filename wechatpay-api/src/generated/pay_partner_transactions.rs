@@ -10,34 +10,35 @@
 //! chapter4_1_3 (关闭订单), chapter4_1_5 (支付通知).
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For service providers acting for their sub-merchants (服务商).
-/// The `PartnerAppPrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct PartnerAppPrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
     /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -45,22 +46,22 @@ pub struct PartnerAppPrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -80,153 +81,53 @@ pub struct PartnerAppPrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
-impl PartnerAppPrepayRequest {
-    /// A `PartnerAppPrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-    ) -> Self {
-        Self {
-            sp_appid: sp_appid.into(),
-            sp_mchid: sp_mchid.into(),
-            sub_appid: ::std::option::Option::None,
-            sub_mchid: sub_mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            detail: ::std::option::Option::None,
-            scene_info: ::std::option::Option::None,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `sub_appid`.
-    #[must_use]
-    pub fn with_sub_appid(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sub_appid = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: super::pay_transactions::Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: super::pay_transactions::SceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(
-        mut self,
-        value: super::pay_transactions::SettleInfo,
-    ) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `PartnerCloseOrderRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct PartnerCloseOrderRequest {
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
 }
-impl PartnerCloseOrderRequest {
-    /// A `PartnerCloseOrderRequest` with its required members set and every optional one absent.
-    pub fn new(
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            sp_mchid: sp_mchid.into(),
-            sub_mchid: sub_mchid.into(),
-        }
-    }
-}
-/// The `PartnerH5PrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct PartnerH5PrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
     /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -234,22 +135,22 @@ pub struct PartnerH5PrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -268,133 +169,55 @@ pub struct PartnerH5PrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
-impl PartnerH5PrepayRequest {
-    /// A `PartnerH5PrepayRequest` with its required members set and every optional one absent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-        scene_info: super::pay_transactions::H5SceneInfo,
-    ) -> Self {
-        Self {
-            sp_appid: sp_appid.into(),
-            sp_mchid: sp_mchid.into(),
-            sub_appid: ::std::option::Option::None,
-            sub_mchid: sub_mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            detail: ::std::option::Option::None,
-            scene_info,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `sub_appid`.
-    #[must_use]
-    pub fn with_sub_appid(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sub_appid = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: super::pay_transactions::Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(
-        mut self,
-        value: super::pay_transactions::SettleInfo,
-    ) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `PartnerH5PrepayResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PartnerH5PrepayResponse {
     /// 支付跳转链接。h5_url为拉起微信支付收银台的中间页面,可通过访问该url来拉起微信客户端,完成支付,h5_url的有效期为5分钟。
     ///
-    /// at most 512 characters; at least 1 characters; example: `"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749"`.
+    /// at most 512 characters; at least 1 character; example: `"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749"`.
     pub h5_url: ::std::string::String,
 }
-/// The `PartnerJsapiPrepayRequest` object.
+impl PartnerH5PrepayResponse {
+    /// Builds a [`PartnerH5PrepayResponse`] with its required fields set and every optional one absent.
+    pub fn new(h5_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { h5_url: h5_url.into() }
+    }
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct PartnerJsapiPrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
     /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -402,22 +225,22 @@ pub struct PartnerJsapiPrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -439,127 +262,35 @@ pub struct PartnerJsapiPrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
-impl PartnerJsapiPrepayRequest {
-    /// A `PartnerJsapiPrepayRequest` with its required members set and every optional one absent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-        payer: PartnerPayer,
-    ) -> Self {
-        Self {
-            sp_appid: sp_appid.into(),
-            sp_mchid: sp_mchid.into(),
-            sub_appid: ::std::option::Option::None,
-            sub_mchid: sub_mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            payer,
-            detail: ::std::option::Option::None,
-            scene_info: ::std::option::Option::None,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `sub_appid`.
-    #[must_use]
-    pub fn with_sub_appid(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sub_appid = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: super::pay_transactions::Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: super::pay_transactions::SceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(
-        mut self,
-        value: super::pay_transactions::SettleInfo,
-    ) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `PartnerNativePrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct PartnerNativePrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
     /// 子商户应用ID。由微信生成的应用ID,全局唯一。若sub_openid有传的情况下,sub_appid必填,且sub_appid需与sub_openid对应。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -567,22 +298,22 @@ pub struct PartnerNativePrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -602,110 +333,29 @@ pub struct PartnerNativePrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
-impl PartnerNativePrepayRequest {
-    /// A `PartnerNativePrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-    ) -> Self {
-        Self {
-            sp_appid: sp_appid.into(),
-            sp_mchid: sp_mchid.into(),
-            sub_appid: ::std::option::Option::None,
-            sub_mchid: sub_mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            detail: ::std::option::Option::None,
-            scene_info: ::std::option::Option::None,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `sub_appid`.
-    #[must_use]
-    pub fn with_sub_appid(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sub_appid = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: super::pay_transactions::Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: super::pay_transactions::SceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(
-        mut self,
-        value: super::pay_transactions::SettleInfo,
-    ) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `PartnerNativePrepayResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PartnerNativePrepayResponse {
     /// 二维码链接。此URL用于生成支付二维码,然后提供给用户扫码支付。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"`.
+    /// at most 64 characters; at least 1 character; example: `"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"`.
     pub code_url: ::std::string::String,
 }
+impl PartnerNativePrepayResponse {
+    /// Builds a [`PartnerNativePrepayResponse`] with its required fields set and every optional one absent.
+    pub fn new(code_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { code_url: code_url.into() }
+    }
+}
 /// 支付者信息。sp_openid 与 sub_openid 二选一。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -714,22 +364,23 @@ pub struct PartnerNativePrepayResponse {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PartnerPayer {
     /// 用户服务标识。用户在服务商appid下的唯一标识。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 用户子标识。用户在子商户appid下的唯一标识。若传sub_openid,那sub_appid必填。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
 impl PartnerPayer {
-    /// A `PartnerPayer` with its required members set and every optional one absent.
+    /// Builds a [`PartnerPayer`] with its required fields set and every optional one absent.
     pub fn new() -> Self {
         Self {
             sp_openid: ::std::option::Option::None,
@@ -757,29 +408,32 @@ impl PartnerPayer {
 }
 /// 订单(服务商)。查询订单的应答,也是服务商支付成功通知(`TRANSACTION.SUCCESS`)的 resource 解密后的内容。
 /// 未支付的订单没有 transaction_id、payer、amount.payer_total 等字段。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`PartnerTransactionRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PartnerTransaction {
     /// 服务商应用ID。服务商申请的公众号或移动应用appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wx8888888888888888"`.
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     pub sp_appid: ::std::string::String,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub sp_mchid: ::std::string::String,
     /// 子商户应用ID。子商户申请的公众号或移动应用appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6999"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -787,7 +441,7 @@ pub struct PartnerTransaction {
     pub out_trade_no: ::std::string::String,
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易类型。
@@ -797,21 +451,21 @@ pub struct PartnerTransaction {
     pub trade_state: super::pay_transactions::TradeState,
     /// 交易状态描述。
     ///
-    /// at most 256 characters; at least 1 characters; example: `"支付成功"`.
+    /// at most 256 characters; at least 1 character; example: `"支付成功"`.
     pub trade_state_desc: ::std::string::String,
     /// 付款银行。银行类型,采用字符串类型的银行标识。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"CMC"`.
+    /// at most 32 characters; at least 1 character; example: `"CMC"`.
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
@@ -830,7 +484,65 @@ pub struct PartnerTransaction {
         ::std::vec::Vec<super::pay_transactions::PromotionDetail>,
     >,
 }
+/// The required fields of [`PartnerTransaction`], by name: what [`PartnerTransaction::new`] takes. A new required field in a later version is a new field here.
+pub struct PartnerTransactionRequired {
+    /// 服务商应用ID。服务商申请的公众号或移动应用appid。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    pub sp_appid: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 交易状态。
+    pub trade_state: super::pay_transactions::TradeState,
+    /// 交易状态描述。
+    ///
+    /// at most 256 characters; at least 1 character; example: `"支付成功"`.
+    pub trade_state_desc: ::std::string::String,
+}
+impl PartnerTransaction {
+    /// Builds a [`PartnerTransaction`] with its required fields set and every optional one absent.
+    pub fn new(required: PartnerTransactionRequired) -> Self {
+        let PartnerTransactionRequired {
+            sp_appid,
+            sp_mchid,
+            sub_mchid,
+            out_trade_no,
+            trade_state,
+            trade_state_desc,
+        } = required;
+        Self {
+            sp_appid,
+            sp_mchid,
+            sub_appid: ::std::option::Option::None,
+            sub_mchid,
+            out_trade_no,
+            transaction_id: ::std::option::Option::None,
+            trade_type: ::std::option::Option::None,
+            trade_state,
+            trade_state_desc,
+            bank_type: ::std::option::Option::None,
+            attach: ::std::option::Option::None,
+            success_time: ::std::option::Option::None,
+            payer: ::std::option::Option::None,
+            amount: ::std::option::Option::None,
+            scene_info: ::std::option::Option::None,
+            promotion_detail: ::std::option::Option::None,
+        }
+    }
+}
 /// 场景信息。支付场景描述。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -838,12 +550,21 @@ pub struct PartnerTransaction {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PartnerTransactionSceneInfo {
     /// 商户端设备号。商户端设备号(发起扣款请求的商户服务器设备号)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"013467007045764"`.
+    /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
     #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
+}
+impl PartnerTransactionSceneInfo {
+    /// Builds a [`PartnerTransactionSceneInfo`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            device_id: ::std::option::Option::None,
+        }
+    }
 }
 /// JSAPI/小程序下单
 ///
@@ -858,53 +579,87 @@ pub struct PartnerTransactionSceneInfo {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_partner_transactions::{PartnerJsapiPrepay, PartnerPayer};
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerJsapiPrepay, PartnerJsapiPrepayRequired, PartnerPayer,
+/// };
 /// use wechatpay_api::pay_transactions::Amount;
 ///
-/// let op = PartnerJsapiPrepay::new(
-///     "wx8888888888888888",
-///     "1230000109",
-///     "1900000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-///     PartnerPayer::new(),
-/// );
+/// let op = PartnerJsapiPrepay::new(PartnerJsapiPrepayRequired {
+///     sp_appid: "wx8888888888888888".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+///     payer: PartnerPayer::new(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("prepay_id: {:?}", answer.data.prepay_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct PartnerJsapiPrepay {
     /// The JSON body.
     pub body: PartnerJsapiPrepayRequest,
 }
+/// The required values of [`PartnerJsapiPrepay`], by name: what [`PartnerJsapiPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerJsapiPrepayRequired {
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    pub sp_appid: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 支付者信息。sp_openid 与 sub_openid 二选一。
+    pub payer: PartnerPayer,
+}
 impl PartnerJsapiPrepay {
-    /// A `PartnerJsapiPrepay` with its required parameters and body fields set and every optional one absent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-        payer: PartnerPayer,
-    ) -> Self {
+    /// Builds a [`PartnerJsapiPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerJsapiPrepayRequired) -> Self {
+        let PartnerJsapiPrepayRequired {
+            sp_appid,
+            sp_mchid,
+            sub_mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+            payer,
+        } = required;
         Self {
             body: PartnerJsapiPrepayRequest {
-                sp_appid: ::std::convert::Into::into(sp_appid),
-                sp_mchid: ::std::convert::Into::into(sp_mchid),
+                sp_appid,
+                sp_mchid,
                 sub_appid: ::std::option::Option::None,
-                sub_mchid: ::std::convert::Into::into(sub_mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                sub_mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -985,22 +740,12 @@ impl PartnerJsapiPrepay {
 impl ::wechatpay_core::operation::Operation for PartnerJsapiPrepay {
     type Output = super::pay_transactions::PrepayId;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "partnerJsapiPrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/partner/transactions/jsapi",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "partnerJsapiPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/jsapi",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1022,50 +767,83 @@ impl ::wechatpay_core::operation::Operation for PartnerJsapiPrepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_partner_transactions::PartnerAppPrepay;
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerAppPrepay, PartnerAppPrepayRequired,
+/// };
 /// use wechatpay_api::pay_transactions::Amount;
 ///
-/// let op = PartnerAppPrepay::new(
-///     "wx8888888888888888",
-///     "1230000109",
-///     "1900000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-/// );
+/// let op = PartnerAppPrepay::new(PartnerAppPrepayRequired {
+///     sp_appid: "wx8888888888888888".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("prepay_id: {:?}", answer.data.prepay_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct PartnerAppPrepay {
     /// The JSON body.
     pub body: PartnerAppPrepayRequest,
 }
+/// The required values of [`PartnerAppPrepay`], by name: what [`PartnerAppPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerAppPrepayRequired {
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    pub sp_appid: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+}
 impl PartnerAppPrepay {
-    /// A `PartnerAppPrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-    ) -> Self {
+    /// Builds a [`PartnerAppPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerAppPrepayRequired) -> Self {
+        let PartnerAppPrepayRequired {
+            sp_appid,
+            sp_mchid,
+            sub_mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+        } = required;
         Self {
             body: PartnerAppPrepayRequest {
-                sp_appid: ::std::convert::Into::into(sp_appid),
-                sp_mchid: ::std::convert::Into::into(sp_mchid),
+                sp_appid,
+                sp_mchid,
                 sub_appid: ::std::option::Option::None,
-                sub_mchid: ::std::convert::Into::into(sub_mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                sub_mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -1145,22 +923,12 @@ impl PartnerAppPrepay {
 impl ::wechatpay_core::operation::Operation for PartnerAppPrepay {
     type Output = super::pay_transactions::PrepayId;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "partnerAppPrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/partner/transactions/app",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "partnerAppPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/app",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1182,53 +950,92 @@ impl ::wechatpay_core::operation::Operation for PartnerAppPrepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_partner_transactions::PartnerH5Prepay;
-/// use wechatpay_api::pay_transactions::{Amount, H5Info, H5SceneInfo};
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerH5Prepay, PartnerH5PrepayRequired,
+/// };
+/// use wechatpay_api::pay_transactions::{
+///     Amount, H5Info, H5SceneInfo, H5SceneInfoRequired,
+/// };
 ///
-/// let op = PartnerH5Prepay::new(
-///     "wx8888888888888888",
-///     "1230000109",
-///     "1900000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-///     H5SceneInfo::new("14.23.150.211", H5Info::new("iOS")),
-/// );
+/// let op = PartnerH5Prepay::new(PartnerH5PrepayRequired {
+///     sp_appid: "wx8888888888888888".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+///     scene_info: H5SceneInfo::new(H5SceneInfoRequired {
+///         payer_client_ip: "14.23.150.211".into(),
+///         h5_info: H5Info::new("iOS"),
+///     }),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("h5_url: {:?}", answer.data.h5_url);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct PartnerH5Prepay {
     /// The JSON body.
     pub body: PartnerH5PrepayRequest,
 }
+/// The required values of [`PartnerH5Prepay`], by name: what [`PartnerH5Prepay::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerH5PrepayRequired {
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    pub sp_appid: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 场景信息。支付场景描述(H5下单必填,含 h5_info)。
+    pub scene_info: super::pay_transactions::H5SceneInfo,
+}
 impl PartnerH5Prepay {
-    /// A `PartnerH5Prepay` with its required parameters and body fields set and every optional one absent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-        scene_info: super::pay_transactions::H5SceneInfo,
-    ) -> Self {
+    /// Builds a [`PartnerH5Prepay`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerH5PrepayRequired) -> Self {
+        let PartnerH5PrepayRequired {
+            sp_appid,
+            sp_mchid,
+            sub_mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+            scene_info,
+        } = required;
         Self {
             body: PartnerH5PrepayRequest {
-                sp_appid: ::std::convert::Into::into(sp_appid),
-                sp_mchid: ::std::convert::Into::into(sp_mchid),
+                sp_appid,
+                sp_mchid,
                 sub_appid: ::std::option::Option::None,
-                sub_mchid: ::std::convert::Into::into(sub_mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                sub_mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -1302,22 +1109,12 @@ impl PartnerH5Prepay {
 impl ::wechatpay_core::operation::Operation for PartnerH5Prepay {
     type Output = PartnerH5PrepayResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "partnerH5Prepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/partner/transactions/h5",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "partnerH5Prepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/h5",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1339,50 +1136,83 @@ impl ::wechatpay_core::operation::Operation for PartnerH5Prepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_partner_transactions::PartnerNativePrepay;
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerNativePrepay, PartnerNativePrepayRequired,
+/// };
 /// use wechatpay_api::pay_transactions::Amount;
 ///
-/// let op = PartnerNativePrepay::new(
-///     "wx8888888888888888",
-///     "1230000109",
-///     "1900000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-/// );
+/// let op = PartnerNativePrepay::new(PartnerNativePrepayRequired {
+///     sp_appid: "wx8888888888888888".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("code_url: {:?}", answer.data.code_url);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct PartnerNativePrepay {
     /// The JSON body.
     pub body: PartnerNativePrepayRequest,
 }
+/// The required values of [`PartnerNativePrepay`], by name: what [`PartnerNativePrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerNativePrepayRequired {
+    /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    pub sp_appid: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+}
 impl PartnerNativePrepay {
-    /// A `PartnerNativePrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        sp_appid: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: super::pay_transactions::Amount,
-    ) -> Self {
+    /// Builds a [`PartnerNativePrepay`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerNativePrepayRequired) -> Self {
+        let PartnerNativePrepayRequired {
+            sp_appid,
+            sp_mchid,
+            sub_mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+        } = required;
         Self {
             body: PartnerNativePrepayRequest {
-                sp_appid: ::std::convert::Into::into(sp_appid),
-                sp_mchid: ::std::convert::Into::into(sp_mchid),
+                sp_appid,
+                sp_mchid,
                 sub_appid: ::std::option::Option::None,
-                sub_mchid: ::std::convert::Into::into(sub_mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                sub_mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -1462,22 +1292,12 @@ impl PartnerNativePrepay {
 impl ::wechatpay_core::operation::Operation for PartnerNativePrepay {
     type Output = PartnerNativePrepayResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "partnerNativePrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/partner/transactions/native",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "partnerNativePrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/native",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1499,13 +1319,15 @@ impl ::wechatpay_core::operation::Operation for PartnerNativePrepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_partner_transactions::PartnerQueryOrderById;
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerQueryOrderById, PartnerQueryOrderByIdRequired,
+/// };
 ///
-/// let op = PartnerQueryOrderById::new(
-///     "1217752501201407033233368018",
-///     "1230000109",
-///     "1900000109",
-/// );
+/// let op = PartnerQueryOrderById::new(PartnerQueryOrderByIdRequired {
+///     transaction_id: "1217752501201407033233368018".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("sp_appid: {:?}", answer.data.sp_appid);
 /// println!("sp_mchid: {:?}", answer.data.sp_mchid);
@@ -1514,62 +1336,73 @@ impl ::wechatpay_core::operation::Operation for PartnerNativePrepay {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct PartnerQueryOrderById {
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     ///
     /// Sent as the path parameter `transaction_id`.
     pub transaction_id: ::std::string::String,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     ///
     /// Sent as the query parameter `sp_mchid`.
     pub sp_mchid: ::std::string::String,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     ///
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
+/// The required values of [`PartnerQueryOrderById`], by name: what [`PartnerQueryOrderById::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerQueryOrderByIdRequired {
+    /// 微信支付订单号。微信支付系统生成的订单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub transaction_id: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+}
 impl PartnerQueryOrderById {
-    /// A `PartnerQueryOrderById` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        transaction_id: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`PartnerQueryOrderById`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerQueryOrderByIdRequired) -> Self {
+        let PartnerQueryOrderByIdRequired { transaction_id, sp_mchid, sub_mchid } = required;
         Self {
-            transaction_id: ::std::convert::Into::into(transaction_id),
-            sp_mchid: ::std::convert::Into::into(sp_mchid),
-            sub_mchid: ::std::convert::Into::into(sub_mchid),
+            transaction_id,
+            sp_mchid,
+            sub_mchid,
         }
     }
 }
 impl ::wechatpay_core::operation::Operation for PartnerQueryOrderById {
     type Output = PartnerTransaction;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "partnerQueryOrderById",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/partner/transactions/id/{transaction_id}",
-            path_params: ::std::vec![
-                ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
-                .as_str()))
-            ],
-            query: ::std::vec![
-                ("sp_mchid", ::std::borrow::Cow::Borrowed(self.sp_mchid.as_str())),
-                ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str()))
-            ],
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "partnerQueryOrderById",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/pay/partner/transactions/id/{transaction_id}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
+                    .as_str()))
+                ],
+            )
+            .with_query(
+                ::std::vec![
+                    ("sp_mchid", ::std::borrow::Cow::Borrowed(self.sp_mchid.as_str())),
+                    ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str()))
+                ],
+            )
     }
     fn decode(
         &self,
@@ -1591,13 +1424,15 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryOrderById {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_partner_transactions::PartnerQueryOrderByOutTradeNo;
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerQueryOrderByOutTradeNo, PartnerQueryOrderByOutTradeNoRequired,
+/// };
 ///
-/// let op = PartnerQueryOrderByOutTradeNo::new(
-///     "1217752501201407033233368018",
-///     "1230000109",
-///     "1900000109",
-/// );
+/// let op = PartnerQueryOrderByOutTradeNo::new(PartnerQueryOrderByOutTradeNoRequired {
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("sp_appid: {:?}", answer.data.sp_appid);
 /// println!("sp_mchid: {:?}", answer.data.sp_mchid);
@@ -1606,6 +1441,7 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryOrderById {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct PartnerQueryOrderByOutTradeNo {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -1615,53 +1451,67 @@ pub struct PartnerQueryOrderByOutTradeNo {
     pub out_trade_no: ::std::string::String,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     ///
     /// Sent as the query parameter `sp_mchid`.
     pub sp_mchid: ::std::string::String,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     ///
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
+/// The required values of [`PartnerQueryOrderByOutTradeNo`], by name: what [`PartnerQueryOrderByOutTradeNo::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerQueryOrderByOutTradeNoRequired {
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+}
 impl PartnerQueryOrderByOutTradeNo {
-    /// A `PartnerQueryOrderByOutTradeNo` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`PartnerQueryOrderByOutTradeNo`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerQueryOrderByOutTradeNoRequired) -> Self {
+        let PartnerQueryOrderByOutTradeNoRequired {
+            out_trade_no,
+            sp_mchid,
+            sub_mchid,
+        } = required;
         Self {
-            out_trade_no: ::std::convert::Into::into(out_trade_no),
-            sp_mchid: ::std::convert::Into::into(sp_mchid),
-            sub_mchid: ::std::convert::Into::into(sub_mchid),
+            out_trade_no,
+            sp_mchid,
+            sub_mchid,
         }
     }
 }
 impl ::wechatpay_core::operation::Operation for PartnerQueryOrderByOutTradeNo {
     type Output = PartnerTransaction;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "partnerQueryOrderByOutTradeNo",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
-            path_params: ::std::vec![
-                ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
-                .as_str()))
-            ],
-            query: ::std::vec![
-                ("sp_mchid", ::std::borrow::Cow::Borrowed(self.sp_mchid.as_str())),
-                ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str()))
-            ],
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "partnerQueryOrderByOutTradeNo",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
+                    .as_str()))
+                ],
+            )
+            .with_query(
+                ::std::vec![
+                    ("sp_mchid", ::std::borrow::Cow::Borrowed(self.sp_mchid.as_str())),
+                    ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str()))
+                ],
+            )
     }
     fn decode(
         &self,
@@ -1683,19 +1533,22 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryOrderByOutTradeNo {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_partner_transactions::PartnerCloseOrder;
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerCloseOrder, PartnerCloseOrderRequired,
+/// };
 ///
-/// let op = PartnerCloseOrder::new(
-///     "1217752501201407033233368018",
-///     "1230000109",
-///     "1900000109",
-/// );
+/// let op = PartnerCloseOrder::new(PartnerCloseOrderRequired {
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct PartnerCloseOrder {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -1706,18 +1559,30 @@ pub struct PartnerCloseOrder {
     /// The JSON body.
     pub body: PartnerCloseOrderRequest,
 }
+/// The required values of [`PartnerCloseOrder`], by name: what [`PartnerCloseOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerCloseOrderRequired {
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+}
 impl PartnerCloseOrder {
-    /// A `PartnerCloseOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        sp_mchid: impl ::std::convert::Into<::std::string::String>,
-        sub_mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`PartnerCloseOrder`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerCloseOrderRequired) -> Self {
+        let PartnerCloseOrderRequired { out_trade_no, sp_mchid, sub_mchid } = required;
         Self {
-            out_trade_no: ::std::convert::Into::into(out_trade_no),
+            out_trade_no,
             body: PartnerCloseOrderRequest {
-                sp_mchid: ::std::convert::Into::into(sp_mchid),
-                sub_mchid: ::std::convert::Into::into(sub_mchid),
+                sp_mchid,
+                sub_mchid,
             },
         }
     }
@@ -1725,25 +1590,19 @@ impl PartnerCloseOrder {
 impl ::wechatpay_core::operation::Operation for PartnerCloseOrder {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "partnerCloseOrder",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
-            path_params: ::std::vec![
-                ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "partnerCloseOrder",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,

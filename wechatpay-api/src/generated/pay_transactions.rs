@@ -10,12 +10,15 @@
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
 /// 订单金额信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct Amount {
     /// 总金额。订单总金额,单位为分。
     ///
@@ -23,12 +26,12 @@ pub struct Amount {
     pub total: i64,
     /// 货币类型。CNY:人民币,境内商户号仅支持人民币。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
 }
 impl Amount {
-    /// A `Amount` with its required members set and every optional one absent.
+    /// Builds a [`Amount`] with its required fields set and every optional one absent.
     pub fn new(total: i64) -> Self {
         Self {
             total,
@@ -45,25 +48,26 @@ impl Amount {
         self
     }
 }
-/// The `AppPrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct AppPrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,应为APP中的APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -71,22 +75,22 @@ pub struct AppPrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -106,101 +110,23 @@ pub struct AppPrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
-impl AppPrepayRequest {
-    /// A `AppPrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            mchid: mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            detail: ::std::option::Option::None,
-            scene_info: ::std::option::Option::None,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: SceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(mut self, value: SettleInfo) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `CloseOrderRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CloseOrderRequest {
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub mchid: ::std::string::String,
 }
-impl CloseOrderRequest {
-    /// A `CloseOrderRequest` with its required members set and every optional one absent.
-    pub fn new(mchid: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self { mchid: mchid.into() }
-    }
-}
 /// 优惠功能。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -208,6 +134,7 @@ impl CloseOrderRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct Detail {
     /// 订单原价。1、商户侧一张小票订单可能被分多次支付,订单原价用于记录整张小票的交易金额。2、当订单原价与支付金额不相等,则不享受优惠。
     ///
@@ -216,7 +143,7 @@ pub struct Detail {
     pub cost_price: ::std::option::Option<i64>,
     /// 商品小票ID。商家小票ID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"微信123"`.
+    /// at most 32 characters; at least 1 character; example: `"微信123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub invoice_id: ::std::option::Option<::std::string::String>,
     /// 单品列表。单品列表信息,条目个数限制:【1,6000】。
@@ -226,7 +153,7 @@ pub struct Detail {
     pub goods_detail: ::std::option::Option<::std::vec::Vec<GoodsDetail>>,
 }
 impl Detail {
-    /// A `Detail` with its required members set and every optional one absent.
+    /// Builds a [`Detail`] with its required fields set and every optional one absent.
     pub fn new() -> Self {
         Self {
             cost_price: ::std::option::Option::None,
@@ -257,25 +184,28 @@ impl Detail {
     }
 }
 /// 单品。
+///
+/// `new` takes the required fields by name (a \[`GoodsDetailRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct GoodsDetail {
     /// 商户侧商品编码。由半角的大小写字母、数字、中划线、下划线中的一种或几种组成。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"商品编码"`.
+    /// at most 32 characters; at least 1 character; example: `"商品编码"`.
     pub merchant_goods_id: ::std::string::String,
     /// 微信支付商品编码。微信支付定义的统一商品编号(没有可不传)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1001"`.
+    /// at most 32 characters; at least 1 character; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub wechatpay_goods_id: ::std::option::Option<::std::string::String>,
     /// 商品名称。商品的实际名称。
     ///
-    /// at most 256 characters; at least 1 characters; example: `"iPhoneX 256G"`.
+    /// at most 256 characters; at least 1 character; example: `"iPhoneX 256G"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_name: ::std::option::Option<::std::string::String>,
     /// 商品数量。用户购买的数量。
@@ -287,15 +217,27 @@ pub struct GoodsDetail {
     /// format `int64`; example: `828800`.
     pub unit_price: i64,
 }
+/// The required fields of [`GoodsDetail`], by name: what [`GoodsDetail::new`] takes. A new required field in a later version is a new field here.
+pub struct GoodsDetailRequired {
+    /// 商户侧商品编码。由半角的大小写字母、数字、中划线、下划线中的一种或几种组成。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"商品编码"`.
+    pub merchant_goods_id: ::std::string::String,
+    /// 商品数量。用户购买的数量。
+    ///
+    /// format `int64`; example: `1`.
+    pub quantity: i64,
+    /// 商品单价。单位为:分。如果商户有优惠,需传输商户优惠后的单价。
+    ///
+    /// format `int64`; example: `828800`.
+    pub unit_price: i64,
+}
 impl GoodsDetail {
-    /// A `GoodsDetail` with its required members set and every optional one absent.
-    pub fn new(
-        merchant_goods_id: impl ::std::convert::Into<::std::string::String>,
-        quantity: i64,
-        unit_price: i64,
-    ) -> Self {
+    /// Builds a [`GoodsDetail`] with its required fields set and every optional one absent.
+    pub fn new(required: GoodsDetailRequired) -> Self {
+        let GoodsDetailRequired { merchant_goods_id, quantity, unit_price } = required;
         Self {
-            merchant_goods_id: merchant_goods_id.into(),
+            merchant_goods_id,
             wechatpay_goods_id: ::std::option::Option::None,
             goods_name: ::std::option::Option::None,
             quantity,
@@ -322,41 +264,44 @@ impl GoodsDetail {
     }
 }
 /// H5场景信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct H5Info {
     /// 场景类型。示例值:iOS, Android, Wap。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"iOS"`.
+    /// at most 32 characters; at least 1 character; example: `"iOS"`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
     /// 应用名称。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"王者荣耀"`.
+    /// at most 64 characters; at least 1 character; example: `"王者荣耀"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub app_name: ::std::option::Option<::std::string::String>,
     /// 网站URL。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"https://pay.qq.com"`.
+    /// at most 128 characters; at least 1 character; example: `"https://pay.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub app_url: ::std::option::Option<::std::string::String>,
     /// iOS平台BundleID。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"com.tencent.wzryiOS"`.
+    /// at most 128 characters; at least 1 character; example: `"com.tencent.wzryiOS"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bundle_id: ::std::option::Option<::std::string::String>,
     /// Android平台PackageName。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"com.tencent.tmgp.sgame"`.
+    /// at most 128 characters; at least 1 character; example: `"com.tencent.tmgp.sgame"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub package_name: ::std::option::Option<::std::string::String>,
 }
 impl H5Info {
-    /// A `H5Info` with its required members set and every optional one absent.
+    /// Builds a [`H5Info`] with its required fields set and every optional one absent.
     pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             type_: type_.into(),
@@ -403,25 +348,26 @@ impl H5Info {
         self
     }
 }
-/// The `H5PrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct H5PrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -429,22 +375,22 @@ pub struct H5PrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -463,104 +409,44 @@ pub struct H5PrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
-impl H5PrepayRequest {
-    /// A `H5PrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-        scene_info: H5SceneInfo,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            mchid: mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            detail: ::std::option::Option::None,
-            scene_info,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(mut self, value: SettleInfo) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `H5PrepayResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct H5PrepayResponse {
     /// 支付跳转链接。h5_url为拉起微信支付收银台的中间页面,可通过访问该url来拉起微信客户端,完成支付,h5_url的有效期为5分钟。
     ///
-    /// at most 512 characters; at least 1 characters; example: `"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749"`.
+    /// at most 512 characters; at least 1 character; example: `"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749"`.
     pub h5_url: ::std::string::String,
 }
+impl H5PrepayResponse {
+    /// Builds a [`H5PrepayResponse`] with its required fields set and every optional one absent.
+    pub fn new(h5_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { h5_url: h5_url.into() }
+    }
+}
 /// 场景信息。支付场景描述(H5下单必填,含 h5_info)。
+///
+/// `new` takes the required fields by name (a \[`H5SceneInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct H5SceneInfo {
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
     ///
-    /// at most 45 characters; at least 1 characters; example: `"14.23.150.211"`.
+    /// at most 45 characters; at least 1 character; example: `"14.23.150.211"`.
     pub payer_client_ip: ::std::string::String,
     /// 商户端设备号。商户端设备号(门店号或收银设备ID)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"013467007045764"`.
+    /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息。
@@ -569,14 +455,21 @@ pub struct H5SceneInfo {
     /// H5场景信息。
     pub h5_info: H5Info,
 }
+/// The required fields of [`H5SceneInfo`], by name: what [`H5SceneInfo::new`] takes. A new required field in a later version is a new field here.
+pub struct H5SceneInfoRequired {
+    /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
+    ///
+    /// at most 45 characters; at least 1 character; example: `"14.23.150.211"`.
+    pub payer_client_ip: ::std::string::String,
+    /// H5场景信息。
+    pub h5_info: H5Info,
+}
 impl H5SceneInfo {
-    /// A `H5SceneInfo` with its required members set and every optional one absent.
-    pub fn new(
-        payer_client_ip: impl ::std::convert::Into<::std::string::String>,
-        h5_info: H5Info,
-    ) -> Self {
+    /// Builds a [`H5SceneInfo`] with its required fields set and every optional one absent.
+    pub fn new(required: H5SceneInfoRequired) -> Self {
+        let H5SceneInfoRequired { payer_client_ip, h5_info } = required;
         Self {
-            payer_client_ip: payer_client_ip.into(),
+            payer_client_ip,
             device_id: ::std::option::Option::None,
             store_info: ::std::option::Option::None,
             h5_info,
@@ -598,25 +491,26 @@ impl H5SceneInfo {
         self
     }
 }
-/// The `JsapiPrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct JsapiPrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -624,22 +518,22 @@ pub struct JsapiPrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -661,102 +555,26 @@ pub struct JsapiPrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
-impl JsapiPrepayRequest {
-    /// A `JsapiPrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-        payer: Payer,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            mchid: mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            payer,
-            detail: ::std::option::Option::None,
-            scene_info: ::std::option::Option::None,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: SceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(mut self, value: SettleInfo) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `NativePrepayRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct NativePrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     pub appid: ::std::string::String,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub mchid: ::std::string::String,
     /// 商品描述。
     ///
-    /// at most 127 characters; at least 1 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -764,22 +582,22 @@ pub struct NativePrepayRequest {
     pub out_trade_no: ::std::string::String,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
-    /// at most 256 characters; at least 1 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub notify_url: ::std::string::String,
     /// 订单优惠标记。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"WXG"`.
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
@@ -799,141 +617,90 @@ pub struct NativePrepayRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
-impl NativePrepayRequest {
-    /// A `NativePrepayRequest` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            mchid: mchid.into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: ::std::option::Option::None,
-            attach: ::std::option::Option::None,
-            notify_url: notify_url.into(),
-            goods_tag: ::std::option::Option::None,
-            support_fapiao: ::std::option::Option::None,
-            amount,
-            detail: ::std::option::Option::None,
-            scene_info: ::std::option::Option::None,
-            settle_info: ::std::option::Option::None,
-        }
-    }
-    /// Sets `time_expire`.
-    #[must_use]
-    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.time_expire = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach`.
-    #[must_use]
-    pub fn with_attach(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `goods_tag`.
-    #[must_use]
-    pub fn with_goods_tag(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.goods_tag = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `support_fapiao`.
-    #[must_use]
-    pub fn with_support_fapiao(mut self, value: bool) -> Self {
-        self.support_fapiao = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: Detail) -> Self {
-        self.detail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `scene_info`.
-    #[must_use]
-    pub fn with_scene_info(mut self, value: SceneInfo) -> Self {
-        self.scene_info = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settle_info`.
-    #[must_use]
-    pub fn with_settle_info(mut self, value: SettleInfo) -> Self {
-        self.settle_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// The `NativePrepayResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct NativePrepayResponse {
     /// 二维码链接。此URL用于生成支付二维码,然后提供给用户扫码支付。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"`.
+    /// at most 64 characters; at least 1 character; example: `"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"`.
     pub code_url: ::std::string::String,
 }
+impl NativePrepayResponse {
+    /// Builds a [`NativePrepayResponse`] with its required fields set and every optional one absent.
+    pub fn new(code_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { code_url: code_url.into() }
+    }
+}
 /// 支付者信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct Payer {
     /// 用户标识。用户在直连商户appid下的唯一标识。下单前需获取到用户的Openid。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     pub openid: ::std::string::String,
 }
 impl Payer {
-    /// A `Payer` with its required members set and every optional one absent.
+    /// Builds a [`Payer`] with its required fields set and every optional one absent.
     pub fn new(openid: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { openid: openid.into() }
     }
 }
 /// 下单应答。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PrepayId {
     /// 预支付交易会话标识。用于后续接口调用中使用,该值有效期为2小时。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"wx201410272009395522657a690389285100"`.
+    /// at most 64 characters; at least 1 character; example: `"wx201410272009395522657a690389285100"`.
     pub prepay_id: ::std::string::String,
 }
+impl PrepayId {
+    /// Builds a [`PrepayId`] with its required fields set and every optional one absent.
+    pub fn new(prepay_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            prepay_id: prepay_id.into(),
+        }
+    }
+}
 /// 优惠功能。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`PromotionDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PromotionDetail {
     /// 券ID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"109519"`.
+    /// at most 32 characters; at least 1 character; example: `"109519"`.
     pub coupon_id: ::std::string::String,
     /// 优惠名称。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"单品惠-6"`.
+    /// at most 64 characters; at least 1 character; example: `"单品惠-6"`.
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠范围。
@@ -953,7 +720,7 @@ pub struct PromotionDetail {
     pub amount: i64,
     /// 活动ID。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"931386"`.
+    /// at most 32 characters; at least 1 character; example: `"931386"`.
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 微信出资。单位为分。
@@ -973,12 +740,42 @@ pub struct PromotionDetail {
     pub other_contribute: ::std::option::Option<i64>,
     /// 优惠币种。CNY:人民币,境内商户号仅支持人民币。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 单品列表。
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<PromotionGoodsDetail>>,
+}
+/// The required fields of [`PromotionDetail`], by name: what [`PromotionDetail::new`] takes. A new required field in a later version is a new field here.
+pub struct PromotionDetailRequired {
+    /// 券ID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"109519"`.
+    pub coupon_id: ::std::string::String,
+    /// 优惠券面额。
+    ///
+    /// format `int64`; example: `100`.
+    pub amount: i64,
+}
+impl PromotionDetail {
+    /// Builds a [`PromotionDetail`] with its required fields set and every optional one absent.
+    pub fn new(required: PromotionDetailRequired) -> Self {
+        let PromotionDetailRequired { coupon_id, amount } = required;
+        Self {
+            coupon_id,
+            name: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            amount,
+            stock_id: ::std::option::Option::None,
+            wechatpay_contribute: ::std::option::Option::None,
+            merchant_contribute: ::std::option::Option::None,
+            other_contribute: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            goods_detail: ::std::option::Option::None,
+        }
+    }
 }
 /// 优惠范围。
 ///
@@ -990,6 +787,7 @@ pub struct PromotionDetail {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum PromotionDetailScope {
     /// `GLOBAL`: 全场代金券
     Global,
@@ -1056,6 +854,7 @@ impl<'de> ::serde::Deserialize<'de> for PromotionDetailScope {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum PromotionDetailType {
     /// `CASH`: 充值型代金券
     Cash,
@@ -1113,16 +912,19 @@ impl<'de> ::serde::Deserialize<'de> for PromotionDetailType {
     }
 }
 /// 单品优惠信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`PromotionGoodsDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct PromotionGoodsDetail {
     /// 商品编码。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"M1006"`.
+    /// at most 32 characters; at least 1 character; example: `"M1006"`.
     pub goods_id: ::std::string::String,
     /// 商品数量。用户购买的数量。
     ///
@@ -1138,25 +940,65 @@ pub struct PromotionGoodsDetail {
     pub discount_amount: i64,
     /// 商品备注。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"商品备注信息"`.
+    /// at most 128 characters; at least 1 character; example: `"商品备注信息"`.
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
 }
+/// The required fields of [`PromotionGoodsDetail`], by name: what [`PromotionGoodsDetail::new`] takes. A new required field in a later version is a new field here.
+pub struct PromotionGoodsDetailRequired {
+    /// 商品编码。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"M1006"`.
+    pub goods_id: ::std::string::String,
+    /// 商品数量。用户购买的数量。
+    ///
+    /// format `int64`; example: `1`.
+    pub quantity: i64,
+    /// 商品单价。单位为分。
+    ///
+    /// format `int64`; example: `100`.
+    pub unit_price: i64,
+    /// 商品优惠金额。
+    ///
+    /// format `int64`; example: `0`.
+    pub discount_amount: i64,
+}
+impl PromotionGoodsDetail {
+    /// Builds a [`PromotionGoodsDetail`] with its required fields set and every optional one absent.
+    pub fn new(required: PromotionGoodsDetailRequired) -> Self {
+        let PromotionGoodsDetailRequired {
+            goods_id,
+            quantity,
+            unit_price,
+            discount_amount,
+        } = required;
+        Self {
+            goods_id,
+            quantity,
+            unit_price,
+            discount_amount,
+            goods_remark: ::std::option::Option::None,
+        }
+    }
+}
 /// 场景信息。支付场景描述。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct SceneInfo {
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
     ///
-    /// at most 45 characters; at least 1 characters; example: `"14.23.150.211"`.
+    /// at most 45 characters; at least 1 character; example: `"14.23.150.211"`.
     pub payer_client_ip: ::std::string::String,
     /// 商户端设备号。商户端设备号(门店号或收银设备ID)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"013467007045764"`.
+    /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息。
@@ -1164,7 +1006,7 @@ pub struct SceneInfo {
     pub store_info: ::std::option::Option<StoreInfo>,
 }
 impl SceneInfo {
-    /// A `SceneInfo` with its required members set and every optional one absent.
+    /// Builds a [`SceneInfo`] with its required fields set and every optional one absent.
     pub fn new(
         payer_client_ip: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -1191,6 +1033,8 @@ impl SceneInfo {
     }
 }
 /// 结算信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -1198,6 +1042,7 @@ impl SceneInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct SettleInfo {
     /// 是否指定分账。
     ///
@@ -1206,7 +1051,7 @@ pub struct SettleInfo {
     pub profit_sharing: ::std::option::Option<bool>,
 }
 impl SettleInfo {
-    /// A `SettleInfo` with its required members set and every optional one absent.
+    /// Builds a [`SettleInfo`] with its required fields set and every optional one absent.
     pub fn new() -> Self {
         Self {
             profit_sharing: ::std::option::Option::None,
@@ -1220,35 +1065,38 @@ impl SettleInfo {
     }
 }
 /// 商户门店信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct StoreInfo {
     /// 门店编号。商户侧门店编号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"0001"`.
+    /// at most 32 characters; at least 1 character; example: `"0001"`.
     pub id: ::std::string::String,
     /// 门店名称。商户侧门店名称。
     ///
-    /// at most 256 characters; at least 1 characters; example: `"腾讯大厦分店"`.
+    /// at most 256 characters; at least 1 character; example: `"腾讯大厦分店"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// 地区编码。地区编码,详细请见省市区编号对照表。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"440305"`.
+    /// at most 32 characters; at least 1 character; example: `"440305"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub area_code: ::std::option::Option<::std::string::String>,
     /// 详细地址。详细的商户门店地址。
     ///
-    /// at most 512 characters; at least 1 characters; example: `"广东省深圳市南山区科技中一道10000号"`.
+    /// at most 512 characters; at least 1 character; example: `"广东省深圳市南山区科技中一道10000号"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
 }
 impl StoreInfo {
-    /// A `StoreInfo` with its required members set and every optional one absent.
+    /// Builds a [`StoreInfo`] with its required fields set and every optional one absent.
     pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             id: id.into(),
@@ -1295,6 +1143,7 @@ impl StoreInfo {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum TradeState {
     /// `SUCCESS`: 支付成功
     Success,
@@ -1381,6 +1230,7 @@ impl<'de> ::serde::Deserialize<'de> for TradeState {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum TradeType {
     /// `JSAPI`: 公众号支付
     Jsapi,
@@ -1455,21 +1305,24 @@ impl<'de> ::serde::Deserialize<'de> for TradeType {
 }
 /// 订单。查询订单的应答,也是支付成功通知(`TRANSACTION.SUCCESS`)的 resource 解密后的内容。
 /// 未支付的订单没有 transaction_id、payer.openid、amount.payer_total 等字段。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`TransactionRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct Transaction {
     /// 应用ID。直连商户申请的公众号或移动应用appid。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"wxd678efh567hg6787"`.
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     pub mchid: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -1477,7 +1330,7 @@ pub struct Transaction {
     pub out_trade_no: ::std::string::String,
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易类型。
@@ -1487,21 +1340,21 @@ pub struct Transaction {
     pub trade_state: TradeState,
     /// 交易状态描述。
     ///
-    /// at most 256 characters; at least 1 characters; example: `"支付成功"`.
+    /// at most 256 characters; at least 1 character; example: `"支付成功"`.
     pub trade_state_desc: ::std::string::String,
     /// 付款银行。银行类型,采用字符串类型的银行标识。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"CMC"`.
+    /// at most 32 characters; at least 1 character; example: `"CMC"`.
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"自定义数据"`.
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
@@ -1518,13 +1371,55 @@ pub struct Transaction {
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<PromotionDetail>>,
 }
+/// The required fields of [`Transaction`], by name: what [`Transaction::new`] takes. A new required field in a later version is a new field here.
+pub struct TransactionRequired {
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 交易状态。
+    pub trade_state: TradeState,
+    /// 交易状态描述。
+    ///
+    /// at most 256 characters; at least 1 character; example: `"支付成功"`.
+    pub trade_state_desc: ::std::string::String,
+}
+impl Transaction {
+    /// Builds a [`Transaction`] with its required fields set and every optional one absent.
+    pub fn new(required: TransactionRequired) -> Self {
+        let TransactionRequired { mchid, out_trade_no, trade_state, trade_state_desc } = required;
+        Self {
+            appid: ::std::option::Option::None,
+            mchid,
+            out_trade_no,
+            transaction_id: ::std::option::Option::None,
+            trade_type: ::std::option::Option::None,
+            trade_state,
+            trade_state_desc,
+            bank_type: ::std::option::Option::None,
+            attach: ::std::option::Option::None,
+            success_time: ::std::option::Option::None,
+            payer: ::std::option::Option::None,
+            amount: ::std::option::Option::None,
+            scene_info: ::std::option::Option::None,
+            promotion_detail: ::std::option::Option::None,
+        }
+    }
+}
 /// 订单金额信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct TransactionAmount {
     /// 总金额。订单总金额,单位为分。
     ///
@@ -1537,16 +1432,29 @@ pub struct TransactionAmount {
     pub payer_total: ::std::option::Option<i64>,
     /// 货币类型。CNY:人民币,境内商户号仅支持人民币。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 用户支付币种。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
 }
+impl TransactionAmount {
+    /// Builds a [`TransactionAmount`] with its required fields set and every optional one absent.
+    pub fn new(total: i64) -> Self {
+        Self {
+            total,
+            payer_total: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            payer_currency: ::std::option::Option::None,
+        }
+    }
+}
 /// 支付者信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -1554,14 +1462,25 @@ pub struct TransactionAmount {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct TransactionPayer {
     /// 用户标识。用户在直连商户appid下的唯一标识。
     ///
-    /// at most 128 characters; at least 1 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
+impl TransactionPayer {
+    /// Builds a [`TransactionPayer`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            openid: ::std::option::Option::None,
+        }
+    }
+}
 /// 场景信息。支付场景描述。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -1569,12 +1488,21 @@ pub struct TransactionPayer {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct TransactionSceneInfo {
     /// 商户端设备号。商户端设备号(发起扣款请求的商户服务器设备号)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"013467007045764"`.
+    /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
     #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
+}
+impl TransactionSceneInfo {
+    /// Builds a [`TransactionSceneInfo`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            device_id: ::std::option::Option::None,
+        }
+    }
 }
 /// JSAPI/小程序下单
 ///
@@ -1589,47 +1517,78 @@ pub struct TransactionSceneInfo {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, Payer};
+/// use wechatpay_api::pay_transactions::{
+///     Amount, JsapiPrepay, JsapiPrepayRequired, Payer,
+/// };
 ///
-/// let op = JsapiPrepay::new(
-///     "wxd678efh567hg6787",
-///     "1230000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-///     Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
-/// );
+/// let op = JsapiPrepay::new(JsapiPrepayRequired {
+///     appid: "wxd678efh567hg6787".into(),
+///     mchid: "1230000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+///     payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("prepay_id: {:?}", answer.data.prepay_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct JsapiPrepay {
     /// The JSON body.
     pub body: JsapiPrepayRequest,
 }
+/// The required values of [`JsapiPrepay`], by name: what [`JsapiPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct JsapiPrepayRequired {
+    /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub appid: ::std::string::String,
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: Amount,
+    /// 支付者信息。
+    pub payer: Payer,
+}
 impl JsapiPrepay {
-    /// A `JsapiPrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-        payer: Payer,
-    ) -> Self {
+    /// Builds a [`JsapiPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: JsapiPrepayRequired) -> Self {
+        let JsapiPrepayRequired {
+            appid,
+            mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+            payer,
+        } = required;
         Self {
             body: JsapiPrepayRequest {
-                appid: ::std::convert::Into::into(appid),
-                mchid: ::std::convert::Into::into(mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                appid,
+                mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -1696,22 +1655,12 @@ impl JsapiPrepay {
 impl ::wechatpay_core::operation::Operation for JsapiPrepay {
     type Output = PrepayId;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "jsapiPrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/transactions/jsapi",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "jsapiPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/transactions/jsapi",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1733,45 +1682,72 @@ impl ::wechatpay_core::operation::Operation for JsapiPrepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_transactions::{Amount, AppPrepay};
+/// use wechatpay_api::pay_transactions::{Amount, AppPrepay, AppPrepayRequired};
 ///
-/// let op = AppPrepay::new(
-///     "wxd678efh567hg6787",
-///     "1230000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-/// );
+/// let op = AppPrepay::new(AppPrepayRequired {
+///     appid: "wxd678efh567hg6787".into(),
+///     mchid: "1230000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("prepay_id: {:?}", answer.data.prepay_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct AppPrepay {
     /// The JSON body.
     pub body: AppPrepayRequest,
 }
+/// The required values of [`AppPrepay`], by name: what [`AppPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct AppPrepayRequired {
+    /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,应为APP中的APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub appid: ::std::string::String,
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: Amount,
+}
 impl AppPrepay {
-    /// A `AppPrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-    ) -> Self {
+    /// Builds a [`AppPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: AppPrepayRequired) -> Self {
+        let AppPrepayRequired {
+            appid,
+            mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+        } = required;
         Self {
             body: AppPrepayRequest {
-                appid: ::std::convert::Into::into(appid),
-                mchid: ::std::convert::Into::into(mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                appid,
+                mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -1837,22 +1813,12 @@ impl AppPrepay {
 impl ::wechatpay_core::operation::Operation for AppPrepay {
     type Output = PrepayId;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "appPrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/transactions/app",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "appPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/transactions/app",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1874,47 +1840,81 @@ impl ::wechatpay_core::operation::Operation for AppPrepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_transactions::{Amount, H5Info, H5Prepay, H5SceneInfo};
+/// use wechatpay_api::pay_transactions::{
+///     Amount, H5Info, H5Prepay, H5PrepayRequired, H5SceneInfo, H5SceneInfoRequired,
+/// };
 ///
-/// let op = H5Prepay::new(
-///     "wxd678efh567hg6787",
-///     "1230000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-///     H5SceneInfo::new("14.23.150.211", H5Info::new("iOS")),
-/// );
+/// let op = H5Prepay::new(H5PrepayRequired {
+///     appid: "wxd678efh567hg6787".into(),
+///     mchid: "1230000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+///     scene_info: H5SceneInfo::new(H5SceneInfoRequired {
+///         payer_client_ip: "14.23.150.211".into(),
+///         h5_info: H5Info::new("iOS"),
+///     }),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("h5_url: {:?}", answer.data.h5_url);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct H5Prepay {
     /// The JSON body.
     pub body: H5PrepayRequest,
 }
+/// The required values of [`H5Prepay`], by name: what [`H5Prepay::new`] takes. A new required value in a later version is a new field here.
+pub struct H5PrepayRequired {
+    /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub appid: ::std::string::String,
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: Amount,
+    /// 场景信息。支付场景描述(H5下单必填,含 h5_info)。
+    pub scene_info: H5SceneInfo,
+}
 impl H5Prepay {
-    /// A `H5Prepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-        scene_info: H5SceneInfo,
-    ) -> Self {
+    /// Builds a [`H5Prepay`] with its required values set and every optional one absent.
+    pub fn new(required: H5PrepayRequired) -> Self {
+        let H5PrepayRequired {
+            appid,
+            mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+            scene_info,
+        } = required;
         Self {
             body: H5PrepayRequest {
-                appid: ::std::convert::Into::into(appid),
-                mchid: ::std::convert::Into::into(mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                appid,
+                mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -1974,22 +1974,12 @@ impl H5Prepay {
 impl ::wechatpay_core::operation::Operation for H5Prepay {
     type Output = H5PrepayResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "h5Prepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/transactions/h5",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "h5Prepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/transactions/h5",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -2011,45 +2001,72 @@ impl ::wechatpay_core::operation::Operation for H5Prepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_transactions::{Amount, NativePrepay};
+/// use wechatpay_api::pay_transactions::{Amount, NativePrepay, NativePrepayRequired};
 ///
-/// let op = NativePrepay::new(
-///     "wxd678efh567hg6787",
-///     "1230000109",
-///     "Image形象店-深圳腾大-QQ公仔",
-///     "1217752501201407033233368018",
-///     "https://www.weixin.qq.com/wxpay/pay.php",
-///     Amount::new(100),
-/// );
+/// let op = NativePrepay::new(NativePrepayRequired {
+///     appid: "wxd678efh567hg6787".into(),
+///     mchid: "1230000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+///     amount: Amount::new(100),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("code_url: {:?}", answer.data.code_url);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct NativePrepay {
     /// The JSON body.
     pub body: NativePrepayRequest,
 }
+/// The required values of [`NativePrepay`], by name: what [`NativePrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct NativePrepayRequired {
+    /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    pub appid: ::std::string::String,
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
+    ///
+    /// at most 256 characters; at least 1 character; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    pub notify_url: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: Amount,
+}
 impl NativePrepay {
-    /// A `NativePrepay` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        notify_url: impl ::std::convert::Into<::std::string::String>,
-        amount: Amount,
-    ) -> Self {
+    /// Builds a [`NativePrepay`] with its required values set and every optional one absent.
+    pub fn new(required: NativePrepayRequired) -> Self {
+        let NativePrepayRequired {
+            appid,
+            mchid,
+            description,
+            out_trade_no,
+            notify_url,
+            amount,
+        } = required;
         Self {
             body: NativePrepayRequest {
-                appid: ::std::convert::Into::into(appid),
-                mchid: ::std::convert::Into::into(mchid),
-                description: ::std::convert::Into::into(description),
-                out_trade_no: ::std::convert::Into::into(out_trade_no),
+                appid,
+                mchid,
+                description,
+                out_trade_no,
                 time_expire: ::std::option::Option::None,
                 attach: ::std::option::Option::None,
-                notify_url: ::std::convert::Into::into(notify_url),
+                notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
                 amount,
@@ -2115,22 +2132,12 @@ impl NativePrepay {
 impl ::wechatpay_core::operation::Operation for NativePrepay {
     type Output = NativePrepayResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "nativePrepay",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/transactions/native",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "nativePrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/transactions/native",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -2152,9 +2159,12 @@ impl ::wechatpay_core::operation::Operation for NativePrepay {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_transactions::QueryOrderById;
+/// use wechatpay_api::pay_transactions::{QueryOrderById, QueryOrderByIdRequired};
 ///
-/// let op = QueryOrderById::new("1217752501201407033233368018", "1230000109");
+/// let op = QueryOrderById::new(QueryOrderByIdRequired {
+///     transaction_id: "1217752501201407033233368018".into(),
+///     mchid: "1230000109".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("mchid: {:?}", answer.data.mchid);
 /// println!("out_trade_no: {:?}", answer.data.out_trade_no);
@@ -2163,53 +2173,56 @@ impl ::wechatpay_core::operation::Operation for NativePrepay {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryOrderById {
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     ///
     /// Sent as the path parameter `transaction_id`.
     pub transaction_id: ::std::string::String,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     ///
     /// Sent as the query parameter `mchid`.
     pub mchid: ::std::string::String,
 }
+/// The required values of [`QueryOrderById`], by name: what [`QueryOrderById::new`] takes. A new required value in a later version is a new field here.
+pub struct QueryOrderByIdRequired {
+    /// 微信支付订单号。微信支付系统生成的订单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub transaction_id: ::std::string::String,
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+}
 impl QueryOrderById {
-    /// A `QueryOrderById` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        transaction_id: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            transaction_id: ::std::convert::Into::into(transaction_id),
-            mchid: ::std::convert::Into::into(mchid),
-        }
+    /// Builds a [`QueryOrderById`] with its required values set and every optional one absent.
+    pub fn new(required: QueryOrderByIdRequired) -> Self {
+        let QueryOrderByIdRequired { transaction_id, mchid } = required;
+        Self { transaction_id, mchid }
     }
 }
 impl ::wechatpay_core::operation::Operation for QueryOrderById {
     type Output = Transaction;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryOrderById",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/transactions/id/{transaction_id}",
-            path_params: ::std::vec![
-                ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
-                .as_str()))
-            ],
-            query: ::std::vec![
-                ("mchid", ::std::borrow::Cow::Borrowed(self.mchid.as_str()))
-            ],
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryOrderById",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/pay/transactions/id/{transaction_id}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
+                    .as_str()))
+                ],
+            )
+            .with_query(
+                ::std::vec![("mchid", ::std::borrow::Cow::Borrowed(self.mchid.as_str()))],
+            )
     }
     fn decode(
         &self,
@@ -2231,9 +2244,14 @@ impl ::wechatpay_core::operation::Operation for QueryOrderById {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_transactions::QueryOrderByOutTradeNo;
+/// use wechatpay_api::pay_transactions::{
+///     QueryOrderByOutTradeNo, QueryOrderByOutTradeNoRequired,
+/// };
 ///
-/// let op = QueryOrderByOutTradeNo::new("1217752501201407033233368018", "1230000109");
+/// let op = QueryOrderByOutTradeNo::new(QueryOrderByOutTradeNoRequired {
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     mchid: "1230000109".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("mchid: {:?}", answer.data.mchid);
 /// println!("out_trade_no: {:?}", answer.data.out_trade_no);
@@ -2242,6 +2260,7 @@ impl ::wechatpay_core::operation::Operation for QueryOrderById {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryOrderByOutTradeNo {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -2251,44 +2270,46 @@ pub struct QueryOrderByOutTradeNo {
     pub out_trade_no: ::std::string::String,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1230000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
     ///
     /// Sent as the query parameter `mchid`.
     pub mchid: ::std::string::String,
 }
+/// The required values of [`QueryOrderByOutTradeNo`], by name: what [`QueryOrderByOutTradeNo::new`] takes. A new required value in a later version is a new field here.
+pub struct QueryOrderByOutTradeNoRequired {
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+}
 impl QueryOrderByOutTradeNo {
-    /// A `QueryOrderByOutTradeNo` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            out_trade_no: ::std::convert::Into::into(out_trade_no),
-            mchid: ::std::convert::Into::into(mchid),
-        }
+    /// Builds a [`QueryOrderByOutTradeNo`] with its required values set and every optional one absent.
+    pub fn new(required: QueryOrderByOutTradeNoRequired) -> Self {
+        let QueryOrderByOutTradeNoRequired { out_trade_no, mchid } = required;
+        Self { out_trade_no, mchid }
     }
 }
 impl ::wechatpay_core::operation::Operation for QueryOrderByOutTradeNo {
     type Output = Transaction;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryOrderByOutTradeNo",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/transactions/out-trade-no/{out_trade_no}",
-            path_params: ::std::vec![
-                ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
-                .as_str()))
-            ],
-            query: ::std::vec![
-                ("mchid", ::std::borrow::Cow::Borrowed(self.mchid.as_str()))
-            ],
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryOrderByOutTradeNo",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
+                    .as_str()))
+                ],
+            )
+            .with_query(
+                ::std::vec![("mchid", ::std::borrow::Cow::Borrowed(self.mchid.as_str()))],
+            )
     }
     fn decode(
         &self,
@@ -2310,15 +2331,19 @@ impl ::wechatpay_core::operation::Operation for QueryOrderByOutTradeNo {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::pay_transactions::CloseOrder;
+/// use wechatpay_api::pay_transactions::{CloseOrder, CloseOrderRequired};
 ///
-/// let op = CloseOrder::new("1217752501201407033233368018", "1230000109");
+/// let op = CloseOrder::new(CloseOrderRequired {
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     mchid: "1230000109".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("status {}, Request-ID {:?}", answer.status, answer.request_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CloseOrder {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -2329,42 +2354,43 @@ pub struct CloseOrder {
     /// The JSON body.
     pub body: CloseOrderRequest,
 }
+/// The required values of [`CloseOrder`], by name: what [`CloseOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct CloseOrderRequired {
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub mchid: ::std::string::String,
+}
 impl CloseOrder {
-    /// A `CloseOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_trade_no: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CloseOrder`] with its required values set and every optional one absent.
+    pub fn new(required: CloseOrderRequired) -> Self {
+        let CloseOrderRequired { out_trade_no, mchid } = required;
         Self {
-            out_trade_no: ::std::convert::Into::into(out_trade_no),
-            body: CloseOrderRequest {
-                mchid: ::std::convert::Into::into(mchid),
-            },
+            out_trade_no,
+            body: CloseOrderRequest { mchid },
         }
     }
 }
 impl ::wechatpay_core::operation::Operation for CloseOrder {
     type Output = ();
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "closeOrder",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
-            path_params: ::std::vec![
-                ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Empty,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "closeOrder",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_answer(::wechatpay_core::operation::Answer::Empty)
     }
     fn decode(
         &self,

@@ -7,8 +7,9 @@
 //! 金额单位为“分”。
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
-/// The `AddProfitSharingReceiverRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
 pub struct AddProfitSharingReceiverRequest {
     /// 应用ID:微信分配的公众账号ID。
     ///
@@ -46,44 +47,9 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverRequest {
             .finish()
     }
 }
-impl AddProfitSharingReceiverRequest {
-    /// A `AddProfitSharingReceiverRequest` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        type_: ProfitSharingReceiverType,
-        account: impl ::std::convert::Into<::std::string::String>,
-        relation_type: ProfitSharingRelationType,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            type_,
-            account: account.into(),
-            name: ::std::option::Option::None,
-            relation_type,
-            custom_relation: ::std::option::Option::None,
-        }
-    }
-    /// Sets `name`.
-    #[must_use]
-    pub fn with_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `custom_relation`.
-    #[must_use]
-    pub fn with_custom_relation(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.custom_relation = ::std::option::Option::Some(value.into());
-        self
-    }
-}
-/// The `AddProfitSharingReceiverResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`AddProfitSharingReceiverResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AddProfitSharingReceiverResponse {
     /// 分账接收方类型
     #[serde(rename = "type")]
@@ -116,13 +82,38 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverResponse {
             .finish()
     }
 }
-/// The `CreateProfitSharingOrderRequest` object.
+/// The required fields of [`AddProfitSharingReceiverResponse`], by name: what [`AddProfitSharingReceiverResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct AddProfitSharingReceiverResponseRequired {
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号
+    ///
+    /// at most 64 characters; example: `"86693852"`.
+    pub account: ::std::string::String,
+    /// 与分账方的关系类型:商户与接收方的关系。
+    pub relation_type: ProfitSharingRelationType,
+}
+impl AddProfitSharingReceiverResponse {
+    /// Builds a [`AddProfitSharingReceiverResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: AddProfitSharingReceiverResponseRequired) -> Self {
+        let AddProfitSharingReceiverResponseRequired { type_, account, relation_type } = required;
+        Self {
+            type_,
+            account,
+            name: ::std::option::Option::None,
+            relation_type,
+            custom_relation: ::std::option::Option::None,
+        }
+    }
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CreateProfitSharingOrderRequest {
     /// 公众账号ID:APPID是微信开放平台(移动应用)或微信公众平台(小程序、公众号)为开发者的应用程序提供的唯一标识。此处,可以填写这三种类型中的任意一种APPID,但请确保该appid与mchid有绑定关系。只有含PERSONAL_OPENID接收方的情况下该参数必填。
     ///
@@ -146,34 +137,9 @@ pub struct CreateProfitSharingOrderRequest {
     /// example: `true`.
     pub unfreeze_unsplit: bool,
 }
-impl CreateProfitSharingOrderRequest {
-    /// A `CreateProfitSharingOrderRequest` with its required members set and every optional one absent.
-    pub fn new(
-        transaction_id: impl ::std::convert::Into<::std::string::String>,
-        out_order_no: impl ::std::convert::Into<::std::string::String>,
-        receivers: ::std::vec::Vec<CreateProfitSharingOrderRequestReceiversItem>,
-        unfreeze_unsplit: bool,
-    ) -> Self {
-        Self {
-            appid: ::std::option::Option::None,
-            transaction_id: transaction_id.into(),
-            out_order_no: out_order_no.into(),
-            receivers,
-            unfreeze_unsplit,
-        }
-    }
-    /// Sets `appid`.
-    #[must_use]
-    pub fn with_appid(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.appid = ::std::option::Option::Some(value.into());
-        self
-    }
-}
-/// The `CreateProfitSharingOrderRequestReceiversItem` object.
+/// `new` takes the required fields by name (a \[`CreateProfitSharingOrderRequestReceiversItemRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateProfitSharingOrderRequestReceiversItem {
     /// 分账接收方类型
     #[serde(rename = "type")]
@@ -207,20 +173,38 @@ impl ::std::fmt::Debug for CreateProfitSharingOrderRequestReceiversItem {
             .finish()
     }
 }
+/// The required fields of [`CreateProfitSharingOrderRequestReceiversItem`], by name: what [`CreateProfitSharingOrderRequestReceiversItem::new`] takes. A new required field in a later version is a new field here.
+pub struct CreateProfitSharingOrderRequestReceiversItemRequired {
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid。
+    ///
+    /// at most 64 characters; example: `"86693852"`.
+    pub account: ::std::string::String,
+    /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。调整最大分账比例:登录商户平台,进入以下页面:产品中心-分账-分账管理比例。
+    ///
+    /// format `int64`; example: `888`.
+    pub amount: i64,
+    /// 分账描述:分账的原因描述,会在查询分账结果接口和分账账单中原样返回。
+    ///
+    /// at most 80 characters; example: `"分给商户A"`.
+    pub description: ::std::string::String,
+}
 impl CreateProfitSharingOrderRequestReceiversItem {
-    /// A `CreateProfitSharingOrderRequestReceiversItem` with its required members set and every optional one absent.
-    pub fn new(
-        type_: ProfitSharingReceiverType,
-        account: impl ::std::convert::Into<::std::string::String>,
-        amount: i64,
-        description: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CreateProfitSharingOrderRequestReceiversItem`] with its required fields set and every optional one absent.
+    pub fn new(required: CreateProfitSharingOrderRequestReceiversItemRequired) -> Self {
+        let CreateProfitSharingOrderRequestReceiversItemRequired {
+            type_,
+            account,
+            amount,
+            description,
+        } = required;
         Self {
             type_,
-            account: account.into(),
+            account,
             name: ::std::option::Option::None,
             amount,
-            description: description.into(),
+            description,
         }
     }
     /// Sets `name`.
@@ -233,13 +217,14 @@ impl CreateProfitSharingOrderRequestReceiversItem {
         self
     }
 }
-/// The `CreateProfitSharingReturnOrderRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CreateProfitSharingReturnOrderRequest {
     /// 微信分账单号:微信支付系统返回的唯一标识。微信分账单号与商户分账单号二选一填写。
     ///
@@ -268,49 +253,14 @@ pub struct CreateProfitSharingReturnOrderRequest {
     /// at most 80 characters; example: `"用户退款"`.
     pub description: ::std::string::String,
 }
-impl CreateProfitSharingReturnOrderRequest {
-    /// A `CreateProfitSharingReturnOrderRequest` with its required members set and every optional one absent.
-    pub fn new(
-        out_return_no: impl ::std::convert::Into<::std::string::String>,
-        return_mchid: impl ::std::convert::Into<::std::string::String>,
-        amount: i64,
-        description: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            order_id: ::std::option::Option::None,
-            out_order_no: ::std::option::Option::None,
-            out_return_no: out_return_no.into(),
-            return_mchid: return_mchid.into(),
-            amount,
-            description: description.into(),
-        }
-    }
-    /// Sets `order_id`.
-    #[must_use]
-    pub fn with_order_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.order_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `out_order_no`.
-    #[must_use]
-    pub fn with_out_order_no(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.out_order_no = ::std::option::Option::Some(value.into());
-        self
-    }
-}
-/// The `DeleteProfitSharingReceiverRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct DeleteProfitSharingReceiverRequest {
     /// 应用ID:微信分配的公众账号ID。
     ///
@@ -324,27 +274,14 @@ pub struct DeleteProfitSharingReceiverRequest {
     /// at most 64 characters; example: `"86693852"`.
     pub account: ::std::string::String,
 }
-impl DeleteProfitSharingReceiverRequest {
-    /// A `DeleteProfitSharingReceiverRequest` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        type_: ProfitSharingReceiverType,
-        account: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            type_,
-            account: account.into(),
-        }
-    }
-}
-/// The `DeleteProfitSharingReceiverResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`DeleteProfitSharingReceiverResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct DeleteProfitSharingReceiverResponse {
     /// 分账接收方类型
     #[serde(rename = "type")]
@@ -353,6 +290,22 @@ pub struct DeleteProfitSharingReceiverResponse {
     ///
     /// at most 64 characters; example: `"86693852"`.
     pub account: ::std::string::String,
+}
+/// The required fields of [`DeleteProfitSharingReceiverResponse`], by name: what [`DeleteProfitSharingReceiverResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct DeleteProfitSharingReceiverResponseRequired {
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号
+    ///
+    /// at most 64 characters; example: `"86693852"`.
+    pub account: ::std::string::String,
+}
+impl DeleteProfitSharingReceiverResponse {
+    /// Builds a [`DeleteProfitSharingReceiverResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: DeleteProfitSharingReceiverResponseRequired) -> Self {
+        let DeleteProfitSharingReceiverResponseRequired { type_, account } = required;
+        Self { type_, account }
+    }
 }
 /// 分账结果
 ///
@@ -364,6 +317,7 @@ pub struct DeleteProfitSharingReceiverResponse {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ProfitSharingDetailResult {
     /// `PENDING`: 待分账
     Pending,
@@ -434,6 +388,7 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingDetailResult {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ProfitSharingFailReason {
     /// `ACCOUNT_ABNORMAL`: 分账接收账户异常
     AccountAbnormal,
@@ -517,12 +472,15 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingFailReason {
 /// 分账动账通知(`PROFITSHARING.SUCCESS` 分账、`PROFITSHARING.RETURN` 分账回退)解密后的资源。此功能仅针对分账接收方:分账动账金额变动后,
 /// 微信支付把变动结果发送给分账接收方(仅商户类型 MERCHANT_ID 的接收方),通知地址在分账接收方的商户平台配置(service_notify_url)。
 /// 分账回退时 `receiver` 指回退所涉的原分账方信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ProfitSharingNotificationRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ProfitSharingNotification {
     /// 直连商户号:直连模式分账发起和出资商户。
     ///
@@ -548,13 +506,62 @@ pub struct ProfitSharingNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub success_time: ::time::OffsetDateTime,
 }
+/// The required fields of [`ProfitSharingNotification`], by name: what [`ProfitSharingNotification::new`] takes. A new required field in a later version is a new field here.
+pub struct ProfitSharingNotificationRequired {
+    /// 直连商户号:直连模式分账发起和出资商户。
+    ///
+    /// at most 32 characters; example: `"1900000100"`.
+    pub mchid: ::std::string::String,
+    /// 微信订单号:微信支付订单号。
+    ///
+    /// at most 32 characters; example: `"4200000000000000000000000000"`.
+    pub transaction_id: ::std::string::String,
+    /// 微信分账/回退单号
+    ///
+    /// at most 64 characters; example: `"1008450740201411110005820873"`.
+    pub order_id: ::std::string::String,
+    /// 商户分账/回退单号:分账方系统内部的分账/回退单号。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+    /// 分账接收方
+    pub receiver: ProfitSharingNotificationReceiver,
+    /// 成功时间:遵循rfc3339标准格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    pub success_time: ::time::OffsetDateTime,
+}
+impl ProfitSharingNotification {
+    /// Builds a [`ProfitSharingNotification`] with its required fields set and every optional one absent.
+    pub fn new(required: ProfitSharingNotificationRequired) -> Self {
+        let ProfitSharingNotificationRequired {
+            mchid,
+            transaction_id,
+            order_id,
+            out_order_no,
+            receiver,
+            success_time,
+        } = required;
+        Self {
+            mchid,
+            transaction_id,
+            order_id,
+            out_order_no,
+            receiver,
+            success_time,
+        }
+    }
+}
 /// 分账接收方
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ProfitSharingNotificationReceiverRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ProfitSharingNotificationReceiver {
     /// 分账接收方类型
     #[serde(rename = "type")]
@@ -572,13 +579,50 @@ pub struct ProfitSharingNotificationReceiver {
     /// at most 80 characters; example: `"运费/交易分账"`.
     pub description: ::std::string::String,
 }
+/// The required fields of [`ProfitSharingNotificationReceiver`], by name: what [`ProfitSharingNotificationReceiver::new`] takes. A new required field in a later version is a new field here.
+pub struct ProfitSharingNotificationReceiverRequired {
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid。
+    ///
+    /// at most 64 characters; example: `"1900000109"`.
+    pub account: ::std::string::String,
+    /// 分账动账金额:单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `888`.
+    pub amount: i64,
+    /// 分账/回退描述
+    ///
+    /// at most 80 characters; example: `"运费/交易分账"`.
+    pub description: ::std::string::String,
+}
+impl ProfitSharingNotificationReceiver {
+    /// Builds a [`ProfitSharingNotificationReceiver`] with its required fields set and every optional one absent.
+    pub fn new(required: ProfitSharingNotificationReceiverRequired) -> Self {
+        let ProfitSharingNotificationReceiverRequired {
+            type_,
+            account,
+            amount,
+            description,
+        } = required;
+        Self {
+            type_,
+            account,
+            amount,
+            description,
+        }
+    }
+}
 /// 分账单。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ProfitSharingOrderRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ProfitSharingOrder {
     /// 微信订单号:微信支付订单号。
     ///
@@ -602,13 +646,51 @@ pub struct ProfitSharingOrder {
         ::std::vec::Vec<ProfitSharingOrderReceiversItem>,
     >,
 }
-/// The `ProfitSharingOrderReceiversItem` object.
+/// The required fields of [`ProfitSharingOrder`], by name: what [`ProfitSharingOrder::new`] takes. A new required field in a later version is a new field here.
+pub struct ProfitSharingOrderRequired {
+    /// 微信订单号:微信支付订单号。
+    ///
+    /// at most 32 characters; example: `"4208450740201411110007820472"`.
+    pub transaction_id: ::std::string::String,
+    /// 商户分账单号:商户系统内部的分账单号,在商户系统内部唯一。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+    /// 微信分账单号:微信分账单号,微信支付系统返回的唯一标识。
+    ///
+    /// at most 64 characters; example: `"3008450740201411110007820472"`.
+    pub order_id: ::std::string::String,
+    /// 分账单状态(每个接收方的分账结果请查看receivers中的result字段)。
+    ///
+    /// example: `"FINISHED"`.
+    pub state: ProfitSharingOrderState,
+}
+impl ProfitSharingOrder {
+    /// Builds a [`ProfitSharingOrder`] with its required fields set and every optional one absent.
+    pub fn new(required: ProfitSharingOrderRequired) -> Self {
+        let ProfitSharingOrderRequired {
+            transaction_id,
+            out_order_no,
+            order_id,
+            state,
+        } = required;
+        Self {
+            transaction_id,
+            out_order_no,
+            order_id,
+            state,
+            receivers: ::std::option::Option::None,
+        }
+    }
+}
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ProfitSharingOrderReceiversItemRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ProfitSharingOrderReceiversItem {
     /// 分账金额:分账金额,单位为分,只能为整数。
     ///
@@ -649,6 +731,65 @@ pub struct ProfitSharingOrderReceiversItem {
     /// at most 64 characters; example: `"36011111111111111111111"`.
     pub detail_id: ::std::string::String,
 }
+/// The required fields of [`ProfitSharingOrderReceiversItem`], by name: what [`ProfitSharingOrderReceiversItem::new`] takes. A new required field in a later version is a new field here.
+pub struct ProfitSharingOrderReceiversItemRequired {
+    /// 分账金额:分账金额,单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `888`.
+    pub amount: i64,
+    /// 分账描述:分账的原因描述,分账账单中需要体现。
+    ///
+    /// at most 80 characters; example: `"解冻给分账方"`.
+    pub description: ::std::string::String,
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号
+    ///
+    /// at most 64 characters; example: `"1900000109"`.
+    pub account: ::std::string::String,
+    /// 分账结果
+    ///
+    /// example: `"SUCCESS"`.
+    pub result: ProfitSharingDetailResult,
+    /// 分账创建时间:遵循rfc3339标准格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub create_time: ::time::OffsetDateTime,
+    /// 分账完成时间:遵循rfc3339标准格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub finish_time: ::time::OffsetDateTime,
+    /// 分账明细单号:微信分账明细单号,每笔分账业务执行的明细单号,可与资金账单对账使用。
+    ///
+    /// at most 64 characters; example: `"36011111111111111111111"`.
+    pub detail_id: ::std::string::String,
+}
+impl ProfitSharingOrderReceiversItem {
+    /// Builds a [`ProfitSharingOrderReceiversItem`] with its required fields set and every optional one absent.
+    pub fn new(required: ProfitSharingOrderReceiversItemRequired) -> Self {
+        let ProfitSharingOrderReceiversItemRequired {
+            amount,
+            description,
+            type_,
+            account,
+            result,
+            create_time,
+            finish_time,
+            detail_id,
+        } = required;
+        Self {
+            amount,
+            description,
+            type_,
+            account,
+            result,
+            fail_reason: ::std::option::Option::None,
+            create_time,
+            finish_time,
+            detail_id,
+        }
+    }
+}
 /// 分账单状态(每个接收方的分账结果请查看receivers中的result字段)。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -659,6 +800,7 @@ pub struct ProfitSharingOrderReceiversItem {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ProfitSharingOrderState {
     /// `PROCESSING`: 处理中
     Processing,
@@ -725,6 +867,7 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingOrderState {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ProfitSharingReceiverType {
     /// `MERCHANT_ID`: 商户号
     MerchantId,
@@ -799,6 +942,7 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReceiverType {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ProfitSharingRelationType {
     /// `STORE`: 门店
     Store,
@@ -905,6 +1049,7 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingRelationType {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ProfitSharingReturnFailReason {
     /// `ACCOUNT_ABNORMAL`: 原分账接收方账户异常
     AccountAbnormal,
@@ -974,12 +1119,15 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnFailReason {
     }
 }
 /// 分账回退单。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ProfitSharingReturnOrderRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct ProfitSharingReturnOrder {
     /// 微信分账单号:微信分账单号,微信系统返回的唯一标识。
     ///
@@ -1029,6 +1177,79 @@ pub struct ProfitSharingReturnOrder {
     #[serde(with = "::time::serde::rfc3339")]
     pub finish_time: ::time::OffsetDateTime,
 }
+/// The required fields of [`ProfitSharingReturnOrder`], by name: what [`ProfitSharingReturnOrder::new`] takes. A new required field in a later version is a new field here.
+pub struct ProfitSharingReturnOrderRequired {
+    /// 微信分账单号:微信分账单号,微信系统返回的唯一标识。
+    ///
+    /// at most 64 characters; example: `"3008450740201411110007820472"`.
+    pub order_id: ::std::string::String,
+    /// 商户分账单号:商户系统内部的分账单号。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+    /// 商户回退单号:此回退单号是商户在自己后台生成的一个新的回退单号,在商户后台唯一。
+    ///
+    /// at most 64 characters; example: `"R20190516001"`.
+    pub out_return_no: ::std::string::String,
+    /// 微信回退单号:微信分账回退单号,微信系统返回的唯一标识。
+    ///
+    /// at most 64 characters; example: `"3008450740201411110007820472"`.
+    pub return_id: ::std::string::String,
+    /// 回退商户号:只能对原分账请求中成功分给商户接收方进行回退。
+    ///
+    /// at most 32 characters; example: `"86693852"`.
+    pub return_mchid: ::std::string::String,
+    /// 回退金额:需要从分账接收方回退的金额,单位为分。
+    ///
+    /// format `int64`; example: `10`.
+    pub amount: i64,
+    /// 回退描述:分账回退的原因描述。
+    ///
+    /// at most 80 characters; example: `"用户退款"`.
+    pub description: ::std::string::String,
+    /// 回退结果:如果请求返回为处理中,则商户可以通过调用回退结果查询接口获取请求的最终处理结果。
+    ///
+    /// example: `"SUCCESS"`.
+    pub result: ProfitSharingReturnResult,
+    /// 创建时间:分账回退创建时间,遵循rfc3339标准格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub create_time: ::time::OffsetDateTime,
+    /// 完成时间:分账回退完成时间,遵循rfc3339标准格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub finish_time: ::time::OffsetDateTime,
+}
+impl ProfitSharingReturnOrder {
+    /// Builds a [`ProfitSharingReturnOrder`] with its required fields set and every optional one absent.
+    pub fn new(required: ProfitSharingReturnOrderRequired) -> Self {
+        let ProfitSharingReturnOrderRequired {
+            order_id,
+            out_order_no,
+            out_return_no,
+            return_id,
+            return_mchid,
+            amount,
+            description,
+            result,
+            create_time,
+            finish_time,
+        } = required;
+        Self {
+            order_id,
+            out_order_no,
+            out_return_no,
+            return_id,
+            return_mchid,
+            amount,
+            description,
+            result,
+            fail_reason: ::std::option::Option::None,
+            create_time,
+            finish_time,
+        }
+    }
+}
 /// 回退结果:如果请求返回为处理中,则商户可以通过调用回退结果查询接口获取请求的最终处理结果。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1039,6 +1260,7 @@ pub struct ProfitSharingReturnOrder {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ProfitSharingReturnResult {
     /// `PROCESSING`: 处理中
     Processing,
@@ -1099,13 +1321,14 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnResult {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
-/// The `QueryProfitSharingUnsplitAmountResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`QueryProfitSharingUnsplitAmountResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct QueryProfitSharingUnsplitAmountResponse {
     /// 微信订单号:微信支付订单号。
     ///
@@ -1116,13 +1339,38 @@ pub struct QueryProfitSharingUnsplitAmountResponse {
     /// format `int64`; example: `1000`.
     pub unsplit_amount: i64,
 }
-/// The `UnfreezeProfitSharingOrderRequest` object.
+/// The required fields of [`QueryProfitSharingUnsplitAmountResponse`], by name: what [`QueryProfitSharingUnsplitAmountResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct QueryProfitSharingUnsplitAmountResponseRequired {
+    /// 微信订单号:微信支付订单号。
+    ///
+    /// at most 32 characters; example: `"4208450740201411110007820472"`.
+    pub transaction_id: ::std::string::String,
+    /// 订单剩余待分金额:订单剩余待分金额,整数,单元为分。
+    ///
+    /// format `int64`; example: `1000`.
+    pub unsplit_amount: i64,
+}
+impl QueryProfitSharingUnsplitAmountResponse {
+    /// Builds a [`QueryProfitSharingUnsplitAmountResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: QueryProfitSharingUnsplitAmountResponseRequired) -> Self {
+        let QueryProfitSharingUnsplitAmountResponseRequired {
+            transaction_id,
+            unsplit_amount,
+        } = required;
+        Self {
+            transaction_id,
+            unsplit_amount,
+        }
+    }
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct UnfreezeProfitSharingOrderRequest {
     /// 微信订单号:微信支付订单号。
     ///
@@ -1136,20 +1384,6 @@ pub struct UnfreezeProfitSharingOrderRequest {
     ///
     /// at most 80 characters; example: `"解冻全部剩余资金"`.
     pub description: ::std::string::String,
-}
-impl UnfreezeProfitSharingOrderRequest {
-    /// A `UnfreezeProfitSharingOrderRequest` with its required members set and every optional one absent.
-    pub fn new(
-        transaction_id: impl ::std::convert::Into<::std::string::String>,
-        out_order_no: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            transaction_id: transaction_id.into(),
-            out_order_no: out_order_no.into(),
-            description: description.into(),
-        }
-    }
 }
 /// 请求分账
 ///
@@ -1166,22 +1400,23 @@ impl UnfreezeProfitSharingOrderRequest {
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::profit_sharing::{
 ///     CreateProfitSharingOrder, CreateProfitSharingOrderRequestReceiversItem,
-///     ProfitSharingReceiverType,
+///     CreateProfitSharingOrderRequestReceiversItemRequired,
+///     CreateProfitSharingOrderRequired, ProfitSharingReceiverType,
 /// };
 ///
-/// let op = CreateProfitSharingOrder::new(
-///     "4208450740201411110007820472",
-///     "P20150806125346",
-///     Vec::from([
-///         CreateProfitSharingOrderRequestReceiversItem::new(
-///             ProfitSharingReceiverType::MerchantId,
-///             "86693852",
-///             888,
-///             "分给商户A",
-///         ),
+/// let op = CreateProfitSharingOrder::new(CreateProfitSharingOrderRequired {
+///     transaction_id: "4208450740201411110007820472".into(),
+///     out_order_no: "P20150806125346".into(),
+///     receivers: Vec::from([
+///         CreateProfitSharingOrderRequestReceiversItem::new(CreateProfitSharingOrderRequestReceiversItemRequired {
+///             type_: ProfitSharingReceiverType::MerchantId,
+///             account: "86693852".into(),
+///             amount: 888,
+///             description: "分给商户A".into(),
+///         }),
 ///     ]),
-///     true,
-/// );
+///     unfreeze_unsplit: true,
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("transaction_id: {:?}", answer.data.transaction_id);
 /// println!("out_order_no: {:?}", answer.data.out_order_no);
@@ -1190,23 +1425,44 @@ impl UnfreezeProfitSharingOrderRequest {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CreateProfitSharingOrder {
     /// The JSON body.
     pub body: CreateProfitSharingOrderRequest,
 }
+/// The required values of [`CreateProfitSharingOrder`], by name: what [`CreateProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct CreateProfitSharingOrderRequired {
+    /// 微信订单号:微信支付订单号。
+    ///
+    /// at most 32 characters; example: `"4208450740201411110007820472"`.
+    pub transaction_id: ::std::string::String,
+    /// 商户分账单号:商户系统内部的分账单号,在商户系统内部唯一,同一分账单号多次请求等同一次。只能是数字、大小写字母_-|*@。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+    /// 分账接收方列表:可以设置出资商户作为分账接受方,最多可有50个分账接收方。
+    ///
+    /// at most 50 items.
+    pub receivers: ::std::vec::Vec<CreateProfitSharingOrderRequestReceiversItem>,
+    /// 是否解冻剩余未分资金:如果为true,该笔订单剩余未分账的金额会解冻回分账方商户;如果为false,该笔订单剩余未分账的金额不会解冻回分账方商户,可以对该笔订单再次进行分账。
+    ///
+    /// example: `true`.
+    pub unfreeze_unsplit: bool,
+}
 impl CreateProfitSharingOrder {
-    /// A `CreateProfitSharingOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        transaction_id: impl ::std::convert::Into<::std::string::String>,
-        out_order_no: impl ::std::convert::Into<::std::string::String>,
-        receivers: ::std::vec::Vec<CreateProfitSharingOrderRequestReceiversItem>,
-        unfreeze_unsplit: bool,
-    ) -> Self {
+    /// Builds a [`CreateProfitSharingOrder`] with its required values set and every optional one absent.
+    pub fn new(required: CreateProfitSharingOrderRequired) -> Self {
+        let CreateProfitSharingOrderRequired {
+            transaction_id,
+            out_order_no,
+            receivers,
+            unfreeze_unsplit,
+        } = required;
         Self {
             body: CreateProfitSharingOrderRequest {
                 appid: ::std::option::Option::None,
-                transaction_id: ::std::convert::Into::into(transaction_id),
-                out_order_no: ::std::convert::Into::into(out_order_no),
+                transaction_id,
+                out_order_no,
                 receivers,
                 unfreeze_unsplit,
             },
@@ -1225,22 +1481,18 @@ impl CreateProfitSharingOrder {
 impl ::wechatpay_core::operation::Operation for CreateProfitSharingOrder {
     type Output = ProfitSharingOrder;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "createProfitSharingOrder",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/orders",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &["/receivers/*/name"],
-            },
-            platform_serial: true,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "createProfitSharingOrder",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/profitsharing/orders",
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::json(
+                    &self.body,
+                    &["/receivers/*/name"],
+                ),
+            )
+            .with_platform_serial()
     }
     fn decode(
         &self,
@@ -1262,12 +1514,14 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingOrder {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::profit_sharing::QueryProfitSharingOrder;
+/// use wechatpay_api::profit_sharing::{
+///     QueryProfitSharingOrder, QueryProfitSharingOrderRequired,
+/// };
 ///
-/// let op = QueryProfitSharingOrder::new(
-///     "P20150806125346",
-///     "4208450740201411110007820472",
-/// );
+/// let op = QueryProfitSharingOrder::new(QueryProfitSharingOrderRequired {
+///     out_order_no: "P20150806125346".into(),
+///     transaction_id: "4208450740201411110007820472".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("transaction_id: {:?}", answer.data.transaction_id);
 /// println!("out_order_no: {:?}", answer.data.out_order_no);
@@ -1276,6 +1530,7 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingOrder {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryProfitSharingOrder {
     /// 商户分账单号:申请分账时的商户分账单号。
     ///
@@ -1290,40 +1545,47 @@ pub struct QueryProfitSharingOrder {
     /// Sent as the query parameter `transaction_id`.
     pub transaction_id: ::std::string::String,
 }
+/// The required values of [`QueryProfitSharingOrder`], by name: what [`QueryProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct QueryProfitSharingOrderRequired {
+    /// 商户分账单号:申请分账时的商户分账单号。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+    /// 微信订单号:微信支付订单号。
+    ///
+    /// at most 32 characters; example: `"4208450740201411110007820472"`.
+    pub transaction_id: ::std::string::String,
+}
 impl QueryProfitSharingOrder {
-    /// A `QueryProfitSharingOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_order_no: impl ::std::convert::Into<::std::string::String>,
-        transaction_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`QueryProfitSharingOrder`] with its required values set and every optional one absent.
+    pub fn new(required: QueryProfitSharingOrderRequired) -> Self {
+        let QueryProfitSharingOrderRequired { out_order_no, transaction_id } = required;
         Self {
-            out_order_no: ::std::convert::Into::into(out_order_no),
-            transaction_id: ::std::convert::Into::into(transaction_id),
+            out_order_no,
+            transaction_id,
         }
     }
 }
 impl ::wechatpay_core::operation::Operation for QueryProfitSharingOrder {
     type Output = ProfitSharingOrder;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryProfitSharingOrder",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/orders/{out_order_no}",
-            path_params: ::std::vec![
-                ("out_order_no", ::std::borrow::Cow::Borrowed(self.out_order_no
-                .as_str()))
-            ],
-            query: ::std::vec![
-                ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
-                .as_str()))
-            ],
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryProfitSharingOrder",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/profitsharing/orders/{out_order_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_order_no", ::std::borrow::Cow::Borrowed(self.out_order_no
+                    .as_str()))
+                ],
+            )
+            .with_query(
+                ::std::vec![
+                    ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
+                    .as_str()))
+                ],
+            )
     }
     fn decode(
         &self,
@@ -1345,14 +1607,16 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingOrder {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::profit_sharing::CreateProfitSharingReturnOrder;
+/// use wechatpay_api::profit_sharing::{
+///     CreateProfitSharingReturnOrder, CreateProfitSharingReturnOrderRequired,
+/// };
 ///
-/// let op = CreateProfitSharingReturnOrder::new(
-///     "R20190516001",
-///     "86693852",
-///     10,
-///     "用户退款",
-/// );
+/// let op = CreateProfitSharingReturnOrder::new(CreateProfitSharingReturnOrderRequired {
+///     out_return_no: "R20190516001".into(),
+///     return_mchid: "86693852".into(),
+///     amount: 10,
+///     description: "用户退款".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("order_id: {:?}", answer.data.order_id);
 /// println!("out_order_no: {:?}", answer.data.out_order_no);
@@ -1361,26 +1625,47 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingOrder {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CreateProfitSharingReturnOrder {
     /// The JSON body.
     pub body: CreateProfitSharingReturnOrderRequest,
 }
+/// The required values of [`CreateProfitSharingReturnOrder`], by name: what [`CreateProfitSharingReturnOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct CreateProfitSharingReturnOrderRequired {
+    /// 商户回退单号:此回退单号是商户在自己后台生成的一个新的回退单号,在商户后台唯一。
+    ///
+    /// at most 64 characters; example: `"R20190516001"`.
+    pub out_return_no: ::std::string::String,
+    /// 回退商户号:分账接口中的分账接收方商户号。
+    ///
+    /// at most 32 characters; example: `"86693852"`.
+    pub return_mchid: ::std::string::String,
+    /// 回退金额:需要从分账接收方回退的金额,单位为分,只能为整数,不能超过原始分账单分出给该接收方的金额。
+    ///
+    /// format `int64`; example: `10`.
+    pub amount: i64,
+    /// 回退描述:分账回退的原因描述。
+    ///
+    /// at most 80 characters; example: `"用户退款"`.
+    pub description: ::std::string::String,
+}
 impl CreateProfitSharingReturnOrder {
-    /// A `CreateProfitSharingReturnOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_return_no: impl ::std::convert::Into<::std::string::String>,
-        return_mchid: impl ::std::convert::Into<::std::string::String>,
-        amount: i64,
-        description: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`CreateProfitSharingReturnOrder`] with its required values set and every optional one absent.
+    pub fn new(required: CreateProfitSharingReturnOrderRequired) -> Self {
+        let CreateProfitSharingReturnOrderRequired {
+            out_return_no,
+            return_mchid,
+            amount,
+            description,
+        } = required;
         Self {
             body: CreateProfitSharingReturnOrderRequest {
                 order_id: ::std::option::Option::None,
                 out_order_no: ::std::option::Option::None,
-                out_return_no: ::std::convert::Into::into(out_return_no),
-                return_mchid: ::std::convert::Into::into(return_mchid),
+                out_return_no,
+                return_mchid,
                 amount,
-                description: ::std::convert::Into::into(description),
+                description,
             },
         }
     }
@@ -1410,22 +1695,12 @@ impl CreateProfitSharingReturnOrder {
 impl ::wechatpay_core::operation::Operation for CreateProfitSharingReturnOrder {
     type Output = ProfitSharingReturnOrder;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "createProfitSharingReturnOrder",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/return-orders",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "createProfitSharingReturnOrder",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/profitsharing/return-orders",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1446,9 +1721,14 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingReturnOrder {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::profit_sharing::QueryProfitSharingReturnOrder;
+/// use wechatpay_api::profit_sharing::{
+///     QueryProfitSharingReturnOrder, QueryProfitSharingReturnOrderRequired,
+/// };
 ///
-/// let op = QueryProfitSharingReturnOrder::new("R20190516001", "P20150806125346");
+/// let op = QueryProfitSharingReturnOrder::new(QueryProfitSharingReturnOrderRequired {
+///     out_return_no: "R20190516001".into(),
+///     out_order_no: "P20150806125346".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("order_id: {:?}", answer.data.order_id);
 /// println!("out_order_no: {:?}", answer.data.out_order_no);
@@ -1457,6 +1737,7 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingReturnOrder {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryProfitSharingReturnOrder {
     /// 商户回退单号:调用回退接口提供的商户系统内部的回退单号。
     ///
@@ -1471,40 +1752,47 @@ pub struct QueryProfitSharingReturnOrder {
     /// Sent as the query parameter `out_order_no`.
     pub out_order_no: ::std::string::String,
 }
+/// The required values of [`QueryProfitSharingReturnOrder`], by name: what [`QueryProfitSharingReturnOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct QueryProfitSharingReturnOrderRequired {
+    /// 商户回退单号:调用回退接口提供的商户系统内部的回退单号。
+    ///
+    /// at most 64 characters; example: `"R20190516001"`.
+    pub out_return_no: ::std::string::String,
+    /// 商户分账单号:原发起分账请求时使用的商户系统内部的分账单号。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+}
 impl QueryProfitSharingReturnOrder {
-    /// A `QueryProfitSharingReturnOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_return_no: impl ::std::convert::Into<::std::string::String>,
-        out_order_no: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`QueryProfitSharingReturnOrder`] with its required values set and every optional one absent.
+    pub fn new(required: QueryProfitSharingReturnOrderRequired) -> Self {
+        let QueryProfitSharingReturnOrderRequired { out_return_no, out_order_no } = required;
         Self {
-            out_return_no: ::std::convert::Into::into(out_return_no),
-            out_order_no: ::std::convert::Into::into(out_order_no),
+            out_return_no,
+            out_order_no,
         }
     }
 }
 impl ::wechatpay_core::operation::Operation for QueryProfitSharingReturnOrder {
     type Output = ProfitSharingReturnOrder;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryProfitSharingReturnOrder",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/return-orders/{out_return_no}",
-            path_params: ::std::vec![
-                ("out_return_no", ::std::borrow::Cow::Borrowed(self.out_return_no
-                .as_str()))
-            ],
-            query: ::std::vec![
-                ("out_order_no", ::std::borrow::Cow::Borrowed(self.out_order_no
-                .as_str()))
-            ],
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryProfitSharingReturnOrder",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/profitsharing/return-orders/{out_return_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_return_no", ::std::borrow::Cow::Borrowed(self.out_return_no
+                    .as_str()))
+                ],
+            )
+            .with_query(
+                ::std::vec![
+                    ("out_order_no", ::std::borrow::Cow::Borrowed(self.out_order_no
+                    .as_str()))
+                ],
+            )
     }
     fn decode(
         &self,
@@ -1526,13 +1814,15 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingReturnOrder {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::profit_sharing::UnfreezeProfitSharingOrder;
+/// use wechatpay_api::profit_sharing::{
+///     UnfreezeProfitSharingOrder, UnfreezeProfitSharingOrderRequired,
+/// };
 ///
-/// let op = UnfreezeProfitSharingOrder::new(
-///     "4208450740201411110007820472",
-///     "P20150806125346",
-///     "解冻全部剩余资金",
-/// );
+/// let op = UnfreezeProfitSharingOrder::new(UnfreezeProfitSharingOrderRequired {
+///     transaction_id: "4208450740201411110007820472".into(),
+///     out_order_no: "P20150806125346".into(),
+///     description: "解冻全部剩余资金".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("transaction_id: {:?}", answer.data.transaction_id);
 /// println!("out_order_no: {:?}", answer.data.out_order_no);
@@ -1541,22 +1831,39 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingReturnOrder {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct UnfreezeProfitSharingOrder {
     /// The JSON body.
     pub body: UnfreezeProfitSharingOrderRequest,
 }
+/// The required values of [`UnfreezeProfitSharingOrder`], by name: what [`UnfreezeProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct UnfreezeProfitSharingOrderRequired {
+    /// 微信订单号:微信支付订单号。
+    ///
+    /// at most 32 characters; example: `"4208450740201411110007820472"`.
+    pub transaction_id: ::std::string::String,
+    /// 商户分账单号:商户系统内部的分账单号,在商户系统内部唯一,同一分账单号多次请求等同一次。
+    ///
+    /// at most 64 characters; example: `"P20150806125346"`.
+    pub out_order_no: ::std::string::String,
+    /// 解冻剩余资金描述:描述解冻剩余资金的原因。
+    ///
+    /// at most 80 characters; example: `"解冻全部剩余资金"`.
+    pub description: ::std::string::String,
+}
 impl UnfreezeProfitSharingOrder {
-    /// A `UnfreezeProfitSharingOrder` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        transaction_id: impl ::std::convert::Into<::std::string::String>,
-        out_order_no: impl ::std::convert::Into<::std::string::String>,
-        description: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`UnfreezeProfitSharingOrder`] with its required values set and every optional one absent.
+    pub fn new(required: UnfreezeProfitSharingOrderRequired) -> Self {
+        let UnfreezeProfitSharingOrderRequired {
+            transaction_id,
+            out_order_no,
+            description,
+        } = required;
         Self {
             body: UnfreezeProfitSharingOrderRequest {
-                transaction_id: ::std::convert::Into::into(transaction_id),
-                out_order_no: ::std::convert::Into::into(out_order_no),
-                description: ::std::convert::Into::into(description),
+                transaction_id,
+                out_order_no,
+                description,
             },
         }
     }
@@ -1564,22 +1871,12 @@ impl UnfreezeProfitSharingOrder {
 impl ::wechatpay_core::operation::Operation for UnfreezeProfitSharingOrder {
     type Output = ProfitSharingOrder;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "unfreezeProfitSharingOrder",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/orders/unfreeze",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "unfreezeProfitSharingOrder",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/profitsharing/orders/unfreeze",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1611,6 +1908,7 @@ impl ::wechatpay_core::operation::Operation for UnfreezeProfitSharingOrder {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryProfitSharingUnsplitAmount {
     /// 微信订单号:微信支付订单号。
     ///
@@ -1620,7 +1918,7 @@ pub struct QueryProfitSharingUnsplitAmount {
     pub transaction_id: ::std::string::String,
 }
 impl QueryProfitSharingUnsplitAmount {
-    /// A `QueryProfitSharingUnsplitAmount` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`QueryProfitSharingUnsplitAmount`] with its required values set and every optional one absent.
     pub fn new(
         transaction_id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -1632,22 +1930,17 @@ impl QueryProfitSharingUnsplitAmount {
 impl ::wechatpay_core::operation::Operation for QueryProfitSharingUnsplitAmount {
     type Output = QueryProfitSharingUnsplitAmountResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryProfitSharingUnsplitAmount",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/transactions/{transaction_id}/amounts",
-            path_params: ::std::vec![
-                ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryProfitSharingUnsplitAmount",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/profitsharing/transactions/{transaction_id}/amounts",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
+                    .as_str()))
+                ],
+            )
     }
     fn decode(
         &self,
@@ -1670,15 +1963,16 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingUnsplitAmount 
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::profit_sharing::{
-///     AddProfitSharingReceiver, ProfitSharingReceiverType, ProfitSharingRelationType,
+///     AddProfitSharingReceiver, AddProfitSharingReceiverRequired,
+///     ProfitSharingReceiverType, ProfitSharingRelationType,
 /// };
 ///
-/// let op = AddProfitSharingReceiver::new(
-///     "wx8888888888888888",
-///     ProfitSharingReceiverType::MerchantId,
-///     "86693852",
-///     ProfitSharingRelationType::Store,
-/// );
+/// let op = AddProfitSharingReceiver::new(AddProfitSharingReceiverRequired {
+///     appid: "wx8888888888888888".into(),
+///     type_: ProfitSharingReceiverType::MerchantId,
+///     account: "86693852".into(),
+///     relation_type: ProfitSharingRelationType::Store,
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("type_: {:?}", answer.data.type_);
 /// println!("account: {:?}", answer.data.account);
@@ -1687,23 +1981,35 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingUnsplitAmount 
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct AddProfitSharingReceiver {
     /// The JSON body.
     pub body: AddProfitSharingReceiverRequest,
 }
+/// The required values of [`AddProfitSharingReceiver`], by name: what [`AddProfitSharingReceiver::new`] takes. A new required value in a later version is a new field here.
+pub struct AddProfitSharingReceiverRequired {
+    /// 应用ID:微信分配的公众账号ID。
+    ///
+    /// at most 32 characters; example: `"wx8888888888888888"`.
+    pub appid: ::std::string::String,
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid。
+    ///
+    /// at most 64 characters; example: `"86693852"`.
+    pub account: ::std::string::String,
+    /// 与分账方的关系类型:商户与接收方的关系。
+    pub relation_type: ProfitSharingRelationType,
+}
 impl AddProfitSharingReceiver {
-    /// A `AddProfitSharingReceiver` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        type_: ProfitSharingReceiverType,
-        account: impl ::std::convert::Into<::std::string::String>,
-        relation_type: ProfitSharingRelationType,
-    ) -> Self {
+    /// Builds a [`AddProfitSharingReceiver`] with its required values set and every optional one absent.
+    pub fn new(required: AddProfitSharingReceiverRequired) -> Self {
+        let AddProfitSharingReceiverRequired { appid, type_, account, relation_type } = required;
         Self {
             body: AddProfitSharingReceiverRequest {
-                appid: ::std::convert::Into::into(appid),
+                appid,
                 type_,
-                account: ::std::convert::Into::into(account),
+                account,
                 name: ::std::option::Option::None,
                 relation_type,
                 custom_relation: ::std::option::Option::None,
@@ -1734,26 +2040,16 @@ impl AddProfitSharingReceiver {
 impl ::wechatpay_core::operation::Operation for AddProfitSharingReceiver {
     type Output = AddProfitSharingReceiverResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "addProfitSharingReceiver",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/receivers/add",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &["/name"],
-            },
-            platform_serial: true,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive {
-                query: &[],
-                headers: &[],
-                answer: &["/name"],
-            },
-        }
+        ::wechatpay_core::operation::Request::new(
+                "addProfitSharingReceiver",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/profitsharing/receivers/add",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &["/name"]))
+            .with_platform_serial()
+            .with_sensitive(
+                ::wechatpay_core::operation::Sensitive::NONE.with_answer(&["/name"]),
+            )
     }
     fn decode(
         &self,
@@ -1776,14 +2072,15 @@ impl ::wechatpay_core::operation::Operation for AddProfitSharingReceiver {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::profit_sharing::{
-///     DeleteProfitSharingReceiver, ProfitSharingReceiverType,
+///     DeleteProfitSharingReceiver, DeleteProfitSharingReceiverRequired,
+///     ProfitSharingReceiverType,
 /// };
 ///
-/// let op = DeleteProfitSharingReceiver::new(
-///     "wx8888888888888888",
-///     ProfitSharingReceiverType::MerchantId,
-///     "86693852",
-/// );
+/// let op = DeleteProfitSharingReceiver::new(DeleteProfitSharingReceiverRequired {
+///     appid: "wx8888888888888888".into(),
+///     type_: ProfitSharingReceiverType::MerchantId,
+///     account: "86693852".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("type_: {:?}", answer.data.type_);
 /// println!("account: {:?}", answer.data.account);
@@ -1791,22 +2088,33 @@ impl ::wechatpay_core::operation::Operation for AddProfitSharingReceiver {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct DeleteProfitSharingReceiver {
     /// The JSON body.
     pub body: DeleteProfitSharingReceiverRequest,
 }
+/// The required values of [`DeleteProfitSharingReceiver`], by name: what [`DeleteProfitSharingReceiver::new`] takes. A new required value in a later version is a new field here.
+pub struct DeleteProfitSharingReceiverRequired {
+    /// 应用ID:微信分配的公众账号ID。
+    ///
+    /// at most 32 characters; example: `"wx8888888888888888"`.
+    pub appid: ::std::string::String,
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid。
+    ///
+    /// at most 64 characters; example: `"86693852"`.
+    pub account: ::std::string::String,
+}
 impl DeleteProfitSharingReceiver {
-    /// A `DeleteProfitSharingReceiver` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        type_: ProfitSharingReceiverType,
-        account: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`DeleteProfitSharingReceiver`] with its required values set and every optional one absent.
+    pub fn new(required: DeleteProfitSharingReceiverRequired) -> Self {
+        let DeleteProfitSharingReceiverRequired { appid, type_, account } = required;
         Self {
             body: DeleteProfitSharingReceiverRequest {
-                appid: ::std::convert::Into::into(appid),
+                appid,
                 type_,
-                account: ::std::convert::Into::into(account),
+                account,
             },
         }
     }
@@ -1814,22 +2122,12 @@ impl DeleteProfitSharingReceiver {
 impl ::wechatpay_core::operation::Operation for DeleteProfitSharingReceiver {
     type Output = DeleteProfitSharingReceiverResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "deleteProfitSharingReceiver",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/profitsharing/receivers/delete",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "deleteProfitSharingReceiver",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/profitsharing/receivers/delete",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,

@@ -11,12 +11,15 @@
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// 金额信息。订单金额信息。
+///
+/// `new` takes the required fields by name (a \[`AmountReqRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct AmountReq {
     /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额。
     ///
@@ -31,21 +34,33 @@ pub struct AmountReq {
     pub total: i64,
     /// 退款币种。符合ISO 4217标准的三位字母代码,目前只支持人民币:CNY。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
+    pub currency: ::std::string::String,
+}
+/// The required fields of [`AmountReq`], by name: what [`AmountReq::new`] takes. A new required field in a later version is a new field here.
+pub struct AmountReqRequired {
+    /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额。
+    ///
+    /// format `int64`; example: `888`.
+    pub refund: i64,
+    /// 原订单金额。原支付交易的订单总金额,币种的最小单位,只能为整数。
+    ///
+    /// format `int64`; example: `888`.
+    pub total: i64,
+    /// 退款币种。符合ISO 4217标准的三位字母代码,目前只支持人民币:CNY。
+    ///
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
     pub currency: ::std::string::String,
 }
 impl AmountReq {
-    /// A `AmountReq` with its required members set and every optional one absent.
-    pub fn new(
-        refund: i64,
-        total: i64,
-        currency: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`AmountReq`] with its required fields set and every optional one absent.
+    pub fn new(required: AmountReqRequired) -> Self {
+        let AmountReqRequired { refund, total, currency } = required;
         Self {
             refund,
             from: ::std::option::Option::None,
             total,
-            currency: currency.into(),
+            currency,
         }
     }
     /// Sets `from`.
@@ -55,17 +70,18 @@ impl AmountReq {
         self
     }
 }
-/// The `ApplyAbnormalRefundRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
 pub struct ApplyAbnormalRefundRequest {
     /// 子商户号。子商户的商户号,由微信支付生成并下发。服务商模式下必须传递此参数。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
     /// 异常退款处理方式。可选:退款至用户银行卡、退款至交易商户银行账户。
     ///
@@ -74,17 +90,17 @@ pub struct ApplyAbnormalRefundRequest {
     pub type_: ApplyAbnormalRefundRequestType,
     /// 开户银行。银行类型,采用字符串类型的银行标识。若退款至用户此字段必填。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"ICBC_DEBIT"`.
+    /// at most 16 characters; at least 1 character; example: `"ICBC_DEBIT"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 收款银行卡号。用户的银行卡账号(敏感字段,使用微信支付公钥/平台证书 RSA-OAEP 加密)。若退款至用户此字段必填。
     ///
-    /// at most 1024 characters; at least 1 characters; example: `"6222020200012345678"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 1024 characters; at least 1 character; example: `"6222020200012345678"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bank_account: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名(敏感字段,使用微信支付公钥/平台证书 RSA-OAEP 加密)。若退款至用户此字段必填。
     ///
-    /// at most 1024 characters; at least 1 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 1024 characters; at least 1 character; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub real_name: ::std::option::Option<::std::string::String>,
 }
@@ -100,58 +116,6 @@ impl ::std::fmt::Debug for ApplyAbnormalRefundRequest {
             .finish()
     }
 }
-impl ApplyAbnormalRefundRequest {
-    /// A `ApplyAbnormalRefundRequest` with its required members set and every optional one absent.
-    pub fn new(
-        out_refund_no: impl ::std::convert::Into<::std::string::String>,
-        type_: ApplyAbnormalRefundRequestType,
-    ) -> Self {
-        Self {
-            sub_mchid: ::std::option::Option::None,
-            out_refund_no: out_refund_no.into(),
-            type_,
-            bank_type: ::std::option::Option::None,
-            bank_account: ::std::option::Option::None,
-            real_name: ::std::option::Option::None,
-        }
-    }
-    /// Sets `sub_mchid`.
-    #[must_use]
-    pub fn with_sub_mchid(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sub_mchid = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `bank_type`.
-    #[must_use]
-    pub fn with_bank_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.bank_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `bank_account`.
-    #[must_use]
-    pub fn with_bank_account(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.bank_account = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `real_name`.
-    #[must_use]
-    pub fn with_real_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.real_name = ::std::option::Option::Some(value.into());
-        self
-    }
-}
 /// 异常退款处理方式。可选:退款至用户银行卡、退款至交易商户银行账户。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -162,6 +126,7 @@ impl ApplyAbnormalRefundRequest {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum ApplyAbnormalRefundRequestType {
     /// `USER_BANK_CARD`: 退款到用户银行卡
     UserBankCard,
@@ -216,22 +181,23 @@ impl ::serde::Serialize for ApplyAbnormalRefundRequestType {
         serializer.serialize_str(self.as_str())
     }
 }
-/// The `CreateRefundRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CreateRefundRequest {
     /// 子商户号。子商户的商户号,由微信支付生成并下发。服务商模式下必须传递此参数。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。原支付交易对应的微信订单号,与out_trade_no二选一。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 商户订单号。原支付交易对应的商户订单号,与transaction_id二选一。
@@ -241,11 +207,11 @@ pub struct CreateRefundRequest {
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
     /// 退款原因。若商户传入,会在下发给用户的退款消息中体现退款原因。
     ///
-    /// at most 80 characters; at least 1 characters; example: `"商品已售完"`.
+    /// at most 80 characters; at least 1 character; example: `"商品已售完"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
     /// 退款结果回调url。异步接收微信支付退款结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。如果参数中传了notify_url,则商户平台上配置的回调地址将不会生效,优先回调当前传的这个地址。
@@ -255,7 +221,7 @@ pub struct CreateRefundRequest {
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 退款资金来源。若传递此参数则使用对应的资金账户退款,否则默认使用未结算资金退款(仅对老资金流商户适用)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"AVAILABLE"`.
+    /// at most 32 characters; at least 1 character; example: `"AVAILABLE"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub funds_account: ::std::option::Option<CreateRefundRequestFundsAccount>,
     /// 金额信息。订单金额信息。
@@ -263,85 +229,6 @@ pub struct CreateRefundRequest {
     /// 退款商品。指定商品退款需要传此参数,其他场景无需传递。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<RefundGoodsDetail>>,
-}
-impl CreateRefundRequest {
-    /// A `CreateRefundRequest` with its required members set and every optional one absent.
-    pub fn new(
-        out_refund_no: impl ::std::convert::Into<::std::string::String>,
-        amount: AmountReq,
-    ) -> Self {
-        Self {
-            sub_mchid: ::std::option::Option::None,
-            transaction_id: ::std::option::Option::None,
-            out_trade_no: ::std::option::Option::None,
-            out_refund_no: out_refund_no.into(),
-            reason: ::std::option::Option::None,
-            notify_url: ::std::option::Option::None,
-            funds_account: ::std::option::Option::None,
-            amount,
-            goods_detail: ::std::option::Option::None,
-        }
-    }
-    /// Sets `sub_mchid`.
-    #[must_use]
-    pub fn with_sub_mchid(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sub_mchid = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `transaction_id`.
-    #[must_use]
-    pub fn with_transaction_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.transaction_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `out_trade_no`.
-    #[must_use]
-    pub fn with_out_trade_no(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.out_trade_no = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    #[must_use]
-    pub fn with_reason(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.reason = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `notify_url`.
-    #[must_use]
-    pub fn with_notify_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.notify_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `funds_account`.
-    #[must_use]
-    pub fn with_funds_account(mut self, value: CreateRefundRequestFundsAccount) -> Self {
-        self.funds_account = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `goods_detail`.
-    #[must_use]
-    pub fn with_goods_detail(
-        mut self,
-        value: ::std::vec::Vec<RefundGoodsDetail>,
-    ) -> Self {
-        self.goods_detail = ::std::option::Option::Some(value);
-        self
-    }
 }
 /// 退款资金来源。若传递此参数则使用对应的资金账户退款,否则默认使用未结算资金退款(仅对老资金流商户适用)。
 ///
@@ -353,6 +240,7 @@ impl CreateRefundRequest {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum CreateRefundRequestFundsAccount {
     /// `AVAILABLE`: 可用余额账户(仅对老资金流商户适用)
     Available,
@@ -408,6 +296,8 @@ impl ::serde::Serialize for CreateRefundRequestFundsAccount {
     }
 }
 /// 退款出资账户及金额。
+///
+/// `new` takes the required fields by name (a \[`FundsFromRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -415,6 +305,7 @@ impl ::serde::Serialize for CreateRefundRequestFundsAccount {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct FundsFrom {
     /// 出资账户类型。
     ///
@@ -425,9 +316,21 @@ pub struct FundsFrom {
     /// format `int64`; example: `444`.
     pub amount: i64,
 }
+/// The required fields of [`FundsFrom`], by name: what [`FundsFrom::new`] takes. A new required field in a later version is a new field here.
+pub struct FundsFromRequired {
+    /// 出资账户类型。
+    ///
+    /// example: `"AVAILABLE"`.
+    pub account: FundsFromAccount,
+    /// 出资金额。对应账户出资金额。
+    ///
+    /// format `int64`; example: `444`.
+    pub amount: i64,
+}
 impl FundsFrom {
-    /// A `FundsFrom` with its required members set and every optional one absent.
-    pub fn new(account: FundsFromAccount, amount: i64) -> Self {
+    /// Builds a [`FundsFrom`] with its required fields set and every optional one absent.
+    pub fn new(required: FundsFromRequired) -> Self {
+        let FundsFromRequired { account, amount } = required;
         Self { account, amount }
     }
 }
@@ -441,6 +344,7 @@ impl FundsFrom {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum FundsFromAccount {
     /// `AVAILABLE`: 可用余额
     Available,
@@ -506,28 +410,31 @@ impl<'de> ::serde::Deserialize<'de> for FundsFromAccount {
     }
 }
 /// 退款单。申请退款、查询单笔退款与发起异常退款的应答。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`RefundRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct Refund {
     /// 微信支付退款单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"50000000382019052709732678859"`.
+    /// at most 32 characters; at least 1 character; example: `"50000000382019052709732678859"`.
     pub refund_id: ::std::string::String,
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
     /// 微信支付订单号。微信支付交易订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub transaction_id: ::std::string::String,
     /// 商户订单号。原支付交易对应的商户订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
     /// 退款渠道。
     ///
@@ -535,24 +442,24 @@ pub struct Refund {
     pub channel: RefundChannel,
     /// 退款入账账户。取当前退款单的退款入账方,有以下几种情况:1)退回银行卡:{银行名称}{卡类型}{卡尾号};2)退回支付用户零钱:支付用户零钱。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"招商银行信用卡0403"`.
+    /// at most 64 characters; at least 1 character; example: `"招商银行信用卡0403"`.
     pub user_received_account: ::std::string::String,
     /// 退款成功时间。退款成功时间,当退款状态为退款成功时有返回。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-12-01T16:18:12+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-12-01T16:18:12+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款创建时间。退款受理时间。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-12-01T16:18:12+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-12-01T16:18:12+08:00"`.
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
     /// 退款状态。退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败,可前往商户平台-交易中心,手动处理此笔退款。
     pub status: RefundStatus,
     /// 资金账户。退款所使用资金对应的资金账户类型。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"UNSETTLED"`.
+    /// at most 32 characters; at least 1 character; example: `"UNSETTLED"`.
     #[serde(default)]
     pub funds_account: ::std::option::Option<RefundFundsAccount>,
     /// 金额信息。金额详细信息。
@@ -561,13 +468,81 @@ pub struct Refund {
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<RefundPromotion>>,
 }
+/// The required fields of [`Refund`], by name: what [`Refund::new`] takes. A new required field in a later version is a new field here.
+pub struct RefundRequired {
+    /// 微信支付退款单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"50000000382019052709732678859"`.
+    pub refund_id: ::std::string::String,
+    /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一。
+    ///
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub out_refund_no: ::std::string::String,
+    /// 微信支付订单号。微信支付交易订单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub transaction_id: ::std::string::String,
+    /// 商户订单号。原支付交易对应的商户订单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 退款渠道。
+    ///
+    /// example: `"ORIGINAL"`.
+    pub channel: RefundChannel,
+    /// 退款入账账户。取当前退款单的退款入账方,有以下几种情况:1)退回银行卡:{银行名称}{卡类型}{卡尾号};2)退回支付用户零钱:支付用户零钱。
+    ///
+    /// at most 64 characters; at least 1 character; example: `"招商银行信用卡0403"`.
+    pub user_received_account: ::std::string::String,
+    /// 退款创建时间。退款受理时间。
+    ///
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-12-01T16:18:12+08:00"`.
+    pub create_time: ::time::OffsetDateTime,
+    /// 退款状态。退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败,可前往商户平台-交易中心,手动处理此笔退款。
+    pub status: RefundStatus,
+    /// 金额信息。金额详细信息。
+    pub amount: RefundAmount,
+}
+impl Refund {
+    /// Builds a [`Refund`] with its required fields set and every optional one absent.
+    pub fn new(required: RefundRequired) -> Self {
+        let RefundRequired {
+            refund_id,
+            out_refund_no,
+            transaction_id,
+            out_trade_no,
+            channel,
+            user_received_account,
+            create_time,
+            status,
+            amount,
+        } = required;
+        Self {
+            refund_id,
+            out_refund_no,
+            transaction_id,
+            out_trade_no,
+            channel,
+            user_received_account,
+            success_time: ::std::option::Option::None,
+            create_time,
+            status,
+            funds_account: ::std::option::Option::None,
+            amount,
+            promotion_detail: ::std::option::Option::None,
+        }
+    }
+}
 /// 金额信息。金额详细信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`RefundAmountRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct RefundAmount {
     /// 订单金额。订单总金额,单位为分。
     ///
@@ -602,13 +577,75 @@ pub struct RefundAmount {
     pub discount_refund: i64,
     /// 退款币种。符合ISO 4217标准的三位字母代码,目前只支持人民币:CNY。
     ///
-    /// at most 16 characters; at least 1 characters; example: `"CNY"`.
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
     pub currency: ::std::string::String,
     /// 手续费退款金额。手续费退款金额,单位为分。
     ///
     /// format `int64`; example: `0`.
     #[serde(default)]
     pub refund_fee: ::std::option::Option<i64>,
+}
+/// The required fields of [`RefundAmount`], by name: what [`RefundAmount::new`] takes. A new required field in a later version is a new field here.
+pub struct RefundAmountRequired {
+    /// 订单金额。订单总金额,单位为分。
+    ///
+    /// format `int64`; example: `100`.
+    pub total: i64,
+    /// 退款金额。退款标价金额,单位为分,可以做部分退款。
+    ///
+    /// format `int64`; example: `100`.
+    pub refund: i64,
+    /// 用户支付金额。现金支付金额,单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `90`.
+    pub payer_total: i64,
+    /// 用户退款金额。退款给用户的金额,不包含所有优惠券金额。
+    ///
+    /// format `int64`; example: `90`.
+    pub payer_refund: i64,
+    /// 应结退款金额。去掉非充值代金券退款金额后的退款金额,单位为分,退款金额=申请退款金额-非充值代金券退款金额,退款金额&lt;=申请退款金额。
+    ///
+    /// format `int64`; example: `100`.
+    pub settlement_refund: i64,
+    /// 应结订单金额。应结订单金额=订单金额-免充值代金券金额,应结订单金额&lt;=订单金额,单位为分。
+    ///
+    /// format `int64`; example: `100`.
+    pub settlement_total: i64,
+    /// 优惠退款金额。优惠退款金额&lt;=退款金额,退款金额-代金券或立减优惠退款金额为现金,单位为分。
+    ///
+    /// format `int64`; example: `10`.
+    pub discount_refund: i64,
+    /// 退款币种。符合ISO 4217标准的三位字母代码,目前只支持人民币:CNY。
+    ///
+    /// at most 16 characters; at least 1 character; example: `"CNY"`.
+    pub currency: ::std::string::String,
+}
+impl RefundAmount {
+    /// Builds a [`RefundAmount`] with its required fields set and every optional one absent.
+    pub fn new(required: RefundAmountRequired) -> Self {
+        let RefundAmountRequired {
+            total,
+            refund,
+            payer_total,
+            payer_refund,
+            settlement_refund,
+            settlement_total,
+            discount_refund,
+            currency,
+        } = required;
+        Self {
+            total,
+            refund,
+            from: ::std::option::Option::None,
+            payer_total,
+            payer_refund,
+            settlement_refund,
+            settlement_total,
+            discount_refund,
+            currency,
+            refund_fee: ::std::option::Option::None,
+        }
+    }
 }
 /// 退款渠道。
 ///
@@ -620,6 +657,7 @@ pub struct RefundAmount {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum RefundChannel {
     /// `ORIGINAL`: 原路退款
     Original,
@@ -694,6 +732,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundChannel {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum RefundFundsAccount {
     /// `UNSETTLED`: 未结算资金
     Unsettled,
@@ -767,6 +806,8 @@ impl<'de> ::serde::Deserialize<'de> for RefundFundsAccount {
     }
 }
 /// 退款商品。
+///
+/// `new` takes the required fields by name (a \[`RefundGoodsDetailRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -774,20 +815,21 @@ impl<'de> ::serde::Deserialize<'de> for RefundFundsAccount {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct RefundGoodsDetail {
     /// 商户侧商品编码。由半角的大小写字母、数字、中划线、下划线中的一种或几种组成。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub merchant_goods_id: ::std::string::String,
     /// 微信侧商品编码。微信支付定义的统一商品编号(没有可不传)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1001"`.
+    /// at most 32 characters; at least 1 character; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wechatpay_goods_id: ::std::option::Option<::std::string::String>,
     /// 商品名称。商品的实际名称。
     ///
-    /// at most 256 characters; at least 1 characters; example: `"iPhone6s 16G"`.
+    /// at most 256 characters; at least 1 character; example: `"iPhone6s 16G"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_name: ::std::option::Option<::std::string::String>,
@@ -804,16 +846,36 @@ pub struct RefundGoodsDetail {
     /// format `int64`; example: `1`.
     pub refund_quantity: i64,
 }
+/// The required fields of [`RefundGoodsDetail`], by name: what [`RefundGoodsDetail::new`] takes. A new required field in a later version is a new field here.
+pub struct RefundGoodsDetailRequired {
+    /// 商户侧商品编码。由半角的大小写字母、数字、中划线、下划线中的一种或几种组成。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub merchant_goods_id: ::std::string::String,
+    /// 商品单价。商品单价金额,单位为分。
+    ///
+    /// format `int64`; example: `528800`.
+    pub unit_price: i64,
+    /// 商品退款金额。商品退款金额,单位为分。
+    ///
+    /// format `int64`; example: `528800`.
+    pub refund_amount: i64,
+    /// 商品退货数量。单品的退款数量。
+    ///
+    /// format `int64`; example: `1`.
+    pub refund_quantity: i64,
+}
 impl RefundGoodsDetail {
-    /// A `RefundGoodsDetail` with its required members set and every optional one absent.
-    pub fn new(
-        merchant_goods_id: impl ::std::convert::Into<::std::string::String>,
-        unit_price: i64,
-        refund_amount: i64,
-        refund_quantity: i64,
-    ) -> Self {
+    /// Builds a [`RefundGoodsDetail`] with its required fields set and every optional one absent.
+    pub fn new(required: RefundGoodsDetailRequired) -> Self {
+        let RefundGoodsDetailRequired {
+            merchant_goods_id,
+            unit_price,
+            refund_amount,
+            refund_quantity,
+        } = required;
         Self {
-            merchant_goods_id: merchant_goods_id.into(),
+            merchant_goods_id,
             wechatpay_goods_id: ::std::option::Option::None,
             goods_name: ::std::option::Option::None,
             unit_price,
@@ -842,43 +904,46 @@ impl RefundGoodsDetail {
 }
 /// 退款结果通知的 resource 解密后的内容(`REFUND.SUCCESS` / `REFUND.ABNORMAL` / `REFUND.CLOSED`)。
 /// 直连商户的通知带 mchid;服务商的通知带 sp_mchid 与 sub_mchid。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`RefundNotificationRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct RefundNotification {
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000100"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 服务商户号。服务商户号,由微信支付生成并下发(服务商模式)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000100"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发(服务商模式)。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。返回的商户订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
     /// 微信支付订单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub transaction_id: ::std::string::String,
     /// 商户退款单号。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
     /// 微信支付退款单号。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub refund_id: ::std::string::String,
     /// 退款状态。退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败,可前往商户平台-交易中心,手动处理此笔退款。
     ///
@@ -886,24 +951,83 @@ pub struct RefundNotification {
     pub refund_status: RefundNotificationRefundStatus,
     /// 退款成功时间。
     ///
-    /// at most 64 characters; at least 1 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款入账账户。取当前退款单的退款入账方。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"招商银行信用卡0403"`.
+    /// at most 64 characters; at least 1 character; example: `"招商银行信用卡0403"`.
     pub user_received_account: ::std::string::String,
     /// 金额信息。
     pub amount: RefundNotificationAmount,
 }
+/// The required fields of [`RefundNotification`], by name: what [`RefundNotification::new`] takes. A new required field in a later version is a new field here.
+pub struct RefundNotificationRequired {
+    /// 商户订单号。返回的商户订单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 微信支付订单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub transaction_id: ::std::string::String,
+    /// 商户退款单号。
+    ///
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub out_refund_no: ::std::string::String,
+    /// 微信支付退款单号。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub refund_id: ::std::string::String,
+    /// 退款状态。退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败,可前往商户平台-交易中心,手动处理此笔退款。
+    ///
+    /// example: `"SUCCESS"`.
+    pub refund_status: RefundNotificationRefundStatus,
+    /// 退款入账账户。取当前退款单的退款入账方。
+    ///
+    /// at most 64 characters; at least 1 character; example: `"招商银行信用卡0403"`.
+    pub user_received_account: ::std::string::String,
+    /// 金额信息。
+    pub amount: RefundNotificationAmount,
+}
+impl RefundNotification {
+    /// Builds a [`RefundNotification`] with its required fields set and every optional one absent.
+    pub fn new(required: RefundNotificationRequired) -> Self {
+        let RefundNotificationRequired {
+            out_trade_no,
+            transaction_id,
+            out_refund_no,
+            refund_id,
+            refund_status,
+            user_received_account,
+            amount,
+        } = required;
+        Self {
+            mchid: ::std::option::Option::None,
+            sp_mchid: ::std::option::Option::None,
+            sub_mchid: ::std::option::Option::None,
+            out_trade_no,
+            transaction_id,
+            out_refund_no,
+            refund_id,
+            refund_status,
+            success_time: ::std::option::Option::None,
+            user_received_account,
+            amount,
+        }
+    }
+}
 /// 金额信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`RefundNotificationAmountRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct RefundNotificationAmount {
     /// 订单金额。订单总金额,单位为分,只能为整数。
     ///
@@ -922,6 +1046,42 @@ pub struct RefundNotificationAmount {
     /// format `int64`; example: `999`.
     pub payer_refund: i64,
 }
+/// The required fields of [`RefundNotificationAmount`], by name: what [`RefundNotificationAmount::new`] takes. A new required field in a later version is a new field here.
+pub struct RefundNotificationAmountRequired {
+    /// 订单金额。订单总金额,单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `999`.
+    pub total: i64,
+    /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额,如果有使用券,后台会按比例退。
+    ///
+    /// format `int64`; example: `999`.
+    pub refund: i64,
+    /// 用户支付金额。用户实际支付金额,单位为分,只能为整数。
+    ///
+    /// format `int64`; example: `999`.
+    pub payer_total: i64,
+    /// 用户退款金额。退款给用户的金额,不包含所有优惠券金额。
+    ///
+    /// format `int64`; example: `999`.
+    pub payer_refund: i64,
+}
+impl RefundNotificationAmount {
+    /// Builds a [`RefundNotificationAmount`] with its required fields set and every optional one absent.
+    pub fn new(required: RefundNotificationAmountRequired) -> Self {
+        let RefundNotificationAmountRequired {
+            total,
+            refund,
+            payer_total,
+            payer_refund,
+        } = required;
+        Self {
+            total,
+            refund,
+            payer_total,
+            payer_refund,
+        }
+    }
+}
 /// 退款状态。退款到银行发现用户的卡作废或者冻结了,导致原路退款银行卡失败,可前往商户平台-交易中心,手动处理此笔退款。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -932,6 +1092,7 @@ pub struct RefundNotificationAmount {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum RefundNotificationRefundStatus {
     /// `SUCCESS`: 退款成功
     Success,
@@ -993,16 +1154,19 @@ impl<'de> ::serde::Deserialize<'de> for RefundNotificationRefundStatus {
     }
 }
 /// 优惠退款信息。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`RefundPromotionRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct RefundPromotion {
     /// 券ID。券或者立减优惠id。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"109519"`.
+    /// at most 32 characters; at least 1 character; example: `"109519"`.
     pub promotion_id: ::std::string::String,
     /// 优惠范围。
     ///
@@ -1025,6 +1189,49 @@ pub struct RefundPromotion {
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<RefundGoodsDetail>>,
 }
+/// The required fields of [`RefundPromotion`], by name: what [`RefundPromotion::new`] takes. A new required field in a later version is a new field here.
+pub struct RefundPromotionRequired {
+    /// 券ID。券或者立减优惠id。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"109519"`.
+    pub promotion_id: ::std::string::String,
+    /// 优惠范围。
+    ///
+    /// example: `"SINGLE"`.
+    pub scope: RefundPromotionScope,
+    /// 优惠类型。(早期版本的文档以 COUPON/DISCOUNT 表示这两类,现行文档为 CASH/NOCASH;其他取值以 `Unknown` 原样保留。)
+    ///
+    /// example: `"NOCASH"`.
+    pub type_: RefundPromotionType,
+    /// 优惠券面额。用户享受优惠的金额(优惠券面额=微信出资金额+商家出资金额+其他出资方金额),单位为分。
+    ///
+    /// format `int64`; example: `5`.
+    pub amount: i64,
+    /// 优惠退款金额。优惠退款金额&lt;=退款金额,退款金额-代金券或立减优惠退款金额为用户支付的现金,说明详见代金券或立减优惠,单位为分。
+    ///
+    /// format `int64`; example: `100`.
+    pub refund_amount: i64,
+}
+impl RefundPromotion {
+    /// Builds a [`RefundPromotion`] with its required fields set and every optional one absent.
+    pub fn new(required: RefundPromotionRequired) -> Self {
+        let RefundPromotionRequired {
+            promotion_id,
+            scope,
+            type_,
+            amount,
+            refund_amount,
+        } = required;
+        Self {
+            promotion_id,
+            scope,
+            type_,
+            amount,
+            refund_amount,
+            goods_detail: ::std::option::Option::None,
+        }
+    }
+}
 /// 优惠范围。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1035,6 +1242,7 @@ pub struct RefundPromotion {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum RefundPromotionScope {
     /// `GLOBAL`: 全场代金券
     Global,
@@ -1101,6 +1309,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundPromotionScope {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum RefundPromotionType {
     /// `CASH`: 充值型代金券,需要走结算资金
     Cash,
@@ -1167,6 +1376,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundPromotionType {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum RefundStatus {
     /// `SUCCESS`: 退款成功
     Success,
@@ -1245,12 +1455,18 @@ impl<'de> ::serde::Deserialize<'de> for RefundStatus {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::refund_domestic::{AmountReq, CreateRefund};
+/// use wechatpay_api::refund_domestic::{
+///     AmountReq, AmountReqRequired, CreateRefund, CreateRefundRequired,
+/// };
 ///
-/// let op = CreateRefund::new(
-///     "1217752501201407033233368018",
-///     AmountReq::new(888, 888, "CNY"),
-/// );
+/// let op = CreateRefund::new(CreateRefundRequired {
+///     out_refund_no: "1217752501201407033233368018".into(),
+///     amount: AmountReq::new(AmountReqRequired {
+///         refund: 888,
+///         total: 888,
+///         currency: "CNY".into(),
+///     }),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("refund_id: {:?}", answer.data.refund_id);
 /// println!("out_refund_no: {:?}", answer.data.out_refund_no);
@@ -1259,22 +1475,30 @@ impl<'de> ::serde::Deserialize<'de> for RefundStatus {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CreateRefund {
     /// The JSON body.
     pub body: CreateRefundRequest,
 }
+/// The required values of [`CreateRefund`], by name: what [`CreateRefund::new`] takes. A new required value in a later version is a new field here.
+pub struct CreateRefundRequired {
+    /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
+    ///
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub out_refund_no: ::std::string::String,
+    /// 金额信息。订单金额信息。
+    pub amount: AmountReq,
+}
 impl CreateRefund {
-    /// A `CreateRefund` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_refund_no: impl ::std::convert::Into<::std::string::String>,
-        amount: AmountReq,
-    ) -> Self {
+    /// Builds a [`CreateRefund`] with its required values set and every optional one absent.
+    pub fn new(required: CreateRefundRequired) -> Self {
+        let CreateRefundRequired { out_refund_no, amount } = required;
         Self {
             body: CreateRefundRequest {
                 sub_mchid: ::std::option::Option::None,
                 transaction_id: ::std::option::Option::None,
                 out_trade_no: ::std::option::Option::None,
-                out_refund_no: ::std::convert::Into::into(out_refund_no),
+                out_refund_no,
                 reason: ::std::option::Option::None,
                 notify_url: ::std::option::Option::None,
                 funds_account: ::std::option::Option::None,
@@ -1357,22 +1581,12 @@ impl CreateRefund {
 impl ::wechatpay_core::operation::Operation for CreateRefund {
     type Output = Refund;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "createRefund",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/refund/domestic/refunds",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "createRefund",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/refund/domestic/refunds",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,
@@ -1405,22 +1619,23 @@ impl ::wechatpay_core::operation::Operation for CreateRefund {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryRefundByOutRefundNo {
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
     ///
-    /// at most 64 characters; at least 1 characters; example: `"1217752501201407033233368018"`.
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     ///
     /// Sent as the path parameter `out_refund_no`.
     pub out_refund_no: ::std::string::String,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。服务商模式下必须传递此参数。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"1900000109"`.
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     ///
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 impl QueryRefundByOutRefundNo {
-    /// A `QueryRefundByOutRefundNo` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`QueryRefundByOutRefundNo`] with its required values set and every optional one absent.
     pub fn new(out_refund_no: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             out_refund_no: ::std::convert::Into::into(out_refund_no),
@@ -1440,16 +1655,18 @@ impl QueryRefundByOutRefundNo {
 impl ::wechatpay_core::operation::Operation for QueryRefundByOutRefundNo {
     type Output = Refund;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryRefundByOutRefundNo",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/refund/domestic/refunds/{out_refund_no}",
-            path_params: ::std::vec![
-                ("out_refund_no", ::std::borrow::Cow::Borrowed(self.out_refund_no
-                .as_str()))
-            ],
-            query: {
+        ::wechatpay_core::operation::Request::new(
+                "queryRefundByOutRefundNo",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/refund/domestic/refunds/{out_refund_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_refund_no", ::std::borrow::Cow::Borrowed(self.out_refund_no
+                    .as_str()))
+                ],
+            )
+            .with_query({
                 let mut __pairs = ::std::vec![];
                 if let ::std::option::Option::Some(__value) = &self.sub_mchid {
                     __pairs
@@ -1459,13 +1676,7 @@ impl ::wechatpay_core::operation::Operation for QueryRefundByOutRefundNo {
                         ));
                 }
                 __pairs
-            },
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+            })
     }
     fn decode(
         &self,
@@ -1489,14 +1700,14 @@ impl ::wechatpay_core::operation::Operation for QueryRefundByOutRefundNo {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::refund_domestic::{
-///     ApplyAbnormalRefund, ApplyAbnormalRefundRequestType,
+///     ApplyAbnormalRefund, ApplyAbnormalRefundRequestType, ApplyAbnormalRefundRequired,
 /// };
 ///
-/// let op = ApplyAbnormalRefund::new(
-///     "50000000382019052709732678859",
-///     "1217752501201407033233368018",
-///     ApplyAbnormalRefundRequestType::UserBankCard,
-/// );
+/// let op = ApplyAbnormalRefund::new(ApplyAbnormalRefundRequired {
+///     refund_id: "50000000382019052709732678859".into(),
+///     out_refund_no: "1217752501201407033233368018".into(),
+///     type_: ApplyAbnormalRefundRequestType::UserBankCard,
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("refund_id: {:?}", answer.data.refund_id);
 /// println!("out_refund_no: {:?}", answer.data.out_refund_no);
@@ -1505,28 +1716,41 @@ impl ::wechatpay_core::operation::Operation for QueryRefundByOutRefundNo {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct ApplyAbnormalRefund {
     /// 微信支付退款单号。申请退款受理成功时,该笔退款单在微信支付侧生成的唯一标识。
     ///
-    /// at most 32 characters; at least 1 characters; example: `"50000000382019052709732678859"`.
+    /// at most 32 characters; at least 1 character; example: `"50000000382019052709732678859"`.
     ///
     /// Sent as the path parameter `refund_id`.
     pub refund_id: ::std::string::String,
     /// The JSON body.
     pub body: ApplyAbnormalRefundRequest,
 }
+/// The required values of [`ApplyAbnormalRefund`], by name: what [`ApplyAbnormalRefund::new`] takes. A new required value in a later version is a new field here.
+pub struct ApplyAbnormalRefundRequired {
+    /// 微信支付退款单号。申请退款受理成功时,该笔退款单在微信支付侧生成的唯一标识。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"50000000382019052709732678859"`.
+    pub refund_id: ::std::string::String,
+    /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
+    ///
+    /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    pub out_refund_no: ::std::string::String,
+    /// 异常退款处理方式。可选:退款至用户银行卡、退款至交易商户银行账户。
+    ///
+    /// example: `"USER_BANK_CARD"`.
+    pub type_: ApplyAbnormalRefundRequestType,
+}
 impl ApplyAbnormalRefund {
-    /// A `ApplyAbnormalRefund` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        refund_id: impl ::std::convert::Into<::std::string::String>,
-        out_refund_no: impl ::std::convert::Into<::std::string::String>,
-        type_: ApplyAbnormalRefundRequestType,
-    ) -> Self {
+    /// Builds a [`ApplyAbnormalRefund`] with its required values set and every optional one absent.
+    pub fn new(required: ApplyAbnormalRefundRequired) -> Self {
+        let ApplyAbnormalRefundRequired { refund_id, out_refund_no, type_ } = required;
         Self {
-            refund_id: ::std::convert::Into::into(refund_id),
+            refund_id,
             body: ApplyAbnormalRefundRequest {
                 sub_mchid: ::std::option::Option::None,
-                out_refund_no: ::std::convert::Into::into(out_refund_no),
+                out_refund_no,
                 type_,
                 bank_type: ::std::option::Option::None,
                 bank_account: ::std::option::Option::None,
@@ -1582,24 +1806,23 @@ impl ApplyAbnormalRefund {
 impl ::wechatpay_core::operation::Operation for ApplyAbnormalRefund {
     type Output = Refund;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "applyAbnormalRefund",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
-            path_params: ::std::vec![
-                ("refund_id", ::std::borrow::Cow::Borrowed(self.refund_id.as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &["/bank_account", "/real_name"],
-            },
-            platform_serial: true,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "applyAbnormalRefund",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("refund_id", ::std::borrow::Cow::Borrowed(self.refund_id.as_str()))
+                ],
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::json(
+                    &self.body,
+                    &["/bank_account", "/real_name"],
+                ),
+            )
+            .with_platform_serial()
     }
     fn decode(
         &self,

@@ -6,13 +6,14 @@
 //! 金额单位为“分”。
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).
-/// The `CancelTransferBillResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`CancelTransferBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CancelTransferBillResponse {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
     ///
@@ -32,8 +33,45 @@ pub struct CancelTransferBillResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The `CreateTransferBillRequest` object.
+/// The required fields of [`CancelTransferBillResponse`], by name: what [`CancelTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct CancelTransferBillResponseRequired {
+    /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
+    ///
+    /// at most 32 characters; example: `"plfk2020042013"`.
+    pub out_bill_no: ::std::string::String,
+    /// 微信转账单号:微信商家转账系统返回的唯一标识。
+    ///
+    /// at most 64 characters; example: `"1330000071100999991182020050700019480001"`.
+    pub transfer_bill_no: ::std::string::String,
+    /// 单据状态:CANCELING 撤销中,CANCELLED 已撤销。
+    ///
+    /// example: `"CANCELING"`.
+    pub state: TransferBillCancelState,
+    /// 最后一次单据状态变更时间:按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub update_time: ::time::OffsetDateTime,
+}
+impl CancelTransferBillResponse {
+    /// Builds a [`CancelTransferBillResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: CancelTransferBillResponseRequired) -> Self {
+        let CancelTransferBillResponseRequired {
+            out_bill_no,
+            transfer_bill_no,
+            state,
+            update_time,
+        } = required;
+        Self {
+            out_bill_no,
+            transfer_bill_no,
+            state,
+            update_time,
+        }
+    }
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateTransferBillRequest {
     /// 商户AppID:是微信开放平台和微信公众平台为开发者的应用程序(APP、小程序、公众号、企业号corpid即为此AppID)提供的一个唯一标识。此处,可以填写这四种类型中的任意一种APPID,但请确保该appid与商户号有绑定关系。
     ///
@@ -95,67 +133,14 @@ impl ::std::fmt::Debug for CreateTransferBillRequest {
             .finish()
     }
 }
-impl CreateTransferBillRequest {
-    /// A `CreateTransferBillRequest` with its required members set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        out_bill_no: impl ::std::convert::Into<::std::string::String>,
-        transfer_scene_id: impl ::std::convert::Into<::std::string::String>,
-        openid: impl ::std::convert::Into<::std::string::String>,
-        transfer_amount: i64,
-        transfer_remark: impl ::std::convert::Into<::std::string::String>,
-        transfer_scene_report_infos: ::std::vec::Vec<
-            CreateTransferBillRequestTransferSceneReportInfosItem,
-        >,
-    ) -> Self {
-        Self {
-            appid: appid.into(),
-            out_bill_no: out_bill_no.into(),
-            transfer_scene_id: transfer_scene_id.into(),
-            openid: openid.into(),
-            user_name: ::std::option::Option::None,
-            transfer_amount,
-            transfer_remark: transfer_remark.into(),
-            notify_url: ::std::option::Option::None,
-            user_recv_perception: ::std::option::Option::None,
-            transfer_scene_report_infos,
-        }
-    }
-    /// Sets `user_name`.
-    #[must_use]
-    pub fn with_user_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `notify_url`.
-    #[must_use]
-    pub fn with_notify_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.notify_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `user_recv_perception`.
-    #[must_use]
-    pub fn with_user_recv_perception(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_recv_perception = ::std::option::Option::Some(value.into());
-        self
-    }
-}
-/// The `CreateTransferBillRequestTransferSceneReportInfosItem` object.
+/// `new` takes the required fields by name (a \[`CreateTransferBillRequestTransferSceneReportInfosItemRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct CreateTransferBillRequestTransferSceneReportInfosItem {
     /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。
     ///
@@ -166,25 +151,37 @@ pub struct CreateTransferBillRequestTransferSceneReportInfosItem {
     /// at most 32 characters; example: `"新会员有礼"`.
     pub info_content: ::std::string::String,
 }
+/// The required fields of [`CreateTransferBillRequestTransferSceneReportInfosItem`], by name: what [`CreateTransferBillRequestTransferSceneReportInfosItem::new`] takes. A new required field in a later version is a new field here.
+pub struct CreateTransferBillRequestTransferSceneReportInfosItemRequired {
+    /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。
+    ///
+    /// at most 15 characters; example: `"活动名称"`.
+    pub info_type: ::std::string::String,
+    /// 信息内容:不能超过32个字符,商户所属转账场景下的信息内容。
+    ///
+    /// at most 32 characters; example: `"新会员有礼"`.
+    pub info_content: ::std::string::String,
+}
 impl CreateTransferBillRequestTransferSceneReportInfosItem {
-    /// A `CreateTransferBillRequestTransferSceneReportInfosItem` with its required members set and every optional one absent.
+    /// Builds a [`CreateTransferBillRequestTransferSceneReportInfosItem`] with its required fields set and every optional one absent.
     pub fn new(
-        info_type: impl ::std::convert::Into<::std::string::String>,
-        info_content: impl ::std::convert::Into<::std::string::String>,
+        required: CreateTransferBillRequestTransferSceneReportInfosItemRequired,
     ) -> Self {
-        Self {
-            info_type: info_type.into(),
-            info_content: info_content.into(),
-        }
+        let CreateTransferBillRequestTransferSceneReportInfosItemRequired {
+            info_type,
+            info_content,
+        } = required;
+        Self { info_type, info_content }
     }
 }
-/// The `CreateTransferBillResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`CreateTransferBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct CreateTransferBillResponse {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
     ///
@@ -212,8 +209,47 @@ pub struct CreateTransferBillResponse {
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
 }
+/// The required fields of [`CreateTransferBillResponse`], by name: what [`CreateTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct CreateTransferBillResponseRequired {
+    /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
+    ///
+    /// at most 32 characters; example: `"plfk2020042013"`.
+    pub out_bill_no: ::std::string::String,
+    /// 微信转账单号:微信转账单号,微信商家转账系统返回的唯一标识。
+    ///
+    /// at most 64 characters; example: `"1330000071100999991182020050700019480001"`.
+    pub transfer_bill_no: ::std::string::String,
+    /// 单据创建时间:单据受理成功时返回,按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub create_time: ::time::OffsetDateTime,
+    /// 单据状态
+    pub state: TransferBillState,
+}
+impl CreateTransferBillResponse {
+    /// Builds a [`CreateTransferBillResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: CreateTransferBillResponseRequired) -> Self {
+        let CreateTransferBillResponseRequired {
+            out_bill_no,
+            transfer_bill_no,
+            create_time,
+            state,
+        } = required;
+        Self {
+            out_bill_no,
+            transfer_bill_no,
+            create_time,
+            state,
+            fail_reason: ::std::option::Option::None,
+            package_info: ::std::option::Option::None,
+        }
+    }
+}
 /// 商家转账单。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`TransferBillRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TransferBill {
     /// 商户号:微信支付分配的商户号。
     ///
@@ -285,6 +321,73 @@ impl ::std::fmt::Debug for TransferBill {
             .finish()
     }
 }
+/// The required fields of [`TransferBill`], by name: what [`TransferBill::new`] takes. A new required field in a later version is a new field here.
+pub struct TransferBillRequired {
+    /// 商户号:微信支付分配的商户号。
+    ///
+    /// example: `"1900001109"`.
+    pub mch_id: ::std::string::String,
+    /// 商户单号:商户系统内部的商家单号,要求此参数只能由数字、大小写字母组成,在商户系统内部唯一。
+    ///
+    /// at most 32 characters; example: `"plfk2020042013"`.
+    pub out_bill_no: ::std::string::String,
+    /// 商家转账订单号:商家转账订单的主键,唯一定义此资源的标识。
+    ///
+    /// example: `"1330000071100999991182020050700019480001"`.
+    pub transfer_bill_no: ::std::string::String,
+    /// 商户AppID:是微信开放平台和微信公众平台为开发者的应用程序(APP、小程序、公众号、企业号corpid即为此AppID)提供的一个唯一标识。此处,可以填写这四种类型中的任意一种APPID,但请确保该appid与商户号有绑定关系。
+    ///
+    /// example: `"wxf636efh567hg4356"`.
+    pub appid: ::std::string::String,
+    /// 单据状态
+    pub state: TransferBillState,
+    /// 转账金额:转账金额单位为“分”。
+    ///
+    /// format `int64`; example: `400000`.
+    pub transfer_amount: i64,
+    /// 转账备注:单条转账备注(微信用户会收到该备注),UTF8编码,最多允许32个字符。
+    ///
+    /// at most 32 characters; example: `"2020年4月报销"`.
+    pub transfer_remark: ::std::string::String,
+    /// 单据创建时间:按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub create_time: ::time::OffsetDateTime,
+    /// 最后一次状态变更时间:按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub update_time: ::time::OffsetDateTime,
+}
+impl TransferBill {
+    /// Builds a [`TransferBill`] with its required fields set and every optional one absent.
+    pub fn new(required: TransferBillRequired) -> Self {
+        let TransferBillRequired {
+            mch_id,
+            out_bill_no,
+            transfer_bill_no,
+            appid,
+            state,
+            transfer_amount,
+            transfer_remark,
+            create_time,
+            update_time,
+        } = required;
+        Self {
+            mch_id,
+            out_bill_no,
+            transfer_bill_no,
+            appid,
+            state,
+            transfer_amount,
+            transfer_remark,
+            fail_reason: ::std::option::Option::None,
+            openid: ::std::option::Option::None,
+            user_name: ::std::option::Option::None,
+            create_time,
+            update_time,
+        }
+    }
+}
 /// 单据状态:CANCELING 撤销中,CANCELLED 已撤销。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -295,6 +398,7 @@ impl ::std::fmt::Debug for TransferBill {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum TransferBillCancelState {
     /// `CANCELING`: 撤销中
     Canceling,
@@ -352,12 +456,15 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillCancelState {
     }
 }
 /// 商家转账回调通知(`MCHTRANSFER.BILL.FINISHED`)解密后的资源:转账单据到终态(成功、失败或已撤销)时通知商户。
+///
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`TransferBillNotificationRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct TransferBillNotification {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
     ///
@@ -397,6 +504,65 @@ pub struct TransferBillNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
+/// The required fields of [`TransferBillNotification`], by name: what [`TransferBillNotification::new`] takes. A new required field in a later version is a new field here.
+pub struct TransferBillNotificationRequired {
+    /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
+    ///
+    /// at most 32 characters; example: `"plfk2020042013"`.
+    pub out_bill_no: ::std::string::String,
+    /// 商家转账订单号:商家转账订单的主键,唯一定义此资源的标识。
+    ///
+    /// at most 64 characters; example: `"1330000071100999991182020050700019480001"`.
+    pub transfer_bill_no: ::std::string::String,
+    /// 单据状态
+    pub state: TransferBillState,
+    /// 商户号:微信支付分配的商户号。
+    ///
+    /// example: `"1900001109"`.
+    pub mch_id: ::std::string::String,
+    /// 转账金额:转账总金额,单位为“分”。
+    ///
+    /// format `int64`; example: `2000`.
+    pub transfer_amount: i64,
+    /// 收款用户OpenID:用户在商户appid下的唯一标识。
+    ///
+    /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    pub openid: ::std::string::String,
+    /// 单据创建时间:按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub create_time: ::time::OffsetDateTime,
+    /// 最后一次状态变更时间:按照使用rfc3339所定义的格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
+    pub update_time: ::time::OffsetDateTime,
+}
+impl TransferBillNotification {
+    /// Builds a [`TransferBillNotification`] with its required fields set and every optional one absent.
+    pub fn new(required: TransferBillNotificationRequired) -> Self {
+        let TransferBillNotificationRequired {
+            out_bill_no,
+            transfer_bill_no,
+            state,
+            mch_id,
+            transfer_amount,
+            openid,
+            create_time,
+            update_time,
+        } = required;
+        Self {
+            out_bill_no,
+            transfer_bill_no,
+            state,
+            mch_id,
+            transfer_amount,
+            openid,
+            fail_reason: ::std::option::Option::None,
+            create_time,
+            update_time,
+        }
+    }
+}
 /// 单据状态
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -407,6 +573,7 @@ pub struct TransferBillNotification {
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum TransferBillState {
     /// `ACCEPTED`: 转账已受理,可原单重试(非终态)
     Accepted,
@@ -502,22 +669,24 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::transfer_bills::{
 ///     CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
+///     CreateTransferBillRequestTransferSceneReportInfosItemRequired,
+///     CreateTransferBillRequired,
 /// };
 ///
-/// let op = CreateTransferBill::new(
-///     "wxf636efh567hg4356",
-///     "plfk2020042013",
-///     "1000",
-///     "o-MYE42l80oelYMDE34nYD456Xoy",
-///     400000,
-///     "2020年4月报销",
-///     Vec::from([
-///         CreateTransferBillRequestTransferSceneReportInfosItem::new(
-///             "活动名称",
-///             "新会员有礼",
-///         ),
+/// let op = CreateTransferBill::new(CreateTransferBillRequired {
+///     appid: "wxf636efh567hg4356".into(),
+///     out_bill_no: "plfk2020042013".into(),
+///     transfer_scene_id: "1000".into(),
+///     openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
+///     transfer_amount: 400000,
+///     transfer_remark: "2020年4月报销".into(),
+///     transfer_scene_report_infos: Vec::from([
+///         CreateTransferBillRequestTransferSceneReportInfosItem::new(CreateTransferBillRequestTransferSceneReportInfosItemRequired {
+///             info_type: "活动名称".into(),
+///             info_content: "新会员有礼".into(),
+///         }),
 ///     ]),
-/// );
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("out_bill_no: {:?}", answer.data.out_bill_no);
 /// println!("transfer_bill_no: {:?}", answer.data.transfer_bill_no);
@@ -526,32 +695,63 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CreateTransferBill {
     /// The JSON body.
     pub body: CreateTransferBillRequest,
 }
+/// The required values of [`CreateTransferBill`], by name: what [`CreateTransferBill::new`] takes. A new required value in a later version is a new field here.
+pub struct CreateTransferBillRequired {
+    /// 商户AppID:是微信开放平台和微信公众平台为开发者的应用程序(APP、小程序、公众号、企业号corpid即为此AppID)提供的一个唯一标识。此处,可以填写这四种类型中的任意一种APPID,但请确保该appid与商户号有绑定关系。
+    ///
+    /// at most 32 characters; example: `"wxf636efh567hg4356"`.
+    pub appid: ::std::string::String,
+    /// 商户单号:商户系统内部的商家单号,要求此参数只能由数字、大小写字母组成,在商户系统内部唯一。
+    ///
+    /// at most 32 characters; example: `"plfk2020042013"`.
+    pub out_bill_no: ::std::string::String,
+    /// 转账场景ID:该笔转账使用的转账场景,可前往“商户平台-产品中心-商家转账”中申请。如:1000(现金营销),1006(企业报销)等。
+    ///
+    /// at most 36 characters; example: `"1000"`.
+    pub transfer_scene_id: ::std::string::String,
+    /// 收款用户OpenID:用户在商户appid下的唯一标识。发起转账前需获取到用户的OpenID。
+    ///
+    /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    pub openid: ::std::string::String,
+    /// 转账金额:转账金额单位为“分”。
+    ///
+    /// format `int64`; example: `400000`.
+    pub transfer_amount: i64,
+    /// 转账备注:转账备注,用户收款时可见该备注信息,UTF8编码,最多允许32个字符。
+    ///
+    /// at most 32 characters; example: `"2020年4月报销"`.
+    pub transfer_remark: ::std::string::String,
+    /// 转账场景报备信息:各转账场景下需报备的内容,商户需要按照所属转账场景规则传参。
+    pub transfer_scene_report_infos: ::std::vec::Vec<
+        CreateTransferBillRequestTransferSceneReportInfosItem,
+    >,
+}
 impl CreateTransferBill {
-    /// A `CreateTransferBill` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        appid: impl ::std::convert::Into<::std::string::String>,
-        out_bill_no: impl ::std::convert::Into<::std::string::String>,
-        transfer_scene_id: impl ::std::convert::Into<::std::string::String>,
-        openid: impl ::std::convert::Into<::std::string::String>,
-        transfer_amount: i64,
-        transfer_remark: impl ::std::convert::Into<::std::string::String>,
-        transfer_scene_report_infos: ::std::vec::Vec<
-            CreateTransferBillRequestTransferSceneReportInfosItem,
-        >,
-    ) -> Self {
+    /// Builds a [`CreateTransferBill`] with its required values set and every optional one absent.
+    pub fn new(required: CreateTransferBillRequired) -> Self {
+        let CreateTransferBillRequired {
+            appid,
+            out_bill_no,
+            transfer_scene_id,
+            openid,
+            transfer_amount,
+            transfer_remark,
+            transfer_scene_report_infos,
+        } = required;
         Self {
             body: CreateTransferBillRequest {
-                appid: ::std::convert::Into::into(appid),
-                out_bill_no: ::std::convert::Into::into(out_bill_no),
-                transfer_scene_id: ::std::convert::Into::into(transfer_scene_id),
-                openid: ::std::convert::Into::into(openid),
+                appid,
+                out_bill_no,
+                transfer_scene_id,
+                openid,
                 user_name: ::std::option::Option::None,
                 transfer_amount,
-                transfer_remark: ::std::convert::Into::into(transfer_remark),
+                transfer_remark,
                 notify_url: ::std::option::Option::None,
                 user_recv_perception: ::std::option::Option::None,
                 transfer_scene_report_infos,
@@ -595,22 +795,15 @@ impl CreateTransferBill {
 impl ::wechatpay_core::operation::Operation for CreateTransferBill {
     type Output = CreateTransferBillResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "createTransferBill",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/fund-app/mch-transfer/transfer-bills",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &["/user_name"],
-            },
-            platform_serial: true,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "createTransferBill",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/fund-app/mch-transfer/transfer-bills",
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::json(&self.body, &["/user_name"]),
+            )
+            .with_platform_serial()
     }
     fn decode(
         &self,
@@ -643,6 +836,7 @@ impl ::wechatpay_core::operation::Operation for CreateTransferBill {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryTransferBillByOutBillNo {
     /// 商户单号:商户系统内部的商家单号,要求此参数只能由数字、大小写字母组成,在商户系统内部唯一。
     ///
@@ -652,7 +846,7 @@ pub struct QueryTransferBillByOutBillNo {
     pub out_bill_no: ::std::string::String,
 }
 impl QueryTransferBillByOutBillNo {
-    /// A `QueryTransferBillByOutBillNo` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`QueryTransferBillByOutBillNo`] with its required values set and every optional one absent.
     pub fn new(out_bill_no: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             out_bill_no: ::std::convert::Into::into(out_bill_no),
@@ -662,25 +856,20 @@ impl QueryTransferBillByOutBillNo {
 impl ::wechatpay_core::operation::Operation for QueryTransferBillByOutBillNo {
     type Output = TransferBill;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryTransferBillByOutBillNo",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
-            path_params: ::std::vec![
-                ("out_bill_no", ::std::borrow::Cow::Borrowed(self.out_bill_no.as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive {
-                query: &[],
-                headers: &[],
-                answer: &["/user_name"],
-            },
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryTransferBillByOutBillNo",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_bill_no", ::std::borrow::Cow::Borrowed(self.out_bill_no
+                    .as_str()))
+                ],
+            )
+            .with_sensitive(
+                ::wechatpay_core::operation::Sensitive::NONE.with_answer(&["/user_name"]),
+            )
     }
     fn decode(
         &self,
@@ -715,6 +904,7 @@ impl ::wechatpay_core::operation::Operation for QueryTransferBillByOutBillNo {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct QueryTransferBillByTransferBillNo {
     /// 微信转账单号:微信商家转账系统返回的唯一标识。
     ///
@@ -724,7 +914,7 @@ pub struct QueryTransferBillByTransferBillNo {
     pub transfer_bill_no: ::std::string::String,
 }
 impl QueryTransferBillByTransferBillNo {
-    /// A `QueryTransferBillByTransferBillNo` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`QueryTransferBillByTransferBillNo`] with its required values set and every optional one absent.
     pub fn new(
         transfer_bill_no: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -736,26 +926,20 @@ impl QueryTransferBillByTransferBillNo {
 impl ::wechatpay_core::operation::Operation for QueryTransferBillByTransferBillNo {
     type Output = TransferBill;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "queryTransferBillByTransferBillNo",
-            method: ::wechatpay_core::operation::Method::GET,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}",
-            path_params: ::std::vec![
-                ("transfer_bill_no", ::std::borrow::Cow::Borrowed(self.transfer_bill_no
-                .as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive {
-                query: &[],
-                headers: &[],
-                answer: &["/user_name"],
-            },
-        }
+        ::wechatpay_core::operation::Request::new(
+                "queryTransferBillByTransferBillNo",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("transfer_bill_no", ::std::borrow::Cow::Borrowed(self
+                    .transfer_bill_no.as_str()))
+                ],
+            )
+            .with_sensitive(
+                ::wechatpay_core::operation::Sensitive::NONE.with_answer(&["/user_name"]),
+            )
     }
     fn decode(
         &self,
@@ -788,6 +972,7 @@ impl ::wechatpay_core::operation::Operation for QueryTransferBillByTransferBillN
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct CancelTransferBill {
     /// 商户单号:商户系统内部的商家单号,要求此参数只能由数字、大小写字母组成,在商户系统内部唯一。
     ///
@@ -797,7 +982,7 @@ pub struct CancelTransferBill {
     pub out_bill_no: ::std::string::String,
 }
 impl CancelTransferBill {
-    /// A `CancelTransferBill` with its required parameters and body fields set and every optional one absent.
+    /// Builds a [`CancelTransferBill`] with its required values set and every optional one absent.
     pub fn new(out_bill_no: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             out_bill_no: ::std::convert::Into::into(out_bill_no),
@@ -807,21 +992,17 @@ impl CancelTransferBill {
 impl ::wechatpay_core::operation::Operation for CancelTransferBill {
     type Output = CancelTransferBillResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "cancelTransferBill",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel",
-            path_params: ::std::vec![
-                ("out_bill_no", ::std::borrow::Cow::Borrowed(self.out_bill_no.as_str()))
-            ],
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::None,
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "cancelTransferBill",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_bill_no", ::std::borrow::Cow::Borrowed(self.out_bill_no
+                    .as_str()))
+                ],
+            )
     }
     fn decode(
         &self,

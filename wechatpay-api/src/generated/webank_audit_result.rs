@@ -15,6 +15,7 @@
     ::std::cmp::Eq,
     ::std::hash::Hash
 )]
+#[non_exhaustive]
 pub enum AuditResult {
     /// `PASS`: 审核通过
     Pass,
@@ -69,13 +70,14 @@ impl ::serde::Serialize for AuditResult {
         serializer.serialize_str(self.as_str())
     }
 }
-/// The `NotifyAuditResultRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub struct NotifyAuditResultRequest {
     /// 【资料更新请求单号】 资料更新请求单号
     ///
@@ -109,69 +111,25 @@ pub struct NotifyAuditResultRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub fail_msg: ::std::option::Option<::std::string::String>,
 }
-impl NotifyAuditResultRequest {
-    /// A `NotifyAuditResultRequest` with its required members set and every optional one absent.
-    pub fn new(
-        out_request_no: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        audit_result: AuditResult,
-    ) -> Self {
-        Self {
-            out_request_no: out_request_no.into(),
-            mchid: mchid.into(),
-            audit_result,
-            audit_finish_time: ::std::option::Option::None,
-            attach_info: ::std::option::Option::None,
-            fail_code: ::std::option::Option::None,
-            fail_msg: ::std::option::Option::None,
-        }
-    }
-    /// Sets `audit_finish_time`.
-    #[must_use]
-    pub fn with_audit_finish_time(mut self, value: ::time::OffsetDateTime) -> Self {
-        self.audit_finish_time = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `attach_info`.
-    #[must_use]
-    pub fn with_attach_info(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attach_info = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `fail_code`.
-    #[must_use]
-    pub fn with_fail_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.fail_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `fail_msg`.
-    #[must_use]
-    pub fn with_fail_msg(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.fail_msg = ::std::option::Option::Some(value.into());
-        self
-    }
-}
-/// The `NotifyAuditResultResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct NotifyAuditResultResponse {
     /// 【接口返回信息】 接口返回信息
     ///
     /// example: `"SUCCESS"`.
     pub ret_msg: ::std::string::String,
+}
+impl NotifyAuditResultResponse {
+    /// Builds a [`NotifyAuditResultResponse`] with its required fields set and every optional one absent.
+    pub fn new(ret_msg: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { ret_msg: ret_msg.into() }
+    }
 }
 /// 资料更新请求审核结果回调通知
 ///
@@ -186,34 +144,47 @@ pub struct NotifyAuditResultResponse {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::webank_audit_result::{AuditResult, NotifyAuditResult};
+/// use wechatpay_api::webank_audit_result::{
+///     AuditResult, NotifyAuditResult, NotifyAuditResultRequired,
+/// };
 ///
-/// let op = NotifyAuditResult::new(
-///     "htozr8denqegbt6tk6u10iymo7yww5pn",
-///     "1900016681",
-///     AuditResult::Pass,
-/// );
+/// let op = NotifyAuditResult::new(NotifyAuditResultRequired {
+///     out_request_no: "htozr8denqegbt6tk6u10iymo7yww5pn".into(),
+///     mchid: "1900016681".into(),
+///     audit_result: AuditResult::Pass,
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("ret_msg: {:?}", answer.data.ret_msg);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct NotifyAuditResult {
     /// The JSON body.
     pub body: NotifyAuditResultRequest,
 }
+/// The required values of [`NotifyAuditResult`], by name: what [`NotifyAuditResult::new`] takes. A new required value in a later version is a new field here.
+pub struct NotifyAuditResultRequired {
+    /// 【资料更新请求单号】 资料更新请求单号
+    ///
+    /// at most 64 characters; example: `"htozr8denqegbt6tk6u10iymo7yww5pn"`.
+    pub out_request_no: ::std::string::String,
+    /// 【商户号】 微信支付商户号
+    ///
+    /// example: `"1900016681"`.
+    pub mchid: ::std::string::String,
+    /// 【审核结果】 审核通过/审核驳回
+    pub audit_result: AuditResult,
+}
 impl NotifyAuditResult {
-    /// A `NotifyAuditResult` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_request_no: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        audit_result: AuditResult,
-    ) -> Self {
+    /// Builds a [`NotifyAuditResult`] with its required values set and every optional one absent.
+    pub fn new(required: NotifyAuditResultRequired) -> Self {
+        let NotifyAuditResultRequired { out_request_no, mchid, audit_result } = required;
         Self {
             body: NotifyAuditResultRequest {
-                out_request_no: ::std::convert::Into::into(out_request_no),
-                mchid: ::std::convert::Into::into(mchid),
+                out_request_no,
+                mchid,
                 audit_result,
                 audit_finish_time: ::std::option::Option::None,
                 attach_info: ::std::option::Option::None,
@@ -265,22 +236,12 @@ impl NotifyAuditResult {
 impl ::wechatpay_core::operation::Operation for NotifyAuditResult {
     type Output = NotifyAuditResultResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "notifyAuditResult",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &[],
-            },
-            platform_serial: false,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "notifyAuditResult",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
     }
     fn decode(
         &self,

@@ -6,8 +6,9 @@
 //! may be sent again for one year.
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). The spec does not say which merchants may call it.
-/// The `RecoverLedgerControlRequest` object.
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
 pub struct RecoverLedgerControlRequest {
     /// 微众解管单号
     ///
@@ -47,41 +48,14 @@ impl ::std::fmt::Debug for RecoverLedgerControlRequest {
             .finish()
     }
 }
-impl RecoverLedgerControlRequest {
-    /// A `RecoverLedgerControlRequest` with its required members set and every optional one absent.
-    pub fn new(
-        out_request_no: impl ::std::convert::Into<::std::string::String>,
-        related_webank_punish_no: impl ::std::convert::Into<::std::string::String>,
-        related_wxpay_punish_no: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        bal_account_no: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            out_request_no: out_request_no.into(),
-            related_webank_punish_no: related_webank_punish_no.into(),
-            related_wxpay_punish_no: related_wxpay_punish_no.into(),
-            mchid: mchid.into(),
-            bal_account_no: bal_account_no.into(),
-            recover_reason: ::std::option::Option::None,
-        }
-    }
-    /// Sets `recover_reason`.
-    #[must_use]
-    pub fn with_recover_reason(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.recover_reason = ::std::option::Option::Some(value.into());
-        self
-    }
-}
-/// The `RecoverLedgerControlResponse` object.
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`RecoverLedgerControlResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub struct RecoverLedgerControlResponse {
     /// 微信支付解管单号
     ///
@@ -91,6 +65,27 @@ pub struct RecoverLedgerControlResponse {
     ///
     /// example: `"example_out_request_no"`.
     pub out_request_no: ::std::string::String,
+}
+/// The required fields of [`RecoverLedgerControlResponse`], by name: what [`RecoverLedgerControlResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct RecoverLedgerControlResponseRequired {
+    /// 微信支付解管单号
+    ///
+    /// example: `"4200001234202510010000000001"`.
+    pub wxpay_recover_no: ::std::string::String,
+    /// 微众解管单号
+    ///
+    /// example: `"example_out_request_no"`.
+    pub out_request_no: ::std::string::String,
+}
+impl RecoverLedgerControlResponse {
+    /// Builds a [`RecoverLedgerControlResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: RecoverLedgerControlResponseRequired) -> Self {
+        let RecoverLedgerControlResponseRequired { wxpay_recover_no, out_request_no } = required;
+        Self {
+            wxpay_recover_no,
+            out_request_no,
+        }
+    }
 }
 /// 解除对微众台账的管控
 ///
@@ -105,15 +100,17 @@ pub struct RecoverLedgerControlResponse {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::webank_recover::RecoverLedgerControl;
+/// use wechatpay_api::webank_recover::{
+///     RecoverLedgerControl, RecoverLedgerControlRequired,
+/// };
 ///
-/// let op = RecoverLedgerControl::new(
-///     "example_out_request_no",
-///     "example_related_webank_punish_no",
-///     "example_related_wxpay_punish_no",
-///     "example_mchid",
-///     "example_bal_account_no",
-/// );
+/// let op = RecoverLedgerControl::new(RecoverLedgerControlRequired {
+///     out_request_no: "example_out_request_no".into(),
+///     related_webank_punish_no: "example_related_webank_punish_no".into(),
+///     related_wxpay_punish_no: "example_related_wxpay_punish_no".into(),
+///     mchid: "example_mchid".into(),
+///     bal_account_no: "example_bal_account_no".into(),
+/// });
 /// let answer = client.execute(&op).await?;
 /// println!("wxpay_recover_no: {:?}", answer.data.wxpay_recover_no);
 /// println!("out_request_no: {:?}", answer.data.out_request_no);
@@ -121,30 +118,51 @@ pub struct RecoverLedgerControlResponse {
 /// # }
 /// ```
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
 pub struct RecoverLedgerControl {
     /// The JSON body.
     pub body: RecoverLedgerControlRequest,
 }
+/// The required values of [`RecoverLedgerControl`], by name: what [`RecoverLedgerControl::new`] takes. A new required value in a later version is a new field here.
+pub struct RecoverLedgerControlRequired {
+    /// 微众解管单号
+    ///
+    /// example: `"example_out_request_no"`.
+    pub out_request_no: ::std::string::String,
+    /// 关联微众管控单号
+    ///
+    /// example: `"example_related_webank_punish_no"`.
+    pub related_webank_punish_no: ::std::string::String,
+    /// 关联微信支付管控单号
+    ///
+    /// example: `"example_related_wxpay_punish_no"`.
+    pub related_wxpay_punish_no: ::std::string::String,
+    /// 目标解管商户号
+    ///
+    /// example: `"example_mchid"`.
+    pub mchid: ::std::string::String,
+    /// 目标解管台账ID(敏感字段,使用微信支付公钥/平台证书 RSA-OAEP 加密)
+    ///
+    /// example: `"example_bal_account_no"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    pub bal_account_no: ::std::string::String,
+}
 impl RecoverLedgerControl {
-    /// A `RecoverLedgerControl` with its required parameters and body fields set and every optional one absent.
-    pub fn new(
-        out_request_no: impl ::std::convert::Into<::std::string::String>,
-        related_webank_punish_no: impl ::std::convert::Into<::std::string::String>,
-        related_wxpay_punish_no: impl ::std::convert::Into<::std::string::String>,
-        mchid: impl ::std::convert::Into<::std::string::String>,
-        bal_account_no: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a [`RecoverLedgerControl`] with its required values set and every optional one absent.
+    pub fn new(required: RecoverLedgerControlRequired) -> Self {
+        let RecoverLedgerControlRequired {
+            out_request_no,
+            related_webank_punish_no,
+            related_wxpay_punish_no,
+            mchid,
+            bal_account_no,
+        } = required;
         Self {
             body: RecoverLedgerControlRequest {
-                out_request_no: ::std::convert::Into::into(out_request_no),
-                related_webank_punish_no: ::std::convert::Into::into(
-                    related_webank_punish_no,
-                ),
-                related_wxpay_punish_no: ::std::convert::Into::into(
-                    related_wxpay_punish_no,
-                ),
-                mchid: ::std::convert::Into::into(mchid),
-                bal_account_no: ::std::convert::Into::into(bal_account_no),
+                out_request_no,
+                related_webank_punish_no,
+                related_wxpay_punish_no,
+                mchid,
+                bal_account_no,
                 recover_reason: ::std::option::Option::None,
             },
         }
@@ -164,22 +182,15 @@ impl RecoverLedgerControl {
 impl ::wechatpay_core::operation::Operation for RecoverLedgerControl {
     type Output = RecoverLedgerControlResponse;
     fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
-        ::wechatpay_core::operation::Request {
-            id: "recoverLedgerControl",
-            method: ::wechatpay_core::operation::Method::POST,
-            host: ::wechatpay_core::operation::Host::Mainland,
-            path: "/v3/aggracct-bc/wb-channel/control-orders/recover",
-            path_params: ::std::vec::Vec::new(),
-            query: ::std::vec::Vec::new(),
-            headers: ::std::vec::Vec::new(),
-            body: ::wechatpay_core::operation::Body::Json {
-                value: &self.body,
-                encrypted: &["/bal_account_no"],
-            },
-            platform_serial: true,
-            answer: ::wechatpay_core::operation::Answer::Json,
-            sensitive: ::wechatpay_core::operation::Sensitive::NONE,
-        }
+        ::wechatpay_core::operation::Request::new(
+                "recoverLedgerControl",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/aggracct-bc/wb-channel/control-orders/recover",
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::json(&self.body, &["/bal_account_no"]),
+            )
+            .with_platform_serial()
     }
     fn decode(
         &self,

@@ -25,7 +25,7 @@ mod emit;
 use std::path::Path;
 
 pub use codegen::{codegen, codegen_with, Mode, Summary};
-pub use emit::{emit, GeneratedFile, Output};
+pub use emit::{calls_test, emit, GeneratedFile, Output};
 pub use wechatpay_spec::{
     ir, load_dir, lower, read_dir, spec, Error, Source, SpecError, SpecErrors, MAX_DEPTH,
     MAX_FILE_BYTES,

@@ -598,7 +598,7 @@ fn each_placeholder_is_declared_exactly_once_and_each_path_parameter_used() {
     let message = errors(&with_paths(&[
         ("/v3/{a}", &[]),
         ("/v3/b", &["b"]),
-        ("/v3/{c}", &["c", "c"]),
+        ("/v3/c/{c}", &["c", "c"]),
     ]));
     assert!(
         message.contains("the path has `{a}` but no `in: path` parameter named `a`"),
@@ -613,6 +613,38 @@ fn each_placeholder_is_declared_exactly_once_and_each_path_parameter_used() {
         "{message}"
     );
     assert_parses(&generate(&with_paths(&[("/v3/{a}/x/{b}.json", &["a", "b"])])).unwrap());
+}
+
+/// One endpoint (host, method, path shape) is one operation: declared again, in the same file
+/// with other placeholder names or in another file, it is an error naming the first place.
+#[test]
+fn a_duplicate_endpoint_is_a_located_error() {
+    let message = errors(&with_paths(&[
+        ("/v3/things/{id}", &["id"]),
+        ("/v3/things/{thing_id}", &["thing_id"]),
+        ("/v3/things/{id}/parts", &["id"]),
+    ]));
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("`GET /v3/things/{thing_id}` is already declared at spec.yaml:5 (`paths./v3/things/{id}.get`)"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, id: &str| {
+        format!("openapi: 3.0.3\ninfo: {{title: {name}, version: \"1\"}}\npaths:\n  /v3/same:\n    post:\n      operationId: {id}\n      responses:\n        \"204\": {{description: ok}}\n")
+    };
+    std::fs::write(dir.path().join("a.yaml"), file("a", "first")).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), file("b", "second")).unwrap();
+    let message = wechatpay_generator::generate_dir(dir.path(), "wechatpay_api")
+        .err()
+        .expect("a duplicate across files is refused")
+        .to_string();
+    assert!(
+        message.contains(
+            "b.yaml:5: at `paths./v3/same.post`: `POST /v3/same` is already declared at a.yaml:5"
+        ),
+        "{message}"
+    );
 }
 
 #[test]

@@ -38,6 +38,12 @@ pub(crate) struct Lowerer {
     pub(crate) too_deep_files: BTreeSet<String>,
     /// Event types and event variant names → where they were declared (unique across the API).
     pub(crate) events: BTreeMap<String, (String, YamlPath)>,
+    /// `host method path-shape` → where the endpoint is declared: each endpoint once.
+    pub(crate) endpoints: BTreeMap<String, (String, YamlPath)>,
+    /// Event type → every declaration of it (file, YAML path, resource), in file order: one
+    /// event type may carry several resource shapes (a direct merchant's, a service
+    /// provider's…), checked to be told apart in [`Lowerer::finish`].
+    pub(crate) event_shapes: BTreeMap<String, Vec<(String, YamlPath, crate::ir::Ty)>>,
 }
 
 impl Lowerer {

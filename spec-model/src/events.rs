@@ -43,9 +43,7 @@ impl Lowerer {
                 self.error(file, &path, message);
                 continue;
             }
-            if !self.claim_event(file, &path, event_type, "event type")
-                || !self.claim_event(file, &path, &rust_name, "event variant")
-            {
+            if !self.claim_event(file, &path, &rust_name) {
                 continue;
             }
             let name = format!("{rust_name}Resource");
@@ -66,6 +64,8 @@ impl Lowerer {
                 let first = event_type.split(['.', '_']).next().unwrap_or_default();
                 first.to_ascii_lowercase()
             });
+            let shapes = self.event_shapes.entry(event_type.clone()).or_default();
+            shapes.push((file.to_owned(), path.clone(), resource.clone()));
             events.push(Event {
                 event_type: event_type.clone(),
                 rust_name,
@@ -79,11 +79,11 @@ impl Lowerer {
         events
     }
 
-    /// Claims `key` for this place; a second claim is an error naming the first.
-    fn claim_event(&mut self, file: &str, path: &YamlPath, key: &str, what: &str) -> bool {
+    /// Claims the variant name `key` for this place; a second claim is an error naming the first.
+    fn claim_event(&mut self, file: &str, path: &YamlPath, key: &str) -> bool {
         if let Some((first_file, first_path)) = self.events.get(key).cloned() {
             let message = format!(
-                "the {what} `{key}` is declared twice: first at {first_file} `{first_path}`; an event type has one resource model across the API"
+                "the event variant `{key}` is declared twice: first at {first_file} `{first_path}`; an event type that several files declare (one resource shape each) needs `x-wechatpay-rust-name` on each to name its variant"
             );
             self.error(file, path, message);
             return false;
@@ -91,6 +91,38 @@ impl Lowerer {
         self.events
             .insert(key.to_owned(), (file.to_owned(), path.clone()));
         true
+    }
+
+    /// An event type with several resource shapes is decoded by trying each: every shape
+    /// must have a required property that no other shape of the type defines, so that a
+    /// notification decodes as exactly one of them.
+    pub(crate) fn check_event_shapes(&mut self) {
+        let shapes = std::mem::take(&mut self.event_shapes);
+        for (event_type, declared) in &shapes {
+            // Each shape: its required wire names, and every wire name it defines.
+            let names: Vec<(Vec<String>, Vec<String>)> = (declared.iter())
+                .map(|(_, _, ty)| {
+                    let fields = self.struct_fields(ty).unwrap_or_default();
+                    let wire = |f: &crate::ir::Field| f.wire_name.clone();
+                    let required = fields.iter().filter(|f| f.required).map(wire).collect();
+                    (required, fields.iter().map(wire).collect())
+                })
+                .collect();
+            for (i, (file, path, _)) in declared.iter().enumerate() {
+                for (j, (other_file, other_path, _)) in declared.iter().enumerate() {
+                    if i == j {
+                        continue;
+                    }
+                    let tells_apart = (names[i].0.iter()).any(|name| !names[j].1.contains(name));
+                    if !tells_apart {
+                        let other = self.where_is(other_file, other_path);
+                        let message = format!("`{event_type}` has several resource shapes, and a notification of the shape at {other} would also decode as this one: give this shape a required property that the other does not define (e.g. `sp_mchid`, `combine_mchid`)");
+                        self.error(file, path, message);
+                    }
+                }
+            }
+        }
+        self.event_shapes = shapes;
     }
 }
 

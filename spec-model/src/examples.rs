@@ -161,17 +161,22 @@ fn complete_at(
             }
         },
         Ty::Vec(inner) => {
+            // Every given item, completed, then repeated up to `minItems` (at most 8 items).
             let each = c.items.as_deref().cloned().unwrap_or_default();
-            let first = given
-                .and_then(Value::as_array)
-                .and_then(|items| items.first());
-            Some(Value::Array(vec![complete_at(
-                types,
-                inner,
-                &each,
-                first,
-                depth + 1,
-            )?]))
+            let given: Vec<Option<&Value>> = match given.and_then(Value::as_array) {
+                Some(items) if !items.is_empty() => items.iter().take(8).map(Some).collect(),
+                _ => vec![None],
+            };
+            let mut items = Vec::with_capacity(given.len());
+            for item in given {
+                items.push(complete_at(types, inner, &each, item, depth + 1)?);
+            }
+            let wanted = (c.min_items.unwrap_or(1).clamp(1, 8)) as usize;
+            while items.len() < wanted {
+                let last = items.last().cloned().unwrap_or(Value::Null);
+                items.push(last);
+            }
+            Some(Value::Array(items))
         }
         Ty::String | Ty::DateTime => kept(Value::is_string).or_else(|| value(types, ty, c)),
         Ty::I32 | Ty::I64 => kept(|v| v.is_i64()).or_else(|| value(types, ty, c)),

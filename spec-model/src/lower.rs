@@ -73,6 +73,7 @@ impl Lowerer {
         for (file, doc) in docs {
             self.group(docs, file, doc);
         }
+        self.check_event_shapes();
     }
 
     /// Marks usage, prunes unreachable types, fills examples, encrypted pointers and feature

@@ -400,6 +400,25 @@ impl Lowerer {
     }
 }
 
+/// A path template with its placeholders' names dropped (`/v3/a/{id}` → `/v3/a/{}`): two
+/// templates of one shape name one endpoint.
+pub(crate) fn template_shape(template: &str) -> String {
+    let mut shape = String::with_capacity(template.len());
+    let mut in_placeholder = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                in_placeholder = true;
+                shape.push_str("{}");
+            }
+            '}' => in_placeholder = false,
+            c if !in_placeholder => shape.push(c),
+            _ => {}
+        }
+    }
+    shape
+}
+
 /// `name`, or `next(name)` applied until it is not in `taken`.
 fn unique(mut name: String, next: impl Fn(&str) -> String, taken: &BTreeSet<String>) -> String {
     while taken.contains(&name) {

@@ -70,7 +70,9 @@ impl Lowerer {
                     host,
                     shared: &item.parameters,
                 };
-                operations.extend(self.operation(&site, op));
+                if self.claim_endpoint(&site) {
+                    operations.extend(self.operation(&site, op));
+                }
             }
         }
         let events = self.events(docs, file, doc);
@@ -88,6 +90,26 @@ impl Lowerer {
             events,
             merchant_modes,
         });
+    }
+
+    /// One operation per host, method and path shape (placeholder names aside): a second
+    /// declaration of an endpoint, in this file or another, is an error naming the first.
+    fn claim_endpoint(&mut self, site: &Site) -> bool {
+        let shape = crate::names::template_shape(site.template);
+        let key = format!("{:?} {} {shape}", site.host, site.method.as_str());
+        if let Some((first_file, first_path)) = self.endpoints.get(&key).cloned() {
+            let first = self.where_is(&first_file, &first_path);
+            let message = format!(
+                "`{} {}` is already declared at {first}: one endpoint is one operation (edit that one instead)",
+                site.method.as_str(),
+                site.template
+            );
+            self.error(site.file, &site.path, message);
+            return false;
+        }
+        self.endpoints
+            .insert(key, (site.file.to_owned(), site.path.clone()));
+        true
     }
 
     /// `info.x-wechatpay-merchant-modes`: known values, each once.

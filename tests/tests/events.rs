@@ -20,23 +20,81 @@ fn every_event_the_spec_declares_is_sent_by_the_mock_and_typed() {
     // The embedded spec: the one `wechatpay_api` is generated from.
     let mock = MockPlatform::start().unwrap();
     let handler = common::client(&mock).notification_handler().unwrap();
-    let declared: Vec<String> = mock
+    let declared: Vec<(String, String)> = mock
         .api()
         .groups
         .iter()
-        .flat_map(|g| g.events.iter().map(|e| e.event_type.clone()))
+        .flat_map(|g| g.events.iter())
+        .map(|e| (e.event_type.clone(), e.rust_name.clone()))
         .collect();
     assert!(declared.len() >= 7, "{declared:?}");
-    for event_type in &declared {
-        let sent = mock.event(event_type, &json!({})).unwrap();
+    // Every resource shape of every event type, and each decodes as its own variant.
+    for (event_type, variant) in &declared {
+        let sent = mock.event_as(variant, &json!({})).unwrap();
         let (notification, event) = handler
             .parse_event::<Event>(&sent.headers, &sent.body)
             .unwrap_or_else(|e| panic!("{event_type}: {e}"));
         assert_eq!(&notification.event_type, event_type);
         assert_eq!(event.event_type(), event_type);
-        assert!(!matches!(event, Event::Unknown { .. }), "{event:?}");
+        assert!(
+            format!("{event:?}").starts_with(&format!("{variant}(")),
+            "{variant}: {event:?}"
+        );
     }
     assert!(mock.event("NOT.DECLARED", &json!({})).is_none());
+}
+
+/// One event type, three receivers: a direct merchant, a service provider and a combine-order
+/// merchant each get `TRANSACTION.SUCCESS` with the resource of their own kind.
+#[test]
+fn a_payment_notification_decodes_into_the_receivers_own_resource() {
+    let mock = MockPlatform::start().unwrap();
+    let handler = common::client(&mock).notification_handler().unwrap();
+    let parse = |sent: wechatpay_mock::SignedNotification| {
+        handler
+            .parse_event::<Event>(&sent.headers, &sent.body)
+            .unwrap()
+            .1
+    };
+    let direct = mock.event(
+        "TRANSACTION.SUCCESS",
+        &json!({"mchid": "1230000109", "out_trade_no": "D-1"}),
+    );
+    match parse(direct.unwrap()) {
+        Event::TransactionSuccess(t) => {
+            assert_eq!(
+                (t.mchid.as_str(), t.out_trade_no.as_str()),
+                ("1230000109", "D-1")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let partner = mock.event(
+        "TRANSACTION.SUCCESS",
+        &json!({"sp_mchid": "1900000100", "sub_mchid": "1900000109", "out_trade_no": "P-1"}),
+    );
+    match parse(partner.unwrap()) {
+        Event::PartnerTransactionSuccess(t) => {
+            assert_eq!(t.sp_mchid, "1900000100");
+            assert_eq!(t.sub_mchid, "1900000109");
+            assert_eq!(t.out_trade_no, "P-1");
+        }
+        other => panic!("{other:?}"),
+    }
+    let combine = mock.event(
+        "TRANSACTION.SUCCESS",
+        &json!({"combine_mchid": "1900000109", "combine_out_trade_no": "C-1"}),
+    );
+    match parse(combine.unwrap()) {
+        Event::CombineTransactionSuccess(t) => {
+            assert_eq!(t.combine_out_trade_no, "C-1");
+            assert!(
+                t.sub_orders.is_some_and(|s| !s.is_empty()),
+                "the example's sub-orders"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -170,7 +170,10 @@ fn extend_the_spec_journey() {
     }
     write(&root.join("spec/extra.yaml"), EXTRA);
     // The worked example of spec/README.md, verbatim, so the documentation stays true.
-    write(&root.join("spec/complaints.yaml"), &readme_example());
+    write(
+        &root.join("spec/membercard-activity.yaml"),
+        &readme_example(),
+    );
     // 3. Run the generator, exactly as `cargo xtask codegen` does.
     api_crate(&root.join("api"));
     let written = wechatpay_generator::codegen(
@@ -213,21 +216,21 @@ fn extend_the_spec_journey() {
     );
     write(
         &root.join("user/src/main.rs"),
-        r#"use wechatpay_api::extra::{GetExtraThing, GetExtraThingResponseState};
+        r#"use wechatpay_api::extra::{GetExtraThing, GetExtraThingRequired, GetExtraThingResponseState};
 
 #[tokio::main]
 async fn main() {
     let spec = std::env::args().nth(1).expect("spec folder");
     let mock = wechatpay_mock::MockPlatform::builder().spec_dir(spec).start().expect("mock");
     let client = mock.credentials().client_builder(mock.base_url()).unwrap().build().unwrap();
-    let op = GetExtraThing::new("T 1/ä", 20);
+    let op = GetExtraThing::new(GetExtraThingRequired { thing_id: "T 1/ä".into(), limit: 20 });
     let answer = client.execute(&op).await.expect("the new operation works end to end");
     // The mock's answer echoes the path parameter the request gave.
     assert_eq!(answer.data.thing_id, "T 1/ä");
     assert_eq!(answer.data.state, GetExtraThingResponseState::Active);
     let seen = mock.requests();
     assert_eq!(seen[0].target, "/v3/extra/things/T%201%2F%C3%A4?limit=20");
-    let too_many = client.execute(&GetExtraThing::new("T", 51)).await.unwrap_err();
+    let too_many = client.execute(&GetExtraThing::new(GetExtraThingRequired { thing_id: "T".into(), limit: 51 })).await.unwrap_err();
     assert!(too_many.to_string().contains("query.limit"), "{too_many}");
     let image = wechatpay_api::wechatpay_core::Upload::new("a.png", vec![0x89, b'P', b'N', b'G']);
     let uploaded = client.execute(&wechatpay_api::extra::UploadExtraImage::new(image)).await.expect("the upload works");
@@ -238,8 +241,8 @@ async fn main() {
     let download = wechatpay_api::extra::DownloadExtraFile::new("report.txt");
     client.download(&download, &mut file, Some(&checksum)).await.expect("the download works");
     assert_eq!(file, b"extra file contents\n");
-    let complaint = client.execute(&wechatpay_api::complaints::QueryComplaint::new("200201820200101080076610000")).await.unwrap();
-    assert_eq!(complaint.data.complaint_state, wechatpay_api::complaints::QueryComplaintResponseComplaintState::Pending);
+    let activity = client.execute(&wechatpay_api::membercard_activity::QueryMemberActivity::new("126002309")).await.unwrap();
+    assert_eq!(activity.data.activity_status, wechatpay_api::membercard_activity::QueryMemberActivityResponseActivityStatus::Ongoing);
     println!("journey ok: {} {:?}", answer.data.thing_id, answer.request_id);
 }
 "#,
@@ -286,8 +289,8 @@ mod checks {
 
     #[test]
     fn keywords_and_colliding_names_keep_their_wire_names() {
-        use crate::keywords::spec::UseKeywords;
-        let op = UseKeywords::new("a/b", "t", "r", "s", "c").with_body_query("q").with_self("h");
+        use crate::keywords::spec::{UseKeywords, UseKeywordsRequired};
+        let op = UseKeywords::new(UseKeywordsRequired { type_: "a/b".into(), body_type_: "t".into(), ref_: "r".into(), body_self_: "s".into(), client: "c".into() }).with_body_query("q").with_self("h");
         let (path, query, headers) = wire(&op);
         assert_eq!(path, "/v3/keywords/a%2Fb");
         assert_eq!(query, "body=q");
@@ -307,7 +310,7 @@ mod checks {
     #[test]
     fn encrypted_fields_are_found_in_nested_objects_and_arrays() {
         use crate::encrypted_fields::spec::*;
-        let op = SubmitApplyment::new(SubmitApplymentRequestContact::new("张三"), vec![]);
+        let op = SubmitApplyment::new(SubmitApplymentRequired { contact: SubmitApplymentRequestContact::new("张三"), accounts: vec![] });
         let request = op.request();
         let Body::Json { encrypted, .. } = request.body else { panic!("a JSON body") };
         assert_eq!(encrypted, &["/contact/name", "/contact/mobile", "/accounts/*/account_number"]);
@@ -337,7 +340,7 @@ mod checks {
         assert_eq!(serde_json::from_str::<Level>("2").unwrap(), Level::Premium);
         assert_eq!(SetLevelRequestRatio::from(2.5), SetLevelRequestRatio::V2_5);
         assert_eq!(SetLevelRequestRatio::Minus2_5.value(), -2.5);
-        let op = SetLevel::new(SetLevelPriority::V2, SetLevelRequestLevel::Minus1)
+        let op = SetLevel::new(SetLevelRequired { priority: SetLevelPriority::V2, level: SetLevelRequestLevel::Minus1 })
             .with_tier(Level::Unknown(9))
             .with_ratio(SetLevelRequestRatio::Unknown(0.25));
         let (_, query, _) = wire(&op);
@@ -402,20 +405,12 @@ mod checks {
     #[test]
     fn required_enum_parameters_are_sent() {
         use crate::required_enum_query::spec::*;
-        let op = ListByState::new(
-            ListByStateKind::Refund,
-            ListByStateState::Open,
-            ListByStateLevel::V2,
-            ListByStateWechatpayMode::Safe,
-        );
+        let op = ListByState::new(ListByStateRequired { kind: ListByStateKind::Refund, state: ListByStateState::Open, level: ListByStateLevel::V2, wechatpay_mode: ListByStateWechatpayMode::Safe });
         let (path, query, headers) = wire(&op);
         assert_eq!(path, "/v3/required-enum/REFUND/bills");
         assert_eq!(query, "state=OPEN&level=2");
         assert_eq!(headers, vec![("wechatpay-mode".to_string(), "SAFE".to_string())]);
-        let op = ListMixed::new(
-            ListMixedState::Closed,
-            vec![ListMixedStatesItem::Open, ListMixedStatesItem::Unknown("X".into())],
-        )
+        let op = ListMixed::new(ListMixedRequired { state: ListMixedState::Closed, states: vec![ListMixedStatesItem::Open, ListMixedStatesItem::Unknown("X".into())] })
         .with_limit(5);
         let (_, query, _) = wire(&op);
         assert_eq!(query, "state=CLOSED&limit=5&states=OPEN&states=X");
@@ -427,7 +422,7 @@ mod checks {
         use crate::deprecated::spec::*;
         let op = OldCall::new("1").with_limit(2);
         assert_eq!(wire(&op).1, "limit=2");
-        let op = NewCall::new("1", "old").with_legacy_flag(true).with_page(3);
+        let op = NewCall::new(NewCallRequired { id: "1".into(), legacy_id: "old".into() }).with_legacy_flag(true).with_page(3);
         assert_eq!(wire(&op).1, "page=3");
         assert_eq!(
             serde_json::to_value(&op.body).unwrap(),
@@ -437,7 +432,7 @@ mod checks {
 
     #[test]
     fn uploads_carry_their_file_and_meta_fields() {
-        use crate::uploads::spec::{UploadImage, UploadReceipt, UploadVideo};
+        use crate::uploads::spec::{UploadImage, UploadReceipt, UploadReceiptRequired, UploadVideo};
         let file = wechatpay_core::Upload::new("a.jpg", &b"jpeg"[..]);
         let image = UploadImage::new(file.clone());
         assert!(matches!(
@@ -446,7 +441,7 @@ mod checks {
         ));
         let video = UploadVideo::new(file.clone());
         assert!(matches!(video.request().body, Body::Multipart { meta: None, .. }));
-        let receipt = UploadReceipt::new("4200", file).with_out_trade_no("T1");
+        let receipt = UploadReceipt::new(UploadReceiptRequired { transaction_id: "4200".into(), file: file }).with_out_trade_no("T1");
         assert_eq!(
             serde_json::to_value(&receipt.body).unwrap(),
             serde_json::json!({"transaction_id": "4200", "out_trade_no": "T1"})
@@ -504,7 +499,7 @@ mod checks {
 
     #[test]
     fn a_declared_202_is_an_accepted_answer() {
-        let op = crate::accepted::spec::StartJob::new("J-1", "1900000001");
+        let op = crate::accepted::spec::StartJob::new(crate::accepted::spec::StartJobRequired { job_id: "J-1".into(), mchid: "1900000001".into() });
         assert_eq!(op.request().answer, Answer::Accepted);
         assert_eq!(op.decode(&Bytes::new()).unwrap(), ());
     }
@@ -536,7 +531,7 @@ mod checks {
     fn sensitive_parameters_are_encrypted_end_to_end() {
         use crate::encrypted_params::spec::*;
         let (mock, client, runtime) = served("encrypted_params");
-        let op = FindPayer::new("110101199003077777", "13800138000").with_name("李四").with_limit(5);
+        let op = FindPayer::new(FindPayerRequired { id_card_number: "110101199003077777".into(), x_payer_phone: "13800138000".into() }).with_name("李四").with_limit(5);
         let shown = format!("{op:?}");
         assert!(!shown.contains("110101199003077777") && shown.contains("limit: Some(5)"), "{shown}");
         assert!(runtime.block_on(client.execute(&op)).unwrap().data.found);
@@ -560,7 +555,7 @@ mod checks {
         assert!(!format!("{:?}", serde_json::from_str::<Transaction>(answer).unwrap()).contains("cipher"));
         // A required member field of a component is required in the merged struct.
         assert!(serde_json::from_str::<Transaction>(r#"{"mchid":"1","payer_name":"p","trade_state":"SUCCESS"}"#).is_err());
-        let op = CreateTransaction::new("T-1", "1900000001", Payer::new("o-1"), Amount::new(100), Channel::Jsapi)
+        let op = CreateTransaction::new(CreateTransactionRequired { out_trade_no: "T-1".into(), mchid: "1900000001".into(), payer: Payer::new("o-1"), amount: Amount::new(100), channel: Channel::Jsapi })
             .with_payer_name("张三");
         assert_eq!(
             serde_json::to_string(&op.body).unwrap(),
@@ -573,7 +568,7 @@ mod checks {
     #[test]
     fn json_strings_travel_as_strings_and_round_trip_byte_for_byte() {
         use crate::json_strings::spec::*;
-        let op = CreateOrder::new("T-1", SceneInfo::new("S1").with_device_id("D9"))
+        let op = CreateOrder::new(CreateOrderRequired { out_trade_no: "T-1".into(), scene_info: SceneInfo::new("S1").with_device_id("D9") })
             .with_extra(CreateOrderRequestExtra::default().with_level(2));
         assert_eq!(
             serde_json::to_string(&op.body).unwrap(),
@@ -593,13 +588,16 @@ mod checks {
 
     #[test]
     fn date_times_round_trip_in_the_platforms_form() {
-        use crate::date_times::spec::{ClosePaymentRequest, ClosePaymentResponse};
+        use crate::date_times::spec::{ClosePayment, ClosePaymentRequired, ClosePaymentResponse};
         let answer: ClosePaymentResponse =
             serde_json::from_str(r#"{"success_time":"2015-05-20T13:29:35+08:00"}"#).unwrap();
         assert_eq!(answer.success_time.offset(), time::macros::offset!(+8));
-        let request = ClosePaymentRequest::new(answer.success_time);
+        let op = ClosePayment::new(ClosePaymentRequired {
+            out_trade_no: "T-1".into(),
+            closed_at: answer.success_time,
+        });
         assert_eq!(
-            serde_json::to_string(&request).unwrap(),
+            serde_json::to_string(&op.body).unwrap(),
             r#"{"closed_at":"2015-05-20T13:29:35+08:00"}"#
         );
     }

@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use wechatpay_api::bills::{
     ApplyFundFlowBill, ApplySubMerchantFundFlowBill, ApplySubMerchantFundFlowBillAlgorithm,
-    ApplySubMerchantFundFlowBillRequired, ApplyTradeBill, DownloadBill, FundAccountType, HashType,
+    ApplySubMerchantFundFlowBillRequired, ApplyTradeBill, DownloadBill, HashType,
+    SubMerchantFundAccountType,
 };
 use wechatpay_api::media::{UploadMediaImage, UploadMediaVideo};
 use wechatpay_api::merchant_complaints::{
@@ -87,7 +88,7 @@ async fn bills() {
             ApplySubMerchantFundFlowBillRequired {
                 sub_mchid: "19000000001".into(),
                 bill_date: "2019-06-11".into(),
-                account_type: FundAccountType::Basic,
+                account_type: SubMerchantFundAccountType::Basic,
                 algorithm: ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
             },
         ))
@@ -186,7 +187,7 @@ async fn merchant_complaints() {
         .unwrap()
         .data;
     assert_eq!(detail.complaint_state, MerchantComplaintState::Pending);
-    assert_eq!(detail.complaint_order_info[0].amount, 3);
+    assert_eq!(detail.complaint_order_info.as_ref().unwrap()[0].amount, 3);
     assert_eq!(detail.complaint_time.year(), 2015);
     assert!(detail.payer_phone.is_some());
     assert!(

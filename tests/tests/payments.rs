@@ -395,17 +395,24 @@ async fn combined_payments() {
         .unwrap();
     assert_eq!(a.data.prepay_id, PREPAY_ID);
     let h = client
-        .execute(&CombineH5Prepay::new(CombineH5PrepayRequired {
-            combine_appid: APPID.into(),
-            combine_mchid: combine_mchid.into(),
-            combine_out_trade_no: combine_no.into(),
-            scene_info: CombineH5SceneInfo::new(CombineH5SceneInfoRequired {
-                payer_client_ip: "14.17.22.32".into(),
-                h5_info: CombineH5SceneInfoH5Info::new("iOS"),
-            }),
-            sub_orders: sub_orders(),
-            notify_url: notify.into(),
-        }))
+        .execute(
+            &CombineH5Prepay::new(CombineH5PrepayRequired {
+                combine_appid: APPID.into(),
+                combine_mchid: combine_mchid.into(),
+                combine_out_trade_no: combine_no.into(),
+                sub_orders: sub_orders(),
+                notify_url: notify.into(),
+            })
+            // 合单H5下单: `scene_info` and its `h5_info` are optional, `device_id` is required
+            // (at most 32 characters).
+            .with_scene_info(
+                CombineH5SceneInfo::new(CombineH5SceneInfoRequired {
+                    device_id: "013467007045764-POS-0001-2026".into(),
+                    payer_client_ip: "14.17.22.32".into(),
+                })
+                .with_h5_info(CombineH5SceneInfoH5Info::new("iOS")),
+            ),
+        )
         .await
         .unwrap();
     assert_eq!(h.data.h5_url, H5_URL);
@@ -428,7 +435,7 @@ async fn combined_payments() {
         .data;
     assert_eq!(q.combine_out_trade_no, combine_no);
     assert_eq!(q.combine_mchid, combine_mchid);
-    let sub = &q.sub_orders[0];
+    let sub = &q.sub_orders.as_ref().expect("the example lists sub-orders")[0];
     assert_eq!(sub.trade_state, CombineSubTransactionTradeState::Success);
     assert_eq!(
         (sub.amount.total_amount, sub.amount.currency.as_str()),

@@ -7,7 +7,7 @@
 //!
 //! `cargo run -p wechatpay-api --example actix_notifications`
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
 use wechatpay_api::{Event, NotificationAnswer, NotificationHandler};
 use wechatpay_mock::{Fault, MockPlatform};

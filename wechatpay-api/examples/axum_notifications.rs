@@ -7,9 +7,9 @@
 //!
 //! `cargo run -p wechatpay-api --features axum --example axum_notifications`
 
+use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::routing::post;
-use axum::Router;
 use serde_json::json;
 use tokio::sync::mpsc;
 use wechatpay_api::axum::Notified;

@@ -70,10 +70,16 @@ fn client_from_env() -> Result<Option<Client>, BoxError> {
         )
         .into());
     }
-    let [mchid, serial, key_path, public_key_id, public_key_path, apiv3] =
-        <[Option<String>; 6]>::try_from(values)
-            .map_err(|_| "configuration")?
-            .map(Option::unwrap_or_default);
+    let [
+        mchid,
+        serial,
+        key_path,
+        public_key_id,
+        public_key_path,
+        apiv3,
+    ] = <[Option<String>; 6]>::try_from(values)
+        .map_err(|_| "configuration")?
+        .map(Option::unwrap_or_default);
     let keys = KeyStore::new();
     keys.add_public_key(public_key_id, PublicKey::from_pem_file(public_key_path)?);
     let mut builder = Client::builder(Credentials::new(

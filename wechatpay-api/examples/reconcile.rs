@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use wechatpay_api::bills::{download_bill, ApplyTradeBill, TarType, TradeBill};
+use wechatpay_api::bills::{ApplyTradeBill, TarType, TradeBill, download_bill};
 use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, JsapiPrepayRequired, Payer};
 use wechatpay_api::refund_domestic::{
     AmountReq, AmountReqRequired, CreateRefund, CreateRefundRequired,
 };
-use wechatpay_api::time::macros::{format_description, offset};
 use wechatpay_api::time::OffsetDateTime;
+use wechatpay_api::time::macros::{format_description, offset};
 use wechatpay_mock::MockPlatform;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -63,7 +63,6 @@ pub use wechatpay_core;
 pub use wechatpay_core::axum;
 #[cfg(feature = "blocking")]
 pub use wechatpay_core::blocking;
-pub use wechatpay_core::{crypto, operation, protocol, transport};
 pub use wechatpay_core::{
     ApiError, ApiV3Key, AppPayment, Bytes, Certificate, CertificateList, CertificateRefresh, Chain,
     Checksum, Client, ClientBuilder, Credentials, Downloaded, Error, Host, Hosts, JsapiPayment,
@@ -72,6 +71,7 @@ pub use wechatpay_core::{
     PublicKey, Response, RetryPolicy, Signer, TransportError, TransportErrorKind, Upload,
     UploadError, VerifyError,
 };
+pub use wechatpay_core::{crypto, operation, protocol, transport};
 
 /// The README's examples, compiled as doctests so that they cannot drift from the API.
 #[cfg(doctest)]

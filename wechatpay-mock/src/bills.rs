@@ -85,6 +85,11 @@ fn pairs(query: &str) -> Vec<(String, String)> {
 }
 
 impl Bills {
+    /// Forgets every bill file handed out.
+    pub(crate) fn clear(&self) {
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     pub(crate) fn new(base_url: String) -> Self {
         Self {
             base_url,

@@ -149,6 +149,18 @@ fn new_id(prefix: &str) -> String {
 }
 
 impl Ledger {
+    /// Forgets every order and refund (the ledger time stays).
+    pub(crate) fn clear(&self) {
+        self.orders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.refunds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Applies a recognised operation: records, changes state or refuses, and lays what the
     /// ledger knows over `answer` (members the answer has, of the same JSON type).
     pub(crate) fn apply(

@@ -399,30 +399,73 @@ impl MockPlatform {
         SignedNotification { headers, body }
     }
 
+    /// Forgets every order, refund and bill file the platform holds, as a platform that has
+    /// seen no request yet: tests that share one mock start each case from a clean state.
+    /// Keys, faults and the request log are kept.
+    pub fn reset(&self) {
+        self.state.ledger.clear();
+        self.state.bills.clear();
+    }
+
     /// A signed, encrypted notification of an event the spec declares (`x-wechatpay-events`):
     /// its resource is the spec's example of the event's model with `values` laid over it
     /// (objects merged member by member, anything else replaced), e.g.
-    /// `mock.event("TRANSACTION.SUCCESS", &json!({"out_trade_no": "T-1"}))`. `None` for an
-    /// event type the spec does not declare.
+    /// `mock.event("TRANSACTION.SUCCESS", &json!({"out_trade_no": "T-1"}))`. An event type that
+    /// several groups declare with different resources takes the first shape that defines
+    /// every top-level member of `values` (else the first declared); [`MockPlatform::event_as`]
+    /// names the shape. `None` for an event type the spec does not declare.
     pub fn event(
         &self,
         event_type: &str,
         values: &serde_json::Value,
     ) -> Option<SignedNotification> {
-        let event = self
-            .state
-            .api
-            .groups
-            .iter()
+        let api = &self.state.api;
+        let shapes: Vec<&ir::Event> = (api.groups.iter())
             .flat_map(|g| &g.events)
-            .find(|e| e.event_type == event_type)?;
+            .filter(|e| e.event_type == event_type)
+            .collect();
+        let defines_all = |event: &&&ir::Event| {
+            let ir::Ty::Named(name) = &event.resource else {
+                return false;
+            };
+            let Some(ir::TypeKind::Struct(fields)) = api.types.get(name).map(|t| &t.kind) else {
+                return false;
+            };
+            (values.as_object().into_iter().flatten())
+                .all(|(key, _)| fields.iter().any(|f| &f.wire_name == key))
+        };
+        let event = shapes.iter().find(defines_all).or(shapes.first())?;
+        Some(self.notification_of(event, values))
+    }
+
+    /// [`MockPlatform::event`] for the resource shape whose `Event` variant is `variant` (e.g.
+    /// `PartnerTransactionSuccess`, the service provider's `TRANSACTION.SUCCESS`). `None` if no
+    /// event has that variant.
+    pub fn event_as(
+        &self,
+        variant: &str,
+        values: &serde_json::Value,
+    ) -> Option<SignedNotification> {
+        let event = (self.state.api.groups.iter())
+            .flat_map(|g| &g.events)
+            .find(|e| e.rust_name == variant)?;
+        Some(self.notification_of(event, values))
+    }
+
+    fn notification_of(&self, event: &ir::Event, values: &serde_json::Value) -> SignedNotification {
         let mut resource = event
             .example
             .clone()
             .unwrap_or_else(|| serde_json::json!({}));
         lay_over(&mut resource, values);
-        let summary = event.summary.as_deref().unwrap_or(event_type);
-        Some(self.notification(event_type, summary, &event.original_type, &resource, None))
+        let summary = event.summary.as_deref().unwrap_or(&event.event_type);
+        self.notification(
+            &event.event_type,
+            summary,
+            &event.original_type,
+            &resource,
+            None,
+        )
     }
 
     /// The user pays the order `out_trade_no` placed earlier through the mock: its state becomes

@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [--check] [--deny-warnings]`: regenerate `wechatpay-api` from `spec/`
-//! (`wechatpay-codegen --spec spec --out wechatpay-api`).
+//! (`wechatpay-codegen --spec spec --out wechatpay-api`), and the test that calls every operation
+//! against the mock (`tests/tests/every_operation.rs`).
 //! `cargo xtask synth-spec --ops N --out DIR [--seed S]`: write a synthetic spec.
 //! `cargo xtask compile-bench [--ops 100,1000] [--seed S] [--work DIR]`: the compile-time benchmark.
 
@@ -58,7 +59,59 @@ fn codegen(options: &[String]) -> Result<ExitCode, Usage> {
             _ => return Err(Usage),
         }
     }
-    Ok(wechatpay_generator::cli::run_with(&run))
+    let code = wechatpay_generator::cli::run_with(&run);
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    Ok(calls_test(&root, run.mode))
+}
+
+/// The operations whose spec example a platform that has seen nothing else refuses, with the
+/// documented code it answers (the generated test checks that exact code), and why.
+const STATE_ERRORS: &[(&str, &str, &str)] = &[
+    (
+        "applyTradeBill",
+        "NO_STATEMENT_EXIST",
+        "no transaction happened on the example's bill date",
+    ),
+    (
+        "applyFundFlowBill",
+        "NO_STATEMENT_EXIST",
+        "no funds moved on the example's bill date",
+    ),
+];
+
+/// The generated test that calls every operation against the mock (`tests/tests/every_operation.rs`),
+/// written, or with `--check` compared with the file on disk.
+fn calls_test(root: &std::path::Path, mode: Mode) -> ExitCode {
+    const FILE: &str = "tests/tests/every_operation.rs";
+    let api = match wechatpay_generator::load_dir(&root.join("spec")) {
+        Ok(api) => api,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let text = wechatpay_generator::calls_test(&api, "wechatpay_api", STATE_ERRORS);
+    let path = root.join(FILE);
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    match (mode, current == text) {
+        (_, true) => ExitCode::SUCCESS,
+        (Mode::Check, false) => {
+            eprintln!("stale: {FILE} (run `cargo xtask codegen`)");
+            ExitCode::FAILURE
+        }
+        (_, false) => match std::fs::write(&path, text) {
+            Ok(()) => {
+                println!("changed: {FILE}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {FILE}: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
 }
 
 /// `--name value` pairs, each name at most once and known.

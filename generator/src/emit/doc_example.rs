@@ -25,32 +25,8 @@ pub(super) fn example_section(api: &Api, module: &str, op: &Operation, krate: &s
     let Ok(krate_ident) = syn::parse_str::<syn::Path>(krate) else {
         return String::new();
     };
-    let mut uses = Uses::default();
-    uses.add(&op.rust_name, module);
-    let required: Vec<&Member> = op.members.iter().filter(|m| m.required).collect();
-    let name = ident(&op.rust_name);
-    let construct = match &op.required_struct {
-        _ if op.members.is_empty() => quote!(let op = #name;),
-        Some(rname) => {
-            uses.add(rname, module);
-            let rident = ident(rname);
-            let fields = required.iter().map(|m| {
-                let field = ident(&m.name);
-                let value = member_value(api, m, op, &krate_ident, &mut uses, Position::Field);
-                quote!(#field: #value)
-            });
-            let fields: Vec<TokenStream> = fields.collect();
-            quote!(let op = #name::new(#rident { #(#fields),* });)
-        }
-        None => {
-            let args: Vec<TokenStream> = (required.iter())
-                .map(|m| member_value(api, m, op, &krate_ident, &mut uses, Position::Argument))
-                .collect();
-            quote!(let op = #name::new(#(#args),*);)
-        }
-    };
+    let (use_items, construct) = construction(api, module, op, &krate_ident, Purpose::Doc);
     let call = call(api, op);
-    let use_items = uses.tokens(&krate_ident);
     let allow = op.touches_deprecated.then(|| quote!(#[allow(deprecated)]));
     let function = quote! {
         #allow
@@ -98,6 +74,158 @@ pub(super) fn example_section(api: &Api, module: &str, op: &Operation, krate: &s
     }
     lines.push("```".to_owned());
     lines.join("\n")
+}
+
+/// What the construction is for: the rustdoc example (a file read from disk for an upload) or
+/// the generated test that calls every operation (a few bytes in memory).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Doc,
+    Test,
+}
+
+/// The `use` items and the `let op = …;` statement building `op` from the spec's examples.
+fn construction(
+    api: &Api,
+    module: &str,
+    op: &Operation,
+    krate: &syn::Path,
+    purpose: Purpose,
+) -> (Vec<TokenStream>, TokenStream) {
+    let mut uses = Uses::default();
+    uses.add(&op.rust_name, module);
+    let required: Vec<&Member> = op.members.iter().filter(|m| m.required).collect();
+    let name = ident(&op.rust_name);
+    let value =
+        |m: &Member, uses: &mut Uses, position| match (m.target == MemberTarget::File, purpose) {
+            (true, Purpose::Test) => {
+                let file = upload_file_name(op);
+                quote!(#krate::Upload::new(#file, vec![0xFF, 0xD8, 0xFF, 0xE0]))
+            }
+            _ => member_value(api, m, op, krate, uses, position),
+        };
+    let construct = match &op.required_struct {
+        _ if op.members.is_empty() => quote!(let op = #name;),
+        Some(rname) => {
+            uses.add(rname, module);
+            let rident = ident(rname);
+            let fields: Vec<TokenStream> = (required.iter())
+                .map(|m| {
+                    let field = ident(&m.name);
+                    let value = value(m, &mut uses, Position::Field);
+                    quote!(#field: #value)
+                })
+                .collect();
+            quote!(let op = #name::new(#rident { #(#fields),* });)
+        }
+        None => {
+            let args: Vec<TokenStream> = (required.iter())
+                .map(|m| value(m, &mut uses, Position::Argument))
+                .collect();
+            quote!(let op = #name::new(#(#args),*);)
+        }
+    };
+    (uses.tokens(krate), construct)
+}
+
+/// The test that calls every operation of `api` once against the mock, built from the spec's
+/// examples as the rustdoc examples are, and checks that each answer decodes into the
+/// operation's typed output: a Rust source file (for `wechatpay-tests`, with every feature).
+/// The mock forgets its state before each call, so each call meets a platform that has seen
+/// nothing else. `state_errors` lists `(operationId, code, why)` for calls whose example a
+/// fresh platform must refuse with that API error code (a bill of a day without
+/// transactions…): the test checks that exact code instead.
+pub fn calls_test(api: &Api, krate: &str, state_errors: &[(&str, &str, &str)]) -> String {
+    let Ok(krate) = syn::parse_str::<syn::Path>(krate) else {
+        return String::new();
+    };
+    let mut functions = Vec::new();
+    let mut checks = Vec::new();
+    for group in &api.groups {
+        for op in &group.operations {
+            let (use_items, construct) =
+                construction(api, &group.module, op, &krate, Purpose::Test);
+            let fname = ident(&snake_case(&op.id));
+            let execute = match op.success.kind {
+                SuccessKind::Bytes => quote!(client.download(&op, &mut Vec::new(), None).await?;),
+                _ => quote!(client.execute(&op).await?;),
+            };
+            let allow = op.touches_deprecated.then(|| quote!(#[allow(deprecated)]));
+            functions.push(quote! {
+                #allow
+                async fn #fname(client: &#krate::Client) -> Result<(), Box<dyn std::error::Error>> {
+                    #(#use_items)*
+                    #construct
+                    #execute
+                    Ok(())
+                }
+            });
+            let id = &op.id;
+            let expected = match state_errors.iter().find(|(op_id, _, _)| op_id == id) {
+                Some((_, code, _)) => quote!(::std::option::Option::Some(#code)),
+                None => quote!(::std::option::Option::None),
+            };
+            checks.push(quote! {
+                mock.reset();
+                results.push((#id, #expected, #fname(&client).await));
+            });
+        }
+    }
+    let count = checks.len();
+    let reasons = state_errors
+        .iter()
+        .map(|(id, code, why)| format!("\n//! - `{id}`: `{code}`, {why}."))
+        .collect::<String>();
+    let file = quote! {
+        #[tokio::test]
+        async fn every_operation_is_answered_and_decodes() {
+            let mock = wechatpay_mock::MockPlatform::start().unwrap();
+            let client = mock.credentials().client_builder(mock.base_url()).unwrap().build().unwrap();
+            type Outcome = Result<(), Box<dyn std::error::Error>>;
+            let mut results: Vec<(&str, Option<&str>, Outcome)> = Vec::new();
+            #(#checks)*
+            assert_eq!(results.len(), #count);
+            let failures: Vec<String> = results
+                .iter()
+                .filter_map(|(id, expected, outcome)| {
+                    let code = outcome.as_ref().err().map(|e| match e.downcast_ref::<#krate::Error>() {
+                        Some(#krate::Error::Api(api)) => api.code.clone(),
+                        _ => e.to_string(),
+                    });
+                    match (expected, code) {
+                        (None, None) => None,
+                        (Some(expected), Some(code)) if *expected == code => None,
+                        (expected, code) => Some(format!("{id}: expected {expected:?}, got {code:?} ({outcome:?})")),
+                    }
+                })
+                .collect();
+            assert!(failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), #count, failures.join("\n"));
+        }
+        #(#functions)*
+    };
+    let header = format!("// @generated by `cargo xtask codegen` from `spec/`: do not edit.\n//! Every operation of the spec, called once against the mock with the spec's examples (as in\n//! its rustdoc example), each on a platform that has seen nothing else; each answer must\n//! arrive, verify and decode into the operation's typed output. These examples meet a state\n//! error on such a platform, and the test checks that exact code:{reasons}\n\n");
+    match syn::parse2::<syn::File>(file) {
+        Ok(file) => format!("{header}{}", prettyplease::unparse(&file)),
+        Err(_) => String::new(),
+    }
+}
+
+/// `jsapiPrepay` → `jsapi_prepay`.
+fn snake_case(id: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else {
+            out.push('_');
+        }
+    }
+    out
 }
 
 /// The `use` lines: the named types the example mentions, by module.
@@ -219,11 +347,15 @@ fn value_tokens(
         Ty::Map(_) => quote!(std::collections::BTreeMap::new()),
         Ty::File => quote!(::std::unreachable!()),
         Ty::Vec(inner) => {
-            let item = value
-                .and_then(Value::as_array)
-                .and_then(|items| items.first());
-            let item = value_tokens(api, inner, item, uses, Position::Item);
-            quote!(Vec::from([#item]))
+            // Every item of the example (a schema may want several), or one made up.
+            let items: Vec<Option<&Value>> = match value.and_then(Value::as_array) {
+                Some(items) if !items.is_empty() => items.iter().map(Some).collect(),
+                _ => vec![None],
+            };
+            let items = (items.into_iter())
+                .map(|item| value_tokens(api, inner, item, uses, Position::Item));
+            let items: Vec<TokenStream> = items.collect();
+            quote!(Vec::from([#(#items),*]))
         }
         Ty::Named(name) => named_value(api, name, value, uses),
     }

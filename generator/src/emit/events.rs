@@ -15,11 +15,51 @@ pub(super) fn events_tokens(api: &Api) -> TokenStream {
         .flat_map(|g| g.events.iter().map(move |e| (g, e)))
         .collect();
     let variants = events.iter().map(|(g, e)| variant(api, g, e));
-    let arms = events.iter().map(|(g, e)| {
-        let gate = gate(g);
-        let name = ident(&e.rust_name);
-        let event_type = &e.event_type;
-        quote! { #gate #event_type => notification.decode().map(Event::#name), }
+    // Event types in order of first declaration, each with its shapes in file order.
+    let mut by_type: Vec<(&str, Vec<(&Group, &Event)>)> = Vec::new();
+    for (g, e) in &events {
+        match by_type.iter_mut().find(|(t, _)| *t == e.event_type) {
+            Some((_, shapes)) => shapes.push((g, e)),
+            None => by_type.push((&e.event_type, vec![(g, e)])),
+        }
+    }
+    let arms = by_type.iter().map(|(event_type, shapes)| match shapes.as_slice() {
+        [(g, e)] => {
+            let gate = gate(g);
+            let name = ident(&e.rust_name);
+            quote! { #gate #event_type => notification.decode().map(Event::#name), }
+        }
+        // Several shapes (told apart by required properties, checked in lowering): the first
+        // whose feature is on and that decodes.
+        shapes => {
+            let tries = shapes.iter().map(|(g, e)| {
+                let gate = gate(g);
+                let name = ident(&e.rust_name);
+                quote! {
+                    #gate
+                    match notification.decode() {
+                        ::std::result::Result::Ok(resource) => return ::std::result::Result::Ok(Event::#name(resource)),
+                        ::std::result::Result::Err(error) => {
+                            __error.get_or_insert(error);
+                        }
+                    }
+                }
+            });
+            quote! {
+                #event_type => {
+                    #[allow(unused_mut)]
+                    let mut __error: ::std::option::Option<::serde_json::Error> = ::std::option::Option::None;
+                    #(#tries)*
+                    match __error {
+                        ::std::option::Option::Some(error) => ::std::result::Result::Err(error),
+                        ::std::option::Option::None => ::std::result::Result::Ok(Event::Unknown {
+                            event_type: ::std::clone::Clone::clone(&notification.event_type),
+                            resource: ::std::clone::Clone::clone(&notification.resource),
+                        }),
+                    }
+                }
+            }
+        }
     });
     let types = events.iter().map(|(g, e)| {
         let gate = gate(g);
@@ -31,7 +71,10 @@ pub(super) fn events_tokens(api: &Api) -> TokenStream {
         //! Notification events, typed: `NotificationHandler::parse_event::<Event>(headers, body)`
         //! verifies and decrypts a notification, then decodes its resource into the model of its
         //! `event_type`. Each variant exists when its group's feature is on; any other event type
-        //! is `Event::Unknown` with the decrypted JSON.
+        //! is `Event::Unknown` with the decrypted JSON. An event type that several groups send
+        //! with different resources (`TRANSACTION.SUCCESS` to a direct merchant, a service
+        //! provider, a combine order) has one variant per resource shape; the shapes differ in
+        //! required members, so a notification decodes as exactly one of them.
 
         /// A notification's decrypted resource, by its `event_type`.
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]

@@ -10,6 +10,8 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 mod doc_example;
+
+pub use doc_example::calls_test;
 mod events;
 mod models;
 mod operation;

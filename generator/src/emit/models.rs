@@ -149,8 +149,7 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
         .then(|| redacted_debug(def, fields))
         .map(|d| quote!(#allow #d));
     let builders = (def.construction == Construction::New)
-        .then(|| constructor(api, group, def, fields))
-        .map(|b| quote!(#allow #b));
+        .then(|| constructor(api, group, def, fields, &allow));
     quote! {
         #doc
         #[derive(#(#derives),*)]
@@ -287,7 +286,14 @@ fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {
 
 /// `new` plus, for request types, one `with_x(…)` per optional member; and the struct of
 /// required values `new` takes when there are two or more.
-fn constructor(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> TokenStream {
+/// `allow` goes on each item (the struct of required values and the `impl`).
+fn constructor(
+    api: &Api,
+    group: &Group,
+    def: &TypeDef,
+    fields: &[Field],
+    allow: &Option<TokenStream>,
+) -> TokenStream {
     let name = ident(&def.name);
     let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
     let inits = fields.iter().map(|f| {
@@ -321,7 +327,7 @@ fn constructor(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> Tok
             (
                 quote!(required: #rident),
                 quote!(let #rident { #(#names),* } = required;),
-                Some(quote! { #sdoc pub struct #rident { #(#members)* } }),
+                Some(quote! { #sdoc #allow pub struct #rident { #(#members)* } }),
             )
         }
         (None, [f]) => {
@@ -343,6 +349,7 @@ fn constructor(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> Tok
     ));
     quote! {
         #required_struct
+        #allow
         impl #name {
             #doc
             pub fn new(#args) -> Self {

@@ -30,7 +30,7 @@ pub(super) fn operation_tokens(
     // The operation's own impls name it and what it reaches that is deprecated without a warning.
     let allow = op.touches_deprecated.then(|| quote!(#[allow(deprecated)]));
     let definition = definition(api, group, op);
-    let constructor = constructor(api, group, op).map(|c| quote!(#allow #c));
+    let constructor = constructor(api, group, op, &allow);
     let request = request_tokens(api, op);
     let (output, decode) = answer_tokens(api, group, op);
     quote! {
@@ -140,7 +140,13 @@ fn param_field(api: &Api, group: &Group, p: &Param) -> TokenStream {
 
 /// `new` taking the required parameters and body fields (nothing, the one value, or the
 /// operation's struct of required values, by name) and one `with_x(…)` per optional one.
-fn constructor(api: &Api, group: &Group, op: &Operation) -> Option<TokenStream> {
+/// `allow` goes on each item (the struct of required values and the `impl`).
+fn constructor(
+    api: &Api,
+    group: &Group,
+    op: &Operation,
+    allow: &Option<TokenStream>,
+) -> Option<TokenStream> {
     if op.members.is_empty() {
         return None;
     }
@@ -176,7 +182,7 @@ fn constructor(api: &Api, group: &Group, op: &Operation) -> Option<TokenStream> 
             (
                 quote!(required: #rident),
                 quote!(let #rident { #(#names),* } = required;),
-                Some(quote! { #sdoc pub struct #rident { #(#members)* } }),
+                Some(quote! { #sdoc #allow pub struct #rident { #(#members)* } }),
             )
         }
         (None, [m]) => {
@@ -196,6 +202,7 @@ fn constructor(api: &Api, group: &Group, op: &Operation) -> Option<TokenStream> 
     ));
     Some(quote! {
         #required_struct
+        #allow
         impl #name {
             #new_doc
             pub fn new(#args) -> Self {

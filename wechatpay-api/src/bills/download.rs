@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use http::Uri;
 use percent_encoding::percent_decode_str;
@@ -82,14 +82,18 @@ pub enum BillError {
     },
     /// The apply answer's `hash_type` is neither `SHA1` nor `SM3`: the file could not be
     /// checked, so it was not downloaded.
-    #[error("the bill's hash_type `{hash_type}` is not SHA1 or SM3: the file cannot be checked, so it was not downloaded")]
+    #[error(
+        "the bill's hash_type `{hash_type}` is not SHA1 or SM3: the file cannot be checked, so it was not downloaded"
+    )]
     UnsupportedHashType {
         /// The `hash_type` given.
         hash_type: String,
     },
     /// The apply asks for a `tar_type` this version cannot read (only `GZIP`); nothing was
     /// sent.
-    #[error("tar_type `{tar_type}` is not GZIP: this version cannot read such a file, so nothing was sent")]
+    #[error(
+        "tar_type `{tar_type}` is not GZIP: this version cannot read such a file, so nothing was sent"
+    )]
     UnsupportedTarType {
         /// The `tar_type` asked for.
         tar_type: String,
@@ -105,7 +109,9 @@ pub enum BillError {
     /// The un-gzipped bill is larger than the client's
     /// [`Limits::download`](crate::Limits::download) (default 256 MiB): a gzip bomb, or a
     /// limit set too low.
-    #[error("the un-gzipped bill is larger than {limit} bytes (`Limits::download`); discard what was written")]
+    #[error(
+        "the un-gzipped bill is larger than {limit} bytes (`Limits::download`); discard what was written"
+    )]
     TooLarge {
         /// The limit, in bytes.
         limit: u64,

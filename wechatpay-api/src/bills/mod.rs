@@ -35,7 +35,7 @@ mod download;
 mod parse;
 
 pub use crate::generated::bills::*;
-pub use download::{download_bill, ApplyBill, BillDownload, BillError};
+pub use download::{ApplyBill, BillDownload, BillError, download_bill};
 pub use parse::{
     BillParseError, BillProblem, Column, Fields, FundDirection, FundFlowBill, FundFlowRow,
     FundFlowSummary, TradeBill, TradeBillRow, TradeBillSummary,

@@ -322,7 +322,16 @@ impl TradeBill {
         let transaction_id = h.require("微信订单号")?;
         let out_trade_no = h.require("商户订单号")?;
         let trade_state = h.require("交易状态")?;
-        let [appid, mchid, sub_mchid, device_info, openid, trade_type, bank_type, currency] = [
+        let [
+            appid,
+            mchid,
+            sub_mchid,
+            device_info,
+            openid,
+            trade_type,
+            bank_type,
+            currency,
+        ] = [
             "公众账号ID",
             "商户号",
             "特约商户号",
@@ -333,29 +342,44 @@ impl TradeBill {
             "货币种类",
         ]
         .map(|n| h.find(n));
-        let [refund_id, out_refund_no, refund_type, refund_status, description, attach, fee_rate, fee_rate_note] =
-            [
-                "微信退款单号",
-                "商户退款单号",
-                "退款类型",
-                "退款状态",
-                "商品名称",
-                "商户数据包",
-                "费率",
-                "费率备注",
-            ]
-            .map(|n| h.find(n));
-        let [settlement_total, coupon, refund, recharge_coupon_refund, fee, total, refund_requested] =
-            [
-                "应结订单金额",
-                "代金券金额",
-                "退款金额",
-                "充值券退款金额",
-                "手续费",
-                "订单金额",
-                "申请退款金额",
-            ]
-            .map(|n| h.find(n));
+        let [
+            refund_id,
+            out_refund_no,
+            refund_type,
+            refund_status,
+            description,
+            attach,
+            fee_rate,
+            fee_rate_note,
+        ] = [
+            "微信退款单号",
+            "商户退款单号",
+            "退款类型",
+            "退款状态",
+            "商品名称",
+            "商户数据包",
+            "费率",
+            "费率备注",
+        ]
+        .map(|n| h.find(n));
+        let [
+            settlement_total,
+            coupon,
+            refund,
+            recharge_coupon_refund,
+            fee,
+            total,
+            refund_requested,
+        ] = [
+            "应结订单金额",
+            "代金券金额",
+            "退款金额",
+            "充值券退款金额",
+            "手续费",
+            "订单金额",
+            "申请退款金额",
+        ]
+        .map(|n| h.find(n));
         let [refund_create_time, refund_success_time] =
             ["退款申请时间", "退款成功时间"].map(|n| h.find(n));
         let mut rows = Vec::with_capacity(sections.rows.len());
@@ -420,7 +444,15 @@ impl FundFlowBill {
         let time = h.require("记账时间")?;
         let direction = h.require("收支类型")?;
         let amount = h.require("收支金额（元）")?;
-        let [business_id, flow_id, business_name, business_type, applicant, remark, voucher_no] = [
+        let [
+            business_id,
+            flow_id,
+            business_name,
+            business_type,
+            applicant,
+            remark,
+            voucher_no,
+        ] = [
             "微信支付业务单号",
             "资金流水单号",
             "业务名称",

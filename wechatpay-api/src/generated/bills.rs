@@ -18,6 +18,8 @@
 pub enum ApplySubMerchantFundFlowBillAlgorithm {
     /// `AEAD_AES_256_GCM`: AEAD_AES_256_GCM加密算法
     AeadAes256Gcm,
+    /// `SM4_GCM`: SM4_GCM加密算法,密钥长度128bit
+    Sm4Gcm,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -26,6 +28,7 @@ impl ApplySubMerchantFundFlowBillAlgorithm {
     pub fn as_str(&self) -> &str {
         match self {
             Self::AeadAes256Gcm => "AEAD_AES_256_GCM",
+            Self::Sm4Gcm => "SM4_GCM",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -34,6 +37,7 @@ impl ::std::convert::From<&str> for ApplySubMerchantFundFlowBillAlgorithm {
     fn from(value: &str) -> Self {
         match value {
             "AEAD_AES_256_GCM" => Self::AeadAes256Gcm,
+            "SM4_GCM" => Self::Sm4Gcm,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -336,6 +340,71 @@ impl<'de> ::serde::Deserialize<'de> for HashType {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
+/// 子商户资金账户类型
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SubMerchantFundAccountType {
+    /// `BASIC`: 基本账户
+    Basic,
+    /// `OPERATION`: 运营账户
+    Operation,
+    /// `FEES`: 手续费账户
+    Fees,
+    /// `DEPOSIT`: 保证金账户
+    Deposit,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl SubMerchantFundAccountType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Basic => "BASIC",
+            Self::Operation => "OPERATION",
+            Self::Fees => "FEES",
+            Self::Deposit => "DEPOSIT",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for SubMerchantFundAccountType {
+    fn from(value: &str) -> Self {
+        match value {
+            "BASIC" => Self::Basic,
+            "OPERATION" => Self::Operation,
+            "FEES" => Self::Fees,
+            "DEPOSIT" => Self::Deposit,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for SubMerchantFundAccountType {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for SubMerchantFundAccountType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for SubMerchantFundAccountType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 /// 压缩类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -407,6 +476,14 @@ pub enum TradeBillType {
     Success,
     /// `REFUND`: 返回当日退款订单(不含充值退款订单)
     Refund,
+    /// `RECHARGE_REFUND`: 当日的充值退款订单
+    RechargeRefund,
+    /// `ALL_SPECIAL`: 个性化账单:当日全部订单
+    AllSpecial,
+    /// `SUC_SPECIAL`: 个性化账单:当日支付成功的订单
+    SucSpecial,
+    /// `REF_SPECIAL`: 个性化账单:当日退款订单
+    RefSpecial,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -417,6 +494,10 @@ impl TradeBillType {
             Self::All => "ALL",
             Self::Success => "SUCCESS",
             Self::Refund => "REFUND",
+            Self::RechargeRefund => "RECHARGE_REFUND",
+            Self::AllSpecial => "ALL_SPECIAL",
+            Self::SucSpecial => "SUC_SPECIAL",
+            Self::RefSpecial => "REF_SPECIAL",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -427,6 +508,10 @@ impl ::std::convert::From<&str> for TradeBillType {
             "ALL" => Self::All,
             "SUCCESS" => Self::Success,
             "REFUND" => Self::Refund,
+            "RECHARGE_REFUND" => Self::RechargeRefund,
+            "ALL_SPECIAL" => Self::AllSpecial,
+            "SUC_SPECIAL" => Self::SucSpecial,
+            "REF_SPECIAL" => Self::RefSpecial,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -682,7 +767,7 @@ impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
 /// 申请单个子商户资金账单
 ///
 /// 服务商可以通过该接口获取子商户资金流水账单文件的下载地址。账单文件经加密:以应答的 `encrypt_key`、`nonce` 解密下载的文件。该接口只能下载三个月以内的资金流水账单。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_2_12.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/partner-h5-payment/get-sub-mch-fund-flow-bill.html>
 ///
 /// `GET /v3/bill/sub-merchant-fundflowbill` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -694,13 +779,13 @@ impl ::wechatpay_core::operation::Operation for ApplyFundFlowBill {
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::bills::{
 ///     ApplySubMerchantFundFlowBill, ApplySubMerchantFundFlowBillAlgorithm,
-///     ApplySubMerchantFundFlowBillRequired, FundAccountType,
+///     ApplySubMerchantFundFlowBillRequired, SubMerchantFundAccountType,
 /// };
 ///
 /// let op = ApplySubMerchantFundFlowBill::new(ApplySubMerchantFundFlowBillRequired {
 ///     sub_mchid: "19000000001".into(),
 ///     bill_date: "2019-06-11".into(),
-///     account_type: FundAccountType::Basic,
+///     account_type: SubMerchantFundAccountType::Basic,
 ///     algorithm: ApplySubMerchantFundFlowBillAlgorithm::AeadAes256Gcm,
 /// });
 /// let answer = client.execute(&op).await?;
@@ -728,7 +813,7 @@ pub struct ApplySubMerchantFundFlowBill {
     /// example: `"BASIC"`.
     ///
     /// Sent as the query parameter `account_type`.
-    pub account_type: FundAccountType,
+    pub account_type: SubMerchantFundAccountType,
     /// 加密算法。
     ///
     /// at most 31 characters; at least 1 character; example: `"AEAD_AES_256_GCM"`.
@@ -755,7 +840,7 @@ pub struct ApplySubMerchantFundFlowBillRequired {
     /// 资金账户类型。
     ///
     /// example: `"BASIC"`.
-    pub account_type: FundAccountType,
+    pub account_type: SubMerchantFundAccountType,
     /// 加密算法。
     ///
     /// at most 31 characters; at least 1 character; example: `"AEAD_AES_256_GCM"`.
@@ -821,7 +906,7 @@ impl ::wechatpay_core::operation::Operation for ApplySubMerchantFundFlowBill {
 /// 下载账单
 ///
 /// 以申请账单接口返回的 `download_url` 发起请求(V3 签名),获取账单文件。应答不带签名:下载后以申请账单返回的 `hash_type`/`hash_value` 校验文件。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter4_5_8.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/jsapi-payment/download-bill.html>
 ///
 /// `GET /v3/billdownload/file` on the mainland host. Success: `200` with a raw body. Idempotent: the same request may be sent again. The platform does not sign this answer.
 ///
@@ -849,13 +934,29 @@ pub struct DownloadBill {
     ///
     /// Sent as the query parameter `token`.
     pub token: ::std::string::String,
+    /// 压缩类型:申请账单时指定了 `tar_type=GZIP` 的,返回的 `download_url` 带有 `tartype=gzip`,下载时原样带上,得到 gzip 压缩的账单文件。
+    ///
+    /// example: `"gzip"`.
+    ///
+    /// Sent as the query parameter `tartype`.
+    pub tartype: ::std::option::Option<::std::string::String>,
 }
 impl DownloadBill {
     /// Builds a [`DownloadBill`] with its required values set and every optional one absent.
     pub fn new(token: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             token: ::std::convert::Into::into(token),
+            tartype: ::std::option::Option::None,
         }
+    }
+    /// Sets `tartype`.
+    #[must_use]
+    pub fn with_tartype(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.tartype = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
     }
 }
 impl ::wechatpay_core::operation::Operation for DownloadBill {
@@ -866,9 +967,19 @@ impl ::wechatpay_core::operation::Operation for DownloadBill {
                 ::wechatpay_core::operation::Method::GET,
                 "/v3/billdownload/file",
             )
-            .with_query(
-                ::std::vec![("token", ::std::borrow::Cow::Borrowed(self.token.as_str()))],
-            )
+            .with_query({
+                let mut __pairs = ::std::vec![
+                    ("token", ::std::borrow::Cow::Borrowed(self.token.as_str()))
+                ];
+                if let ::std::option::Option::Some(__value) = &self.tartype {
+                    __pairs
+                        .push((
+                            "tartype",
+                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                        ));
+                }
+                __pairs
+            })
             .with_answer(::wechatpay_core::operation::Answer::Download)
     }
     fn decode(

@@ -2,11 +2,137 @@
 //! Notification events, typed: `NotificationHandler::parse_event::<Event>(headers, body)`
 //! verifies and decrypts a notification, then decodes its resource into the model of its
 //! `event_type`. Each variant exists when its group's feature is on; any other event type
-//! is `Event::Unknown` with the decrypted JSON.
+//! is `Event::Unknown` with the decrypted JSON. An event type that several groups send
+//! with different resources (`TRANSACTION.SUCCESS` to a direct merchant, a service
+//! provider, a combine order) has one variant per resource shape; the shapes differ in
+//! required members, so a notification decodes as exactly one of them.
 /// A notification's decrypted resource, by its `event_type`.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub enum Event {
+    /// 商圈会员积分服务授权结果通知
+    ///
+    /// 会员在商圈小程序的“商圈会员快速积分”插件内完成开卡或积分服务授权后通知商圈商户。
+    ///
+    /// `MALL_AUTH.ACTIVATE_CARD` (`spec/businesscircle.yaml`).
+    #[cfg(feature = "businesscircle")]
+    MallAuthActivateCard(super::businesscircle::BusinesscircleAuthNotification),
+    /// 商圈会员场内支付结果通知
+    ///
+    /// 已授权商圈会员积分服务的用户在商圈门店用微信支付消费后通知商圈商户。
+    ///
+    /// `MALL_TRANSACTION.SUCCESS` (`spec/businesscircle.yaml`).
+    #[cfg(feature = "businesscircle")]
+    MallTransactionSuccess(super::businesscircle::BusinesscirclePaidNotification),
+    /// 商圈会员场内退款结果通知
+    ///
+    /// 已同步积分的会员消费发生退款后通知商圈商户。
+    ///
+    /// `MALL_REFUND.SUCCESS` (`spec/businesscircle.yaml`).
+    #[cfg(feature = "businesscircle")]
+    MallRefundSuccess(super::businesscircle::BusinesscircleRefundNotification),
+    /// 公益捐赠预算锁定成功通知
+    ///
+    /// 出资商户确认出资、预算资金锁定成功后通知服务商。
+    ///
+    /// `BUDGET.LOCKED` (`spec/charity-donation.yaml`).
+    #[cfg(feature = "charity-donation")]
+    CharityBudgetLocked(super::charity_donation::CharityBudgetNotification),
+    /// 公益捐赠预算关闭通知
+    ///
+    /// 预算申请关闭后通知服务商。
+    ///
+    /// `BUDGET.CLOSED` (`spec/charity-donation.yaml`).
+    #[cfg(feature = "charity-donation")]
+    CharityBudgetClosed(super::charity_donation::CharityBudgetNotification),
+    /// 公益捐赠预算完结通知
+    ///
+    /// 预算完结(如解锁剩余资金)后通知服务商。
+    ///
+    /// `BUDGET.FINISHED` (`spec/charity-donation.yaml`).
+    #[cfg(feature = "charity-donation")]
+    CharityBudgetFinished(super::charity_donation::CharityBudgetNotification),
+    /// 合单支付成功通知
+    ///
+    /// 合单支付成功后,微信支付把合单订单(带 `combine_mchid` 与各子单)通知到下单时的 notify_url。
+    ///
+    /// `TRANSACTION.SUCCESS` (`spec/combine-transactions.yaml`).
+    #[cfg(feature = "combine-transactions")]
+    CombineTransactionSuccess(super::combine_transactions::CombineTransaction),
+    /// 收付通合单代扣签约成功通知
+    ///
+    /// 用户完成合单代扣签约后通知平台(放弃或失败不通知)。
+    ///
+    /// `ECOMMERCE_ENTRUST.SIGN` (`spec/ecommerce-combine-papay.yaml`).
+    #[cfg(feature = "ecommerce-combine-papay")]
+    EcommerceEntrustSign(super::ecommerce_combine_papay::CombinePapaySignNotification),
+    /// 收付通合单代扣解约成功通知
+    ///
+    /// 合单代扣协议被解约后通知平台。
+    ///
+    /// `ECOMMERCE_ENTRUST.TERMINATE` (`spec/ecommerce-combine-papay.yaml`).
+    #[cfg(feature = "ecommerce-combine-papay")]
+    EcommerceEntrustTerminate(
+        super::ecommerce_combine_papay::CombinePapayTerminateNotification,
+    ),
+    /// 个人收款结算回调通知
+    ///
+    /// 用户确认结算收款后,微信支付把结算结果通知到申请批量结算时的 notify_url。资源按结算批次单建模(页面的资源表未展开,字段取自查询批量结算信息的应答)。
+    ///
+    /// `SETTLEMENT.SUCCESS` (`spec/ecommerce-personal-collections.yaml`).
+    #[cfg(feature = "ecommerce-personal-collections")]
+    PersonalCollectionSettlementSuccess(
+        super::ecommerce_personal_collections::PersonalCollectionSettleBatch,
+    ),
+    /// 用户发票抬头填写完成
+    ///
+    /// 用户在抬头填写页完成填写后通知商户(页面:<https://pay.weixin.qq.com/doc/v3/merchant/4012286009)。>
+    ///
+    /// `FAPIAO.USER_APPLIED` (`spec/fapiao.yaml`).
+    #[cfg(feature = "fapiao")]
+    FapiaoUserApplied(super::fapiao::FapiaoUserAppliedNotification),
+    /// 发票开具成功
+    ///
+    /// 发票开具成功后通知商户(页面:<https://pay.weixin.qq.com/doc/v3/merchant/4012286057)。>
+    ///
+    /// `FAPIAO.ISSUED` (`spec/fapiao.yaml`).
+    #[cfg(feature = "fapiao")]
+    FapiaoIssued(super::fapiao::FapiaoNotification),
+    /// 发票冲红成功
+    ///
+    /// 发票冲红成功后通知商户(页面:<https://pay.weixin.qq.com/docs/merchant/apis/fapiao/fapiao-applications/invoice-flush-success-notice.html)。>
+    ///
+    /// `FAPIAO.REVERSED` (`spec/fapiao.yaml`).
+    #[cfg(feature = "fapiao")]
+    FapiaoReversed(super::fapiao::FapiaoNotification),
+    /// 发票插入用户卡包成功
+    ///
+    /// 发票插入用户卡包成功后通知商户(页面:<https://pay.weixin.qq.com/doc/v3/merchant/4012286082)。>
+    ///
+    /// `FAPIAO.CARD_INSERTED` (`spec/fapiao.yaml`).
+    #[cfg(feature = "fapiao")]
+    FapiaoCardInserted(super::fapiao::FapiaoNotification),
+    /// 发票卡券作废
+    ///
+    /// 发票卡券作废后通知商户(页面:<https://pay.weixin.qq.com/docs/merchant/apis/fapiao/fapiao-card-template/invoice-card-cancel-notice.html)。>
+    ///
+    /// `FAPIAO.CARD_DISCARDED` (`spec/fapiao.yaml`).
+    #[cfg(feature = "fapiao")]
+    FapiaoCardDiscarded(super::fapiao::FapiaoNotification),
+    /// 商家券领券事件回调通知
+    ///
+    /// 用户领取商家券后,微信支付把领券结果和用户信息通知给设置了商家券事件通知地址的商户。
+    ///
+    /// `COUPON.SEND` (`spec/marketing-busifavor.yaml`).
+    #[cfg(feature = "marketing-busifavor")]
+    BusifavorCouponSend(super::marketing_busifavor::BusifavorCouponSendNotification),
+    /// 代金券核销事件回调通知
+    ///
+    /// 用户使用代金券后,微信支付把核销的券信息(含核销商户号、订单号)通知给设置了通知地址的商户。
+    ///
+    /// `COUPON.USE` (`spec/marketing-favor.yaml`).
+    #[cfg(feature = "marketing-favor")]
+    FavorCouponUse(super::marketing_favor::FavorCouponUseNotification),
     /// 产生新投诉
     ///
     /// `COMPLAINT.CREATE` (`spec/merchant-complaints.yaml`).
@@ -17,6 +143,27 @@ pub enum Event {
     /// `COMPLAINT.STATE_CHANGE` (`spec/merchant-complaints.yaml`).
     #[cfg(feature = "merchant-complaints")]
     ComplaintStateChange(super::merchant_complaints::ComplaintNotification),
+    /// 委托代扣签约成功通知
+    ///
+    /// 用户签约成功后,微信支付把协议信息(解密后的 resource)通知到预签约时传入的 contract_notify_url。
+    ///
+    /// `ENTRUST.SIGN` (`spec/papay.yaml`).
+    #[cfg(feature = "papay")]
+    EntrustSign(super::papay::PapayContractNotification),
+    /// 委托代扣解约成功通知
+    ///
+    /// 协议解约后,微信支付把协议信息(解密后的 resource)通知到申请模板时配置的解约回调地址。
+    ///
+    /// `ENTRUST.TERMINATE` (`spec/papay.yaml`).
+    #[cfg(feature = "papay")]
+    EntrustTerminate(super::papay::PapayContractNotification),
+    /// 支付成功通知(服务商)
+    ///
+    /// 子商户的订单支付成功后,微信支付把订单(服务商的形式,带 `sp_mchid`、`sub_mchid`)通知到下单时的 notify_url。
+    ///
+    /// `TRANSACTION.SUCCESS` (`spec/pay-partner-transactions.yaml`).
+    #[cfg(feature = "pay-partner-transactions")]
+    PartnerTransactionSuccess(super::pay_partner_transactions::PartnerTransaction),
     /// 支付成功通知
     ///
     /// 用户支付成功后,微信支付把订单信息(解密后的 resource)通知到下单时的 notify_url。
@@ -24,6 +171,73 @@ pub enum Event {
     /// `TRANSACTION.SUCCESS` (`spec/pay-transactions.yaml`).
     #[cfg(feature = "pay-transactions")]
     TransactionSuccess(super::pay_transactions::Transaction),
+    /// 停车入场状态变更通知
+    ///
+    /// 车辆入场到离场期间,停车入场状态变为可用或不可用时通知商户(通知地址为创建停车入场时的 `notify_url`)。
+    ///
+    /// `VEHICLE.ENTRANCE_STATE_CHANGE` (`spec/payscore-parking.yaml`).
+    #[cfg(feature = "payscore-parking")]
+    ParkingEntranceStateChanged(
+        super::payscore_parking::ParkingEntranceStateNotification,
+    ),
+    /// 签约成功回调通知
+    ///
+    /// 用户在支付分签约页完成计划签约后通知商户(通知地址为创建签约计划时的 `notify_url`)。
+    ///
+    /// `PAYSCORE.USER_SIGN_PLAN` (`spec/payscore-plans.yaml`).
+    #[cfg(feature = "payscore-plans")]
+    PayscoreUserSignPlanSigned(super::payscore_plans::PayscoreUserSignPlanNotification),
+    /// 取消签约回调通知
+    ///
+    /// 用户取消签约、或解除服务授权导致签约计划取消后通知商户。
+    ///
+    /// `PAYSCORE.USER_CANCEL_SIGN_PLAN` (`spec/payscore-plans.yaml`).
+    #[cfg(feature = "payscore-plans")]
+    PayscoreUserSignPlanCancelled(
+        super::payscore_plans::PayscoreUserSignPlanNotification,
+    ),
+    /// 确认订单回调通知
+    ///
+    /// 用户在支付分确认订单页确认订单后,通知创单时传入的 notify_url;资源为服务订单信息。
+    ///
+    /// `PAYSCORE.USER_CONFIRM` (`spec/payscore.yaml`).
+    #[cfg(feature = "payscore")]
+    PayscoreUserConfirm(super::payscore::ServiceOrder),
+    /// 支付成功回调通知
+    ///
+    /// 商户完结订单后支付分扣款成功(或用户主动支付成功)时通知商户;资源为服务订单信息。
+    ///
+    /// `PAYSCORE.USER_PAID` (`spec/payscore.yaml`).
+    #[cfg(feature = "payscore")]
+    PayscoreUserPaid(super::payscore::ServiceOrder),
+    /// 授权成功回调通知
+    ///
+    /// 用户授权商户的支付分服务成功后通知商户(预授权时传入的 notify_url 或服务配置的地址)。
+    ///
+    /// `PAYSCORE.USER_OPEN_SERVICE` (`spec/payscore.yaml`).
+    #[cfg(feature = "payscore")]
+    PayscoreUserOpenService(super::payscore::PermissionNotification),
+    /// 解除授权成功回调通知
+    ///
+    /// 用户或商户解除支付分服务授权成功后通知商户。
+    ///
+    /// `PAYSCORE.USER_CLOSE_SERVICE` (`spec/payscore.yaml`).
+    #[cfg(feature = "payscore")]
+    PayscoreUserCloseService(super::payscore::PermissionNotification),
+    /// 二级商户充值成功通知
+    ///
+    /// 二级商户通过扫码、银行转账或网银充值成功时通知平台商户。
+    ///
+    /// `RECHARGE.SUCCESS` (`spec/platsolution-recharges.yaml`).
+    #[cfg(feature = "platsolution-recharges")]
+    RechargeSuccess(super::platsolution_recharges::RechargeNotification),
+    /// 二级商户关闭充值通知
+    ///
+    /// 充值单被平台关闭或超时被系统关闭时通知平台商户。
+    ///
+    /// `RECHARGE.CLOSED` (`spec/platsolution-recharges.yaml`).
+    #[cfg(feature = "platsolution-recharges")]
+    RechargeClosed(super::platsolution_recharges::RechargeNotification),
     /// 分账动账通知(分账)
     ///
     /// 分账成功后,微信支付把分账接收方(商户类型)的资金变动结果通知分账接收方;通知的 summary 为“分账”。
@@ -54,6 +268,38 @@ pub enum Event {
     /// `REFUND.CLOSED` (`spec/refund-domestic.yaml`).
     #[cfg(feature = "refund-domestic")]
     RefundClosed(super::refund_domestic::RefundNotification),
+    /// 商家转账批次完成通知
+    ///
+    /// 批次单到终态 FINISHED(已完成)时通知商户。
+    ///
+    /// `MCHTRANSFER.BATCH.FINISHED` (`spec/transfer-batches.yaml`).
+    #[cfg(feature = "transfer-batches")]
+    TransferBatchFinished(super::transfer_batches::TransferBatchNotification),
+    /// 商家转账批次关闭通知
+    ///
+    /// 批次单到终态 CLOSED(已关闭)时通知商户,附关闭原因。
+    ///
+    /// `MCHTRANSFER.BATCH.CLOSED` (`spec/transfer-batches.yaml`).
+    #[cfg(feature = "transfer-batches")]
+    TransferBatchClosed(super::transfer_batches::TransferBatchNotification),
+    /// 用户确认免确认收款授权通知
+    ///
+    /// 用户确认开通免确认收款授权后通知商户(通知地址为申请授权时的授权结果通知地址)。
+    ///
+    /// `MCHTRANSFER.AUTHORIZATION.CONFIRMED` (`spec/transfer-bills-authorization.yaml`).
+    #[cfg(feature = "transfer-bills-authorization")]
+    TransferAuthorizationConfirmed(
+        super::transfer_bills_authorization::UserConfirmAuthorizationNotification,
+    ),
+    /// 用户关闭免确认收款授权通知
+    ///
+    /// 免确认收款授权被关闭后通知商户。
+    ///
+    /// `MCHTRANSFER.AUTHORIZATION.CLOSED` (`spec/transfer-bills-authorization.yaml`).
+    #[cfg(feature = "transfer-bills-authorization")]
+    TransferAuthorizationClosed(
+        super::transfer_bills_authorization::UserConfirmAuthorizationNotification,
+    ),
     /// 商家转账回调通知
     ///
     /// 转账单据终态(SUCCESS、FAIL、CANCELLED)时通知商户。
@@ -61,6 +307,34 @@ pub enum Event {
     /// `MCHTRANSFER.BILL.FINISHED` (`spec/transfer-bills.yaml`).
     #[cfg(feature = "transfer-bills")]
     TransferBillFinished(super::transfer_bills::TransferBillNotification),
+    /// 转账到QQ钱包终态通知
+    ///
+    /// 转账单到终态(SUCCESS、FAIL、CANCELLED)时通知商户。
+    ///
+    /// `MCHTRANSFER.QQWALLETBILL.FINISHED` (`spec/transfer-qq-wallet.yaml`).
+    #[cfg(feature = "transfer-qq-wallet")]
+    QqWalletTransferFinished(super::transfer_qq_wallet::QqWalletTransferNotification),
+    /// 子商户违规处罚
+    ///
+    /// 微信支付确认子商户存在风险并对其进行处罚时通知。
+    ///
+    /// `VIOLATION.PUNISH` (`spec/violation-notifications.yaml`).
+    #[cfg(feature = "violation-notifications")]
+    ViolationPunish(super::violation_notifications::ViolationNotification),
+    /// 子商户交易拦截
+    ///
+    /// 同一子商户被拦截的交易累计超过10笔时通知,每个子商户每天最多一次。
+    ///
+    /// `VIOLATION.INTERCEPT` (`spec/violation-notifications.yaml`).
+    #[cfg(feature = "violation-notifications")]
+    ViolationIntercept(super::violation_notifications::ViolationNotification),
+    /// 子商户申诉单变化
+    ///
+    /// 子商户提交违规申诉或申诉单状态变化时通知。
+    ///
+    /// `VIOLATION.APPEAL` (`spec/violation-notifications.yaml`).
+    #[cfg(feature = "violation-notifications")]
+    ViolationAppeal(super::violation_notifications::ViolationNotification),
     /// An event type this build does not know (or whose group's feature is off).
     Unknown {
         /// The `event_type`.
@@ -73,12 +347,70 @@ impl Event {
     /// The `event_type`, e.g. `TRANSACTION.SUCCESS`.
     pub fn event_type(&self) -> &str {
         match self {
+            #[cfg(feature = "businesscircle")]
+            Event::MallAuthActivateCard(_) => "MALL_AUTH.ACTIVATE_CARD",
+            #[cfg(feature = "businesscircle")]
+            Event::MallTransactionSuccess(_) => "MALL_TRANSACTION.SUCCESS",
+            #[cfg(feature = "businesscircle")]
+            Event::MallRefundSuccess(_) => "MALL_REFUND.SUCCESS",
+            #[cfg(feature = "charity-donation")]
+            Event::CharityBudgetLocked(_) => "BUDGET.LOCKED",
+            #[cfg(feature = "charity-donation")]
+            Event::CharityBudgetClosed(_) => "BUDGET.CLOSED",
+            #[cfg(feature = "charity-donation")]
+            Event::CharityBudgetFinished(_) => "BUDGET.FINISHED",
+            #[cfg(feature = "combine-transactions")]
+            Event::CombineTransactionSuccess(_) => "TRANSACTION.SUCCESS",
+            #[cfg(feature = "ecommerce-combine-papay")]
+            Event::EcommerceEntrustSign(_) => "ECOMMERCE_ENTRUST.SIGN",
+            #[cfg(feature = "ecommerce-combine-papay")]
+            Event::EcommerceEntrustTerminate(_) => "ECOMMERCE_ENTRUST.TERMINATE",
+            #[cfg(feature = "ecommerce-personal-collections")]
+            Event::PersonalCollectionSettlementSuccess(_) => "SETTLEMENT.SUCCESS",
+            #[cfg(feature = "fapiao")]
+            Event::FapiaoUserApplied(_) => "FAPIAO.USER_APPLIED",
+            #[cfg(feature = "fapiao")]
+            Event::FapiaoIssued(_) => "FAPIAO.ISSUED",
+            #[cfg(feature = "fapiao")]
+            Event::FapiaoReversed(_) => "FAPIAO.REVERSED",
+            #[cfg(feature = "fapiao")]
+            Event::FapiaoCardInserted(_) => "FAPIAO.CARD_INSERTED",
+            #[cfg(feature = "fapiao")]
+            Event::FapiaoCardDiscarded(_) => "FAPIAO.CARD_DISCARDED",
+            #[cfg(feature = "marketing-busifavor")]
+            Event::BusifavorCouponSend(_) => "COUPON.SEND",
+            #[cfg(feature = "marketing-favor")]
+            Event::FavorCouponUse(_) => "COUPON.USE",
             #[cfg(feature = "merchant-complaints")]
             Event::ComplaintCreate(_) => "COMPLAINT.CREATE",
             #[cfg(feature = "merchant-complaints")]
             Event::ComplaintStateChange(_) => "COMPLAINT.STATE_CHANGE",
+            #[cfg(feature = "papay")]
+            Event::EntrustSign(_) => "ENTRUST.SIGN",
+            #[cfg(feature = "papay")]
+            Event::EntrustTerminate(_) => "ENTRUST.TERMINATE",
+            #[cfg(feature = "pay-partner-transactions")]
+            Event::PartnerTransactionSuccess(_) => "TRANSACTION.SUCCESS",
             #[cfg(feature = "pay-transactions")]
             Event::TransactionSuccess(_) => "TRANSACTION.SUCCESS",
+            #[cfg(feature = "payscore-parking")]
+            Event::ParkingEntranceStateChanged(_) => "VEHICLE.ENTRANCE_STATE_CHANGE",
+            #[cfg(feature = "payscore-plans")]
+            Event::PayscoreUserSignPlanSigned(_) => "PAYSCORE.USER_SIGN_PLAN",
+            #[cfg(feature = "payscore-plans")]
+            Event::PayscoreUserSignPlanCancelled(_) => "PAYSCORE.USER_CANCEL_SIGN_PLAN",
+            #[cfg(feature = "payscore")]
+            Event::PayscoreUserConfirm(_) => "PAYSCORE.USER_CONFIRM",
+            #[cfg(feature = "payscore")]
+            Event::PayscoreUserPaid(_) => "PAYSCORE.USER_PAID",
+            #[cfg(feature = "payscore")]
+            Event::PayscoreUserOpenService(_) => "PAYSCORE.USER_OPEN_SERVICE",
+            #[cfg(feature = "payscore")]
+            Event::PayscoreUserCloseService(_) => "PAYSCORE.USER_CLOSE_SERVICE",
+            #[cfg(feature = "platsolution-recharges")]
+            Event::RechargeSuccess(_) => "RECHARGE.SUCCESS",
+            #[cfg(feature = "platsolution-recharges")]
+            Event::RechargeClosed(_) => "RECHARGE.CLOSED",
             #[cfg(feature = "profit-sharing")]
             Event::ProfitSharingSuccess(_) => "PROFITSHARING.SUCCESS",
             #[cfg(feature = "profit-sharing")]
@@ -89,8 +421,26 @@ impl Event {
             Event::RefundAbnormal(_) => "REFUND.ABNORMAL",
             #[cfg(feature = "refund-domestic")]
             Event::RefundClosed(_) => "REFUND.CLOSED",
+            #[cfg(feature = "transfer-batches")]
+            Event::TransferBatchFinished(_) => "MCHTRANSFER.BATCH.FINISHED",
+            #[cfg(feature = "transfer-batches")]
+            Event::TransferBatchClosed(_) => "MCHTRANSFER.BATCH.CLOSED",
+            #[cfg(feature = "transfer-bills-authorization")]
+            Event::TransferAuthorizationConfirmed(_) => {
+                "MCHTRANSFER.AUTHORIZATION.CONFIRMED"
+            }
+            #[cfg(feature = "transfer-bills-authorization")]
+            Event::TransferAuthorizationClosed(_) => "MCHTRANSFER.AUTHORIZATION.CLOSED",
             #[cfg(feature = "transfer-bills")]
             Event::TransferBillFinished(_) => "MCHTRANSFER.BILL.FINISHED",
+            #[cfg(feature = "transfer-qq-wallet")]
+            Event::QqWalletTransferFinished(_) => "MCHTRANSFER.QQWALLETBILL.FINISHED",
+            #[cfg(feature = "violation-notifications")]
+            Event::ViolationPunish(_) => "VIOLATION.PUNISH",
+            #[cfg(feature = "violation-notifications")]
+            Event::ViolationIntercept(_) => "VIOLATION.INTERCEPT",
+            #[cfg(feature = "violation-notifications")]
+            Event::ViolationAppeal(_) => "VIOLATION.APPEAL",
             Event::Unknown { event_type, .. } => event_type,
         }
     }
@@ -103,14 +453,142 @@ impl ::wechatpay_core::NotificationEvent for Event {
         notification: &::wechatpay_core::Notification,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         match notification.event_type.as_str() {
+            #[cfg(feature = "businesscircle")]
+            "MALL_AUTH.ACTIVATE_CARD" => {
+                notification.decode().map(Event::MallAuthActivateCard)
+            }
+            #[cfg(feature = "businesscircle")]
+            "MALL_TRANSACTION.SUCCESS" => {
+                notification.decode().map(Event::MallTransactionSuccess)
+            }
+            #[cfg(feature = "businesscircle")]
+            "MALL_REFUND.SUCCESS" => notification.decode().map(Event::MallRefundSuccess),
+            #[cfg(feature = "charity-donation")]
+            "BUDGET.LOCKED" => notification.decode().map(Event::CharityBudgetLocked),
+            #[cfg(feature = "charity-donation")]
+            "BUDGET.CLOSED" => notification.decode().map(Event::CharityBudgetClosed),
+            #[cfg(feature = "charity-donation")]
+            "BUDGET.FINISHED" => notification.decode().map(Event::CharityBudgetFinished),
+            "TRANSACTION.SUCCESS" => {
+                #[allow(unused_mut)]
+                let mut __error: ::std::option::Option<::serde_json::Error> = ::std::option::Option::None;
+                #[cfg(feature = "combine-transactions")]
+                match notification.decode() {
+                    ::std::result::Result::Ok(resource) => {
+                        return ::std::result::Result::Ok(
+                            Event::CombineTransactionSuccess(resource),
+                        );
+                    }
+                    ::std::result::Result::Err(error) => {
+                        __error.get_or_insert(error);
+                    }
+                }
+                #[cfg(feature = "pay-partner-transactions")]
+                match notification.decode() {
+                    ::std::result::Result::Ok(resource) => {
+                        return ::std::result::Result::Ok(
+                            Event::PartnerTransactionSuccess(resource),
+                        );
+                    }
+                    ::std::result::Result::Err(error) => {
+                        __error.get_or_insert(error);
+                    }
+                }
+                #[cfg(feature = "pay-transactions")]
+                match notification.decode() {
+                    ::std::result::Result::Ok(resource) => {
+                        return ::std::result::Result::Ok(
+                            Event::TransactionSuccess(resource),
+                        );
+                    }
+                    ::std::result::Result::Err(error) => {
+                        __error.get_or_insert(error);
+                    }
+                }
+                match __error {
+                    ::std::option::Option::Some(error) => {
+                        ::std::result::Result::Err(error)
+                    }
+                    ::std::option::Option::None => {
+                        ::std::result::Result::Ok(Event::Unknown {
+                            event_type: ::std::clone::Clone::clone(
+                                &notification.event_type,
+                            ),
+                            resource: ::std::clone::Clone::clone(&notification.resource),
+                        })
+                    }
+                }
+            }
+            #[cfg(feature = "ecommerce-combine-papay")]
+            "ECOMMERCE_ENTRUST.SIGN" => {
+                notification.decode().map(Event::EcommerceEntrustSign)
+            }
+            #[cfg(feature = "ecommerce-combine-papay")]
+            "ECOMMERCE_ENTRUST.TERMINATE" => {
+                notification.decode().map(Event::EcommerceEntrustTerminate)
+            }
+            #[cfg(feature = "ecommerce-personal-collections")]
+            "SETTLEMENT.SUCCESS" => {
+                notification.decode().map(Event::PersonalCollectionSettlementSuccess)
+            }
+            #[cfg(feature = "fapiao")]
+            "FAPIAO.USER_APPLIED" => notification.decode().map(Event::FapiaoUserApplied),
+            #[cfg(feature = "fapiao")]
+            "FAPIAO.ISSUED" => notification.decode().map(Event::FapiaoIssued),
+            #[cfg(feature = "fapiao")]
+            "FAPIAO.REVERSED" => notification.decode().map(Event::FapiaoReversed),
+            #[cfg(feature = "fapiao")]
+            "FAPIAO.CARD_INSERTED" => {
+                notification.decode().map(Event::FapiaoCardInserted)
+            }
+            #[cfg(feature = "fapiao")]
+            "FAPIAO.CARD_DISCARDED" => {
+                notification.decode().map(Event::FapiaoCardDiscarded)
+            }
+            #[cfg(feature = "marketing-busifavor")]
+            "COUPON.SEND" => notification.decode().map(Event::BusifavorCouponSend),
+            #[cfg(feature = "marketing-favor")]
+            "COUPON.USE" => notification.decode().map(Event::FavorCouponUse),
             #[cfg(feature = "merchant-complaints")]
             "COMPLAINT.CREATE" => notification.decode().map(Event::ComplaintCreate),
             #[cfg(feature = "merchant-complaints")]
             "COMPLAINT.STATE_CHANGE" => {
                 notification.decode().map(Event::ComplaintStateChange)
             }
-            #[cfg(feature = "pay-transactions")]
-            "TRANSACTION.SUCCESS" => notification.decode().map(Event::TransactionSuccess),
+            #[cfg(feature = "papay")]
+            "ENTRUST.SIGN" => notification.decode().map(Event::EntrustSign),
+            #[cfg(feature = "papay")]
+            "ENTRUST.TERMINATE" => notification.decode().map(Event::EntrustTerminate),
+            #[cfg(feature = "payscore-parking")]
+            "VEHICLE.ENTRANCE_STATE_CHANGE" => {
+                notification.decode().map(Event::ParkingEntranceStateChanged)
+            }
+            #[cfg(feature = "payscore-plans")]
+            "PAYSCORE.USER_SIGN_PLAN" => {
+                notification.decode().map(Event::PayscoreUserSignPlanSigned)
+            }
+            #[cfg(feature = "payscore-plans")]
+            "PAYSCORE.USER_CANCEL_SIGN_PLAN" => {
+                notification.decode().map(Event::PayscoreUserSignPlanCancelled)
+            }
+            #[cfg(feature = "payscore")]
+            "PAYSCORE.USER_CONFIRM" => {
+                notification.decode().map(Event::PayscoreUserConfirm)
+            }
+            #[cfg(feature = "payscore")]
+            "PAYSCORE.USER_PAID" => notification.decode().map(Event::PayscoreUserPaid),
+            #[cfg(feature = "payscore")]
+            "PAYSCORE.USER_OPEN_SERVICE" => {
+                notification.decode().map(Event::PayscoreUserOpenService)
+            }
+            #[cfg(feature = "payscore")]
+            "PAYSCORE.USER_CLOSE_SERVICE" => {
+                notification.decode().map(Event::PayscoreUserCloseService)
+            }
+            #[cfg(feature = "platsolution-recharges")]
+            "RECHARGE.SUCCESS" => notification.decode().map(Event::RechargeSuccess),
+            #[cfg(feature = "platsolution-recharges")]
+            "RECHARGE.CLOSED" => notification.decode().map(Event::RechargeClosed),
             #[cfg(feature = "profit-sharing")]
             "PROFITSHARING.SUCCESS" => {
                 notification.decode().map(Event::ProfitSharingSuccess)
@@ -125,10 +603,36 @@ impl ::wechatpay_core::NotificationEvent for Event {
             "REFUND.ABNORMAL" => notification.decode().map(Event::RefundAbnormal),
             #[cfg(feature = "refund-domestic")]
             "REFUND.CLOSED" => notification.decode().map(Event::RefundClosed),
+            #[cfg(feature = "transfer-batches")]
+            "MCHTRANSFER.BATCH.FINISHED" => {
+                notification.decode().map(Event::TransferBatchFinished)
+            }
+            #[cfg(feature = "transfer-batches")]
+            "MCHTRANSFER.BATCH.CLOSED" => {
+                notification.decode().map(Event::TransferBatchClosed)
+            }
+            #[cfg(feature = "transfer-bills-authorization")]
+            "MCHTRANSFER.AUTHORIZATION.CONFIRMED" => {
+                notification.decode().map(Event::TransferAuthorizationConfirmed)
+            }
+            #[cfg(feature = "transfer-bills-authorization")]
+            "MCHTRANSFER.AUTHORIZATION.CLOSED" => {
+                notification.decode().map(Event::TransferAuthorizationClosed)
+            }
             #[cfg(feature = "transfer-bills")]
             "MCHTRANSFER.BILL.FINISHED" => {
                 notification.decode().map(Event::TransferBillFinished)
             }
+            #[cfg(feature = "transfer-qq-wallet")]
+            "MCHTRANSFER.QQWALLETBILL.FINISHED" => {
+                notification.decode().map(Event::QqWalletTransferFinished)
+            }
+            #[cfg(feature = "violation-notifications")]
+            "VIOLATION.PUNISH" => notification.decode().map(Event::ViolationPunish),
+            #[cfg(feature = "violation-notifications")]
+            "VIOLATION.INTERCEPT" => notification.decode().map(Event::ViolationIntercept),
+            #[cfg(feature = "violation-notifications")]
+            "VIOLATION.APPEAL" => notification.decode().map(Event::ViolationAppeal),
             _ => {
                 ::std::result::Result::Ok(Event::Unknown {
                     event_type: ::std::clone::Clone::clone(&notification.event_type),

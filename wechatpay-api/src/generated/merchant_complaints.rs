@@ -2,7 +2,7 @@
 //! 消费者投诉2.0 (merchant complaints, mainland)
 //!
 //! 商户查询用户投诉单(列表、详情、协商历史)、回复用户、反馈处理完成、更新退款审批结果,管理投诉通知回调地址
-//! (`COMPLAINT.CREATE` / `COMPLAINT.STATE_CHANGE`),并下载投诉单中的图片。Served by the mainland host;
+//! (`COMPLAINT.CREATE` / `COMPLAINT.STATE_CHANGE`),上传反馈图片并下载投诉单中的图片,回复需要即时服务的投诉单。Served by the mainland host;
 //! the Hong Kong notification URL is `hk-complaint-notifications.yaml`.
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
@@ -455,6 +455,119 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintProblemType {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
+/// 投诉单关联的支付分服务单:用户就支付分服务订单投诉时返回,代替 `complaint_order_info`。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct ComplaintServiceOrder {
+    /// 微信支付服务订单号:与商户服务订单号一一对应。
+    ///
+    /// example: `"15646546545165651651"`.
+    #[serde(default)]
+    pub order_id: ::std::option::Option<::std::string::String>,
+    /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创建订单时一致。
+    ///
+    /// example: `"1234323JKHDFE1243252"`.
+    #[serde(default)]
+    pub out_order_no: ::std::option::Option<::std::string::String>,
+    /// 支付分服务单状态:用户发起投诉时的服务单状态,之后不随订单更新。
+    ///
+    /// example: `"DOING"`.
+    #[serde(default)]
+    pub state: ::std::option::Option<ComplaintServiceOrderState>,
+}
+impl ComplaintServiceOrder {
+    /// Builds a [`ComplaintServiceOrder`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            order_id: ::std::option::Option::None,
+            out_order_no: ::std::option::Option::None,
+            state: ::std::option::Option::None,
+        }
+    }
+}
+/// 支付分服务单状态:用户发起投诉时的服务单状态,之后不随订单更新。
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ComplaintServiceOrderState {
+    /// `DOING`: 服务订单进行中
+    Doing,
+    /// `REVOKED`: 商户取消服务订单
+    Revoked,
+    /// `WAITPAY`: 服务订单待支付
+    Waitpay,
+    /// `DONE`: 服务订单已完成
+    Done,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ComplaintServiceOrderState {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Doing => "DOING",
+            Self::Revoked => "REVOKED",
+            Self::Waitpay => "WAITPAY",
+            Self::Done => "DONE",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ComplaintServiceOrderState {
+    fn from(value: &str) -> Self {
+        match value {
+            "DOING" => Self::Doing,
+            "REVOKED" => Self::Revoked,
+            "WAITPAY" => Self::Waitpay,
+            "DONE" => Self::Done,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ComplaintServiceOrderState {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ComplaintServiceOrderState {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ComplaintServiceOrderState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ComplaintServiceOrderState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -468,6 +581,1104 @@ pub struct CompleteMerchantComplaintRequest {
     ///
     /// at most 64 characters; example: `"1900012181"`.
     pub complainted_mchid: ::std::string::String,
+}
+/// 动作
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceAction {
+    /// 动作类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub action_type: ::std::option::Option<ImmediateServiceActionType>,
+    /// 跳转链接
+    ///
+    /// example: `"example_jump_url"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub jump_url: ::std::option::Option<::std::string::String>,
+    /// 跳转小程序信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mini_program_jump_info: ::std::option::Option<
+        ImmediateServiceMiniProgramJumpInfo,
+    >,
+    /// 回复消息内容
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message_info: ::std::option::Option<ImmediateServiceMessageInfo>,
+    /// 动作id
+    ///
+    /// example: `"example_action_id"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub action_id: ::std::option::Option<::std::string::String>,
+}
+impl ImmediateServiceAction {
+    /// Builds a [`ImmediateServiceAction`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            action_type: ::std::option::Option::None,
+            jump_url: ::std::option::Option::None,
+            mini_program_jump_info: ::std::option::Option::None,
+            message_info: ::std::option::Option::None,
+            action_id: ::std::option::Option::None,
+        }
+    }
+    /// Sets `action_type`.
+    #[must_use]
+    pub fn with_action_type(mut self, value: ImmediateServiceActionType) -> Self {
+        self.action_type = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `jump_url`.
+    #[must_use]
+    pub fn with_jump_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.jump_url = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `mini_program_jump_info`.
+    #[must_use]
+    pub fn with_mini_program_jump_info(
+        mut self,
+        value: ImmediateServiceMiniProgramJumpInfo,
+    ) -> Self {
+        self.mini_program_jump_info = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `message_info`.
+    #[must_use]
+    pub fn with_message_info(mut self, value: ImmediateServiceMessageInfo) -> Self {
+        self.message_info = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `action_id`.
+    #[must_use]
+    pub fn with_action_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.action_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+/// 动作类型
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ImmediateServiceActionType {
+    /// `ACTION_TYPE_SEND_MESSAGE`.
+    ActionTypeSendMessage,
+    /// `ACTION_TYPE_JUMP_URL`.
+    ActionTypeJumpUrl,
+    /// `ACTION_TYPE_JUMP_MINI_PROGRAM`.
+    ActionTypeJumpMiniProgram,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ImmediateServiceActionType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ActionTypeSendMessage => "ACTION_TYPE_SEND_MESSAGE",
+            Self::ActionTypeJumpUrl => "ACTION_TYPE_JUMP_URL",
+            Self::ActionTypeJumpMiniProgram => "ACTION_TYPE_JUMP_MINI_PROGRAM",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ImmediateServiceActionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "ACTION_TYPE_SEND_MESSAGE" => Self::ActionTypeSendMessage,
+            "ACTION_TYPE_JUMP_URL" => Self::ActionTypeJumpUrl,
+            "ACTION_TYPE_JUMP_MINI_PROGRAM" => Self::ActionTypeJumpMiniProgram,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ImmediateServiceActionType {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ImmediateServiceActionType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ImmediateServiceActionType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ImmediateServiceActionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// 消息块类型
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ImmediateServiceBlockType {
+    /// `TEXT`.
+    Text,
+    /// `IMAGE`.
+    Image,
+    /// `LINK`.
+    Link,
+    /// `FAQ_LIST`.
+    FaqList,
+    /// `BUTTON`.
+    Button,
+    /// `BUTTON_GROUP`.
+    ButtonGroup,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ImmediateServiceBlockType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "TEXT",
+            Self::Image => "IMAGE",
+            Self::Link => "LINK",
+            Self::FaqList => "FAQ_LIST",
+            Self::Button => "BUTTON",
+            Self::ButtonGroup => "BUTTON_GROUP",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ImmediateServiceBlockType {
+    fn from(value: &str) -> Self {
+        match value {
+            "TEXT" => Self::Text,
+            "IMAGE" => Self::Image,
+            "LINK" => Self::Link,
+            "FAQ_LIST" => Self::FaqList,
+            "BUTTON" => Self::Button,
+            "BUTTON_GROUP" => Self::ButtonGroup,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ImmediateServiceBlockType {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ImmediateServiceBlockType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ImmediateServiceBlockType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ImmediateServiceBlockType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// 按钮组
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceButtonGroup {
+    /// 按钮组
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub buttons: ::std::option::Option<::std::vec::Vec<ImmediateServiceTextAction>>,
+    /// 按钮布局方式
+    ///
+    /// example: `"LAYOUT_HORIZONTAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub button_layout: ::std::option::Option<ImmediateServiceButtonLayout>,
+    /// 失效配置
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub invalid_info: ::std::option::Option<ImmediateServiceInvalidInfo>,
+}
+impl ImmediateServiceButtonGroup {
+    /// Builds a [`ImmediateServiceButtonGroup`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            buttons: ::std::option::Option::None,
+            button_layout: ::std::option::Option::None,
+            invalid_info: ::std::option::Option::None,
+        }
+    }
+    /// Sets `buttons`.
+    #[must_use]
+    pub fn with_buttons(
+        mut self,
+        value: ::std::vec::Vec<ImmediateServiceTextAction>,
+    ) -> Self {
+        self.buttons = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `button_layout`.
+    #[must_use]
+    pub fn with_button_layout(mut self, value: ImmediateServiceButtonLayout) -> Self {
+        self.button_layout = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `invalid_info`.
+    #[must_use]
+    pub fn with_invalid_info(mut self, value: ImmediateServiceInvalidInfo) -> Self {
+        self.invalid_info = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// 按钮布局方式
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ImmediateServiceButtonLayout {
+    /// `LAYOUT_UNKNOWN`.
+    LayoutUnknown,
+    /// `LAYOUT_HORIZONTAL`.
+    LayoutHorizontal,
+    /// `LAYOUT_VERTICAL`.
+    LayoutVertical,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ImmediateServiceButtonLayout {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::LayoutUnknown => "LAYOUT_UNKNOWN",
+            Self::LayoutHorizontal => "LAYOUT_HORIZONTAL",
+            Self::LayoutVertical => "LAYOUT_VERTICAL",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ImmediateServiceButtonLayout {
+    fn from(value: &str) -> Self {
+        match value {
+            "LAYOUT_UNKNOWN" => Self::LayoutUnknown,
+            "LAYOUT_HORIZONTAL" => Self::LayoutHorizontal,
+            "LAYOUT_VERTICAL" => Self::LayoutVertical,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ImmediateServiceButtonLayout {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ImmediateServiceButtonLayout {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ImmediateServiceButtonLayout {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ImmediateServiceButtonLayout {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceFaq {
+    /// faq的id
+    ///
+    /// example: `"example_faq_id"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub faq_id: ::std::option::Option<::std::string::String>,
+    /// faq内容
+    ///
+    /// example: `"example_faq_title"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub faq_title: ::std::option::Option<::std::string::String>,
+    /// 动作
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub action: ::std::option::Option<ImmediateServiceAction>,
+}
+impl ImmediateServiceFaq {
+    /// Builds a [`ImmediateServiceFaq`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            faq_id: ::std::option::Option::None,
+            faq_title: ::std::option::Option::None,
+            action: ::std::option::Option::None,
+        }
+    }
+    /// Sets `faq_id`.
+    #[must_use]
+    pub fn with_faq_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.faq_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `faq_title`.
+    #[must_use]
+    pub fn with_faq_title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.faq_title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `action`.
+    #[must_use]
+    pub fn with_action(mut self, value: ImmediateServiceAction) -> Self {
+        self.action = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// FAQ列表
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceFaqList {
+    /// FAQ列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub faqs: ::std::option::Option<::std::vec::Vec<ImmediateServiceFaq>>,
+}
+impl ImmediateServiceFaqList {
+    /// Builds a [`ImmediateServiceFaqList`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            faqs: ::std::option::Option::None,
+        }
+    }
+    /// Sets `faqs`.
+    #[must_use]
+    pub fn with_faqs(mut self, value: ::std::vec::Vec<ImmediateServiceFaq>) -> Self {
+        self.faqs = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// 图片
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceImage {
+    /// 媒体ID
+    ///
+    /// example: `"example_media_id"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub media_id: ::std::option::Option<::std::string::String>,
+    /// 图片样式类型
+    ///
+    /// example: `"IMAGE_STYLE_TYPE_NARROW"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_style_type: ::std::option::Option<ImmediateServiceImageStyleType>,
+}
+impl ImmediateServiceImage {
+    /// Builds a [`ImmediateServiceImage`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            media_id: ::std::option::Option::None,
+            image_style_type: ::std::option::Option::None,
+        }
+    }
+    /// Sets `media_id`.
+    #[must_use]
+    pub fn with_media_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.media_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `image_style_type`.
+    #[must_use]
+    pub fn with_image_style_type(
+        mut self,
+        value: ImmediateServiceImageStyleType,
+    ) -> Self {
+        self.image_style_type = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// 图片样式类型
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ImmediateServiceImageStyleType {
+    /// `IMAGE_STYLE_TYPE_NARROW`.
+    ImageStyleTypeNarrow,
+    /// `IMAGE_STYLE_TYPE_WIDE`.
+    ImageStyleTypeWide,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ImmediateServiceImageStyleType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ImageStyleTypeNarrow => "IMAGE_STYLE_TYPE_NARROW",
+            Self::ImageStyleTypeWide => "IMAGE_STYLE_TYPE_WIDE",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ImmediateServiceImageStyleType {
+    fn from(value: &str) -> Self {
+        match value {
+            "IMAGE_STYLE_TYPE_NARROW" => Self::ImageStyleTypeNarrow,
+            "IMAGE_STYLE_TYPE_WIDE" => Self::ImageStyleTypeWide,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ImmediateServiceImageStyleType {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ImmediateServiceImageStyleType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ImmediateServiceImageStyleType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ImmediateServiceImageStyleType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// 失效配置
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceInvalidInfo {
+    /// 过期时间
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
+    #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub expired_time: ::std::option::Option<::time::OffsetDateTime>,
+    /// 是否可以多次点击
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub multi_clickable: ::std::option::Option<bool>,
+}
+impl ImmediateServiceInvalidInfo {
+    /// Builds a [`ImmediateServiceInvalidInfo`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            expired_time: ::std::option::Option::None,
+            multi_clickable: ::std::option::Option::None,
+        }
+    }
+    /// Sets `expired_time`.
+    #[must_use]
+    pub fn with_expired_time(mut self, value: ::time::OffsetDateTime) -> Self {
+        self.expired_time = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `multi_clickable`.
+    #[must_use]
+    pub fn with_multi_clickable(mut self, value: bool) -> Self {
+        self.multi_clickable = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// 消息内容
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceMessage {
+    /// 消息内容
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub blocks: ::std::option::Option<::std::vec::Vec<ImmediateServiceMessageBlock>>,
+    /// 发送者身份类别
+    ///
+    /// example: `"UNKNOWN"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sender_identity: ::std::option::Option<ImmediateServiceSenderIdentity>,
+    /// 自定义透传信息
+    ///
+    /// at most 4096 characters; example: `"example_custom_data"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub custom_data: ::std::option::Option<::std::string::String>,
+}
+impl ImmediateServiceMessage {
+    /// Builds a [`ImmediateServiceMessage`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            blocks: ::std::option::Option::None,
+            sender_identity: ::std::option::Option::None,
+            custom_data: ::std::option::Option::None,
+        }
+    }
+    /// Sets `blocks`.
+    #[must_use]
+    pub fn with_blocks(
+        mut self,
+        value: ::std::vec::Vec<ImmediateServiceMessageBlock>,
+    ) -> Self {
+        self.blocks = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `sender_identity`.
+    #[must_use]
+    pub fn with_sender_identity(
+        mut self,
+        value: ImmediateServiceSenderIdentity,
+    ) -> Self {
+        self.sender_identity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `custom_data`.
+    #[must_use]
+    pub fn with_custom_data(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.custom_data = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceMessageBlock {
+    /// 消息块类型
+    ///
+    /// example: `"TEXT"`.
+    #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<ImmediateServiceBlockType>,
+    /// 文本
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<ImmediateServiceText>,
+    /// 图片
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image: ::std::option::Option<ImmediateServiceImage>,
+    /// 链接
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub link: ::std::option::Option<ImmediateServiceTextAction>,
+    /// FAQ列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub faq_list: ::std::option::Option<ImmediateServiceFaqList>,
+    /// 链接
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub button: ::std::option::Option<ImmediateServiceTextAction>,
+    /// 按钮组
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub button_group: ::std::option::Option<ImmediateServiceButtonGroup>,
+}
+impl ImmediateServiceMessageBlock {
+    /// Builds a [`ImmediateServiceMessageBlock`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            text: ::std::option::Option::None,
+            image: ::std::option::Option::None,
+            link: ::std::option::Option::None,
+            faq_list: ::std::option::Option::None,
+            button: ::std::option::Option::None,
+            button_group: ::std::option::Option::None,
+        }
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: ImmediateServiceBlockType) -> Self {
+        self.type_ = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `text`.
+    #[must_use]
+    pub fn with_text(mut self, value: ImmediateServiceText) -> Self {
+        self.text = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `image`.
+    #[must_use]
+    pub fn with_image(mut self, value: ImmediateServiceImage) -> Self {
+        self.image = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `link`.
+    #[must_use]
+    pub fn with_link(mut self, value: ImmediateServiceTextAction) -> Self {
+        self.link = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `faq_list`.
+    #[must_use]
+    pub fn with_faq_list(mut self, value: ImmediateServiceFaqList) -> Self {
+        self.faq_list = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `button`.
+    #[must_use]
+    pub fn with_button(mut self, value: ImmediateServiceTextAction) -> Self {
+        self.button = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `button_group`.
+    #[must_use]
+    pub fn with_button_group(mut self, value: ImmediateServiceButtonGroup) -> Self {
+        self.button_group = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// 回复消息内容
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceMessageInfo {
+    /// 回复的消息内容
+    ///
+    /// example: `"example_content"`.
+    pub content: ::std::string::String,
+    /// 自定义透传字段
+    ///
+    /// at most 4096 characters; example: `"example_custom_data"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub custom_data: ::std::option::Option<::std::string::String>,
+}
+impl ImmediateServiceMessageInfo {
+    /// Builds a [`ImmediateServiceMessageInfo`] with its required fields set and every optional one absent.
+    pub fn new(content: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            content: content.into(),
+            custom_data: ::std::option::Option::None,
+        }
+    }
+    /// Sets `custom_data`.
+    #[must_use]
+    pub fn with_custom_data(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.custom_data = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+/// 跳转小程序信息
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceMiniProgramJumpInfo {
+    /// 跳转小程序APPID
+    ///
+    /// example: `"example_appid"`.
+    pub appid: ::std::string::String,
+    /// 跳转小程序页面PATH
+    ///
+    /// example: `"example_path"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub path: ::std::option::Option<::std::string::String>,
+    /// 跳转小程序页面名称
+    ///
+    /// example: `"example_text"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+}
+impl ImmediateServiceMiniProgramJumpInfo {
+    /// Builds a [`ImmediateServiceMiniProgramJumpInfo`] with its required fields set and every optional one absent.
+    pub fn new(appid: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            appid: appid.into(),
+            path: ::std::option::Option::None,
+            text: ::std::option::Option::None,
+        }
+    }
+    /// Sets `path`.
+    #[must_use]
+    pub fn with_path(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.path = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `text`.
+    #[must_use]
+    pub fn with_text(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.text = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+/// 发送者身份类别
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ImmediateServiceSenderIdentity {
+    /// `UNKNOWN`.
+    UnknownValue,
+    /// `MANUAL`.
+    Manual,
+    /// `MACHINE`.
+    Machine,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ImmediateServiceSenderIdentity {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UnknownValue => "UNKNOWN",
+            Self::Manual => "MANUAL",
+            Self::Machine => "MACHINE",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ImmediateServiceSenderIdentity {
+    fn from(value: &str) -> Self {
+        match value {
+            "UNKNOWN" => Self::UnknownValue,
+            "MANUAL" => Self::Manual,
+            "MACHINE" => Self::Machine,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ImmediateServiceSenderIdentity {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ImmediateServiceSenderIdentity {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ImmediateServiceSenderIdentity {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ImmediateServiceSenderIdentity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// 文本
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceText {
+    /// 文本
+    ///
+    /// example: `"example_text"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    /// 文本颜色
+    ///
+    /// example: `"DEFAULT"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub color: ::std::option::Option<ImmediateServiceTextColor>,
+    /// 是否粗体
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_bold: ::std::option::Option<bool>,
+}
+impl ImmediateServiceText {
+    /// Builds a [`ImmediateServiceText`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            text: ::std::option::Option::None,
+            color: ::std::option::Option::None,
+            is_bold: ::std::option::Option::None,
+        }
+    }
+    /// Sets `text`.
+    #[must_use]
+    pub fn with_text(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `color`.
+    #[must_use]
+    pub fn with_color(mut self, value: ImmediateServiceTextColor) -> Self {
+        self.color = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_bold`.
+    #[must_use]
+    pub fn with_is_bold(mut self, value: bool) -> Self {
+        self.is_bold = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// 链接
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ImmediateServiceTextAction {
+    /// 文本
+    ///
+    /// example: `"example_text"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    /// 动作
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub action: ::std::option::Option<ImmediateServiceAction>,
+    /// 失效配置
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub invalid_info: ::std::option::Option<ImmediateServiceInvalidInfo>,
+}
+impl ImmediateServiceTextAction {
+    /// Builds a [`ImmediateServiceTextAction`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            text: ::std::option::Option::None,
+            action: ::std::option::Option::None,
+            invalid_info: ::std::option::Option::None,
+        }
+    }
+    /// Sets `text`.
+    #[must_use]
+    pub fn with_text(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `action`.
+    #[must_use]
+    pub fn with_action(mut self, value: ImmediateServiceAction) -> Self {
+        self.action = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `invalid_info`.
+    #[must_use]
+    pub fn with_invalid_info(mut self, value: ImmediateServiceInvalidInfo) -> Self {
+        self.invalid_info = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// 文本颜色
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ImmediateServiceTextColor {
+    /// `DEFAULT`.
+    Default,
+    /// `SECONDARY`.
+    Secondary,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ImmediateServiceTextColor {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "DEFAULT",
+            Self::Secondary => "SECONDARY",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ImmediateServiceTextColor {
+    fn from(value: &str) -> Self {
+        match value {
+            "DEFAULT" => Self::Default,
+            "SECONDARY" => Self::Secondary,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ImmediateServiceTextColor {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ImmediateServiceTextColor {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ImmediateServiceTextColor {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ImmediateServiceTextColor {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`ListMerchantComplaintNegotiationHistoryResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
@@ -685,8 +1896,16 @@ pub struct MerchantComplaint {
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(default)]
     pub payer_openid: ::std::option::Option<::std::string::String>,
-    /// 投诉单关联订单信息(注:投诉单和订单目前是一对一关系,array是预留未来一对多的扩展)。
-    pub complaint_order_info: ::std::vec::Vec<MerchantComplaintComplaintOrderInfoItem>,
+    /// 投诉单关联订单信息(注:投诉单和订单目前是一对一关系,array是预留未来一对多的扩展)。就支付分服务订单发起的投诉不带此字段,而带 `service_order_info`。
+    #[serde(default)]
+    pub complaint_order_info: ::std::option::Option<
+        ::std::vec::Vec<MerchantComplaintComplaintOrderInfoItem>,
+    >,
+    /// 投诉单关联服务单信息:用户就支付分服务订单投诉时返回(此时没有 `complaint_order_info`)。
+    #[serde(default)]
+    pub service_order_info: ::std::option::Option<
+        ::std::vec::Vec<ComplaintServiceOrder>,
+    >,
     /// 投诉资料列表:用户上传的投诉相关资料,包括图片凭证等。
     #[serde(default)]
     pub complaint_media_list: ::std::option::Option<::std::vec::Vec<ComplaintMedia>>,
@@ -743,6 +1962,7 @@ impl ::std::fmt::Debug for MerchantComplaint {
             .field("payer_phone", &"<redacted>")
             .field("payer_openid", &self.payer_openid)
             .field("complaint_order_info", &self.complaint_order_info)
+            .field("service_order_info", &self.service_order_info)
             .field("complaint_media_list", &self.complaint_media_list)
             .field("complaint_full_refunded", &self.complaint_full_refunded)
             .field("incoming_user_response", &self.incoming_user_response)
@@ -778,8 +1998,6 @@ pub struct MerchantComplaintRequired {
     ///
     /// at most 64 characters; example: `"1900012181"`.
     pub complainted_mchid: ::std::string::String,
-    /// 投诉单关联订单信息(注:投诉单和订单目前是一对一关系,array是预留未来一对多的扩展)。
-    pub complaint_order_info: ::std::vec::Vec<MerchantComplaintComplaintOrderInfoItem>,
     /// 投诉单是否已全额退款
     ///
     /// example: `true`.
@@ -806,7 +2024,6 @@ impl MerchantComplaint {
             complaint_detail,
             complaint_state,
             complainted_mchid,
-            complaint_order_info,
             complaint_full_refunded,
             incoming_user_response,
             problem_description,
@@ -820,7 +2037,8 @@ impl MerchantComplaint {
             complainted_mchid,
             payer_phone: ::std::option::Option::None,
             payer_openid: ::std::option::Option::None,
-            complaint_order_info,
+            complaint_order_info: ::std::option::Option::None,
+            service_order_info: ::std::option::Option::None,
             complaint_media_list: ::std::option::Option::None,
             complaint_full_refunded,
             incoming_user_response,
@@ -1149,6 +2367,50 @@ impl ::serde::Serialize for RefundApprovalAction {
     ::serde::Serialize
 )]
 #[non_exhaustive]
+pub struct RespondMerchantComplaintImmediateServiceRequest {
+    /// 被诉商户号
+    ///
+    /// at most 64 characters; example: `"1900012181"`.
+    pub complainted_mchid: ::std::string::String,
+    /// 消息内容
+    pub message: ImmediateServiceMessage,
+    /// 幂等ID
+    ///
+    /// at most 128 characters; example: `"550e8400-e29b-41d4-a716-446655440000"`.
+    pub idempotent_id: ::std::string::String,
+}
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct RespondMerchantComplaintImmediateServiceResponse {
+    /// 操作流水号
+    ///
+    /// example: `"300285320210322170000071077"`.
+    #[serde(default)]
+    pub log_id: ::std::option::Option<::std::string::String>,
+}
+impl RespondMerchantComplaintImmediateServiceResponse {
+    /// Builds a [`RespondMerchantComplaintImmediateServiceResponse`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            log_id: ::std::option::Option::None,
+        }
+    }
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
 pub struct RespondMerchantComplaintRequest {
     /// 被诉商户号:投诉单对应的被诉商户号。
     ///
@@ -1210,6 +2472,26 @@ pub struct UpdateMerchantComplaintRefundProgressRequest {
     /// at most 200 characters; example: `"已与用户沟通一致"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
+}
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct UploadMerchantComplaintImageResponse {
+    /// 媒体文件标识ID
+    ///
+    /// example: `"BB04A5DEEFEA18D4F2554C1EDD3B610B.bmp"`.
+    pub media_id: ::std::string::String,
+}
+impl UploadMerchantComplaintImageResponse {
+    /// Builds a [`UploadMerchantComplaintImageResponse`] with its required fields set and every optional one absent.
+    pub fn new(media_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { media_id: media_id.into() }
+    }
 }
 /// 查询投诉单列表
 ///
@@ -2167,5 +3449,168 @@ impl ::wechatpay_core::operation::Operation for DownloadMerchantComplaintImage {
         body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::std::result::Result::Ok(::std::clone::Clone::clone(body))
+    }
+}
+/// 回复需要即时服务的投诉单
+///
+/// 针对需要即时服务的投诉单(`need_immediate_service` 为 true),以新版消息格式(文本、图片、链接、推荐问题、按钮、按钮组)回复用户。以相同 `idempotent_id` 重复提交只处理一次。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4017151596>
+///
+/// `POST /v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::{
+///     ImmediateServiceMessage, RespondMerchantComplaintImmediateService,
+///     RespondMerchantComplaintImmediateServiceRequired,
+/// };
+///
+/// let op = RespondMerchantComplaintImmediateService::new(RespondMerchantComplaintImmediateServiceRequired {
+///     complaint_id: "200201820200101080076610000".into(),
+///     complainted_mchid: "1900012181".into(),
+///     message: ImmediateServiceMessage::new(),
+///     idempotent_id: "550e8400-e29b-41d4-a716-446655440000".into(),
+/// });
+/// let answer = client.execute(&op).await?;
+/// println!("{:?}", answer.data);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct RespondMerchantComplaintImmediateService {
+    /// 投诉单号
+    ///
+    /// at most 64 characters; example: `"200201820200101080076610000"`.
+    ///
+    /// Sent as the path parameter `complaint_id`.
+    pub complaint_id: ::std::string::String,
+    /// The JSON body.
+    pub body: RespondMerchantComplaintImmediateServiceRequest,
+}
+/// The required values of [`RespondMerchantComplaintImmediateService`], by name: what [`RespondMerchantComplaintImmediateService::new`] takes. A new required value in a later version is a new field here.
+pub struct RespondMerchantComplaintImmediateServiceRequired {
+    /// 投诉单号
+    ///
+    /// at most 64 characters; example: `"200201820200101080076610000"`.
+    pub complaint_id: ::std::string::String,
+    /// 被诉商户号
+    ///
+    /// at most 64 characters; example: `"1900012181"`.
+    pub complainted_mchid: ::std::string::String,
+    /// 消息内容
+    pub message: ImmediateServiceMessage,
+    /// 幂等ID
+    ///
+    /// at most 128 characters; example: `"550e8400-e29b-41d4-a716-446655440000"`.
+    pub idempotent_id: ::std::string::String,
+}
+impl RespondMerchantComplaintImmediateService {
+    /// Builds a [`RespondMerchantComplaintImmediateService`] with its required values set and every optional one absent.
+    pub fn new(required: RespondMerchantComplaintImmediateServiceRequired) -> Self {
+        let RespondMerchantComplaintImmediateServiceRequired {
+            complaint_id,
+            complainted_mchid,
+            message,
+            idempotent_id,
+        } = required;
+        Self {
+            complaint_id,
+            body: RespondMerchantComplaintImmediateServiceRequest {
+                complainted_mchid,
+                message,
+                idempotent_id,
+            },
+        }
+    }
+}
+impl ::wechatpay_core::operation::Operation
+for RespondMerchantComplaintImmediateService {
+    type Output = RespondMerchantComplaintImmediateServiceResponse;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "respondMerchantComplaintImmediateService",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("complaint_id", ::std::borrow::Cow::Borrowed(self.complaint_id
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
+    }
+}
+/// 商户上传反馈图片
+///
+/// 上传回复用户或退款审批举证用的图片凭证,得到 `media_id`。只支持 JPG、PNG、BMP,文件不超过 2M。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/images/create-images.html>
+///
+/// `POST /v3/merchant-service/images/upload` on the mainland host. Success: `200` with a JSON body. An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::merchant_complaints::UploadMerchantComplaintImage;
+///
+/// let op = UploadMerchantComplaintImage::new(
+///     wechatpay_api::Upload::new("image.jpg", std::fs::read("image.jpg")?),
+/// );
+/// let answer = client.execute(&op).await?;
+/// println!("media_id: {:?}", answer.data.media_id);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct UploadMerchantComplaintImage {
+    /// 图片文件
+    ///
+    /// Media types: `image/jpeg, image/png, image/bmp`.
+    ///
+    /// Sent as the `file` part; the client writes its `sha256` into `meta`.
+    pub file: ::wechatpay_core::Upload,
+}
+impl UploadMerchantComplaintImage {
+    /// Builds a [`UploadMerchantComplaintImage`] with its required values set and every optional one absent.
+    pub fn new(file: ::wechatpay_core::Upload) -> Self {
+        Self { file }
+    }
+}
+impl ::wechatpay_core::operation::Operation for UploadMerchantComplaintImage {
+    type Output = UploadMerchantComplaintImageResponse;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "uploadMerchantComplaintImage",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/merchant-service/images/upload",
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::multipart(
+                    ::std::option::Option::None,
+                    &self.file,
+                    true,
+                ),
+            )
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
     }
 }

@@ -2,14 +2,77 @@
 //! 基础支付 服务商 (service-provider payments)
 //!
 //! 服务商模式的基础支付:服务商(sp_appid、sp_mchid)为子商户(sub_appid、sub_mchid)JSAPI/小程序、APP、H5、Native 下单,
-//! 按微信支付订单号或商户订单号查询订单,关闭订单。
-//! Service-provider prepay, order query and close on behalf of a sub-merchant.
+//! 按微信支付订单号或商户订单号查询订单,关闭订单;付款码支付与撤销、扫码支付下单、小程序支付下单。
+//! Service-provider prepay (incl. scanned-POS and mini-program), code payment and reverse, order query and close on behalf of a sub-merchant.
 //! The 订单 model `PartnerTransaction` is also what the 服务商 支付成功通知 (`TRANSACTION.SUCCESS`) resource decrypts to.
 //! Sources: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_1.shtml> (JSAPI下单),
 //! chapter4_2_1 (APP下单), chapter4_3_1 (H5下单), chapter4_4_1 (Native下单), chapter4_1_2 (查询订单),
-//! chapter4_1_3 (关闭订单), chapter4_1_5 (支付通知).
+//! chapter4_1_3 (关闭订单), chapter4_1_5 (支付通知); the pages of 付款码支付, 撤销, 扫码支付下单 and 小程序支付下单 are named in each operation.
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For service providers acting for their sub-merchants (服务商).
+/// 场景信息(小程序支付下单)。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct MiniprogramSceneInfo {
+    /// 用户终端IP。
+    ///
+    /// example: `"14.23.150.211"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub payer_client_ip: ::std::option::Option<::std::string::String>,
+    /// 商户端设备号。
+    ///
+    /// example: `"013467007045764"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub device_id: ::std::option::Option<::std::string::String>,
+    /// 商户门店信息(付款码、扫码支付)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub store_info: ::std::option::Option<super::pay_transactions::PosStoreInfo>,
+}
+impl MiniprogramSceneInfo {
+    /// Builds a [`MiniprogramSceneInfo`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            payer_client_ip: ::std::option::Option::None,
+            device_id: ::std::option::Option::None,
+            store_info: ::std::option::Option::None,
+        }
+    }
+    /// Sets `payer_client_ip`.
+    #[must_use]
+    pub fn with_payer_client_ip(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.payer_client_ip = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.device_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `store_info`.
+    #[must_use]
+    pub fn with_store_info(
+        mut self,
+        value: super::pay_transactions::PosStoreInfo,
+    ) -> Self {
+        self.store_info = ::std::option::Option::Some(value);
+        self
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -69,8 +132,14 @@ pub struct PartnerAppPrepayRequest {
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
+    /// `limit_pay`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
+    /// 支付者信息(APP、H5下单):仅用于实名支付,传入用户身份标识。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub payer: ::std::option::Option<super::pay_transactions::IdentityPayer>,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
@@ -98,6 +167,170 @@ pub struct PartnerCloseOrderRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct PartnerCodePayRequest {
+    /// 合作伙伴(服务商)应用AppID。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    pub sp_appid: ::std::string::String,
+    /// 合作伙伴(服务商)商户号。
+    ///
+    /// at most 32 characters; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户应用AppID。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
+    /// 特约商户商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号,同一商户号下唯一;字符限数字、大小写字母与 _-*。
+    ///
+    /// at most 32 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 附加数据。在应答和查单中原样返回,只有支付完成才会返回。
+    ///
+    /// at most 128 characters; example: `"自定义数据说明"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attach: ::std::option::Option<::std::string::String>,
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; example: `"WXG"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub goods_tag: ::std::option::Option<::std::string::String>,
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub support_fapiao: ::std::option::Option<bool>,
+    /// 支付者(付款码支付)。
+    pub payer: super::pay_transactions::CodepayPayer,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 场景信息(付款码支付)。
+    pub scene_info: super::pay_transactions::CodepaySceneInfo,
+    /// 优惠功能(付款码支付)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub detail: ::std::option::Option<super::pay_transactions::CodepayDetail>,
+    /// 结算信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
+}
+/// 付款码支付的应答(服务商):订单当前状态。`USERPAYING`(用户支付中)时应答可能只含 `trade_state`,需轮询查单,
+/// 因此除 `trade_state` 外的字段均按可缺省处理。
+///
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct PartnerCodepayTransaction {
+    /// 合作伙伴应用AppID。
+    ///
+    /// example: `"wxd678efh567hg6787"`.
+    #[serde(default)]
+    pub sp_appid: ::std::option::Option<::std::string::String>,
+    /// 合作伙伴商户号。
+    ///
+    /// example: `"1230000109"`.
+    #[serde(default)]
+    pub sp_mchid: ::std::option::Option<::std::string::String>,
+    /// 特约商户应用AppID。
+    ///
+    /// example: `"wxd678efh567hg6999"`.
+    #[serde(default)]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
+    /// 特约商户商户号。
+    ///
+    /// example: `"1900000109"`.
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
+    /// 商户订单号。
+    ///
+    /// example: `"1217752501201407033233368018"`.
+    #[serde(default)]
+    pub out_trade_no: ::std::option::Option<::std::string::String>,
+    /// 微信支付订单号。
+    ///
+    /// example: `"4200000000201906101234567890"`.
+    #[serde(default)]
+    pub transaction_id: ::std::option::Option<::std::string::String>,
+    /// 交易类型。
+    #[serde(default)]
+    pub trade_type: ::std::option::Option<super::pay_transactions::TradeType>,
+    /// 付款银行类型。
+    ///
+    /// example: `"CMC"`.
+    #[serde(default)]
+    pub bank_type: ::std::option::Option<::std::string::String>,
+    /// 支付完成时间,rfc3339格式。
+    ///
+    /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(default)]
+    pub success_time: ::std::option::Option<::time::OffsetDateTime>,
+    /// 交易状态。
+    pub trade_state: super::pay_transactions::TradeState,
+    /// 交易状态描述。
+    ///
+    /// example: `"支付成功"`.
+    #[serde(default)]
+    pub trade_state_desc: ::std::option::Option<::std::string::String>,
+    /// 附加数据。
+    ///
+    /// example: `"自定义数据说明"`.
+    #[serde(default)]
+    pub attach: ::std::option::Option<::std::string::String>,
+    /// 支付者。sp_openid 与 sub_openid 按所传 AppID 二选一。
+    #[serde(default)]
+    pub payer: ::std::option::Option<PartnerOpenIdPayer>,
+    /// 订单金额信息。
+    #[serde(default)]
+    pub amount: ::std::option::Option<super::pay_transactions::TransactionAmount>,
+    /// 优惠信息。
+    #[serde(default)]
+    pub promotion_detail: ::std::option::Option<
+        ::std::vec::Vec<super::pay_transactions::PromotionDetail>,
+    >,
+}
+impl PartnerCodepayTransaction {
+    /// Builds a [`PartnerCodepayTransaction`] with its required fields set and every optional one absent.
+    pub fn new(trade_state: super::pay_transactions::TradeState) -> Self {
+        Self {
+            sp_appid: ::std::option::Option::None,
+            sp_mchid: ::std::option::Option::None,
+            sub_appid: ::std::option::Option::None,
+            sub_mchid: ::std::option::Option::None,
+            out_trade_no: ::std::option::Option::None,
+            transaction_id: ::std::option::Option::None,
+            trade_type: ::std::option::Option::None,
+            bank_type: ::std::option::Option::None,
+            success_time: ::std::option::Option::None,
+            trade_state,
+            trade_state_desc: ::std::option::Option::None,
+            attach: ::std::option::Option::None,
+            payer: ::std::option::Option::None,
+            amount: ::std::option::Option::None,
+            promotion_detail: ::std::option::Option::None,
+        }
+    }
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
@@ -158,8 +391,14 @@ pub struct PartnerH5PrepayRequest {
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
+    /// `limit_pay`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
+    /// 支付者信息(APP、H5下单):仅用于实名支付,传入用户身份标识。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub payer: ::std::option::Option<super::pay_transactions::IdentityPayer>,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
@@ -248,6 +487,9 @@ pub struct PartnerJsapiPrepayRequest {
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
+    /// `limit_pay`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
     /// 支付者信息。sp_openid 与 sub_openid 二选一。
@@ -258,6 +500,81 @@ pub struct PartnerJsapiPrepayRequest {
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub scene_info: ::std::option::Option<super::pay_transactions::SceneInfo>,
+    /// 结算信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct PartnerMiniprogramPrepayRequest {
+    /// 合作伙伴小程序AppID。与 sub_appid 二选一必填(条件必填)。
+    ///
+    /// at most 32 characters; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sp_appid: ::std::option::Option<::std::string::String>,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户小程序AppID。与 sp_appid 二选一必填(条件必填)。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attach: ::std::option::Option<::std::string::String>,
+    /// 通知地址。异步接收支付结果通知的HTTPS回调地址,不能携带参数。
+    ///
+    /// at most 255 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub notify_url: ::std::option::Option<::std::string::String>,
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub goods_tag: ::std::option::Option<::std::string::String>,
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub support_fapiao: ::std::option::Option<bool>,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 支付者。sp_openid 与 sub_openid 按所传 AppID 二选一。
+    pub payer: PartnerOpenIdPayer,
+    /// 优惠功能。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub detail: ::std::option::Option<super::pay_transactions::Detail>,
+    /// 场景信息(小程序支付下单)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub scene_info: ::std::option::Option<MiniprogramSceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
@@ -321,6 +638,9 @@ pub struct PartnerNativePrepayRequest {
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub support_fapiao: ::std::option::Option<bool>,
+    /// `limit_pay`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
     /// 优惠功能。
@@ -353,6 +673,59 @@ impl PartnerNativePrepayResponse {
         Self { code_url: code_url.into() }
     }
 }
+/// 支付者。sp_openid 与 sub_openid 按所传 AppID 二选一。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct PartnerOpenIdPayer {
+    /// 用户在合作伙伴AppID下的标识。
+    ///
+    /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
+    pub sp_openid: ::std::option::Option<::std::string::String>,
+    /// 用户在特约商户AppID下的标识。
+    ///
+    /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
+    pub sub_openid: ::std::option::Option<::std::string::String>,
+}
+impl PartnerOpenIdPayer {
+    /// Builds a [`PartnerOpenIdPayer`] with its required fields set and every optional one absent.
+    pub fn new() -> Self {
+        Self {
+            sp_openid: ::std::option::Option::None,
+            sub_openid: ::std::option::Option::None,
+        }
+    }
+    /// Sets `sp_openid`.
+    #[must_use]
+    pub fn with_sp_openid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.sp_openid = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `sub_openid`.
+    #[must_use]
+    pub fn with_sub_openid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.sub_openid = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// 支付者信息。sp_openid 与 sub_openid 二选一。
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -378,6 +751,10 @@ pub struct PartnerPayer {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
+    /// 实名支付用户身份标识(仅下单时传入,查询订单不返回)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
+    pub identity: ::std::option::Option<super::pay_transactions::PayerIdentity>,
 }
 impl PartnerPayer {
     /// Builds a [`PartnerPayer`] with its required fields set and every optional one absent.
@@ -385,6 +762,7 @@ impl PartnerPayer {
         Self {
             sp_openid: ::std::option::Option::None,
             sub_openid: ::std::option::Option::None,
+            identity: ::std::option::Option::None,
         }
     }
     /// Sets `sp_openid`.
@@ -405,6 +783,177 @@ impl PartnerPayer {
         self.sub_openid = ::std::option::Option::Some(value.into());
         self
     }
+    /// Sets `identity`.
+    #[must_use]
+    pub fn with_identity(
+        mut self,
+        value: super::pay_transactions::PayerIdentity,
+    ) -> Self {
+        self.identity = ::std::option::Option::Some(value);
+        self
+    }
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct PartnerReverseOrderRequest {
+    /// 合作伙伴应用AppID。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sp_appid: ::std::option::Option<::std::string::String>,
+    /// 合作伙伴商户号。
+    ///
+    /// at most 32 characters; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户应用AppID。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
+    /// 特约商户商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+}
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`PartnerReverseOrderResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct PartnerReverseOrderResponse {
+    /// 合作伙伴应用AppID。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    #[serde(default)]
+    pub sp_appid: ::std::option::Option<::std::string::String>,
+    /// 合作伙伴商户号。
+    ///
+    /// at most 32 characters; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户应用AppID。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(default)]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
+    /// 特约商户商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商户订单号。
+    ///
+    /// at most 32 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+}
+/// The required fields of [`PartnerReverseOrderResponse`], by name: what [`PartnerReverseOrderResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct PartnerReverseOrderResponseRequired {
+    /// 合作伙伴商户号。
+    ///
+    /// at most 32 characters; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商户订单号。
+    ///
+    /// at most 32 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+}
+impl PartnerReverseOrderResponse {
+    /// Builds a [`PartnerReverseOrderResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: PartnerReverseOrderResponseRequired) -> Self {
+        let PartnerReverseOrderResponseRequired { sp_mchid, sub_mchid, out_trade_no } = required;
+        Self {
+            sp_appid: ::std::option::Option::None,
+            sp_mchid,
+            sub_appid: ::std::option::Option::None,
+            sub_mchid,
+            out_trade_no,
+        }
+    }
+}
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct PartnerScannedPosPrepayRequest {
+    /// 合作伙伴应用AppID。与 sub_appid 二选一必填(条件必填)。
+    ///
+    /// at most 32 characters; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sp_appid: ::std::option::Option<::std::string::String>,
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户应用AppID。与 sp_appid 二选一必填(条件必填)。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
+    ///
+    /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
+    #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
+    /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attach: ::std::option::Option<::std::string::String>,
+    /// 通知地址。异步接收支付结果通知的HTTPS回调地址,不能携带参数。
+    ///
+    /// at most 255 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub notify_url: ::std::option::Option<::std::string::String>,
+    /// 订单优惠标记。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"WXG"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub goods_tag: ::std::option::Option<::std::string::String>,
+    /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
+    ///
+    /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub support_fapiao: ::std::option::Option<bool>,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 支付者。sp_openid 与 sub_openid 按所传 AppID 二选一。
+    pub payer: PartnerOpenIdPayer,
+    /// 优惠功能。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub detail: ::std::option::Option<super::pay_transactions::Detail>,
+    /// 场景信息(扫码支付下单)。
+    pub scene_info: ScannedPosSceneInfo,
+    /// 结算信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// 订单(服务商)。查询订单的应答,也是服务商支付成功通知(`TRANSACTION.SUCCESS`)的 resource 解密后的内容。
 /// 未支付的订单没有 transaction_id、payer、amount.payer_total 等字段。
@@ -566,6 +1115,58 @@ impl PartnerTransactionSceneInfo {
         }
     }
 }
+/// 场景信息(扫码支付下单)。
+///
+/// `new` takes the required fields by name (a \[`ScannedPosSceneInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct ScannedPosSceneInfo {
+    /// 用户终端IP。
+    ///
+    /// example: `"14.23.150.211"`.
+    pub payer_client_ip: ::std::string::String,
+    /// 商户端设备号。
+    ///
+    /// example: `"013467007045764"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub device_id: ::std::option::Option<::std::string::String>,
+    /// 商户门店信息(付款码、扫码支付)。
+    pub store_info: super::pay_transactions::PosStoreInfo,
+}
+/// The required fields of [`ScannedPosSceneInfo`], by name: what [`ScannedPosSceneInfo::new`] takes. A new required field in a later version is a new field here.
+pub struct ScannedPosSceneInfoRequired {
+    /// 用户终端IP。
+    ///
+    /// example: `"14.23.150.211"`.
+    pub payer_client_ip: ::std::string::String,
+    /// 商户门店信息(付款码、扫码支付)。
+    pub store_info: super::pay_transactions::PosStoreInfo,
+}
+impl ScannedPosSceneInfo {
+    /// Builds a [`ScannedPosSceneInfo`] with its required fields set and every optional one absent.
+    pub fn new(required: ScannedPosSceneInfoRequired) -> Self {
+        let ScannedPosSceneInfoRequired { payer_client_ip, store_info } = required;
+        Self {
+            payer_client_ip,
+            device_id: ::std::option::Option::None,
+            store_info,
+        }
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.device_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// JSAPI/小程序下单
 ///
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的预支付交易会话标识后再按JSAPI或小程序场景生成交易串调起支付。
@@ -662,6 +1263,7 @@ impl PartnerJsapiPrepay {
                 notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
+                limit_pay: ::std::option::Option::None,
                 amount,
                 payer,
                 detail: ::std::option::Option::None,
@@ -713,6 +1315,15 @@ impl PartnerJsapiPrepay {
     #[must_use]
     pub fn with_support_fapiao(mut self, value: bool) -> Self {
         self.body.support_fapiao = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `limit_pay`.
+    #[must_use]
+    pub fn with_limit_pay(
+        mut self,
+        value: ::std::vec::Vec<::std::string::String>,
+    ) -> Self {
+        self.body.limit_pay = ::std::option::Option::Some(value);
         self
     }
     /// Sets the body field `detail`.
@@ -846,7 +1457,9 @@ impl PartnerAppPrepay {
                 notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
+                limit_pay: ::std::option::Option::None,
                 amount,
+                payer: ::std::option::Option::None,
                 detail: ::std::option::Option::None,
                 scene_info: ::std::option::Option::None,
                 settle_info: ::std::option::Option::None,
@@ -896,6 +1509,21 @@ impl PartnerAppPrepay {
     #[must_use]
     pub fn with_support_fapiao(mut self, value: bool) -> Self {
         self.body.support_fapiao = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `limit_pay`.
+    #[must_use]
+    pub fn with_limit_pay(
+        mut self,
+        value: ::std::vec::Vec<::std::string::String>,
+    ) -> Self {
+        self.body.limit_pay = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `payer`.
+    #[must_use]
+    pub fn with_payer(mut self, value: super::pay_transactions::IdentityPayer) -> Self {
+        self.body.payer = ::std::option::Option::Some(value);
         self
     }
     /// Sets the body field `detail`.
@@ -1038,7 +1666,9 @@ impl PartnerH5Prepay {
                 notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
+                limit_pay: ::std::option::Option::None,
                 amount,
+                payer: ::std::option::Option::None,
                 detail: ::std::option::Option::None,
                 scene_info,
                 settle_info: ::std::option::Option::None,
@@ -1088,6 +1718,21 @@ impl PartnerH5Prepay {
     #[must_use]
     pub fn with_support_fapiao(mut self, value: bool) -> Self {
         self.body.support_fapiao = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `limit_pay`.
+    #[must_use]
+    pub fn with_limit_pay(
+        mut self,
+        value: ::std::vec::Vec<::std::string::String>,
+    ) -> Self {
+        self.body.limit_pay = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `payer`.
+    #[must_use]
+    pub fn with_payer(mut self, value: super::pay_transactions::IdentityPayer) -> Self {
+        self.body.payer = ::std::option::Option::Some(value);
         self
     }
     /// Sets the body field `detail`.
@@ -1215,6 +1860,7 @@ impl PartnerNativePrepay {
                 notify_url,
                 goods_tag: ::std::option::Option::None,
                 support_fapiao: ::std::option::Option::None,
+                limit_pay: ::std::option::Option::None,
                 amount,
                 detail: ::std::option::Option::None,
                 scene_info: ::std::option::Option::None,
@@ -1265,6 +1911,15 @@ impl PartnerNativePrepay {
     #[must_use]
     pub fn with_support_fapiao(mut self, value: bool) -> Self {
         self.body.support_fapiao = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `limit_pay`.
+    #[must_use]
+    pub fn with_limit_pay(
+        mut self,
+        value: ::std::vec::Vec<::std::string::String>,
+    ) -> Self {
+        self.body.limit_pay = ::std::option::Option::Some(value);
         self
     }
     /// Sets the body field `detail`.
@@ -1609,5 +2264,693 @@ impl ::wechatpay_core::operation::Operation for PartnerCloseOrder {
         _body: &::wechatpay_core::Bytes,
     ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
         ::std::result::Result::Ok(())
+    }
+}
+/// 付款码支付
+///
+/// 服务商为特约商户发起付款码支付:收银设备读取用户付款码后调用本接口扣款,应答即为订单当前状态,`USERPAYING` 时需轮询查单。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/partner-code-payment-v3/partner/partner-code-pay.html>
+///
+/// `POST /v3/pay/partner/transactions/codepay` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerCodePay, PartnerCodePayRequired,
+/// };
+/// use wechatpay_api::pay_transactions::{
+///     Amount, CodepayPayer, CodepaySceneInfo, PosStoreInfo,
+/// };
+///
+/// let op = PartnerCodePay::new(PartnerCodePayRequired {
+///     sp_appid: "wxd678efh567hg6787".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     payer: CodepayPayer::new("130061098828009406"),
+///     amount: Amount::new(100),
+///     scene_info: CodepaySceneInfo::new(PosStoreInfo::new()),
+/// });
+/// let answer = client.execute(&op).await?;
+/// println!("trade_state: {:?}", answer.data.trade_state);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct PartnerCodePay {
+    /// The JSON body.
+    pub body: PartnerCodePayRequest,
+}
+/// The required values of [`PartnerCodePay`], by name: what [`PartnerCodePay::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerCodePayRequired {
+    /// 合作伙伴(服务商)应用AppID。
+    ///
+    /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    pub sp_appid: ::std::string::String,
+    /// 合作伙伴(服务商)商户号。
+    ///
+    /// at most 32 characters; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号,同一商户号下唯一;字符限数字、大小写字母与 _-*。
+    ///
+    /// at most 32 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 支付者(付款码支付)。
+    pub payer: super::pay_transactions::CodepayPayer,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 场景信息(付款码支付)。
+    pub scene_info: super::pay_transactions::CodepaySceneInfo,
+}
+impl PartnerCodePay {
+    /// Builds a [`PartnerCodePay`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerCodePayRequired) -> Self {
+        let PartnerCodePayRequired {
+            sp_appid,
+            sp_mchid,
+            sub_mchid,
+            description,
+            out_trade_no,
+            payer,
+            amount,
+            scene_info,
+        } = required;
+        Self {
+            body: PartnerCodePayRequest {
+                sp_appid,
+                sp_mchid,
+                sub_appid: ::std::option::Option::None,
+                sub_mchid,
+                description,
+                out_trade_no,
+                attach: ::std::option::Option::None,
+                goods_tag: ::std::option::Option::None,
+                support_fapiao: ::std::option::Option::None,
+                payer,
+                amount,
+                scene_info,
+                detail: ::std::option::Option::None,
+                settle_info: ::std::option::Option::None,
+            },
+        }
+    }
+    /// Sets the body field `sub_appid`.
+    #[must_use]
+    pub fn with_sub_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `attach`.
+    #[must_use]
+    pub fn with_attach(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.attach = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `goods_tag`.
+    #[must_use]
+    pub fn with_goods_tag(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.goods_tag = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `support_fapiao`.
+    #[must_use]
+    pub fn with_support_fapiao(mut self, value: bool) -> Self {
+        self.body.support_fapiao = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `detail`.
+    #[must_use]
+    pub fn with_detail(mut self, value: super::pay_transactions::CodepayDetail) -> Self {
+        self.body.detail = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `settle_info`.
+    #[must_use]
+    pub fn with_settle_info(
+        mut self,
+        value: super::pay_transactions::SettleInfo,
+    ) -> Self {
+        self.body.settle_info = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::wechatpay_core::operation::Operation for PartnerCodePay {
+    type Output = PartnerCodepayTransaction;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "partnerCodePay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/codepay",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
+    }
+}
+/// 撤销
+///
+/// 付款码支付返回失败或系统超时时,服务商调用本接口撤销交易:用户未支付的订单被关闭,已支付的订单资金退回用户。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/partner-code-payment-v3/partner/partner-reverse.html>
+///
+/// `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerReverseOrder, PartnerReverseOrderRequired,
+/// };
+///
+/// let op = PartnerReverseOrder::new(PartnerReverseOrderRequired {
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+/// });
+/// let answer = client.execute(&op).await?;
+/// println!("sp_mchid: {:?}", answer.data.sp_mchid);
+/// println!("sub_mchid: {:?}", answer.data.sub_mchid);
+/// println!("out_trade_no: {:?}", answer.data.out_trade_no);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct PartnerReverseOrder {
+    /// 商户订单号。
+    ///
+    /// at most 32 characters; example: `"1217752501201407033233368018"`.
+    ///
+    /// Sent as the path parameter `out_trade_no`.
+    pub out_trade_no: ::std::string::String,
+    /// The JSON body.
+    pub body: PartnerReverseOrderRequest,
+}
+/// The required values of [`PartnerReverseOrder`], by name: what [`PartnerReverseOrder::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerReverseOrderRequired {
+    /// 商户订单号。
+    ///
+    /// at most 32 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 合作伙伴商户号。
+    ///
+    /// at most 32 characters; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 特约商户商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+}
+impl PartnerReverseOrder {
+    /// Builds a [`PartnerReverseOrder`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerReverseOrderRequired) -> Self {
+        let PartnerReverseOrderRequired { out_trade_no, sp_mchid, sub_mchid } = required;
+        Self {
+            out_trade_no,
+            body: PartnerReverseOrderRequest {
+                sp_appid: ::std::option::Option::None,
+                sp_mchid,
+                sub_appid: ::std::option::Option::None,
+                sub_mchid,
+            },
+        }
+    }
+    /// Sets the body field `sp_appid`.
+    #[must_use]
+    pub fn with_sp_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sp_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `sub_appid`.
+    #[must_use]
+    pub fn with_sub_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+}
+impl ::wechatpay_core::operation::Operation for PartnerReverseOrder {
+    type Output = PartnerReverseOrderResponse;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "partnerReverseOrder",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("out_trade_no", ::std::borrow::Cow::Borrowed(self.out_trade_no
+                    .as_str()))
+                ],
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
+    }
+}
+/// 扫码支付下单
+///
+/// 服务商在用户扫特约商户的收款码(金额控件)后调用本接口下单,取得预支付交易会话标识,再在网页或小程序金额控件中调起支付。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/partner-scannedpos-payment/partner-ap-iv3/parner-scanned-pos-prepay.html>
+///
+/// `POST /v3/pay/partner/transactions/scannedpos` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerOpenIdPayer, PartnerScannedPosPrepay, PartnerScannedPosPrepayRequired,
+///     ScannedPosSceneInfo, ScannedPosSceneInfoRequired,
+/// };
+/// use wechatpay_api::pay_transactions::{Amount, PosStoreInfo};
+///
+/// let op = PartnerScannedPosPrepay::new(PartnerScannedPosPrepayRequired {
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     amount: Amount::new(100),
+///     payer: PartnerOpenIdPayer::new(),
+///     scene_info: ScannedPosSceneInfo::new(ScannedPosSceneInfoRequired {
+///         payer_client_ip: "14.23.150.211".into(),
+///         store_info: PosStoreInfo::new(),
+///     }),
+/// });
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct PartnerScannedPosPrepay {
+    /// The JSON body.
+    pub body: PartnerScannedPosPrepayRequest,
+}
+/// The required values of [`PartnerScannedPosPrepay`], by name: what [`PartnerScannedPosPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerScannedPosPrepayRequired {
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 支付者。sp_openid 与 sub_openid 按所传 AppID 二选一。
+    pub payer: PartnerOpenIdPayer,
+    /// 场景信息(扫码支付下单)。
+    pub scene_info: ScannedPosSceneInfo,
+}
+impl PartnerScannedPosPrepay {
+    /// Builds a [`PartnerScannedPosPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerScannedPosPrepayRequired) -> Self {
+        let PartnerScannedPosPrepayRequired {
+            sp_mchid,
+            sub_mchid,
+            description,
+            out_trade_no,
+            amount,
+            payer,
+            scene_info,
+        } = required;
+        Self {
+            body: PartnerScannedPosPrepayRequest {
+                sp_appid: ::std::option::Option::None,
+                sp_mchid,
+                sub_appid: ::std::option::Option::None,
+                sub_mchid,
+                description,
+                out_trade_no,
+                time_expire: ::std::option::Option::None,
+                attach: ::std::option::Option::None,
+                notify_url: ::std::option::Option::None,
+                goods_tag: ::std::option::Option::None,
+                support_fapiao: ::std::option::Option::None,
+                amount,
+                payer,
+                detail: ::std::option::Option::None,
+                scene_info,
+                settle_info: ::std::option::Option::None,
+            },
+        }
+    }
+    /// Sets the body field `sp_appid`.
+    #[must_use]
+    pub fn with_sp_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sp_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `sub_appid`.
+    #[must_use]
+    pub fn with_sub_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `time_expire`.
+    #[must_use]
+    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
+        self.body.time_expire = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `attach`.
+    #[must_use]
+    pub fn with_attach(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.attach = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `notify_url`.
+    #[must_use]
+    pub fn with_notify_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.notify_url = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `goods_tag`.
+    #[must_use]
+    pub fn with_goods_tag(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.goods_tag = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `support_fapiao`.
+    #[must_use]
+    pub fn with_support_fapiao(mut self, value: bool) -> Self {
+        self.body.support_fapiao = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `detail`.
+    #[must_use]
+    pub fn with_detail(mut self, value: super::pay_transactions::Detail) -> Self {
+        self.body.detail = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `settle_info`.
+    #[must_use]
+    pub fn with_settle_info(
+        mut self,
+        value: super::pay_transactions::SettleInfo,
+    ) -> Self {
+        self.body.settle_info = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::wechatpay_core::operation::Operation for PartnerScannedPosPrepay {
+    type Output = super::pay_transactions::PrepayId;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "partnerScannedPosPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/scannedpos",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
+    }
+}
+/// 小程序支付下单
+///
+/// 用户在服务商或特约商户的小程序内下单时,服务商调用本接口生成预支付交易单,取得预支付交易会话标识后在小程序中调起支付。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/partner-miniprogram-payment/partner-ap-iv3/partner-mini-program-prepay.html>
+///
+/// `POST /v3/pay/partner/transactions/miniprogram` on the mainland host. Success: `200` with a JSON body.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::pay_partner_transactions::{
+///     PartnerMiniprogramPrepay, PartnerMiniprogramPrepayRequired, PartnerOpenIdPayer,
+/// };
+/// use wechatpay_api::pay_transactions::Amount;
+///
+/// let op = PartnerMiniprogramPrepay::new(PartnerMiniprogramPrepayRequired {
+///     sp_mchid: "1230000109".into(),
+///     sub_mchid: "1900000109".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
+///     out_trade_no: "1217752501201407033233368018".into(),
+///     amount: Amount::new(100),
+///     payer: PartnerOpenIdPayer::new(),
+/// });
+/// let answer = client.execute(&op).await?;
+/// println!("prepay_id: {:?}", answer.data.prepay_id);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct PartnerMiniprogramPrepay {
+    /// The JSON body.
+    pub body: PartnerMiniprogramPrepayRequest,
+}
+/// The required values of [`PartnerMiniprogramPrepay`], by name: what [`PartnerMiniprogramPrepay::new`] takes. A new required value in a later version is a new field here.
+pub struct PartnerMiniprogramPrepayRequired {
+    /// 服务商户号。服务商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1230000109"`.
+    pub sp_mchid: ::std::string::String,
+    /// 子商户号。子商户的商户号,由微信支付生成并下发。
+    ///
+    /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 商品描述。
+    ///
+    /// at most 127 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
+    pub description: ::std::string::String,
+    /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
+    ///
+    /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
+    pub out_trade_no: ::std::string::String,
+    /// 订单金额信息。
+    pub amount: super::pay_transactions::Amount,
+    /// 支付者。sp_openid 与 sub_openid 按所传 AppID 二选一。
+    pub payer: PartnerOpenIdPayer,
+}
+impl PartnerMiniprogramPrepay {
+    /// Builds a [`PartnerMiniprogramPrepay`] with its required values set and every optional one absent.
+    pub fn new(required: PartnerMiniprogramPrepayRequired) -> Self {
+        let PartnerMiniprogramPrepayRequired {
+            sp_mchid,
+            sub_mchid,
+            description,
+            out_trade_no,
+            amount,
+            payer,
+        } = required;
+        Self {
+            body: PartnerMiniprogramPrepayRequest {
+                sp_appid: ::std::option::Option::None,
+                sp_mchid,
+                sub_appid: ::std::option::Option::None,
+                sub_mchid,
+                description,
+                out_trade_no,
+                time_expire: ::std::option::Option::None,
+                attach: ::std::option::Option::None,
+                notify_url: ::std::option::Option::None,
+                goods_tag: ::std::option::Option::None,
+                support_fapiao: ::std::option::Option::None,
+                amount,
+                payer,
+                detail: ::std::option::Option::None,
+                scene_info: ::std::option::Option::None,
+                settle_info: ::std::option::Option::None,
+            },
+        }
+    }
+    /// Sets the body field `sp_appid`.
+    #[must_use]
+    pub fn with_sp_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sp_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `sub_appid`.
+    #[must_use]
+    pub fn with_sub_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `time_expire`.
+    #[must_use]
+    pub fn with_time_expire(mut self, value: ::time::OffsetDateTime) -> Self {
+        self.body.time_expire = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `attach`.
+    #[must_use]
+    pub fn with_attach(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.attach = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `notify_url`.
+    #[must_use]
+    pub fn with_notify_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.notify_url = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `goods_tag`.
+    #[must_use]
+    pub fn with_goods_tag(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.goods_tag = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `support_fapiao`.
+    #[must_use]
+    pub fn with_support_fapiao(mut self, value: bool) -> Self {
+        self.body.support_fapiao = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `detail`.
+    #[must_use]
+    pub fn with_detail(mut self, value: super::pay_transactions::Detail) -> Self {
+        self.body.detail = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `scene_info`.
+    #[must_use]
+    pub fn with_scene_info(mut self, value: MiniprogramSceneInfo) -> Self {
+        self.body.scene_info = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `settle_info`.
+    #[must_use]
+    pub fn with_settle_info(
+        mut self,
+        value: super::pay_transactions::SettleInfo,
+    ) -> Self {
+        self.body.settle_info = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::wechatpay_core::operation::Operation for PartnerMiniprogramPrepay {
+    type Output = super::pay_transactions::PrepayId;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "partnerMiniprogramPrepay",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/pay/partner/transactions/miniprogram",
+            )
+            .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
     }
 }

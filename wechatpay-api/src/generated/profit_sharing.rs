@@ -2,7 +2,8 @@
 //! 分账 (profit sharing)
 //!
 //! 微信订单支付成功后,商户发起分账请求,将结算后的资金分到分账接收方;查询分账结果、请求与查询分账回退、解冻剩余资金、
-//! 查询剩余待分金额、添加与删除分账接收方。分账或分账回退使分账接收方(商户类型)的资金变动后,微信支付以分账动账通知
+//! 查询剩余待分金额、添加与删除分账接收方、申请分账账单;服务商还可查询特约商户设置的最大分账比例。服务商模式下各接口须传
+//! `sub_mchid`(特约商户号),分账给子商户appid下的个人时用 `sub_appid` 与接收方类型 `PERSONAL_SUB_OPENID`。分账或分账回退使分账接收方(商户类型)的资金变动后,微信支付以分账动账通知
 //! (`PROFITSHARING.SUCCESS` 分账、`PROFITSHARING.RETURN` 分账回退;资源见 `ProfitSharingNotification`)告知分账接收方。
 //! 金额单位为“分”。
 //!
@@ -11,10 +12,20 @@
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AddProfitSharingReceiverRequest {
+    /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID:微信分配的公众账号ID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     pub appid: ::std::string::String,
+    /// 子商户应用ID:特约商户的公众账号ID。服务商模式下,接收方类型包含 PERSONAL_SUB_OPENID 时必填(条件必填)。
+    ///
+    /// at most 32 characters; example: `"wx8888888888888889"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
     #[serde(rename = "type")]
     pub type_: ProfitSharingReceiverType,
@@ -22,7 +33,7 @@ pub struct AddProfitSharingReceiverRequest {
     ///
     /// at most 64 characters; example: `"86693852"`.
     pub account: ::std::string::String,
-    /// 分账个人接收方姓名:分账接收方类型是MERCHANT_ID时,是商户全称(必传);分账接收方类型是PERSONAL_OPENID 时,是个人姓名(选传)。敏感字段,以微信支付公钥加密。
+    /// 分账个人接收方姓名:分账接收方类型是MERCHANT_ID时,是商户全称(必传);分账接收方类型是PERSONAL_OPENID 或 PERSONAL_SUB_OPENID 时,是个人姓名(选传)。敏感字段,以微信支付公钥加密。
     ///
     /// at most 1024 characters; example: `"示例商户全称"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -38,7 +49,9 @@ pub struct AddProfitSharingReceiverRequest {
 impl ::std::fmt::Debug for AddProfitSharingReceiverRequest {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("AddProfitSharingReceiverRequest")
+            .field("sub_mchid", &self.sub_mchid)
             .field("appid", &self.appid)
+            .field("sub_appid", &self.sub_appid)
             .field("type_", &self.type_)
             .field("account", &self.account)
             .field("name", &"<redacted>")
@@ -51,6 +64,11 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverRequest {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct AddProfitSharingReceiverResponse {
+    /// 子商户号:服务商模式下返回。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
     #[serde(rename = "type")]
     pub type_: ProfitSharingReceiverType,
@@ -74,6 +92,7 @@ pub struct AddProfitSharingReceiverResponse {
 impl ::std::fmt::Debug for AddProfitSharingReceiverResponse {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("AddProfitSharingReceiverResponse")
+            .field("sub_mchid", &self.sub_mchid)
             .field("type_", &self.type_)
             .field("account", &self.account)
             .field("name", &"<redacted>")
@@ -98,11 +117,64 @@ impl AddProfitSharingReceiverResponse {
     pub fn new(required: AddProfitSharingReceiverResponseRequired) -> Self {
         let AddProfitSharingReceiverResponseRequired { type_, account, relation_type } = required;
         Self {
+            sub_mchid: ::std::option::Option::None,
             type_,
             account,
             name: ::std::option::Option::None,
             relation_type,
             custom_relation: ::std::option::Option::None,
+        }
+    }
+}
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`ApplyProfitSharingBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct ApplyProfitSharingBillResponse {
+    /// 账单下载地址:供下一步下载账单文件,30秒内有效。
+    ///
+    /// at most 2048 characters; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO"`.
+    pub download_url: ::std::string::String,
+    /// 哈希类型:原始账单(gzip 需解压缩)的摘要算法。
+    ///
+    /// example: `"SHA1"`.
+    pub hash_type: ProfitSharingBillHashType,
+    /// 哈希值:原始账单(gzip 需解压缩)的摘要值,用于校验文件完整性。
+    ///
+    /// at most 1024 characters; example: `"8823044c286bea726f149bfc9fa6ee9e49a3cd4b"`.
+    pub hash_value: ::std::string::String,
+}
+/// The required fields of [`ApplyProfitSharingBillResponse`], by name: what [`ApplyProfitSharingBillResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct ApplyProfitSharingBillResponseRequired {
+    /// 账单下载地址:供下一步下载账单文件,30秒内有效。
+    ///
+    /// at most 2048 characters; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO"`.
+    pub download_url: ::std::string::String,
+    /// 哈希类型:原始账单(gzip 需解压缩)的摘要算法。
+    ///
+    /// example: `"SHA1"`.
+    pub hash_type: ProfitSharingBillHashType,
+    /// 哈希值:原始账单(gzip 需解压缩)的摘要值,用于校验文件完整性。
+    ///
+    /// at most 1024 characters; example: `"8823044c286bea726f149bfc9fa6ee9e49a3cd4b"`.
+    pub hash_value: ::std::string::String,
+}
+impl ApplyProfitSharingBillResponse {
+    /// Builds a [`ApplyProfitSharingBillResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: ApplyProfitSharingBillResponseRequired) -> Self {
+        let ApplyProfitSharingBillResponseRequired {
+            download_url,
+            hash_type,
+            hash_value,
+        } = required;
+        Self {
+            download_url,
+            hash_type,
+            hash_value,
         }
     }
 }
@@ -115,11 +187,21 @@ impl AddProfitSharingReceiverResponse {
 )]
 #[non_exhaustive]
 pub struct CreateProfitSharingOrderRequest {
+    /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID:APPID是微信开放平台(移动应用)或微信公众平台(小程序、公众号)为开发者的应用程序提供的唯一标识。此处,可以填写这三种类型中的任意一种APPID,但请确保该appid与mchid有绑定关系。只有含PERSONAL_OPENID接收方的情况下该参数必填。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub appid: ::std::option::Option<::std::string::String>,
+    /// 子商户应用ID:特约商户的公众账号ID。服务商模式下,接收方类型包含 PERSONAL_SUB_OPENID 时必填(条件必填)。
+    ///
+    /// at most 32 characters; example: `"wx8888888888888889"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
     ///
     /// at most 32 characters; example: `"4208450740201411110007820472"`.
@@ -144,7 +226,7 @@ pub struct CreateProfitSharingOrderRequestReceiversItem {
     /// 分账接收方类型
     #[serde(rename = "type")]
     pub type_: ProfitSharingReceiverType,
-    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid。
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid;类型是PERSONAL_SUB_OPENID时,是个人sub_openid。
     ///
     /// at most 64 characters; example: `"86693852"`.
     pub account: ::std::string::String,
@@ -177,7 +259,7 @@ impl ::std::fmt::Debug for CreateProfitSharingOrderRequestReceiversItem {
 pub struct CreateProfitSharingOrderRequestReceiversItemRequired {
     /// 分账接收方类型
     pub type_: ProfitSharingReceiverType,
-    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid。
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid;类型是PERSONAL_SUB_OPENID时,是个人sub_openid。
     ///
     /// at most 64 characters; example: `"86693852"`.
     pub account: ::std::string::String,
@@ -226,6 +308,11 @@ impl CreateProfitSharingOrderRequestReceiversItem {
 )]
 #[non_exhaustive]
 pub struct CreateProfitSharingReturnOrderRequest {
+    /// 子商户号:分账回退的接收商户,即原分账的出资特约商户。服务商模式必填(条件必填),直连商户不传。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信分账单号:微信支付系统返回的唯一标识。微信分账单号与商户分账单号二选一填写。
     ///
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
@@ -262,10 +349,20 @@ pub struct CreateProfitSharingReturnOrderRequest {
 )]
 #[non_exhaustive]
 pub struct DeleteProfitSharingReceiverRequest {
+    /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID:微信分配的公众账号ID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     pub appid: ::std::string::String,
+    /// 子商户应用ID:特约商户的公众账号ID。服务商模式下,接收方类型包含 PERSONAL_SUB_OPENID 时必填(条件必填)。
+    ///
+    /// at most 32 characters; example: `"wx8888888888888889"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
     #[serde(rename = "type")]
     pub type_: ProfitSharingReceiverType,
@@ -283,6 +380,11 @@ pub struct DeleteProfitSharingReceiverRequest {
 )]
 #[non_exhaustive]
 pub struct DeleteProfitSharingReceiverResponse {
+    /// 子商户号:服务商模式下返回。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
     #[serde(rename = "type")]
     pub type_: ProfitSharingReceiverType,
@@ -304,7 +406,125 @@ impl DeleteProfitSharingReceiverResponse {
     /// Builds a [`DeleteProfitSharingReceiverResponse`] with its required fields set and every optional one absent.
     pub fn new(required: DeleteProfitSharingReceiverResponseRequired) -> Self {
         let DeleteProfitSharingReceiverResponseRequired { type_, account } = required;
-        Self { type_, account }
+        Self {
+            sub_mchid: ::std::option::Option::None,
+            type_,
+            account,
+        }
+    }
+}
+/// 哈希类型:原始账单(gzip 需解压缩)的摘要算法。
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ProfitSharingBillHashType {
+    /// `SHA1`: SHA1 摘要
+    Sha1,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ProfitSharingBillHashType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sha1 => "SHA1",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ProfitSharingBillHashType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SHA1" => Self::Sha1,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ProfitSharingBillHashType {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ProfitSharingBillHashType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ProfitSharingBillHashType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ProfitSharingBillHashType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ProfitSharingBillTarType {
+    /// `GZIP`: 返回 .gzip 压缩包账单
+    Gzip,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl ProfitSharingBillTarType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Gzip => "GZIP",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for ProfitSharingBillTarType {
+    fn from(value: &str) -> Self {
+        match value {
+            "GZIP" => Self::Gzip,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ProfitSharingBillTarType {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for ProfitSharingBillTarType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ProfitSharingBillTarType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 /// 分账结果
@@ -482,10 +702,21 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingFailReason {
 )]
 #[non_exhaustive]
 pub struct ProfitSharingNotification {
-    /// 直连商户号:直连模式分账发起和出资商户。
+    /// 直连商户号:直连模式分账发起和出资商户;服务商模式不返回。
     ///
     /// at most 32 characters; example: `"1900000100"`.
-    pub mchid: ::std::string::String,
+    #[serde(default)]
+    pub mchid: ::std::option::Option<::std::string::String>,
+    /// 服务商商户号:服务商模式下返回。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(default)]
+    pub sp_mchid: ::std::option::Option<::std::string::String>,
+    /// 子商户号:服务商模式下返回,分账出资的特约商户号。
+    ///
+    /// at most 32 characters; example: `"1900000108"`.
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
     ///
     /// at most 32 characters; example: `"4200000000000000000000000000"`.
@@ -508,10 +739,6 @@ pub struct ProfitSharingNotification {
 }
 /// The required fields of [`ProfitSharingNotification`], by name: what [`ProfitSharingNotification::new`] takes. A new required field in a later version is a new field here.
 pub struct ProfitSharingNotificationRequired {
-    /// 直连商户号:直连模式分账发起和出资商户。
-    ///
-    /// at most 32 characters; example: `"1900000100"`.
-    pub mchid: ::std::string::String,
     /// 微信订单号:微信支付订单号。
     ///
     /// at most 32 characters; example: `"4200000000000000000000000000"`.
@@ -535,7 +762,6 @@ impl ProfitSharingNotification {
     /// Builds a [`ProfitSharingNotification`] with its required fields set and every optional one absent.
     pub fn new(required: ProfitSharingNotificationRequired) -> Self {
         let ProfitSharingNotificationRequired {
-            mchid,
             transaction_id,
             order_id,
             out_order_no,
@@ -543,7 +769,9 @@ impl ProfitSharingNotification {
             success_time,
         } = required;
         Self {
-            mchid,
+            mchid: ::std::option::Option::None,
+            sp_mchid: ::std::option::Option::None,
+            sub_mchid: ::std::option::Option::None,
             transaction_id,
             order_id,
             out_order_no,
@@ -624,6 +852,11 @@ impl ProfitSharingNotificationReceiver {
 )]
 #[non_exhaustive]
 pub struct ProfitSharingOrder {
+    /// 子商户号:服务商模式下返回,分账出资的特约商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
     ///
     /// at most 32 characters; example: `"4208450740201411110007820472"`.
@@ -675,6 +908,7 @@ impl ProfitSharingOrder {
             state,
         } = required;
         Self {
+            sub_mchid: ::std::option::Option::None,
             transaction_id,
             out_order_no,
             order_id,
@@ -873,6 +1107,8 @@ pub enum ProfitSharingReceiverType {
     MerchantId,
     /// `PERSONAL_OPENID`: 个人openid(用户在商户appid下的唯一标识,由商户APPID转换得到)
     PersonalOpenid,
+    /// `PERSONAL_SUB_OPENID`: 个人sub_openid(由子商户APPID转换得到;仅服务商模式)
+    PersonalSubOpenid,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -882,6 +1118,7 @@ impl ProfitSharingReceiverType {
         match self {
             Self::MerchantId => "MERCHANT_ID",
             Self::PersonalOpenid => "PERSONAL_OPENID",
+            Self::PersonalSubOpenid => "PERSONAL_SUB_OPENID",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -891,6 +1128,7 @@ impl ::std::convert::From<&str> for ProfitSharingReceiverType {
         match value {
             "MERCHANT_ID" => Self::MerchantId,
             "PERSONAL_OPENID" => Self::PersonalOpenid,
+            "PERSONAL_SUB_OPENID" => Self::PersonalSubOpenid,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -944,6 +1182,8 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReceiverType {
 )]
 #[non_exhaustive]
 pub enum ProfitSharingRelationType {
+    /// `SERVICE_PROVIDER`: 服务商(仅服务商模式)
+    ServiceProvider,
     /// `STORE`: 门店
     Store,
     /// `STAFF`: 员工
@@ -971,6 +1211,7 @@ impl ProfitSharingRelationType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
+            Self::ServiceProvider => "SERVICE_PROVIDER",
             Self::Store => "STORE",
             Self::Staff => "STAFF",
             Self::StoreOwner => "STORE_OWNER",
@@ -988,6 +1229,7 @@ impl ProfitSharingRelationType {
 impl ::std::convert::From<&str> for ProfitSharingRelationType {
     fn from(value: &str) -> Self {
         match value {
+            "SERVICE_PROVIDER" => Self::ServiceProvider,
             "STORE" => Self::Store,
             "STAFF" => Self::Staff,
             "STORE_OWNER" => Self::StoreOwner,
@@ -1129,6 +1371,11 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnFailReason {
 )]
 #[non_exhaustive]
 pub struct ProfitSharingReturnOrder {
+    /// 子商户号:服务商模式下返回,分账出资的特约商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信分账单号:微信分账单号,微信系统返回的唯一标识。
     ///
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
@@ -1236,6 +1483,7 @@ impl ProfitSharingReturnOrder {
             finish_time,
         } = required;
         Self {
+            sub_mchid: ::std::option::Option::None,
             order_id,
             out_order_no,
             out_return_no,
@@ -1321,6 +1569,42 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnResult {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
+/// Received from the platform. For tests, `new` takes the required fields by name (a \[`QueryProfitSharingMerchantRatioResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct QueryProfitSharingMerchantRatioResponse {
+    /// 特约商户号
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 最大分账比例:特约商户允许服务商分账的最大比例,单位万分比,如 2000 表示 20%。
+    ///
+    /// format `int64`; example: `2000`.
+    pub max_ratio: i64,
+}
+/// The required fields of [`QueryProfitSharingMerchantRatioResponse`], by name: what [`QueryProfitSharingMerchantRatioResponse::new`] takes. A new required field in a later version is a new field here.
+pub struct QueryProfitSharingMerchantRatioResponseRequired {
+    /// 特约商户号
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    pub sub_mchid: ::std::string::String,
+    /// 最大分账比例:特约商户允许服务商分账的最大比例,单位万分比,如 2000 表示 20%。
+    ///
+    /// format `int64`; example: `2000`.
+    pub max_ratio: i64,
+}
+impl QueryProfitSharingMerchantRatioResponse {
+    /// Builds a [`QueryProfitSharingMerchantRatioResponse`] with its required fields set and every optional one absent.
+    pub fn new(required: QueryProfitSharingMerchantRatioResponseRequired) -> Self {
+        let QueryProfitSharingMerchantRatioResponseRequired { sub_mchid, max_ratio } = required;
+        Self { sub_mchid, max_ratio }
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`QueryProfitSharingUnsplitAmountResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -1372,6 +1656,11 @@ impl QueryProfitSharingUnsplitAmountResponse {
 )]
 #[non_exhaustive]
 pub struct UnfreezeProfitSharingOrderRequest {
+    /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
     ///
     /// at most 32 characters; example: `"4208450740201411110007820472"`.
@@ -1460,13 +1749,26 @@ impl CreateProfitSharingOrder {
         } = required;
         Self {
             body: CreateProfitSharingOrderRequest {
+                sub_mchid: ::std::option::Option::None,
                 appid: ::std::option::Option::None,
+                sub_appid: ::std::option::Option::None,
                 transaction_id,
                 out_order_no,
                 receivers,
                 unfreeze_unsplit,
             },
         }
+    }
+    /// Sets the body field `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_mchid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
     }
     /// Sets the body field `appid`.
     #[must_use]
@@ -1475,6 +1777,17 @@ impl CreateProfitSharingOrder {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.body.appid = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets the body field `sub_appid`.
+    #[must_use]
+    pub fn with_sub_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
 }
@@ -1538,6 +1851,12 @@ pub struct QueryProfitSharingOrder {
     ///
     /// Sent as the path parameter `out_order_no`.
     pub out_order_no: ::std::string::String,
+    /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    ///
+    /// Sent as the query parameter `sub_mchid`.
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
     ///
     /// at most 32 characters; example: `"4208450740201411110007820472"`.
@@ -1562,8 +1881,18 @@ impl QueryProfitSharingOrder {
         let QueryProfitSharingOrderRequired { out_order_no, transaction_id } = required;
         Self {
             out_order_no,
+            sub_mchid: ::std::option::Option::None,
             transaction_id,
         }
+    }
+    /// Sets `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.sub_mchid = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
     }
 }
 impl ::wechatpay_core::operation::Operation for QueryProfitSharingOrder {
@@ -1580,12 +1909,22 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingOrder {
                     .as_str()))
                 ],
             )
-            .with_query(
-                ::std::vec![
-                    ("transaction_id", ::std::borrow::Cow::Borrowed(self.transaction_id
-                    .as_str()))
-                ],
-            )
+            .with_query({
+                let mut __pairs = ::std::vec![];
+                if let ::std::option::Option::Some(__value) = &self.sub_mchid {
+                    __pairs
+                        .push((
+                            "sub_mchid",
+                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                        ));
+                }
+                __pairs
+                    .push((
+                        "transaction_id",
+                        ::std::borrow::Cow::Borrowed(self.transaction_id.as_str()),
+                    ));
+                __pairs
+            })
     }
     fn decode(
         &self,
@@ -1660,6 +1999,7 @@ impl CreateProfitSharingReturnOrder {
         } = required;
         Self {
             body: CreateProfitSharingReturnOrderRequest {
+                sub_mchid: ::std::option::Option::None,
                 order_id: ::std::option::Option::None,
                 out_order_no: ::std::option::Option::None,
                 out_return_no,
@@ -1668,6 +2008,17 @@ impl CreateProfitSharingReturnOrder {
                 description,
             },
         }
+    }
+    /// Sets the body field `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_mchid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
     }
     /// Sets the body field `order_id`.
     #[must_use]
@@ -1745,6 +2096,12 @@ pub struct QueryProfitSharingReturnOrder {
     ///
     /// Sent as the path parameter `out_return_no`.
     pub out_return_no: ::std::string::String,
+    /// 子商户号:分账回退的接收商户,即原分账的出资特约商户。服务商模式必填(条件必填),直连商户不传。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    ///
+    /// Sent as the query parameter `sub_mchid`.
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户分账单号:原发起分账请求时使用的商户系统内部的分账单号。
     ///
     /// at most 64 characters; example: `"P20150806125346"`.
@@ -1769,8 +2126,18 @@ impl QueryProfitSharingReturnOrder {
         let QueryProfitSharingReturnOrderRequired { out_return_no, out_order_no } = required;
         Self {
             out_return_no,
+            sub_mchid: ::std::option::Option::None,
             out_order_no,
         }
+    }
+    /// Sets `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.sub_mchid = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
     }
 }
 impl ::wechatpay_core::operation::Operation for QueryProfitSharingReturnOrder {
@@ -1787,12 +2154,22 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingReturnOrder {
                     .as_str()))
                 ],
             )
-            .with_query(
-                ::std::vec![
-                    ("out_order_no", ::std::borrow::Cow::Borrowed(self.out_order_no
-                    .as_str()))
-                ],
-            )
+            .with_query({
+                let mut __pairs = ::std::vec![];
+                if let ::std::option::Option::Some(__value) = &self.sub_mchid {
+                    __pairs
+                        .push((
+                            "sub_mchid",
+                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                        ));
+                }
+                __pairs
+                    .push((
+                        "out_order_no",
+                        ::std::borrow::Cow::Borrowed(self.out_order_no.as_str()),
+                    ));
+                __pairs
+            })
     }
     fn decode(
         &self,
@@ -1861,11 +2238,23 @@ impl UnfreezeProfitSharingOrder {
         } = required;
         Self {
             body: UnfreezeProfitSharingOrderRequest {
+                sub_mchid: ::std::option::Option::None,
                 transaction_id,
                 out_order_no,
                 description,
             },
         }
+    }
+    /// Sets the body field `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_mchid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
     }
 }
 impl ::wechatpay_core::operation::Operation for UnfreezeProfitSharingOrder {
@@ -1971,7 +2360,7 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingUnsplitAmount 
 ///     appid: "wx8888888888888888".into(),
 ///     type_: ProfitSharingReceiverType::MerchantId,
 ///     account: "86693852".into(),
-///     relation_type: ProfitSharingRelationType::Store,
+///     relation_type: ProfitSharingRelationType::ServiceProvider,
 /// });
 /// let answer = client.execute(&op).await?;
 /// println!("type_: {:?}", answer.data.type_);
@@ -2007,7 +2396,9 @@ impl AddProfitSharingReceiver {
         let AddProfitSharingReceiverRequired { appid, type_, account, relation_type } = required;
         Self {
             body: AddProfitSharingReceiverRequest {
+                sub_mchid: ::std::option::Option::None,
                 appid,
+                sub_appid: ::std::option::Option::None,
                 type_,
                 account,
                 name: ::std::option::Option::None,
@@ -2015,6 +2406,28 @@ impl AddProfitSharingReceiver {
                 custom_relation: ::std::option::Option::None,
             },
         }
+    }
+    /// Sets the body field `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_mchid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `sub_appid`.
+    #[must_use]
+    pub fn with_sub_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
     }
     /// Sets the body field `name`.
     #[must_use]
@@ -2112,11 +2525,35 @@ impl DeleteProfitSharingReceiver {
         let DeleteProfitSharingReceiverRequired { appid, type_, account } = required;
         Self {
             body: DeleteProfitSharingReceiverRequest {
+                sub_mchid: ::std::option::Option::None,
                 appid,
+                sub_appid: ::std::option::Option::None,
                 type_,
                 account,
             },
         }
+    }
+    /// Sets the body field `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_mchid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `sub_appid`.
+    #[must_use]
+    pub fn with_sub_appid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_appid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
     }
 }
 impl ::wechatpay_core::operation::Operation for DeleteProfitSharingReceiver {
@@ -2128,6 +2565,176 @@ impl ::wechatpay_core::operation::Operation for DeleteProfitSharingReceiver {
                 "/v3/profitsharing/receivers/delete",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
+    }
+}
+/// 申请分账账单
+///
+/// 获取某一天分账账单文件的下载地址(30秒内有效),再用账单下载接口取文件;只能申请三个月内的账单,账单金额单位为“元”,未成功的分账单不在账单中。
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter8_1_11.shtml> 、<https://pay.weixin.qq.com/docs/partner/apis/ecommerce-bill-download/split-bill.html>
+///
+/// `GET /v3/profitsharing/bills` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::ApplyProfitSharingBill;
+///
+/// let op = ApplyProfitSharingBill::new("2019-06-11");
+/// let answer = client.execute(&op).await?;
+/// println!("download_url: {:?}", answer.data.download_url);
+/// println!("hash_type: {:?}", answer.data.hash_type);
+/// println!("hash_value: {:?}", answer.data.hash_value);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct ApplyProfitSharingBill {
+    /// 子商户号:仅服务商使用;不填返回服务商下所有分账账单,填写则只返回该子商户的分账账单。直连商户不传。
+    ///
+    /// at most 12 characters; example: `"19000000001"`.
+    ///
+    /// Sent as the query parameter `sub_mchid`.
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
+    /// 账单日期:格式 yyyy-MM-DD,仅支持三个月内的账单。
+    ///
+    /// at most 10 characters; format `date`; example: `"2019-06-11"`.
+    ///
+    /// Sent as the query parameter `bill_date`.
+    pub bill_date: ::std::string::String,
+    /// 压缩类型:不填则返回不压缩的数据流。
+    ///
+    /// example: `"GZIP"`.
+    ///
+    /// Sent as the query parameter `tar_type`.
+    pub tar_type: ::std::option::Option<ProfitSharingBillTarType>,
+}
+impl ApplyProfitSharingBill {
+    /// Builds a [`ApplyProfitSharingBill`] with its required values set and every optional one absent.
+    pub fn new(bill_date: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sub_mchid: ::std::option::Option::None,
+            bill_date: ::std::convert::Into::into(bill_date),
+            tar_type: ::std::option::Option::None,
+        }
+    }
+    /// Sets `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.sub_mchid = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `tar_type`.
+    #[must_use]
+    pub fn with_tar_type(mut self, value: ProfitSharingBillTarType) -> Self {
+        self.tar_type = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::wechatpay_core::operation::Operation for ApplyProfitSharingBill {
+    type Output = ApplyProfitSharingBillResponse;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "applyProfitSharingBill",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/profitsharing/bills",
+            )
+            .with_query({
+                let mut __pairs = ::std::vec![];
+                if let ::std::option::Option::Some(__value) = &self.sub_mchid {
+                    __pairs
+                        .push((
+                            "sub_mchid",
+                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                        ));
+                }
+                __pairs
+                    .push((
+                        "bill_date",
+                        ::std::borrow::Cow::Borrowed(self.bill_date.as_str()),
+                    ));
+                if let ::std::option::Option::Some(__value) = &self.tar_type {
+                    __pairs
+                        .push((
+                            "tar_type",
+                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                        ));
+                }
+                __pairs
+            })
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
+    }
+}
+/// 查询最大分账比例
+///
+/// 服务商查询特约商户设置的允许服务商分账的最大比例(万分比)。
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/profit-sharing/merchants/query-merchant-ratio.html>
+///
+/// `GET /v3/profitsharing/merchant-configs/{sub_mchid}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::profit_sharing::QueryProfitSharingMerchantRatio;
+///
+/// let op = QueryProfitSharingMerchantRatio::new("1900000109");
+/// let answer = client.execute(&op).await?;
+/// println!("sub_mchid: {:?}", answer.data.sub_mchid);
+/// println!("max_ratio: {:?}", answer.data.max_ratio);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct QueryProfitSharingMerchantRatio {
+    /// 特约商户号:分账的出资商户号。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    ///
+    /// Sent as the path parameter `sub_mchid`.
+    pub sub_mchid: ::std::string::String,
+}
+impl QueryProfitSharingMerchantRatio {
+    /// Builds a [`QueryProfitSharingMerchantRatio`] with its required values set and every optional one absent.
+    pub fn new(sub_mchid: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sub_mchid: ::std::convert::Into::into(sub_mchid),
+        }
+    }
+}
+impl ::wechatpay_core::operation::Operation for QueryProfitSharingMerchantRatio {
+    type Output = QueryProfitSharingMerchantRatioResponse;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "queryProfitSharingMerchantRatio",
+                ::wechatpay_core::operation::Method::GET,
+                "/v3/profitsharing/merchant-configs/{sub_mchid}",
+            )
+            .with_path_params(
+                ::std::vec![
+                    ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str()))
+                ],
+            )
     }
     fn decode(
         &self,

@@ -219,7 +219,7 @@ pub struct CreateRefundRequest {
     /// at most 256 characters; at least 8 characters; format `uri`; example: `"https://weixin.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub notify_url: ::std::option::Option<::std::string::String>,
-    /// 退款资金来源。若传递此参数则使用对应的资金账户退款,否则默认使用未结算资金退款(仅对老资金流商户适用)。
+    /// 退款资金来源。若传递此参数则使用对应的资金账户退款;不传时旧资金流商户默认使用未结算资金退款。
     ///
     /// at most 32 characters; at least 1 character; example: `"AVAILABLE"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -230,7 +230,7 @@ pub struct CreateRefundRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<RefundGoodsDetail>>,
 }
-/// 退款资金来源。若传递此参数则使用对应的资金账户退款,否则默认使用未结算资金退款(仅对老资金流商户适用)。
+/// 退款资金来源。若传递此参数则使用对应的资金账户退款;不传时旧资金流商户默认使用未结算资金退款。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
 #[derive(
@@ -242,9 +242,9 @@ pub struct CreateRefundRequest {
 )]
 #[non_exhaustive]
 pub enum CreateRefundRequestFundsAccount {
-    /// `AVAILABLE`: 可用余额账户(仅对老资金流商户适用)
+    /// `AVAILABLE`: 仅对旧资金流商户适用,指定从可用余额账户出资
     Available,
-    /// `UNSETTLED`: 未结算资金(仅对出行预付押金退款适用)
+    /// `UNSETTLED`: 仅对出行预付押金退款适用,指定从未结算资金出资
     Unsettled,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -1172,9 +1172,9 @@ pub struct RefundPromotion {
     ///
     /// example: `"SINGLE"`.
     pub scope: RefundPromotionScope,
-    /// 优惠类型。(早期版本的文档以 COUPON/DISCOUNT 表示这两类,现行文档为 CASH/NOCASH;其他取值以 `Unknown` 原样保留。)
+    /// 优惠类型(退款应答与退款通知用 COUPON/DISCOUNT,与支付查单的 CASH/NOCASH 不同;其他取值以 `Unknown` 保留)。
     ///
-    /// example: `"NOCASH"`.
+    /// example: `"DISCOUNT"`.
     #[serde(rename = "type")]
     pub type_: RefundPromotionType,
     /// 优惠券面额。用户享受优惠的金额(优惠券面额=微信出资金额+商家出资金额+其他出资方金额),单位为分。
@@ -1199,9 +1199,9 @@ pub struct RefundPromotionRequired {
     ///
     /// example: `"SINGLE"`.
     pub scope: RefundPromotionScope,
-    /// 优惠类型。(早期版本的文档以 COUPON/DISCOUNT 表示这两类,现行文档为 CASH/NOCASH;其他取值以 `Unknown` 原样保留。)
+    /// 优惠类型(退款应答与退款通知用 COUPON/DISCOUNT,与支付查单的 CASH/NOCASH 不同;其他取值以 `Unknown` 保留)。
     ///
-    /// example: `"NOCASH"`.
+    /// example: `"DISCOUNT"`.
     pub type_: RefundPromotionType,
     /// 优惠券面额。用户享受优惠的金额(优惠券面额=微信出资金额+商家出资金额+其他出资方金额),单位为分。
     ///
@@ -1299,7 +1299,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundPromotionScope {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
-/// 优惠类型。(早期版本的文档以 COUPON/DISCOUNT 表示这两类,现行文档为 CASH/NOCASH;其他取值以 `Unknown` 原样保留。)
+/// 优惠类型(退款应答与退款通知用 COUPON/DISCOUNT,与支付查单的 CASH/NOCASH 不同;其他取值以 `Unknown` 保留)。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
 #[derive(
@@ -1311,10 +1311,10 @@ impl<'de> ::serde::Deserialize<'de> for RefundPromotionScope {
 )]
 #[non_exhaustive]
 pub enum RefundPromotionType {
-    /// `CASH`: 充值型代金券,需要走结算资金
-    Cash,
-    /// `NOCASH`: 免充值型代金券,不走结算资金
-    NoCash,
+    /// `COUPON`: 充值型代金券(走结算资金)
+    Coupon,
+    /// `DISCOUNT`: 免充值型优惠券(不走结算资金)
+    Discount,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -1322,8 +1322,8 @@ impl RefundPromotionType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Cash => "CASH",
-            Self::NoCash => "NOCASH",
+            Self::Coupon => "COUPON",
+            Self::Discount => "DISCOUNT",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -1331,8 +1331,8 @@ impl RefundPromotionType {
 impl ::std::convert::From<&str> for RefundPromotionType {
     fn from(value: &str) -> Self {
         match value {
-            "CASH" => Self::Cash,
-            "NOCASH" => Self::NoCash,
+            "COUPON" => Self::Coupon,
+            "DISCOUNT" => Self::Discount,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -1445,7 +1445,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundStatus {
 ///
 /// 当交易发生之后一年内,由于买家或者卖家的原因需要退款时,卖家可以通过退款接口将支付金额退还给买家,微信支付将在收到退款请求并且验证成功之后,将支付款按原路退还至买家账号上。
 /// 申请退款接口的返回仅代表业务的受理情况,具体退款是否成功,需要通过退款查询接口获取结果。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_9.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/merchant/products/refund/apilist.html>
 ///
 /// `POST /v3/refund/domestic/refunds` on the mainland host. Success: `200` with a JSON body. Rate limit: 150 requests per second.
 ///

@@ -1,6 +1,7 @@
 //! `cargo xtask codegen [--check] [--deny-warnings]`: regenerate `wechatpay-api` from `spec/`
 //! (`wechatpay-codegen --spec spec --out wechatpay-api`), and the test that calls every operation
-//! against the mock (`tests/tests/every_operation.rs`).
+//! against the mock (`tests/tests/generated/every_operation.rs`, which
+//! `tests/tests/every_operation.rs` includes).
 //! `cargo xtask synth-spec --ops N --out DIR [--seed S]`: write a synthetic spec.
 //! `cargo xtask compile-bench [--ops 100,1000] [--seed S] [--work DIR]`: the compile-time benchmark.
 
@@ -81,10 +82,11 @@ const STATE_ERRORS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The generated test that calls every operation against the mock (`tests/tests/every_operation.rs`),
+/// The generated test that calls every operation against the mock
+/// (`tests/tests/generated/every_operation.rs`, which `tests/tests/every_operation.rs` includes),
 /// written, or with `--check` compared with the file on disk.
 fn calls_test(root: &std::path::Path, mode: Mode) -> ExitCode {
-    const FILE: &str = "tests/tests/every_operation.rs";
+    const FILE: &str = "tests/tests/generated/every_operation.rs";
     let api = match wechatpay_generator::load_dir(&root.join("spec")) {
         Ok(api) => api,
         Err(e) => {

@@ -215,12 +215,17 @@ fn the_new_crate_compiles_against_wechatpay_core() {
     write(
         "app/src/lib.rs",
         r#"//! Calls the user's own operation with the SDK's client.
-use my_loyalty_api::loyalty::AddLoyaltyPoints;
+use my_loyalty_api::loyalty::{AddLoyaltyPoints, AddLoyaltyPointsRequired};
 use my_loyalty_api::wechatpay_core::{Client, Error};
 
 /// Adds points and returns the balance.
 pub async fn add_points(client: &Client, openid: &str) -> Result<i64, Error> {
-    let answer = client.execute(&AddLoyaltyPoints::new(openid, "1900000001", 10)).await?;
+    let op = AddLoyaltyPoints::new(AddLoyaltyPointsRequired {
+        openid: openid.into(),
+        mchid: "1900000001".into(),
+        points: 10,
+    });
+    let answer = client.execute(&op).await?;
     if let Some(error) = answer.data.last_error {
         println!("{}: {}", error.code, error.message);
     }

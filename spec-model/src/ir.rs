@@ -388,6 +388,15 @@ pub enum TypeKind {
     NumberEnum(NumberKind, Vec<Variant>),
 }
 
+/// The value of a variant of a [`TypeKind::NumberEnum`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EnumNumber {
+    /// Of a `type: integer` enum.
+    Integer(i64),
+    /// Of a `type: number` enum (finite).
+    Number(f64),
+}
+
 /// The numbers of a [`TypeKind::NumberEnum`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NumberKind {
@@ -428,12 +437,14 @@ pub struct Field {
 }
 
 /// An enum variant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Variant {
     /// Rust name.
     pub rust_name: String,
     /// Wire value (for a number enum, the number's text).
     pub value: String,
+    /// For a number enum, the number itself, as lowering read and checked it.
+    pub number: Option<EnumNumber>,
     /// Description.
     pub doc: Option<String>,
 }

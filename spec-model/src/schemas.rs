@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::compose::{lift, narrowing};
 use crate::context::{constraints, notes, Lowerer};
-use crate::ir::{Construction, Field, NumberKind, Ty, TypeDef, TypeKind, Variant};
+use crate::ir::{Construction, EnumNumber, Field, NumberKind, Ty, TypeDef, TypeKind, Variant};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
 use crate::names::{
@@ -312,7 +312,7 @@ impl Lowerer {
         let mut variants: Vec<Variant> = Vec::new();
         for (i, value) in values.iter().enumerate() {
             let vpath = path.key("enum").index(i);
-            let value = self.enum_value(file, &vpath, number, value)?;
+            let (value, number_value) = self.enum_value(file, &vpath, number, value)?;
             let rust_name = match schema.enum_names.as_ref().map(|n| &n[i]) {
                 Some(given) => {
                     if let Some(problem) = variant_name_problem(given) {
@@ -340,6 +340,7 @@ impl Lowerer {
                 rust_name,
                 doc: schema.enum_descriptions.get(&value).cloned(),
                 value,
+                number: number_value,
             });
         }
         let kind = match number {
@@ -358,10 +359,10 @@ impl Lowerer {
         vpath: &YamlPath,
         number: Option<NumberKind>,
         value: &serde_yaml::Value,
-    ) -> Option<String> {
+    ) -> Option<(String, Option<EnumNumber>)> {
         use serde_yaml::Value as Y;
         match (number, value) {
-            (None, Y::String(s)) => Some(s.clone()),
+            (None, Y::String(s)) => Some((s.clone(), None)),
             (None, Y::Number(_) | Y::Bool(_)) => {
                 let text = match value {
                     Y::Number(n) => n.to_string(),
@@ -369,14 +370,14 @@ impl Lowerer {
                 };
                 let message = format!("enum value {text} of a string enum is not a string: taken as the text `{text}`; quote it");
                 self.warn(file, vpath, message);
-                Some(text)
+                Some((text, None))
             }
-            (Some(NumberKind::Integer), Y::Number(n)) if n.as_i64().is_some() => {
-                n.as_i64().map(|n| n.to_string())
-            }
-            (Some(NumberKind::Number), Y::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
-                n.as_f64().map(|n| n.to_string())
-            }
+            (Some(NumberKind::Integer), Y::Number(n)) if n.as_i64().is_some() => n
+                .as_i64()
+                .map(|n| (n.to_string(), Some(EnumNumber::Integer(n)))),
+            (Some(NumberKind::Number), Y::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => n
+                .as_f64()
+                .map(|n| (n.to_string(), Some(EnumNumber::Number(n)))),
             (Some(kind), _) => {
                 let kind = match kind {
                     NumberKind::Integer => "a 64-bit integer",

@@ -447,7 +447,7 @@ mod checks {
             serde_json::json!({"transaction_id": "4200", "out_trade_no": "T1"})
         );
         match receipt.request().body {
-            Body::Multipart { meta: Some(_), file, filename_in_meta: false } => {
+            Body::Multipart { meta: Some(_), file, filename_in_meta: false, .. } => {
                 assert_eq!(file.filename(), "a.jpg")
             }
             other => panic!("{other:?}"),
@@ -578,7 +578,7 @@ mod checks {
         let decoded = op.decode(&Bytes::from_static(answer.as_bytes())).unwrap();
         assert_eq!(decoded.scene_info.store_id, "S1");
         assert_eq!(decoded.promotion.as_ref().and_then(|p| p.amount), Some(5));
-        let back = serde_json::to_string(&CreateOrderRequest::new("T-1", decoded.scene_info)).unwrap();
+        let back = serde_json::to_string(&CreateOrder::new(CreateOrderRequired { out_trade_no: "T-1".into(), scene_info: decoded.scene_info }).body).unwrap();
         assert_eq!(back, r#"{"out_trade_no":"T-1","scene_info":"{\"store_id\":\"S1\"}"}"#);
         let null: CreateOrderResponse = serde_json::from_str(r#"{"out_trade_no":"T","scene_info":"{\"store_id\":\"S\"}","promotion":null}"#).unwrap();
         assert_eq!(null.promotion, None);

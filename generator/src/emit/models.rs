@@ -5,7 +5,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{docs, field_doc, ident, own_docs, ty_tokens};
-use crate::ir::{Api, Construction, Field, Group, NumberKind, Ty, TypeDef, TypeKind, Variant};
+use crate::ir::{
+    Api, Construction, EnumNumber, Field, Group, NumberKind, Ty, TypeDef, TypeKind, Variant,
+};
 
 pub(super) fn type_tokens(api: &Api, group: &Group, def: &TypeDef) -> TokenStream {
     match &def.kind {
@@ -40,26 +42,19 @@ fn number_enum_tokens(def: &TypeDef, kind: NumberKind, variants: &[Variant]) -> 
             ),
         ),
     };
+    // Lowering read every value as a number of the enum's kind.
     let literal = |v: &Variant| -> TokenStream {
-        match kind {
-            NumberKind::Integer => {
-                let n: i64 = v.value.parse().unwrap_or_default();
-                let lit = proc_macro2::Literal::i64_unsuffixed(n.abs());
-                if n < 0 {
-                    quote!(-#lit)
-                } else {
-                    quote!(#lit)
-                }
-            }
-            NumberKind::Number => {
-                let n: f64 = v.value.parse().unwrap_or_default();
-                let lit = proc_macro2::Literal::f64_unsuffixed(n.abs());
-                if n < 0.0 {
-                    quote!(-#lit)
-                } else {
-                    quote!(#lit)
-                }
-            }
+        let (negative, lit) = match v.number {
+            Some(EnumNumber::Integer(n)) => (
+                n < 0,
+                proc_macro2::Literal::u64_unsuffixed(n.unsigned_abs()),
+            ),
+            Some(EnumNumber::Number(n)) => (n < 0.0, proc_macro2::Literal::f64_unsuffixed(n.abs())),
+            None => return quote!(::std::compile_error!("a number enum without its number")),
+        };
+        match negative {
+            true => quote!(-#lit),
+            false => quote!(#lit),
         }
     };
     let doc = docs(&with_paragraph(&def.doc, "An open enum of numbers: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it."));

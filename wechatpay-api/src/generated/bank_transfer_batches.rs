@@ -1849,7 +1849,7 @@ impl ::wechatpay_core::operation::Operation for CreateBankTransferBatch {
 /// 按微信支付批次单号查询批次单,可同时分页查询指定状态的明细单;转账异步处理,发起后需稍等再查。
 /// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4012465891>
 ///
-/// `GET /v3/bank-transfer/batches/batch-id/{batch_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+/// `GET /v3/bank-transfer/batches/batch-id/{batch_id}` on the mainland host. Success: `200` with a JSON body. Rate limit: 50 requests per second. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1893,9 +1893,9 @@ pub struct QueryBankTransferBatchByBatchId {
     ///
     /// Sent as the query parameter `offset`.
     pub offset: ::std::option::Option<i32>,
-    /// 最大资源条数:一次返回的明细条数。
+    /// 最大资源条数:一次返回的明细条数,20~100,不传按20条。
     ///
-    /// format `int32`; example: `20`.
+    /// at least 20; at most 100; format `int32`; example: `20`.
     ///
     /// Sent as the query parameter `limit`.
     pub limit: ::std::option::Option<i32>,
@@ -2138,9 +2138,9 @@ pub struct QueryBankTransferBatchByOutBatchNo {
     ///
     /// Sent as the query parameter `offset`.
     pub offset: ::std::option::Option<i32>,
-    /// 最大资源条数:一次返回的明细条数。
+    /// 最大资源条数:一次返回的明细条数,20~100,不传按20条。
     ///
-    /// format `int32`; example: `20`.
+    /// at least 20; at most 100; format `int32`; example: `20`.
     ///
     /// Sent as the query parameter `limit`.
     pub limit: ::std::option::Option<i32>,

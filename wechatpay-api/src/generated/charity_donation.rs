@@ -926,7 +926,7 @@ impl<'de> ::serde::Deserialize<'de> for CharityTransferState {
 )]
 #[non_exhaustive]
 pub struct CreateCharityBudgetRequest {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,
@@ -969,7 +969,7 @@ pub struct CreateCharityTransferBillRequest {
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,
-    /// 商户公益捐赠单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户公益捐赠单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"trans202506300102"`.
     pub out_transfer_no: ::std::string::String,
@@ -1198,7 +1198,7 @@ pub struct CreateCharityBudget {
 }
 /// The required values of [`CreateCharityBudget`], by name: what [`CreateCharityBudget::new`] takes. A new required value in a later version is a new field here.
 pub struct CreateCharityBudgetRequired {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,
@@ -1306,7 +1306,7 @@ impl ::wechatpay_core::operation::Operation for CreateCharityBudget {
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct QueryCharityBudget {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     ///
@@ -1321,7 +1321,7 @@ pub struct QueryCharityBudget {
 }
 /// The required values of [`QueryCharityBudget`], by name: what [`QueryCharityBudget::new`] takes. A new required value in a later version is a new field here.
 pub struct QueryCharityBudgetRequired {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,
@@ -1400,7 +1400,7 @@ impl ::wechatpay_core::operation::Operation for QueryCharityBudget {
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct UnlockCharityBudget {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     ///
@@ -1411,7 +1411,7 @@ pub struct UnlockCharityBudget {
 }
 /// The required values of [`UnlockCharityBudget`], by name: what [`UnlockCharityBudget::new`] takes. A new required value in a later version is a new field here.
 pub struct UnlockCharityBudgetRequired {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,
@@ -1508,7 +1508,7 @@ pub struct CreateCharityTransferBillRequired {
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,
-    /// 商户公益捐赠单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户公益捐赠单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"trans202506300102"`.
     pub out_transfer_no: ::std::string::String,
@@ -1718,7 +1718,7 @@ impl ::wechatpay_core::operation::Operation for QueryCharityTransferBill {
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct QueryCharityBudgetReceipt {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     ///
@@ -1733,7 +1733,7 @@ pub struct QueryCharityBudgetReceipt {
 }
 /// The required values of [`QueryCharityBudgetReceipt`], by name: what [`QueryCharityBudgetReceipt::new`] takes. A new required value in a later version is a new field here.
 pub struct QueryCharityBudgetReceiptRequired {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,
@@ -1809,7 +1809,7 @@ impl ::wechatpay_core::operation::Operation for QueryCharityBudgetReceipt {
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct ApplyCharityBudgetReceipt {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     ///
@@ -1820,7 +1820,7 @@ pub struct ApplyCharityBudgetReceipt {
 }
 /// The required values of [`ApplyCharityBudgetReceipt`], by name: what [`ApplyCharityBudgetReceipt::new`] takes. A new required value in a later version is a new field here.
 pub struct ApplyCharityBudgetReceiptRequired {
-    /// 商户预算单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"budget202506030102"`.
     pub out_budget_no: ::std::string::String,

@@ -27,7 +27,7 @@ pub struct PartnerCreateTransferBatchRequest {
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 特约商户授权类型
     pub authorization_type: PartnerTransferAuthorizationType,
-    /// 商家批次单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商家批次单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_batch_no: ::std::string::String,
@@ -1431,7 +1431,7 @@ pub struct PartnerCreateTransferBatchRequired {
     pub sub_mchid: ::std::string::String,
     /// 特约商户授权类型
     pub authorization_type: PartnerTransferAuthorizationType,
-    /// 商家批次单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商家批次单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_batch_no: ::std::string::String,
@@ -1713,7 +1713,7 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryTransferBatchByBatch
 /// 按微信支付批次单号与明细单号查询单笔转账明细单。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer_partner/chapter3_3.shtml>
 ///
-/// `GET /v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/username`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+/// `GET /v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}` on the mainland host. Success: `200` with a JSON body. Rate limit: 50 requests per second. Idempotent: the same request may be sent again. Sensitive answer fields (`/username`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
 /// # Example
 ///
@@ -1968,7 +1968,7 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryTransferBatchByOutBa
 /// 按商家批次单号与商家明细单号查询单笔转账明细单;转账异步处理,发起后需稍等再查。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer_partner/chapter3_5.shtml>
 ///
-/// `GET /v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/username`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+/// `GET /v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}` on the mainland host. Success: `200` with a JSON body. Rate limit: 50 requests per second. Idempotent: the same request may be sent again. Sensitive answer fields (`/username`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
 /// # Example
 ///

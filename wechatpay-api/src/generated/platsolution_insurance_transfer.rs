@@ -31,7 +31,7 @@ pub struct ApplyInsuranceTransferBatchRequest {
     /// at most 32 characters; example: `"wxf636efh567hg4380"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
-    /// 商家批次单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商家批次单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"sjzz20230223"`.
     pub out_batch_no: ::std::string::String,
@@ -210,7 +210,7 @@ pub struct ApplyInsuranceTransferReservationRequest {
     /// at most 32 characters; example: `"wxf636efh567hg4380"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
-    /// 商户预约单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预约单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_reservation_no: ::std::string::String,
@@ -2216,7 +2216,7 @@ pub struct ApplyInsuranceTransferReservationRequired {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub sp_appid: ::std::string::String,
-    /// 商户预约单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商户预约单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_reservation_no: ::std::string::String,
@@ -2685,7 +2685,7 @@ pub struct ApplyInsuranceTransferBatchRequired {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub sp_appid: ::std::string::String,
-    /// 商家批次单号:只能由数字、大小写字母组成,在服务商系统内部唯一。
+    /// 商家批次单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
     /// at most 32 characters; example: `"sjzz20230223"`.
     pub out_batch_no: ::std::string::String,
@@ -2832,9 +2832,9 @@ pub struct QueryInsuranceTransferBatchById {
     ///
     /// Sent as the query parameter `offset`.
     pub offset: ::std::option::Option<i32>,
-    /// 最大资源条数
+    /// 最大资源条数:一次返回的明细条数,20~100,不传按20条。
     ///
-    /// format `int32`; example: `20`.
+    /// at least 20; at most 100; format `int32`; example: `20`.
     ///
     /// Sent as the query parameter `limit`.
     pub limit: ::std::option::Option<i32>,
@@ -3005,9 +3005,9 @@ pub struct QueryInsuranceTransferBatchByOutNo {
     ///
     /// Sent as the query parameter `offset`.
     pub offset: ::std::option::Option<i32>,
-    /// 最大资源条数
+    /// 最大资源条数:一次返回的明细条数,20~100,不传按20条。
     ///
-    /// format `int32`; example: `20`.
+    /// at least 20; at most 100; format `int32`; example: `20`.
     ///
     /// Sent as the query parameter `limit`.
     pub limit: ::std::option::Option<i32>,

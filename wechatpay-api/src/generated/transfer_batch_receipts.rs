@@ -578,7 +578,7 @@ impl ::wechatpay_core::operation::Operation for QueryTransferDetailReceipt {
 }
 /// 转账明细电子回单受理
 ///
-/// 申请单笔明细的电子回单(批量转账明细、企业付款到零钱或到银行卡);只受理最近30天内已完成的明细单(否则 400 PARAM_ERROR)。
+/// 申请单笔明细的电子回单(批量转账明细、企业付款到零钱或到银行卡);只受理已完成、转账时传了收款用户姓名的明细单(否则 400 PARAM_ERROR);可受理时限直连商户页写两年内,服务商页写30天内。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter4_3_9.shtml>
 ///
 /// `POST /v3/transfer-detail/electronic-receipts` on the mainland host. Success: `200` with a JSON body. Rate limit: 20 requests per second.

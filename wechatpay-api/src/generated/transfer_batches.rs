@@ -18,11 +18,11 @@
 )]
 #[non_exhaustive]
 pub struct CreateTransferBatchRequest {
-    /// 商户appid:申请商户号的appid或商户号绑定的appid(企业号corpid即为此appid)。
+    /// 商户appid:与商户号有绑定关系的AppID(企业微信可填corpid)。
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商家批次单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商家批次单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_batch_no: ::std::string::String,
@@ -743,7 +743,7 @@ impl<'de> ::serde::Deserialize<'de> for TransferBatchDetailFailReason {
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct TransferBatchDetailInput {
-    /// 商家明细单号:批次内区分明细的唯一标识,只能由数字、大小写字母组成。
+    /// 商家明细单号:仅含数字与大小写字母,同一批次内不重复。
     ///
     /// at most 32 characters; example: `"x23zy545Bd5436"`.
     pub out_detail_no: ::std::string::String,
@@ -778,7 +778,7 @@ impl ::std::fmt::Debug for TransferBatchDetailInput {
 }
 /// The required fields of [`TransferBatchDetailInput`], by name: what [`TransferBatchDetailInput::new`] takes. A new required field in a later version is a new field here.
 pub struct TransferBatchDetailInputRequired {
-    /// 商家明细单号:批次内区分明细的唯一标识,只能由数字、大小写字母组成。
+    /// 商家明细单号:仅含数字与大小写字母,同一批次内不重复。
     ///
     /// at most 32 characters; example: `"x23zy545Bd5436"`.
     pub out_detail_no: ::std::string::String,
@@ -1316,11 +1316,11 @@ pub struct CreateTransferBatch {
 }
 /// The required values of [`CreateTransferBatch`], by name: what [`CreateTransferBatch::new`] takes. A new required value in a later version is a new field here.
 pub struct CreateTransferBatchRequired {
-    /// 商户appid:申请商户号的appid或商户号绑定的appid(企业号corpid即为此appid)。
+    /// 商户appid:与商户号有绑定关系的AppID(企业微信可填corpid)。
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商家批次单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商家批次单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_batch_no: ::std::string::String,
@@ -1422,7 +1422,7 @@ impl ::wechatpay_core::operation::Operation for CreateTransferBatch {
 /// 按微信批次单号查询批次单,可同时分页查询指定状态的明细单(批次为 FINISHED 时才返回明细)。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer/chapter3_2.shtml>
 ///
-/// `GET /v3/transfer/batches/batch-id/{batch_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
+/// `GET /v3/transfer/batches/batch-id/{batch_id}` on the mainland host. Success: `200` with a JSON body. Rate limit: 50 requests per second. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1822,7 +1822,7 @@ impl ::wechatpay_core::operation::Operation for QueryTransferBatchByOutBatchNo {
 /// 按商家批次单号与商家明细单号查询单笔转账明细单。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer/chapter3_5.shtml>
 ///
-/// `GET /v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/user_name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+/// `GET /v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}` on the mainland host. Success: `200` with a JSON body. Rate limit: 50 requests per second. Idempotent: the same request may be sent again. Sensitive answer fields (`/user_name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
 /// # Example
 ///

@@ -405,7 +405,7 @@ pub struct CreateUserConfirmAuthorizationRequest {
     ///
     /// at most 36 characters; example: `"1000"`.
     pub transfer_scene_id: ::std::string::String,
-    /// 用户展示名称:授权详情中展示的“开通账号”,用于区分用户在商户侧的不同账号;不支持表情等特殊字符。
+    /// 用户展示名称:在授权详情里作为“开通账号”显示,帮助用户分辨自己在商户的多个账号;不能含表情等特殊字符。
     ///
     /// at most 32 characters; example: `"wx_123456"`.
     pub user_display_name: ::std::string::String,
@@ -486,7 +486,7 @@ pub struct PreTransferBillWithAuthorizationRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:商户系统内部的商家单号,只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定的单号,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -636,7 +636,7 @@ pub struct TransferToAuthorizedUserRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:商户系统内部的商家单号,只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定的单号,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -1093,7 +1093,7 @@ pub struct PreTransferBillWithAuthorizationRequired {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:商户系统内部的商家单号,只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定的单号,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -1272,7 +1272,7 @@ pub struct TransferToAuthorizedUserRequired {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:商户系统内部的商家单号,只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定的单号,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -1465,7 +1465,7 @@ pub struct CreateUserConfirmAuthorizationRequired {
     ///
     /// at most 36 characters; example: `"1000"`.
     pub transfer_scene_id: ::std::string::String,
-    /// 用户展示名称:授权详情中展示的“开通账号”,用于区分用户在商户侧的不同账号;不支持表情等特殊字符。
+    /// 用户展示名称:在授权详情里作为“开通账号”显示,帮助用户分辨自己在商户的多个账号;不能含表情等特殊字符。
     ///
     /// at most 32 characters; example: `"wx_123456"`.
     pub user_display_name: ::std::string::String,

@@ -22,7 +22,7 @@ pub struct PartnerApplySubMchTransferAuthorizationRequest {
     ///
     /// at most 32 characters; example: `"1900001109"`.
     pub sub_mchid: ::std::string::String,
-    /// 商户申请单号:只能由数字、大小写字母组成,在子商户下唯一。
+    /// 商户申请单号:商户自定,仅含数字与大小写字母,同一子商户下不重复。
     ///
     /// at most 32 characters; example: `"AUTH20250729001"`.
     pub out_apply_no: ::std::string::String,
@@ -424,7 +424,7 @@ pub struct PartnerCreateTransferBillRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -666,7 +666,7 @@ pub struct PartnerPreTransferBillWithAuthorizationRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -1378,7 +1378,7 @@ pub struct PartnerTransferToAuthorizedUserRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -1958,7 +1958,7 @@ pub struct PartnerCreateTransferBillRequired {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -2090,7 +2090,7 @@ impl ::wechatpay_core::operation::Operation for PartnerCreateTransferBill {
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct PartnerQueryTransferBillByOutBillNo {
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     ///
@@ -2188,7 +2188,7 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryTransferBillByOutBil
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct PartnerCancelTransferBill {
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     ///
@@ -2199,7 +2199,7 @@ pub struct PartnerCancelTransferBill {
 }
 /// The required values of [`PartnerCancelTransferBill`], by name: what [`PartnerCancelTransferBill::new`] takes. A new required value in a later version is a new field here.
 pub struct PartnerCancelTransferBillRequired {
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -2302,7 +2302,7 @@ pub struct PartnerPreTransferBillWithAuthorizationRequired {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -2477,7 +2477,7 @@ pub struct PartnerTransferToAuthorizedUserRequired {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -2875,7 +2875,7 @@ pub struct PartnerApplySubMchTransferAuthorizationRequired {
     ///
     /// at most 32 characters; example: `"1900001109"`.
     pub sub_mchid: ::std::string::String,
-    /// 商户申请单号:只能由数字、大小写字母组成,在子商户下唯一。
+    /// 商户申请单号:商户自定,仅含数字与大小写字母,同一子商户下不重复。
     ///
     /// at most 32 characters; example: `"AUTH20250729001"`.
     pub out_apply_no: ::std::string::String,
@@ -3078,7 +3078,7 @@ impl ::wechatpay_core::operation::Operation for PartnerApplyTransferBillReceipt 
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct PartnerQueryTransferBillReceipt {
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     ///
@@ -3093,7 +3093,7 @@ pub struct PartnerQueryTransferBillReceipt {
 }
 /// The required values of [`PartnerQueryTransferBillReceipt`], by name: what [`PartnerQueryTransferBillReceipt::new`] takes. A new required value in a later version is a new field here.
 pub struct PartnerQueryTransferBillReceiptRequired {
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,

@@ -70,7 +70,7 @@ pub struct TransferBillReceipt {
     /// at most 512 characters; example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
-    /// 回单文件下载地址:状态为 FINISHED 时返回,10分钟内有效;地址的域名、路径与参数都可能变化,请勿自行拼接。
+    /// 回单文件下载地址:状态为 FINISHED 时返回,10分钟内有效;应原样使用,不要自己拼接。
     ///
     /// at most 3000 characters; example: `"https://api.mch.weixin.qq.com/v3/transferdownload/elecvoucherfile?token=example"`.
     #[serde(default)]

@@ -89,7 +89,7 @@ pub struct CreateQqWalletTransferBillRequest {
     ///
     /// at most 32 characters; example: `"102022609"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -680,7 +680,7 @@ pub struct CreateQqWalletTransferBillRequired {
     ///
     /// at most 32 characters; example: `"102022609"`.
     pub appid: ::std::string::String,
-    /// 商户单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     pub out_bill_no: ::std::string::String,
@@ -819,7 +819,7 @@ impl ::wechatpay_core::operation::Operation for CreateQqWalletTransferBill {
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct QueryQqWalletTransferBill {
-    /// 商户转账单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户转账单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     ///
@@ -885,7 +885,7 @@ impl ::wechatpay_core::operation::Operation for QueryQqWalletTransferBill {
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct CancelQqWalletTransferBill {
-    /// 商户转账单号:只能由数字、大小写字母组成,在商户系统内部唯一。
+    /// 商户转账单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     ///

@@ -3461,12 +3461,11 @@ async fn apply4subject_submit_applyment(
     client: &wechatpay_api::Client,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use wechatpay_api::apply4subject::{
-        Apply4subjectBusinessLicenseInfo, Apply4subjectBusinessLicenseInfoRequired,
         Apply4subjectContactIdDocType, Apply4subjectContactInfo,
         Apply4subjectContactInfoRequired, Apply4subjectIdentificationInfo,
         Apply4subjectIdentificationInfoRequired, Apply4subjectSubjectInfo,
-        Apply4subjectSubjectInfoRequired, Apply4subjectSubjectType,
-        Apply4subjectSubmitApplyment, Apply4subjectSubmitApplymentRequired,
+        Apply4subjectSubjectType, Apply4subjectSubmitApplyment,
+        Apply4subjectSubmitApplymentRequired,
     };
     let op = Apply4subjectSubmitApplyment::new(Apply4subjectSubmitApplymentRequired {
         business_code: "example0".into(),
@@ -3475,20 +3474,9 @@ async fn apply4subject_submit_applyment(
             id_card_number: "example0".into(),
             mobile: "example0".into(),
         }),
-        subject_info: Apply4subjectSubjectInfo::new(Apply4subjectSubjectInfoRequired {
-            subject_type: Apply4subjectSubjectType::SubjectTypeIndividual,
-            business_license_info: Apply4subjectBusinessLicenseInfo::new(Apply4subjectBusinessLicenseInfoRequired {
-                licence_number: "example0".into(),
-                licence_copy: "example0".into(),
-                merchant_name: "example0".into(),
-                legal_person: "example0".into(),
-                company_address: "example0".into(),
-                licence_valid_date: Vec::from([
-                    String::from("1970-01-01"),
-                    String::from("forever"),
-                ]),
-            }),
-        }),
+        subject_info: Apply4subjectSubjectInfo::new(
+            Apply4subjectSubjectType::SubjectTypeIndividual,
+        ),
         identification_info: Apply4subjectIdentificationInfo::new(Apply4subjectIdentificationInfoRequired {
             identification_type: Apply4subjectContactIdDocType::IdentificationTypeIdcard,
             identification_name: "example0".into(),
@@ -3525,13 +3513,11 @@ async fn applyment4sub_submit(
     use wechatpay_api::applyment4sub::{
         Applyment4subSubmit, Applyment4subSubmitRequired, ApplymentBankAccountInfo,
         ApplymentBankAccountInfoRequired, ApplymentBankAccountType,
-        ApplymentBusinessInfo, ApplymentBusinessInfoRequired,
-        ApplymentBusinessLicenseInfo, ApplymentBusinessLicenseInfoRequired,
-        ApplymentCertType, ApplymentCertificateInfo, ApplymentCertificateInfoRequired,
-        ApplymentContactIdDocType, ApplymentContactInfo, ApplymentContactInfoRequired,
-        ApplymentContactType, ApplymentIdentityInfo, ApplymentSalesInfo,
-        ApplymentSalesScenesTypeItem, ApplymentSettlementInfo, ApplymentSubjectInfo,
-        ApplymentSubjectInfoRequired, ApplymentSubjectType,
+        ApplymentBusinessInfo, ApplymentBusinessInfoRequired, ApplymentContactIdDocType,
+        ApplymentContactInfo, ApplymentContactInfoRequired, ApplymentContactType,
+        ApplymentIdentityInfo, ApplymentSalesInfo, ApplymentSalesScenesTypeItem,
+        ApplymentSettlementInfo, ApplymentSubjectInfo, ApplymentSubjectInfoRequired,
+        ApplymentSubjectType,
     };
     let op = Applyment4subSubmit::new(Applyment4subSubmitRequired {
         business_code: "example0".into(),
@@ -3543,22 +3529,6 @@ async fn applyment4sub_submit(
         }),
         subject_info: ApplymentSubjectInfo::new(ApplymentSubjectInfoRequired {
             subject_type: ApplymentSubjectType::SubjectTypeIndividual,
-            business_license_info: ApplymentBusinessLicenseInfo::new(ApplymentBusinessLicenseInfoRequired {
-                license_copy: "example0".into(),
-                license_number: "example0".into(),
-                merchant_name: "example0".into(),
-                legal_person: "example0".into(),
-            }),
-            certificate_info: ApplymentCertificateInfo::new(ApplymentCertificateInfoRequired {
-                cert_copy: "example0".into(),
-                cert_type: ApplymentCertType::CertificateType2388,
-                cert_number: "example0".into(),
-                merchant_name: "example0".into(),
-                company_address: "example0".into(),
-                legal_person: "example0".into(),
-                period_begin: "2015-05-20".into(),
-                period_end: "example0".into(),
-            }),
             identity_info: ApplymentIdentityInfo::new(
                 ApplymentContactIdDocType::IdentificationTypeIdcard,
             ),
@@ -5754,13 +5724,8 @@ async fn fapiao_query_application(
 async fn fapiao_query_file_download_info(
     client: &wechatpay_api::Client,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use wechatpay_api::fapiao::{
-        FapiaoQueryFileDownloadInfo, FapiaoQueryFileDownloadInfoRequired,
-    };
-    let op = FapiaoQueryFileDownloadInfo::new(FapiaoQueryFileDownloadInfoRequired {
-        fapiao_apply_id: "4200000444201910177461284488".into(),
-        fapiao_id: "20200701123456".into(),
-    });
+    use wechatpay_api::fapiao::FapiaoQueryFileDownloadInfo;
+    let op = FapiaoQueryFileDownloadInfo::new("4200000444201910177461284488");
     client.execute(&op).await?;
     Ok(())
 }

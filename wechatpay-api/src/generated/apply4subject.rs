@@ -1055,15 +1055,15 @@ impl Apply4subjectFinanceInstitutionInfo {
 )]
 #[non_exhaustive]
 pub enum Apply4subjectFinanceType {
-    /// `BANK_AGENT`: 银行业, 适用于商业银行、政策性银行、农村合作银行、村镇银行、开发性金融机构等
+    /// `BANK_AGENT`: 银行业金融机构
     BankAgent,
-    /// `PAYMENT_AGENT`: 支付机构, 适用于非银行类支付机构
+    /// `PAYMENT_AGENT`: 非银行支付机构
     PaymentAgent,
-    /// `INSURANCE`: 保险业, 适用于保险、保险中介、保险代理、保险经纪等保险类业务
+    /// `INSURANCE`: 保险类机构
     Insurance,
-    /// `TRADE_AND_SETTLE`: 交易及结算类金融机构, 适用于交易所、登记结算类机构、银行卡清算机构、资金清算中心等
+    /// `TRADE_AND_SETTLE`: 交易、登记结算及清算类机构
     TradeAndSettle,
-    /// `OTHER`: 其他金融机构, 适用于财务公司、信托公司、金融资产管理公司、金融租赁公司、汽车金融公司、贷款公司、货币经纪公司、消费金融公司、证券业、金融控股公司、股票、期货、货币兑换、小额贷款公司、金融资产管理、担保公司、商业保理公司、典当行、融资租赁公司、财经咨询等其他金融业务
+    /// `OTHER`: 其他金融机构
     Other,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -1429,7 +1429,7 @@ impl Apply4subjectSpecialOperationInfoItem {
 }
 /// 主体信息
 ///
-/// `new` takes the required fields by name (a \[`Apply4subjectSubjectInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
@@ -1444,7 +1444,8 @@ pub struct Apply4subjectSubjectInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub is_finance_institution: ::std::option::Option<bool>,
     /// 营业执照
-    pub business_license_info: Apply4subjectBusinessLicenseInfo,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub business_license_info: ::std::option::Option<Apply4subjectBusinessLicenseInfo>,
     /// 登记证书
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub certificate_info: ::std::option::Option<Apply4subjectCertificateInfo>,
@@ -1465,21 +1466,13 @@ pub struct Apply4subjectSubjectInfo {
         Apply4subjectFinanceInstitutionInfo,
     >,
 }
-/// The required fields of [`Apply4subjectSubjectInfo`], by name: what [`Apply4subjectSubjectInfo::new`] takes. A new required field in a later version is a new field here.
-pub struct Apply4subjectSubjectInfoRequired {
-    /// 主体类型
-    pub subject_type: Apply4subjectSubjectType,
-    /// 营业执照
-    pub business_license_info: Apply4subjectBusinessLicenseInfo,
-}
 impl Apply4subjectSubjectInfo {
     /// Builds a [`Apply4subjectSubjectInfo`] with its required fields set and every optional one absent.
-    pub fn new(required: Apply4subjectSubjectInfoRequired) -> Self {
-        let Apply4subjectSubjectInfoRequired { subject_type, business_license_info } = required;
+    pub fn new(subject_type: Apply4subjectSubjectType) -> Self {
         Self {
             subject_type,
             is_finance_institution: ::std::option::Option::None,
-            business_license_info,
+            business_license_info: ::std::option::Option::None,
             certificate_info: ::std::option::Option::None,
             company_prove_copy: ::std::option::Option::None,
             assist_prove_info: ::std::option::Option::None,
@@ -1491,6 +1484,15 @@ impl Apply4subjectSubjectInfo {
     #[must_use]
     pub fn with_is_finance_institution(mut self, value: bool) -> Self {
         self.is_finance_institution = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `business_license_info`.
+    #[must_use]
+    pub fn with_business_license_info(
+        mut self,
+        value: Apply4subjectBusinessLicenseInfo,
+    ) -> Self {
+        self.business_license_info = ::std::option::Option::Some(value);
         self
     }
     /// Sets `certificate_info`.
@@ -1552,7 +1554,7 @@ pub enum Apply4subjectSubjectType {
     SubjectTypeIndividual,
     /// `SUBJECT_TYPE_ENTERPRISE`: 企业
     SubjectTypeEnterprise,
-    /// `SUBJECT_TYPE_INSTITUTIONS`: 个体工商户
+    /// `SUBJECT_TYPE_INSTITUTIONS`: 事业单位
     SubjectTypeInstitutions,
     /// `SUBJECT_TYPE_OTHERS`: 社会组织
     SubjectTypeOthers,
@@ -1560,8 +1562,6 @@ pub enum Apply4subjectSubjectType {
     SubjectTypeMicro,
     /// `SUBJECT_TYPE_GOVERNMENT`: 政府机关
     SubjectTypeGovernment,
-    /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`: 事业单位
-    SubjectTypeInstitutionsCloned,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -1575,7 +1575,6 @@ impl Apply4subjectSubjectType {
             Self::SubjectTypeOthers => "SUBJECT_TYPE_OTHERS",
             Self::SubjectTypeMicro => "SUBJECT_TYPE_MICRO",
             Self::SubjectTypeGovernment => "SUBJECT_TYPE_GOVERNMENT",
-            Self::SubjectTypeInstitutionsCloned => "SUBJECT_TYPE_INSTITUTIONS_CLONED",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -1589,7 +1588,6 @@ impl ::std::convert::From<&str> for Apply4subjectSubjectType {
             "SUBJECT_TYPE_OTHERS" => Self::SubjectTypeOthers,
             "SUBJECT_TYPE_MICRO" => Self::SubjectTypeMicro,
             "SUBJECT_TYPE_GOVERNMENT" => Self::SubjectTypeGovernment,
-            "SUBJECT_TYPE_INSTITUTIONS_CLONED" => Self::SubjectTypeInstitutionsCloned,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -1630,6 +1628,11 @@ impl ::serde::Serialize for Apply4subjectSubjectType {
 )]
 #[non_exhaustive]
 pub struct Apply4subjectSubmitApplymentRequest {
+    /// 渠道商户号:从业机构调用时填其名下渠道商户号,渠道商户自己调用时不填
+    ///
+    /// at most 9 characters; at least 8 characters; example: `"20001111"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel_id: ::std::option::Option<::std::string::String>,
     /// 业务申请编号
     ///
     /// at most 128 characters.
@@ -1765,7 +1768,7 @@ impl Apply4subjectUboInfo {
 /// 查询商户开户意愿申请单审核结果
 ///
 /// 按申请单编号或业务申请编号(二选一)查询开户意愿申请单的审核结果;待确认时返回供商户扫码确认的小程序码。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_1_3.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/confirmation-of-account-creation/applyment/get-audit-result.html>
 ///
 /// `GET /v3/apply4subject/applyment` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -1793,8 +1796,10 @@ impl Apply4subjectUboInfo {
 pub struct Apply4subjectQueryApplyment {
     /// 申请单编号:与 `business_code` 二选一。
     ///
+    /// format `int64`.
+    ///
     /// Sent as the query parameter `applyment_id`.
-    pub applyment_id: ::std::option::Option<::std::string::String>,
+    pub applyment_id: ::std::option::Option<i64>,
     /// 业务申请编号:与 `applyment_id` 二选一。
     ///
     /// at most 128 characters.
@@ -1812,13 +1817,8 @@ impl Apply4subjectQueryApplyment {
     }
     /// Sets `applyment_id`.
     #[must_use]
-    pub fn with_applyment_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.applyment_id = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+    pub fn with_applyment_id(mut self, value: i64) -> Self {
+        self.applyment_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `business_code`.
@@ -1847,7 +1847,9 @@ impl ::wechatpay_core::operation::Operation for Apply4subjectQueryApplyment {
                     __pairs
                         .push((
                             "applyment_id",
-                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                            ::std::borrow::Cow::Owned(
+                                ::std::string::ToString::to_string(&__value),
+                            ),
                         ));
                 }
                 if let ::std::option::Option::Some(__value) = &self.business_code {
@@ -1870,7 +1872,7 @@ impl ::wechatpay_core::operation::Operation for Apply4subjectQueryApplyment {
 /// 提交商户开户意愿申请单
 ///
 /// 提交商户开户意愿申请单(联系人、主体、法人身份、最终受益人等信息),审核通过后由商户确认开户意愿。敏感信息须加密上送。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_1_1.shtml>
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_1_8.shtml>
 ///
 /// `POST /v3/apply4subject/applyment` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/contact_info/name`, `/contact_info/id_card_number`, `/contact_info/mobile`, `/identification_info/identification_name`, `/identification_info/identification_number`, `/identification_info/identification_address`, `/ubo_info_list/*/ubo_id_doc_name`, `/ubo_info_list/*/ubo_id_doc_number`, `/ubo_info_list/*/ubo_id_doc_address`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
@@ -1881,12 +1883,11 @@ impl ::wechatpay_core::operation::Operation for Apply4subjectQueryApplyment {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::apply4subject::{
-///     Apply4subjectBusinessLicenseInfo, Apply4subjectBusinessLicenseInfoRequired,
 ///     Apply4subjectContactIdDocType, Apply4subjectContactInfo,
 ///     Apply4subjectContactInfoRequired, Apply4subjectIdentificationInfo,
 ///     Apply4subjectIdentificationInfoRequired, Apply4subjectSubjectInfo,
-///     Apply4subjectSubjectInfoRequired, Apply4subjectSubjectType,
-///     Apply4subjectSubmitApplyment, Apply4subjectSubmitApplymentRequired,
+///     Apply4subjectSubjectType, Apply4subjectSubmitApplyment,
+///     Apply4subjectSubmitApplymentRequired,
 /// };
 ///
 /// let op = Apply4subjectSubmitApplyment::new(Apply4subjectSubmitApplymentRequired {
@@ -1896,20 +1897,9 @@ impl ::wechatpay_core::operation::Operation for Apply4subjectQueryApplyment {
 ///         id_card_number: "example0".into(),
 ///         mobile: "example0".into(),
 ///     }),
-///     subject_info: Apply4subjectSubjectInfo::new(Apply4subjectSubjectInfoRequired {
-///         subject_type: Apply4subjectSubjectType::SubjectTypeIndividual,
-///         business_license_info: Apply4subjectBusinessLicenseInfo::new(Apply4subjectBusinessLicenseInfoRequired {
-///             licence_number: "example0".into(),
-///             licence_copy: "example0".into(),
-///             merchant_name: "example0".into(),
-///             legal_person: "example0".into(),
-///             company_address: "example0".into(),
-///             licence_valid_date: Vec::from([
-///                 String::from("1970-01-01"),
-///                 String::from("forever"),
-///             ]),
-///         }),
-///     }),
+///     subject_info: Apply4subjectSubjectInfo::new(
+///         Apply4subjectSubjectType::SubjectTypeIndividual,
+///     ),
 ///     identification_info: Apply4subjectIdentificationInfo::new(Apply4subjectIdentificationInfoRequired {
 ///         identification_type: Apply4subjectContactIdDocType::IdentificationTypeIdcard,
 ///         identification_name: "example0".into(),
@@ -1963,6 +1953,7 @@ impl Apply4subjectSubmitApplyment {
         Self {
             channel_id: ::std::option::Option::None,
             body: Apply4subjectSubmitApplymentRequest {
+                channel_id: ::std::option::Option::None,
                 business_code,
                 contact_info,
                 subject_info,
@@ -1979,6 +1970,17 @@ impl Apply4subjectSubmitApplyment {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.channel_id = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets the body field `channel_id`.
+    #[must_use]
+    pub fn with_body_channel_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.channel_id = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets the body field `ubo_info_list`.

@@ -482,6 +482,8 @@ impl Applyment4subSubmitResponse {
         Self { applyment_id }
     }
 }
+/// 银行账号掩码规则
+///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
 #[derive(
     ::std::fmt::Debug,
@@ -492,9 +494,9 @@ impl Applyment4subSubmitResponse {
 )]
 #[non_exhaustive]
 pub enum ApplymentAccountNumberRule {
-    /// `ACCOUNT_NUMBER_RULE_MASK_V1`.
+    /// `ACCOUNT_NUMBER_RULE_MASK_V1`: 仅显示首 2 位和末 2 位(默认)
     AccountNumberRuleMaskV1,
-    /// `ACCOUNT_NUMBER_RULE_MASK_V2`.
+    /// `ACCOUNT_NUMBER_RULE_MASK_V2`: 显示前 6 位和末 4 位
     AccountNumberRuleMaskV2,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -1488,7 +1490,7 @@ pub struct ApplymentContactInfo {
     pub business_authorization_letter: ::std::option::Option<::std::string::String>,
     /// 超级管理员微信openid
     ///
-    /// sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 128 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 联系手机
@@ -1512,7 +1514,7 @@ impl ::std::fmt::Debug for ApplymentContactInfo {
             .field("contact_period_begin", &self.contact_period_begin)
             .field("contact_period_end", &self.contact_period_end)
             .field("business_authorization_letter", &self.business_authorization_letter)
-            .field("openid", &"<redacted>")
+            .field("openid", &self.openid)
             .field("mobile_phone", &"<redacted>")
             .field("contact_email", &"<redacted>")
             .finish()
@@ -1751,15 +1753,15 @@ impl ApplymentFinanceInstitutionInfo {
 )]
 #[non_exhaustive]
 pub enum ApplymentFinanceType {
-    /// `BANK_AGENT`: 银行业, 适用于商业银行、政策性银行、农村合作银行、村镇银行、开发性金融机构等
+    /// `BANK_AGENT`: 银行业金融机构
     BankAgent,
-    /// `PAYMENT_AGENT`: 支付机构, 适用于非银行类支付机构
+    /// `PAYMENT_AGENT`: 非银行支付机构
     PaymentAgent,
-    /// `INSURANCE`: 保险业, 适用于保险、保险中介、保险代理、保险经纪等保险类业务
+    /// `INSURANCE`: 保险类机构
     Insurance,
-    /// `TRADE_AND_SETTLE`: 交易及结算类金融机构, 适用于交易所、登记结算类机构、银行卡清算机构、资金清算中心等
+    /// `TRADE_AND_SETTLE`: 交易、登记结算及清算类机构
     TradeAndSettle,
-    /// `OTHER`: 其他金融机构, 适用于财务公司、信托公司、金融资产管理公司、金融租赁公司、汽车金融公司、贷款公司、货币经纪公司、消费金融公司、证券业、金融控股公司、股票、期货、货币兑换、小额贷款公司、金融资产管理、担保公司、商业保理公司、典当行、融资租赁公司、财经咨询等其他金融业务
+    /// `OTHER`: 其他金融机构
     Other,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -3057,9 +3059,11 @@ pub struct ApplymentSubjectInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub micro_biz_info: ::std::option::Option<ApplymentMicroBizInfo>,
     /// 营业执照
-    pub business_license_info: ApplymentBusinessLicenseInfo,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub business_license_info: ::std::option::Option<ApplymentBusinessLicenseInfo>,
     /// 登记证书
-    pub certificate_info: ApplymentCertificateInfo,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub certificate_info: ::std::option::Option<ApplymentCertificateInfo>,
     /// 组织机构代码证信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub organization_info: ::std::option::Option<ApplymentOrganizationInfo>,
@@ -3079,28 +3083,19 @@ pub struct ApplymentSubjectInfo {
 pub struct ApplymentSubjectInfoRequired {
     /// 主体类型
     pub subject_type: ApplymentSubjectType,
-    /// 营业执照
-    pub business_license_info: ApplymentBusinessLicenseInfo,
-    /// 登记证书
-    pub certificate_info: ApplymentCertificateInfo,
     /// 经营者/法人身份证件
     pub identity_info: ApplymentIdentityInfo,
 }
 impl ApplymentSubjectInfo {
     /// Builds a [`ApplymentSubjectInfo`] with its required fields set and every optional one absent.
     pub fn new(required: ApplymentSubjectInfoRequired) -> Self {
-        let ApplymentSubjectInfoRequired {
-            subject_type,
-            business_license_info,
-            certificate_info,
-            identity_info,
-        } = required;
+        let ApplymentSubjectInfoRequired { subject_type, identity_info } = required;
         Self {
             subject_type,
             finance_institution: ::std::option::Option::None,
             micro_biz_info: ::std::option::Option::None,
-            business_license_info,
-            certificate_info,
+            business_license_info: ::std::option::Option::None,
+            certificate_info: ::std::option::Option::None,
             organization_info: ::std::option::Option::None,
             certificate_letter_copy: ::std::option::Option::None,
             finance_institution_info: ::std::option::Option::None,
@@ -3118,6 +3113,21 @@ impl ApplymentSubjectInfo {
     #[must_use]
     pub fn with_micro_biz_info(mut self, value: ApplymentMicroBizInfo) -> Self {
         self.micro_biz_info = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `business_license_info`.
+    #[must_use]
+    pub fn with_business_license_info(
+        mut self,
+        value: ApplymentBusinessLicenseInfo,
+    ) -> Self {
+        self.business_license_info = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `certificate_info`.
+    #[must_use]
+    pub fn with_certificate_info(mut self, value: ApplymentCertificateInfo) -> Self {
+        self.certificate_info = ::std::option::Option::Some(value);
         self
     }
     /// Sets `organization_info`.
@@ -3170,7 +3180,7 @@ pub enum ApplymentSubjectType {
     SubjectTypeIndividual,
     /// `SUBJECT_TYPE_ENTERPRISE`: 企业
     SubjectTypeEnterprise,
-    /// `SUBJECT_TYPE_INSTITUTIONS`: 个体工商户
+    /// `SUBJECT_TYPE_INSTITUTIONS`: 事业单位
     SubjectTypeInstitutions,
     /// `SUBJECT_TYPE_OTHERS`: 社会组织
     SubjectTypeOthers,
@@ -3178,8 +3188,6 @@ pub enum ApplymentSubjectType {
     SubjectTypeMicro,
     /// `SUBJECT_TYPE_GOVERNMENT`: 政府机关
     SubjectTypeGovernment,
-    /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`: 事业单位
-    SubjectTypeInstitutionsCloned,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -3193,7 +3201,6 @@ impl ApplymentSubjectType {
             Self::SubjectTypeOthers => "SUBJECT_TYPE_OTHERS",
             Self::SubjectTypeMicro => "SUBJECT_TYPE_MICRO",
             Self::SubjectTypeGovernment => "SUBJECT_TYPE_GOVERNMENT",
-            Self::SubjectTypeInstitutionsCloned => "SUBJECT_TYPE_INSTITUTIONS_CLONED",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -3207,7 +3214,6 @@ impl ::std::convert::From<&str> for ApplymentSubjectType {
             "SUBJECT_TYPE_OTHERS" => Self::SubjectTypeOthers,
             "SUBJECT_TYPE_MICRO" => Self::SubjectTypeMicro,
             "SUBJECT_TYPE_GOVERNMENT" => Self::SubjectTypeGovernment,
-            "SUBJECT_TYPE_INSTITUTIONS_CLONED" => Self::SubjectTypeInstitutionsCloned,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -3515,7 +3521,7 @@ impl ApplymentWeworkInfo {
 /// 普通服务商为商家提交入驻资料(超级管理员、主体、经营、结算规则、结算银行账户等),申请成为特约商户。敏感信息须加密上送。
 /// 文档:<https://pay.weixin.qq.com/docs/partner/products/contracted-merchant-application/apilist.html>
 ///
-/// `POST /v3/applyment4sub/applyment/` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/contact_info/contact_name`, `/contact_info/contact_id_number`, `/contact_info/openid`, `/contact_info/mobile_phone`, `/contact_info/contact_email`, `/subject_info/identity_info/id_card_info/id_card_name`, `/subject_info/identity_info/id_card_info/id_card_number`, `/subject_info/identity_info/id_card_info/id_card_address`, `/subject_info/identity_info/id_doc_info/id_doc_name`, `/subject_info/identity_info/id_doc_info/id_doc_number`, `/subject_info/identity_info/id_doc_info/id_doc_address`, `/subject_info/ubo_info_list/*/ubo_id_doc_name`, `/subject_info/ubo_info_list/*/ubo_id_doc_number`, `/subject_info/ubo_info_list/*/ubo_id_doc_address`, `/bank_account_info/account_name`, `/bank_account_info/account_number`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+/// `POST /v3/applyment4sub/applyment/` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/contact_info/contact_name`, `/contact_info/contact_id_number`, `/contact_info/mobile_phone`, `/contact_info/contact_email`, `/subject_info/identity_info/id_card_info/id_card_name`, `/subject_info/identity_info/id_card_info/id_card_number`, `/subject_info/identity_info/id_card_info/id_card_address`, `/subject_info/identity_info/id_doc_info/id_doc_name`, `/subject_info/identity_info/id_doc_info/id_doc_number`, `/subject_info/identity_info/id_doc_info/id_doc_address`, `/subject_info/ubo_info_list/*/ubo_id_doc_name`, `/subject_info/ubo_info_list/*/ubo_id_doc_number`, `/subject_info/ubo_info_list/*/ubo_id_doc_address`, `/bank_account_info/account_name`, `/bank_account_info/account_number`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
 /// # Example
 ///
@@ -3526,13 +3532,11 @@ impl ApplymentWeworkInfo {
 /// use wechatpay_api::applyment4sub::{
 ///     Applyment4subSubmit, Applyment4subSubmitRequired, ApplymentBankAccountInfo,
 ///     ApplymentBankAccountInfoRequired, ApplymentBankAccountType,
-///     ApplymentBusinessInfo, ApplymentBusinessInfoRequired,
-///     ApplymentBusinessLicenseInfo, ApplymentBusinessLicenseInfoRequired,
-///     ApplymentCertType, ApplymentCertificateInfo, ApplymentCertificateInfoRequired,
-///     ApplymentContactIdDocType, ApplymentContactInfo, ApplymentContactInfoRequired,
-///     ApplymentContactType, ApplymentIdentityInfo, ApplymentSalesInfo,
-///     ApplymentSalesScenesTypeItem, ApplymentSettlementInfo, ApplymentSubjectInfo,
-///     ApplymentSubjectInfoRequired, ApplymentSubjectType,
+///     ApplymentBusinessInfo, ApplymentBusinessInfoRequired, ApplymentContactIdDocType,
+///     ApplymentContactInfo, ApplymentContactInfoRequired, ApplymentContactType,
+///     ApplymentIdentityInfo, ApplymentSalesInfo, ApplymentSalesScenesTypeItem,
+///     ApplymentSettlementInfo, ApplymentSubjectInfo, ApplymentSubjectInfoRequired,
+///     ApplymentSubjectType,
 /// };
 ///
 /// let op = Applyment4subSubmit::new(Applyment4subSubmitRequired {
@@ -3545,22 +3549,6 @@ impl ApplymentWeworkInfo {
 ///     }),
 ///     subject_info: ApplymentSubjectInfo::new(ApplymentSubjectInfoRequired {
 ///         subject_type: ApplymentSubjectType::SubjectTypeIndividual,
-///         business_license_info: ApplymentBusinessLicenseInfo::new(ApplymentBusinessLicenseInfoRequired {
-///             license_copy: "example0".into(),
-///             license_number: "example0".into(),
-///             merchant_name: "example0".into(),
-///             legal_person: "example0".into(),
-///         }),
-///         certificate_info: ApplymentCertificateInfo::new(ApplymentCertificateInfoRequired {
-///             cert_copy: "example0".into(),
-///             cert_type: ApplymentCertType::CertificateType2388,
-///             cert_number: "example0".into(),
-///             merchant_name: "example0".into(),
-///             company_address: "example0".into(),
-///             legal_person: "example0".into(),
-///             period_begin: "2015-05-20".into(),
-///             period_end: "example0".into(),
-///         }),
 ///         identity_info: ApplymentIdentityInfo::new(
 ///             ApplymentContactIdDocType::IdentificationTypeIdcard,
 ///         ),
@@ -3652,7 +3640,6 @@ impl ::wechatpay_core::operation::Operation for Applyment4subSubmit {
                     &[
                         "/contact_info/contact_name",
                         "/contact_info/contact_id_number",
-                        "/contact_info/openid",
                         "/contact_info/mobile_phone",
                         "/contact_info/contact_email",
                         "/subject_info/identity_info/id_card_info/id_card_name",
@@ -3742,7 +3729,7 @@ impl ::wechatpay_core::operation::Operation for Applyment4subQueryByBusinessCode
 /// 通过申请单号查询申请状态
 ///
 /// 按微信支付申请单号查询进件申请单的审核状态、签约链接与驳回原因。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/applyment4sub/chapter3_2.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4012697052>
 ///
 /// `GET /v3/applyment4sub/applyment/applyment_id/{applyment_id}` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -3763,7 +3750,7 @@ impl ::wechatpay_core::operation::Operation for Applyment4subQueryByBusinessCode
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
 pub struct Applyment4subQueryByApplymentId {
-    /// 业务申请编号
+    /// 微信支付申请单号
     ///
     /// format `int64`.
     ///
@@ -3986,13 +3973,29 @@ pub struct Applyment4subQuerySettlement {
     ///
     /// Sent as the path parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
+    /// 银行账号展示规则,缺省为 ACCOUNT_NUMBER_RULE_MASK_V1
+    ///
+    /// example: `"ACCOUNT_NUMBER_RULE_MASK_V1"`.
+    ///
+    /// Sent as the query parameter `account_number_rule`.
+    pub account_number_rule: ::std::option::Option<ApplymentAccountNumberRule>,
 }
 impl Applyment4subQuerySettlement {
     /// Builds a [`Applyment4subQuerySettlement`] with its required values set and every optional one absent.
     pub fn new(sub_mchid: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             sub_mchid: ::std::convert::Into::into(sub_mchid),
+            account_number_rule: ::std::option::Option::None,
         }
+    }
+    /// Sets `account_number_rule`.
+    #[must_use]
+    pub fn with_account_number_rule(
+        mut self,
+        value: ApplymentAccountNumberRule,
+    ) -> Self {
+        self.account_number_rule = ::std::option::Option::Some(value);
+        self
     }
 }
 impl ::wechatpay_core::operation::Operation for Applyment4subQuerySettlement {
@@ -4008,6 +4011,17 @@ impl ::wechatpay_core::operation::Operation for Applyment4subQuerySettlement {
                     ("sub_mchid", ::std::borrow::Cow::Borrowed(self.sub_mchid.as_str()))
                 ],
             )
+            .with_query({
+                let mut __pairs = ::std::vec![];
+                if let ::std::option::Option::Some(__value) = &self.account_number_rule {
+                    __pairs
+                        .push((
+                            "account_number_rule",
+                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                        ));
+                }
+                __pairs
+            })
     }
     fn decode(
         &self,

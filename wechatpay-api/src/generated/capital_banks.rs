@@ -533,7 +533,7 @@ impl CapitalSearchBanksByAccountResponse {
 /// 获取对私银行卡号开户银行
 ///
 /// 按个人银行卡号查询其开户银行;卡号须以平台公钥加密后传入。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_1.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4012697541>
 ///
 /// `GET /v3/capital/capitallhh/banks/search-banks-by-bank-account` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive parameters (`account_number`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
@@ -556,7 +556,7 @@ impl CapitalSearchBanksByAccountResponse {
 pub struct CapitalSearchBanksByAccount {
     /// 银行卡号
     ///
-    /// example: `"6222021234567890123"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 512 characters; example: `"6222021234567890123"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     ///
     /// Sent as the query parameter `account_number`.
     pub account_number: ::std::string::String,
@@ -698,7 +698,7 @@ impl ::wechatpay_core::operation::Operation for CapitalListPersonalBanks {
 /// 查询支持对公业务的银行列表
 ///
 /// 分页查询支持对公业务的银行列表。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_3.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/mch-bank-element/banks/list-banks-for-corporate-banking.html>
 ///
 /// `GET /v3/capital/capitallhh/banks/corporate-banking` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -832,7 +832,7 @@ impl ::wechatpay_core::operation::Operation for CapitalListProvinces {
 /// 查询城市列表
 ///
 /// 查询某省份下的城市编码与名称。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_5.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4012697470>
 ///
 /// `GET /v3/capital/capitallhh/areas/provinces/{province_code}/cities` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -892,7 +892,7 @@ impl ::wechatpay_core::operation::Operation for CapitalListCities {
 /// 查询支行列表
 ///
 /// 按银行别名编码与城市编码分页查询支行列表。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_6.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4012697673>
 ///
 /// `GET /v3/capital/capitallhh/banks/{bank_alias_code}/branches` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///

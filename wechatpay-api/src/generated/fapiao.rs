@@ -69,9 +69,9 @@ impl FapiaoAbilityInfoItem {
 pub enum FapiaoAbilityInfoItemStatus {
     /// `AUTHORIZED`: 数电开通能力已授权
     Authorized,
-    /// `AUTHORIZE_PENDING`: 需要财务负责人或者法定代表人，登录电子税局系统，进行开票能力授权
+    /// `AUTHORIZE_PENDING`: 待在税局完成开票能力授权
     AuthorizePending,
-    /// `DEAUTHORIZED`: 商户已经解除与联用平台在税局系统的关联关系
+    /// `DEAUTHORIZED`: 已在税局解除与平台的关联
     Deauthorized,
     /// `AUTHORIZE_FAILED`: 能力授权失败
     AuthorizeFailed,
@@ -462,7 +462,7 @@ pub struct FapiaoBuyerInformation {
     pub type_: FapiaoBuyerType,
     /// 名称
     ///
-    /// example: `"深圳市南山区测试企业"`.
+    /// at most 256 characters; example: `"深圳市南山区测试企业"`.
     pub name: ::std::string::String,
     /// 纳税人识别号
     ///
@@ -554,7 +554,7 @@ pub struct FapiaoBuyerInformationRequired {
     pub type_: FapiaoBuyerType,
     /// 名称
     ///
-    /// example: `"深圳市南山区测试企业"`.
+    /// at most 256 characters; example: `"深圳市南山区测试企业"`.
     pub name: ::std::string::String,
 }
 impl FapiaoBuyerInformation {
@@ -1038,12 +1038,12 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoCardStatus {
 pub struct FapiaoCardTemplateInformation {
     /// 收款方名称
     ///
-    /// example: `"某公司"`.
+    /// at most 32 characters; example: `"某公司"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub payee_name: ::std::option::Option<::std::string::String>,
     /// 卡券logo地址
     ///
-    /// example: `"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0"`.
+    /// at most 1024 characters; example: `"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0"`.
     pub logo_url: ::std::string::String,
     /// 卡券自定义cell位配置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1203,7 +1203,7 @@ pub struct FapiaoCreateCardTemplateRequest {
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 插卡公众号AppID
     ///
-    /// example: `"wxb1170446a4c0a5a2"`.
+    /// at most 32 characters; example: `"wxb1170446a4c0a5a2"`.
     pub card_appid: ::std::string::String,
     /// 卡券模板信息
     pub card_template_information: FapiaoCardTemplateInformation,
@@ -1394,25 +1394,25 @@ impl FapiaoDigitalTaxMode {
 )]
 #[non_exhaustive]
 pub enum FapiaoDigitalTaxModeStatus {
-    /// `APPROVAL_PENDING`: 请等待当地税务机关审批
+    /// `APPROVAL_PENDING`: 待税务机关审批
     ApprovalPending,
-    /// `ACCESS_CONFIRMED_PENDING`: 请商户法定代表人/财务负责人登陆电子税局或者国家税务总局乐企数字开放平台进行确认
+    /// `ACCESS_CONFIRMED_PENDING`: 待商户在税局平台确认接入
     AccessConfirmedPending,
-    /// `ABILITY_CONFIRMED_PENDING`: 请商户法定代表人/财务负责人登录电子税局进行能力授权确认
+    /// `ABILITY_CONFIRMED_PENDING`: 待商户在税局确认能力授权
     AbilityConfirmedPending,
-    /// `BILLING_PERSON_REGISTER_PENDING`: 请商户法定代表人/财务负责人登陆电子税局进行开票员设置
+    /// `BILLING_PERSON_REGISTER_PENDING`: 待设置开票员
     BillingPersonRegisterPending,
-    /// `BILLING_PERSON_CONFIRMED_PENDING`: 请开票员登陆电子税局-乐企进行授权
+    /// `BILLING_PERSON_CONFIRMED_PENDING`: 待开票员授权
     BillingPersonConfirmedPending,
-    /// `SECURITY_SETTING_PENDING`: 请商户法定代表人/财务负责人登陆电子税局进行设置开票安全验证有效期
+    /// `SECURITY_SETTING_PENDING`: 待设置开票安全验证有效期
     SecuritySettingPending,
-    /// `APPLY_FAILED`: 税局申请不通过，请查看接入失败原因
+    /// `APPLY_FAILED`: 税局接入申请未通过
     ApplyFailed,
-    /// `DISABLED`: 未接入或商户解除授权，请重新发起能力邀请商户确认授权
+    /// `DISABLED`: 未接入或已解除授权
     Disabled,
-    /// `ENABLED`: 商户数电开票能力，税局接入完成
+    /// `ENABLED`: 已完成税局接入
     Enabled,
-    /// `RESOURCE_EXPIRED`: 商户使用的数电服务商资源过期，请联系数电服务商
+    /// `RESOURCE_EXPIRED`: 数电服务商资源已过期
     ResourceExpired,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -1847,7 +1847,7 @@ pub struct FapiaoIssueBuyerInformation {
     pub type_: ::std::string::String,
     /// 名称
     ///
-    /// example: `"深圳市南山区测试企业"`.
+    /// at most 256 characters; example: `"深圳市南山区测试企业"`.
     pub name: ::std::string::String,
     /// 纳税人识别号
     ///
@@ -1908,7 +1908,7 @@ pub struct FapiaoIssueBuyerInformationRequired {
     pub type_: ::std::string::String,
     /// 名称
     ///
-    /// example: `"深圳市南山区测试企业"`.
+    /// at most 256 characters; example: `"深圳市南山区测试企业"`.
     pub name: ::std::string::String,
 }
 impl FapiaoIssueBuyerInformation {
@@ -4514,7 +4514,7 @@ impl FapiaoQueryApplicationResponse {
 pub struct FapiaoQueryDevelopmentConfigResponse {
     /// 商户回调地址
     ///
-    /// example: `"https://pay.weixin.qq.com/callback"`.
+    /// at most 256 characters; example: `"https://pay.weixin.qq.com/callback"`.
     pub callback_url: ::std::string::String,
     /// 全部账单展示开发票入口开关
     ///
@@ -5231,9 +5231,9 @@ pub enum FapiaoStatus {
     ReverseAccepted,
     /// `REVERSED`: 发票已冲红
     Reversed,
-    /// `ISSUE_FAILED`: 发票开具已失败，数电发票模式特有字段
+    /// `ISSUE_FAILED`: 开具失败(仅数电模式)
     IssueFailed,
-    /// `REVERSE_FAILED`: 发票冲红已失败，数电发票模式特有字段
+    /// `REVERSE_FAILED`: 冲红失败(仅数电模式)
     ReverseFailed,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -5829,12 +5829,12 @@ impl ::serde::Serialize for FapiaoUnit {
 pub struct FapiaoUpdateDevelopmentConfigRequest {
     /// 商户回调地址
     ///
-    /// example: `"https://pay.weixin.qq.com/callback"`.
+    /// at most 256 characters; example: `"https://pay.weixin.qq.com/callback"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub callback_url: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
-    /// example: `"1900000109"`.
+    /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_mch_code: ::std::option::Option<::std::string::String>,
     /// 全部账单展示开发票入口开关
@@ -5859,7 +5859,7 @@ pub struct FapiaoUpdateDevelopmentConfigRequest {
 pub struct FapiaoUpdateDevelopmentConfigResponse {
     /// 商户回调地址
     ///
-    /// example: `"https://pay.weixin.qq.com/callback"`.
+    /// at most 256 characters; example: `"https://pay.weixin.qq.com/callback"`.
     pub callback_url: ::std::string::String,
     /// 全部账单展示开发票入口开关
     ///
@@ -6583,7 +6583,7 @@ impl ::wechatpay_core::operation::Operation for FapiaoListInvitedMerchants {
 /// 获取商户开票基础信息
 ///
 /// 查询商户的开票基础信息(销售方名称、纳税人识别号、地址电话、开户行等)以及开票模式。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_3.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/fapiao/fapiao-merchant/get-merchant-info.html>
 ///
 /// `GET /v3/new-tax-control-fapiao/merchant/base-information` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -6708,7 +6708,7 @@ impl ::wechatpay_core::operation::Operation for FapiaoQueryDevelopmentConfig {
 /// 配置开发选项
 ///
 /// 配置开发选项(回调地址、账单页开发票入口开关等);配置对同主体绑定的商户号同样生效。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter4_8_19.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015792563>
 ///
 /// `PATCH /v3/new-tax-control-fapiao/merchant/development-config` on the mainland host. Success: `200` with a JSON body.
 ///
@@ -6924,7 +6924,7 @@ impl ::wechatpay_core::operation::Operation for FapiaoListTaxCodes {
 /// 创建电子发票卡券模板
 ///
 /// 创建电子发票卡券模板;商户首次把发票插入用户卡包前需先创建模板。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_4.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015792562>
 ///
 /// `POST /v3/new-tax-control-fapiao/card-template` on the mainland host. Success: `200` with a JSON body.
 ///
@@ -6961,7 +6961,7 @@ pub struct FapiaoCreateCardTemplate {
 pub struct FapiaoCreateCardTemplateRequired {
     /// 插卡公众号AppID
     ///
-    /// example: `"wxb1170446a4c0a5a2"`.
+    /// at most 32 characters; example: `"wxb1170446a4c0a5a2"`.
     pub card_appid: ::std::string::String,
     /// 卡券模板信息
     pub card_template_information: FapiaoCardTemplateInformation,
@@ -7010,7 +7010,7 @@ impl ::wechatpay_core::operation::Operation for FapiaoCreateCardTemplate {
 /// 获取抬头填写链接
 ///
 /// 非微信支付场景下,获取让用户填写发票抬头的链接(小程序或 H5 跳转信息)。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_5.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015770776>
 ///
 /// `GET /v3/new-tax-control-fapiao/user-title/title-url` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -7059,13 +7059,13 @@ pub struct FapiaoGetUserTitleUrl {
     pub source: FapiaoSource,
     /// 商户AppID
     ///
-    /// example: `"wxb1170446a4c0a5a2"`.
+    /// at most 32 characters; example: `"wxb1170446a4c0a5a2"`.
     ///
     /// Sent as the query parameter `appid`.
     pub appid: ::std::string::String,
     /// 用户OpenID
     ///
-    /// example: `"plN5twRbHym_j-QcqCzstl0HmwEs"`.
+    /// at most 32 characters; example: `"plN5twRbHym_j-QcqCzstl0HmwEs"`.
     ///
     /// Sent as the query parameter `openid`.
     pub openid: ::std::string::String,
@@ -7077,7 +7077,7 @@ pub struct FapiaoGetUserTitleUrl {
     pub total_amount: i64,
     /// 销售方名称
     ///
-    /// example: `"深圳市南山区测试商户"`.
+    /// at most 32 characters; example: `"深圳市南山区测试商户"`.
     ///
     /// Sent as the query parameter `seller_name`.
     pub seller_name: ::std::option::Option<::std::string::String>,
@@ -7110,11 +7110,11 @@ pub struct FapiaoGetUserTitleUrlRequired {
     pub source: FapiaoSource,
     /// 商户AppID
     ///
-    /// example: `"wxb1170446a4c0a5a2"`.
+    /// at most 32 characters; example: `"wxb1170446a4c0a5a2"`.
     pub appid: ::std::string::String,
     /// 用户OpenID
     ///
-    /// example: `"plN5twRbHym_j-QcqCzstl0HmwEs"`.
+    /// at most 32 characters; example: `"plN5twRbHym_j-QcqCzstl0HmwEs"`.
     pub openid: ::std::string::String,
     /// 总金额
     ///
@@ -7287,7 +7287,7 @@ impl ::wechatpay_core::operation::Operation for FapiaoGetUserTitleUrl {
 /// 获取用户填写的抬头
 ///
 /// 用户在抬头填写页提交后,按发票申请单号获取用户填写的抬头信息。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_6.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015784260>
 ///
 /// `GET /v3/new-tax-control-fapiao/user-title` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive answer fields (`/phone`, `/email`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
@@ -8144,7 +8144,7 @@ impl ::wechatpay_core::operation::Operation for FapiaoQueryApplication {
 /// 获取发票下载信息
 ///
 /// 获取已开具发票的文件下载信息(下载链接与状态),再用下载链接取回发票文件。
-/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/fapiao/fapiao-applications/get-fapiao-file-download-info.html>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015792576>
 ///
 /// `GET /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -8154,14 +8154,9 @@ impl ::wechatpay_core::operation::Operation for FapiaoQueryApplication {
 /// # async fn example(
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
-/// use wechatpay_api::fapiao::{
-///     FapiaoQueryFileDownloadInfo, FapiaoQueryFileDownloadInfoRequired,
-/// };
+/// use wechatpay_api::fapiao::FapiaoQueryFileDownloadInfo;
 ///
-/// let op = FapiaoQueryFileDownloadInfo::new(FapiaoQueryFileDownloadInfoRequired {
-///     fapiao_apply_id: "4200000444201910177461284488".into(),
-///     fapiao_id: "20200701123456".into(),
-/// });
+/// let op = FapiaoQueryFileDownloadInfo::new("4200000444201910177461284488");
 /// let answer = client.execute(&op).await?;
 /// println!("{:?}", answer.data);
 /// # Ok(())
@@ -8187,27 +8182,17 @@ pub struct FapiaoQueryFileDownloadInfo {
     /// at most 32 characters; example: `"20200701123456"`.
     ///
     /// Sent as the query parameter `fapiao_id`.
-    pub fapiao_id: ::std::string::String,
-}
-/// The required values of [`FapiaoQueryFileDownloadInfo`], by name: what [`FapiaoQueryFileDownloadInfo::new`] takes. A new required value in a later version is a new field here.
-pub struct FapiaoQueryFileDownloadInfoRequired {
-    /// 发票申请单号
-    ///
-    /// at most 32 characters; example: `"4200000444201910177461284488"`.
-    pub fapiao_apply_id: ::std::string::String,
-    /// 商户发票单号
-    ///
-    /// at most 32 characters; example: `"20200701123456"`.
-    pub fapiao_id: ::std::string::String,
+    pub fapiao_id: ::std::option::Option<::std::string::String>,
 }
 impl FapiaoQueryFileDownloadInfo {
     /// Builds a [`FapiaoQueryFileDownloadInfo`] with its required values set and every optional one absent.
-    pub fn new(required: FapiaoQueryFileDownloadInfoRequired) -> Self {
-        let FapiaoQueryFileDownloadInfoRequired { fapiao_apply_id, fapiao_id } = required;
+    pub fn new(
+        fapiao_apply_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
-            fapiao_apply_id,
+            fapiao_apply_id: ::std::convert::Into::into(fapiao_apply_id),
             sub_mchid: ::std::option::Option::None,
-            fapiao_id,
+            fapiao_id: ::std::option::Option::None,
         }
     }
     /// Sets `sub_mchid`.
@@ -8217,6 +8202,15 @@ impl FapiaoQueryFileDownloadInfo {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.sub_mchid = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `fapiao_id`.
+    #[must_use]
+    pub fn with_fapiao_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.fapiao_id = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
 }
@@ -8243,11 +8237,13 @@ impl ::wechatpay_core::operation::Operation for FapiaoQueryFileDownloadInfo {
                             ::std::borrow::Cow::Borrowed(__value.as_str()),
                         ));
                 }
-                __pairs
-                    .push((
-                        "fapiao_id",
-                        ::std::borrow::Cow::Borrowed(self.fapiao_id.as_str()),
-                    ));
+                if let ::std::option::Option::Some(__value) = &self.fapiao_id {
+                    __pairs
+                        .push((
+                            "fapiao_id",
+                            ::std::borrow::Cow::Borrowed(__value.as_str()),
+                        ));
+                }
                 __pairs
             })
     }
@@ -8261,7 +8257,7 @@ impl ::wechatpay_core::operation::Operation for FapiaoQueryFileDownloadInfo {
 /// 将电子发票插入微信用户卡包
 ///
 /// 把商户自行开具并已上传的电子发票插入用户卡包;受理后异步处理,结果以通知或查询为准。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_11.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015792579>
 ///
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards` on the mainland host. Success: `202` with no body. Sensitive fields (`/buyer_information/phone`, `/buyer_information/email`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///

@@ -492,13 +492,13 @@ pub struct GoldplanSetAdvertisingIndustryFilterRequest {
     pub sub_mchid: ::std::string::String,
     /// 同业过滤标签值
     ///
-    /// example: `["SOFTWARE","SECURITY","LOVE_MARRIAGE"]`.
+    /// at least 1 item; at most 3 items; example: `["SOFTWARE","SECURITY","LOVE_MARRIAGE"]`.
     pub advertising_industry_filters: ::std::vec::Vec<GoldplanAdvertisingIndustryFilter>,
 }
 /// 点金计划管理
 ///
 /// 服务商为特约商户开通或关闭点金计划。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/goldplan/chapter3_1.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/gold-plan/status/change-gold-plan-status.html>
 ///
 /// `POST /v3/goldplan/merchants/changegoldplanstatus` on the mainland host. Success: `200` with a JSON body.
 ///
@@ -647,7 +647,7 @@ impl ::wechatpay_core::operation::Operation for GoldplanChangeCustomPageStatus {
 /// 同业过滤标签管理
 ///
 /// 服务商为特约商户设置同业过滤标签,支付成功页不展示所选行业的广告。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/goldplan/chapter3_3.shtml>
+/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/gold-plan/merchants/set-advertising-industry-filter.html>
 ///
 /// `POST /v3/goldplan/merchants/set-advertising-industry-filter` on the mainland host. Success: `204` with no body.
 ///
@@ -689,7 +689,7 @@ pub struct GoldplanSetAdvertisingIndustryFilterRequired {
     pub sub_mchid: ::std::string::String,
     /// 同业过滤标签值
     ///
-    /// example: `["SOFTWARE","SECURITY","LOVE_MARRIAGE"]`.
+    /// at least 1 item; at most 3 items; example: `["SOFTWARE","SECURITY","LOVE_MARRIAGE"]`.
     pub advertising_industry_filters: ::std::vec::Vec<GoldplanAdvertisingIndustryFilter>,
 }
 impl GoldplanSetAdvertisingIndustryFilter {

@@ -881,7 +881,7 @@ pub struct MchManageRecordField {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_interval_check_rule: ::std::option::Option<MchManageFileCheckRule>,
-    /// 资料项关联规则集合&lt;br/&gt;(不同资料项ID取交集*且*，相同资料项ID不同资料项值取并集*或*)
+    /// 资料项关联规则:不同资料项须同时满足,同一资料项的多个取值满足其一即可
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub relations: ::std::option::Option<::std::vec::Vec<MchManageRelation>>,

@@ -3555,7 +3555,7 @@ for RespondMerchantComplaintImmediateService {
 /// 商户上传反馈图片
 ///
 /// 上传回复用户或退款审批举证用的图片凭证,得到 `media_id`。只支持 JPG、PNG、BMP,文件不超过 2M。
-/// 文档:<https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/images/create-images.html>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4012467222>
 ///
 /// `POST /v3/merchant-service/images/upload` on the mainland host. Success: `200` with a JSON body. An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.
 ///

@@ -199,9 +199,9 @@ pub enum ComplaintV1ComplaintState {
     PayerCanceled,
     /// `MERCHANT_REFUNDED`: 商户已退款
     MerchantRefunded,
-    /// `SYSTEM_REFUNDED`: 系统（微信支付）已退款
+    /// `SYSTEM_REFUNDED`: 微信支付系统已退款
     SystemRefunded,
-    /// `MANUAL_UNFROZEN`: 人工（微信支付运营人员）手动解冻
+    /// `MANUAL_UNFROZEN`: 运营人员已手动解冻
     ManualUnfrozen,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
@@ -594,7 +594,7 @@ pub struct SubmitMerchantComplaintFeedbackV1Request {
     pub transaction_id: ::std::string::String,
     /// 被诉商户号
     ///
-    /// example: `"9980456248"`.
+    /// at most 64 characters; example: `"9980456248"`.
     pub complainted_mchid: ::std::string::String,
     /// 反馈内容类型
     ///
@@ -603,7 +603,7 @@ pub struct SubmitMerchantComplaintFeedbackV1Request {
     pub feedback_type: ::std::option::Option<i64>,
     /// 反馈内容
     ///
-    /// example: `"已与用户协商解决"`.
+    /// at most 200 characters; example: `"已与用户协商解决"`.
     pub feedback_content: ::std::string::String,
     /// 图片凭证
     ///
@@ -860,7 +860,7 @@ impl ::wechatpay_core::operation::Operation for QueryMerchantComplaintV1 {
 /// 查询投诉协商历史
 ///
 /// 消费者投诉1.0:按微信支付订单号查询投诉协商历史。已由 2.0 版本取代。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/merchant-service/chapter3_7.shtml>
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_2_7.shtml>
 ///
 /// `GET /v3/merchant-service/complaints/{transaction_id}/negotiation-historys` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
@@ -930,7 +930,7 @@ for ListMerchantComplaintNegotiationHistoryV1 {
 /// 商户反馈
 ///
 /// 消费者投诉1.0:提交商户对投诉的反馈内容与图片凭证,可同时反馈处理完成。已由 2.0 的回复用户、反馈处理完成取代。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/merchant-service/chapter3_6.shtml>
+/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_6.shtml>
 ///
 /// `POST /v3/merchant-service/feedbacks` on the mainland host. Success: `204` with no body.
 ///
@@ -971,11 +971,11 @@ pub struct SubmitMerchantComplaintFeedbackV1Required {
     pub transaction_id: ::std::string::String,
     /// 被诉商户号
     ///
-    /// example: `"9980456248"`.
+    /// at most 64 characters; example: `"9980456248"`.
     pub complainted_mchid: ::std::string::String,
     /// 反馈内容
     ///
-    /// example: `"已与用户协商解决"`.
+    /// at most 200 characters; example: `"已与用户协商解决"`.
     pub feedback_content: ::std::string::String,
 }
 #[allow(deprecated)]

@@ -157,7 +157,7 @@ impl ::serde::Serialize for ContactAlterContactIdDocType {
 pub struct ContactAlterContactInfo {
     /// 超级管理员姓名
     ///
-    /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 512 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     pub contact_name: ::std::string::String,
     /// 超级管理员证件类型
     ///
@@ -207,7 +207,7 @@ impl ::std::fmt::Debug for ContactAlterContactInfo {
 pub struct ContactAlterContactInfoRequired {
     /// 超级管理员姓名
     ///
-    /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 512 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     pub contact_name: ::std::string::String,
     /// 超级管理员证件类型
     ///
@@ -537,7 +537,7 @@ pub struct ContactAlterSubmitApplymentRequest {
     pub merchant_code: ::std::string::String,
     /// 业务申请编号
     ///
-    /// example: `"1900013511_10000"`.
+    /// at most 124 characters; example: `"1900013511_10000"`.
     pub out_request_no: ::std::string::String,
     /// 超级管理员信息
     pub contact_info: ContactAlterContactInfo,
@@ -617,7 +617,7 @@ pub struct ContactAlterSubmitApplymentRequired {
     pub merchant_code: ::std::string::String,
     /// 业务申请编号
     ///
-    /// example: `"1900013511_10000"`.
+    /// at most 124 characters; example: `"1900013511_10000"`.
     pub out_request_no: ::std::string::String,
     /// 超级管理员信息
     pub contact_info: ContactAlterContactInfo,

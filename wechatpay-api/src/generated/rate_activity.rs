@@ -525,7 +525,7 @@ impl ::wechatpay_core::operation::Operation for RateActivityQueryApplication {
 /// 修改单据信息
 ///
 /// 报名单被驳回后修改报名资料并重新提交。
-/// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/rateactivity/chapter3_3.shtml>
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4012698885>
 ///
 /// `PATCH /v3/rate-activity/applications/id/{application_id}` on the mainland host. Success: `200` with a JSON body.
 ///

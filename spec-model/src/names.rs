@@ -19,8 +19,9 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Features of `wechatpay-api` that are not API groups.
-const RESERVED_FEATURES: &[&str] = &[
+/// Features of `wechatpay-api` that are not API groups: a spec file cannot take these names.
+/// `tests/tests/reserved_names.rs` checks this list against `wechatpay-api/Cargo.toml`.
+pub const RESERVED_FEATURES: &[&str] = &[
     "default",
     "full",
     "aws-lc",
@@ -31,8 +32,9 @@ const RESERVED_FEATURES: &[&str] = &[
 
 /// Module names a group cannot take: what the `wechatpay-api` crate root re-exports next to the
 /// generated modules (an explicit re-export would silently hide a module of the same name), and
-/// the crates generated code names.
-const RESERVED_MODULES: &[&str] = &[
+/// the crates generated code names. `tests/tests/reserved_names.rs` checks this list against
+/// `wechatpay-api/src/lib.rs`.
+pub const RESERVED_MODULES: &[&str] = &[
     "axum",
     "blocking",
     "events",

@@ -166,7 +166,10 @@ fn extend_the_spec_journey() {
     std::fs::create_dir_all(root.join("spec")).unwrap();
     for entry in std::fs::read_dir(workspace().join("spec")).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, root.join("spec").join(path.file_name().unwrap())).unwrap();
+        // The spec files and the README; not the notes in `spec/sources/`.
+        if path.is_file() {
+            std::fs::copy(&path, root.join("spec").join(path.file_name().unwrap())).unwrap();
+        }
     }
     write(&root.join("spec/extra.yaml"), EXTRA);
     // The worked example of spec/README.md, verbatim, so the documentation stays true.

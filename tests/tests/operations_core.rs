@@ -24,21 +24,20 @@ use wechatpay_api::merchant_complaints::{
 use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, JsapiPrepayRequired, Payer};
 use wechatpay_api::profit_sharing::{
     AddProfitSharingReceiver, AddProfitSharingReceiverRequired, CreateProfitSharingOrder,
-    CreateProfitSharingOrderRequestReceiversItem,
-    CreateProfitSharingOrderRequestReceiversItemRequired, CreateProfitSharingOrderRequired,
-    CreateProfitSharingReturnOrder, CreateProfitSharingReturnOrderRequired,
-    DeleteProfitSharingReceiver, DeleteProfitSharingReceiverRequired, ProfitSharingOrderState,
-    ProfitSharingReceiverType, ProfitSharingRelationType, ProfitSharingReturnResult,
-    QueryProfitSharingOrder, QueryProfitSharingOrderRequired, QueryProfitSharingReturnOrder,
-    QueryProfitSharingReturnOrderRequired, QueryProfitSharingUnsplitAmount,
-    UnfreezeProfitSharingOrder, UnfreezeProfitSharingOrderRequired,
+    CreateProfitSharingOrderRequired, CreateProfitSharingReturnOrder,
+    CreateProfitSharingReturnOrderRequired, DeleteProfitSharingReceiver,
+    DeleteProfitSharingReceiverRequired, ProfitSharingOrderState, ProfitSharingReceiverShare,
+    ProfitSharingReceiverShareRequired, ProfitSharingReceiverType, ProfitSharingRelationType,
+    ProfitSharingReturnResult, QueryProfitSharingOrder, QueryProfitSharingOrderRequired,
+    QueryProfitSharingReturnOrder, QueryProfitSharingReturnOrderRequired,
+    QueryProfitSharingUnsplitAmount, UnfreezeProfitSharingOrder,
+    UnfreezeProfitSharingOrderRequired,
 };
 use wechatpay_api::time::macros::datetime;
 use wechatpay_api::transfer_bills::{
-    CancelTransferBill, CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
-    CreateTransferBillRequestTransferSceneReportInfosItemRequired, CreateTransferBillRequired,
+    CancelTransferBill, CreateTransferBill, CreateTransferBillRequired,
     QueryTransferBillByOutBillNo, QueryTransferBillByTransferBillNo, TransferBillCancelState,
-    TransferBillState,
+    TransferBillState, TransferSceneReportInfo, TransferSceneReportInfoRequired,
 };
 use wechatpay_api::{Checksum, Upload};
 
@@ -294,14 +293,12 @@ async fn transfer_bills() {
         openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
         transfer_amount: 400000,
         transfer_remark: "2020年4月报销".into(),
-        transfer_scene_report_infos: vec![
-            CreateTransferBillRequestTransferSceneReportInfosItem::new(
-                CreateTransferBillRequestTransferSceneReportInfosItemRequired {
-                    info_type: "活动名称".into(),
-                    info_content: "新会员有礼".into(),
-                },
-            ),
-        ],
+        transfer_scene_report_infos: vec![TransferSceneReportInfo::new(
+            TransferSceneReportInfoRequired {
+                info_type: "活动名称".into(),
+                info_content: "新会员有礼".into(),
+            },
+        )],
     })
     .with_user_name("张三");
     let created = client.execute(&op).await.unwrap().data;
@@ -352,14 +349,12 @@ async fn transfer_bills() {
 async fn profit_sharing() {
     let mock = mock();
     let client = client(&mock);
-    let receiver = CreateProfitSharingOrderRequestReceiversItem::new(
-        CreateProfitSharingOrderRequestReceiversItemRequired {
-            type_: ProfitSharingReceiverType::PersonalOpenid,
-            account: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
-            amount: 888,
-            description: "分给个人A".into(),
-        },
-    )
+    let receiver = ProfitSharingReceiverShare::new(ProfitSharingReceiverShareRequired {
+        type_: ProfitSharingReceiverType::PersonalOpenid,
+        account: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+        amount: 888,
+        description: "分给个人A".into(),
+    })
     .with_name("张三");
     let order = client
         .execute(&CreateProfitSharingOrder::new(

@@ -9,8 +9,8 @@ use common::*;
 use wechatpay_api::certificates::{DownloadCertificates, EncryptCertificateAlgorithm};
 use wechatpay_api::combine_transactions::{
     CloseCombineOrder, CloseCombineOrderRequired, CloseSubOrder, CloseSubOrderRequired,
-    CombineAppPrepay, CombineAppPrepayRequired, CombineH5Prepay, CombineH5PrepayRequired,
-    CombineH5SceneInfo, CombineH5SceneInfoH5Info, CombineH5SceneInfoRequired, CombineJsapiPrepay,
+    CombineAppPrepay, CombineAppPrepayRequired, CombineH5Info, CombineH5Prepay,
+    CombineH5PrepayRequired, CombineH5SceneInfo, CombineH5SceneInfoRequired, CombineJsapiPrepay,
     CombineJsapiPrepayRequired, CombineNativePrepay, CombineNativePrepayRequired, CombinePayerInfo,
     CombineSubTransactionTradeState, QueryCombineOrder, SubOrder, SubOrderAmount,
     SubOrderAmountRequired, SubOrderRequired,
@@ -410,7 +410,7 @@ async fn combined_payments() {
                     device_id: "013467007045764-POS-0001-2026".into(),
                     payer_client_ip: "14.17.22.32".into(),
                 })
-                .with_h5_info(CombineH5SceneInfoH5Info::new("iOS")),
+                .with_h5_info(CombineH5Info::new("iOS")),
             ),
         )
         .await

@@ -15,9 +15,9 @@ use wechatpay_api::pay_transactions::{
     PayerIdentityRequired,
 };
 use wechatpay_api::profit_sharing::{
-    CreateProfitSharingOrder, CreateProfitSharingOrderRequestReceiversItem,
-    CreateProfitSharingOrderRequestReceiversItemRequired, CreateProfitSharingOrderRequired,
-    ProfitSharingReceiverType, QueryProfitSharingOrder, QueryProfitSharingOrderRequired,
+    CreateProfitSharingOrder, CreateProfitSharingOrderRequired, ProfitSharingReceiverShare,
+    ProfitSharingReceiverShareRequired, ProfitSharingReceiverType, QueryProfitSharingOrder,
+    QueryProfitSharingOrderRequired,
 };
 use wechatpay_api::Error;
 use wechatpay_mock::MockPlatform;
@@ -41,14 +41,12 @@ fn accepted<T: std::fmt::Debug>(result: Result<T, Error>) {
 async fn profit_sharing_takes_the_sub_merchant_of_a_service_provider() {
     let mock = MockPlatform::start().unwrap();
     let client = common::client(&mock);
-    let receiver = CreateProfitSharingOrderRequestReceiversItem::new(
-        CreateProfitSharingOrderRequestReceiversItemRequired {
-            type_: ProfitSharingReceiverType::PersonalSubOpenid,
-            account: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
-            amount: 888,
-            description: "分给个人A".into(),
-        },
-    );
+    let receiver = ProfitSharingReceiverShare::new(ProfitSharingReceiverShareRequired {
+        type_: ProfitSharingReceiverType::PersonalSubOpenid,
+        account: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+        amount: 888,
+        description: "分给个人A".into(),
+    });
     let order = CreateProfitSharingOrder::new(CreateProfitSharingOrderRequired {
         transaction_id: "4208450740201411110007820472".into(),
         out_order_no: "P20150806125346".into(),

@@ -9873,15 +9873,15 @@ async fn create_profit_sharing_order(
     client: &wechatpay_api::Client,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use wechatpay_api::profit_sharing::{
-        CreateProfitSharingOrder, CreateProfitSharingOrderRequestReceiversItem,
-        CreateProfitSharingOrderRequestReceiversItemRequired,
-        CreateProfitSharingOrderRequired, ProfitSharingReceiverType,
+        CreateProfitSharingOrder, CreateProfitSharingOrderRequired,
+        ProfitSharingReceiverShare, ProfitSharingReceiverShareRequired,
+        ProfitSharingReceiverType,
     };
     let op = CreateProfitSharingOrder::new(CreateProfitSharingOrderRequired {
         transaction_id: "4208450740201411110007820472".into(),
         out_order_no: "P20150806125346".into(),
         receivers: Vec::from([
-            CreateProfitSharingOrderRequestReceiversItem::new(CreateProfitSharingOrderRequestReceiversItemRequired {
+            ProfitSharingReceiverShare::new(ProfitSharingReceiverShareRequired {
                 type_: ProfitSharingReceiverType::MerchantId,
                 account: "86693852".into(),
                 amount: 888,
@@ -10501,9 +10501,8 @@ async fn create_transfer_bill(
     client: &wechatpay_api::Client,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use wechatpay_api::transfer_bills::{
-        CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
-        CreateTransferBillRequestTransferSceneReportInfosItemRequired,
-        CreateTransferBillRequired,
+        CreateTransferBill, CreateTransferBillRequired, TransferSceneReportInfo,
+        TransferSceneReportInfoRequired,
     };
     let op = CreateTransferBill::new(CreateTransferBillRequired {
         appid: "wxf636efh567hg4356".into(),
@@ -10513,7 +10512,7 @@ async fn create_transfer_bill(
         transfer_amount: 400000,
         transfer_remark: "2020年4月报销".into(),
         transfer_scene_report_infos: Vec::from([
-            CreateTransferBillRequestTransferSceneReportInfosItem::new(CreateTransferBillRequestTransferSceneReportInfosItemRequired {
+            TransferSceneReportInfo::new(TransferSceneReportInfoRequired {
                 info_type: "活动名称".into(),
                 info_content: "新会员有礼".into(),
             }),

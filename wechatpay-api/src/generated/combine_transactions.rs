@@ -115,6 +115,91 @@ pub struct CombineAppPrepayRequest {
     /// at most 256 characters; at least 1 character; format `uri`; example: `"https://yourapp.com/notify"`.
     pub notify_url: ::std::string::String,
 }
+/// H5场景信息。
+///
+/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct CombineH5Info {
+    /// 场景类型。示例值:iOS, Android, Wap。
+    ///
+    /// at most 16 characters; at least 1 character; example: `"iOS"`.
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+    /// 应用名称。
+    ///
+    /// at most 64 characters; at least 1 character; example: `"王者荣耀"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub app_name: ::std::option::Option<::std::string::String>,
+    /// 网站URL。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"https://pay.qq.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub app_url: ::std::option::Option<::std::string::String>,
+    /// iOS平台BundleID。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"com.tencent.wzryiOS"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub bundle_id: ::std::option::Option<::std::string::String>,
+    /// Android平台PackageName。
+    ///
+    /// at most 128 characters; at least 1 character; example: `"com.tencent.tmgp.sgame"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub package_name: ::std::option::Option<::std::string::String>,
+}
+impl CombineH5Info {
+    /// Builds a [`CombineH5Info`] with its required fields set and every optional one absent.
+    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: type_.into(),
+            app_name: ::std::option::Option::None,
+            app_url: ::std::option::Option::None,
+            bundle_id: ::std::option::Option::None,
+            package_name: ::std::option::Option::None,
+        }
+    }
+    /// Sets `app_name`.
+    #[must_use]
+    pub fn with_app_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.app_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `app_url`.
+    #[must_use]
+    pub fn with_app_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.app_url = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `bundle_id`.
+    #[must_use]
+    pub fn with_bundle_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.bundle_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `package_name`.
+    #[must_use]
+    pub fn with_package_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.package_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -204,7 +289,7 @@ pub struct CombineH5SceneInfo {
     pub payer_client_ip: ::std::string::String,
     /// H5场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub h5_info: ::std::option::Option<CombineH5SceneInfoH5Info>,
+    pub h5_info: ::std::option::Option<CombineH5Info>,
 }
 /// The required fields of [`CombineH5SceneInfo`], by name: what [`CombineH5SceneInfo::new`] takes. A new required field in a later version is a new field here.
 pub struct CombineH5SceneInfoRequired {
@@ -229,93 +314,8 @@ impl CombineH5SceneInfo {
     }
     /// Sets `h5_info`.
     #[must_use]
-    pub fn with_h5_info(mut self, value: CombineH5SceneInfoH5Info) -> Self {
+    pub fn with_h5_info(mut self, value: CombineH5Info) -> Self {
         self.h5_info = ::std::option::Option::Some(value);
-        self
-    }
-}
-/// H5场景信息。
-///
-/// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::fmt::Debug,
-    ::serde::Serialize
-)]
-#[non_exhaustive]
-pub struct CombineH5SceneInfoH5Info {
-    /// 场景类型。示例值:iOS, Android, Wap。
-    ///
-    /// at most 16 characters; at least 1 character; example: `"iOS"`.
-    #[serde(rename = "type")]
-    pub type_: ::std::string::String,
-    /// 应用名称。
-    ///
-    /// at most 64 characters; at least 1 character; example: `"王者荣耀"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub app_name: ::std::option::Option<::std::string::String>,
-    /// 网站URL。
-    ///
-    /// at most 128 characters; at least 1 character; example: `"https://pay.qq.com"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub app_url: ::std::option::Option<::std::string::String>,
-    /// iOS平台BundleID。
-    ///
-    /// at most 128 characters; at least 1 character; example: `"com.tencent.wzryiOS"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub bundle_id: ::std::option::Option<::std::string::String>,
-    /// Android平台PackageName。
-    ///
-    /// at most 128 characters; at least 1 character; example: `"com.tencent.tmgp.sgame"`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub package_name: ::std::option::Option<::std::string::String>,
-}
-impl CombineH5SceneInfoH5Info {
-    /// Builds a [`CombineH5SceneInfoH5Info`] with its required fields set and every optional one absent.
-    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            type_: type_.into(),
-            app_name: ::std::option::Option::None,
-            app_url: ::std::option::Option::None,
-            bundle_id: ::std::option::Option::None,
-            package_name: ::std::option::Option::None,
-        }
-    }
-    /// Sets `app_name`.
-    #[must_use]
-    pub fn with_app_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.app_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `app_url`.
-    #[must_use]
-    pub fn with_app_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.app_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `bundle_id`.
-    #[must_use]
-    pub fn with_bundle_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.bundle_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `package_name`.
-    #[must_use]
-    pub fn with_package_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.package_name = ::std::option::Option::Some(value.into());
         self
     }
 }

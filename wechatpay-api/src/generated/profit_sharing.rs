@@ -213,91 +213,11 @@ pub struct CreateProfitSharingOrderRequest {
     /// 分账接收方列表:可以设置出资商户作为分账接受方,最多可有50个分账接收方。
     ///
     /// at most 50 items.
-    pub receivers: ::std::vec::Vec<CreateProfitSharingOrderRequestReceiversItem>,
+    pub receivers: ::std::vec::Vec<ProfitSharingReceiverShare>,
     /// 是否解冻剩余未分资金:如果为true,该笔订单剩余未分账的金额会解冻回分账方商户;如果为false,该笔订单剩余未分账的金额不会解冻回分账方商户,可以对该笔订单再次进行分账。
     ///
     /// example: `true`.
     pub unfreeze_unsplit: bool,
-}
-/// `new` takes the required fields by name (a \[`CreateProfitSharingOrderRequestReceiversItemRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
-#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
-#[non_exhaustive]
-pub struct CreateProfitSharingOrderRequestReceiversItem {
-    /// 分账接收方类型
-    #[serde(rename = "type")]
-    pub type_: ProfitSharingReceiverType,
-    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid;类型是PERSONAL_SUB_OPENID时,是个人sub_openid。
-    ///
-    /// at most 64 characters; example: `"86693852"`.
-    pub account: ::std::string::String,
-    /// 分账个人接收方姓名:可选项,在接收方类型为个人的时可选填,若有值,会检查与 name 是否实名匹配,不匹配会拒绝分账请求。敏感字段,以微信支付公钥加密。
-    ///
-    /// at most 1024 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。调整最大分账比例:登录商户平台,进入以下页面:产品中心-分账-分账管理比例。
-    ///
-    /// format `int64`; example: `888`.
-    pub amount: i64,
-    /// 分账描述:分账的原因描述,会在查询分账结果接口和分账账单中原样返回。
-    ///
-    /// at most 80 characters; example: `"分给商户A"`.
-    pub description: ::std::string::String,
-}
-impl ::std::fmt::Debug for CreateProfitSharingOrderRequestReceiversItem {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("CreateProfitSharingOrderRequestReceiversItem")
-            .field("type_", &self.type_)
-            .field("account", &self.account)
-            .field("name", &"<redacted>")
-            .field("amount", &self.amount)
-            .field("description", &self.description)
-            .finish()
-    }
-}
-/// The required fields of [`CreateProfitSharingOrderRequestReceiversItem`], by name: what [`CreateProfitSharingOrderRequestReceiversItem::new`] takes. A new required field in a later version is a new field here.
-pub struct CreateProfitSharingOrderRequestReceiversItemRequired {
-    /// 分账接收方类型
-    pub type_: ProfitSharingReceiverType,
-    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid;类型是PERSONAL_SUB_OPENID时,是个人sub_openid。
-    ///
-    /// at most 64 characters; example: `"86693852"`.
-    pub account: ::std::string::String,
-    /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。调整最大分账比例:登录商户平台,进入以下页面:产品中心-分账-分账管理比例。
-    ///
-    /// format `int64`; example: `888`.
-    pub amount: i64,
-    /// 分账描述:分账的原因描述,会在查询分账结果接口和分账账单中原样返回。
-    ///
-    /// at most 80 characters; example: `"分给商户A"`.
-    pub description: ::std::string::String,
-}
-impl CreateProfitSharingOrderRequestReceiversItem {
-    /// Builds a [`CreateProfitSharingOrderRequestReceiversItem`] with its required fields set and every optional one absent.
-    pub fn new(required: CreateProfitSharingOrderRequestReceiversItemRequired) -> Self {
-        let CreateProfitSharingOrderRequestReceiversItemRequired {
-            type_,
-            account,
-            amount,
-            description,
-        } = required;
-        Self {
-            type_,
-            account,
-            name: ::std::option::Option::None,
-            amount,
-            description,
-        }
-    }
-    /// Sets `name`.
-    #[must_use]
-    pub fn with_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
@@ -1091,6 +1011,81 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingOrderState {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
+/// `new` takes the required fields by name (a \[`ProfitSharingReceiverShareRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ProfitSharingReceiverShare {
+    /// 分账接收方类型
+    #[serde(rename = "type")]
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid;类型是PERSONAL_SUB_OPENID时,是个人sub_openid。
+    ///
+    /// at most 64 characters; example: `"86693852"`.
+    pub account: ::std::string::String,
+    /// 分账个人接收方姓名:可选项,在接收方类型为个人的时可选填,若有值,会检查与 name 是否实名匹配,不匹配会拒绝分账请求。敏感字段,以微信支付公钥加密。
+    ///
+    /// at most 1024 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。调整最大分账比例:登录商户平台,进入以下页面:产品中心-分账-分账管理比例。
+    ///
+    /// format `int64`; example: `888`.
+    pub amount: i64,
+    /// 分账描述:分账的原因描述,会在查询分账结果接口和分账账单中原样返回。
+    ///
+    /// at most 80 characters; example: `"分给商户A"`.
+    pub description: ::std::string::String,
+}
+impl ::std::fmt::Debug for ProfitSharingReceiverShare {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("ProfitSharingReceiverShare")
+            .field("type_", &self.type_)
+            .field("account", &self.account)
+            .field("name", &"<redacted>")
+            .field("amount", &self.amount)
+            .field("description", &self.description)
+            .finish()
+    }
+}
+/// The required fields of [`ProfitSharingReceiverShare`], by name: what [`ProfitSharingReceiverShare::new`] takes. A new required field in a later version is a new field here.
+pub struct ProfitSharingReceiverShareRequired {
+    /// 分账接收方类型
+    pub type_: ProfitSharingReceiverType,
+    /// 分账接收方账号:类型是MERCHANT_ID时,是商户号;类型是PERSONAL_OPENID时,是个人openid;类型是PERSONAL_SUB_OPENID时,是个人sub_openid。
+    ///
+    /// at most 64 characters; example: `"86693852"`.
+    pub account: ::std::string::String,
+    /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。调整最大分账比例:登录商户平台,进入以下页面:产品中心-分账-分账管理比例。
+    ///
+    /// format `int64`; example: `888`.
+    pub amount: i64,
+    /// 分账描述:分账的原因描述,会在查询分账结果接口和分账账单中原样返回。
+    ///
+    /// at most 80 characters; example: `"分给商户A"`.
+    pub description: ::std::string::String,
+}
+impl ProfitSharingReceiverShare {
+    /// Builds a [`ProfitSharingReceiverShare`] with its required fields set and every optional one absent.
+    pub fn new(required: ProfitSharingReceiverShareRequired) -> Self {
+        let ProfitSharingReceiverShareRequired { type_, account, amount, description } = required;
+        Self {
+            type_,
+            account,
+            name: ::std::option::Option::None,
+            amount,
+            description,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// 分账接收方类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1688,16 +1683,16 @@ pub struct UnfreezeProfitSharingOrderRequest {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::profit_sharing::{
-///     CreateProfitSharingOrder, CreateProfitSharingOrderRequestReceiversItem,
-///     CreateProfitSharingOrderRequestReceiversItemRequired,
-///     CreateProfitSharingOrderRequired, ProfitSharingReceiverType,
+///     CreateProfitSharingOrder, CreateProfitSharingOrderRequired,
+///     ProfitSharingReceiverShare, ProfitSharingReceiverShareRequired,
+///     ProfitSharingReceiverType,
 /// };
 ///
 /// let op = CreateProfitSharingOrder::new(CreateProfitSharingOrderRequired {
 ///     transaction_id: "4208450740201411110007820472".into(),
 ///     out_order_no: "P20150806125346".into(),
 ///     receivers: Vec::from([
-///         CreateProfitSharingOrderRequestReceiversItem::new(CreateProfitSharingOrderRequestReceiversItemRequired {
+///         ProfitSharingReceiverShare::new(ProfitSharingReceiverShareRequired {
 ///             type_: ProfitSharingReceiverType::MerchantId,
 ///             account: "86693852".into(),
 ///             amount: 888,
@@ -1732,7 +1727,7 @@ pub struct CreateProfitSharingOrderRequired {
     /// 分账接收方列表:可以设置出资商户作为分账接受方,最多可有50个分账接收方。
     ///
     /// at most 50 items.
-    pub receivers: ::std::vec::Vec<CreateProfitSharingOrderRequestReceiversItem>,
+    pub receivers: ::std::vec::Vec<ProfitSharingReceiverShare>,
     /// 是否解冻剩余未分资金:如果为true,该笔订单剩余未分账的金额会解冻回分账方商户;如果为false,该笔订单剩余未分账的金额不会解冻回分账方商户,可以对该笔订单再次进行分账。
     ///
     /// example: `true`.

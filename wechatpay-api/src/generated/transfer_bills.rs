@@ -113,9 +113,7 @@ pub struct CreateTransferBillRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息:各转账场景下需报备的内容,商户需要按照所属转账场景规则传参。
-    pub transfer_scene_report_infos: ::std::vec::Vec<
-        CreateTransferBillRequestTransferSceneReportInfosItem,
-    >,
+    pub transfer_scene_report_infos: ::std::vec::Vec<TransferSceneReportInfo>,
 }
 impl ::std::fmt::Debug for CreateTransferBillRequest {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -131,47 +129,6 @@ impl ::std::fmt::Debug for CreateTransferBillRequest {
             .field("user_recv_perception", &self.user_recv_perception)
             .field("transfer_scene_report_infos", &self.transfer_scene_report_infos)
             .finish()
-    }
-}
-/// `new` takes the required fields by name (a \[`CreateTransferBillRequestTransferSceneReportInfosItemRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
-#[derive(
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::fmt::Debug,
-    ::serde::Serialize
-)]
-#[non_exhaustive]
-pub struct CreateTransferBillRequestTransferSceneReportInfosItem {
-    /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。
-    ///
-    /// at most 15 characters; example: `"活动名称"`.
-    pub info_type: ::std::string::String,
-    /// 信息内容:不能超过32个字符,商户所属转账场景下的信息内容。
-    ///
-    /// at most 32 characters; example: `"新会员有礼"`.
-    pub info_content: ::std::string::String,
-}
-/// The required fields of [`CreateTransferBillRequestTransferSceneReportInfosItem`], by name: what [`CreateTransferBillRequestTransferSceneReportInfosItem::new`] takes. A new required field in a later version is a new field here.
-pub struct CreateTransferBillRequestTransferSceneReportInfosItemRequired {
-    /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。
-    ///
-    /// at most 15 characters; example: `"活动名称"`.
-    pub info_type: ::std::string::String,
-    /// 信息内容:不能超过32个字符,商户所属转账场景下的信息内容。
-    ///
-    /// at most 32 characters; example: `"新会员有礼"`.
-    pub info_content: ::std::string::String,
-}
-impl CreateTransferBillRequestTransferSceneReportInfosItem {
-    /// Builds a [`CreateTransferBillRequestTransferSceneReportInfosItem`] with its required fields set and every optional one absent.
-    pub fn new(
-        required: CreateTransferBillRequestTransferSceneReportInfosItemRequired,
-    ) -> Self {
-        let CreateTransferBillRequestTransferSceneReportInfosItemRequired {
-            info_type,
-            info_content,
-        } = required;
-        Self { info_type, info_content }
     }
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`CreateTransferBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -654,6 +611,42 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
+/// `new` takes the required fields by name (a \[`TransferSceneReportInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[non_exhaustive]
+pub struct TransferSceneReportInfo {
+    /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。
+    ///
+    /// at most 15 characters; example: `"活动名称"`.
+    pub info_type: ::std::string::String,
+    /// 信息内容:不能超过32个字符,商户所属转账场景下的信息内容。
+    ///
+    /// at most 32 characters; example: `"新会员有礼"`.
+    pub info_content: ::std::string::String,
+}
+/// The required fields of [`TransferSceneReportInfo`], by name: what [`TransferSceneReportInfo::new`] takes. A new required field in a later version is a new field here.
+pub struct TransferSceneReportInfoRequired {
+    /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。
+    ///
+    /// at most 15 characters; example: `"活动名称"`.
+    pub info_type: ::std::string::String,
+    /// 信息内容:不能超过32个字符,商户所属转账场景下的信息内容。
+    ///
+    /// at most 32 characters; example: `"新会员有礼"`.
+    pub info_content: ::std::string::String,
+}
+impl TransferSceneReportInfo {
+    /// Builds a [`TransferSceneReportInfo`] with its required fields set and every optional one absent.
+    pub fn new(required: TransferSceneReportInfoRequired) -> Self {
+        let TransferSceneReportInfoRequired { info_type, info_content } = required;
+        Self { info_type, info_content }
+    }
+}
 /// 发起转账
 ///
 /// 商家转账用户确认模式下,用户申请收款时,商户可通过此接口申请创建转账单。同一商户单号重入时请勿换单。
@@ -668,9 +661,8 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
 /// # client: &wechatpay_api::Client,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use wechatpay_api::transfer_bills::{
-///     CreateTransferBill, CreateTransferBillRequestTransferSceneReportInfosItem,
-///     CreateTransferBillRequestTransferSceneReportInfosItemRequired,
-///     CreateTransferBillRequired,
+///     CreateTransferBill, CreateTransferBillRequired, TransferSceneReportInfo,
+///     TransferSceneReportInfoRequired,
 /// };
 ///
 /// let op = CreateTransferBill::new(CreateTransferBillRequired {
@@ -681,7 +673,7 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
 ///     transfer_amount: 400000,
 ///     transfer_remark: "2020年4月报销".into(),
 ///     transfer_scene_report_infos: Vec::from([
-///         CreateTransferBillRequestTransferSceneReportInfosItem::new(CreateTransferBillRequestTransferSceneReportInfosItemRequired {
+///         TransferSceneReportInfo::new(TransferSceneReportInfoRequired {
 ///             info_type: "活动名称".into(),
 ///             info_content: "新会员有礼".into(),
 ///         }),
@@ -727,9 +719,7 @@ pub struct CreateTransferBillRequired {
     /// at most 32 characters; example: `"2020年4月报销"`.
     pub transfer_remark: ::std::string::String,
     /// 转账场景报备信息:各转账场景下需报备的内容,商户需要按照所属转账场景规则传参。
-    pub transfer_scene_report_infos: ::std::vec::Vec<
-        CreateTransferBillRequestTransferSceneReportInfosItem,
-    >,
+    pub transfer_scene_report_infos: ::std::vec::Vec<TransferSceneReportInfo>,
 }
 impl CreateTransferBill {
     /// Builds a [`CreateTransferBill`] with its required values set and every optional one absent.

@@ -177,6 +177,43 @@ pub(crate) fn own_docs(text: &str) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
+/// A field of a `{Name}Required` struct: its rustdoc, whether it is deprecated, its name and
+/// type.
+pub(crate) struct RequiredField {
+    pub(crate) doc: String,
+    pub(crate) deprecated: bool,
+    pub(crate) name: String,
+    pub(crate) ty: TokenStream,
+}
+
+/// What `new` takes when `owner` has two or more required values: the parameter
+/// `required: {rname}`, the statement unpacking it into locals named like its fields, and the
+/// struct itself (`what` says "fields" or "values"). `allow` goes on the struct.
+pub(crate) fn required_struct(
+    owner: &str,
+    rname: &str,
+    what: &str,
+    fields: &[RequiredField],
+    allow: &Option<TokenStream>,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let rident = ident(rname);
+    let names = fields.iter().map(|f| ident(&f.name));
+    let members = fields.iter().map(|f| {
+        let doc = docs(&f.doc);
+        let deprecated = f.deprecated.then(|| quote!(#[deprecated]));
+        let (name, ty) = (ident(&f.name), &f.ty);
+        quote! { #doc #deprecated pub #name: #ty, }
+    });
+    let sdoc = own_docs(&format!(
+        "The required {what} of [`{owner}`], by name: what [`{owner}::new`] takes. A new required one in a later version is a new field here."
+    ));
+    (
+        quote!(required: #rident),
+        quote!(let #rident { #(#names),* } = required;),
+        quote! { #sdoc #allow pub struct #rident { #(#members)* } },
+    )
+}
+
 /// "1 character", "2 characters".
 fn characters(n: impl std::fmt::Display) -> String {
     match n.to_string().as_str() {

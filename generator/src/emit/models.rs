@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{docs, field_doc, ident, own_docs, ty_tokens};
+use super::{docs, field_doc, ident, own_docs, required_struct, ty_tokens, RequiredField};
 use crate::ir::{
     Api, Construction, EnumNumber, Field, Group, NumberKind, Ty, TypeDef, TypeKind, Variant,
 };
@@ -301,29 +301,17 @@ fn constructor(
     });
     let (args, unpack, required_struct) = match (&def.required_struct, required.as_slice()) {
         (Some(rname), _) => {
-            let rident = ident(rname);
-            let names = required.iter().map(|f| ident(&f.rust_name));
-            let members = required.iter().map(|f| {
-                let doc = docs(&field_text(api, f));
-                let deprecated = f.notes.deprecated.then(|| quote!(#[deprecated]));
-                (
-                    doc,
-                    deprecated,
-                    ident(&f.rust_name),
-                    ty_tokens(api, group, &f.ty),
-                )
-            });
-            let members =
-                members.map(|(doc, deprecated, n, ty)| quote! { #doc #deprecated pub #n: #ty, });
-            let sdoc = own_docs(&format!(
-                "The required fields of [`{}`], by name: what [`{}::new`] takes. A new required field in a later version is a new field here.",
-                def.name, def.name
-            ));
-            (
-                quote!(required: #rident),
-                quote!(let #rident { #(#names),* } = required;),
-                Some(quote! { #sdoc #allow pub struct #rident { #(#members)* } }),
-            )
+            let fields: Vec<RequiredField> = (required.iter())
+                .map(|f| RequiredField {
+                    doc: field_text(api, f),
+                    deprecated: f.notes.deprecated,
+                    name: f.rust_name.clone(),
+                    ty: ty_tokens(api, group, &f.ty),
+                })
+                .collect();
+            let (param, unpack, definition) =
+                required_struct(&def.name, rname, "fields", &fields, allow);
+            (param, unpack, Some(definition))
         }
         (None, [f]) => {
             let n = ident(&f.rust_name);

@@ -5,7 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_example, docs, field_doc, ident, own_docs, ty_tokens};
+use super::{
+    doc_example, docs, field_doc, ident, own_docs, required_struct, ty_tokens, RequiredField,
+};
 use crate::ir::{
     Api, Group, Host, Member, MemberTarget, Operation, Param, ParamLocation, SuccessKind, Ty,
     TypeKind,
@@ -168,22 +170,17 @@ fn constructor(
     let file = op.upload.as_ref().map(|_| quote!(file,));
     let (args, unpack, required_struct) = match (&op.required_struct, required.as_slice()) {
         (Some(rname), _) => {
-            let rident = ident(rname);
-            let names = required.iter().map(|m| ident(&m.name));
-            let members = required.iter().map(|m| {
-                let doc = docs(&member_doc(api, op, m));
-                let (n, ty) = (ident(&m.name), ty_tokens(api, group, &m.ty));
-                quote! { #doc pub #n: #ty, }
-            });
-            let sdoc = own_docs(&format!(
-                "The required values of [`{}`], by name: what [`{}::new`] takes. A new required value in a later version is a new field here.",
-                op.rust_name, op.rust_name
-            ));
-            (
-                quote!(required: #rident),
-                quote!(let #rident { #(#names),* } = required;),
-                Some(quote! { #sdoc #allow pub struct #rident { #(#members)* } }),
-            )
+            let fields: Vec<RequiredField> = (required.iter())
+                .map(|m| RequiredField {
+                    doc: member_doc(api, op, m),
+                    deprecated: false,
+                    name: m.name.clone(),
+                    ty: ty_tokens(api, group, &m.ty),
+                })
+                .collect();
+            let (param, unpack, definition) =
+                required_struct(&op.rust_name, rname, "values", &fields, allow);
+            (param, unpack, Some(definition))
         }
         (None, [m]) => {
             let (arg, ty) = (ident(&m.name), argument_type(api, group, &m.ty));

@@ -187,7 +187,7 @@ pub struct Apply4subjectAssistProveInfo {
     /// 店内环境照片
     pub store_indoor_copy: ::std::string::String,
 }
-/// The required fields of [`Apply4subjectAssistProveInfo`], by name: what [`Apply4subjectAssistProveInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Apply4subjectAssistProveInfo`], by name: what [`Apply4subjectAssistProveInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct Apply4subjectAssistProveInfoRequired {
     /// 小微经营类型
     ///
@@ -327,7 +327,7 @@ pub struct Apply4subjectBusinessLicenseInfo {
     #[serde(with = "::wechatpay_core::json_string")]
     pub licence_valid_date: ::std::vec::Vec<::std::string::String>,
 }
-/// The required fields of [`Apply4subjectBusinessLicenseInfo`], by name: what [`Apply4subjectBusinessLicenseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Apply4subjectBusinessLicenseInfo`], by name: what [`Apply4subjectBusinessLicenseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct Apply4subjectBusinessLicenseInfoRequired {
     /// 营业执照注册号
     pub licence_number: ::std::string::String,
@@ -629,7 +629,7 @@ pub struct Apply4subjectCertificateInfo {
     #[serde(with = "::wechatpay_core::json_string")]
     pub cert_valid_date: ::std::vec::Vec<::std::string::String>,
 }
-/// The required fields of [`Apply4subjectCertificateInfo`], by name: what [`Apply4subjectCertificateInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Apply4subjectCertificateInfo`], by name: what [`Apply4subjectCertificateInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct Apply4subjectCertificateInfoRequired {
     /// 登记证书类型
     pub cert_type: Apply4subjectCertType,
@@ -840,7 +840,7 @@ impl ::std::fmt::Debug for Apply4subjectContactInfo {
             .finish()
     }
 }
-/// The required fields of [`Apply4subjectContactInfo`], by name: what [`Apply4subjectContactInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Apply4subjectContactInfo`], by name: what [`Apply4subjectContactInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct Apply4subjectContactInfoRequired {
     /// 联系人姓名
     ///
@@ -1179,7 +1179,7 @@ impl ::std::fmt::Debug for Apply4subjectIdentificationInfo {
             .finish()
     }
 }
-/// The required fields of [`Apply4subjectIdentificationInfo`], by name: what [`Apply4subjectIdentificationInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Apply4subjectIdentificationInfo`], by name: what [`Apply4subjectIdentificationInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct Apply4subjectIdentificationInfoRequired {
     /// `identification_type`.
     pub identification_type: Apply4subjectContactIdDocType,
@@ -1713,7 +1713,7 @@ impl ::std::fmt::Debug for Apply4subjectUboInfo {
             .finish()
     }
 }
-/// The required fields of [`Apply4subjectUboInfo`], by name: what [`Apply4subjectUboInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Apply4subjectUboInfo`], by name: what [`Apply4subjectUboInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct Apply4subjectUboInfoRequired {
     /// `ubo_id_doc_type`.
     pub ubo_id_doc_type: Apply4subjectContactIdDocType,
@@ -1928,7 +1928,7 @@ pub struct Apply4subjectSubmitApplyment {
     /// The JSON body.
     pub body: Apply4subjectSubmitApplymentRequest,
 }
-/// The required values of [`Apply4subjectSubmitApplyment`], by name: what [`Apply4subjectSubmitApplyment::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`Apply4subjectSubmitApplyment`], by name: what [`Apply4subjectSubmitApplyment::new`] takes. A new required one in a later version is a new field here.
 pub struct Apply4subjectSubmitApplymentRequired {
     /// 业务申请编号
     ///

@@ -240,7 +240,7 @@ pub struct Applyment4subQuerySettlementApplicationResponse {
     #[serde(default)]
     pub verify_finish_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`Applyment4subQuerySettlementApplicationResponse`], by name: what [`Applyment4subQuerySettlementApplicationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Applyment4subQuerySettlementApplicationResponse`], by name: what [`Applyment4subQuerySettlementApplicationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct Applyment4subQuerySettlementApplicationResponseRequired {
     /// 开户名称
     ///
@@ -398,7 +398,7 @@ pub struct Applyment4subQuerySettlementResponse {
     #[serde(default)]
     pub verify_fail_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`Applyment4subQuerySettlementResponse`], by name: what [`Applyment4subQuerySettlementResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Applyment4subQuerySettlementResponse`], by name: what [`Applyment4subQuerySettlementResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct Applyment4subQuerySettlementResponseRequired {
     /// 账户类型
     pub account_type: ApplymentAccountType,
@@ -828,7 +828,7 @@ impl ::std::fmt::Debug for ApplymentBankAccountInfo {
             .finish()
     }
 }
-/// The required fields of [`ApplymentBankAccountInfo`], by name: what [`ApplymentBankAccountInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentBankAccountInfo`], by name: what [`ApplymentBankAccountInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentBankAccountInfoRequired {
     /// 账户类型
     pub bank_account_type: ApplymentBankAccountType,
@@ -980,7 +980,7 @@ pub struct ApplymentBizStoreInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub biz_sub_appid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ApplymentBizStoreInfo`], by name: what [`ApplymentBizStoreInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentBizStoreInfo`], by name: what [`ApplymentBizStoreInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentBizStoreInfoRequired {
     /// 线下场所名称
     pub biz_store_name: ::std::string::String,
@@ -1040,7 +1040,7 @@ pub struct ApplymentBusinessInfo {
     /// 经营场景
     pub sales_info: ApplymentSalesInfo,
 }
-/// The required fields of [`ApplymentBusinessInfo`], by name: what [`ApplymentBusinessInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentBusinessInfo`], by name: what [`ApplymentBusinessInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentBusinessInfoRequired {
     /// 商户简称
     pub merchant_shortname: ::std::string::String,
@@ -1095,7 +1095,7 @@ pub struct ApplymentBusinessLicenseInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub period_end: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ApplymentBusinessLicenseInfo`], by name: what [`ApplymentBusinessLicenseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentBusinessLicenseInfo`], by name: what [`ApplymentBusinessLicenseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentBusinessLicenseInfoRequired {
     /// 营业执照照片
     pub license_copy: ::std::string::String,
@@ -1296,7 +1296,7 @@ pub struct ApplymentCertificateInfo {
     /// 有效期限结束日期
     pub period_end: ::std::string::String,
 }
-/// The required fields of [`ApplymentCertificateInfo`], by name: what [`ApplymentCertificateInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentCertificateInfo`], by name: what [`ApplymentCertificateInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentCertificateInfoRequired {
     /// 登记证书照片
     pub cert_copy: ::std::string::String,
@@ -1520,7 +1520,7 @@ impl ::std::fmt::Debug for ApplymentContactInfo {
             .finish()
     }
 }
-/// The required fields of [`ApplymentContactInfo`], by name: what [`ApplymentContactInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentContactInfo`], by name: what [`ApplymentContactInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentContactInfoRequired {
     /// 超级管理员类型
     pub contact_type: ApplymentContactType,
@@ -1861,7 +1861,7 @@ impl ::std::fmt::Debug for ApplymentIdCardInfo {
             .finish()
     }
 }
-/// The required fields of [`ApplymentIdCardInfo`], by name: what [`ApplymentIdCardInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentIdCardInfo`], by name: what [`ApplymentIdCardInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentIdCardInfoRequired {
     /// 身份证人像面照片
     pub id_card_copy: ::std::string::String,
@@ -1957,7 +1957,7 @@ impl ::std::fmt::Debug for ApplymentIdDocInfo {
             .finish()
     }
 }
-/// The required fields of [`ApplymentIdDocInfo`], by name: what [`ApplymentIdDocInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentIdDocInfo`], by name: what [`ApplymentIdDocInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentIdDocInfoRequired {
     /// 证件正面照片
     pub id_doc_copy: ::std::string::String,
@@ -2231,7 +2231,7 @@ pub struct ApplymentMicroMobileInfo {
     /// 经营/服务现场照片
     pub micro_mobile_pics: ::std::vec::Vec<::std::string::String>,
 }
-/// The required fields of [`ApplymentMicroMobileInfo`], by name: what [`ApplymentMicroMobileInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentMicroMobileInfo`], by name: what [`ApplymentMicroMobileInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentMicroMobileInfoRequired {
     /// 经营/服务名称
     pub micro_mobile_name: ::std::string::String,
@@ -2281,7 +2281,7 @@ pub struct ApplymentMicroOnlineInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub micro_link: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ApplymentMicroOnlineInfo`], by name: what [`ApplymentMicroOnlineInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentMicroOnlineInfo`], by name: what [`ApplymentMicroOnlineInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentMicroOnlineInfoRequired {
     /// 线上店铺名称
     pub micro_online_store: ::std::string::String,
@@ -2346,7 +2346,7 @@ pub struct ApplymentMicroStoreInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub store_latitude: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ApplymentMicroStoreInfo`], by name: what [`ApplymentMicroStoreInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentMicroStoreInfo`], by name: what [`ApplymentMicroStoreInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentMicroStoreInfoRequired {
     /// 门店名称
     pub micro_name: ::std::string::String,
@@ -2599,7 +2599,7 @@ pub struct ApplymentOrganizationInfo {
     /// 组织机构代码证有效期结束日期
     pub org_period_end: ::std::string::String,
 }
-/// The required fields of [`ApplymentOrganizationInfo`], by name: what [`ApplymentOrganizationInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentOrganizationInfo`], by name: what [`ApplymentOrganizationInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentOrganizationInfoRequired {
     /// 组织机构代码证照片
     pub organization_copy: ::std::string::String,
@@ -3079,7 +3079,7 @@ pub struct ApplymentSubjectInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ubo_info_list: ::std::option::Option<::std::vec::Vec<ApplymentUboInfo>>,
 }
-/// The required fields of [`ApplymentSubjectInfo`], by name: what [`ApplymentSubjectInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentSubjectInfo`], by name: what [`ApplymentSubjectInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentSubjectInfoRequired {
     /// 主体类型
     pub subject_type: ApplymentSubjectType,
@@ -3288,7 +3288,7 @@ impl ::std::fmt::Debug for ApplymentUboInfo {
             .finish()
     }
 }
-/// The required fields of [`ApplymentUboInfo`], by name: what [`ApplymentUboInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplymentUboInfo`], by name: what [`ApplymentUboInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplymentUboInfoRequired {
     /// `ubo_id_doc_type`.
     pub ubo_id_doc_type: ApplymentContactIdDocType,
@@ -3579,7 +3579,7 @@ pub struct Applyment4subSubmit {
     /// The JSON body.
     pub body: Applyment4subSubmitRequest,
 }
-/// The required values of [`Applyment4subSubmit`], by name: what [`Applyment4subSubmit::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`Applyment4subSubmit`], by name: what [`Applyment4subSubmit::new`] takes. A new required one in a later version is a new field here.
 pub struct Applyment4subSubmitRequired {
     /// 业务申请编号
     ///
@@ -3828,7 +3828,7 @@ pub struct Applyment4subModifySettlement {
     /// The JSON body.
     pub body: Applyment4subModifySettlementRequest,
 }
-/// The required values of [`Applyment4subModifySettlement`], by name: what [`Applyment4subModifySettlement::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`Applyment4subModifySettlement`], by name: what [`Applyment4subModifySettlement::new`] takes. A new required one in a later version is a new field here.
 pub struct Applyment4subModifySettlementRequired {
     /// 特约商户号
     ///
@@ -4081,7 +4081,7 @@ pub struct Applyment4subQuerySettlementApplication {
     /// Sent as the query parameter `account_number_rule`.
     pub account_number_rule: ::std::option::Option<ApplymentAccountNumberRule>,
 }
-/// The required values of [`Applyment4subQuerySettlementApplication`], by name: what [`Applyment4subQuerySettlementApplication::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`Applyment4subQuerySettlementApplication`], by name: what [`Applyment4subQuerySettlementApplication::new`] takes. A new required one in a later version is a new field here.
 pub struct Applyment4subQuerySettlementApplicationRequired {
     /// 特约商户/二级商户号
     ///

@@ -218,7 +218,7 @@ pub struct BankTransferBatch {
     /// 转账明细单列表
     pub transfer_detail_list: ::std::vec::Vec<BankTransferDetailBrief>,
 }
-/// The required fields of [`BankTransferBatch`], by name: what [`BankTransferBatch::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BankTransferBatch`], by name: what [`BankTransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct BankTransferBatchRequired {
     /// 银行服务商号
     ///
@@ -593,7 +593,7 @@ impl ::std::fmt::Debug for BankTransferDetail {
             .finish()
     }
 }
-/// The required fields of [`BankTransferDetail`], by name: what [`BankTransferDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BankTransferDetail`], by name: what [`BankTransferDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct BankTransferDetailRequired {
     /// 银行服务商号
     ///
@@ -736,7 +736,7 @@ pub struct BankTransferDetailBrief {
     #[serde(default)]
     pub fail_reason: ::std::option::Option<BankTransferFailReason>,
 }
-/// The required fields of [`BankTransferDetailBrief`], by name: what [`BankTransferDetailBrief::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BankTransferDetailBrief`], by name: what [`BankTransferDetailBrief::new`] takes. A new required one in a later version is a new field here.
 pub struct BankTransferDetailBriefRequired {
     /// 微信支付明细单号
     ///
@@ -803,7 +803,7 @@ impl ::std::fmt::Debug for BankTransferDetailInput {
             .finish()
     }
 }
-/// The required fields of [`BankTransferDetailInput`], by name: what [`BankTransferDetailInput::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BankTransferDetailInput`], by name: what [`BankTransferDetailInput::new`] takes. A new required one in a later version is a new field here.
 pub struct BankTransferDetailInputRequired {
     /// 银行明细单号:批次内区分明细的唯一标识。
     ///
@@ -897,7 +897,7 @@ pub struct BankTransferDetailReceipt {
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`BankTransferDetailReceipt`], by name: what [`BankTransferDetailReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BankTransferDetailReceipt`], by name: what [`BankTransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct BankTransferDetailReceiptRequired {
     /// 银行转账批次单号
     ///
@@ -1525,7 +1525,7 @@ pub struct BankTransferSummaryReceipt {
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`BankTransferSummaryReceipt`], by name: what [`BankTransferSummaryReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BankTransferSummaryReceipt`], by name: what [`BankTransferSummaryReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct BankTransferSummaryReceiptRequired {
     /// 银行转账批次单号
     ///
@@ -1639,7 +1639,7 @@ pub struct CreateBankTransferBatchResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`CreateBankTransferBatchResponse`], by name: what [`CreateBankTransferBatchResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CreateBankTransferBatchResponse`], by name: what [`CreateBankTransferBatchResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateBankTransferBatchResponseRequired {
     /// 银行批次单号
     ///
@@ -1714,7 +1714,7 @@ pub struct CreateBankTransferBatch {
     /// The JSON body.
     pub body: CreateBankTransferBatchRequest,
 }
-/// The required values of [`CreateBankTransferBatch`], by name: what [`CreateBankTransferBatch::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateBankTransferBatch`], by name: what [`CreateBankTransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateBankTransferBatchRequired {
     /// 服务平台商户号:提供信息服务、财税服务等平台的商户号。
     ///
@@ -1906,7 +1906,7 @@ pub struct QueryBankTransferBatchByBatchId {
     /// Sent as the query parameter `detail_state`.
     pub detail_state: ::std::option::Option<BankTransferDetailStateFilter>,
 }
-/// The required values of [`QueryBankTransferBatchByBatchId`], by name: what [`QueryBankTransferBatchByBatchId::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryBankTransferBatchByBatchId`], by name: what [`QueryBankTransferBatchByBatchId::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryBankTransferBatchByBatchIdRequired {
     /// 微信支付批次单号
     ///
@@ -2046,7 +2046,7 @@ pub struct QueryBankTransferDetailByDetailId {
     /// Sent as the path parameter `detail_id`.
     pub detail_id: ::std::string::String,
 }
-/// The required values of [`QueryBankTransferDetailByDetailId`], by name: what [`QueryBankTransferDetailByDetailId::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryBankTransferDetailByDetailId`], by name: what [`QueryBankTransferDetailByDetailId::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryBankTransferDetailByDetailIdRequired {
     /// 微信支付批次单号
     ///
@@ -2151,7 +2151,7 @@ pub struct QueryBankTransferBatchByOutBatchNo {
     /// Sent as the query parameter `detail_state`.
     pub detail_state: ::std::option::Option<BankTransferDetailStateFilter>,
 }
-/// The required values of [`QueryBankTransferBatchByOutBatchNo`], by name: what [`QueryBankTransferBatchByOutBatchNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryBankTransferBatchByOutBatchNo`], by name: what [`QueryBankTransferBatchByOutBatchNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryBankTransferBatchByOutBatchNoRequired {
     /// 银行批次单号
     ///
@@ -2296,7 +2296,7 @@ pub struct QueryBankTransferDetailByOutDetailNo {
     /// Sent as the path parameter `out_detail_no`.
     pub out_detail_no: ::std::string::String,
 }
-/// The required values of [`QueryBankTransferDetailByOutDetailNo`], by name: what [`QueryBankTransferDetailByOutDetailNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryBankTransferDetailByOutDetailNo`], by name: what [`QueryBankTransferDetailByOutDetailNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryBankTransferDetailByOutDetailNoRequired {
     /// 银行批次单号
     ///
@@ -2507,7 +2507,7 @@ pub struct QueryBankTransferDetailReceipt {
     /// Sent as the query parameter `out_detail_no`.
     pub out_detail_no: ::std::string::String,
 }
-/// The required values of [`QueryBankTransferDetailReceipt`], by name: what [`QueryBankTransferDetailReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryBankTransferDetailReceipt`], by name: what [`QueryBankTransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryBankTransferDetailReceiptRequired {
     /// 银行转账批次单号
     ///
@@ -2585,7 +2585,7 @@ pub struct ApplyBankTransferDetailReceipt {
     /// The JSON body.
     pub body: ApplyBankTransferDetailReceiptRequest,
 }
-/// The required values of [`ApplyBankTransferDetailReceipt`], by name: what [`ApplyBankTransferDetailReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyBankTransferDetailReceipt`], by name: what [`ApplyBankTransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyBankTransferDetailReceiptRequired {
     /// 银行转账批次单号
     ///

@@ -122,7 +122,7 @@ pub struct ApplySubMerchantFundFlowBillResponseDownloadBillListItem {
     /// at most 128 characters; at least 1 character; example: `"7jJzOXKKWoJDrS4G"`.
     pub nonce: ::std::string::String,
 }
-/// The required fields of [`ApplySubMerchantFundFlowBillResponseDownloadBillListItem`], by name: what [`ApplySubMerchantFundFlowBillResponseDownloadBillListItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplySubMerchantFundFlowBillResponseDownloadBillListItem`], by name: what [`ApplySubMerchantFundFlowBillResponseDownloadBillListItem::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplySubMerchantFundFlowBillResponseDownloadBillListItemRequired {
     /// 账单文件序号:商户将多个文件按账单文件序号的顺序合并为完整的资金账单文件,起始值为1。
     ///
@@ -192,7 +192,7 @@ pub struct BillDownloadInfo {
     /// at most 2048 characters; at least 1 character; format `uri`; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
     pub download_url: ::std::string::String,
 }
-/// The required fields of [`BillDownloadInfo`], by name: what [`BillDownloadInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BillDownloadInfo`], by name: what [`BillDownloadInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct BillDownloadInfoRequired {
     /// 哈希类型:原始账单(gzip需要解压缩)的摘要算法,用于校验文件的完整性。
     pub hash_type: HashType,
@@ -827,7 +827,7 @@ pub struct ApplySubMerchantFundFlowBill {
     /// Sent as the query parameter `tar_type`.
     pub tar_type: ::std::option::Option<TarType>,
 }
-/// The required values of [`ApplySubMerchantFundFlowBill`], by name: what [`ApplySubMerchantFundFlowBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplySubMerchantFundFlowBill`], by name: what [`ApplySubMerchantFundFlowBill::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplySubMerchantFundFlowBillRequired {
     /// 子商户号:下载指定子商户的账单。
     ///

@@ -37,7 +37,7 @@ pub struct BusinesscircleAuthNotification {
     /// example: `"REGISTERED_AND_AUTHORIZATION_MODE"`.
     pub auth_type: BusinesscircleAuthType,
 }
-/// The required fields of [`BusinesscircleAuthNotification`], by name: what [`BusinesscircleAuthNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusinesscircleAuthNotification`], by name: what [`BusinesscircleAuthNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscircleAuthNotificationRequired {
     /// 顾客授权时所用小程序下的OpenID。
     ///
@@ -237,7 +237,7 @@ pub struct BusinesscirclePaidNotification {
     #[serde(default)]
     pub commit_tag: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`BusinesscirclePaidNotification`], by name: what [`BusinesscirclePaidNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusinesscirclePaidNotification`], by name: what [`BusinesscirclePaidNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscirclePaidNotificationRequired {
     /// 商户号:商圈商户号。
     ///
@@ -332,7 +332,7 @@ pub struct BusinesscircleQueryUserAuthorizationResponse {
     #[serde(default)]
     pub deauthorize_time: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`BusinesscircleQueryUserAuthorizationResponse`], by name: what [`BusinesscircleQueryUserAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusinesscircleQueryUserAuthorizationResponse`], by name: what [`BusinesscircleQueryUserAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscircleQueryUserAuthorizationResponseRequired {
     /// 顾客openid
     ///
@@ -415,7 +415,7 @@ pub struct BusinesscircleRefundNotification {
     /// example: `"1217752501201407033233368999"`.
     pub refund_id: ::std::string::String,
 }
-/// The required fields of [`BusinesscircleRefundNotification`], by name: what [`BusinesscircleRefundNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusinesscircleRefundNotification`], by name: what [`BusinesscircleRefundNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscircleRefundNotificationRequired {
     /// 商户号:商圈商户号。
     ///
@@ -571,7 +571,7 @@ pub struct BusinesscircleNotifyPoints {
     /// The JSON body.
     pub body: BusinesscircleNotifyPointsRequest,
 }
-/// The required values of [`BusinesscircleNotifyPoints`], by name: what [`BusinesscircleNotifyPoints::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusinesscircleNotifyPoints`], by name: what [`BusinesscircleNotifyPoints::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscircleNotifyPointsRequired {
     /// 微信订单号
     ///
@@ -718,7 +718,7 @@ pub struct BusinesscircleQueryUserAuthorization {
     /// Sent as the path parameter `openid`.
     pub openid: ::std::string::String,
 }
-/// The required values of [`BusinesscircleQueryUserAuthorization`], by name: what [`BusinesscircleQueryUserAuthorization::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusinesscircleQueryUserAuthorization`], by name: what [`BusinesscircleQueryUserAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscircleQueryUserAuthorizationRequired {
     /// 小程序appid
     ///
@@ -839,7 +839,7 @@ pub struct BusinesscircleQueryPointsCommitStatus {
     /// Sent as the path parameter `openid`.
     pub openid: ::std::string::String,
 }
-/// The required values of [`BusinesscircleQueryPointsCommitStatus`], by name: what [`BusinesscircleQueryPointsCommitStatus::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusinesscircleQueryPointsCommitStatus`], by name: what [`BusinesscircleQueryPointsCommitStatus::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscircleQueryPointsCommitStatusRequired {
     /// 品牌ID
     ///
@@ -953,7 +953,7 @@ pub struct BusinesscircleSyncParking {
     /// The JSON body.
     pub body: BusinesscircleSyncParkingRequest,
 }
-/// The required values of [`BusinesscircleSyncParking`], by name: what [`BusinesscircleSyncParking::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusinesscircleSyncParking`], by name: what [`BusinesscircleSyncParking::new`] takes. A new required one in a later version is a new field here.
 pub struct BusinesscircleSyncParkingRequired {
     /// 品牌ID
     ///

@@ -33,7 +33,7 @@ pub struct CapitalBank {
     /// 是否需要填写支行
     pub need_bank_branch: bool,
 }
-/// The required fields of [`CapitalBank`], by name: what [`CapitalBank::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CapitalBank`], by name: what [`CapitalBank::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalBankRequired {
     /// 银行别名
     ///
@@ -91,7 +91,7 @@ pub struct CapitalBankBranch {
     /// example: `"102290072311"`.
     pub bank_branch_id: ::std::string::String,
 }
-/// The required fields of [`CapitalBankBranch`], by name: what [`CapitalBankBranch::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CapitalBankBranch`], by name: what [`CapitalBankBranch::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalBankBranchRequired {
     /// 开户银行支行名称
     ///
@@ -130,7 +130,7 @@ pub struct CapitalCity {
     /// format `int64`; example: `10`.
     pub city_code: i64,
 }
-/// The required fields of [`CapitalCity`], by name: what [`CapitalCity::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CapitalCity`], by name: what [`CapitalCity::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalCityRequired {
     /// 城市名称
     ///
@@ -191,7 +191,7 @@ pub struct CapitalListBankBranchesResponse {
     /// example: `"1000006247"`.
     pub bank_alias_code: ::std::string::String,
 }
-/// The required fields of [`CapitalListBankBranchesResponse`], by name: what [`CapitalListBankBranchesResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CapitalListBankBranchesResponse`], by name: what [`CapitalListBankBranchesResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalListBankBranchesResponseRequired {
     /// 查询数据总条数
     ///
@@ -303,7 +303,7 @@ pub struct CapitalListCorporateBanksResponse {
     /// 分页链接
     pub links: CapitalPageLinks,
 }
-/// The required fields of [`CapitalListCorporateBanksResponse`], by name: what [`CapitalListCorporateBanksResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CapitalListCorporateBanksResponse`], by name: what [`CapitalListCorporateBanksResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalListCorporateBanksResponseRequired {
     /// 查询数据总条数
     ///
@@ -365,7 +365,7 @@ pub struct CapitalListPersonalBanksResponse {
     /// 分页链接
     pub links: CapitalPageLinks,
 }
-/// The required fields of [`CapitalListPersonalBanksResponse`], by name: what [`CapitalListPersonalBanksResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CapitalListPersonalBanksResponse`], by name: what [`CapitalListPersonalBanksResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalListPersonalBanksResponseRequired {
     /// 查询数据总条数
     ///
@@ -483,7 +483,7 @@ pub struct CapitalProvince {
     /// format `int64`; example: `22`.
     pub province_code: i64,
 }
-/// The required fields of [`CapitalProvince`], by name: what [`CapitalProvince::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CapitalProvince`], by name: what [`CapitalProvince::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalProvinceRequired {
     /// 省份名称
     ///
@@ -946,7 +946,7 @@ pub struct CapitalListBankBranches {
     /// Sent as the query parameter `limit`.
     pub limit: i64,
 }
-/// The required values of [`CapitalListBankBranches`], by name: what [`CapitalListBankBranches::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CapitalListBankBranches`], by name: what [`CapitalListBankBranches::new`] takes. A new required one in a later version is a new field here.
 pub struct CapitalListBankBranchesRequired {
     /// 银行别名编码
     ///

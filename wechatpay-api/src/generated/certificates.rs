@@ -53,7 +53,7 @@ pub struct EncryptCertificate {
     /// at least 1 character; example: `"sRvt9cHEJHnfVD2nDxnXOHTPNGs0OB7Y5yGCE7TbfX6cqWhqUf8V2SABBdILRzJ2dgRBr3ewi4VAjbW8rmZ4b6fJRJv7gqATE8mbxmkcvuBrkVgK9kPLfpp+RIZmhGpZb4aS6Kp5+rDTxbS4n9fU2YIX9AaVIMkpzT6iR8qJLTQ="`.
     pub ciphertext: ::std::string::String,
 }
-/// The required fields of [`EncryptCertificate`], by name: what [`EncryptCertificate::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EncryptCertificate`], by name: what [`EncryptCertificate::new`] takes. A new required one in a later version is a new field here.
 pub struct EncryptCertificateRequired {
     /// 加密算法类型。对开启结果数据进行加密的加密算法,目前只支持AEAD_AES_256_GCM。
     ///
@@ -180,7 +180,7 @@ pub struct PlatformCertificate {
     /// 证书信息。为了保证安全性,微信支付在回调通知和平台证书下载接口中,对关键信息进行了AES-256-GCM加密。
     pub encrypt_certificate: EncryptCertificate,
 }
-/// The required fields of [`PlatformCertificate`], by name: what [`PlatformCertificate::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatformCertificate`], by name: what [`PlatformCertificate::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatformCertificateRequired {
     /// 证书序列号。平台证书的主键,唯一定义此资源的标识。
     ///

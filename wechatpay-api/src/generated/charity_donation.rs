@@ -116,7 +116,7 @@ pub struct CharityBudget {
     #[serde(default)]
     pub closed_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`CharityBudget`], by name: what [`CharityBudget::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CharityBudget`], by name: what [`CharityBudget::new`] takes. A new required one in a later version is a new field here.
 pub struct CharityBudgetRequired {
     /// 服务商商户号
     ///
@@ -243,7 +243,7 @@ pub struct CharityBudgetNotification {
     #[serde(default)]
     pub closed_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`CharityBudgetNotification`], by name: what [`CharityBudgetNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CharityBudgetNotification`], by name: what [`CharityBudgetNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct CharityBudgetNotificationRequired {
     /// 服务商商户号
     ///
@@ -361,7 +361,7 @@ pub struct CharityBudgetReceipt {
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CharityBudgetReceipt`], by name: what [`CharityBudgetReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CharityBudgetReceipt`], by name: what [`CharityBudgetReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct CharityBudgetReceiptRequired {
     /// 商户预算单号
     ///
@@ -642,7 +642,7 @@ pub struct CharityTransactionInfo {
     /// example: `"4200000000000000000000000000"`.
     pub transaction_id: ::std::string::String,
 }
-/// The required fields of [`CharityTransactionInfo`], by name: what [`CharityTransactionInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CharityTransactionInfo`], by name: what [`CharityTransactionInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct CharityTransactionInfoRequired {
     /// 订单类型
     ///
@@ -779,7 +779,7 @@ pub struct CharityTransferBill {
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`CharityTransferBill`], by name: what [`CharityTransferBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CharityTransferBill`], by name: what [`CharityTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct CharityTransferBillRequired {
     /// 商户预算单号
     ///
@@ -1095,7 +1095,7 @@ pub struct UnlockCharityBudgetResponse {
     #[serde(default)]
     pub unlocked_amount: ::std::option::Option<i64>,
 }
-/// The required fields of [`UnlockCharityBudgetResponse`], by name: what [`UnlockCharityBudgetResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`UnlockCharityBudgetResponse`], by name: what [`UnlockCharityBudgetResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct UnlockCharityBudgetResponseRequired {
     /// 服务商商户号
     ///
@@ -1196,7 +1196,7 @@ pub struct CreateCharityBudget {
     /// The JSON body.
     pub body: CreateCharityBudgetRequest,
 }
-/// The required values of [`CreateCharityBudget`], by name: what [`CreateCharityBudget::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateCharityBudget`], by name: what [`CreateCharityBudget::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateCharityBudgetRequired {
     /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
@@ -1319,7 +1319,7 @@ pub struct QueryCharityBudget {
     /// Sent as the query parameter `sponsor_mchid`.
     pub sponsor_mchid: ::std::string::String,
 }
-/// The required values of [`QueryCharityBudget`], by name: what [`QueryCharityBudget::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryCharityBudget`], by name: what [`QueryCharityBudget::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryCharityBudgetRequired {
     /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
@@ -1409,7 +1409,7 @@ pub struct UnlockCharityBudget {
     /// The JSON body.
     pub body: UnlockCharityBudgetRequest,
 }
-/// The required values of [`UnlockCharityBudget`], by name: what [`UnlockCharityBudget::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`UnlockCharityBudget`], by name: what [`UnlockCharityBudget::new`] takes. A new required one in a later version is a new field here.
 pub struct UnlockCharityBudgetRequired {
     /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
@@ -1502,7 +1502,7 @@ pub struct CreateCharityTransferBill {
     /// The JSON body.
     pub body: CreateCharityTransferBillRequest,
 }
-/// The required values of [`CreateCharityTransferBill`], by name: what [`CreateCharityTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateCharityTransferBill`], by name: what [`CreateCharityTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateCharityTransferBillRequired {
     /// 商户预算单号
     ///
@@ -1627,7 +1627,7 @@ pub struct QueryCharityTransferBill {
     /// Sent as the query parameter `out_budget_no`.
     pub out_budget_no: ::std::string::String,
 }
-/// The required values of [`QueryCharityTransferBill`], by name: what [`QueryCharityTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryCharityTransferBill`], by name: what [`QueryCharityTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryCharityTransferBillRequired {
     /// 商户公益捐赠单号
     ///
@@ -1731,7 +1731,7 @@ pub struct QueryCharityBudgetReceipt {
     /// Sent as the query parameter `accept_id`.
     pub accept_id: ::std::string::String,
 }
-/// The required values of [`QueryCharityBudgetReceipt`], by name: what [`QueryCharityBudgetReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryCharityBudgetReceipt`], by name: what [`QueryCharityBudgetReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryCharityBudgetReceiptRequired {
     /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
@@ -1818,7 +1818,7 @@ pub struct ApplyCharityBudgetReceipt {
     /// The JSON body.
     pub body: ApplyCharityBudgetReceiptRequest,
 }
-/// The required values of [`ApplyCharityBudgetReceipt`], by name: what [`ApplyCharityBudgetReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyCharityBudgetReceipt`], by name: what [`ApplyCharityBudgetReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyCharityBudgetReceiptRequired {
     /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///

@@ -49,7 +49,7 @@ pub struct CloseSubOrder {
     /// at most 32 characters; at least 6 characters; example: `"20150806125346"`.
     pub out_trade_no: ::std::string::String,
 }
-/// The required fields of [`CloseSubOrder`], by name: what [`CloseSubOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CloseSubOrder`], by name: what [`CloseSubOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CloseSubOrderRequired {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
     ///
@@ -291,7 +291,7 @@ pub struct CombineH5SceneInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub h5_info: ::std::option::Option<CombineH5Info>,
 }
-/// The required fields of [`CombineH5SceneInfo`], by name: what [`CombineH5SceneInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombineH5SceneInfo`], by name: what [`CombineH5SceneInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineH5SceneInfoRequired {
     /// 商户端设备号。终端设备号(门店号或收银设备ID)。
     ///
@@ -593,7 +593,7 @@ pub struct CombinePromotionDetail {
         ::std::vec::Vec<CombinePromotionDetailGoodsDetailItem>,
     >,
 }
-/// The required fields of [`CombinePromotionDetail`], by name: what [`CombinePromotionDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePromotionDetail`], by name: what [`CombinePromotionDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePromotionDetailRequired {
     /// 券ID。
     ///
@@ -656,7 +656,7 @@ pub struct CombinePromotionDetailGoodsDetailItem {
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CombinePromotionDetailGoodsDetailItem`], by name: what [`CombinePromotionDetailGoodsDetailItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePromotionDetailGoodsDetailItem`], by name: what [`CombinePromotionDetailGoodsDetailItem::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePromotionDetailGoodsDetailItemRequired {
     /// 商品编码。
     ///
@@ -922,7 +922,7 @@ pub struct CombineSubTransaction {
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<CombinePromotionDetail>>,
 }
-/// The required fields of [`CombineSubTransaction`], by name: what [`CombineSubTransaction::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombineSubTransaction`], by name: what [`CombineSubTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineSubTransactionRequired {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
     ///
@@ -997,7 +997,7 @@ pub struct CombineSubTransactionAmount {
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CombineSubTransactionAmount`], by name: what [`CombineSubTransactionAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombineSubTransactionAmount`], by name: what [`CombineSubTransactionAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineSubTransactionAmountRequired {
     /// 标价金额。子单金额,单位为分。
     ///
@@ -1268,7 +1268,7 @@ pub struct CombineTransaction {
     #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombineTransactionCombinePayerInfo>,
 }
-/// The required fields of [`CombineTransaction`], by name: what [`CombineTransaction::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombineTransaction`], by name: what [`CombineTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineTransactionRequired {
     /// 合单商户appid。合单发起方的appid。
     ///
@@ -1397,7 +1397,7 @@ pub struct IndividualSubOrder {
     /// example: `"二手闲置-书籍"`.
     pub description: ::std::string::String,
 }
-/// The required fields of [`IndividualSubOrder`], by name: what [`IndividualSubOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`IndividualSubOrder`], by name: what [`IndividualSubOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct IndividualSubOrderRequired {
     /// 商品单发起商户号(平台商户号)。
     ///
@@ -1567,7 +1567,7 @@ pub struct SubOrder {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub settle_info: ::std::option::Option<SubOrderSettleInfo>,
 }
-/// The required fields of [`SubOrder`], by name: what [`SubOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubOrder`], by name: what [`SubOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct SubOrderRequired {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
     ///
@@ -1648,7 +1648,7 @@ pub struct SubOrderAmount {
     /// at most 8 characters; at least 1 character; example: `"CNY"`.
     pub currency: ::std::string::String,
 }
-/// The required fields of [`SubOrderAmount`], by name: what [`SubOrderAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubOrderAmount`], by name: what [`SubOrderAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct SubOrderAmountRequired {
     /// 标价金额。子单金额,单位为分。
     ///
@@ -1768,7 +1768,7 @@ pub struct CombineJsapiPrepay {
     /// The JSON body.
     pub body: CombineJsapiPrepayRequest,
 }
-/// The required values of [`CombineJsapiPrepay`], by name: what [`CombineJsapiPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombineJsapiPrepay`], by name: what [`CombineJsapiPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineJsapiPrepayRequired {
     /// 合单商户appid。合单发起方的appid。
     ///
@@ -1911,7 +1911,7 @@ pub struct CombineAppPrepay {
     /// The JSON body.
     pub body: CombineAppPrepayRequest,
 }
-/// The required values of [`CombineAppPrepay`], by name: what [`CombineAppPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombineAppPrepay`], by name: what [`CombineAppPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineAppPrepayRequired {
     /// 合单商户appid。合单发起方的appid。
     ///
@@ -2057,7 +2057,7 @@ pub struct CombineH5Prepay {
     /// The JSON body.
     pub body: CombineH5PrepayRequest,
 }
-/// The required values of [`CombineH5Prepay`], by name: what [`CombineH5Prepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombineH5Prepay`], by name: what [`CombineH5Prepay::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineH5PrepayRequired {
     /// 合单商户appid。合单发起方的appid。
     ///
@@ -2203,7 +2203,7 @@ pub struct CombineNativePrepay {
     /// The JSON body.
     pub body: CombineNativePrepayRequest,
 }
-/// The required values of [`CombineNativePrepay`], by name: what [`CombineNativePrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombineNativePrepay`], by name: what [`CombineNativePrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineNativePrepayRequired {
     /// 合单商户appid。合单发起方的appid。
     ///
@@ -2402,7 +2402,7 @@ pub struct CloseCombineOrder {
     /// The JSON body.
     pub body: CloseCombineOrderRequest,
 }
-/// The required values of [`CloseCombineOrder`], by name: what [`CloseCombineOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CloseCombineOrder`], by name: what [`CloseCombineOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CloseCombineOrderRequired {
     /// 合单商户订单号。合单支付总订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
     ///
@@ -2507,7 +2507,7 @@ pub struct CombineMiniprogramPrepay {
     /// The JSON body.
     pub body: CombineMiniprogramPrepayRequest,
 }
-/// The required values of [`CombineMiniprogramPrepay`], by name: what [`CombineMiniprogramPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombineMiniprogramPrepay`], by name: what [`CombineMiniprogramPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct CombineMiniprogramPrepayRequired {
     /// 平台商户应用ID(小程序AppID),需与平台商户号绑定。
     ///

@@ -127,7 +127,7 @@ impl ::std::fmt::Debug for EcommerceApplymentAccountInfo {
             .finish()
     }
 }
-/// The required fields of [`EcommerceApplymentAccountInfo`], by name: what [`EcommerceApplymentAccountInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentAccountInfo`], by name: what [`EcommerceApplymentAccountInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentAccountInfoRequired {
     /// 账户类型
     ///
@@ -207,7 +207,7 @@ pub struct EcommerceApplymentAuditDetail {
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片"`.
     pub reject_reason: ::std::string::String,
 }
-/// The required fields of [`EcommerceApplymentAuditDetail`], by name: what [`EcommerceApplymentAuditDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentAuditDetail`], by name: what [`EcommerceApplymentAuditDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentAuditDetailRequired {
     /// 参数名称
     ///
@@ -266,7 +266,7 @@ pub struct EcommerceApplymentBusinessLicenseInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub business_time: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`EcommerceApplymentBusinessLicenseInfo`], by name: what [`EcommerceApplymentBusinessLicenseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentBusinessLicenseInfo`], by name: what [`EcommerceApplymentBusinessLicenseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentBusinessLicenseInfoRequired {
     /// 证件扫描件:营业执照或登记证书图片的 media_id。
     ///
@@ -387,7 +387,7 @@ impl ::std::fmt::Debug for EcommerceApplymentContactInfo {
             .finish()
     }
 }
-/// The required fields of [`EcommerceApplymentContactInfo`], by name: what [`EcommerceApplymentContactInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentContactInfo`], by name: what [`EcommerceApplymentContactInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentContactInfoRequired {
     /// 超级管理员类型
     ///
@@ -575,7 +575,7 @@ impl ::std::fmt::Debug for EcommerceApplymentIdCardInfo {
             .finish()
     }
 }
-/// The required fields of [`EcommerceApplymentIdCardInfo`], by name: what [`EcommerceApplymentIdCardInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentIdCardInfo`], by name: what [`EcommerceApplymentIdCardInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentIdCardInfoRequired {
     /// 身份证人像面照片 media_id
     ///
@@ -792,7 +792,7 @@ pub struct EcommerceApplymentRevokeResult {
     /// at most 124 characters; example: `"APPLYMENT_00000000001"`.
     pub out_request_no: ::std::string::String,
 }
-/// The required fields of [`EcommerceApplymentRevokeResult`], by name: what [`EcommerceApplymentRevokeResult::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentRevokeResult`], by name: what [`EcommerceApplymentRevokeResult::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentRevokeResultRequired {
     /// 微信支付申请单号
     ///
@@ -1138,7 +1138,7 @@ pub struct EcommerceApplymentStatus {
     #[serde(default)]
     pub sign_state: ::std::option::Option<EcommerceApplymentSignState>,
 }
-/// The required fields of [`EcommerceApplymentStatus`], by name: what [`EcommerceApplymentStatus::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentStatus`], by name: what [`EcommerceApplymentStatus::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentStatusRequired {
     /// 申请状态
     ///
@@ -1221,7 +1221,7 @@ impl ::std::fmt::Debug for EcommerceApplymentUbo {
             .finish()
     }
 }
-/// The required fields of [`EcommerceApplymentUbo`], by name: what [`EcommerceApplymentUbo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplymentUbo`], by name: what [`EcommerceApplymentUbo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplymentUboRequired {
     /// 证件类型
     pub ubo_id_doc_type: EcommerceIdDocType,
@@ -1874,7 +1874,7 @@ pub struct EcommerceProxyVerifyIdentity {
     /// example: `true`.
     pub verify_identity_result: bool,
 }
-/// The required fields of [`EcommerceProxyVerifyIdentity`], by name: what [`EcommerceProxyVerifyIdentity::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceProxyVerifyIdentity`], by name: what [`EcommerceProxyVerifyIdentity::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceProxyVerifyIdentityRequired {
     /// 核身方式
     ///
@@ -2012,7 +2012,7 @@ pub struct EcommerceSubmitApplymentResponse {
     /// at most 124 characters; example: `"APPLYMENT_00000000001"`.
     pub out_request_no: ::std::string::String,
 }
-/// The required fields of [`EcommerceSubmitApplymentResponse`], by name: what [`EcommerceSubmitApplymentResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceSubmitApplymentResponse`], by name: what [`EcommerceSubmitApplymentResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceSubmitApplymentResponseRequired {
     /// 微信支付申请单号
     ///
@@ -2425,7 +2425,7 @@ pub struct SubjectAlterApplymentStatus {
         ::std::vec::Vec<SubjectAlterRejectDetail>,
     >,
 }
-/// The required fields of [`SubjectAlterApplymentStatus`], by name: what [`SubjectAlterApplymentStatus::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubjectAlterApplymentStatus`], by name: what [`SubjectAlterApplymentStatus::new`] takes. A new required one in a later version is a new field here.
 pub struct SubjectAlterApplymentStatusRequired {
     /// 微信支付商户号
     ///
@@ -2504,7 +2504,7 @@ pub struct SubjectAlterBusinessLicenseInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub license_period_end: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`SubjectAlterBusinessLicenseInfo`], by name: what [`SubjectAlterBusinessLicenseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubjectAlterBusinessLicenseInfo`], by name: what [`SubjectAlterBusinessLicenseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct SubjectAlterBusinessLicenseInfoRequired {
     /// 营业执照注册号
     ///
@@ -2711,7 +2711,7 @@ pub struct SubjectAlterCertificateInfo {
     /// example: `"2026-06-06"`.
     pub cert_period_end: ::std::string::String,
 }
-/// The required fields of [`SubjectAlterCertificateInfo`], by name: what [`SubjectAlterCertificateInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubjectAlterCertificateInfo`], by name: what [`SubjectAlterCertificateInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct SubjectAlterCertificateInfoRequired {
     /// 证书类型
     ///
@@ -2789,7 +2789,7 @@ pub struct SubjectAlterFinanceInstitutionInfo {
     /// 金融机构许可证图片
     pub finance_license_pics: ::std::vec::Vec<::std::string::String>,
 }
-/// The required fields of [`SubjectAlterFinanceInstitutionInfo`], by name: what [`SubjectAlterFinanceInstitutionInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubjectAlterFinanceInstitutionInfo`], by name: what [`SubjectAlterFinanceInstitutionInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct SubjectAlterFinanceInstitutionInfoRequired {
     /// 金融机构类型
     ///
@@ -3359,7 +3359,7 @@ impl ::std::fmt::Debug for SubjectAlterUbo {
             .finish()
     }
 }
-/// The required fields of [`SubjectAlterUbo`], by name: what [`SubjectAlterUbo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubjectAlterUbo`], by name: what [`SubjectAlterUbo::new`] takes. A new required one in a later version is a new field here.
 pub struct SubjectAlterUboRequired {
     /// 证件类型
     pub id_doc_type: EcommerceIdDocType,
@@ -3802,7 +3802,7 @@ pub struct EcommerceSubmitSubjectAlterApplyment {
     /// The JSON body.
     pub body: EcommerceSubmitSubjectAlterApplymentRequest,
 }
-/// The required values of [`EcommerceSubmitSubjectAlterApplyment`], by name: what [`EcommerceSubmitSubjectAlterApplyment::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceSubmitSubjectAlterApplyment`], by name: what [`EcommerceSubmitSubjectAlterApplyment::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceSubmitSubjectAlterApplymentRequired {
     /// 商户号:要变更资料的二级商户号。
     ///
@@ -4035,7 +4035,7 @@ pub struct EcommerceQuerySubjectAlterApplymentByOutRequestNo {
     /// Sent as the path parameter `out_request_no`.
     pub out_request_no: ::std::string::String,
 }
-/// The required values of [`EcommerceQuerySubjectAlterApplymentByOutRequestNo`], by name: what [`EcommerceQuerySubjectAlterApplymentByOutRequestNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQuerySubjectAlterApplymentByOutRequestNo`], by name: what [`EcommerceQuerySubjectAlterApplymentByOutRequestNo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQuerySubjectAlterApplymentByOutRequestNoRequired {
     /// 微信支付商户号
     ///
@@ -4200,7 +4200,7 @@ pub struct EcommerceSubmitApplyment {
     /// The JSON body.
     pub body: EcommerceSubmitApplymentRequest,
 }
-/// The required values of [`EcommerceSubmitApplyment`], by name: what [`EcommerceSubmitApplyment::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceSubmitApplyment`], by name: what [`EcommerceSubmitApplyment::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceSubmitApplymentRequired {
     /// 业务申请编号:平台自定义的唯一编号,每个编号对应一个申请单;驳回后可用同一编号覆盖修改。
     ///

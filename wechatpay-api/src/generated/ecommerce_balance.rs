@@ -189,7 +189,7 @@ pub struct EcommerceQuerySubMerchantBalanceResponse {
     #[serde(default)]
     pub pending_amount: ::std::option::Option<i64>,
 }
-/// The required fields of [`EcommerceQuerySubMerchantBalanceResponse`], by name: what [`EcommerceQuerySubMerchantBalanceResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceQuerySubMerchantBalanceResponse`], by name: what [`EcommerceQuerySubMerchantBalanceResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQuerySubMerchantBalanceResponseRequired {
     /// 二级商户号
     ///
@@ -241,7 +241,7 @@ pub struct EcommerceQuerySubMerchantDayEndBalanceResponse {
     #[serde(default)]
     pub account_type: ::std::option::Option<EcommerceDayEndAccountType>,
 }
-/// The required fields of [`EcommerceQuerySubMerchantDayEndBalanceResponse`], by name: what [`EcommerceQuerySubMerchantDayEndBalanceResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceQuerySubMerchantDayEndBalanceResponse`], by name: what [`EcommerceQuerySubMerchantDayEndBalanceResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQuerySubMerchantDayEndBalanceResponseRequired {
     /// 二级商户号
     ///
@@ -479,7 +479,7 @@ pub struct EcommerceQuerySubMerchantDayEndBalance {
     /// Sent as the query parameter `account_type`.
     pub account_type: ::std::option::Option<EcommerceDayEndAccountType>,
 }
-/// The required values of [`EcommerceQuerySubMerchantDayEndBalance`], by name: what [`EcommerceQuerySubMerchantDayEndBalance::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQuerySubMerchantDayEndBalance`], by name: what [`EcommerceQuerySubMerchantDayEndBalance::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQuerySubMerchantDayEndBalanceRequired {
     /// 二级商户号
     ///
@@ -645,7 +645,7 @@ pub struct EcommerceQueryPlatformDayEndBalance {
     /// Sent as the query parameter `date`.
     pub date: ::std::string::String,
 }
-/// The required values of [`EcommerceQueryPlatformDayEndBalance`], by name: what [`EcommerceQueryPlatformDayEndBalance::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQueryPlatformDayEndBalance`], by name: what [`EcommerceQueryPlatformDayEndBalance::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryPlatformDayEndBalanceRequired {
     /// 账户类型
     ///

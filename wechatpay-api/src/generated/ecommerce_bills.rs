@@ -180,7 +180,7 @@ impl ::std::fmt::Debug for EcommerceBillDownloadInfo {
             .finish()
     }
 }
-/// The required fields of [`EcommerceBillDownloadInfo`], by name: what [`EcommerceBillDownloadInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceBillDownloadInfo`], by name: what [`EcommerceBillDownloadInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceBillDownloadInfoRequired {
     /// 账单文件序号:按序号顺序合并多个文件,起始值为1。
     ///
@@ -399,7 +399,7 @@ pub struct EcommerceApplySubMerchantFundFlowBill {
     /// Sent as the query parameter `algorithm`.
     pub algorithm: EcommerceBillAlgorithm,
 }
-/// The required values of [`EcommerceApplySubMerchantFundFlowBill`], by name: what [`EcommerceApplySubMerchantFundFlowBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceApplySubMerchantFundFlowBill`], by name: what [`EcommerceApplySubMerchantFundFlowBill::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplySubMerchantFundFlowBillRequired {
     /// 账单日期:格式 YYYY-MM-DD,仅支持三个月内的账单。
     ///

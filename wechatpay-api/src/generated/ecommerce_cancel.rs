@@ -23,7 +23,7 @@ pub struct EcommerceCancelAccountBalance {
     /// format `int64`; example: `100`.
     pub amount: i64,
 }
-/// The required fields of [`EcommerceCancelAccountBalance`], by name: what [`EcommerceCancelAccountBalance::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelAccountBalance`], by name: what [`EcommerceCancelAccountBalance::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelAccountBalanceRequired {
     /// 出款子账户类型
     pub out_account_type: EcommerceCancelOutAccountType,
@@ -59,7 +59,7 @@ pub struct EcommerceCancelAccountWithdrawResult {
     /// example: `"付款成功"`.
     pub state_description: ::std::string::String,
 }
-/// The required fields of [`EcommerceCancelAccountWithdrawResult`], by name: what [`EcommerceCancelAccountWithdrawResult::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelAccountWithdrawResult`], by name: what [`EcommerceCancelAccountWithdrawResult::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelAccountWithdrawResultRequired {
     /// 出款子账户类型
     pub out_account_type: EcommerceCancelOutAccountType,
@@ -123,7 +123,7 @@ pub struct EcommerceCancelApplication {
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`EcommerceCancelApplication`], by name: what [`EcommerceCancelApplication::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelApplication`], by name: what [`EcommerceCancelApplication::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelApplicationRequired {
     /// 商户注销申请单号
     ///
@@ -165,7 +165,7 @@ pub struct EcommerceCancelApplicationInfo {
     /// at most 512 characters; example: `"abc123456"`.
     pub application_media_id: ::std::string::String,
 }
-/// The required fields of [`EcommerceCancelApplicationInfo`], by name: what [`EcommerceCancelApplicationInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelApplicationInfo`], by name: what [`EcommerceCancelApplicationInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelApplicationInfoRequired {
     /// 注销申请材料类型
     ///
@@ -298,7 +298,7 @@ impl ::std::fmt::Debug for EcommerceCancelBankAccount {
             .finish()
     }
 }
-/// The required fields of [`EcommerceCancelBankAccount`], by name: what [`EcommerceCancelBankAccount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelBankAccount`], by name: what [`EcommerceCancelBankAccount::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelBankAccountRequired {
     /// 开户名称
     ///
@@ -914,7 +914,7 @@ impl ::std::fmt::Debug for EcommerceCancelPayeeIdentity {
             .finish()
     }
 }
-/// The required fields of [`EcommerceCancelPayeeIdentity`], by name: what [`EcommerceCancelPayeeIdentity::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelPayeeIdentity`], by name: what [`EcommerceCancelPayeeIdentity::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelPayeeIdentityRequired {
     /// 证件姓名
     ///
@@ -966,7 +966,7 @@ pub struct EcommerceCancelPayeeInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub identity_info: ::std::option::Option<EcommerceCancelPayeeIdentity>,
 }
-/// The required fields of [`EcommerceCancelPayeeInfo`], by name: what [`EcommerceCancelPayeeInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelPayeeInfo`], by name: what [`EcommerceCancelPayeeInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelPayeeInfoRequired {
     /// 账户类型
     ///
@@ -1010,7 +1010,7 @@ pub struct EcommerceCancelProofMedia {
     /// example: `"jTpGmxUX3FBWVQ5NJTZvlKXQ"`.
     pub proof_media: ::std::string::String,
 }
-/// The required fields of [`EcommerceCancelProofMedia`], by name: what [`EcommerceCancelProofMedia::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelProofMedia`], by name: what [`EcommerceCancelProofMedia::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelProofMediaRequired {
     /// 申请证明材料类型
     ///
@@ -1294,7 +1294,7 @@ pub struct EcommerceCancelWithdrawApply {
     #[serde(default)]
     pub confirm_cancel: ::std::option::Option<EcommerceCancelConfirmInfo>,
 }
-/// The required fields of [`EcommerceCancelWithdrawApply`], by name: what [`EcommerceCancelWithdrawApply::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelWithdrawApply`], by name: what [`EcommerceCancelWithdrawApply::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelWithdrawApplyRequired {
     /// 微信支付注销提现申请单号
     ///
@@ -1732,7 +1732,7 @@ pub struct EcommerceCreateCancelWithdrawApplyResponse {
     /// example: `"1234567"`.
     pub out_request_no: ::std::string::String,
 }
-/// The required fields of [`EcommerceCreateCancelWithdrawApplyResponse`], by name: what [`EcommerceCreateCancelWithdrawApplyResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateCancelWithdrawApplyResponse`], by name: what [`EcommerceCreateCancelWithdrawApplyResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateCancelWithdrawApplyResponseRequired {
     /// 微信支付注销提现申请单号
     ///
@@ -1785,7 +1785,7 @@ pub struct EcommerceValidateCancelQualificationResponse {
         ::std::vec::Vec<EcommerceCancelBlockReason>,
     >,
 }
-/// The required fields of [`EcommerceValidateCancelQualificationResponse`], by name: what [`EcommerceValidateCancelQualificationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceValidateCancelQualificationResponse`], by name: what [`EcommerceValidateCancelQualificationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceValidateCancelQualificationResponseRequired {
     /// 注销检查的二级商户号
     ///
@@ -1861,7 +1861,7 @@ pub struct EcommerceCreateCancelApplication {
     /// The JSON body.
     pub body: EcommerceCreateCancelApplicationRequest,
 }
-/// The required values of [`EcommerceCreateCancelApplication`], by name: what [`EcommerceCreateCancelApplication::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateCancelApplication`], by name: what [`EcommerceCreateCancelApplication::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateCancelApplicationRequired {
     /// 申请注销的二级商户号
     ///
@@ -2065,7 +2065,7 @@ pub struct EcommerceCreateCancelWithdrawApply {
     /// The JSON body.
     pub body: EcommerceCreateCancelWithdrawApplyRequest,
 }
-/// The required values of [`EcommerceCreateCancelWithdrawApply`], by name: what [`EcommerceCreateCancelWithdrawApply::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateCancelWithdrawApply`], by name: what [`EcommerceCreateCancelWithdrawApply::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateCancelWithdrawApplyRequired {
     /// 申请注销的二级商户号
     ///
@@ -2199,7 +2199,7 @@ pub struct EcommerceConfirmCancelWithdraw {
     /// The JSON body.
     pub body: EcommerceConfirmCancelWithdrawRequest,
 }
-/// The required values of [`EcommerceConfirmCancelWithdraw`], by name: what [`EcommerceConfirmCancelWithdraw::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceConfirmCancelWithdraw`], by name: what [`EcommerceConfirmCancelWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceConfirmCancelWithdrawRequired {
     /// 申请注销的二级商户号
     ///

@@ -45,7 +45,7 @@ pub struct CombinePapayAmount {
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CombinePapayAmount`], by name: what [`CombinePapayAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayAmount`], by name: what [`CombinePapayAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayAmountRequired {
     /// 标价金额,单位为分。
     ///
@@ -162,7 +162,7 @@ pub struct CombinePapayContractTerminateInfo {
     /// example: `"用户解约"`.
     pub contract_termination_remark: ::std::string::String,
 }
-/// The required fields of [`CombinePapayContractTerminateInfo`], by name: what [`CombinePapayContractTerminateInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayContractTerminateInfo`], by name: what [`CombinePapayContractTerminateInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayContractTerminateInfoRequired {
     /// 协议解约方式。
     pub contract_termination_mode: CombinePapayTerminationMode,
@@ -275,7 +275,7 @@ pub struct CombinePapayPreEntrustSign {
     /// at most 32 characters; example: `"wxwtdk20200910100000"`.
     pub out_contract_code: ::std::string::String,
 }
-/// The required fields of [`CombinePapayPreEntrustSign`], by name: what [`CombinePapayPreEntrustSign::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayPreEntrustSign`], by name: what [`CombinePapayPreEntrustSign::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayPreEntrustSignRequired {
     /// 预签约ID:签约会话 ID,2 小时内有效,用于拉起签约页。
     ///
@@ -438,7 +438,7 @@ pub struct CombinePapayQueryContractResponse {
     /// example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
     pub openid: ::std::string::String,
 }
-/// The required fields of [`CombinePapayQueryContractResponse`], by name: what [`CombinePapayQueryContractResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayQueryContractResponse`], by name: what [`CombinePapayQueryContractResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayQueryContractResponseRequired {
     /// 商户号。
     ///
@@ -531,7 +531,7 @@ pub struct CombinePapayRequestAmount {
     /// example: `"CNY"`.
     pub currency: ::std::string::String,
 }
-/// The required fields of [`CombinePapayRequestAmount`], by name: what [`CombinePapayRequestAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayRequestAmount`], by name: what [`CombinePapayRequestAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayRequestAmountRequired {
     /// 标价金额,单位为分。
     ///
@@ -576,7 +576,7 @@ pub struct CombinePapayReverseSubOrder {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CombinePapayReverseSubOrder`], by name: what [`CombinePapayReverseSubOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayReverseSubOrder`], by name: what [`CombinePapayReverseSubOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayReverseSubOrderRequired {
     /// 子单商户号。
     ///
@@ -718,7 +718,7 @@ pub struct CombinePapaySignNotification {
     #[serde(default)]
     pub operate_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`CombinePapaySignNotification`], by name: what [`CombinePapaySignNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapaySignNotification`], by name: what [`CombinePapaySignNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapaySignNotificationRequired {
     /// 商户号。
     ///
@@ -822,7 +822,7 @@ pub struct CombinePapaySubOrder {
     #[serde(default)]
     pub amount: ::std::option::Option<CombinePapayAmount>,
 }
-/// The required fields of [`CombinePapaySubOrder`], by name: what [`CombinePapaySubOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapaySubOrder`], by name: what [`CombinePapaySubOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapaySubOrderRequired {
     /// 子单商户号。
     ///
@@ -923,7 +923,7 @@ pub struct CombinePapaySubOrderRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_risk_info: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CombinePapaySubOrderRequest`], by name: what [`CombinePapaySubOrderRequest::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapaySubOrderRequest`], by name: what [`CombinePapaySubOrderRequest::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapaySubOrderRequestRequired {
     /// 子单商户号:子单发起方商户号。
     ///
@@ -1036,7 +1036,7 @@ pub struct CombinePapayTerminateContractResponse {
     /// at most 32 characters; example: `"wxwtdk20200910100000"`.
     pub out_contract_code: ::std::string::String,
 }
-/// The required fields of [`CombinePapayTerminateContractResponse`], by name: what [`CombinePapayTerminateContractResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayTerminateContractResponse`], by name: what [`CombinePapayTerminateContractResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayTerminateContractResponseRequired {
     /// 商户号。
     ///
@@ -1107,7 +1107,7 @@ pub struct CombinePapayTerminateNotification {
     #[serde(default)]
     pub operate_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`CombinePapayTerminateNotification`], by name: what [`CombinePapayTerminateNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayTerminateNotification`], by name: what [`CombinePapayTerminateNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayTerminateNotificationRequired {
     /// 商户号。
     ///
@@ -1259,7 +1259,7 @@ pub struct CombinePapayTransaction {
     #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombinePapayPayerInfo>,
 }
-/// The required fields of [`CombinePapayTransaction`], by name: what [`CombinePapayTransaction::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CombinePapayTransaction`], by name: what [`CombinePapayTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayTransactionRequired {
     /// 合单商户APPID。
     ///
@@ -1331,7 +1331,7 @@ pub struct CombinePapayPreEntrustSignApp {
     /// The JSON body.
     pub body: CombinePapayPreEntrustSignAppRequest,
 }
-/// The required values of [`CombinePapayPreEntrustSignApp`], by name: what [`CombinePapayPreEntrustSignApp::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombinePapayPreEntrustSignApp`], by name: what [`CombinePapayPreEntrustSignApp::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayPreEntrustSignAppRequired {
     /// 商户APPID:电商平台在微信开放平台申请的移动应用 AppID。
     ///
@@ -1449,7 +1449,7 @@ pub struct CombinePapayPreEntrustSignMiniProgram {
     /// The JSON body.
     pub body: CombinePapayPreEntrustSignMiniProgramRequest,
 }
-/// The required values of [`CombinePapayPreEntrustSignMiniProgram`], by name: what [`CombinePapayPreEntrustSignMiniProgram::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombinePapayPreEntrustSignMiniProgram`], by name: what [`CombinePapayPreEntrustSignMiniProgram::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayPreEntrustSignMiniProgramRequired {
     /// 商户APPID:电商平台的公众号或小程序 AppID。
     ///
@@ -1554,7 +1554,7 @@ pub struct CombinePapayQueryContract {
     /// Sent as the path parameter `out_contract_code`.
     pub out_contract_code: ::std::string::String,
 }
-/// The required values of [`CombinePapayQueryContract`], by name: what [`CombinePapayQueryContract::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombinePapayQueryContract`], by name: what [`CombinePapayQueryContract::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayQueryContractRequired {
     /// 委托代扣协议模板ID。
     ///
@@ -1643,7 +1643,7 @@ pub struct CombinePapayTerminateContract {
     /// The JSON body.
     pub body: CombinePapayTerminateContractRequest,
 }
-/// The required values of [`CombinePapayTerminateContract`], by name: what [`CombinePapayTerminateContract::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombinePapayTerminateContract`], by name: what [`CombinePapayTerminateContract::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayTerminateContractRequired {
     /// 委托代扣协议模板ID。
     ///
@@ -1750,7 +1750,7 @@ pub struct CombinePapayCreateTransaction {
     /// The JSON body.
     pub body: CombinePapayCreateTransactionRequest,
 }
-/// The required values of [`CombinePapayCreateTransaction`], by name: what [`CombinePapayCreateTransaction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombinePapayCreateTransaction`], by name: what [`CombinePapayCreateTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayCreateTransactionRequired {
     /// 合单商户appid:合单发起方的 AppID。
     ///
@@ -1934,7 +1934,7 @@ pub struct CombinePapayReverseTransaction {
     /// The JSON body.
     pub body: CombinePapayReverseTransactionRequest,
 }
-/// The required values of [`CombinePapayReverseTransaction`], by name: what [`CombinePapayReverseTransaction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CombinePapayReverseTransaction`], by name: what [`CombinePapayReverseTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct CombinePapayReverseTransactionRequired {
     /// 合单商户订单号。
     ///

@@ -180,7 +180,7 @@ pub struct FundsToOverseaExpressInfo {
     /// example: `"国际xxx物流"`.
     pub express_company_name: ::std::string::String,
 }
-/// The required fields of [`FundsToOverseaExpressInfo`], by name: what [`FundsToOverseaExpressInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaExpressInfo`], by name: what [`FundsToOverseaExpressInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaExpressInfoRequired {
     /// 物流单号。
     ///
@@ -229,7 +229,7 @@ pub struct FundsToOverseaGoodsInfo {
     /// format `int64`; example: `1`.
     pub goods_quantity: i64,
 }
-/// The required fields of [`FundsToOverseaGoodsInfo`], by name: what [`FundsToOverseaGoodsInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaGoodsInfo`], by name: what [`FundsToOverseaGoodsInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaGoodsInfoRequired {
     /// 商品名称:不能包含 `|` 和 `;`。
     ///
@@ -348,7 +348,7 @@ pub struct FundsToOverseaOrder {
     #[serde(default)]
     pub charge_account_type: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FundsToOverseaOrder`], by name: what [`FundsToOverseaOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaOrder`], by name: what [`FundsToOverseaOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaOrderRequired {
     /// 商户出境单号。
     ///
@@ -458,7 +458,7 @@ pub struct FundsToOverseaPresaleInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub balance_transaction_id: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FundsToOverseaPresaleInfo`], by name: what [`FundsToOverseaPresaleInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaPresaleInfo`], by name: what [`FundsToOverseaPresaleInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaPresaleInfoRequired {
     /// 订单类型。
     ///
@@ -582,7 +582,7 @@ pub struct FundsToOverseaQueryAvailableAbroadAmountResponse {
     /// format `int64`; example: `21`.
     pub available_abroad_amount: i64,
 }
-/// The required fields of [`FundsToOverseaQueryAvailableAbroadAmountResponse`], by name: what [`FundsToOverseaQueryAvailableAbroadAmountResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaQueryAvailableAbroadAmountResponse`], by name: what [`FundsToOverseaQueryAvailableAbroadAmountResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaQueryAvailableAbroadAmountResponseRequired {
     /// 微信支付订单号。
     ///
@@ -630,7 +630,7 @@ pub struct FundsToOverseaQueryBillDownloadUrlResponse {
     /// example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
     pub download_url: ::std::string::String,
 }
-/// The required fields of [`FundsToOverseaQueryBillDownloadUrlResponse`], by name: what [`FundsToOverseaQueryBillDownloadUrlResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaQueryBillDownloadUrlResponse`], by name: what [`FundsToOverseaQueryBillDownloadUrlResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaQueryBillDownloadUrlResponseRequired {
     /// 哈希类型。
     ///
@@ -797,7 +797,7 @@ pub struct FundsToOverseaReturnOrder {
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FundsToOverseaReturnOrder`], by name: what [`FundsToOverseaReturnOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaReturnOrder`], by name: what [`FundsToOverseaReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaReturnOrderRequired {
     /// 商户出境退回单号。
     ///
@@ -956,7 +956,7 @@ pub struct FundsToOverseaSellerInfo {
     /// example: `"id2123123123"`.
     pub seller_id: ::std::string::String,
 }
-/// The required fields of [`FundsToOverseaSellerInfo`], by name: what [`FundsToOverseaSellerInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsToOverseaSellerInfo`], by name: what [`FundsToOverseaSellerInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaSellerInfoRequired {
     /// 境外卖家经营主体名称。
     ///
@@ -1030,7 +1030,7 @@ pub struct FundsToOverseaQueryAvailableAbroadAmount {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`FundsToOverseaQueryAvailableAbroadAmount`], by name: what [`FundsToOverseaQueryAvailableAbroadAmount::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FundsToOverseaQueryAvailableAbroadAmount`], by name: what [`FundsToOverseaQueryAvailableAbroadAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaQueryAvailableAbroadAmountRequired {
     /// 微信支付订单号。
     ///
@@ -1124,7 +1124,7 @@ pub struct FundsToOverseaCreateOrder {
     /// The JSON body.
     pub body: FundsToOverseaCreateOrderRequest,
 }
-/// The required values of [`FundsToOverseaCreateOrder`], by name: what [`FundsToOverseaCreateOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FundsToOverseaCreateOrder`], by name: what [`FundsToOverseaCreateOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaCreateOrderRequired {
     /// 商户出境单号:同一商户号下唯一,仅数字、大小写字母、`_`、`-`。
     ///
@@ -1268,7 +1268,7 @@ pub struct FundsToOverseaQueryOrder {
     /// Sent as the query parameter `transaction_id`.
     pub transaction_id: ::std::string::String,
 }
-/// The required values of [`FundsToOverseaQueryOrder`], by name: what [`FundsToOverseaQueryOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FundsToOverseaQueryOrder`], by name: what [`FundsToOverseaQueryOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaQueryOrderRequired {
     /// 商户出境单号。
     ///
@@ -1451,7 +1451,7 @@ pub struct FundsToOverseaCreateReturnOrder {
     /// The JSON body.
     pub body: FundsToOverseaCreateReturnOrderRequest,
 }
-/// The required values of [`FundsToOverseaCreateReturnOrder`], by name: what [`FundsToOverseaCreateReturnOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FundsToOverseaCreateReturnOrder`], by name: what [`FundsToOverseaCreateReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaCreateReturnOrderRequired {
     /// 商户出境退回单号:同一商户号下唯一,仅数字、大小写字母、`_`、`-`。
     ///
@@ -1574,7 +1574,7 @@ pub struct FundsToOverseaQueryReturnOrder {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`FundsToOverseaQueryReturnOrder`], by name: what [`FundsToOverseaQueryReturnOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FundsToOverseaQueryReturnOrder`], by name: what [`FundsToOverseaQueryReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsToOverseaQueryReturnOrderRequired {
     /// 商户出境退回单号。
     ///

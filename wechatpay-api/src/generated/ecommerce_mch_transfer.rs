@@ -58,7 +58,7 @@ pub struct EcommerceCancelMchTransferBillResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`EcommerceCancelMchTransferBillResponse`], by name: what [`EcommerceCancelMchTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelMchTransferBillResponse`], by name: what [`EcommerceCancelMchTransferBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelMchTransferBillResponseRequired {
     /// 二级商户号。
     ///
@@ -143,7 +143,7 @@ pub struct EcommerceCreateMchTransferAuthorizationResponse {
     #[serde(default)]
     pub authorize_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`EcommerceCreateMchTransferAuthorizationResponse`], by name: what [`EcommerceCreateMchTransferAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateMchTransferAuthorizationResponse`], by name: what [`EcommerceCreateMchTransferAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateMchTransferAuthorizationResponseRequired {
     /// 二级商户号。
     ///
@@ -271,7 +271,7 @@ pub struct EcommerceCreateMchTransferBillResponse {
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`EcommerceCreateMchTransferBillResponse`], by name: what [`EcommerceCreateMchTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateMchTransferBillResponse`], by name: what [`EcommerceCreateMchTransferBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateMchTransferBillResponseRequired {
     /// 二级商户号。
     ///
@@ -335,7 +335,7 @@ pub struct EcommerceQueryMchTransferAuthorizationResponse {
     #[serde(default)]
     pub authorize_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`EcommerceQueryMchTransferAuthorizationResponse`], by name: what [`EcommerceQueryMchTransferAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceQueryMchTransferAuthorizationResponse`], by name: what [`EcommerceQueryMchTransferAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryMchTransferAuthorizationResponseRequired {
     /// 二级商户号。
     ///
@@ -389,7 +389,7 @@ pub struct MchTransferAgreement {
     #[serde(with = "::time::serde::rfc3339")]
     pub sign_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`MchTransferAgreement`], by name: what [`MchTransferAgreement::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MchTransferAgreement`], by name: what [`MchTransferAgreement::new`] takes. A new required one in a later version is a new field here.
 pub struct MchTransferAgreementRequired {
     /// 协议编号。
     ///
@@ -582,7 +582,7 @@ impl ::std::fmt::Debug for MchTransferBill {
             .finish()
     }
 }
-/// The required fields of [`MchTransferBill`], by name: what [`MchTransferBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MchTransferBill`], by name: what [`MchTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct MchTransferBillRequired {
     /// 服务商商户号。
     ///
@@ -865,7 +865,7 @@ pub struct EcommerceCreateMchTransferAuthorization {
     /// The JSON body.
     pub body: EcommerceCreateMchTransferAuthorizationRequest,
 }
-/// The required values of [`EcommerceCreateMchTransferAuthorization`], by name: what [`EcommerceCreateMchTransferAuthorization::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateMchTransferAuthorization`], by name: what [`EcommerceCreateMchTransferAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateMchTransferAuthorizationRequired {
     /// 二级商户号:需要授权商家转账功能的二级商户。
     ///
@@ -1006,7 +1006,7 @@ pub struct EcommerceCreateMchTransferBill {
     /// The JSON body.
     pub body: EcommerceCreateMchTransferBillRequest,
 }
-/// The required values of [`EcommerceCreateMchTransferBill`], by name: what [`EcommerceCreateMchTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateMchTransferBill`], by name: what [`EcommerceCreateMchTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateMchTransferBillRequired {
     /// 二级商户号:出资的二级商户。
     ///
@@ -1151,7 +1151,7 @@ pub struct EcommerceQueryMchTransferBillByOutBillNo {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`EcommerceQueryMchTransferBillByOutBillNo`], by name: what [`EcommerceQueryMchTransferBillByOutBillNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQueryMchTransferBillByOutBillNo`], by name: what [`EcommerceQueryMchTransferBillByOutBillNo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryMchTransferBillByOutBillNoRequired {
     /// 商户单号:平台系统内唯一,仅数字和大小写字母。
     ///
@@ -1248,7 +1248,7 @@ pub struct EcommerceQueryMchTransferBillByTransferBillNo {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`EcommerceQueryMchTransferBillByTransferBillNo`], by name: what [`EcommerceQueryMchTransferBillByTransferBillNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQueryMchTransferBillByTransferBillNo`], by name: what [`EcommerceQueryMchTransferBillByTransferBillNo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryMchTransferBillByTransferBillNoRequired {
     /// 微信转账单号。
     ///
@@ -1343,7 +1343,7 @@ pub struct EcommerceCancelMchTransferBill {
     /// The JSON body.
     pub body: EcommerceCancelMchTransferBillRequest,
 }
-/// The required values of [`EcommerceCancelMchTransferBill`], by name: what [`EcommerceCancelMchTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCancelMchTransferBill`], by name: what [`EcommerceCancelMchTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelMchTransferBillRequired {
     /// 商户单号:平台系统内唯一,仅数字和大小写字母。
     ///

@@ -25,7 +25,7 @@ pub struct AbnormalFundAmount {
     /// example: `"CNY"`.
     pub currency: AbnormalFundCurrency,
 }
-/// The required fields of [`AbnormalFundAmount`], by name: what [`AbnormalFundAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AbnormalFundAmount`], by name: what [`AbnormalFundAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct AbnormalFundAmountRequired {
     /// 总金额:单位为分。
     ///
@@ -188,7 +188,7 @@ pub struct AbnormalFundInstruction {
     #[serde(default)]
     pub instruction_instance_id: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`AbnormalFundInstruction`], by name: what [`AbnormalFundInstruction::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AbnormalFundInstruction`], by name: what [`AbnormalFundInstruction::new`] takes. A new required one in a later version is a new field here.
 pub struct AbnormalFundInstructionRequired {
     /// 商户侧指令编号
     ///
@@ -506,7 +506,7 @@ pub struct AbnormalFundReceipt {
     #[serde(default)]
     pub instruction: ::std::option::Option<AbnormalFundInstruction>,
 }
-/// The required fields of [`AbnormalFundReceipt`], by name: what [`AbnormalFundReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AbnormalFundReceipt`], by name: what [`AbnormalFundReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct AbnormalFundReceiptRequired {
     /// 产品名称
     ///
@@ -768,7 +768,7 @@ pub struct PersonalCollectionAbnormalSettleResult {
     /// example: `"1236698745558870"`.
     pub out_abnormal_settle_batch_no: ::std::string::String,
 }
-/// The required fields of [`PersonalCollectionAbnormalSettleResult`], by name: what [`PersonalCollectionAbnormalSettleResult::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionAbnormalSettleResult`], by name: what [`PersonalCollectionAbnormalSettleResult::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionAbnormalSettleResultRequired {
     /// 异常结算批次单处理方式
     pub abnormal_settle_type: PersonalCollectionAbnormalSettleType,
@@ -1411,7 +1411,7 @@ pub struct PersonalCollectionQueryCombineOrderByIdResponse {
     #[serde(default)]
     pub trade_scenario: ::std::option::Option<PersonalCollectionTradeScenario>,
 }
-/// The required fields of [`PersonalCollectionQueryCombineOrderByIdResponse`], by name: what [`PersonalCollectionQueryCombineOrderByIdResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionQueryCombineOrderByIdResponse`], by name: what [`PersonalCollectionQueryCombineOrderByIdResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionQueryCombineOrderByIdResponseRequired {
     /// 平台商户应用ID
     ///
@@ -1485,7 +1485,7 @@ pub struct PersonalCollectionQueryContractByOutContractCodeResponse {
         PersonalCollectionRealNameAuthResult,
     >,
 }
-/// The required fields of [`PersonalCollectionQueryContractByOutContractCodeResponse`], by name: what [`PersonalCollectionQueryContractByOutContractCodeResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionQueryContractByOutContractCodeResponse`], by name: what [`PersonalCollectionQueryContractByOutContractCodeResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionQueryContractByOutContractCodeResponseRequired {
     /// 签约时间
     ///
@@ -1533,7 +1533,7 @@ pub struct PersonalCollectionQueryContractsByOpenidResponse {
     /// 授权状态
     pub auth_state: PersonalCollectionAuthState,
 }
-/// The required fields of [`PersonalCollectionQueryContractsByOpenidResponse`], by name: what [`PersonalCollectionQueryContractsByOpenidResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionQueryContractsByOpenidResponse`], by name: what [`PersonalCollectionQueryContractsByOpenidResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionQueryContractsByOpenidResponseRequired {
     /// 个人收款方受理授权ID:后续下单、结算、退款时使用。
     ///
@@ -1588,7 +1588,7 @@ pub struct PersonalCollectionRealNameAuthResult {
     #[serde(with = "::time::serde::rfc3339")]
     pub access_token_expire_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`PersonalCollectionRealNameAuthResult`], by name: what [`PersonalCollectionRealNameAuthResult::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionRealNameAuthResult`], by name: what [`PersonalCollectionRealNameAuthResult::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionRealNameAuthResultRequired {
     /// 应用授权作用域
     ///
@@ -1793,7 +1793,7 @@ pub struct PersonalCollectionSettleBatch {
         PersonalCollectionAbnormalSettleResult,
     >,
 }
-/// The required fields of [`PersonalCollectionSettleBatch`], by name: what [`PersonalCollectionSettleBatch::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionSettleBatch`], by name: what [`PersonalCollectionSettleBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionSettleBatchRequired {
     /// 商户结算批次单号
     pub out_settle_batch_no: ::std::string::String,
@@ -1868,7 +1868,7 @@ pub struct PersonalCollectionSettleDetail {
     /// 金额
     pub amount: PersonalCollectionSettleAmount,
 }
-/// The required fields of [`PersonalCollectionSettleDetail`], by name: what [`PersonalCollectionSettleDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionSettleDetail`], by name: what [`PersonalCollectionSettleDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionSettleDetailRequired {
     /// 商户结算明细单号
     ///
@@ -1928,7 +1928,7 @@ pub struct PersonalCollectionSettleInfo {
     /// 结算明细单列表
     pub settle_detail_info_list: ::std::vec::Vec<PersonalCollectionSettleDetail>,
 }
-/// The required fields of [`PersonalCollectionSettleInfo`], by name: what [`PersonalCollectionSettleInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionSettleInfo`], by name: what [`PersonalCollectionSettleInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionSettleInfoRequired {
     /// 商户结算单号
     ///
@@ -2099,7 +2099,7 @@ pub struct PersonalCollectionSubOrder {
     #[serde(default)]
     pub amount: ::std::option::Option<PersonalCollectionSubOrderAmount>,
 }
-/// The required fields of [`PersonalCollectionSubOrder`], by name: what [`PersonalCollectionSubOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionSubOrder`], by name: what [`PersonalCollectionSubOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionSubOrderRequired {
     /// 商品单发起商户号
     ///
@@ -2175,7 +2175,7 @@ pub struct PersonalCollectionSubOrderAmount {
     #[serde(default)]
     pub settlement_rate: ::std::option::Option<i64>,
 }
-/// The required fields of [`PersonalCollectionSubOrderAmount`], by name: what [`PersonalCollectionSubOrderAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PersonalCollectionSubOrderAmount`], by name: what [`PersonalCollectionSubOrderAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionSubOrderAmountRequired {
     /// 标价金额
     ///
@@ -2319,7 +2319,7 @@ pub struct PersonalCollectionPreSignApp {
     /// The JSON body.
     pub body: PersonalCollectionPreSignAppRequest,
 }
-/// The required values of [`PersonalCollectionPreSignApp`], by name: what [`PersonalCollectionPreSignApp::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionPreSignApp`], by name: what [`PersonalCollectionPreSignApp::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionPreSignAppRequired {
     /// 签约和付款的AppID:调用方的 AppID。
     ///
@@ -2393,7 +2393,7 @@ pub struct PersonalCollectionPreSignMiniProgram {
     /// The JSON body.
     pub body: PersonalCollectionPreSignMiniProgramRequest,
 }
-/// The required values of [`PersonalCollectionPreSignMiniProgram`], by name: what [`PersonalCollectionPreSignMiniProgram::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionPreSignMiniProgram`], by name: what [`PersonalCollectionPreSignMiniProgram::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionPreSignMiniProgramRequired {
     /// 签约和付款的AppID:调用方的 AppID。
     ///
@@ -2478,7 +2478,7 @@ pub struct PersonalCollectionPreSignAppWithRealName {
     /// The JSON body.
     pub body: PersonalCollectionPreSignAppWithRealNameRequest,
 }
-/// The required values of [`PersonalCollectionPreSignAppWithRealName`], by name: what [`PersonalCollectionPreSignAppWithRealName::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionPreSignAppWithRealName`], by name: what [`PersonalCollectionPreSignAppWithRealName::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionPreSignAppWithRealNameRequired {
     /// 签约和付款的AppID:调用方的 AppID。
     ///
@@ -2581,7 +2581,7 @@ pub struct PersonalCollectionPreSignMiniProgramWithRealName {
     /// The JSON body.
     pub body: PersonalCollectionPreSignMiniProgramWithRealNameRequest,
 }
-/// The required values of [`PersonalCollectionPreSignMiniProgramWithRealName`], by name: what [`PersonalCollectionPreSignMiniProgramWithRealName::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionPreSignMiniProgramWithRealName`], by name: what [`PersonalCollectionPreSignMiniProgramWithRealName::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionPreSignMiniProgramWithRealNameRequired {
     /// 签约和付款的AppID:调用方的 AppID。
     ///
@@ -2707,7 +2707,7 @@ pub struct PersonalCollectionQueryContractsByOpenid {
     /// Sent as the query parameter `permission_type`.
     pub permission_type: PersonalCollectionPermissionType,
 }
-/// The required values of [`PersonalCollectionQueryContractsByOpenid`], by name: what [`PersonalCollectionQueryContractsByOpenid::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionQueryContractsByOpenid`], by name: what [`PersonalCollectionQueryContractsByOpenid::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionQueryContractsByOpenidRequired {
     /// 个人收款方的 openid(平台 AppID 下)
     ///
@@ -2810,7 +2810,7 @@ pub struct PersonalCollectionQueryContractByOutContractCode {
     /// Sent as the query parameter `appid`.
     pub appid: ::std::string::String,
 }
-/// The required values of [`PersonalCollectionQueryContractByOutContractCode`], by name: what [`PersonalCollectionQueryContractByOutContractCode::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionQueryContractByOutContractCode`], by name: what [`PersonalCollectionQueryContractByOutContractCode::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionQueryContractByOutContractCodeRequired {
     /// 业务申请单号
     ///
@@ -2982,7 +2982,7 @@ pub struct PersonalCollectionApplyPrepaySettle {
     /// The JSON body.
     pub body: PersonalCollectionApplyPrepaySettleRequest,
 }
-/// The required values of [`PersonalCollectionApplyPrepaySettle`], by name: what [`PersonalCollectionApplyPrepaySettle::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionApplyPrepaySettle`], by name: what [`PersonalCollectionApplyPrepaySettle::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionApplyPrepaySettleRequired {
     /// 商户结算批次单号:商户号下唯一;同一单号重复请求时内容须完全一致。
     ///
@@ -3105,7 +3105,7 @@ pub struct PersonalCollectionApplyAbnormalSettle {
     /// The JSON body.
     pub body: PersonalCollectionApplyAbnormalSettleRequest,
 }
-/// The required values of [`PersonalCollectionApplyAbnormalSettle`], by name: what [`PersonalCollectionApplyAbnormalSettle::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionApplyAbnormalSettle`], by name: what [`PersonalCollectionApplyAbnormalSettle::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionApplyAbnormalSettleRequired {
     /// 微信支付结算批次单号
     ///
@@ -3286,7 +3286,7 @@ pub struct PersonalCollectionCreateAbnormalFundTransferInstruction {
     /// The JSON body.
     pub body: PersonalCollectionCreateAbnormalFundTransferInstructionRequest,
 }
-/// The required values of [`PersonalCollectionCreateAbnormalFundTransferInstruction`], by name: what [`PersonalCollectionCreateAbnormalFundTransferInstruction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionCreateAbnormalFundTransferInstruction`], by name: what [`PersonalCollectionCreateAbnormalFundTransferInstruction::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionCreateAbnormalFundTransferInstructionRequired {
     /// 微信支付在途异常资金付款单号
     ///
@@ -3400,7 +3400,7 @@ pub struct PersonalCollectionQueryAbnormalFundTransferInstruction {
     /// Sent as the path parameter `out_instruction_no`.
     pub out_instruction_no: ::std::string::String,
 }
-/// The required values of [`PersonalCollectionQueryAbnormalFundTransferInstruction`], by name: what [`PersonalCollectionQueryAbnormalFundTransferInstruction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PersonalCollectionQueryAbnormalFundTransferInstruction`], by name: what [`PersonalCollectionQueryAbnormalFundTransferInstruction::new`] takes. A new required one in a later version is a new field here.
 pub struct PersonalCollectionQueryAbnormalFundTransferInstructionRequired {
     /// 微信支付在途异常资金付款单号
     ///

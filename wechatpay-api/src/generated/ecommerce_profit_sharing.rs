@@ -53,7 +53,7 @@ pub struct EcommerceAddProfitSharingReceiverResponse {
     /// example: `"190001001"`.
     pub account: ::std::string::String,
 }
-/// The required fields of [`EcommerceAddProfitSharingReceiverResponse`], by name: what [`EcommerceAddProfitSharingReceiverResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceAddProfitSharingReceiverResponse`], by name: what [`EcommerceAddProfitSharingReceiverResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceAddProfitSharingReceiverResponseRequired {
     /// 分账接收方类型
     pub type_: EcommerceProfitSharingReceiverType,
@@ -183,7 +183,7 @@ pub struct EcommerceDeleteProfitSharingReceiverResponse {
     /// example: `"190001001"`.
     pub account: ::std::string::String,
 }
-/// The required fields of [`EcommerceDeleteProfitSharingReceiverResponse`], by name: what [`EcommerceDeleteProfitSharingReceiverResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceDeleteProfitSharingReceiverResponse`], by name: what [`EcommerceDeleteProfitSharingReceiverResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceDeleteProfitSharingReceiverResponseRequired {
     /// 分账接收方类型
     pub type_: EcommerceProfitSharingReceiverType,
@@ -251,7 +251,7 @@ pub struct EcommerceFinishProfitSharingOrderResponse {
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
     pub order_id: ::std::string::String,
 }
-/// The required fields of [`EcommerceFinishProfitSharingOrderResponse`], by name: what [`EcommerceFinishProfitSharingOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceFinishProfitSharingOrderResponse`], by name: what [`EcommerceFinishProfitSharingOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceFinishProfitSharingOrderResponseRequired {
     /// 二级商户号
     ///
@@ -595,7 +595,7 @@ pub struct EcommerceProfitSharingOrder {
         EcommerceProfitSharingAbnormalClosedReason,
     >,
 }
-/// The required fields of [`EcommerceProfitSharingOrder`], by name: what [`EcommerceProfitSharingOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceProfitSharingOrder`], by name: what [`EcommerceProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceProfitSharingOrderRequired {
     /// 二级商户号
     ///
@@ -747,7 +747,7 @@ impl ::std::fmt::Debug for EcommerceProfitSharingReceiverRequest {
             .finish()
     }
 }
-/// The required fields of [`EcommerceProfitSharingReceiverRequest`], by name: what [`EcommerceProfitSharingReceiverRequest::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceProfitSharingReceiverRequest`], by name: what [`EcommerceProfitSharingReceiverRequest::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceProfitSharingReceiverRequestRequired {
     /// 分账接收方类型
     pub type_: EcommerceProfitSharingReceiverType,
@@ -856,7 +856,7 @@ pub struct EcommerceProfitSharingReceiverResult {
         EcommerceProfitSharingAbnormalClosedReason,
     >,
 }
-/// The required fields of [`EcommerceProfitSharingReceiverResult`], by name: what [`EcommerceProfitSharingReceiverResult::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceProfitSharingReceiverResult`], by name: what [`EcommerceProfitSharingReceiverResult::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceProfitSharingReceiverResultRequired {
     /// 分账金额:单位为分。
     ///
@@ -1253,7 +1253,7 @@ pub struct EcommerceProfitSharingReturnOrder {
     #[serde(with = "::time::serde::rfc3339")]
     pub finish_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`EcommerceProfitSharingReturnOrder`], by name: what [`EcommerceProfitSharingReturnOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceProfitSharingReturnOrder`], by name: what [`EcommerceProfitSharingReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceProfitSharingReturnOrderRequired {
     /// 二级商户号
     ///
@@ -1409,7 +1409,7 @@ pub struct EcommerceQueryProfitSharingUnsplitAmountResponse {
     /// format `int64`; example: `1000`.
     pub unsplit_amount: i64,
 }
-/// The required fields of [`EcommerceQueryProfitSharingUnsplitAmountResponse`], by name: what [`EcommerceQueryProfitSharingUnsplitAmountResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceQueryProfitSharingUnsplitAmountResponse`], by name: what [`EcommerceQueryProfitSharingUnsplitAmountResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryProfitSharingUnsplitAmountResponseRequired {
     /// 微信订单号
     ///
@@ -1486,7 +1486,7 @@ pub struct EcommerceQueryProfitSharingOrder {
     /// Sent as the query parameter `out_order_no`.
     pub out_order_no: ::std::string::String,
 }
-/// The required values of [`EcommerceQueryProfitSharingOrder`], by name: what [`EcommerceQueryProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQueryProfitSharingOrder`], by name: what [`EcommerceQueryProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryProfitSharingOrderRequired {
     /// 二级商户号
     ///
@@ -1586,7 +1586,7 @@ pub struct EcommerceCreateProfitSharingOrder {
     /// The JSON body.
     pub body: EcommerceCreateProfitSharingOrderRequest,
 }
-/// The required values of [`EcommerceCreateProfitSharingOrder`], by name: what [`EcommerceCreateProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateProfitSharingOrder`], by name: what [`EcommerceCreateProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateProfitSharingOrderRequired {
     /// 二级商户号:分账的出资商户。
     ///
@@ -1716,7 +1716,7 @@ pub struct EcommerceQueryProfitSharingReturnOrder {
     /// Sent as the query parameter `out_return_no`.
     pub out_return_no: ::std::string::String,
 }
-/// The required values of [`EcommerceQueryProfitSharingReturnOrder`], by name: what [`EcommerceQueryProfitSharingReturnOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQueryProfitSharingReturnOrder`], by name: what [`EcommerceQueryProfitSharingReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryProfitSharingReturnOrderRequired {
     /// 二级商户号
     ///
@@ -1841,7 +1841,7 @@ pub struct EcommerceCreateProfitSharingReturnOrder {
     /// The JSON body.
     pub body: EcommerceCreateProfitSharingReturnOrderRequest,
 }
-/// The required values of [`EcommerceCreateProfitSharingReturnOrder`], by name: what [`EcommerceCreateProfitSharingReturnOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateProfitSharingReturnOrder`], by name: what [`EcommerceCreateProfitSharingReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateProfitSharingReturnOrderRequired {
     /// 二级商户号
     ///
@@ -1974,7 +1974,7 @@ pub struct EcommerceFinishProfitSharingOrder {
     /// The JSON body.
     pub body: EcommerceFinishProfitSharingOrderRequest,
 }
-/// The required values of [`EcommerceFinishProfitSharingOrder`], by name: what [`EcommerceFinishProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceFinishProfitSharingOrder`], by name: what [`EcommerceFinishProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceFinishProfitSharingOrderRequired {
     /// 二级商户号
     ///
@@ -2131,7 +2131,7 @@ pub struct EcommerceAddProfitSharingReceiver {
     /// The JSON body.
     pub body: EcommerceAddProfitSharingReceiverRequest,
 }
-/// The required values of [`EcommerceAddProfitSharingReceiver`], by name: what [`EcommerceAddProfitSharingReceiver::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceAddProfitSharingReceiver`], by name: what [`EcommerceAddProfitSharingReceiver::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceAddProfitSharingReceiverRequired {
     /// 分账接收方类型
     pub type_: EcommerceProfitSharingReceiverType,
@@ -2233,7 +2233,7 @@ pub struct EcommerceDeleteProfitSharingReceiver {
     /// The JSON body.
     pub body: EcommerceDeleteProfitSharingReceiverRequest,
 }
-/// The required values of [`EcommerceDeleteProfitSharingReceiver`], by name: what [`EcommerceDeleteProfitSharingReceiver::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceDeleteProfitSharingReceiver`], by name: what [`EcommerceDeleteProfitSharingReceiver::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceDeleteProfitSharingReceiverRequired {
     /// 公众账号ID
     ///

@@ -42,7 +42,7 @@ pub struct EcommerceAbnormalRefundAmount {
     #[serde(default)]
     pub refund_fee: ::std::option::Option<i64>,
 }
-/// The required fields of [`EcommerceAbnormalRefundAmount`], by name: what [`EcommerceAbnormalRefundAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceAbnormalRefundAmount`], by name: what [`EcommerceAbnormalRefundAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceAbnormalRefundAmountRequired {
     /// 退款金额
     ///
@@ -184,7 +184,7 @@ pub struct EcommerceAbnormalRefundGoodsDetail {
     /// example: `1`.
     pub refund_quantity: f64,
 }
-/// The required fields of [`EcommerceAbnormalRefundGoodsDetail`], by name: what [`EcommerceAbnormalRefundGoodsDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceAbnormalRefundGoodsDetail`], by name: what [`EcommerceAbnormalRefundGoodsDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceAbnormalRefundGoodsDetailRequired {
     /// 商户侧商品编码
     ///
@@ -254,7 +254,7 @@ pub struct EcommerceAbnormalRefundPromotion {
         ::std::vec::Vec<EcommerceAbnormalRefundGoodsDetail>,
     >,
 }
-/// The required fields of [`EcommerceAbnormalRefundPromotion`], by name: what [`EcommerceAbnormalRefundPromotion::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceAbnormalRefundPromotion`], by name: what [`EcommerceAbnormalRefundPromotion::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceAbnormalRefundPromotionRequired {
     /// 券ID
     ///
@@ -474,7 +474,7 @@ pub struct EcommerceApplyAbnormalRefundResponse {
     #[serde(default)]
     pub refund_account: ::std::option::Option<EcommerceRefundAccount>,
 }
-/// The required fields of [`EcommerceApplyAbnormalRefundResponse`], by name: what [`EcommerceApplyAbnormalRefundResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplyAbnormalRefundResponse`], by name: what [`EcommerceApplyAbnormalRefundResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplyAbnormalRefundResponseRequired {
     /// 微信支付退款号
     ///
@@ -634,7 +634,7 @@ pub struct EcommerceCreateRefundRequestAmount {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`EcommerceCreateRefundRequestAmount`], by name: what [`EcommerceCreateRefundRequestAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateRefundRequestAmount`], by name: what [`EcommerceCreateRefundRequestAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateRefundRequestAmountRequired {
     /// 退款金额:单位为分,不能超过原订单金额。
     ///
@@ -705,7 +705,7 @@ pub struct EcommerceCreateRefundResponse {
     #[serde(default)]
     pub refund_account: ::std::option::Option<EcommerceRefundAccount>,
 }
-/// The required fields of [`EcommerceCreateRefundResponse`], by name: what [`EcommerceCreateRefundResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateRefundResponse`], by name: what [`EcommerceCreateRefundResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateRefundResponseRequired {
     /// 微信退款单号
     ///
@@ -805,7 +805,7 @@ pub struct EcommerceRefund {
     #[serde(default)]
     pub funds_account: ::std::option::Option<EcommerceRefundQueryFundsAccount>,
 }
-/// The required fields of [`EcommerceRefund`], by name: what [`EcommerceRefund::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceRefund`], by name: what [`EcommerceRefund::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceRefundRequired {
     /// 微信退款单号
     ///
@@ -974,7 +974,7 @@ pub struct EcommerceRefundAmount {
     #[serde(default)]
     pub advance: ::std::option::Option<i64>,
 }
-/// The required fields of [`EcommerceRefundAmount`], by name: what [`EcommerceRefundAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceRefundAmount`], by name: what [`EcommerceRefundAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceRefundAmountRequired {
     /// 退款金额:单位为分。
     ///
@@ -1095,7 +1095,7 @@ pub struct EcommerceRefundFrom {
     /// format `int64`; example: `444`.
     pub amount: i64,
 }
-/// The required fields of [`EcommerceRefundFrom`], by name: what [`EcommerceRefundFrom::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceRefundFrom`], by name: what [`EcommerceRefundFrom::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceRefundFromRequired {
     /// 出资账户类型
     ///
@@ -1286,7 +1286,7 @@ pub struct EcommerceRefundPromotion {
     /// format `int64`; example: `100`.
     pub refund_amount: i64,
 }
-/// The required fields of [`EcommerceRefundPromotion`], by name: what [`EcommerceRefundPromotion::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceRefundPromotion`], by name: what [`EcommerceRefundPromotion::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceRefundPromotionRequired {
     /// 券ID
     ///
@@ -1721,7 +1721,7 @@ pub struct EcommerceReturnAdvanceRecord {
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`EcommerceReturnAdvanceRecord`], by name: what [`EcommerceReturnAdvanceRecord::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceReturnAdvanceRecord`], by name: what [`EcommerceReturnAdvanceRecord::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceReturnAdvanceRecordRequired {
     /// 微信退款单号
     ///
@@ -1900,7 +1900,7 @@ pub struct EcommerceCreateRefund {
     /// The JSON body.
     pub body: EcommerceCreateRefundRequest,
 }
-/// The required values of [`EcommerceCreateRefund`], by name: what [`EcommerceCreateRefund::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateRefund`], by name: what [`EcommerceCreateRefund::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateRefundRequired {
     /// 电商平台APPID:平台在公众平台申请的服务号AppID。
     ///
@@ -2348,7 +2348,7 @@ pub struct EcommerceApplyAbnormalRefund {
     /// The JSON body.
     pub body: EcommerceApplyAbnormalRefundRequest,
 }
-/// The required values of [`EcommerceApplyAbnormalRefund`], by name: what [`EcommerceApplyAbnormalRefund::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceApplyAbnormalRefund`], by name: what [`EcommerceApplyAbnormalRefund::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplyAbnormalRefundRequired {
     /// 微信退款单号
     ///
@@ -2508,7 +2508,7 @@ pub struct EcommerceQueryReturnAdvance {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`EcommerceQueryReturnAdvance`], by name: what [`EcommerceQueryReturnAdvance::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQueryReturnAdvance`], by name: what [`EcommerceQueryReturnAdvance::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryReturnAdvanceRequired {
     /// 微信退款单号
     ///
@@ -2592,7 +2592,7 @@ pub struct EcommerceReturnAdvance {
     /// The JSON body.
     pub body: EcommerceReturnAdvanceRequest,
 }
-/// The required values of [`EcommerceReturnAdvance`], by name: what [`EcommerceReturnAdvance::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceReturnAdvance`], by name: what [`EcommerceReturnAdvance::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceReturnAdvanceRequired {
     /// 微信退款单号
     ///

@@ -53,7 +53,7 @@ pub struct EcommerceCancelSubsidyResponse {
     /// example: `"订单退款"`.
     pub description: ::std::string::String,
 }
-/// The required fields of [`EcommerceCancelSubsidyResponse`], by name: what [`EcommerceCancelSubsidyResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCancelSubsidyResponse`], by name: what [`EcommerceCancelSubsidyResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelSubsidyResponseRequired {
     /// 二级商户号
     ///
@@ -157,7 +157,7 @@ pub struct EcommerceCreateSubsidyResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub success_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`EcommerceCreateSubsidyResponse`], by name: what [`EcommerceCreateSubsidyResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateSubsidyResponse`], by name: what [`EcommerceCreateSubsidyResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateSubsidyResponseRequired {
     /// 二级商户号
     ///
@@ -298,7 +298,7 @@ pub struct EcommerceReturnSubsidyResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub success_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`EcommerceReturnSubsidyResponse`], by name: what [`EcommerceReturnSubsidyResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceReturnSubsidyResponse`], by name: what [`EcommerceReturnSubsidyResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceReturnSubsidyResponseRequired {
     /// 二级商户号
     ///
@@ -638,7 +638,7 @@ pub struct EcommerceCreateSubsidy {
     /// The JSON body.
     pub body: EcommerceCreateSubsidyRequest,
 }
-/// The required values of [`EcommerceCreateSubsidy`], by name: what [`EcommerceCreateSubsidy::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateSubsidy`], by name: what [`EcommerceCreateSubsidy::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateSubsidyRequired {
     /// 二级商户号
     ///
@@ -742,7 +742,7 @@ pub struct EcommerceReturnSubsidy {
     /// The JSON body.
     pub body: EcommerceReturnSubsidyRequest,
 }
-/// The required values of [`EcommerceReturnSubsidy`], by name: what [`EcommerceReturnSubsidy::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceReturnSubsidy`], by name: what [`EcommerceReturnSubsidy::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceReturnSubsidyRequired {
     /// 二级商户号
     ///
@@ -872,7 +872,7 @@ pub struct EcommerceCancelSubsidy {
     /// The JSON body.
     pub body: EcommerceCancelSubsidyRequest,
 }
-/// The required values of [`EcommerceCancelSubsidy`], by name: what [`EcommerceCancelSubsidy::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCancelSubsidy`], by name: what [`EcommerceCancelSubsidy::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCancelSubsidyRequired {
     /// 二级商户号
     ///

@@ -78,7 +78,7 @@ impl ::std::fmt::Debug for CancelledMerchantBankAccount {
             .finish()
     }
 }
-/// The required fields of [`CancelledMerchantBankAccount`], by name: what [`CancelledMerchantBankAccount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CancelledMerchantBankAccount`], by name: what [`CancelledMerchantBankAccount::new`] takes. A new required one in a later version is a new field here.
 pub struct CancelledMerchantBankAccountRequired {
     /// 开户名称
     ///
@@ -404,7 +404,7 @@ impl ::std::fmt::Debug for CancelledMerchantPayeeIdentity {
             .finish()
     }
 }
-/// The required fields of [`CancelledMerchantPayeeIdentity`], by name: what [`CancelledMerchantPayeeIdentity::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CancelledMerchantPayeeIdentity`], by name: what [`CancelledMerchantPayeeIdentity::new`] takes. A new required one in a later version is a new field here.
 pub struct CancelledMerchantPayeeIdentityRequired {
     /// 证件姓名
     ///
@@ -608,7 +608,7 @@ pub struct CancelledMerchantProofMediaItem {
     /// example: `"jTpGmxUX3FBWVQ5NJTZvlKXQ"`.
     pub proof_media: ::std::string::String,
 }
-/// The required fields of [`CancelledMerchantProofMediaItem`], by name: what [`CancelledMerchantProofMediaItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CancelledMerchantProofMediaItem`], by name: what [`CancelledMerchantProofMediaItem::new`] takes. A new required one in a later version is a new field here.
 pub struct CancelledMerchantProofMediaItemRequired {
     /// 申请证明材料类型
     ///
@@ -765,7 +765,7 @@ pub struct CancelledMerchantWithdrawApply {
     #[serde(default)]
     pub modify_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`CancelledMerchantWithdrawApply`], by name: what [`CancelledMerchantWithdrawApply::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CancelledMerchantWithdrawApply`], by name: what [`CancelledMerchantWithdrawApply::new`] takes. A new required one in a later version is a new field here.
 pub struct CancelledMerchantWithdrawApplyRequired {
     /// 微信支付提现申请单号
     ///
@@ -837,7 +837,7 @@ pub struct EcommerceApplyWithdrawExceptionBillResponse {
     /// at most 2048 characters; example: `"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xxx"`.
     pub download_url: ::std::string::String,
 }
-/// The required fields of [`EcommerceApplyWithdrawExceptionBillResponse`], by name: what [`EcommerceApplyWithdrawExceptionBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceApplyWithdrawExceptionBillResponse`], by name: what [`EcommerceApplyWithdrawExceptionBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplyWithdrawExceptionBillResponseRequired {
     /// 哈希类型
     ///
@@ -935,7 +935,7 @@ pub struct EcommerceCreateCancelledMerchantWithdrawApplyResponse {
     /// example: `"1234567"`.
     pub out_request_no: ::std::string::String,
 }
-/// The required fields of [`EcommerceCreateCancelledMerchantWithdrawApplyResponse`], by name: what [`EcommerceCreateCancelledMerchantWithdrawApplyResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateCancelledMerchantWithdrawApplyResponse`], by name: what [`EcommerceCreateCancelledMerchantWithdrawApplyResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateCancelledMerchantWithdrawApplyResponseRequired {
     /// 微信支付提现申请单号
     ///
@@ -1056,7 +1056,7 @@ pub struct EcommerceCreatePlatformWithdrawResponse {
     /// at most 32 characters; example: `"20190611222222222200000000012122"`.
     pub out_request_no: ::std::string::String,
 }
-/// The required fields of [`EcommerceCreatePlatformWithdrawResponse`], by name: what [`EcommerceCreatePlatformWithdrawResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreatePlatformWithdrawResponse`], by name: what [`EcommerceCreatePlatformWithdrawResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreatePlatformWithdrawResponseRequired {
     /// 微信支付提现单号:提现受理后微信支付返回的单号。
     ///
@@ -1145,7 +1145,7 @@ pub struct EcommerceCreateSubMerchantWithdrawResponse {
     #[serde(default)]
     pub account_type: ::std::option::Option<EcommerceWithdrawAccountType>,
 }
-/// The required fields of [`EcommerceCreateSubMerchantWithdrawResponse`], by name: what [`EcommerceCreateSubMerchantWithdrawResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceCreateSubMerchantWithdrawResponse`], by name: what [`EcommerceCreateSubMerchantWithdrawResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateSubMerchantWithdrawResponseRequired {
     /// 特约商户号
     ///
@@ -1267,7 +1267,7 @@ pub struct EcommerceDayEndBalanceWithdraw {
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`EcommerceDayEndBalanceWithdraw`], by name: what [`EcommerceDayEndBalanceWithdraw::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceDayEndBalanceWithdraw`], by name: what [`EcommerceDayEndBalanceWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceDayEndBalanceWithdrawRequired {
     /// 收付通平台商户号
     ///
@@ -1545,7 +1545,7 @@ pub struct EcommercePlatformWithdraw {
     /// example: `"请修改结算银行卡信息"`.
     pub solution: ::std::string::String,
 }
-/// The required fields of [`EcommercePlatformWithdraw`], by name: what [`EcommercePlatformWithdraw::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommercePlatformWithdraw`], by name: what [`EcommercePlatformWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommercePlatformWithdrawRequired {
     /// 提现单状态
     pub status: EcommerceWithdrawStatus,
@@ -1693,7 +1693,7 @@ pub struct EcommerceSubMerchantWithdraw {
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`EcommerceSubMerchantWithdraw`], by name: what [`EcommerceSubMerchantWithdraw::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceSubMerchantWithdraw`], by name: what [`EcommerceSubMerchantWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceSubMerchantWithdrawRequired {
     /// 二级商户号
     ///
@@ -2135,7 +2135,7 @@ pub struct EcommerceCreateSubMerchantWithdraw {
     /// The JSON body.
     pub body: EcommerceCreateSubMerchantWithdrawRequest,
 }
-/// The required values of [`EcommerceCreateSubMerchantWithdraw`], by name: what [`EcommerceCreateSubMerchantWithdraw::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateSubMerchantWithdraw`], by name: what [`EcommerceCreateSubMerchantWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateSubMerchantWithdrawRequired {
     /// 二级商户号
     ///
@@ -2272,7 +2272,7 @@ pub struct EcommerceQuerySubMerchantWithdrawByOutRequestNo {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`EcommerceQuerySubMerchantWithdrawByOutRequestNo`], by name: what [`EcommerceQuerySubMerchantWithdrawByOutRequestNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQuerySubMerchantWithdrawByOutRequestNo`], by name: what [`EcommerceQuerySubMerchantWithdrawByOutRequestNo::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQuerySubMerchantWithdrawByOutRequestNoRequired {
     /// 商户提现单号:提现时平台自定义的单号。
     ///
@@ -2368,7 +2368,7 @@ pub struct EcommerceQuerySubMerchantWithdrawById {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`EcommerceQuerySubMerchantWithdrawById`], by name: what [`EcommerceQuerySubMerchantWithdrawById::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQuerySubMerchantWithdrawById`], by name: what [`EcommerceQuerySubMerchantWithdrawById::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQuerySubMerchantWithdrawByIdRequired {
     /// 微信支付提现单号
     ///
@@ -2448,7 +2448,7 @@ pub struct EcommerceCreatePlatformWithdraw {
     /// The JSON body.
     pub body: EcommerceCreatePlatformWithdrawRequest,
 }
-/// The required values of [`EcommerceCreatePlatformWithdraw`], by name: what [`EcommerceCreatePlatformWithdraw::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreatePlatformWithdraw`], by name: what [`EcommerceCreatePlatformWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreatePlatformWithdrawRequired {
     /// 商户提现单号:由商户自定义,只能是字母和数字。
     ///
@@ -2713,7 +2713,7 @@ pub struct EcommerceApplyWithdrawExceptionBill {
     /// Sent as the query parameter `tar_type`.
     pub tar_type: ::std::option::Option<EcommerceWithdrawBillTarType>,
 }
-/// The required values of [`EcommerceApplyWithdrawExceptionBill`], by name: what [`EcommerceApplyWithdrawExceptionBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceApplyWithdrawExceptionBill`], by name: what [`EcommerceApplyWithdrawExceptionBill::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceApplyWithdrawExceptionBillRequired {
     /// 账单类型:NO_SUCC 表示提现异常(非成功)的单据。
     ///
@@ -2812,7 +2812,7 @@ pub struct EcommerceCreateDayEndBalanceWithdraw {
     /// The JSON body.
     pub body: EcommerceCreateDayEndBalanceWithdrawRequest,
 }
-/// The required values of [`EcommerceCreateDayEndBalanceWithdraw`], by name: what [`EcommerceCreateDayEndBalanceWithdraw::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateDayEndBalanceWithdraw`], by name: what [`EcommerceCreateDayEndBalanceWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateDayEndBalanceWithdrawRequired {
     /// 二级商户号
     ///
@@ -2948,7 +2948,7 @@ pub struct EcommerceQueryDayEndBalanceWithdraw {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`EcommerceQueryDayEndBalanceWithdraw`], by name: what [`EcommerceQueryDayEndBalanceWithdraw::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceQueryDayEndBalanceWithdraw`], by name: what [`EcommerceQueryDayEndBalanceWithdraw::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceQueryDayEndBalanceWithdrawRequired {
     /// 商户提现单号
     ///
@@ -3035,7 +3035,7 @@ pub struct EcommerceCreateCancelledMerchantWithdrawApply {
     /// The JSON body.
     pub body: EcommerceCreateCancelledMerchantWithdrawApplyRequest,
 }
-/// The required values of [`EcommerceCreateCancelledMerchantWithdrawApply`], by name: what [`EcommerceCreateCancelledMerchantWithdrawApply::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`EcommerceCreateCancelledMerchantWithdrawApply`], by name: what [`EcommerceCreateCancelledMerchantWithdrawApply::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceCreateCancelledMerchantWithdrawApplyRequired {
     /// 二级商户号:出款的已注销二级商户号。
     ///

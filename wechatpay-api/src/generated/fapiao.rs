@@ -33,7 +33,7 @@ pub struct FapiaoAbilityInfoItem {
     #[serde(default)]
     pub authorize_fail_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoAbilityInfoItem`], by name: what [`FapiaoAbilityInfoItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoAbilityInfoItem`], by name: what [`FapiaoAbilityInfoItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoAbilityInfoItemRequired {
     /// 能力类型
     ///
@@ -404,7 +404,7 @@ pub struct FapiaoBlueFapiao {
     #[serde(with = "::time::serde::rfc3339")]
     pub fapiao_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`FapiaoBlueFapiao`], by name: what [`FapiaoBlueFapiao::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoBlueFapiao`], by name: what [`FapiaoBlueFapiao::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoBlueFapiaoRequired {
     /// 发票代码
     ///
@@ -548,7 +548,7 @@ impl ::std::fmt::Debug for FapiaoBuyerInformation {
             .finish()
     }
 }
-/// The required fields of [`FapiaoBuyerInformation`], by name: what [`FapiaoBuyerInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoBuyerInformation`], by name: what [`FapiaoBuyerInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoBuyerInformationRequired {
     /// 购买方类型
     pub type_: FapiaoBuyerType,
@@ -778,7 +778,7 @@ pub struct FapiaoCardInformation {
     /// 发票卡券状态。
     pub card_status: FapiaoCardStatus,
 }
-/// The required fields of [`FapiaoCardInformation`], by name: what [`FapiaoCardInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoCardInformation`], by name: what [`FapiaoCardInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoCardInformationRequired {
     /// 插卡公众号AppID
     ///
@@ -862,7 +862,7 @@ pub struct FapiaoCardInformationItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoCardInformationItem`], by name: what [`FapiaoCardInformationItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoCardInformationItem`], by name: what [`FapiaoCardInformationItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoCardInformationItemRequired {
     /// 电子发票文件ID
     ///
@@ -1226,7 +1226,7 @@ pub struct FapiaoCreateCardTemplateResponse {
     /// example: `"p4gLgvn_cxVCQez17kaBJnZHPcXs"`.
     pub card_id: ::std::string::String,
 }
-/// The required fields of [`FapiaoCreateCardTemplateResponse`], by name: what [`FapiaoCreateCardTemplateResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoCreateCardTemplateResponse`], by name: what [`FapiaoCreateCardTemplateResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoCreateCardTemplateResponseRequired {
     /// 插卡公众号AppID
     ///
@@ -1279,7 +1279,7 @@ pub struct FapiaoCustomCell {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub miniprogram_path: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoCustomCell`], by name: what [`FapiaoCustomCell::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoCustomCell`], by name: what [`FapiaoCustomCell::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoCustomCellRequired {
     /// cell位文字
     ///
@@ -1654,7 +1654,7 @@ pub struct FapiaoGetServiceProviderInviteUrlResponse {
     /// example: `"pages/xxxPage"`.
     pub miniprogram_path: ::std::string::String,
 }
-/// The required fields of [`FapiaoGetServiceProviderInviteUrlResponse`], by name: what [`FapiaoGetServiceProviderInviteUrlResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoGetServiceProviderInviteUrlResponse`], by name: what [`FapiaoGetServiceProviderInviteUrlResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoGetServiceProviderInviteUrlResponseRequired {
     /// 邀请开通二维码链接
     ///
@@ -1900,7 +1900,7 @@ impl ::std::fmt::Debug for FapiaoIssueBuyerInformation {
             .finish()
     }
 }
-/// The required fields of [`FapiaoIssueBuyerInformation`], by name: what [`FapiaoIssueBuyerInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueBuyerInformation`], by name: what [`FapiaoIssueBuyerInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueBuyerInformationRequired {
     /// 购买方类型
     ///
@@ -2037,7 +2037,7 @@ pub struct FapiaoIssueGeneralItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub preferential_policy_code: ::std::option::Option<FapiaoPreferentialPolicyCode>,
 }
-/// The required fields of [`FapiaoIssueGeneralItem`], by name: what [`FapiaoIssueGeneralItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueGeneralItem`], by name: what [`FapiaoIssueGeneralItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueGeneralItemRequired {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     ///
@@ -2184,7 +2184,7 @@ pub struct FapiaoIssueInformation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoIssueInformation`], by name: what [`FapiaoIssueInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueInformation`], by name: what [`FapiaoIssueInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueInformationRequired {
     /// 商户发票单号
     ///
@@ -2290,7 +2290,7 @@ pub struct FapiaoIssueInformationItem {
     /// 发票行信息
     pub items: ::std::vec::Vec<FapiaoIssueItem>,
 }
-/// The required fields of [`FapiaoIssueInformationItem`], by name: what [`FapiaoIssueInformationItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueInformationItem`], by name: what [`FapiaoIssueInformationItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueInformationItemRequired {
     /// 商户发票单号
     ///
@@ -2391,7 +2391,7 @@ pub struct FapiaoIssueItem {
     /// 是否折扣行
     pub discount: bool,
 }
-/// The required fields of [`FapiaoIssueItem`], by name: what [`FapiaoIssueItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueItem`], by name: what [`FapiaoIssueItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueItemRequired {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     ///
@@ -2532,7 +2532,7 @@ pub struct FapiaoIssuePassengerTransportFapiaoInformation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoIssuePassengerTransportFapiaoInformation`], by name: what [`FapiaoIssuePassengerTransportFapiaoInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssuePassengerTransportFapiaoInformation`], by name: what [`FapiaoIssuePassengerTransportFapiaoInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssuePassengerTransportFapiaoInformationRequired {
     /// 商户发票单号
     ///
@@ -2660,7 +2660,7 @@ pub struct FapiaoIssuePassengerTransportItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub passenger_information: ::std::option::Option<FapiaoPassengerInformation>,
 }
-/// The required fields of [`FapiaoIssuePassengerTransportItem`], by name: what [`FapiaoIssuePassengerTransportItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssuePassengerTransportItem`], by name: what [`FapiaoIssuePassengerTransportItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssuePassengerTransportItemRequired {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     ///
@@ -2817,7 +2817,7 @@ pub struct FapiaoIssueRealEstateLeasingFapiaoInformation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoIssueRealEstateLeasingFapiaoInformation`], by name: what [`FapiaoIssueRealEstateLeasingFapiaoInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueRealEstateLeasingFapiaoInformation`], by name: what [`FapiaoIssueRealEstateLeasingFapiaoInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueRealEstateLeasingFapiaoInformationRequired {
     /// 商户发票单号
     ///
@@ -2947,7 +2947,7 @@ pub struct FapiaoIssueRealEstateLeasingItem {
         FapiaoRealEstateLeasingInformation,
     >,
 }
-/// The required fields of [`FapiaoIssueRealEstateLeasingItem`], by name: what [`FapiaoIssueRealEstateLeasingItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueRealEstateLeasingItem`], by name: what [`FapiaoIssueRealEstateLeasingItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueRealEstateLeasingItemRequired {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     ///
@@ -3104,7 +3104,7 @@ pub struct FapiaoIssueRefinedOilFapiaoInformation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoIssueRefinedOilFapiaoInformation`], by name: what [`FapiaoIssueRefinedOilFapiaoInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueRefinedOilFapiaoInformation`], by name: what [`FapiaoIssueRefinedOilFapiaoInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueRefinedOilFapiaoInformationRequired {
     /// 商户发票单号
     ///
@@ -3232,7 +3232,7 @@ pub struct FapiaoIssueRefinedOilItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub refined_oil_information: ::std::option::Option<FapiaoRefinedOilInformation>,
 }
-/// The required fields of [`FapiaoIssueRefinedOilItem`], by name: what [`FapiaoIssueRefinedOilItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoIssueRefinedOilItem`], by name: what [`FapiaoIssueRefinedOilItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueRefinedOilItemRequired {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     ///
@@ -3424,7 +3424,7 @@ pub struct FapiaoItem {
     /// 是否折扣行
     pub discount: bool,
 }
-/// The required fields of [`FapiaoItem`], by name: what [`FapiaoItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoItem`], by name: what [`FapiaoItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoItemRequired {
     /// 货物或应税劳务、服务编码
     ///
@@ -3581,7 +3581,7 @@ pub struct FapiaoListInvitedMerchantsResponse {
         ::std::vec::Vec<FapiaoMchInviteResult>,
     >,
 }
-/// The required fields of [`FapiaoListInvitedMerchantsResponse`], by name: what [`FapiaoListInvitedMerchantsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoListInvitedMerchantsResponse`], by name: what [`FapiaoListInvitedMerchantsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoListInvitedMerchantsResponseRequired {
     /// 总数
     ///
@@ -3636,7 +3636,7 @@ pub struct FapiaoListTaxCodesResponse {
     /// format `int64`; example: `20`.
     pub total_count: i64,
 }
-/// The required fields of [`FapiaoListTaxCodesResponse`], by name: what [`FapiaoListTaxCodesResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoListTaxCodesResponse`], by name: what [`FapiaoListTaxCodesResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoListTaxCodesResponseRequired {
     /// 本次查询的起始位置
     ///
@@ -3710,7 +3710,7 @@ pub struct FapiaoMchInviteResult {
     #[serde(default)]
     pub invite_failed_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoMchInviteResult`], by name: what [`FapiaoMchInviteResult::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoMchInviteResult`], by name: what [`FapiaoMchInviteResult::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoMchInviteResultRequired {
     /// `mch_invite_status`.
     pub mch_invite_status: FapiaoMchInviteStatus,
@@ -3900,7 +3900,7 @@ pub struct FapiaoNotification {
     /// 申请单下关联的所有发票。
     pub fapiao_information: ::std::vec::Vec<FapiaoNotificationItem>,
 }
-/// The required fields of [`FapiaoNotification`], by name: what [`FapiaoNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoNotification`], by name: what [`FapiaoNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoNotificationRequired {
     /// 商户号。
     ///
@@ -3943,7 +3943,7 @@ pub struct FapiaoNotificationItem {
     /// 发票卡券状态。
     pub card_status: FapiaoCardStatus,
 }
-/// The required fields of [`FapiaoNotificationItem`], by name: what [`FapiaoNotificationItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoNotificationItem`], by name: what [`FapiaoNotificationItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoNotificationItemRequired {
     /// 商户发票单号。
     ///
@@ -4071,7 +4071,7 @@ impl ::std::fmt::Debug for FapiaoPassengerInformation {
             .finish()
     }
 }
-/// The required fields of [`FapiaoPassengerInformation`], by name: what [`FapiaoPassengerInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoPassengerInformation`], by name: what [`FapiaoPassengerInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoPassengerInformationRequired {
     /// 出行人名称
     ///
@@ -4406,7 +4406,7 @@ pub struct FapiaoQueryApplicationFapiaoInformationItem {
     #[serde(default)]
     pub fapiao_error_message: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoQueryApplicationFapiaoInformationItem`], by name: what [`FapiaoQueryApplicationFapiaoInformationItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoQueryApplicationFapiaoInformationItem`], by name: what [`FapiaoQueryApplicationFapiaoInformationItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoQueryApplicationFapiaoInformationItemRequired {
     /// 商户发票单号
     ///
@@ -4484,7 +4484,7 @@ pub struct FapiaoQueryApplicationResponse {
     /// 发票信息
     pub fapiao_information: ::std::vec::Vec<FapiaoQueryApplicationFapiaoInformationItem>,
 }
-/// The required fields of [`FapiaoQueryApplicationResponse`], by name: what [`FapiaoQueryApplicationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoQueryApplicationResponse`], by name: what [`FapiaoQueryApplicationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoQueryApplicationResponseRequired {
     /// 发票数量
     ///
@@ -4575,7 +4575,7 @@ pub struct FapiaoQueryMerchantBaseInformationResponse {
     /// 附加信息
     pub extra_information: FapiaoExtraInformation,
 }
-/// The required fields of [`FapiaoQueryMerchantBaseInformationResponse`], by name: what [`FapiaoQueryMerchantBaseInformationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoQueryMerchantBaseInformationResponse`], by name: what [`FapiaoQueryMerchantBaseInformationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoQueryMerchantBaseInformationResponseRequired {
     /// 销售方信息
     pub seller_information: FapiaoSellerInformation,
@@ -4709,7 +4709,7 @@ impl ::std::fmt::Debug for FapiaoQueryUserTitleResponse {
             .finish()
     }
 }
-/// The required fields of [`FapiaoQueryUserTitleResponse`], by name: what [`FapiaoQueryUserTitleResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoQueryUserTitleResponse`], by name: what [`FapiaoQueryUserTitleResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoQueryUserTitleResponseRequired {
     /// 购买方类型
     pub type_: FapiaoBuyerType,
@@ -4793,7 +4793,7 @@ impl ::std::fmt::Debug for FapiaoRealEstateLeasingInformation {
             .finish()
     }
 }
-/// The required fields of [`FapiaoRealEstateLeasingInformation`], by name: what [`FapiaoRealEstateLeasingInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoRealEstateLeasingInformation`], by name: what [`FapiaoRealEstateLeasingInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoRealEstateLeasingInformationRequired {
     /// 不动产坐落省份
     ///
@@ -4888,7 +4888,7 @@ pub struct FapiaoRefinedOilInformation {
     /// example: `"1号枪"`.
     pub gun_number: ::std::string::String,
 }
-/// The required fields of [`FapiaoRefinedOilInformation`], by name: what [`FapiaoRefinedOilInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoRefinedOilInformation`], by name: what [`FapiaoRefinedOilInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoRefinedOilInformationRequired {
     /// 成品油站点
     ///
@@ -4937,7 +4937,7 @@ pub struct FapiaoReverseFapiaoInformationItem {
     /// at most 20 characters; example: `"12897794"`.
     pub fapiao_number: ::std::string::String,
 }
-/// The required fields of [`FapiaoReverseFapiaoInformationItem`], by name: what [`FapiaoReverseFapiaoInformationItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoReverseFapiaoInformationItem`], by name: what [`FapiaoReverseFapiaoInformationItem::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoReverseFapiaoInformationItemRequired {
     /// 商户发票单号
     ///
@@ -5100,7 +5100,7 @@ pub struct FapiaoSellerInformation {
     #[serde(default)]
     pub bank_account: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FapiaoSellerInformation`], by name: what [`FapiaoSellerInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoSellerInformation`], by name: what [`FapiaoSellerInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoSellerInformationRequired {
     /// 名称
     ///
@@ -5330,7 +5330,7 @@ pub struct FapiaoTaxCode {
     /// example: `"NO_FAVORABLE"`.
     pub tax_prefer_mark: ::std::string::String,
 }
-/// The required fields of [`FapiaoTaxCode`], by name: what [`FapiaoTaxCode::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoTaxCode`], by name: what [`FapiaoTaxCode::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoTaxCodeRequired {
     /// 由商户自定义的货物或应税劳务、服务名称
     ///
@@ -5566,7 +5566,7 @@ pub struct FapiaoTransactionInformation {
     /// format `int64`; example: `382895`.
     pub amount: i64,
 }
-/// The required fields of [`FapiaoTransactionInformation`], by name: what [`FapiaoTransactionInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoTransactionInformation`], by name: what [`FapiaoTransactionInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoTransactionInformationRequired {
     /// 支付渠道
     ///
@@ -5912,7 +5912,7 @@ pub struct FapiaoUserAppliedNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub apply_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`FapiaoUserAppliedNotification`], by name: what [`FapiaoUserAppliedNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FapiaoUserAppliedNotification`], by name: what [`FapiaoUserAppliedNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoUserAppliedNotificationRequired {
     /// 商户号。
     ///
@@ -6267,7 +6267,7 @@ impl ::std::fmt::Debug for FapiaoGetServiceProviderInviteUrl {
             .finish()
     }
 }
-/// The required values of [`FapiaoGetServiceProviderInviteUrl`], by name: what [`FapiaoGetServiceProviderInviteUrl::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoGetServiceProviderInviteUrl`], by name: what [`FapiaoGetServiceProviderInviteUrl::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoGetServiceProviderInviteUrlRequired {
     /// 操作类型
     ///
@@ -6485,7 +6485,7 @@ pub struct FapiaoListInvitedMerchants {
     /// Sent as the query parameter `mch_invite_status`.
     pub mch_invite_status: FapiaoMchInviteStatus,
 }
-/// The required values of [`FapiaoListInvitedMerchants`], by name: what [`FapiaoListInvitedMerchants::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoListInvitedMerchants`], by name: what [`FapiaoListInvitedMerchants::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoListInvitedMerchantsRequired {
     /// 查询时间起
     ///
@@ -6849,7 +6849,7 @@ pub struct FapiaoListTaxCodes {
     /// Sent as the query parameter `limit`.
     pub limit: i64,
 }
-/// The required values of [`FapiaoListTaxCodes`], by name: what [`FapiaoListTaxCodes::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoListTaxCodes`], by name: what [`FapiaoListTaxCodes::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoListTaxCodesRequired {
     /// 本次查询的起始位置
     ///
@@ -6957,7 +6957,7 @@ pub struct FapiaoCreateCardTemplate {
     /// The JSON body.
     pub body: FapiaoCreateCardTemplateRequest,
 }
-/// The required values of [`FapiaoCreateCardTemplate`], by name: what [`FapiaoCreateCardTemplate::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoCreateCardTemplate`], by name: what [`FapiaoCreateCardTemplate::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoCreateCardTemplateRequired {
     /// 插卡公众号AppID
     ///
@@ -7098,7 +7098,7 @@ pub struct FapiaoGetUserTitleUrl {
     /// Sent as the query parameter `must_input_email`.
     pub must_input_email: ::std::option::Option<bool>,
 }
-/// The required values of [`FapiaoGetUserTitleUrl`], by name: what [`FapiaoGetUserTitleUrl::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoGetUserTitleUrl`], by name: what [`FapiaoGetUserTitleUrl::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoGetUserTitleUrlRequired {
     /// 发票申请单号
     ///
@@ -7333,7 +7333,7 @@ pub struct FapiaoQueryUserTitle {
     /// Sent as the query parameter `fapiao_apply_id`.
     pub fapiao_apply_id: ::std::string::String,
 }
-/// The required values of [`FapiaoQueryUserTitle`], by name: what [`FapiaoQueryUserTitle::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoQueryUserTitle`], by name: what [`FapiaoQueryUserTitle::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoQueryUserTitleRequired {
     /// 开票场景
     ///
@@ -7455,7 +7455,7 @@ pub struct FapiaoIssue {
     /// The JSON body.
     pub body: FapiaoIssueRequest,
 }
-/// The required values of [`FapiaoIssue`], by name: what [`FapiaoIssue::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoIssue`], by name: what [`FapiaoIssue::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueRequired {
     /// 开票场景:微信支付场景时发票申请单号填关联的微信支付订单号;非微信支付场景时填获取抬头填写链接时指定的申请单号。
     pub scene: FapiaoScene,
@@ -7587,7 +7587,7 @@ pub struct FapiaoIssueGeneral {
     /// The JSON body.
     pub body: FapiaoIssueGeneralRequest,
 }
-/// The required values of [`FapiaoIssueGeneral`], by name: what [`FapiaoIssueGeneral::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoIssueGeneral`], by name: what [`FapiaoIssueGeneral::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueGeneralRequired {
     /// 子商户号
     ///
@@ -7709,7 +7709,7 @@ pub struct FapiaoIssuePassengerTransport {
     /// The JSON body.
     pub body: FapiaoIssuePassengerTransportRequest,
 }
-/// The required values of [`FapiaoIssuePassengerTransport`], by name: what [`FapiaoIssuePassengerTransport::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoIssuePassengerTransport`], by name: what [`FapiaoIssuePassengerTransport::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssuePassengerTransportRequired {
     /// 子商户号
     ///
@@ -7834,7 +7834,7 @@ pub struct FapiaoIssueRefinedOil {
     /// The JSON body.
     pub body: FapiaoIssueRefinedOilRequest,
 }
-/// The required values of [`FapiaoIssueRefinedOil`], by name: what [`FapiaoIssueRefinedOil::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoIssueRefinedOil`], by name: what [`FapiaoIssueRefinedOil::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueRefinedOilRequired {
     /// 子商户号
     ///
@@ -7956,7 +7956,7 @@ pub struct FapiaoIssueRealEstateLeasing {
     /// The JSON body.
     pub body: FapiaoIssueRealEstateLeasingRequest,
 }
-/// The required values of [`FapiaoIssueRealEstateLeasing`], by name: what [`FapiaoIssueRealEstateLeasing::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoIssueRealEstateLeasing`], by name: what [`FapiaoIssueRealEstateLeasing::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoIssueRealEstateLeasingRequired {
     /// 子商户号
     ///
@@ -8336,7 +8336,7 @@ pub struct FapiaoInsertCards {
     /// The JSON body.
     pub body: FapiaoInsertCardsRequest,
 }
-/// The required values of [`FapiaoInsertCards`], by name: what [`FapiaoInsertCards::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoInsertCards`], by name: what [`FapiaoInsertCards::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoInsertCardsRequired {
     /// 发票申请单号
     ///
@@ -8446,7 +8446,7 @@ pub struct FapiaoReverse {
     /// The JSON body.
     pub body: FapiaoReverseRequest,
 }
-/// The required values of [`FapiaoReverse`], by name: what [`FapiaoReverse::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FapiaoReverse`], by name: what [`FapiaoReverse::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoReverseRequired {
     /// 发票申请单号
     ///

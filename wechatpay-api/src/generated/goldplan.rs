@@ -238,7 +238,7 @@ pub struct GoldplanChangeCustomPageStatusResponse {
     /// 操作类型
     pub operation_type: GoldplanOperationType,
 }
-/// The required fields of [`GoldplanChangeCustomPageStatusResponse`], by name: what [`GoldplanChangeCustomPageStatusResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`GoldplanChangeCustomPageStatusResponse`], by name: what [`GoldplanChangeCustomPageStatusResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct GoldplanChangeCustomPageStatusResponseRequired {
     /// 子商户ID
     ///
@@ -527,7 +527,7 @@ pub struct GoldplanChangeStatus {
     /// The JSON body.
     pub body: GoldplanChangeStatusRequest,
 }
-/// The required values of [`GoldplanChangeStatus`], by name: what [`GoldplanChangeStatus::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`GoldplanChangeStatus`], by name: what [`GoldplanChangeStatus::new`] takes. A new required one in a later version is a new field here.
 pub struct GoldplanChangeStatusRequired {
     /// 子商户ID
     ///
@@ -606,7 +606,7 @@ pub struct GoldplanChangeCustomPageStatus {
     /// The JSON body.
     pub body: GoldplanChangeCustomPageStatusRequest,
 }
-/// The required values of [`GoldplanChangeCustomPageStatus`], by name: what [`GoldplanChangeCustomPageStatus::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`GoldplanChangeCustomPageStatus`], by name: what [`GoldplanChangeCustomPageStatus::new`] takes. A new required one in a later version is a new field here.
 pub struct GoldplanChangeCustomPageStatusRequired {
     /// 子商户ID
     ///
@@ -681,7 +681,7 @@ pub struct GoldplanSetAdvertisingIndustryFilter {
     /// The JSON body.
     pub body: GoldplanSetAdvertisingIndustryFilterRequest,
 }
-/// The required values of [`GoldplanSetAdvertisingIndustryFilter`], by name: what [`GoldplanSetAdvertisingIndustryFilter::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`GoldplanSetAdvertisingIndustryFilter`], by name: what [`GoldplanSetAdvertisingIndustryFilter::new`] takes. A new required one in a later version is a new field here.
 pub struct GoldplanSetAdvertisingIndustryFilterRequired {
     /// 特约子商户号
     ///

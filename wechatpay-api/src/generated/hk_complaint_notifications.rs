@@ -26,7 +26,7 @@ pub struct ComplaintNotificationUrl {
     /// format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
 }
-/// The required fields of [`ComplaintNotificationUrl`], by name: what [`ComplaintNotificationUrl::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ComplaintNotificationUrl`], by name: what [`ComplaintNotificationUrl::new`] takes. A new required one in a later version is a new field here.
 pub struct ComplaintNotificationUrlRequired {
     /// 商户号
     ///

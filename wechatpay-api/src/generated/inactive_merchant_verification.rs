@@ -142,7 +142,7 @@ pub struct InactiveMerchantQueryVerificationResponse {
     #[serde(default)]
     pub finish_time: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`InactiveMerchantQueryVerificationResponse`], by name: what [`InactiveMerchantQueryVerificationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InactiveMerchantQueryVerificationResponse`], by name: what [`InactiveMerchantQueryVerificationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct InactiveMerchantQueryVerificationResponseRequired {
     /// 特约商户号
     ///
@@ -347,7 +347,7 @@ pub struct InactiveMerchantQueryVerification {
     /// Sent as the path parameter `verification_id`.
     pub verification_id: ::std::string::String,
 }
-/// The required values of [`InactiveMerchantQueryVerification`], by name: what [`InactiveMerchantQueryVerification::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`InactiveMerchantQueryVerification`], by name: what [`InactiveMerchantQueryVerification::new`] takes. A new required one in a later version is a new field here.
 pub struct InactiveMerchantQueryVerificationRequired {
     /// 特约商户号
     ///

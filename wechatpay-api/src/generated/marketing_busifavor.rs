@@ -286,7 +286,7 @@ pub struct BusifavorCoupon {
     #[serde(default)]
     pub deactivate_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`BusifavorCoupon`], by name: what [`BusifavorCoupon::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorCoupon`], by name: what [`BusifavorCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCouponRequired {
     /// 批次归属商户号。
     ///
@@ -389,7 +389,7 @@ pub struct BusifavorCouponAvailableTime {
     #[serde(default)]
     pub wait_days_after_receive: ::std::option::Option<i64>,
 }
-/// The required fields of [`BusifavorCouponAvailableTime`], by name: what [`BusifavorCouponAvailableTime::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorCouponAvailableTime`], by name: what [`BusifavorCouponAvailableTime::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCouponAvailableTimeRequired {
     /// 开始时间,rfc3339 格式;商家券有效期最长 1 年。
     ///
@@ -464,7 +464,7 @@ pub struct BusifavorCouponCodeCount {
     /// format `int64`; example: `50`.
     pub available_count: i64,
 }
-/// The required fields of [`BusifavorCouponCodeCount`], by name: what [`BusifavorCouponCodeCount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorCouponCodeCount`], by name: what [`BusifavorCouponCodeCount::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCouponCodeCountRequired {
     /// 已上传 code 总数。
     ///
@@ -616,7 +616,7 @@ pub struct BusifavorCouponSendNotification {
     #[serde(default)]
     pub attach_info: ::std::option::Option<BusifavorSendAttachInfo>,
 }
-/// The required fields of [`BusifavorCouponSendNotification`], by name: what [`BusifavorCouponSendNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorCouponSendNotification`], by name: what [`BusifavorCouponSendNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCouponSendNotificationRequired {
     /// 事件类型,领券为 `EVENT_TYPE_BUSICOUPON_SEND`。
     ///
@@ -777,7 +777,7 @@ pub struct BusifavorCouponUseRule {
     #[serde(default)]
     pub mini_programs_path: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`BusifavorCouponUseRule`], by name: what [`BusifavorCouponUseRule::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorCouponUseRule`], by name: what [`BusifavorCouponUseRule::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCouponUseRuleRequired {
     /// 券可核销时间。
     pub coupon_available_time: BusifavorCouponAvailableTime,
@@ -910,7 +910,7 @@ pub struct BusifavorCreateStockResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`BusifavorCreateStockResponse`], by name: what [`BusifavorCreateStockResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorCreateStockResponse`], by name: what [`BusifavorCreateStockResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCreateStockResponseRequired {
     /// 批次号。
     ///
@@ -1246,7 +1246,7 @@ pub struct BusifavorDiscountCoupon {
     /// at least 1; at most 10000000; format `int64`; example: `100`.
     pub transaction_minimum: i64,
 }
-/// The required fields of [`BusifavorDiscountCoupon`], by name: what [`BusifavorDiscountCoupon::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorDiscountCoupon`], by name: what [`BusifavorDiscountCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorDiscountCouponRequired {
     /// 折扣百分比,88 表示 88 折。
     ///
@@ -1400,7 +1400,7 @@ pub struct BusifavorExchangeCoupon {
     /// at least 1; at most 10000000; format `int64`; example: `100`.
     pub transaction_minimum: i64,
 }
-/// The required fields of [`BusifavorExchangeCoupon`], by name: what [`BusifavorExchangeCoupon::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorExchangeCoupon`], by name: what [`BusifavorExchangeCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorExchangeCouponRequired {
     /// 单品换购价,单位分。
     ///
@@ -1511,7 +1511,7 @@ pub struct BusifavorFixedNormalCoupon {
     /// at least 1; at most 10000000; format `int64`; example: `100`.
     pub transaction_minimum: i64,
 }
-/// The required fields of [`BusifavorFixedNormalCoupon`], by name: what [`BusifavorFixedNormalCoupon::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorFixedNormalCoupon`], by name: what [`BusifavorFixedNormalCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorFixedNormalCouponRequired {
     /// 优惠金额,单位分。
     ///
@@ -1633,7 +1633,7 @@ pub struct BusifavorListUserCouponsResponse {
     /// format `int64`; example: `1`.
     pub offset: i64,
 }
-/// The required fields of [`BusifavorListUserCouponsResponse`], by name: what [`BusifavorListUserCouponsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorListUserCouponsResponse`], by name: what [`BusifavorListUserCouponsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorListUserCouponsResponseRequired {
     /// 总数量。
     ///
@@ -1691,7 +1691,7 @@ pub struct BusifavorMiniProgramsInfo {
     #[serde(default)]
     pub guiding_words: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`BusifavorMiniProgramsInfo`], by name: what [`BusifavorMiniProgramsInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorMiniProgramsInfo`], by name: what [`BusifavorMiniProgramsInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorMiniProgramsInfoRequired {
     /// 商家小程序 AppID,须与归属商户号有绑定关系。
     ///
@@ -2154,7 +2154,7 @@ pub struct BusifavorQueryCallbackResponse {
     /// at most 256 characters; example: `"https://pay.weixin.qq.com"`.
     pub notify_url: ::std::string::String,
 }
-/// The required fields of [`BusifavorQueryCallbackResponse`], by name: what [`BusifavorQueryCallbackResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorQueryCallbackResponse`], by name: what [`BusifavorQueryCallbackResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorQueryCallbackResponseRequired {
     /// 商户号。
     ///
@@ -2490,7 +2490,7 @@ pub struct BusifavorSetCallbackResponse {
     /// at most 15 characters; example: `"10000098"`.
     pub mchid: ::std::string::String,
 }
-/// The required fields of [`BusifavorSetCallbackResponse`], by name: what [`BusifavorSetCallbackResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorSetCallbackResponse`], by name: what [`BusifavorSetCallbackResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorSetCallbackResponseRequired {
     /// 修改时间,rfc3339 格式。
     ///
@@ -2579,7 +2579,7 @@ pub struct BusifavorStock {
     #[serde(default)]
     pub subsidy: ::std::option::Option<bool>,
 }
-/// The required fields of [`BusifavorStock`], by name: what [`BusifavorStock::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorStock`], by name: what [`BusifavorStock::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorStockRequired {
     /// 批次名称。
     ///
@@ -3071,7 +3071,7 @@ pub struct BusifavorSubsidyPayReceipt {
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`BusifavorSubsidyPayReceipt`], by name: what [`BusifavorSubsidyPayReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorSubsidyPayReceipt`], by name: what [`BusifavorSubsidyPayReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorSubsidyPayReceiptRequired {
     /// 补差付款单号(微信支付生成)。
     ///
@@ -3376,7 +3376,7 @@ pub struct BusifavorSubsidyReturnReceipt {
     #[serde(default)]
     pub return_create_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`BusifavorSubsidyReturnReceipt`], by name: what [`BusifavorSubsidyReturnReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorSubsidyReturnReceipt`], by name: what [`BusifavorSubsidyReturnReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorSubsidyReturnReceiptRequired {
     /// 商家券批次号。
     ///
@@ -3619,7 +3619,7 @@ pub struct BusifavorUploadCouponCodesResponse {
     #[serde(default)]
     pub duplicate_codes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
-/// The required fields of [`BusifavorUploadCouponCodesResponse`], by name: what [`BusifavorUploadCouponCodesResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorUploadCouponCodesResponse`], by name: what [`BusifavorUploadCouponCodesResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorUploadCouponCodesResponseRequired {
     /// 批次号。
     ///
@@ -3682,7 +3682,7 @@ pub struct BusifavorUploadFailCode {
     /// at most 128 characters; example: `"长度超过最大值32位"`.
     pub message: ::std::string::String,
 }
-/// The required fields of [`BusifavorUploadFailCode`], by name: what [`BusifavorUploadFailCode::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorUploadFailCode`], by name: what [`BusifavorUploadFailCode::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorUploadFailCodeRequired {
     /// 上传失败的券 code。
     ///
@@ -3764,7 +3764,7 @@ pub struct BusifavorUseCouponResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub wechatpay_use_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`BusifavorUseCouponResponse`], by name: what [`BusifavorUseCouponResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BusifavorUseCouponResponse`], by name: what [`BusifavorUseCouponResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorUseCouponResponseRequired {
     /// 批次号。
     ///
@@ -3931,7 +3931,7 @@ pub struct BusifavorCreateStock {
     /// The JSON body.
     pub body: BusifavorCreateStockRequest,
 }
-/// The required values of [`BusifavorCreateStock`], by name: what [`BusifavorCreateStock::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorCreateStock`], by name: what [`BusifavorCreateStock::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCreateStockRequired {
     /// 商家券批次名称,最多 21 个字(汉字、字母、数字各算一个)。
     ///
@@ -4145,7 +4145,7 @@ pub struct BusifavorModifyStock {
     /// The JSON body.
     pub body: BusifavorModifyStockRequest,
 }
-/// The required values of [`BusifavorModifyStock`], by name: what [`BusifavorModifyStock::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorModifyStock`], by name: what [`BusifavorModifyStock::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorModifyStockRequired {
     /// 商家券批次号。
     ///
@@ -4310,7 +4310,7 @@ pub struct BusifavorModifyStockBudget {
     /// The JSON body.
     pub body: BusifavorModifyStockBudgetRequest,
 }
-/// The required values of [`BusifavorModifyStockBudget`], by name: what [`BusifavorModifyStockBudget::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorModifyStockBudget`], by name: what [`BusifavorModifyStockBudget::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorModifyStockBudgetRequired {
     /// 商家券批次号。
     ///
@@ -4424,7 +4424,7 @@ pub struct BusifavorUploadCouponCodes {
     /// The JSON body.
     pub body: BusifavorUploadCouponCodesRequest,
 }
-/// The required values of [`BusifavorUploadCouponCodes`], by name: what [`BusifavorUploadCouponCodes::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorUploadCouponCodes`], by name: what [`BusifavorUploadCouponCodes::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorUploadCouponCodesRequired {
     /// 商家券批次号。
     ///
@@ -4517,7 +4517,7 @@ pub struct BusifavorUseCoupon {
     /// The JSON body.
     pub body: BusifavorUseCouponRequest,
 }
-/// The required values of [`BusifavorUseCoupon`], by name: what [`BusifavorUseCoupon::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorUseCoupon`], by name: what [`BusifavorUseCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorUseCouponRequired {
     /// 券 code。
     ///
@@ -4629,7 +4629,7 @@ pub struct BusifavorReturnCoupon {
     /// The JSON body.
     pub body: BusifavorReturnCouponRequest,
 }
-/// The required values of [`BusifavorReturnCoupon`], by name: what [`BusifavorReturnCoupon::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorReturnCoupon`], by name: what [`BusifavorReturnCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorReturnCouponRequired {
     /// 券 code。
     ///
@@ -4707,7 +4707,7 @@ pub struct BusifavorDeactivateCoupon {
     /// The JSON body.
     pub body: BusifavorDeactivateCouponRequest,
 }
-/// The required values of [`BusifavorDeactivateCoupon`], by name: what [`BusifavorDeactivateCoupon::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorDeactivateCoupon`], by name: what [`BusifavorDeactivateCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorDeactivateCouponRequired {
     /// 券 code。
     ///
@@ -4802,7 +4802,7 @@ pub struct BusifavorAssociateTradeInfo {
     /// The JSON body.
     pub body: BusifavorTradeAssociation,
 }
-/// The required values of [`BusifavorAssociateTradeInfo`], by name: what [`BusifavorAssociateTradeInfo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorAssociateTradeInfo`], by name: what [`BusifavorAssociateTradeInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorAssociateTradeInfoRequired {
     /// 批次号;商户自定义 code 的批次必须填写。
     ///
@@ -4893,7 +4893,7 @@ pub struct BusifavorDisassociateTradeInfo {
     /// The JSON body.
     pub body: BusifavorTradeAssociation,
 }
-/// The required values of [`BusifavorDisassociateTradeInfo`], by name: what [`BusifavorDisassociateTradeInfo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorDisassociateTradeInfo`], by name: what [`BusifavorDisassociateTradeInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorDisassociateTradeInfoRequired {
     /// 批次号;商户自定义 code 的批次必须填写。
     ///
@@ -5034,7 +5034,7 @@ pub struct BusifavorListUserCoupons {
     /// Sent as the query parameter `limit`.
     pub limit: ::std::option::Option<i64>,
 }
-/// The required values of [`BusifavorListUserCoupons`], by name: what [`BusifavorListUserCoupons::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorListUserCoupons`], by name: what [`BusifavorListUserCoupons::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorListUserCouponsRequired {
     /// 用户在 AppID 下的唯一标识(AppID 与调用商户号或归属商户号有绑定关系)。
     ///
@@ -5253,7 +5253,7 @@ pub struct BusifavorQueryUserCoupon {
     /// Sent as the path parameter `appid`.
     pub appid: ::std::string::String,
 }
-/// The required values of [`BusifavorQueryUserCoupon`], by name: what [`BusifavorQueryUserCoupon::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorQueryUserCoupon`], by name: what [`BusifavorQueryUserCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorQueryUserCouponRequired {
     /// 用户在 AppID 下的唯一标识(AppID 与调用商户号或归属商户号有绑定关系)。
     ///
@@ -5491,7 +5491,7 @@ pub struct BusifavorListSubsidyPayReceipts {
     /// Sent as the query parameter `out_subsidy_no`.
     pub out_subsidy_no: ::std::option::Option<::std::string::String>,
 }
-/// The required values of [`BusifavorListSubsidyPayReceipts`], by name: what [`BusifavorListSubsidyPayReceipts::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorListSubsidyPayReceipts`], by name: what [`BusifavorListSubsidyPayReceipts::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorListSubsidyPayReceiptsRequired {
     /// 商家券批次号。
     ///
@@ -5595,7 +5595,7 @@ pub struct BusifavorCreateSubsidyPayReceipt {
     /// The JSON body.
     pub body: BusifavorCreateSubsidyPayReceiptRequest,
 }
-/// The required values of [`BusifavorCreateSubsidyPayReceipt`], by name: what [`BusifavorCreateSubsidyPayReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorCreateSubsidyPayReceipt`], by name: what [`BusifavorCreateSubsidyPayReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCreateSubsidyPayReceiptRequired {
     /// 商家券批次号(仅支持满减券,换购券不支持)。
     ///
@@ -5780,7 +5780,7 @@ pub struct BusifavorCreateSubsidyReturnReceipt {
     /// The JSON body.
     pub body: BusifavorCreateSubsidyReturnReceiptRequest,
 }
-/// The required values of [`BusifavorCreateSubsidyReturnReceipt`], by name: what [`BusifavorCreateSubsidyReturnReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BusifavorCreateSubsidyReturnReceipt`], by name: what [`BusifavorCreateSubsidyReturnReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct BusifavorCreateSubsidyReturnReceiptRequired {
     /// 商家券批次号(支持满减券和折扣券,换购券不支持)。
     ///

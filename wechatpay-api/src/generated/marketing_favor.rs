@@ -317,7 +317,7 @@ pub struct FavorBankQueryUserCouponResponse {
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FavorBankQueryUserCouponResponse`], by name: what [`FavorBankQueryUserCouponResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorBankQueryUserCouponResponse`], by name: what [`FavorBankQueryUserCouponResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorBankQueryUserCouponResponseRequired {
     /// 创建批次的商户号。
     ///
@@ -455,7 +455,7 @@ pub struct FavorConsumeInformation {
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<FavorGoodsDetail>>,
 }
-/// The required fields of [`FavorConsumeInformation`], by name: what [`FavorConsumeInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorConsumeInformation`], by name: what [`FavorConsumeInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorConsumeInformationRequired {
     /// 核销时间,rfc3339 格式。
     ///
@@ -551,7 +551,7 @@ pub struct FavorCoupon {
     #[serde(default)]
     pub normal_coupon_information: ::std::option::Option<FavorFixedNormalCoupon>,
 }
-/// The required fields of [`FavorCoupon`], by name: what [`FavorCoupon::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorCoupon`], by name: what [`FavorCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorCouponRequired {
     /// 创建批次的商户号。
     ///
@@ -953,7 +953,7 @@ pub struct FavorCouponUseNotification {
     /// 券的核销信息。
     pub consume_information: FavorConsumeInformation,
 }
-/// The required fields of [`FavorCouponUseNotification`], by name: what [`FavorCouponUseNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorCouponUseNotification`], by name: what [`FavorCouponUseNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorCouponUseNotificationRequired {
     /// 创建批次的商户号。
     ///
@@ -1242,7 +1242,7 @@ pub struct FavorCreateCouponStockResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`FavorCreateCouponStockResponse`], by name: what [`FavorCreateCouponStockResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorCreateCouponStockResponse`], by name: what [`FavorCreateCouponStockResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorCreateCouponStockResponseRequired {
     /// 批次号。
     ///
@@ -1341,7 +1341,7 @@ pub struct FavorCutToMessage {
     /// format `int64`; example: `100`.
     pub cut_to_price: i64,
 }
-/// The required fields of [`FavorCutToMessage`], by name: what [`FavorCutToMessage::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorCutToMessage`], by name: what [`FavorCutToMessage::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorCutToMessageRequired {
     /// 可用优惠的商品最高单价,单位分。
     ///
@@ -1382,7 +1382,7 @@ pub struct FavorDiscountTo {
     /// format `int64`; example: `100`.
     pub max_price: i64,
 }
-/// The required fields of [`FavorDiscountTo`], by name: what [`FavorDiscountTo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorDiscountTo`], by name: what [`FavorDiscountTo::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorDiscountToRequired {
     /// 减至后的优惠单价,单位分。
     ///
@@ -1467,7 +1467,7 @@ pub struct FavorFixedNormalCoupon {
     /// format `int64`; example: `100`.
     pub transaction_minimum: i64,
 }
-/// The required fields of [`FavorFixedNormalCoupon`], by name: what [`FavorFixedNormalCoupon::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorFixedNormalCoupon`], by name: what [`FavorFixedNormalCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorFixedNormalCouponRequired {
     /// 面额,单位分。
     ///
@@ -1512,7 +1512,7 @@ pub struct FavorFlowFile {
     /// at most 32 characters; example: `"SHA1"`.
     pub hash_type: ::std::string::String,
 }
-/// The required fields of [`FavorFlowFile`], by name: what [`FavorFlowFile::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorFlowFile`], by name: what [`FavorFlowFile::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorFlowFileRequired {
     /// 流水文件下载链接,30 秒内有效。
     ///
@@ -1562,7 +1562,7 @@ pub struct FavorGoodsDetail {
     /// format `int64`; example: `4`.
     pub discount_amount: i64,
 }
-/// The required fields of [`FavorGoodsDetail`], by name: what [`FavorGoodsDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorGoodsDetail`], by name: what [`FavorGoodsDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorGoodsDetailRequired {
     /// 商品编码。
     ///
@@ -1682,7 +1682,7 @@ pub struct FavorLimitCard {
     /// at least 1 item; at most 10 items; each item at most 9 characters, at least 6 characters.
     pub bin: ::std::vec::Vec<::std::string::String>,
 }
-/// The required fields of [`FavorLimitCard`], by name: what [`FavorLimitCard::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorLimitCard`], by name: what [`FavorLimitCard::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorLimitCardRequired {
     /// 银行卡名称,最多 4 个中文字符,展示在收银台。
     ///
@@ -1729,7 +1729,7 @@ pub struct FavorListStockItemsResponse {
     /// example: `"9856888"`.
     pub stock_id: ::std::string::String,
 }
-/// The required fields of [`FavorListStockItemsResponse`], by name: what [`FavorListStockItemsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorListStockItemsResponse`], by name: what [`FavorListStockItemsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListStockItemsResponseRequired {
     /// 可核销商品编码总数。
     ///
@@ -1795,7 +1795,7 @@ pub struct FavorListStockMerchantsResponse {
     /// example: `"9856888"`.
     pub stock_id: ::std::string::String,
 }
-/// The required fields of [`FavorListStockMerchantsResponse`], by name: what [`FavorListStockMerchantsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorListStockMerchantsResponse`], by name: what [`FavorListStockMerchantsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListStockMerchantsResponseRequired {
     /// 可用商户总数。
     ///
@@ -1857,7 +1857,7 @@ pub struct FavorListStocksResponse {
     /// format `int64`; example: `0`.
     pub offset: i64,
 }
-/// The required fields of [`FavorListStocksResponse`], by name: what [`FavorListStocksResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorListStocksResponse`], by name: what [`FavorListStocksResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListStocksResponseRequired {
     /// 满足条件的批次总数。
     ///
@@ -1909,7 +1909,7 @@ pub struct FavorListUserCouponsResponse {
     /// format `int64`; example: `0`.
     pub offset: i64,
 }
-/// The required fields of [`FavorListUserCouponsResponse`], by name: what [`FavorListUserCouponsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorListUserCouponsResponse`], by name: what [`FavorListUserCouponsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListUserCouponsResponseRequired {
     /// 查询结果总数。
     ///
@@ -1980,7 +1980,7 @@ pub struct FavorModifyStockGoodsIdResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub pause_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`FavorModifyStockGoodsIdResponse`], by name: what [`FavorModifyStockGoodsIdResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorModifyStockGoodsIdResponse`], by name: what [`FavorModifyStockGoodsIdResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorModifyStockGoodsIdResponseRequired {
     /// 批次号。
     ///
@@ -2140,7 +2140,7 @@ pub struct FavorPauseStockResponse {
     /// at most 20 characters; example: `"98065001"`.
     pub stock_id: ::std::string::String,
 }
-/// The required fields of [`FavorPauseStockResponse`], by name: what [`FavorPauseStockResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorPauseStockResponse`], by name: what [`FavorPauseStockResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorPauseStockResponseRequired {
     /// 暂停时间,rfc3339 格式。
     ///
@@ -2176,7 +2176,7 @@ pub struct FavorQueryCallbackResponse {
     /// example: `"9856888"`.
     pub mchid: ::std::string::String,
 }
-/// The required fields of [`FavorQueryCallbackResponse`], by name: what [`FavorQueryCallbackResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorQueryCallbackResponse`], by name: what [`FavorQueryCallbackResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorQueryCallbackResponseRequired {
     /// 通知地址。
     ///
@@ -2213,7 +2213,7 @@ pub struct FavorRestartStockResponse {
     /// at most 20 characters; example: `"98065001"`.
     pub stock_id: ::std::string::String,
 }
-/// The required fields of [`FavorRestartStockResponse`], by name: what [`FavorRestartStockResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorRestartStockResponse`], by name: what [`FavorRestartStockResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorRestartStockResponseRequired {
     /// 生效时间,rfc3339 格式。
     ///
@@ -2331,7 +2331,7 @@ pub struct FavorSetCallbackResponse {
     /// example: `"https://pay.weixin.qq.com"`.
     pub notify_url: ::std::string::String,
 }
-/// The required fields of [`FavorSetCallbackResponse`], by name: what [`FavorSetCallbackResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorSetCallbackResponse`], by name: what [`FavorSetCallbackResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorSetCallbackResponseRequired {
     /// 修改时间,rfc3339 格式。
     ///
@@ -2390,7 +2390,7 @@ pub struct FavorStartStockResponse {
     /// at most 20 characters; example: `"98065001"`.
     pub stock_id: ::std::string::String,
 }
-/// The required fields of [`FavorStartStockResponse`], by name: what [`FavorStartStockResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorStartStockResponse`], by name: what [`FavorStartStockResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorStartStockResponseRequired {
     /// 生效时间,rfc3339 格式。
     ///
@@ -2492,7 +2492,7 @@ pub struct FavorStock {
     #[serde(default)]
     pub card_id: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`FavorStock`], by name: what [`FavorStock::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorStock`], by name: what [`FavorStock::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorStockRequired {
     /// 批次号。
     ///
@@ -2632,7 +2632,7 @@ pub struct FavorStockSendRule {
     /// example: `false`.
     pub prevent_api_abuse: bool,
 }
-/// The required fields of [`FavorStockSendRule`], by name: what [`FavorStockSendRule::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorStockSendRule`], by name: what [`FavorStockSendRule::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorStockSendRuleRequired {
     /// 发放总上限(最大发券数)。
     ///
@@ -2876,7 +2876,7 @@ pub struct FavorStockUseRule {
     #[serde(default)]
     pub combine_use: ::std::option::Option<bool>,
 }
-/// The required fields of [`FavorStockUseRule`], by name: what [`FavorStockUseRule::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FavorStockUseRule`], by name: what [`FavorStockUseRule::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorStockUseRuleRequired {
     /// 最大发券数。
     ///
@@ -3061,7 +3061,7 @@ pub struct FavorCreateCouponStock {
     /// The JSON body.
     pub body: FavorCreateCouponStockRequest,
 }
-/// The required values of [`FavorCreateCouponStock`], by name: what [`FavorCreateCouponStock::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorCreateCouponStock`], by name: what [`FavorCreateCouponStock::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorCreateCouponStockRequired {
     /// 批次名称:最多 9 个汉字或 20 个字母,不能含不当内容和特殊字符 `_ , ; |`。
     ///
@@ -3210,7 +3210,7 @@ pub struct FavorStartStock {
     /// The JSON body.
     pub body: FavorStockCreatorBody,
 }
-/// The required values of [`FavorStartStock`], by name: what [`FavorStartStock::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorStartStock`], by name: what [`FavorStartStock::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorStartStockRequired {
     /// 代金券批次号。
     ///
@@ -3292,7 +3292,7 @@ pub struct FavorPauseStock {
     /// The JSON body.
     pub body: FavorStockCreatorBody,
 }
-/// The required values of [`FavorPauseStock`], by name: what [`FavorPauseStock::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorPauseStock`], by name: what [`FavorPauseStock::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorPauseStockRequired {
     /// 代金券批次号。
     ///
@@ -3374,7 +3374,7 @@ pub struct FavorRestartStock {
     /// The JSON body.
     pub body: FavorStockCreatorBody,
 }
-/// The required values of [`FavorRestartStock`], by name: what [`FavorRestartStock::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorRestartStock`], by name: what [`FavorRestartStock::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorRestartStockRequired {
     /// 代金券批次号。
     ///
@@ -3486,7 +3486,7 @@ pub struct FavorListStocks {
     /// Sent as the query parameter `status`.
     pub status: ::std::option::Option<FavorStockStatus>,
 }
-/// The required values of [`FavorListStocks`], by name: what [`FavorListStocks::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorListStocks`], by name: what [`FavorListStocks::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListStocksRequired {
     /// 分页页码,从 0 开始。
     ///
@@ -3633,7 +3633,7 @@ pub struct FavorQueryStock {
     /// Sent as the query parameter `stock_creator_mchid`.
     pub stock_creator_mchid: ::std::string::String,
 }
-/// The required values of [`FavorQueryStock`], by name: what [`FavorQueryStock::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorQueryStock`], by name: what [`FavorQueryStock::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorQueryStockRequired {
     /// 代金券批次号。
     ///
@@ -3739,7 +3739,7 @@ pub struct FavorListStockMerchants {
     /// Sent as the query parameter `stock_creator_mchid`.
     pub stock_creator_mchid: ::std::string::String,
 }
-/// The required values of [`FavorListStockMerchants`], by name: what [`FavorListStockMerchants::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorListStockMerchants`], by name: what [`FavorListStockMerchants::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListStockMerchantsRequired {
     /// 代金券批次号。
     ///
@@ -3864,7 +3864,7 @@ pub struct FavorListStockItems {
     /// Sent as the query parameter `stock_creator_mchid`.
     pub stock_creator_mchid: ::std::string::String,
 }
-/// The required values of [`FavorListStockItems`], by name: what [`FavorListStockItems::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorListStockItems`], by name: what [`FavorListStockItems::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListStockItemsRequired {
     /// 代金券批次号。
     ///
@@ -3970,7 +3970,7 @@ pub struct FavorModifyStockGoodsId {
     /// The JSON body.
     pub body: FavorModifyStockGoodsIdRequest,
 }
-/// The required values of [`FavorModifyStockGoodsId`], by name: what [`FavorModifyStockGoodsId::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorModifyStockGoodsId`], by name: what [`FavorModifyStockGoodsId::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorModifyStockGoodsIdRequired {
     /// 代金券批次号。
     ///
@@ -4249,7 +4249,7 @@ pub struct FavorListUserCoupons {
     /// Sent as the query parameter `limit`.
     pub limit: ::std::option::Option<i64>,
 }
-/// The required values of [`FavorListUserCoupons`], by name: what [`FavorListUserCoupons::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorListUserCoupons`], by name: what [`FavorListUserCoupons::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorListUserCouponsRequired {
     /// 用户在 appid 下的唯一标识。
     ///
@@ -4456,7 +4456,7 @@ pub struct FavorSendCoupon {
     /// The JSON body.
     pub body: FavorSendCouponRequest,
 }
-/// The required values of [`FavorSendCoupon`], by name: what [`FavorSendCoupon::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorSendCoupon`], by name: what [`FavorSendCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorSendCouponRequired {
     /// 用户在 appid 下的唯一标识。
     ///
@@ -4587,7 +4587,7 @@ pub struct FavorQueryUserCoupon {
     /// Sent as the query parameter `appid`.
     pub appid: ::std::string::String,
 }
-/// The required values of [`FavorQueryUserCoupon`], by name: what [`FavorQueryUserCoupon::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorQueryUserCoupon`], by name: what [`FavorQueryUserCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorQueryUserCouponRequired {
     /// 用户在 appid 下的唯一标识。
     ///
@@ -4724,7 +4724,7 @@ pub struct FavorSetCallback {
     /// The JSON body.
     pub body: FavorSetCallbackRequest,
 }
-/// The required values of [`FavorSetCallback`], by name: what [`FavorSetCallback::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorSetCallback`], by name: what [`FavorSetCallback::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorSetCallbackRequired {
     /// 商户号。
     ///
@@ -4813,7 +4813,7 @@ pub struct FavorBankMultiActivitySignUp {
     /// The JSON body.
     pub body: FavorBankMultiActivitySignUpRequest,
 }
-/// The required values of [`FavorBankMultiActivitySignUp`], by name: what [`FavorBankMultiActivitySignUp::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorBankMultiActivitySignUp`], by name: what [`FavorBankMultiActivitySignUp::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorBankMultiActivitySignUpRequired {
     /// 用户在 appid 下的唯一标识。
     ///
@@ -4936,7 +4936,7 @@ pub struct FavorBankQueryUserCoupon {
     /// Sent as the query parameter `appid`.
     pub appid: ::std::string::String,
 }
-/// The required values of [`FavorBankQueryUserCoupon`], by name: what [`FavorBankQueryUserCoupon::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`FavorBankQueryUserCoupon`], by name: what [`FavorBankQueryUserCoupon::new`] takes. A new required one in a later version is a new field here.
 pub struct FavorBankQueryUserCouponRequired {
     /// 用户在 appid 下的唯一标识。
     ///

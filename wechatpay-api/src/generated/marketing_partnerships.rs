@@ -55,7 +55,7 @@ pub struct BuildPartnershipResponse {
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`BuildPartnershipResponse`], by name: what [`BuildPartnershipResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`BuildPartnershipResponse`], by name: what [`BuildPartnershipResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct BuildPartnershipResponseRequired {
     /// 合作方信息。
     pub partner: PartnershipPartner,
@@ -113,7 +113,7 @@ pub struct ListPartnershipsResponse {
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
 }
-/// The required fields of [`ListPartnershipsResponse`], by name: what [`ListPartnershipsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ListPartnershipsResponse`], by name: what [`ListPartnershipsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ListPartnershipsResponseRequired {
     /// 分页页码。
     ///
@@ -587,7 +587,7 @@ pub struct BuildPartnership {
     /// The JSON body.
     pub body: BuildPartnershipRequest,
 }
-/// The required values of [`BuildPartnership`], by name: what [`BuildPartnership::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`BuildPartnership`], by name: what [`BuildPartnership::new`] takes. A new required one in a later version is a new field here.
 pub struct BuildPartnershipRequired {
     /// 业务请求幂等值:商户侧保持唯一,可含英文字母、数字及 `|`、`_`、`*`、`-`;重试同一请求时使用相同的值。
     ///
@@ -676,7 +676,7 @@ pub struct TerminatePartnership {
     /// The JSON body.
     pub body: TerminatePartnershipRequest,
 }
-/// The required values of [`TerminatePartnership`], by name: what [`TerminatePartnership::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`TerminatePartnership`], by name: what [`TerminatePartnership::new`] takes. A new required one in a later version is a new field here.
 pub struct TerminatePartnershipRequired {
     /// 业务请求幂等值:商户侧保持唯一,可含英文字母、数字及 `|`、`_`、`*`、`-`;重试同一请求时使用相同的值。
     ///

@@ -144,7 +144,7 @@ pub struct PaygiftActivityBaseInfo {
     #[serde(default)]
     pub mini_programs_path: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PaygiftActivityBaseInfo`], by name: what [`PaygiftActivityBaseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftActivityBaseInfo`], by name: what [`PaygiftActivityBaseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftActivityBaseInfoRequired {
     /// 活动名称。
     ///
@@ -259,7 +259,7 @@ pub struct PaygiftActivityGoods {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`PaygiftActivityGoods`], by name: what [`PaygiftActivityGoods::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftActivityGoods`], by name: what [`PaygiftActivityGoods::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftActivityGoodsRequired {
     /// 指定商品 ID(SKU)。
     ///
@@ -655,7 +655,7 @@ pub struct PaygiftAvailableDayTime {
     /// at most 10 characters; example: `"135959"`.
     pub end_day_time: ::std::string::String,
 }
-/// The required fields of [`PaygiftAvailableDayTime`], by name: what [`PaygiftAvailableDayTime::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftAvailableDayTime`], by name: what [`PaygiftAvailableDayTime::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftAvailableDayTimeRequired {
     /// 每日可用开始时间,格式 HHmmss,如 110000 表示 11:00:00。
     ///
@@ -750,7 +750,7 @@ pub struct PaygiftAvailableTime {
     #[serde(with = "::time::serde::rfc3339")]
     pub end_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`PaygiftAvailableTime`], by name: what [`PaygiftAvailableTime::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftAvailableTime`], by name: what [`PaygiftAvailableTime::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftAvailableTimeRequired {
     /// 可用开始时间,rfc3339 格式。
     ///
@@ -795,7 +795,7 @@ pub struct PaygiftAward {
     #[serde(default)]
     pub thumbnail_url: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PaygiftAward`], by name: what [`PaygiftAward::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftAward`], by name: what [`PaygiftAward::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftAwardRequired {
     /// 奖品的券批次 ID。
     ///
@@ -957,7 +957,7 @@ pub struct PaygiftCreateFullSendActivityResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`PaygiftCreateFullSendActivityResponse`], by name: what [`PaygiftCreateFullSendActivityResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftCreateFullSendActivityResponse`], by name: what [`PaygiftCreateFullSendActivityResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftCreateFullSendActivityResponseRequired {
     /// 活动 ID。
     ///
@@ -1209,7 +1209,7 @@ pub struct PaygiftFullSendRule {
     #[serde(default)]
     pub merchant_id_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
-/// The required fields of [`PaygiftFullSendRule`], by name: what [`PaygiftFullSendRule::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftFullSendRule`], by name: what [`PaygiftFullSendRule::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftFullSendRuleRequired {
     /// 消费金额门槛,单位分。
     ///
@@ -1360,7 +1360,7 @@ pub struct PaygiftListActivityGoodsResponse {
     /// at most 20 characters; example: `"126002309"`.
     pub activity_id: ::std::string::String,
 }
-/// The required fields of [`PaygiftListActivityGoodsResponse`], by name: what [`PaygiftListActivityGoodsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftListActivityGoodsResponse`], by name: what [`PaygiftListActivityGoodsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftListActivityGoodsResponseRequired {
     /// 商品数量。
     ///
@@ -1426,7 +1426,7 @@ pub struct PaygiftListActivityMerchantsResponse {
     /// at most 20 characters; example: `"126002309"`.
     pub activity_id: ::std::string::String,
 }
-/// The required fields of [`PaygiftListActivityMerchantsResponse`], by name: what [`PaygiftListActivityMerchantsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftListActivityMerchantsResponse`], by name: what [`PaygiftListActivityMerchantsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftListActivityMerchantsResponseRequired {
     /// 商户数量。
     ///
@@ -1838,7 +1838,7 @@ pub struct PaygiftQueryActivityResponse {
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PaygiftQueryActivityResponse`], by name: what [`PaygiftQueryActivityResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftQueryActivityResponse`], by name: what [`PaygiftQueryActivityResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftQueryActivityResponseRequired {
     /// 活动 ID。
     ///
@@ -1980,7 +1980,7 @@ pub struct PaygiftTerminateActivityResponse {
     /// at most 20 characters; example: `"10028001"`.
     pub activity_id: ::std::string::String,
 }
-/// The required fields of [`PaygiftTerminateActivityResponse`], by name: what [`PaygiftTerminateActivityResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PaygiftTerminateActivityResponse`], by name: what [`PaygiftTerminateActivityResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftTerminateActivityResponseRequired {
     /// 终止生效时间,rfc3339 格式。
     ///
@@ -2063,7 +2063,7 @@ pub struct PaygiftCreateFullSendActivity {
     /// The JSON body.
     pub body: PaygiftCreateFullSendActivityRequest,
 }
-/// The required values of [`PaygiftCreateFullSendActivity`], by name: what [`PaygiftCreateFullSendActivity::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PaygiftCreateFullSendActivity`], by name: what [`PaygiftCreateFullSendActivity::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftCreateFullSendActivityRequired {
     /// 活动基本信息。
     pub activity_base_info: PaygiftActivityBaseInfo,
@@ -2169,7 +2169,7 @@ pub struct PaygiftListActivities {
     /// Sent as the query parameter `award_type`.
     pub award_type: ::std::option::Option<PaygiftAwardType>,
 }
-/// The required values of [`PaygiftListActivities`], by name: what [`PaygiftListActivities::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PaygiftListActivities`], by name: what [`PaygiftListActivities::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftListActivitiesRequired {
     /// 分页页码,从 0 开始。
     ///
@@ -2649,7 +2649,7 @@ pub struct PaygiftAddActivityMerchants {
     /// The JSON body.
     pub body: PaygiftAddActivityMerchantsRequest,
 }
-/// The required values of [`PaygiftAddActivityMerchants`], by name: what [`PaygiftAddActivityMerchants::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PaygiftAddActivityMerchants`], by name: what [`PaygiftAddActivityMerchants::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftAddActivityMerchantsRequired {
     /// 支付有礼活动 ID。
     ///
@@ -2743,7 +2743,7 @@ pub struct PaygiftDeleteActivityMerchants {
     /// The JSON body.
     pub body: PaygiftDeleteActivityMerchantsRequest,
 }
-/// The required values of [`PaygiftDeleteActivityMerchants`], by name: what [`PaygiftDeleteActivityMerchants::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PaygiftDeleteActivityMerchants`], by name: what [`PaygiftDeleteActivityMerchants::new`] takes. A new required one in a later version is a new field here.
 pub struct PaygiftDeleteActivityMerchantsRequired {
     /// 支付有礼活动 ID。
     ///

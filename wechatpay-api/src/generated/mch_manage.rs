@@ -2315,7 +2315,7 @@ pub struct MchManageListRecords {
     /// Sent as the query parameter `manage_record_state`.
     pub manage_record_state: ::std::option::Option<MchManageManageRecordState>,
 }
-/// The required values of [`MchManageListRecords`], by name: what [`MchManageListRecords::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`MchManageListRecords`], by name: what [`MchManageListRecords::new`] takes. A new required one in a later version is a new field here.
 pub struct MchManageListRecordsRequired {
     /// 子商户号
     ///
@@ -2448,7 +2448,7 @@ pub struct MchManageQueryRecord {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`MchManageQueryRecord`], by name: what [`MchManageQueryRecord::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`MchManageQueryRecord`], by name: what [`MchManageQueryRecord::new`] takes. A new required one in a later version is a new field here.
 pub struct MchManageQueryRecordRequired {
     /// 商户管理记录ID
     ///
@@ -2538,7 +2538,7 @@ pub struct MchManageSubmitRecordMaterials {
     /// The JSON body.
     pub body: MchManageSubmitRecordMaterialsRequest,
 }
-/// The required values of [`MchManageSubmitRecordMaterials`], by name: what [`MchManageSubmitRecordMaterials::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`MchManageSubmitRecordMaterials`], by name: what [`MchManageSubmitRecordMaterials::new`] takes. A new required one in a later version is a new field here.
 pub struct MchManageSubmitRecordMaterialsRequired {
     /// 商户管理记录ID
     ///
@@ -2641,7 +2641,7 @@ pub struct TransactionBlockListRecords {
     /// Sent as the query parameter `offset`.
     pub offset: ::std::option::Option<f64>,
 }
-/// The required values of [`TransactionBlockListRecords`], by name: what [`TransactionBlockListRecords::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`TransactionBlockListRecords`], by name: what [`TransactionBlockListRecords::new`] takes. A new required one in a later version is a new field here.
 pub struct TransactionBlockListRecordsRequired {
     /// 子商户号
     ///
@@ -2749,7 +2749,7 @@ pub struct TransactionBlockQueryRecord {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`TransactionBlockQueryRecord`], by name: what [`TransactionBlockQueryRecord::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`TransactionBlockQueryRecord`], by name: what [`TransactionBlockQueryRecord::new`] takes. A new required one in a later version is a new field here.
 pub struct TransactionBlockQueryRecordRequired {
     /// 交易拦截记录ID
     ///
@@ -2836,7 +2836,7 @@ pub struct TransactionBlockCreateSubmission {
     /// The JSON body.
     pub body: TransactionBlockCreateSubmissionRequest,
 }
-/// The required values of [`TransactionBlockCreateSubmission`], by name: what [`TransactionBlockCreateSubmission::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`TransactionBlockCreateSubmission`], by name: what [`TransactionBlockCreateSubmission::new`] takes. A new required one in a later version is a new field here.
 pub struct TransactionBlockCreateSubmissionRequired {
     /// 子商户号
     ///

@@ -26,7 +26,7 @@ pub struct ComplaintMedia {
     /// example: `["https://api.mch.weixin.qq.com/v3/merchant-service/images/ChsyMDAwMDAwMjAyNDExMDgxNTAyMjQ4MTU1MTgYBSCIk8y5BigBMAE4AQ%3D%3D"]`.
     pub media_url: ::std::vec::Vec<::std::string::String>,
 }
-/// The required fields of [`ComplaintMedia`], by name: what [`ComplaintMedia::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ComplaintMedia`], by name: what [`ComplaintMedia::new`] takes. A new required one in a later version is a new field here.
 pub struct ComplaintMediaRequired {
     /// 媒体文件业务类型。
     ///
@@ -135,7 +135,7 @@ pub struct ComplaintMiniProgramJumpInfo {
     /// at most 10 characters; example: `"查看订单"`.
     pub text: ::std::string::String,
 }
-/// The required fields of [`ComplaintMiniProgramJumpInfo`], by name: what [`ComplaintMiniProgramJumpInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ComplaintMiniProgramJumpInfo`], by name: what [`ComplaintMiniProgramJumpInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ComplaintMiniProgramJumpInfoRequired {
     /// 跳转小程序APPID
     ///
@@ -193,7 +193,7 @@ pub struct ComplaintNotification {
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
 }
-/// The required fields of [`ComplaintNotification`], by name: what [`ComplaintNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ComplaintNotification`], by name: what [`ComplaintNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct ComplaintNotificationRequired {
     /// 投诉单号
     ///
@@ -1708,7 +1708,7 @@ pub struct ListMerchantComplaintNegotiationHistoryResponse {
     #[serde(default)]
     pub total_count: ::std::option::Option<i32>,
 }
-/// The required fields of [`ListMerchantComplaintNegotiationHistoryResponse`], by name: what [`ListMerchantComplaintNegotiationHistoryResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ListMerchantComplaintNegotiationHistoryResponse`], by name: what [`ListMerchantComplaintNegotiationHistoryResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ListMerchantComplaintNegotiationHistoryResponseRequired {
     /// 分页大小
     ///
@@ -1771,7 +1771,7 @@ pub struct ListMerchantComplaintNegotiationHistoryResponseDataItem {
     #[serde(default)]
     pub complaint_media_list: ::std::option::Option<ComplaintMedia>,
 }
-/// The required fields of [`ListMerchantComplaintNegotiationHistoryResponseDataItem`], by name: what [`ListMerchantComplaintNegotiationHistoryResponseDataItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ListMerchantComplaintNegotiationHistoryResponseDataItem`], by name: what [`ListMerchantComplaintNegotiationHistoryResponseDataItem::new`] takes. A new required one in a later version is a new field here.
 pub struct ListMerchantComplaintNegotiationHistoryResponseDataItemRequired {
     /// 操作流水号:投诉协商历史的唯一标识。
     ///
@@ -1836,7 +1836,7 @@ pub struct ListMerchantComplaintsResponse {
     #[serde(default)]
     pub total_count: ::std::option::Option<i32>,
 }
-/// The required fields of [`ListMerchantComplaintsResponse`], by name: what [`ListMerchantComplaintsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ListMerchantComplaintsResponse`], by name: what [`ListMerchantComplaintsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ListMerchantComplaintsResponseRequired {
     /// 分页大小
     ///
@@ -1976,7 +1976,7 @@ impl ::std::fmt::Debug for MerchantComplaint {
             .finish()
     }
 }
-/// The required fields of [`MerchantComplaint`], by name: what [`MerchantComplaint::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MerchantComplaint`], by name: what [`MerchantComplaint::new`] takes. A new required one in a later version is a new field here.
 pub struct MerchantComplaintRequired {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -2074,7 +2074,7 @@ pub struct MerchantComplaintComplaintOrderInfoItem {
     /// format `int64`; example: `3`.
     pub amount: i64,
 }
-/// The required fields of [`MerchantComplaintComplaintOrderInfoItem`], by name: what [`MerchantComplaintComplaintOrderInfoItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MerchantComplaintComplaintOrderInfoItem`], by name: what [`MerchantComplaintComplaintOrderInfoItem::new`] takes. A new required one in a later version is a new field here.
 pub struct MerchantComplaintComplaintOrderInfoItemRequired {
     /// 微信订单号:投诉单关联的微信支付订单号。
     ///
@@ -2124,7 +2124,7 @@ pub struct MerchantComplaintNotificationUrl {
     /// at most 255 characters; format `uri`; example: `"https://www.xxx.com/notify"`.
     pub url: ::std::string::String,
 }
-/// The required fields of [`MerchantComplaintNotificationUrl`], by name: what [`MerchantComplaintNotificationUrl::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MerchantComplaintNotificationUrl`], by name: what [`MerchantComplaintNotificationUrl::new`] takes. A new required one in a later version is a new field here.
 pub struct MerchantComplaintNotificationUrlRequired {
     /// 商户号:返回创建回调地址的商户号,由微信支付生成并下发。
     ///
@@ -2554,7 +2554,7 @@ pub struct ListMerchantComplaints {
     /// Sent as the query parameter `complainted_mchid`.
     pub complainted_mchid: ::std::option::Option<::std::string::String>,
 }
-/// The required values of [`ListMerchantComplaints`], by name: what [`ListMerchantComplaints::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ListMerchantComplaints`], by name: what [`ListMerchantComplaints::new`] takes. A new required one in a later version is a new field here.
 pub struct ListMerchantComplaintsRequired {
     /// 开始日期:投诉发生的开始日期,格式为yyyy-MM-DD。注意,查询日期跨度不超过30天。
     ///
@@ -2876,7 +2876,7 @@ pub struct RespondMerchantComplaint {
     /// The JSON body.
     pub body: RespondMerchantComplaintRequest,
 }
-/// The required values of [`RespondMerchantComplaint`], by name: what [`RespondMerchantComplaint::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`RespondMerchantComplaint`], by name: what [`RespondMerchantComplaint::new`] takes. A new required one in a later version is a new field here.
 pub struct RespondMerchantComplaintRequired {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -3014,7 +3014,7 @@ pub struct CompleteMerchantComplaint {
     /// The JSON body.
     pub body: CompleteMerchantComplaintRequest,
 }
-/// The required values of [`CompleteMerchantComplaint`], by name: what [`CompleteMerchantComplaint::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CompleteMerchantComplaint`], by name: what [`CompleteMerchantComplaint::new`] takes. A new required one in a later version is a new field here.
 pub struct CompleteMerchantComplaintRequired {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -3100,7 +3100,7 @@ pub struct UpdateMerchantComplaintRefundProgress {
     /// The JSON body.
     pub body: UpdateMerchantComplaintRefundProgressRequest,
 }
-/// The required values of [`UpdateMerchantComplaintRefundProgress`], by name: what [`UpdateMerchantComplaintRefundProgress::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`UpdateMerchantComplaintRefundProgress`], by name: what [`UpdateMerchantComplaintRefundProgress::new`] takes. A new required one in a later version is a new field here.
 pub struct UpdateMerchantComplaintRefundProgressRequired {
     /// 投诉单号:投诉单对应的投诉单号。
     ///
@@ -3492,7 +3492,7 @@ pub struct RespondMerchantComplaintImmediateService {
     /// The JSON body.
     pub body: RespondMerchantComplaintImmediateServiceRequest,
 }
-/// The required values of [`RespondMerchantComplaintImmediateService`], by name: what [`RespondMerchantComplaintImmediateService::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`RespondMerchantComplaintImmediateService`], by name: what [`RespondMerchantComplaintImmediateService::new`] takes. A new required one in a later version is a new field here.
 pub struct RespondMerchantComplaintImmediateServiceRequired {
     /// 投诉单号
     ///

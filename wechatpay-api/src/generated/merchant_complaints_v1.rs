@@ -64,7 +64,7 @@ impl ::std::fmt::Debug for ComplaintV1Complaint {
             .finish()
     }
 }
-/// The required fields of [`ComplaintV1Complaint`], by name: what [`ComplaintV1Complaint::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ComplaintV1Complaint`], by name: what [`ComplaintV1Complaint::new`] takes. A new required one in a later version is a new field here.
 pub struct ComplaintV1ComplaintRequired {
     /// 商户订单号
     ///
@@ -145,7 +145,7 @@ pub struct ComplaintV1ComplaintNegotiationHistoryItem {
     #[serde(default)]
     pub image_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
-/// The required fields of [`ComplaintV1ComplaintNegotiationHistoryItem`], by name: what [`ComplaintV1ComplaintNegotiationHistoryItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ComplaintV1ComplaintNegotiationHistoryItem`], by name: what [`ComplaintV1ComplaintNegotiationHistoryItem::new`] takes. A new required one in a later version is a new field here.
 pub struct ComplaintV1ComplaintNegotiationHistoryItemRequired {
     /// 操作人
     ///
@@ -441,7 +441,7 @@ pub struct ListMerchantComplaintsV1Response {
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<ComplaintV1Complaint>>,
 }
-/// The required fields of [`ListMerchantComplaintsV1Response`], by name: what [`ListMerchantComplaintsV1Response::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ListMerchantComplaintsV1Response`], by name: what [`ListMerchantComplaintsV1Response::new`] takes. A new required one in a later version is a new field here.
 pub struct ListMerchantComplaintsV1ResponseRequired {
     /// 分页开始位置
     ///
@@ -527,7 +527,7 @@ impl ::std::fmt::Debug for QueryMerchantComplaintV1Response {
             .finish()
     }
 }
-/// The required fields of [`QueryMerchantComplaintV1Response`], by name: what [`QueryMerchantComplaintV1Response::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QueryMerchantComplaintV1Response`], by name: what [`QueryMerchantComplaintV1Response::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryMerchantComplaintV1ResponseRequired {
     /// 商户订单号
     ///
@@ -677,7 +677,7 @@ pub struct ListMerchantComplaintsV1 {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
-/// The required values of [`ListMerchantComplaintsV1`], by name: what [`ListMerchantComplaintsV1::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ListMerchantComplaintsV1`], by name: what [`ListMerchantComplaintsV1::new`] takes. A new required one in a later version is a new field here.
 #[allow(deprecated)]
 pub struct ListMerchantComplaintsV1Required {
     /// 开始日期
@@ -962,7 +962,7 @@ pub struct SubmitMerchantComplaintFeedbackV1 {
     /// The JSON body.
     pub body: SubmitMerchantComplaintFeedbackV1Request,
 }
-/// The required values of [`SubmitMerchantComplaintFeedbackV1`], by name: what [`SubmitMerchantComplaintFeedbackV1::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`SubmitMerchantComplaintFeedbackV1`], by name: what [`SubmitMerchantComplaintFeedbackV1::new`] takes. A new required one in a later version is a new field here.
 #[allow(deprecated)]
 pub struct SubmitMerchantComplaintFeedbackV1Required {
     /// 微信支付订单号

@@ -203,7 +203,7 @@ impl ::std::fmt::Debug for ContactAlterContactInfo {
             .finish()
     }
 }
-/// The required fields of [`ContactAlterContactInfo`], by name: what [`ContactAlterContactInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ContactAlterContactInfo`], by name: what [`ContactAlterContactInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ContactAlterContactInfoRequired {
     /// 超级管理员姓名
     ///
@@ -309,7 +309,7 @@ pub struct ContactAlterQueryByApplyIdResponse {
         ::std::vec::Vec<ContactAlterAuditRejectDetail>,
     >,
 }
-/// The required fields of [`ContactAlterQueryByApplyIdResponse`], by name: what [`ContactAlterQueryByApplyIdResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ContactAlterQueryByApplyIdResponse`], by name: what [`ContactAlterQueryByApplyIdResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ContactAlterQueryByApplyIdResponseRequired {
     /// 申请单号
     ///
@@ -379,7 +379,7 @@ pub struct ContactAlterQueryByOutRequestNoResponse {
         ::std::vec::Vec<ContactAlterAuditRejectDetail>,
     >,
 }
-/// The required fields of [`ContactAlterQueryByOutRequestNoResponse`], by name: what [`ContactAlterQueryByOutRequestNoResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ContactAlterQueryByOutRequestNoResponse`], by name: what [`ContactAlterQueryByOutRequestNoResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ContactAlterQueryByOutRequestNoResponseRequired {
     /// 申请单号
     ///
@@ -609,7 +609,7 @@ pub struct ContactAlterSubmitApplyment {
     /// The JSON body.
     pub body: ContactAlterSubmitApplymentRequest,
 }
-/// The required values of [`ContactAlterSubmitApplyment`], by name: what [`ContactAlterSubmitApplyment::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ContactAlterSubmitApplyment`], by name: what [`ContactAlterSubmitApplyment::new`] takes. A new required one in a later version is a new field here.
 pub struct ContactAlterSubmitApplymentRequired {
     /// 商户号
     ///
@@ -710,7 +710,7 @@ pub struct ContactAlterQueryByOutRequestNo {
     /// Sent as the path parameter `out_request_no`.
     pub out_request_no: ::std::string::String,
 }
-/// The required values of [`ContactAlterQueryByOutRequestNo`], by name: what [`ContactAlterQueryByOutRequestNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ContactAlterQueryByOutRequestNo`], by name: what [`ContactAlterQueryByOutRequestNo::new`] takes. A new required one in a later version is a new field here.
 pub struct ContactAlterQueryByOutRequestNoRequired {
     /// 微信支付商户号
     ///

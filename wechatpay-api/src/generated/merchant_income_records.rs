@@ -127,7 +127,7 @@ pub struct IncomeRecord {
     /// at most 32 characters; example: `"1900000109"`.
     pub mchid: ::std::string::String,
 }
-/// The required fields of [`IncomeRecord`], by name: what [`IncomeRecord::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`IncomeRecord`], by name: what [`IncomeRecord::new`] takes. A new required one in a later version is a new field here.
 pub struct IncomeRecordRequired {
     /// 账户类型
     pub account_type: IncomeAccountType,
@@ -222,7 +222,7 @@ pub struct IncomeRecordLinks {
     #[serde(rename = "self")]
     pub self_: ::std::string::String,
 }
-/// The required fields of [`IncomeRecordLinks`], by name: what [`IncomeRecordLinks::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`IncomeRecordLinks`], by name: what [`IncomeRecordLinks::new`] takes. A new required one in a later version is a new field here.
 pub struct IncomeRecordLinksRequired {
     /// 下一页链接
     ///
@@ -338,7 +338,7 @@ pub struct ListIncomeRecordsResponse {
     /// 分页链接
     pub links: IncomeRecordLinks,
 }
-/// The required fields of [`ListIncomeRecordsResponse`], by name: what [`ListIncomeRecordsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ListIncomeRecordsResponse`], by name: what [`ListIncomeRecordsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ListIncomeRecordsResponseRequired {
     /// 查询数据总条数
     ///
@@ -395,7 +395,7 @@ pub struct ListSubMchIncomeRecordsResponse {
     /// 分页链接
     pub links: IncomeRecordLinks,
 }
-/// The required fields of [`ListSubMchIncomeRecordsResponse`], by name: what [`ListSubMchIncomeRecordsResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ListSubMchIncomeRecordsResponse`], by name: what [`ListSubMchIncomeRecordsResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ListSubMchIncomeRecordsResponseRequired {
     /// 查询数据总条数
     ///
@@ -479,7 +479,7 @@ pub struct SubMchIncomeRecord {
     /// at most 32 characters; example: `"2480253391"`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required fields of [`SubMchIncomeRecord`], by name: what [`SubMchIncomeRecord::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubMchIncomeRecord`], by name: what [`SubMchIncomeRecord::new`] takes. A new required one in a later version is a new field here.
 pub struct SubMchIncomeRecordRequired {
     /// 账户类型
     pub account_type: IncomeAccountType,
@@ -613,7 +613,7 @@ pub struct ListSubMchIncomeRecords {
     /// Sent as the query parameter `limit`.
     pub limit: i32,
 }
-/// The required values of [`ListSubMchIncomeRecords`], by name: what [`ListSubMchIncomeRecords::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ListSubMchIncomeRecords`], by name: what [`ListSubMchIncomeRecords::new`] takes. A new required one in a later version is a new field here.
 pub struct ListSubMchIncomeRecordsRequired {
     /// 特约商户号:须为服务商的特约商户。
     ///
@@ -749,7 +749,7 @@ pub struct ListIncomeRecords {
     /// Sent as the query parameter `limit`.
     pub limit: i32,
 }
-/// The required values of [`ListIncomeRecords`], by name: what [`ListIncomeRecords::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ListIncomeRecords`], by name: what [`ListIncomeRecords::new`] takes. A new required one in a later version is a new field here.
 pub struct ListIncomeRecordsRequired {
     /// 账户类型:需查询来账记录的账户。
     ///

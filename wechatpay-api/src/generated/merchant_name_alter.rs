@@ -34,7 +34,7 @@ pub struct MerchantNameAlterQueryByApplyIdResponse {
     #[serde(default)]
     pub audit_reject_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`MerchantNameAlterQueryByApplyIdResponse`], by name: what [`MerchantNameAlterQueryByApplyIdResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MerchantNameAlterQueryByApplyIdResponse`], by name: what [`MerchantNameAlterQueryByApplyIdResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct MerchantNameAlterQueryByApplyIdResponseRequired {
     /// 申请单号
     ///
@@ -98,7 +98,7 @@ pub struct MerchantNameAlterQueryByOutRequestNoResponse {
     #[serde(default)]
     pub audit_reject_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`MerchantNameAlterQueryByOutRequestNoResponse`], by name: what [`MerchantNameAlterQueryByOutRequestNoResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MerchantNameAlterQueryByOutRequestNoResponse`], by name: what [`MerchantNameAlterQueryByOutRequestNoResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct MerchantNameAlterQueryByOutRequestNoResponseRequired {
     /// 申请单号
     ///
@@ -385,7 +385,7 @@ pub struct MerchantNameAlterSubmitApplyment {
     /// The JSON body.
     pub body: MerchantNameAlterSubmitApplymentRequest,
 }
-/// The required values of [`MerchantNameAlterSubmitApplyment`], by name: what [`MerchantNameAlterSubmitApplyment::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`MerchantNameAlterSubmitApplyment`], by name: what [`MerchantNameAlterSubmitApplyment::new`] takes. A new required one in a later version is a new field here.
 pub struct MerchantNameAlterSubmitApplymentRequired {
     /// 二级商户号
     ///
@@ -479,7 +479,7 @@ pub struct MerchantNameAlterQueryByOutRequestNo {
     /// Sent as the path parameter `out_request_no`.
     pub out_request_no: ::std::string::String,
 }
-/// The required values of [`MerchantNameAlterQueryByOutRequestNo`], by name: what [`MerchantNameAlterQueryByOutRequestNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`MerchantNameAlterQueryByOutRequestNo`], by name: what [`MerchantNameAlterQueryByOutRequestNo::new`] takes. A new required one in a later version is a new field here.
 pub struct MerchantNameAlterQueryByOutRequestNoRequired {
     /// 二级商户号
     ///

@@ -265,7 +265,7 @@ pub struct SettleRuleCreateApplication {
     /// The JSON body.
     pub body: SettleRuleCreateApplicationRequest,
 }
-/// The required values of [`SettleRuleCreateApplication`], by name: what [`SettleRuleCreateApplication::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`SettleRuleCreateApplication`], by name: what [`SettleRuleCreateApplication::new`] takes. A new required one in a later version is a new field here.
 pub struct SettleRuleCreateApplicationRequired {
     /// 从业机构号
     ///

@@ -78,7 +78,7 @@ pub struct ContractDeductSchedule {
     #[serde(default)]
     pub deduct_date: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ContractDeductSchedule`], by name: what [`ContractDeductSchedule::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ContractDeductSchedule`], by name: what [`ContractDeductSchedule::new`] takes. A new required one in a later version is a new field here.
 pub struct ContractDeductScheduleRequired {
     /// 预计扣费的日期(yyyy-MM-DD)。
     ///
@@ -208,7 +208,7 @@ pub struct ContractTerminateInfo {
     #[serde(default)]
     pub contract_termination_remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ContractTerminateInfo`], by name: what [`ContractTerminateInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ContractTerminateInfo`], by name: what [`ContractTerminateInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ContractTerminateInfoRequired {
     /// 协议解约方式。
     ///
@@ -620,7 +620,7 @@ pub struct DeductionAccepted {
     /// 扣费金额信息。
     pub amount: PapayAmount,
 }
-/// The required fields of [`DeductionAccepted`], by name: what [`DeductionAccepted::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DeductionAccepted`], by name: what [`DeductionAccepted::new`] takes. A new required one in a later version is a new field here.
 pub struct DeductionAcceptedRequired {
     /// 商户订单号,同一商户号下唯一;字符限数字、大小写字母与 _-*。
     ///
@@ -811,7 +811,7 @@ pub struct MiniProgramPreSignResult {
     /// example: `"pages/index/index"`.
     pub redirect_path: ::std::string::String,
 }
-/// The required fields of [`MiniProgramPreSignResult`], by name: what [`MiniProgramPreSignResult::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`MiniProgramPreSignResult`], by name: what [`MiniProgramPreSignResult::new`] takes. A new required one in a later version is a new field here.
 pub struct MiniProgramPreSignResultRequired {
     /// 预签约ID。
     ///
@@ -1063,7 +1063,7 @@ pub struct PapayContract {
     #[serde(default)]
     pub mask_wxid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PapayContract`], by name: what [`PapayContract::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PapayContract`], by name: what [`PapayContract::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayContractRequired {
     /// 商户号。
     ///
@@ -1225,7 +1225,7 @@ pub struct PapayContractNotification {
     #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PapayContractNotification`], by name: what [`PapayContractNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PapayContractNotification`], by name: what [`PapayContractNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayContractNotificationRequired {
     /// 委托代扣协议ID。
     ///
@@ -1756,7 +1756,7 @@ pub struct PartnerPapayContract {
     #[serde(default)]
     pub deduct_schedule: ::std::option::Option<ContractDeductSchedule>,
 }
-/// The required fields of [`PartnerPapayContract`], by name: what [`PartnerPapayContract::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerPapayContract`], by name: what [`PartnerPapayContract::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerPapayContractRequired {
     /// 委托代扣协议ID。
     ///
@@ -1908,7 +1908,7 @@ pub struct PreSignDeductSchedule {
     /// example: `"会员自动续费"`.
     pub description: ::std::string::String,
 }
-/// The required fields of [`PreSignDeductSchedule`], by name: what [`PreSignDeductSchedule::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PreSignDeductSchedule`], by name: what [`PreSignDeductSchedule::new`] takes. A new required one in a later version is a new field here.
 pub struct PreSignDeductScheduleRequired {
     /// 预计扣费的日期(yyyy-MM-DD)。
     ///
@@ -1980,7 +1980,7 @@ pub struct PreSignDeviceInfo {
     /// example: `"DAYS_SINCE_FIRST_LOGIN_WITHIN_30_DAYS"`.
     pub days_since_first_login: DaysSinceFirstLogin,
 }
-/// The required fields of [`PreSignDeviceInfo`], by name: what [`PreSignDeviceInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PreSignDeviceInfo`], by name: what [`PreSignDeviceInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PreSignDeviceInfoRequired {
     /// 设备类型。
     ///
@@ -2286,7 +2286,7 @@ pub struct NotifyDeductionFailure {
     /// The JSON body.
     pub body: NotifyDeductionFailureRequest,
 }
-/// The required values of [`NotifyDeductionFailure`], by name: what [`NotifyDeductionFailure::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`NotifyDeductionFailure`], by name: what [`NotifyDeductionFailure::new`] takes. A new required one in a later version is a new field here.
 pub struct NotifyDeductionFailureRequired {
     /// 委托代扣协议ID
     ///
@@ -2378,7 +2378,7 @@ pub struct PapayNotifyDeduction {
     /// The JSON body.
     pub body: PapayNotifyDeductionRequest,
 }
-/// The required values of [`PapayNotifyDeduction`], by name: what [`PapayNotifyDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayNotifyDeduction`], by name: what [`PapayNotifyDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayNotifyDeductionRequired {
     /// 委托代扣协议ID。签约成功后微信支付返回的协议ID。
     ///
@@ -2486,7 +2486,7 @@ pub struct PapayPartnerNotifyDeduction {
     /// The JSON body.
     pub body: PapayPartnerNotifyDeductionRequest,
 }
-/// The required values of [`PapayPartnerNotifyDeduction`], by name: what [`PapayPartnerNotifyDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerNotifyDeduction`], by name: what [`PapayPartnerNotifyDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerNotifyDeductionRequired {
     /// 委托代扣协议ID。签约成功后微信支付返回的协议ID。
     ///
@@ -2611,7 +2611,7 @@ pub struct PapayPartnerNotifyDeductionFailure {
     /// The JSON body.
     pub body: PapayPartnerNotifyDeductionFailureRequest,
 }
-/// The required values of [`PapayPartnerNotifyDeductionFailure`], by name: what [`PapayPartnerNotifyDeductionFailure::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerNotifyDeductionFailure`], by name: what [`PapayPartnerNotifyDeductionFailure::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerNotifyDeductionFailureRequired {
     /// 委托代扣协议ID。签约成功后微信支付返回的协议ID。
     ///
@@ -2718,7 +2718,7 @@ pub struct PapayPreSignApp {
     /// The JSON body.
     pub body: ScheduledDeductPreSign,
 }
-/// The required values of [`PapayPreSignApp`], by name: what [`PapayPreSignApp::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPreSignApp`], by name: what [`PapayPreSignApp::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPreSignAppRequired {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
     ///
@@ -2843,7 +2843,7 @@ pub struct PapayPreSignH5 {
     /// The JSON body.
     pub body: PapayPreSignH5Request,
 }
-/// The required values of [`PapayPreSignH5`], by name: what [`PapayPreSignH5::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPreSignH5`], by name: what [`PapayPreSignH5::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPreSignH5Required {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
     ///
@@ -2975,7 +2975,7 @@ pub struct PapayPreSignJsapi {
     /// The JSON body.
     pub body: ScheduledDeductPreSign,
 }
-/// The required values of [`PapayPreSignJsapi`], by name: what [`PapayPreSignJsapi::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPreSignJsapi`], by name: what [`PapayPreSignJsapi::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPreSignJsapiRequired {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
     ///
@@ -3102,7 +3102,7 @@ pub struct PapayPreSignMiniProgram {
     /// The JSON body.
     pub body: ScheduledDeductPreSign,
 }
-/// The required values of [`PapayPreSignMiniProgram`], by name: what [`PapayPreSignMiniProgram::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPreSignMiniProgram`], by name: what [`PapayPreSignMiniProgram::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPreSignMiniProgramRequired {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
     ///
@@ -3228,7 +3228,7 @@ pub struct PapayPartnerPreSignApp {
     /// The JSON body.
     pub body: PartnerScheduledDeductPreSign,
 }
-/// The required values of [`PapayPartnerPreSignApp`], by name: what [`PapayPartnerPreSignApp::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerPreSignApp`], by name: what [`PapayPartnerPreSignApp::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerPreSignAppRequired {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
     ///
@@ -3384,7 +3384,7 @@ pub struct PapayPartnerPreSignH5 {
     /// The JSON body.
     pub body: PapayPartnerPreSignH5Request,
 }
-/// The required values of [`PapayPartnerPreSignH5`], by name: what [`PapayPartnerPreSignH5::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerPreSignH5`], by name: what [`PapayPartnerPreSignH5::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerPreSignH5Required {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
     ///
@@ -3549,7 +3549,7 @@ pub struct PapayPartnerPreSignJsapi {
     /// The JSON body.
     pub body: PartnerScheduledDeductPreSign,
 }
-/// The required values of [`PapayPartnerPreSignJsapi`], by name: what [`PapayPartnerPreSignJsapi::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerPreSignJsapi`], by name: what [`PapayPartnerPreSignJsapi::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerPreSignJsapiRequired {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
     ///
@@ -3709,7 +3709,7 @@ pub struct PapayPartnerPreSignMiniProgram {
     /// The JSON body.
     pub body: PartnerScheduledDeductPreSign,
 }
-/// The required values of [`PapayPartnerPreSignMiniProgram`], by name: what [`PapayPartnerPreSignMiniProgram::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerPreSignMiniProgram`], by name: what [`PapayPartnerPreSignMiniProgram::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerPreSignMiniProgramRequired {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
     ///
@@ -3880,7 +3880,7 @@ pub struct PapayPreEntrustSign {
     /// The JSON body.
     pub body: PapayPreEntrustSignRequest,
 }
-/// The required values of [`PapayPreEntrustSign`], by name: what [`PapayPreEntrustSign::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPreEntrustSign`], by name: what [`PapayPreEntrustSign::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPreEntrustSignRequired {
     /// 签约场景,需与用户实际签约场景一致。
     ///
@@ -4023,7 +4023,7 @@ pub struct PapayQueryContract {
     /// Sent as the path parameter `out_contract_code`.
     pub out_contract_code: ::std::string::String,
 }
-/// The required values of [`PapayQueryContract`], by name: what [`PapayQueryContract::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayQueryContract`], by name: what [`PapayQueryContract::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayQueryContractRequired {
     /// 委托代扣模板ID。
     ///
@@ -4110,7 +4110,7 @@ pub struct PapayTerminateContract {
     /// The JSON body.
     pub body: PapayTerminateContractRequest,
 }
-/// The required values of [`PapayTerminateContract`], by name: what [`PapayTerminateContract::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayTerminateContract`], by name: what [`PapayTerminateContract::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayTerminateContractRequired {
     /// 委托代扣模板ID。
     ///
@@ -4211,7 +4211,7 @@ pub struct PapayQueryHarmonyContract {
     /// Sent as the path parameter `out_contract_code`.
     pub out_contract_code: ::std::string::String,
 }
-/// The required values of [`PapayQueryHarmonyContract`], by name: what [`PapayQueryHarmonyContract::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayQueryHarmonyContract`], by name: what [`PapayQueryHarmonyContract::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayQueryHarmonyContractRequired {
     /// 委托代扣模板ID。
     ///
@@ -4304,7 +4304,7 @@ pub struct PapayPartnerQueryContract {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PapayPartnerQueryContract`], by name: what [`PapayPartnerQueryContract::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerQueryContract`], by name: what [`PapayPartnerQueryContract::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerQueryContractRequired {
     /// 委托代扣模板ID。
     ///
@@ -4411,7 +4411,7 @@ pub struct PapayPartnerTerminateContract {
     /// The JSON body.
     pub body: PapayPartnerTerminateContractRequest,
 }
-/// The required values of [`PapayPartnerTerminateContract`], by name: what [`PapayPartnerTerminateContract::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerTerminateContract`], by name: what [`PapayPartnerTerminateContract::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerTerminateContractRequired {
     /// 委托代扣模板ID。
     ///
@@ -4513,7 +4513,7 @@ pub struct PapayScheduleDeduction {
     /// The JSON body.
     pub body: PapayScheduleDeductionRequest,
 }
-/// The required values of [`PapayScheduleDeduction`], by name: what [`PapayScheduleDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayScheduleDeduction`], by name: what [`PapayScheduleDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayScheduleDeductionRequired {
     /// 委托代扣协议ID。签约成功后微信支付返回的协议ID。
     ///
@@ -4663,7 +4663,7 @@ pub struct PapayPartnerScheduleDeduction {
     /// The JSON body.
     pub body: PapayPartnerScheduleDeductionRequest,
 }
-/// The required values of [`PapayPartnerScheduleDeduction`], by name: what [`PapayPartnerScheduleDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerScheduleDeduction`], by name: what [`PapayPartnerScheduleDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerScheduleDeductionRequired {
     /// 委托代扣协议ID。签约成功后微信支付返回的协议ID。
     ///
@@ -4776,7 +4776,7 @@ pub struct PapayPartnerQueryDeductionSchedule {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PapayPartnerQueryDeductionSchedule`], by name: what [`PapayPartnerQueryDeductionSchedule::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerQueryDeductionSchedule`], by name: what [`PapayPartnerQueryDeductionSchedule::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerQueryDeductionScheduleRequired {
     /// 委托代扣协议ID。签约成功后微信支付返回的协议ID。
     ///
@@ -4858,7 +4858,7 @@ pub struct PapayApplyDeduction {
     /// The JSON body.
     pub body: PapayApplyDeductionRequest,
 }
-/// The required values of [`PapayApplyDeduction`], by name: what [`PapayApplyDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayApplyDeduction`], by name: what [`PapayApplyDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayApplyDeductionRequired {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
     ///
@@ -4985,7 +4985,7 @@ pub struct PapayApplyHarmonyDeduction {
     /// The JSON body.
     pub body: PapayApplyHarmonyDeductionRequest,
 }
-/// The required values of [`PapayApplyHarmonyDeduction`], by name: what [`PapayApplyHarmonyDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayApplyHarmonyDeduction`], by name: what [`PapayApplyHarmonyDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayApplyHarmonyDeductionRequired {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
     ///
@@ -5128,7 +5128,7 @@ pub struct PapayPartnerApplyDeduction {
     /// The JSON body.
     pub body: PapayPartnerApplyDeductionRequest,
 }
-/// The required values of [`PapayPartnerApplyDeduction`], by name: what [`PapayPartnerApplyDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PapayPartnerApplyDeduction`], by name: what [`PapayPartnerApplyDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PapayPartnerApplyDeductionRequired {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
     ///

@@ -86,7 +86,7 @@ pub struct PartnerCreateTransferBatchResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`PartnerCreateTransferBatchResponse`], by name: what [`PartnerCreateTransferBatchResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerCreateTransferBatchResponse`], by name: what [`PartnerCreateTransferBatchResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCreateTransferBatchResponseRequired {
     /// 商家批次单号
     ///
@@ -311,7 +311,7 @@ pub struct PartnerTransferBatch {
     #[serde(default)]
     pub transfer_scene: ::std::option::Option<PartnerTransferScene>,
 }
-/// The required fields of [`PartnerTransferBatch`], by name: what [`PartnerTransferBatch::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferBatch`], by name: what [`PartnerTransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferBatchRequired {
     /// 服务商商户号
     ///
@@ -573,7 +573,7 @@ impl ::std::fmt::Debug for PartnerTransferBatchDetail {
             .finish()
     }
 }
-/// The required fields of [`PartnerTransferBatchDetail`], by name: what [`PartnerTransferBatchDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferBatchDetail`], by name: what [`PartnerTransferBatchDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferBatchDetailRequired {
     /// 服务商商户号
     ///
@@ -680,7 +680,7 @@ pub struct PartnerTransferBatchDetailBrief {
     /// 明细状态
     pub detail_status: PartnerTransferDetailStatus,
 }
-/// The required fields of [`PartnerTransferBatchDetailBrief`], by name: what [`PartnerTransferBatchDetailBrief::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferBatchDetailBrief`], by name: what [`PartnerTransferBatchDetailBrief::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferBatchDetailBriefRequired {
     /// 微信支付明细单号
     ///
@@ -750,7 +750,7 @@ impl ::std::fmt::Debug for PartnerTransferBatchDetailInput {
             .finish()
     }
 }
-/// The required fields of [`PartnerTransferBatchDetailInput`], by name: what [`PartnerTransferBatchDetailInput::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferBatchDetailInput`], by name: what [`PartnerTransferBatchDetailInput::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferBatchDetailInputRequired {
     /// 商家明细单号:批次内区分明细的唯一标识。
     ///
@@ -1423,7 +1423,7 @@ pub struct PartnerCreateTransferBatch {
     /// The JSON body.
     pub body: PartnerCreateTransferBatchRequest,
 }
-/// The required values of [`PartnerCreateTransferBatch`], by name: what [`PartnerCreateTransferBatch::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerCreateTransferBatch`], by name: what [`PartnerCreateTransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCreateTransferBatchRequired {
     /// 特约商户号
     ///
@@ -1609,7 +1609,7 @@ pub struct PartnerQueryTransferBatchByBatchId {
     /// Sent as the query parameter `detail_status`.
     pub detail_status: ::std::option::Option<PartnerTransferDetailStatusFilter>,
 }
-/// The required values of [`PartnerQueryTransferBatchByBatchId`], by name: what [`PartnerQueryTransferBatchByBatchId::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerQueryTransferBatchByBatchId`], by name: what [`PartnerQueryTransferBatchByBatchId::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQueryTransferBatchByBatchIdRequired {
     /// 微信支付批次单号
     ///
@@ -1753,7 +1753,7 @@ pub struct PartnerQueryTransferBatchDetailByDetailId {
     /// Sent as the path parameter `detail_id`.
     pub detail_id: ::std::string::String,
 }
-/// The required values of [`PartnerQueryTransferBatchDetailByDetailId`], by name: what [`PartnerQueryTransferBatchDetailByDetailId::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerQueryTransferBatchDetailByDetailId`], by name: what [`PartnerQueryTransferBatchDetailByDetailId::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQueryTransferBatchDetailByDetailIdRequired {
     /// 微信支付批次单号
     ///
@@ -1860,7 +1860,7 @@ pub struct PartnerQueryTransferBatchByOutBatchNo {
     /// Sent as the query parameter `detail_status`.
     pub detail_status: ::std::option::Option<PartnerTransferDetailStatusFilter>,
 }
-/// The required values of [`PartnerQueryTransferBatchByOutBatchNo`], by name: what [`PartnerQueryTransferBatchByOutBatchNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerQueryTransferBatchByOutBatchNo`], by name: what [`PartnerQueryTransferBatchByOutBatchNo::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQueryTransferBatchByOutBatchNoRequired {
     /// 商家批次单号
     ///
@@ -2008,7 +2008,7 @@ pub struct PartnerQueryTransferBatchDetailByOutDetailNo {
     /// Sent as the path parameter `out_detail_no`.
     pub out_detail_no: ::std::string::String,
 }
-/// The required values of [`PartnerQueryTransferBatchDetailByOutDetailNo`], by name: what [`PartnerQueryTransferBatchDetailByOutDetailNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerQueryTransferBatchDetailByOutDetailNo`], by name: what [`PartnerQueryTransferBatchDetailByOutDetailNo::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQueryTransferBatchDetailByOutDetailNoRequired {
     /// 商家批次单号
     ///

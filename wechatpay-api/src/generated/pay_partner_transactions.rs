@@ -853,7 +853,7 @@ pub struct PartnerReverseOrderResponse {
     /// at most 32 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
 }
-/// The required fields of [`PartnerReverseOrderResponse`], by name: what [`PartnerReverseOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerReverseOrderResponse`], by name: what [`PartnerReverseOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerReverseOrderResponseRequired {
     /// 合作伙伴商户号。
     ///
@@ -1033,7 +1033,7 @@ pub struct PartnerTransaction {
         ::std::vec::Vec<super::pay_transactions::PromotionDetail>,
     >,
 }
-/// The required fields of [`PartnerTransaction`], by name: what [`PartnerTransaction::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransaction`], by name: what [`PartnerTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransactionRequired {
     /// 服务商应用ID。服务商申请的公众号或移动应用appid。
     ///
@@ -1138,7 +1138,7 @@ pub struct ScannedPosSceneInfo {
     /// 商户门店信息(付款码、扫码支付)。
     pub store_info: super::pay_transactions::PosStoreInfo,
 }
-/// The required fields of [`ScannedPosSceneInfo`], by name: what [`ScannedPosSceneInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ScannedPosSceneInfo`], by name: what [`ScannedPosSceneInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ScannedPosSceneInfoRequired {
     /// 用户终端IP。
     ///
@@ -1206,7 +1206,7 @@ pub struct PartnerJsapiPrepay {
     /// The JSON body.
     pub body: PartnerJsapiPrepayRequest,
 }
-/// The required values of [`PartnerJsapiPrepay`], by name: what [`PartnerJsapiPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerJsapiPrepay`], by name: what [`PartnerJsapiPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerJsapiPrepayRequired {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
@@ -1403,7 +1403,7 @@ pub struct PartnerAppPrepay {
     /// The JSON body.
     pub body: PartnerAppPrepayRequest,
 }
-/// The required values of [`PartnerAppPrepay`], by name: what [`PartnerAppPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerAppPrepay`], by name: what [`PartnerAppPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerAppPrepayRequired {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
@@ -1609,7 +1609,7 @@ pub struct PartnerH5Prepay {
     /// The JSON body.
     pub body: PartnerH5PrepayRequest,
 }
-/// The required values of [`PartnerH5Prepay`], by name: what [`PartnerH5Prepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerH5Prepay`], by name: what [`PartnerH5Prepay::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerH5PrepayRequired {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
@@ -1806,7 +1806,7 @@ pub struct PartnerNativePrepay {
     /// The JSON body.
     pub body: PartnerNativePrepayRequest,
 }
-/// The required values of [`PartnerNativePrepay`], by name: what [`PartnerNativePrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerNativePrepay`], by name: what [`PartnerNativePrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerNativePrepayRequired {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
@@ -2012,7 +2012,7 @@ pub struct PartnerQueryOrderById {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PartnerQueryOrderById`], by name: what [`PartnerQueryOrderById::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerQueryOrderById`], by name: what [`PartnerQueryOrderById::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQueryOrderByIdRequired {
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
@@ -2117,7 +2117,7 @@ pub struct PartnerQueryOrderByOutTradeNo {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PartnerQueryOrderByOutTradeNo`], by name: what [`PartnerQueryOrderByOutTradeNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerQueryOrderByOutTradeNo`], by name: what [`PartnerQueryOrderByOutTradeNo::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQueryOrderByOutTradeNoRequired {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -2214,7 +2214,7 @@ pub struct PartnerCloseOrder {
     /// The JSON body.
     pub body: PartnerCloseOrderRequest,
 }
-/// The required values of [`PartnerCloseOrder`], by name: what [`PartnerCloseOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerCloseOrder`], by name: what [`PartnerCloseOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCloseOrderRequired {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -2307,7 +2307,7 @@ pub struct PartnerCodePay {
     /// The JSON body.
     pub body: PartnerCodePayRequest,
 }
-/// The required values of [`PartnerCodePay`], by name: what [`PartnerCodePay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerCodePay`], by name: what [`PartnerCodePay::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCodePayRequired {
     /// 合作伙伴(服务商)应用AppID。
     ///
@@ -2481,7 +2481,7 @@ pub struct PartnerReverseOrder {
     /// The JSON body.
     pub body: PartnerReverseOrderRequest,
 }
-/// The required values of [`PartnerReverseOrder`], by name: what [`PartnerReverseOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerReverseOrder`], by name: what [`PartnerReverseOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerReverseOrderRequired {
     /// 商户订单号。
     ///
@@ -2598,7 +2598,7 @@ pub struct PartnerScannedPosPrepay {
     /// The JSON body.
     pub body: PartnerScannedPosPrepayRequest,
 }
-/// The required values of [`PartnerScannedPosPrepay`], by name: what [`PartnerScannedPosPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerScannedPosPrepay`], by name: what [`PartnerScannedPosPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerScannedPosPrepayRequired {
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
@@ -2793,7 +2793,7 @@ pub struct PartnerMiniprogramPrepay {
     /// The JSON body.
     pub body: PartnerMiniprogramPrepayRequest,
 }
-/// The required values of [`PartnerMiniprogramPrepay`], by name: what [`PartnerMiniprogramPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerMiniprogramPrepay`], by name: what [`PartnerMiniprogramPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerMiniprogramPrepayRequired {
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///

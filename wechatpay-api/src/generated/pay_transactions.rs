@@ -268,7 +268,7 @@ pub struct CodepayGoodsDetail {
     /// format `int64`; example: `528800`.
     pub unit_price: i64,
 }
-/// The required fields of [`CodepayGoodsDetail`], by name: what [`CodepayGoodsDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CodepayGoodsDetail`], by name: what [`CodepayGoodsDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct CodepayGoodsDetailRequired {
     /// 商品编码(商户侧)。
     ///
@@ -597,7 +597,7 @@ pub struct GoodsDetail {
     /// format `int64`; example: `828800`.
     pub unit_price: i64,
 }
-/// The required fields of [`GoodsDetail`], by name: what [`GoodsDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`GoodsDetail`], by name: what [`GoodsDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct GoodsDetailRequired {
     /// 商户侧商品编码。由半角的大小写字母、数字、中划线、下划线中的一种或几种组成。
     ///
@@ -841,7 +841,7 @@ pub struct H5SceneInfo {
     /// H5场景信息。
     pub h5_info: H5Info,
 }
-/// The required fields of [`H5SceneInfo`], by name: what [`H5SceneInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`H5SceneInfo`], by name: what [`H5SceneInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct H5SceneInfoRequired {
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
     ///
@@ -1213,7 +1213,7 @@ pub struct PayerIdentity {
     /// at most 32 characters; example: `"周星星"`.
     pub name: ::std::string::String,
 }
-/// The required fields of [`PayerIdentity`], by name: what [`PayerIdentity::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayerIdentity`], by name: what [`PayerIdentity::new`] takes. A new required one in a later version is a new field here.
 pub struct PayerIdentityRequired {
     /// 证件类型。
     ///
@@ -1373,7 +1373,7 @@ pub struct PromotionDetail {
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<PromotionGoodsDetail>>,
 }
-/// The required fields of [`PromotionDetail`], by name: what [`PromotionDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PromotionDetail`], by name: what [`PromotionDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct PromotionDetailRequired {
     /// 券ID。
     ///
@@ -1570,7 +1570,7 @@ pub struct PromotionGoodsDetail {
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PromotionGoodsDetail`], by name: what [`PromotionGoodsDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PromotionGoodsDetail`], by name: what [`PromotionGoodsDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct PromotionGoodsDetailRequired {
     /// 商品编码。
     ///
@@ -1648,7 +1648,7 @@ pub struct ReverseOrderResponse {
     /// at most 32 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
 }
-/// The required fields of [`ReverseOrderResponse`], by name: what [`ReverseOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ReverseOrderResponse`], by name: what [`ReverseOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ReverseOrderResponseRequired {
     /// 直连商户号。
     ///
@@ -2060,7 +2060,7 @@ pub struct Transaction {
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<PromotionDetail>>,
 }
-/// The required fields of [`Transaction`], by name: what [`Transaction::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Transaction`], by name: what [`Transaction::new`] takes. A new required one in a later version is a new field here.
 pub struct TransactionRequired {
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
@@ -2230,7 +2230,7 @@ pub struct JsapiPrepay {
     /// The JSON body.
     pub body: JsapiPrepayRequest,
 }
-/// The required values of [`JsapiPrepay`], by name: what [`JsapiPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`JsapiPrepay`], by name: what [`JsapiPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct JsapiPrepayRequired {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
@@ -2402,7 +2402,7 @@ pub struct AppPrepay {
     /// The JSON body.
     pub body: AppPrepayRequest,
 }
-/// The required values of [`AppPrepay`], by name: what [`AppPrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`AppPrepay`], by name: what [`AppPrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct AppPrepayRequired {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,应为APP中的APPID。
     ///
@@ -2583,7 +2583,7 @@ pub struct H5Prepay {
     /// The JSON body.
     pub body: H5PrepayRequest,
 }
-/// The required values of [`H5Prepay`], by name: what [`H5Prepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`H5Prepay`], by name: what [`H5Prepay::new`] takes. A new required one in a later version is a new field here.
 pub struct H5PrepayRequired {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
@@ -2755,7 +2755,7 @@ pub struct NativePrepay {
     /// The JSON body.
     pub body: NativePrepayRequest,
 }
-/// The required values of [`NativePrepay`], by name: what [`NativePrepay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`NativePrepay`], by name: what [`NativePrepay::new`] takes. A new required one in a later version is a new field here.
 pub struct NativePrepayRequired {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
     ///
@@ -2931,7 +2931,7 @@ pub struct QueryOrderById {
     /// Sent as the query parameter `mchid`.
     pub mchid: ::std::string::String,
 }
-/// The required values of [`QueryOrderById`], by name: what [`QueryOrderById::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryOrderById`], by name: what [`QueryOrderById::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryOrderByIdRequired {
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
@@ -3018,7 +3018,7 @@ pub struct QueryOrderByOutTradeNo {
     /// Sent as the query parameter `mchid`.
     pub mchid: ::std::string::String,
 }
-/// The required values of [`QueryOrderByOutTradeNo`], by name: what [`QueryOrderByOutTradeNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryOrderByOutTradeNo`], by name: what [`QueryOrderByOutTradeNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryOrderByOutTradeNoRequired {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -3097,7 +3097,7 @@ pub struct CloseOrder {
     /// The JSON body.
     pub body: CloseOrderRequest,
 }
-/// The required values of [`CloseOrder`], by name: what [`CloseOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CloseOrder`], by name: what [`CloseOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CloseOrderRequired {
     /// 商户订单号。商户系统内部订单号,只能是数字、大小写字母_-*且在同一个商户号下唯一。
     ///
@@ -3179,7 +3179,7 @@ pub struct CodePay {
     /// The JSON body.
     pub body: CodePayRequest,
 }
-/// The required values of [`CodePay`], by name: what [`CodePay::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CodePay`], by name: what [`CodePay::new`] takes. A new required one in a later version is a new field here.
 pub struct CodePayRequired {
     /// 应用AppID。
     ///
@@ -3329,7 +3329,7 @@ pub struct ReverseOrder {
     /// The JSON body.
     pub body: ReverseOrderRequest,
 }
-/// The required values of [`ReverseOrder`], by name: what [`ReverseOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ReverseOrder`], by name: what [`ReverseOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct ReverseOrderRequired {
     /// 商户订单号。
     ///

@@ -133,7 +133,7 @@ pub struct CreatedServiceOrder {
     #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
 }
-/// The required fields of [`CreatedServiceOrder`], by name: what [`CreatedServiceOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CreatedServiceOrder`], by name: what [`CreatedServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CreatedServiceOrderRequired {
     /// 公众账号ID(服务商模式为服务商的公众账号ID)
     ///
@@ -417,7 +417,7 @@ pub struct PayOnDeliveryGoods {
     #[serde(default)]
     pub category_id: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
-/// The required fields of [`PayOnDeliveryGoods`], by name: what [`PayOnDeliveryGoods::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayOnDeliveryGoods`], by name: what [`PayOnDeliveryGoods::new`] takes. A new required one in a later version is a new field here.
 pub struct PayOnDeliveryGoodsRequired {
     /// 商品名称
     ///
@@ -685,7 +685,7 @@ pub struct PayOnDeliveryServiceOrder {
     #[serde(default)]
     pub shopping_info: ::std::option::Option<PayOnDeliveryShoppingInfo>,
 }
-/// The required fields of [`PayOnDeliveryServiceOrder`], by name: what [`PayOnDeliveryServiceOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayOnDeliveryServiceOrder`], by name: what [`PayOnDeliveryServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayOnDeliveryServiceOrderRequired {
     /// 公众账号ID(服务商模式为服务商的公众账号ID)
     ///
@@ -775,7 +775,7 @@ pub struct PayOnDeliveryShoppingInfo {
     /// 商品列表
     pub goods: ::std::vec::Vec<PayOnDeliveryGoods>,
 }
-/// The required fields of [`PayOnDeliveryShoppingInfo`], by name: what [`PayOnDeliveryShoppingInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayOnDeliveryShoppingInfo`], by name: what [`PayOnDeliveryShoppingInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PayOnDeliveryShoppingInfoRequired {
     /// 单详跳转链接:用户在支付分订单详情页跳转到商户订单的链接。
     pub jump_link: PayOnDeliveryJumpLink,
@@ -1171,7 +1171,7 @@ impl ::std::fmt::Debug for PayscoreBillFile {
             .finish()
     }
 }
-/// The required fields of [`PayscoreBillFile`], by name: what [`PayscoreBillFile::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreBillFile`], by name: what [`PayscoreBillFile::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreBillFileRequired {
     /// 账单文件序号,从1开始。
     ///
@@ -2503,7 +2503,7 @@ pub struct PayscorePartnerQueryServiceQuotasResponse {
     /// 先享金额列表
     pub quotas: ::std::vec::Vec<PayscoreServiceQuota>,
 }
-/// The required fields of [`PayscorePartnerQueryServiceQuotasResponse`], by name: what [`PayscorePartnerQueryServiceQuotasResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePartnerQueryServiceQuotasResponse`], by name: what [`PayscorePartnerQueryServiceQuotasResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerQueryServiceQuotasResponseRequired {
     /// 服务ID
     ///
@@ -2724,7 +2724,7 @@ pub struct PayscorePermission {
     #[serde(default)]
     pub risk_level_version: ::std::option::Option<i64>,
 }
-/// The required fields of [`PayscorePermission`], by name: what [`PayscorePermission::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePermission`], by name: what [`PayscorePermission::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePermissionRequired {
     /// 服务ID
     ///
@@ -2836,7 +2836,7 @@ pub struct PayscorePromotionDetail {
         ::std::vec::Vec<PayscorePromotionGoodsDetail>,
     >,
 }
-/// The required fields of [`PayscorePromotionDetail`], by name: what [`PayscorePromotionDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePromotionDetail`], by name: what [`PayscorePromotionDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePromotionDetailRequired {
     /// 券ID
     ///
@@ -3106,7 +3106,7 @@ pub struct PayscoreQueryUserServiceStateResponse {
     /// example: `"AVAILABLE"`.
     pub use_service_state: PayscoreUseServiceState,
 }
-/// The required fields of [`PayscoreQueryUserServiceStateResponse`], by name: what [`PayscoreQueryUserServiceStateResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreQueryUserServiceStateResponse`], by name: what [`PayscoreQueryUserServiceStateResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreQueryUserServiceStateResponseRequired {
     /// 公众账号ID
     ///
@@ -3156,7 +3156,7 @@ pub struct PayscoreServiceQuota {
     /// format `int64`; example: `1000`.
     pub suggested_quota: i64,
 }
-/// The required fields of [`PayscoreServiceQuota`], by name: what [`PayscoreServiceQuota::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreServiceQuota`], by name: what [`PayscoreServiceQuota::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreServiceQuotaRequired {
     /// 用户分层
     ///
@@ -3540,7 +3540,7 @@ pub struct PermissionNotification {
     #[serde(default)]
     pub authorization_code: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PermissionNotification`], by name: what [`PermissionNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PermissionNotification`], by name: what [`PermissionNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct PermissionNotificationRequired {
     /// 公众账号ID(服务商模式为服务商的公众账号ID)
     ///
@@ -3674,7 +3674,7 @@ pub struct PermissionTransactionSceneInfo {
     /// at most 32 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required fields of [`PermissionTransactionSceneInfo`], by name: what [`PermissionTransactionSceneInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PermissionTransactionSceneInfo`], by name: what [`PermissionTransactionSceneInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PermissionTransactionSceneInfoRequired {
     /// 支付下单的商户号
     ///
@@ -3871,7 +3871,7 @@ pub struct RiskFund {
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`RiskFund`], by name: what [`RiskFund::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RiskFund`], by name: what [`RiskFund::new`] takes. A new required one in a later version is a new field here.
 pub struct RiskFundRequired {
     /// 风险金名称
     pub name: RiskFundName,
@@ -4032,7 +4032,7 @@ pub struct ServiceAccountApplication {
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ServiceAccountApplication`], by name: what [`ServiceAccountApplication::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ServiceAccountApplication`], by name: what [`ServiceAccountApplication::new`] takes. A new required one in a later version is a new field here.
 pub struct ServiceAccountApplicationRequired {
     /// 服务ID
     ///
@@ -4370,7 +4370,7 @@ pub struct ServiceOrder {
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ServiceOrder`], by name: what [`ServiceOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ServiceOrder`], by name: what [`ServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct ServiceOrderRequired {
     /// 商户服务订单号
     ///
@@ -4470,7 +4470,7 @@ pub struct ServiceOrderAck {
     /// example: `"15646546545165651651"`.
     pub order_id: ::std::string::String,
 }
-/// The required fields of [`ServiceOrderAck`], by name: what [`ServiceOrderAck::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ServiceOrderAck`], by name: what [`ServiceOrderAck::new`] takes. A new required one in a later version is a new field here.
 pub struct ServiceOrderAckRequired {
     /// 公众账号ID
     ///
@@ -4892,7 +4892,7 @@ pub struct PayscoreQueryServiceOrder {
     /// Sent as the query parameter `appid`.
     pub appid: ::std::string::String,
 }
-/// The required values of [`PayscoreQueryServiceOrder`], by name: what [`PayscoreQueryServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreQueryServiceOrder`], by name: what [`PayscoreQueryServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreQueryServiceOrderRequired {
     /// 服务ID
     ///
@@ -5019,7 +5019,7 @@ pub struct PayscoreCreateServiceOrder {
     /// The JSON body.
     pub body: PayscoreCreateServiceOrderRequest,
 }
-/// The required values of [`PayscoreCreateServiceOrder`], by name: what [`PayscoreCreateServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCreateServiceOrder`], by name: what [`PayscoreCreateServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCreateServiceOrderRequired {
     /// 商户服务订单号:商户系统内唯一,只能是数字、大小写字母_-|*;不可用作退款接口的 out_trade_no。
     ///
@@ -5188,7 +5188,7 @@ pub struct PayscoreCancelServiceOrder {
     /// The JSON body.
     pub body: PayscoreCancelServiceOrderRequest,
 }
-/// The required values of [`PayscoreCancelServiceOrder`], by name: what [`PayscoreCancelServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCancelServiceOrder`], by name: what [`PayscoreCancelServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCancelServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -5295,7 +5295,7 @@ pub struct PayscoreModifyServiceOrder {
     /// The JSON body.
     pub body: PayscoreModifyServiceOrderRequest,
 }
-/// The required values of [`PayscoreModifyServiceOrder`], by name: what [`PayscoreModifyServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreModifyServiceOrder`], by name: what [`PayscoreModifyServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreModifyServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -5425,7 +5425,7 @@ pub struct PayscoreCompleteServiceOrder {
     /// The JSON body.
     pub body: PayscoreCompleteServiceOrderRequest,
 }
-/// The required values of [`PayscoreCompleteServiceOrder`], by name: what [`PayscoreCompleteServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCompleteServiceOrder`], by name: what [`PayscoreCompleteServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCompleteServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -5580,7 +5580,7 @@ pub struct PayscoreCollectServiceOrder {
     /// The JSON body.
     pub body: PayscoreCollectServiceOrderRequest,
 }
-/// The required values of [`PayscoreCollectServiceOrder`], by name: what [`PayscoreCollectServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCollectServiceOrder`], by name: what [`PayscoreCollectServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCollectServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -5675,7 +5675,7 @@ pub struct PayscoreSyncServiceOrder {
     /// The JSON body.
     pub body: PayscoreSyncServiceOrderRequest,
 }
-/// The required values of [`PayscoreSyncServiceOrder`], by name: what [`PayscoreSyncServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreSyncServiceOrder`], by name: what [`PayscoreSyncServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSyncServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -5779,7 +5779,7 @@ pub struct PayscoreSendPendingMessage {
     /// The JSON body.
     pub body: ServiceOrderMessage,
 }
-/// The required values of [`PayscoreSendPendingMessage`], by name: what [`PayscoreSendPendingMessage::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreSendPendingMessage`], by name: what [`PayscoreSendPendingMessage::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSendPendingMessageRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -5895,7 +5895,7 @@ pub struct PayscoreSendPrepaidMessage {
     /// The JSON body.
     pub body: ServiceOrderMessage,
 }
-/// The required values of [`PayscoreSendPrepaidMessage`], by name: what [`PayscoreSendPrepaidMessage::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreSendPrepaidMessage`], by name: what [`PayscoreSendPrepaidMessage::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSendPrepaidMessageRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -6030,7 +6030,7 @@ pub struct PayscoreCreatePayOnDeliveryOrder {
     /// The JSON body.
     pub body: PayscoreCreatePayOnDeliveryOrderRequest,
 }
-/// The required values of [`PayscoreCreatePayOnDeliveryOrder`], by name: what [`PayscoreCreatePayOnDeliveryOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCreatePayOnDeliveryOrder`], by name: what [`PayscoreCreatePayOnDeliveryOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCreatePayOnDeliveryOrderRequired {
     /// 商户服务订单号:商户系统内唯一。
     ///
@@ -6206,7 +6206,7 @@ pub struct PayscoreDirectCompleteServiceOrder {
     /// The JSON body.
     pub body: PayscoreDirectCompleteServiceOrderRequest,
 }
-/// The required values of [`PayscoreDirectCompleteServiceOrder`], by name: what [`PayscoreDirectCompleteServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreDirectCompleteServiceOrder`], by name: what [`PayscoreDirectCompleteServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreDirectCompleteServiceOrderRequired {
     /// 公众账号ID
     ///
@@ -6392,7 +6392,7 @@ pub struct PayscoreQueryMerchantBill {
     /// Sent as the query parameter `encryption_algorithm`.
     pub encryption_algorithm: PayscoreBillEncryptionAlgorithm,
 }
-/// The required values of [`PayscoreQueryMerchantBill`], by name: what [`PayscoreQueryMerchantBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreQueryMerchantBill`], by name: what [`PayscoreQueryMerchantBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreQueryMerchantBillRequired {
     /// 服务ID
     ///
@@ -6508,7 +6508,7 @@ pub struct PayscoreQueryUserServiceState {
     /// Sent as the query parameter `openid`.
     pub openid: ::std::string::String,
 }
-/// The required values of [`PayscoreQueryUserServiceState`], by name: what [`PayscoreQueryUserServiceState::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreQueryUserServiceState`], by name: what [`PayscoreQueryUserServiceState::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreQueryUserServiceStateRequired {
     /// 服务ID
     ///
@@ -6601,7 +6601,7 @@ pub struct PayscoreTerminateUserServicePermission {
     /// The JSON body.
     pub body: PayscoreTerminateUserServicePermissionRequest,
 }
-/// The required values of [`PayscoreTerminateUserServicePermission`], by name: what [`PayscoreTerminateUserServicePermission::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreTerminateUserServicePermission`], by name: what [`PayscoreTerminateUserServicePermission::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreTerminateUserServicePermissionRequired {
     /// 用户标识:用户在 appid 下的唯一标识。
     ///
@@ -6697,7 +6697,7 @@ pub struct PayscoreApplyPermissions {
     /// The JSON body.
     pub body: PayscoreApplyPermissionsRequest,
 }
-/// The required values of [`PayscoreApplyPermissions`], by name: what [`PayscoreApplyPermissions::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreApplyPermissions`], by name: what [`PayscoreApplyPermissions::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreApplyPermissionsRequired {
     /// 服务ID
     ///
@@ -6788,7 +6788,7 @@ pub struct PayscoreAssessUserRiskLevel {
     /// The JSON body.
     pub body: PayscoreAssessUserRiskLevelRequest,
 }
-/// The required values of [`PayscoreAssessUserRiskLevel`], by name: what [`PayscoreAssessUserRiskLevel::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAssessUserRiskLevel`], by name: what [`PayscoreAssessUserRiskLevel::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAssessUserRiskLevelRequired {
     /// 服务ID
     ///
@@ -6903,7 +6903,7 @@ pub struct PayscoreQueryPermissionsByCode {
     /// Sent as the query parameter `service_id`.
     pub service_id: ::std::string::String,
 }
-/// The required values of [`PayscoreQueryPermissionsByCode`], by name: what [`PayscoreQueryPermissionsByCode::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreQueryPermissionsByCode`], by name: what [`PayscoreQueryPermissionsByCode::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreQueryPermissionsByCodeRequired {
     /// 授权协议号:商户预授权时传入、在商户侧唯一的授权协议号。
     ///
@@ -6991,7 +6991,7 @@ pub struct PayscoreTerminatePermissionsByCode {
     /// The JSON body.
     pub body: PayscoreTerminatePermissionsByCodeRequest,
 }
-/// The required values of [`PayscoreTerminatePermissionsByCode`], by name: what [`PayscoreTerminatePermissionsByCode::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreTerminatePermissionsByCode`], by name: what [`PayscoreTerminatePermissionsByCode::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreTerminatePermissionsByCodeRequired {
     /// 授权协议号:商户预授权时传入、在商户侧唯一的授权协议号。
     ///
@@ -7098,7 +7098,7 @@ pub struct PayscoreQueryPermissionsByOpenid {
     /// Sent as the query parameter `service_id`.
     pub service_id: ::std::string::String,
 }
-/// The required values of [`PayscoreQueryPermissionsByOpenid`], by name: what [`PayscoreQueryPermissionsByOpenid::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreQueryPermissionsByOpenid`], by name: what [`PayscoreQueryPermissionsByOpenid::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreQueryPermissionsByOpenidRequired {
     /// 用户标识:用户在 appid 下的唯一标识。
     ///
@@ -7189,7 +7189,7 @@ pub struct PayscoreTerminatePermissionsByOpenid {
     /// The JSON body.
     pub body: PayscoreTerminatePermissionsByOpenidRequest,
 }
-/// The required values of [`PayscoreTerminatePermissionsByOpenid`], by name: what [`PayscoreTerminatePermissionsByOpenid::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreTerminatePermissionsByOpenid`], by name: what [`PayscoreTerminatePermissionsByOpenid::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreTerminatePermissionsByOpenidRequired {
     /// 用户标识:用户在 appid 下的唯一标识。
     ///
@@ -7431,7 +7431,7 @@ pub struct PayscorePartnerCreateServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerCreateServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerCreateServiceOrder`], by name: what [`PayscorePartnerCreateServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCreateServiceOrder`], by name: what [`PayscorePartnerCreateServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCreateServiceOrderRequired {
     /// 服务ID
     ///
@@ -7634,7 +7634,7 @@ pub struct PayscorePartnerCancelServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerCancelServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerCancelServiceOrder`], by name: what [`PayscorePartnerCancelServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCancelServiceOrder`], by name: what [`PayscorePartnerCancelServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCancelServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -7744,7 +7744,7 @@ pub struct PayscorePartnerModifyServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerModifyServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerModifyServiceOrder`], by name: what [`PayscorePartnerModifyServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerModifyServiceOrder`], by name: what [`PayscorePartnerModifyServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerModifyServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -7883,7 +7883,7 @@ pub struct PayscorePartnerCompleteServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerCompleteServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerCompleteServiceOrder`], by name: what [`PayscorePartnerCompleteServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCompleteServiceOrder`], by name: what [`PayscorePartnerCompleteServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCompleteServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -8046,7 +8046,7 @@ pub struct PayscorePartnerCollectServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerCollectServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerCollectServiceOrder`], by name: what [`PayscorePartnerCollectServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCollectServiceOrder`], by name: what [`PayscorePartnerCollectServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCollectServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -8147,7 +8147,7 @@ pub struct PayscorePartnerSyncServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerSyncServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerSyncServiceOrder`], by name: what [`PayscorePartnerSyncServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerSyncServiceOrder`], by name: what [`PayscorePartnerSyncServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerSyncServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -8254,7 +8254,7 @@ pub struct PayscorePartnerSendPendingMessage {
     /// The JSON body.
     pub body: PartnerServiceOrderMessage,
 }
-/// The required values of [`PayscorePartnerSendPendingMessage`], by name: what [`PayscorePartnerSendPendingMessage::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerSendPendingMessage`], by name: what [`PayscorePartnerSendPendingMessage::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerSendPendingMessageRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -8378,7 +8378,7 @@ pub struct PayscorePartnerSendPrepaidMessage {
     /// The JSON body.
     pub body: PartnerServiceOrderMessage,
 }
-/// The required values of [`PayscorePartnerSendPrepaidMessage`], by name: what [`PayscorePartnerSendPrepaidMessage::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerSendPrepaidMessage`], by name: what [`PayscorePartnerSendPrepaidMessage::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerSendPrepaidMessageRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -8520,7 +8520,7 @@ pub struct PayscorePartnerCreatePayOnDeliveryOrder {
     /// The JSON body.
     pub body: PayscorePartnerCreatePayOnDeliveryOrderRequest,
 }
-/// The required values of [`PayscorePartnerCreatePayOnDeliveryOrder`], by name: what [`PayscorePartnerCreatePayOnDeliveryOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCreatePayOnDeliveryOrder`], by name: what [`PayscorePartnerCreatePayOnDeliveryOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCreatePayOnDeliveryOrderRequired {
     /// 服务ID
     ///
@@ -8724,7 +8724,7 @@ pub struct PayscorePartnerDirectCompleteServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerDirectCompleteServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerDirectCompleteServiceOrder`], by name: what [`PayscorePartnerDirectCompleteServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerDirectCompleteServiceOrder`], by name: what [`PayscorePartnerDirectCompleteServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerDirectCompleteServiceOrderRequired {
     /// 服务ID
     ///
@@ -8955,7 +8955,7 @@ pub struct PayscorePartnerQueryServiceQuotas {
     /// Sent as the query parameter `risk_level_version`.
     pub risk_level_version: i64,
 }
-/// The required values of [`PayscorePartnerQueryServiceQuotas`], by name: what [`PayscorePartnerQueryServiceQuotas::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerQueryServiceQuotas`], by name: what [`PayscorePartnerQueryServiceQuotas::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerQueryServiceQuotasRequired {
     /// 服务ID
     ///
@@ -9081,7 +9081,7 @@ pub struct PayscorePartnerCreateServiceAccountApplication {
     /// The JSON body.
     pub body: PayscorePartnerCreateServiceAccountApplicationRequest,
 }
-/// The required values of [`PayscorePartnerCreateServiceAccountApplication`], by name: what [`PayscorePartnerCreateServiceAccountApplication::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCreateServiceAccountApplication`], by name: what [`PayscorePartnerCreateServiceAccountApplication::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCreateServiceAccountApplicationRequired {
     /// 服务ID
     ///
@@ -9261,7 +9261,7 @@ pub struct PayscorePartnerApplyPermissions {
     /// The JSON body.
     pub body: PayscorePartnerApplyPermissionsRequest,
 }
-/// The required values of [`PayscorePartnerApplyPermissions`], by name: what [`PayscorePartnerApplyPermissions::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerApplyPermissions`], by name: what [`PayscorePartnerApplyPermissions::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerApplyPermissionsRequired {
     /// 服务ID
     ///
@@ -9376,7 +9376,7 @@ pub struct PayscorePartnerApplyPermissionsForScene {
     /// The JSON body.
     pub body: PayscorePartnerApplyPermissionsForSceneRequest,
 }
-/// The required values of [`PayscorePartnerApplyPermissionsForScene`], by name: what [`PayscorePartnerApplyPermissionsForScene::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerApplyPermissionsForScene`], by name: what [`PayscorePartnerApplyPermissionsForScene::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerApplyPermissionsForSceneRequired {
     /// 服务ID
     ///
@@ -9510,7 +9510,7 @@ pub struct PayscorePartnerAssessUserRiskLevel {
     /// The JSON body.
     pub body: PayscorePartnerAssessUserRiskLevelRequest,
 }
-/// The required values of [`PayscorePartnerAssessUserRiskLevel`], by name: what [`PayscorePartnerAssessUserRiskLevel::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerAssessUserRiskLevel`], by name: what [`PayscorePartnerAssessUserRiskLevel::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerAssessUserRiskLevelRequired {
     /// 子商户号
     ///
@@ -9671,7 +9671,7 @@ pub struct PayscorePartnerQueryPermissionsByCode {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PayscorePartnerQueryPermissionsByCode`], by name: what [`PayscorePartnerQueryPermissionsByCode::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerQueryPermissionsByCode`], by name: what [`PayscorePartnerQueryPermissionsByCode::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerQueryPermissionsByCodeRequired {
     /// 授权协议号:商户预授权时传入、在商户侧唯一的授权协议号。
     ///
@@ -9771,7 +9771,7 @@ pub struct PayscorePartnerTerminatePermissionsByCode {
     /// The JSON body.
     pub body: PayscorePartnerTerminatePermissionsByCodeRequest,
 }
-/// The required values of [`PayscorePartnerTerminatePermissionsByCode`], by name: what [`PayscorePartnerTerminatePermissionsByCode::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerTerminatePermissionsByCode`], by name: what [`PayscorePartnerTerminatePermissionsByCode::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerTerminatePermissionsByCodeRequired {
     /// 授权协议号:商户预授权时传入、在商户侧唯一的授权协议号。
     ///
@@ -9904,7 +9904,7 @@ pub struct PayscorePartnerQueryPermissionsByOpenid {
     /// Sent as the query parameter `sub_openid`.
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
-/// The required values of [`PayscorePartnerQueryPermissionsByOpenid`], by name: what [`PayscorePartnerQueryPermissionsByOpenid::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerQueryPermissionsByOpenid`], by name: what [`PayscorePartnerQueryPermissionsByOpenid::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerQueryPermissionsByOpenidRequired {
     /// 服务ID
     ///
@@ -10045,7 +10045,7 @@ pub struct PayscorePartnerTerminatePermissionsByOpenid {
     /// The JSON body.
     pub body: PayscorePartnerTerminatePermissionsByOpenidRequest,
 }
-/// The required values of [`PayscorePartnerTerminatePermissionsByOpenid`], by name: what [`PayscorePartnerTerminatePermissionsByOpenid::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerTerminatePermissionsByOpenid`], by name: what [`PayscorePartnerTerminatePermissionsByOpenid::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerTerminatePermissionsByOpenidRequired {
     /// 服务ID
     ///
@@ -10200,7 +10200,7 @@ pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrder {
     /// The JSON body.
     pub body: PayscoreAcquiringBankCreatePayOnDeliveryOrderRequest,
 }
-/// The required values of [`PayscoreAcquiringBankCreatePayOnDeliveryOrder`], by name: what [`PayscoreAcquiringBankCreatePayOnDeliveryOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankCreatePayOnDeliveryOrder`], by name: what [`PayscoreAcquiringBankCreatePayOnDeliveryOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrderRequired {
     /// 服务ID
     ///
@@ -10406,7 +10406,7 @@ pub struct PayscoreAcquiringBankModifyServiceOrder {
     /// The JSON body.
     pub body: PayscoreAcquiringBankModifyServiceOrderRequest,
 }
-/// The required values of [`PayscoreAcquiringBankModifyServiceOrder`], by name: what [`PayscoreAcquiringBankModifyServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankModifyServiceOrder`], by name: what [`PayscoreAcquiringBankModifyServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankModifyServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///
@@ -10537,7 +10537,7 @@ pub struct PayscoreAcquiringBankSyncServiceOrder {
     /// The JSON body.
     pub body: PayscoreAcquiringBankSyncServiceOrderRequest,
 }
-/// The required values of [`PayscoreAcquiringBankSyncServiceOrder`], by name: what [`PayscoreAcquiringBankSyncServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankSyncServiceOrder`], by name: what [`PayscoreAcquiringBankSyncServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankSyncServiceOrderRequired {
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创单时一致。
     ///

@@ -549,7 +549,7 @@ pub struct AcquiringBankRiskFund {
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`AcquiringBankRiskFund`], by name: what [`AcquiringBankRiskFund::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AcquiringBankRiskFund`], by name: what [`AcquiringBankRiskFund::new`] takes. A new required one in a later version is a new field here.
 pub struct AcquiringBankRiskFundRequired {
     /// 风险金名称。
     ///
@@ -774,7 +774,7 @@ pub struct AcquiringBankServiceOrder {
     #[serde(default)]
     pub collection: ::std::option::Option<AcquiringBankCollection>,
 }
-/// The required fields of [`AcquiringBankServiceOrder`], by name: what [`AcquiringBankServiceOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AcquiringBankServiceOrder`], by name: what [`AcquiringBankServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct AcquiringBankServiceOrderRequired {
     /// 商户服务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
     ///
@@ -1403,7 +1403,7 @@ pub struct PayscoreAcquiringBankCreateServiceOrderResponse {
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PayscoreAcquiringBankCreateServiceOrderResponse`], by name: what [`PayscoreAcquiringBankCreateServiceOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreAcquiringBankCreateServiceOrderResponse`], by name: what [`PayscoreAcquiringBankCreateServiceOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankCreateServiceOrderResponseRequired {
     /// 商户服务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
     ///
@@ -1552,7 +1552,7 @@ pub struct PayscoreAcquiringBankQueryPermissionsByCodeResponse {
     #[serde(default)]
     pub authorization_success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PayscoreAcquiringBankQueryPermissionsByCodeResponse`], by name: what [`PayscoreAcquiringBankQueryPermissionsByCodeResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreAcquiringBankQueryPermissionsByCodeResponse`], by name: what [`PayscoreAcquiringBankQueryPermissionsByCodeResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankQueryPermissionsByCodeResponseRequired {
     /// 服务ID:支付分服务的唯一标识。
     ///
@@ -1716,7 +1716,7 @@ pub struct PayscoreAcquiringBankApplyPermissions {
     /// The JSON body.
     pub body: PayscoreAcquiringBankApplyPermissionsRequest,
 }
-/// The required values of [`PayscoreAcquiringBankApplyPermissions`], by name: what [`PayscoreAcquiringBankApplyPermissions::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankApplyPermissions`], by name: what [`PayscoreAcquiringBankApplyPermissions::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankApplyPermissionsRequired {
     /// 服务ID:支付分服务的唯一标识。
     ///
@@ -1860,7 +1860,7 @@ pub struct PayscoreAcquiringBankQueryPermissionsByCode {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PayscoreAcquiringBankQueryPermissionsByCode`], by name: what [`PayscoreAcquiringBankQueryPermissionsByCode::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankQueryPermissionsByCode`], by name: what [`PayscoreAcquiringBankQueryPermissionsByCode::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankQueryPermissionsByCodeRequired {
     /// 授权协议号:从业机构预授权时传入的授权协议号。
     ///
@@ -1969,7 +1969,7 @@ pub struct PayscoreAcquiringBankTerminatePermissionsByCode {
     /// The JSON body.
     pub body: PayscoreAcquiringBankTerminatePermissionsByCodeRequest,
 }
-/// The required values of [`PayscoreAcquiringBankTerminatePermissionsByCode`], by name: what [`PayscoreAcquiringBankTerminatePermissionsByCode::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankTerminatePermissionsByCode`], by name: what [`PayscoreAcquiringBankTerminatePermissionsByCode::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankTerminatePermissionsByCodeRequired {
     /// 授权协议号:从业机构预授权时传入的授权协议号。
     ///
@@ -2103,7 +2103,7 @@ pub struct PayscoreAcquiringBankQueryServiceOrder {
     /// Sent as the query parameter `query_id`.
     pub query_id: ::std::option::Option<::std::string::String>,
 }
-/// The required values of [`PayscoreAcquiringBankQueryServiceOrder`], by name: what [`PayscoreAcquiringBankQueryServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankQueryServiceOrder`], by name: what [`PayscoreAcquiringBankQueryServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankQueryServiceOrderRequired {
     /// 子商户号。
     ///
@@ -2252,7 +2252,7 @@ pub struct PayscoreAcquiringBankCreateServiceOrder {
     /// The JSON body.
     pub body: PayscoreAcquiringBankCreateServiceOrderRequest,
 }
-/// The required values of [`PayscoreAcquiringBankCreateServiceOrder`], by name: what [`PayscoreAcquiringBankCreateServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankCreateServiceOrder`], by name: what [`PayscoreAcquiringBankCreateServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankCreateServiceOrderRequired {
     /// 服务ID:支付分服务的唯一标识。
     ///
@@ -2490,7 +2490,7 @@ pub struct PayscoreAcquiringBankQueryDeduction {
     /// Sent as the query parameter `out_order_no`.
     pub out_order_no: ::std::string::String,
 }
-/// The required values of [`PayscoreAcquiringBankQueryDeduction`], by name: what [`PayscoreAcquiringBankQueryDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankQueryDeduction`], by name: what [`PayscoreAcquiringBankQueryDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankQueryDeductionRequired {
     /// 服务ID。
     ///
@@ -2627,7 +2627,7 @@ pub struct PayscoreAcquiringBankRegisterDeduction {
     /// The JSON body.
     pub body: PayscoreAcquiringBankRegisterDeductionRequest,
 }
-/// The required values of [`PayscoreAcquiringBankRegisterDeduction`], by name: what [`PayscoreAcquiringBankRegisterDeduction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankRegisterDeduction`], by name: what [`PayscoreAcquiringBankRegisterDeduction::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankRegisterDeductionRequired {
     /// 商户服务订单号:创建订单时传入的商户服务订单号。
     ///
@@ -2753,7 +2753,7 @@ pub struct PayscoreAcquiringBankCancelServiceOrder {
     /// The JSON body.
     pub body: PayscoreAcquiringBankCancelServiceOrderRequest,
 }
-/// The required values of [`PayscoreAcquiringBankCancelServiceOrder`], by name: what [`PayscoreAcquiringBankCancelServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankCancelServiceOrder`], by name: what [`PayscoreAcquiringBankCancelServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankCancelServiceOrderRequired {
     /// 商户服务订单号:创建订单时传入的商户服务订单号。
     ///
@@ -2872,7 +2872,7 @@ pub struct PayscoreAcquiringBankCompleteServiceOrder {
     /// The JSON body.
     pub body: PayscoreAcquiringBankCompleteServiceOrderRequest,
 }
-/// The required values of [`PayscoreAcquiringBankCompleteServiceOrder`], by name: what [`PayscoreAcquiringBankCompleteServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreAcquiringBankCompleteServiceOrder`], by name: what [`PayscoreAcquiringBankCompleteServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreAcquiringBankCompleteServiceOrderRequired {
     /// 商户服务订单号:创建订单时传入的商户服务订单号。
     ///

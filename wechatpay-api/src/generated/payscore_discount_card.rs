@@ -78,7 +78,7 @@ pub struct DiscountCard {
     #[serde(default)]
     pub sharer_openid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DiscountCard`], by name: what [`DiscountCard::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCard`], by name: what [`DiscountCard::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardRequired {
     /// 先享卡ID:唯一标识一张先享卡。
     ///
@@ -288,7 +288,7 @@ pub struct DiscountCardObjective {
         ::std::vec::Vec<DiscountCardObjectiveCompletionRecord>,
     >,
 }
-/// The required fields of [`DiscountCardObjective`], by name: what [`DiscountCardObjective::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardObjective`], by name: what [`DiscountCardObjective::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardObjectiveRequired {
     /// 目标ID:商户同步用户记录时使用。
     ///
@@ -373,7 +373,7 @@ pub struct DiscountCardObjectiveCompletionRecord {
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DiscountCardObjectiveCompletionRecord`], by name: what [`DiscountCardObjectiveCompletionRecord::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardObjectiveCompletionRecord`], by name: what [`DiscountCardObjectiveCompletionRecord::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardObjectiveCompletionRecordRequired {
     /// 目标完成流水号:商户生成、全局唯一,用于幂等判断。
     ///
@@ -546,7 +546,7 @@ pub struct DiscountCardOrder {
     #[serde(default)]
     pub rewards: ::std::option::Option<::std::vec::Vec<DiscountCardOrderReward>>,
 }
-/// The required fields of [`DiscountCardOrder`], by name: what [`DiscountCardOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardOrder`], by name: what [`DiscountCardOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardOrderRequired {
     /// 先享卡订单号。
     ///
@@ -705,7 +705,7 @@ pub struct DiscountCardOrderObjective {
     #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DiscountCardOrderObjective`], by name: what [`DiscountCardOrderObjective::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardOrderObjective`], by name: what [`DiscountCardOrderObjective::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardOrderObjectiveRequired {
     /// 目标流水号:商户侧唯一,用于幂等。
     ///
@@ -794,7 +794,7 @@ pub struct DiscountCardOrderObjectiveInput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DiscountCardOrderObjectiveInput`], by name: what [`DiscountCardOrderObjectiveInput::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardOrderObjectiveInput`], by name: what [`DiscountCardOrderObjectiveInput::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardOrderObjectiveInputRequired {
     /// 目标流水号:商户侧唯一,用于幂等。
     ///
@@ -902,7 +902,7 @@ pub struct DiscountCardOrderReward {
     #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DiscountCardOrderReward`], by name: what [`DiscountCardOrderReward::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardOrderReward`], by name: what [`DiscountCardOrderReward::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardOrderRewardRequired {
     /// 奖励流水号:商户侧唯一,用于幂等。
     ///
@@ -1001,7 +1001,7 @@ pub struct DiscountCardOrderRewardInput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DiscountCardOrderRewardInput`], by name: what [`DiscountCardOrderRewardInput::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardOrderRewardInput`], by name: what [`DiscountCardOrderRewardInput::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardOrderRewardInputRequired {
     /// 奖励流水号:商户侧唯一,用于幂等。
     ///
@@ -1177,7 +1177,7 @@ pub struct DiscountCardPayInformation {
     #[serde(default)]
     pub pay_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`DiscountCardPayInformation`], by name: what [`DiscountCardPayInformation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardPayInformation`], by name: what [`DiscountCardPayInformation::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardPayInformationRequired {
     /// 用户需要退回优惠而付款的金额,单位分。
     ///
@@ -1363,7 +1363,7 @@ pub struct DiscountCardReward {
         ::std::vec::Vec<DiscountCardRewardUsageRecord>,
     >,
 }
-/// The required fields of [`DiscountCardReward`], by name: what [`DiscountCardReward::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardReward`], by name: what [`DiscountCardReward::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardRewardRequired {
     /// 优惠ID:商户同步用户记录时使用。
     ///
@@ -1526,7 +1526,7 @@ pub struct DiscountCardRewardUsageRecord {
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DiscountCardRewardUsageRecord`], by name: what [`DiscountCardRewardUsageRecord::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardRewardUsageRecord`], by name: what [`DiscountCardRewardUsageRecord::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardRewardUsageRecordRequired {
     /// 优惠使用记录流水号:商户生成、全局唯一,用于幂等判断。
     ///
@@ -1685,7 +1685,7 @@ pub struct DiscountCardTimeRange {
     #[serde(with = "::time::serde::rfc3339")]
     pub end_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`DiscountCardTimeRange`], by name: what [`DiscountCardTimeRange::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardTimeRange`], by name: what [`DiscountCardTimeRange::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardTimeRangeRequired {
     /// 约定开始时间,rfc3339 格式。
     ///
@@ -1744,7 +1744,7 @@ pub struct DiscountCardUpdateOrderResponse {
     /// example: `"15646546545165651651"`.
     pub order_id: ::std::string::String,
 }
-/// The required fields of [`DiscountCardUpdateOrderResponse`], by name: what [`DiscountCardUpdateOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DiscountCardUpdateOrderResponse`], by name: what [`DiscountCardUpdateOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardUpdateOrderResponseRequired {
     /// 先享卡订单号。
     ///
@@ -1796,7 +1796,7 @@ pub struct DiscountCardPrepare {
     /// The JSON body.
     pub body: DiscountCardPrepareRequest,
 }
-/// The required values of [`DiscountCardPrepare`], by name: what [`DiscountCardPrepare::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`DiscountCardPrepare`], by name: what [`DiscountCardPrepare::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardPrepareRequired {
     /// 商户领卡号:商户本次领卡请求的单号,同一商户号下唯一,只能是数字、大小写字母及 `_-|*`。
     ///
@@ -1952,7 +1952,7 @@ pub struct DiscountCardAddUserRecords {
     /// The JSON body.
     pub body: DiscountCardAddUserRecordsRequest,
 }
-/// The required values of [`DiscountCardAddUserRecords`], by name: what [`DiscountCardAddUserRecords::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`DiscountCardAddUserRecords`], by name: what [`DiscountCardAddUserRecords::new`] takes. A new required one in a later version is a new field here.
 pub struct DiscountCardAddUserRecordsRequired {
     /// 商户领卡号:预受理领卡请求时传入的领卡请求号。
     ///

@@ -476,7 +476,7 @@ pub struct OverseaRiskFund {
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`OverseaRiskFund`], by name: what [`OverseaRiskFund::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`OverseaRiskFund`], by name: what [`OverseaRiskFund::new`] takes. A new required one in a later version is a new field here.
 pub struct OverseaRiskFundRequired {
     /// 风险金名称。
     ///
@@ -699,7 +699,7 @@ pub struct OverseaServiceOrder {
     #[serde(default)]
     pub collection: ::std::option::Option<OverseaCollection>,
 }
-/// The required fields of [`OverseaServiceOrder`], by name: what [`OverseaServiceOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`OverseaServiceOrder`], by name: what [`OverseaServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct OverseaServiceOrderRequired {
     /// 商户业务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
     ///
@@ -936,7 +936,7 @@ pub struct OverseaSyncDetail {
     /// format `int64`; example: `1`.
     pub paid_amount: i64,
 }
-/// The required fields of [`OverseaSyncDetail`], by name: what [`OverseaSyncDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`OverseaSyncDetail`], by name: what [`OverseaSyncDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct OverseaSyncDetailRequired {
     /// 收款序号。
     ///
@@ -1371,7 +1371,7 @@ pub struct PayscoreOverseaCreateServiceOrderResponse {
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PayscoreOverseaCreateServiceOrderResponse`], by name: what [`PayscoreOverseaCreateServiceOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreOverseaCreateServiceOrderResponse`], by name: what [`PayscoreOverseaCreateServiceOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreOverseaCreateServiceOrderResponseRequired {
     /// 商户业务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
     ///
@@ -1519,7 +1519,7 @@ pub struct PayscoreOverseaQueryServiceOrder {
     /// Sent as the query parameter `query_id`.
     pub query_id: ::std::option::Option<::std::string::String>,
 }
-/// The required values of [`PayscoreOverseaQueryServiceOrder`], by name: what [`PayscoreOverseaQueryServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreOverseaQueryServiceOrder`], by name: what [`PayscoreOverseaQueryServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreOverseaQueryServiceOrderRequired {
     /// 服务ID。
     ///
@@ -1646,7 +1646,7 @@ pub struct PayscoreOverseaCreateServiceOrder {
     /// The JSON body.
     pub body: PayscoreOverseaCreateServiceOrderRequest,
 }
-/// The required values of [`PayscoreOverseaCreateServiceOrder`], by name: what [`PayscoreOverseaCreateServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreOverseaCreateServiceOrder`], by name: what [`PayscoreOverseaCreateServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreOverseaCreateServiceOrderRequired {
     /// 服务ID:须有本接口对应产品的权限。
     ///
@@ -1848,7 +1848,7 @@ pub struct PayscoreOverseaCancelServiceOrder {
     /// The JSON body.
     pub body: PayscoreOverseaCancelServiceOrderRequest,
 }
-/// The required values of [`PayscoreOverseaCancelServiceOrder`], by name: what [`PayscoreOverseaCancelServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreOverseaCancelServiceOrder`], by name: what [`PayscoreOverseaCancelServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreOverseaCancelServiceOrderRequired {
     /// 商户业务订单号:创建订单时传入的商户业务订单号。
     ///
@@ -1963,7 +1963,7 @@ pub struct PayscoreOverseaCompleteServiceOrder {
     /// The JSON body.
     pub body: PayscoreOverseaCompleteServiceOrderRequest,
 }
-/// The required values of [`PayscoreOverseaCompleteServiceOrder`], by name: what [`PayscoreOverseaCompleteServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreOverseaCompleteServiceOrder`], by name: what [`PayscoreOverseaCompleteServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreOverseaCompleteServiceOrderRequired {
     /// 商户业务订单号:创建订单时传入的商户业务订单号。
     ///
@@ -2110,7 +2110,7 @@ pub struct PayscoreOverseaSyncServiceOrder {
     /// The JSON body.
     pub body: PayscoreOverseaSyncServiceOrderRequest,
 }
-/// The required values of [`PayscoreOverseaSyncServiceOrder`], by name: what [`PayscoreOverseaSyncServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreOverseaSyncServiceOrder`], by name: what [`PayscoreOverseaSyncServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreOverseaSyncServiceOrderRequired {
     /// 商户业务订单号:创建订单时传入的商户业务订单号。
     ///

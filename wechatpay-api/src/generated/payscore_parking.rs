@@ -146,7 +146,7 @@ pub struct ParkingEntranceStateNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub state_update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`ParkingEntranceStateNotification`], by name: what [`ParkingEntranceStateNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ParkingEntranceStateNotification`], by name: what [`ParkingEntranceStateNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct ParkingEntranceStateNotificationRequired {
     /// 商户号:调用创建停车入场接口的商户号。
     ///
@@ -571,7 +571,7 @@ pub struct ParkingPromotionDetail {
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`ParkingPromotionDetail`], by name: what [`ParkingPromotionDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ParkingPromotionDetail`], by name: what [`ParkingPromotionDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct ParkingPromotionDetailRequired {
     /// 券或立减优惠ID。
     ///
@@ -846,7 +846,7 @@ pub struct ParkingTradeInfo {
     /// example: `"12313"`.
     pub device_id: ::std::string::String,
 }
-/// The required fields of [`ParkingTradeInfo`], by name: what [`ParkingTradeInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ParkingTradeInfo`], by name: what [`ParkingTradeInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct ParkingTradeInfoRequired {
     /// 入场ID:创建停车入场时微信支付分停车服务分配的入场ID。
     ///
@@ -1140,7 +1140,7 @@ pub struct ParkingTransaction {
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<ParkingPromotionDetail>>,
 }
-/// The required fields of [`ParkingTransaction`], by name: what [`ParkingTransaction::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ParkingTransaction`], by name: what [`ParkingTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct ParkingTransactionRequired {
     /// 公众账号ID。
     ///
@@ -1403,7 +1403,7 @@ pub struct PayscoreParkingCreateParkingResponse {
     #[serde(default)]
     pub block_reason: ::std::option::Option<ParkingBlockReason>,
 }
-/// The required fields of [`PayscoreParkingCreateParkingResponse`], by name: what [`PayscoreParkingCreateParkingResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreParkingCreateParkingResponse`], by name: what [`PayscoreParkingCreateParkingResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreParkingCreateParkingResponseRequired {
     /// 停车入场ID:微信支付分停车服务为商户分配的入场ID,扣费受理时传入。
     ///
@@ -1548,7 +1548,7 @@ pub struct PayscoreParkingQueryPlateServiceResponse {
     /// example: `"NORMAL"`.
     pub service_state: ParkingPlateServiceState,
 }
-/// The required fields of [`PayscoreParkingQueryPlateServiceResponse`], by name: what [`PayscoreParkingQueryPlateServiceResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreParkingQueryPlateServiceResponse`], by name: what [`PayscoreParkingQueryPlateServiceResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreParkingQueryPlateServiceResponseRequired {
     /// 车牌号。
     ///
@@ -1648,7 +1648,7 @@ pub struct PayscoreParkingQueryPlateService {
     /// Sent as the query parameter `openid`.
     pub openid: ::std::string::String,
 }
-/// The required values of [`PayscoreParkingQueryPlateService`], by name: what [`PayscoreParkingQueryPlateService::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreParkingQueryPlateService`], by name: what [`PayscoreParkingQueryPlateService::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreParkingQueryPlateServiceRequired {
     /// 公众账号ID:商户在微信申请公众号或移动应用后分配的AppID。
     ///
@@ -1781,7 +1781,7 @@ pub struct PayscoreParkingCreateParking {
     /// The JSON body.
     pub body: PayscoreParkingCreateParkingRequest,
 }
-/// The required values of [`PayscoreParkingCreateParking`], by name: what [`PayscoreParkingCreateParking::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreParkingCreateParking`], by name: what [`PayscoreParkingCreateParking::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreParkingCreateParkingRequired {
     /// 商户入场ID:商户侧入场标识,同一商户号下唯一。
     ///
@@ -1903,7 +1903,7 @@ pub struct PayscoreParkingCreateTransaction {
     /// The JSON body.
     pub body: PayscoreParkingCreateTransactionRequest,
 }
-/// The required values of [`PayscoreParkingCreateTransaction`], by name: what [`PayscoreParkingCreateTransaction::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreParkingCreateTransaction`], by name: what [`PayscoreParkingCreateTransaction::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreParkingCreateTransactionRequired {
     /// 公众账号ID:商户在微信申请公众号或移动应用后分配的AppID。
     ///

@@ -152,7 +152,7 @@ pub struct PayscoreCreateUserSignPlanResponse {
     /// example: `"AARupJoAAAABAAAAAADSh9ra0Xzx"`.
     pub package: ::std::string::String,
 }
-/// The required fields of [`PayscoreCreateUserSignPlanResponse`], by name: what [`PayscoreCreateUserSignPlanResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreCreateUserSignPlanResponse`], by name: what [`PayscoreCreateUserSignPlanResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCreateUserSignPlanResponseRequired {
     /// 用户的签约计划。
     pub sign_plan: PayscoreUserSignPlan,
@@ -355,7 +355,7 @@ pub struct PayscorePartnerCreateUserSignPlanResponse {
     /// example: `"AARupJoAAAABAAAAAADSh9ra0Xzx"`.
     pub package: ::std::string::String,
 }
-/// The required fields of [`PayscorePartnerCreateUserSignPlanResponse`], by name: what [`PayscorePartnerCreateUserSignPlanResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePartnerCreateUserSignPlanResponse`], by name: what [`PayscorePartnerCreateUserSignPlanResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCreateUserSignPlanResponseRequired {
     /// 服务商子商户用户的签约计划。
     pub sign_plan: PayscorePartnerUserSignPlan,
@@ -448,7 +448,7 @@ pub struct PayscorePartnerPlan {
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PayscorePartnerPlan`], by name: what [`PayscorePartnerPlan::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePartnerPlan`], by name: what [`PayscorePartnerPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerPlanRequired {
     /// 支付分计划ID:微信支付分配的计划ID。
     ///
@@ -622,7 +622,7 @@ pub struct PayscorePartnerSignPlanServiceOrder {
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PayscorePartnerSignPlanServiceOrder`], by name: what [`PayscorePartnerSignPlanServiceOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePartnerSignPlanServiceOrder`], by name: what [`PayscorePartnerSignPlanServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerSignPlanServiceOrderRequired {
     /// AppID。
     ///
@@ -838,7 +838,7 @@ pub struct PayscorePartnerUserSignPlan {
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PayscorePartnerUserSignPlan`], by name: what [`PayscorePartnerUserSignPlan::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePartnerUserSignPlan`], by name: what [`PayscorePartnerUserSignPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerUserSignPlanRequired {
     /// 计划签约ID:签约计划的主键。
     ///
@@ -989,7 +989,7 @@ pub struct PayscorePlan {
     #[serde(default)]
     pub stop_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PayscorePlan`], by name: what [`PayscorePlan::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePlan`], by name: what [`PayscorePlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePlanRequired {
     /// 支付分计划ID:微信支付分配的计划ID。
     ///
@@ -1147,7 +1147,7 @@ pub struct PayscorePlanDetail {
     /// example: `"第一期课程"`.
     pub plan_detail_name: ::std::string::String,
 }
-/// The required fields of [`PayscorePlanDetail`], by name: what [`PayscorePlanDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePlanDetail`], by name: what [`PayscorePlanDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePlanDetailRequired {
     /// 计划明细序号:从1开始,按创建时的顺序编号。
     ///
@@ -1213,7 +1213,7 @@ pub struct PayscorePlanDetailInput {
     /// example: `"第一期课程"`.
     pub plan_detail_name: ::std::string::String,
 }
-/// The required fields of [`PayscorePlanDetailInput`], by name: what [`PayscorePlanDetailInput::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscorePlanDetailInput`], by name: what [`PayscorePlanDetailInput::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePlanDetailInputRequired {
     /// 计划明细原支付金额,单位分。
     ///
@@ -1553,7 +1553,7 @@ pub struct PayscoreSignPlanDetailNo {
     /// at most 32 characters; example: `"1234323JKHDFE1243253"`.
     pub merchant_plan_detail_no: ::std::string::String,
 }
-/// The required fields of [`PayscoreSignPlanDetailNo`], by name: what [`PayscoreSignPlanDetailNo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreSignPlanDetailNo`], by name: what [`PayscoreSignPlanDetailNo::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSignPlanDetailNoRequired {
     /// 计划明细序号:与创建支付分计划时的明细序号对应。
     ///
@@ -1651,7 +1651,7 @@ pub struct PayscoreSignPlanServiceOrder {
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
 }
-/// The required fields of [`PayscoreSignPlanServiceOrder`], by name: what [`PayscoreSignPlanServiceOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreSignPlanServiceOrder`], by name: what [`PayscoreSignPlanServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSignPlanServiceOrderRequired {
     /// AppID。
     ///
@@ -1937,7 +1937,7 @@ pub struct PayscoreSignedPlanDetail {
     #[serde(default)]
     pub cancel_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PayscoreSignedPlanDetail`], by name: what [`PayscoreSignedPlanDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreSignedPlanDetail`], by name: what [`PayscoreSignedPlanDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSignedPlanDetailRequired {
     /// 计划明细序号。
     ///
@@ -2100,7 +2100,7 @@ pub struct PayscoreUserSignPlan {
     #[serde(default)]
     pub sign_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PayscoreUserSignPlan`], by name: what [`PayscoreUserSignPlan::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreUserSignPlan`], by name: what [`PayscoreUserSignPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreUserSignPlanRequired {
     /// 计划签约ID:签约计划的主键。
     ///
@@ -2330,7 +2330,7 @@ pub struct PayscoreUserSignPlanNotification {
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PayscoreUserSignPlanNotification`], by name: what [`PayscoreUserSignPlanNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreUserSignPlanNotification`], by name: what [`PayscoreUserSignPlanNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreUserSignPlanNotificationRequired {
     /// 计划签约ID:签约计划的主键。
     ///
@@ -2456,7 +2456,7 @@ pub struct PayscoreCreatePlan {
     /// The JSON body.
     pub body: PayscorePlanCreateBody,
 }
-/// The required values of [`PayscoreCreatePlan`], by name: what [`PayscoreCreatePlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCreatePlan`], by name: what [`PayscoreCreatePlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCreatePlanRequired {
     /// 支付分服务ID:须已开通按计划确认权限。
     ///
@@ -2718,7 +2718,7 @@ pub struct PayscorePartnerCreatePlan {
     /// The JSON body.
     pub body: PayscorePartnerCreatePlanRequest,
 }
-/// The required values of [`PayscorePartnerCreatePlan`], by name: what [`PayscorePartnerCreatePlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCreatePlan`], by name: what [`PayscorePartnerCreatePlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCreatePlanRequired {
     /// 支付分服务ID:须已开通按计划确认权限。
     ///
@@ -2863,7 +2863,7 @@ pub struct PayscorePartnerQueryPlan {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PayscorePartnerQueryPlan`], by name: what [`PayscorePartnerQueryPlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerQueryPlan`], by name: what [`PayscorePartnerQueryPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerQueryPlanRequired {
     /// 支付分计划商户侧单号:创建支付分计划时由创建方商户传入。
     ///
@@ -2951,7 +2951,7 @@ pub struct PayscorePartnerStopPlan {
     /// The JSON body.
     pub body: PayscorePartnerStopPlanRequest,
 }
-/// The required values of [`PayscorePartnerStopPlan`], by name: what [`PayscorePartnerStopPlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerStopPlan`], by name: what [`PayscorePartnerStopPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerStopPlanRequired {
     /// 支付分计划商户侧单号:创建支付分计划时由创建方商户传入。
     ///
@@ -3039,7 +3039,7 @@ pub struct PayscoreCreateSignPlanServiceOrder {
     /// The JSON body.
     pub body: PayscoreCreateSignPlanServiceOrderRequest,
 }
-/// The required values of [`PayscoreCreateSignPlanServiceOrder`], by name: what [`PayscoreCreateSignPlanServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCreateSignPlanServiceOrder`], by name: what [`PayscoreCreateSignPlanServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCreateSignPlanServiceOrderRequired {
     /// 支付分服务ID:须已开通按计划确认权限。
     ///
@@ -3183,7 +3183,7 @@ pub struct PayscorePartnerCreateSignPlanServiceOrder {
     /// The JSON body.
     pub body: PayscorePartnerCreateSignPlanServiceOrderRequest,
 }
-/// The required values of [`PayscorePartnerCreateSignPlanServiceOrder`], by name: what [`PayscorePartnerCreateSignPlanServiceOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCreateSignPlanServiceOrder`], by name: what [`PayscorePartnerCreateSignPlanServiceOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCreateSignPlanServiceOrderRequired {
     /// 支付分服务ID:须已开通按计划确认权限。
     ///
@@ -3366,7 +3366,7 @@ pub struct PayscoreCreateUserSignPlan {
     /// The JSON body.
     pub body: PayscoreUserSignPlanCreateBody,
 }
-/// The required values of [`PayscoreCreateUserSignPlan`], by name: what [`PayscoreCreateUserSignPlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreCreateUserSignPlan`], by name: what [`PayscoreCreateUserSignPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreCreateUserSignPlanRequired {
     /// 支付分服务ID:须已开通按计划确认权限。
     ///
@@ -3542,7 +3542,7 @@ pub struct PayscoreStopUserSignPlan {
     /// The JSON body.
     pub body: PayscoreStopUserSignPlanRequest,
 }
-/// The required values of [`PayscoreStopUserSignPlan`], by name: what [`PayscoreStopUserSignPlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreStopUserSignPlan`], by name: what [`PayscoreStopUserSignPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreStopUserSignPlanRequired {
     /// 商户签约计划号:创建用户的签约计划时由商户传入。
     ///
@@ -3632,7 +3632,7 @@ pub struct PayscorePartnerCreateUserSignPlan {
     /// The JSON body.
     pub body: PayscorePartnerCreateUserSignPlanRequest,
 }
-/// The required values of [`PayscorePartnerCreateUserSignPlan`], by name: what [`PayscorePartnerCreateUserSignPlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerCreateUserSignPlan`], by name: what [`PayscorePartnerCreateUserSignPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerCreateUserSignPlanRequired {
     /// 支付分服务ID:须已开通按计划确认权限。
     ///
@@ -3783,7 +3783,7 @@ pub struct PayscorePartnerQueryUserSignPlan {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PayscorePartnerQueryUserSignPlan`], by name: what [`PayscorePartnerQueryUserSignPlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerQueryUserSignPlan`], by name: what [`PayscorePartnerQueryUserSignPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerQueryUserSignPlanRequired {
     /// 商户签约计划号:创建用户的签约计划时由商户传入。
     ///
@@ -3875,7 +3875,7 @@ pub struct PayscorePartnerStopUserSignPlan {
     /// The JSON body.
     pub body: PayscorePartnerStopUserSignPlanRequest,
 }
-/// The required values of [`PayscorePartnerStopUserSignPlan`], by name: what [`PayscorePartnerStopUserSignPlan::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscorePartnerStopUserSignPlan`], by name: what [`PayscorePartnerStopUserSignPlan::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscorePartnerStopUserSignPlanRequired {
     /// 商户签约计划号:创建用户的签约计划时由商户传入。
     ///

@@ -222,7 +222,7 @@ pub struct PayscoreSmartretailCreateOrderResponse {
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PayscoreSmartretailCreateOrderResponse`], by name: what [`PayscoreSmartretailCreateOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PayscoreSmartretailCreateOrderResponse`], by name: what [`PayscoreSmartretailCreateOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSmartretailCreateOrderResponseRequired {
     /// 公众账号ID:与商户号有绑定关系的AppID。
     ///
@@ -645,7 +645,7 @@ pub struct SmartretailOrder {
     #[serde(default)]
     pub pay_type: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`SmartretailOrder`], by name: what [`SmartretailOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SmartretailOrder`], by name: what [`SmartretailOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct SmartretailOrderRequired {
     /// 公众账号ID:与商户号有绑定关系的AppID。
     ///
@@ -732,7 +732,7 @@ pub struct SmartretailOrderRef {
     /// example: `"15646546545165651651"`.
     pub order_id: ::std::string::String,
 }
-/// The required fields of [`SmartretailOrderRef`], by name: what [`SmartretailOrderRef::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SmartretailOrderRef`], by name: what [`SmartretailOrderRef::new`] takes. A new required one in a later version is a new field here.
 pub struct SmartretailOrderRefRequired {
     /// 公众账号ID:与商户号有绑定关系的AppID。
     ///
@@ -913,7 +913,7 @@ pub struct PayscoreSmartretailQueryOrder {
     /// Sent as the query parameter `appid`.
     pub appid: ::std::string::String,
 }
-/// The required values of [`PayscoreSmartretailQueryOrder`], by name: what [`PayscoreSmartretailQueryOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreSmartretailQueryOrder`], by name: what [`PayscoreSmartretailQueryOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSmartretailQueryOrderRequired {
     /// 服务ID。
     ///
@@ -1030,7 +1030,7 @@ pub struct PayscoreSmartretailCreateOrder {
     /// The JSON body.
     pub body: PayscoreSmartretailCreateOrderRequest,
 }
-/// The required values of [`PayscoreSmartretailCreateOrder`], by name: what [`PayscoreSmartretailCreateOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreSmartretailCreateOrder`], by name: what [`PayscoreSmartretailCreateOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSmartretailCreateOrderRequired {
     /// 公众账号ID:与商户号有绑定关系的AppID。
     ///
@@ -1232,7 +1232,7 @@ pub struct PayscoreSmartretailCancelOrder {
     /// The JSON body.
     pub body: PayscoreSmartretailCancelOrderRequest,
 }
-/// The required values of [`PayscoreSmartretailCancelOrder`], by name: what [`PayscoreSmartretailCancelOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreSmartretailCancelOrder`], by name: what [`PayscoreSmartretailCancelOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSmartretailCancelOrderRequired {
     /// 商户服务订单号:创建订单时传入的商户服务订单号。
     ///
@@ -1334,7 +1334,7 @@ pub struct PayscoreSmartretailCompleteOrder {
     /// The JSON body.
     pub body: PayscoreSmartretailCompleteOrderRequest,
 }
-/// The required values of [`PayscoreSmartretailCompleteOrder`], by name: what [`PayscoreSmartretailCompleteOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PayscoreSmartretailCompleteOrder`], by name: what [`PayscoreSmartretailCompleteOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct PayscoreSmartretailCompleteOrderRequired {
     /// 商户服务订单号:创建订单时传入的商户服务订单号。
     ///

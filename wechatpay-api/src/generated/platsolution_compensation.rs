@@ -66,7 +66,7 @@ pub struct CompensateBill {
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CompensateBill`], by name: what [`CompensateBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CompensateBill`], by name: what [`CompensateBill::new`] takes. A new required one in a later version is a new field here.
 pub struct CompensateBillRequired {
     /// 服务商商户号。
     ///
@@ -514,7 +514,7 @@ pub struct PlatsolutionCancelCompensateBillResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub cancel_accept_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`PlatsolutionCancelCompensateBillResponse`], by name: what [`PlatsolutionCancelCompensateBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionCancelCompensateBillResponse`], by name: what [`PlatsolutionCancelCompensateBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCancelCompensateBillResponseRequired {
     /// 商户单号。
     ///
@@ -687,7 +687,7 @@ pub struct PlatsolutionPreTransferCompensateBillResponse {
     /// example: `"affffddafdfafddffda=="`.
     pub package_info: ::std::string::String,
 }
-/// The required fields of [`PlatsolutionPreTransferCompensateBillResponse`], by name: what [`PlatsolutionPreTransferCompensateBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionPreTransferCompensateBillResponse`], by name: what [`PlatsolutionPreTransferCompensateBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionPreTransferCompensateBillResponseRequired {
     /// 商户单号。
     ///
@@ -778,7 +778,7 @@ pub struct SubMchCompensationBill {
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`SubMchCompensationBill`], by name: what [`SubMchCompensationBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubMchCompensationBill`], by name: what [`SubMchCompensationBill::new`] takes. A new required one in a later version is a new field here.
 pub struct SubMchCompensationBillRequired {
     /// 服务商商户号。
     ///
@@ -880,7 +880,7 @@ pub struct SubMchCompensationReceiver {
     /// 赔付接收方商户信息。
     pub mch_info: SubMchCompensationMchInfo,
 }
-/// The required fields of [`SubMchCompensationReceiver`], by name: what [`SubMchCompensationReceiver::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubMchCompensationReceiver`], by name: what [`SubMchCompensationReceiver::new`] takes. A new required one in a later version is a new field here.
 pub struct SubMchCompensationReceiverRequired {
     /// 赔付接收方类型。
     ///
@@ -1099,7 +1099,7 @@ pub struct PlatsolutionCreateCompensateBill {
     /// The JSON body.
     pub body: PlatsolutionCreateCompensateBillRequest,
 }
-/// The required values of [`PlatsolutionCreateCompensateBill`], by name: what [`PlatsolutionCreateCompensateBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCreateCompensateBill`], by name: what [`PlatsolutionCreateCompensateBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCreateCompensateBillRequired {
     /// 赔付收款方信息。
     pub receiver: CompensateBillReceiver,
@@ -1225,7 +1225,7 @@ pub struct PlatsolutionPreTransferCompensateBill {
     /// The JSON body.
     pub body: PlatsolutionPreTransferCompensateBillRequest,
 }
-/// The required values of [`PlatsolutionPreTransferCompensateBill`], by name: what [`PlatsolutionPreTransferCompensateBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionPreTransferCompensateBill`], by name: what [`PlatsolutionPreTransferCompensateBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionPreTransferCompensateBillRequired {
     /// 赔付收款方信息。
     pub receiver: CompensateBillReceiver,
@@ -1559,7 +1559,7 @@ pub struct PlatsolutionCreateSubMchCompensationBill {
     /// The JSON body.
     pub body: PlatsolutionCreateSubMchCompensationBillRequest,
 }
-/// The required values of [`PlatsolutionCreateSubMchCompensationBill`], by name: what [`PlatsolutionCreateSubMchCompensationBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCreateSubMchCompensationBill`], by name: what [`PlatsolutionCreateSubMchCompensationBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCreateSubMchCompensationBillRequired {
     /// 赔付接收方(二级商户)信息。
     pub receiver: SubMchCompensationReceiver,

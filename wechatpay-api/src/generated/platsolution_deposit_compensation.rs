@@ -78,7 +78,7 @@ pub struct DepositAfterSalesBill {
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DepositAfterSalesBill`], by name: what [`DepositAfterSalesBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DepositAfterSalesBill`], by name: what [`DepositAfterSalesBill::new`] takes. A new required one in a later version is a new field here.
 pub struct DepositAfterSalesBillRequired {
     /// 服务商商户号。
     ///
@@ -558,7 +558,7 @@ pub struct DepositInsurancePremiumsBill {
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DepositInsurancePremiumsBill`], by name: what [`DepositInsurancePremiumsBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DepositInsurancePremiumsBill`], by name: what [`DepositInsurancePremiumsBill::new`] takes. A new required one in a later version is a new field here.
 pub struct DepositInsurancePremiumsBillRequired {
     /// 服务商商户号。
     ///
@@ -827,7 +827,7 @@ pub struct DepositPremiumsTransactionInfo {
     #[serde(rename = "type")]
     pub type_: DepositPremiumsTransactionType,
 }
-/// The required fields of [`DepositPremiumsTransactionInfo`], by name: what [`DepositPremiumsTransactionInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DepositPremiumsTransactionInfo`], by name: what [`DepositPremiumsTransactionInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct DepositPremiumsTransactionInfoRequired {
     /// 关联交易的微信支付订单号。
     ///
@@ -981,7 +981,7 @@ pub struct DepositShippingCostBill {
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DepositShippingCostBill`], by name: what [`DepositShippingCostBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DepositShippingCostBill`], by name: what [`DepositShippingCostBill::new`] takes. A new required one in a later version is a new field here.
 pub struct DepositShippingCostBillRequired {
     /// 服务商商户号。
     ///
@@ -1283,7 +1283,7 @@ pub struct DepositTransferBill {
     #[serde(default)]
     pub receiver_remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`DepositTransferBill`], by name: what [`DepositTransferBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DepositTransferBill`], by name: what [`DepositTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct DepositTransferBillRequired {
     /// 服务商商户号。
     ///
@@ -1649,7 +1649,7 @@ pub struct PlatsolutionCreateDepositAfterSalesCompensationBill {
     /// The JSON body.
     pub body: PlatsolutionCreateDepositAfterSalesCompensationBillRequest,
 }
-/// The required values of [`PlatsolutionCreateDepositAfterSalesCompensationBill`], by name: what [`PlatsolutionCreateDepositAfterSalesCompensationBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCreateDepositAfterSalesCompensationBill`], by name: what [`PlatsolutionCreateDepositAfterSalesCompensationBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCreateDepositAfterSalesCompensationBillRequired {
     /// 转账接收方信息。
     pub receiver: DepositAfterSalesReceiver,
@@ -1988,7 +1988,7 @@ pub struct PlatsolutionCreateDepositShippingCostCompensationBill {
     /// The JSON body.
     pub body: PlatsolutionCreateDepositShippingCostCompensationBillRequest,
 }
-/// The required values of [`PlatsolutionCreateDepositShippingCostCompensationBill`], by name: what [`PlatsolutionCreateDepositShippingCostCompensationBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCreateDepositShippingCostCompensationBill`], by name: what [`PlatsolutionCreateDepositShippingCostCompensationBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCreateDepositShippingCostCompensationBillRequired {
     /// 转账接收方信息。
     pub receiver: DepositShippingCostReceiver,
@@ -2221,7 +2221,7 @@ pub struct PlatsolutionCreateDepositInsurancePremiumsCompensationBill {
     /// The JSON body.
     pub body: PlatsolutionCreateDepositInsurancePremiumsCompensationBillRequest,
 }
-/// The required values of [`PlatsolutionCreateDepositInsurancePremiumsCompensationBill`], by name: what [`PlatsolutionCreateDepositInsurancePremiumsCompensationBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCreateDepositInsurancePremiumsCompensationBill`], by name: what [`PlatsolutionCreateDepositInsurancePremiumsCompensationBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCreateDepositInsurancePremiumsCompensationBillRequired {
     /// 转账接收方信息。
     pub receiver: DepositInsurancePremiumsReceiver,
@@ -2346,7 +2346,7 @@ pub struct PlatsolutionQueryDepositInsurancePremiumsCompensationBill {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PlatsolutionQueryDepositInsurancePremiumsCompensationBill`], by name: what [`PlatsolutionQueryDepositInsurancePremiumsCompensationBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionQueryDepositInsurancePremiumsCompensationBill`], by name: what [`PlatsolutionQueryDepositInsurancePremiumsCompensationBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionQueryDepositInsurancePremiumsCompensationBillRequired {
     /// 商户单号。
     ///
@@ -2436,7 +2436,7 @@ pub struct PlatsolutionCreateDepositTransferBill {
     /// The JSON body.
     pub body: PlatsolutionCreateDepositTransferBillRequest,
 }
-/// The required values of [`PlatsolutionCreateDepositTransferBill`], by name: what [`PlatsolutionCreateDepositTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCreateDepositTransferBill`], by name: what [`PlatsolutionCreateDepositTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCreateDepositTransferBillRequired {
     /// 转账接收方信息。
     pub receiver: DepositTransferReceiver,

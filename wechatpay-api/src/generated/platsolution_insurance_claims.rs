@@ -38,7 +38,7 @@ pub struct InsuranceAgreement {
     #[serde(with = "::time::serde::rfc3339")]
     pub sign_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`InsuranceAgreement`], by name: what [`InsuranceAgreement::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceAgreement`], by name: what [`InsuranceAgreement::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceAgreementRequired {
     /// 协议编号。
     ///
@@ -136,7 +136,7 @@ pub struct InsuranceClaimBill {
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`InsuranceClaimBill`], by name: what [`InsuranceClaimBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceClaimBill`], by name: what [`InsuranceClaimBill::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceClaimBillRequired {
     /// 服务商商户号。
     ///
@@ -590,7 +590,7 @@ pub struct InsuranceCompensationOpenState {
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`InsuranceCompensationOpenState`], by name: what [`InsuranceCompensationOpenState::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceCompensationOpenState`], by name: what [`InsuranceCompensationOpenState::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceCompensationOpenStateRequired {
     /// 二级商户号:保险公司的商户号。
     ///
@@ -658,7 +658,7 @@ pub struct PlatsolutionCancelInsuranceClaimBillResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub cancel_accept_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`PlatsolutionCancelInsuranceClaimBillResponse`], by name: what [`PlatsolutionCancelInsuranceClaimBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionCancelInsuranceClaimBillResponse`], by name: what [`PlatsolutionCancelInsuranceClaimBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCancelInsuranceClaimBillResponseRequired {
     /// 商户单号。
     ///
@@ -808,7 +808,7 @@ pub struct PlatsolutionPreTransferInsuranceClaimBillResponse {
     /// example: `"affffddafdfafddffda=="`.
     pub package_info: ::std::string::String,
 }
-/// The required fields of [`PlatsolutionPreTransferInsuranceClaimBillResponse`], by name: what [`PlatsolutionPreTransferInsuranceClaimBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionPreTransferInsuranceClaimBillResponse`], by name: what [`PlatsolutionPreTransferInsuranceClaimBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionPreTransferInsuranceClaimBillResponseRequired {
     /// 商户单号。
     ///
@@ -894,7 +894,7 @@ pub struct PlatsolutionOpenInsuranceCompensation {
     /// The JSON body.
     pub body: PlatsolutionOpenInsuranceCompensationRequest,
 }
-/// The required values of [`PlatsolutionOpenInsuranceCompensation`], by name: what [`PlatsolutionOpenInsuranceCompensation::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionOpenInsuranceCompensation`], by name: what [`PlatsolutionOpenInsuranceCompensation::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionOpenInsuranceCompensationRequired {
     /// 商户申请单号:平台系统内唯一,仅数字和大小写字母。
     ///
@@ -1040,7 +1040,7 @@ pub struct PlatsolutionCreateInsuranceClaimBill {
     /// The JSON body.
     pub body: PlatsolutionCreateInsuranceClaimBillRequest,
 }
-/// The required values of [`PlatsolutionCreateInsuranceClaimBill`], by name: what [`PlatsolutionCreateInsuranceClaimBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCreateInsuranceClaimBill`], by name: what [`PlatsolutionCreateInsuranceClaimBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCreateInsuranceClaimBillRequired {
     /// 理赔收款方信息。
     pub receiver: InsuranceClaimReceiver,
@@ -1142,7 +1142,7 @@ pub struct PlatsolutionPreTransferInsuranceClaimBill {
     /// The JSON body.
     pub body: PlatsolutionPreTransferInsuranceClaimBillRequest,
 }
-/// The required values of [`PlatsolutionPreTransferInsuranceClaimBill`], by name: what [`PlatsolutionPreTransferInsuranceClaimBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionPreTransferInsuranceClaimBill`], by name: what [`PlatsolutionPreTransferInsuranceClaimBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionPreTransferInsuranceClaimBillRequired {
     /// 理赔收款方信息。
     pub receiver: InsuranceClaimReceiver,

@@ -90,7 +90,7 @@ pub struct ApplyInsuranceTransferBatchResponse {
     #[serde(default)]
     pub batch_state: ::std::option::Option<InsuranceBatchState>,
 }
-/// The required fields of [`ApplyInsuranceTransferBatchResponse`], by name: what [`ApplyInsuranceTransferBatchResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplyInsuranceTransferBatchResponse`], by name: what [`ApplyInsuranceTransferBatchResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferBatchResponseRequired {
     /// 商家批次单号
     ///
@@ -159,7 +159,7 @@ pub struct ApplyInsuranceTransferDetailReceiptResponse {
     /// 电子回单状态
     pub receipt_state: InsuranceReceiptState,
 }
-/// The required fields of [`ApplyInsuranceTransferDetailReceiptResponse`], by name: what [`ApplyInsuranceTransferDetailReceiptResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplyInsuranceTransferDetailReceiptResponse`], by name: what [`ApplyInsuranceTransferDetailReceiptResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferDetailReceiptResponseRequired {
     /// 二级商户号:出资商户号。
     ///
@@ -306,7 +306,7 @@ pub struct ApplyInsuranceTransferReservationResponse {
     /// example: `"affffddafdfafddffda=="`.
     pub package_info: ::std::string::String,
 }
-/// The required fields of [`ApplyInsuranceTransferReservationResponse`], by name: what [`ApplyInsuranceTransferReservationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplyInsuranceTransferReservationResponse`], by name: what [`ApplyInsuranceTransferReservationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferReservationResponseRequired {
     /// 二级商户号:出资商户号。
     ///
@@ -386,7 +386,7 @@ pub struct ApplyInsuranceTransferSummaryReceiptResponse {
     /// 电子回单状态
     pub receipt_state: InsuranceReceiptState,
 }
-/// The required fields of [`ApplyInsuranceTransferSummaryReceiptResponse`], by name: what [`ApplyInsuranceTransferSummaryReceiptResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplyInsuranceTransferSummaryReceiptResponse`], by name: what [`ApplyInsuranceTransferSummaryReceiptResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferSummaryReceiptResponseRequired {
     /// 二级商户号:出资商户号。
     ///
@@ -738,7 +738,7 @@ pub struct InsurancePolicyReport {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub claim_no: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`InsurancePolicyReport`], by name: what [`InsurancePolicyReport::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsurancePolicyReport`], by name: what [`InsurancePolicyReport::new`] takes. A new required one in a later version is a new field here.
 pub struct InsurancePolicyReportRequired {
     /// 保险产品备案编号
     ///
@@ -872,7 +872,7 @@ pub struct InsuranceReservationCloseInfo {
     /// example: `"USER_OVERDUE_UNCONFIRMED"`.
     pub close_reason: InsuranceReservationCloseReason,
 }
-/// The required fields of [`InsuranceReservationCloseInfo`], by name: what [`InsuranceReservationCloseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceReservationCloseInfo`], by name: what [`InsuranceReservationCloseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceReservationCloseInfoRequired {
     /// 关闭时间:rfc3339 格式。
     ///
@@ -1159,7 +1159,7 @@ pub struct InsuranceTransferBatch {
     /// example: `"1011"`.
     pub transfer_scene_id: ::std::string::String,
 }
-/// The required fields of [`InsuranceTransferBatch`], by name: what [`InsuranceTransferBatch::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceTransferBatch`], by name: what [`InsuranceTransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceTransferBatchRequired {
     /// 商家批次单号
     ///
@@ -1403,7 +1403,7 @@ impl ::std::fmt::Debug for InsuranceTransferDetail {
             .finish()
     }
 }
-/// The required fields of [`InsuranceTransferDetail`], by name: what [`InsuranceTransferDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceTransferDetail`], by name: what [`InsuranceTransferDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceTransferDetailRequired {
     /// 商家批次单号
     ///
@@ -1500,7 +1500,7 @@ pub struct InsuranceTransferDetailBrief {
     /// 明细状态
     pub detail_state: InsuranceDetailState,
 }
-/// The required fields of [`InsuranceTransferDetailBrief`], by name: what [`InsuranceTransferDetailBrief::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceTransferDetailBrief`], by name: what [`InsuranceTransferDetailBrief::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceTransferDetailBriefRequired {
     /// 商家转账明细单号
     ///
@@ -1558,7 +1558,7 @@ pub struct InsuranceTransferDetailInput {
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
     pub openid: ::std::string::String,
 }
-/// The required fields of [`InsuranceTransferDetailInput`], by name: what [`InsuranceTransferDetailInput::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceTransferDetailInput`], by name: what [`InsuranceTransferDetailInput::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceTransferDetailInputRequired {
     /// 商家明细单号:批次内区分明细的唯一标识。
     ///
@@ -1924,7 +1924,7 @@ pub struct InsuranceTransferReservation {
     #[serde(default)]
     pub close_info: ::std::option::Option<InsuranceReservationCloseInfo>,
 }
-/// The required fields of [`InsuranceTransferReservation`], by name: what [`InsuranceTransferReservation::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`InsuranceTransferReservation`], by name: what [`InsuranceTransferReservation::new`] takes. A new required one in a later version is a new field here.
 pub struct InsuranceTransferReservationRequired {
     /// 服务商商户号
     ///
@@ -2042,7 +2042,7 @@ pub struct QueryInsuranceTransferDetailReceiptResponse {
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`QueryInsuranceTransferDetailReceiptResponse`], by name: what [`QueryInsuranceTransferDetailReceiptResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QueryInsuranceTransferDetailReceiptResponse`], by name: what [`QueryInsuranceTransferDetailReceiptResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferDetailReceiptResponseRequired {
     /// 商家转账批次单号
     ///
@@ -2130,7 +2130,7 @@ pub struct QueryInsuranceTransferSummaryReceiptResponse {
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`QueryInsuranceTransferSummaryReceiptResponse`], by name: what [`QueryInsuranceTransferSummaryReceiptResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QueryInsuranceTransferSummaryReceiptResponse`], by name: what [`QueryInsuranceTransferSummaryReceiptResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferSummaryReceiptResponseRequired {
     /// 商家转账批次单号
     ///
@@ -2206,7 +2206,7 @@ pub struct ApplyInsuranceTransferReservation {
     /// The JSON body.
     pub body: ApplyInsuranceTransferReservationRequest,
 }
-/// The required values of [`ApplyInsuranceTransferReservation`], by name: what [`ApplyInsuranceTransferReservation::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyInsuranceTransferReservation`], by name: what [`ApplyInsuranceTransferReservation::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferReservationRequired {
     /// 二级商户号:出资商户号。
     ///
@@ -2384,7 +2384,7 @@ pub struct QueryInsuranceTransferReservationByOutNo {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`QueryInsuranceTransferReservationByOutNo`], by name: what [`QueryInsuranceTransferReservationByOutNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferReservationByOutNo`], by name: what [`QueryInsuranceTransferReservationByOutNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferReservationByOutNoRequired {
     /// 商户预约单号
     ///
@@ -2481,7 +2481,7 @@ pub struct QueryInsuranceTransferReservationById {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`QueryInsuranceTransferReservationById`], by name: what [`QueryInsuranceTransferReservationById::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferReservationById`], by name: what [`QueryInsuranceTransferReservationById::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferReservationByIdRequired {
     /// 微信转账预约单号
     ///
@@ -2573,7 +2573,7 @@ pub struct CloseInsuranceTransferReservation {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`CloseInsuranceTransferReservation`], by name: what [`CloseInsuranceTransferReservation::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CloseInsuranceTransferReservation`], by name: what [`CloseInsuranceTransferReservation::new`] takes. A new required one in a later version is a new field here.
 pub struct CloseInsuranceTransferReservationRequired {
     /// 商户预约单号
     ///
@@ -2675,7 +2675,7 @@ pub struct ApplyInsuranceTransferBatch {
     /// The JSON body.
     pub body: ApplyInsuranceTransferBatchRequest,
 }
-/// The required values of [`ApplyInsuranceTransferBatch`], by name: what [`ApplyInsuranceTransferBatch::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyInsuranceTransferBatch`], by name: what [`ApplyInsuranceTransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferBatchRequired {
     /// 二级商户号:出资商户号。
     ///
@@ -2845,7 +2845,7 @@ pub struct QueryInsuranceTransferBatchById {
     /// Sent as the query parameter `detail_state`.
     pub detail_state: ::std::option::Option<InsuranceDetailStateFilter>,
 }
-/// The required values of [`QueryInsuranceTransferBatchById`], by name: what [`QueryInsuranceTransferBatchById::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferBatchById`], by name: what [`QueryInsuranceTransferBatchById::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferBatchByIdRequired {
     /// 商家转账批次单号:微信商家转账系统返回的唯一标识。
     ///
@@ -3018,7 +3018,7 @@ pub struct QueryInsuranceTransferBatchByOutNo {
     /// Sent as the query parameter `detail_state`.
     pub detail_state: ::std::option::Option<InsuranceDetailStateFilter>,
 }
-/// The required values of [`QueryInsuranceTransferBatchByOutNo`], by name: what [`QueryInsuranceTransferBatchByOutNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferBatchByOutNo`], by name: what [`QueryInsuranceTransferBatchByOutNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferBatchByOutNoRequired {
     /// 商家批次单号
     ///
@@ -3176,7 +3176,7 @@ pub struct QueryInsuranceTransferDetailById {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`QueryInsuranceTransferDetailById`], by name: what [`QueryInsuranceTransferDetailById::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferDetailById`], by name: what [`QueryInsuranceTransferDetailById::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferDetailByIdRequired {
     /// 商家转账批次单号:微信商家转账系统返回的唯一标识。
     ///
@@ -3287,7 +3287,7 @@ pub struct QueryInsuranceTransferDetailByOutNo {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`QueryInsuranceTransferDetailByOutNo`], by name: what [`QueryInsuranceTransferDetailByOutNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferDetailByOutNo`], by name: what [`QueryInsuranceTransferDetailByOutNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferDetailByOutNoRequired {
     /// 商家批次单号
     ///
@@ -3389,7 +3389,7 @@ pub struct ApplyInsuranceTransferSummaryReceipt {
     /// The JSON body.
     pub body: ApplyInsuranceTransferSummaryReceiptRequest,
 }
-/// The required values of [`ApplyInsuranceTransferSummaryReceipt`], by name: what [`ApplyInsuranceTransferSummaryReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyInsuranceTransferSummaryReceipt`], by name: what [`ApplyInsuranceTransferSummaryReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferSummaryReceiptRequired {
     /// 商家批次单号
     ///
@@ -3480,7 +3480,7 @@ pub struct QueryInsuranceTransferSummaryReceipt {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`QueryInsuranceTransferSummaryReceipt`], by name: what [`QueryInsuranceTransferSummaryReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferSummaryReceipt`], by name: what [`QueryInsuranceTransferSummaryReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferSummaryReceiptRequired {
     /// 商家批次单号
     ///
@@ -3572,7 +3572,7 @@ pub struct ApplyInsuranceTransferDetailReceipt {
     /// The JSON body.
     pub body: ApplyInsuranceTransferDetailReceiptRequest,
 }
-/// The required values of [`ApplyInsuranceTransferDetailReceipt`], by name: what [`ApplyInsuranceTransferDetailReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyInsuranceTransferDetailReceipt`], by name: what [`ApplyInsuranceTransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyInsuranceTransferDetailReceiptRequired {
     /// 商家批次单号
     ///
@@ -3679,7 +3679,7 @@ pub struct QueryInsuranceTransferDetailReceipt {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`QueryInsuranceTransferDetailReceipt`], by name: what [`QueryInsuranceTransferDetailReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryInsuranceTransferDetailReceipt`], by name: what [`QueryInsuranceTransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryInsuranceTransferDetailReceiptRequired {
     /// 商家批次单号
     ///

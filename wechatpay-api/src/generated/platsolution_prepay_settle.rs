@@ -53,7 +53,7 @@ pub struct PlatsolutionQueryPrepaySettleOrderResponse {
     #[serde(default)]
     pub finish_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PlatsolutionQueryPrepaySettleOrderResponse`], by name: what [`PlatsolutionQueryPrepaySettleOrderResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionQueryPrepaySettleOrderResponse`], by name: what [`PlatsolutionQueryPrepaySettleOrderResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionQueryPrepaySettleOrderResponseRequired {
     /// 商户结算批次单号。
     ///

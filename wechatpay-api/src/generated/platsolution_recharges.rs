@@ -295,7 +295,7 @@ pub struct EcommerceRecharge {
         ::std::vec::Vec<RechargeChannel>,
     >,
 }
-/// The required fields of [`EcommerceRecharge`], by name: what [`EcommerceRecharge::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`EcommerceRecharge`], by name: what [`EcommerceRecharge::new`] takes. A new required one in a later version is a new field here.
 pub struct EcommerceRechargeRequired {
     /// 平台商户号。
     ///
@@ -481,7 +481,7 @@ pub struct PlatsolutionApplyBankTransferRechargeResponse {
     /// 充值目标账户:银行转账的收款账户。
     pub transfer_in_account: RechargeTransferInAccount,
 }
-/// The required fields of [`PlatsolutionApplyBankTransferRechargeResponse`], by name: what [`PlatsolutionApplyBankTransferRechargeResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionApplyBankTransferRechargeResponse`], by name: what [`PlatsolutionApplyBankTransferRechargeResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionApplyBankTransferRechargeResponseRequired {
     /// 微信支付充值单号。
     ///
@@ -572,7 +572,7 @@ pub struct PlatsolutionApplyRechargeResponse {
     /// example: `"https://www.payapp.qq.com/plat/recharge.html"`.
     pub recharge_url: ::std::string::String,
 }
-/// The required fields of [`PlatsolutionApplyRechargeResponse`], by name: what [`PlatsolutionApplyRechargeResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionApplyRechargeResponse`], by name: what [`PlatsolutionApplyRechargeResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionApplyRechargeResponseRequired {
     /// 微信支付充值单号。
     ///
@@ -680,7 +680,7 @@ pub struct PlatsolutionQueryBankTransferRechargeResponse {
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PlatsolutionQueryBankTransferRechargeResponse`], by name: what [`PlatsolutionQueryBankTransferRechargeResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PlatsolutionQueryBankTransferRechargeResponse`], by name: what [`PlatsolutionQueryBankTransferRechargeResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionQueryBankTransferRechargeResponseRequired {
     /// 充值商户号。
     ///
@@ -1265,7 +1265,7 @@ pub struct RechargeNotification {
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`RechargeNotification`], by name: what [`RechargeNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RechargeNotification`], by name: what [`RechargeNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct RechargeNotificationRequired {
     /// 平台商户号。
     ///
@@ -1656,7 +1656,7 @@ pub struct PlatsolutionApplyRecharge {
     /// The JSON body.
     pub body: PlatsolutionApplyRechargeRequest,
 }
-/// The required values of [`PlatsolutionApplyRecharge`], by name: what [`PlatsolutionApplyRecharge::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionApplyRecharge`], by name: what [`PlatsolutionApplyRecharge::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionApplyRechargeRequired {
     /// 二级商户号:出资充值的二级商户。
     ///
@@ -1789,7 +1789,7 @@ pub struct PlatsolutionQueryRecharge {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PlatsolutionQueryRecharge`], by name: what [`PlatsolutionQueryRecharge::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionQueryRecharge`], by name: what [`PlatsolutionQueryRecharge::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionQueryRechargeRequired {
     /// 商户充值单号:平台内唯一,仅数字和大小写字母。
     ///
@@ -1878,7 +1878,7 @@ pub struct PlatsolutionCloseRecharge {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PlatsolutionCloseRecharge`], by name: what [`PlatsolutionCloseRecharge::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionCloseRecharge`], by name: what [`PlatsolutionCloseRecharge::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionCloseRechargeRequired {
     /// 商户充值单号:平台内唯一,仅数字和大小写字母。
     ///
@@ -1961,7 +1961,7 @@ pub struct PlatsolutionApplyBankTransferRecharge {
     /// The JSON body.
     pub body: PlatsolutionApplyBankTransferRechargeRequest,
 }
-/// The required values of [`PlatsolutionApplyBankTransferRecharge`], by name: what [`PlatsolutionApplyBankTransferRecharge::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionApplyBankTransferRecharge`], by name: what [`PlatsolutionApplyBankTransferRecharge::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionApplyBankTransferRechargeRequired {
     /// 商户充值单号:平台内唯一,仅数字和大小写字母。
     ///
@@ -2107,7 +2107,7 @@ pub struct PlatsolutionAddRechargeEmployee {
     /// The JSON body.
     pub body: PlatsolutionAddRechargeEmployeeRequest,
 }
-/// The required values of [`PlatsolutionAddRechargeEmployee`], by name: what [`PlatsolutionAddRechargeEmployee::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionAddRechargeEmployee`], by name: what [`PlatsolutionAddRechargeEmployee::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionAddRechargeEmployeeRequired {
     /// 二级商户号。
     ///
@@ -2249,7 +2249,7 @@ pub struct PlatsolutionDeleteRechargeEmployee {
     /// Sent as the path parameter `sp_openid`.
     pub sp_openid: ::std::string::String,
 }
-/// The required values of [`PlatsolutionDeleteRechargeEmployee`], by name: what [`PlatsolutionDeleteRechargeEmployee::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PlatsolutionDeleteRechargeEmployee`], by name: what [`PlatsolutionDeleteRechargeEmployee::new`] takes. A new required one in a later version is a new field here.
 pub struct PlatsolutionDeleteRechargeEmployeeRequired {
     /// 二级商户号。
     ///

@@ -101,7 +101,7 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverResponse {
             .finish()
     }
 }
-/// The required fields of [`AddProfitSharingReceiverResponse`], by name: what [`AddProfitSharingReceiverResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AddProfitSharingReceiverResponse`], by name: what [`AddProfitSharingReceiverResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct AddProfitSharingReceiverResponseRequired {
     /// 分账接收方类型
     pub type_: ProfitSharingReceiverType,
@@ -148,7 +148,7 @@ pub struct ApplyProfitSharingBillResponse {
     /// at most 1024 characters; example: `"8823044c286bea726f149bfc9fa6ee9e49a3cd4b"`.
     pub hash_value: ::std::string::String,
 }
-/// The required fields of [`ApplyProfitSharingBillResponse`], by name: what [`ApplyProfitSharingBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ApplyProfitSharingBillResponse`], by name: what [`ApplyProfitSharingBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyProfitSharingBillResponseRequired {
     /// 账单下载地址:供下一步下载账单文件,30秒内有效。
     ///
@@ -313,7 +313,7 @@ pub struct DeleteProfitSharingReceiverResponse {
     /// at most 64 characters; example: `"86693852"`.
     pub account: ::std::string::String,
 }
-/// The required fields of [`DeleteProfitSharingReceiverResponse`], by name: what [`DeleteProfitSharingReceiverResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`DeleteProfitSharingReceiverResponse`], by name: what [`DeleteProfitSharingReceiverResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct DeleteProfitSharingReceiverResponseRequired {
     /// 分账接收方类型
     pub type_: ProfitSharingReceiverType,
@@ -657,7 +657,7 @@ pub struct ProfitSharingNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub success_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`ProfitSharingNotification`], by name: what [`ProfitSharingNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ProfitSharingNotification`], by name: what [`ProfitSharingNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct ProfitSharingNotificationRequired {
     /// 微信订单号:微信支付订单号。
     ///
@@ -727,7 +727,7 @@ pub struct ProfitSharingNotificationReceiver {
     /// at most 80 characters; example: `"运费/交易分账"`.
     pub description: ::std::string::String,
 }
-/// The required fields of [`ProfitSharingNotificationReceiver`], by name: what [`ProfitSharingNotificationReceiver::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ProfitSharingNotificationReceiver`], by name: what [`ProfitSharingNotificationReceiver::new`] takes. A new required one in a later version is a new field here.
 pub struct ProfitSharingNotificationReceiverRequired {
     /// 分账接收方类型
     pub type_: ProfitSharingReceiverType,
@@ -799,7 +799,7 @@ pub struct ProfitSharingOrder {
         ::std::vec::Vec<ProfitSharingOrderReceiversItem>,
     >,
 }
-/// The required fields of [`ProfitSharingOrder`], by name: what [`ProfitSharingOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ProfitSharingOrder`], by name: what [`ProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct ProfitSharingOrderRequired {
     /// 微信订单号:微信支付订单号。
     ///
@@ -885,7 +885,7 @@ pub struct ProfitSharingOrderReceiversItem {
     /// at most 64 characters; example: `"36011111111111111111111"`.
     pub detail_id: ::std::string::String,
 }
-/// The required fields of [`ProfitSharingOrderReceiversItem`], by name: what [`ProfitSharingOrderReceiversItem::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ProfitSharingOrderReceiversItem`], by name: what [`ProfitSharingOrderReceiversItem::new`] takes. A new required one in a later version is a new field here.
 pub struct ProfitSharingOrderReceiversItemRequired {
     /// 分账金额:分账金额,单位为分,只能为整数。
     ///
@@ -1047,7 +1047,7 @@ impl ::std::fmt::Debug for ProfitSharingReceiverShare {
             .finish()
     }
 }
-/// The required fields of [`ProfitSharingReceiverShare`], by name: what [`ProfitSharingReceiverShare::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ProfitSharingReceiverShare`], by name: what [`ProfitSharingReceiverShare::new`] takes. A new required one in a later version is a new field here.
 pub struct ProfitSharingReceiverShareRequired {
     /// 分账接收方类型
     pub type_: ProfitSharingReceiverType,
@@ -1419,7 +1419,7 @@ pub struct ProfitSharingReturnOrder {
     #[serde(with = "::time::serde::rfc3339")]
     pub finish_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`ProfitSharingReturnOrder`], by name: what [`ProfitSharingReturnOrder::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ProfitSharingReturnOrder`], by name: what [`ProfitSharingReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct ProfitSharingReturnOrderRequired {
     /// 微信分账单号:微信分账单号,微信系统返回的唯一标识。
     ///
@@ -1582,7 +1582,7 @@ pub struct QueryProfitSharingMerchantRatioResponse {
     /// format `int64`; example: `2000`.
     pub max_ratio: i64,
 }
-/// The required fields of [`QueryProfitSharingMerchantRatioResponse`], by name: what [`QueryProfitSharingMerchantRatioResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QueryProfitSharingMerchantRatioResponse`], by name: what [`QueryProfitSharingMerchantRatioResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryProfitSharingMerchantRatioResponseRequired {
     /// 特约商户号
     ///
@@ -1618,7 +1618,7 @@ pub struct QueryProfitSharingUnsplitAmountResponse {
     /// format `int64`; example: `1000`.
     pub unsplit_amount: i64,
 }
-/// The required fields of [`QueryProfitSharingUnsplitAmountResponse`], by name: what [`QueryProfitSharingUnsplitAmountResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QueryProfitSharingUnsplitAmountResponse`], by name: what [`QueryProfitSharingUnsplitAmountResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryProfitSharingUnsplitAmountResponseRequired {
     /// 微信订单号:微信支付订单号。
     ///
@@ -1714,7 +1714,7 @@ pub struct CreateProfitSharingOrder {
     /// The JSON body.
     pub body: CreateProfitSharingOrderRequest,
 }
-/// The required values of [`CreateProfitSharingOrder`], by name: what [`CreateProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateProfitSharingOrder`], by name: what [`CreateProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateProfitSharingOrderRequired {
     /// 微信订单号:微信支付订单号。
     ///
@@ -1859,7 +1859,7 @@ pub struct QueryProfitSharingOrder {
     /// Sent as the query parameter `transaction_id`.
     pub transaction_id: ::std::string::String,
 }
-/// The required values of [`QueryProfitSharingOrder`], by name: what [`QueryProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryProfitSharingOrder`], by name: what [`QueryProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryProfitSharingOrderRequired {
     /// 商户分账单号:申请分账时的商户分账单号。
     ///
@@ -1964,7 +1964,7 @@ pub struct CreateProfitSharingReturnOrder {
     /// The JSON body.
     pub body: CreateProfitSharingReturnOrderRequest,
 }
-/// The required values of [`CreateProfitSharingReturnOrder`], by name: what [`CreateProfitSharingReturnOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateProfitSharingReturnOrder`], by name: what [`CreateProfitSharingReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateProfitSharingReturnOrderRequired {
     /// 商户回退单号:此回退单号是商户在自己后台生成的一个新的回退单号,在商户后台唯一。
     ///
@@ -2104,7 +2104,7 @@ pub struct QueryProfitSharingReturnOrder {
     /// Sent as the query parameter `out_order_no`.
     pub out_order_no: ::std::string::String,
 }
-/// The required values of [`QueryProfitSharingReturnOrder`], by name: what [`QueryProfitSharingReturnOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryProfitSharingReturnOrder`], by name: what [`QueryProfitSharingReturnOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryProfitSharingReturnOrderRequired {
     /// 商户回退单号:调用回退接口提供的商户系统内部的回退单号。
     ///
@@ -2208,7 +2208,7 @@ pub struct UnfreezeProfitSharingOrder {
     /// The JSON body.
     pub body: UnfreezeProfitSharingOrderRequest,
 }
-/// The required values of [`UnfreezeProfitSharingOrder`], by name: what [`UnfreezeProfitSharingOrder::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`UnfreezeProfitSharingOrder`], by name: what [`UnfreezeProfitSharingOrder::new`] takes. A new required one in a later version is a new field here.
 pub struct UnfreezeProfitSharingOrderRequired {
     /// 微信订单号:微信支付订单号。
     ///
@@ -2370,7 +2370,7 @@ pub struct AddProfitSharingReceiver {
     /// The JSON body.
     pub body: AddProfitSharingReceiverRequest,
 }
-/// The required values of [`AddProfitSharingReceiver`], by name: what [`AddProfitSharingReceiver::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`AddProfitSharingReceiver`], by name: what [`AddProfitSharingReceiver::new`] takes. A new required one in a later version is a new field here.
 pub struct AddProfitSharingReceiverRequired {
     /// 应用ID:微信分配的公众账号ID。
     ///
@@ -2501,7 +2501,7 @@ pub struct DeleteProfitSharingReceiver {
     /// The JSON body.
     pub body: DeleteProfitSharingReceiverRequest,
 }
-/// The required values of [`DeleteProfitSharingReceiver`], by name: what [`DeleteProfitSharingReceiver::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`DeleteProfitSharingReceiver`], by name: what [`DeleteProfitSharingReceiver::new`] takes. A new required one in a later version is a new field here.
 pub struct DeleteProfitSharingReceiverRequired {
     /// 应用ID:微信分配的公众账号ID。
     ///

@@ -291,7 +291,7 @@ pub struct RateActivityQueryApplicationResponse {
     #[serde(default)]
     pub pass_time: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`RateActivityQueryApplicationResponse`], by name: what [`RateActivityQueryApplicationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RateActivityQueryApplicationResponse`], by name: what [`RateActivityQueryApplicationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct RateActivityQueryApplicationResponseRequired {
     /// 申请单状态
     ///
@@ -395,7 +395,7 @@ pub struct RateActivityApply {
     /// The JSON body.
     pub body: RateActivityApplyRequest,
 }
-/// The required values of [`RateActivityApply`], by name: what [`RateActivityApply::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`RateActivityApply`], by name: what [`RateActivityApply::new`] takes. A new required one in a later version is a new field here.
 pub struct RateActivityApplyRequired {
     /// 从业机构号
     ///

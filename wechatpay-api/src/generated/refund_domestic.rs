@@ -37,7 +37,7 @@ pub struct AmountReq {
     /// at most 16 characters; at least 1 character; example: `"CNY"`.
     pub currency: ::std::string::String,
 }
-/// The required fields of [`AmountReq`], by name: what [`AmountReq::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AmountReq`], by name: what [`AmountReq::new`] takes. A new required one in a later version is a new field here.
 pub struct AmountReqRequired {
     /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额。
     ///
@@ -316,7 +316,7 @@ pub struct FundsFrom {
     /// format `int64`; example: `444`.
     pub amount: i64,
 }
-/// The required fields of [`FundsFrom`], by name: what [`FundsFrom::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`FundsFrom`], by name: what [`FundsFrom::new`] takes. A new required one in a later version is a new field here.
 pub struct FundsFromRequired {
     /// 出资账户类型。
     ///
@@ -468,7 +468,7 @@ pub struct Refund {
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<RefundPromotion>>,
 }
-/// The required fields of [`Refund`], by name: what [`Refund::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`Refund`], by name: what [`Refund::new`] takes. A new required one in a later version is a new field here.
 pub struct RefundRequired {
     /// 微信支付退款单号。
     ///
@@ -585,7 +585,7 @@ pub struct RefundAmount {
     #[serde(default)]
     pub refund_fee: ::std::option::Option<i64>,
 }
-/// The required fields of [`RefundAmount`], by name: what [`RefundAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RefundAmount`], by name: what [`RefundAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct RefundAmountRequired {
     /// 订单金额。订单总金额,单位为分。
     ///
@@ -846,7 +846,7 @@ pub struct RefundGoodsDetail {
     /// format `int64`; example: `1`.
     pub refund_quantity: i64,
 }
-/// The required fields of [`RefundGoodsDetail`], by name: what [`RefundGoodsDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RefundGoodsDetail`], by name: what [`RefundGoodsDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct RefundGoodsDetailRequired {
     /// 商户侧商品编码。由半角的大小写字母、数字、中划线、下划线中的一种或几种组成。
     ///
@@ -962,7 +962,7 @@ pub struct RefundNotification {
     /// 金额信息。
     pub amount: RefundNotificationAmount,
 }
-/// The required fields of [`RefundNotification`], by name: what [`RefundNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RefundNotification`], by name: what [`RefundNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct RefundNotificationRequired {
     /// 商户订单号。返回的商户订单号。
     ///
@@ -1046,7 +1046,7 @@ pub struct RefundNotificationAmount {
     /// format `int64`; example: `999`.
     pub payer_refund: i64,
 }
-/// The required fields of [`RefundNotificationAmount`], by name: what [`RefundNotificationAmount::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RefundNotificationAmount`], by name: what [`RefundNotificationAmount::new`] takes. A new required one in a later version is a new field here.
 pub struct RefundNotificationAmountRequired {
     /// 订单金额。订单总金额,单位为分,只能为整数。
     ///
@@ -1189,7 +1189,7 @@ pub struct RefundPromotion {
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<RefundGoodsDetail>>,
 }
-/// The required fields of [`RefundPromotion`], by name: what [`RefundPromotion::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RefundPromotion`], by name: what [`RefundPromotion::new`] takes. A new required one in a later version is a new field here.
 pub struct RefundPromotionRequired {
     /// 券ID。券或者立减优惠id。
     ///
@@ -1480,7 +1480,7 @@ pub struct CreateRefund {
     /// The JSON body.
     pub body: CreateRefundRequest,
 }
-/// The required values of [`CreateRefund`], by name: what [`CreateRefund::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateRefund`], by name: what [`CreateRefund::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateRefundRequired {
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
     ///
@@ -1727,7 +1727,7 @@ pub struct ApplyAbnormalRefund {
     /// The JSON body.
     pub body: ApplyAbnormalRefundRequest,
 }
-/// The required values of [`ApplyAbnormalRefund`], by name: what [`ApplyAbnormalRefund::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyAbnormalRefund`], by name: what [`ApplyAbnormalRefund::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyAbnormalRefundRequired {
     /// 微信支付退款单号。申请退款受理成功时,该笔退款单在微信支付侧生成的唯一标识。
     ///

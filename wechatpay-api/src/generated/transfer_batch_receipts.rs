@@ -93,7 +93,7 @@ pub struct TransferBatchReceipt {
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`TransferBatchReceipt`], by name: what [`TransferBatchReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBatchReceipt`], by name: what [`TransferBatchReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBatchReceiptRequired {
     /// 商家批次单号
     ///
@@ -165,7 +165,7 @@ pub struct TransferDetailReceipt {
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`TransferDetailReceipt`], by name: what [`TransferDetailReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferDetailReceipt`], by name: what [`TransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferDetailReceiptRequired {
     /// 电子回单受理类型
     pub accept_type: TransferReceiptAcceptType,
@@ -508,7 +508,7 @@ pub struct QueryTransferDetailReceipt {
     /// Sent as the query parameter `out_detail_no`.
     pub out_detail_no: ::std::string::String,
 }
-/// The required values of [`QueryTransferDetailReceipt`], by name: what [`QueryTransferDetailReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryTransferDetailReceipt`], by name: what [`QueryTransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryTransferDetailReceiptRequired {
     /// 受理类型
     ///
@@ -611,7 +611,7 @@ pub struct ApplyTransferDetailReceipt {
     /// The JSON body.
     pub body: ApplyTransferDetailReceiptRequest,
 }
-/// The required values of [`ApplyTransferDetailReceipt`], by name: what [`ApplyTransferDetailReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`ApplyTransferDetailReceipt`], by name: what [`ApplyTransferDetailReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct ApplyTransferDetailReceiptRequired {
     /// 电子回单受理类型
     pub accept_type: TransferReceiptAcceptType,

@@ -83,7 +83,7 @@ pub struct CreateTransferBatchResponse {
     #[serde(default)]
     pub batch_status: ::std::option::Option<TransferBatchStatus>,
 }
-/// The required fields of [`CreateTransferBatchResponse`], by name: what [`CreateTransferBatchResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CreateTransferBatchResponse`], by name: what [`CreateTransferBatchResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateTransferBatchResponseRequired {
     /// 商家批次单号
     ///
@@ -204,7 +204,7 @@ pub struct TransferBatch {
     #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`TransferBatch`], by name: what [`TransferBatch::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBatch`], by name: what [`TransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBatchRequired {
     /// 商户号
     ///
@@ -432,7 +432,7 @@ impl ::std::fmt::Debug for TransferBatchDetail {
             .finish()
     }
 }
-/// The required fields of [`TransferBatchDetail`], by name: what [`TransferBatchDetail::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBatchDetail`], by name: what [`TransferBatchDetail::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBatchDetailRequired {
     /// 商户号
     ///
@@ -538,7 +538,7 @@ pub struct TransferBatchDetailBrief {
     /// 明细状态
     pub detail_status: TransferBatchDetailStatus,
 }
-/// The required fields of [`TransferBatchDetailBrief`], by name: what [`TransferBatchDetailBrief::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBatchDetailBrief`], by name: what [`TransferBatchDetailBrief::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBatchDetailBriefRequired {
     /// 微信明细单号
     ///
@@ -776,7 +776,7 @@ impl ::std::fmt::Debug for TransferBatchDetailInput {
             .finish()
     }
 }
-/// The required fields of [`TransferBatchDetailInput`], by name: what [`TransferBatchDetailInput::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBatchDetailInput`], by name: what [`TransferBatchDetailInput::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBatchDetailInputRequired {
     /// 商家明细单号:仅含数字与大小写字母,同一批次内不重复。
     ///
@@ -1029,7 +1029,7 @@ pub struct TransferBatchNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`TransferBatchNotification`], by name: what [`TransferBatchNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBatchNotification`], by name: what [`TransferBatchNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBatchNotificationRequired {
     /// 商家批次单号
     ///
@@ -1314,7 +1314,7 @@ pub struct CreateTransferBatch {
     /// The JSON body.
     pub body: CreateTransferBatchRequest,
 }
-/// The required values of [`CreateTransferBatch`], by name: what [`CreateTransferBatch::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateTransferBatch`], by name: what [`CreateTransferBatch::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateTransferBatchRequired {
     /// 商户appid:与商户号有绑定关系的AppID(企业微信可填corpid)。
     ///
@@ -1477,7 +1477,7 @@ pub struct QueryTransferBatchByBatchId {
     /// Sent as the query parameter `detail_status`.
     pub detail_status: ::std::option::Option<TransferBatchDetailStatusFilter>,
 }
-/// The required values of [`QueryTransferBatchByBatchId`], by name: what [`QueryTransferBatchByBatchId::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryTransferBatchByBatchId`], by name: what [`QueryTransferBatchByBatchId::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryTransferBatchByBatchIdRequired {
     /// 微信批次单号
     ///
@@ -1617,7 +1617,7 @@ pub struct QueryTransferBatchDetailByDetailId {
     /// Sent as the path parameter `detail_id`.
     pub detail_id: ::std::string::String,
 }
-/// The required values of [`QueryTransferBatchDetailByDetailId`], by name: what [`QueryTransferBatchDetailByDetailId::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryTransferBatchDetailByDetailId`], by name: what [`QueryTransferBatchDetailByDetailId::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryTransferBatchDetailByDetailIdRequired {
     /// 微信批次单号
     ///
@@ -1720,7 +1720,7 @@ pub struct QueryTransferBatchByOutBatchNo {
     /// Sent as the query parameter `detail_status`.
     pub detail_status: ::std::option::Option<TransferBatchDetailStatusFilter>,
 }
-/// The required values of [`QueryTransferBatchByOutBatchNo`], by name: what [`QueryTransferBatchByOutBatchNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryTransferBatchByOutBatchNo`], by name: what [`QueryTransferBatchByOutBatchNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryTransferBatchByOutBatchNoRequired {
     /// 商家批次单号
     ///
@@ -1862,7 +1862,7 @@ pub struct QueryTransferBatchDetailByOutDetailNo {
     /// Sent as the path parameter `out_detail_no`.
     pub out_detail_no: ::std::string::String,
 }
-/// The required values of [`QueryTransferBatchDetailByOutDetailNo`], by name: what [`QueryTransferBatchDetailByOutDetailNo::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`QueryTransferBatchDetailByOutDetailNo`], by name: what [`QueryTransferBatchDetailByOutDetailNo::new`] takes. A new required one in a later version is a new field here.
 pub struct QueryTransferBatchDetailByOutDetailNoRequired {
     /// 商家批次单号
     ///

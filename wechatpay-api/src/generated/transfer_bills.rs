@@ -33,7 +33,7 @@ pub struct CancelTransferBillResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`CancelTransferBillResponse`], by name: what [`CancelTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CancelTransferBillResponse`], by name: what [`CancelTransferBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CancelTransferBillResponseRequired {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
     ///
@@ -166,7 +166,7 @@ pub struct CreateTransferBillResponse {
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`CreateTransferBillResponse`], by name: what [`CreateTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CreateTransferBillResponse`], by name: what [`CreateTransferBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateTransferBillResponseRequired {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
     ///
@@ -278,7 +278,7 @@ impl ::std::fmt::Debug for TransferBill {
             .finish()
     }
 }
-/// The required fields of [`TransferBill`], by name: what [`TransferBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBill`], by name: what [`TransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBillRequired {
     /// 商户号:微信支付分配的商户号。
     ///
@@ -461,7 +461,7 @@ pub struct TransferBillNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`TransferBillNotification`], by name: what [`TransferBillNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBillNotification`], by name: what [`TransferBillNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBillNotificationRequired {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
     ///
@@ -629,7 +629,7 @@ pub struct TransferSceneReportInfo {
     /// at most 32 characters; example: `"新会员有礼"`.
     pub info_content: ::std::string::String,
 }
-/// The required fields of [`TransferSceneReportInfo`], by name: what [`TransferSceneReportInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferSceneReportInfo`], by name: what [`TransferSceneReportInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferSceneReportInfoRequired {
     /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。
     ///
@@ -692,7 +692,7 @@ pub struct CreateTransferBill {
     /// The JSON body.
     pub body: CreateTransferBillRequest,
 }
-/// The required values of [`CreateTransferBill`], by name: what [`CreateTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateTransferBill`], by name: what [`CreateTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateTransferBillRequired {
     /// 商户AppID:是微信开放平台和微信公众平台为开发者的应用程序(APP、小程序、公众号、企业号corpid即为此AppID)提供的一个唯一标识。此处,可以填写这四种类型中的任意一种APPID,但请确保该appid与商户号有绑定关系。
     ///

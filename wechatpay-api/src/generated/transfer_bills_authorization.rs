@@ -29,7 +29,7 @@ pub struct AuthorizationCloseInfo {
     /// example: `"CLOSE_VIA_MCH_API"`.
     pub close_reason: AuthorizationCloseReason,
 }
-/// The required fields of [`AuthorizationCloseInfo`], by name: what [`AuthorizationCloseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AuthorizationCloseInfo`], by name: what [`AuthorizationCloseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct AuthorizationCloseInfoRequired {
     /// 关闭时间:rfc3339 格式。
     ///
@@ -150,7 +150,7 @@ pub struct AuthorizationInfo {
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub authorization_notify_url: ::std::string::String,
 }
-/// The required fields of [`AuthorizationInfo`], by name: what [`AuthorizationInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AuthorizationInfo`], by name: what [`AuthorizationInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct AuthorizationInfoRequired {
     /// 用户展示名称:授权详情中展示的“开通账号”。
     ///
@@ -362,7 +362,7 @@ pub struct AuthorizedTransferSceneReportInfo {
     /// at most 32 characters; example: `"新会员有礼"`.
     pub info_content: ::std::string::String,
 }
-/// The required fields of [`AuthorizedTransferSceneReportInfo`], by name: what [`AuthorizedTransferSceneReportInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`AuthorizedTransferSceneReportInfo`], by name: what [`AuthorizedTransferSceneReportInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct AuthorizedTransferSceneReportInfoRequired {
     /// 信息类型:所属转账场景下的固定信息类型。
     ///
@@ -444,7 +444,7 @@ pub struct CreateUserConfirmAuthorizationResponse {
     /// example: `"affffddafdfafddffda=="`.
     pub package_info: ::std::string::String,
 }
-/// The required fields of [`CreateUserConfirmAuthorizationResponse`], by name: what [`CreateUserConfirmAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CreateUserConfirmAuthorizationResponse`], by name: what [`CreateUserConfirmAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateUserConfirmAuthorizationResponseRequired {
     /// 商户侧授权单号
     ///
@@ -591,7 +591,7 @@ pub struct PreTransferBillWithAuthorizationResponse {
     #[serde(default)]
     pub out_authorization_no: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PreTransferBillWithAuthorizationResponse`], by name: what [`PreTransferBillWithAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PreTransferBillWithAuthorizationResponse`], by name: what [`PreTransferBillWithAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PreTransferBillWithAuthorizationResponseRequired {
     /// 商户单号
     ///
@@ -779,7 +779,7 @@ impl ::std::fmt::Debug for TransferToAuthorizedUserResponse {
             .finish()
     }
 }
-/// The required fields of [`TransferToAuthorizedUserResponse`], by name: what [`TransferToAuthorizedUserResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferToAuthorizedUserResponse`], by name: what [`TransferToAuthorizedUserResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferToAuthorizedUserResponseRequired {
     /// 商户号
     ///
@@ -901,7 +901,7 @@ pub struct UserConfirmAuthorization {
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`UserConfirmAuthorization`], by name: what [`UserConfirmAuthorization::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`UserConfirmAuthorization`], by name: what [`UserConfirmAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct UserConfirmAuthorizationRequired {
     /// 商户侧授权单号
     ///
@@ -990,7 +990,7 @@ pub struct UserConfirmAuthorizationNotification {
     #[serde(default)]
     pub close_info: ::std::option::Option<AuthorizationCloseInfo>,
 }
-/// The required fields of [`UserConfirmAuthorizationNotification`], by name: what [`UserConfirmAuthorizationNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`UserConfirmAuthorizationNotification`], by name: what [`UserConfirmAuthorizationNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct UserConfirmAuthorizationNotificationRequired {
     /// 商户侧授权单号
     ///
@@ -1087,7 +1087,7 @@ pub struct PreTransferBillWithAuthorization {
     /// The JSON body.
     pub body: PreTransferBillWithAuthorizationRequest,
 }
-/// The required values of [`PreTransferBillWithAuthorization`], by name: what [`PreTransferBillWithAuthorization::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PreTransferBillWithAuthorization`], by name: what [`PreTransferBillWithAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct PreTransferBillWithAuthorizationRequired {
     /// 商户AppID:与商户号有绑定关系的公众号、小程序、APP或企业号的AppID。
     ///
@@ -1266,7 +1266,7 @@ pub struct TransferToAuthorizedUser {
     /// The JSON body.
     pub body: TransferToAuthorizedUserRequest,
 }
-/// The required values of [`TransferToAuthorizedUser`], by name: what [`TransferToAuthorizedUser::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`TransferToAuthorizedUser`], by name: what [`TransferToAuthorizedUser::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferToAuthorizedUserRequired {
     /// 商户AppID:与商户号有绑定关系的AppID。
     ///
@@ -1447,7 +1447,7 @@ pub struct CreateUserConfirmAuthorization {
     /// The JSON body.
     pub body: CreateUserConfirmAuthorizationRequest,
 }
-/// The required values of [`CreateUserConfirmAuthorization`], by name: what [`CreateUserConfirmAuthorization::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateUserConfirmAuthorization`], by name: what [`CreateUserConfirmAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateUserConfirmAuthorizationRequired {
     /// 商户侧授权单号:商户系统内唯一,一个用户账号只对应一个生效中的授权。
     ///

@@ -66,7 +66,7 @@ pub struct PartnerAuthorizationCloseInfo {
     /// example: `"CLOSE_VIA_MCH_API"`.
     pub close_reason: PartnerAuthorizationCloseReason,
 }
-/// The required fields of [`PartnerAuthorizationCloseInfo`], by name: what [`PartnerAuthorizationCloseInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerAuthorizationCloseInfo`], by name: what [`PartnerAuthorizationCloseInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerAuthorizationCloseInfoRequired {
     /// 关闭时间:rfc3339 格式。
     ///
@@ -179,7 +179,7 @@ pub struct PartnerAuthorizationInfo {
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     pub authorization_notify_url: ::std::string::String,
 }
-/// The required fields of [`PartnerAuthorizationInfo`], by name: what [`PartnerAuthorizationInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerAuthorizationInfo`], by name: what [`PartnerAuthorizationInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerAuthorizationInfoRequired {
     /// 用户展示名称
     ///
@@ -366,7 +366,7 @@ impl ::std::fmt::Debug for PartnerCancelTransferBillResponse {
             .finish()
     }
 }
-/// The required fields of [`PartnerCancelTransferBillResponse`], by name: what [`PartnerCancelTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerCancelTransferBillResponse`], by name: what [`PartnerCancelTransferBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCancelTransferBillResponseRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -513,7 +513,7 @@ pub struct PartnerCreateTransferBillResponse {
     /// example: `"affffddafdfafddffda=="`.
     pub package_info: ::std::string::String,
 }
-/// The required fields of [`PartnerCreateTransferBillResponse`], by name: what [`PartnerCreateTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerCreateTransferBillResponse`], by name: what [`PartnerCreateTransferBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCreateTransferBillResponseRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -620,7 +620,7 @@ pub struct PartnerCreateUserConfirmAuthorizationResponse {
     /// example: `"affffddafdfafddffda=="`.
     pub package_info: ::std::string::String,
 }
-/// The required fields of [`PartnerCreateUserConfirmAuthorizationResponse`], by name: what [`PartnerCreateUserConfirmAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerCreateUserConfirmAuthorizationResponse`], by name: what [`PartnerCreateUserConfirmAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCreateUserConfirmAuthorizationResponseRequired {
     /// 商户侧授权单号
     ///
@@ -757,7 +757,7 @@ pub struct PartnerPreTransferBillWithAuthorizationResponse {
     /// example: `"affffddafdfafddffda=="`.
     pub package_info: ::std::string::String,
 }
-/// The required fields of [`PartnerPreTransferBillWithAuthorizationResponse`], by name: what [`PartnerPreTransferBillWithAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerPreTransferBillWithAuthorizationResponse`], by name: what [`PartnerPreTransferBillWithAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerPreTransferBillWithAuthorizationResponseRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -834,7 +834,7 @@ pub struct PartnerQuerySubMchTransferAuthorizationResponse {
     #[serde(default)]
     pub cancel_authorization_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PartnerQuerySubMchTransferAuthorizationResponse`], by name: what [`PartnerQuerySubMchTransferAuthorizationResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerQuerySubMchTransferAuthorizationResponse`], by name: what [`PartnerQuerySubMchTransferAuthorizationResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQuerySubMchTransferAuthorizationResponseRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -944,7 +944,7 @@ impl ::std::fmt::Debug for PartnerTransferBill {
             .finish()
     }
 }
-/// The required fields of [`PartnerTransferBill`], by name: what [`PartnerTransferBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferBill`], by name: what [`PartnerTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferBillRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -1067,7 +1067,7 @@ pub struct PartnerTransferBillReceipt {
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`PartnerTransferBillReceipt`], by name: what [`PartnerTransferBillReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferBillReceipt`], by name: what [`PartnerTransferBillReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferBillReceiptRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -1348,7 +1348,7 @@ pub struct PartnerTransferSceneReportInfo {
     /// at most 32 characters; example: `"新会员有礼"`.
     pub info_content: ::std::string::String,
 }
-/// The required fields of [`PartnerTransferSceneReportInfo`], by name: what [`PartnerTransferSceneReportInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferSceneReportInfo`], by name: what [`PartnerTransferSceneReportInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferSceneReportInfoRequired {
     /// 信息类型:所属转账场景下的固定信息类型。
     ///
@@ -1515,7 +1515,7 @@ impl ::std::fmt::Debug for PartnerTransferToAuthorizedUserResponse {
             .finish()
     }
 }
-/// The required fields of [`PartnerTransferToAuthorizedUserResponse`], by name: what [`PartnerTransferToAuthorizedUserResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerTransferToAuthorizedUserResponse`], by name: what [`PartnerTransferToAuthorizedUserResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferToAuthorizedUserResponseRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -1633,7 +1633,7 @@ pub struct PartnerUserConfirmAuthorization {
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
 }
-/// The required fields of [`PartnerUserConfirmAuthorization`], by name: what [`PartnerUserConfirmAuthorization::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`PartnerUserConfirmAuthorization`], by name: what [`PartnerUserConfirmAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerUserConfirmAuthorizationRequired {
     /// 商户侧授权单号
     ///
@@ -1713,7 +1713,7 @@ pub struct SubMchTransferAuthorizationApply {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`SubMchTransferAuthorizationApply`], by name: what [`SubMchTransferAuthorizationApply::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`SubMchTransferAuthorizationApply`], by name: what [`SubMchTransferAuthorizationApply::new`] takes. A new required one in a later version is a new field here.
 pub struct SubMchTransferAuthorizationApplyRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -1948,7 +1948,7 @@ pub struct PartnerCreateTransferBill {
     /// The JSON body.
     pub body: PartnerCreateTransferBillRequest,
 }
-/// The required values of [`PartnerCreateTransferBill`], by name: what [`PartnerCreateTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerCreateTransferBill`], by name: what [`PartnerCreateTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCreateTransferBillRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -2197,7 +2197,7 @@ pub struct PartnerCancelTransferBill {
     /// The JSON body.
     pub body: PartnerCancelTransferBillRequest,
 }
-/// The required values of [`PartnerCancelTransferBill`], by name: what [`PartnerCancelTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerCancelTransferBill`], by name: what [`PartnerCancelTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCancelTransferBillRequired {
     /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///
@@ -2292,7 +2292,7 @@ pub struct PartnerPreTransferBillWithAuthorization {
     /// The JSON body.
     pub body: PartnerPreTransferBillWithAuthorizationRequest,
 }
-/// The required values of [`PartnerPreTransferBillWithAuthorization`], by name: what [`PartnerPreTransferBillWithAuthorization::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerPreTransferBillWithAuthorization`], by name: what [`PartnerPreTransferBillWithAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerPreTransferBillWithAuthorizationRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -2467,7 +2467,7 @@ pub struct PartnerTransferToAuthorizedUser {
     /// The JSON body.
     pub body: PartnerTransferToAuthorizedUserRequest,
 }
-/// The required values of [`PartnerTransferToAuthorizedUser`], by name: what [`PartnerTransferToAuthorizedUser::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerTransferToAuthorizedUser`], by name: what [`PartnerTransferToAuthorizedUser::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerTransferToAuthorizedUserRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -2625,7 +2625,7 @@ pub struct PartnerCreateUserConfirmAuthorization {
     /// The JSON body.
     pub body: PartnerCreateUserConfirmAuthorizationRequest,
 }
-/// The required values of [`PartnerCreateUserConfirmAuthorization`], by name: what [`PartnerCreateUserConfirmAuthorization::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerCreateUserConfirmAuthorization`], by name: what [`PartnerCreateUserConfirmAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerCreateUserConfirmAuthorizationRequired {
     /// 商户侧授权单号:商户系统内唯一,一个用户账号只对应一个生效中的授权。
     ///
@@ -2869,7 +2869,7 @@ pub struct PartnerApplySubMchTransferAuthorization {
     /// The JSON body.
     pub body: PartnerApplySubMchTransferAuthorizationRequest,
 }
-/// The required values of [`PartnerApplySubMchTransferAuthorization`], by name: what [`PartnerApplySubMchTransferAuthorization::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerApplySubMchTransferAuthorization`], by name: what [`PartnerApplySubMchTransferAuthorization::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerApplySubMchTransferAuthorizationRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -3007,7 +3007,7 @@ pub struct PartnerApplyTransferBillReceipt {
     /// The JSON body.
     pub body: PartnerApplyTransferBillReceiptRequest,
 }
-/// The required values of [`PartnerApplyTransferBillReceipt`], by name: what [`PartnerApplyTransferBillReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerApplyTransferBillReceipt`], by name: what [`PartnerApplyTransferBillReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerApplyTransferBillReceiptRequired {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
     ///
@@ -3091,7 +3091,7 @@ pub struct PartnerQueryTransferBillReceipt {
     /// Sent as the query parameter `sub_mchid`.
     pub sub_mchid: ::std::string::String,
 }
-/// The required values of [`PartnerQueryTransferBillReceipt`], by name: what [`PartnerQueryTransferBillReceipt::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`PartnerQueryTransferBillReceipt`], by name: what [`PartnerQueryTransferBillReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct PartnerQueryTransferBillReceiptRequired {
     /// 商户单号:商户自定,仅含数字与大小写字母,商户内不重复。
     ///

@@ -81,7 +81,7 @@ pub struct TransferBillReceipt {
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
 }
-/// The required fields of [`TransferBillReceipt`], by name: what [`TransferBillReceipt::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBillReceipt`], by name: what [`TransferBillReceipt::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBillReceiptRequired {
     /// 电子回单申请单状态
     pub state: TransferBillReceiptState,
@@ -128,7 +128,7 @@ pub struct TransferBillReceiptApplication {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`TransferBillReceiptApplication`], by name: what [`TransferBillReceiptApplication::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`TransferBillReceiptApplication`], by name: what [`TransferBillReceiptApplication::new`] takes. A new required one in a later version is a new field here.
 pub struct TransferBillReceiptApplicationRequired {
     /// 电子回单申请单状态
     pub state: TransferBillReceiptState,

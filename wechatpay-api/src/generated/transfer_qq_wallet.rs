@@ -39,7 +39,7 @@ pub struct CancelQqWalletTransferBillResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub update_time: ::time::OffsetDateTime,
 }
-/// The required fields of [`CancelQqWalletTransferBillResponse`], by name: what [`CancelQqWalletTransferBillResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`CancelQqWalletTransferBillResponse`], by name: what [`CancelQqWalletTransferBillResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct CancelQqWalletTransferBillResponseRequired {
     /// 商户号
     ///
@@ -228,7 +228,7 @@ impl ::std::fmt::Debug for QqWalletTransferBill {
             .finish()
     }
 }
-/// The required fields of [`QqWalletTransferBill`], by name: what [`QqWalletTransferBill::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QqWalletTransferBill`], by name: what [`QqWalletTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct QqWalletTransferBillRequired {
     /// 商户号
     ///
@@ -435,7 +435,7 @@ impl ::std::fmt::Debug for QqWalletTransferNotification {
             .finish()
     }
 }
-/// The required fields of [`QqWalletTransferNotification`], by name: what [`QqWalletTransferNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QqWalletTransferNotification`], by name: what [`QqWalletTransferNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct QqWalletTransferNotificationRequired {
     /// 商户号
     ///
@@ -521,7 +521,7 @@ pub struct QqWalletTransferSceneReportInfo {
     /// at most 32 characters; example: `"新会员有礼"`.
     pub info_content: ::std::string::String,
 }
-/// The required fields of [`QqWalletTransferSceneReportInfo`], by name: what [`QqWalletTransferSceneReportInfo::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`QqWalletTransferSceneReportInfo`], by name: what [`QqWalletTransferSceneReportInfo::new`] takes. A new required one in a later version is a new field here.
 pub struct QqWalletTransferSceneReportInfoRequired {
     /// 信息类型:所属转账场景下的固定信息类型。
     ///
@@ -674,7 +674,7 @@ pub struct CreateQqWalletTransferBill {
     /// The JSON body.
     pub body: CreateQqWalletTransferBillRequest,
 }
-/// The required values of [`CreateQqWalletTransferBill`], by name: what [`CreateQqWalletTransferBill::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`CreateQqWalletTransferBill`], by name: what [`CreateQqWalletTransferBill::new`] takes. A new required one in a later version is a new field here.
 pub struct CreateQqWalletTransferBillRequired {
     /// 商户AppID:QQ互联开放平台为应用分配的AppID,须与商户号有绑定关系。
     ///

@@ -52,7 +52,7 @@ pub struct ViolationNotification {
     /// example: `"交易纠纷"`.
     pub risk_description: ::std::string::String,
 }
-/// The required fields of [`ViolationNotification`], by name: what [`ViolationNotification::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`ViolationNotification`], by name: what [`ViolationNotification::new`] takes. A new required one in a later version is a new field here.
 pub struct ViolationNotificationRequired {
     /// 子商户号:被处置的特约商户号。
     ///

@@ -164,7 +164,7 @@ pub struct NotifyAuditResult {
     /// The JSON body.
     pub body: NotifyAuditResultRequest,
 }
-/// The required values of [`NotifyAuditResult`], by name: what [`NotifyAuditResult::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`NotifyAuditResult`], by name: what [`NotifyAuditResult::new`] takes. A new required one in a later version is a new field here.
 pub struct NotifyAuditResultRequired {
     /// 【资料更新请求单号】 资料更新请求单号
     ///

@@ -66,7 +66,7 @@ pub struct RecoverLedgerControlResponse {
     /// example: `"example_out_request_no"`.
     pub out_request_no: ::std::string::String,
 }
-/// The required fields of [`RecoverLedgerControlResponse`], by name: what [`RecoverLedgerControlResponse::new`] takes. A new required field in a later version is a new field here.
+/// The required fields of [`RecoverLedgerControlResponse`], by name: what [`RecoverLedgerControlResponse::new`] takes. A new required one in a later version is a new field here.
 pub struct RecoverLedgerControlResponseRequired {
     /// 微信支付解管单号
     ///
@@ -123,7 +123,7 @@ pub struct RecoverLedgerControl {
     /// The JSON body.
     pub body: RecoverLedgerControlRequest,
 }
-/// The required values of [`RecoverLedgerControl`], by name: what [`RecoverLedgerControl::new`] takes. A new required value in a later version is a new field here.
+/// The required values of [`RecoverLedgerControl`], by name: what [`RecoverLedgerControl::new`] takes. A new required one in a later version is a new field here.
 pub struct RecoverLedgerControlRequired {
     /// 微众解管单号
     ///

@@ -227,12 +227,14 @@ fn named_in(ty: &Ty, out: &mut BTreeSet<String>) {
 /// Whether an operation's generated code names something deprecated: the operation itself, a
 /// field of its body, or a required field of a member's type (which its rustdoc example sets).
 fn touches_deprecated(types: &BTreeMap<String, TypeDef>, op: &crate::ir::Operation) -> bool {
-    let fields = |ty: &Ty| match ty {
-        Ty::Named(n) => match types.get(n).map(|t| &t.kind) {
-            Some(TypeKind::Struct(fields)) => fields.clone(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
+    let fields = |ty: &Ty| -> &[crate::ir::Field] {
+        match ty {
+            Ty::Named(n) => match types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Struct(fields)) => fields,
+                _ => &[],
+            },
+            _ => &[],
+        }
     };
     op.deprecated
         || op.params.iter().any(|p| p.notes.deprecated)

@@ -11,7 +11,7 @@ use crate::context::Lowerer;
 use crate::ir::{Field, Ty, TypeDef, TypeKind};
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
-use crate::names::reassign_setters;
+use crate::names::{reassign_setters, FieldNames};
 use crate::spec::{Document, Schema};
 
 /// Where something is defined: file and YAML path.
@@ -21,6 +21,8 @@ type Place = (String, YamlPath);
 #[derive(Default)]
 struct Merge {
     fields: Vec<Field>,
+    /// The names `fields` took.
+    names: FieldNames,
     /// Where each field is defined, in field order.
     places: Vec<Place>,
     /// Every `required` entry of every member, with its place.
@@ -85,7 +87,7 @@ impl Lowerer {
             return None;
         }
         for (wire, (rfile, rpath)) in std::mem::take(&mut merge.required) {
-            match merge.fields.iter_mut().find(|f| f.wire_name == wire) {
+            match merge.names.wire(&wire).map(|i| &mut merge.fields[i]) {
                 Some(f) => f.required = !f.nullable,
                 None => self.warn(&rfile, &rpath, format!("required property `{wire}` is not among the properties of any member of the `allOf`; ignored")),
             }
@@ -130,9 +132,9 @@ impl Lowerer {
         for (wire, prop) in &schema.properties {
             let ppath = path.key("properties").key(wire);
             // A second definition is compared with the first, not taken for a name collision.
-            let before: &[Field] = match merge.fields.iter().any(|f| f.wire_name == *wire) {
-                true => &[],
-                false => &merge.fields,
+            let before = match merge.names.wire(wire) {
+                Some(_) => None,
+                None => Some(&merge.names),
             };
             ok &= match self.property(docs, file, &ppath, owner, wire, prop, false, before) {
                 Some(field) => self.add(merge, field, (file.to_owned(), ppath.clone()), &ppath),
@@ -218,16 +220,13 @@ impl Lowerer {
     /// one field: required, nullable or sensitive if either is). A conflict is reported at `at`.
     fn add(&mut self, merge: &mut Merge, field: Field, place: Place, at: &YamlPath) -> bool {
         let file = place.0.clone();
-        let Some(i) = merge
-            .fields
-            .iter()
-            .position(|f| f.wire_name == field.wire_name)
-        else {
-            if let Some(other) = merge.fields.iter().find(|f| f.rust_name == field.rust_name) {
-                let message = format!("properties `{}` and `{}` both map to the Rust field `{}`; set `x-wechatpay-rust-name`", other.wire_name, field.wire_name, field.rust_name);
+        let Some(i) = merge.names.wire(&field.wire_name) else {
+            if let Some(other) = merge.names.rust(&field.rust_name) {
+                let message = format!("properties `{other}` and `{}` both map to the Rust field `{}`; set `x-wechatpay-rust-name`", field.wire_name, field.rust_name);
                 self.error(&file, at, message);
                 return false;
             }
+            merge.names.insert(&field, merge.fields.len());
             merge.fields.push(field);
             merge.places.push(place);
             return true;

@@ -280,6 +280,14 @@ fn mark(
     }
 }
 
+/// A member name as a token of the core's pointers: RFC 6901's `~0` and `~1`, and `~2` for
+/// `*`, which alone is the core's "every array element".
+fn pointer_token(name: &str) -> String {
+    name.replace('~', "~0")
+        .replace('/', "~1")
+        .replace('*', "~2")
+}
+
 pub(crate) fn encrypted_pointers(
     types: &BTreeMap<String, TypeDef>,
     ty: &Ty,
@@ -297,10 +305,7 @@ pub(crate) fn encrypted_pointers(
                 return;
             }
             for f in fields {
-                let pointer = format!(
-                    "{prefix}/{}",
-                    f.wire_name.replace('~', "~0").replace('/', "~1")
-                );
+                let pointer = format!("{prefix}/{}", pointer_token(&f.wire_name));
                 if f.encrypted {
                     out.push(pointer);
                 } else {

@@ -1,7 +1,7 @@
 //! Names: the one place where Rust names are decided and collisions found (types, fields,
 //! modules, features, operation members). Other stages ask here; emitters print what they get.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -35,6 +35,7 @@ pub const RESERVED_FEATURES: &[&str] = &[
 /// the crates generated code names. `tests/tests/reserved_names.rs` checks this list against
 /// `wechatpay-api/src/lib.rs`.
 pub const RESERVED_MODULES: &[&str] = &[
+    "generated",
     "axum",
     "blocking",
     "events",
@@ -96,12 +97,46 @@ pub(crate) fn names_a_type(prop: &Schema) -> bool {
     }
 }
 
+/// The names the fields of one object took so far, each looked up in constant time (an object
+/// of many properties lowers in linear time): Rust names (with the wire name that took each),
+/// wire names (with the field's index) and setters.
+#[derive(Debug, Default)]
+pub(crate) struct FieldNames {
+    rust: HashMap<String, String>,
+    wires: HashMap<String, usize>,
+    setters: HashSet<String>,
+}
+
+impl FieldNames {
+    /// Records the names of `field`, the object's field number `index`.
+    pub(crate) fn insert(&mut self, field: &Field, index: usize) {
+        self.rust
+            .insert(field.rust_name.clone(), field.wire_name.clone());
+        self.wires.insert(field.wire_name.clone(), index);
+        self.setters.insert(field.setter.clone());
+    }
+
+    /// The index of the field of this wire name.
+    pub(crate) fn wire(&self, wire: &str) -> Option<usize> {
+        self.wires.get(wire).copied()
+    }
+
+    /// The wire name of the field that took this Rust name.
+    pub(crate) fn rust(&self, rust_name: &str) -> Option<&str> {
+        self.rust.get(rust_name).map(String::as_str)
+    }
+}
+
 /// Gives each field of a struct merged from several objects its setter, in order, by the rule
 /// of [`Lowerer::property_name`] (a field taken from a component had that component's).
 pub(crate) fn reassign_setters(fields: &mut [Field]) {
     let mut taken = BTreeSet::new();
     for f in fields {
-        f.setter = unique(setter_name(&f.rust_name), |s| format!("{s}_"), &taken);
+        f.setter = unique(
+            setter_name(&f.rust_name),
+            |s| format!("{s}_"),
+            |s| taken.contains(s),
+        );
         taken.insert(f.setter.clone());
     }
 }
@@ -314,7 +349,7 @@ impl Lowerer {
         ppath: &YamlPath,
         wire: &str,
         prop: &Schema,
-        fields: &[Field],
+        taken: Option<&FieldNames>,
     ) -> Option<(String, String)> {
         let rust_name = match prop.rust_name.as_ref().filter(|_| !names_a_type(prop)) {
             Some(n) => {
@@ -333,12 +368,15 @@ impl Lowerer {
                 }
             },
         };
-        if let Some(other) = fields.iter().find(|f| f.rust_name == rust_name) {
-            self.error(file, ppath, format!("properties `{}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`", other.wire_name));
+        if let Some(other) = taken.and_then(|t| t.rust.get(&rust_name)) {
+            self.error(file, ppath, format!("properties `{other}` and `{wire}` both map to the Rust field `{rust_name}`; set `x-wechatpay-rust-name`"));
             return None;
         }
-        let setters: BTreeSet<String> = fields.iter().map(|f| f.setter.clone()).collect();
-        let setter = unique(setter_name(&rust_name), |s| format!("{s}_"), &setters);
+        let setter = unique(
+            setter_name(&rust_name),
+            |s| format!("{s}_"),
+            |s| taken.is_some_and(|t| t.setters.contains(s)),
+        );
         Some((rust_name, setter))
     }
 
@@ -351,11 +389,27 @@ impl Lowerer {
         upload: bool,
     ) -> Vec<Member> {
         let mut names = BTreeSet::new();
+        if upload {
+            // The upload's own member, pushed last, is always `file`: the generated code
+            // names it so.
+            names.insert("file".to_owned());
+        }
         let mut setters = BTreeSet::new();
         let mut out = Vec::new();
         let mut push = |name: &str, target, ty: &crate::ir::Ty, required| {
-            let name = unique(name.to_owned(), |n| format!("body_{n}"), &names);
-            let setter = unique(setter_name(&name), |s| format!("{s}_"), &setters);
+            let name = match &target {
+                MemberTarget::File => name.to_owned(),
+                _ => unique(
+                    name.to_owned(),
+                    |n| format!("body_{n}"),
+                    |n| names.contains(n),
+                ),
+            };
+            let setter = unique(
+                setter_name(&name),
+                |s| format!("{s}_"),
+                |s| setters.contains(s),
+            );
             names.insert(name.clone());
             setters.insert(setter.clone());
             out.push(Member {
@@ -422,8 +476,8 @@ pub(crate) fn template_shape(template: &str) -> String {
 }
 
 /// `name`, or `next(name)` applied until it is not in `taken`.
-fn unique(mut name: String, next: impl Fn(&str) -> String, taken: &BTreeSet<String>) -> String {
-    while taken.contains(&name) {
+fn unique(mut name: String, next: impl Fn(&str) -> String, taken: impl Fn(&str) -> bool) -> String {
+    while taken(&name) {
         name = next(&name);
     }
     name

@@ -319,7 +319,8 @@ impl Lowerer {
         let Some(ty) = self.param_type(site, ppath, p, location, &inline_name) else {
             return Lowered::Rejected;
         };
-        if schema.encrypted && (location == ParamLocation::Path || ty != Ty::String) {
+        let encrypted = crate::schemas::marked(site.docs, file, schema);
+        if encrypted && (location == ParamLocation::Path || ty != Ty::String) {
             let message = "`x-wechatpay-encrypted` applies to query and header parameters of `type: string` only";
             self.error(
                 file,
@@ -341,7 +342,7 @@ impl Lowerer {
             ty,
             required: p.required || location == ParamLocation::Path,
             explode: p.explode.unwrap_or(true),
-            encrypted: schema.encrypted,
+            encrypted,
             doc: p.description.clone(),
             constraints: constraints(schema),
             notes,
@@ -482,6 +483,13 @@ impl Lowerer {
             return None;
         };
         let name = format!("{op_name}Request");
+        self.unsupported_mark(
+            site.docs,
+            file,
+            &mpath.key("schema"),
+            schema,
+            "a whole body",
+        );
         let ty = self.schema(site.docs, file, &mpath.key("schema"), schema, &name, false)?;
         if self.struct_fields(&ty).is_none() {
             self.error(file, &bpath, "a request body must be an object");
@@ -561,6 +569,7 @@ impl Lowerer {
                 };
                 let spath = rpath.key("content").key(media_type).key("schema");
                 let name = format!("{op_name}Response");
+                self.unsupported_mark(site.docs, site.file, &spath, schema, "a whole answer");
                 let ty = self.schema(site.docs, site.file, &spath, schema, &name, false)?;
                 if media.example.is_none() && !has_example(&self.types, &ty) {
                     let message = "the answer has no example: the mock synthesises one from the schema (types, formats, lengths, ranges); give `example`s for realistic answers";

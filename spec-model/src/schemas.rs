@@ -10,7 +10,7 @@ use crate::ir::{Construction, EnumNumber, Field, NumberKind, Ty, TypeDef, TypeKi
 use crate::limits::MAX_DEPTH;
 use crate::locate::YamlPath;
 use crate::names::{
-    names_a_type, number_variant_name, type_name, variant_name, variant_name_problem,
+    names_a_type, number_variant_name, type_name, variant_name, variant_name_problem, FieldNames,
 };
 use crate::spec::{Document, Schema};
 
@@ -38,6 +38,10 @@ impl Lowerer {
             return None;
         }
         let schema = &docs[file].components.schemas[name];
+        if schema.encrypted && referenced_scalar(docs, file, &ref_to(name)).is_none() {
+            let message = "`x-wechatpay-encrypted` on a named schema applies to a plain `type: string` only (the properties that `$ref` it are then sensitive); mark the string properties inside instead";
+            self.error(file, &path.key("x-wechatpay-encrypted"), message);
+        }
         let rust = schema.rust_name.clone().unwrap_or_else(|| type_name(name));
         let ty = self.schema(docs, file, &path, schema, &rust, true);
         self.in_progress.remove(&key);
@@ -208,6 +212,7 @@ impl Lowerer {
             self.warn(file, path, message);
             return Some(Ty::Vec(Box::new(Ty::Json)));
         };
+        self.unsupported_mark(docs, file, &path.key("items"), items, "array items");
         let item_name = named_or(items, || format!("{name}Item"));
         let item = self.schema(docs, file, &path.key("items"), items, &item_name, false)?;
         // `time`'s serde helpers take one value: date-times in arrays stay text.
@@ -259,6 +264,7 @@ impl Lowerer {
                 return None;
             }
         };
+        self.unsupported_mark(docs, file, &apath, &values, "the values of a map");
         let item = self.schema(docs, file, &apath, &values, &format!("{name}Value"), false)?;
         // As in arrays, date-times stay text.
         let item = match item {
@@ -411,13 +417,15 @@ impl Lowerer {
         }
         self.required_listed(file, path, schema);
         let mut fields: Vec<Field> = Vec::new();
+        let mut taken = FieldNames::default();
         let mut places = Vec::new();
         for (wire, prop) in &schema.properties {
             let ppath = path.key("properties").key(wire);
             let listed = schema.required.contains(wire);
             if let Some(field) =
-                self.property(docs, file, &ppath, name, wire, prop, listed, &fields)
+                self.property(docs, file, &ppath, name, wire, prop, listed, Some(&taken))
             {
+                taken.insert(&field, fields.len());
                 fields.push(field);
                 places.push((file.to_owned(), ppath));
             }
@@ -433,7 +441,8 @@ impl Lowerer {
     }
 
     /// Property `wire` of the object `owner` as a field, or `None` (reported). `listed`: the
-    /// object lists it as `required`; `fields`: the fields before it, whose names it must not take.
+    /// object lists it as `required`; `taken`: the names of the fields before it, which it must
+    /// not take (`None`: a second definition of a field, compared with the first later).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn property(
         &mut self,
@@ -444,9 +453,9 @@ impl Lowerer {
         wire: &str,
         prop: &Schema,
         listed: bool,
-        fields: &[Field],
+        taken: Option<&FieldNames>,
     ) -> Option<Field> {
-        let (rust_name, setter) = self.property_name(file, ppath, wire, prop, fields)?;
+        let (rust_name, setter) = self.property_name(file, ppath, wire, prop, taken)?;
         let view = match referenced_scalar(docs, file, prop) {
             // A `$ref` to a named string or number: its description, constraints and example
             // describe this field (the property's own keywords win).
@@ -528,6 +537,27 @@ impl Lowerer {
             return None;
         }
         Some(ty)
+    }
+
+    /// Reports `x-wechatpay-encrypted` on `schema` (its own, through an `allOf` of one inline
+    /// schema, or through a `$ref` to a marked string) where nothing would encrypt it: the
+    /// mark would be dropped and the value sent in plaintext.
+    pub(crate) fn unsupported_mark(
+        &mut self,
+        docs: &BTreeMap<String, Document>,
+        file: &str,
+        path: &YamlPath,
+        schema: &Schema,
+        place: &str,
+    ) {
+        if marked(docs, file, schema) {
+            let message = format!("unsupported construct: sensitive (`x-wechatpay-encrypted`) strings as {place}; only string properties of objects and string query or header parameters are encrypted");
+            let path = match schema.encrypted {
+                true => path.key("x-wechatpay-encrypted"),
+                false => path.clone(),
+            };
+            self.error(file, &path, message);
+        }
     }
 
     /// Whether a lowered type has sensitive fields anywhere inside.
@@ -641,6 +671,21 @@ pub(crate) fn referenced_scalar<'d>(
         && schema.all_of.is_none()
         && schema.json_string.is_none())
     .then_some(schema)
+}
+
+/// Whether a schema is marked `x-wechatpay-encrypted`: itself, through an `allOf` of one
+/// inline schema, or through a `$ref` to a marked named string.
+pub(crate) fn marked(docs: &BTreeMap<String, Document>, file: &str, schema: &Schema) -> bool {
+    field_view(schema).encrypted
+        || referenced_scalar(docs, file, schema).is_some_and(|t| t.encrypted)
+}
+
+/// A schema that is only a `$ref` to the component `name` of the same file.
+fn ref_to(name: &str) -> Schema {
+    Schema {
+        reference: Some(format!("#/components/schemas/{name}")),
+        ..Schema::default()
+    }
 }
 
 /// The schema whose keywords describe a property: the property itself, or for an `allOf` of

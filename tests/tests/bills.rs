@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::Write as _;
 use std::process::Command;
 
@@ -448,5 +450,91 @@ fn the_blocking_client_downloads_the_same_bill() {
     assert!(
         matches!(err, BillError::Client(Error::DigestMismatch { .. })),
         "{err:?}"
+    );
+}
+
+/// Counts the bytes each thread holds allocated, and the most it held, so that a test can
+/// measure its own peak memory while other tests run in other threads.
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn held(change: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + change;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the counters are
+// thread-local cells, which allocate nothing.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            held(layout.size() as isize);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(p, layout) };
+        held(-(layout.size() as isize));
+    }
+    unsafe fn realloc(&self, p: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, layout, size) };
+        if !q.is_null() {
+            held(size as isize - layout.size() as isize);
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+#[test]
+fn a_large_bill_is_read_row_by_row_in_memory_bounded_by_a_row() {
+    const ROWS: usize = 150_000;
+    let header = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    {
+        let mut out = std::io::BufWriter::new(file.as_file_mut());
+        writeln!(out, "{header}").unwrap();
+        for i in 0..ROWS {
+            writeln!(out, "`2026-11-30 10:11:12,`wxd678efh567hg6787,`1230000109,`0,`,`42000000002026113{i:011},`ORDER-{i:011},`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,`JSAPI,`SUCCESS,`CMB_DEBIT,`CNY,`1.00,`0.00,`0,`0,`0.00,`0.00,`,`,`Image形象店-深圳腾大-QQ公仔-{i},`{{\"order\":{i},\"note\":\"a, b\"}},`0.01000,`0.60%,`1.00,`0.00,`").unwrap();
+        }
+        writeln!(out, "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额").unwrap();
+        writeln!(
+            out,
+            "`{ROWS},`{ROWS}.00,`0.00,`0.00,`{}.00,`{ROWS}.00,`0.00",
+            ROWS / 100
+        )
+        .unwrap();
+    }
+    let size = file.as_file().metadata().unwrap().len();
+    assert!(size > 40 * 1024 * 1024, "{size} bytes");
+    let input = std::io::BufReader::new(std::fs::File::open(file.path()).unwrap());
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|peak| peak.set(before));
+    let mut reader = TradeBill::reader(input).unwrap();
+    let (mut rows, mut total) = (0, 0);
+    for row in reader.by_ref() {
+        let row = row.unwrap();
+        rows += 1;
+        total += row.total.unwrap();
+    }
+    let summary = reader.summary().unwrap();
+    let peak = PEAK.with(Cell::get) - before;
+    assert_eq!((rows, summary.count), (ROWS, ROWS as u64));
+    assert_eq!(Some(total), summary.order_total);
+    // One row (its line, its values twice: typed and by name), the reader's buffer and the
+    // header: a few kilobytes, against a bill of over 40 MiB.
+    assert!(
+        (peak as u64) * 1000 < size,
+        "peak {peak} bytes for a bill of {size} bytes"
     );
 }

@@ -130,6 +130,30 @@ async fn a_held_key_is_pinned_across_refreshes() {
     assert!(keys.add_certificate(&again).is_ok());
 }
 
+#[test]
+fn a_list_naming_one_serial_with_two_keys_stores_nothing() {
+    let serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+    let certificate = || {
+        let mock = MockPlatform::builder()
+            .platform_certificate_serial(serial)
+            .start()
+            .unwrap();
+        Certificate::from_pem(&mock.credentials().platform_certificate_pem).unwrap()
+    };
+    let (first, second) = (certificate(), certificate());
+    assert!(!first.public_key.same_key(&second.public_key));
+    let keys = KeyStore::new();
+    let err = keys.add_certificates(&[first.clone(), second]).unwrap_err();
+    assert!(
+        matches!(&err, KeyError::PinnedKeyMismatch { serial: s } if s == serial),
+        "{err}"
+    );
+    assert!(keys.is_empty(), "nothing of the refused list is stored");
+    // The same certificate twice is one key: stored.
+    keys.add_certificates(&[first.clone(), first]).unwrap();
+    assert_eq!(keys.serials(), [serial]);
+}
+
 #[tokio::test]
 async fn the_certificate_list_is_verified_before_anything_is_stored() {
     let now = OffsetDateTime::now_utc();

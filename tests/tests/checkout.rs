@@ -18,7 +18,7 @@ use wechatpay_api::refund_domestic::{
     RefundNotificationRefundStatus, RefundStatus,
 };
 use wechatpay_api::{Error, Event, NotificationAnswer, NotificationHandler};
-use wechatpay_mock::MockPlatform;
+use wechatpay_mock::{Fault, MockPlatform};
 
 const APPID: &str = "wxd678efh567hg6787";
 
@@ -206,4 +206,24 @@ async fn an_unpaid_order_can_be_closed_and_not_refunded() {
         mock.pay("CHECKOUT-2").is_none(),
         "a closed order cannot be paid"
     );
+}
+
+#[tokio::test]
+async fn a_notification_that_does_not_verify_gets_the_generic_failure_and_no_reason() {
+    let mock = MockPlatform::start().unwrap();
+    let client = common::client(&mock);
+    let (notify_url, mut events) = service(client.notification_handler().unwrap()).await;
+    let resource = serde_json::json!({"complaint_id": "200201820200101080076610000"});
+    for fault in [
+        Fault::StaleTimestamp,
+        Fault::WrongSerial,
+        Fault::TamperedBody,
+    ] {
+        let sent = mock.notification("COMPLAINT.CREATE", "", "complaint", &resource, Some(fault));
+        let (status, body) = mock.send_notification(&notify_url, &sent).await.unwrap();
+        assert_eq!(status, 500, "{fault:?}");
+        // Neither the server's clock nor which serials it knows reaches the sender.
+        assert_eq!(body, r#"{"code":"FAIL","message":"失败"}"#, "{fault:?}");
+    }
+    assert!(events.try_recv().is_err(), "the route saw none of them");
 }

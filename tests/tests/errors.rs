@@ -185,6 +185,24 @@ async fn configuration_and_request_mistakes_are_typed_and_nothing_is_sent() {
         matches!(&err, Error::Header { name, reason, .. } if name == "authorization" && reason.contains("client sets")),
         "{err}"
     );
+    // So are the transport's: framing and routing.
+    for (name, value) in [
+        (http::header::HOST, "evil.example"),
+        (http::header::CONTENT_LENGTH, "0"),
+        (http::header::TRANSFER_ENCODING, "chunked"),
+        (http::header::CONNECTION, "close"),
+    ] {
+        let err = client
+            .chain("/v3/global/merchant-service/complaint-notifications")
+            .header(name.clone(), value)
+            .get()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Header { name: n, reason, .. } if *n == name.as_str() && reason.contains("client sets")),
+            "{err}"
+        );
+    }
     let err = client
         .chain("/v3/global/merchant-service/complaint-notifications")
         .header(HeaderName::from_static("x-note"), "two\nlines")

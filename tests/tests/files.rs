@@ -167,6 +167,36 @@ async fn the_mock_checks_the_parts_it_is_given() {
     assert!(meta.get("filename").is_none());
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(48))]
+
+    /// Client and mock agree on file names: whatever the client sends (`;`, `=`, spaces,
+    /// quotes of other kinds, non-ASCII), the mock reads back the same name; what it cannot
+    /// send, it refuses before sending.
+    #[test]
+    fn client_and_mock_agree_on_every_file_name(
+        stem in "[a-z;= '`%&\\\\\"\u{4e00}-\u{4e05}\r\n]{1,12}",
+    ) {
+        let name = format!("{stem}.png");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (mock, result) = runtime.block_on(async {
+            let mock = mock();
+            let result = common::client(&mock).execute(&image(Upload::new(&name, &b"x"[..]))).await;
+            (mock, result)
+        });
+        let unsendable = name.contains(['"', '\\', '\r', '\n']);
+        match result {
+            Err(Error::Upload { .. }) => proptest::prop_assert!(unsendable, "{name:?} refused"),
+            Err(e) => proptest::prop_assert!(false, "{name:?}: {e}"),
+            Ok(_) => {
+                proptest::prop_assert!(!unsendable, "{name:?} was sent");
+                let meta = mock.requests()[0].plaintext_body.clone().unwrap();
+                proptest::prop_assert_eq!(&meta["filename"], &serde_json::json!(name));
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn file_names_that_would_break_the_part_header_are_refused_before_sending() {
     let mock = mock();

@@ -244,3 +244,66 @@ async fn serves_64_clients_while_200_idle_connections_are_held() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_request_log_is_bounded_and_keeps_no_unauthenticated_body() {
+    let mock = MockPlatform::builder()
+        .request_log_limits(3, 1024 * 1024)
+        .start()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("{}{AUDIT_PATH}", mock.base_url());
+    // Unsigned: answered 401, logged without its body.
+    let big = vec![b'x'; 256 * 1024];
+    let answer = http.post(&url).body(big).send().await.unwrap();
+    assert_eq!(answer.status(), 401);
+    let logged = mock.requests();
+    assert_eq!(logged.len(), 1);
+    assert!(!logged[0].authenticated && logged[0].body.is_empty());
+    // Signed: kept with its body; only the newest three are kept.
+    let client = client(&mock);
+    for _ in 0..4 {
+        client.execute(&audit()).await.unwrap();
+    }
+    let logged = mock.requests();
+    assert_eq!(logged.len(), 3);
+    assert!(logged.iter().all(|r| r.authenticated && !r.body.is_empty()));
+    // A byte budget smaller than one body keeps nothing of it.
+    let tight = MockPlatform::builder()
+        .request_log_limits(100, 16)
+        .start()
+        .unwrap();
+    common::client(&tight).execute(&audit()).await.unwrap();
+    assert!(tight.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_fault_named_by_an_unsigned_request_is_ignored() {
+    let mock = mock();
+    let http = reqwest::Client::new();
+    let url = format!("{}{AUDIT_PATH}", mock.base_url());
+    for fault in [
+        "connection-reset",
+        "slow:18446744073709551615",
+        "system-error",
+    ] {
+        let sent = http
+            .post(&url)
+            .header("X-Mock-Fault", fault)
+            .body("{}")
+            .send();
+        // Honoured, the slow fault would hold the connection for ever: a bound on waiting,
+        // far above the mock's answer time, turns that into a failure.
+        let answer = tokio::time::timeout(Duration::from_secs(60), sent)
+            .await
+            .unwrap_or_else(|_| panic!("{fault} was honoured"))
+            .unwrap_or_else(|e| panic!("{fault}: {e}"));
+        // Honoured, a reset gives no answer and a system error 500.
+        assert_eq!(answer.status(), 401, "{fault}");
+    }
+    // From the merchant, a named slow fault is cut to the documented cap.
+    assert_eq!(
+        wechatpay_mock::Fault::from_name("slow:18446744073709551615"),
+        Some(wechatpay_mock::Fault::Slow(wechatpay_mock::Fault::MAX_SLOW))
+    );
+}

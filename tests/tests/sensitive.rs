@@ -110,7 +110,9 @@ impl Operation for FindPayer {
     fn request(&self) -> Request<'_> {
         let sensitive = Sensitive::NONE
             .with_query(&["id_card_number", "name"])
-            .with_headers(&["x-payer-phone"]);
+            // As the spec spells it: header names match without regard to case, for
+            // encryption and `Debug` alike.
+            .with_headers(&["X-Payer-Phone"]);
         let mut request = request("findPayer", "/v3/payers", sensitive);
         request.query = vec![
             ("id_card_number", self.id_card_number.as_str().into()),
@@ -330,4 +332,150 @@ async fn parameters_under_another_key_are_refused_and_are_standard_oaep_sha1() {
     assert_eq!(openssl_decrypt(&pem, &value("name")), PAYER_NAME);
     let header = seen.header("X-Payer-Phone").unwrap();
     assert_eq!(openssl_decrypt(&pem, header), PHONE);
+}
+
+/// Where `x-wechatpay-encrypted` may go, checked from both ends: schemas with the mark at
+/// random depths, under objects, arrays and maps, with member names the core's pointers must
+/// escape (`*`, `~`, `/`). Either lowering refuses the spec with an error located at a mark, or
+/// every marked value of an instance is reached by the operation's pointers, read by the core's
+/// own pointer code: replaced there, no marked value is left in plaintext and no other value is
+/// touched.
+mod marks_at_any_depth {
+    use proptest::prelude::*;
+    use serde_json::{json, Map, Value};
+    use wechatpay_core::protocol::pointer::Pointer;
+    use wechatpay_generator::{lower, Source};
+
+    /// A schema: a string (marked or not), or an object, array or map of schemas.
+    #[derive(Debug, Clone)]
+    enum Node {
+        Text { marked: bool },
+        Object(Vec<Node>),
+        Array(Box<Node>),
+        Map(Box<Node>),
+    }
+
+    /// Names of string members, the ones pointers escape among them (each with a Rust name);
+    /// a member's name is picked by its position, so that names within one object differ.
+    /// Objects, arrays and maps are named `o0`, `o1`…: their names also name inline types.
+    const NAMES: [&str; 6] = ["*", "~", "/", "a*b~1", "n", "x/~0"];
+
+    fn name(i: usize, member: &Node) -> String {
+        match member {
+            Node::Text { .. } => NAMES[i].to_owned(),
+            _ => format!("o{i}"),
+        }
+    }
+
+    fn node() -> impl Strategy<Value = Node> {
+        let leaf = any::<bool>().prop_map(|marked| Node::Text { marked });
+        leaf.prop_recursive(5, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 1..4).prop_map(Node::Object),
+                inner.clone().prop_map(|n| Node::Array(Box::new(n))),
+                inner.prop_map(|n| Node::Map(Box::new(n))),
+            ]
+        })
+    }
+
+    fn schema(node: &Node) -> Value {
+        match node {
+            Node::Text { marked } => json!({"type": "string", "x-wechatpay-encrypted": marked}),
+            Node::Object(members) => {
+                let properties: Map<String, Value> = (members.iter().enumerate())
+                    .map(|(i, member)| {
+                        let mut schema = schema(member);
+                        if let Node::Text { .. } = member {
+                            schema["x-wechatpay-rust-name"] = json!(format!("t{i}"));
+                        }
+                        (name(i, member), schema)
+                    })
+                    .collect();
+                json!({"type": "object", "properties": properties})
+            }
+            Node::Array(items) => json!({"type": "array", "items": schema(items)}),
+            Node::Map(values) => json!({"type": "object", "additionalProperties": schema(values)}),
+        }
+    }
+
+    /// An instance: marked strings hold `SECRET`, others `plain`; two items per array and two
+    /// values per map.
+    fn instance(node: &Node) -> Value {
+        match node {
+            Node::Text { marked } => json!(if *marked { "SECRET" } else { "plain" }),
+            Node::Object(members) => Value::Object(
+                (members.iter().enumerate())
+                    .map(|(i, member)| (name(i, member), instance(member)))
+                    .collect(),
+            ),
+            Node::Array(items) => json!([instance(items), instance(items)]),
+            Node::Map(values) => json!({"k1": instance(values), "k2": instance(values)}),
+        }
+    }
+
+    /// Whether a mark sits where nothing would encrypt it: under a map, or not directly in an
+    /// object's property.
+    fn misplaced(node: &Node, in_property: bool, under_map: bool) -> bool {
+        match node {
+            Node::Text { marked } => *marked && (!in_property || under_map),
+            Node::Object(members) => (members.iter()).any(|m| misplaced(m, true, under_map)),
+            Node::Array(items) => misplaced(items, false, under_map),
+            Node::Map(values) => misplaced(values, false, true),
+        }
+    }
+
+    fn count(value: &Value, text: &str) -> usize {
+        match value {
+            Value::String(s) => usize::from(s == text),
+            Value::Array(items) => items.iter().map(|v| count(v, text)).sum(),
+            Value::Object(map) => map.values().map(|v| count(v, text)).sum(),
+            _ => 0,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn every_mark_is_encrypted_or_a_located_error(members in prop::collection::vec(node(), 1..4)) {
+            let body = Node::Object(members);
+            let spec = json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "paths": {"/v3/x": {"post": {
+                    "operationId": "op",
+                    "requestBody": {"content": {"application/json": {"schema": schema(&body)}}},
+                    "responses": {"204": {"description": "ok"}},
+                }}},
+            });
+            let source = Source {
+                name: "spec.yaml".to_owned(),
+                text: serde_json::to_string_pretty(&spec).unwrap(),
+            };
+            match lower(&[source]) {
+                Err(errors) => {
+                    prop_assert!(misplaced(&body, false, false), "refused: {errors}");
+                    for e in &errors.0 {
+                        prop_assert!(e.line.is_some(), "not located: {e}");
+                        prop_assert!(e.message.contains("x-wechatpay-encrypted"), "{e}");
+                    }
+                }
+                Ok(api) => {
+                    prop_assert!(!misplaced(&body, false, false), "a misplaced mark was accepted");
+                    let op = api.operations().next().unwrap();
+                    let mut sent = instance(&body);
+                    let (secrets, plain) = (count(&sent, "SECRET"), count(&sent, "plain"));
+                    for text in &op.encrypted_fields {
+                        Pointer::parse(text).unwrap().for_each_mut(&mut sent, &mut |field| {
+                            *field = json!("CIPHER");
+                            Ok::<_, ()>(())
+                        }).unwrap();
+                    }
+                    prop_assert_eq!(count(&sent, "SECRET"), 0, "{:?}: {}", op.encrypted_fields, sent);
+                    prop_assert_eq!(count(&sent, "CIPHER"), secrets);
+                    prop_assert_eq!(count(&sent, "plain"), plain);
+                }
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Each call runs in a `wechatpay` span carrying the operation id and the `Request-ID`.
+//! Each call runs in a `wechatpay` span carrying the operation id and the `Request-ID`; no span,
+//! log line or error carries a secret.
 
 mod common;
 
@@ -9,7 +10,7 @@ use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use tracing_subscriber::Layer;
 
-/// Records every span field as `name=value`.
+/// Records every span and event field as `name=value`.
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<String>>>);
 
@@ -43,6 +44,9 @@ impl<S: tracing::Subscriber> Layer<S> for Capture {
     ) {
         values.record(&mut Fields(&mut self.0.lock().unwrap()));
     }
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        event.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -72,4 +76,34 @@ async fn calls_are_traced_with_operation_id_and_request_id() {
             && !all.contains("signature="),
         "{all}"
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failed_download_names_no_token_in_its_error_or_logs() {
+    use wechatpay_api::bills::DownloadBill;
+    use wechatpay_mock::Fault;
+    const TOKEN: &str = "SECRET-TOKEN-0123456789";
+    let capture = Capture::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    let mock = mock();
+    mock.fault_next(Fault::ConnectionReset);
+    let mut file = Vec::new();
+    let err = client(&mock)
+        .download(&DownloadBill::new(TOKEN), &mut file, None)
+        .await
+        .unwrap_err();
+    let mut shown = vec![err.to_string(), format!("{err:?}")];
+    let mut source = std::error::Error::source(&err);
+    while let Some(e) = source {
+        shown.push(e.to_string());
+        source = e.source();
+    }
+    shown.extend(capture.0.lock().unwrap().iter().cloned());
+    let all = shown.join("\n");
+    assert!(
+        all.contains("token=REDACTED"),
+        "the URL is still named: {all}"
+    );
+    assert!(!all.contains(TOKEN), "{all}");
 }

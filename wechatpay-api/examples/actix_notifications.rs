@@ -38,7 +38,11 @@ async fn on_notification(
             println!("received {}: {event:?}", notification.id);
             NotificationAnswer::success()
         }
-        Err(e) => NotificationAnswer::failure(&e.to_string()),
+        Err(e) => {
+            // Logged here; the sender (anyone can post here) learns nothing of why.
+            eprintln!("notification refused: {e}");
+            NotificationAnswer::refused()
+        }
     };
     let status = actix_web::http::StatusCode::from_u16(answer.status)
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);

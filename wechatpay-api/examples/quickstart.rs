@@ -244,7 +244,7 @@ async fn receive_notification(
                     let parsed = handler.parse(&parts.headers, &raw);
                     let answer = match &parsed {
                         Ok(_) => NotificationAnswer::success(),
-                        Err(e) => NotificationAnswer::failure(&e.to_string()),
+                        Err(_) => NotificationAnswer::refused(),
                     };
                     if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         let _ = tx.send(parsed);

@@ -19,8 +19,9 @@
 //!
 //! The route's state gives the [`NotificationHandler`] (the state itself, or any state with
 //! `FromRef` to it). A notification that fails verification, decryption or typing never reaches
-//! the route: the extractor answers `500` with `{"code":"FAIL","message":…}`, so WeChat Pay
-//! delivers it again, and logs why at `warn`. `wechatpay-api/examples/axum_notifications.rs` is a
+//! the route: the extractor answers WeChat Pay's generic failure
+//! ([`NotificationAnswer::refused`]: `500`, `{"code":"FAIL","message":"失败"}`), so WeChat Pay
+//! delivers it again and any other sender learns nothing, and logs why at `warn`. `wechatpay-api/examples/axum_notifications.rs` is a
 //! complete service, run in CI against notifications the mock sends.
 
 use axum_core::extract::{FromRef, FromRequest, Request};
@@ -35,13 +36,20 @@ use crate::notify::{
 #[derive(Debug, Clone)]
 pub struct Notified<E>(pub Notification, pub E);
 
-/// Why a request did not give a notification: answered `500` with the failure JSON.
+/// Why a request did not give a notification (logged at `warn`, and shown by `Display`):
+/// answered with [`NotificationAnswer::refused`], which says nothing of why.
 #[derive(Debug)]
 pub struct Rejected(String);
 
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl IntoResponse for Rejected {
     fn into_response(self) -> Response {
-        NotificationAnswer::failure(&self.0).into_response()
+        NotificationAnswer::refused().into_response()
     }
 }
 
@@ -58,9 +66,11 @@ where
         let (parts, body) = request.into_parts();
         let request = Request::from_parts(parts.clone(), body);
         // Bytes honours the route's body limit (axum's `DefaultBodyLimit`, 2 MiB by default).
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| Rejected(format!("the body could not be read: {}", e.body_text())))?;
+        let body = Bytes::from_request(request, state).await.map_err(|e| {
+            let reason = format!("the body could not be read: {}", e.body_text());
+            tracing::warn!(error = %reason, "WeChat Pay notification refused");
+            Rejected(reason)
+        })?;
         handler
             .parse_event::<E>(&parts.headers, &body)
             .map(|(notification, event)| Notified(notification, event))

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::crypto::{aes_256_gcm_decrypt, B64};
-use crate::error::{CryptoError, Error, KeyError, RawBody};
+use crate::error::{CryptoError, Error, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
 use crate::operation::{Answer, Operation};
 use crate::pipeline::{accepted, request_id, Pipeline};
@@ -239,25 +239,10 @@ impl Pipeline {
         list.map_or_else(decode, Ok)
     }
 
-    /// Stores the certificates. A held key is pinned: one mismatch refuses the whole list,
-    /// before anything is stored.
+    /// Stores the certificates. A held key is pinned, and so is a serial's first key within
+    /// the list: one mismatch refuses the whole list, before anything is stored.
     fn install(&self, certs: &[Certificate]) -> Result<(), Error> {
-        for cert in certs {
-            if self
-                .keys
-                .get(&cert.serial)
-                .is_some_and(|k| !k.same_key(&cert.public_key))
-            {
-                return Err(KeyError::PinnedKeyMismatch {
-                    serial: cert.serial.clone(),
-                }
-                .into());
-            }
-        }
-        for cert in certs {
-            self.keys.add_certificate(cert)?;
-        }
-        Ok(())
+        Ok(self.keys.add_certificates(certs)?)
     }
 }
 

@@ -101,21 +101,33 @@ impl KeyStore {
     /// the same serial and another key is refused (a certificate with the same key, e.g. the
     /// same one downloaded again, is accepted).
     pub fn add_certificate(&self, cert: &Certificate) -> Result<(), KeyError> {
+        self.add_certificates(std::slice::from_ref(cert))
+    }
+
+    /// Adds platform certificates all at once or not at all: every one is checked against the
+    /// keys held and against the others of the list (one serial with two keys is refused)
+    /// before any is stored.
+    pub fn add_certificates(&self, certs: &[Certificate]) -> Result<(), KeyError> {
         let mut store = self.write();
-        if let Some((held, _)) = store.keys.get(&cert.serial) {
-            if !held.same_key(&cert.public_key) {
+        for (i, cert) in certs.iter().enumerate() {
+            let held = store.keys.get(&cert.serial).map(|(key, _)| key);
+            let listed = certs[..i].iter().filter(|c| c.serial == cert.serial);
+            let mut pinned = held.into_iter().chain(listed.map(|c| &c.public_key));
+            if pinned.any(|key| !key.same_key(&cert.public_key)) {
                 return Err(KeyError::PinnedKeyMismatch {
                     serial: cert.serial.clone(),
                 });
             }
         }
-        let anchor = Anchor::Certificate {
-            not_before: cert.not_before,
-            not_after: cert.not_after,
-        };
-        store
-            .keys
-            .insert(cert.serial.clone(), (cert.public_key.clone(), anchor));
+        for cert in certs {
+            let anchor = Anchor::Certificate {
+                not_before: cert.not_before,
+                not_after: cert.not_after,
+            };
+            store
+                .keys
+                .insert(cert.serial.clone(), (cert.public_key.clone(), anchor));
+        }
         Ok(())
     }
 

@@ -190,11 +190,21 @@ impl NotificationAnswer {
     }
 
     /// Failure: 500 with `{"code":"FAIL","message":…}`; WeChat Pay delivers again later.
+    /// The message goes to whoever sent the request: for a notification that did not verify,
+    /// answer [`refused`](Self::refused) instead and log the reason.
     pub fn failure(message: &str) -> Self {
         Self {
             status: 500,
             body: serde_json::json!({"code": "FAIL", "message": message}).to_string(),
         }
+    }
+
+    /// The failure WeChat Pay documents, `{"code":"FAIL","message":"失败"}` with 500, telling
+    /// the sender nothing of why: the answer to a request that did not verify, which may come
+    /// from anyone (a reason such as a clock skew or an unknown serial would tell them about
+    /// this server).
+    pub fn refused() -> Self {
+        Self::failure("失败")
     }
 }
 
@@ -219,6 +229,10 @@ mod tests {
                 status: 204,
                 body: String::new()
             }
+        );
+        assert_eq!(
+            NotificationAnswer::refused().body,
+            r#"{"code":"FAIL","message":"失败"}"#
         );
         let fail = NotificationAnswer::failure("busy");
         assert_eq!(fail.status, 500);

@@ -148,7 +148,7 @@ impl std::fmt::Debug for Body<'_> {
 pub struct Sensitive<'a> {
     /// Wire names of the query parameters to encrypt.
     pub query: &'a [&'a str],
-    /// Lowercase names of the headers to encrypt.
+    /// Names of the headers to encrypt (compared without regard to case, as HTTP does).
     pub headers: &'a [&'a str],
     /// JSON pointers (RFC 6901; `*` matches every array element) of the answer fields to
     /// decrypt.
@@ -169,7 +169,7 @@ impl<'a> Sensitive<'a> {
         Sensitive { query, ..self }
     }
 
-    /// These headers (lowercase names) are encrypted.
+    /// These headers (names in any case) are encrypted.
     #[must_use]
     pub const fn with_headers(self, headers: &'a [&'a str]) -> Self {
         Sensitive { headers, ..self }
@@ -181,9 +181,16 @@ impl<'a> Sensitive<'a> {
         Sensitive { answer, ..self }
     }
 
-    /// Whether a query pair or header of this name is sensitive.
-    pub(crate) fn is_sensitive_param(&self, name: &str) -> bool {
-        self.query.contains(&name) || self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
+    /// Whether the query pair of this name is sensitive: names compare exactly. The pipeline
+    /// encrypts, and `Debug` redacts, by this one rule.
+    pub(crate) fn is_sensitive_query(&self, name: &str) -> bool {
+        self.query.contains(&name)
+    }
+
+    /// Whether the header of this name is sensitive: names compare without regard to case.
+    /// The pipeline encrypts, and `Debug` redacts, by this one rule.
+    pub(crate) fn is_sensitive_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 }
 
@@ -298,18 +305,17 @@ impl<'a> Request<'a> {
 
 impl std::fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |name: &str, value: &'_ str| -> String {
-            if self.sensitive.is_sensitive_param(name) {
-                "<redacted>".to_owned()
-            } else {
-                value.to_owned()
+        let shown = |sensitive: bool, value: &'_ str| -> String {
+            match sensitive {
+                true => "<redacted>".to_owned(),
+                false => value.to_owned(),
             }
         };
         let query: Vec<_> = (self.query.iter())
-            .map(|(k, v)| (*k, shown(k, v)))
+            .map(|(k, v)| (*k, shown(self.sensitive.is_sensitive_query(k), v)))
             .collect();
         let headers: Vec<_> = (self.headers.iter())
-            .map(|(k, v)| (k, shown(k.as_str(), v)))
+            .map(|(k, v)| (k, shown(self.sensitive.is_sensitive_header(k.as_str()), v)))
             .collect();
         f.debug_struct("Request")
             .field("id", &self.id)

@@ -28,13 +28,25 @@ use crate::upload;
 /// The header naming the platform key a request's sensitive fields are encrypted with.
 const WECHATPAY_SERIAL: &str = "wechatpay-serial";
 
-/// Headers the pipeline owns; an operation's or caller's extra headers cannot set them.
-const OWNED_HEADERS: [&str; 5] = [
+/// Headers the pipeline or the transport owns; an operation's or caller's extra headers
+/// cannot set them. The framing and connection headers among them would make what is sent
+/// differ from what was signed (a `Content-Length` of another length) or reach another host.
+const OWNED_HEADERS: [&str; 15] = [
     "authorization",
     "accept",
     "content-type",
     "user-agent",
     WECHATPAY_SERIAL,
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
 ];
 
 /// The WeChat Pay access points.
@@ -306,7 +318,11 @@ impl Pipeline {
             })?;
         let key = self.sensitive_key(request)?;
         let public = key.as_ref().map(|(_, key)| key);
-        let query = encrypt_pairs(&request.query, request.sensitive.query, public)?;
+        let query = encrypt_pairs(
+            &request.query,
+            |n| request.sensitive.is_sensitive_query(n),
+            public,
+        )?;
         if !query.is_empty() {
             target.push('?');
             target.push_str(&encode_query(&query));
@@ -323,7 +339,11 @@ impl Pipeline {
             None if request.platform_serial => Some(self.platform_serial(id)?),
             None => self.keys.public_key_id(),
         };
-        let extra = encrypt_pairs(&request.headers, request.sensitive.headers, public)?;
+        let extra = encrypt_pairs(
+            &request.headers,
+            |n| request.sensitive.is_sensitive_header(n),
+            public,
+        )?;
         let mut headers = extra_headers(id, &extra)?;
         let authorization = self.credentials.authorization(
             request.method.as_str(),

@@ -17,14 +17,14 @@ use crate::protocol::pointer::Pointer;
 /// A query pair or header: its name and unencoded value.
 type Pair<'a, K> = (K, Cow<'a, str>);
 
-/// The pairs with each value named in `names` replaced by its ciphertext (RSA-OAEP-SHA1,
-/// base64); borrowed as they are when none is named.
+/// The pairs with each value whose name is `sensitive` replaced by its ciphertext
+/// (RSA-OAEP-SHA1, base64); borrowed as they are when none is.
 pub(crate) fn encrypt_pairs<'r, 'a, K: AsRef<str> + Clone>(
     pairs: &'r [Pair<'a, K>],
-    names: &[&str],
+    sensitive: impl Fn(&str) -> bool,
     key: Option<&PublicKey>,
 ) -> Result<Cow<'r, [Pair<'a, K>]>, CryptoError> {
-    let named = |name: &K| names.contains(&name.as_ref());
+    let named = |name: &K| sensitive(name.as_ref());
     let Some(key) = key.filter(|_| pairs.iter().any(|(name, _)| named(name))) else {
         return Ok(Cow::Borrowed(pairs));
     };
@@ -104,9 +104,9 @@ mod tests {
         let key = PrivateKey::generate(Backend::default()).unwrap();
         let public = key.public_key().unwrap();
         let pairs = [("card", Cow::from("6222")), ("limit", Cow::from("5"))];
-        let none = encrypt_pairs(&pairs, &["other"], Some(&public)).unwrap();
+        let none = encrypt_pairs(&pairs, |n| n == "other", Some(&public)).unwrap();
         assert!(matches!(none, Cow::Borrowed(_)));
-        let sent = encrypt_pairs(&pairs, &["card"], Some(&public)).unwrap();
+        let sent = encrypt_pairs(&pairs, |n| n == "card", Some(&public)).unwrap();
         assert_eq!(sent[1], ("limit", Cow::from("5")));
         assert_eq!(key.decrypt_field(&sent[0].1).unwrap().as_str(), "6222");
     }

@@ -190,7 +190,12 @@ async fn read_bounded(
     Ok(body.freeze())
 }
 
-fn classify(e: reqwest::Error) -> TransportError {
+/// The transport error of a reqwest error, whose message names the request's URL: the URL's
+/// query values are replaced by `REDACTED` first (a bill download's `token` is one).
+fn classify(mut e: reqwest::Error) -> TransportError {
+    if let Some(url) = e.url_mut() {
+        redact_query(url);
+    }
     let kind = if e.is_connect() {
         TransportErrorKind::Connect
     } else if e.is_timeout() {
@@ -199,4 +204,18 @@ fn classify(e: reqwest::Error) -> TransportError {
         TransportErrorKind::Other
     };
     TransportError::new(kind, e)
+}
+
+/// Replaces every query value of `url` by `REDACTED`, keeping the names.
+fn redact_query(url: &mut reqwest::Url) {
+    if url.query().is_none() {
+        return;
+    }
+    let names: Vec<String> = url
+        .query_pairs()
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(names.iter().map(|name| (name, "REDACTED")));
 }

@@ -51,6 +51,12 @@ pub enum UploadError {
     MetaNotObject,
 }
 
+/// How many bytes to read to tell a file of at most `limit` bytes from a longer one: one more
+/// than `limit`, saturating (a `limit` of `usize::MAX` reads to the end).
+fn past(limit: usize) -> u64 {
+    u64::try_from(limit).map_or(u64::MAX, |limit| limit.saturating_add(1))
+}
+
 impl Upload {
     /// A file from its name (sent as the `filename` of the `meta` JSON and of the `file` part)
     /// and its bytes. The media type follows the name's extension (see
@@ -72,7 +78,7 @@ impl Upload {
         limit: usize,
     ) -> std::io::Result<Self> {
         let mut content = Vec::new();
-        reader.take(limit as u64 + 1).read_to_end(&mut content)?;
+        reader.take(past(limit)).read_to_end(&mut content)?;
         Self::bounded(filename, content, limit)
     }
 
@@ -84,10 +90,7 @@ impl Upload {
         limit: usize,
     ) -> std::io::Result<Self> {
         let mut content = Vec::new();
-        reader
-            .take(limit as u64 + 1)
-            .read_to_end(&mut content)
-            .await?;
+        reader.take(past(limit)).read_to_end(&mut content).await?;
         Self::bounded(filename, content, limit)
     }
 
@@ -286,6 +289,22 @@ mod tests {
         expected.extend_from_slice(b"\x89PNG\r\n");
         expected.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         assert_eq!(&body[..], &expected[..]);
+    }
+
+    #[test]
+    fn the_largest_limit_reads_to_the_end_without_overflow() {
+        let ok = Upload::read("a.bin", &[7u8; 10][..], usize::MAX).unwrap();
+        assert_eq!(ok.content().len(), 10);
+        assert_eq!(past(usize::MAX), u64::MAX);
+        assert_eq!(past(10), 11);
+    }
+
+    #[tokio::test]
+    async fn the_largest_limit_reads_to_the_end_without_overflow_async() {
+        let ok = Upload::read_async("a.bin", &[7u8; 10][..], usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(ok.content().len(), 10);
     }
 
     #[test]

@@ -90,21 +90,10 @@ fn part(raw: &[u8]) -> Result<Part<'_>, String> {
         let (key, value) = line.split_once(':').ok_or("a part header has no `:`")?;
         match key.trim().to_ascii_lowercase().as_str() {
             "content-disposition" => {
-                let mut items = value.split(';').map(str::trim);
-                if items.next() != Some("form-data") {
-                    return Err("a part is not `form-data`".into());
-                }
-                for item in items.filter(|i| !i.is_empty()) {
-                    let (k, v) = item
-                        .split_once('=')
-                        .ok_or("a disposition item has no `=`")?;
-                    let v = v
-                        .strip_prefix('"')
-                        .and_then(|v| v.strip_suffix('"'))
-                        .ok_or("a disposition value is not quoted")?;
+                for (k, v) in disposition(value)? {
                     match k {
-                        "name" => name = Some(v.to_owned()),
-                        "filename" => filename = Some(v.to_owned()),
+                        "name" => name = Some(v),
+                        "filename" => filename = Some(v),
                         _ => return Err(format!("unknown disposition item `{k}`")),
                     }
                 }
@@ -119,6 +108,46 @@ fn part(raw: &[u8]) -> Result<Part<'_>, String> {
         content_type,
         body: &raw[split + 4..],
     })
+}
+
+/// The parameters of a `form-data` `Content-Disposition` value, each `key="value"`: a quoted
+/// string (RFC 7578, 4.2) may hold `;`, `=` and spaces, and `\` escapes the next character.
+fn disposition(value: &str) -> Result<Vec<(&str, String)>, String> {
+    let rest = value.trim_start();
+    let mut rest = rest
+        .strip_prefix("form-data")
+        .ok_or("a part is not `form-data`")?;
+    let mut items = Vec::new();
+    loop {
+        rest = rest.trim_start_matches([' ', '\t']);
+        if rest.is_empty() {
+            return Ok(items);
+        }
+        rest = rest
+            .strip_prefix(';')
+            .ok_or("disposition items are separated by `;`")?
+            .trim_start_matches([' ', '\t']);
+        if rest.is_empty() {
+            return Ok(items);
+        }
+        let (key, after) = rest
+            .split_once('=')
+            .ok_or("a disposition item has no `=`")?;
+        let mut chars = after
+            .strip_prefix('"')
+            .ok_or("a disposition value is not quoted")?
+            .char_indices();
+        let mut text = String::new();
+        let end = loop {
+            match chars.next().ok_or("a disposition value is not closed")? {
+                (i, '"') => break i,
+                (_, '\\') => text.push(chars.next().ok_or("a disposition value is not closed")?.1),
+                (_, c) => text.push(c),
+            }
+        };
+        items.push((key.trim(), text));
+        rest = &after[1 + end + 1..];
+    }
 }
 
 /// Checks an upload: the two parts, once each; `meta` is JSON whose `sha256` is the file's

@@ -15,8 +15,8 @@ use wechatpay_spec::ir;
 use crate::embedded::embedded_spec;
 use crate::server;
 use crate::state::{
-    random_alnum, random_hex, tamper, Fault, Keys, LoggedRequest, SignedNotification, State,
-    TestCredentials, TrustMode,
+    random_alnum, random_hex, tamper, Fault, Keys, LogLimits, LoggedRequest, RequestLog,
+    SignedNotification, State, TestCredentials, TrustMode,
 };
 
 /// Why the mock could not start.
@@ -83,6 +83,7 @@ pub struct MockBuilder {
     fault: Option<Fault>,
     port: u16,
     log_requests: bool,
+    log_limits: LogLimits,
     certificate: CertificateOptions,
     limits: server::Limits,
 }
@@ -134,6 +135,15 @@ impl MockBuilder {
     /// Keep a log of requests (on by default; turn off for long load runs).
     pub fn log_requests(mut self, on: bool) -> Self {
         self.log_requests = on;
+        self
+    }
+
+    /// Bounds the request log ([`MockPlatform::requests`]): the newest `requests` requests
+    /// holding at most about `bytes` bytes (targets, headers, bodies) are kept, older ones
+    /// dropped first (default 10,000 requests and 64 MiB). Whatever the bounds, the body of a
+    /// request without the merchant's valid signature is never kept.
+    pub fn request_log_limits(mut self, requests: usize, bytes: usize) -> Self {
+        self.log_limits = LogLimits { requests, bytes };
         self
     }
 
@@ -248,7 +258,7 @@ impl MockBuilder {
             trust: self.trust,
             fault: Mutex::new(self.fault),
             fault_next: Mutex::new(None),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(RequestLog::new(self.log_limits)),
             log_requests: self.log_requests,
             notifications_with_certificate: std::sync::atomic::AtomicBool::new(
                 self.trust == TrustMode::Certificates,
@@ -326,7 +336,7 @@ impl MockPlatform {
             .log
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .entries()
     }
 
     /// How many requests were answered, and the time the mock spent handling them (signature

@@ -209,6 +209,7 @@ async fn handle(
         target,
         headers: parts.headers,
         body: read.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
+        authenticated: false,
         plaintext_body: None,
         plaintext_params: Vec::new(),
         status: 0,
@@ -226,7 +227,7 @@ async fn handle(
             return Ok(response);
         }
     };
-    let fault = fault_for(&state, &log.headers);
+    let fault = fault_for(&state, &log, &body);
     if let Some(Fault::Slow(delay)) = fault {
         tokio::time::sleep(delay).await;
     }
@@ -244,13 +245,13 @@ async fn handle(
     Ok(response)
 }
 
-/// The fault for this request: named by `X-Mock-Fault`, else the next-request fault, else the
-/// instance's.
-fn fault_for(state: &State, headers: &HeaderMap) -> Option<Fault> {
-    let named = headers
-        .get("X-Mock-Fault")
+/// The fault for this request: named by `X-Mock-Fault` in a request the merchant signed, else
+/// the next-request fault, else the instance's. Anyone else's `X-Mock-Fault` is ignored.
+fn fault_for(state: &State, log: &LoggedRequest, body: &[u8]) -> Option<Fault> {
+    let named = (log.headers.get("X-Mock-Fault"))
         .and_then(|v| v.to_str().ok())
-        .and_then(Fault::from_name);
+        .and_then(Fault::from_name)
+        .filter(|_| signed_by_merchant(state, log, body));
     named.or_else(|| {
         let next = state
             .fault_next
@@ -308,6 +309,30 @@ fn respond(
     response
 }
 
+/// Whether the request carries the merchant's valid signature (over an upload's `meta` part,
+/// for uploads).
+fn signed_by_merchant(state: &State, log: &LoggedRequest, body: &[u8]) -> bool {
+    let header = |name: &str| log.headers.get(name).and_then(|v| v.to_str().ok());
+    let (path, _) = log.target.split_once('?').unwrap_or((&log.target, ""));
+    let signed = match route(state, &log.method, path) {
+        Some((op, _)) => match upload_meta(state, op, header("Content-Type"), body) {
+            Ok(Some((meta, _))) => meta,
+            Ok(None) => body,
+            Err(_) => return false,
+        },
+        None => body,
+    };
+    check_authorization(
+        &state.credentials,
+        &state.keys.merchant_public,
+        &log.method,
+        &log.target,
+        header("Authorization"),
+        signed,
+    )
+    .is_ok()
+}
+
 fn record(state: &State, log: LoggedRequest) {
     if state.log_requests {
         state
@@ -357,6 +382,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     ) {
         return error_answer(401, "SIGN_ERROR", &message, None);
     }
+    log.authenticated = true;
     if header("Accept").is_none() || header("User-Agent").is_none() {
         return error_answer(
             400,

@@ -50,11 +50,15 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The longest delay a named `slow:MILLIS` fault asks for: longer ones are cut to it.
+    pub const MAX_SLOW: Duration = Duration::from_secs(30);
+
     /// Parses the names used by the `X-Mock-Fault` request header and the binary's `--fault`:
     /// `tampered-body`, `wrong-serial`, `stale-timestamp`, `wrong-key`, `signtest`,
-    /// `missing-signature`, `system-error`, `rate-limited`, `slow` (3 s) or `slow:MILLIS`,
-    /// `connection-reset`, `certificate-serial-mismatch`, `tampered-ciphertext`,
-    /// `foreign-download-url`, `corrupted-download`.
+    /// `missing-signature`, `system-error`, `rate-limited`, `slow` (3 s) or `slow:MILLIS`
+    /// (at most [`Fault::MAX_SLOW`]), `connection-reset`, `certificate-serial-mismatch`,
+    /// `tampered-ciphertext`, `foreign-download-url`, `corrupted-download`. The server honours
+    /// the header only in a request the merchant signed.
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name.trim() {
             "tampered-body" => Fault::TamperedBody,
@@ -71,9 +75,10 @@ impl Fault {
             "tampered-ciphertext" => Fault::TamperedCiphertext,
             "foreign-download-url" => Fault::ForeignDownloadUrl,
             "corrupted-download" => Fault::CorruptedDownload,
-            other => Fault::Slow(Duration::from_millis(
-                other.strip_prefix("slow:")?.parse().ok()?,
-            )),
+            other => Fault::Slow(
+                Duration::from_millis(other.strip_prefix("slow:")?.parse().ok()?)
+                    .min(Fault::MAX_SLOW),
+            ),
         })
     }
 }
@@ -163,6 +168,7 @@ impl TestCredentials {
 
 /// One request the mock received.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LoggedRequest {
     /// The operation it matched, if any.
     pub operation_id: Option<String>,
@@ -172,8 +178,11 @@ pub struct LoggedRequest {
     pub target: String,
     /// Headers as received.
     pub headers: http::HeaderMap,
-    /// The body as received (sensitive fields still encrypted).
+    /// The body as received (sensitive fields still encrypted); empty unless the request
+    /// was signed by the merchant ([`authenticated`](Self::authenticated)).
     pub body: Vec<u8>,
+    /// Whether the request carried the merchant's valid signature.
+    pub authenticated: bool,
     /// The body with sensitive fields decrypted, for JSON bodies that validated.
     pub plaintext_body: Option<serde_json::Value>,
     /// The sensitive query and header parameters decrypted (wire name, plaintext), for
@@ -187,6 +196,76 @@ impl LoggedRequest {
     /// A header by name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// About how many bytes the entry holds: its target, headers and body, and the body
+    /// again for its decrypted copy.
+    fn size(&self) -> usize {
+        let headers: usize = (self.headers.iter())
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let plaintext = match self.plaintext_body {
+            Some(_) => self.body.len(),
+            None => 0,
+        };
+        self.target.len() + headers + self.body.len() + plaintext
+    }
+}
+
+/// How much of the request log a mock keeps ([`crate::MockBuilder::request_log_limits`]): the
+/// newest requests within both bounds; older ones are dropped first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LogLimits {
+    /// Requests kept (default 10,000).
+    pub(crate) requests: usize,
+    /// Bytes kept, as [`LoggedRequest`]s hold them (default 64 MiB).
+    pub(crate) bytes: usize,
+}
+
+impl Default for LogLimits {
+    fn default() -> Self {
+        LogLimits {
+            requests: 10_000,
+            bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The requests a mock received, newest last, within its [`LogLimits`]. The body of a request
+/// that was not signed by the merchant is never kept.
+#[derive(Debug, Default)]
+pub(crate) struct RequestLog {
+    entries: std::collections::VecDeque<LoggedRequest>,
+    bytes: usize,
+    limits: LogLimits,
+}
+
+impl RequestLog {
+    pub(crate) fn new(limits: LogLimits) -> Self {
+        RequestLog {
+            limits,
+            ..RequestLog::default()
+        }
+    }
+
+    /// Keeps `request`, dropping the oldest entries that no longer fit.
+    pub(crate) fn push(&mut self, mut request: LoggedRequest) {
+        if !request.authenticated {
+            request.body = Vec::new();
+        }
+        self.bytes += request.size();
+        self.entries.push_back(request);
+        while self.entries.len() > self.limits.requests || self.bytes > self.limits.bytes {
+            let Some(oldest) = self.entries.pop_front() else {
+                break;
+            };
+            self.bytes -= oldest.size();
+        }
+    }
+
+    /// The requests kept, oldest first.
+    pub(crate) fn entries(&self) -> Vec<LoggedRequest> {
+        self.entries.iter().cloned().collect()
     }
 }
 
@@ -222,7 +301,7 @@ pub(crate) struct State {
     pub(crate) trust: TrustMode,
     pub(crate) fault: Mutex<Option<Fault>>,
     pub(crate) fault_next: Mutex<Option<Fault>>,
-    pub(crate) log: Mutex<Vec<LoggedRequest>>,
+    pub(crate) log: Mutex<RequestLog>,
     pub(crate) log_requests: bool,
     pub(crate) notifications_with_certificate: std::sync::atomic::AtomicBool,
     /// Requests answered, and nanoseconds spent handling them (from the full body to the answer).

@@ -253,7 +253,12 @@ fn escape_line(line: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let run = chars[i..].iter().take_while(|&&d| d == c).count();
+        // Only backtick and tilde runs matter; measured once per run, so a line is read in
+        // linear time whatever repeats in it.
+        let run = match c {
+            '`' | '~' => chars[i..].iter().take_while(|&&d| d == c).count(),
+            _ => 1,
+        };
         match c {
             '`' | '~' if run >= 3 => {
                 for _ in 0..run {

@@ -15,6 +15,8 @@
 //!   integer fen (never floating point), times as [`OffsetDateTime`](time::OffsetDateTime) at
 //!   `+08:00`, every column also kept by name ([`Fields`]). Columns are found by their header
 //!   names, so the ALL, SUCCESS and REFUND variants, and older column sets, all parse.
+//!   [`TradeBill::reader`] and [`FundFlowBill::reader`] give the same rows one at a time from
+//!   any [`BufRead`](std::io::BufRead) (a file), in memory bounded by one line.
 //!
 //! ```no_run
 //! use wechatpay_api::bills::{download_bill, ApplyTradeBill, TarType, TradeBill};
@@ -37,8 +39,9 @@ mod parse;
 pub use crate::generated::bills::*;
 pub use download::{ApplyBill, BillDownload, BillError, download_bill};
 pub use parse::{
-    BillParseError, BillProblem, Column, Fields, FundDirection, FundFlowBill, FundFlowRow,
-    FundFlowSummary, TradeBill, TradeBillRow, TradeBillSummary,
+    BillParseError, BillProblem, Column, Fields, FundDirection, FundFlowBill, FundFlowReader,
+    FundFlowRow, FundFlowSummary, MAX_LINE_BYTES, TradeBill, TradeBillReader, TradeBillRow,
+    TradeBillSummary,
 };
 
 /// The blocking twin of [`download_bill`] (feature `blocking`).

@@ -10,13 +10,26 @@
 //!
 //! Amounts are yuan with two decimals, read exactly into integer fen; the fee column's padding
 //! (`0.01000`) is accepted when the extra digits are zeros. Times are `yyyy-MM-dd HH:mm:ss`,
-//! Beijing time, read as [`OffsetDateTime`] at `+08:00`. Fields are not quoted in these files:
-//! a comma inside a value shows up as a row with too many fields, an error, never a shifted row.
+//! Beijing time, read as [`OffsetDateTime`] at `+08:00`.
+//!
+//! Fields are not quoted in these files: a data row is split where a comma is followed by the
+//! next field's backtick, so commas inside a value (商户数据包 often holds JSON, 商品名称 may
+//! hold anything) stay in the value. Only a value holding a comma followed by a backtick
+//! cannot be told from two fields: that row has too many fields, an error, never a shifted row.
+//!
+//! [`TradeBill::reader`] and [`FundFlowBill::reader`] read a file as a stream, one row at a
+//! time: memory is bounded by one line ([`MAX_LINE_BYTES`]), whatever the bill's size.
+//! [`TradeBill::parse`] and [`FundFlowBill::parse`] collect every row.
 
+use std::io::BufRead;
 use std::sync::Arc;
 
 use time::macros::{format_description, offset};
 use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// The longest line a bill may have, line ending included (1 MiB; a real row is well under
+/// 2 KiB): a longer one is [`BillProblem::LineTooLong`], read no further.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// A column of the bill: its position (1-based) and name, as errors report it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +104,12 @@ pub enum BillProblem {
     /// A non-empty line after the summary row.
     #[error("a line after the summary row")]
     TrailingLine,
+    /// A line longer than [`MAX_LINE_BYTES`].
+    #[error("the line is longer than {MAX_LINE_BYTES} bytes")]
+    LineTooLong,
+    /// The reader failed (the I/O error's message).
+    #[error("the bill could not be read: {0}")]
+    Read(String),
 }
 
 /// Every field of one row by column name, as written (backtick removed). Shares the header
@@ -314,24 +333,84 @@ pub struct FundFlowSummary {
 
 impl TradeBill {
     /// Reads a trade bill file (ALL, SUCCESS or REFUND; UTF-8, an optional BOM, `\n` or
-    /// `\r\n`).
+    /// `\r\n`), every row at once. [`TradeBill::reader`] reads one row at a time.
     pub fn parse(bill: impl AsRef<[u8]>) -> Result<Self, BillParseError> {
-        let sections = Sections::read(bill.as_ref(), "总交易单数")?;
-        let h = &sections.header;
-        let time = h.require("交易时间")?;
-        let transaction_id = h.require("微信订单号")?;
-        let out_trade_no = h.require("商户订单号")?;
-        let trade_state = h.require("交易状态")?;
-        let [
-            appid,
-            mchid,
-            sub_mchid,
-            device_info,
-            openid,
-            trade_type,
-            bank_type,
-            currency,
-        ] = [
+        let mut reader = Self::reader(bill.as_ref())?;
+        let rows = reader.by_ref().collect::<Result<_, _>>()?;
+        let summary = reader.summary()?;
+        Ok(Self { rows, summary })
+    }
+
+    /// Reads a trade bill from `input` as a stream: the header now, then the rows one at a
+    /// time (the reader is an iterator; it stops at the first error), then
+    /// [`TradeBillReader::summary`]. Memory stays bounded by one line, whatever the bill's
+    /// size.
+    pub fn reader<R: BufRead>(input: R) -> Result<TradeBillReader<R>, BillParseError> {
+        let stream = Stream::open(input, "总交易单数")?;
+        let columns = TradeColumns::of(&stream.header)?;
+        Ok(TradeBillReader { stream, columns })
+    }
+}
+
+/// A trade bill read one row at a time ([`TradeBill::reader`]): an iterator of rows, then its
+/// summary.
+#[derive(Debug)]
+pub struct TradeBillReader<R> {
+    stream: Stream<R>,
+    columns: TradeColumns,
+}
+
+impl<R: BufRead> Iterator for TradeBillReader<R> {
+    type Item = Result<TradeBillRow, BillParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = self.stream.next_row()?;
+        Some(row.and_then(|row| self.columns.row(&row, &self.stream.header)))
+    }
+}
+
+impl<R: BufRead> TradeBillReader<R> {
+    /// The summary row, read after the rows not yet taken (which are checked, then dropped);
+    /// or the error that stopped the rows.
+    pub fn summary(mut self) -> Result<TradeBillSummary, BillParseError> {
+        for row in self.by_ref() {
+            row?;
+        }
+        let (s, row) = self.stream.end()?;
+        let count = s.require("总交易单数")?;
+        Ok(TradeBillSummary {
+            line: row.line,
+            count: row.count(count)?,
+            settlement_total: row.amount(s.find("应结订单总金额"))?,
+            refund_total: row.amount(s.find("退款总金额"))?,
+            recharge_coupon_refund_total: row.amount(s.find("充值券退款总金额"))?,
+            fee_total: row.amount(s.find("手续费总金额"))?,
+            order_total: row.amount(s.find("订单总金额"))?,
+            refund_requested_total: row.amount(s.find("申请退款总金额"))?,
+            fields: row.fields(&s),
+        })
+    }
+}
+
+/// Where a trade bill's typed fields are in its header.
+#[derive(Debug)]
+struct TradeColumns {
+    /// 交易时间, 微信订单号, 商户订单号, 交易状态.
+    required: [usize; 4],
+    text: [Option<usize>; 16],
+    amounts: [Option<usize>; 7],
+    times: [Option<usize>; 2],
+}
+
+impl TradeColumns {
+    fn of(h: &Header) -> Result<Self, BillParseError> {
+        let required = [
+            h.require("交易时间")?,
+            h.require("微信订单号")?,
+            h.require("商户订单号")?,
+            h.require("交易状态")?,
+        ];
+        let text = [
             "公众账号ID",
             "商户号",
             "特约商户号",
@@ -340,18 +419,6 @@ impl TradeBill {
             "交易类型",
             "付款银行",
             "货币种类",
-        ]
-        .map(|n| h.find(n));
-        let [
-            refund_id,
-            out_refund_no,
-            refund_type,
-            refund_status,
-            description,
-            attach,
-            fee_rate,
-            fee_rate_note,
-        ] = [
             "微信退款单号",
             "商户退款单号",
             "退款类型",
@@ -362,15 +429,7 @@ impl TradeBill {
             "费率备注",
         ]
         .map(|n| h.find(n));
-        let [
-            settlement_total,
-            coupon,
-            refund,
-            recharge_coupon_refund,
-            fee,
-            total,
-            refund_requested,
-        ] = [
+        let amounts = [
             "应结订单金额",
             "代金券金额",
             "退款金额",
@@ -380,79 +439,154 @@ impl TradeBill {
             "申请退款金额",
         ]
         .map(|n| h.find(n));
-        let [refund_create_time, refund_success_time] =
-            ["退款申请时间", "退款成功时间"].map(|n| h.find(n));
-        let mut rows = Vec::with_capacity(sections.rows.len());
-        for row in &sections.rows {
-            rows.push(TradeBillRow {
-                line: row.line,
-                trade_time: row.time(time)?,
-                appid: row.text(appid),
-                mchid: row.text(mchid),
-                sub_mchid: row.text(sub_mchid),
-                device_info: row.text(device_info),
-                transaction_id: row.text(Some(transaction_id)),
-                out_trade_no: row.text(Some(out_trade_no)),
-                openid: row.text(openid),
-                trade_type: row.text(trade_type),
-                trade_state: row.text(Some(trade_state)),
-                bank_type: row.text(bank_type),
-                currency: row.text(currency),
-                settlement_total: row.amount(settlement_total)?,
-                coupon: row.amount(coupon)?,
-                refund_create_time: row.optional_time(refund_create_time)?,
-                refund_success_time: row.optional_time(refund_success_time)?,
-                refund_id: row.text(refund_id),
-                out_refund_no: row.text(out_refund_no),
-                refund: row.amount(refund)?,
-                recharge_coupon_refund: row.amount(recharge_coupon_refund)?,
-                refund_type: row.text(refund_type),
-                refund_status: row.text(refund_status),
-                description: row.text(description),
-                attach: row.text(attach),
-                fee: row.amount(fee)?,
-                fee_rate: row.text(fee_rate),
-                total: row.amount(total)?,
-                refund_requested: row.amount(refund_requested)?,
-                fee_rate_note: row.text(fee_rate_note),
-                fields: row.fields(h),
-            });
-        }
-        let s = &sections.summary_header;
-        let row = &sections.summary;
-        let count = s.require("总交易单数")?;
-        let summary = TradeBillSummary {
+        let times = ["退款申请时间", "退款成功时间"].map(|n| h.find(n));
+        Ok(Self {
+            required,
+            text,
+            amounts,
+            times,
+        })
+    }
+
+    fn row(&self, row: &Row, header: &Header) -> Result<TradeBillRow, BillParseError> {
+        let [time, transaction_id, out_trade_no, trade_state] = self.required;
+        let [
+            appid,
+            mchid,
+            sub_mchid,
+            device_info,
+            openid,
+            trade_type,
+            bank_type,
+            currency,
+            refund_id,
+            out_refund_no,
+            refund_type,
+            refund_status,
+            description,
+            attach,
+            fee_rate,
+            fee_rate_note,
+        ] = self.text.map(|i| row.text(i));
+        let [
+            settlement_total,
+            coupon,
+            refund,
+            recharge_coupon_refund,
+            fee,
+            total,
+            refund_requested,
+        ] = self.amounts;
+        let [refund_create_time, refund_success_time] = self.times;
+        Ok(TradeBillRow {
             line: row.line,
-            count: row.count(count)?,
-            settlement_total: row.amount(s.find("应结订单总金额"))?,
-            refund_total: row.amount(s.find("退款总金额"))?,
-            recharge_coupon_refund_total: row.amount(s.find("充值券退款总金额"))?,
-            fee_total: row.amount(s.find("手续费总金额"))?,
-            order_total: row.amount(s.find("订单总金额"))?,
-            refund_requested_total: row.amount(s.find("申请退款总金额"))?,
-            fields: row.fields(s),
-        };
-        Ok(Self { rows, summary })
+            trade_time: row.time(time)?,
+            appid,
+            mchid,
+            sub_mchid,
+            device_info,
+            transaction_id: row.text(Some(transaction_id)),
+            out_trade_no: row.text(Some(out_trade_no)),
+            openid,
+            trade_type,
+            trade_state: row.text(Some(trade_state)),
+            bank_type,
+            currency,
+            settlement_total: row.amount(settlement_total)?,
+            coupon: row.amount(coupon)?,
+            refund_create_time: row.optional_time(refund_create_time)?,
+            refund_success_time: row.optional_time(refund_success_time)?,
+            refund_id,
+            out_refund_no,
+            refund: row.amount(refund)?,
+            recharge_coupon_refund: row.amount(recharge_coupon_refund)?,
+            refund_type,
+            refund_status,
+            description,
+            attach,
+            fee: row.amount(fee)?,
+            fee_rate,
+            total: row.amount(total)?,
+            refund_requested: row.amount(refund_requested)?,
+            fee_rate_note,
+            fields: row.fields(header),
+        })
     }
 }
 
 impl FundFlowBill {
-    /// Reads a fund-flow bill file (UTF-8, an optional BOM, `\n` or `\r\n`).
+    /// Reads a fund-flow bill file (UTF-8, an optional BOM, `\n` or `\r\n`), every row at
+    /// once. [`FundFlowBill::reader`] reads one row at a time.
     pub fn parse(bill: impl AsRef<[u8]>) -> Result<Self, BillParseError> {
-        let sections = Sections::read(bill.as_ref(), "资金流水总笔数")?;
-        let h = &sections.header;
-        let time = h.require("记账时间")?;
-        let direction = h.require("收支类型")?;
-        let amount = h.require("收支金额（元）")?;
-        let [
-            business_id,
-            flow_id,
-            business_name,
-            business_type,
-            applicant,
-            remark,
-            voucher_no,
-        ] = [
+        let mut reader = Self::reader(bill.as_ref())?;
+        let rows = reader.by_ref().collect::<Result<_, _>>()?;
+        let summary = reader.summary()?;
+        Ok(Self { rows, summary })
+    }
+
+    /// Reads a fund-flow bill from `input` as a stream, like [`TradeBill::reader`].
+    pub fn reader<R: BufRead>(input: R) -> Result<FundFlowReader<R>, BillParseError> {
+        let stream = Stream::open(input, "资金流水总笔数")?;
+        let columns = FundFlowColumns::of(&stream.header)?;
+        Ok(FundFlowReader { stream, columns })
+    }
+}
+
+/// A fund-flow bill read one row at a time ([`FundFlowBill::reader`]): an iterator of rows,
+/// then its summary.
+#[derive(Debug)]
+pub struct FundFlowReader<R> {
+    stream: Stream<R>,
+    columns: FundFlowColumns,
+}
+
+impl<R: BufRead> Iterator for FundFlowReader<R> {
+    type Item = Result<FundFlowRow, BillParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = self.stream.next_row()?;
+        Some(row.and_then(|row| self.columns.row(&row, &self.stream.header)))
+    }
+}
+
+impl<R: BufRead> FundFlowReader<R> {
+    /// The summary row, read after the rows not yet taken (which are checked, then dropped);
+    /// or the error that stopped the rows.
+    pub fn summary(mut self) -> Result<FundFlowSummary, BillParseError> {
+        for row in self.by_ref() {
+            row?;
+        }
+        let (s, row) = self.stream.end()?;
+        let count = s.require("资金流水总笔数")?;
+        Ok(FundFlowSummary {
+            line: row.line,
+            count: row.count(count)?,
+            income_count: row.optional_count(s.find("收入笔数"))?,
+            income: row.amount(s.find("收入金额"))?,
+            expense_count: row.optional_count(s.find("支出笔数"))?,
+            expense: row.amount(s.find("支出金额"))?,
+            fields: row.fields(&s),
+        })
+    }
+}
+
+/// Where a fund-flow bill's typed fields are in its header.
+#[derive(Debug)]
+struct FundFlowColumns {
+    /// 记账时间, 收支类型, 收支金额（元）.
+    required: [usize; 3],
+    text: [Option<usize>; 7],
+    balance: Option<usize>,
+}
+
+impl FundFlowColumns {
+    fn of(h: &Header) -> Result<Self, BillParseError> {
+        let required = [
+            h.require("记账时间")?,
+            h.require("收支类型")?,
+            h.require("收支金额（元）")?,
+        ];
+        let text = [
             "微信支付业务单号",
             "资金流水单号",
             "业务名称",
@@ -463,42 +597,44 @@ impl FundFlowBill {
         ]
         .map(|n| h.find(n));
         let balance = h.find("账户结余（元）");
-        let mut rows = Vec::with_capacity(sections.rows.len());
-        for row in &sections.rows {
-            let direction = match row.value(direction) {
-                "收入" => FundDirection::Income,
-                "支出" => FundDirection::Expense,
-                other => FundDirection::Unknown(other.to_owned()),
-            };
-            rows.push(FundFlowRow {
-                line: row.line,
-                time: row.time(time)?,
-                business_id: row.text(business_id),
-                flow_id: row.text(flow_id),
-                business_name: row.text(business_name),
-                business_type: row.text(business_type),
-                direction,
-                amount: row.required_amount(amount)?,
-                balance: row.amount(balance)?,
-                applicant: row.text(applicant),
-                remark: row.text(remark),
-                voucher_no: row.text(voucher_no),
-                fields: row.fields(h),
-            });
-        }
-        let s = &sections.summary_header;
-        let row = &sections.summary;
-        let count = s.require("资金流水总笔数")?;
-        let summary = FundFlowSummary {
-            line: row.line,
-            count: row.count(count)?,
-            income_count: row.optional_count(s.find("收入笔数"))?,
-            income: row.amount(s.find("收入金额"))?,
-            expense_count: row.optional_count(s.find("支出笔数"))?,
-            expense: row.amount(s.find("支出金额"))?,
-            fields: row.fields(s),
+        Ok(Self {
+            required,
+            text,
+            balance,
+        })
+    }
+
+    fn row(&self, row: &Row, header: &Header) -> Result<FundFlowRow, BillParseError> {
+        let [time, direction, amount] = self.required;
+        let [
+            business_id,
+            flow_id,
+            business_name,
+            business_type,
+            applicant,
+            remark,
+            voucher_no,
+        ] = self.text.map(|i| row.text(i));
+        let direction = match row.value(direction) {
+            "收入" => FundDirection::Income,
+            "支出" => FundDirection::Expense,
+            other => FundDirection::Unknown(other.to_owned()),
         };
-        Ok(Self { rows, summary })
+        Ok(FundFlowRow {
+            line: row.line,
+            time: row.time(time)?,
+            business_id,
+            flow_id,
+            business_name,
+            business_type,
+            direction,
+            amount: row.required_amount(amount)?,
+            balance: row.amount(self.balance)?,
+            applicant,
+            remark,
+            voucher_no,
+            fields: row.fields(header),
+        })
     }
 }
 
@@ -527,6 +663,7 @@ fn quoted(value: &str) -> String {
 }
 
 /// A header row: its column names and line.
+#[derive(Debug)]
 struct Header {
     line: usize,
     columns: Arc<[String]>,
@@ -547,6 +684,7 @@ impl Header {
 }
 
 /// A data row, backticks removed, with as many fields as its header.
+#[derive(Debug)]
 struct Row {
     line: usize,
     values: Vec<String>,
@@ -555,37 +693,43 @@ struct Row {
 }
 
 impl Row {
-    /// Splits a data line: every field must start with a backtick.
+    /// Splits a data line where a comma is followed by a backtick: every field starts with
+    /// one, and a value may hold commas. A row that does not split into its header's count
+    /// that way but does at every comma lost a backtick: the first field without one is
+    /// named.
     fn read(line: usize, text: &str, header: &Header) -> Result<Self, BillParseError> {
-        let fields: Vec<&str> = text.split(',').collect();
-        let column = |index: usize| Column {
-            index: index + 1,
-            name: header.columns.get(index).cloned().unwrap_or_default(),
+        let expected = header.columns.len();
+        let values: Vec<&str> = match text.strip_prefix('`') {
+            Some(rest) => rest.split(",`").collect(),
+            None => Vec::new(),
         };
-        if fields.len() != header.columns.len() {
-            return Err(BillParseError {
+        if values.len() == expected {
+            return Ok(Self {
+                line,
+                values: values.into_iter().map(str::to_owned).collect(),
+                columns: header.columns.clone(),
+            });
+        }
+        let fields: Vec<&str> = text.split(',').collect();
+        let bare = fields.iter().position(|f| !f.starts_with('`'));
+        match bare {
+            Some(index) if fields.len() == expected || values.is_empty() => Err(BillParseError {
+                line,
+                column: Some(Column {
+                    index: index + 1,
+                    name: header.columns.get(index).cloned().unwrap_or_default(),
+                }),
+                problem: BillProblem::MissingBacktick,
+            }),
+            _ => Err(BillParseError {
                 line,
                 column: None,
                 problem: BillProblem::ColumnCount {
-                    expected: header.columns.len(),
-                    found: fields.len(),
+                    expected,
+                    found: values.len(),
                 },
-            });
+            }),
         }
-        let mut values = Vec::with_capacity(fields.len());
-        for (i, field) in fields.iter().enumerate() {
-            let value = field.strip_prefix('`').ok_or_else(|| BillParseError {
-                line,
-                column: Some(column(i)),
-                problem: BillProblem::MissingBacktick,
-            })?;
-            values.push(value.to_owned());
-        }
-        Ok(Self {
-            line,
-            values,
-            columns: header.columns.clone(),
-        })
     }
 
     fn error(&self, index: usize, problem: BillProblem) -> BillParseError {
@@ -654,77 +798,146 @@ impl Row {
     }
 }
 
-/// The four parts of a bill file.
-struct Sections {
+/// A bill file read as a stream: its header, then its detail rows one at a time, then its
+/// summary header and row.
+#[derive(Debug)]
+struct Stream<R> {
+    lines: Lines<R>,
     header: Header,
-    rows: Vec<Row>,
-    summary_header: Header,
-    summary: Row,
+    /// The first column of the summary header.
+    summary_first: &'static str,
+    /// Once the rows are over: the summary header and row, or the error that ended them.
+    end: Option<Result<(Header, Row), BillParseError>>,
 }
 
-impl Sections {
-    /// Splits a file into its parts. The summary header is the first row after the header
-    /// that is not backtick-prefixed; its first column must be `summary_first`, or the row is
-    /// taken for a detail row that lost its backticks.
-    fn read(bytes: &[u8], summary_first: &str) -> Result<Self, BillParseError> {
-        let text = std::str::from_utf8(bytes).map_err(|e| BillParseError {
-            line: 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count(),
-            column: None,
-            problem: BillProblem::NotUtf8,
-        })?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text
-            .split('\n')
-            .enumerate()
-            .map(|(i, line)| (i + 1, line.strip_suffix('\r').unwrap_or(line)))
-            .filter(|(_, line)| !line.trim().is_empty());
-        let last = text.lines().count() + 1;
-        let error = |line, problem| BillParseError {
-            line,
-            column: None,
-            problem,
+impl<R: BufRead> Stream<R> {
+    /// Reads the header row.
+    fn open(input: R, summary_first: &'static str) -> Result<Self, BillParseError> {
+        let mut lines = Lines {
+            input,
+            buf: Vec::new(),
+            line: 0,
         };
-        let (line, first) = lines.next().ok_or(error(1, BillProblem::Empty))?;
+        let (line, first) = lines.next()?.ok_or(error(1, BillProblem::Empty))?;
         if first.starts_with('`') {
             return Err(error(line, BillProblem::HeaderIsData));
         }
         let header = header(line, first);
-        let mut rows = Vec::new();
-        let summary_header = loop {
-            let (line, text) = lines.next().ok_or(error(last, BillProblem::NoSummary))?;
-            if text.starts_with('`') {
-                rows.push(Row::read(line, text, &header)?);
-                continue;
+        Ok(Self {
+            lines,
+            header,
+            summary_first,
+            end: None,
+        })
+    }
+
+    /// The next detail row; `None` once the rows are over. The summary header is the first
+    /// row that is not backtick-prefixed; its first column must be `summary_first`, or the
+    /// row is taken for a detail row that lost its backticks. The first error is given once,
+    /// then kept for [`Stream::end`].
+    fn next_row(&mut self) -> Option<Result<Row, BillParseError>> {
+        if self.end.is_some() {
+            return None;
+        }
+        let row = match self.lines.next() {
+            Err(e) => Err(e),
+            Ok(None) => {
+                self.end = Some(Err(error(self.lines.line + 1, BillProblem::NoSummary)));
+                return None;
             }
-            let candidate = self::header(line, text);
-            if !candidate
-                .columns
-                .first()
-                .is_some_and(|c| same_name(c, summary_first))
-            {
+            Ok(Some((line, text))) if text.starts_with('`') => Row::read(line, text, &self.header),
+            Ok(Some((line, text))) => {
+                let candidate = header(line, text);
+                let first = candidate.columns.first();
+                if first.is_some_and(|c| same_name(c, self.summary_first)) {
+                    self.end = Some(self.summary(candidate));
+                    return None;
+                }
                 // A detail row missing its backticks: report its first bare field.
-                return Err(Row::read(line, text, &header)
+                Err(Row::read(line, text, &self.header)
                     .err()
-                    .unwrap_or(error(line, BillProblem::MissingBacktick)));
+                    .unwrap_or(error(line, BillProblem::MissingBacktick)))
             }
-            break candidate;
         };
-        let (line, text) = lines
-            .next()
-            .ok_or(error(summary_header.line, BillProblem::NoSummaryRow))?;
-        let summary = Row::read(line, text, &summary_header)?;
-        if let Some((line, _)) = lines.next() {
+        if let Err(e) = &row {
+            self.end = Some(Err(e.clone()));
+        }
+        Some(row)
+    }
+
+    /// The summary row after its header, and nothing after it.
+    fn summary(&mut self, header: Header) -> Result<(Header, Row), BillParseError> {
+        let (line, text) = self
+            .lines
+            .next()?
+            .ok_or(error(header.line, BillProblem::NoSummaryRow))?;
+        let row = Row::read(line, text, &header)?;
+        if let Some((line, _)) = self.lines.next()? {
             return Err(error(line, BillProblem::TrailingLine));
         }
-        Ok(Self {
-            header,
-            rows,
-            summary_header,
-            summary,
-        })
+        Ok((header, row))
+    }
+
+    /// The summary header and row (once [`Stream::next_row`] gave `None`), or the error that
+    /// ended the rows.
+    fn end(self) -> Result<(Header, Row), BillParseError> {
+        self.end
+            .unwrap_or_else(|| Err(error(self.lines.line + 1, BillProblem::NoSummary)))
+    }
+}
+
+fn error(line: usize, problem: BillProblem) -> BillParseError {
+    BillParseError {
+        line,
+        column: None,
+        problem,
+    }
+}
+
+/// The lines of a bill, read one at a time into one buffer of at most [`MAX_LINE_BYTES`].
+#[derive(Debug)]
+struct Lines<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// The number of the line last read (1-based; 0 before the first).
+    line: usize,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// The next line that is not blank, with its number, without its line ending (nor, on
+    /// the first line, a byte order mark); `None` at the end of the input.
+    fn next(&mut self) -> Result<Option<(usize, &str)>, BillParseError> {
+        let range = loop {
+            self.buf.clear();
+            let limit = u64::try_from(MAX_LINE_BYTES).unwrap_or(u64::MAX);
+            let read = <&mut R as std::io::Read>::take(&mut self.input, limit)
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| error(self.line + 1, BillProblem::Read(e.to_string())))?;
+            if read == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            if !self.buf.ends_with(b"\n") && self.buf.len() == MAX_LINE_BYTES {
+                return Err(error(self.line, BillProblem::LineTooLong));
+            }
+            let start = match self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                true => 3,
+                false => 0,
+            };
+            let content = self.buf[start..]
+                .strip_suffix(b"\n")
+                .unwrap_or(&self.buf[start..]);
+            let content = content.strip_suffix(b"\r").unwrap_or(content);
+            let end = start + content.len();
+            let text = std::str::from_utf8(&self.buf[start..end])
+                .map_err(|_| error(self.line, BillProblem::NotUtf8))?;
+            if !text.trim().is_empty() {
+                break start..end;
+            }
+        };
+        // Checked as UTF-8 in the loop.
+        let text = std::str::from_utf8(&self.buf[range]).unwrap_or_default();
+        Ok(Some((self.line, text)))
     }
 }
 
@@ -1057,6 +1270,45 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn commas_backticks_and_quotes_inside_values_stay_in_them(
+            rows in proptest::collection::vec(trade_row(), 1..5),
+            texts in proptest::collection::vec(
+                "[a-z,`\"'{}: ]{0,24}".prop_filter("a comma before a backtick splits", |t: &String| !t.contains(",`")),
+                10,
+            ),
+        ) {
+            let columns = ["商品名称", "商户数据包"];
+            let mut rows = rows;
+            let mut texts = texts.into_iter().cycle();
+            for row in &mut rows {
+                for name in columns {
+                    row[ALL.iter().position(|c| *c == name).unwrap()] = texts.next().unwrap();
+                }
+            }
+            let summary: Vec<String> = ["0", "0", "0", "0", "0", "0", "0"].map(String::from).to_vec();
+            let parsed = TradeBill::parse(bill(&ALL, &rows, &SUMMARY, &summary)).unwrap();
+            for (row, written) in parsed.rows.iter().zip(&rows) {
+                let value = |name: &str| written[ALL.iter().position(|c| *c == name).unwrap()].clone();
+                prop_assert_eq!(&row.description, &value("商品名称"));
+                prop_assert_eq!(&row.attach, &value("商户数据包"));
+                prop_assert_eq!(row.fields.len(), ALL.len());
+            }
+        }
+
+        #[test]
+        fn the_reader_gives_what_parse_gives(
+            rows in proptest::collection::vec(trade_row(), 0..8),
+        ) {
+            let summary: Vec<String> = ["0", "0", "0", "0", "0", "0", "0"].map(String::from).to_vec();
+            let text = bill(&ALL, &rows, &SUMMARY, &summary);
+            let parsed = TradeBill::parse(&text).unwrap();
+            let mut reader = TradeBill::reader(text.as_bytes()).unwrap();
+            let streamed: Vec<TradeBillRow> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+            prop_assert_eq!(&streamed, &parsed.rows);
+            prop_assert_eq!(reader.summary().unwrap(), parsed.summary);
+        }
+
         #[test]
         fn trade_bills_round_trip_in_any_column_order(
             rows in proptest::collection::vec(trade_row(), 0..8),

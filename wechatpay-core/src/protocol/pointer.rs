@@ -1,4 +1,5 @@
-//! JSON pointers (RFC 6901) with one extension: a `*` token matches every element of an array.
+//! JSON pointers (RFC 6901) with one extension: a `*` token matches every element of an array,
+//! and `~2` stands for a `*` in a member name (so a member named `*` is `/~2`).
 //! The client uses them to encrypt sensitive request fields; the mock platform uses the same
 //! code to decrypt them, so the two can never disagree on `~0`/`~1`.
 
@@ -12,14 +13,14 @@ pub struct Pointer {
 enum Token {
     /// `*`: every element of an array.
     Each,
-    /// A member name (or an array index, written in decimal), with `~1` → `/` and `~0` → `~`
-    /// undone.
+    /// A member name (or an array index, written in decimal), with `~2` → `*`, `~1` → `/` and
+    /// `~0` → `~` undone.
     Key(String),
 }
 
 /// The text is not a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a JSON pointer: it must be empty or start with `/`, and `~` must be followed by `0` or `1`")]
+#[error("`{0}` is not a JSON pointer: it must be empty or start with `/`, and `~` must be followed by `0`, `1` or `2`")]
 pub struct PointerError(pub String);
 
 impl Pointer {
@@ -62,6 +63,7 @@ fn unescape(raw: &str) -> Option<String> {
             '~' => match chars.next() {
                 Some('0') => out.push('~'),
                 Some('1') => out.push('/'),
+                Some('2') => out.push('*'),
                 _ => return None,
             },
             c => out.push(c),
@@ -124,6 +126,14 @@ mod tests {
     }
 
     #[test]
+    fn a_member_named_star_is_written_tilde_two_and_is_not_the_wildcard() {
+        let doc = json!({"*": "named", "list": ["a", "b"], "a*b": 1});
+        assert_eq!(reached("/~2", doc.clone()), [json!("named")]);
+        assert_eq!(reached("/a~2b", doc.clone()), [json!(1)]);
+        assert_eq!(reached("/list/*", doc), [json!("a"), json!("b")]);
+    }
+
+    #[test]
     fn star_matches_every_element_and_absent_members_are_skipped() {
         let doc = json!({"list": [{"n": "a"}, {"x": 0}, {"n": "b"}]});
         assert_eq!(reached("/list/*/n", doc.clone()), [json!("a"), json!("b")]);
@@ -133,7 +143,7 @@ mod tests {
 
     #[test]
     fn malformed_pointers_are_errors() {
-        for bad in ["a", "/x~", "/x~2"] {
+        for bad in ["a", "/x~", "/x~3"] {
             assert_eq!(Pointer::parse(bad), Err(PointerError(bad.to_owned())));
         }
         assert_eq!(reached("", json!(5)), [json!(5)]);

@@ -1297,19 +1297,6 @@ mod tests {
         }
 
         #[test]
-        fn the_reader_gives_what_parse_gives(
-            rows in proptest::collection::vec(trade_row(), 0..8),
-        ) {
-            let summary: Vec<String> = ["0", "0", "0", "0", "0", "0", "0"].map(String::from).to_vec();
-            let text = bill(&ALL, &rows, &SUMMARY, &summary);
-            let parsed = TradeBill::parse(&text).unwrap();
-            let mut reader = TradeBill::reader(text.as_bytes()).unwrap();
-            let streamed: Vec<TradeBillRow> = reader.by_ref().collect::<Result<_, _>>().unwrap();
-            prop_assert_eq!(&streamed, &parsed.rows);
-            prop_assert_eq!(reader.summary().unwrap(), parsed.summary);
-        }
-
-        #[test]
         fn trade_bills_round_trip_in_any_column_order(
             rows in proptest::collection::vec(trade_row(), 0..8),
             order in Just((0..ALL.len()).collect::<Vec<_>>()).prop_shuffle(),

@@ -109,6 +109,7 @@ ok_fixtures!(
     encrypted_answers,
     encrypted_params,
     rust_names,
+    idempotency,
 );
 
 /// `x-wechatpay-rust-name` names the type of an inline schema wherever it sits: a parameter's

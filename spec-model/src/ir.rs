@@ -152,6 +152,13 @@ pub struct Upload {
     pub doc: Option<String>,
 }
 
+/// Whether a request with this method may be sent again by default, when the spec does not
+/// say (`x-wechatpay-idempotent`): every method but `POST` and `PATCH`. The core's `Request::new`
+/// applies the same rule.
+pub fn idempotent_by_default(method: &Method) -> bool {
+    method != Method::POST && method != Method::PATCH
+}
+
 impl Operation {
     /// Whether the request names a platform key in `Wechatpay-Serial`: the spec asks for the
     /// header, or the body or a parameter carries a value encrypted with that key.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::context::{constraints, notes, Lowerer};
 use crate::examples::has_example;
 use crate::ir::{
-    Group, Host, MerchantMode, Method, Operation, Param, ParamLocation, Success, SuccessKind, Ty,
-    TypeKind, Upload,
+    self, Group, Host, MerchantMode, Method, Operation, Param, ParamLocation, Success, SuccessKind,
+    Ty, TypeKind, Upload,
 };
 use crate::locate::YamlPath;
 use crate::names::{field_name, header_name, type_name};
@@ -185,7 +185,7 @@ impl Lowerer {
             rust_name,
             idempotent: op
                 .idempotent
-                .unwrap_or(method != Method::POST && method != Method::PATCH),
+                .unwrap_or_else(|| ir::idempotent_by_default(&method)),
             method,
             path: site.template.to_owned(),
             host: site.host,

@@ -5,20 +5,16 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{audit, mock};
+use common::{audit, mock, recover};
 use wechatpay_api::hk_complaint_notifications::QueryComplaintNotification;
 use wechatpay_api::transport::{Exchange, ReadPolicy, ReqwestTransport, Transport};
-use wechatpay_api::{Bytes, Client, Error, RetryPolicy, VerifyError};
+use wechatpay_api::{Bytes, Client, Error, Limits, RetryPolicy, VerifyError};
 use wechatpay_mock::{Fault, MockPlatform};
 
 fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(40),
-    }
+    RetryPolicy::attempts(3).with_delays(Duration::from_millis(10), Duration::from_millis(40))
 }
 
 fn retrying_client(mock: &MockPlatform, timeout: Duration) -> Client {
@@ -48,23 +44,104 @@ async fn retries_are_off_by_default() {
 }
 
 #[tokio::test]
-async fn system_error_and_rate_limits_are_repeated_and_each_attempt_is_signed_afresh() {
+async fn a_post_not_marked_idempotent_is_sent_once_whatever_the_answer() {
     let mock = mock();
     let client = retrying_client(&mock, Duration::from_secs(10));
-    for fault in [Fault::SystemError, Fault::RateLimited] {
+    // `NotifyAuditResult` is a POST its spec does not mark idempotent.
+    for fault in [Fault::SystemError, Fault::RateLimited, Fault::Accepted] {
+        mock.fault_next(fault);
+        let err = client.execute(&audit()).await.unwrap_err();
+        assert!(matches!(&err, Error::Api(e) if e.is_retryable()), "{err:?}");
+    }
+    assert_eq!(statuses(&mock), [500, 429, 202]);
+}
+
+#[tokio::test]
+async fn an_idempotent_post_is_repeated_when_asked_and_each_attempt_is_signed_afresh() {
+    let mock = mock();
+    let client = retrying_client(&mock, Duration::from_secs(10));
+    // `RecoverLedgerControl` is a POST its spec marks `x-wechatpay-idempotent`: its merchant
+    // number makes a repeat safe.
+    for fault in [Fault::SystemError, Fault::RateLimited, Fault::Accepted] {
         mock.fault_next(fault);
         client
-            .execute(&audit())
+            .execute(&recover())
             .await
             .expect("the second attempt succeeds");
     }
-    assert_eq!(statuses(&mock), [500, 200, 429, 200]);
+    assert_eq!(statuses(&mock), [500, 200, 429, 200, 202, 200]);
     let authorizations: Vec<String> = mock
         .requests()
         .iter()
         .map(|r| r.header("Authorization").unwrap().to_owned())
         .collect();
     assert_ne!(authorizations[0], authorizations[1]);
+}
+
+#[tokio::test]
+async fn retry_after_is_waited_for_up_to_the_cap_and_past_it_the_error_comes_back() {
+    let mock = mock();
+    let client = mock
+        .credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .retry(policy().with_max_retry_after(Duration::from_secs(2)))
+        .build()
+        .unwrap();
+    mock.fault_next(Fault::RetryAfter(Duration::from_secs(1)));
+    let started = Instant::now();
+    client
+        .execute(&QueryComplaintNotification)
+        .await
+        .expect("repeated after the second asked for");
+    // A lower bound only: a slow machine makes it longer, never shorter.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(statuses(&mock), [429, 200]);
+
+    mock.fault_next(Fault::RetryAfter(Duration::from_secs(3600)));
+    let err = client
+        .execute(&QueryComplaintNotification)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(e) if e.retry_after == Some(Duration::from_secs(3600))),
+        "{err:?}"
+    );
+    assert_eq!(statuses(&mock), [429, 200, 429]);
+}
+
+#[tokio::test]
+async fn an_answer_too_large_or_unverifiable_is_never_repeated() {
+    let mock = mock();
+    let client = mock
+        .credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .limits(Limits {
+            answer: 8,
+            ..Limits::default()
+        })
+        .retry(policy())
+        .build()
+        .unwrap();
+    let err = client
+        .execute(&QueryComplaintNotification)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport { source, .. } if source.is_too_large()),
+        "{err:?}"
+    );
+    assert_eq!(mock.requests().len(), 1);
+
+    let client = retrying_client(&mock, Duration::from_secs(10));
+    mock.fault_next(Fault::TamperedBody);
+    let err = client
+        .execute(&QueryComplaintNotification)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Verify { .. }), "{err:?}");
+    assert_eq!(mock.requests().len(), 2);
 }
 
 #[tokio::test]

@@ -165,7 +165,8 @@ impl Pipeline {
         let answer = self.send(&prepared).await?;
         let request_id = request_id(answer.headers());
         // Verified below, with a bootstrap key on the first download: only the status here.
-        let (parts, body) = match accepted(&prepared, answer, request_id.clone()) {
+        let (parts, body) = match accepted(&prepared, answer, request_id.clone(), self.clock.now())
+        {
             Ok(accepted) => accepted,
             Err(Error::Api(e)) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
                 return Ok(CertificateRefresh::NotAvailable)

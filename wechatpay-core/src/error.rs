@@ -2,6 +2,7 @@
 //! smaller enums for keys, crypto and verification that it wraps. No variant ever holds a secret.
 
 use bytes::Bytes;
+use std::time::Duration;
 
 /// A key or certificate could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -195,6 +196,7 @@ impl std::fmt::Debug for RawBody {
 /// An error answer from WeChat Pay (3xx/4xx/5xx, or `202`): `{code, message, detail}` plus the
 /// context support will ask for.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
     pub status: u16,
@@ -208,6 +210,9 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// The raw body.
     pub body: RawBody,
+    /// How long the `Retry-After` header asked to wait (delta-seconds, or an HTTP date read
+    /// against the client's clock), if the answer had one.
+    pub retry_after: Option<Duration>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -221,10 +226,14 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    /// Whether repeating the same request later may succeed (429, 5xx, and 202 "accepted but
-    /// not processed").
+    /// Whether the platform asks for the same request again: `429`, any `5xx`, `SYSTEM_ERROR`
+    /// whatever its status, and `202` ("accepted, not processed"). Repeat only an idempotent
+    /// operation (see [`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
-        self.status == 202 || self.status == 429 || self.status >= 500
+        self.status == 202
+            || self.status == 429
+            || self.status >= 500
+            || self.code == "SYSTEM_ERROR"
     }
 }
 
@@ -318,6 +327,20 @@ impl TransportError {
     /// The exchange timed out.
     pub fn is_timeout(&self) -> bool {
         self.kind == TransportErrorKind::Timeout
+    }
+
+    /// The answer was refused for its size.
+    pub fn is_too_large(&self) -> bool {
+        matches!(self.kind, TransportErrorKind::TooLarge { .. })
+    }
+
+    /// A timeout or a broken exchange: the same request may get through another time. Not an
+    /// answer refused for its size, which would be refused again.
+    pub(crate) fn is_repeatable(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Other
+        )
     }
 }
 

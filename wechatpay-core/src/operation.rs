@@ -225,6 +225,10 @@ pub struct Request<'a> {
     pub answer: Answer,
     /// Sensitive query and header parameters, and answer fields.
     pub sensitive: Sensitive<'a>,
+    /// Sending it again cannot make the platform act twice, so a retry policy may repeat it.
+    /// By default `true` for `GET`, `HEAD`, `PUT`, `DELETE` and `OPTIONS`, `false` for `POST` and
+    /// `PATCH`; generated operations set what their spec's `x-wechatpay-idempotent` says.
+    pub idempotent: bool,
 }
 
 impl<'a> Request<'a> {
@@ -233,7 +237,6 @@ impl<'a> Request<'a> {
     pub fn new(id: &'a str, method: Method, path: &'a str) -> Self {
         Request {
             id,
-            method,
             host: Host::Mainland,
             path,
             path_params: Vec::new(),
@@ -243,6 +246,8 @@ impl<'a> Request<'a> {
             platform_serial: false,
             answer: Answer::Json,
             sensitive: Sensitive::NONE,
+            idempotent: method != Method::POST && method != Method::PATCH,
+            method,
         }
     }
 
@@ -301,6 +306,14 @@ impl<'a> Request<'a> {
         self.sensitive = sensitive;
         self
     }
+
+    /// Whether sending it again cannot make the platform act twice, when the method's default
+    /// is wrong for it (a `POST` whose merchant number makes a repeat safe).
+    #[must_use]
+    pub fn with_idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
 }
 
 impl std::fmt::Debug for Request<'_> {
@@ -329,6 +342,7 @@ impl std::fmt::Debug for Request<'_> {
             .field("platform_serial", &self.platform_serial)
             .field("answer", &self.answer)
             .field("sensitive", &self.sensitive)
+            .field("idempotent", &self.idempotent)
             .finish_non_exhaustive()
     }
 }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -132,6 +133,8 @@ pub(crate) struct Prepared {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) answer: Answer,
+    /// Whether sending it again cannot make the platform act twice.
+    pub(crate) idempotent: bool,
 }
 
 /// A request body as the pipeline sends and signs it.
@@ -165,18 +168,21 @@ impl Pipeline {
                 .attempt(op, &prepared, sensitive)
                 .instrument(span.clone())
                 .await;
-            match result {
-                Err(e) if self.retry.allows(attempt, &prepared.method, &e) => {
-                    let delay = self.retry.delay(attempt);
+            let retry = match &result {
+                Err(e) => self.retry.next_delay(attempt, prepared.idempotent, e),
+                Ok(_) => None,
+            };
+            match (result, retry) {
+                (Err(e), Some(delay)) => {
                     span.in_scope(|| {
                         tracing::warn!(operation = %prepared.id, attempt, delay_ms = delay.as_millis() as u64, error = %e, "WeChat Pay call failed; retrying");
                     });
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                other => {
-                    warn_on_failure(&prepared, &other);
-                    return other;
+                (result, _) => {
+                    warn_on_failure(&prepared, &result);
+                    return result;
                 }
             }
         }
@@ -265,7 +271,13 @@ impl Pipeline {
             let body = read_all(&mut *body, self.limits.answer)
                 .await
                 .map_err(transport_error)?;
-            return Err(refusal(prepared, &parts, body, request_id));
+            return Err(refusal(
+                prepared,
+                &parts,
+                body,
+                request_id,
+                self.clock.now(),
+            ));
         }
         let mut hasher = checksum.map(Checksum::hasher);
         let mut len = 0u64;
@@ -382,6 +394,7 @@ impl Pipeline {
             headers,
             body: body.sent,
             answer: request.answer,
+            idempotent: request.idempotent,
         })
     }
 
@@ -542,7 +555,7 @@ impl Pipeline {
         answer: http::Response<Bytes>,
         request_id: Option<String>,
     ) -> Result<(http::response::Parts, Bytes), Error> {
-        let (parts, body) = accepted(prepared, answer, request_id.clone())?;
+        let (parts, body) = accepted(prepared, answer, request_id.clone(), self.clock.now())?;
         if prepared.answer.is_signed() {
             verify(&self.keys, self.clock.now(), &parts.headers, &body)
                 .map_err(|source| Error::Verify { source, request_id })?;
@@ -557,10 +570,11 @@ pub(crate) fn accepted(
     prepared: &Prepared,
     answer: http::Response<Bytes>,
     request_id: Option<String>,
+    now: i64,
 ) -> Result<(http::response::Parts, Bytes), Error> {
     let (parts, body) = answer.into_parts();
     if !success(prepared, &parts) {
-        return Err(refusal(prepared, &parts, body, request_id));
+        return Err(refusal(prepared, &parts, body, request_id, now));
     }
     Ok((parts, body))
 }
@@ -578,6 +592,7 @@ fn refusal(
     parts: &http::response::Parts,
     body: Bytes,
     request_id: Option<String>,
+    now: i64,
 ) -> Error {
     let status = parts.status.as_u16();
     if parts.status.is_redirection() {
@@ -592,7 +607,26 @@ fn refusal(
             request_id,
         };
     }
-    api_error(status, body, request_id)
+    let retry_after = retry_after(&parts.headers, now);
+    api_error(status, body, request_id, retry_after)
+}
+
+/// The wait a `Retry-After` header asks for: delta-seconds, or an HTTP date measured from `now`
+/// (unix seconds; a date in the past asks for no wait). `None` without the header, or when it
+/// is neither.
+fn retry_after(headers: &HeaderMap, now: i64) -> Option<Duration> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    let at = date.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let now = u64::try_from(now).unwrap_or(0);
+    Some(Duration::from_secs(at.saturating_sub(now)))
 }
 
 /// Reads a streamed body whole, refusing more than `limit` bytes.
@@ -723,7 +757,12 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
 }
 
 /// An error answer, its `{code, message, detail}` read leniently.
-fn api_error(status: u16, body: Bytes, request_id: Option<String>) -> Error {
+fn api_error(
+    status: u16,
+    body: Bytes,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+) -> Error {
     let parsed: serde_json::Value =
         serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let text = |k: &str| {
@@ -740,5 +779,35 @@ fn api_error(status: u16, body: Bytes, request_id: Option<String>) -> Error {
         detail: parsed.get("detail").cloned(),
         request_id,
         body: RawBody(body),
+        retry_after,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates_against_the_clock() {
+        // 2015-10-21T07:28:00Z, and an hour later.
+        let now = 1_445_412_480;
+        let seconds = |v: &str| retry_after(&with(v), now).map(|d| d.as_secs());
+        assert_eq!(seconds("120"), Some(120));
+        assert_eq!(seconds(" 0 "), Some(0));
+        assert_eq!(seconds("Wed, 21 Oct 2015 08:28:00 GMT"), Some(3600));
+        assert_eq!(seconds("Wed, 21 Oct 2015 06:28:00 GMT"), Some(0));
+        assert_eq!(seconds("-5"), None);
+        assert_eq!(seconds("soon"), None);
+        assert_eq!(seconds("99999999999999999999999"), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
 }

@@ -8,7 +8,9 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{
+    HeaderMap, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER,
+};
 use hyper::{Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
@@ -295,6 +297,9 @@ fn respond(
     if let Ok(id) = HeaderValue::try_from(format!("mock-{}", nonce())) {
         headers.insert("Request-ID", id);
     }
+    if let Some(Fault::RetryAfter(wait)) = fault {
+        headers.insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+    }
     if answer.download {
         headers.insert(
             CONTENT_TYPE,
@@ -393,8 +398,14 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     }
     match fault {
         Some(Fault::SystemError) => return error_answer(500, "SYSTEM_ERROR", "系统错误", None),
-        Some(Fault::RateLimited) => {
+        Some(Fault::RateLimited | Fault::RetryAfter(_)) => {
             return error_answer(429, "FREQUENCY_LIMITED", "频率超限", None)
+        }
+        Some(Fault::Accepted) => {
+            return Answer {
+                body: Vec::new(),
+                ..error_answer(202, "", "", None)
+            }
         }
         _ => {}
     }

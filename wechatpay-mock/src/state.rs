@@ -16,6 +16,7 @@ use wechatpay_spec::ir;
 
 /// A fault to inject into an answer or a notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Fault {
     /// The body is changed after signing.
     TamperedBody,
@@ -33,6 +34,11 @@ pub enum Fault {
     SystemError,
     /// 429 `FREQUENCY_LIMITED`.
     RateLimited,
+    /// 429 `FREQUENCY_LIMITED` with a `Retry-After` header of this many whole seconds. The
+    /// platform documents no such header; a proxy in front of it may send one.
+    RetryAfter(Duration),
+    /// 202 with no body: accepted, not processed (the caller is to send the same request again).
+    Accepted,
     /// Answer after this delay.
     Slow(Duration),
     /// Close the connection without answering.
@@ -55,7 +61,8 @@ impl Fault {
 
     /// Parses the names used by the `X-Mock-Fault` request header and the binary's `--fault`:
     /// `tampered-body`, `wrong-serial`, `stale-timestamp`, `wrong-key`, `signtest`,
-    /// `missing-signature`, `system-error`, `rate-limited`, `slow` (3 s) or `slow:MILLIS`
+    /// `missing-signature`, `system-error`, `rate-limited`, `retry-after:SECONDS`, `accepted`,
+    /// `slow` (3 s) or `slow:MILLIS`
     /// (at most [`Fault::MAX_SLOW`]), `connection-reset`, `certificate-serial-mismatch`,
     /// `tampered-ciphertext`, `foreign-download-url`, `corrupted-download`. The server honours
     /// the header only in a request the merchant signed.
@@ -75,10 +82,16 @@ impl Fault {
             "tampered-ciphertext" => Fault::TamperedCiphertext,
             "foreign-download-url" => Fault::ForeignDownloadUrl,
             "corrupted-download" => Fault::CorruptedDownload,
-            other => Fault::Slow(
-                Duration::from_millis(other.strip_prefix("slow:")?.parse().ok()?)
-                    .min(Fault::MAX_SLOW),
-            ),
+            "accepted" => Fault::Accepted,
+            other => match other.split_once(':')? {
+                ("slow", millis) => {
+                    Fault::Slow(Duration::from_millis(millis.parse().ok()?).min(Fault::MAX_SLOW))
+                }
+                ("retry-after", seconds) => {
+                    Fault::RetryAfter(Duration::from_secs(seconds.parse().ok()?))
+                }
+                _ => return None,
+            },
         })
     }
 }

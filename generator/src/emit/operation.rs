@@ -9,7 +9,7 @@ use super::{
     doc_example, docs, field_doc, ident, own_docs, required_struct, ty_tokens, RequiredField,
 };
 use crate::ir::{
-    Api, Group, Host, Member, MemberTarget, Operation, Param, ParamLocation, SuccessKind, Ty,
+    self, Api, Group, Host, Member, MemberTarget, Operation, Param, ParamLocation, SuccessKind, Ty,
     TypeKind,
 };
 
@@ -357,6 +357,10 @@ fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
     }
     if let Some(sensitive) = sensitive_tokens(op) {
         calls.push(quote!(.with_sensitive(#sensitive)));
+    }
+    if op.idempotent != ir::idempotent_by_default(&op.method) {
+        let idempotent = op.idempotent;
+        calls.push(quote!(.with_idempotent(#idempotent)));
     }
     quote! {
         ::wechatpay_core::operation::Request::new(#id, ::wechatpay_core::operation::Method::#method, #path)

@@ -1836,6 +1836,7 @@ impl ::wechatpay_core::operation::Operation for CreateBankTransferBatch {
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

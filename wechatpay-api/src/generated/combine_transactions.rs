@@ -1715,7 +1715,7 @@ impl SubOrderSettleInfo {
 /// 使用合单支付接口,用户只输入一次密码,即可完成多个订单的支付。目前最少一次可支持2笔,最多一次10笔订单进行合单支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_3.shtml>
 ///
-/// `POST /v3/combine-transactions/jsapi` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/combine-transactions/jsapi` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1846,6 +1846,7 @@ impl ::wechatpay_core::operation::Operation for CombineJsapiPrepay {
                 "/v3/combine-transactions/jsapi",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -1859,7 +1860,7 @@ impl ::wechatpay_core::operation::Operation for CombineJsapiPrepay {
 /// 使用合单支付接口,用户只输入一次密码,即可完成多个订单的支付。目前最少一次可支持2笔,最多一次10笔订单进行合单支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_1.shtml>
 ///
-/// `POST /v3/combine-transactions/app` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/combine-transactions/app` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1992,6 +1993,7 @@ impl ::wechatpay_core::operation::Operation for CombineAppPrepay {
                 "/v3/combine-transactions/app",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2005,7 +2007,7 @@ impl ::wechatpay_core::operation::Operation for CombineAppPrepay {
 /// 使用合单支付接口,用户只输入一次密码,即可完成多个订单的支付。返回的 h5_url 用于在手机浏览器中拉起微信支付。
 /// 文档:<https://pay.weixin.qq.com/doc/v3/merchant/4012556961>
 ///
-/// `POST /v3/combine-transactions/h5` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/combine-transactions/h5` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2138,6 +2140,7 @@ impl ::wechatpay_core::operation::Operation for CombineH5Prepay {
                 "/v3/combine-transactions/h5",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2151,7 +2154,7 @@ impl ::wechatpay_core::operation::Operation for CombineH5Prepay {
 /// 使用合单支付接口,用户只输入一次密码,即可完成多个订单的支付。返回的 code_url 用于生成支付二维码。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_5.shtml>
 ///
-/// `POST /v3/combine-transactions/native` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/combine-transactions/native` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2284,6 +2287,7 @@ impl ::wechatpay_core::operation::Operation for CombineNativePrepay {
                 "/v3/combine-transactions/native",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2362,7 +2366,7 @@ impl ::wechatpay_core::operation::Operation for QueryCombineOrder {
 /// 合单支付订单只能使用此合单关单api完成关单。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_12.shtml>
 ///
-/// `POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close` on the mainland host. Success: `204` with no body.
+/// `POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close` on the mainland host. Success: `204` with no body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2450,6 +2454,7 @@ impl ::wechatpay_core::operation::Operation for CloseCombineOrder {
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
             .with_answer(::wechatpay_core::operation::Answer::Empty)
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -4396,6 +4396,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceSubmitApplyment {
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

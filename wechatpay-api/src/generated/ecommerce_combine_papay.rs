@@ -1502,6 +1502,7 @@ impl ::wechatpay_core::operation::Operation for CombinePapayPreEntrustSignMiniPr
                 "/v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -3054,6 +3054,7 @@ impl ::wechatpay_core::operation::Operation for PersonalCollectionApplyPrepaySet
                 "/v3/platsolution/ecommerce/settle/prepay-settle-orders",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -3168,6 +3169,7 @@ impl ::wechatpay_core::operation::Operation for PersonalCollectionApplyAbnormalS
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -3347,6 +3349,7 @@ for PersonalCollectionCreateAbnormalFundTransferInstruction {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

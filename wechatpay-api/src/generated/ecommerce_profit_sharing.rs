@@ -1651,6 +1651,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceCreateProfitSharingOrde
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -1930,6 +1931,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceCreateProfitSharingRetu
                 "/v3/ecommerce/profitsharing/returnorders",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2021,6 +2023,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceFinishProfitSharingOrde
                 "/v3/ecommerce/profitsharing/finish-order",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

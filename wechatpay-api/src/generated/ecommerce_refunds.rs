@@ -2069,6 +2069,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceCreateRefund {
                 "/v3/ecommerce/refunds/apply",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2311,7 +2312,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceQueryRefundByOutRefundN
 /// 退款状态为异常(ABNORMAL)时,电商平台可通过本接口指定退回用户银行卡或退到商户,重新发起这笔退款。
 /// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015181616>
 ///
-/// `POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/bank_account`, `/real_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+/// `POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive fields (`/bank_account`, `/real_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
 /// # Example
 ///
@@ -2456,6 +2457,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceApplyAbnormalRefund {
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

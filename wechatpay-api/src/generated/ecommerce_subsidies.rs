@@ -697,6 +697,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceCreateSubsidy {
                 "/v3/ecommerce/subsidies/create",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -829,6 +830,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceReturnSubsidy {
                 "/v3/ecommerce/subsidies/return",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -2219,6 +2219,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceCreateSubMerchantWithdr
                 "/v3/ecommerce/fund/withdraw",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2523,6 +2524,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceCreatePlatformWithdraw 
                 "/v3/merchant/fund/withdraw",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2896,6 +2898,7 @@ impl ::wechatpay_core::operation::Operation for EcommerceCreateDayEndBalanceWith
                 "/v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -3145,6 +3148,7 @@ for EcommerceCreateCancelledMerchantWithdrawApply {
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -3247,6 +3247,7 @@ impl ::wechatpay_core::operation::Operation for FavorStartStock {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -3329,6 +3330,7 @@ impl ::wechatpay_core::operation::Operation for FavorPauseStock {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -4528,6 +4530,7 @@ impl ::wechatpay_core::operation::Operation for FavorSendCoupon {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -4763,6 +4766,7 @@ impl ::wechatpay_core::operation::Operation for FavorSetCallback {
                 "/v3/marketing/favor/callbacks",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -626,6 +626,7 @@ impl ::wechatpay_core::operation::Operation for BuildPartnership {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -715,6 +716,7 @@ impl ::wechatpay_core::operation::Operation for TerminatePartnership {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

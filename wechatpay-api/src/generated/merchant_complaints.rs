@@ -3544,6 +3544,7 @@ for RespondMerchantComplaintImmediateService {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

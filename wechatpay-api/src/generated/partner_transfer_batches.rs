@@ -1539,6 +1539,7 @@ impl ::wechatpay_core::operation::Operation for PartnerCreateTransferBatch {
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

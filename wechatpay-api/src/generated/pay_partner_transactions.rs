@@ -1172,7 +1172,7 @@ impl ScannedPosSceneInfo {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的预支付交易会话标识后再按JSAPI或小程序场景生成交易串调起支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_1.shtml>
 ///
-/// `POST /v3/pay/partner/transactions/jsapi` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/partner/transactions/jsapi` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1357,6 +1357,7 @@ impl ::wechatpay_core::operation::Operation for PartnerJsapiPrepay {
                 "/v3/pay/partner/transactions/jsapi",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -1370,7 +1371,7 @@ impl ::wechatpay_core::operation::Operation for PartnerJsapiPrepay {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的预支付交易会话标识后再按APP场景生成交易串调起支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_2_1.shtml>
 ///
-/// `POST /v3/pay/partner/transactions/app` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/partner/transactions/app` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1557,6 +1558,7 @@ impl ::wechatpay_core::operation::Operation for PartnerAppPrepay {
                 "/v3/pay/partner/transactions/app",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -1570,7 +1572,7 @@ impl ::wechatpay_core::operation::Operation for PartnerAppPrepay {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的支付跳转链接 h5_url,用户在手机浏览器中打开该链接调起微信支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_3_1.shtml>
 ///
-/// `POST /v3/pay/partner/transactions/h5` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/partner/transactions/h5` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1760,6 +1762,7 @@ impl ::wechatpay_core::operation::Operation for PartnerH5Prepay {
                 "/v3/pay/partner/transactions/h5",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -1773,7 +1776,7 @@ impl ::wechatpay_core::operation::Operation for PartnerH5Prepay {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的二维码链接 code_url,商户将其生成二维码供用户扫码支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_4_1.shtml>
 ///
-/// `POST /v3/pay/partner/transactions/native` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/partner/transactions/native` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1953,6 +1956,7 @@ impl ::wechatpay_core::operation::Operation for PartnerNativePrepay {
                 "/v3/pay/partner/transactions/native",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2180,7 +2184,7 @@ impl ::wechatpay_core::operation::Operation for PartnerQueryOrderByOutTradeNo {
 /// 以下情况需要调用关单接口:商户订单支付失败需要生成新单号重新发起支付,要对原订单号调用关单,避免重复支付;系统下单后,用户支付超时,系统退出不再受理,避免用户继续,请调用关单接口。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_1_3.shtml>
 ///
-/// `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close` on the mainland host. Success: `204` with no body.
+/// `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close` on the mainland host. Success: `204` with no body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2258,6 +2262,7 @@ impl ::wechatpay_core::operation::Operation for PartnerCloseOrder {
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
             .with_answer(::wechatpay_core::operation::Answer::Empty)
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2761,7 +2766,7 @@ impl ::wechatpay_core::operation::Operation for PartnerScannedPosPrepay {
 /// 用户在服务商或特约商户的小程序内下单时,服务商调用本接口生成预支付交易单,取得预支付交易会话标识后在小程序中调起支付。
 /// 文档:<https://pay.weixin.qq.com/docs/partner/apis/partner-miniprogram-payment/partner-ap-iv3/partner-mini-program-prepay.html>
 ///
-/// `POST /v3/pay/partner/transactions/miniprogram` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/partner/transactions/miniprogram` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2946,6 +2951,7 @@ impl ::wechatpay_core::operation::Operation for PartnerMiniprogramPrepay {
                 "/v3/pay/partner/transactions/miniprogram",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

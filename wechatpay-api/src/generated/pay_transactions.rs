@@ -2198,7 +2198,7 @@ impl TransactionSceneInfo {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的预支付交易会话标识后再按JSAPI或小程序场景生成交易串调起支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_1.shtml>
 ///
-/// `POST /v3/pay/transactions/jsapi` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/transactions/jsapi` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2360,6 +2360,7 @@ impl ::wechatpay_core::operation::Operation for JsapiPrepay {
                 "/v3/pay/transactions/jsapi",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2373,7 +2374,7 @@ impl ::wechatpay_core::operation::Operation for JsapiPrepay {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的预支付交易会话标识后再按APP场景生成交易串调起支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_2_1.shtml>
 ///
-/// `POST /v3/pay/transactions/app` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/transactions/app` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2535,6 +2536,7 @@ impl ::wechatpay_core::operation::Operation for AppPrepay {
                 "/v3/pay/transactions/app",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2548,7 +2550,7 @@ impl ::wechatpay_core::operation::Operation for AppPrepay {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的支付跳转链接 h5_url,用户在手机浏览器中打开该链接调起微信支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_3_1.shtml>
 ///
-/// `POST /v3/pay/transactions/h5` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/transactions/h5` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2713,6 +2715,7 @@ impl ::wechatpay_core::operation::Operation for H5Prepay {
                 "/v3/pay/transactions/h5",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2726,7 +2729,7 @@ impl ::wechatpay_core::operation::Operation for H5Prepay {
 /// 商户系统先调用该接口在微信支付服务后台生成预支付交易单,返回正确的二维码链接 code_url,商户将其生成二维码供用户扫码支付。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_4_1.shtml>
 ///
-/// `POST /v3/pay/transactions/native` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/pay/transactions/native` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2881,6 +2884,7 @@ impl ::wechatpay_core::operation::Operation for NativePrepay {
                 "/v3/pay/transactions/native",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -3066,7 +3070,7 @@ impl ::wechatpay_core::operation::Operation for QueryOrderByOutTradeNo {
 /// 以下情况需要调用关单接口:商户订单支付失败需要生成新单号重新发起支付,要对原订单号调用关单,避免重复支付;系统下单后,用户支付超时,系统退出不再受理,避免用户继续,请调用关单接口。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_3.shtml>
 ///
-/// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` on the mainland host. Success: `204` with no body.
+/// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` on the mainland host. Success: `204` with no body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -3134,6 +3138,7 @@ impl ::wechatpay_core::operation::Operation for CloseOrder {
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
             .with_answer(::wechatpay_core::operation::Answer::Empty)
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -5139,6 +5139,7 @@ impl ::wechatpay_core::operation::Operation for PayscoreCreateServiceOrder {
                 "/v3/payscore/serviceorder",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -5243,6 +5244,7 @@ impl ::wechatpay_core::operation::Operation for PayscoreCancelServiceOrder {
                 ],
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -7587,6 +7589,7 @@ impl ::wechatpay_core::operation::Operation for PayscorePartnerCreateServiceOrde
                 "/v3/payscore/partner/serviceorder",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -7694,6 +7697,7 @@ impl ::wechatpay_core::operation::Operation for PayscorePartnerCancelServiceOrde
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
             .with_answer(::wechatpay_core::operation::Answer::Empty)
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -2413,6 +2413,7 @@ impl ::wechatpay_core::operation::Operation for PayscoreAcquiringBankCreateServi
                 "/v3/payscore/acquiringbank/serviceorder",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2819,6 +2820,7 @@ impl ::wechatpay_core::operation::Operation for PayscoreAcquiringBankCancelServi
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
             .with_answer(::wechatpay_core::operation::Answer::Empty)
+            .with_idempotent(true)
     }
     fn decode(
         &self,

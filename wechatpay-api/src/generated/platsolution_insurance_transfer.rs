@@ -2331,6 +2331,7 @@ impl ::wechatpay_core::operation::Operation for ApplyInsuranceTransferReservatio
                 ::wechatpay_core::operation::Body::json(&self.body, &["/user_real_name"]),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2770,6 +2771,7 @@ impl ::wechatpay_core::operation::Operation for ApplyInsuranceTransferBatch {
                 "/v3/platsolution/insurance/mch-transfer/batches/apply",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -1674,7 +1674,7 @@ pub struct UnfreezeProfitSharingOrderRequest {
 /// 微信订单支付成功后,商户发起分账请求,将结算后的资金分到分账接收方。对同一笔订单最多能发起50次分账请求,每次请求最多分给50个接收方;此接口采用异步处理模式,最终的分账结果可以通过查询分账接口获取。
 /// 文档:<https://pay.weixin.qq.com/docs/merchant/products/profit-sharing/apilist.html>
 ///
-/// `POST /v3/profitsharing/orders` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/receivers/*/name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+/// `POST /v3/profitsharing/orders` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive fields (`/receivers/*/name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
 /// # Example
 ///
@@ -1801,6 +1801,7 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingOrder {
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -1933,7 +1934,7 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingOrder {
 /// 如果订单已经分账,在退款时,可以先调此接口,将已分账的资金从分账接收方的账户回退给分账方,再发起退款。分账回退以原分账单为依据,支持多次回退,申请回退总金额不能超过原分账单分给该接收方的金额。
 /// 文档:<https://pay.weixin.qq.com/docs/partner/apis/profit-sharing/return-orders/create-return-order.html>
 ///
-/// `POST /v3/profitsharing/return-orders` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/profitsharing/return-orders` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2047,6 +2048,7 @@ impl ::wechatpay_core::operation::Operation for CreateProfitSharingReturnOrder {
                 "/v3/profitsharing/return-orders",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2178,7 +2180,7 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingReturnOrder {
 /// 不需要进行分账的订单,可直接调用本接口将订单的金额全部解冻给本商户。调用分账接口后,需要解冻剩余资金时,调用本接口将剩余的分账金额全部解冻给本商户。此接口采用异步处理模式。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter8_1_5.shtml>
 ///
-/// `POST /v3/profitsharing/orders/unfreeze` on the mainland host. Success: `200` with a JSON body.
+/// `POST /v3/profitsharing/orders/unfreeze` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -2261,6 +2263,7 @@ impl ::wechatpay_core::operation::Operation for UnfreezeProfitSharingOrder {
                 "/v3/profitsharing/orders/unfreeze",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,
@@ -2338,7 +2341,7 @@ impl ::wechatpay_core::operation::Operation for QueryProfitSharingUnsplitAmount 
 /// 商户发起添加分账接收方请求,建立分账接收方列表。后续可通过发起分账请求,将分账方商户结算后的资金,分到该分账接收方。
 /// 文档:<https://pay.weixin.qq.com/docs/partner/apis/profit-sharing/receivers/add-receiver.html>
 ///
-/// `POST /v3/profitsharing/receivers/add` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`. Sensitive answer fields (`/name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
+/// `POST /v3/profitsharing/receivers/add` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive fields (`/name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`. Sensitive answer fields (`/name`) arrive encrypted with the merchant key: the client decrypts them after verifying the answer.
 ///
 /// # Example
 ///
@@ -2458,6 +2461,7 @@ impl ::wechatpay_core::operation::Operation for AddProfitSharingReceiver {
             .with_sensitive(
                 ::wechatpay_core::operation::Sensitive::NONE.with_answer(&["/name"]),
             )
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -1447,7 +1447,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundStatus {
 /// 申请退款接口的返回仅代表业务的受理情况,具体退款是否成功,需要通过退款查询接口获取结果。
 /// 文档:<https://pay.weixin.qq.com/docs/merchant/products/refund/apilist.html>
 ///
-/// `POST /v3/refund/domestic/refunds` on the mainland host. Success: `200` with a JSON body. Rate limit: 150 requests per second.
+/// `POST /v3/refund/domestic/refunds` on the mainland host. Success: `200` with a JSON body. Rate limit: 150 requests per second. Idempotent: the same request may be sent again.
 ///
 /// # Example
 ///
@@ -1587,6 +1587,7 @@ impl ::wechatpay_core::operation::Operation for CreateRefund {
                 "/v3/refund/domestic/refunds",
             )
             .with_body(::wechatpay_core::operation::Body::json(&self.body, &[]))
+            .with_idempotent(true)
     }
     fn decode(
         &self,

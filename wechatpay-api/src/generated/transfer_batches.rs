@@ -1272,7 +1272,7 @@ impl TransferBatchWithDetails {
 /// 向多个用户的微信零钱发起批量转账。受理成功只返回批次单号,不代表转账成功,请等待回调或间隔1分钟以上查询批次单;超过免密金额的明细须商户员工确认出资后才执行。
 /// 文档:<https://pay.weixin.qq.com/docs/merchant/products/batch-transfer-to-balance/apilist.html>
 ///
-/// `POST /v3/transfer/batches` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/transfer_detail_list/*/user_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+/// `POST /v3/transfer/batches` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive fields (`/transfer_detail_list/*/user_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
 /// # Example
 ///
@@ -1409,6 +1409,7 @@ impl ::wechatpay_core::operation::Operation for CreateTransferBatch {
                 ),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

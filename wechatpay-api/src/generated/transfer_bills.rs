@@ -652,7 +652,7 @@ impl TransferSceneReportInfo {
 /// 商家转账用户确认模式下,用户申请收款时,商户可通过此接口申请创建转账单。同一商户单号重入时请勿换单。
 /// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/transfer-bill/transfer-to-user.html>
 ///
-/// `POST /v3/fund-app/mch-transfer/transfer-bills` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/user_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
+/// `POST /v3/fund-app/mch-transfer/transfer-bills` on the mainland host. Success: `200` with a JSON body. Idempotent: the same request may be sent again. Sensitive fields (`/user_name`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
 ///
 /// # Example
 ///
@@ -794,6 +794,7 @@ impl ::wechatpay_core::operation::Operation for CreateTransferBill {
                 ::wechatpay_core::operation::Body::json(&self.body, &["/user_name"]),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

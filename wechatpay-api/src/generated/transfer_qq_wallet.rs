@@ -785,6 +785,7 @@ impl ::wechatpay_core::operation::Operation for CreateQqWalletTransferBill {
             .with_sensitive(
                 ::wechatpay_core::operation::Sensitive::NONE.with_answer(&["/user_name"]),
             )
+            .with_idempotent(true)
     }
     fn decode(
         &self,

@@ -191,6 +191,7 @@ impl ::wechatpay_core::operation::Operation for RecoverLedgerControl {
                 ::wechatpay_core::operation::Body::json(&self.body, &["/bal_account_no"]),
             )
             .with_platform_serial()
+            .with_idempotent(true)
     }
     fn decode(
         &self,

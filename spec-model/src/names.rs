@@ -331,10 +331,20 @@ impl Lowerer {
     }
 
     /// The Rust field name of a parameter: `field_name`, with the location appended when it
-    /// would collide with the operation's `body` field or an earlier parameter.
-    pub(crate) fn param_name(&self, rust: String, location: &str, params: &[Param]) -> String {
+    /// would collide with the operation's `body` field, an upload's `file` field or an earlier
+    /// parameter.
+    pub(crate) fn param_name(
+        &self,
+        rust: String,
+        location: &str,
+        params: &[Param],
+        upload: bool,
+    ) -> String {
         let mut name = rust;
-        while name == "body" || params.iter().any(|q| q.rust_name == name) {
+        while name == "body"
+            || (upload && name == "file")
+            || params.iter().any(|q| q.rust_name == name)
+        {
             name = format!("{name}_{location}");
         }
         name

@@ -245,6 +245,9 @@ impl Lowerer {
                 (op.parameters.iter().enumerate())
                     .map(|(i, p)| (site.path.key("parameters").index(i), p)),
             );
+        // An upload's operation has a `file` field of its own.
+        let upload = (op.request_body.as_ref())
+            .is_some_and(|rb| rb.content.contains_key("multipart/form-data"));
         let mut params = Vec::new();
         let mut serial = false;
         let mut declared: BTreeMap<(String, String), YamlPath> = BTreeMap::new();
@@ -270,7 +273,7 @@ impl Lowerer {
                 }
                 declared.insert(key, ppath.key("name"));
             }
-            match self.param(site, &ppath, p, op_name, &params) {
+            match self.param(site, &ppath, p, (op_name, upload), &params) {
                 Lowered::Param(p) => params.push(*p),
                 Lowered::ManagedSerial => serial = true,
                 Lowered::Rejected => {}
@@ -284,7 +287,7 @@ impl Lowerer {
         site: &Site,
         ppath: &YamlPath,
         p: &spec::Parameter,
-        op_name: &str,
+        (op_name, upload): (&str, bool),
         earlier: &[Param],
     ) -> Lowered {
         let file = site.file;
@@ -313,7 +316,8 @@ impl Lowerer {
             self.error(file, &ppath.key("name"), message);
             return Lowered::Rejected;
         };
-        let rust = self.param_name(rust, &format!("{location:?}").to_ascii_lowercase(), earlier);
+        let location_name = format!("{location:?}").to_ascii_lowercase();
+        let rust = self.param_name(rust, &location_name, earlier, upload);
         let inline_name =
             crate::schemas::named_or(schema, || format!("{op_name}{}", type_name(wire)));
         let Some(ty) = self.param_type(site, ppath, p, location, &inline_name) else {

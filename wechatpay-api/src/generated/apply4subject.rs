@@ -141,7 +141,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectApplymentState
 }
 impl ::std::str::FromStr for Apply4subjectApplymentState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -279,7 +279,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectAuthorizeState
 }
 impl ::std::str::FromStr for Apply4subjectAuthorizeState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -581,7 +581,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectCertType {
 }
 impl ::std::str::FromStr for Apply4subjectCertType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -765,7 +765,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectContactIdDocTy
 }
 impl ::std::str::FromStr for Apply4subjectContactIdDocType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -981,7 +981,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectContactType {
 }
 impl ::std::str::FromStr for Apply4subjectContactType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1103,7 +1103,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectFinanceType {
 }
 impl ::std::str::FromStr for Apply4subjectFinanceType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1313,7 +1313,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectMicroBizType {
 }
 impl ::std::str::FromStr for Apply4subjectMicroBizType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1602,7 +1602,7 @@ impl ::std::convert::From<::std::string::String> for Apply4subjectSubjectType {
 }
 impl ::std::str::FromStr for Apply4subjectSubjectType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

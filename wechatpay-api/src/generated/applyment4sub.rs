@@ -339,7 +339,7 @@ for Applyment4subQuerySettlementApplicationVerifyResult {
 }
 impl ::std::str::FromStr for Applyment4subQuerySettlementApplicationVerifyResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -530,7 +530,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentAccountNumberRule 
 }
 impl ::std::str::FromStr for ApplymentAccountNumberRule {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -587,7 +587,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentAccountType {
 }
 impl ::std::str::FromStr for ApplymentAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -938,7 +938,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentBankAccountType {
 }
 impl ::std::str::FromStr for ApplymentBankAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1249,7 +1249,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentCertType {
 }
 impl ::std::str::FromStr for ApplymentCertType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1436,7 +1436,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentContactIdDocType {
 }
 impl ::std::str::FromStr for ApplymentContactIdDocType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1679,7 +1679,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentContactType {
 }
 impl ::std::str::FromStr for ApplymentContactType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1801,7 +1801,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentFinanceType {
 }
 impl ::std::str::FromStr for ApplymentFinanceType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2194,7 +2194,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentMicroBizType {
 }
 impl ::std::str::FromStr for ApplymentMicroBizType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2501,7 +2501,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentModifyMode {
 }
 impl ::std::str::FromStr for ApplymentModifyMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2777,7 +2777,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentSalesScenesTypeIte
 }
 impl ::std::str::FromStr for ApplymentSalesScenesTypeItem {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3020,7 +3020,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentState {
 }
 impl ::std::str::FromStr for ApplymentState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3228,7 +3228,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentSubjectType {
 }
 impl ::std::str::FromStr for ApplymentSubjectType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3392,7 +3392,7 @@ impl ::std::convert::From<::std::string::String> for ApplymentVerifyResult {
 }
 impl ::std::str::FromStr for ApplymentVerifyResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -87,7 +87,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferAccountType {
 }
 impl ::std::str::FromStr for BankTransferAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -376,7 +376,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferBatchCloseReaso
 }
 impl ::std::str::FromStr for BankTransferBatchCloseReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -451,7 +451,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferBatchState {
 }
 impl ::std::str::FromStr for BankTransferBatchState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -987,7 +987,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferDetailState {
 }
 impl ::std::str::FromStr for BankTransferDetailState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1058,7 +1058,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferDetailStateFilt
 }
 impl ::std::str::FromStr for BankTransferDetailStateFilter {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1223,7 +1223,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferFailReason {
 }
 impl ::std::str::FromStr for BankTransferFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1306,7 +1306,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferPurpose {
 }
 impl ::std::str::FromStr for BankTransferPurpose {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1381,7 +1381,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferReceiptState {
 }
 impl ::std::str::FromStr for BankTransferReceiptState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1448,7 +1448,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferScene {
 }
 impl ::std::str::FromStr for BankTransferScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

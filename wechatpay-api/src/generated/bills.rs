@@ -53,7 +53,7 @@ for ApplySubMerchantFundFlowBillAlgorithm {
 }
 impl ::std::str::FromStr for ApplySubMerchantFundFlowBillAlgorithm {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -268,7 +268,7 @@ impl ::std::convert::From<::std::string::String> for FundAccountType {
 }
 impl ::std::str::FromStr for FundAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -321,7 +321,7 @@ impl ::std::convert::From<::std::string::String> for HashType {
 }
 impl ::std::str::FromStr for HashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -396,7 +396,7 @@ impl ::std::convert::From<::std::string::String> for SubMerchantFundAccountType 
 }
 impl ::std::str::FromStr for SubMerchantFundAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -449,7 +449,7 @@ impl ::std::convert::From<::std::string::String> for TarType {
 }
 impl ::std::str::FromStr for TarType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -526,7 +526,7 @@ impl ::std::convert::From<::std::string::String> for TradeBillType {
 }
 impl ::std::str::FromStr for TradeBillType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

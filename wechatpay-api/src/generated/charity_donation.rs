@@ -461,7 +461,7 @@ impl ::std::convert::From<::std::string::String> for CharityBudgetReceiptHashTyp
 }
 impl ::std::str::FromStr for CharityBudgetReceiptHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -528,7 +528,7 @@ impl ::std::convert::From<::std::string::String> for CharityBudgetReceiptState {
 }
 impl ::std::str::FromStr for CharityBudgetReceiptState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -603,7 +603,7 @@ impl ::std::convert::From<::std::string::String> for CharityBudgetState {
 }
 impl ::std::str::FromStr for CharityBudgetState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -707,7 +707,7 @@ impl ::std::convert::From<::std::string::String> for CharityTransactionType {
 }
 impl ::std::str::FromStr for CharityTransactionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -898,7 +898,7 @@ impl ::std::convert::From<::std::string::String> for CharityTransferState {
 }
 impl ::std::str::FromStr for CharityTransferState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -741,7 +741,7 @@ impl ::std::convert::From<::std::string::String> for CombinePromotionDetailScope
 }
 impl ::std::str::FromStr for CombinePromotionDetailScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -808,7 +808,7 @@ impl ::std::convert::From<::std::string::String> for CombinePromotionDetailType 
 }
 impl ::std::str::FromStr for CombinePromotionDetailType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1080,7 +1080,7 @@ impl ::std::convert::From<::std::string::String> for CombineSubTransactionTradeS
 }
 impl ::std::str::FromStr for CombineSubTransactionTradeState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1155,7 +1155,7 @@ impl ::std::convert::From<::std::string::String> for CombineSubTransactionTradeT
 }
 impl ::std::str::FromStr for CombineSubTransactionTradeType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1218,7 +1218,7 @@ impl ::std::convert::From<::std::string::String> for CombineTradeScenario {
 }
 impl ::std::str::FromStr for CombineTradeScenario {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1507,7 +1507,7 @@ impl ::std::convert::From<::std::string::String> for IndividualSubOrderOrderServ
 }
 impl ::std::str::FromStr for IndividualSubOrderOrderServiceType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -976,7 +976,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceApplymentSignState
 }
 impl ::std::str::FromStr for EcommerceApplymentSignState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1063,7 +1063,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceApplymentState {
 }
 impl ::std::str::FromStr for EcommerceApplymentState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1319,7 +1319,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceBankAccountType {
 }
 impl ::std::str::FromStr for EcommerceBankAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1432,7 +1432,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCertType {
 }
 impl ::std::str::FromStr for EcommerceCertType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1497,7 +1497,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceContactType {
 }
 impl ::std::str::FromStr for EcommerceContactType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1574,7 +1574,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceFinanceType {
 }
 impl ::std::str::FromStr for EcommerceFinanceType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1687,7 +1687,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceIdDocType {
 }
 impl ::std::str::FromStr for EcommerceIdDocType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1752,7 +1752,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceIdHolderType {
 }
 impl ::std::str::FromStr for EcommerceIdHolderType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1837,7 +1837,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceOrganizationType {
 }
 impl ::std::str::FromStr for EcommerceOrganizationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2200,7 +2200,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceVerifyIdentityType
 }
 impl ::std::str::FromStr for EcommerceVerifyIdentityType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2370,7 +2370,7 @@ impl ::std::convert::From<::std::string::String> for SubjectAlterApplymentState 
 }
 impl ::std::str::FromStr for SubjectAlterApplymentState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2650,7 +2650,7 @@ impl ::std::convert::From<::std::string::String> for SubjectAlterCertType {
 }
 impl ::std::str::FromStr for SubjectAlterCertType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2871,7 +2871,7 @@ impl ::std::convert::From<::std::string::String> for SubjectAlterFinanceType {
 }
 impl ::std::str::FromStr for SubjectAlterFinanceType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3126,7 +3126,7 @@ impl ::std::convert::From<::std::string::String> for SubjectAlterOrganizationTyp
 }
 impl ::std::str::FromStr for SubjectAlterOrganizationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3221,7 +3221,7 @@ impl ::std::convert::From<::std::string::String> for SubjectAlterRevokeResult {
 }
 impl ::std::str::FromStr for SubjectAlterRevokeResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3292,7 +3292,7 @@ impl ::std::convert::From<::std::string::String> for SubjectAlterScope {
 }
 impl ::std::str::FromStr for SubjectAlterScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

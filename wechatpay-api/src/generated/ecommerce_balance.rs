@@ -53,7 +53,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceDayEndAccountType 
 }
 impl ::std::str::FromStr for EcommerceDayEndAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -124,7 +124,7 @@ impl ::std::convert::From<::std::string::String> for EcommercePlatformAccountTyp
 }
 impl ::std::str::FromStr for EcommercePlatformAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -325,7 +325,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceSubMerchantAccount
 }
 impl ::std::str::FromStr for EcommerceSubMerchantAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -75,7 +75,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceBillAccountType {
 }
 impl ::std::str::FromStr for EcommerceBillAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -130,7 +130,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceBillAlgorithm {
 }
 impl ::std::str::FromStr for EcommerceBillAlgorithm {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -272,7 +272,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceBillHashType {
 }
 impl ::std::str::FromStr for EcommerceBillHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -333,7 +333,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceBillTarType {
 }
 impl ::std::str::FromStr for EcommerceBillTarType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -237,7 +237,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelApplicationT
 }
 impl ::std::str::FromStr for EcommerceCancelApplicationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -445,7 +445,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelBlockReasonT
 }
 impl ::std::str::FromStr for EcommerceCancelBlockReasonType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -586,7 +586,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelIdDocType {
 }
 impl ::std::str::FromStr for EcommerceCancelIdDocType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -651,7 +651,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelMerchantStat
 }
 impl ::std::str::FromStr for EcommerceCancelMerchantState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -726,7 +726,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelOutAccountTy
 }
 impl ::std::str::FromStr for EcommerceCancelOutAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -801,7 +801,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelPayState {
 }
 impl ::std::str::FromStr for EcommerceCancelPayState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -868,7 +868,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelPayeeAccount
 }
 impl ::std::str::FromStr for EcommerceCancelPayeeAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1075,7 +1075,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelProofMediaTy
 }
 impl ::std::str::FromStr for EcommerceCancelProofMediaType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1144,7 +1144,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelState {
 }
 impl ::std::str::FromStr for EcommerceCancelState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1211,7 +1211,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelValidateResu
 }
 impl ::std::str::FromStr for EcommerceCancelValidateResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1395,7 +1395,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelWithdrawFund
 }
 impl ::std::str::FromStr for EcommerceCancelWithdrawFundState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1462,7 +1462,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelWithdrawOpti
 }
 impl ::std::str::FromStr for EcommerceCancelWithdrawOption {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1565,7 +1565,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceCancelWithdrawStat
 }
 impl ::std::str::FromStr for EcommerceCancelWithdrawState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

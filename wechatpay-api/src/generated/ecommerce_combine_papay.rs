@@ -120,7 +120,7 @@ impl ::std::convert::From<::std::string::String> for CombinePapayContractState {
 }
 impl ::std::str::FromStr for CombinePapayContractState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1211,7 +1211,7 @@ impl ::std::convert::From<::std::string::String> for CombinePapayTerminationMode
 }
 impl ::std::str::FromStr for CombinePapayTerminationMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

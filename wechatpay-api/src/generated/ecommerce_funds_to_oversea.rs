@@ -57,7 +57,7 @@ impl ::std::convert::From<::std::string::String> for FundsToOverseaBillHashType 
 }
 impl ::std::str::FromStr for FundsToOverseaBillHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -547,7 +547,7 @@ impl ::std::convert::From<::std::string::String> for FundsToOverseaPresaleType {
 }
 impl ::std::str::FromStr for FundsToOverseaPresaleType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -712,7 +712,7 @@ impl ::std::convert::From<::std::string::String> for FundsToOverseaResult {
 }
 impl ::std::str::FromStr for FundsToOverseaResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -913,7 +913,7 @@ impl ::std::convert::From<::std::string::String> for FundsToOverseaReturnState {
 }
 impl ::std::str::FromStr for FundsToOverseaReturnState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

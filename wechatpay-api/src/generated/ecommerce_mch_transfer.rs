@@ -477,7 +477,7 @@ impl ::std::convert::From<::std::string::String> for MchTransferAuthorizationSta
 }
 impl ::std::str::FromStr for MchTransferAuthorizationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -709,7 +709,7 @@ impl ::std::convert::From<::std::string::String> for MchTransferBillCancelState 
 }
 impl ::std::str::FromStr for MchTransferBillCancelState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -800,7 +800,7 @@ impl ::std::convert::From<::std::string::String> for MchTransferBillState {
 }
 impl ::std::str::FromStr for MchTransferBillState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

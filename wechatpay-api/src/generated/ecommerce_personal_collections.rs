@@ -117,7 +117,7 @@ impl ::std::convert::From<::std::string::String> for AbnormalFundCurrency {
 }
 impl ::std::str::FromStr for AbnormalFundCurrency {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -320,7 +320,7 @@ impl ::std::convert::From<::std::string::String> for AbnormalFundInstructionStat
 }
 impl ::std::str::FromStr for AbnormalFundInstructionState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -383,7 +383,7 @@ impl ::std::convert::From<::std::string::String> for AbnormalFundOperator {
 }
 impl ::std::str::FromStr for AbnormalFundOperator {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -446,7 +446,7 @@ impl ::std::convert::From<::std::string::String> for AbnormalFundProductName {
 }
 impl ::std::str::FromStr for AbnormalFundProductName {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -595,7 +595,7 @@ impl ::std::convert::From<::std::string::String> for AbnormalFundReceiptState {
 }
 impl ::std::str::FromStr for AbnormalFundReceiptState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -714,7 +714,7 @@ impl ::std::convert::From<::std::string::String> for AbnormalFundTransferMode {
 }
 impl ::std::str::FromStr for AbnormalFundTransferMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -847,7 +847,7 @@ for PersonalCollectionAbnormalSettleType {
 }
 impl ::std::str::FromStr for PersonalCollectionAbnormalSettleType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -922,7 +922,7 @@ impl ::std::convert::From<::std::string::String> for PersonalCollectionAbnormalT
 }
 impl ::std::str::FromStr for PersonalCollectionAbnormalType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1054,7 +1054,7 @@ impl ::std::convert::From<::std::string::String> for PersonalCollectionAuthState
 }
 impl ::std::str::FromStr for PersonalCollectionAuthState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1140,7 +1140,7 @@ impl ::std::convert::From<::std::string::String> for PersonalCollectionCredType 
 }
 impl ::std::str::FromStr for PersonalCollectionCredType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1225,7 +1225,7 @@ impl ::std::convert::From<::std::string::String> for PersonalCollectionPermissio
 }
 impl ::std::str::FromStr for PersonalCollectionPermissionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1662,7 +1662,7 @@ impl ::std::convert::From<::std::string::String> for PersonalCollectionRealNameS
 }
 impl ::std::str::FromStr for PersonalCollectionRealNameScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2020,7 +2020,7 @@ impl ::std::convert::From<::std::string::String> for PersonalCollectionSettleSta
 }
 impl ::std::str::FromStr for PersonalCollectionSettleState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2260,7 +2260,7 @@ impl ::std::convert::From<::std::string::String> for PersonalCollectionTradeScen
 }
 impl ::std::str::FromStr for PersonalCollectionTradeScenario {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -336,7 +336,7 @@ for EcommerceProfitSharingAbnormalClosedReason {
 }
 impl ::std::str::FromStr for EcommerceProfitSharingAbnormalClosedReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -434,7 +434,7 @@ for EcommerceProfitSharingAbnormalStatus {
 }
 impl ::std::str::FromStr for EcommerceProfitSharingAbnormalStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -505,7 +505,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceProfitSharingFailR
 }
 impl ::std::str::FromStr for EcommerceProfitSharingFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -692,7 +692,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceProfitSharingOrder
 }
 impl ::std::str::FromStr for EcommerceProfitSharingOrderStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -962,7 +962,7 @@ for EcommerceProfitSharingReceiverResultState {
 }
 impl ::std::str::FromStr for EcommerceProfitSharingReceiverResultState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1029,7 +1029,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceProfitSharingRecei
 }
 impl ::std::str::FromStr for EcommerceProfitSharingReceiverType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1116,7 +1116,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceProfitSharingRelat
 }
 impl ::std::str::FromStr for EcommerceProfitSharingRelationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1182,7 +1182,7 @@ for EcommerceProfitSharingReturnFailReason {
 }
 impl ::std::str::FromStr for EcommerceProfitSharingReturnFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1372,7 +1372,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceProfitSharingRetur
 }
 impl ::std::str::FromStr for EcommerceProfitSharingReturnResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

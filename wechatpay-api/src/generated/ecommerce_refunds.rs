@@ -129,7 +129,7 @@ for EcommerceAbnormalRefundFundsAccount {
 }
 impl ::std::str::FromStr for EcommerceAbnormalRefundFundsAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -341,7 +341,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceAbnormalRefundType
 }
 impl ::std::str::FromStr for EcommerceAbnormalRefundType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -909,7 +909,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundAccount {
 }
 impl ::std::str::FromStr for EcommerceRefundAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1055,7 +1055,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundChannel {
 }
 impl ::std::str::FromStr for EcommerceRefundChannel {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1161,7 +1161,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundFromAccount 
 }
 impl ::std::str::FromStr for EcommerceRefundFromAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1240,7 +1240,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundFundsAccount
 }
 impl ::std::str::FromStr for EcommerceRefundFundsAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1372,7 +1372,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundPromotionSco
 }
 impl ::std::str::FromStr for EcommerceRefundPromotionScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1439,7 +1439,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundPromotionTyp
 }
 impl ::std::str::FromStr for EcommerceRefundPromotionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1518,7 +1518,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundQueryFundsAc
 }
 impl ::std::str::FromStr for EcommerceRefundQueryFundsAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1593,7 +1593,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceRefundStatus {
 }
 impl ::std::str::FromStr for EcommerceRefundStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1660,7 +1660,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceReturnAdvanceAccou
 }
 impl ::std::str::FromStr for EcommerceReturnAdvanceAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1842,7 +1842,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceReturnAdvanceResul
 }
 impl ::std::str::FromStr for EcommerceReturnAdvanceResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -405,7 +405,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceSubsidyCancelResul
 }
 impl ::std::str::FromStr for EcommerceSubsidyCancelResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -476,7 +476,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceSubsidyResult {
 }
 impl ::std::str::FromStr for EcommerceSubsidyResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -585,7 +585,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceSubsidyReturnFromA
 }
 impl ::std::str::FromStr for EcommerceSubsidyReturnFromAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

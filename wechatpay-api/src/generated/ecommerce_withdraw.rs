@@ -224,7 +224,7 @@ impl ::std::convert::From<::std::string::String> for CancelledMerchantIdDocType 
 }
 impl ::std::str::FromStr for CancelledMerchantIdDocType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -293,7 +293,7 @@ impl ::std::convert::From<::std::string::String> for CancelledMerchantOutAccount
 }
 impl ::std::str::FromStr for CancelledMerchantOutAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -358,7 +358,7 @@ impl ::std::convert::From<::std::string::String> for CancelledMerchantPayeeAccou
 }
 impl ::std::str::FromStr for CancelledMerchantPayeeAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -538,7 +538,7 @@ impl ::std::convert::From<::std::string::String> for CancelledMerchantPayeeType 
 }
 impl ::std::str::FromStr for CancelledMerchantPayeeType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -713,7 +713,7 @@ impl ::std::convert::From<::std::string::String> for CancelledMerchantProofMedia
 }
 impl ::std::str::FromStr for CancelledMerchantProofMediaType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1399,7 +1399,7 @@ for EcommerceDayEndWithdrawCalculateType {
 }
 impl ::std::str::FromStr for EcommerceDayEndWithdrawCalculateType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1472,7 +1472,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceDayEndWithdrawStat
 }
 impl ::std::str::FromStr for EcommerceDayEndWithdrawStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1825,7 +1825,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceWithdrawAccountTyp
 }
 impl ::std::str::FromStr for EcommerceWithdrawAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1896,7 +1896,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceWithdrawBillHashTy
 }
 impl ::std::str::FromStr for EcommerceWithdrawBillHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1957,7 +1957,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceWithdrawBillTarTyp
 }
 impl ::std::str::FromStr for EcommerceWithdrawBillTarType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2008,7 +2008,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceWithdrawBillType {
 }
 impl ::std::str::FromStr for EcommerceWithdrawBillType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2081,7 +2081,7 @@ impl ::std::convert::From<::std::string::String> for EcommerceWithdrawStatus {
 }
 impl ::std::str::FromStr for EcommerceWithdrawStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -111,7 +111,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoAbilityInfoItemStatus
 }
 impl ::std::str::FromStr for FapiaoAbilityInfoItemStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -182,7 +182,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoAbilityInfoType {
 }
 impl ::std::str::FromStr for FapiaoAbilityInfoType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -255,7 +255,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoAbilityType {
 }
 impl ::std::str::FromStr for FapiaoAbilityType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -312,7 +312,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoBillType {
 }
 impl ::std::str::FromStr for FapiaoBillType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -719,7 +719,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoBuyerType {
 }
 impl ::std::str::FromStr for FapiaoBuyerType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1006,7 +1006,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoCardStatus {
 }
 impl ::std::str::FromStr for FapiaoCardStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1170,7 +1170,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoCertificateType {
 }
 impl ::std::str::FromStr for FapiaoCertificateType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1462,7 +1462,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoDigitalTaxModeStatus 
 }
 impl ::std::str::FromStr for FapiaoDigitalTaxModeStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1815,7 +1815,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoInviteFailedCode {
 }
 impl ::std::str::FromStr for FapiaoInviteFailedCode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3799,7 +3799,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoMchInviteStatus {
 }
 impl ::std::str::FromStr for FapiaoMchInviteStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3864,7 +3864,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoMode {
 }
 impl ::std::str::FromStr for FapiaoMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -4007,7 +4007,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoOperationType {
 }
 impl ::std::str::FromStr for FapiaoOperationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -4179,7 +4179,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoPayChannel {
 }
 impl ::std::str::FromStr for FapiaoPayChannel {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5040,7 +5040,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoScene {
 }
 impl ::std::str::FromStr for FapiaoScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5202,7 +5202,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoSource {
 }
 impl ::std::str::FromStr for FapiaoSource {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5275,7 +5275,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoStatus {
 }
 impl ::std::str::FromStr for FapiaoStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5423,7 +5423,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoTaxPreferMark {
 }
 impl ::std::str::FromStr for FapiaoTaxPreferMark {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5520,7 +5520,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoThirdModeStatus {
 }
 impl ::std::str::FromStr for FapiaoThirdModeStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5658,7 +5658,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoTransportationClasses
 }
 impl ::std::str::FromStr for FapiaoTransportationClasses {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5735,7 +5735,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoTransportationType {
 }
 impl ::std::str::FromStr for FapiaoTransportationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -5800,7 +5800,7 @@ impl ::std::convert::From<::std::string::String> for FapiaoUnit {
 }
 impl ::std::str::FromStr for FapiaoUnit {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

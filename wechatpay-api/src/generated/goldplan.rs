@@ -189,7 +189,7 @@ impl ::std::convert::From<::std::string::String> for GoldplanAdvertisingIndustry
 }
 impl ::std::str::FromStr for GoldplanAdvertisingIndustryFilter {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -385,7 +385,7 @@ impl ::std::convert::From<::std::string::String> for GoldplanOperationPayScene {
 }
 impl ::std::str::FromStr for GoldplanOperationPayScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -450,7 +450,7 @@ impl ::std::convert::From<::std::string::String> for GoldplanOperationType {
 }
 impl ::std::str::FromStr for GoldplanOperationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -91,7 +91,7 @@ impl ::std::convert::From<::std::string::String> for InactiveMerchantFailReason 
 }
 impl ::std::str::FromStr for InactiveMerchantFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -230,7 +230,7 @@ impl ::std::convert::From<::std::string::String> for InactiveMerchantState {
 }
 impl ::std::str::FromStr for InactiveMerchantState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

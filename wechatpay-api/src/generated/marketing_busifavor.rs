@@ -131,7 +131,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorCodeDisplayMode {
 }
 impl ::std::str::FromStr for BusifavorCodeDisplayMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -537,7 +537,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorCouponCodeMode {
 }
 impl ::std::str::FromStr for BusifavorCouponCodeMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -717,7 +717,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorCouponState {
 }
 impl ::std::str::FromStr for BusifavorCouponState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2385,7 +2385,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorSendChannel {
 }
 impl ::std::str::FromStr for BusifavorSendChannel {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2827,7 +2827,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorStockState {
 }
 impl ::std::str::FromStr for BusifavorStockState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2898,7 +2898,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorStockType {
 }
 impl ::std::str::FromStr for BusifavorStockType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2985,7 +2985,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorSubsidyPayFailReas
 }
 impl ::std::str::FromStr for BusifavorSubsidyPayFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3208,7 +3208,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorSubsidyPayStatus {
 }
 impl ::std::str::FromStr for BusifavorSubsidyPayStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3279,7 +3279,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorSubsidyReturnFailR
 }
 impl ::std::str::FromStr for BusifavorSubsidyReturnFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3510,7 +3510,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorSubsidyReturnStatu
 }
 impl ::std::str::FromStr for BusifavorSubsidyReturnStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3850,7 +3850,7 @@ impl ::std::convert::From<::std::string::String> for BusifavorUseMethod {
 }
 impl ::std::str::FromStr for BusifavorUseMethod {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

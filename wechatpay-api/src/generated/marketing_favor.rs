@@ -104,7 +104,7 @@ impl ::std::convert::From<::std::string::String> for FavorBackgroundColor {
 }
 impl ::std::str::FromStr for FavorBackgroundColor {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -177,7 +177,7 @@ impl ::std::convert::From<::std::string::String> for FavorBankCouponState {
 }
 impl ::std::str::FromStr for FavorBankCouponState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -735,7 +735,7 @@ impl ::std::convert::From<::std::string::String> for FavorCouponQueryStatus {
 }
 impl ::std::str::FromStr for FavorCouponQueryStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -796,7 +796,7 @@ impl ::std::convert::From<::std::string::String> for FavorCouponStatus {
 }
 impl ::std::str::FromStr for FavorCouponStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -863,7 +863,7 @@ impl ::std::convert::From<::std::string::String> for FavorCouponType {
 }
 impl ::std::str::FromStr for FavorCouponType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1304,7 +1304,7 @@ impl ::std::convert::From<::std::string::String> for FavorCreateStockType {
 }
 impl ::std::str::FromStr for FavorCreateStockType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1645,7 +1645,7 @@ impl ::std::convert::From<::std::string::String> for FavorJumpTarget {
 }
 impl ::std::str::FromStr for FavorJumpTarget {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2741,7 +2741,7 @@ impl ::std::convert::From<::std::string::String> for FavorStockStatus {
 }
 impl ::std::str::FromStr for FavorStockStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2812,7 +2812,7 @@ impl ::std::convert::From<::std::string::String> for FavorStockType {
 }
 impl ::std::str::FromStr for FavorStockType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2981,7 +2981,7 @@ impl ::std::convert::From<::std::string::String> for FavorTradeType {
 }
 impl ::std::str::FromStr for FavorTradeType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -184,7 +184,7 @@ impl ::std::convert::From<::std::string::String> for PartnerType {
 }
 impl ::std::str::FromStr for PartnerType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -358,7 +358,7 @@ impl ::std::convert::From<::std::string::String> for PartnershipBusinessType {
 }
 impl ::std::str::FromStr for PartnershipBusinessType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -489,7 +489,7 @@ impl ::std::convert::From<::std::string::String> for PartnershipState {
 }
 impl ::std::str::FromStr for PartnershipState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

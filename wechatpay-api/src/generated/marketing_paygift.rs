@@ -395,7 +395,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftActivityStatus {
 }
 impl ::std::str::FromStr for PaygiftActivityStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -466,7 +466,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftActivityType {
 }
 impl ::std::str::FromStr for PaygiftActivityType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -894,7 +894,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftAwardType {
 }
 impl ::std::str::FromStr for PaygiftAwardType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1070,7 +1070,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftDeliveryPurpose {
 }
 impl ::std::str::FromStr for PaygiftDeliveryPurpose {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1145,7 +1145,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftDeliveryUserCategory
 }
 impl ::std::str::FromStr for PaygiftDeliveryUserCategory {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1511,7 +1511,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftMerchantOption {
 }
 impl ::std::str::FromStr for PaygiftMerchantOption {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1586,7 +1586,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftPaymentMethod {
 }
 impl ::std::str::FromStr for PaygiftPaymentMethod {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1753,7 +1753,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftPaymentScene {
 }
 impl ::std::str::FromStr for PaygiftPaymentScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1934,7 +1934,7 @@ impl ::std::convert::From<::std::string::String> for PaygiftSendContent {
 }
 impl ::std::str::FromStr for PaygiftSendContent {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

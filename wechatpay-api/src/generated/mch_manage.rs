@@ -268,7 +268,7 @@ impl ::std::convert::From<::std::string::String> for MchManageEnumFileExt {
 }
 impl ::std::str::FromStr for MchManageEnumFileExt {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -525,7 +525,7 @@ impl ::std::convert::From<::std::string::String> for MchManageManageRecordState 
 }
 impl ::std::str::FromStr for MchManageManageRecordState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -590,7 +590,7 @@ impl ::std::convert::From<::std::string::String> for MchManageManageRecordType {
 }
 impl ::std::str::FromStr for MchManageManageRecordType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -665,7 +665,7 @@ impl ::std::convert::From<::std::string::String> for MchManageNumberOfBlock {
 }
 impl ::std::str::FromStr for MchManageNumberOfBlock {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1084,7 +1084,7 @@ impl ::std::convert::From<::std::string::String> for MchManageRecoverReason {
 }
 impl ::std::str::FromStr for MchManageRecoverReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1159,7 +1159,7 @@ impl ::std::convert::From<::std::string::String> for MchManageRecoverWay {
 }
 impl ::std::str::FromStr for MchManageRecoverWay {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1519,7 +1519,7 @@ impl ::std::convert::From<::std::string::String> for MchManageReviewResult {
 }
 impl ::std::str::FromStr for MchManageReviewResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1828,7 +1828,7 @@ impl ::std::convert::From<::std::string::String> for MchManageValidator {
 }
 impl ::std::str::FromStr for MchManageValidator {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2025,7 +2025,7 @@ for TransactionBlockListRecordsRecoverWay {
 }
 impl ::std::str::FromStr for TransactionBlockListRecordsRecoverWay {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2131,7 +2131,7 @@ for TransactionBlockQueryRecordRecoverWay {
 }
 impl ::std::str::FromStr for TransactionBlockQueryRecordRecoverWay {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -92,7 +92,7 @@ impl ::std::convert::From<::std::string::String> for ComplaintMediaType {
 }
 impl ::std::str::FromStr for ComplaintMediaType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -365,7 +365,7 @@ impl ::std::convert::From<::std::string::String> for ComplaintOperateType {
 }
 impl ::std::str::FromStr for ComplaintOperateType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -436,7 +436,7 @@ impl ::std::convert::From<::std::string::String> for ComplaintProblemType {
 }
 impl ::std::str::FromStr for ComplaintProblemType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -549,7 +549,7 @@ impl ::std::convert::From<::std::string::String> for ComplaintServiceOrderState 
 }
 impl ::std::str::FromStr for ComplaintServiceOrderState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -719,7 +719,7 @@ impl ::std::convert::From<::std::string::String> for ImmediateServiceActionType 
 }
 impl ::std::str::FromStr for ImmediateServiceActionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -800,7 +800,7 @@ impl ::std::convert::From<::std::string::String> for ImmediateServiceBlockType {
 }
 impl ::std::str::FromStr for ImmediateServiceBlockType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -924,7 +924,7 @@ impl ::std::convert::From<::std::string::String> for ImmediateServiceButtonLayou
 }
 impl ::std::str::FromStr for ImmediateServiceButtonLayout {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1127,7 +1127,7 @@ impl ::std::convert::From<::std::string::String> for ImmediateServiceImageStyleT
 }
 impl ::std::str::FromStr for ImmediateServiceImageStyleType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1486,7 +1486,7 @@ impl ::std::convert::From<::std::string::String> for ImmediateServiceSenderIdent
 }
 impl ::std::str::FromStr for ImmediateServiceSenderIdentity {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1663,7 +1663,7 @@ impl ::std::convert::From<::std::string::String> for ImmediateServiceTextColor {
 }
 impl ::std::str::FromStr for ImmediateServiceTextColor {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2210,7 +2210,7 @@ impl ::std::convert::From<::std::string::String> for MerchantComplaintState {
 }
 impl ::std::str::FromStr for MerchantComplaintState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2275,7 +2275,7 @@ impl ::std::convert::From<::std::string::String> for MerchantComplaintUserTagLis
 }
 impl ::std::str::FromStr for MerchantComplaintUserTagListItem {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2342,7 +2342,7 @@ impl ::std::convert::From<::std::string::String> for RefundApprovalAction {
 }
 impl ::std::str::FromStr for RefundApprovalAction {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -245,7 +245,7 @@ impl ::std::convert::From<::std::string::String> for ComplaintV1ComplaintState {
 }
 impl ::std::str::FromStr for ComplaintV1ComplaintState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -372,7 +372,7 @@ impl ::std::convert::From<::std::string::String> for ComplaintV1OperateType {
 }
 impl ::std::str::FromStr for ComplaintV1OperateType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -132,7 +132,7 @@ impl ::std::convert::From<::std::string::String> for ContactAlterContactIdDocTyp
 }
 impl ::std::str::FromStr for ContactAlterContactIdDocType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -503,7 +503,7 @@ impl ::std::convert::From<::std::string::String> for ContactAlterState {
 }
 impl ::std::str::FromStr for ContactAlterState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

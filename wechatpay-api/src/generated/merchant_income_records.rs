@@ -59,7 +59,7 @@ impl ::std::convert::From<::std::string::String> for IncomeAccountType {
 }
 impl ::std::str::FromStr for IncomeAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -292,7 +292,7 @@ impl ::std::convert::From<::std::string::String> for IncomeRecordType {
 }
 impl ::std::str::FromStr for IncomeRecordType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

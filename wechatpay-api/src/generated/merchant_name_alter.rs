@@ -208,7 +208,7 @@ for MerchantNameAlterRevokeApplymentState {
 }
 impl ::std::str::FromStr for MerchantNameAlterRevokeApplymentState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -287,7 +287,7 @@ impl ::std::convert::From<::std::string::String> for MerchantNameAlterState {
 }
 impl ::std::str::FromStr for MerchantNameAlterState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -163,7 +163,7 @@ impl ::std::convert::From<::std::string::String> for ContractState {
 }
 impl ::std::str::FromStr for ContractState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -293,7 +293,7 @@ impl ::std::convert::From<::std::string::String> for ContractTerminationMode {
 }
 impl ::std::str::FromStr for ContractTerminationMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -380,7 +380,7 @@ impl ::std::convert::From<::std::string::String> for DaysSinceFirstLogin {
 }
 impl ::std::str::FromStr for DaysSinceFirstLogin {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -537,7 +537,7 @@ impl ::std::convert::From<::std::string::String> for DeductDurationUnit {
 }
 impl ::std::str::FromStr for DeductDurationUnit {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -696,7 +696,7 @@ impl ::std::convert::From<::std::string::String> for DeviceType {
 }
 impl ::std::str::FromStr for DeviceType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2120,7 +2120,7 @@ impl ::std::convert::From<::std::string::String> for ScheduleState {
 }
 impl ::std::str::FromStr for ScheduleState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2232,7 +2232,7 @@ impl ::std::convert::From<::std::string::String> for SignScene {
 }
 impl ::std::str::FromStr for SignScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

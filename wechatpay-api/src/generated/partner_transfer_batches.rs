@@ -172,7 +172,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferAuthorizatio
 }
 impl ::std::str::FromStr for PartnerTransferAuthorizationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -451,7 +451,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferBatchCloseRe
 }
 impl ::std::str::FromStr for PartnerTransferBatchCloseReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -862,7 +862,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferBatchStatus 
 }
 impl ::std::str::FromStr for PartnerTransferBatchStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -929,7 +929,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferBatchType {
 }
 impl ::std::str::FromStr for PartnerTransferBatchType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1056,7 +1056,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferDetailFailRe
 }
 impl ::std::str::FromStr for PartnerTransferDetailFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1127,7 +1127,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferDetailStatus
 }
 impl ::std::str::FromStr for PartnerTransferDetailStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1198,7 +1198,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferDetailStatus
 }
 impl ::std::str::FromStr for PartnerTransferDetailStatusFilter {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1271,7 +1271,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferPurpose {
 }
 impl ::std::str::FromStr for PartnerTransferPurpose {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1346,7 +1346,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferScene {
 }
 impl ::std::str::FromStr for PartnerTransferScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -972,7 +972,7 @@ impl ::std::convert::From<::std::string::String> for IdentityType {
 }
 impl ::std::str::FromStr for IdentityType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1451,7 +1451,7 @@ impl ::std::convert::From<::std::string::String> for PromotionDetailScope {
 }
 impl ::std::str::FromStr for PromotionDetailScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1518,7 +1518,7 @@ impl ::std::convert::From<::std::string::String> for PromotionDetailType {
 }
 impl ::std::str::FromStr for PromotionDetailType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1890,7 +1890,7 @@ impl ::std::convert::From<::std::string::String> for TradeState {
 }
 impl ::std::str::FromStr for TradeState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1973,7 +1973,7 @@ impl ::std::convert::From<::std::string::String> for TradeType {
 }
 impl ::std::str::FromStr for TradeType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

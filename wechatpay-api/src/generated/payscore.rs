@@ -559,7 +559,7 @@ impl ::std::convert::From<::std::string::String> for PayOnDeliveryJumpLinkType {
 }
 impl ::std::str::FromStr for PayOnDeliveryJumpLinkType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1060,7 +1060,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreAuthorizationState 
 }
 impl ::std::str::FromStr for PayscoreAuthorizationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1121,7 +1121,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreBillEncryptionAlgor
 }
 impl ::std::str::FromStr for PayscoreBillEncryptionAlgorithm {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1263,7 +1263,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreBillHashType {
 }
 impl ::std::str::FromStr for PayscoreBillHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1324,7 +1324,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreBillTarType {
 }
 impl ::std::str::FromStr for PayscoreBillTarType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1528,7 +1528,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreCollectionState {
 }
 impl ::std::str::FromStr for PayscoreCollectionState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1885,7 +1885,7 @@ impl ::std::convert::From<::std::string::String> for PayscorePaidType {
 }
 impl ::std::str::FromStr for PayscorePaidType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2962,7 +2962,7 @@ impl ::std::convert::From<::std::string::String> for PayscorePromotionScope {
 }
 impl ::std::str::FromStr for PayscorePromotionScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3029,7 +3029,7 @@ impl ::std::convert::From<::std::string::String> for PayscorePromotionType {
 }
 impl ::std::str::FromStr for PayscorePromotionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3268,7 +3268,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreSyncType {
 }
 impl ::std::str::FromStr for PayscoreSyncType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3391,7 +3391,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreUseServiceState {
 }
 impl ::std::str::FromStr for PayscoreUseServiceState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3458,7 +3458,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreUserServiceStatus {
 }
 impl ::std::str::FromStr for PayscoreUserServiceStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3627,7 +3627,7 @@ impl ::std::convert::From<::std::string::String> for PermissionScene {
 }
 impl ::std::str::FromStr for PermissionScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3956,7 +3956,7 @@ impl ::std::convert::From<::std::string::String> for RiskFundName {
 }
 impl ::std::str::FromStr for RiskFundName {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -4133,7 +4133,7 @@ impl ::std::convert::From<::std::string::String> for ServiceAccountApplyState {
 }
 impl ::std::str::FromStr for ServiceAccountApplyState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -4596,7 +4596,7 @@ impl ::std::convert::From<::std::string::String> for ServiceOrderState {
 }
 impl ::std::str::FromStr for ServiceOrderState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -4663,7 +4663,7 @@ impl ::std::convert::From<::std::string::String> for ServiceOrderStateDescriptio
 }
 impl ::std::str::FromStr for ServiceOrderStateDescription {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

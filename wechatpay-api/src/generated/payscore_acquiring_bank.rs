@@ -60,7 +60,7 @@ impl ::std::convert::From<::std::string::String> for AcquiringBankAuthorizationS
 }
 impl ::std::str::FromStr for AcquiringBankAuthorizationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -225,7 +225,7 @@ impl ::std::convert::From<::std::string::String> for AcquiringBankCollectionStat
 }
 impl ::std::str::FromStr for AcquiringBankCollectionState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -424,7 +424,7 @@ impl ::std::convert::From<::std::string::String> for AcquiringBankPaidType {
 }
 impl ::std::str::FromStr for AcquiringBankPaidType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -636,7 +636,7 @@ impl ::std::convert::From<::std::string::String> for AcquiringBankRiskFundName {
 }
 impl ::std::str::FromStr for AcquiringBankRiskFundName {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -899,7 +899,7 @@ impl ::std::convert::From<::std::string::String> for AcquiringBankServiceOrderSt
 }
 impl ::std::str::FromStr for AcquiringBankServiceOrderState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -967,7 +967,7 @@ for AcquiringBankServiceOrderStateDescription {
 }
 impl ::std::str::FromStr for AcquiringBankServiceOrderStateDescription {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

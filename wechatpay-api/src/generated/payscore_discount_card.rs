@@ -224,7 +224,7 @@ impl ::std::convert::From<::std::string::String> for DiscountCardChangeType {
 }
 impl ::std::str::FromStr for DiscountCardChangeType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1127,7 +1127,7 @@ impl ::std::convert::From<::std::string::String> for DiscountCardOrderState {
 }
 impl ::std::str::FromStr for DiscountCardOrderState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1248,7 +1248,7 @@ impl ::std::convert::From<::std::string::String> for DiscountCardPayState {
 }
 impl ::std::str::FromStr for DiscountCardPayState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1461,7 +1461,7 @@ impl ::std::convert::From<::std::string::String> for DiscountCardRewardCountType
 }
 impl ::std::str::FromStr for DiscountCardRewardCountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1644,7 +1644,7 @@ impl ::std::convert::From<::std::string::String> for DiscountCardState {
 }
 impl ::std::str::FromStr for DiscountCardState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

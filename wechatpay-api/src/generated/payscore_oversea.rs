@@ -152,7 +152,7 @@ impl ::std::convert::From<::std::string::String> for OverseaCollectionState {
 }
 impl ::std::str::FromStr for OverseaCollectionState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -351,7 +351,7 @@ impl ::std::convert::From<::std::string::String> for OverseaPaidType {
 }
 impl ::std::str::FromStr for OverseaPaidType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -563,7 +563,7 @@ impl ::std::convert::From<::std::string::String> for OverseaRiskFundName {
 }
 impl ::std::str::FromStr for OverseaRiskFundName {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -824,7 +824,7 @@ impl ::std::convert::From<::std::string::String> for OverseaServiceOrderState {
 }
 impl ::std::str::FromStr for OverseaServiceOrderState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -892,7 +892,7 @@ for OverseaServiceOrderStateDescription {
 }
 impl ::std::str::FromStr for OverseaServiceOrderStateDescription {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1006,7 +1006,7 @@ impl ::std::convert::From<::std::string::String> for OverseaSyncType {
 }
 impl ::std::str::FromStr for OverseaSyncType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -69,7 +69,7 @@ impl ::std::convert::From<::std::string::String> for ParkingBlockReason {
 }
 impl ::std::str::FromStr for ParkingBlockReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -349,7 +349,7 @@ impl ::std::convert::From<::std::string::String> for ParkingPlateColor {
 }
 impl ::std::str::FromStr for ParkingPlateColor {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -428,7 +428,7 @@ impl ::std::convert::From<::std::string::String> for ParkingPlateServiceState {
 }
 impl ::std::str::FromStr for ParkingPlateServiceState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -495,7 +495,7 @@ impl ::std::convert::From<::std::string::String> for ParkingProfitSharing {
 }
 impl ::std::str::FromStr for ParkingProfitSharing {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -648,7 +648,7 @@ impl ::std::convert::From<::std::string::String> for ParkingPromotionScope {
 }
 impl ::std::str::FromStr for ParkingPromotionScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -715,7 +715,7 @@ impl ::std::convert::From<::std::string::String> for ParkingPromotionType {
 }
 impl ::std::str::FromStr for ParkingPromotionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -782,7 +782,7 @@ impl ::std::convert::From<::std::string::String> for ParkingState {
 }
 impl ::std::str::FromStr for ParkingState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -948,7 +948,7 @@ impl ::std::convert::From<::std::string::String> for ParkingTradeSceneType {
 }
 impl ::std::str::FromStr for ParkingTradeSceneType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1031,7 +1031,7 @@ impl ::std::convert::From<::std::string::String> for ParkingTradeState {
 }
 impl ::std::str::FromStr for ParkingTradeState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1300,7 +1300,7 @@ impl ::std::convert::From<::std::string::String> for ParkingUserRepaid {
 }
 impl ::std::str::FromStr for ParkingUserRepaid {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -65,7 +65,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreCancelSignType {
 }
 impl ::std::str::FromStr for PayscoreCancelSignType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1309,7 +1309,7 @@ impl ::std::convert::From<::std::string::String> for PayscorePlanDetailState {
 }
 impl ::std::str::FromStr for PayscorePlanDetailState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1429,7 +1429,7 @@ impl ::std::convert::From<::std::string::String> for PayscorePlanState {
 }
 impl ::std::str::FromStr for PayscorePlanState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1771,7 +1771,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreSignPlanServiceOrde
 }
 impl ::std::str::FromStr for PayscoreSignPlanServiceOrderState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1850,7 +1850,7 @@ impl ::std::convert::From<::std::string::String> for PayscoreSignState {
 }
 impl ::std::str::FromStr for PayscoreSignState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -230,7 +230,7 @@ impl ::std::convert::From<::std::string::String> for CompensateBillReceiverType 
 }
 impl ::std::str::FromStr for CompensateBillReceiverType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -346,7 +346,7 @@ impl ::std::convert::From<::std::string::String> for CompensateBillTransactionTy
 }
 impl ::std::str::FromStr for CompensateBillTransactionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -470,7 +470,7 @@ impl ::std::convert::From<::std::string::String> for CompensationState {
 }
 impl ::std::str::FromStr for CompensationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -964,7 +964,7 @@ impl ::std::convert::From<::std::string::String> for SubMchCompensationReceiverT
 }
 impl ::std::str::FromStr for SubMchCompensationReceiverType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1043,7 +1043,7 @@ impl ::std::convert::From<::std::string::String> for SubMchCompensationState {
 }
 impl ::std::str::FromStr for SubMchCompensationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

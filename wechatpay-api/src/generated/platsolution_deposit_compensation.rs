@@ -269,7 +269,7 @@ impl ::std::convert::From<::std::string::String> for DepositBusinessType {
 }
 impl ::std::str::FromStr for DepositBusinessType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -377,7 +377,7 @@ impl ::std::convert::From<::std::string::String> for DepositCompensationReceiver
 }
 impl ::std::str::FromStr for DepositCompensationReceiverType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -468,7 +468,7 @@ impl ::std::convert::From<::std::string::String> for DepositCompensationState {
 }
 impl ::std::str::FromStr for DepositCompensationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -778,7 +778,7 @@ impl ::std::convert::From<::std::string::String> for DepositPremiumsReceiverType
 }
 impl ::std::str::FromStr for DepositPremiumsReceiverType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -893,7 +893,7 @@ impl ::std::convert::From<::std::string::String> for DepositPremiumsTransactionT
 }
 impl ::std::str::FromStr for DepositPremiumsTransactionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1192,7 +1192,7 @@ impl ::std::convert::From<::std::string::String> for DepositTransactionType {
 }
 impl ::std::str::FromStr for DepositTransactionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -338,7 +338,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceClaimReceiverType 
 }
 impl ::std::str::FromStr for InsuranceClaimReceiverType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -429,7 +429,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceClaimState {
 }
 impl ::std::str::FromStr for InsuranceClaimState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -537,7 +537,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceClaimTransactionTy
 }
 impl ::std::str::FromStr for InsuranceClaimTransactionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -462,7 +462,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceBatchCloseReason {
 }
 impl ::std::str::FromStr for InsuranceBatchCloseReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -537,7 +537,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceBatchState {
 }
 impl ::std::str::FromStr for InsuranceBatchState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -616,7 +616,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceDetailState {
 }
 impl ::std::str::FromStr for InsuranceDetailState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -695,7 +695,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceDetailStateFilter 
 }
 impl ::std::str::FromStr for InsuranceDetailStateFilter {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -832,7 +832,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceReceiptState {
 }
 impl ::std::str::FromStr for InsuranceReceiptState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -958,7 +958,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceReservationCloseRe
 }
 impl ::std::str::FromStr for InsuranceReservationCloseReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1029,7 +1029,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceReservationState {
 }
 impl ::std::str::FromStr for InsuranceReservationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1824,7 +1824,7 @@ impl ::std::convert::From<::std::string::String> for InsuranceTransferFailReason
 }
 impl ::std::str::FromStr for InsuranceTransferFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -172,7 +172,7 @@ impl ::std::convert::From<::std::string::String> for PrepaySettleState {
 }
 impl ::std::str::FromStr for PrepaySettleState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -239,7 +239,7 @@ impl ::std::convert::From<::std::string::String> for PrepaySettleTradeScenario {
 }
 impl ::std::str::FromStr for PrepaySettleTradeScenario {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

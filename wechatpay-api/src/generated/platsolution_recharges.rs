@@ -68,7 +68,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferRechargeAccount
 }
 impl ::std::str::FromStr for BankTransferRechargeAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -190,7 +190,7 @@ impl ::std::convert::From<::std::string::String> for BankTransferRechargeScene {
 }
 impl ::std::str::FromStr for BankTransferRechargeScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -404,7 +404,7 @@ impl ::std::convert::From<::std::string::String> for OnlineBankType {
 }
 impl ::std::str::FromStr for OnlineBankType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -779,7 +779,7 @@ impl ::std::convert::From<::std::string::String> for RechargeAccountType {
 }
 impl ::std::str::FromStr for RechargeAccountType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -971,7 +971,7 @@ impl ::std::convert::From<::std::string::String> for RechargeChannel {
 }
 impl ::std::str::FromStr for RechargeChannel {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1096,7 +1096,7 @@ impl ::std::convert::From<::std::string::String> for RechargeEmployeeState {
 }
 impl ::std::str::FromStr for RechargeEmployeeState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1163,7 +1163,7 @@ impl ::std::convert::From<::std::string::String> for RechargeEmployeeType {
 }
 impl ::std::str::FromStr for RechargeEmployeeType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1470,7 +1470,7 @@ impl ::std::convert::From<::std::string::String> for RechargeScene {
 }
 impl ::std::str::FromStr for RechargeScene {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1549,7 +1549,7 @@ impl ::std::convert::From<::std::string::String> for RechargeState {
 }
 impl ::std::str::FromStr for RechargeState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -377,7 +377,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingBillHashType {
 }
 impl ::std::str::FromStr for ProfitSharingBillHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -438,7 +438,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingBillTarType {
 }
 impl ::std::str::FromStr for ProfitSharingBillTarType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -499,7 +499,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingDetailResult {
 }
 impl ::std::str::FromStr for ProfitSharingDetailResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -590,7 +590,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingFailReason {
 }
 impl ::std::str::FromStr for ProfitSharingFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -992,7 +992,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingOrderState {
 }
 impl ::std::str::FromStr for ProfitSharingOrderState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1138,7 +1138,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingReceiverType {
 }
 impl ::std::str::FromStr for ProfitSharingReceiverType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1249,7 +1249,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingRelationType {
 }
 impl ::std::str::FromStr for ProfitSharingRelationType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1336,7 +1336,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingReturnFailReas
 }
 impl ::std::str::FromStr for ProfitSharingReturnFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1545,7 +1545,7 @@ impl ::std::convert::From<::std::string::String> for ProfitSharingReturnResult {
 }
 impl ::std::str::FromStr for ProfitSharingReturnResult {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -164,7 +164,7 @@ impl ::std::convert::From<::std::string::String> for ApplyAbnormalRefundRequestT
 }
 impl ::std::str::FromStr for ApplyAbnormalRefundRequestType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -278,7 +278,7 @@ impl ::std::convert::From<::std::string::String> for CreateRefundRequestFundsAcc
 }
 impl ::std::str::FromStr for CreateRefundRequestFundsAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -382,7 +382,7 @@ impl ::std::convert::From<::std::string::String> for FundsFromAccount {
 }
 impl ::std::str::FromStr for FundsFromAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -703,7 +703,7 @@ impl ::std::convert::From<::std::string::String> for RefundChannel {
 }
 impl ::std::str::FromStr for RefundChannel {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -786,7 +786,7 @@ impl ::std::convert::From<::std::string::String> for RefundFundsAccount {
 }
 impl ::std::str::FromStr for RefundFundsAccount {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1134,7 +1134,7 @@ impl ::std::convert::From<::std::string::String> for RefundNotificationRefundSta
 }
 impl ::std::str::FromStr for RefundNotificationRefundStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1280,7 +1280,7 @@ impl ::std::convert::From<::std::string::String> for RefundPromotionScope {
 }
 impl ::std::str::FromStr for RefundPromotionScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1347,7 +1347,7 @@ impl ::std::convert::From<::std::string::String> for RefundPromotionType {
 }
 impl ::std::str::FromStr for RefundPromotionType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1422,7 +1422,7 @@ impl ::std::convert::From<::std::string::String> for RefundStatus {
 }
 impl ::std::str::FromStr for RefundStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

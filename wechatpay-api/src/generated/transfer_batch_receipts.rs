@@ -246,7 +246,7 @@ impl ::std::convert::From<::std::string::String> for TransferReceiptAcceptType {
 }
 impl ::std::str::FromStr for TransferReceiptAcceptType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -321,7 +321,7 @@ impl ::std::convert::From<::std::string::String> for TransferSignatureStatus {
 }
 impl ::std::str::FromStr for TransferSignatureStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

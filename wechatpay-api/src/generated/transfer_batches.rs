@@ -330,7 +330,7 @@ impl ::std::convert::From<::std::string::String> for TransferBatchCloseReason {
 }
 impl ::std::str::FromStr for TransferBatchCloseReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -718,7 +718,7 @@ impl ::std::convert::From<::std::string::String> for TransferBatchDetailFailReas
 }
 impl ::std::str::FromStr for TransferBatchDetailFailReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -882,7 +882,7 @@ impl ::std::convert::From<::std::string::String> for TransferBatchDetailStatus {
 }
 impl ::std::str::FromStr for TransferBatchDetailStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -957,7 +957,7 @@ impl ::std::convert::From<::std::string::String> for TransferBatchDetailStatusFi
 }
 impl ::std::str::FromStr for TransferBatchDetailStatusFilter {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1141,7 +1141,7 @@ impl ::std::convert::From<::std::string::String> for TransferBatchStatus {
 }
 impl ::std::str::FromStr for TransferBatchStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1208,7 +1208,7 @@ impl ::std::convert::From<::std::string::String> for TransferBatchType {
 }
 impl ::std::str::FromStr for TransferBatchType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -393,7 +393,7 @@ impl ::std::convert::From<::std::string::String> for TransferBillCancelState {
 }
 impl ::std::str::FromStr for TransferBillCancelState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -592,7 +592,7 @@ impl ::std::convert::From<::std::string::String> for TransferBillState {
 }
 impl ::std::str::FromStr for TransferBillState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -107,7 +107,7 @@ impl ::std::convert::From<::std::string::String> for AuthorizationCloseReason {
 }
 impl ::std::str::FromStr for AuthorizationCloseReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -232,7 +232,7 @@ impl ::std::convert::From<::std::string::String> for AuthorizationState {
 }
 impl ::std::str::FromStr for AuthorizationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -323,7 +323,7 @@ impl ::std::convert::From<::std::string::String> for AuthorizedTransferBillState
 }
 impl ::std::str::FromStr for AuthorizedTransferBillState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -136,7 +136,7 @@ impl ::std::convert::From<::std::string::String> for PartnerAuthorizationCloseRe
 }
 impl ::std::str::FromStr for PartnerAuthorizationCloseReason {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -261,7 +261,7 @@ impl ::std::convert::From<::std::string::String> for PartnerAuthorizationState {
 }
 impl ::std::str::FromStr for PartnerAuthorizationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1151,7 +1151,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferBillReceiptH
 }
 impl ::std::str::FromStr for PartnerTransferBillReceiptHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1218,7 +1218,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferBillReceiptS
 }
 impl ::std::str::FromStr for PartnerTransferBillReceiptState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1309,7 +1309,7 @@ impl ::std::convert::From<::std::string::String> for PartnerTransferBillState {
 }
 impl ::std::str::FromStr for PartnerTransferBillState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1812,7 +1812,7 @@ for SubMchTransferAuthorizationApplyState {
 }
 impl ::std::str::FromStr for SubMchTransferAuthorizationApplyState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1883,7 +1883,7 @@ impl ::std::convert::From<::std::string::String> for SubMchTransferAuthorization
 }
 impl ::std::str::FromStr for SubMchTransferAuthorizationState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -192,7 +192,7 @@ impl ::std::convert::From<::std::string::String> for TransferBillReceiptHashType
 }
 impl ::std::str::FromStr for TransferBillReceiptHashType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -263,7 +263,7 @@ impl ::std::convert::From<::std::string::String> for TransferBillReceiptState {
 }
 impl ::std::str::FromStr for TransferBillReceiptState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

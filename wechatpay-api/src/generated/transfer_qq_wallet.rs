@@ -334,7 +334,7 @@ impl ::std::convert::From<::std::string::String> for QqWalletTransferCancelState
 }
 impl ::std::str::FromStr for QqWalletTransferCancelState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -611,7 +611,7 @@ impl ::std::convert::From<::std::string::String> for QqWalletTransferState {
 }
 impl ::std::str::FromStr for QqWalletTransferState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

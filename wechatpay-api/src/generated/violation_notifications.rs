@@ -357,7 +357,7 @@ impl ::std::convert::From<::std::string::String> for ViolationRiskType {
 }
 impl ::std::str::FromStr for ViolationRiskType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -1067,6 +1067,250 @@ async fn every_operation_is_answered_and_decodes() {
     mock.reset();
     results
         .push((
+            "globalListRefunds",
+            ::std::option::Option::None,
+            global_list_refunds(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalCreateRefund",
+            ::std::option::Option::None,
+            global_create_refund(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalQueryRefundById",
+            ::std::option::Option::None,
+            global_query_refund_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalQueryRefundByOutRefundNo",
+            ::std::option::Option::None,
+            global_query_refund_by_out_refund_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkListRefunds",
+            ::std::option::Option::None,
+            hk_list_refunds(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkCreateRefund",
+            ::std::option::Option::None,
+            hk_create_refund(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkQueryRefundById",
+            ::std::option::Option::None,
+            hk_query_refund_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkQueryRefundByOutRefundNo",
+            ::std::option::Option::None,
+            hk_query_refund_by_out_refund_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalQuerySettlements",
+            ::std::option::Option::None,
+            global_query_settlements(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkQuerySettlements",
+            ::std::option::Option::None,
+            hk_query_settlements(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalDownloadCertificates",
+            ::std::option::Option::None,
+            global_download_certificates(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkDownloadCertificates",
+            ::std::option::Option::None,
+            hk_download_certificates(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalQueryRechargeBalance",
+            ::std::option::Option::None,
+            global_query_recharge_balance(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPartnerQueryRechargeBalance",
+            ::std::option::Option::None,
+            global_partner_query_recharge_balance(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalNativePrepay",
+            ::std::option::Option::None,
+            global_native_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalJsapiPrepay",
+            ::std::option::Option::None,
+            global_jsapi_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalAppPrepay",
+            ::std::option::Option::None,
+            global_app_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalH5Prepay",
+            ::std::option::Option::None,
+            global_h5_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalMicropay",
+            ::std::option::Option::None,
+            global_micropay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalQueryOrderById",
+            ::std::option::Option::None,
+            global_query_order_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalQueryOrderByOutTradeNo",
+            ::std::option::Option::None,
+            global_query_order_by_out_trade_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalCloseOrderById",
+            ::std::option::Option::None,
+            global_close_order_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalCloseOrderByOutTradeNo",
+            ::std::option::Option::None,
+            global_close_order_by_out_trade_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalReverseOrderById",
+            ::std::option::Option::None,
+            global_reverse_order_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalReverseOrderByOutTradeNo",
+            ::std::option::Option::None,
+            global_reverse_order_by_out_trade_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkNativePrepay",
+            ::std::option::Option::None,
+            hk_native_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkJsapiPrepay",
+            ::std::option::Option::None,
+            hk_jsapi_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkAppPrepay",
+            ::std::option::Option::None,
+            hk_app_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push(("hkH5Prepay", ::std::option::Option::None, hk_h5_prepay(&client).await));
+    mock.reset();
+    results
+        .push(("hkMicropay", ::std::option::Option::None, hk_micropay(&client).await));
+    mock.reset();
+    results
+        .push((
+            "hkQueryOrderById",
+            ::std::option::Option::None,
+            hk_query_order_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkQueryOrderByOutTradeNo",
+            ::std::option::Option::None,
+            hk_query_order_by_out_trade_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkCloseOrderById",
+            ::std::option::Option::None,
+            hk_close_order_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkCloseOrderByOutTradeNo",
+            ::std::option::Option::None,
+            hk_close_order_by_out_trade_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkReverseOrderById",
+            ::std::option::Option::None,
+            hk_reverse_order_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "hkReverseOrderByOutTradeNo",
+            ::std::option::Option::None,
+            hk_reverse_order_by_out_trade_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
             "goldplanChangeStatus",
             ::std::option::Option::None,
             goldplan_change_status(&client).await,
@@ -1277,6 +1521,41 @@ async fn every_operation_is_answered_and_decodes() {
     mock.reset();
     results
         .push((
+            "deliveryPlanCreate",
+            ::std::option::Option::None,
+            delivery_plan_create(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "deliveryPlanList",
+            ::std::option::Option::None,
+            delivery_plan_list(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "deliveryPlanUpdate",
+            ::std::option::Option::None,
+            delivery_plan_update(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "deliveryPlanTerminate",
+            ::std::option::Option::None,
+            delivery_plan_terminate(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "deliveryPlanSetNotifyUrl",
+            ::std::option::Option::None,
+            delivery_plan_set_notify_url(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
             "favorCreateCouponStock",
             ::std::option::Option::None,
             favor_create_coupon_stock(&client).await,
@@ -1476,6 +1755,209 @@ async fn every_operation_is_answered_and_decodes() {
             "paygiftDeleteActivityMerchants",
             ::std::option::Option::None,
             paygift_delete_activity_merchants(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponCreate",
+            ::std::option::Option::None,
+            product_coupon_create(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponQuery",
+            ::std::option::Option::None,
+            product_coupon_query(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUpdate",
+            ::std::option::Option::None,
+            product_coupon_update(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponDeactivate",
+            ::std::option::Option::None,
+            product_coupon_deactivate(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponQueryNotifyConfig",
+            ::std::option::Option::None,
+            product_coupon_query_notify_config(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponSetNotifyConfig",
+            ::std::option::Option::None,
+            product_coupon_set_notify_config(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponListStocks",
+            ::std::option::Option::None,
+            product_coupon_list_stocks(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponCreateStock",
+            ::std::option::Option::None,
+            product_coupon_create_stock(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponQueryStock",
+            ::std::option::Option::None,
+            product_coupon_query_stock(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUpdateStock",
+            ::std::option::Option::None,
+            product_coupon_update_stock(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponDeactivateStock",
+            ::std::option::Option::None,
+            product_coupon_deactivate_stock(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUpdateStockBudget",
+            ::std::option::Option::None,
+            product_coupon_update_stock_budget(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUploadCouponCodes",
+            ::std::option::Option::None,
+            product_coupon_upload_coupon_codes(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponAssociateStores",
+            ::std::option::Option::None,
+            product_coupon_associate_stores(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponDisassociateStores",
+            ::std::option::Option::None,
+            product_coupon_disassociate_stores(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponListAssociatedStores",
+            ::std::option::Option::None,
+            product_coupon_list_associated_stores(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponCreateStockBundle",
+            ::std::option::Option::None,
+            product_coupon_create_stock_bundle(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUpdateStockBundle",
+            ::std::option::Option::None,
+            product_coupon_update_stock_bundle(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUpdateStockBundleBudget",
+            ::std::option::Option::None,
+            product_coupon_update_stock_bundle_budget(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponBundleAssociateStores",
+            ::std::option::Option::None,
+            product_coupon_bundle_associate_stores(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponListUserCoupons",
+            ::std::option::Option::None,
+            product_coupon_list_user_coupons(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponSendCoupon",
+            ::std::option::Option::None,
+            product_coupon_send_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponQueryUserCoupon",
+            ::std::option::Option::None,
+            product_coupon_query_user_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponConfirmCoupon",
+            ::std::option::Option::None,
+            product_coupon_confirm_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUseCoupon",
+            ::std::option::Option::None,
+            product_coupon_use_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponDeactivateUserCoupon",
+            ::std::option::Option::None,
+            product_coupon_deactivate_user_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponReturnCoupon",
+            ::std::option::Option::None,
+            product_coupon_return_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponPreSendCoupon",
+            ::std::option::Option::None,
+            product_coupon_pre_send_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "productCouponUploadImage",
+            ::std::option::Option::None,
+            product_coupon_upload_image(&client).await,
         ));
     mock.reset();
     results
@@ -3420,7 +3902,7 @@ async fn every_operation_is_answered_and_decodes() {
             ::std::option::Option::None,
             recover_ledger_control(&client).await,
         ));
-    assert_eq!(results.len(), 489usize);
+    assert_eq!(results.len(), 559usize);
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(id, expected, outcome)| {
@@ -3445,7 +3927,7 @@ async fn every_operation_is_answered_and_decodes() {
         })
         .collect();
     assert!(
-        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 489usize,
+        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 559usize,
         failures.join("\n")
     );
 }
@@ -5797,6 +6279,442 @@ async fn fapiao_reverse(
     client.execute(&op).await?;
     Ok(())
 }
+async fn global_list_refunds(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::{GlobalListRefunds, GlobalListRefundsRequired};
+    let op = GlobalListRefunds::new(GlobalListRefundsRequired {
+        offset: 0,
+        count: 10,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_create_refund(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::{
+        GlobalCreateRefund, GlobalCreateRefundRequired, GlobalRefundAmountReq,
+        GlobalRefundAmountReqRequired,
+    };
+    let op = GlobalCreateRefund::new(GlobalCreateRefundRequired {
+        out_refund_no: "1217752501201407033233368018".into(),
+        amount: GlobalRefundAmountReq::new(GlobalRefundAmountReqRequired {
+            refund: 888,
+            total: 888,
+            currency: "HKD".into(),
+        }),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_query_refund_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::GlobalQueryRefundById;
+    let op = GlobalQueryRefundById::new("50201308462021060109285031309");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_query_refund_by_out_refund_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::GlobalQueryRefundByOutRefundNo;
+    let op = GlobalQueryRefundByOutRefundNo::new("TK88s610005");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_list_refunds(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::{HkListRefunds, HkListRefundsRequired};
+    let op = HkListRefunds::new(HkListRefundsRequired {
+        offset: 0,
+        count: 10,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_create_refund(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::{
+        GlobalRefundAmountReq, GlobalRefundAmountReqRequired, HkCreateRefund,
+        HkCreateRefundRequired,
+    };
+    let op = HkCreateRefund::new(HkCreateRefundRequired {
+        out_refund_no: "1217752501201407033233368018".into(),
+        amount: GlobalRefundAmountReq::new(GlobalRefundAmountReqRequired {
+            refund: 888,
+            total: 888,
+            currency: "HKD".into(),
+        }),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_query_refund_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::HkQueryRefundById;
+    let op = HkQueryRefundById::new("50201308462021060109285031309");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_query_refund_by_out_refund_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_refunds::HkQueryRefundByOutRefundNo;
+    let op = HkQueryRefundByOutRefundNo::new("TK88s610005");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_query_settlements(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_settlements::{
+        GlobalQuerySettlements, GlobalQuerySettlementsRequired, GlobalSettleState,
+    };
+    let op = GlobalQuerySettlements::new(GlobalQuerySettlementsRequired {
+        settle_state: GlobalSettleState::Settled,
+        offset: 0,
+        limit: 5,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_query_settlements(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_settlements::{
+        GlobalSettleState, HkQuerySettlements, HkQuerySettlementsRequired,
+    };
+    let op = HkQuerySettlements::new(HkQuerySettlementsRequired {
+        settle_state: GlobalSettleState::Settled,
+        offset: 0,
+        limit: 5,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_download_certificates(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_settlements::GlobalDownloadCertificates;
+    let op = GlobalDownloadCertificates;
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_download_certificates(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_settlements::HkDownloadCertificates;
+    let op = HkDownloadCertificates;
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_query_recharge_balance(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_settlements::GlobalQueryRechargeBalance;
+    let op = GlobalQueryRechargeBalance;
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_partner_query_recharge_balance(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_settlements::GlobalPartnerQueryRechargeBalance;
+    let op = GlobalPartnerQueryRechargeBalance::new("1900000109");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_native_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalNativePrepay, GlobalNativePrepayRequired, GlobalOrderAmount,
+        GlobalTradeType,
+    };
+    let op = GlobalNativePrepay::new(GlobalNativePrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Native,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_jsapi_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalJsapiPrepay, GlobalJsapiPrepayRequired, GlobalOrderAmount, GlobalTradeType,
+    };
+    let op = GlobalJsapiPrepay::new(GlobalJsapiPrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Jsapi,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_app_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalAppPrepay, GlobalAppPrepayRequired, GlobalOrderAmount, GlobalTradeType,
+    };
+    let op = GlobalAppPrepay::new(GlobalAppPrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::App,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_h5_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalH5Prepay, GlobalH5PrepayRequired, GlobalH5SceneInfo,
+        GlobalH5SceneInfoRequired, GlobalOrderAmount, GlobalStoreInfo,
+        GlobalStoreInfoRequired, GlobalTradeType,
+    };
+    let op = GlobalH5Prepay::new(GlobalH5PrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Mweb,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+        scene_info: GlobalH5SceneInfo::new(GlobalH5SceneInfoRequired {
+            payer_client_ip: "128.0.0.1".into(),
+            store_info: GlobalStoreInfo::new(GlobalStoreInfoRequired {
+                name: "腾讯大厦分店".into(),
+                address: "广东省深圳市南山区科技中一道10000号".into(),
+            }),
+        }),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_micropay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalMicropay, GlobalMicropayPayer, GlobalMicropayRequired, GlobalOrderAmount,
+        GlobalTradeType,
+    };
+    let op = GlobalMicropay::new(GlobalMicropayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Micropay,
+        merchant_category_code: "4111".into(),
+        payer: GlobalMicropayPayer::new("120061098828009406"),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_query_order_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::GlobalQueryOrderById;
+    let op = GlobalQueryOrderById::new("4200000000002104083200000488");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_query_order_by_out_trade_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::GlobalQueryOrderByOutTradeNo;
+    let op = GlobalQueryOrderByOutTradeNo::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_close_order_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::GlobalCloseOrderById;
+    let op = GlobalCloseOrderById::new("4200000000002104083200000488");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_close_order_by_out_trade_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::GlobalCloseOrderByOutTradeNo;
+    let op = GlobalCloseOrderByOutTradeNo::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_reverse_order_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::GlobalReverseOrderById;
+    let op = GlobalReverseOrderById::new("4200000000002104083200000488");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_reverse_order_by_out_trade_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::GlobalReverseOrderByOutTradeNo;
+    let op = GlobalReverseOrderByOutTradeNo::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_native_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalOrderAmount, GlobalTradeType, HkNativePrepay, HkNativePrepayRequired,
+    };
+    let op = HkNativePrepay::new(HkNativePrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Native,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_jsapi_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalOrderAmount, GlobalTradeType, HkJsapiPrepay, HkJsapiPrepayRequired,
+    };
+    let op = HkJsapiPrepay::new(HkJsapiPrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Jsapi,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_app_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalOrderAmount, GlobalTradeType, HkAppPrepay, HkAppPrepayRequired,
+    };
+    let op = HkAppPrepay::new(HkAppPrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::App,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_h5_prepay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalH5SceneInfo, GlobalH5SceneInfoRequired, GlobalOrderAmount, GlobalStoreInfo,
+        GlobalStoreInfoRequired, GlobalTradeType, HkH5Prepay, HkH5PrepayRequired,
+    };
+    let op = HkH5Prepay::new(HkH5PrepayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Mweb,
+        merchant_category_code: "4111".into(),
+        amount: GlobalOrderAmount::new(888),
+        scene_info: GlobalH5SceneInfo::new(GlobalH5SceneInfoRequired {
+            payer_client_ip: "128.0.0.1".into(),
+            store_info: GlobalStoreInfo::new(GlobalStoreInfoRequired {
+                name: "腾讯大厦分店".into(),
+                address: "广东省深圳市南山区科技中一道10000号".into(),
+            }),
+        }),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_micropay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::{
+        GlobalMicropayPayer, GlobalOrderAmount, GlobalTradeType, HkMicropay,
+        HkMicropayRequired,
+    };
+    let op = HkMicropay::new(HkMicropayRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        trade_type: GlobalTradeType::Micropay,
+        merchant_category_code: "4111".into(),
+        payer: GlobalMicropayPayer::new("120061098828009406"),
+        amount: GlobalOrderAmount::new(888),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_query_order_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::HkQueryOrderById;
+    let op = HkQueryOrderById::new("4200000000002104083200000488");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_query_order_by_out_trade_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::HkQueryOrderByOutTradeNo;
+    let op = HkQueryOrderByOutTradeNo::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_close_order_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::HkCloseOrderById;
+    let op = HkCloseOrderById::new("4200000000002104083200000488");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_close_order_by_out_trade_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::HkCloseOrderByOutTradeNo;
+    let op = HkCloseOrderByOutTradeNo::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_reverse_order_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::HkReverseOrderById;
+    let op = HkReverseOrderById::new("4200000000002104083200000488");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn hk_reverse_order_by_out_trade_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_transactions::HkReverseOrderByOutTradeNo;
+    let op = HkReverseOrderByOutTradeNo::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
 async fn goldplan_change_status(
     client: &wechatpay_api::Client,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -6177,6 +7095,64 @@ async fn busifavor_query_subsidy_return_receipt(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use wechatpay_api::marketing_busifavor::BusifavorQuerySubsidyReturnReceipt;
     let op = BusifavorQuerySubsidyReturnReceipt::new("2120200119165100000000000001");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn delivery_plan_create(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_delivery_plans::{
+        DeliveryPlanCreate, DeliveryPlanCreateRequired,
+    };
+    let op = DeliveryPlanCreate::new(DeliveryPlanCreateRequired {
+        out_request_no: "asdf-1234-40016".into(),
+        brand_id: "40016".into(),
+        product_coupon_id: "701146876221757924829193824428".into(),
+        reuse_coupon_config: false,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn delivery_plan_list(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_delivery_plans::DeliveryPlanList;
+    let op = DeliveryPlanList::new("40016");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn delivery_plan_update(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_delivery_plans::{
+        DeliveryPlanModifyContent, DeliveryPlanUpdate, DeliveryPlanUpdateRequired,
+    };
+    let op = DeliveryPlanUpdate::new(DeliveryPlanUpdateRequired {
+        plan_id: "12000".into(),
+        modify_content: DeliveryPlanModifyContent::new(),
+        out_request_no: "modify-1234-40016".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn delivery_plan_terminate(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_delivery_plans::DeliveryPlanTerminate;
+    let op = DeliveryPlanTerminate::new("12000");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn delivery_plan_set_notify_url(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_delivery_plans::{
+        DeliveryPlanSetNotifyUrl, DeliveryPlanSetNotifyUrlRequired,
+    };
+    let op = DeliveryPlanSetNotifyUrl::new(DeliveryPlanSetNotifyUrlRequired {
+        sp_mchid: "298689900".into(),
+        notify_url: "https://www.example.com/notify".into(),
+    });
     client.execute(&op).await?;
     Ok(())
 }
@@ -6575,6 +7551,502 @@ async fn paygift_delete_activity_merchants(
         merchant_id_list: Vec::from([String::from("example0")]),
         delete_request_no: "100002322019090134234sfdf".into(),
     });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_create(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponCreate, ProductCouponCreateRequired, ProductCouponDisplayInfo,
+        ProductCouponDisplayInfoRequired, ProductCouponScope, ProductCouponType,
+        ProductCouponUsageMode,
+    };
+    let op = ProductCouponCreate::new(ProductCouponCreateRequired {
+        out_request_no: "12345_20250101_A3489".into(),
+        scope: ProductCouponScope::All,
+        type_: ProductCouponType::Normal,
+        usage_mode: ProductCouponUsageMode::Single,
+        display_info: ProductCouponDisplayInfo::new(ProductCouponDisplayInfoRequired {
+            name: "全场满100立打8折".into(),
+            image_url: "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx".into(),
+            background_url: "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx".into(),
+        }),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_query(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponQuery, ProductCouponQueryRequired,
+    };
+    let op = ProductCouponQuery::new(ProductCouponQueryRequired {
+        product_coupon_id: "1000000013".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_update(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponDisplayInfo, ProductCouponDisplayInfoRequired, ProductCouponUpdate,
+        ProductCouponUpdateRequired,
+    };
+    let op = ProductCouponUpdate::new(ProductCouponUpdateRequired {
+        product_coupon_id: "1000000013".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        display_info: ProductCouponDisplayInfo::new(ProductCouponDisplayInfoRequired {
+            name: "全场满100立打8折".into(),
+            image_url: "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx".into(),
+            background_url: "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/xxx".into(),
+        }),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_deactivate(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponDeactivate, ProductCouponDeactivateRequired,
+    };
+    let op = ProductCouponDeactivate::new(ProductCouponDeactivateRequired {
+        product_coupon_id: "1000000013".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        deactivate_reason: "商品下架".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_query_notify_config(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::ProductCouponQueryNotifyConfig;
+    let op = ProductCouponQueryNotifyConfig;
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_set_notify_config(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::ProductCouponSetNotifyConfig;
+    let op = ProductCouponSetNotifyConfig::new("https://www.example.com/notify");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_list_stocks(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponListStocks, ProductCouponListStocksRequired,
+    };
+    let op = ProductCouponListStocks::new(ProductCouponListStocksRequired {
+        product_coupon_id: "1000000013".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_create_stock(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponCodeDisplayMode, ProductCouponCodeMode,
+        ProductCouponCouponDisplayInfo, ProductCouponCreateStock,
+        ProductCouponCreateStockRequired, ProductCouponNotifyConfig,
+        ProductCouponStockCreate, ProductCouponStockCreateRequired,
+        ProductCouponStockSendRule, ProductCouponStockSendRuleRequired,
+        ProductCouponStoreScope, ProductCouponUsageMethod,
+        ProductCouponUsageRuleDisplayInfo, ProductCouponUsageRuleDisplayInfoRequired,
+    };
+    let op = ProductCouponCreateStock::new(ProductCouponCreateStockRequired {
+        product_coupon_id: "1000000013".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        stock: ProductCouponStockCreate::new(ProductCouponStockCreateRequired {
+            coupon_code_mode: ProductCouponCodeMode::Wechatpay,
+            stock_send_rule: ProductCouponStockSendRule::new(ProductCouponStockSendRuleRequired {
+                max_count: 10000000,
+                max_count_per_user: 1,
+            }),
+            usage_rule_display_info: ProductCouponUsageRuleDisplayInfo::new(ProductCouponUsageRuleDisplayInfoRequired {
+                coupon_usage_method_list: Vec::from([ProductCouponUsageMethod::Offline]),
+                usage_description: "工作日可用".into(),
+            }),
+            coupon_display_info: ProductCouponCouponDisplayInfo::new(
+                ProductCouponCodeDisplayMode::Invisible,
+            ),
+            notify_config: ProductCouponNotifyConfig::new("wx4fd12345678"),
+            store_scope: ProductCouponStoreScope::None,
+        }),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_query_stock(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponQueryStock, ProductCouponQueryStockRequired,
+    };
+    let op = ProductCouponQueryStock::new(ProductCouponQueryStockRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_update_stock(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponUpdateStock, ProductCouponUpdateStockRequired,
+    };
+    let op = ProductCouponUpdateStock::new(ProductCouponUpdateStockRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_deactivate_stock(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponDeactivateStock, ProductCouponDeactivateStockRequired,
+    };
+    let op = ProductCouponDeactivateStock::new(ProductCouponDeactivateStockRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        deactivate_reason: "活动提前结束".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_update_stock_budget(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponUpdateBudgetMode, ProductCouponUpdateStockBudget,
+        ProductCouponUpdateStockBudgetRequired,
+    };
+    let op = ProductCouponUpdateStockBudget::new(ProductCouponUpdateStockBudgetRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        out_request_no: "update_budget_20250101_001".into(),
+        update_mode: ProductCouponUpdateBudgetMode::MaxCount,
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_upload_coupon_codes(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponUploadCouponCodes, ProductCouponUploadCouponCodesRequired,
+    };
+    let op = ProductCouponUploadCouponCodes::new(ProductCouponUploadCouponCodesRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        code_list: Vec::from([String::from("example0")]),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_associate_stores(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponAssociateStores, ProductCouponAssociateStoresRequired,
+        ProductCouponStoreInfo,
+    };
+    let op = ProductCouponAssociateStores::new(ProductCouponAssociateStoresRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        store_list: Vec::from([ProductCouponStoreInfo::new("100000001")]),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_disassociate_stores(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponDisassociateStores, ProductCouponDisassociateStoresRequired,
+        ProductCouponStoreInfo,
+    };
+    let op = ProductCouponDisassociateStores::new(ProductCouponDisassociateStoresRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        store_list: Vec::from([ProductCouponStoreInfo::new("100000001")]),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_list_associated_stores(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponListAssociatedStores, ProductCouponListAssociatedStoresRequired,
+    };
+    let op = ProductCouponListAssociatedStores::new(ProductCouponListAssociatedStoresRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_create_stock_bundle(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponCodeDisplayMode, ProductCouponCodeMode,
+        ProductCouponCouponDisplayInfo, ProductCouponCreateStockBundle,
+        ProductCouponCreateStockBundleRequired, ProductCouponNotifyConfig,
+        ProductCouponStockBundleCreate, ProductCouponStockBundleCreateRequired,
+        ProductCouponStockSendRule, ProductCouponStockSendRuleRequired,
+        ProductCouponStoreScope, ProductCouponUsageMethod,
+        ProductCouponUsageRuleDisplayInfo, ProductCouponUsageRuleDisplayInfoRequired,
+    };
+    let op = ProductCouponCreateStockBundle::new(ProductCouponCreateStockBundleRequired {
+        product_coupon_id: "1000000013".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        stock_bundle: ProductCouponStockBundleCreate::new(ProductCouponStockBundleCreateRequired {
+            coupon_code_mode: ProductCouponCodeMode::Wechatpay,
+            stock_send_rule: ProductCouponStockSendRule::new(ProductCouponStockSendRuleRequired {
+                max_count: 10000000,
+                max_count_per_user: 1,
+            }),
+            usage_rule_display_info: ProductCouponUsageRuleDisplayInfo::new(ProductCouponUsageRuleDisplayInfoRequired {
+                coupon_usage_method_list: Vec::from([ProductCouponUsageMethod::Offline]),
+                usage_description: "工作日可用".into(),
+            }),
+            coupon_display_info: ProductCouponCouponDisplayInfo::new(
+                ProductCouponCodeDisplayMode::Invisible,
+            ),
+            notify_config: ProductCouponNotifyConfig::new("wx4fd12345678"),
+            store_scope: ProductCouponStoreScope::None,
+        }),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_update_stock_bundle(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponUpdateStockBundle, ProductCouponUpdateStockBundleRequired,
+    };
+    let op = ProductCouponUpdateStockBundle::new(ProductCouponUpdateStockBundleRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_bundle_id: "123456789".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_update_stock_bundle_budget(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponUpdateBudgetMode, ProductCouponUpdateStockBundleBudget,
+        ProductCouponUpdateStockBundleBudgetRequired,
+    };
+    let op = ProductCouponUpdateStockBundleBudget::new(ProductCouponUpdateStockBundleBudgetRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_bundle_id: "123456789".into(),
+        out_request_no: "update_budget_20250101_001".into(),
+        update_mode: ProductCouponUpdateBudgetMode::MaxCount,
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_bundle_associate_stores(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponBundleAssociateStores, ProductCouponBundleAssociateStoresRequired,
+        ProductCouponStoreInfo,
+    };
+    let op = ProductCouponBundleAssociateStores::new(ProductCouponBundleAssociateStoresRequired {
+        product_coupon_id: "1000000013".into(),
+        stock_bundle_id: "123456789".into(),
+        store_list: Vec::from([ProductCouponStoreInfo::new("100000001")]),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_list_user_coupons(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponListUserCoupons, ProductCouponListUserCouponsRequired,
+    };
+    let op = ProductCouponListUserCoupons::new(ProductCouponListUserCouponsRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        appid: "wx233544546545989".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_send_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponSendCoupon, ProductCouponSendCouponRequired,
+    };
+    let op = ProductCouponSendCoupon::new(ProductCouponSendCouponRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        appid: "wx233544546545989".into(),
+        send_request_no: "send_20250101_001".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_query_user_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponQueryUserCoupon, ProductCouponQueryUserCouponRequired,
+    };
+    let op = ProductCouponQueryUserCoupon::new(ProductCouponQueryUserCouponRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        coupon_code: "Code_123456".into(),
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        appid: "wx233544546545989".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_confirm_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponConfirmCoupon, ProductCouponConfirmCouponRequired,
+    };
+    let op = ProductCouponConfirmCoupon::new(ProductCouponConfirmCouponRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        coupon_code: "Code_123456".into(),
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        appid: "wx233544546545989".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_use_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponUseCoupon, ProductCouponUseCouponRequired,
+    };
+    let op = ProductCouponUseCoupon::new(ProductCouponUseCouponRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        coupon_code: "Code_123456".into(),
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        appid: "wx233544546545989".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        use_time: time::OffsetDateTime::parse(
+            "2025-01-02T12:00:00+08:00",
+            &time::format_description::well_known::Rfc3339,
+        )?,
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_deactivate_user_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponDeactivateUserCoupon, ProductCouponDeactivateUserCouponRequired,
+    };
+    let op = ProductCouponDeactivateUserCoupon::new(ProductCouponDeactivateUserCouponRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        coupon_code: "Code_123456".into(),
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        appid: "wx233544546545989".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        deactivate_reason: "用户退款".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_return_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponReturnCoupon, ProductCouponReturnCouponRequired,
+    };
+    let op = ProductCouponReturnCoupon::new(ProductCouponReturnCouponRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        coupon_code: "Code_123456".into(),
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        appid: "wx233544546545989".into(),
+        out_request_no: "12345_20250101_A3489".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_pre_send_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::{
+        ProductCouponPreSendCoupon, ProductCouponPreSendCouponRequired,
+    };
+    let op = ProductCouponPreSendCoupon::new(ProductCouponPreSendCouponRequired {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        product_coupon_id: "1000000013".into(),
+        stock_id: "1000000013001".into(),
+        appid: "wx233544546545989".into(),
+        send_request_no: "presend_20250101_001".into(),
+        brand_id: "120344".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn product_coupon_upload_image(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::marketing_product_coupons::ProductCouponUploadImage;
+    let op = ProductCouponUploadImage::new(
+        wechatpay_api::Upload::new("image.jpg", vec![0xFF, 0xD8, 0xFF, 0xE0]),
+    );
     client.execute(&op).await?;
     Ok(())
 }

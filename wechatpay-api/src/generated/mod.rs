@@ -89,6 +89,18 @@ pub mod ecommerce_withdraw;
 #[cfg_attr(docsrs, doc(cfg(feature = "fapiao")))]
 /// 电子发票 (fapiao: electronic invoices) (`spec/fapiao.yaml`).
 pub mod fapiao;
+#[cfg(feature = "global-refunds")]
+#[cfg_attr(docsrs, doc(cfg(feature = "global-refunds")))]
+/// 跨境退款 (cross-border refunds) (`spec/global-refunds.yaml`).
+pub mod global_refunds;
+#[cfg(feature = "global-settlements")]
+#[cfg_attr(docsrs, doc(cfg(feature = "global-settlements")))]
+/// 跨境结算与证书 (cross-border settlements, certificates, recharge balance) (`spec/global-settlements.yaml`).
+pub mod global_settlements;
+#[cfg(feature = "global-transactions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "global-transactions")))]
+/// 跨境支付 (cross-border payments) (`spec/global-transactions.yaml`).
+pub mod global_transactions;
 #[cfg(feature = "goldplan")]
 #[cfg_attr(docsrs, doc(cfg(feature = "goldplan")))]
 /// 点金计划 (goldplan: payment result page) (`spec/goldplan.yaml`).
@@ -105,6 +117,10 @@ pub mod inactive_merchant_verification;
 #[cfg_attr(docsrs, doc(cfg(feature = "marketing-busifavor")))]
 /// 商家券 (marketing merchant-exclusive coupons) (`spec/marketing-busifavor.yaml`).
 pub mod marketing_busifavor;
+#[cfg(feature = "marketing-delivery-plans")]
+#[cfg_attr(docsrs, doc(cfg(feature = "marketing-delivery-plans")))]
+/// 商品券投放计划 (marketing delivery plans, 服务商) (`spec/marketing-delivery-plans.yaml`).
+pub mod marketing_delivery_plans;
 #[cfg(feature = "marketing-favor")]
 #[cfg_attr(docsrs, doc(cfg(feature = "marketing-favor")))]
 /// 代金券 (marketing favor coupons) (`spec/marketing-favor.yaml`).
@@ -117,6 +133,10 @@ pub mod marketing_partnerships;
 #[cfg_attr(docsrs, doc(cfg(feature = "marketing-paygift")))]
 /// 支付有礼 (marketing pay-gift activities) (`spec/marketing-paygift.yaml`).
 pub mod marketing_paygift;
+#[cfg(feature = "marketing-product-coupons")]
+#[cfg_attr(docsrs, doc(cfg(feature = "marketing-product-coupons")))]
+/// 商品券 (marketing product coupons, 服务商) (`spec/marketing-product-coupons.yaml`).
+pub mod marketing_product_coupons;
 #[cfg(feature = "mch-manage")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mch-manage")))]
 /// 商户管理记录与交易拦截申诉 (merchant management records, transaction blocks) (`spec/mch-manage.yaml`).

@@ -44,6 +44,9 @@ pub(crate) struct Lowerer {
     /// event type may carry several resource shapes (a direct merchant's, a service
     /// provider's…), checked to be told apart in [`Lowerer::finish`].
     pub(crate) event_shapes: BTreeMap<String, Vec<(String, YamlPath, crate::ir::Ty)>>,
+    /// Every file's `x-wechatpay-resources`, with its file, checked against the flows in
+    /// [`Lowerer::check_flows`].
+    pub(crate) resources: Vec<(String, crate::ir::Resource)>,
 }
 
 impl Lowerer {

@@ -15,6 +15,8 @@ pub struct Api {
     pub types: BTreeMap<String, TypeDef>,
     /// What lowering degraded rather than refused, located like errors.
     pub warnings: Vec<crate::SpecError>,
+    /// The resources the platform keeps (`x-wechatpay-resources`), by name: read by the mock.
+    pub resources: BTreeMap<String, Resource>,
 }
 
 impl Api {
@@ -107,6 +109,8 @@ pub struct Operation {
     pub rate_limit: Option<(u32, &'static str)>,
     /// Whether the same request may be sent again safely.
     pub idempotent: bool,
+    /// What it does to a resource the platform keeps (`x-wechatpay-flow`).
+    pub flow: Option<Flow>,
     /// `deprecated: true`.
     pub deprecated: bool,
     /// Path, query and header parameters (client-managed headers excluded).
@@ -454,4 +458,165 @@ pub struct Variant {
     pub number: Option<EnumNumber>,
     /// Description.
     pub doc: Option<String>,
+}
+
+/// A resource the platform keeps, and the state machine it follows (`x-wechatpay-resources`).
+/// The generated code ignores it; the mock keeps state by it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// Its name, unique across the spec, e.g. `order`.
+    pub name: String,
+    /// The members that name one: the merchant's own number first, then issued ids.
+    pub keys: Vec<String>,
+    /// Ids issued at creation: member → template.
+    pub issues: Vec<(String, Vec<IdPart>)>,
+    /// The member that holds the state.
+    pub state: String,
+    /// The state at creation.
+    pub initial: String,
+    /// Members shown in a state: state → JSON object.
+    pub in_state: Vec<(String, serde_json::Value)>,
+    /// State → the member stamped with the time it was entered.
+    pub stamps: Vec<(String, String)>,
+    /// Members derived at answer time, in order; none overwrites a member already known.
+    pub derived: Vec<Derived>,
+    /// A resource left in a state too long moves on by itself.
+    pub expiry: Option<Expiry>,
+    /// The JSON pointer, into the creating request, of the amount children draw from.
+    pub budget: Option<String>,
+    /// The resource it is created against.
+    pub parent: Option<Parent>,
+    /// What a test can make happen, by name.
+    pub scenarios: Vec<Scenario>,
+    /// The answer about one that does not exist.
+    pub not_found: Refusal,
+    /// The answer to a creation repeating a key with other values.
+    pub conflict: Refusal,
+}
+
+/// A member derived at answer time: `to` (a JSON pointer) from another member or a constant,
+/// in some states.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    /// The JSON pointer written.
+    pub to: String,
+    /// Where the value comes from.
+    pub source: DerivedFrom,
+    /// Only in these states (all when empty).
+    pub states: Vec<String>,
+}
+
+/// Where a derived member's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DerivedFrom {
+    /// Another member, by JSON pointer.
+    Member(String),
+    /// A constant.
+    Value(serde_json::Value),
+}
+
+/// A resource that moves on by itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expiry {
+    /// The request member holding the expiry time (RFC 3339), when the merchant may set it.
+    pub field: Option<String>,
+    /// Seconds after creation, when `field` is absent.
+    pub after_secs: u64,
+    /// The states that expire.
+    pub from: Vec<String>,
+    /// The state after.
+    pub to: String,
+}
+
+/// What a child needs of the resource it is created against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parent {
+    /// The parent resource.
+    pub resource: String,
+    /// The parent states that allow a child.
+    pub states: Vec<String>,
+    /// The parent's state once it has a child.
+    pub becomes: Option<String>,
+    /// The JSON pointer, into the child's request, of its draw on the parent's budget.
+    pub draws: Option<String>,
+    /// The answer when the parent does not exist or is in another state.
+    pub not_found: Refusal,
+    /// The answer when the children would draw more than the budget.
+    pub over_budget: Option<Refusal>,
+}
+
+/// A transition a test makes happen (`MockPlatform::scenario`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Its name, e.g. `pay`.
+    pub name: String,
+    /// The states it applies in.
+    pub from: Vec<String>,
+    /// The state after.
+    pub to: String,
+    /// The event then notified.
+    pub event: Option<String>,
+    /// Ids issued by it: member → template.
+    pub issues: Vec<(String, Vec<IdPart>)>,
+}
+
+/// A piece of an id template (`x-wechatpay-resources` `issues`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdPart {
+    /// Literal text.
+    Text(String),
+    /// `{n:K}`: K random decimal digits.
+    Digits(usize),
+    /// `{hex:K}`: K random lowercase hexadecimal digits.
+    Hex(usize),
+    /// `{alnum:K}`: K random ASCII letters and digits.
+    Alnum(usize),
+    /// `{b64:K}`: K random characters of the base64 alphabet.
+    Base64(usize),
+    /// `{date}`: the date, `yyyyMMdd` (Beijing time).
+    Date,
+    /// `{time}`: the date and time, `yyyyMMddHHmmss` (Beijing time).
+    Time,
+}
+
+/// An error answer of the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: u16,
+    /// `code`.
+    pub code: String,
+    /// `message`.
+    pub message: String,
+}
+
+/// An operation's step in a resource's life (`x-wechatpay-flow`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// The resource's name.
+    pub resource: String,
+    /// What it does.
+    pub action: FlowAction,
+    /// For a creation: members the created resource has besides the request's (e.g. the
+    /// `trade_type` a prepay path implies), a JSON object.
+    pub sets: Option<serde_json::Value>,
+}
+
+/// What an operation does to a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowAction {
+    /// Creates one, keyed by the body member named as the resource's first key.
+    Create,
+    /// Reads one, named by a path or query parameter named as one of its keys.
+    Query,
+    /// Moves one named by a path parameter from one of `from` to `to`; refused in any other
+    /// state.
+    Transition {
+        /// The states it applies in.
+        from: Vec<String>,
+        /// The state after.
+        to: String,
+        /// The answer in any other state.
+        refused: Refusal,
+    },
 }

@@ -22,6 +22,7 @@ mod locate;
 mod lower;
 mod names;
 mod operations;
+mod resources;
 mod schemas;
 pub mod spec;
 mod uploads;

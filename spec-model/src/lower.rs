@@ -134,6 +134,8 @@ impl Lowerer {
         }
         self.types.retain(|name, _| reachable.contains(name));
         self.construction(&mut groups);
+        let declared = std::mem::take(&mut self.resources);
+        let resources = self.check_flows(declared, &groups);
         if !self.errors.is_empty() {
             return Err(SpecErrors(self.errors));
         }
@@ -141,6 +143,7 @@ impl Lowerer {
             groups,
             types: self.types,
             warnings: self.warnings,
+            resources,
         })
     }
 

@@ -76,6 +76,8 @@ impl Lowerer {
             }
         }
         let events = self.events(docs, file, doc);
+        let resources = self.resources(file, doc);
+        (self.resources).extend(resources.into_iter().map(|r| (file.to_owned(), r)));
         let merchant_modes = self.merchant_modes(file, doc);
         let module = self.modules.get(file).cloned().unwrap_or_default();
         let feature = (!doc.paths.is_empty()).then(|| module.replace('_', "-"));
@@ -186,6 +188,7 @@ impl Lowerer {
             idempotent: op
                 .idempotent
                 .unwrap_or_else(|| ir::idempotent_by_default(&method)),
+            flow: (op.flow.as_ref()).and_then(|f| self.flow(site.file, &site.path, f)),
             method,
             path: site.template.to_owned(),
             host: site.host,

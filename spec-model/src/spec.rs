@@ -28,6 +28,156 @@ pub struct Document {
     /// `x-wechatpay-events`: the notifications this group sends, keyed by `event_type`.
     #[serde(rename = "x-wechatpay-events", default)]
     pub events: IndexMap<String, EventSpec>,
+    /// `x-wechatpay-resources`: what the platform keeps for this group's operations (orders,
+    /// refunds, transfer bills…), keyed by a name unique across the spec. Read by the mock.
+    #[serde(rename = "x-wechatpay-resources", default)]
+    pub resources: IndexMap<String, ResourceSpec>,
+}
+
+/// A resource the platform keeps, and the state machine it follows.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    /// The members that name one: the merchant's own number first (`out_trade_no`), then the
+    /// ids the platform issues (`transaction_id`).
+    pub keys: Vec<String>,
+    /// Ids the platform issues at creation: member → template (`{n:K}` digits, `{hex:K}`,
+    /// `{alnum:K}`, `{b64:K}`, `{date}` = yyyyMMdd, `{time}` = yyyyMMddHHmmss, literal text).
+    #[serde(default)]
+    pub issues: IndexMap<String, String>,
+    /// The member that holds the state.
+    pub state: String,
+    /// The state at creation.
+    pub initial: String,
+    /// Members a resource shows in a state: state → object.
+    #[serde(default)]
+    pub in_state: IndexMap<String, serde_json::Value>,
+    /// The member stamped with the time a state was entered: state → member.
+    #[serde(default)]
+    pub stamps: IndexMap<String, String>,
+    /// Members derived from others (or constants), applied in order; none overwrites.
+    #[serde(default)]
+    pub copies: Vec<CopySpec>,
+    /// A resource left in a state too long moves on by itself.
+    #[serde(default)]
+    pub expiry: Option<ExpirySpec>,
+    /// The JSON pointer, into the creating request, of the amount children draw from.
+    #[serde(default)]
+    pub budget: Option<String>,
+    /// The resource this one is created against (a refund against its order).
+    #[serde(default)]
+    pub parent: Option<ParentSpec>,
+    /// What a test can make happen (`MockPlatform::scenario`): name → transition.
+    #[serde(default)]
+    pub scenarios: IndexMap<String, ScenarioSpec>,
+    /// The answer to a query or change of one that does not exist.
+    pub not_found: RefusalSpec,
+    /// The answer to a creation repeating a key with other values.
+    pub conflict: RefusalSpec,
+}
+
+/// A member derived at answer time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopySpec {
+    /// JSON pointer of the member written.
+    pub to: String,
+    /// JSON pointer of the member read (or `value`).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// A constant (or `from`).
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+    /// Only in these states (all when empty).
+    #[serde(default)]
+    pub states: Vec<String>,
+}
+
+/// `expiry`: after `after` seconds (or at the RFC 3339 time in request member `field`), a
+/// resource in one of `from` moves to `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpirySpec {
+    /// The request member holding the expiry time, when the merchant may set it.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// Seconds after creation, when `field` is absent.
+    pub after: u64,
+    /// The states that expire.
+    pub from: Vec<String>,
+    /// The state after.
+    pub to: String,
+}
+
+/// `parent`: what a child needs of the resource it is created against.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentSpec {
+    /// The parent resource's name.
+    pub resource: String,
+    /// The parent states that allow a child.
+    pub states: Vec<String>,
+    /// The parent's state once it has a child.
+    #[serde(default)]
+    pub becomes: Option<String>,
+    /// The JSON pointer, into the child's request, of what it draws from the parent's budget.
+    #[serde(default)]
+    pub draws: Option<String>,
+    /// The answer when the parent does not exist or is in another state.
+    pub not_found: RefusalSpec,
+    /// The answer when the children would draw more than the budget.
+    #[serde(default)]
+    pub over_budget: Option<RefusalSpec>,
+}
+
+/// A transition a test makes happen.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// The states it applies in.
+    pub from: Vec<String>,
+    /// The state after.
+    pub to: String,
+    /// The event the platform then notifies.
+    #[serde(default)]
+    pub event: Option<String>,
+    /// Ids issued by it (as `issues`).
+    #[serde(default)]
+    pub issues: IndexMap<String, String>,
+}
+
+/// An error answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalSpec {
+    /// HTTP status.
+    pub status: u16,
+    /// `code`.
+    pub code: String,
+    /// `message`.
+    pub message: String,
+}
+
+/// `x-wechatpay-flow`: an operation's step in a resource's life.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// The resource's name.
+    pub resource: String,
+    /// `create`, `query` or `transition`.
+    pub action: String,
+    /// For `transition`: the states it applies in (others are refused with `refused`).
+    #[serde(default)]
+    pub from: Vec<String>,
+    /// For `transition`: the state after.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// For `transition`: the answer in any other state.
+    #[serde(default)]
+    pub refused: Option<RefusalSpec>,
+    /// For `create`: members the created resource has besides the request's, an object.
+    #[serde(default)]
+    pub sets: Option<serde_json::Value>,
 }
 
 /// One notification event type: what its decrypted `resource` is.
@@ -150,6 +300,9 @@ pub struct Operation {
     /// `x-wechatpay-idempotent`: the same request may be sent again safely.
     #[serde(rename = "x-wechatpay-idempotent", default)]
     pub idempotent: Option<bool>,
+    /// `x-wechatpay-flow`: what the operation does to a resource the platform keeps.
+    #[serde(rename = "x-wechatpay-flow", default)]
+    pub flow: Option<FlowSpec>,
     /// Present so that it is reported as deprecated in rustdoc.
     #[serde(default)]
     pub deprecated: bool,

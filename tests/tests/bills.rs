@@ -45,7 +45,7 @@ const SOLD: [(&str, &str, i64); 3] = [
 /// Places and pays `SOLD` on `DAY` and refunds part of the second; the transaction ids.
 async fn sell(mock: &MockPlatform, client: &Client) -> Vec<String> {
     let mchid = mock.credentials().mchid.clone();
-    mock.set_ledger_time(Some(AT));
+    mock.set_time(Some(AT));
     let mut ids = Vec::new();
     for (no, description, total) in SOLD {
         let order = JsapiPrepay::new(JsapiPrepayRequired {
@@ -82,7 +82,7 @@ async fn sell(mock: &MockPlatform, client: &Client) -> Vec<String> {
     .with_out_trade_no("BILL-2");
     client.execute(&refund).await.unwrap();
     mock.complete_refund("REFUND-2").unwrap();
-    mock.set_ledger_time(None);
+    mock.set_time(None);
     ids
 }
 

@@ -179,9 +179,10 @@ async fn an_unpaid_order_can_be_closed_and_not_refunded() {
         }),
     })
     .with_out_trade_no("CHECKOUT-2");
+    // The refund page: an unpaid order cannot be refunded, 404 `RESOURCE_NOT_EXISTS`.
     let err = client.execute(&refund).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Api(e) if e.code == "TRADE_STATE_ERROR"),
+        matches!(&err, Error::Api(e) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS"),
         "{err:?}"
     );
     client

@@ -49,7 +49,7 @@ async fn bills() {
     let client = client(&mock);
     // A bill lists the day's trades: one order paid on 2019-06-11 (a day without any has no
     // bill, 400 `NO_STATEMENT_EXIST`).
-    mock.set_ledger_time(Some(datetime!(2019-06-11 10:11:12 +8)));
+    mock.set_time(Some(datetime!(2019-06-11 10:11:12 +8)));
     let mchid = mock.credentials().mchid.clone();
     let order = JsapiPrepay::new(JsapiPrepayRequired {
         appid: "wxd678efh567hg6787".into(),
@@ -303,11 +303,15 @@ async fn transfer_bills() {
     .with_user_name("张三");
     let created = client.execute(&op).await.unwrap().data;
     assert_eq!(created.out_bill_no, "plfk2020042013");
-    assert_eq!(
-        created.transfer_bill_no,
-        "1330000071100999991182020050700019480001"
-    );
-    assert_eq!(created.state, TransferBillState::Accepted);
+    // Waiting for the user, with its own bill number and the package to open the confirm page.
+    let no = created.transfer_bill_no.clone();
+    assert_eq!(no.len(), 34, "{no}");
+    assert!(no.starts_with("1330000") && no.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(created.state, TransferBillState::WaitUserConfirm);
+    assert!(created
+        .package_info
+        .as_deref()
+        .is_some_and(|p| !p.is_empty()));
     // The name left the client encrypted, with the key id in `Wechatpay-Serial`.
     let sent = &mock.requests()[0];
     let body = String::from_utf8_lossy(&sent.body);
@@ -321,28 +325,29 @@ async fn transfer_bills() {
         .await
         .unwrap()
         .data;
+    // The merchant's own id, not the example's.
     assert_eq!(
         (by_out.transfer_amount, by_out.mch_id.as_str()),
-        (400000, "1900001109")
+        (400000, mock.credentials().mchid.as_str())
     );
     let by_no = client
-        .execute(&QueryTransferBillByTransferBillNo::new(
-            "1330000071100999991182020050700019480001",
-        ))
+        .execute(&QueryTransferBillByTransferBillNo::new(no.clone()))
         .await
         .unwrap()
         .data;
-    assert_eq!(by_no.state, TransferBillState::Accepted);
+    assert_eq!(by_no.state, TransferBillState::WaitUserConfirm);
     let cancelled = client
         .execute(&CancelTransferBill::new("plfk2020042013"))
         .await
         .unwrap()
         .data;
-    assert_eq!(cancelled.state, TransferBillCancelState::Canceling);
+    assert_eq!(cancelled.state, TransferBillCancelState::Cancelled);
     assert_eq!(
         mock.requests()[3].target,
         "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/plfk2020042013/cancel"
     );
+    // Cancelled, the user can no longer confirm it.
+    assert!(mock.scenario("transfer_bill", &no, "confirm").is_none());
 }
 
 #[tokio::test]

@@ -80,110 +80,123 @@ async fn direct_merchant_payments() {
     let client = client(&mock);
     let amount = || Amount::new(100).with_currency("CNY");
     let desc = "Image形象店-深圳腾大-QQ公仔";
+    // One order per way to pay: a number placed again with other values is refused.
+    let number = |way: &str| format!("{OUT_TRADE_NO}{way}");
 
     let j = client
         .execute(&JsapiPrepay::new(JsapiPrepayRequired {
             appid: APPID.into(),
             mchid: MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("J"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
             payer: Payer::new(OPENID),
         }))
         .await
         .unwrap();
-    assert_eq!(j.data.prepay_id, PREPAY_ID);
     let a = client
         .execute(&AppPrepay::new(AppPrepayRequired {
             appid: APPID.into(),
             mchid: MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("A"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
         }))
         .await
         .unwrap();
-    assert_eq!(a.data.prepay_id, PREPAY_ID);
+    // Each order its own prepay_id, in the documented form: `wx`, the time, 20 hex digits.
+    for id in [&j.data.prepay_id, &a.data.prepay_id] {
+        assert!(id.starts_with("wx") && id.len() == 36, "{id}");
+        assert!(id[2..16].bytes().all(|b| b.is_ascii_digit()), "{id}");
+    }
+    assert_ne!(j.data.prepay_id, a.data.prepay_id);
     let h = client
         .execute(&H5Prepay::new(H5PrepayRequired {
             appid: APPID.into(),
             mchid: MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("H"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
             scene_info: h5_scene(),
         }))
         .await
         .unwrap();
-    assert_eq!(h.data.h5_url, H5_URL);
+    assert!(h.data.h5_url.starts_with("https://"), "{}", h.data.h5_url);
     let n = client
         .execute(&NativePrepay::new(NativePrepayRequired {
             appid: APPID.into(),
             mchid: MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("N"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
         }))
         .await
         .unwrap();
-    assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
+    assert!(
+        n.data.code_url.starts_with("weixin://"),
+        "{}",
+        n.data.code_url
+    );
 
+    let query = |no: String| {
+        QueryOrderByOutTradeNo::new(QueryOrderByOutTradeNoRequired {
+            out_trade_no: no,
+            mchid: MCHID.into(),
+        })
+    };
+    let unpaid = client.execute(&query(number("J"))).await.unwrap().data;
+    // The ledger answers for the order placed above, and only with what it knows: not paid,
+    // no transaction id yet, no payer total, no success time, no promotion.
+    assert_eq!(unpaid.mchid, MCHID);
+    assert_eq!(unpaid.trade_state, TradeState::NotPay);
+    assert_eq!(unpaid.trade_state_desc, "订单未支付");
+    assert_eq!(unpaid.trade_type, Some(TradeType::Jsapi));
+    assert_eq!(unpaid.transaction_id, None);
+    assert_eq!(unpaid.success_time, None);
+    assert!(unpaid.promotion_detail.is_none());
+    let asked = unpaid.amount.as_ref().unwrap();
+    assert_eq!((asked.total, asked.payer_total), (100, None));
+    assert_eq!(
+        unpaid.payer.as_ref().unwrap().openid.as_deref(),
+        Some(OPENID)
+    );
+
+    mock.pay(&number("J")).expect("an unpaid order can be paid");
+    let paid = client.execute(&query(number("J"))).await.unwrap().data;
+    assert_eq!(paid.trade_state, TradeState::Success);
+    let transaction_id = paid.transaction_id.clone().unwrap();
+    assert_eq!(transaction_id.len(), 28, "{transaction_id}");
+    assert!(transaction_id.starts_with("42"), "{transaction_id}");
+    let amount_paid = paid.amount.as_ref().unwrap();
+    assert_eq!(
+        (amount_paid.total, amount_paid.payer_total),
+        (100, Some(100))
+    );
+    assert!(paid.success_time.is_some());
     let by_id = client
         .execute(&QueryOrderById::new(QueryOrderByIdRequired {
-            transaction_id: "4200000985202103031441826014".into(),
+            transaction_id: transaction_id.clone(),
             mchid: MCHID.into(),
         }))
         .await
         .unwrap()
         .data;
-    let by_no = client
-        .execute(&QueryOrderByOutTradeNo::new(
-            QueryOrderByOutTradeNoRequired {
-                out_trade_no: OUT_TRADE_NO.into(),
-                mchid: MCHID.into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .data;
-    // The order was placed above, so the mock's ledger answers for it: not paid yet, with the
-    // transaction id it gave; the example's transaction is paid.
-    assert_eq!(by_id.trade_state, TradeState::Success);
-    assert_eq!(by_no.mchid, MCHID);
-    assert_eq!(by_no.out_trade_no, OUT_TRADE_NO);
-    assert_eq!(by_no.trade_state, TradeState::NotPay);
-    assert_ne!(by_no.transaction_id, by_id.transaction_id);
-    // An optional member without an example anywhere is left out of the mock's answer.
-    assert_eq!(by_no.trade_type, None::<TradeType>);
-    assert_eq!(
-        by_no.payer.as_ref().unwrap().openid.as_deref(),
-        Some(OPENID)
-    );
-    let paid = by_no.amount.as_ref().unwrap();
-    assert_eq!((paid.total, paid.payer_total), (100, Some(100)));
-    assert_eq!(paid.currency.as_deref(), Some("CNY"));
-    assert_eq!(
-        by_no.success_time.unwrap().to_string(),
-        "2018-06-08 10:34:56.0 +08:00:00"
-    );
-    let promotion = &by_no.promotion_detail.as_ref().unwrap()[0];
-    assert_eq!(
-        (promotion.coupon_id.as_str(), promotion.amount),
-        ("109519", 100)
-    );
+    assert_eq!(by_id.out_trade_no, number("J"));
 
     let c = client
         .execute(&CloseOrder::new(CloseOrderRequired {
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("N"),
             mchid: MCHID.into(),
         }))
         .await
         .unwrap();
     assert_eq!((c.status, c.data), (204, ()));
+    let closed = client.execute(&query(number("N"))).await.unwrap().data;
+    assert_eq!(closed.trade_state, TradeState::Closed);
 
     assert_eq!(
         seen(&mock),
@@ -192,18 +205,19 @@ async fn direct_merchant_payments() {
             "POST appPrepay",
             "POST h5Prepay",
             "POST nativePrepay",
-            "GET queryOrderById",
             "GET queryOrderByOutTradeNo",
-            "POST closeOrder"
+            "GET queryOrderByOutTradeNo",
+            "GET queryOrderById",
+            "POST closeOrder",
+            "GET queryOrderByOutTradeNo",
         ]
     );
-    let log = mock.requests();
-    assert_eq!(
-        log[4].target,
-        "/v3/pay/transactions/id/4200000985202103031441826014?mchid=1230000109"
-    );
-    let close: serde_json::Value = serde_json::from_slice(&log[6].body).unwrap();
-    assert_eq!(close, serde_json::json!({ "mchid": MCHID }));
+    let by_id_target = format!("/v3/pay/transactions/id/{transaction_id}?mchid={MCHID}");
+    let close_body = (mock.requests().iter())
+        .find(|r| r.operation_id.as_deref() == Some("closeOrder"))
+        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap());
+    assert!(mock.requests().iter().any(|r| r.target == by_id_target));
+    assert_eq!(close_body, Some(serde_json::json!({ "mchid": MCHID })));
 }
 
 #[tokio::test]
@@ -213,6 +227,7 @@ async fn service_provider_payments() {
     let sp_appid = "wx8888888888888888";
     let amount = || Amount::new(100);
     let desc = "Image形象店-深圳腾大-QQ公仔";
+    let number = |way: &str| format!("{OUT_TRADE_NO}{way}");
 
     let j = client
         .execute(&PartnerJsapiPrepay::new(PartnerJsapiPrepayRequired {
@@ -220,68 +235,58 @@ async fn service_provider_payments() {
             sp_mchid: MCHID.into(),
             sub_mchid: SUB_MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("J"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
             payer: PartnerPayer::new().with_sp_openid(OPENID),
         }))
         .await
         .unwrap();
-    assert_eq!(j.data.prepay_id, PREPAY_ID);
     let a = client
         .execute(&PartnerAppPrepay::new(PartnerAppPrepayRequired {
             sp_appid: sp_appid.into(),
             sp_mchid: MCHID.into(),
             sub_mchid: SUB_MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("A"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
         }))
         .await
         .unwrap();
-    assert_eq!(a.data.prepay_id, PREPAY_ID);
+    assert_ne!(j.data.prepay_id, a.data.prepay_id);
     let h = client
         .execute(&PartnerH5Prepay::new(PartnerH5PrepayRequired {
             sp_appid: sp_appid.into(),
             sp_mchid: MCHID.into(),
             sub_mchid: SUB_MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("H"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
             scene_info: h5_scene(),
         }))
         .await
         .unwrap();
-    assert_eq!(h.data.h5_url, H5_URL);
+    assert!(h.data.h5_url.starts_with("https://"));
     let n = client
         .execute(&PartnerNativePrepay::new(PartnerNativePrepayRequired {
             sp_appid: sp_appid.into(),
             sp_mchid: MCHID.into(),
             sub_mchid: SUB_MCHID.into(),
             description: desc.into(),
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("N"),
             notify_url: NOTIFY_URL.into(),
             amount: amount(),
         }))
         .await
         .unwrap();
-    assert_eq!(n.data.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz");
+    assert!(n.data.code_url.starts_with("weixin://"));
 
-    let by_id = client
-        .execute(&PartnerQueryOrderById::new(PartnerQueryOrderByIdRequired {
-            transaction_id: "4200000985202103031441826014".into(),
-            sp_mchid: MCHID.into(),
-            sub_mchid: SUB_MCHID.into(),
-        }))
-        .await
-        .unwrap()
-        .data;
     let by_no = client
         .execute(&PartnerQueryOrderByOutTradeNo::new(
             PartnerQueryOrderByOutTradeNoRequired {
-                out_trade_no: OUT_TRADE_NO.into(),
+                out_trade_no: number("J"),
                 sp_mchid: MCHID.into(),
                 sub_mchid: SUB_MCHID.into(),
             },
@@ -289,25 +294,47 @@ async fn service_provider_payments() {
         .await
         .unwrap()
         .data;
-    // The order was placed above: the ledger says it is not paid yet.
+    // Placed above and not paid: the ledger says so, with the prepay's own values.
     assert_eq!(by_no.trade_state, TradeState::NotPay);
-    assert_eq!(by_id.out_trade_no, by_no.out_trade_no);
     assert_eq!(
         (by_no.sp_mchid.as_str(), by_no.sub_mchid.as_str()),
         (MCHID, SUB_MCHID)
     );
     assert_eq!(by_no.sp_appid, sp_appid);
-    // Placed above and not paid: the ledger says so, with the amount of the prepay request.
-    assert_eq!(by_no.trade_state, TradeState::NotPay);
-    assert!(by_no.amount.is_some());
+    assert_eq!(by_no.amount.as_ref().map(|a| a.total), Some(100));
+    let payer = by_no.payer.as_ref().unwrap();
     assert_eq!(
-        by_no.payer.as_ref().unwrap().sub_openid.as_deref(),
-        Some(OPENID)
+        (payer.sp_openid.as_deref(), payer.sub_openid.as_deref()),
+        (Some(OPENID), None)
     );
+    // The service provider's notification, with the order's own values.
+    let paid = mock.pay(&number("J")).expect("an unpaid order can be paid");
+    let handler = client.notification_handler().unwrap();
+    let event = handler
+        .parse_event::<wechatpay_api::Event>(&paid.headers, &paid.body)
+        .unwrap();
+    let (_, wechatpay_api::Event::PartnerTransactionSuccess(resource)) = event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(
+        (resource.out_trade_no.as_str(), resource.sub_mchid.as_str()),
+        (number("J").as_str(), SUB_MCHID)
+    );
+    let by_id = client
+        .execute(&PartnerQueryOrderById::new(PartnerQueryOrderByIdRequired {
+            transaction_id: resource.transaction_id.clone().unwrap(),
+            sp_mchid: MCHID.into(),
+            sub_mchid: SUB_MCHID.into(),
+        }))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(by_id.out_trade_no, number("J"));
+    assert_eq!(by_id.trade_state, TradeState::Success);
 
     let c = client
         .execute(&PartnerCloseOrder::new(PartnerCloseOrderRequired {
-            out_trade_no: OUT_TRADE_NO.into(),
+            out_trade_no: number("N"),
             sp_mchid: MCHID.into(),
             sub_mchid: SUB_MCHID.into(),
         }))
@@ -322,15 +349,18 @@ async fn service_provider_payments() {
             "POST partnerAppPrepay",
             "POST partnerH5Prepay",
             "POST partnerNativePrepay",
-            "GET partnerQueryOrderById",
             "GET partnerQueryOrderByOutTradeNo",
+            "GET partnerQueryOrderById",
             "POST partnerCloseOrder"
         ]
     );
     let log = mock.requests();
     assert_eq!(
-        log[5].target,
-        "/v3/pay/partner/transactions/out-trade-no/1217752501201407033233368018?sp_mchid=1230000109&sub_mchid=1900000109"
+        log[4].target,
+        format!(
+            "/v3/pay/partner/transactions/out-trade-no/{}?sp_mchid=1230000109&sub_mchid=1900000109",
+            number("J")
+        )
     );
     let close: serde_json::Value = serde_json::from_slice(&log[6].body).unwrap();
     assert_eq!(
@@ -503,6 +533,20 @@ async fn refunds() {
     let mock = mock();
     let client = client(&mock);
     let out_refund_no = "1217752501201407033233368018";
+    // A paid order of 888 fen to refund.
+    client
+        .execute(&JsapiPrepay::new(JsapiPrepayRequired {
+            appid: APPID.into(),
+            mchid: MCHID.into(),
+            description: "refund me".into(),
+            out_trade_no: OUT_TRADE_NO.into(),
+            notify_url: NOTIFY_URL.into(),
+            amount: Amount::new(888),
+            payer: Payer::new(OPENID),
+        }))
+        .await
+        .unwrap();
+    mock.pay(OUT_TRADE_NO).unwrap();
 
     let r = client
         .execute(
@@ -519,27 +563,36 @@ async fn refunds() {
         .await
         .unwrap()
         .data;
-    assert_eq!(r.refund_id, "50000000382019052709732678859");
+    // A refund id in the documented form: 29 digits from `50`.
+    assert_eq!(r.refund_id.len(), 29, "{}", r.refund_id);
+    assert!(r.refund_id.starts_with("50") && r.refund_id.bytes().all(|b| b.is_ascii_digit()));
     assert_eq!(r.out_refund_no, out_refund_no);
-    assert_eq!(r.status, RefundStatus::Success);
+    assert_eq!(r.out_trade_no, OUT_TRADE_NO);
+    assert_eq!(r.status, RefundStatus::Processing);
     assert_eq!(r.channel, RefundChannel::Original);
-    // The answer echoes the amounts asked for.
     assert_eq!(
-        (r.amount.total, r.amount.refund, r.amount.currency.as_str()),
-        (888, 888, "CNY")
+        (
+            r.amount.total,
+            r.amount.refund,
+            r.amount.payer_refund,
+            r.amount.currency.as_str()
+        ),
+        (888, 888, 888, "CNY")
     );
-    assert_eq!(r.create_time.to_string(), "2020-12-01 16:18:12.0 +08:00:00");
+    assert!(r.promotion_detail.is_none());
 
     let q = client
         .execute(&QueryRefundByOutRefundNo::new(out_refund_no).with_sub_mchid(SUB_MCHID))
         .await
         .unwrap()
         .data;
-    // The refund was not placed against an order the mock holds, so the query answers from
-    // the example (the create answer echoed the amounts asked for).
     assert_eq!(
-        (q.refund_id, q.out_refund_no),
-        (r.refund_id.clone(), r.out_refund_no.clone())
+        (q.refund_id, q.out_refund_no, q.status),
+        (
+            r.refund_id.clone(),
+            r.out_refund_no.clone(),
+            RefundStatus::Processing
+        )
     );
 
     let account = "6222020200012345678";
@@ -562,6 +615,7 @@ async fn refunds() {
     assert_eq!(
         seen(&mock),
         [
+            "POST jsapiPrepay",
             "POST createRefund",
             "GET queryRefundByOutRefundNo",
             "POST applyAbnormalRefund"
@@ -569,19 +623,19 @@ async fn refunds() {
     );
     let log = mock.requests();
     assert_eq!(
-        log[1].target,
+        log[2].target,
         "/v3/refund/domestic/refunds/1217752501201407033233368018?sub_mchid=1900000109"
     );
     // The sensitive fields travel encrypted and decrypt to what the user wrote.
-    let wire = String::from_utf8_lossy(&log[2].body).into_owned();
+    let wire = String::from_utf8_lossy(&log[3].body).into_owned();
     assert!(!wire.contains(account) && !wire.contains("张三"), "{wire}");
-    let plain = log[2].plaintext_body.as_ref().unwrap();
+    let plain = log[3].plaintext_body.as_ref().unwrap();
     assert_eq!(
         (plain["bank_account"].as_str(), plain["real_name"].as_str()),
         (Some(account), Some("张三"))
     );
     assert_eq!(
-        log[2].header("Wechatpay-Serial"),
+        log[3].header("Wechatpay-Serial"),
         Some(mock.credentials().public_key_id.as_str())
     );
 }

@@ -4,7 +4,7 @@
 //!
 //! Against the real platform the same code runs with your credentials, after 10:00 Beijing
 //! time (when yesterday's bill is ready). Here the mock plays yesterday: its ledger stamps the
-//! orders paid and refunded below with yesterday's date (`MockPlatform::set_ledger_time`).
+//! orders paid and refunded below with yesterday's date (`MockPlatform::set_time`).
 //!
 //! `cargo run -p wechatpay-api --example reconcile`
 
@@ -75,7 +75,7 @@ async fn main() -> Result<(), BoxError> {
     let bill_date = yesterday.format(format_description!("[year]-[month]-[day]"))?;
 
     // What happened yesterday: the orders placed, paid where the books say so, one partial refund.
-    mock.set_ledger_time(Some(
+    mock.set_time(Some(
         yesterday.with_hms(10, 11, 12)?.assume_offset(offset!(+8)),
     ));
     for order in &BOOKS {
@@ -103,7 +103,7 @@ async fn main() -> Result<(), BoxError> {
     })
     .with_out_trade_no("RECON-2");
     client.execute(&refund).await?;
-    mock.set_ledger_time(None);
+    mock.set_time(None);
 
     // 1. Yesterday's bill in one call, gzip-compressed on the wire.
     let apply = ApplyTradeBill::new(&bill_date).with_tar_type(TarType::Gzip);

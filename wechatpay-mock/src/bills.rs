@@ -1,5 +1,6 @@
 //! Bills from the ledger: applying for a trade or fund-flow bill makes its file from the day's
-//! payments and refunds (`flows.rs`), in the platform's format, keeps it under a fresh token,
+//! payments and refunds (the resources named `order` and `refund`, see `flows.rs`), in the
+//! platform's format, keeps it under a fresh token,
 //! and answers a `download_url` on the mock itself with the file's real SHA-1. The download
 //! (`GET /v3/billdownload/file?token=…`) serves that file, gzip-compressed when the apply asked
 //! for `tar_type=GZIP`. A day without any payment or refund has no bill: 400
@@ -19,7 +20,8 @@ use time::macros::{format_description, offset};
 use time::OffsetDateTime;
 use wechatpay_spec::ir::{Method, Operation};
 
-use crate::flows::{Ledger, Payment, RefundEntry, Refusal};
+use crate::flows::{Ledger, Refused, View};
+use wechatpay_spec::ir::Api;
 
 /// Bill files kept for download, the oldest dropped first.
 pub(crate) const MAX_BILL_FILES: usize = 64;
@@ -100,15 +102,17 @@ impl Bills {
     /// Applies for a bill: makes its file, keeps it, and lays `download_url`, `hash_type` and
     /// `hash_value` over the answer. `foreign`: the URL names another host (the fault
     /// `ForeignDownloadUrl`).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn apply(
         &self,
+        api: &Api,
         kind: Kind,
         ledger: &Ledger,
         query: &str,
         mchid: &str,
         foreign: bool,
         answer: &mut Value,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), Refused> {
         let query = pairs(query);
         let param = |name: &str| {
             query
@@ -120,10 +124,10 @@ impl Bills {
             .and_then(|d| time::Date::parse(d, format_description!("[year]-[month]-[day]")).ok())
             .ok_or((
                 400,
-                "PARAM_ERROR",
+                "PARAM_ERROR".to_owned(),
                 "bill_date 格式错误,应为 yyyy-MM-DD".to_owned(),
             ))?;
-        let (payments, refunds) = ledger.day(date);
+        let (payments, refunds) = day(api, ledger, date);
         let csv = match kind {
             Kind::Trade => {
                 let sub_mchid = param("sub_mchid");
@@ -138,7 +142,11 @@ impl Bills {
                 _ => None,
             },
         }
-        .ok_or((400, "NO_STATEMENT_EXIST", "请求的账单文件不存在".to_owned()))?;
+        .ok_or((
+            400,
+            "NO_STATEMENT_EXIST".to_owned(),
+            "请求的账单文件不存在".to_owned(),
+        ))?;
         let gzip = param("tar_type") == Some("GZIP");
         let digest = hex::encode(Sha1::digest(&csv));
         let token = wechatpay_core::protocol::nonce();
@@ -187,6 +195,123 @@ impl Bills {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&csv).ok()?;
         gz.finish().ok()
+    }
+}
+
+/// A paid order, as a bill lists it.
+#[derive(Debug, Clone)]
+pub(crate) struct Payment {
+    pub(crate) time: OffsetDateTime,
+    pub(crate) out_trade_no: String,
+    pub(crate) transaction_id: String,
+    pub(crate) trade_type: String,
+    pub(crate) appid: String,
+    pub(crate) mchid: String,
+    /// Empty for a direct merchant's order.
+    pub(crate) sub_mchid: String,
+    pub(crate) openid: String,
+    pub(crate) description: String,
+    pub(crate) attach: String,
+    pub(crate) currency: String,
+    /// Fen.
+    pub(crate) total: i64,
+}
+
+/// A refund accepted, as a bill lists it, with the payment it refunds.
+#[derive(Debug, Clone)]
+pub(crate) struct RefundEntry {
+    /// When it was accepted.
+    pub(crate) time: OffsetDateTime,
+    pub(crate) success_time: Option<OffsetDateTime>,
+    pub(crate) out_refund_no: String,
+    pub(crate) refund_id: String,
+    pub(crate) status: String,
+    /// Fen.
+    pub(crate) refund: i64,
+    pub(crate) payment: Payment,
+}
+
+/// When a resource entered `state` (the last time).
+fn entered(view: &View, state: &str) -> Option<OffsetDateTime> {
+    view.entered
+        .iter()
+        .rev()
+        .find(|(s, _)| s == state)
+        .map(|(_, t)| *t)
+}
+
+/// The payments and the refunds accepted on `date` (Beijing time), by time.
+fn day(api: &Api, ledger: &Ledger, date: time::Date) -> (Vec<Payment>, Vec<RefundEntry>) {
+    let on_day = |t: OffsetDateTime| t.to_offset(offset!(+8)).date() == date;
+    let orders = ledger.all(api, "order");
+    let paid: Vec<(OffsetDateTime, Payment)> = (orders.iter())
+        .filter_map(|o| {
+            let time = entered(o, "SUCCESS")?;
+            Some((time, payment(o, time)))
+        })
+        .collect();
+    let mut payments: Vec<Payment> = (paid.iter())
+        .filter(|(t, _)| on_day(*t))
+        .map(|(_, p)| p.clone())
+        .collect();
+    let mut refunds: Vec<RefundEntry> = (ledger.all(api, "refund").iter())
+        .filter(|r| on_day(r.created))
+        .filter_map(|r| {
+            let text = |key: &str| {
+                r.facts
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let out_trade_no = text("out_trade_no");
+            let (_, payment) = paid.iter().find(|(_, p)| p.out_trade_no == out_trade_no)?;
+            Some(RefundEntry {
+                time: r.created,
+                success_time: entered(r, "SUCCESS"),
+                out_refund_no: text("out_refund_no"),
+                refund_id: text("refund_id"),
+                status: r.state.clone(),
+                refund: (r.facts.pointer("/amount/refund"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0),
+                payment: payment.clone(),
+            })
+        })
+        .collect();
+    payments.sort_by(|a, b| (a.time, &a.out_trade_no).cmp(&(b.time, &b.out_trade_no)));
+    refunds.sort_by(|a, b| (a.time, &a.out_refund_no).cmp(&(b.time, &b.out_refund_no)));
+    (payments, refunds)
+}
+
+/// An order as a bill lists it.
+fn payment(order: &View, time: OffsetDateTime) -> Payment {
+    let f = &order.facts;
+    let text = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| f.pointer(k).and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Payment {
+        time,
+        out_trade_no: text(&["/out_trade_no"]),
+        transaction_id: text(&["/transaction_id"]),
+        trade_type: text(&["/trade_type"]),
+        appid: text(&["/appid", "/sp_appid"]),
+        mchid: text(&["/mchid", "/sp_mchid"]),
+        sub_mchid: text(&["/sub_mchid"]),
+        openid: text(&["/payer/openid", "/payer/sp_openid", "/payer/sub_openid"]),
+        description: text(&["/description"]),
+        attach: text(&["/attach"]),
+        currency: match text(&["/amount/currency"]) {
+            c if c.is_empty() => "CNY".to_owned(),
+            c => c,
+        },
+        total: f
+            .pointer("/amount/total")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
     }
 }
 

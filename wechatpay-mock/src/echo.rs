@@ -36,17 +36,23 @@ pub(crate) fn overlay(answer: &mut Value, said: &Said<'_>) {
     if let Some(Value::Object(body)) = said.body {
         merge(members, body);
     }
-    let query = said.query.split('&').filter_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-        Some((decode(k), decode(v)))
-    });
-    for (name, text) in said.path.iter().cloned().chain(query) {
+    for (name, text) in said.path.iter().cloned().chain(query_pairs(said.query)) {
         if let Some(member) = members.get_mut(&name) {
             let plain = said.plaintext.iter().find(|(wire, _)| *wire == name);
             set_text(member, plain.map_or(text, |(_, plain)| plain.clone()));
         }
     }
+}
+
+/// The pairs of a query string, percent-decoded.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    (query.split('&'))
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((decode(k), decode(v)))
+        })
+        .collect()
 }
 
 /// Copies each member of `from` onto the member of `to` with the same name and JSON type

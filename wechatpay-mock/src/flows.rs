@@ -1,139 +1,534 @@
-//! The payment flows the mock keeps state for, so that a checkout can be tested offline: an
-//! order placed (JSAPI, App, H5 or Native prepay, direct or service provider) can be queried,
-//! paid (`MockPlatform::pay`, which also gives the `TRANSACTION.SUCCESS` notification), closed
-//! and refunded; a refund can be queried and completed (`MockPlatform::complete_refund`, with its
-//! `REFUND.SUCCESS` notification). Operations are recognised by method and path template;
-//! anything the ledger does not know is answered from the spec's examples as usual. The bills
-//! (`bills.rs`) list the ledger's payments and refunds of a day.
+//! The resources the platform keeps (orders, refunds, transfer bills…), as the spec declares
+//! them (`x-wechatpay-resources`, `x-wechatpay-flow`): one generic engine, no path in it. An
+//! operation bound to a resource creates one (keyed by the merchant's number, with the ids the
+//! platform issues), reads one by any of its keys, or moves it between states; a test moves
+//! it too (`MockPlatform::scenario`). Answers are built from what was stored, projected onto
+//! the answer's model: a member the state does not know is left out, or taken from the example
+//! only when the model requires it. The platform's errors come from the declarations: a
+//! resource that does not exist, a number repeated with other values, a parent in the wrong
+//! state or a draw past its budget, a transition from the wrong state.
+//!
+//! Time is the ledger's clock: the system clock, or the time a test set (and moves).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
+use wechatpay_spec::ir::{
+    Api, DerivedFrom, FlowAction, IdPart, Operation, Refusal, Resource, SuccessKind, Ty, TypeKind,
+};
 
-use crate::echo::merge;
-use wechatpay_spec::ir::{Method, Operation};
+/// The most resources of one kind the ledger keeps; past it, the oldest is forgotten.
+pub(crate) const MAX_RESOURCES: usize = 100_000;
 
-/// What a recognised operation does to the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flow {
-    PlaceOrder,
-    QueryOrder,
-    CloseOrder,
-    Refund,
-    QueryRefund,
-}
-
-impl Flow {
-    fn of(op: &Operation) -> Option<Flow> {
-        let path = op.path.as_str();
-        let (get, post) = (op.method == Method::GET, op.method == Method::POST);
-        let orders = ["/v3/pay/transactions/", "/v3/pay/partner/transactions/"];
-        if let Some(rest) = orders.iter().find_map(|p| path.strip_prefix(p)) {
-            return match rest {
-                "jsapi" | "app" | "h5" | "native" if post => Some(Flow::PlaceOrder),
-                _ if get && (rest.starts_with("out-trade-no/") || rest.starts_with("id/")) => {
-                    Some(Flow::QueryOrder)
-                }
-                _ if post && rest.ends_with("/close") => Some(Flow::CloseOrder),
-                _ => None,
-            };
-        }
-        let refund = path.strip_prefix("/v3/refund/domestic/refunds")?;
-        match refund {
-            "" if post => Some(Flow::Refund),
-            _ if get && refund.starts_with('/') && refund[1..].find('/').is_none() => {
-                Some(Flow::QueryRefund)
-            }
-            _ => None,
-        }
-    }
-}
-
-/// An order the mock has seen placed.
+/// A resource stored.
 #[derive(Debug, Clone)]
-struct Order {
-    /// The prepay request, sensitive fields decrypted.
+struct Item {
+    /// The creating request (sensitive fields decrypted) with what the creating operation sets.
     request: Value,
-    /// `JSAPI`, `APP`, `MWEB` or `NATIVE`, from the prepay path.
-    trade_type: &'static str,
-    transaction_id: String,
-    state: &'static str,
-    success_time: Option<OffsetDateTime>,
+    /// Ids issued so far, by member.
+    issued: Map<String, Value>,
+    state: String,
+    /// Every state entered, with when.
+    entered: Vec<(String, OffsetDateTime)>,
+    created: OffsetDateTime,
+    /// The parent: its resource and primary key.
+    parent: Option<(String, String)>,
+    /// What children drew from its budget.
+    drawn: i64,
 }
 
-/// A refund the mock has accepted.
-#[derive(Debug, Clone)]
-struct Refund {
-    request: Value,
-    refund_id: String,
-    out_trade_no: String,
-    transaction_id: String,
-    status: &'static str,
-    /// When the refund was accepted: its time in the trade bill.
-    create_time: OffsetDateTime,
-    success_time: Option<OffsetDateTime>,
-}
-
-/// `from` laid over `answer` (see [`merge`]), so that the answer still decodes into its model.
-fn overlay(answer: &mut Value, from: &Value) {
-    if let (Value::Object(to), Value::Object(from)) = (answer, from) {
-        merge(to, from);
-    }
-}
-
-/// Orders by `out_trade_no`, refunds by `out_refund_no`, and the time stamped on what happens.
+/// One kind of resource: items by the merchant's number, and the other keys naming them.
 #[derive(Debug, Default)]
-pub(crate) struct Ledger {
-    orders: Mutex<HashMap<String, Order>>,
-    refunds: Mutex<HashMap<String, Refund>>,
-    /// Set: the time of every payment and refund from now on (`MockPlatform::set_ledger_time`).
-    time: Mutex<Option<OffsetDateTime>>,
+struct Store {
+    items: HashMap<String, Item>,
+    /// (key member, value) → the merchant's number.
+    aliases: HashMap<(String, String), String>,
+    /// Numbers in creation order, for eviction.
+    order: VecDeque<String>,
 }
 
-/// A paid order, as a bill lists it.
-#[derive(Debug, Clone)]
-pub(crate) struct Payment {
-    pub(crate) time: OffsetDateTime,
-    pub(crate) out_trade_no: String,
-    pub(crate) transaction_id: String,
-    pub(crate) trade_type: &'static str,
-    pub(crate) appid: String,
-    pub(crate) mchid: String,
-    /// Empty for a direct merchant's order.
-    pub(crate) sub_mchid: String,
-    pub(crate) openid: String,
-    pub(crate) description: String,
-    pub(crate) attach: String,
-    pub(crate) currency: String,
-    /// Fen.
-    pub(crate) total: i64,
+impl Store {
+    fn insert(&mut self, key: String, item: Item) {
+        if self.items.len() >= MAX_RESOURCES {
+            if let Some(oldest) = self.order.pop_front() {
+                self.items.remove(&oldest);
+                self.aliases.retain(|_, v| *v != oldest);
+            }
+        }
+        self.order.push_back(key.clone());
+        self.items.insert(key, item);
+    }
+
+    fn find(&self, member: &str, value: &str, primary: &str) -> Option<String> {
+        if member == primary {
+            return self.items.contains_key(value).then(|| value.to_owned());
+        }
+        (self.aliases.get(&(member.to_owned(), value.to_owned()))).cloned()
+    }
 }
 
-/// A refund accepted, as a bill lists it, with the payment it refunds.
+/// A resource as the ledger shows it: its number, state, what is known of it, and when each
+/// state was entered. For bills and notifications.
 #[derive(Debug, Clone)]
-pub(crate) struct RefundEntry {
-    /// When it was accepted.
-    pub(crate) time: OffsetDateTime,
-    pub(crate) success_time: Option<OffsetDateTime>,
-    pub(crate) out_refund_no: String,
-    pub(crate) refund_id: String,
-    pub(crate) status: &'static str,
-    /// Fen.
-    pub(crate) refund: i64,
-    pub(crate) payment: Payment,
+pub(crate) struct View {
+    pub(crate) state: String,
+    pub(crate) facts: Value,
+    pub(crate) entered: Vec<(String, OffsetDateTime)>,
+    pub(crate) created: OffsetDateTime,
 }
 
 /// A refusal: status, code and message, as the platform gives them.
-pub(crate) type Refusal = (u16, &'static str, String);
+pub(crate) type Refused = (u16, String, String);
 
-fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value.get(key).and_then(Value::as_str)
+fn refused(r: &Refusal) -> Refused {
+    (r.status, r.code.clone(), r.message.clone())
+}
+
+/// What the ledger did with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The answer was built from the state of a resource.
+    State,
+    /// The operation is bound to no resource: the answer is the example.
+    Example,
+}
+
+/// Every resource the mock holds, and the clock.
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    stores: Mutex<HashMap<String, Store>>,
+    /// Set: the ledger's time (`MockPlatform::set_time`, `advance_time`).
+    time: Mutex<Option<OffsetDateTime>>,
+}
+
+impl Ledger {
+    /// Forgets every resource (the clock stays).
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Store>> {
+        self.stores.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The ledger's time: the one set, else now.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.time
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    /// Sets (or, with `None`, clears) the ledger's time.
+    pub(crate) fn set_time(&self, time: Option<OffsetDateTime>) {
+        *self.time.lock().unwrap_or_else(|e| e.into_inner()) = time;
+    }
+
+    /// Moves the ledger's time forward (from now, if none was set).
+    pub(crate) fn advance(&self, by: time::Duration) {
+        let mut time = self.time.lock().unwrap_or_else(|e| e.into_inner());
+        *time = Some(time.unwrap_or_else(OffsetDateTime::now_utc) + by);
+    }
+
+    /// Applies an operation bound to a resource: creates, reads or moves it, and builds the
+    /// answer from its state onto `answer` (the example, replaced). `params`: the path and
+    /// query parameters, decoded.
+    pub(crate) fn apply(
+        &self,
+        api: &Api,
+        mchid: &str,
+        op: &Operation,
+        params: &[(String, String)],
+        body: Option<&Value>,
+        answer: &mut Value,
+    ) -> Result<Source, Refused> {
+        let Some(flow) = &op.flow else {
+            return Ok(Source::Example);
+        };
+        let Some(resource) = api.resources.get(&flow.resource) else {
+            return Ok(Source::Example);
+        };
+        let now = self.now();
+        let mut stores = self.lock();
+        let key = match &flow.action {
+            FlowAction::Create => create(api, &mut stores, resource, op, body, now)?,
+            FlowAction::Query => find(&mut stores, api, resource, params, now)
+                .ok_or_else(|| refused(&resource.not_found))?,
+            FlowAction::Transition {
+                from,
+                to,
+                refused: no,
+            } => {
+                let key = find(&mut stores, api, resource, params, now)
+                    .ok_or_else(|| refused(&resource.not_found))?;
+                let item = stores
+                    .get_mut(&resource.name)
+                    .and_then(|s| s.items.get_mut(&key))
+                    .ok_or_else(|| refused(&resource.not_found))?;
+                if !from.contains(&item.state) {
+                    return Err(refused(no));
+                }
+                enter(item, to, now);
+                key
+            }
+        };
+        let mut view =
+            view(api, &stores, resource, &key).ok_or_else(|| refused(&resource.not_found))?;
+        // The merchant's own id where the model has one the request did not give.
+        if let Value::Object(facts) = &mut view.facts {
+            if !facts.contains_key("sp_mchid") {
+                for member in ["mchid", "mch_id"] {
+                    facts.entry(member).or_insert_with(|| mchid.into());
+                }
+            }
+        }
+        if let SuccessKind::Json(ty) = &op.success.kind {
+            let example = op.success.example.as_ref();
+            *answer = project(api, ty, Some(&view.facts), example).unwrap_or_else(|| json!({}));
+        }
+        Ok(Source::State)
+    }
+
+    /// Runs a test's scenario on the resource `resource` named `key` (any of its keys): its
+    /// state moves, ids are issued, and the event to notify (if any) comes back with the
+    /// resource as it now is. `None` if there is no such resource or scenario, or the resource
+    /// is not in a state the scenario applies in.
+    pub(crate) fn scenario(
+        &self,
+        api: &Api,
+        resource: &str,
+        key: &str,
+        name: &str,
+    ) -> Option<(Option<String>, View)> {
+        let resource = api.resources.get(resource)?;
+        let scenario = resource.scenarios.iter().find(|s| s.name == name)?;
+        let now = self.now();
+        let mut stores = self.lock();
+        let pairs: Vec<(String, String)> = (resource.keys.iter())
+            .map(|k| (k.clone(), key.to_owned()))
+            .collect();
+        let primary = find(&mut stores, api, resource, &pairs, now)?;
+        let store = stores.get_mut(&resource.name)?;
+        let item = store.items.get_mut(&primary)?;
+        if !scenario.from.contains(&item.state) {
+            return None;
+        }
+        enter(item, &scenario.to, now);
+        for (member, template) in &scenario.issues {
+            let id = render(template, now);
+            item.issued
+                .insert(member.clone(), Value::String(id.clone()));
+            store.aliases.insert((member.clone(), id), primary.clone());
+        }
+        let view = view(api, &stores, resource, &primary)?;
+        Some((scenario.event.clone(), view))
+    }
+
+    /// Every resource of kind `resource`, as it now is.
+    pub(crate) fn all(&self, api: &Api, resource: &str) -> Vec<View> {
+        let Some(resource) = api.resources.get(resource) else {
+            return Vec::new();
+        };
+        let now = self.now();
+        let mut stores = self.lock();
+        let keys: Vec<String> = (stores.get(&resource.name))
+            .map(|s| s.order.iter().cloned().collect())
+            .unwrap_or_default();
+        for key in &keys {
+            expire(&mut stores, resource, key, now);
+        }
+        (keys.iter())
+            .filter_map(|key| view(api, &stores, resource, key))
+            .collect()
+    }
+}
+
+fn enter(item: &mut Item, state: &str, now: OffsetDateTime) {
+    state.clone_into(&mut item.state);
+    item.entered.push((state.to_owned(), now));
+}
+
+/// Moves a resource whose time ran out on to its expiry state, stamped with the deadline.
+fn expire(
+    stores: &mut HashMap<String, Store>,
+    resource: &Resource,
+    key: &str,
+    now: OffsetDateTime,
+) {
+    let Some(expiry) = &resource.expiry else {
+        return;
+    };
+    let Some(item) = stores
+        .get_mut(&resource.name)
+        .and_then(|s| s.items.get_mut(key))
+    else {
+        return;
+    };
+    if !expiry.from.contains(&item.state) {
+        return;
+    }
+    let set = (expiry.field.as_deref())
+        .and_then(|f| item.request.get(f))
+        .and_then(Value::as_str)
+        .and_then(|t| {
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        });
+    let after = time::Duration::seconds(i64::try_from(expiry.after_secs).unwrap_or(i64::MAX));
+    let deadline = set.unwrap_or_else(|| item.created.saturating_add(after));
+    if now >= deadline {
+        enter(item, &expiry.to, deadline);
+    }
+}
+
+/// The merchant's number of the resource named by one of `pairs` (a member named as one of its
+/// keys), expired if its time ran out.
+fn find(
+    stores: &mut HashMap<String, Store>,
+    _api: &Api,
+    resource: &Resource,
+    pairs: &[(String, String)],
+    now: OffsetDateTime,
+) -> Option<String> {
+    let primary = &resource.keys[0];
+    let store = stores.get(&resource.name)?;
+    let key = (pairs.iter())
+        .filter(|(member, _)| resource.keys.contains(member))
+        .find_map(|(member, value)| store.find(member, value, primary))?;
+    expire(stores, resource, &key, now);
+    Some(key)
+}
+
+/// Creates a resource from a request, or answers a repeat of one.
+fn create(
+    api: &Api,
+    stores: &mut HashMap<String, Store>,
+    resource: &Resource,
+    op: &Operation,
+    body: Option<&Value>,
+    now: OffsetDateTime,
+) -> Result<String, Refused> {
+    let Some(body) = body else {
+        return Err(refused(&resource.conflict));
+    };
+    let mut request = body.clone();
+    if let (Value::Object(request), Some(flow)) = (&mut request, &op.flow) {
+        if let Some(Value::Object(sets)) = &flow.sets {
+            request.extend(sets.clone());
+        }
+    }
+    let key = (body.get(&resource.keys[0]))
+        .and_then(Value::as_str)
+        .ok_or_else(|| refused(&resource.conflict))?
+        .to_owned();
+    if let Some(existing) = stores.get(&resource.name).and_then(|s| s.items.get(&key)) {
+        return match existing.request == request {
+            true => Ok(key),
+            false => Err(refused(&resource.conflict)),
+        };
+    }
+    // A child: its parent exists, is in a state that allows it, and has the budget.
+    let mut parent_link = None;
+    if let Some(parent) = &resource.parent {
+        let parent_resource = api.resources.get(&parent.resource);
+        let not_found = || refused(&parent.not_found);
+        let parent_resource = parent_resource.ok_or_else(not_found)?;
+        let pairs: Vec<(String, String)> = (parent_resource.keys.iter())
+            .filter_map(|k| Some((k.clone(), body.get(k)?.as_str()?.to_owned())))
+            .collect();
+        let parent_key = find(stores, api, parent_resource, &pairs, now).ok_or_else(not_found)?;
+        let budget = parent_resource.budget.as_deref();
+        let item = (stores.get_mut(&parent.resource))
+            .and_then(|s| s.items.get_mut(&parent_key))
+            .ok_or_else(not_found)?;
+        if !parent.states.contains(&item.state) {
+            return Err(not_found());
+        }
+        let draw = (parent.draws.as_deref())
+            .and_then(|p| body.pointer(p))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let limit = budget
+            .and_then(|p| item.request.pointer(p))
+            .and_then(Value::as_i64);
+        if let (Some(limit), Some(over)) = (limit, &parent.over_budget) {
+            if item.drawn.saturating_add(draw) > limit {
+                return Err(refused(over));
+            }
+        }
+        item.drawn = item.drawn.saturating_add(draw);
+        if let Some(becomes) = &parent.becomes {
+            if item.state != *becomes {
+                enter(item, becomes, now);
+            }
+        }
+        parent_link = Some((parent.resource.clone(), parent_key));
+    }
+    let mut issued = Map::new();
+    for (member, template) in &resource.issues {
+        issued.insert(member.clone(), Value::String(render(template, now)));
+    }
+    let store = stores.entry(resource.name.clone()).or_default();
+    for (member, id) in &issued {
+        if let Some(id) = id.as_str() {
+            store
+                .aliases
+                .insert((member.clone(), id.to_owned()), key.clone());
+        }
+    }
+    store.insert(
+        key.clone(),
+        Item {
+            request,
+            issued,
+            state: resource.initial.clone(),
+            entered: vec![(resource.initial.clone(), now)],
+            created: now,
+            parent: parent_link,
+            drawn: 0,
+        },
+    );
+    Ok(key)
+}
+
+/// What the ledger knows of a resource, in the members of its models: the creating request,
+/// the ids issued, the state and its stamps and members, the parent's keys, and the derived
+/// members.
+fn view(
+    api: &Api,
+    stores: &HashMap<String, Store>,
+    resource: &Resource,
+    key: &str,
+) -> Option<View> {
+    let item = stores.get(&resource.name)?.items.get(key)?;
+    let mut facts = match &item.request {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    facts.extend(item.issued.clone());
+    facts.insert(resource.state.clone(), Value::String(item.state.clone()));
+    for (state, member) in &resource.stamps {
+        if let Some((_, at)) = item.entered.iter().rev().find(|(s, _)| s == state) {
+            facts.insert(member.clone(), Value::String(rfc3339(*at)));
+        }
+    }
+    for (state, members) in &resource.in_state {
+        if *state == item.state {
+            if let Value::Object(members) = members {
+                facts.extend(members.clone());
+            }
+        }
+    }
+    if let Some((parent_name, parent_key)) = &item.parent {
+        let parent = api.resources.get(parent_name);
+        let parent_view = parent.and_then(|p| view(api, stores, p, parent_key));
+        if let (Some(parent), Some(parent_view)) = (parent, parent_view) {
+            for k in &parent.keys {
+                if let Some(v) = parent_view.facts.get(k) {
+                    facts.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+    }
+    let mut facts = Value::Object(facts);
+    for derived in &resource.derived {
+        if !derived.states.is_empty() && !derived.states.contains(&item.state) {
+            continue;
+        }
+        if facts.pointer(&derived.to).is_some() {
+            continue;
+        }
+        let value = match &derived.source {
+            DerivedFrom::Member(from) => facts.pointer(from).cloned(),
+            DerivedFrom::Value(value) => Some(value.clone()),
+        };
+        if let Some(value) = value {
+            set_pointer(&mut facts, &derived.to, value);
+        }
+    }
+    Some(View {
+        state: item.state.clone(),
+        facts,
+        entered: item.entered.clone(),
+        created: item.created,
+    })
+}
+
+/// Writes `value` at a JSON pointer, making the objects on the way.
+fn set_pointer(target: &mut Value, pointer: &str, value: Value) {
+    let tokens: Vec<String> = (pointer.split('/').skip(1))
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let Some((last, path)) = tokens.split_last() else {
+        return;
+    };
+    let mut at = target;
+    for token in path {
+        let Value::Object(members) = at else { return };
+        at = members.entry(token.clone()).or_insert_with(|| json!({}));
+    }
+    if let Value::Object(members) = at {
+        members.insert(last.clone(), value);
+    }
+}
+
+/// `facts` in the shape of `ty`: each member the model has and the facts know, of the right
+/// JSON type; a required member the facts do not know from `example`. `None` when neither
+/// has a value of the right type.
+pub(crate) fn project(
+    api: &Api,
+    ty: &Ty,
+    facts: Option<&Value>,
+    example: Option<&Value>,
+) -> Option<Value> {
+    match ty {
+        Ty::Named(name) => match api.types.get(name).map(|t| &t.kind) {
+            Some(TypeKind::Struct(fields)) => {
+                let facts = facts.filter(|f| f.is_object());
+                if facts.is_none() {
+                    return example.filter(|e| e.is_object()).cloned();
+                }
+                let mut out = Map::new();
+                for field in fields {
+                    let known = facts.and_then(|f| f.get(&field.wire_name));
+                    let sample = example.and_then(|e| e.get(&field.wire_name));
+                    let value = match known {
+                        Some(_) => project(api, &field.ty, known, sample),
+                        None if field.required => sample.cloned(),
+                        None => None,
+                    };
+                    if let Some(value) = value {
+                        out.insert(field.wire_name.clone(), value);
+                    }
+                }
+                Some(Value::Object(out))
+            }
+            Some(TypeKind::Enum(_)) => facts.filter(|f| f.is_string()).cloned(),
+            Some(TypeKind::NumberEnum(..)) => facts.filter(|f| f.is_number()).cloned(),
+            None => facts.cloned(),
+        },
+        Ty::Vec(item) => {
+            let items = facts?.as_array()?;
+            let sample = example.and_then(|e| e.as_array()).and_then(|a| a.first());
+            Some(Value::Array(
+                items
+                    .iter()
+                    .filter_map(|i| project(api, item, Some(i), sample))
+                    .collect(),
+            ))
+        }
+        Ty::Map(_) | Ty::Json => facts.cloned(),
+        Ty::String | Ty::DateTime => facts.filter(|f| f.is_string()).cloned(),
+        Ty::I32 | Ty::I64 => facts.filter(|f| f.is_i64() || f.is_u64()).cloned(),
+        Ty::F64 => facts.filter(|f| f.is_number()).cloned(),
+        Ty::Bool => facts.filter(|f| f.is_boolean()).cloned(),
+        Ty::File => None,
+    }
 }
 
 /// RFC 3339 at `+08:00`, whole seconds, as the platform writes times.
-fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.to_offset(time::macros::offset!(+8))
         .replace_nanosecond(0)
         .unwrap_or(at)
@@ -141,357 +536,76 @@ fn rfc3339(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-fn new_id(prefix: &str) -> String {
-    let digits: String = (0..18)
-        .map(|_| char::from(b'0' + rand::random::<u8>() % 10))
-        .collect();
-    format!("{prefix}{digits}")
-}
-
-impl Ledger {
-    /// Forgets every order and refund (the ledger time stays).
-    pub(crate) fn clear(&self) {
-        self.orders
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.refunds
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-
-    /// Applies a recognised operation: records, changes state or refuses, and lays what the
-    /// ledger knows over `answer` (members the answer has, of the same JSON type).
-    pub(crate) fn apply(
-        &self,
-        op: &Operation,
-        path: &[(String, String)],
-        body: Option<&Value>,
-        answer: &mut Value,
-    ) -> Result<(), Refusal> {
-        let Some(flow) = Flow::of(op) else {
-            return Ok(());
-        };
-        let param = |name: &str| {
-            path.iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        match flow {
-            Flow::PlaceOrder => self.place(op, body),
-            Flow::QueryOrder => {
-                let order = match (param("out_trade_no"), param("transaction_id")) {
-                    (Some(no), _) => self.order(no),
-                    (None, Some(id)) => self.order_by_transaction(id),
-                    (None, None) => None,
-                };
-                if let Some((out_trade_no, order)) = order {
-                    overlay(answer, &order_view(&out_trade_no, &order));
-                }
-                Ok(())
-            }
-            Flow::CloseOrder => self.close(param("out_trade_no").unwrap_or_default()),
-            Flow::Refund => {
-                let refund = self.refund(body)?;
-                if let Some((out_refund_no, refund)) = refund {
-                    overlay(answer, &refund_view(&out_refund_no, &refund));
-                }
-                Ok(())
-            }
-            Flow::QueryRefund => {
-                let no = param("out_refund_no").unwrap_or_default();
-                if let Some(refund) = self.lock_refunds().get(no) {
-                    overlay(answer, &refund_view(no, refund));
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn lock_orders(&self) -> std::sync::MutexGuard<'_, HashMap<String, Order>> {
-        self.orders.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn lock_refunds(&self) -> std::sync::MutexGuard<'_, HashMap<String, Refund>> {
-        self.refunds.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn order(&self, out_trade_no: &str) -> Option<(String, Order)> {
-        let orders = self.lock_orders();
-        orders
-            .get(out_trade_no)
-            .map(|o| (out_trade_no.to_owned(), o.clone()))
-    }
-
-    fn order_by_transaction(&self, transaction_id: &str) -> Option<(String, Order)> {
-        let orders = self.lock_orders();
-        orders
-            .iter()
-            .find(|(_, o)| o.transaction_id == transaction_id)
-            .map(|(no, o)| (no.clone(), o.clone()))
-    }
-
-    /// The ledger's time: the one set, else now.
-    fn now(&self) -> OffsetDateTime {
-        self.time
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .unwrap_or_else(OffsetDateTime::now_utc)
-    }
-
-    /// Sets (or clears) the time stamped on payments and refunds.
-    pub(crate) fn set_time(&self, time: Option<OffsetDateTime>) {
-        *self.time.lock().unwrap_or_else(|e| e.into_inner()) = time;
-    }
-
-    fn place(&self, op: &Operation, body: Option<&Value>) -> Result<(), Refusal> {
-        let Some(body) = body else { return Ok(()) };
-        let Some(no) = text(body, "out_trade_no") else {
-            return Ok(());
-        };
-        let mut orders = self.lock_orders();
-        if orders.get(no).is_some_and(|o| o.state != "NOTPAY") {
-            return Err((
-                400,
-                "ORDERPAID",
-                format!("订单 {no} 已支付或已关闭,请使用新的商户订单号"),
-            ));
-        }
-        let trade_type = match op.path.rsplit('/').next() {
-            Some("app") => "APP",
-            Some("h5") => "MWEB",
-            Some("native") => "NATIVE",
-            _ => "JSAPI",
-        };
-        orders.insert(
-            no.to_owned(),
-            Order {
-                request: body.clone(),
-                trade_type,
-                transaction_id: new_id("42"),
-                state: "NOTPAY",
-                success_time: None,
-            },
-        );
-        Ok(())
-    }
-
-    fn close(&self, out_trade_no: &str) -> Result<(), Refusal> {
-        let mut orders = self.lock_orders();
-        match orders.get_mut(out_trade_no) {
-            Some(order) if order.state == "SUCCESS" || order.state == "REFUND" => {
-                Err((400, "ORDERPAID", "订单已支付,不能关闭".to_owned()))
-            }
-            Some(order) => {
-                order.state = "CLOSED";
-                Ok(())
-            }
-            None => Ok(()),
-        }
-    }
-
-    fn refund(&self, body: Option<&Value>) -> Result<Option<(String, Refund)>, Refusal> {
-        let Some(body) = body else { return Ok(None) };
-        let Some(out_refund_no) = text(body, "out_refund_no") else {
-            return Ok(None);
-        };
-        let order = match (text(body, "out_trade_no"), text(body, "transaction_id")) {
-            (Some(no), _) => self.order(no),
-            (None, Some(id)) => self.order_by_transaction(id),
-            (None, None) => None,
-        };
-        let Some((out_trade_no, order)) = order else {
-            return Ok(None);
-        };
-        if order.state != "SUCCESS" && order.state != "REFUND" {
-            return Err((
-                403,
-                "TRADE_STATE_ERROR",
-                format!("订单状态为 {},不能退款", order.state),
-            ));
-        }
-        let total = order
-            .request
-            .pointer("/amount/total")
-            .and_then(Value::as_i64);
-        let asked = body.pointer("/amount/refund").and_then(Value::as_i64);
-        if let (Some(total), Some(asked)) = (total, asked) {
-            if asked > total {
-                return Err((400, "INVALID_REQUEST", "退款金额超过订单金额".to_owned()));
-            }
-        }
-        let refund = Refund {
-            request: body.clone(),
-            refund_id: new_id("50"),
-            out_trade_no: out_trade_no.clone(),
-            transaction_id: order.transaction_id.clone(),
-            status: "PROCESSING",
-            create_time: self.now(),
-            success_time: None,
-        };
-        if let Some(o) = self.lock_orders().get_mut(&out_trade_no) {
-            o.state = "REFUND";
-        }
-        self.lock_refunds()
-            .insert(out_refund_no.to_owned(), refund.clone());
-        Ok(Some((out_refund_no.to_owned(), refund)))
-    }
-
-    /// Marks an order paid; what its `TRANSACTION.SUCCESS` resource says. `None` if the order
-    /// is unknown or not waiting for payment.
-    pub(crate) fn pay(&self, out_trade_no: &str) -> Option<Value> {
-        let mut orders = self.lock_orders();
-        let order = orders
-            .get_mut(out_trade_no)
-            .filter(|o| o.state == "NOTPAY")?;
-        order.state = "SUCCESS";
-        order.success_time = Some(self.now());
-        Some(order_view(out_trade_no, order))
-    }
-
-    /// Completes a refund; what its `REFUND.SUCCESS` resource says. `None` if the refund is
-    /// unknown or done.
-    pub(crate) fn complete_refund(&self, out_refund_no: &str) -> Option<Value> {
-        let now = self.now();
-        let mut refunds = self.lock_refunds();
-        let refund = refunds
-            .get_mut(out_refund_no)
-            .filter(|r| r.status == "PROCESSING")?;
-        refund.status = "SUCCESS";
-        refund.success_time = Some(now);
-        Some(refund_view(out_refund_no, refund))
-    }
-}
-
-/// What the ledger says about an order, in the shape of the 订单 model.
-fn order_view(out_trade_no: &str, order: &Order) -> Value {
-    let r = &order.request;
-    let total = r.pointer("/amount/total").cloned().unwrap_or(json!(0));
-    let currency = r
-        .pointer("/amount/currency")
-        .cloned()
-        .unwrap_or(json!("CNY"));
-    let paid = order.state == "SUCCESS" || order.state == "REFUND";
-    let mut view = json!({
-        "out_trade_no": out_trade_no,
-        "transaction_id": order.transaction_id,
-        "trade_state": order.state,
-        "amount": {"total": total, "currency": currency, "payer_currency": currency},
-    });
-    if paid {
-        view["amount"]["payer_total"] = total;
-        if let Some(time) = order.success_time {
-            view["success_time"] = json!(rfc3339(time));
-        }
-    }
-    for key in [
-        "appid",
-        "mchid",
-        "sp_appid",
-        "sp_mchid",
-        "sub_appid",
-        "sub_mchid",
-        "attach",
-        "payer",
-    ] {
-        if let Some(v) = r.get(key) {
-            view[key] = v.clone();
-        }
-    }
-    view
-}
-
-/// What the ledger says about a refund, in the shape of the 退款 model.
-fn refund_view(out_refund_no: &str, refund: &Refund) -> Value {
-    let mut view = json!({
-        "out_refund_no": out_refund_no,
-        "refund_id": refund.refund_id,
-        "out_trade_no": refund.out_trade_no,
-        "transaction_id": refund.transaction_id,
-        "status": refund.status,
-        "refund_status": refund.status,
-        "create_time": rfc3339(refund.create_time),
-    });
-    if let Some(amount) = refund.request.get("amount") {
-        view["amount"] = amount.clone();
-        if let Some(refund) = amount.get("refund") {
-            view["amount"]["payer_refund"] = refund.clone();
-        }
-    }
-    if let Some(time) = refund.success_time {
-        view["success_time"] = json!(rfc3339(time));
-    }
-    view
-}
-
-impl Ledger {
-    /// The payments and the refunds accepted on `date` (Beijing time), by time.
-    pub(crate) fn day(&self, date: time::Date) -> (Vec<Payment>, Vec<RefundEntry>) {
-        let on_day = |t: OffsetDateTime| t.to_offset(time::macros::offset!(+8)).date() == date;
-        let orders = self.lock_orders();
-        let mut payments: Vec<Payment> = orders
-            .iter()
-            .filter_map(|(no, order)| {
-                let time = order.success_time.filter(|&t| on_day(t))?;
-                Some(payment(no, order, time))
-            })
-            .collect();
-        let mut refunds: Vec<RefundEntry> = self
-            .lock_refunds()
-            .iter()
-            .filter(|(_, r)| on_day(r.create_time))
-            .filter_map(|(no, r)| {
-                let order = orders.get(&r.out_trade_no)?;
-                let paid = order.success_time.unwrap_or(r.create_time);
-                Some(RefundEntry {
-                    time: r.create_time,
-                    success_time: r.success_time,
-                    out_refund_no: no.clone(),
-                    refund_id: r.refund_id.clone(),
-                    status: r.status,
-                    refund: r
-                        .request
-                        .pointer("/amount/refund")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0),
-                    payment: payment(&r.out_trade_no, order, paid),
-                })
-            })
-            .collect();
-        payments.sort_by(|a, b| (a.time, &a.out_trade_no).cmp(&(b.time, &b.out_trade_no)));
-        refunds.sort_by(|a, b| (a.time, &a.out_refund_no).cmp(&(b.time, &b.out_refund_no)));
-        (payments, refunds)
-    }
-}
-
-/// An order as a bill lists it.
-fn payment(out_trade_no: &str, order: &Order, time: OffsetDateTime) -> Payment {
-    let r = &order.request;
-    let text = |keys: &[&str]| {
-        keys.iter()
-            .find_map(|k| r.pointer(k).and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_owned()
+/// A fresh id from its template, dated `now` (Beijing time).
+fn render(template: &[IdPart], now: OffsetDateTime) -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let local = now.to_offset(time::macros::offset!(+8));
+    let random = |alphabet: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(alphabet[rand::random::<usize>() % alphabet.len()]))
+            .collect()
     };
-    Payment {
-        time,
-        out_trade_no: out_trade_no.to_owned(),
-        transaction_id: order.transaction_id.clone(),
-        trade_type: order.trade_type,
-        appid: text(&["/appid", "/sp_appid"]),
-        mchid: text(&["/mchid", "/sp_mchid"]),
-        sub_mchid: text(&["/sub_mchid"]),
-        openid: text(&["/payer/openid", "/payer/sp_openid", "/payer/sub_openid"]),
-        description: text(&["/description"]),
-        attach: text(&["/attach"]),
-        currency: match text(&["/amount/currency"]) {
-            c if c.is_empty() => "CNY".to_owned(),
-            c => c,
-        },
-        total: r
-            .pointer("/amount/total")
-            .and_then(Value::as_i64)
-            .unwrap_or(0),
+    let mut id = String::new();
+    for part in template {
+        match part {
+            IdPart::Text(text) => id.push_str(text),
+            IdPart::Digits(n) => id.push_str(&random(b"0123456789", *n)),
+            IdPart::Hex(n) => id.push_str(&random(b"0123456789abcdef", *n)),
+            IdPart::Alnum(n) => id.push_str(&random(ALNUM, *n)),
+            IdPart::Base64(n) => id.push_str(&random(B64, *n)),
+            IdPart::Date => id.push_str(&format!(
+                "{:04}{:02}{:02}",
+                local.year(),
+                u8::from(local.month()),
+                local.day()
+            )),
+            IdPart::Time => id.push_str(&format!(
+                "{:04}{:02}{:02}{:02}{:02}{:02}",
+                local.year(),
+                u8::from(local.month()),
+                local.day(),
+                local.hour(),
+                local.minute(),
+                local.second()
+            )),
+        }
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_their_templates_and_differ() {
+        let at = time::macros::datetime!(2026-12-07 01:02:03 UTC);
+        let template = [
+            IdPart::Text("42".into()),
+            IdPart::Digits(3),
+            IdPart::Date,
+            IdPart::Hex(4),
+        ];
+        let a = render(&template, at);
+        assert_eq!(a.len(), 2 + 3 + 8 + 4);
+        assert!(a.starts_with("42"));
+        assert_eq!(&a[5..13], "20261207", "Beijing date");
+        assert!(a[13..].chars().all(|c| c.is_ascii_hexdigit()));
+        let ids: std::collections::HashSet<String> = (0..100)
+            .map(|_| render(&[IdPart::Digits(20)], at))
+            .collect();
+        assert_eq!(ids.len(), 100);
+    }
+
+    #[test]
+    fn pointers_make_the_objects_on_their_way() {
+        let mut v = json!({"amount": {"total": 1}});
+        set_pointer(&mut v, "/amount/payer_total", json!(1));
+        set_pointer(&mut v, "/scene/store/id", json!("S"));
+        assert_eq!(
+            v,
+            json!({"amount": {"total": 1, "payer_total": 1}, "scene": {"store": {"id": "S"}}})
+        );
     }
 }

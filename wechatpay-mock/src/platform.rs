@@ -478,29 +478,94 @@ impl MockPlatform {
         )
     }
 
-    /// The user pays the order `out_trade_no` placed earlier through the mock: its state becomes
-    /// `SUCCESS` (queries say so, and it can be refunded), and the `TRANSACTION.SUCCESS`
-    /// notification comes back, signed and encrypted, its resource the spec's example with the
-    /// order's own values. `None` if the mock has no such unpaid order, or the spec declares no
-    /// `TRANSACTION.SUCCESS` event.
+    /// Makes something happen to a resource the platform keeps, as the spec declares it
+    /// (`x-wechatpay-resources` … `scenarios`): the user pays an order (`"order"`, `"pay"`), a
+    /// refund completes (`"refund"`, `"complete"`), a user confirms a transfer
+    /// (`"transfer_bill"`, `"confirm"`)… `key` is any of the resource's keys (the merchant's
+    /// number or an id the platform issued). The state moves, and the event the scenario
+    /// notifies comes back signed and encrypted, its resource what the ledger now knows of it
+    /// in the event's model. `None` if there is no such resource or scenario, the resource is
+    /// not in a state the scenario applies in, or the scenario notifies nothing (its effect
+    /// still happened then only if the first two hold: see [`MockPlatform::state_of`]).
+    pub fn scenario(&self, resource: &str, key: &str, name: &str) -> Option<SignedNotification> {
+        let api = &self.state.api;
+        let (event, view) = self.state.ledger.scenario(api, resource, key, name)?;
+        let event = event?;
+        let shapes: Vec<&ir::Event> = (api.groups.iter())
+            .flat_map(|g| &g.events)
+            .filter(|e| e.event_type == event)
+            .collect();
+        // The shape that names the most of what the ledger knows (a service provider's order
+        // has `sp_mchid`, a direct merchant's `mchid`), the first on a tie.
+        let score = |e: &ir::Event| match &e.resource {
+            ir::Ty::Named(name) => match api.types.get(name).map(|t| &t.kind) {
+                Some(ir::TypeKind::Struct(fields)) => fields
+                    .iter()
+                    .filter(|f| view.facts.get(&f.wire_name).is_some())
+                    .count(),
+                _ => 0,
+            },
+            _ => 0,
+        };
+        let best = shapes.iter().map(|e| score(e)).max()?;
+        let shape = shapes.into_iter().find(|e| score(e) == best)?;
+        let resource = crate::flows::project(
+            api,
+            &shape.resource,
+            Some(&view.facts),
+            shape.example.as_ref(),
+        )
+        .unwrap_or_default();
+        let summary = shape.summary.as_deref().unwrap_or(&shape.event_type);
+        Some(self.notification(
+            &shape.event_type,
+            summary,
+            &shape.original_type,
+            &resource,
+            None,
+        ))
+    }
+
+    /// The state of the resource `resource` named `key` (any of its keys), as the platform now
+    /// has it: e.g. `NOTPAY`, `SUCCESS`, `CLOSED` for an order. `None` if it has none.
+    pub fn state_of(&self, resource: &str, key: &str) -> Option<String> {
+        let views = self.state.ledger.all(&self.state.api, resource);
+        let keys = &self.state.api.resources.get(resource)?.keys;
+        (views.into_iter())
+            .find(|v| {
+                keys.iter()
+                    .any(|k| v.facts.get(k).and_then(|v| v.as_str()) == Some(key))
+            })
+            .map(|v| v.state)
+    }
+
+    /// The user pays the order `out_trade_no`: [`MockPlatform::scenario`]`("order", out_trade_no, "pay")`,
+    /// which gives the `TRANSACTION.SUCCESS` notification.
     pub fn pay(&self, out_trade_no: &str) -> Option<SignedNotification> {
-        let paid = self.state.ledger.pay(out_trade_no)?;
-        self.event("TRANSACTION.SUCCESS", &paid)
+        self.scenario("order", out_trade_no, "pay")
     }
 
-    /// The refund `out_refund_no` accepted earlier completes: its state becomes `SUCCESS`, and
-    /// the `REFUND.SUCCESS` notification comes back. `None` if the mock has no such refund in
-    /// progress, or the spec declares no `REFUND.SUCCESS` event.
+    /// The refund `out_refund_no` completes: [`MockPlatform::scenario`]`("refund", out_refund_no, "complete")`,
+    /// which gives the `REFUND.SUCCESS` notification.
     pub fn complete_refund(&self, out_refund_no: &str) -> Option<SignedNotification> {
-        let done = self.state.ledger.complete_refund(out_refund_no)?;
-        self.event("REFUND.SUCCESS", &done)
+        self.scenario("refund", out_refund_no, "complete")
     }
 
-    /// Stamps the payments and refunds that follow with `time` instead of the current time
-    /// (`None`: the current time again): their `success_time`, and the day whose bills list them
-    /// (Beijing time). For a test or an example that needs yesterday's bill.
-    pub fn set_ledger_time(&self, time: Option<time::OffsetDateTime>) {
+    /// Sets the platform's clock to `time` (`None`: the system clock again). It stamps what
+    /// happens from now on (payments, refunds, their bills' day) and decides expiry: an order
+    /// past its `time_expire` is `CLOSED`, a transfer left unconfirmed 24 hours fails.
+    pub fn set_time(&self, time: Option<time::OffsetDateTime>) {
         self.state.ledger.set_time(time);
+    }
+
+    /// Moves the platform's clock forward by `by` (from the system clock if none was set).
+    pub fn advance_time(&self, by: time::Duration) {
+        self.state.ledger.advance(by);
+    }
+
+    /// The platform's clock: the time set, else the system clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.state.ledger.now()
     }
 
     /// Signs notifications with the platform certificate instead of the public key (as during

@@ -22,6 +22,7 @@ use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
 use crate::bills;
 use crate::echo;
+use crate::flows::Source;
 use crate::multipart;
 use crate::sensitive::{decrypt_param, encrypt_answer};
 use crate::state::{now, tamper, Fault, LoggedRequest, State, TestCredentials, TrustMode};
@@ -110,6 +111,9 @@ struct Answer {
     use_public_key: bool,
     /// A file (`application/octet-stream`), not JSON.
     download: bool,
+    /// For an operation's success answer: whether it comes from a resource's state or from
+    /// the example (the `X-Mock-Source` header).
+    source: Option<Source>,
 }
 
 fn error_answer(status: u16, code: &str, message: &str, detail: Option<Value>) -> Answer {
@@ -123,6 +127,7 @@ fn error_answer(status: u16, code: &str, message: &str, detail: Option<Value>) -
         signed: false,
         use_public_key: false,
         download: false,
+        source: None,
     }
 }
 
@@ -297,6 +302,13 @@ fn respond(
     if let Ok(id) = HeaderValue::try_from(format!("mock-{}", nonce())) {
         headers.insert("Request-ID", id);
     }
+    if let Some(source) = answer.source {
+        let value = match source {
+            Source::State => "state",
+            Source::Example => "example",
+        };
+        headers.insert("X-Mock-Source", HeaderValue::from_static(value));
+    }
     if let Some(Fault::RetryAfter(wait)) = fault {
         headers.insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
     }
@@ -435,20 +447,38 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         mchid: &state.credentials.mchid,
     };
     echo::overlay(&mut json, &said);
-    let ledger = state
-        .ledger
-        .apply(op, &path_params, log.plaintext_body.as_ref(), &mut json);
-    if let Err((status, code, message)) = ledger {
-        return error_answer(status, code, &message, None);
+    // The path and query parameters, sensitive ones decrypted: what names a resource.
+    let mut params = path_params.clone();
+    for (name, value) in echo::query_pairs(query) {
+        let plain = log.plaintext_params.iter().find(|(wire, _)| *wire == name);
+        params.push((name, plain.map_or(value, |(_, plain)| plain.clone())));
     }
+    let body_json = log.plaintext_body.as_ref();
+    let source = match state.ledger.apply(
+        &state.api,
+        &state.credentials.mchid,
+        op,
+        &params,
+        body_json,
+        &mut json,
+    ) {
+        Ok(source) => source,
+        Err((status, code, message)) => return error_answer(status, &code, &message, None),
+    };
     if let Some(kind) = bills::Kind::of(op) {
         let mchid = &state.credentials.mchid;
         let foreign = fault == Some(Fault::ForeignDownloadUrl);
-        let made = state
-            .bills
-            .apply(kind, &state.ledger, query, mchid, foreign, &mut json);
+        let made = state.bills.apply(
+            &state.api,
+            kind,
+            &state.ledger,
+            query,
+            mchid,
+            foreign,
+            &mut json,
+        );
         if let Err((status, code, message)) = made {
-            return error_answer(status, code, &message, None);
+            return error_answer(status, &code, &message, None);
         }
     }
     let body = match (&op.success.kind, &op.success.example) {
@@ -477,6 +507,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         signed: op.signed_response,
         use_public_key: false,
         download,
+        source: Some(source),
     }
 }
 
@@ -814,6 +845,7 @@ fn certificates_answer(state: &State, fault: Option<Fault>) -> Answer {
         signed: true,
         use_public_key: false,
         download: false,
+        source: None,
     }
 }
 

@@ -559,6 +559,7 @@ mod tests {
 
     fn empty() -> Api {
         Api {
+            resources: Default::default(),
             groups: Vec::new(),
             types: Default::default(),
             warnings: Vec::new(),

@@ -161,8 +161,12 @@ pub fn calls_test(api: &Api, krate: &str, state_errors: &[(&str, &str, &str)]) -
                 }
             });
             let id = &op.id;
-            let expected = match state_errors.iter().find(|(op_id, _, _)| op_id == id) {
-                Some((_, code, _)) => quote!(::std::option::Option::Some(#code)),
+            let listed = state_errors.iter().find(|(op_id, _, _)| op_id == id);
+            let expected = match listed
+                .map(|(_, code, _)| code.to_string())
+                .or_else(|| fresh_refusal(api, op))
+            {
+                Some(code) => quote!(::std::option::Option::Some(#code)),
                 None => quote!(::std::option::Option::None),
             };
             checks.push(quote! {
@@ -175,7 +179,10 @@ pub fn calls_test(api: &Api, krate: &str, state_errors: &[(&str, &str, &str)]) -
     let reasons = state_errors
         .iter()
         .map(|(id, code, why)| format!("\n//! - `{id}`: `{code}`, {why}."))
-        .collect::<String>();
+        .collect::<String>()
+        + "\n//! - every operation that reads or changes a resource the spec declares \
+           (`x-wechatpay-flow`), or creates one against a parent: the resource's (or the \
+           parent's) `not_found` code, as a fresh platform has none.";
     let file = quote! {
         #[tokio::test]
         async fn every_operation_is_answered_and_decodes() {
@@ -474,4 +481,15 @@ fn safe(text: &str) -> bool {
         && !text.chars().any(|c| {
             c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
         })
+}
+
+/// The code a fresh platform refuses an operation's example with because of its flow: the
+/// resource it reads or changes does not exist, or the parent it is created against.
+fn fresh_refusal(api: &Api, op: &crate::ir::Operation) -> Option<String> {
+    let flow = op.flow.as_ref()?;
+    let resource = api.resources.get(&flow.resource)?;
+    match flow.action {
+        crate::ir::FlowAction::Create => resource.parent.as_ref().map(|p| p.not_found.code.clone()),
+        _ => Some(resource.not_found.code.clone()),
+    }
 }

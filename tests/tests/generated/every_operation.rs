@@ -5,6 +5,7 @@
 //! error on such a platform, and the test checks that exact code:
 //! - `applyTradeBill`: `NO_STATEMENT_EXIST`, no transaction happened on the example's bill date.
 //! - `applyFundFlowBill`: `NO_STATEMENT_EXIST`, no funds moved on the example's bill date.
+//! - every operation that reads or changes a resource the spec declares (`x-wechatpay-flow`), or creates one against a parent: the resource's (or the parent's) `not_found` code, as a fresh platform has none.
 
 #[tokio::test]
 async fn every_operation_is_answered_and_decodes() {
@@ -352,6 +353,48 @@ async fn every_operation_is_answered_and_decodes() {
             "combineMiniprogramPrepay",
             ::std::option::Option::None,
             combine_miniprogram_prepay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "creditRepaymentPreSignApp",
+            ::std::option::Option::None,
+            credit_repayment_pre_sign_app(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "creditRepaymentPreSignH5",
+            ::std::option::Option::None,
+            credit_repayment_pre_sign_h5(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "creditRepaymentTerminateContract",
+            ::std::option::Option::None,
+            credit_repayment_terminate_contract(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "creditRepaymentQueryDeductOrder",
+            ::std::option::Option::None,
+            credit_repayment_query_deduct_order(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "creditRepaymentScheduleRepayment",
+            ::std::option::Option::None,
+            credit_repayment_schedule_repayment(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "creditRepaymentQueryScheduleRecord",
+            ::std::option::Option::None,
+            credit_repayment_query_schedule_record(&client).await,
         ));
     mock.reset();
     results
@@ -1063,6 +1106,181 @@ async fn every_operation_is_answered_and_decodes() {
             "fapiaoReverse",
             ::std::option::Option::None,
             fapiao_reverse(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayMiniprogramPreEntrustSign",
+            ::std::option::Option::None,
+            global_papay_miniprogram_pre_entrust_sign(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayAppPreEntrustSign",
+            ::std::option::Option::None,
+            global_papay_app_pre_entrust_sign(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayH5PreEntrustSign",
+            ::std::option::Option::None,
+            global_papay_h5_pre_entrust_sign(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayJsapiPreEntrustSign",
+            ::std::option::Option::None,
+            global_papay_jsapi_pre_entrust_sign(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayWebPreEntrustSign",
+            ::std::option::Option::None,
+            global_papay_web_pre_entrust_sign(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayQueryContractById",
+            ::std::option::Option::None,
+            global_papay_query_contract_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayQueryContractByOutContractCode",
+            ::std::option::Option::None,
+            global_papay_query_contract_by_out_contract_code(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayTerminateContract",
+            ::std::option::Option::None,
+            global_papay_terminate_contract(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayDeduct",
+            ::std::option::Option::None,
+            global_papay_deduct(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayQueryOrderById",
+            ::std::option::Option::None,
+            global_papay_query_order_by_id(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayQueryOrderByOutTradeNo",
+            ::std::option::Option::None,
+            global_papay_query_order_by_out_trade_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalPapayReverseOrder",
+            ::std::option::Option::None,
+            global_papay_reverse_order(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingMarkTransaction",
+            ::std::option::Option::None,
+            global_profit_sharing_mark_transaction(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingCreateOrder",
+            ::std::option::Option::None,
+            global_profit_sharing_create_order(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingUnfreeze",
+            ::std::option::Option::None,
+            global_profit_sharing_unfreeze(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingQueryOrder",
+            ::std::option::Option::None,
+            global_profit_sharing_query_order(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingQueryUnsplitAmount",
+            ::std::option::Option::None,
+            global_profit_sharing_query_unsplit_amount(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingQueryRefundableAmount",
+            ::std::option::Option::None,
+            global_profit_sharing_query_refundable_amount(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingQueryRefundableBalance",
+            ::std::option::Option::None,
+            global_profit_sharing_query_refundable_balance(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingAddReceiver",
+            ::std::option::Option::None,
+            global_profit_sharing_add_receiver(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingDeleteReceiver",
+            ::std::option::Option::None,
+            global_profit_sharing_delete_receiver(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingQueryReceiver",
+            ::std::option::Option::None,
+            global_profit_sharing_query_receiver(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingBillDownloadUrl",
+            ::std::option::Option::None,
+            global_profit_sharing_bill_download_url(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalProfitSharingRefundBillDownloadUrl",
+            ::std::option::Option::None,
+            global_profit_sharing_refund_bill_download_url(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "globalMerchantStorageUploadFile",
+            ::std::option::Option::None,
+            global_merchant_storage_upload_file(&client).await,
         ));
     mock.reset();
     results
@@ -2438,6 +2656,90 @@ async fn every_operation_is_answered_and_decodes() {
     mock.reset();
     results
         .push((
+            "passwordExemptNormalPreSignMiniProgram",
+            ::std::option::Option::None,
+            password_exempt_normal_pre_sign_mini_program(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptNormalPreSignAfterPay",
+            ::std::option::Option::None,
+            password_exempt_normal_pre_sign_after_pay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptPartnerPreSignMiniProgram",
+            ::std::option::Option::None,
+            password_exempt_partner_pre_sign_mini_program(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptPartnerPreSignAfterPay",
+            ::std::option::Option::None,
+            password_exempt_partner_pre_sign_after_pay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptEcommercePreSignMiniProgram",
+            ::std::option::Option::None,
+            password_exempt_ecommerce_pre_sign_mini_program(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptEcommercePreSignAfterPay",
+            ::std::option::Option::None,
+            password_exempt_ecommerce_pre_sign_after_pay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptQsPreSignMiniProgram",
+            ::std::option::Option::None,
+            password_exempt_qs_pre_sign_mini_program(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptQsPreSignAfterPay",
+            ::std::option::Option::None,
+            password_exempt_qs_pre_sign_after_pay(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptQueryContract",
+            ::std::option::Option::None,
+            password_exempt_query_contract(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "passwordExemptTerminateContract",
+            ::std::option::Option::None,
+            password_exempt_terminate_contract(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "jsapiPrepayWithContract",
+            ::std::option::Option::None,
+            jsapi_prepay_with_contract(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "partnerJsapiPrepayWithContract",
+            ::std::option::Option::None,
+            partner_jsapi_prepay_with_contract(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
             "partnerJsapiPrepay",
             ::std::option::Option::None,
             partner_jsapi_prepay(&client).await,
@@ -2467,21 +2769,21 @@ async fn every_operation_is_answered_and_decodes() {
     results
         .push((
             "partnerQueryOrderById",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("ORDER_NOT_EXIST"),
             partner_query_order_by_id(&client).await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryOrderByOutTradeNo",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("ORDER_NOT_EXIST"),
             partner_query_order_by_out_trade_no(&client).await,
         ));
     mock.reset();
     results
         .push((
             "partnerCloseOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("ORDER_NOT_EXIST"),
             partner_close_order(&client).await,
         ));
     mock.reset();
@@ -2530,19 +2832,23 @@ async fn every_operation_is_answered_and_decodes() {
     results
         .push((
             "queryOrderById",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("ORDER_NOT_EXIST"),
             query_order_by_id(&client).await,
         ));
     mock.reset();
     results
         .push((
             "queryOrderByOutTradeNo",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("ORDER_NOT_EXIST"),
             query_order_by_out_trade_no(&client).await,
         ));
     mock.reset();
     results
-        .push(("closeOrder", ::std::option::Option::None, close_order(&client).await));
+        .push((
+            "closeOrder",
+            ::std::option::Option::Some("ORDER_NOT_EXIST"),
+            close_order(&client).await,
+        ));
     mock.reset();
     results.push(("codePay", ::std::option::Option::None, code_pay(&client).await));
     mock.reset();
@@ -3577,14 +3883,14 @@ async fn every_operation_is_answered_and_decodes() {
     results
         .push((
             "createRefund",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
             create_refund(&client).await,
         ));
     mock.reset();
     results
         .push((
             "queryRefundByOutRefundNo",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
             query_refund_by_out_refund_no(&client).await,
         ));
     mock.reset();
@@ -3822,21 +4128,21 @@ async fn every_operation_is_answered_and_decodes() {
     results
         .push((
             "queryTransferBillByOutBillNo",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("NOT_FOUND"),
             query_transfer_bill_by_out_bill_no(&client).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBillByTransferBillNo",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("NOT_FOUND"),
             query_transfer_bill_by_transfer_bill_no(&client).await,
         ));
     mock.reset();
     results
         .push((
             "cancelTransferBill",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("NOT_FOUND"),
             cancel_transfer_bill(&client).await,
         ));
     mock.reset();
@@ -3902,7 +4208,126 @@ async fn every_operation_is_answered_and_decodes() {
             ::std::option::Option::None,
             recover_ledger_control(&client).await,
         ));
-    assert_eq!(results.len(), 559usize);
+    mock.reset();
+    results
+        .push((
+            "webizpayListAvailMchRanges",
+            ::std::option::Option::None,
+            webizpay_list_avail_mch_ranges(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayCreateAvailMchRange",
+            ::std::option::Option::None,
+            webizpay_create_avail_mch_range(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayListMerchantIdentifiers",
+            ::std::option::Option::None,
+            webizpay_list_merchant_identifiers(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayAddMerchantIdentifier",
+            ::std::option::Option::None,
+            webizpay_add_merchant_identifier(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayDeleteMerchantIdentifier",
+            ::std::option::Option::None,
+            webizpay_delete_merchant_identifier(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayApplyFundingProof",
+            ::std::option::Option::None,
+            webizpay_apply_funding_proof(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayApplyTradeBill",
+            ::std::option::Option::None,
+            webizpay_apply_trade_bill(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayIssueQuotaCard",
+            ::std::option::Option::None,
+            webizpay_issue_quota_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayQueryQuotaCard",
+            ::std::option::Option::None,
+            webizpay_query_quota_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayQueryQuotaCardByOutCardNo",
+            ::std::option::Option::None,
+            webizpay_query_quota_card_by_out_card_no(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayCancelQuotaCard",
+            ::std::option::Option::None,
+            webizpay_cancel_quota_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayGetQuotaCardPaymentUrl",
+            ::std::option::Option::None,
+            webizpay_get_quota_card_payment_url(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayRevokeEmployeeAuthorization",
+            ::std::option::Option::None,
+            webizpay_revoke_employee_authorization(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayCreateStoreEntityMatch",
+            ::std::option::Option::None,
+            webizpay_create_store_entity_match(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayQueryStoreEntityMatch",
+            ::std::option::Option::None,
+            webizpay_query_store_entity_match(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayQueryAuthorizationState",
+            ::std::option::Option::None,
+            webizpay_query_authorization_state(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "webizpayCreateAuthorizationUrl",
+            ::std::option::Option::None,
+            webizpay_create_authorization_url(&client).await,
+        ));
+    assert_eq!(results.len(), 619usize);
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(id, expected, outcome)| {
@@ -3927,7 +4352,7 @@ async fn every_operation_is_answered_and_decodes() {
         })
         .collect();
     assert!(
-        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 559usize,
+        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 619usize,
         failures.join("\n")
     );
 }
@@ -4686,6 +5111,98 @@ async fn combine_miniprogram_prepay(
                 description: "二手闲置-书籍".into(),
             }),
         ]),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn credit_repayment_pre_sign_app(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::credit_repayment::{
+        CreditRepaymentPreSignApp, CreditRepaymentPreSignAppRequired,
+    };
+    let op = CreditRepaymentPreSignApp::new(CreditRepaymentPreSignAppRequired {
+        appid: "wxd678efh567hg6787".into(),
+        plan_id: "123".into(),
+        out_contract_code: "100001256".into(),
+        display_name: "*明".into(),
+        contract_notify_url: "https://www.example.com/contract-notify".into(),
+        repayment_amount_limit: "10000".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn credit_repayment_pre_sign_h5(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::credit_repayment::{
+        CreditRepaymentPreSignH5, CreditRepaymentPreSignH5Required,
+    };
+    let op = CreditRepaymentPreSignH5::new(CreditRepaymentPreSignH5Required {
+        appid: "wxd678efh567hg6787".into(),
+        plan_id: "123".into(),
+        out_contract_code: "100001256".into(),
+        display_name: "*明".into(),
+        contract_notify_url: "https://www.example.com/contract-notify".into(),
+        repayment_amount_limit: "10000".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn credit_repayment_terminate_contract(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::credit_repayment::{
+        CreditRepaymentTerminateContract, CreditRepaymentTerminateContractRequired,
+    };
+    let op = CreditRepaymentTerminateContract::new(CreditRepaymentTerminateContractRequired {
+        out_contract_code: "WxCreditRepayment20200910100000".into(),
+        contract_termination_remark: "签约信息有误,需解约然后重新签约"
+            .into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn credit_repayment_query_deduct_order(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::credit_repayment::CreditRepaymentQueryDeductOrder;
+    let op = CreditRepaymentQueryDeductOrder::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn credit_repayment_schedule_repayment(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::credit_repayment::{
+        CreditRepaymentScheduleItem, CreditRepaymentScheduleItemRequired,
+        CreditRepaymentScheduleRepayment, CreditRepaymentScheduleRepaymentRequired,
+    };
+    let op = CreditRepaymentScheduleRepayment::new(CreditRepaymentScheduleRepaymentRequired {
+        contract_id: "20251105000000123456789".into(),
+        appid: "wxd678efh567hg6787".into(),
+        openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+        schedule_items: Vec::from([
+            CreditRepaymentScheduleItem::new(CreditRepaymentScheduleItemRequired {
+                out_record_id: "1234567abcde".into(),
+                sub_mchid: "1900000109".into(),
+                repayment_amount: "10000".into(),
+                repayment_date: "2025-11-18".into(),
+            }),
+        ]),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn credit_repayment_query_schedule_record(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::credit_repayment::{
+        CreditRepaymentQueryScheduleRecord, CreditRepaymentQueryScheduleRecordRequired,
+    };
+    let op = CreditRepaymentQueryScheduleRecord::new(CreditRepaymentQueryScheduleRecordRequired {
+        out_record_id: "1234567abcde".into(),
+        contract_id: "20251105000000123456789".into(),
     });
     client.execute(&op).await?;
     Ok(())
@@ -6276,6 +6793,296 @@ async fn fapiao_reverse(
         fapiao_apply_id: "4200000444201910177461284488".into(),
         reverse_reason: "ISSUE_ERROR".into(),
     });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_miniprogram_pre_entrust_sign(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::{
+        GlobalPapayMiniprogramPreEntrustSign,
+        GlobalPapayMiniprogramPreEntrustSignRequired,
+    };
+    let op = GlobalPapayMiniprogramPreEntrustSign::new(GlobalPapayMiniprogramPreEntrustSignRequired {
+        plan_id: 123,
+        out_contract_code: "100001256".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_app_pre_entrust_sign(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::{
+        GlobalPapayAppPreEntrustSign, GlobalPapayAppPreEntrustSignRequired,
+    };
+    let op = GlobalPapayAppPreEntrustSign::new(GlobalPapayAppPreEntrustSignRequired {
+        plan_id: 123,
+        out_contract_code: "100001256".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_h5_pre_entrust_sign(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::{
+        GlobalPapayH5PreEntrustSign, GlobalPapayH5PreEntrustSignRequired,
+    };
+    let op = GlobalPapayH5PreEntrustSign::new(GlobalPapayH5PreEntrustSignRequired {
+        plan_id: 123,
+        out_contract_code: "100001256".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_jsapi_pre_entrust_sign(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::{
+        GlobalPapayJsapiPreEntrustSign, GlobalPapayJsapiPreEntrustSignRequired,
+    };
+    let op = GlobalPapayJsapiPreEntrustSign::new(GlobalPapayJsapiPreEntrustSignRequired {
+        plan_id: 123,
+        out_contract_code: "100001256".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_web_pre_entrust_sign(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::{
+        GlobalPapayWebPreEntrustSign, GlobalPapayWebPreEntrustSignRequired,
+    };
+    let op = GlobalPapayWebPreEntrustSign::new(GlobalPapayWebPreEntrustSignRequired {
+        plan_id: 123,
+        out_contract_code: "100001256".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_query_contract_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::GlobalPapayQueryContractById;
+    let op = GlobalPapayQueryContractById::new("100005698");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_query_contract_by_out_contract_code(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::{
+        GlobalPapayQueryContractByOutContractCode,
+        GlobalPapayQueryContractByOutContractCodeRequired,
+    };
+    let op = GlobalPapayQueryContractByOutContractCode::new(GlobalPapayQueryContractByOutContractCodeRequired {
+        out_contract_code: "100001256".into(),
+        plan_id: 123,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_terminate_contract(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::GlobalPapayTerminateContract;
+    let op = GlobalPapayTerminateContract::new("100005698");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_deduct(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::{
+        GlobalPapayDeduct, GlobalPapayDeductAmount, GlobalPapayDeductAmountRequired,
+        GlobalPapayDeductRequired,
+    };
+    let op = GlobalPapayDeduct::new(GlobalPapayDeductRequired {
+        description: "image形象店-深圳腾大-QQ公仔".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        merchant_category_code: "4111".into(),
+        contract_id: "Wx15463511252015071056489715".into(),
+        amount: GlobalPapayDeductAmount::new(GlobalPapayDeductAmountRequired {
+            total: 888,
+            currency: "HKD".into(),
+        }),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_query_order_by_id(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::GlobalPapayQueryOrderById;
+    let op = GlobalPapayQueryOrderById::new("4200000000002104083200000488");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_query_order_by_out_trade_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::GlobalPapayQueryOrderByOutTradeNo;
+    let op = GlobalPapayQueryOrderByOutTradeNo::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_papay_reverse_order(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_papay::GlobalPapayReverseOrder;
+    let op = GlobalPapayReverseOrder::new("1217752501201407033233368018");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_mark_transaction(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::{
+        GlobalProfitSharingMarkTransaction, GlobalProfitSharingMarkTransactionRequired,
+    };
+    let op = GlobalProfitSharingMarkTransaction::new(GlobalProfitSharingMarkTransactionRequired {
+        out_trade_no: "P20150806125346".into(),
+        currency: "CNY".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_create_order(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::{
+        GlobalProfitSharingCreateOrder, GlobalProfitSharingCreateOrderRequired,
+    };
+    let op = GlobalProfitSharingCreateOrder::new(GlobalProfitSharingCreateOrderRequired {
+        transaction_id: "4208450740201411110007820472".into(),
+        out_order_no: "P20150806125346".into(),
+        unfreeze_unsplit: true,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_unfreeze(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::{
+        GlobalProfitSharingUnfreeze, GlobalProfitSharingUnfreezeRequired,
+    };
+    let op = GlobalProfitSharingUnfreeze::new(GlobalProfitSharingUnfreezeRequired {
+        transaction_id: "4208450740201411110007820472".into(),
+        out_order_no: "P20150806125346".into(),
+        description: "解冻全部剩余资金".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_query_order(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::{
+        GlobalProfitSharingQueryOrder, GlobalProfitSharingQueryOrderRequired,
+    };
+    let op = GlobalProfitSharingQueryOrder::new(GlobalProfitSharingQueryOrderRequired {
+        out_order_no: "P20150806125346".into(),
+        transaction_id: "4208450740201411110007820472".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_query_unsplit_amount(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::GlobalProfitSharingQueryUnsplitAmount;
+    let op = GlobalProfitSharingQueryUnsplitAmount::new("4208450740201411110007820472");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_query_refundable_amount(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::GlobalProfitSharingQueryRefundableAmount;
+    let op = GlobalProfitSharingQueryRefundableAmount::new(
+        "4208450740201411110007820472",
+    );
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_query_refundable_balance(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::GlobalProfitSharingQueryRefundableBalance;
+    let op = GlobalProfitSharingQueryRefundableBalance;
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_add_receiver(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::{
+        GlobalProfitSharingAddReceiver, GlobalProfitSharingAddReceiverRequired,
+        GlobalProfitSharingReceiverType, GlobalProfitSharingRelationType,
+    };
+    let op = GlobalProfitSharingAddReceiver::new(GlobalProfitSharingAddReceiverRequired {
+        type_: GlobalProfitSharingReceiverType::MerchantId,
+        account: "86693852".into(),
+        relation_type: GlobalProfitSharingRelationType::Supplier,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_delete_receiver(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::{
+        GlobalProfitSharingDeleteReceiver, GlobalProfitSharingDeleteReceiverRequired,
+        GlobalProfitSharingReceiverType,
+    };
+    let op = GlobalProfitSharingDeleteReceiver::new(GlobalProfitSharingDeleteReceiverRequired {
+        type_: GlobalProfitSharingReceiverType::MerchantId,
+        account: "86693852".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_query_receiver(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::{
+        GlobalProfitSharingQueryReceiver, GlobalProfitSharingQueryReceiverRequired,
+        GlobalProfitSharingReceiverType,
+    };
+    let op = GlobalProfitSharingQueryReceiver::new(GlobalProfitSharingQueryReceiverRequired {
+        account: "86693852".into(),
+        type_: GlobalProfitSharingReceiverType::MerchantId,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_bill_download_url(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::GlobalProfitSharingBillDownloadUrl;
+    let op = GlobalProfitSharingBillDownloadUrl::new("2020-01-01");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_profit_sharing_refund_bill_download_url(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::GlobalProfitSharingRefundBillDownloadUrl;
+    let op = GlobalProfitSharingRefundBillDownloadUrl::new("2020-01-01");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn global_merchant_storage_upload_file(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::global_profit_sharing::GlobalMerchantStorageUploadFile;
+    let op = GlobalMerchantStorageUploadFile::new(
+        wechatpay_api::Upload::new("image.jpg", vec![0xFF, 0xD8, 0xFF, 0xE0]),
+    );
     client.execute(&op).await?;
     Ok(())
 }
@@ -8955,6 +9762,225 @@ async fn partner_query_transfer_batch_detail_by_out_detail_no(
     let op = PartnerQueryTransferBatchDetailByOutDetailNo::new(PartnerQueryTransferBatchDetailByOutDetailNoRequired {
         out_batch_no: "plfk2020042013".into(),
         out_detail_no: "x23zy545Bd5436".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_normal_pre_sign_mini_program(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptNormalPreSignMiniProgram,
+        PasswordExemptNormalPreSignMiniProgramRequired,
+    };
+    let op = PasswordExemptNormalPreSignMiniProgram::new(PasswordExemptNormalPreSignMiniProgramRequired {
+        appid: "wxd678efh567hg6787".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_normal_pre_sign_after_pay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptNormalPreSignAfterPay, PasswordExemptNormalPreSignAfterPayRequired,
+    };
+    let op = PasswordExemptNormalPreSignAfterPay::new(PasswordExemptNormalPreSignAfterPayRequired {
+        appid: "wxd678efh567hg6787".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        prepay_id: "wx201410272009395522657a690389285100".into(),
+        openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_partner_pre_sign_mini_program(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptPartnerPreSignMiniProgram,
+        PasswordExemptPartnerPreSignMiniProgramRequired,
+    };
+    let op = PasswordExemptPartnerPreSignMiniProgram::new(PasswordExemptPartnerPreSignMiniProgramRequired {
+        sp_appid: "wxd678efh567hg6787".into(),
+        sub_mchid: "1900000109".into(),
+        sub_appid: "wxd678efh567hg6999".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_partner_pre_sign_after_pay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptPartnerPreSignAfterPay,
+        PasswordExemptPartnerPreSignAfterPayRequired,
+    };
+    let op = PasswordExemptPartnerPreSignAfterPay::new(PasswordExemptPartnerPreSignAfterPayRequired {
+        sp_appid: "wxd678efh567hg6787".into(),
+        sub_mchid: "1900000109".into(),
+        sub_appid: "wxd678efh567hg6999".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        prepay_id: "wx201410272009395522657a690389285100".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_ecommerce_pre_sign_mini_program(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptEcommercePreSignMiniProgram,
+        PasswordExemptEcommercePreSignMiniProgramRequired,
+    };
+    let op = PasswordExemptEcommercePreSignMiniProgram::new(PasswordExemptEcommercePreSignMiniProgramRequired {
+        appid: "wxd678efh567hg6787".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_ecommerce_pre_sign_after_pay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptEcommercePreSignAfterPay,
+        PasswordExemptEcommercePreSignAfterPayRequired,
+    };
+    let op = PasswordExemptEcommercePreSignAfterPay::new(PasswordExemptEcommercePreSignAfterPayRequired {
+        appid: "wxd678efh567hg6787".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        prepay_id: "wx201410272009395522657a690389285100".into(),
+        openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_qs_pre_sign_mini_program(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptQsPreSignMiniProgram, PasswordExemptQsPreSignMiniProgramRequired,
+    };
+    let op = PasswordExemptQsPreSignMiniProgram::new(PasswordExemptQsPreSignMiniProgramRequired {
+        appid: "wxd678efh567hg6787".into(),
+        sub_appid: "wxd678efh567hg6999".into(),
+        sub_mchid: "1900000109".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_qs_pre_sign_after_pay(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptQsPreSignAfterPay, PasswordExemptQsPreSignAfterPayRequired,
+    };
+    let op = PasswordExemptQsPreSignAfterPay::new(PasswordExemptQsPreSignAfterPayRequired {
+        appid: "wxd678efh567hg6787".into(),
+        sub_appid: "wxd678efh567hg6999".into(),
+        sub_mchid: "1900000109".into(),
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        notify_url: "https://yourapp.com/notify".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        prepay_id: "wx201410272009395522657a690389285100".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_query_contract(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptQueryContract, PasswordExemptQueryContractRequired,
+    };
+    let op = PasswordExemptQueryContract::new(PasswordExemptQueryContractRequired {
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn password_exempt_terminate_contract(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PasswordExemptTerminateContract, PasswordExemptTerminateContractRequired,
+    };
+    let op = PasswordExemptTerminateContract::new(PasswordExemptTerminateContractRequired {
+        service_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        contract_termination_remark: "用户解约".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn jsapi_prepay_with_contract(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        JsapiPrepayWithContract, JsapiPrepayWithContractRequired, PrepayContractInfo,
+    };
+    use wechatpay_api::pay_transactions::{Amount, Payer};
+    let op = JsapiPrepayWithContract::new(JsapiPrepayWithContractRequired {
+        appid: "wxd678efh567hg6787".into(),
+        mchid: "1230000109".into(),
+        description: "Image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        amount: Amount::new(100),
+        payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+        contract_info: PrepayContractInfo::new(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn partner_jsapi_prepay_with_contract(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::password_exempt_contract::{
+        PartnerJsapiPrepayWithContract, PartnerJsapiPrepayWithContractRequired,
+        PrepayContractInfo,
+    };
+    use wechatpay_api::pay_partner_transactions::PartnerPayer;
+    use wechatpay_api::pay_transactions::Amount;
+    let op = PartnerJsapiPrepayWithContract::new(PartnerJsapiPrepayWithContractRequired {
+        sp_appid: "wx8888888888888888".into(),
+        sp_mchid: "1230000109".into(),
+        sub_mchid: "1900000109".into(),
+        description: "Image形象店-深圳腾大-QQ公仔".into(),
+        out_trade_no: "1217752501201407033233368018".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        amount: Amount::new(100),
+        payer: PartnerPayer::new(),
+        contract_info: PrepayContractInfo::new(),
     });
     client.execute(&op).await?;
     Ok(())
@@ -12116,6 +13142,257 @@ async fn recover_ledger_control(
         related_wxpay_punish_no: "example_related_wxpay_punish_no".into(),
         mchid: "example_mchid".into(),
         bal_account_no: "example_bal_account_no".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_list_avail_mch_ranges(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::WebizpayListAvailMchRanges;
+    let op = WebizpayListAvailMchRanges::new("12341234");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_create_avail_mch_range(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayCreateAvailMchRange, WebizpayCreateAvailMchRangeRequired,
+        WebizpayIdentifierType,
+    };
+    let op = WebizpayCreateAvailMchRange::new(WebizpayCreateAvailMchRangeRequired {
+        sp_mchid: "12341234".into(),
+        identifier_type: WebizpayIdentifierType::OrganizationCode,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_list_merchant_identifiers(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayListMerchantIdentifiers, WebizpayListMerchantIdentifiersRequired,
+    };
+    let op = WebizpayListMerchantIdentifiers::new(WebizpayListMerchantIdentifiersRequired {
+        range_id: "89f5123e-5ad4-4e0e-89b1-63ced0c798c5".into(),
+        sp_mchid: "12341234".into(),
+        offset: 0,
+        limit: 100,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_add_merchant_identifier(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayAddMerchantIdentifier, WebizpayAddMerchantIdentifierRequired,
+    };
+    let op = WebizpayAddMerchantIdentifier::new(WebizpayAddMerchantIdentifierRequired {
+        range_id: "89f5123e-5ad4-4e0e-89b1-63ced0c798c5".into(),
+        sp_mchid: "12341234".into(),
+        merchant_identifier: "91110000710926094P".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_delete_merchant_identifier(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayDeleteMerchantIdentifier, WebizpayDeleteMerchantIdentifierRequired,
+    };
+    let op = WebizpayDeleteMerchantIdentifier::new(WebizpayDeleteMerchantIdentifierRequired {
+        range_id: "89f5123e-5ad4-4e0e-89b1-63ced0c798c5".into(),
+        merchant_identifier: "91110000710926094P".into(),
+        sp_mchid: "12341234".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_apply_funding_proof(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayApplyFundingProof, WebizpayApplyFundingProofRequired,
+    };
+    let op = WebizpayApplyFundingProof::new(WebizpayApplyFundingProofRequired {
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+        start_date: "2025-04-23".into(),
+        end_date: "2025-04-23".into(),
+        out_operation_id: "operation12345678".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_apply_trade_bill(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayApplyTradeBill, WebizpayApplyTradeBillRequired, WebizpayBillType,
+    };
+    let op = WebizpayApplyTradeBill::new(WebizpayApplyTradeBillRequired {
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+        date: "2025-04-23".into(),
+        type_: WebizpayBillType::All,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_issue_quota_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayIssueQuotaCard, WebizpayIssueQuotaCardRequired,
+    };
+    let op = WebizpayIssueQuotaCard::new(WebizpayIssueQuotaCardRequired {
+        employee_id: "WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+        card_template_id: "template_123".into(),
+        amount: 10000,
+        card_name: "报销额度卡".into(),
+        out_card_no: "mch_card_123456".into(),
+        effective_end_time: time::OffsetDateTime::parse(
+            "2023-12-31T23:59:59+08:00",
+            &time::format_description::well_known::Rfc3339,
+        )?,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_query_quota_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayQueryQuotaCard, WebizpayQueryQuotaCardRequired,
+    };
+    let op = WebizpayQueryQuotaCard::new(WebizpayQueryQuotaCardRequired {
+        employee_id: "WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c".into(),
+        card_no: "1068019671702503425".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_query_quota_card_by_out_card_no(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayQueryQuotaCardByOutCardNo, WebizpayQueryQuotaCardByOutCardNoRequired,
+    };
+    let op = WebizpayQueryQuotaCardByOutCardNo::new(WebizpayQueryQuotaCardByOutCardNoRequired {
+        employee_id: "WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c".into(),
+        out_card_no: "mch_card_123456".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_cancel_quota_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayCancelQuotaCard, WebizpayCancelQuotaCardRequired,
+    };
+    let op = WebizpayCancelQuotaCard::new(WebizpayCancelQuotaCardRequired {
+        employee_id: "WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c".into(),
+        card_no: "1068019671702503425".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+        reason: "商户主动作废".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_get_quota_card_payment_url(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayApplicationType, WebizpayGetQuotaCardPaymentUrl,
+        WebizpayGetQuotaCardPaymentUrlRequired,
+    };
+    let op = WebizpayGetQuotaCardPaymentUrl::new(WebizpayGetQuotaCardPaymentUrlRequired {
+        employee_id: "WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c".into(),
+        card_no: "1068019671702503425".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+        application_type: WebizpayApplicationType::H5,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_revoke_employee_authorization(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayRevokeEmployeeAuthorization, WebizpayRevokeEmployeeAuthorizationRequired,
+    };
+    let op = WebizpayRevokeEmployeeAuthorization::new(WebizpayRevokeEmployeeAuthorizationRequired {
+        employee_id: "WeBizPay_a968402a-73bb-43e2-9e1a-8371b0ca3d7c".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_create_store_entity_match(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayCreateStoreEntityMatch, WebizpayCreateStoreEntityMatchRequired,
+    };
+    let op = WebizpayCreateStoreEntityMatch::new(WebizpayCreateStoreEntityMatchRequired {
+        sp_mchid: "12341234".into(),
+        out_batch_id: "batch12345678".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_query_store_entity_match(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayQueryStoreEntityMatch, WebizpayQueryStoreEntityMatchRequired,
+    };
+    let op = WebizpayQueryStoreEntityMatch::new(WebizpayQueryStoreEntityMatchRequired {
+        batch_id: "1030000071201000000".into(),
+        sp_mchid: "12341234".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_query_authorization_state(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayQueryAuthorizationState, WebizpayQueryAuthorizationStateRequired,
+    };
+    let op = WebizpayQueryAuthorizationState::new(WebizpayQueryAuthorizationStateRequired {
+        user_id: "employee123".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn webizpay_create_authorization_url(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::webizpay::{
+        WebizpayApplicationType, WebizpayCreateAuthorizationUrl,
+        WebizpayCreateAuthorizationUrlRequired,
+    };
+    let op = WebizpayCreateAuthorizationUrl::new(WebizpayCreateAuthorizationUrlRequired {
+        user_id: "employee123".into(),
+        sp_mchid: "12341234".into(),
+        sub_mchid: "43214321".into(),
+        application_type: WebizpayApplicationType::H5,
     });
     client.execute(&op).await?;
     Ok(())

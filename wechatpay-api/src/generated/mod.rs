@@ -37,6 +37,10 @@ pub mod charity_donation;
 #[cfg_attr(docsrs, doc(cfg(feature = "combine-transactions")))]
 /// 合单支付 (combined payments) (`spec/combine-transactions.yaml`).
 pub mod combine_transactions;
+#[cfg(feature = "credit-repayment")]
+#[cfg_attr(docsrs, doc(cfg(feature = "credit-repayment")))]
+/// 自动还款 (credit repayment) (`spec/credit-repayment.yaml`).
+pub mod credit_repayment;
 #[cfg(feature = "ecommerce-applyments")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ecommerce-applyments")))]
 /// 电商收付通二级商户进件 (e-commerce sub-merchant applyments) (`spec/ecommerce-applyments.yaml`).
@@ -89,6 +93,14 @@ pub mod ecommerce_withdraw;
 #[cfg_attr(docsrs, doc(cfg(feature = "fapiao")))]
 /// 电子发票 (fapiao: electronic invoices) (`spec/fapiao.yaml`).
 pub mod fapiao;
+#[cfg(feature = "global-papay")]
+#[cfg_attr(docsrs, doc(cfg(feature = "global-papay")))]
+/// 跨境委托代扣 (cross-border auto-debit) (`spec/global-papay.yaml`).
+pub mod global_papay;
+#[cfg(feature = "global-profit-sharing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "global-profit-sharing")))]
+/// 跨境分账 (cross-border profit sharing) (`spec/global-profit-sharing.yaml`).
+pub mod global_profit_sharing;
 #[cfg(feature = "global-refunds")]
 #[cfg_attr(docsrs, doc(cfg(feature = "global-refunds")))]
 /// 跨境退款 (cross-border refunds) (`spec/global-refunds.yaml`).
@@ -177,6 +189,10 @@ pub mod papay;
 #[cfg_attr(docsrs, doc(cfg(feature = "partner-transfer-batches")))]
 /// 商家转账到零钱批量转账(服务商) (partner batch transfer to balance) (`spec/partner-transfer-batches.yaml`).
 pub mod partner_transfer_batches;
+#[cfg(feature = "password-exempt-contract")]
+#[cfg_attr(docsrs, doc(cfg(feature = "password-exempt-contract")))]
+/// 免密支付 (password-exempt contracts) (`spec/password-exempt-contract.yaml`).
+pub mod password_exempt_contract;
 #[cfg(feature = "pay-partner-transactions")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pay-partner-transactions")))]
 /// 基础支付 服务商 (service-provider payments) (`spec/pay-partner-transactions.yaml`).
@@ -289,5 +305,9 @@ pub mod webank_audit_result;
 #[cfg_attr(docsrs, doc(cfg(feature = "webank-recover")))]
 /// 解除对微众台账的管控 (WeBank ledger recover) (`spec/webank-recover.yaml`).
 pub mod webank_recover;
+#[cfg(feature = "webizpay")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webizpay")))]
+/// 企业支付 (WeBizPay, enterprise payment) (`spec/webizpay.yaml`).
+pub mod webizpay;
 mod events;
 pub use events::Event;

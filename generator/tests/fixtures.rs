@@ -130,6 +130,8 @@ fn rust_names_name_inline_types_everywhere() {
 }
 
 broken_fixtures!(
+    bad_flows => "`settle` is not an action",
+    flow_names => "no resource is named `parcel`",
     unknown_key => "unknown field `requried`",
     unresolved_ref => "unresolved $ref `#/components/schemas/Missing`",
     duplicate_operation_id => "duplicate operationId `getThing`",

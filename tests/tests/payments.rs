@@ -45,6 +45,11 @@ const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 const PREPAY_ID: &str = "wx201410272009395522657a690389285100";
 const H5_URL: &str = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2916263004719461949c84457c735b0000&package=2150917749";
 
+/// A mock whose merchant is the one the examples name (`MCHID`): an order names its merchant.
+fn platform() -> MockPlatform {
+    MockPlatform::builder().mchid(MCHID).start().unwrap()
+}
+
 fn h5_scene() -> H5SceneInfo {
     H5SceneInfo::new(H5SceneInfoRequired {
         payer_client_ip: "14.23.150.211".into(),
@@ -76,7 +81,7 @@ fn seen(mock: &MockPlatform) -> Vec<String> {
 
 #[tokio::test]
 async fn direct_merchant_payments() {
-    let mock = mock();
+    let mock = platform();
     let client = client(&mock);
     let amount = || Amount::new(100).with_currency("CNY");
     let desc = "Image形象店-深圳腾大-QQ公仔";
@@ -222,7 +227,7 @@ async fn direct_merchant_payments() {
 
 #[tokio::test]
 async fn service_provider_payments() {
-    let mock = mock();
+    let mock = platform();
     let client = client(&mock);
     let sp_appid = "wx8888888888888888";
     let amount = || Amount::new(100);
@@ -530,7 +535,7 @@ async fn a_combined_order_needs_two_sub_orders() {
 
 #[tokio::test]
 async fn refunds() {
-    let mock = mock();
+    let mock = platform();
     let client = client(&mock);
     let out_refund_no = "1217752501201407033233368018";
     // A paid order of 888 fen to refund.

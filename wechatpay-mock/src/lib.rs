@@ -5,7 +5,16 @@
 //! the platform key, answers from the spec's examples with real `Wechatpay-*` signatures (204s
 //! too), sends signed and encrypted notifications, and injects faults on demand.
 //!
-//! Answers answer the request: where the spec gives no example for a required member, one is
+//! Where the spec declares a resource the platform keeps (`x-wechatpay-resources`: orders,
+//! refunds, transfer bills), the mock keeps it as the platform does: an operation bound to it
+//! (`x-wechatpay-flow`) creates, reads or moves it, answers are built from its state, and the
+//! platform's documented errors follow (not found, a number repeated with other values, a refund
+//! past what is left, another merchant than the signer); a test moves it with
+//! [`MockPlatform::scenario`] and the platform's clock ([`MockPlatform::set_time`],
+//! [`MockPlatform::advance_time`]). Successful answers say where they come from:
+//! `X-Mock-Source: state` or `example`.
+//!
+//! Other answers answer the request: where the spec gives no example for a required member, one is
 //! synthesised from the schema (type, format, lengths, range, first enum value); the answer's
 //! members named like a path or query parameter, or like a member of the request body, take the
 //! request's values; and `mchid`/`sp_mchid` not given are the mock's own. Uploads are parsed

@@ -86,9 +86,22 @@ pub struct MockBuilder {
     log_limits: LogLimits,
     certificate: CertificateOptions,
     limits: server::Limits,
+    mchid: Option<String>,
 }
 
 impl MockBuilder {
+    /// The merchant the test credentials belong to (default [`MockBuilder::DEFAULT_MCHID`]):
+    /// the merchant id an operation that creates, reads or changes a resource must name for
+    /// itself (`mchid`, or `sp_mchid` for a service provider), as the platform refuses a
+    /// request naming another merchant than the one who signed it.
+    pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
+        self.mchid = Some(mchid.into());
+        self
+    }
+
+    /// The test merchant's id when none is chosen.
+    pub const DEFAULT_MCHID: &'static str = "1900000001";
+
     /// The platform certificate's serial (40 hex digits; random by default). Two mocks given
     /// the same serial hold different keys under it.
     pub fn platform_certificate_serial(mut self, serial: impl Into<String>) -> Self {
@@ -239,7 +252,7 @@ impl MockBuilder {
         // Round-trip through the core's parser, so the serial we announce is the one it reads.
         let parsed = Certificate::from_pem(&platform_certificate_pem)?;
         let credentials = TestCredentials {
-            mchid: "1900000001".to_owned(),
+            mchid: (self.mchid.clone()).unwrap_or_else(|| Self::DEFAULT_MCHID.to_owned()),
             merchant_serial: random_hex(20),
             merchant_private_key_pem: merchant.to_pkcs8_pem(),
             public_key_id: format!("PUB_KEY_ID_{}", &random_hex(16)[..28]),

@@ -454,6 +454,13 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         params.push((name, plain.map_or(value, |(_, plain)| plain.clone())));
     }
     let body_json = log.plaintext_body.as_ref();
+    // Where the mock keeps state, the merchant must be the one who signed.
+    let signer = &state.credentials.mchid;
+    let foreign = (op.flow.as_ref()).and_then(|_| foreign_merchant(signer, &params, body_json));
+    if let Some(other) = foreign {
+        let message = format!("商户号 {other} 与请求签名的商户号不一致");
+        return error_answer(400, "INVALID_REQUEST", &message, None);
+    }
     let source = match state.ledger.apply(
         &state.api,
         &state.credentials.mchid,
@@ -509,6 +516,25 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         download,
         source: Some(source),
     }
+}
+
+/// A merchant id the request names for itself (`sp_mchid`, else `mchid`, in the body or the
+/// query) that is not the merchant who signed it.
+fn foreign_merchant(
+    signer: &str,
+    params: &[(String, String)],
+    body: Option<&Value>,
+) -> Option<String> {
+    let named = |key: &str| {
+        let in_body = body.and_then(|b| b.get(key)).and_then(Value::as_str);
+        let in_query = params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str());
+        in_body.or(in_query)
+    };
+    let own = named("sp_mchid").or_else(|| named("mchid"))?;
+    (own != signer).then(|| own.to_owned())
 }
 
 /// The file a download serves: its example when it is text, else a file naming the

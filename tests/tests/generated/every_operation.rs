@@ -9,7 +9,10 @@
 
 #[tokio::test]
 async fn every_operation_is_answered_and_decodes() {
-    let mock = wechatpay_mock::MockPlatform::start().unwrap();
+    let mock = wechatpay_mock::MockPlatform::builder()
+        .mchid("1230000109")
+        .start()
+        .unwrap();
     let client = mock
         .credentials()
         .client_builder(mock.base_url())

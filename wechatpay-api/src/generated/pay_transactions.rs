@@ -24,7 +24,7 @@
 pub struct Amount {
     /// 总金额。订单总金额,单位为分。
     ///
-    /// format `int64`; example: `100`.
+    /// at least 1; format `int64`; example: `100`.
     pub total: i64,
     /// 货币类型。CNY:人民币,境内商户号仅支持人民币。
     ///

@@ -23,14 +23,14 @@
 pub struct AmountReq {
     /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额。
     ///
-    /// format `int64`; example: `888`.
+    /// at least 1; format `int64`; example: `888`.
     pub refund: i64,
     /// 退款出资账户及金额。退款需要从指定账户出资时,传递此参数指定出资金额(币种的最小单位,只能为整数)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub from: ::std::option::Option<::std::vec::Vec<FundsFrom>>,
     /// 原订单金额。原支付交易的订单总金额,币种的最小单位,只能为整数。
     ///
-    /// format `int64`; example: `888`.
+    /// at least 1; format `int64`; example: `888`.
     pub total: i64,
     /// 退款币种。符合ISO 4217标准的三位字母代码,目前只支持人民币:CNY。
     ///
@@ -41,11 +41,11 @@ pub struct AmountReq {
 pub struct AmountReqRequired {
     /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额。
     ///
-    /// format `int64`; example: `888`.
+    /// at least 1; format `int64`; example: `888`.
     pub refund: i64,
     /// 原订单金额。原支付交易的订单总金额,币种的最小单位,只能为整数。
     ///
-    /// format `int64`; example: `888`.
+    /// at least 1; format `int64`; example: `888`.
     pub total: i64,
     /// 退款币种。符合ISO 4217标准的三位字母代码,目前只支持人民币:CNY。
     ///

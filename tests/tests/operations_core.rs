@@ -21,7 +21,10 @@ use wechatpay_api::merchant_complaints::{
     UpdateMerchantComplaintNotification, UpdateMerchantComplaintRefundProgress,
     UpdateMerchantComplaintRefundProgressRequired,
 };
-use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, JsapiPrepayRequired, Payer};
+use wechatpay_api::pay_transactions::{
+    Amount, JsapiPrepay, JsapiPrepayRequired, Payer, QueryOrderByOutTradeNo,
+    QueryOrderByOutTradeNoRequired,
+};
 use wechatpay_api::profit_sharing::{
     AddProfitSharingReceiver, AddProfitSharingReceiverRequired, CreateProfitSharingOrder,
     CreateProfitSharingOrderRequired, CreateProfitSharingReturnOrder,
@@ -39,7 +42,7 @@ use wechatpay_api::transfer_bills::{
     QueryTransferBillByOutBillNo, QueryTransferBillByTransferBillNo, TransferBillCancelState,
     TransferBillState, TransferSceneReportInfo, TransferSceneReportInfoRequired,
 };
-use wechatpay_api::{Checksum, Upload};
+use wechatpay_api::{Checksum, Error, Upload};
 
 const COMPLAINT_ID: &str = "200201820200101080076610000";
 
@@ -354,6 +357,45 @@ async fn transfer_bills() {
 async fn profit_sharing() {
     let mock = mock();
     let client = client(&mock);
+    // A paid order to share, named by the transaction id the platform gave it.
+    let mchid = mock.credentials().mchid.clone();
+    let order = JsapiPrepay::new(JsapiPrepayRequired {
+        appid: "wxd678efh567hg6787".into(),
+        mchid: (&mchid).into(),
+        description: "to share".into(),
+        out_trade_no: "SHARE-0001".into(),
+        notify_url: "https://merchant.example.com/notify".into(),
+        amount: Amount::new(1000),
+        payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+    });
+    client.execute(&order).await.unwrap();
+    let unpaid_share = |no: &str| {
+        CreateProfitSharingOrder::new(CreateProfitSharingOrderRequired {
+            transaction_id: "4208450740201411110007820472".into(),
+            out_order_no: no.into(),
+            receivers: vec![],
+            unfreeze_unsplit: true,
+        })
+    };
+    // No such paid order: refused as the page says.
+    let refused = client.execute(&unpaid_share("P-NONE")).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Api(e) if e.code == "INVALID_REQUEST"),
+        "{refused:?}"
+    );
+    mock.pay("SHARE-0001").unwrap();
+    let transaction_id = client
+        .execute(&QueryOrderByOutTradeNo::new(
+            QueryOrderByOutTradeNoRequired {
+                out_trade_no: "SHARE-0001".into(),
+                mchid: mchid.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .data
+        .transaction_id
+        .unwrap();
     let receiver = ProfitSharingReceiverShare::new(ProfitSharingReceiverShareRequired {
         type_: ProfitSharingReceiverType::PersonalOpenid,
         account: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
@@ -364,7 +406,7 @@ async fn profit_sharing() {
     let order = client
         .execute(&CreateProfitSharingOrder::new(
             CreateProfitSharingOrderRequired {
-                transaction_id: "4208450740201411110007820472".into(),
+                transaction_id: transaction_id.clone(),
                 out_order_no: "P20150806125346".into(),
                 receivers: vec![receiver],
                 unfreeze_unsplit: true,
@@ -373,23 +415,36 @@ async fn profit_sharing() {
         .await
         .unwrap()
         .data;
-    assert_eq!(order.order_id, "3008450740201411110007820472");
-    assert_eq!(order.state, ProfitSharingOrderState::Finished);
+    assert_eq!(order.order_id.len(), 28, "{}", order.order_id);
+    assert_eq!(order.state, ProfitSharingOrderState::Processing);
+    assert_eq!(order.transaction_id, transaction_id);
     assert_eq!(order.receivers.as_ref().unwrap()[0].amount, 888);
-    let sent = &mock.requests()[0];
+    let sent = (mock.requests().into_iter())
+        .find(|r| r.operation_id.as_deref() == Some("createProfitSharingOrder") && r.status == 200)
+        .unwrap();
     assert!(!String::from_utf8_lossy(&sent.body).contains("张三"));
     assert!(sent.header("Wechatpay-Serial").is_some());
+    // Finishing notifies nothing (no event is declared for it): its effect is the state.
+    assert!(mock
+        .scenario("profit_sharing_order", "P20150806125346", "finish")
+        .is_none());
+    assert_eq!(
+        mock.state_of("profit_sharing_order", "P20150806125346")
+            .as_deref(),
+        Some("FINISHED")
+    );
     let queried = client
         .execute(&QueryProfitSharingOrder::new(
             QueryProfitSharingOrderRequired {
                 out_order_no: "P20150806125346".into(),
-                transaction_id: "4208450740201411110007820472".into(),
+                transaction_id: transaction_id.clone(),
             },
         ))
         .await
         .unwrap()
         .data;
     assert_eq!(queried.out_order_no, "P20150806125346");
+    assert_eq!(queried.state, ProfitSharingOrderState::Finished);
     let ret = client
         .execute(
             &CreateProfitSharingReturnOrder::new(CreateProfitSharingReturnOrderRequired {
@@ -468,10 +523,15 @@ async fn profit_sharing() {
         .data;
     assert_eq!(deleted.type_, ProfitSharingReceiverType::MerchantId);
     let log = mock.requests();
-    assert_eq!(log.len(), 8);
+    let sent = |id: &str| {
+        (log.iter())
+            .find(|r| r.operation_id.as_deref() == Some(id) && r.status == 200)
+            .unwrap()
+    };
     assert_eq!(
-        log[1].target,
-        "/v3/profitsharing/orders/P20150806125346?transaction_id=4208450740201411110007820472"
+        sent("queryProfitSharingOrder").target,
+        format!("/v3/profitsharing/orders/P20150806125346?transaction_id={transaction_id}")
     );
-    assert!(!String::from_utf8_lossy(&log[6].body).contains("示例商户全称"));
+    let body = &sent("addProfitSharingReceiver").body;
+    assert!(!String::from_utf8_lossy(body).contains("示例商户全称"));
 }

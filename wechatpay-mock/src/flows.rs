@@ -52,9 +52,12 @@ struct Store {
 impl Store {
     fn insert(&mut self, key: String, item: Item) {
         if self.items.len() >= MAX_RESOURCES {
-            if let Some(oldest) = self.order.pop_front() {
-                self.items.remove(&oldest);
-                self.aliases.retain(|_, v| *v != oldest);
+            if let Some(gone) = self.order.pop_front().and_then(|k| self.items.remove(&k)) {
+                for (member, id) in &gone.issued {
+                    if let Some(id) = id.as_str() {
+                        self.aliases.remove(&(member.clone(), id.to_owned()));
+                    }
+                }
             }
         }
         self.order.push_back(key.clone());
@@ -596,6 +599,34 @@ mod tests {
             .map(|_| render(&[IdPart::Digits(20)], at))
             .collect();
         assert_eq!(ids.len(), 100);
+    }
+
+    #[test]
+    fn a_full_store_forgets_its_oldest_resource_and_its_aliases() {
+        let item = |n: usize| Item {
+            request: json!({"n": n}),
+            issued: Map::new(),
+            state: "OPEN".into(),
+            entered: Vec::new(),
+            created: OffsetDateTime::UNIX_EPOCH,
+            parent: None,
+            drawn: 0,
+        };
+        let mut store = Store::default();
+        for n in 0..=MAX_RESOURCES {
+            let mut item = item(n);
+            item.issued.insert("id".into(), json!(format!("I{n}")));
+            store
+                .aliases
+                .insert(("id".into(), format!("I{n}")), format!("K{n}"));
+            store.insert(format!("K{n}"), item);
+        }
+        store.insert("K-last".into(), item(0));
+        assert_eq!(store.items.len(), MAX_RESOURCES);
+        assert!(!store.items.contains_key("K0") && !store.items.contains_key("K1"));
+        assert!(store.find("id", "I1", "key").is_none());
+        assert_eq!(store.aliases.len(), MAX_RESOURCES - 1);
+        assert!(store.items.contains_key("K-last"));
     }
 
     #[test]

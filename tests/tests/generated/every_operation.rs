@@ -3795,28 +3795,28 @@ async fn every_operation_is_answered_and_decodes() {
     results
         .push((
             "createProfitSharingOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("INVALID_REQUEST"),
             create_profit_sharing_order(&client).await,
         ));
     mock.reset();
     results
         .push((
             "queryProfitSharingOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
             query_profit_sharing_order(&client).await,
         ));
     mock.reset();
     results
         .push((
             "createProfitSharingReturnOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
             create_profit_sharing_return_order(&client).await,
         ));
     mock.reset();
     results
         .push((
             "queryProfitSharingReturnOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
             query_profit_sharing_return_order(&client).await,
         ));
     mock.reset();

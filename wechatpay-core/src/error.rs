@@ -503,7 +503,7 @@ pub enum Error {
         operation: String,
         /// Why.
         #[source]
-        source: crate::upload::UploadError,
+        source: UploadError,
     },
     /// A download was asked of an operation whose answer is not a download (it is signed and
     /// must be verified whole before anything of it is used).
@@ -564,4 +564,23 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Why an upload could not be encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// The file name is empty.
+    #[error("the file name is empty")]
+    EmptyFileName,
+    /// The file name holds a character a `Content-Disposition` header cannot carry: `"`,
+    /// `\`, or a control character (line breaks included).
+    #[error("the file name holds a quote, a backslash or a control character")]
+    FileNameCharacter,
+    /// The media type is not `type/subtype` in visible ASCII.
+    #[error("the media type is not `type/subtype` in visible ASCII")]
+    ContentType,
+    /// The upload's `meta` is not a JSON object.
+    #[error("the `meta` part is not a JSON object")]
+    MetaNotObject,
 }

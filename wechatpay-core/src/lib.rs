@@ -54,7 +54,7 @@ pub use crypto::{PrivateKey, PublicKey};
 pub use download::{Checksum, Downloaded, Hasher};
 pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,
-    TransportError, TransportErrorKind, VerifyError,
+    TransportError, TransportErrorKind, UploadError, VerifyError,
 };
 pub use invoke::{AppPayment, JsapiPayment};
 pub use keys::{ApiV3Key, Certificate, KeyStore};
@@ -65,4 +65,4 @@ pub use notify::{
 pub use operation::{Host, Operation};
 pub use pipeline::{Hosts, Limits, Response};
 pub use retry::RetryPolicy;
-pub use upload::{Upload, UploadError};
+pub use upload::Upload;

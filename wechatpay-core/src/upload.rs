@@ -12,6 +12,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use sha2::{Digest as _, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
+use crate::error::UploadError;
+
 /// A file to upload: its name, its bytes and their media type.
 ///
 /// `Debug` shows the name, the size and the media type, never the content.
@@ -30,25 +32,6 @@ impl std::fmt::Debug for Upload {
             .field("content_type", &self.content_type())
             .finish()
     }
-}
-
-/// Why an upload could not be encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum UploadError {
-    /// The file name is empty.
-    #[error("the file name is empty")]
-    EmptyFileName,
-    /// The file name holds a character a `Content-Disposition` header cannot carry: `"`,
-    /// `\`, or a control character (line breaks included).
-    #[error("the file name holds a quote, a backslash or a control character")]
-    FileNameCharacter,
-    /// The media type is not `type/subtype` in visible ASCII.
-    #[error("the media type is not `type/subtype` in visible ASCII")]
-    ContentType,
-    /// The upload's `meta` is not a JSON object.
-    #[error("the `meta` part is not a JSON object")]
-    MetaNotObject,
 }
 
 /// How many bytes to read to tell a file of at most `limit` bytes from a longer one: one more

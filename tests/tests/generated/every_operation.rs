@@ -185,6 +185,160 @@ async fn every_operation_is_answered_and_decodes() {
     mock.reset();
     results
         .push((
+            "membershipActivityList",
+            ::std::option::Option::None,
+            membership_activity_list(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "membershipActivityCreate",
+            ::std::option::Option::None,
+            membership_activity_create(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberListCards",
+            ::std::option::Option::None,
+            card_member_list_cards(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberCreateCard",
+            ::std::option::Option::None,
+            card_member_create_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberGetCard",
+            ::std::option::Option::None,
+            card_member_get_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberUpdateCard",
+            ::std::option::Option::None,
+            card_member_update_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberInvalidateCard",
+            ::std::option::Option::None,
+            card_member_invalidate_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberCreatePreAuthToken",
+            ::std::option::Option::None,
+            card_member_create_pre_auth_token(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberCreatePayViewToken",
+            ::std::option::Option::None,
+            card_member_create_pay_view_token(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberListUserCards",
+            ::std::option::Option::None,
+            card_member_list_user_cards(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberImportUserCardByOpenid",
+            ::std::option::Option::None,
+            card_member_import_user_card_by_openid(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberImportUserCardByPhone",
+            ::std::option::Option::None,
+            card_member_import_user_card_by_phone(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberGetUserCard",
+            ::std::option::Option::None,
+            card_member_get_user_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberUpdateUserCard",
+            ::std::option::Option::None,
+            card_member_update_user_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberConfirmUserCard",
+            ::std::option::Option::None,
+            card_member_confirm_user_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberInvalidateUserCard",
+            ::std::option::Option::None,
+            card_member_invalidate_user_card(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberCreateUserFeed",
+            ::std::option::Option::None,
+            card_member_create_user_feed(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberSyncUserPoints",
+            ::std::option::Option::None,
+            card_member_sync_user_points(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "cardMemberConfirmPointsExchangeCoupon",
+            ::std::option::Option::None,
+            card_member_confirm_points_exchange_coupon(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "brandRedpacketCreateBatch",
+            ::std::option::Option::None,
+            brand_redpacket_create_batch(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "brandRedpacketGetBatch",
+            ::std::option::Option::None,
+            brand_redpacket_get_batch(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "brandRedpacketGetDetail",
+            ::std::option::Option::None,
+            brand_redpacket_get_detail(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
             "businesscircleNotifyPoints",
             ::std::option::Option::None,
             businesscircle_notify_points(&client).await,
@@ -973,6 +1127,27 @@ async fn every_operation_is_answered_and_decodes() {
             ::std::option::Option::None,
             ecommerce_query_cancelled_merchant_withdraw_apply_by_out_request_no(&client)
                 .await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "facePayQueryUser",
+            ::std::option::Option::None,
+            face_pay_query_user(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "facePayListDevices",
+            ::std::option::Option::None,
+            face_pay_list_devices(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "facePayQueryDeviceInspection",
+            ::std::option::Option::None,
+            face_pay_query_device_inspection(&client).await,
         ));
     mock.reset();
     results
@@ -2620,6 +2795,55 @@ async fn every_operation_is_answered_and_decodes() {
             "papayPartnerApplyDeduction",
             ::std::option::Option::None,
             papay_partner_apply_deduction(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "parkingRemindersSubmitApplication",
+            ::std::option::Option::None,
+            parking_reminders_submit_application(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "parkingRemindersQueryApplication",
+            ::std::option::Option::None,
+            parking_reminders_query_application(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "parkingRemindersWithdrawApplication",
+            ::std::option::Option::None,
+            parking_reminders_withdraw_application(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "parkingRemindersSyncEntry",
+            ::std::option::Option::None,
+            parking_reminders_sync_entry(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "parkingRemindersSyncExit",
+            ::std::option::Option::None,
+            parking_reminders_sync_exit(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "parkingRemindersSyncPayment",
+            ::std::option::Option::None,
+            parking_reminders_sync_payment(&client).await,
+        ));
+    mock.reset();
+    results
+        .push((
+            "parkingRemindersSyncExtPayment",
+            ::std::option::Option::None,
+            parking_reminders_sync_ext_payment(&client).await,
         ));
     mock.reset();
     results
@@ -4330,7 +4554,7 @@ async fn every_operation_is_answered_and_decodes() {
             ::std::option::Option::None,
             webizpay_create_authorization_url(&client).await,
         ));
-    assert_eq!(results.len(), 619usize);
+    assert_eq!(results.len(), 651usize);
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(id, expected, outcome)| {
@@ -4355,7 +4579,7 @@ async fn every_operation_is_answered_and_decodes() {
         })
         .collect();
     assert!(
-        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 619usize,
+        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 651usize,
         failures.join("\n")
     );
 }
@@ -4673,6 +4897,386 @@ async fn download_bill(
     use wechatpay_api::bills::DownloadBill;
     let op = DownloadBill::new("xxx");
     client.download(&op, &mut Vec::new(), None).await?;
+    Ok(())
+}
+async fn membership_activity_list(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member_activities::{
+        MembershipActivityList, MembershipActivityListRequired,
+    };
+    let op = MembershipActivityList::new(MembershipActivityListRequired {
+        brand_id: "1004".into(),
+        offset: 0,
+        limit: 20,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn membership_activity_create(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member_activities::{
+        MembershipActivityChannel, MembershipActivityCouponStock,
+        MembershipActivityCouponStockRequired, MembershipActivityCreate,
+        MembershipActivityCreateRequired,
+    };
+    let op = MembershipActivityCreate::new(MembershipActivityCreateRequired {
+        out_request_no: "100002322019090134234sfdf".into(),
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        activity_channel: MembershipActivityChannel::MechantAppComponent,
+        title: "入会享券".into(),
+        sub_title: "5张满减券".into(),
+        begin_time: time::OffsetDateTime::parse(
+            "2025-01-20T13:29:35+08:00",
+            &time::format_description::well_known::Rfc3339,
+        )?,
+        end_time: time::OffsetDateTime::parse(
+            "2025-01-29T13:29:35+08:00",
+            &time::format_description::well_known::Rfc3339,
+        )?,
+        apply_total: 1000,
+        product_coupon_stock_list: Vec::from([
+            MembershipActivityCouponStock::new(MembershipActivityCouponStockRequired {
+                product_coupon_id: "701138812971763025610907319729".into(),
+                stock_id: "98065001".into(),
+            }),
+        ]),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_list_cards(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberListCards, CardMemberListCardsRequired,
+    };
+    let op = CardMemberListCards::new(CardMemberListCardsRequired {
+        brand_id: "1004".into(),
+        offset: 0,
+        limit: 20,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_create_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberCardType, CardMemberCodeMode, CardMemberCodeType, CardMemberCreateCard,
+        CardMemberCreateCardRequired, CardMemberValidDateInformation,
+        CardMemberValidDateType,
+    };
+    let op = CardMemberCreateCard::new(CardMemberCreateCardRequired {
+        out_request_no: "100002322019090134234sfdf".into(),
+        brand_id: "1004".into(),
+        appid: "wxea9c30890f48d5ae".into(),
+        card_type: CardMemberCardType::Purchase,
+        card_title: "测试卡".into(),
+        card_color: "#FFFF00".into(),
+        card_picture_url: "https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0".into(),
+        code_mode: CardMemberCodeMode::SystemAllocate,
+        code_type: CardMemberCodeType::NoneCode,
+        benefits: "会员折扣、专属价".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/notify.php".into(),
+        valid_date_information: CardMemberValidDateInformation::new(
+            CardMemberValidDateType::FixTimeRange,
+        ),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_get_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{CardMemberGetCard, CardMemberGetCardRequired};
+    let op = CardMemberGetCard::new(CardMemberGetCardRequired {
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        brand_id: "1004".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_update_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberUpdateCard, CardMemberUpdateCardRequired,
+    };
+    let op = CardMemberUpdateCard::new(CardMemberUpdateCardRequired {
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        brand_id: "1004".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_invalidate_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberInvalidateCard, CardMemberInvalidateCardRequired,
+    };
+    let op = CardMemberInvalidateCard::new(CardMemberInvalidateCardRequired {
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        brand_id: "1004".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_create_pre_auth_token(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberCreatePreAuthToken, CardMemberCreatePreAuthTokenRequired,
+    };
+    let op = CardMemberCreatePreAuthToken::new(CardMemberCreatePreAuthTokenRequired {
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_create_pay_view_token(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberCreatePayViewToken, CardMemberCreatePayViewTokenRequired,
+    };
+    let op = CardMemberCreatePayViewToken::new(CardMemberCreatePayViewTokenRequired {
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_list_user_cards(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberListUserCards, CardMemberListUserCardsRequired,
+    };
+    let op = CardMemberListUserCards::new(CardMemberListUserCardsRequired {
+        brand_id: "1004".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+        offset: 0,
+        limit: 20,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_import_user_card_by_openid(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberImportUserCardByOpenid, CardMemberImportUserCardByOpenidRequired,
+        CardMemberValidDateInformation, CardMemberValidDateType,
+    };
+    let op = CardMemberImportUserCardByOpenid::new(CardMemberImportUserCardByOpenidRequired {
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+        user_card_code: "478515832665".into(),
+        date_information: CardMemberValidDateInformation::new(
+            CardMemberValidDateType::FixTimeRange,
+        ),
+        pickup_time: time::OffsetDateTime::parse(
+            "2020-05-20T13:29:35.120+08:00",
+            &time::format_description::well_known::Rfc3339,
+        )?,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_import_user_card_by_phone(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberImportUserCardByPhone, CardMemberImportUserCardByPhoneRequired,
+        CardMemberValidDateInformation, CardMemberValidDateType,
+    };
+    let op = CardMemberImportUserCardByPhone::new(CardMemberImportUserCardByPhoneRequired {
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        phone_number: "13800138000".into(),
+        user_card_code: "478515832665".into(),
+        date_information: CardMemberValidDateInformation::new(
+            CardMemberValidDateType::FixTimeRange,
+        ),
+        pickup_time: time::OffsetDateTime::parse(
+            "2020-05-20T13:29:35.120+08:00",
+            &time::format_description::well_known::Rfc3339,
+        )?,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_get_user_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberGetUserCard, CardMemberGetUserCardRequired,
+    };
+    let op = CardMemberGetUserCard::new(CardMemberGetUserCardRequired {
+        user_card_code: "478515832665".into(),
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_update_user_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberUpdateUserCard, CardMemberUpdateUserCardRequired,
+    };
+    let op = CardMemberUpdateUserCard::new(CardMemberUpdateUserCardRequired {
+        user_card_code: "478515832665".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        brand_id: "1004".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_confirm_user_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberConfirmState, CardMemberConfirmUserCard,
+        CardMemberConfirmUserCardRequired,
+    };
+    let op = CardMemberConfirmUserCard::new(CardMemberConfirmUserCardRequired {
+        user_card_code: "478515832665".into(),
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+        user_card_confirm_state: CardMemberConfirmState::CreateCardSuccess,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_invalidate_user_card(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberInvalidateUserCard, CardMemberInvalidateUserCardRequired,
+    };
+    let op = CardMemberInvalidateUserCard::new(CardMemberInvalidateUserCardRequired {
+        user_card_code: "478515832665".into(),
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_create_user_feed(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberCreateUserFeed, CardMemberCreateUserFeedRequired,
+    };
+    let op = CardMemberCreateUserFeed::new(CardMemberCreateUserFeedRequired {
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        user_card_code: "478515832665".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+        out_request_no: "100002322019090134234sfdf".into(),
+        cell_message: "15_1200_1".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_sync_user_points(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberSyncUserPoints, CardMemberSyncUserPointsRequired,
+    };
+    let op = CardMemberSyncUserPoints::new(CardMemberSyncUserPointsRequired {
+        out_request_no: "100002322019090134234sfdf".into(),
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+        user_card_code: "478515832665".into(),
+        point_balance: 1000,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn card_member_confirm_points_exchange_coupon(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_card_member::{
+        CardMemberConfirmPointsExchangeCoupon,
+        CardMemberConfirmPointsExchangeCouponRequired, CardMemberExchangeResult,
+    };
+    let op = CardMemberConfirmPointsExchangeCoupon::new(CardMemberConfirmPointsExchangeCouponRequired {
+        record_id: "1234567890".into(),
+        exchange_coupon_template_id: "0Flpo7FqTQ".into(),
+        brand_id: "1004".into(),
+        card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0".into(),
+        openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA".into(),
+        user_card_code: "478515832665".into(),
+        result: CardMemberExchangeResult::PointExchangeCouponAllow,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn brand_redpacket_create_batch(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_redpacket::{
+        BrandRedpacketCreateBatch, BrandRedpacketCreateBatchRequired,
+        BrandRedpacketDetailInput, BrandRedpacketDetailInputRequired, BrandRedpacketScene,
+    };
+    let op = BrandRedpacketCreateBatch::new(BrandRedpacketCreateBatchRequired {
+        brand_id: 1234,
+        brand_appid: "wxf636efh567hg4356".into(),
+        scene: BrandRedpacketScene::CustomSend,
+        template_id: "123400001".into(),
+        out_batch_no: "plfk2020042013".into(),
+        batch_name: "双十一营销用品牌红包".into(),
+        batch_remark: "双十一营销用品牌红包".into(),
+        total_amount: 10000,
+        total_num: 10,
+        detail_list: Vec::from([
+            BrandRedpacketDetailInput::new(BrandRedpacketDetailInputRequired {
+                out_detail_no: "x23zy545Bd5436".into(),
+                amount: 1000,
+                openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
+                remark: "来自XX的红包".into(),
+            }),
+        ]),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn brand_redpacket_get_batch(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_redpacket::BrandRedpacketGetBatch;
+    let op = BrandRedpacketGetBatch::new("1030000071100999991182020050700019480001");
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn brand_redpacket_get_detail(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::brand_redpacket::{
+        BrandRedpacketGetDetail, BrandRedpacketGetDetailRequired,
+    };
+    let op = BrandRedpacketGetDetail::new(BrandRedpacketGetDetailRequired {
+        batch_no: "1030000071100999991182020050700019480001".into(),
+        detail_no: "1040000071100999991182020050700019500100".into(),
+    });
+    client.execute(&op).await?;
     Ok(())
 }
 async fn businesscircle_notify_points(
@@ -6373,6 +6977,39 @@ async fn ecommerce_query_cancelled_merchant_withdraw_apply_by_out_request_no(
     let op = EcommerceQueryCancelledMerchantWithdrawApplyByOutRequestNo::new(
         "123283928932",
     );
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn face_pay_query_user(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::face_pay::{
+        FacePayQueryUser, FacePayQueryUserRequired, FacePayUserInfoType,
+    };
+    let op = FacePayQueryUser::new(FacePayQueryUserRequired {
+        face_sid: "aabbccdd12345".into(),
+        info_type: FacePayUserInfoType::AskUnionid,
+        appid: "wx2b029c08a6233333".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn face_pay_list_devices(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::face_pay::{FacePayListDevices, FacePayListDevicesRequired};
+    let op = FacePayListDevices::new(FacePayListDevicesRequired {
+        limit: 5,
+        offset: 10,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn face_pay_query_device_inspection(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::face_pay::FacePayQueryDeviceInspection;
+    let op = FacePayQueryDeviceInspection::new("AAAAA123456789012345678");
     client.execute(&op).await?;
     Ok(())
 }
@@ -9681,6 +10318,131 @@ async fn papay_partner_apply_deduction(
         transaction_notify_url: "https://yoursite.com/papay/transaction-notify".into(),
         contract_id: "123124412412423431".into(),
         amount: PapayAmount::new(100),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn parking_reminders_submit_application(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::parking_reminders::{
+        ParkingReminderLot, ParkingReminderLotRequired, ParkingReminderLotType,
+        ParkingRemindersSubmitApplication,
+    };
+    let op = ParkingRemindersSubmitApplication::new(
+        ParkingReminderLot::new(ParkingReminderLotRequired {
+            parking_lot_name: "腾讯大厦停车场".into(),
+            out_parking_lot_id: "lot_sz_tencent_001".into(),
+            parking_lot_address: "广东省深圳市南山区科技中一道10000号"
+                .into(),
+            longitude: "113.934528".into(),
+            latitude: "22.540503".into(),
+            parking_lot_type: ParkingReminderLotType::ParkingLotTypeBusinessDistrict,
+            phone_number: "0755-86013388".into(),
+            payment_path: "/pages/pay/index".into(),
+        }),
+    );
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn parking_reminders_query_application(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::parking_reminders::{
+        ParkingRemindersQueryApplication, ParkingRemindersQueryApplicationRequired,
+    };
+    let op = ParkingRemindersQueryApplication::new(ParkingRemindersQueryApplicationRequired {
+        parking_lot_audit_no: "PLA202604230001".into(),
+        out_parking_lot_id: "lot_sz_tencent_001".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn parking_reminders_withdraw_application(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::parking_reminders::{
+        ParkingRemindersWithdrawApplication, ParkingRemindersWithdrawApplicationRequired,
+    };
+    let op = ParkingRemindersWithdrawApplication::new(ParkingRemindersWithdrawApplicationRequired {
+        parking_lot_audit_no: "PLA202604230001".into(),
+        out_parking_lot_id: "lot_sz_tencent_001".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn parking_reminders_sync_entry(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::parking_reminders::{
+        ParkingReminderPlateColor, ParkingReminderPlateType, ParkingReminderVehicleType,
+        ParkingRemindersSyncEntry, ParkingRemindersSyncEntryRequired,
+    };
+    let op = ParkingRemindersSyncEntry::new(ParkingRemindersSyncEntryRequired {
+        out_serial_number: "PARK202407041530001".into(),
+        parking_id: "21232735744117624001123604298240".into(),
+        plate_number: "粤B12345".into(),
+        enter_timestamp: 1720078200,
+        plate_color: ParkingReminderPlateColor::PlateColorUnknown,
+        car_type: ParkingReminderPlateType::PlateTypeUnknown,
+        vehicle_type: ParkingReminderVehicleType::VehicleTypeUnknown,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn parking_reminders_sync_exit(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::parking_reminders::{
+        ParkingReminderPlateColor, ParkingRemindersSyncExit,
+        ParkingRemindersSyncExitRequired,
+    };
+    let op = ParkingRemindersSyncExit::new(ParkingRemindersSyncExitRequired {
+        out_serial_number: "PARK202407041530001".into(),
+        exit_timestamp: 1720081800,
+        plate_number: "粤B12345".into(),
+        plate_color: ParkingReminderPlateColor::PlateColorUnknown,
+        parking_id: "21232735744117624001123604298240".into(),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn parking_reminders_sync_payment(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::parking_reminders::{
+        ParkingReminderParkingStatus, ParkingReminderPayType,
+        ParkingRemindersSyncPayment, ParkingRemindersSyncPaymentRequired,
+    };
+    let op = ParkingRemindersSyncPayment::new(ParkingRemindersSyncPaymentRequired {
+        out_serial_number: "PARK202407041530001".into(),
+        plate_number: "粤B12345".into(),
+        parking_id: "21232735744117624001123604298240".into(),
+        parking_state: ParkingReminderParkingStatus::ParkingStatusParking,
+        pay_type: ParkingReminderPayType::PayTypeUnknown,
+        total_amount: 1500,
+        paid_amount: 1500,
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
+async fn parking_reminders_sync_ext_payment(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::parking_reminders::{
+        ParkingReminderExtFeeItem, ParkingReminderExtFeeItemRequired,
+        ParkingReminderExtFeeType, ParkingRemindersSyncExtPayment,
+        ParkingRemindersSyncExtPaymentRequired,
+    };
+    let op = ParkingRemindersSyncExtPayment::new(ParkingRemindersSyncExtPaymentRequired {
+        out_trade_no: "TRADE202407041530001".into(),
+        fee_items: Vec::from([
+            ParkingReminderExtFeeItem::new(ParkingReminderExtFeeItemRequired {
+                fee_type: ParkingReminderExtFeeType::ExtParkingPaymentFeeTypeMonthly,
+                amount: 5000,
+            }),
+        ]),
+        pay_time: 1719128975,
     });
     client.execute(&op).await?;
     Ok(())

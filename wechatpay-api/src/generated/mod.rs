@@ -17,6 +17,18 @@ pub mod bank_transfer_batches;
 #[cfg_attr(docsrs, doc(cfg(feature = "bills")))]
 /// 账单 (trade and fund-flow bills) (`spec/bills.yaml`).
 pub mod bills;
+#[cfg(feature = "brand-card-member-activities")]
+#[cfg_attr(docsrs, doc(cfg(feature = "brand-card-member-activities")))]
+/// 商家名片会员活动 (brand membership coupon activities, 服务商) (`spec/brand-card-member-activities.yaml`).
+pub mod brand_card_member_activities;
+#[cfg(feature = "brand-card-member")]
+#[cfg_attr(docsrs, doc(cfg(feature = "brand-card-member")))]
+/// 商家名片会员 (brand card membership, 服务商) (`spec/brand-card-member.yaml`).
+pub mod brand_card_member;
+#[cfg(feature = "brand-redpacket")]
+#[cfg_attr(docsrs, doc(cfg(feature = "brand-redpacket")))]
+/// 品牌红包 (brand red packets) (`spec/brand-redpacket.yaml`).
+pub mod brand_redpacket;
 #[cfg(feature = "businesscircle")]
 #[cfg_attr(docsrs, doc(cfg(feature = "businesscircle")))]
 /// 智慧商圈 (smart business circle) (`spec/businesscircle.yaml`).
@@ -89,6 +101,10 @@ pub mod ecommerce_subsidies;
 #[cfg_attr(docsrs, doc(cfg(feature = "ecommerce-withdraw")))]
 /// 电商收付通提现 (e-commerce withdrawals) (`spec/ecommerce-withdraw.yaml`).
 pub mod ecommerce_withdraw;
+#[cfg(feature = "face-pay")]
+#[cfg_attr(docsrs, doc(cfg(feature = "face-pay")))]
+/// 刷脸支付 (face pay) (`spec/face-pay.yaml`).
+pub mod face_pay;
 #[cfg(feature = "fapiao")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fapiao")))]
 /// 电子发票 (fapiao: electronic invoices) (`spec/fapiao.yaml`).
@@ -185,6 +201,10 @@ pub mod merchant_settle_rules;
 #[cfg_attr(docsrs, doc(cfg(feature = "papay")))]
 /// 委托代扣 (papay, entrusted deduction) (`spec/papay.yaml`).
 pub mod papay;
+#[cfg(feature = "parking-reminders")]
+#[cfg_attr(docsrs, doc(cfg(feature = "parking-reminders")))]
+/// 停车缴费服务 (parking reminders) (`spec/parking-reminders.yaml`).
+pub mod parking_reminders;
 #[cfg(feature = "partner-transfer-batches")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner-transfer-batches")))]
 /// 商家转账到零钱批量转账(服务商) (partner batch transfer to balance) (`spec/partner-transfer-batches.yaml`).

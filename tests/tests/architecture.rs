@@ -101,8 +101,9 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         .map(|p| top(p))
         .filter(|m| m != "lib" && m != "main")
         .collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> =
-        (modules.iter()).map(|m| (m.clone(), BTreeSet::new())).collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = (modules.iter())
+        .map(|m| (m.clone(), BTreeSet::new()))
+        .collect();
     for file in &files {
         let from = top(file);
         if !modules.contains(&from) {

@@ -101,7 +101,7 @@ async fn jsapi_checkout_pay_query_refund_end_to_end() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&close, Error::Api(e) if e.code == "ORDERPAID"),
+        matches!(&close, Error::Api(e) if e.code == "ORDER_PAID"),
         "{close:?}"
     );
 

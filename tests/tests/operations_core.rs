@@ -344,13 +344,20 @@ async fn transfer_bills() {
         .await
         .unwrap()
         .data;
-    assert_eq!(cancelled.state, TransferBillCancelState::Cancelled);
+    // Accepted: the cancel completes later.
+    assert_eq!(cancelled.state, TransferBillCancelState::Canceling);
     assert_eq!(
         mock.requests()[3].target,
         "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/plfk2020042013/cancel"
     );
-    // Cancelled, the user can no longer confirm it.
+    // Being cancelled, the user can no longer confirm it; the cancel completes with its
+    // notification.
     assert!(mock.scenario("transfer_bill", &no, "confirm").is_none());
+    assert!(mock.scenario("transfer_bill", &no, "cancelled").is_some());
+    assert_eq!(
+        mock.state_of("transfer_bill", "plfk2020042013").as_deref(),
+        Some("CANCELLED")
+    );
 }
 
 #[tokio::test]

@@ -124,10 +124,32 @@ async fn refunds_are_bounded_by_what_is_left_of_the_paid_amount() {
         .await
         .unwrap();
     assert_eq!(again.data.refund_id, first.data.refund_id);
-    let changed = client.execute(&refund("R-2", "TEA-0001", 50, 100)).await;
-    assert_eq!(refused(changed), (400, "INVALID_REQUEST".to_owned()));
+    // The conflict (the platform's message says the amounts differ), not the budget.
+    match client.execute(&refund("R-2", "TEA-0001", 50, 100)).await {
+        Err(Error::Api(e)) => {
+            assert_eq!(e.code, "INVALID_REQUEST");
+            assert!(e.message.contains("不一致"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
     let order = client.execute(&query("TEA-0001")).await.unwrap().data;
     assert_eq!(order.trade_state, TradeState::Refund);
+}
+
+#[tokio::test]
+async fn keys_naming_two_different_orders_name_none() {
+    let (mock, client) = platform();
+    for no in ["TEA-0101", "TEA-0102"] {
+        client.execute(&order(no, 100)).await.unwrap();
+        mock.pay(no).unwrap();
+    }
+    let other = client.execute(&query("TEA-0102")).await.unwrap().data;
+    let mixed =
+        refund("R-101", "TEA-0101", 1, 100).with_transaction_id(other.transaction_id.unwrap());
+    assert_eq!(
+        refused(client.execute(&mixed).await),
+        (404, "RESOURCE_NOT_EXISTS".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -158,7 +180,7 @@ async fn values_outside_the_schema_and_another_merchant_are_refused() {
 #[tokio::test]
 async fn answers_and_notifications_say_only_what_the_state_knows() {
     let (mock, client) = platform();
-    client.execute(&order("TEA-0005", 100)).await.unwrap();
+    client.execute(&order("TEA-0005", 300)).await.unwrap();
     let unpaid = client.execute(&query("TEA-0005")).await.unwrap().data;
     assert_eq!(unpaid.trade_state, TradeState::NotPay);
     assert_eq!(unpaid.transaction_id, None);
@@ -172,10 +194,10 @@ async fn answers_and_notifications_say_only_what_the_state_knows() {
         panic!("{event:?}")
     };
     let amount = resource.amount.unwrap();
-    assert_eq!((amount.total, amount.payer_total), (100, Some(100)));
+    assert_eq!((amount.total, amount.payer_total), (300, Some(300)));
     assert!(resource.promotion_detail.is_none());
     client
-        .execute(&refund("R-5", "TEA-0005", 100, 100))
+        .execute(&refund("R-5", "TEA-0005", 300, 300))
         .await
         .unwrap();
     let refund = client
@@ -194,7 +216,7 @@ async fn answers_and_notifications_say_only_what_the_state_knows() {
     };
     assert_eq!(
         (notified.amount.total, notified.amount.payer_total),
-        (100, 100)
+        (300, 300)
     );
     // A direct merchant's refund names no service provider or sub-merchant.
     assert_eq!((notified.sp_mchid, notified.sub_mchid), (None, None));
@@ -226,7 +248,17 @@ async fn the_platforms_clock_closes_expired_orders_and_unconfirmed_transfers() {
             .trade_state,
         TradeState::NotPay
     );
-    mock.advance_time(Duration::days(7));
+    mock.advance_time(Duration::days(6));
+    assert_eq!(
+        client
+            .execute(&query("TEA-0006"))
+            .await
+            .unwrap()
+            .data
+            .trade_state,
+        TradeState::NotPay
+    );
+    mock.advance_time(Duration::days(1));
     assert_eq!(
         client
             .execute(&query("TEA-0006"))
@@ -289,7 +321,7 @@ async fn a_paid_order_is_not_closed_and_answers_say_where_they_come_from() {
     });
     assert_eq!(
         refused(client.execute(&close).await),
-        (400, "ORDERPAID".to_owned())
+        (400, "ORDER_PAID".to_owned())
     );
     let seen = Arc::new(Mutex::new(Vec::new()));
     let transport = ReqwestTransport::new(
@@ -421,9 +453,9 @@ components:
       type: object
       required: [out_ticket_no, ticket_id, state]
       properties:
-        out_ticket_no: { type: string, example: "K-0" }
-        ticket_id: { type: string, example: "TK00000000" }
-        state: { type: string, example: OPEN }
+        out_ticket_no: { type: string, example: "EXAMPLE" }
+        ticket_id: { type: string, example: "EXAMPLE-ID" }
+        state: { type: string, example: EXAMPLE }
         seats: { type: integer, example: 1 }
         punched_at: { type: string, format: date-time }
 "##;

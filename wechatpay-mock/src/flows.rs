@@ -33,8 +33,6 @@ struct Item {
     /// Every state entered, with when.
     entered: Vec<(String, OffsetDateTime)>,
     created: OffsetDateTime,
-    /// The parent: its resource and primary key.
-    parent: Option<(String, String)>,
     /// What children drew from its budget.
     drawn: i64,
 }
@@ -52,10 +50,15 @@ struct Store {
 impl Store {
     fn insert(&mut self, key: String, item: Item) {
         if self.items.len() >= MAX_RESOURCES {
-            if let Some(gone) = self.order.pop_front().and_then(|k| self.items.remove(&k)) {
+            let oldest = self.order.pop_front();
+            let gone = oldest
+                .as_ref()
+                .and_then(|k| Some((k, self.items.remove(k)?)));
+            if let Some((key, gone)) = gone {
                 for (member, id) in &gone.issued {
-                    if let Some(id) = id.as_str() {
-                        self.aliases.remove(&(member.clone(), id.to_owned()));
+                    let alias = (member.clone(), id.as_str().unwrap_or_default().to_owned());
+                    if self.aliases.get(&alias) == Some(key) {
+                        self.aliases.remove(&alias);
                     }
                 }
             }
@@ -132,7 +135,10 @@ impl Ledger {
     /// Moves the ledger's time forward (from now, if none was set).
     pub(crate) fn advance(&self, by: time::Duration) {
         let mut time = self.time.lock().unwrap_or_else(|e| e.into_inner());
-        *time = Some(time.unwrap_or_else(OffsetDateTime::now_utc) + by);
+        *time = Some(
+            time.unwrap_or_else(OffsetDateTime::now_utc)
+                .saturating_add(by),
+        );
     }
 
     /// Applies an operation bound to a resource: creates, reads or moves it, and builds the
@@ -157,14 +163,14 @@ impl Ledger {
         let mut stores = self.lock();
         let key = match &flow.action {
             FlowAction::Create => create(api, &mut stores, resource, op, body, now)?,
-            FlowAction::Query => find(&mut stores, api, resource, params, now)
+            FlowAction::Query => find(&mut stores, resource, params, now)
                 .ok_or_else(|| refused(&resource.not_found))?,
             FlowAction::Transition {
                 from,
                 to,
                 refused: no,
             } => {
-                let key = find(&mut stores, api, resource, params, now)
+                let key = find(&mut stores, resource, params, now)
                     .ok_or_else(|| refused(&resource.not_found))?;
                 let item = stores
                     .get_mut(&resource.name)
@@ -177,8 +183,7 @@ impl Ledger {
                 key
             }
         };
-        let mut view =
-            view(api, &stores, resource, &key).ok_or_else(|| refused(&resource.not_found))?;
+        let mut view = view(&stores, resource, &key).ok_or_else(|| refused(&resource.not_found))?;
         // The merchant's own id where the model has one the request did not give.
         if let Value::Object(facts) = &mut view.facts {
             if !facts.contains_key("sp_mchid") {
@@ -209,23 +214,19 @@ impl Ledger {
         let scenario = resource.scenarios.iter().find(|s| s.name == name)?;
         let now = self.now();
         let mut stores = self.lock();
-        let pairs: Vec<(String, String)> = (resource.keys.iter())
-            .map(|k| (k.clone(), key.to_owned()))
-            .collect();
-        let primary = find(&mut stores, api, resource, &pairs, now)?;
+        let primary = (resource.keys.iter())
+            .find_map(|k| find(&mut stores, resource, &[(k.clone(), key.to_owned())], now))?;
         let store = stores.get_mut(&resource.name)?;
         let item = store.items.get_mut(&primary)?;
         if !scenario.from.contains(&item.state) {
             return None;
         }
         enter(item, &scenario.to, now);
-        for (member, template) in &scenario.issues {
-            let id = render(template, now);
-            item.issued
-                .insert(member.clone(), Value::String(id.clone()));
-            store.aliases.insert((member.clone(), id), primary.clone());
+        let issued = issue(store, resource, &scenario.issues, &primary, now);
+        if let Some(item) = store.items.get_mut(&primary) {
+            item.issued.extend(issued);
         }
-        let view = view(api, &stores, resource, &primary)?;
+        let view = view(&stores, resource, &primary)?;
         Some((scenario.event.clone(), view))
     }
 
@@ -243,14 +244,44 @@ impl Ledger {
             expire(&mut stores, resource, key, now);
         }
         (keys.iter())
-            .filter_map(|key| view(api, &stores, resource, key))
+            .filter_map(|key| view(&stores, resource, key))
             .collect()
     }
 }
 
+/// Fresh ids from `templates`, for the resource `key`: an id that is one of the resource's
+/// keys names it from now on, and is drawn again if another resource has it.
+fn issue(
+    store: &mut Store,
+    resource: &Resource,
+    templates: &[(String, Vec<IdPart>)],
+    key: &str,
+    now: OffsetDateTime,
+) -> Map<String, Value> {
+    let mut issued = Map::new();
+    for (member, template) in templates {
+        let is_key = resource.keys.contains(member);
+        let mut id = render(template, now);
+        for _ in 0..8 {
+            if !is_key || !store.aliases.contains_key(&(member.clone(), id.clone())) {
+                break;
+            }
+            id = render(template, now);
+        }
+        if is_key {
+            (store.aliases).insert((member.clone(), id.clone()), key.to_owned());
+        }
+        issued.insert(member.clone(), Value::String(id));
+    }
+    issued
+}
+
+/// Moves a resource to `state`, stamped `now`; already there, nothing changes.
 fn enter(item: &mut Item, state: &str, now: OffsetDateTime) {
-    state.clone_into(&mut item.state);
-    item.entered.push((state.to_owned(), now));
+    if item.state != state {
+        state.clone_into(&mut item.state);
+        item.entered.push((state.to_owned(), now));
+    }
 }
 
 /// Moves a resource whose time ran out on to its expiry state, stamped with the deadline.
@@ -279,26 +310,36 @@ fn expire(
             OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
         });
     let after = time::Duration::seconds(i64::try_from(expiry.after_secs).unwrap_or(i64::MAX));
-    let deadline = set.unwrap_or_else(|| item.created.saturating_add(after));
+    // The platform raises a `time_expire` under a minute after the order to that minute.
+    let deadline = match set {
+        Some(set) => set.max(item.created.saturating_add(time::Duration::MINUTE)),
+        None => item.created.saturating_add(after),
+    };
     if now >= deadline {
         enter(item, &expiry.to, deadline);
     }
 }
 
-/// The merchant's number of the resource named by one of `pairs` (a member named as one of its
-/// keys), expired if its time ran out.
+/// The merchant's number of the resource `pairs` name (members named as its keys): every key
+/// given must name the same one (a key that names nothing, or another resource, finds none).
+/// Expired first if its time ran out.
 fn find(
     stores: &mut HashMap<String, Store>,
-    _api: &Api,
     resource: &Resource,
     pairs: &[(String, String)],
     now: OffsetDateTime,
 ) -> Option<String> {
     let primary = &resource.keys[0];
     let store = stores.get(&resource.name)?;
-    let key = (pairs.iter())
-        .filter(|(member, _)| resource.keys.contains(member))
-        .find_map(|(member, value)| store.find(member, value, primary))?;
+    let mut found: Option<String> = None;
+    for (member, value) in pairs.iter().filter(|(m, _)| resource.keys.contains(m)) {
+        let key = store.find(member, value, primary)?;
+        if found.as_ref().is_some_and(|f| *f != key) {
+            return None;
+        }
+        found = Some(key);
+    }
+    let key = found?;
     expire(stores, resource, &key, now);
     Some(key)
 }
@@ -315,7 +356,11 @@ fn create(
     let Some(body) = body else {
         return Err(refused(&resource.conflict));
     };
-    let mut request = body.clone();
+    // Only what the creating request's model has: a member the platform would not read is
+    // not kept, nor shown back.
+    let mut request = (op.body.as_ref())
+        .and_then(|ty| project(api, ty, Some(body), None))
+        .unwrap_or_else(|| body.clone());
     if let (Value::Object(request), Some(flow)) = (&mut request, &op.flow) {
         if let Some(Value::Object(sets)) = &flow.sets {
             request.extend(sets.clone());
@@ -326,13 +371,19 @@ fn create(
         .ok_or_else(|| refused(&resource.conflict))?
         .to_owned();
     if let Some(existing) = stores.get(&resource.name).and_then(|s| s.items.get(&key)) {
-        return match existing.request == request {
+        // The same request again: every member it gives is what was stored.
+        let same = match (&request, &existing.request) {
+            (Value::Object(new), Value::Object(old)) => {
+                new.iter().all(|(k, v)| old.get(k) == Some(v))
+            }
+            (new, old) => new == old,
+        };
+        return match same {
             true => Ok(key),
             false => Err(refused(&resource.conflict)),
         };
     }
     // A child: its parent exists, is in a state that allows it, and has the budget.
-    let mut parent_link = None;
     if let Some(parent) = &resource.parent {
         let parent_resource = api.resources.get(&parent.resource);
         let not_found = || refused(&parent.not_found);
@@ -340,11 +391,21 @@ fn create(
         let pairs: Vec<(String, String)> = (parent_resource.keys.iter())
             .filter_map(|k| Some((k.clone(), body.get(k)?.as_str()?.to_owned())))
             .collect();
-        let parent_key = find(stores, api, parent_resource, &pairs, now).ok_or_else(not_found)?;
+        let parent_key = find(stores, parent_resource, &pairs, now).ok_or_else(not_found)?;
         let budget = parent_resource.budget.as_deref();
         let item = (stores.get_mut(&parent.resource))
             .and_then(|s| s.items.get_mut(&parent_key))
             .ok_or_else(not_found)?;
+        // The child names its parent by every key the parent has now, kept with it (the
+        // parent may be forgotten later).
+        if let Value::Object(request) = &mut request {
+            for k in &parent_resource.keys {
+                let known = item.request.get(k).or_else(|| item.issued.get(k));
+                if let Some(value) = known {
+                    request.entry(k.clone()).or_insert_with(|| value.clone());
+                }
+            }
+        }
         if !parent.states.contains(&item.state) {
             return Err(not_found());
         }
@@ -366,20 +427,9 @@ fn create(
                 enter(item, becomes, now);
             }
         }
-        parent_link = Some((parent.resource.clone(), parent_key));
-    }
-    let mut issued = Map::new();
-    for (member, template) in &resource.issues {
-        issued.insert(member.clone(), Value::String(render(template, now)));
     }
     let store = stores.entry(resource.name.clone()).or_default();
-    for (member, id) in &issued {
-        if let Some(id) = id.as_str() {
-            store
-                .aliases
-                .insert((member.clone(), id.to_owned()), key.clone());
-        }
-    }
+    let issued = issue(store, resource, &resource.issues, &key, now);
     store.insert(
         key.clone(),
         Item {
@@ -388,22 +438,16 @@ fn create(
             state: resource.initial.clone(),
             entered: vec![(resource.initial.clone(), now)],
             created: now,
-            parent: parent_link,
             drawn: 0,
         },
     );
     Ok(key)
 }
 
-/// What the ledger knows of a resource, in the members of its models: the creating request,
-/// the ids issued, the state and its stamps and members, the parent's keys, and the derived
-/// members.
-fn view(
-    api: &Api,
-    stores: &HashMap<String, Store>,
-    resource: &Resource,
-    key: &str,
-) -> Option<View> {
+/// What the ledger knows of a resource, in the members of its models: the creating request
+/// (with its parent's keys), the ids issued, the state and its stamps and members, and the
+/// derived members.
+fn view(stores: &HashMap<String, Store>, resource: &Resource, key: &str) -> Option<View> {
     let item = stores.get(&resource.name)?.items.get(key)?;
     let mut facts = match &item.request {
         Value::Object(m) => m.clone(),
@@ -420,17 +464,6 @@ fn view(
         if *state == item.state {
             if let Value::Object(members) = members {
                 facts.extend(members.clone());
-            }
-        }
-    }
-    if let Some((parent_name, parent_key)) = &item.parent {
-        let parent = api.resources.get(parent_name);
-        let parent_view = parent.and_then(|p| view(api, stores, p, parent_key));
-        if let (Some(parent), Some(parent_view)) = (parent, parent_view) {
-            for k in &parent.keys {
-                if let Some(v) = parent_view.facts.get(k) {
-                    facts.entry(k.clone()).or_insert_with(|| v.clone());
-                }
             }
         }
     }
@@ -609,7 +642,6 @@ mod tests {
             state: "OPEN".into(),
             entered: Vec::new(),
             created: OffsetDateTime::UNIX_EPOCH,
-            parent: None,
             drawn: 0,
         };
         let mut store = Store::default();

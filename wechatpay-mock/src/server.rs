@@ -449,7 +449,13 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     echo::overlay(&mut json, &said);
     // The path and query parameters, sensitive ones decrypted: what names a resource.
     let mut params = path_params.clone();
-    for (name, value) in echo::query_pairs(query) {
+    let declared = |name: &str| {
+        (op.params.iter()).any(|p| p.location == ParamLocation::Query && p.wire_name == name)
+    };
+    for (name, value) in echo::query_pairs(query)
+        .into_iter()
+        .filter(|(n, _)| declared(n))
+    {
         let plain = log.plaintext_params.iter().find(|(wire, _)| *wire == name);
         params.push((name, plain.map_or(value, |(_, plain)| plain.clone())));
     }

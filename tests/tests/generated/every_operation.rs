@@ -8104,7 +8104,7 @@ async fn hk_micropay(
         HkMicropayRequired,
     };
     let op = HkMicropay::new(HkMicropayRequired {
-        description: "image形象店-深圳腾大-QQ公仔".into(),
+        description: "Image形象店-深圳腾大-QQ公仔".into(),
         out_trade_no: "1217752501201407033233368018".into(),
         trade_type: GlobalTradeType::Micropay,
         merchant_category_code: "4111".into(),

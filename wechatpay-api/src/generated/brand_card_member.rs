@@ -1547,6 +1547,21 @@ pub struct CardMemberImportUserCardByOpenidRequest {
     pub user_information: ::std::option::Option<CardMemberUserInformationInput>,
     /// 会员卡有效期。
     pub date_information: CardMemberValidDateInformation,
+    /// 卡背景颜色,十六进制 RGB。
+    ///
+    /// at most 7 characters; example: `"#FFFF00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub card_color: ::std::option::Option<::std::string::String>,
+    /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
+    ///
+    /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub card_picture_url: ::std::option::Option<::std::string::String>,
+    /// 用户会员等级,展示用,商家自定。
+    ///
+    /// at most 10 characters; example: `"钻石会员"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub level: ::std::option::Option<::std::string::String>,
     /// 领卡时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-05-20T13:29:35.120+08:00"`.
@@ -1563,6 +1578,9 @@ impl ::std::fmt::Debug for CardMemberImportUserCardByOpenidRequest {
             .field("phone_number", &"<redacted>")
             .field("user_information", &self.user_information)
             .field("date_information", &self.date_information)
+            .field("card_color", &self.card_color)
+            .field("card_picture_url", &self.card_picture_url)
+            .field("level", &self.level)
             .field("pickup_time", &self.pickup_time)
             .finish()
     }
@@ -1592,6 +1610,21 @@ pub struct CardMemberImportUserCardByPhoneRequest {
     pub user_information: ::std::option::Option<CardMemberUserInformationInput>,
     /// 会员卡有效期。
     pub date_information: CardMemberValidDateInformation,
+    /// 卡背景颜色,十六进制 RGB。
+    ///
+    /// at most 7 characters; example: `"#FFFF00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub card_color: ::std::option::Option<::std::string::String>,
+    /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
+    ///
+    /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub card_picture_url: ::std::option::Option<::std::string::String>,
+    /// 用户会员等级,展示用,商家自定。
+    ///
+    /// at most 10 characters; example: `"钻石会员"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub level: ::std::option::Option<::std::string::String>,
     /// 领卡时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-05-20T13:29:35.120+08:00"`.
@@ -1607,6 +1640,9 @@ impl ::std::fmt::Debug for CardMemberImportUserCardByPhoneRequest {
             .field("user_card_code", &self.user_card_code)
             .field("user_information", &self.user_information)
             .field("date_information", &self.date_information)
+            .field("card_color", &self.card_color)
+            .field("card_picture_url", &self.card_picture_url)
+            .field("level", &self.level)
             .field("pickup_time", &self.pickup_time)
             .finish()
     }
@@ -3726,8 +3762,7 @@ impl ::wechatpay_core::operation::Operation for CardMemberListUserCards {
 }
 /// 根据OpenID导入用户会员卡
 ///
-/// 按用户在公众号/小程序下的 OpenID 把存量会员导入商家名片会员。导入只在后台静默激活,不会自动把卡放进用户卡包;
-/// OpenID 所属 AppID 须与会员卡所属品牌绑定。
+/// 按用户在公众号/小程序下的 OpenID 把存量会员导入商家名片会员;OpenID 所属 AppID 须与会员卡所属品牌绑定。
 /// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015336981>
 ///
 /// `POST /v3/brand/partner/card-member/user-cards/import-by-openid` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/phone_number`, `/user_information/common_field_list/*/value`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.
@@ -3814,6 +3849,9 @@ impl CardMemberImportUserCardByOpenid {
                 phone_number: ::std::option::Option::None,
                 user_information: ::std::option::Option::None,
                 date_information,
+                card_color: ::std::option::Option::None,
+                card_picture_url: ::std::option::Option::None,
+                level: ::std::option::Option::None,
                 pickup_time,
             },
         }
@@ -3836,6 +3874,37 @@ impl CardMemberImportUserCardByOpenid {
         value: CardMemberUserInformationInput,
     ) -> Self {
         self.body.user_information = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `card_color`.
+    #[must_use]
+    pub fn with_card_color(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.card_color = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `card_picture_url`.
+    #[must_use]
+    pub fn with_card_picture_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.card_picture_url = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `level`.
+    #[must_use]
+    pub fn with_level(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.level = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
 }
@@ -3950,6 +4019,9 @@ impl CardMemberImportUserCardByPhone {
                 user_card_code,
                 user_information: ::std::option::Option::None,
                 date_information,
+                card_color: ::std::option::Option::None,
+                card_picture_url: ::std::option::Option::None,
+                level: ::std::option::Option::None,
                 pickup_time,
             },
         }
@@ -3961,6 +4033,37 @@ impl CardMemberImportUserCardByPhone {
         value: CardMemberUserInformationInput,
     ) -> Self {
         self.body.user_information = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets the body field `card_color`.
+    #[must_use]
+    pub fn with_card_color(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.card_color = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `card_picture_url`.
+    #[must_use]
+    pub fn with_card_picture_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.card_picture_url = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets the body field `level`.
+    #[must_use]
+    pub fn with_level(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.level = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
 }
@@ -4317,8 +4420,7 @@ impl ::wechatpay_core::operation::Operation for CardMemberUpdateUserCard {
 }
 /// 同步会员开通结果
 ///
-/// 用户经入会组件或商家名片开卡后,微信支付回调商家,商家须调用本接口同步开卡结果才算开卡成功(API 导入等方式无需同步);
-/// 同步时可修改部分卡信息。
+/// 确认一张经入会组件或商家名片领取的卡是否开卡成功,可同时改部分卡信息;导入的卡无需确认。
 /// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015336979>
 ///
 /// `POST /v3/brand/partner/card-member/user-cards/{user_card_code}/confirm` on the mainland host. Success: `200` with a JSON body. Sensitive fields (`/phone_number`, `/user_information/common_field_list/*/value`) are written in plaintext: the client encrypts them with the platform key and sets `Wechatpay-Serial`.

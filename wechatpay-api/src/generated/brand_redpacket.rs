@@ -5,7 +5,7 @@
 //! 按微信支付明细单号查询明细单。批次受理后在 1 小时内完成发放;明细单结果要在批次单状态为 `FINISHED` 后查询。金额单位为“分”。
 //! 来源:<https://pay.weixin.qq.com/doc/v3/merchant/4014310358、4014310369、4014310384(支持商户:【普通商户】>);
 //! 应答表未能完整读到时,字段以 TheNorthMemory/wechatpay-openapi 仓库中按路径列出的字段为准(只取事实)。
-//! 未收录(未找到官方页面):`GET /v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}` 与
+//! 未收录(页面存在,未能读取其内容):`GET /v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}` 与
 //! `GET /v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}`。
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户).

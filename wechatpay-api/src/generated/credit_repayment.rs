@@ -682,13 +682,13 @@ pub struct CreditRepaymentRealIdentity {
     ///
     /// example: `"REAL_IDENTITY_TYPE_ID_CARD"`.
     pub identity_type: CreditRepaymentIdentityType,
-    /// 自然人证件号码(敏感字段,以微信支付公钥加密)。
+    /// 自然人证件号码(敏感字段,以微信支付公钥加密;512 是密文的上限)。
     ///
-    /// example: `"110101199003077777"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 512 characters; example: `"110101199003077777"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     pub identity_id: ::std::string::String,
-    /// 自然人姓名(敏感字段,以微信支付公钥加密)。
+    /// 自然人姓名(敏感字段,以微信支付公钥加密;512 是密文的上限)。
     ///
-    /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 512 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     pub real_name: ::std::string::String,
 }
 impl ::std::fmt::Debug for CreditRepaymentRealIdentity {
@@ -706,13 +706,13 @@ pub struct CreditRepaymentRealIdentityRequired {
     ///
     /// example: `"REAL_IDENTITY_TYPE_ID_CARD"`.
     pub identity_type: CreditRepaymentIdentityType,
-    /// 自然人证件号码(敏感字段,以微信支付公钥加密)。
+    /// 自然人证件号码(敏感字段,以微信支付公钥加密;512 是密文的上限)。
     ///
-    /// example: `"110101199003077777"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 512 characters; example: `"110101199003077777"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     pub identity_id: ::std::string::String,
-    /// 自然人姓名(敏感字段,以微信支付公钥加密)。
+    /// 自然人姓名(敏感字段,以微信支付公钥加密;512 是密文的上限)。
     ///
-    /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    /// at most 512 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     pub real_name: ::std::string::String,
 }
 impl CreditRepaymentRealIdentity {
@@ -1484,7 +1484,7 @@ impl ::wechatpay_core::operation::Operation for CreditRepaymentPreSignH5 {
 }
 /// 解除自动还款协议
 ///
-/// 服务商用预签约时的服务商签约协议号解除已签订的自动还款协议。
+/// 按 out_contract_code 解约自动还款协议。
 /// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4016125830>
 ///
 /// `POST /v3/credit-repayment/partner/contracts/terminate` on the mainland host. Success: `200` with a JSON body.

@@ -742,7 +742,8 @@ impl ::std::fmt::Display for FacePayUserInfoType {
 /// 查询刷脸用户信息
 ///
 /// 按终端识别用户后返回的 `face_sid` 查询用户:`ASK_UNIONID` 返回 UnionID;`ASK_REAL_NAME` 返回用户授权的实名信息
-/// (需先申请权限,目前仅对医院场景开放),姓名与证件号加密返回,由客户端以商户私钥解密;
+/// (需先申请权限,目前仅对医院场景开放),姓名与证件号加密返回,由客户端以商户私钥解密。服务商模式下(传 sub_serial_no)
+/// 密文属于子商户的证书,服务商的私钥解不开:须为客户端配置能以子商户私钥解密的 `Decrypter`;
 /// 实名信息的说明见 <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/android/sid.html> 。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/get-unionid-api.html>
 ///

@@ -172,7 +172,7 @@ pub struct GlobalProfitSharingCreateOrderRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"4208450740201411110007820472"`.
     pub transaction_id: ::std::string::String,
-    /// 商户分账单号。商户系统内唯一,只能是数字、大小写字母、`_`、`-`;同一单号重复请求视为同一请求。
+    /// 商户分账单号。在商户系统内唯一,由字母、数字及 `_`、`-` 组成;重复提交同一单号只处理一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"P20150806125346"`.
     pub out_order_no: ::std::string::String,
@@ -1078,19 +1078,19 @@ pub struct GlobalProfitSharingUnfreezeRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"4208450740201411110007820472"`.
     pub transaction_id: ::std::string::String,
-    /// 商户分账单号。商户系统内唯一,只能是数字、大小写字母、`_`、`-`;同一单号重复请求视为同一请求。
+    /// 商户分账单号。在商户系统内唯一,由字母、数字及 `_`、`-` 组成;重复提交同一单号只处理一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"P20150806125346"`.
     pub out_order_no: ::std::string::String,
     /// 分账描述。解冻原因。
     ///
-    /// example: `"解冻全部剩余资金"`.
+    /// at most 80 characters; at least 1 character; example: `"解冻全部剩余资金"`.
     pub description: ::std::string::String,
 }
 /// 分账标记
 ///
 /// 下单之前调用,标记这笔商户订单后续要分账:支付完成后款项冻结在商户账户中,等待分账或解冻剩余资金指令。
-/// 须在下单前调用,且二级商户号、商户订单号、标价币种须与下单参数一致,否则标记无效;支付后3~5分钟可用查询剩余待分金额确认能否分账。
+/// 须在下单前调用,且二级商户号、商户订单号、订单标价金额须与下单参数一致,否则标记无效;支付后3~5分钟可用查询剩余待分金额确认能否分账。
 /// 文档:<https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_1.shtml>
 ///
 /// `POST /v3/global/profit-sharing/transactions/mark` on the Hong Kong host. Success: `204` with no body.
@@ -1216,7 +1216,7 @@ pub struct GlobalProfitSharingCreateOrderRequired {
     ///
     /// at most 32 characters; at least 1 character; example: `"4208450740201411110007820472"`.
     pub transaction_id: ::std::string::String,
-    /// 商户分账单号。商户系统内唯一,只能是数字、大小写字母、`_`、`-`;同一单号重复请求视为同一请求。
+    /// 商户分账单号。在商户系统内唯一,由字母、数字及 `_`、`-` 组成;重复提交同一单号只处理一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"P20150806125346"`.
     pub out_order_no: ::std::string::String,
@@ -1353,13 +1353,13 @@ pub struct GlobalProfitSharingUnfreezeRequired {
     ///
     /// at most 32 characters; at least 1 character; example: `"4208450740201411110007820472"`.
     pub transaction_id: ::std::string::String,
-    /// 商户分账单号。商户系统内唯一,只能是数字、大小写字母、`_`、`-`;同一单号重复请求视为同一请求。
+    /// 商户分账单号。在商户系统内唯一,由字母、数字及 `_`、`-` 组成;重复提交同一单号只处理一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"P20150806125346"`.
     pub out_order_no: ::std::string::String,
     /// 分账描述。解冻原因。
     ///
-    /// example: `"解冻全部剩余资金"`.
+    /// at most 80 characters; at least 1 character; example: `"解冻全部剩余资金"`.
     pub description: ::std::string::String,
 }
 impl GlobalProfitSharingUnfreeze {

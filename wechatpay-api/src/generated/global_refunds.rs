@@ -58,7 +58,7 @@ pub struct GlobalCreateRefundRequest {
     /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
-    /// 商户退款单号。商户系统内部唯一,只能是数字、大小写字母与 _-|*@;同一退款单号多次请求只退一笔。
+    /// 商户退款单号。在商户系统内唯一,由字母、数字及 `_-|*@` 组成;重复提交同一单号只退款一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
@@ -1068,7 +1068,7 @@ pub struct HkCreateRefundRequest {
     /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
-    /// 商户退款单号。商户系统内部唯一,只能是数字、大小写字母与 _-|*@;同一退款单号多次请求只退一笔。
+    /// 商户退款单号。在商户系统内唯一,由字母、数字及 `_-|*@` 组成;重复提交同一单号只退款一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
@@ -1346,7 +1346,7 @@ pub struct GlobalCreateRefund {
 }
 /// The required values of [`GlobalCreateRefund`], by name: what [`GlobalCreateRefund::new`] takes. A new required one in a later version is a new field here.
 pub struct GlobalCreateRefundRequired {
-    /// 商户退款单号。商户系统内部唯一,只能是数字、大小写字母与 _-|*@;同一退款单号多次请求只退一笔。
+    /// 商户退款单号。在商户系统内唯一,由字母、数字及 `_-|*@` 组成;重复提交同一单号只退款一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
@@ -2035,7 +2035,7 @@ pub struct HkCreateRefund {
 }
 /// The required values of [`HkCreateRefund`], by name: what [`HkCreateRefund::new`] takes. A new required one in a later version is a new field here.
 pub struct HkCreateRefundRequired {
-    /// 商户退款单号。商户系统内部唯一,只能是数字、大小写字母与 _-|*@;同一退款单号多次请求只退一笔。
+    /// 商户退款单号。在商户系统内唯一,由字母、数字及 `_-|*@` 组成;重复提交同一单号只退款一次。
     ///
     /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,

@@ -6,7 +6,8 @@
 //! 直连模式传 `mchid`/`appid`,机构模式传 `sp_mchid`/`sp_appid`/`sub_mchid`(可选 `sub_appid`);官方表格把两组都标为必填并注明"仅适用于某模式",
 //! 所以这里两组都是可选字段,由调用方按模式传入。金额为币种最小单位的整数。
 //! `/hk/v3/...` 的页面同时给出境外接入点 apihk.mch.weixin.qq.com 与境内接入点 api.mch.weixin.qq.com;本文件统一使用香港接入点。
-//! Sources: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_1.shtml> (付款码支付), chapter3_1_2 (查询订单),
+//! Sources: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/chapter2_2.shtml> (两个接入点 apihk/api),
+//! <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_1.shtml> (付款码支付), chapter3_1_2 (查询订单),
 //! chapter3_1_7 (撤销), chapter3_2_1 (Native下单), chapter3_2_7 (关闭订单), chapter3_3_1 (JSAPI下单), chapter3_4_1 (APP/H5下单);
 //! <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/> (/hk/v3 版本:QuickPay/chapter3_3, chapter3_4, chapter8_1, NativePay/chapter4_3, chapter8_6,
 //! MiniProgramPay/chapter7_3, In-AppPay/chapter6_3, H5Payment/chapter3_3)。
@@ -2443,9 +2444,9 @@ pub struct HkMicropayRequest {
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_appid: ::std::option::Option<::std::string::String>,
-    /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
+    /// 商品描述(`/hk/v3` 页面允许 128 个字符)。
     ///
-    /// at most 127 characters; at least 1 character; example: `"image形象店-深圳腾大-QQ公仔"`.
+    /// at most 128 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户数据。自定义附加数据,查询订单与支付通知中原样返回。
     ///
@@ -5575,7 +5576,7 @@ impl ::wechatpay_core::operation::Operation for HkH5Prepay {
 /// };
 ///
 /// let op = HkMicropay::new(HkMicropayRequired {
-///     description: "image形象店-深圳腾大-QQ公仔".into(),
+///     description: "Image形象店-深圳腾大-QQ公仔".into(),
 ///     out_trade_no: "1217752501201407033233368018".into(),
 ///     trade_type: GlobalTradeType::Micropay,
 ///     merchant_category_code: "4111".into(),
@@ -5597,9 +5598,9 @@ pub struct HkMicropay {
 }
 /// The required values of [`HkMicropay`], by name: what [`HkMicropay::new`] takes. A new required one in a later version is a new field here.
 pub struct HkMicropayRequired {
-    /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
+    /// 商品描述(`/hk/v3` 页面允许 128 个字符)。
     ///
-    /// at most 127 characters; at least 1 character; example: `"image形象店-深圳腾大-QQ公仔"`.
+    /// at most 128 characters; at least 1 character; example: `"Image形象店-深圳腾大-QQ公仔"`.
     pub description: ::std::string::String,
     /// 商户订单号。商户系统内部订单号,32个字符内;重新下单时请更换单号。
     ///

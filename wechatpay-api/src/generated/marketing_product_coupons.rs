@@ -1195,7 +1195,7 @@ pub struct ProductCouponDeactivateStockRequest {
     pub out_request_no: ::std::string::String,
     /// 失效原因。
     ///
-    /// example: `"活动提前结束"`.
+    /// at most 150 characters; example: `"活动提前结束"`.
     pub deactivate_reason: ::std::string::String,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -5628,7 +5628,7 @@ pub struct ProductCouponDeactivateStockRequired {
     pub out_request_no: ::std::string::String,
     /// 失效原因。
     ///
-    /// example: `"活动提前结束"`.
+    /// at most 150 characters; example: `"活动提前结束"`.
     pub deactivate_reason: ::std::string::String,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -6897,9 +6897,9 @@ pub struct ProductCouponListUserCoupons {
     ///
     /// Sent as the query parameter `coupon_state`.
     pub coupon_state: ::std::option::Option<ProductCouponUserCouponState>,
-    /// 每页条数。
+    /// 每页条数,默认 20,最大 50。
     ///
-    /// format `int64`; example: `20`.
+    /// at most 50; format `int64`; example: `20`.
     ///
     /// Sent as the query parameter `page_size`.
     pub page_size: ::std::option::Option<i64>,
@@ -7943,7 +7943,7 @@ impl ::wechatpay_core::operation::Operation for ProductCouponReturnCoupon {
 }
 /// 向用户预发放商品券
 ///
-/// 向用户预发放一个批次的券,得到 token 后在领券组件中完成发券;用户已领过时,同样参数得到的 token 拉起组件会显示已领取。批次须处于 SENDING 状态。
+/// 为领券组件预发一个批次的券,得到 token;重复预发时组件显示已领取。批次须处于 SENDING 状态。
 /// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4016434365>
 ///
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon` on the mainland host. Success: `200` with a JSON body. Rate limit: 500 requests per second.

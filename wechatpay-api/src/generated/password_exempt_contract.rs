@@ -964,7 +964,7 @@ pub struct PasswordExemptQsPreSignMiniProgramRequest {
 pub struct PasswordExemptTerminateContractRequest {
     /// 解约备注,如解约原因。
     ///
-    /// example: `"用户解约"`.
+    /// at most 256 characters; example: `"用户解约"`.
     pub contract_termination_remark: ::std::string::String,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PasswordExemptTerminateContractResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2320,7 +2320,7 @@ pub struct PasswordExemptTerminateContractRequired {
     pub out_contract_code: ::std::string::String,
     /// 解约备注,如解约原因。
     ///
-    /// example: `"用户解约"`.
+    /// at most 256 characters; example: `"用户解约"`.
     pub contract_termination_remark: ::std::string::String,
 }
 impl PasswordExemptTerminateContract {
@@ -2367,7 +2367,7 @@ impl ::wechatpay_core::operation::Operation for PasswordExemptTerminateContract 
 }
 /// JSAPI下单并授权/签约
 ///
-/// 直连商户先经预签约拿到 token 或用户已签免密协议后,调用本接口生成预支付交易单,再按JSAPI方式调起支付;签约授权信息放在 contract_info。
+/// 带签约信息(预签约 token 或免密协议)的 JSAPI 下单,返回 prepay_id;签约授权信息放在 contract_info。
 /// 文档:<https://pay.weixin.qq.com/docs/merchant/apis/hide-jsapi-payment/direct-jsons/jsapi-contract-prepay.html>
 ///
 /// `POST /v3/pay/transactions/jsapi-with-contract` on the mainland host. Success: `200` with a JSON body.

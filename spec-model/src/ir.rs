@@ -492,6 +492,9 @@ pub struct Resource {
     pub not_found: Refusal,
     /// The answer to a creation repeating a key with other values.
     pub conflict: Refusal,
+    /// A creation repeated with the same values once the resource is in a state: state → the
+    /// answer.
+    pub repeat: Vec<(String, Refusal)>,
 }
 
 /// A member derived at answer time: `to` (a JSON pointer) from another member or a constant,
@@ -543,6 +546,8 @@ pub struct Parent {
     pub not_found: Refusal,
     /// The answer when the children would draw more than the budget.
     pub over_budget: Option<Refusal>,
+    /// The child states that give the child's draw back to the parent's budget.
+    pub releases: Vec<String>,
 }
 
 /// A transition a test makes happen (`MockPlatform::scenario`).

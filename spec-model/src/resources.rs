@@ -189,10 +189,14 @@ impl Lowerer {
                 draws: p.draws.clone(),
                 not_found: refusal(&p.not_found),
                 over_budget: p.over_budget.as_ref().map(refusal),
+                releases: p.releases.clone(),
             }),
             scenarios,
             not_found: refusal(&spec.not_found),
             conflict: refusal(&spec.conflict),
+            repeat: (spec.repeat.iter())
+                .map(|(state, r)| (state.clone(), refusal(r)))
+                .collect(),
         })
     }
 

@@ -74,6 +74,10 @@ pub struct ResourceSpec {
     pub not_found: RefusalSpec,
     /// The answer to a creation repeating a key with other values.
     pub conflict: RefusalSpec,
+    /// A creation repeated, with the same values, once the resource is in one of these states:
+    /// state → the answer (a paid or closed order is not placed again).
+    #[serde(default)]
+    pub repeat: IndexMap<String, RefusalSpec>,
 }
 
 /// A member derived at answer time.
@@ -128,6 +132,10 @@ pub struct ParentSpec {
     /// The answer when the children would draw more than the budget.
     #[serde(default)]
     pub over_budget: Option<RefusalSpec>,
+    /// The child states that give the child's draw back to the parent's budget (a refund
+    /// closed without paying out).
+    #[serde(default)]
+    pub releases: Vec<String>,
 }
 
 /// A transition a test makes happen.

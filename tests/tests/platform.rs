@@ -137,6 +137,39 @@ async fn refunds_are_bounded_by_what_is_left_of_the_paid_amount() {
 }
 
 #[tokio::test]
+async fn a_paid_or_closed_order_is_not_placed_again_and_a_closed_refund_gives_its_amount_back() {
+    let (mock, client) = platform();
+    client.execute(&order("TEA-0201", 100)).await.unwrap();
+    mock.pay("TEA-0201").unwrap();
+    assert_eq!(
+        refused(client.execute(&order("TEA-0201", 100)).await),
+        (400, "ORDER_PAID".to_owned())
+    );
+    client.execute(&order("TEA-0202", 100)).await.unwrap();
+    let close = CloseOrder::new(CloseOrderRequired {
+        out_trade_no: "TEA-0202".into(),
+        mchid: MCHID.into(),
+    });
+    client.execute(&close).await.unwrap();
+    assert_eq!(
+        refused(client.execute(&order("TEA-0202", 100)).await),
+        (400, "ORDER_CLOSED".to_owned())
+    );
+    // All of it refunded, then that refund closed: the amount can be refunded again.
+    client
+        .execute(&refund("R-201", "TEA-0201", 100, 100))
+        .await
+        .unwrap();
+    let more = client.execute(&refund("R-202", "TEA-0201", 100, 100)).await;
+    assert_eq!(refused(more), (400, "INVALID_REQUEST".to_owned()));
+    mock.scenario("refund", "R-201", "close").unwrap();
+    client
+        .execute(&refund("R-203", "TEA-0201", 100, 100))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn keys_naming_two_different_orders_name_none() {
     let (mock, client) = platform();
     for no in ["TEA-0101", "TEA-0102"] {

@@ -35,6 +35,9 @@ struct Item {
     created: OffsetDateTime,
     /// What children drew from its budget.
     drawn: i64,
+    /// Its parent (resource and merchant's number) and what it drew from the parent's budget,
+    /// until a releasing state gives it back.
+    parent: Option<(String, String, i64)>,
 }
 
 /// One kind of resource: items by the merchant's number, and the other keys naming them.
@@ -180,6 +183,7 @@ impl Ledger {
                     return Err(refused(no));
                 }
                 enter(item, to, now);
+                release(&mut stores, resource, &key);
                 key
             }
         };
@@ -226,6 +230,7 @@ impl Ledger {
         if let Some(item) = store.items.get_mut(&primary) {
             item.issued.extend(issued);
         }
+        release(&mut stores, resource, &primary);
         let view = view(&stores, resource, &primary)?;
         Some((scenario.event.clone(), view))
     }
@@ -274,6 +279,32 @@ fn issue(
         issued.insert(member.clone(), Value::String(id));
     }
     issued
+}
+
+/// Gives a child's draw back to its parent's budget when the child is in a state its
+/// declaration says releases it (a refund closed without paying out); once.
+fn release(stores: &mut HashMap<String, Store>, resource: &Resource, key: &str) {
+    let Some(releases) = resource.parent.as_ref().map(|p| &p.releases) else {
+        return;
+    };
+    let Some(item) = stores
+        .get_mut(&resource.name)
+        .and_then(|s| s.items.get_mut(key))
+    else {
+        return;
+    };
+    if !releases.contains(&item.state) {
+        return;
+    }
+    let Some((parent, parent_key, draw)) = item.parent.take() else {
+        return;
+    };
+    if let Some(parent) = stores
+        .get_mut(&parent)
+        .and_then(|s| s.items.get_mut(&parent_key))
+    {
+        parent.drawn = parent.drawn.saturating_sub(draw);
+    }
 }
 
 /// Moves a resource to `state`, stamped `now`; already there, nothing changes.
@@ -378,12 +409,23 @@ fn create(
             }
             (new, old) => new == old,
         };
-        return match same {
-            true => Ok(key),
-            false => Err(refused(&resource.conflict)),
+        if !same {
+            return Err(refused(&resource.conflict));
+        }
+        // The same request again: answered as the first, unless the resource has moved on
+        // (a paid or closed order is not placed again).
+        expire(stores, resource, &key, now);
+        let state = (stores.get(&resource.name))
+            .and_then(|s| s.items.get(&key))
+            .map(|i| i.state.clone())
+            .unwrap_or_default();
+        return match resource.repeat.iter().find(|(s, _)| *s == state) {
+            Some((_, no)) => Err(refused(no)),
+            None => Ok(key),
         };
     }
     // A child: its parent exists, is in a state that allows it, and has the budget.
+    let mut link = None;
     if let Some(parent) = &resource.parent {
         let parent_resource = api.resources.get(&parent.resource);
         let not_found = || refused(&parent.not_found);
@@ -427,6 +469,7 @@ fn create(
                 enter(item, becomes, now);
             }
         }
+        link = Some((parent.resource.clone(), parent_key, draw));
     }
     let store = stores.entry(resource.name.clone()).or_default();
     let issued = issue(store, resource, &resource.issues, &key, now);
@@ -439,6 +482,7 @@ fn create(
             entered: vec![(resource.initial.clone(), now)],
             created: now,
             drawn: 0,
+            parent: link,
         },
     );
     Ok(key)
@@ -643,6 +687,7 @@ mod tests {
             entered: Vec::new(),
             created: OffsetDateTime::UNIX_EPOCH,
             drawn: 0,
+            parent: None,
         };
         let mut store = Store::default();
         for n in 0..=MAX_RESOURCES {

@@ -95,28 +95,55 @@ struct Inventory {
 }
 
 impl Inventory {
-    /// Reads it from generated sources: modules from file names, operations from their
-    /// `Operation` impls (any version of the trait path), features from the marked block.
-    fn from_sources<'a>(files: impl Iterator<Item = (&'a str, &'a str)>, features: &str) -> Self {
+    /// What the IR will generate.
+    fn of_api(api: &wechatpay_spec::ir::Api) -> Self {
+        let mut inventory = Inventory::default();
+        for group in api.groups_with_code() {
+            inventory.modules.insert(group.module.clone());
+            inventory.features.extend(group.feature.clone());
+            for op in &group.operations {
+                inventory
+                    .operations
+                    .insert(format!("{}::{}", group.module, op.rust_name));
+            }
+        }
+        inventory
+    }
+
+    /// What the crate holds now: modules from the generated file names, operations from the
+    /// `impl … Operation for X` items of each file (parsed, whatever the trait's path; a file
+    /// that does not parse contributes its module only), features from the marked block.
+    fn on_disk<'a>(files: impl Iterator<Item = (&'a str, &'a str)>, features: &str) -> Self {
         let mut inventory = Inventory::default();
         for (path, text) in files {
             let Some(module) = path
                 .strip_prefix("src/generated/")
                 .and_then(|p| p.strip_suffix(".rs"))
-                .filter(|m| *m != "mod")
+                .filter(|m| *m != "mod" && *m != "events")
             else {
                 continue;
             };
             inventory.modules.insert(module.to_owned());
-            for line in text.lines() {
-                let op = line
-                    .strip_prefix("impl ::wechatpay_core::")
-                    .and_then(|rest| {
-                        rest.split_once("Operation for ")
-                            .map(|(_, name)| name.trim_end_matches(" {"))
-                    });
-                if let Some(op) = op {
-                    inventory.operations.insert(format!("{module}::{op}"));
+            let Ok(file) = syn::parse_file(text) else {
+                continue;
+            };
+            for item in file.items {
+                let syn::Item::Impl(item) = item else {
+                    continue;
+                };
+                let Some((_, trait_path, _)) = &item.trait_ else {
+                    continue;
+                };
+                let is_operation = trait_path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Operation");
+                if let (true, syn::Type::Path(ty)) = (is_operation, &*item.self_ty) {
+                    if let Some(name) = ty.path.segments.last() {
+                        inventory
+                            .operations
+                            .insert(format!("{module}::{}", name.ident));
+                    }
                 }
             }
         }
@@ -192,17 +219,11 @@ pub fn codegen_with(
         &text[end..]
     );
     let on_disk = read_generated(crate_dir)?;
-    let old = Inventory::from_sources(
+    let old = Inventory::on_disk(
         on_disk.iter().map(|(p, t)| (p.as_str(), t.as_str())),
         old_features,
     );
-    let new = Inventory::from_sources(
-        output
-            .files
-            .iter()
-            .map(|f| (f.path.as_str(), f.contents.as_str())),
-        &output.features,
-    );
+    let new = Inventory::of_api(&api);
     let mut summary = Summary {
         modules_added: added(&old.modules, &new.modules),
         modules_removed: added(&new.modules, &old.modules),

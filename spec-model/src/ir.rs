@@ -24,6 +24,14 @@ impl Api {
     pub fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.groups.iter().flat_map(|g| g.operations.iter())
     }
+
+    /// The groups that become a module: those with operations or named types (a file of
+    /// shared components only, whose types all land elsewhere, gives none).
+    pub fn groups_with_code(&self) -> impl Iterator<Item = &Group> {
+        self.groups.iter().filter(|g| {
+            !g.operations.is_empty() || self.types.values().any(|t| t.module == g.module)
+        })
+    }
 }
 
 /// One spec file.

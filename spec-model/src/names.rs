@@ -43,6 +43,7 @@ pub const RESERVED_MODULES: &[&str] = &[
     "operation",
     "protocol",
     "transport",
+    "json_string",
     "time",
     "wechatpay_core",
     "std",

@@ -1,9 +1,14 @@
 //! ARCHITECTURE.md says dependencies between a crate's modules point one way. This checks it:
 //! in every crate of the workspace, the top-level modules and the `crate::…` paths their code
-//! names (comments and `#[cfg(test)] mod tests` left out) form no circle.
+//! names (comments and `#[cfg(test)] mod tests` left out) form no circle. And the public surface
+//! is deliberate: every public type of the core is reachable from `wechatpay_api`'s root or from
+//! a module the facade re-exports whole.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+mod common;
+use common::workspace;
 
 const CRATES: &[&str] = &[
     "wechatpay-core",
@@ -13,13 +18,6 @@ const CRATES: &[&str] = &[
     "generator",
     "xtask",
 ];
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -183,5 +181,84 @@ fn the_check_finds_a_circle_and_reads_grouped_imports() {
     assert_eq!(
         circle(&edges(&[("a", "b"), ("b", "c"), ("c", "a")])),
         Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+}
+
+/// The leaves of `pub use PREFIX{a, b::{c, d}}` items (and `pub use PREFIXx;`) in `code`.
+fn reexported(code: &str, prefix: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for item in code.split(';') {
+        let item = item.replace(char::is_whitespace, "");
+        let Some(start) = item.find(&format!("pubuse{prefix}")) else {
+            continue;
+        };
+        let path = &item[start + "pubuse".len() + prefix.len()..];
+        for leaf in path.split([',', '{', '}']) {
+            let leaf = leaf.rsplit("::").next().unwrap_or_default();
+            if !leaf.is_empty() && leaf != "self" && leaf != "*" {
+                names.insert(leaf.to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_public_type_of_the_core_is_reachable_from_the_facade() {
+    let core_src = workspace().join("wechatpay-core/src");
+    let core_lib = code(&std::fs::read_to_string(core_src.join("lib.rs")).unwrap());
+    let facade =
+        code(&std::fs::read_to_string(workspace().join("wechatpay-api/src/lib.rs")).unwrap());
+    // Modules the facade re-exports whole; `protocol` is shared through the hidden
+    // `__private` module and is outside the public surface.
+    let whole = reexported(&facade, "wechatpay_core::");
+    for module in ["operation", "transport", "json_string", "blocking", "axum"] {
+        assert!(
+            whole.contains(module),
+            "the facade does not re-export `{module}`: {whole:?}"
+        );
+    }
+    let at_core_root = reexported(&core_lib, "");
+    let mut files = Vec::new();
+    rust_files(&core_src, &mut files);
+    let mut unreachable = Vec::new();
+    let mut seen = 0;
+    for file in &files {
+        let module = file
+            .strip_prefix(&core_src)
+            .unwrap()
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
+        if module == "protocol" || whole.contains(&module) {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(file).unwrap());
+        for line in text.lines() {
+            let line = line.trim_start();
+            let Some(rest) = ["pub struct ", "pub enum ", "pub trait ", "pub type "]
+                .iter()
+                .find_map(|p| line.strip_prefix(p))
+            else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            seen += 1;
+            if !(at_core_root.contains(&name) && whole.contains(&name)) {
+                unreachable.push(format!("{module}::{name}"));
+            }
+        }
+    }
+    assert!(seen > 30, "the reader found only {seen} public types");
+    assert!(
+        unreachable.is_empty(),
+        "public types of wechatpay-core that `wechatpay_api` does not re-export at its root: {unreachable:?}"
     );
 }

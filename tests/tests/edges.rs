@@ -59,7 +59,7 @@ async fn emoji_in_a_body_is_refused_before_sending_and_by_the_platform() {
             path,
             body.as_bytes(),
             now(),
-            &wechatpay_api::protocol::nonce(),
+            &wechatpay_core::__private::nonce(),
         )
         .unwrap();
     let response = reqwest_post(&format!("{}{path}", mock.base_url()), &auth, body).await;

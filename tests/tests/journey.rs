@@ -7,14 +7,10 @@
 //! runs them (`--include-ignored`). They share one target folder, `scratch/` in the workspace's target folder.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
+use common::workspace;
+use std::process::Command;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -269,7 +265,7 @@ const FIXTURE_CHECKS: &str = r##"
 #[cfg(test)]
 mod checks {
     use wechatpay_core::operation::{Answer, Body, Host, Operation};
-    use wechatpay_core::protocol::{encode_query, fill_path};
+    use wechatpay_core::__private::{encode_query, fill_path};
     use wechatpay_core::Bytes;
 
     /// The path and query as sent, and the extra headers.

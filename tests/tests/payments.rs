@@ -359,15 +359,17 @@ async fn service_provider_payments() {
             "POST partnerCloseOrder"
         ]
     );
-    let log = mock.requests();
     assert_eq!(
-        log[4].target,
+        mock.last_request("partnerQueryOrderByOutTradeNo")
+            .unwrap()
+            .target,
         format!(
             "/v3/pay/partner/transactions/out-trade-no/{}?sp_mchid=1230000109&sub_mchid=1900000109",
             number("J")
         )
     );
-    let close: serde_json::Value = serde_json::from_slice(&log[6].body).unwrap();
+    let close = mock.last_request("partnerCloseOrder").unwrap();
+    let close: serde_json::Value = serde_json::from_slice(&close.body).unwrap();
     assert_eq!(
         close,
         serde_json::json!({ "sp_mchid": MCHID, "sub_mchid": SUB_MCHID })
@@ -626,21 +628,23 @@ async fn refunds() {
             "POST applyAbnormalRefund"
         ]
     );
-    let log = mock.requests();
     assert_eq!(
-        log[2].target,
+        mock.last_request("queryRefundByOutRefundNo")
+            .unwrap()
+            .target,
         "/v3/refund/domestic/refunds/1217752501201407033233368018?sub_mchid=1900000109"
     );
     // The sensitive fields travel encrypted and decrypt to what the user wrote.
-    let wire = String::from_utf8_lossy(&log[3].body).into_owned();
+    let abnormal = mock.last_request("applyAbnormalRefund").unwrap();
+    let wire = String::from_utf8_lossy(&abnormal.body).into_owned();
     assert!(!wire.contains(account) && !wire.contains("张三"), "{wire}");
-    let plain = log[3].plaintext_body.as_ref().unwrap();
+    let plain = abnormal.plaintext_body.as_ref().unwrap();
     assert_eq!(
         (plain["bank_account"].as_str(), plain["real_name"].as_str()),
         (Some(account), Some("张三"))
     );
     assert_eq!(
-        log[3].header("Wechatpay-Serial"),
+        abnormal.header("Wechatpay-Serial"),
         Some(mock.credentials().public_key_id.as_str())
     );
 }

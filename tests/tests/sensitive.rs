@@ -1,17 +1,19 @@
 //! Sensitive values outside request bodies, end to end over real HTTP against the mock serving
 //! the generator's fixtures `encrypted_answers` and `encrypted_params`: answer fields the
 //! platform encrypts with the merchant key, and query and header parameters the client encrypts
-//! with the platform key. The operations here are written by hand as the generator prints them
-//! (the journey test runs the generated ones); `openssl` checks that both directions are
-//! standard RSA-OAEP with SHA-1.
+//! with the platform key. The fixtures are not in `wechatpay-api`, so the two operations here are
+//! written by hand; `the_hand_written_operations_declare_what_the_generator_prints` ties their
+//! sensitive lists to the generator's output for the same fixtures, and the journey test compiles
+//! and runs the generated ones. `openssl` checks that both directions are standard RSA-OAEP with
+//! SHA-1.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use wechatpay_core::crypto::Backend;
 use wechatpay_core::operation::{HeaderName, Method, Operation, Request, Sensitive};
+use wechatpay_core::Backend;
 use wechatpay_core::{Client, Credentials, Error, KeyStore, PrivateKey};
 use wechatpay_mock::{Fault, MockPlatform};
 
@@ -26,6 +28,20 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../generator/tests/fixtures/ok")
         .join(name)
+}
+
+#[test]
+fn the_hand_written_operations_declare_what_the_generator_prints() {
+    let printed = |name: &str| -> String {
+        let output = wechatpay_generator::generate_dir(&fixture(name), "fixture").unwrap();
+        output.files.iter().map(|f| f.contents.as_str()).collect()
+    };
+    let answers = printed("encrypted_answers");
+    assert!(answers.contains(r#".with_answer(&["/contact_name", "/accounts/*/account_number"])"#));
+    let params = printed("encrypted_params");
+    assert!(params.contains(r#".with_query(&["id_card_number", "name"])"#));
+    // `FindPayer` spells the header as the spec does, to check that case does not matter.
+    assert!(params.contains(r#".with_headers(&["x-payer-phone"])"#));
 }
 
 fn mock_on(fixture_name: &str) -> MockPlatform {
@@ -343,7 +359,7 @@ async fn parameters_under_another_key_are_refused_and_are_standard_oaep_sha1() {
 mod marks_at_any_depth {
     use proptest::prelude::*;
     use serde_json::{json, Map, Value};
-    use wechatpay_core::protocol::pointer::Pointer;
+    use wechatpay_core::__private::pointer::Pointer;
     use wechatpay_generator::{lower, Source};
 
     /// A schema: a string (marked or not), or an object, array or map of schemas.

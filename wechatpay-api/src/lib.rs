@@ -36,6 +36,7 @@
 //! `bills` downloads a bill in one call (apply, check the URL, stream, un-gzip, check the
 //! digest) and parses bill files into typed rows.
 #![warn(missing_docs)]
+#![deny(ambiguous_glob_reexports)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
@@ -64,14 +65,16 @@ pub use wechatpay_core::axum;
 #[cfg(feature = "blocking")]
 pub use wechatpay_core::blocking;
 pub use wechatpay_core::{
-    ApiError, ApiV3Key, AppPayment, Bytes, Certificate, CertificateList, CertificateRefresh, Chain,
-    Checksum, Client, ClientBuilder, Credentials, Downloaded, Error, Host, Hosts, JsapiPayment,
-    KeyError, KeyStore, Limits, ListedCertificate, Notification, NotificationAnswer,
-    NotificationError, NotificationEvent, NotificationHandler, Operation, PathError, PrivateKey,
-    PublicKey, Response, RetryPolicy, Signer, TransportError, TransportErrorKind, Upload,
+    ApiError, ApiV3Key, AppPayment, Backend, Bytes, Certificate, CertificateList,
+    CertificateNotValid, CertificateRefresh, Chain, ChainResult, Checksum, Client, ClientBuilder,
+    Clock, Credentials, CryptoError, Decrypter, Downloaded, EncryptedResource, Error, Hasher, Host,
+    Hosts, JsapiPayment, KeyError, KeyStore, Limits, ListedCertificate, MAX_REFRESH_INTERVAL,
+    MIN_REFRESH_INTERVAL, Notification, NotificationAnswer, NotificationError, NotificationEvent,
+    NotificationHandler, Operation, PathError, PrivateKey, PublicKey, RawBody, ResourceError,
+    Response, RetryPolicy, Signer, SystemClock, TransportError, TransportErrorKind, Upload,
     UploadError, VerifyError,
 };
-pub use wechatpay_core::{crypto, operation, protocol, transport};
+pub use wechatpay_core::{json_string, operation, transport};
 
 /// The README's examples, compiled as doctests so that they cannot drift from the API.
 #[cfg(doctest)]

@@ -1,7 +1,9 @@
-//! Pins the public API shape of the four seed groups (in the style of progenitor's `tests/build_*.rs`): each of their operations is
-//! called, with its exact types, inside functions that are compiled but never run, so a change to
-//! the generated API fails to compile here. The runtime test checks what each operation puts on
-//! the wire: method, host, path, encrypted fields.
+//! Pins the public API shape of a sample of the seed groups' operations, one per kind of body
+//! and answer (in the style of progenitor's `tests/build_*.rs`): each is called, with its exact
+//! types, inside functions that are compiled but never run, so a change to the generated API
+//! fails to compile here. The runtime tests check what each puts on the wire: method, host,
+//! path, encrypted fields. Every generated operation is called against the mock by
+//! `tests/generated/every_operation.rs`, which `cargo xtask codegen` writes.
 
 use wechatpay_api::hk_complaint_notifications::{
     ComplaintNotificationUrl, CreateComplaintNotification, DeleteComplaintNotification,
@@ -9,7 +11,6 @@ use wechatpay_api::hk_complaint_notifications::{
 };
 use wechatpay_api::operation::{Answer, Body, Method};
 use wechatpay_api::papay::{NotifyDeductionFailure, NotifyDeductionFailureRequired};
-use wechatpay_api::protocol::fill_path;
 use wechatpay_api::webank_audit_result::{
     AuditResult, NotifyAuditResult, NotifyAuditResultRequired, NotifyAuditResultResponse,
 };
@@ -18,6 +19,7 @@ use wechatpay_api::webank_recover::{
 };
 use wechatpay_api::wechatpay_core::Bytes;
 use wechatpay_api::{Client, Error, Host, Operation, Response};
+use wechatpay_core::__private::fill_path;
 
 fn audit() -> NotifyAuditResult {
     NotifyAuditResult::new(NotifyAuditResultRequired {

@@ -6,7 +6,10 @@ use std::hint::black_box;
 
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, Criterion};
-use wechatpay_core::crypto::{aes_256_gcm_decrypt_with, aes_256_gcm_encrypt, Backend};
+use wechatpay_core::{
+    __private::{aes_256_gcm_decrypt_with, aes_256_gcm_encrypt},
+    Backend,
+};
 use wechatpay_core::{ApiV3Key, Clock, KeyStore, NotificationHandler, PrivateKey, PublicKey};
 
 #[derive(Debug)]
@@ -26,7 +29,7 @@ fn backends() -> Vec<(&'static str, Backend)> {
 
 fn bench(c: &mut Criterion) {
     let pem = PrivateKey::generate(Backend::AwsLc).unwrap().to_pkcs8_pem();
-    let message = wechatpay_core::protocol::request_message(
+    let message = wechatpay_core::__private::request_message(
         "POST",
         "/v3/aggracct-bc/wb-channel/control-orders/recover",
         1_763_800_000,
@@ -80,7 +83,7 @@ fn bench(c: &mut Criterion) {
         .to_string();
         let ts = "1763800000";
         let sig = base64::engine::general_purpose::STANDARD.encode(
-            key.sign_sha256(&wechatpay_core::protocol::response_message(
+            key.sign_sha256(&wechatpay_core::__private::response_message(
                 ts,
                 "n",
                 body.as_bytes(),

@@ -7,15 +7,18 @@
 //! blocking client and the generic call ([`Client::chain`]): fill the path → serialize once →
 //! encrypt sensitive fields → sign → send → verify the raw answer → decode.
 //!
-//! The protocol's rules on their own (signed messages, verification, the request target, JSON
-//! pointers) are in [`protocol`]. Fields carrying a JSON document in a string use
-//! [`json_string`].
+//! Fields carrying a JSON document in a string use [`json_string`]. The public surface is what
+//! the crate root and the modules [`operation`] (the contract generated code builds on),
+//! [`transport`] (a pluggable HTTP client), [`json_string`], `blocking` and `axum` export; the
+//! protocol's raw rules (signed messages, verification over bytes, the request target, JSON
+//! pointers, raw AES-GCM) are shared with `wechatpay-mock` and the tests through a hidden
+//! module and are not part of it.
 //!
 //! # Crypto backends
 //!
 //! Feature `aws-lc` (default) uses aws-lc-rs. Feature `rust-crypto` uses the pure-Rust `rsa`,
 //! `sha2` and `aes-gcm` crates; note **RUSTSEC-2023-0071** (Marvin timing side-channel in
-//! `rsa`, no fixed release). See [`crypto`].
+//! `rsa`, no fixed release). See [`Backend`].
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -27,7 +30,7 @@ mod certificates;
 mod chain;
 mod client;
 mod credentials;
-pub mod crypto;
+mod crypto;
 mod download;
 mod error;
 mod invoke;
@@ -36,7 +39,7 @@ mod keys;
 mod notify;
 pub mod operation;
 mod pipeline;
-pub mod protocol;
+mod protocol;
 mod retry;
 mod sensitive;
 pub mod transport;
@@ -50,7 +53,7 @@ pub use certificates::{
 pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};
 pub use credentials::{Clock, Credentials, Decrypter, Signer, SystemClock};
-pub use crypto::{PrivateKey, PublicKey};
+pub use crypto::{Backend, PrivateKey, PublicKey};
 pub use download::{Checksum, Downloaded, Hasher};
 pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,
@@ -66,3 +69,15 @@ pub use operation::{Host, Operation};
 pub use pipeline::{Hosts, Limits, Response};
 pub use retry::RetryPolicy;
 pub use upload::Upload;
+
+/// The protocol's raw rules, shared with `wechatpay-mock` and the workspace's tests: signed
+/// messages, the nonce, verification over raw bytes, the request target, JSON pointers and raw
+/// AES-256-GCM.
+///
+/// **Not part of the public API.** Anything here may change or go in any release; use the
+/// [`Client`], [`NotificationHandler`] and [`Credentials`] instead.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::crypto::{aes_256_gcm_decrypt, aes_256_gcm_decrypt_with, aes_256_gcm_encrypt};
+    pub use crate::protocol::*;
+}

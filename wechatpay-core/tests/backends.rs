@@ -3,7 +3,7 @@
 //! with the same error is checked input by input in `keys.rs`.
 #![cfg(all(feature = "aws-lc", feature = "rust-crypto"))]
 
-use wechatpay_core::crypto::{aes_256_gcm_decrypt_with, Backend};
+use wechatpay_core::{__private::aes_256_gcm_decrypt_with, Backend};
 use wechatpay_core::{PrivateKey, PublicKey};
 
 fn pair() -> (PrivateKey, PrivateKey, String) {
@@ -74,7 +74,7 @@ fn aes_256_gcm_known_answer() {
     let nonce = [0u8; 12];
     let expected = hex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919");
     assert_eq!(
-        wechatpay_core::crypto::aes_256_gcm_encrypt(&key, &nonce, b"", &[0u8; 16]).unwrap(),
+        wechatpay_core::__private::aes_256_gcm_encrypt(&key, &nonce, b"", &[0u8; 16]).unwrap(),
         expected
     );
     for backend in [Backend::AwsLc, Backend::RustCrypto] {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use wechatpay_core::crypto::Backend;
+use wechatpay_core::Backend;
 use wechatpay_core::{ApiV3Key, Certificate, Credentials, KeyError, PrivateKey, PublicKey};
 
 /// Runs the `openssl` CLI and gives the text of its `-out` file.

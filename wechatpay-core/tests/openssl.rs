@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use wechatpay_core::crypto::Backend;
+use wechatpay_core::Backend;
 use wechatpay_core::{PrivateKey, PublicKey};
 
 fn openssl(args: &[&str], dir: &Path) -> std::process::Output {
@@ -34,7 +34,7 @@ fn key_files(dir: &Path) -> PrivateKey {
 fn signatures_verify_with_openssl_and_match_its_own_bytes() {
     let dir = tempfile::tempdir().unwrap();
     key_files(dir.path());
-    let message = wechatpay_core::protocol::request_message(
+    let message = wechatpay_core::__private::request_message(
         "POST",
         "/v3/papay/contracts/a%2Fb/fail-notify?x=1",
         1_700_000_000,

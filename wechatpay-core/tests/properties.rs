@@ -20,7 +20,7 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{json, Value};
-use wechatpay_core::protocol::{self, verify};
+use wechatpay_core::__private::{self as protocol, verify};
 use wechatpay_core::transport::{Exchange, ReadPolicy, Transport};
 use wechatpay_core::{
     ApiV3Key, Client, Clock, Credentials, Error, KeyStore, NotificationError, NotificationHandler,
@@ -188,7 +188,7 @@ fn gcm_nonce() -> impl Strategy<Value = String> {
 fn encrypted_resource(nonce: &str, aad: &str, plaintext: &[u8]) -> String {
     let key: &[u8; 32] = APIV3.as_bytes().try_into().unwrap();
     B64.encode(
-        wechatpay_core::crypto::aes_256_gcm_encrypt(
+        wechatpay_core::__private::aes_256_gcm_encrypt(
             key,
             nonce.as_bytes(),
             aad.as_bytes(),
@@ -718,9 +718,9 @@ proptest! {
     /// Any template text (it is the caller's in a generic call): refused before sending, or
     /// sent, through `url::Url` too, exactly as signed.
     ///
-    /// Fails today: `fill_path` accepts template characters that the default transport's
-    /// `url::Url` rewrites after signing: `/"` is sent as `/%22`, `/a\b` as `/a/b`, `/é` as
-    /// `/%C3%A9`, and `/v3/%2e%2e/x` (a dot segment per the URL standard) as `/x`.
+    /// It guards against a `fill_path` that accepts template characters the default
+    /// transport's `url::Url` rewrites after signing: `/"` sent as `/%22`, `/a\b` as `/a/b`,
+    /// `/é` as `/%C3%A9`, `/v3/%2e%2e/x` (a dot segment per the URL standard) as `/x`.
     #[test]
     fn any_template_is_refused_or_sent_as_signed(
         template in "/[a-z0-9%./\\\\\"<>`^|{}\\[\\] ?#é]{0,12}",

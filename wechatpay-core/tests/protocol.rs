@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use wechatpay_core::protocol::verify;
+use wechatpay_core::__private::verify;
 use wechatpay_core::{Clock, Credentials, KeyStore, PrivateKey, VerifyError};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -89,7 +89,7 @@ fn openssl_certificate(key: &PrivateKey) -> wechatpay_core::Certificate {
 fn signed(key: &PrivateKey, serial: &str, timestamp: i64, body: &[u8]) -> Vec<(String, String)> {
     let nonce = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS";
     let signature = B64.encode(
-        key.sign_sha256(&wechatpay_core::protocol::response_message(
+        key.sign_sha256(&wechatpay_core::__private::response_message(
             &timestamp.to_string(),
             nonce,
             body,
@@ -126,12 +126,12 @@ fn set(headers: &mut [(String, String)], name: &str, value: &str) {
 #[test]
 fn the_response_message_is_timestamp_nonce_body_each_with_a_newline() {
     assert_eq!(
-        wechatpay_core::protocol::response_message("1", "n", b"{}"),
+        wechatpay_core::__private::response_message("1", "n", b"{}"),
         b"1\nn\n{}\n"
     );
     // The 204 form: an empty body line.
     assert_eq!(
-        wechatpay_core::protocol::response_message("1", "n", b""),
+        wechatpay_core::__private::response_message("1", "n", b""),
         b"1\nn\n\n"
     );
 }
@@ -254,10 +254,10 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
     let key = PrivateKey::generate(Default::default()).unwrap();
     let public = key.public_key().unwrap();
     let creds = Credentials::new("1900000001", "MERCHANT_SERIAL", key);
-    let nonce = wechatpay_core::protocol::nonce();
+    let nonce = wechatpay_core::__private::nonce();
     assert_eq!(nonce.len(), 32);
     assert!(nonce.chars().all(|c| c.is_ascii_alphanumeric()), "{nonce}");
-    assert_ne!(nonce, wechatpay_core::protocol::nonce());
+    assert_ne!(nonce, wechatpay_core::__private::nonce());
     let target = "/v3/papay/contracts/a%2Fb/fail-notify?x=%E4%B8%AD";
     let body = br#"{"mchid":"1230000109","appid":"wxd678efh567hg6787"}"#;
     let header = creds
@@ -335,7 +335,7 @@ fn a_remote_signer_can_replace_the_local_key() {
 fn notifications_without_summary_and_with_the_compact_create_time_parse() {
     let p = platform();
     let apiv3 = *b"0123456789abcdefghijklmnopqrstuv";
-    let ct = wechatpay_core::crypto::aes_256_gcm_encrypt(
+    let ct = wechatpay_core::__private::aes_256_gcm_encrypt(
         &apiv3,
         b"0123456789ab",
         b"",

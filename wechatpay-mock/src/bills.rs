@@ -149,7 +149,7 @@ impl Bills {
         ))?;
         let gzip = param("tar_type") == Some("GZIP");
         let digest = hex::encode(Sha1::digest(&csv));
-        let token = wechatpay_core::protocol::nonce();
+        let token = wechatpay_core::__private::nonce();
         let base = if foreign {
             "https://download.example.invalid"
         } else {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
-use wechatpay_core::crypto::Backend;
+use wechatpay_core::Backend;
 use wechatpay_core::{Certificate, KeyError, PrivateKey};
 use wechatpay_spec::ir;
 
@@ -352,6 +352,15 @@ impl MockPlatform {
             .entries()
     }
 
+    /// The last request received for the operation `operation_id`, if any: for tests that
+    /// look at one request without depending on the order of the others.
+    pub fn last_request(&self, operation_id: &str) -> Option<LoggedRequest> {
+        self.requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.operation_id.as_deref() == Some(operation_id))
+    }
+
     /// How many requests were answered, and the time the mock spent handling them (signature
     /// check, validation, signing): load benchmarks subtract it to isolate the client's cost.
     pub fn handling_time(&self) -> (u64, Duration) {
@@ -382,7 +391,7 @@ impl MockPlatform {
             .try_into()
             .unwrap_or([0; 32]);
         let plaintext = resource.to_string();
-        let ciphertext = wechatpay_core::crypto::aes_256_gcm_encrypt(
+        let ciphertext = wechatpay_core::__private::aes_256_gcm_encrypt(
             &key,
             nonce.as_bytes(),
             aad.as_bytes(),

@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use serde_json::Value;
-use wechatpay_core::protocol::pointer::Pointer;
+use wechatpay_core::__private::pointer::Pointer;
 use wechatpay_core::{PrivateKey, PublicKey};
 use wechatpay_spec::ir::Param;
 

@@ -15,8 +15,8 @@ use hyper::{Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering::Relaxed;
-use wechatpay_core::protocol::pointer::Pointer;
-use wechatpay_core::protocol::{four_byte_char, nonce, request_message, MAX_SKEW_SECS};
+use wechatpay_core::__private::pointer::Pointer;
+use wechatpay_core::__private::{four_byte_char, nonce, request_message, MAX_SKEW_SECS};
 use wechatpay_core::PublicKey;
 use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
 
@@ -848,7 +848,7 @@ fn certificates_answer(state: &State, fault: Option<Fault>) -> Answer {
     let creds = &state.credentials;
     let key: [u8; 32] = creds.apiv3_key.as_bytes().try_into().unwrap_or([0; 32]);
     let nonce = &nonce()[..12];
-    let ciphertext = wechatpay_core::crypto::aes_256_gcm_encrypt(
+    let ciphertext = wechatpay_core::__private::aes_256_gcm_encrypt(
         &key,
         nonce.as_bytes(),
         b"certificate",
@@ -891,7 +891,7 @@ mod tests {
     use std::sync::{Mutex, OnceLock};
 
     use proptest::prelude::*;
-    use wechatpay_core::crypto::Backend;
+    use wechatpay_core::Backend;
     use wechatpay_core::{Credentials, PrivateKey, PublicKey};
     use zeroize::Zeroizing;
 

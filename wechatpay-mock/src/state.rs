@@ -8,7 +8,7 @@ use base64::Engine as _;
 use rand::Rng as _;
 use zeroize::Zeroizing;
 
-use wechatpay_core::protocol;
+use wechatpay_core::__private as protocol;
 use wechatpay_core::{
     ApiV3Key, ClientBuilder, Credentials, KeyError, KeyStore, PrivateKey, PublicKey,
 };

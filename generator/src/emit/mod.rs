@@ -41,11 +41,7 @@ pub struct Output {
 /// Prints the whole API for the crate named `krate` in code (`wechatpay_api`): the name the
 /// operations' rustdoc examples use.
 pub fn emit(api: &Api, krate: &str) -> Output {
-    let groups: Vec<&Group> = api
-        .groups
-        .iter()
-        .filter(|g| !g.operations.is_empty() || api.types.values().any(|t| t.module == g.module))
-        .collect();
+    let groups: Vec<&Group> = api.groups_with_code().collect();
     let mut files = render_groups(api, &groups, krate);
     let mut mods = Vec::new();
     let mut features = Vec::new();

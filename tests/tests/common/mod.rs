@@ -16,6 +16,14 @@ use wechatpay_api::{
 };
 use wechatpay_mock::MockPlatform;
 
+/// The workspace's root folder.
+pub fn workspace() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
 pub const BAL_ACCOUNT_NO: &str = "6222 0000 1111 2222 台账";
 
 pub fn mock() -> MockPlatform {

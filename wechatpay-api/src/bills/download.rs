@@ -166,40 +166,48 @@ where
     Ok(plan.done(true, len, done.len, apply_request_id, done.request_id))
 }
 
-/// The blocking twin of [`download_bill`]: the same steps, with the blocking client, into a
-/// [`std::io::Write`]. Do not call it inside an async runtime.
+/// The blocking download (feature `blocking`).
 #[cfg(feature = "blocking")]
-pub fn blocking_download_bill<A, W>(
-    client: &wechatpay_core::blocking::Client,
-    apply: &A,
-    writer: &mut W,
-) -> Result<BillDownload, BillError>
-where
-    A: ApplyBill + ?Sized,
-    W: Write + Send,
-{
-    let gzip = gzip_asked(apply)?;
-    let applied = client.execute(apply)?;
-    let plan = Plan::new(&applied.data, client.hosts())?;
-    let apply_request_id = applied.request_id;
-    if !gzip {
-        let done = client.download(&plan.file, writer, Some(&plan.checksum))?;
-        return Ok(plan.done(false, done.len, done.len, apply_request_id, done.request_id));
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking {
+    use std::io::Write;
+
+    use super::{ApplyBill, BillDownload, BillError, Inflater, Plan, SyncGunzip, gzip_asked};
+
+    /// The blocking twin of [`download_bill`](super::download_bill): the same steps, with the
+    /// blocking client, into a [`std::io::Write`]. Do not call it inside an async runtime.
+    pub fn download_bill<A, W>(
+        client: &wechatpay_core::blocking::Client,
+        apply: &A,
+        writer: &mut W,
+    ) -> Result<BillDownload, BillError>
+    where
+        A: ApplyBill + ?Sized,
+        W: Write + Send,
+    {
+        let gzip = gzip_asked(apply)?;
+        let applied = client.execute(apply)?;
+        let plan = Plan::new(&applied.data, client.hosts())?;
+        let apply_request_id = applied.request_id;
+        if !gzip {
+            let done = client.download(&plan.file, writer, Some(&plan.checksum))?;
+            return Ok(plan.done(false, done.len, done.len, apply_request_id, done.request_id));
+        }
+        let limit = client.limits().download as u64;
+        let mut gunzip = SyncGunzip {
+            writer,
+            inflater: Inflater::new(&plan.checksum, limit),
+        };
+        let done = match client.download(&plan.file, &mut gunzip, None) {
+            Ok(done) => done,
+            Err(e) => return Err(gunzip.inflater.explain(e)),
+        };
+        gunzip.finish()?;
+        let len = gunzip
+            .inflater
+            .verify(&plan.checksum, done.request_id.as_deref())?;
+        Ok(plan.done(true, len, done.len, apply_request_id, done.request_id))
     }
-    let limit = client.limits().download as u64;
-    let mut gunzip = SyncGunzip {
-        writer,
-        inflater: Inflater::new(&plan.checksum, limit),
-    };
-    let done = match client.download(&plan.file, &mut gunzip, None) {
-        Ok(done) => done,
-        Err(e) => return Err(gunzip.inflater.explain(e)),
-    };
-    gunzip.finish()?;
-    let len = gunzip
-        .inflater
-        .verify(&plan.checksum, done.request_id.as_deref())?;
-    Ok(plan.done(true, len, done.len, apply_request_id, done.request_id))
 }
 
 /// Whether the file comes gzip-compressed; a `tar_type` this version cannot read is refused

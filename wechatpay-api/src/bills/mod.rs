@@ -36,17 +36,8 @@
 mod download;
 mod parse;
 
+// Globs on both sides: a generated name equal to a hand-written one is an
+// `ambiguous_glob_reexports` error (denied at the crate root), never a silent shadowing.
 pub use crate::generated::bills::*;
-pub use download::{ApplyBill, BillDownload, BillError, download_bill};
-pub use parse::{
-    BillParseError, BillProblem, Column, Fields, FundDirection, FundFlowBill, FundFlowReader,
-    FundFlowRow, FundFlowSummary, MAX_LINE_BYTES, TradeBill, TradeBillReader, TradeBillRow,
-    TradeBillSummary,
-};
-
-/// The blocking twin of [`download_bill`] (feature `blocking`).
-#[cfg(feature = "blocking")]
-#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-pub mod blocking {
-    pub use super::download::blocking_download_bill as download_bill;
-}
+pub use download::*;
+pub use parse::*;

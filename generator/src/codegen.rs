@@ -150,7 +150,11 @@ impl Inventory {
         inventory.features = features
             .lines()
             .filter_map(|l| l.split_once(" = ").map(|(name, _)| name.trim().to_owned()))
-            .filter(|name| !name.starts_with('#') && name != "full")
+            .filter(|name| {
+                !name.starts_with('#')
+                    && name != "full"
+                    && name != wechatpay_spec::SERDE_BOTH_FEATURE
+            })
             .collect();
         inventory
     }

@@ -33,7 +33,7 @@ pub use error::{Error, SpecError, SpecErrors};
 pub use limits::{MAX_DEPTH, MAX_FILE_BYTES};
 pub use load::{read_dir, Source};
 pub use lower::lower;
-pub use names::{RESERVED_FEATURES, RESERVED_MODULES};
+pub use names::{RESERVED_FEATURES, RESERVED_MODULES, SERDE_BOTH_FEATURE};
 
 /// Loads a spec folder into the IR.
 pub fn load_dir(dir: &Path) -> Result<ir::Api, Error> {

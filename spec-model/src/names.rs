@@ -19,6 +19,10 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
+/// The feature under which generated models also derive the serde direction they do not need
+/// (answers `Serialize`, requests `Deserialize`); the generator writes it into the features block.
+pub const SERDE_BOTH_FEATURE: &str = "serde-both";
+
 /// Features of `wechatpay-api` that are not API groups: a spec file cannot take these names.
 /// `tests/tests/reserved_names.rs` checks this list against `wechatpay-api/Cargo.toml`.
 pub const RESERVED_FEATURES: &[&str] = &[
@@ -28,6 +32,7 @@ pub const RESERVED_FEATURES: &[&str] = &[
     "rust-crypto",
     "blocking",
     "axum",
+    SERDE_BOTH_FEATURE,
 ];
 
 /// Module names a group cannot take: what the `wechatpay-api` crate root re-exports next to the

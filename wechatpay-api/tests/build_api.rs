@@ -196,6 +196,26 @@ fn sensitive_fields_are_redacted_in_debug() {
     assert!(text.contains("webank"), "other fields stay visible: {text}");
 }
 
+#[test]
+fn an_absent_sensitive_field_shows_as_absent_and_a_present_one_never_shows() {
+    use wechatpay_api::refund_domestic::{
+        ApplyAbnormalRefund, ApplyAbnormalRefundRequestType, ApplyAbnormalRefundRequired,
+    };
+    let op = ApplyAbnormalRefund::new(ApplyAbnormalRefundRequired {
+        refund_id: "50000000382019052709732678859".into(),
+        out_refund_no: "1217752501201407033233368018".into(),
+        type_: ApplyAbnormalRefundRequestType::UserBankCard,
+    });
+    let absent = format!("{op:?}");
+    assert!(absent.contains("bank_account: None"), "{absent}");
+    let present = format!("{:?}", op.with_bank_account("6222020200012345678"));
+    assert!(
+        present.contains("bank_account: Some(\"<redacted>\")"),
+        "{present}"
+    );
+    assert!(!present.contains("6222020200012345678"), "{present}");
+}
+
 /// Calls can be spawned on a multi-threaded runtime: their futures are `Send`.
 #[allow(dead_code)]
 fn futures_are_send(client: &Client) {

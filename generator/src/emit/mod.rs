@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
+use wechatpay_spec::SERDE_BOTH_FEATURE;
 
 mod doc_example;
 
@@ -83,7 +84,9 @@ pub fn emit(api: &Api, krate: &str) -> Output {
         .map(|(f, _)| format!("\"{f}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut block = format!("## Every API group.\nfull = [{full}]\n");
+    let mut block = format!(
+        "## Every API group.\nfull = [{full}]\n## Models derive the serde direction they do not need too (answers `Serialize`, requests\n## `Deserialize`), to store a value and read it back.\n{SERDE_BOTH_FEATURE} = []\n"
+    );
     for (_, line) in &features {
         block.push_str(line);
         block.push('\n');

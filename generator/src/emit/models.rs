@@ -3,6 +3,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
+use wechatpay_spec::SERDE_BOTH_FEATURE;
 
 use super::{docs, field_doc, ident, own_docs, required_struct, ty_tokens, RequiredField};
 use crate::ir::{
@@ -80,21 +81,29 @@ fn number_enum_tokens(def: &TypeDef, kind: NumberKind, variants: &[Variant]) -> 
         NumberKind::Integer => quote!(serializer.serialize_i64(self.value())),
         NumberKind::Number => quote!(serializer.serialize_f64(self.value())),
     };
-    let ser = def.in_request.then(|| quote! {
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                #serialize
+    let ser = serde_impl(
+        def.in_request,
+        def,
+        quote! {
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    #serialize
+                }
             }
-        }
-    });
-    let de = def.in_response.then(|| quote! {
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <#number as ::serde::Deserialize>::deserialize(deserializer)?;
-                ::std::result::Result::Ok(Self::from(value))
+        },
+    );
+    let de = serde_impl(
+        def.in_response,
+        def,
+        quote! {
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let value = <#number as ::serde::Deserialize>::deserialize(deserializer)?;
+                    ::std::result::Result::Ok(Self::from(value))
+                }
             }
-        }
-    });
+        },
+    );
     quote! {
         #doc
         #[derive(#derives)]
@@ -134,6 +143,7 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
     let doc = docs(&struct_doc(def));
     let redacted = fields.iter().any(|f| f.encrypted);
     let derives = derives(def, fields, redacted);
+    let other = other_direction(def);
     let field_defs = fields.iter().map(|f| field_tokens(api, group, def, f));
     // Generated code touching a deprecated field must not warn; users' code does.
     let allow = fields
@@ -148,6 +158,7 @@ fn struct_tokens(api: &Api, group: &Group, def: &TypeDef, fields: &[Field]) -> T
     quote! {
         #doc
         #[derive(#(#derives),*)]
+        #other
         #[non_exhaustive]
         pub struct #name { #(#field_defs)* }
         #debug
@@ -177,6 +188,28 @@ fn struct_doc(def: &TypeDef) -> String {
         (Construction::New, false) => format!("Received from the platform. For tests, {new}; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal."),
     };
     with_paragraph(&def.doc, &how)
+}
+
+/// The serde derive of the direction a type does not need, under the opt-in feature
+/// `serde-both`: to store an answer and read it back, or read a stored request. Off by default,
+/// so nobody compiles serde code twice for nothing.
+fn other_direction(def: &TypeDef) -> Option<TokenStream> {
+    let derive = match (def.in_request, def.in_response) {
+        (true, false) => quote!(::serde::Deserialize),
+        (false, true) => quote!(::serde::Serialize),
+        _ => return None,
+    };
+    Some(quote!(#[cfg_attr(feature = #SERDE_BOTH_FEATURE, derive(#derive))]))
+}
+
+/// A hand-written serde impl: always where the type's direction needs it, else under
+/// `serde-both` (if the type has serde at all).
+fn serde_impl(needed: bool, def: &TypeDef, tokens: TokenStream) -> Option<TokenStream> {
+    match (needed, def.in_request || def.in_response) {
+        (true, _) => Some(tokens),
+        (false, true) => Some(quote! { #[cfg(feature = #SERDE_BOTH_FEATURE)] #tokens }),
+        (false, false) => None,
+    }
 }
 
 /// Request types derive `Serialize`, response types `Deserialize`; structs with sensitive
@@ -215,10 +248,12 @@ fn field_tokens(api: &Api, group: &Group, def: &TypeDef, f: &Field) -> TokenStre
     if f.required {
         return quote! { #fdoc #deprecated #rename #with pub #fname: #ty, };
     }
-    let skip = def
-        .in_request
-        .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
-    let default = def.in_response.then(|| quote!(#[serde(default)]));
+    // Both attributes whenever the type has serde at all: the direction a type does not need is
+    // derived under `serde-both`, and must keep `None` off the wire and accept it missing.
+    let serde = def.in_request || def.in_response;
+    let skip =
+        serde.then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
+    let default = serde.then(|| quote!(#[serde(default)]));
     quote! { #fdoc #deprecated #rename #with #skip #default pub #fname: ::std::option::Option<#ty>, }
 }
 
@@ -263,8 +298,11 @@ fn redacted_debug(def: &TypeDef, fields: &[Field]) -> TokenStream {
     let entries = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let wire = &f.rust_name;
-        if f.encrypted {
+        if f.encrypted && f.required {
             quote!(.field(#wire, &"<redacted>"))
+        } else if f.encrypted {
+            // An absent value shows as absent; a present one never shows.
+            quote!(.field(#wire, &self.#fname.as_ref().map(|_| "<redacted>")))
         } else {
             quote!(.field(#wire, &self.#fname))
         }
@@ -383,8 +421,8 @@ fn enum_tokens(def: &TypeDef, variants: &[Variant]) -> TokenStream {
     let as_str = enum_as_str(&name, variants);
     let from = enum_from(&name, variants);
     let display = enum_display(&name);
-    let ser = def.in_request.then(|| enum_serialize(&name));
-    let de = def.in_response.then(|| enum_deserialize(&name));
+    let ser = serde_impl(def.in_request, def, enum_serialize(&name));
+    let de = serde_impl(def.in_response, def, enum_deserialize(&name));
     quote! {
         #definition
         #as_str

@@ -16,10 +16,12 @@
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectAdditionInfo {
     /// 待确认商户号列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub confirm_mchid_list: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -150,6 +152,15 @@ impl ::std::fmt::Display for Apply4subjectApplymentState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for Apply4subjectApplymentState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for Apply4subjectApplymentState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -169,6 +180,7 @@ impl<'de> ::serde::Deserialize<'de> for Apply4subjectApplymentState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectAssistProveInfo {
     /// 小微经营类型
@@ -179,6 +191,7 @@ pub struct Apply4subjectAssistProveInfo {
     pub store_name: ::std::string::String,
     /// 门店省市编码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_address_code: ::std::option::Option<::std::string::String>,
     /// 门店地址
     pub store_address: ::std::string::String,
@@ -288,6 +301,15 @@ impl ::std::fmt::Display for Apply4subjectAuthorizeState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for Apply4subjectAuthorizeState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for Apply4subjectAuthorizeState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -307,6 +329,7 @@ impl<'de> ::serde::Deserialize<'de> for Apply4subjectAuthorizeState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectBusinessLicenseInfo {
     /// 营业执照注册号
@@ -485,6 +508,15 @@ impl ::serde::Serialize for Apply4subjectCategoryId {
         serializer.serialize_i64(self.value())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for Apply4subjectCategoryId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 登记证书类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -598,6 +630,17 @@ impl ::serde::Serialize for Apply4subjectCertType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for Apply4subjectCertType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 登记证书
 ///
 /// `new` takes the required fields by name (a \[`Apply4subjectCertificateInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -607,6 +650,7 @@ impl ::serde::Serialize for Apply4subjectCertType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectCertificateInfo {
     /// 登记证书类型
@@ -782,14 +826,27 @@ impl ::serde::Serialize for Apply4subjectContactIdDocType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for Apply4subjectContactIdDocType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 联系人信息
 ///
 /// `new` takes the required fields by name (a \[`Apply4subjectContactInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectContactInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_type: ::std::option::Option<Apply4subjectContactType>,
     /// 联系人姓名
     ///
@@ -797,6 +854,7 @@ pub struct Apply4subjectContactInfo {
     pub name: ::std::string::String,
     /// `contact_id_doc_type`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_type: ::std::option::Option<Apply4subjectContactIdDocType>,
     /// 联系人身份证号码
     ///
@@ -804,20 +862,25 @@ pub struct Apply4subjectContactInfo {
     pub id_card_number: ::std::string::String,
     /// 联系人证件正面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_copy: ::std::option::Option<::std::string::String>,
     /// 联系人证件反面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_copy_back: ::std::option::Option<::std::string::String>,
     /// 联系人证件有效期开始时间
     ///
     /// format `date`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_period_begin: ::std::option::Option<::std::string::String>,
     /// 联系人证件有效期结束时间
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_period_end: ::std::option::Option<::std::string::String>,
     /// 业务办理授权函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_authorization_letter: ::std::option::Option<::std::string::String>,
     /// 联系人手机号
     ///
@@ -998,6 +1061,17 @@ impl ::serde::Serialize for Apply4subjectContactType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for Apply4subjectContactType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 金融机构许可证信息
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1008,13 +1082,16 @@ impl ::serde::Serialize for Apply4subjectContactType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectFinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_type: ::std::option::Option<Apply4subjectFinanceType>,
     /// 金融机构许可证图片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_license_pics: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -1120,19 +1197,33 @@ impl ::serde::Serialize for Apply4subjectFinanceType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for Apply4subjectFinanceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 法人身份信息
 ///
 /// `new` takes the required fields by name (a \[`Apply4subjectIdentificationInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectIdentificationInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_holder_type: ::std::option::Option<Apply4subjectContactType>,
     /// `identification_type`.
     pub identification_type: Apply4subjectContactIdDocType,
     /// 法定代表人说明函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorize_letter_copy: ::std::option::Option<::std::string::String>,
     /// 证件姓名
     ///
@@ -1153,14 +1244,17 @@ pub struct Apply4subjectIdentificationInfo {
     ///
     /// sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub identification_address: ::std::option::Option<::std::string::String>,
     /// 证件正面照片
     pub identification_front_copy: ::std::string::String,
     /// 证件反面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub identification_back_copy: ::std::option::Option<::std::string::String>,
     /// 经营者/法人是否为受益人
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub owner: ::std::option::Option<bool>,
 }
 impl ::std::fmt::Debug for Apply4subjectIdentificationInfo {
@@ -1172,7 +1266,10 @@ impl ::std::fmt::Debug for Apply4subjectIdentificationInfo {
             .field("identification_name", &"<redacted>")
             .field("identification_number", &"<redacted>")
             .field("identification_valid_date", &self.identification_valid_date)
-            .field("identification_address", &"<redacted>")
+            .field(
+                "identification_address",
+                &self.identification_address.as_ref().map(|_| "<redacted>"),
+            )
             .field("identification_front_copy", &self.identification_front_copy)
             .field("identification_back_copy", &self.identification_back_copy)
             .field("owner", &self.owner)
@@ -1330,6 +1427,17 @@ impl ::serde::Serialize for Apply4subjectMicroBizType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for Apply4subjectMicroBizType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -1337,6 +1445,7 @@ impl ::serde::Serialize for Apply4subjectMicroBizType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Apply4subjectQueryApplymentResponse {
     /// 申请单状态
@@ -1346,16 +1455,19 @@ pub struct Apply4subjectQueryApplymentResponse {
     /// 小程序码图片
     ///
     /// example: `"data:image/png;base64,cGFnZXMvYXBwbHkvYXBpdzQvd2VsY29tZS93ZWxjb21lP2FwcGx5bWVudF9pZD14eHg="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub qrcode_data: ::std::option::Option<::std::string::String>,
     /// 驳回参数
     ///
     /// example: `"merchant_name"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_param: ::std::option::Option<::std::string::String>,
     /// 驳回原因
     ///
     /// example: `"公司名称与工商局登记不一致"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -1377,6 +1489,7 @@ impl Apply4subjectQueryApplymentResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Apply4subjectQueryAuthorizeStateResponse {
     /// 授权状态
@@ -1399,6 +1512,7 @@ impl Apply4subjectQueryAuthorizeStateResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectSpecialOperationInfoItem {
     /// 行业ID
@@ -1407,6 +1521,7 @@ pub struct Apply4subjectSpecialOperationInfoItem {
     pub category_id: Apply4subjectCategoryId,
     /// `store_indoor_copy`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_indoor_copy: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl Apply4subjectSpecialOperationInfoItem {
@@ -1436,32 +1551,40 @@ impl Apply4subjectSpecialOperationInfoItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectSubjectInfo {
     /// 主体类型
     pub subject_type: Apply4subjectSubjectType,
     /// 是否金融机构
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub is_finance_institution: ::std::option::Option<bool>,
     /// 营业执照
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_license_info: ::std::option::Option<Apply4subjectBusinessLicenseInfo>,
     /// 登记证书
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub certificate_info: ::std::option::Option<Apply4subjectCertificateInfo>,
     /// 单位证明函照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub company_prove_copy: ::std::option::Option<::std::string::String>,
     /// 辅助证明材料信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub assist_prove_info: ::std::option::Option<Apply4subjectAssistProveInfo>,
     /// 经营许可证列表信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub special_operation_info: ::std::option::Option<
         ::std::vec::Vec<Apply4subjectSpecialOperationInfoItem>,
     >,
     /// 金融机构许可证信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_institution_info: ::std::option::Option<
         Apply4subjectFinanceInstitutionInfo,
     >,
@@ -1619,6 +1742,17 @@ impl ::serde::Serialize for Apply4subjectSubjectType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for Apply4subjectSubjectType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -1626,12 +1760,14 @@ impl ::serde::Serialize for Apply4subjectSubjectType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectSubmitApplymentRequest {
     /// 渠道商户号:从业机构调用时填其名下渠道商户号,渠道商户自己调用时不填
     ///
     /// at most 9 characters; at least 8 characters; example: `"20001111"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub channel_id: ::std::option::Option<::std::string::String>,
     /// 业务申请编号
     ///
@@ -1645,9 +1781,11 @@ pub struct Apply4subjectSubmitApplymentRequest {
     pub identification_info: Apply4subjectIdentificationInfo,
     /// 最终受益人信息列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub ubo_info_list: ::std::option::Option<::std::vec::Vec<Apply4subjectUboInfo>>,
     /// 补充材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub addition_info: ::std::option::Option<Apply4subjectAdditionInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1657,6 +1795,7 @@ pub struct Apply4subjectSubmitApplymentRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Apply4subjectSubmitApplymentResponse {
     /// 微信支付申请单号
@@ -1672,6 +1811,7 @@ impl Apply4subjectSubmitApplymentResponse {
 }
 /// `new` takes the required fields by name (a \[`Apply4subjectUboInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Apply4subjectUboInfo {
     /// `ubo_id_doc_type`.

@@ -8,12 +8,14 @@
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For service providers acting for their sub-merchants (服务商).
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Applyment4subModifySettlementRequest {
     /// 修改模式
     ///
     /// example: `"MODIFY_MODE_ASYNC"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub modify_mode: ::std::option::Option<ApplymentModifyMode>,
     /// 账户类型
     pub account_type: ApplymentAccountType,
@@ -29,11 +31,13 @@ pub struct Applyment4subModifySettlementRequest {
     ///
     /// at most 128 characters; example: `"中国工商银行股份有限公司北京市分行营业部"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 开户银行联行号
     ///
     /// at most 128 characters; example: `"402713354941"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_branch_id: ::std::option::Option<::std::string::String>,
     /// 银行账号
     ///
@@ -43,6 +47,7 @@ pub struct Applyment4subModifySettlementRequest {
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub account_name: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for Applyment4subModifySettlementRequest {
@@ -55,7 +60,7 @@ impl ::std::fmt::Debug for Applyment4subModifySettlementRequest {
             .field("bank_name", &self.bank_name)
             .field("bank_branch_id", &self.bank_branch_id)
             .field("account_number", &"<redacted>")
-            .field("account_name", &"<redacted>")
+            .field("account_name", &self.account_name.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -66,6 +71,7 @@ impl ::std::fmt::Debug for Applyment4subModifySettlementRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Applyment4subModifySettlementResponse {
     /// 修改结算账户申请单号
@@ -90,26 +96,31 @@ impl Applyment4subModifySettlementResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Applyment4subQueryByApplymentIdResponse {
     /// 业务申请编号
     ///
     /// at most 124 characters; example: `"190001351110000"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub business_code: ::std::option::Option<::std::string::String>,
     /// 微信支付申请单号
     ///
     /// format `int64`; example: `2000002124775691`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub applyment_id: ::std::option::Option<i64>,
     /// 特约商户号
     ///
     /// at most 32 characters; example: `"1234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 超级管理员签约链接
     ///
     /// format `uri`; example: `"https://pay.weixin.qq.com/public/apply4ec_sign/s?applymentId=2000002126198476&sign=b207b673049a32c858f3aabd7d27c7ec"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sign_url: ::std::option::Option<::std::string::String>,
     /// 申请单状态
@@ -117,9 +128,11 @@ pub struct Applyment4subQueryByApplymentIdResponse {
     /// 申请状态描述
     ///
     /// example: `"审核中"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub applyment_state_msg: ::std::option::Option<::std::string::String>,
     /// 驳回原因详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_detail: ::std::option::Option<::std::vec::Vec<ApplymentAuditDetail>>,
 }
@@ -144,26 +157,31 @@ impl Applyment4subQueryByApplymentIdResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Applyment4subQueryByBusinessCodeResponse {
     /// 业务申请编号
     ///
     /// at most 124 characters; example: `"190001351110000"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub business_code: ::std::option::Option<::std::string::String>,
     /// 微信支付申请单号
     ///
     /// format `int64`; example: `2000002124775691`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub applyment_id: ::std::option::Option<i64>,
     /// 特约商户号
     ///
     /// at most 32 characters; example: `"1234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 超级管理员签约链接
     ///
     /// format `uri`; example: `"https://pay.weixin.qq.com/public/apply4ec_sign/s?applymentId=2000002126198476&sign=b207b673049a32c858f3aabd7d27c7ec"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sign_url: ::std::option::Option<::std::string::String>,
     /// 申请单状态
@@ -171,9 +189,11 @@ pub struct Applyment4subQueryByBusinessCodeResponse {
     /// 申请状态描述
     ///
     /// example: `"审核中"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub applyment_state_msg: ::std::option::Option<::std::string::String>,
     /// 驳回原因详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_detail: ::std::option::Option<::std::vec::Vec<ApplymentAuditDetail>>,
 }
@@ -198,6 +218,7 @@ impl Applyment4subQueryByBusinessCodeResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Applyment4subQuerySettlementApplicationResponse {
     /// 开户名称
@@ -213,11 +234,13 @@ pub struct Applyment4subQuerySettlementApplicationResponse {
     /// 开户银行全称（含支行）
     ///
     /// example: `"施秉县农村信用合作联社城关信用社"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 开户银行联行号
     ///
     /// example: `"402713354941"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_branch_id: ::std::option::Option<::std::string::String>,
     /// 银行账号
@@ -231,12 +254,14 @@ pub struct Applyment4subQuerySettlementApplicationResponse {
     /// 审核驳回原因
     ///
     /// example: `"银行卡户名或卡号有误"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub verify_fail_reason: ::std::option::Option<::std::string::String>,
     /// 审核结果更新时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub verify_finish_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -348,6 +373,15 @@ impl ::std::fmt::Display for Applyment4subQuerySettlementApplicationVerifyResult
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for Applyment4subQuerySettlementApplicationVerifyResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de>
 for Applyment4subQuerySettlementApplicationVerifyResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -366,6 +400,7 @@ for Applyment4subQuerySettlementApplicationVerifyResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Applyment4subQuerySettlementResponse {
     /// 账户类型
@@ -377,11 +412,13 @@ pub struct Applyment4subQuerySettlementResponse {
     /// 开户银行全称（含支行）
     ///
     /// example: `"施秉县农村信用合作联社城关信用社"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 开户银行联行号
     ///
     /// example: `"402713354941"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_branch_id: ::std::option::Option<::std::string::String>,
     /// 银行账号
@@ -395,6 +432,7 @@ pub struct Applyment4subQuerySettlementResponse {
     /// 验证失败原因
     ///
     /// example: `"用户姓名/证件/手机不匹配，请核对后重试"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub verify_fail_reason: ::std::option::Option<::std::string::String>,
 }
@@ -442,6 +480,7 @@ impl Applyment4subQuerySettlementResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Applyment4subSubmitRequest {
     /// 业务申请编号
@@ -460,6 +499,7 @@ pub struct Applyment4subSubmitRequest {
     pub bank_account_info: ApplymentBankAccountInfo,
     /// 补充材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub addition_info: ::std::option::Option<ApplymentAdditionInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -469,6 +509,7 @@ pub struct Applyment4subSubmitRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Applyment4subSubmitResponse {
     /// 微信支付申请单号
@@ -624,21 +665,26 @@ impl<'de> ::serde::Deserialize<'de> for ApplymentAccountType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentAdditionInfo {
     /// 法人开户承诺函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub legal_person_commitment: ::std::option::Option<::std::string::String>,
     /// 法人开户意愿视频
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub legal_person_video: ::std::option::Option<::std::string::String>,
     /// 补充材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_addition_pics: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     /// 补充说明
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_addition_msg: ::std::option::Option<::std::string::String>,
 }
 impl ApplymentAdditionInfo {
@@ -698,16 +744,20 @@ impl ApplymentAdditionInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentAppInfo {
     /// 服务商应用APPID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_appid: ::std::option::Option<::std::string::String>,
     /// 商家应用APPID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_sub_appid: ::std::option::Option<::std::string::String>,
     /// `app_pics`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_pics: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl ApplymentAppInfo {
@@ -755,21 +805,25 @@ impl ApplymentAppInfo {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplymentAuditDetail {
     /// 字段名
     ///
     /// example: `"id_card_copy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub field: ::std::option::Option<::std::string::String>,
     /// 字段名称
     ///
     /// example: `"身份证复印件"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub field_name: ::std::option::Option<::std::string::String>,
     /// 驳回原因
     ///
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -785,6 +839,7 @@ impl ApplymentAuditDetail {
 }
 /// `new` takes the required fields by name (a \[`ApplymentBankAccountInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentBankAccountInfo {
     /// 账户类型
@@ -803,16 +858,19 @@ pub struct ApplymentBankAccountInfo {
     ///
     /// example: `"施秉县农村信用合作联社城关信用社"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 开户银行联行号
     ///
     /// example: `"402713354941"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_branch_id: ::std::option::Option<::std::string::String>,
     /// 银行账号
     ///
     /// example: `"6222021234567890123"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub account_number: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for ApplymentBankAccountInfo {
@@ -824,7 +882,7 @@ impl ::std::fmt::Debug for ApplymentBankAccountInfo {
             .field("bank_address_code", &self.bank_address_code)
             .field("bank_name", &self.bank_name)
             .field("bank_branch_id", &self.bank_branch_id)
-            .field("account_number", &"<redacted>")
+            .field("account_number", &self.account_number.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -955,6 +1013,17 @@ impl ::serde::Serialize for ApplymentBankAccountType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentBankAccountType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 线下场所场景
 ///
 /// `new` takes the required fields by name (a \[`ApplymentBizStoreInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -964,6 +1033,7 @@ impl ::serde::Serialize for ApplymentBankAccountType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentBizStoreInfo {
     /// 线下场所名称
@@ -978,6 +1048,7 @@ pub struct ApplymentBizStoreInfo {
     pub indoor_pic: ::std::vec::Vec<::std::string::String>,
     /// 线下场所对应的商家AppID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub biz_sub_appid: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`ApplymentBizStoreInfo`], by name: what [`ApplymentBizStoreInfo::new`] takes. A new required one in a later version is a new field here.
@@ -1031,6 +1102,7 @@ impl ApplymentBizStoreInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentBusinessInfo {
     /// 商户简称
@@ -1073,6 +1145,7 @@ impl ApplymentBusinessInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentBusinessLicenseInfo {
     /// 营业执照照片
@@ -1085,14 +1158,17 @@ pub struct ApplymentBusinessLicenseInfo {
     pub legal_person: ::std::string::String,
     /// 注册地址
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub license_address: ::std::option::Option<::std::string::String>,
     /// 有效期限开始日期
     ///
     /// format `date`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub period_begin: ::std::option::Option<::std::string::String>,
     /// 有效期限结束日期
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub period_end: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`ApplymentBusinessLicenseInfo`], by name: what [`ApplymentBusinessLicenseInfo::new`] takes. A new required one in a later version is a new field here.
@@ -1266,6 +1342,17 @@ impl ::serde::Serialize for ApplymentCertType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentCertType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 登记证书
 ///
 /// `new` takes the required fields by name (a \[`ApplymentCertificateInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1275,6 +1362,7 @@ impl ::serde::Serialize for ApplymentCertType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentCertificateInfo {
     /// 登记证书照片
@@ -1453,10 +1541,22 @@ impl ::serde::Serialize for ApplymentContactIdDocType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentContactIdDocType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 超级管理员信息
 ///
 /// `new` takes the required fields by name (a \[`ApplymentContactInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentContactInfo {
     /// 超级管理员类型
@@ -1467,31 +1567,39 @@ pub struct ApplymentContactInfo {
     pub contact_name: ::std::string::String,
     /// `contact_id_doc_type`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_type: ::std::option::Option<ApplymentContactIdDocType>,
     /// 超级管理员身份证件号码
     ///
     /// sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_number: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件正面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_copy: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件反面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_copy_back: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件有效期开始时间
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_period_begin: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件有效期结束时间
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_period_end: ::std::option::Option<::std::string::String>,
     /// 业务办理授权函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_authorization_letter: ::std::option::Option<::std::string::String>,
     /// 超级管理员微信openid
     ///
     /// at most 128 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 联系手机
     ///
@@ -1508,7 +1616,10 @@ impl ::std::fmt::Debug for ApplymentContactInfo {
             .field("contact_type", &self.contact_type)
             .field("contact_name", &"<redacted>")
             .field("contact_id_doc_type", &self.contact_id_doc_type)
-            .field("contact_id_number", &"<redacted>")
+            .field(
+                "contact_id_number",
+                &self.contact_id_number.as_ref().map(|_| "<redacted>"),
+            )
             .field("contact_id_doc_copy", &self.contact_id_doc_copy)
             .field("contact_id_doc_copy_back", &self.contact_id_doc_copy_back)
             .field("contact_period_begin", &self.contact_period_begin)
@@ -1696,6 +1807,17 @@ impl ::serde::Serialize for ApplymentContactType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentContactType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 金融机构许可证信息
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1706,13 +1828,16 @@ impl ::serde::Serialize for ApplymentContactType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentFinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_type: ::std::option::Option<ApplymentFinanceType>,
     /// 金融机构许可证图片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_license_pics: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -1818,10 +1943,22 @@ impl ::serde::Serialize for ApplymentFinanceType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentFinanceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 经营者/法人身份证信息
 ///
 /// `new` takes the required fields by name (a \[`ApplymentIdCardInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentIdCardInfo {
     /// 身份证人像面照片
@@ -1840,6 +1977,7 @@ pub struct ApplymentIdCardInfo {
     ///
     /// sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_card_address: ::std::option::Option<::std::string::String>,
     /// 身份证有效期开始时间
     ///
@@ -1855,7 +1993,10 @@ impl ::std::fmt::Debug for ApplymentIdCardInfo {
             .field("id_card_national", &self.id_card_national)
             .field("id_card_name", &"<redacted>")
             .field("id_card_number", &"<redacted>")
-            .field("id_card_address", &"<redacted>")
+            .field(
+                "id_card_address",
+                &self.id_card_address.as_ref().map(|_| "<redacted>"),
+            )
             .field("card_period_begin", &self.card_period_begin)
             .field("card_period_end", &self.card_period_end)
             .finish()
@@ -1917,12 +2058,14 @@ impl ApplymentIdCardInfo {
 ///
 /// `new` takes the required fields by name (a \[`ApplymentIdDocInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentIdDocInfo {
     /// 证件正面照片
     pub id_doc_copy: ::std::string::String,
     /// 证件反面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_copy_back: ::std::option::Option<::std::string::String>,
     /// 证件姓名
     ///
@@ -1936,6 +2079,7 @@ pub struct ApplymentIdDocInfo {
     ///
     /// sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_address: ::std::option::Option<::std::string::String>,
     /// 证件有效期开始时间
     ///
@@ -1951,7 +2095,7 @@ impl ::std::fmt::Debug for ApplymentIdDocInfo {
             .field("id_doc_copy_back", &self.id_doc_copy_back)
             .field("id_doc_name", &"<redacted>")
             .field("id_doc_number", &"<redacted>")
-            .field("id_doc_address", &"<redacted>")
+            .field("id_doc_address", &self.id_doc_address.as_ref().map(|_| "<redacted>"))
             .field("doc_period_begin", &self.doc_period_begin)
             .field("doc_period_end", &self.doc_period_end)
             .finish()
@@ -2024,24 +2168,30 @@ impl ApplymentIdDocInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentIdentityInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_holder_type: ::std::option::Option<ApplymentContactType>,
     /// `id_doc_type`.
     pub id_doc_type: ApplymentContactIdDocType,
     /// 法定代表人说明函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorize_letter_copy: ::std::option::Option<::std::string::String>,
     /// 经营者/法人身份证信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_card_info: ::std::option::Option<ApplymentIdCardInfo>,
     /// 经营者/法人其他类型证件信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_info: ::std::option::Option<ApplymentIdDocInfo>,
     /// 经营者/法人是否为受益人
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub owner: ::std::option::Option<bool>,
 }
 impl ApplymentIdentityInfo {
@@ -2099,18 +2249,22 @@ impl ApplymentIdentityInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentMicroBizInfo {
     /// 小微经营类型
     pub micro_biz_type: ApplymentMicroBizType,
     /// 门店场所
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub micro_store_info: ::std::option::Option<ApplymentMicroStoreInfo>,
     /// 流动经营/便民服务
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub micro_mobile_info: ::std::option::Option<ApplymentMicroMobileInfo>,
     /// 线上商品/服务交易
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub micro_online_info: ::std::option::Option<ApplymentMicroOnlineInfo>,
 }
 impl ApplymentMicroBizInfo {
@@ -2211,6 +2365,17 @@ impl ::serde::Serialize for ApplymentMicroBizType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentMicroBizType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 流动经营/便民服务
 ///
 /// `new` takes the required fields by name (a \[`ApplymentMicroMobileInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2220,6 +2385,7 @@ impl ::serde::Serialize for ApplymentMicroBizType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentMicroMobileInfo {
     /// 经营/服务名称
@@ -2268,6 +2434,7 @@ impl ApplymentMicroMobileInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentMicroOnlineInfo {
     /// 线上店铺名称
@@ -2276,9 +2443,11 @@ pub struct ApplymentMicroOnlineInfo {
     pub micro_ec_name: ::std::string::String,
     /// 店铺二维码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub micro_qrcode: ::std::option::Option<::std::string::String>,
     /// 店铺链接
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub micro_link: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`ApplymentMicroOnlineInfo`], by name: what [`ApplymentMicroOnlineInfo::new`] takes. A new required one in a later version is a new field here.
@@ -2327,6 +2496,7 @@ impl ApplymentMicroOnlineInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentMicroStoreInfo {
     /// 门店名称
@@ -2341,9 +2511,11 @@ pub struct ApplymentMicroStoreInfo {
     pub micro_indoor_copy: ::std::string::String,
     /// 门店经度
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_longitude: ::std::option::Option<::std::string::String>,
     /// 门店纬度
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_latitude: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`ApplymentMicroStoreInfo`], by name: what [`ApplymentMicroStoreInfo::new`] takes. A new required one in a later version is a new field here.
@@ -2408,16 +2580,20 @@ impl ApplymentMicroStoreInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentMiniProgramInfo {
     /// 服务商小程序APPID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_appid: ::std::option::Option<::std::string::String>,
     /// 商家小程序APPID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_sub_appid: ::std::option::Option<::std::string::String>,
     /// `mini_program_pics`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_pics: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl ApplymentMiniProgramInfo {
@@ -2518,6 +2694,17 @@ impl ::serde::Serialize for ApplymentModifyMode {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentModifyMode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 公众号场景
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2528,16 +2715,20 @@ impl ::serde::Serialize for ApplymentModifyMode {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentMpInfo {
     /// 服务商公众号AppID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mp_appid: ::std::option::Option<::std::string::String>,
     /// 商家公众号AppID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mp_sub_appid: ::std::option::Option<::std::string::String>,
     /// `mp_pics`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mp_pics: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl ApplymentMpInfo {
@@ -2586,6 +2777,7 @@ impl ApplymentMpInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentOrganizationInfo {
     /// 组织机构代码证照片
@@ -2638,27 +2830,34 @@ impl ApplymentOrganizationInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentSalesInfo {
     /// `sales_scenes_type`.
     pub sales_scenes_type: ::std::vec::Vec<ApplymentSalesScenesTypeItem>,
     /// 线下场所场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub biz_store_info: ::std::option::Option<ApplymentBizStoreInfo>,
     /// 公众号场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mp_info: ::std::option::Option<ApplymentMpInfo>,
     /// 小程序场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_info: ::std::option::Option<ApplymentMiniProgramInfo>,
     /// App场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_info: ::std::option::Option<ApplymentAppInfo>,
     /// 互联网网站场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub web_info: ::std::option::Option<ApplymentWebInfo>,
     /// 企业微信场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wework_info: ::std::option::Option<ApplymentWeworkInfo>,
 }
 impl ApplymentSalesInfo {
@@ -2794,6 +2993,17 @@ impl ::serde::Serialize for ApplymentSalesScenesTypeItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentSalesScenesTypeItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 结算规则
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2804,31 +3014,40 @@ impl ::serde::Serialize for ApplymentSalesScenesTypeItem {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentSettlementInfo {
     /// 入驻结算规则ID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settlement_id: ::std::option::Option<::std::string::String>,
     /// 所属行业
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub qualification_type: ::std::option::Option<::std::string::String>,
     /// 特殊资质图片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub qualifications: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 优惠费率活动ID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activities_id: ::std::option::Option<::std::string::String>,
     /// 优惠费率活动值
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activities_rate: ::std::option::Option<::std::string::String>,
     /// 非信用卡活动费率值
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub debit_activities_rate: ::std::option::Option<::std::string::String>,
     /// 信用卡活动费率值
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub credit_activities_rate: ::std::option::Option<::std::string::String>,
     /// 优惠费率活动补充材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activities_additions: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -3029,6 +3248,15 @@ impl ::std::fmt::Display for ApplymentState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ApplymentState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ApplymentState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3048,35 +3276,44 @@ impl<'de> ::serde::Deserialize<'de> for ApplymentState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentSubjectInfo {
     /// 主体类型
     pub subject_type: ApplymentSubjectType,
     /// 是否是金融机构
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_institution: ::std::option::Option<bool>,
     /// 小微辅助证明材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub micro_biz_info: ::std::option::Option<ApplymentMicroBizInfo>,
     /// 营业执照
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_license_info: ::std::option::Option<ApplymentBusinessLicenseInfo>,
     /// 登记证书
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub certificate_info: ::std::option::Option<ApplymentCertificateInfo>,
     /// 组织机构代码证信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub organization_info: ::std::option::Option<ApplymentOrganizationInfo>,
     /// 单位证明函照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub certificate_letter_copy: ::std::option::Option<::std::string::String>,
     /// 金融机构许可证信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_institution_info: ::std::option::Option<ApplymentFinanceInstitutionInfo>,
     /// 经营者/法人身份证件
     pub identity_info: ApplymentIdentityInfo,
     /// 最终受益人信息列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub ubo_info_list: ::std::option::Option<::std::vec::Vec<ApplymentUboInfo>>,
 }
 /// The required fields of [`ApplymentSubjectInfo`], by name: what [`ApplymentSubjectInfo::new`] takes. A new required one in a later version is a new field here.
@@ -3245,8 +3482,20 @@ impl ::serde::Serialize for ApplymentSubjectType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplymentSubjectType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// `new` takes the required fields by name (a \[`ApplymentUboInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentUboInfo {
     /// `ubo_id_doc_type`.
@@ -3401,6 +3650,15 @@ impl ::std::fmt::Display for ApplymentVerifyResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ApplymentVerifyResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ApplymentVerifyResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3421,16 +3679,20 @@ impl<'de> ::serde::Deserialize<'de> for ApplymentVerifyResult {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentWebInfo {
     /// 互联网网站域名
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub domain: ::std::option::Option<::std::string::String>,
     /// 网站授权函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub web_authorisation: ::std::option::Option<::std::string::String>,
     /// 互联网网站对应的商家APPID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub web_appid: ::std::option::Option<::std::string::String>,
 }
 impl ApplymentWebInfo {
@@ -3480,13 +3742,16 @@ impl ApplymentWebInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplymentWeworkInfo {
     /// 商家企业微信CorpID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_corp_id: ::std::option::Option<::std::string::String>,
     /// `wework_pics`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wework_pics: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl ApplymentWeworkInfo {

@@ -14,6 +14,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyBankTransferDetailReceiptRequest {
     /// 银行转账批次单号
@@ -32,6 +33,7 @@ pub struct ApplyBankTransferDetailReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyBankTransferSummaryReceiptRequest {
     /// 银行转账批次单号:批量转账时提供的批次单号。
@@ -96,6 +98,15 @@ impl ::std::fmt::Display for BankTransferAccountType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BankTransferAccountType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BankTransferAccountType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -115,6 +126,7 @@ impl<'de> ::serde::Deserialize<'de> for BankTransferAccountType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BankTransferBatch {
     /// 银行服务商号
@@ -162,6 +174,7 @@ pub struct BankTransferBatch {
     /// 附加信息
     ///
     /// example: `"附加信息"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach_remark: ::std::option::Option<::std::string::String>,
     /// 批量转账用途
@@ -173,6 +186,7 @@ pub struct BankTransferBatch {
     /// 批次关闭原因:批次为 CLOSED 时返回。
     ///
     /// example: `"OVERDUE_CLOSE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<BankTransferBatchCloseReason>,
     /// 转账总金额:单位为“分”。
@@ -187,32 +201,38 @@ pub struct BankTransferBatch {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 批次更新时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 转账成功金额:单位为“分”。
     ///
     /// format `int64`; example: `3900000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_amount: ::std::option::Option<i64>,
     /// 转账成功笔数
     ///
     /// format `int64`; example: `199`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_count: ::std::option::Option<i64>,
     /// 转账失败金额:单位为“分”。
     ///
     /// format `int64`; example: `100000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_amount: ::std::option::Option<i64>,
     /// 转账失败笔数
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_count: ::std::option::Option<i64>,
     /// 转账明细单列表
@@ -385,6 +405,15 @@ impl ::std::fmt::Display for BankTransferBatchCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BankTransferBatchCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BankTransferBatchCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -460,6 +489,15 @@ impl ::std::fmt::Display for BankTransferBatchState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BankTransferBatchState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BankTransferBatchState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -474,6 +512,7 @@ impl<'de> ::serde::Deserialize<'de> for BankTransferBatchState {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`BankTransferDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BankTransferDetail {
     /// 银行服务商号
@@ -537,12 +576,14 @@ pub struct BankTransferDetail {
     /// 明细状态
     pub detail_state: BankTransferDetailState,
     /// 明细失败原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<BankTransferFailReason>,
     /// 转账发起时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub initiate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 明细更新时间:rfc3339 格式。
@@ -557,11 +598,13 @@ pub struct BankTransferDetail {
     /// 银行名称:收款账户为银行卡时返回。
     ///
     /// example: `"招商银行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 银行卡尾号:收款账户为银行卡时返回。
     ///
     /// example: `"1234"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_card_number_tail: ::std::option::Option<::std::string::String>,
 }
@@ -720,6 +763,7 @@ impl BankTransferDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BankTransferDetailBrief {
     /// 微信支付明细单号
@@ -733,6 +777,7 @@ pub struct BankTransferDetailBrief {
     /// 明细状态
     pub detail_state: BankTransferDetailState,
     /// 明细失败原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<BankTransferFailReason>,
 }
@@ -763,6 +808,7 @@ impl BankTransferDetailBrief {
 }
 /// `new` takes the required fields by name (a \[`BankTransferDetailInputRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BankTransferDetailInput {
     /// 银行明细单号:批次内区分明细的唯一标识。
@@ -789,6 +835,7 @@ pub struct BankTransferDetailInput {
     ///
     /// example: `"8609cb22e1774a50a930e414cc71eca06121bcd266335cda230d24a7886a8d9f"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_id_card: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for BankTransferDetailInput {
@@ -799,7 +846,7 @@ impl ::std::fmt::Debug for BankTransferDetailInput {
             .field("transfer_remark", &self.transfer_remark)
             .field("openid", &self.openid)
             .field("user_name", &"<redacted>")
-            .field("user_id_card", &"<redacted>")
+            .field("user_id_card", &self.user_id_card.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -864,6 +911,7 @@ impl BankTransferDetailInput {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BankTransferDetailReceipt {
     /// 银行转账批次单号
@@ -879,21 +927,25 @@ pub struct BankTransferDetailReceipt {
     /// at most 256 characters; example: `"1050000010509999485212020110200058820001"`.
     pub receipt_no: ::std::string::String,
     /// 电子回单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receipt_state: ::std::option::Option<BankTransferReceiptState>,
     /// 电子回单文件的Hash方法:状态为 FINISHED 时返回,当前为 SHA256。
     ///
     /// at most 20 characters; example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的Hash值
     ///
     /// at most 1000 characters; example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的下载地址
     ///
     /// at most 3000 characters; example: `"https://api.mch.weixin.qq.com/v3/transferdownload/signfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
@@ -994,6 +1046,15 @@ impl ::std::str::FromStr for BankTransferDetailState {
 impl ::std::fmt::Display for BankTransferDetailState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BankTransferDetailState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BankTransferDetailState {
@@ -1232,6 +1293,15 @@ impl ::std::fmt::Display for BankTransferFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BankTransferFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BankTransferFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1390,6 +1460,15 @@ impl ::std::fmt::Display for BankTransferReceiptState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BankTransferReceiptState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BankTransferReceiptState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1484,6 +1563,7 @@ impl<'de> ::serde::Deserialize<'de> for BankTransferScene {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BankTransferSummaryReceipt {
     /// 银行转账批次单号
@@ -1495,33 +1575,39 @@ pub struct BankTransferSummaryReceipt {
     /// at most 256 characters; example: `"1050000010509999485212020110200058820001"`.
     pub receipt_no: ::std::string::String,
     /// 电子回单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receipt_state: ::std::option::Option<BankTransferReceiptState>,
     /// 电子回单文件的hash方法:状态为 FINISHED 时返回,当前为 SHA256。
     ///
     /// at most 20 characters; example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的hash值:下载后用于校验文件。
     ///
     /// at most 1000 characters; example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的下载地址
     ///
     /// at most 3000 characters; example: `"https://api.mch.weixin.qq.com/v3/transferdownload/signfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
     /// 创建时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 更新时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1559,6 +1645,7 @@ impl BankTransferSummaryReceipt {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateBankTransferBatchRequest {
     /// 服务平台商户号:提供信息服务、财税服务等平台的商户号。
@@ -1597,6 +1684,7 @@ pub struct CreateBankTransferBatchRequest {
     ///
     /// example: `"附加信息"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach_remark: ::std::option::Option<::std::string::String>,
     /// 转账总金额:单位为“分”,须与明细金额之和一致。
     ///
@@ -1612,6 +1700,7 @@ pub struct CreateBankTransferBatchRequest {
     pub transfer_purpose: BankTransferPurpose,
     /// 转账明细列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transfer_detail_list: ::std::option::Option<
         ::std::vec::Vec<BankTransferDetailInput>,
     >,
@@ -1623,6 +1712,7 @@ pub struct CreateBankTransferBatchRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreateBankTransferBatchResponse {
     /// 银行批次单号

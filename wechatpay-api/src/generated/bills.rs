@@ -69,6 +69,7 @@ impl ::std::fmt::Display for ApplySubMerchantFundFlowBillAlgorithm {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplySubMerchantFundFlowBillResponse {
     /// 下载信息总数
@@ -76,6 +77,7 @@ pub struct ApplySubMerchantFundFlowBillResponse {
     /// format `int32`; example: `1`.
     pub download_bill_count: i32,
     /// 下载信息明细
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_bill_list: ::std::option::Option<
         ::std::vec::Vec<ApplySubMerchantFundFlowBillResponseDownloadBillListItem>,
@@ -97,6 +99,7 @@ impl ApplySubMerchantFundFlowBillResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplySubMerchantFundFlowBillResponseDownloadBillListItem {
     /// 账单文件序号:商户将多个文件按账单文件序号的顺序合并为完整的资金账单文件,起始值为1。
@@ -179,6 +182,7 @@ impl ApplySubMerchantFundFlowBillResponseDownloadBillListItem {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BillDownloadInfo {
     /// 哈希类型:原始账单(gzip需要解压缩)的摘要算法,用于校验文件的完整性。
@@ -328,6 +332,15 @@ impl ::std::str::FromStr for HashType {
 impl ::std::fmt::Display for HashType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for HashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for HashType {

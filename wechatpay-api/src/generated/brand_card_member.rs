@@ -19,11 +19,13 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberCard {
     /// 创建模板时的商家请求单号。
     ///
     /// at most 128 characters; example: `"100002322019090134234sfdf"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_request_no: ::std::option::Option<::std::string::String>,
     /// 会员卡模板 ID。
@@ -57,6 +59,7 @@ pub struct CardMemberCard {
     /// 会员码型。
     pub code_type: CardMemberCodeType,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub code_jump_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 会员权益。
@@ -70,43 +73,53 @@ pub struct CardMemberCard {
     /// 是否置顶。
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_pinned: ::std::option::Option<bool>,
     /// 是否展示会员等级。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_display_level: ::std::option::Option<bool>,
     /// 会员初始等级,展示会员等级时作为新会员的等级。
     ///
     /// example: `"白银会员"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub init_level: ::std::option::Option<::std::string::String>,
     /// 服务电话。
     ///
     /// example: `"010-8877xxxx"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_phone: ::std::option::Option<::std::string::String>,
     /// 商家法务协议。
     ///
     /// example: `"会员权益以商家公布的规则为准。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub legal_agreement: ::std::option::Option<::std::string::String>,
     /// 会员卡有效期。
     pub valid_date_information: CardMemberValidDateInformation,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub member_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub points_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub balance_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 付费会员信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub purchase_information: ::std::option::Option<CardMemberPurchaseInformation>,
     /// 模板要求用户开卡时填写的信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberCardUserInformation>,
     /// 会员卡模板状态。
@@ -281,6 +294,15 @@ impl ::std::str::FromStr for CardMemberCardState {
 impl ::std::fmt::Display for CardMemberCardState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CardMemberCardState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CardMemberCardState {
@@ -592,22 +614,25 @@ impl<'de> ::serde::Deserialize<'de> for CardMemberCodeType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberCommonFieldInput {
     /// 平台提供的通用开卡信息字段。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<CardMemberCommonFieldName>,
     /// 用户填写的值(敏感字段,客户端加密)。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub value: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for CardMemberCommonFieldInput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("CardMemberCommonFieldInput")
             .field("name", &self.name)
-            .field("value", &"<redacted>")
+            .field("value", &self.value.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -734,14 +759,17 @@ impl<'de> ::serde::Deserialize<'de> for CardMemberCommonFieldName {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberCommonFieldValue {
     /// 平台提供的通用开卡信息字段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<CardMemberCommonFieldName>,
     /// 用户填写的值(密文)。
     ///
     /// example: `"vvysDQeEaH3I+wRh14St0abIkvQyFgh/fbWY=="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub value: ::std::option::Option<::std::string::String>,
 }
@@ -761,6 +789,7 @@ impl CardMemberCommonFieldValue {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberConfirmPointsExchangeCouponRequest {
     /// 积分兑券记录 ID,来自用户积分兑券事件通知。
@@ -793,6 +822,7 @@ pub struct CardMemberConfirmPointsExchangeCouponRequest {
     ///
     /// at most 32 characters; example: `"积分不足"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`CardMemberConfirmPointsExchangeCouponResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -802,6 +832,7 @@ pub struct CardMemberConfirmPointsExchangeCouponRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberConfirmPointsExchangeCouponResponse {
     /// 积分兑券记录 ID,来自用户积分兑券事件通知。
@@ -833,6 +864,7 @@ pub struct CardMemberConfirmPointsExchangeCouponResponse {
     /// 拒绝兑券原因。
     ///
     /// at most 32 characters; example: `"积分不足"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -954,8 +986,20 @@ impl ::serde::Serialize for CardMemberConfirmState {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CardMemberConfirmState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberConfirmUserCardRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -974,32 +1018,39 @@ pub struct CardMemberConfirmUserCardRequest {
     ///
     /// at most 7 characters; example: `"#FFFF00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_color: ::std::option::Option<::std::string::String>,
     /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
     ///
     /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_picture_url: ::std::option::Option<::std::string::String>,
     /// 会员手机号(敏感字段,客户端加密)。
     ///
     /// at most 512 characters; example: `"13800138000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// 用户会员等级,展示用,商家自定。
     ///
     /// at most 10 characters; example: `"钻石会员"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub level: ::std::option::Option<::std::string::String>,
     /// 会员卡有效期。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub valid_date_information: ::std::option::Option<CardMemberValidDateInformation>,
     /// 用户开卡时填写的个人信息(请求用;`value` 为敏感字段,客户端加密)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberUserInformationInput>,
     /// 商家数据包,商家自定义。
     ///
     /// at most 256 characters; example: `"自定义数据说明"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 会员开卡结果。
     ///
@@ -1014,7 +1065,7 @@ impl ::std::fmt::Debug for CardMemberConfirmUserCardRequest {
             .field("openid", &self.openid)
             .field("card_color", &self.card_color)
             .field("card_picture_url", &self.card_picture_url)
-            .field("phone_number", &"<redacted>")
+            .field("phone_number", &self.phone_number.as_ref().map(|_| "<redacted>"))
             .field("level", &self.level)
             .field("valid_date_information", &self.valid_date_information)
             .field("user_information", &self.user_information)
@@ -1030,6 +1081,7 @@ impl ::std::fmt::Debug for CardMemberConfirmUserCardRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberCreateCardRequest {
     /// 商家请求单号:创建模板的凭据号,商家自定且唯一,仅含英文半角数字、字母、`-` 与 `_`。
@@ -1064,6 +1116,7 @@ pub struct CardMemberCreateCardRequest {
     pub code_type: CardMemberCodeType,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub code_jump_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 会员权益。
     ///
@@ -1077,40 +1130,49 @@ pub struct CardMemberCreateCardRequest {
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_pinned: ::std::option::Option<bool>,
     /// 是否展示会员等级。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_display_level: ::std::option::Option<bool>,
     /// 会员初始等级,展示会员等级时作为新会员的等级。
     ///
     /// example: `"白银会员"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub init_level: ::std::option::Option<::std::string::String>,
     /// 服务电话。
     ///
     /// example: `"010-8877xxxx"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_phone: ::std::option::Option<::std::string::String>,
     /// 商家法务协议。
     ///
     /// example: `"会员权益以商家公布的规则为准。"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub legal_agreement: ::std::option::Option<::std::string::String>,
     /// 会员卡有效期。
     pub valid_date_information: CardMemberValidDateInformation,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub points_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub balance_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 付费会员信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub purchase_information: ::std::option::Option<CardMemberPurchaseInformation>,
     /// 模板要求用户开卡时填写的信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberCardUserInformation>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1120,6 +1182,7 @@ pub struct CardMemberCreateCardRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberCreateUserFeedRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -1154,6 +1217,7 @@ pub struct CardMemberCreateUserFeedRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberCreateUserFeedResponse {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -1297,15 +1361,18 @@ impl CardMemberCustomField {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberCustomFieldInput {
     /// 字段名称。
     ///
     /// example: `"喜欢的运动"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 用户选择的字段值,每项须为以平台公钥加密后的密文(生成器不支持加密数组元素,由调用方自行加密)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_chosen_values: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -1420,14 +1487,17 @@ impl<'de> ::serde::Deserialize<'de> for CardMemberCustomFieldType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberCustomFieldValue {
     /// 字段名称。
     ///
     /// example: `"喜欢的运动"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 用户选择的字段值(密文)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_chosen_values: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
@@ -1519,6 +1589,7 @@ impl<'de> ::serde::Deserialize<'de> for CardMemberExchangeResult {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberImportUserCardByOpenidRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -1541,9 +1612,11 @@ pub struct CardMemberImportUserCardByOpenidRequest {
     ///
     /// at most 512 characters; example: `"13800138000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// 用户开卡时填写的个人信息(请求用;`value` 为敏感字段,客户端加密)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberUserInformationInput>,
     /// 会员卡有效期。
     pub date_information: CardMemberValidDateInformation,
@@ -1551,16 +1624,19 @@ pub struct CardMemberImportUserCardByOpenidRequest {
     ///
     /// at most 7 characters; example: `"#FFFF00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_color: ::std::option::Option<::std::string::String>,
     /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
     ///
     /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_picture_url: ::std::option::Option<::std::string::String>,
     /// 用户会员等级,展示用,商家自定。
     ///
     /// at most 10 characters; example: `"钻石会员"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub level: ::std::option::Option<::std::string::String>,
     /// 领卡时间,rfc3339 格式。
     ///
@@ -1575,7 +1651,7 @@ impl ::std::fmt::Debug for CardMemberImportUserCardByOpenidRequest {
             .field("card_id", &self.card_id)
             .field("openid", &self.openid)
             .field("user_card_code", &self.user_card_code)
-            .field("phone_number", &"<redacted>")
+            .field("phone_number", &self.phone_number.as_ref().map(|_| "<redacted>"))
             .field("user_information", &self.user_information)
             .field("date_information", &self.date_information)
             .field("card_color", &self.card_color)
@@ -1587,6 +1663,7 @@ impl ::std::fmt::Debug for CardMemberImportUserCardByOpenidRequest {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberImportUserCardByPhoneRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -1607,6 +1684,7 @@ pub struct CardMemberImportUserCardByPhoneRequest {
     pub user_card_code: ::std::string::String,
     /// 用户开卡时填写的个人信息(请求用;`value` 为敏感字段,客户端加密)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberUserInformationInput>,
     /// 会员卡有效期。
     pub date_information: CardMemberValidDateInformation,
@@ -1614,16 +1692,19 @@ pub struct CardMemberImportUserCardByPhoneRequest {
     ///
     /// at most 7 characters; example: `"#FFFF00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_color: ::std::option::Option<::std::string::String>,
     /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
     ///
     /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_picture_url: ::std::option::Option<::std::string::String>,
     /// 用户会员等级,展示用,商家自定。
     ///
     /// at most 10 characters; example: `"钻石会员"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub level: ::std::option::Option<::std::string::String>,
     /// 领卡时间,rfc3339 格式。
     ///
@@ -1654,6 +1735,7 @@ impl ::std::fmt::Debug for CardMemberImportUserCardByPhoneRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberInvalidateCardRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -1668,6 +1750,7 @@ pub struct CardMemberInvalidateCardRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberInvalidateUserCardRequest {
     /// 用户在会员卡模板 AppID 下的 OpenID。
@@ -1678,6 +1761,7 @@ pub struct CardMemberInvalidateUserCardRequest {
     ///
     /// at most 32 characters; example: `"用户申请注销"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub invalid_reason: ::std::option::Option<::std::string::String>,
 }
 /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
@@ -1740,9 +1824,11 @@ impl CardMemberJumpInformation {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberListCardsResponse {
     /// 符合条件的会员卡模板。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CardMemberCard>>,
     /// 总数量。
@@ -1792,9 +1878,11 @@ impl CardMemberListCardsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberListUserCardsResponse {
     /// 符合条件的用户会员卡。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CardMemberUserCard>>,
     /// 总数量。
@@ -1910,6 +1998,7 @@ impl CardMemberPurchaseInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberSyncUserPointsRequest {
     /// 商家请求单号:同步积分余额的凭据号,商家自定且唯一,仅含英文半角数字、字母、`-` 与 `_`。
@@ -1944,6 +2033,7 @@ pub struct CardMemberSyncUserPointsRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberSyncUserPointsResponse {
     /// 商家请求单号。
@@ -2028,6 +2118,7 @@ impl CardMemberSyncUserPointsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberToken {
     /// 预授权 token。
@@ -2065,6 +2156,7 @@ impl CardMemberToken {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberTokenRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -2087,6 +2179,7 @@ pub struct CardMemberTokenRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberUpdateCardRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -2097,73 +2190,90 @@ pub struct CardMemberUpdateCardRequest {
     ///
     /// at most 10 characters; example: `"测试卡"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_title: ::std::option::Option<::std::string::String>,
     /// 卡背景颜色,十六进制 RGB。
     ///
     /// at most 7 characters; example: `"#FFFF00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_color: ::std::option::Option<::std::string::String>,
     /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
     ///
     /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_picture_url: ::std::option::Option<::std::string::String>,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub code_jump_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 会员权益。
     ///
     /// at most 32 characters; example: `"会员折扣、专属价"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub benefits: ::std::option::Option<::std::string::String>,
     /// 回调地址:用户开卡等事件的通知地址。
     ///
     /// example: `"https://www.weixin.qq.com/wxpay/notify.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 是否置顶。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_pinned: ::std::option::Option<bool>,
     /// 是否展示会员等级。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_display_level: ::std::option::Option<bool>,
     /// 会员初始等级,展示会员等级时作为新会员的等级。
     ///
     /// example: `"白银会员"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub init_level: ::std::option::Option<::std::string::String>,
     /// 服务电话。
     ///
     /// example: `"010-8877xxxx"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_phone: ::std::option::Option<::std::string::String>,
     /// 商家法务协议。
     ///
     /// example: `"会员权益以商家公布的规则为准。"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub legal_agreement: ::std::option::Option<::std::string::String>,
     /// 会员卡有效期。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub valid_date_information: ::std::option::Option<CardMemberValidDateInformation>,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub points_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 跳转的小程序(会员码、积分、储值、会员中心等入口)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub balance_information: ::std::option::Option<CardMemberJumpInformation>,
     /// 付费会员信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub purchase_information: ::std::option::Option<CardMemberPurchaseInformation>,
     /// 模板要求用户开卡时填写的信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberCardUserInformation>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberUpdateUserCardRequest {
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -2178,38 +2288,46 @@ pub struct CardMemberUpdateUserCardRequest {
     ///
     /// at most 7 characters; example: `"#FFFF00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_color: ::std::option::Option<::std::string::String>,
     /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
     ///
     /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_picture_url: ::std::option::Option<::std::string::String>,
     /// 会员手机号(敏感字段,客户端加密)。
     ///
     /// at most 512 characters; example: `"13800138000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// 用户会员等级,展示用,商家自定。
     ///
     /// at most 10 characters; example: `"钻石会员"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub level: ::std::option::Option<::std::string::String>,
     /// 会员卡有效期。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub valid_date_information: ::std::option::Option<CardMemberValidDateInformation>,
     /// 领卡时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pickup_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 用户开卡时填写的个人信息(请求用;`value` 为敏感字段,客户端加密)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberUserInformationInput>,
     /// 商家数据包,商家自定义。
     ///
     /// at most 256 characters; example: `"自定义数据说明"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for CardMemberUpdateUserCardRequest {
@@ -2219,7 +2337,7 @@ impl ::std::fmt::Debug for CardMemberUpdateUserCardRequest {
             .field("openid", &self.openid)
             .field("card_color", &self.card_color)
             .field("card_picture_url", &self.card_picture_url)
-            .field("phone_number", &"<redacted>")
+            .field("phone_number", &self.phone_number.as_ref().map(|_| "<redacted>"))
             .field("level", &self.level)
             .field("valid_date_information", &self.valid_date_information)
             .field("pickup_time", &self.pickup_time)
@@ -2237,6 +2355,7 @@ impl ::std::fmt::Debug for CardMemberUpdateUserCardRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberUserCard {
     /// 会员卡 code:会员在一个模板下的唯一标识(系统分配时为 24 位数字,商家分配时为商家同步开卡结果时传入的值)。
@@ -2254,11 +2373,13 @@ pub struct CardMemberUserCard {
     /// 卡背景颜色,十六进制 RGB。
     ///
     /// at most 7 characters; example: `"#FFFF00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_color: ::std::option::Option<::std::string::String>,
     /// 卡图片 URL,须由图片上传接口获得(JPG/JPEG/PNG,小于 1M,建议 716px×320px)。
     ///
     /// at most 256 characters; example: `"https://wxpaylogo.qpic.cn/wxpaylogo/xxxxx/0"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_picture_url: ::std::option::Option<::std::string::String>,
     /// 品牌 ID:商家进驻品牌商家后获得,标记会员卡的归属方。
@@ -2270,14 +2391,17 @@ pub struct CardMemberUserCard {
     /// 会员手机号(密文)。
     ///
     /// example: `"vvysDQeEaH3I+wRh14St0abIkvQyFgh/fbWY=="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// 用户会员等级,展示用,商家自定。
     ///
     /// at most 10 characters; example: `"钻石会员"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub level: ::std::option::Option<::std::string::String>,
     /// 会员卡有效期。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub valid_date_information: ::std::option::Option<CardMemberValidDateInformation>,
     /// 领卡时间,rfc3339 格式。
@@ -2286,11 +2410,13 @@ pub struct CardMemberUserCard {
     #[serde(with = "::time::serde::rfc3339")]
     pub pickup_time: ::time::OffsetDateTime,
     /// 用户开卡时填写的个人信息(应答中各值为密文)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_information: ::std::option::Option<CardMemberUserInformation>,
     /// 商家数据包,商家自定义。
     ///
     /// at most 256 characters; example: `"自定义数据说明"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 用户会员卡状态。
@@ -2298,12 +2424,14 @@ pub struct CardMemberUserCard {
     /// 作废原因。
     ///
     /// example: `"用户申请注销"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub invalid_reason: ::std::option::Option<::std::string::String>,
     /// 作废时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub invalid_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -2431,6 +2559,15 @@ impl ::std::fmt::Display for CardMemberUserCardState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CardMemberUserCardState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CardMemberUserCardState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2451,14 +2588,17 @@ impl<'de> ::serde::Deserialize<'de> for CardMemberUserCardState {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CardMemberUserInformation {
     /// 通用开卡信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub common_field_list: ::std::option::Option<
         ::std::vec::Vec<CardMemberCommonFieldValue>,
     >,
     /// 自定义开卡信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub custom_field_list: ::std::option::Option<
         ::std::vec::Vec<CardMemberCustomFieldValue>,
@@ -2483,15 +2623,18 @@ impl CardMemberUserInformation {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CardMemberUserInformationInput {
     /// 通用开卡信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub common_field_list: ::std::option::Option<
         ::std::vec::Vec<CardMemberCommonFieldInput>,
     >,
     /// 自定义开卡信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_field_list: ::std::option::Option<
         ::std::vec::Vec<CardMemberCustomFieldInput>,
     >,

@@ -18,6 +18,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MembershipActivity {
     /// 创建活动时的商家请求单号。
@@ -295,6 +296,7 @@ impl MembershipActivityCouponStock {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct MembershipActivityCreateRequest {
     /// 商家请求单号:创建活动的凭据号,商家自定且唯一,仅含英文半角数字、字母、`-` 与 `_`。
@@ -343,9 +345,11 @@ pub struct MembershipActivityCreateRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MembershipActivityListResponse {
     /// 符合条件的活动。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<MembershipActivity>>,
     /// 分页开始位置。
@@ -451,6 +455,15 @@ impl ::std::str::FromStr for MembershipActivityState {
 impl ::std::fmt::Display for MembershipActivityState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MembershipActivityState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MembershipActivityState {

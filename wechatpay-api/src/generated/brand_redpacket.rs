@@ -78,6 +78,15 @@ impl ::std::fmt::Display for BrandRedpacketBatchState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BrandRedpacketBatchState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BrandRedpacketBatchState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -145,6 +154,15 @@ impl ::std::fmt::Display for BrandRedpacketCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BrandRedpacketCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BrandRedpacketCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -162,6 +180,7 @@ impl<'de> ::serde::Deserialize<'de> for BrandRedpacketCloseReason {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BrandRedpacketCreateBatchRequest {
     /// 品牌 ID:品牌在微信支付认证后的唯一标识。
@@ -212,6 +231,7 @@ pub struct BrandRedpacketCreateBatchRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BrandRedpacketCreateBatchResponse {
     /// 商家品牌红包批次单号:只含数字与大小写字母,商户内唯一。
@@ -221,6 +241,7 @@ pub struct BrandRedpacketCreateBatchResponse {
     /// 微信支付品牌红包批次单号。
     ///
     /// at most 64 characters; example: `"1210000071100999991182020050700019480001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub batch_no: ::std::option::Option<::std::string::String>,
     /// 批次创建时间,rfc3339 格式。
@@ -229,6 +250,7 @@ pub struct BrandRedpacketCreateBatchResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
     /// 批次单状态。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub batch_state: ::std::option::Option<BrandRedpacketBatchState>,
 }
@@ -262,6 +284,7 @@ impl BrandRedpacketCreateBatchResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BrandRedpacketDetailBrief {
     /// 微信支付品牌红包明细单号。
@@ -305,6 +328,7 @@ impl BrandRedpacketDetailBrief {
 }
 /// `new` takes the required fields by name (a \[`BrandRedpacketDetailInputRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BrandRedpacketDetailInput {
     /// 商家品牌红包明细单号:只含数字与大小写字母,商户内唯一。
@@ -323,6 +347,7 @@ pub struct BrandRedpacketDetailInput {
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 红包备注。
     ///
@@ -335,7 +360,7 @@ impl ::std::fmt::Debug for BrandRedpacketDetailInput {
             .field("out_detail_no", &self.out_detail_no)
             .field("amount", &self.amount)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("remark", &self.remark)
             .finish()
     }
@@ -453,6 +478,15 @@ impl ::std::str::FromStr for BrandRedpacketDetailState {
 impl ::std::fmt::Display for BrandRedpacketDetailState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BrandRedpacketDetailState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BrandRedpacketDetailState {
@@ -657,6 +691,15 @@ impl ::std::fmt::Display for BrandRedpacketFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BrandRedpacketFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BrandRedpacketFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -674,6 +717,7 @@ impl<'de> ::serde::Deserialize<'de> for BrandRedpacketFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BrandRedpacketGetBatchResponse {
     /// 已认证品牌的品牌主商户号。
@@ -691,16 +735,19 @@ pub struct BrandRedpacketGetBatchResponse {
     /// 品牌 ID:品牌在微信支付认证后的唯一标识。
     ///
     /// example: `1234`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub brand_id: ::std::option::Option<i64>,
     /// 品牌主在商户平台配置的品牌红包模板 ID。
     ///
     /// at most 128 characters; example: `"123400001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub template_id: ::std::option::Option<::std::string::String>,
     /// 品牌 AppID(公众号、小程序或移动应用),须与品牌有绑定关系。
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub brand_appid: ::std::option::Option<::std::string::String>,
     /// 批次单状态。
@@ -716,6 +763,7 @@ pub struct BrandRedpacketGetBatchResponse {
     /// 批次单关闭原因。
     ///
     /// example: `"SYSTEM_OVERDUE_CLOSE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<BrandRedpacketCloseReason>,
     /// 批次总金额,单位分。
@@ -735,6 +783,7 @@ pub struct BrandRedpacketGetBatchResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-05-20T13:39:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 发放成功金额,单位分。
@@ -754,6 +803,7 @@ pub struct BrandRedpacketGetBatchResponse {
     /// example: `0`.
     pub fail_num: i64,
     /// 符合条件的明细单(按请求时的 `detail_state`)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub detail_list: ::std::option::Option<::std::vec::Vec<BrandRedpacketDetailBrief>>,
 }
@@ -858,6 +908,7 @@ impl BrandRedpacketGetBatchResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BrandRedpacketGetDetailResponse {
     /// 已认证品牌的品牌主商户号。
@@ -891,6 +942,7 @@ pub struct BrandRedpacketGetDetailResponse {
     /// example: `"来自XX的红包"`.
     pub remark: ::std::string::String,
     /// 明细发送失败的原因。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<BrandRedpacketFailReason>,
     /// 收款用户在品牌 AppID 下的 OpenID。
@@ -900,12 +952,14 @@ pub struct BrandRedpacketGetDetailResponse {
     /// 收款用户姓名(密文)。
     ///
     /// example: `"757b340b45ebef5467rter35gf464344v3542sdf4t6re4tb4f54ty45t4yyry45"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 红包发起时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub initiate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 明细单更新时间,rfc3339 格式。
@@ -924,6 +978,7 @@ pub struct BrandRedpacketGetDetailResponse {
     /// 品牌 AppID(公众号、小程序或移动应用),须与品牌有绑定关系。
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub brand_appid: ::std::option::Option<::std::string::String>,
 }
@@ -1072,6 +1127,17 @@ impl ::serde::Serialize for BrandRedpacketScene {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for BrandRedpacketScene {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 品牌商户发放红包

@@ -18,6 +18,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusinesscircleAuthNotification {
     /// 顾客授权时所用小程序下的OpenID。
@@ -125,6 +126,15 @@ impl ::std::fmt::Display for BusinesscircleAuthType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusinesscircleAuthType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BusinesscircleAuthType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -142,12 +152,14 @@ impl<'de> ::serde::Deserialize<'de> for BusinesscircleAuthType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusinesscircleNotifyPointsRequest {
     /// 商圈商户ID
     ///
     /// at most 64 characters; example: `"1234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号
     ///
@@ -176,11 +188,13 @@ pub struct BusinesscircleNotifyPointsRequest {
     ///
     /// at most 128 characters; example: `"商品不参与积分活动"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub no_points_remarks: ::std::option::Option<::std::string::String>,
     /// 顾客积分总额
     ///
     /// format `int64`; example: `888888`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub total_points: ::std::option::Option<i64>,
 }
 /// 商圈会员场内支付结果通知(`MALL_TRANSACTION.SUCCESS`)解密后的资源:已授权积分服务的会员在商圈门店支付成功。
@@ -192,6 +206,7 @@ pub struct BusinesscircleNotifyPointsRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusinesscirclePaidNotification {
     /// 商户号:商圈商户号。
@@ -234,6 +249,7 @@ pub struct BusinesscirclePaidNotification {
     /// 手动提交积分标记:用户手动申请积分后推送时带此字段,自动推送时没有。
     ///
     /// example: `"oUpF8uMuAJ2pxb1Q9zNjWUHsd"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub commit_tag: ::std::option::Option<::std::string::String>,
 }
@@ -311,6 +327,7 @@ impl BusinesscirclePaidNotification {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusinesscircleQueryUserAuthorizationResponse {
     /// 顾客openid
@@ -324,11 +341,13 @@ pub struct BusinesscircleQueryUserAuthorizationResponse {
     /// 授权时间
     ///
     /// example: `"2020-05-20T13:29:35+08:00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorize_time: ::std::option::Option<::std::string::String>,
     /// 取消授权时间
     ///
     /// example: `"2020-05-20T13:29:35+08:00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deauthorize_time: ::std::option::Option<::std::string::String>,
 }
@@ -367,6 +386,7 @@ impl BusinesscircleQueryUserAuthorizationResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusinesscircleRefundNotification {
     /// 商户号:商圈商户号。
@@ -500,12 +520,14 @@ impl BusinesscircleRefundNotification {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusinesscircleSyncParkingRequest {
     /// 商圈商户ID
     ///
     /// at most 64 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 品牌ID
     ///

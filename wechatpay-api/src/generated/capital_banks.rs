@@ -12,6 +12,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalBank {
     /// 银行别名
@@ -80,6 +81,7 @@ impl CapitalBank {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalBankBranch {
     /// 开户银行支行名称
@@ -119,6 +121,7 @@ impl CapitalBankBranch {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalCity {
     /// 城市名称
@@ -155,6 +158,7 @@ impl CapitalCity {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalListBankBranchesResponse {
     /// 查询数据总条数
@@ -166,6 +170,7 @@ pub struct CapitalListBankBranchesResponse {
     /// format `int64`; example: `10`.
     pub count: i64,
     /// 支行列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CapitalBankBranch>>,
     /// 本次查询偏移量
@@ -257,9 +262,11 @@ impl CapitalListBankBranchesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalListCitiesResponse {
     /// 城市列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CapitalCity>>,
     /// 查询数据总条数
@@ -283,6 +290,7 @@ impl CapitalListCitiesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalListCorporateBanksResponse {
     /// 查询数据总条数
@@ -294,6 +302,7 @@ pub struct CapitalListCorporateBanksResponse {
     /// format `int64`; example: `10`.
     pub count: i64,
     /// 银行列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CapitalBank>>,
     /// 本次查询偏移量
@@ -345,6 +354,7 @@ impl CapitalListCorporateBanksResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalListPersonalBanksResponse {
     /// 查询数据总条数
@@ -356,6 +366,7 @@ pub struct CapitalListPersonalBanksResponse {
     /// format `int64`; example: `10`.
     pub count: i64,
     /// 银行列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CapitalBank>>,
     /// 本次查询偏移量
@@ -407,9 +418,11 @@ impl CapitalListPersonalBanksResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalListProvincesResponse {
     /// 省份列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CapitalProvince>>,
     /// 查询数据总条数
@@ -436,22 +449,26 @@ impl CapitalListProvincesResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalPageLinks {
     /// 下一页链接
     ///
     /// example: `"/v3/capital/capitallhh/banks/personal-banking?offset=10&limit=5"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub next: ::std::option::Option<::std::string::String>,
     /// 上一页链接
     ///
     /// example: `"/v3/capital/capitallhh/banks/personal-banking?offset=0&limit=5"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub prev: ::std::option::Option<::std::string::String>,
     /// 当前链接
     ///
     /// example: `"/v3/capital/capitallhh/banks/personal-banking?offset=5&limit=5"`.
     #[serde(rename = "self")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub self_: ::std::option::Option<::std::string::String>,
 }
@@ -472,6 +489,7 @@ impl CapitalPageLinks {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalProvince {
     /// 省份名称
@@ -511,6 +529,7 @@ impl CapitalProvince {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CapitalSearchBanksByAccountResponse {
     /// 查询数据总条数
@@ -518,6 +537,7 @@ pub struct CapitalSearchBanksByAccountResponse {
     /// format `int64`; example: `10`.
     pub total_count: i64,
     /// 银行列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<CapitalBank>>,
 }

@@ -14,6 +14,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DownloadCertificatesResponse {
     /// 平台证书列表。
@@ -34,6 +35,7 @@ impl DownloadCertificatesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EncryptCertificate {
     /// 加密算法类型。对开启结果数据进行加密的加密算法,目前只支持AEAD_AES_256_GCM。
@@ -142,6 +144,15 @@ impl ::std::fmt::Display for EncryptCertificateAlgorithm {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EncryptCertificateAlgorithm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EncryptCertificateAlgorithm {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -161,6 +172,7 @@ impl<'de> ::serde::Deserialize<'de> for EncryptCertificateAlgorithm {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatformCertificate {
     /// 证书序列号。平台证书的主键,唯一定义此资源的标识。

@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyCharityBudgetReceiptRequest {
     /// 开始日期:转账成功的开始日期(含),格式 YYYY-MM-DD。
@@ -33,6 +34,7 @@ pub struct ApplyCharityBudgetReceiptRequest {
     ///
     /// example: `"1900102209"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub receiver_mchid: ::std::option::Option<::std::string::String>,
 }
 /// 公益捐赠预算单。
@@ -44,6 +46,7 @@ pub struct ApplyCharityBudgetReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CharityBudget {
     /// 服务商商户号
@@ -75,44 +78,52 @@ pub struct CharityBudget {
     /// example: `"每笔订单捐赠1分钱"`.
     pub activity_remark: ::std::string::String,
     /// 预算单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<CharityBudgetState>,
     /// 确认出资页面地址:出资商户超管在此确认出资。
     ///
     /// example: `"https://pay.weixin.qq.com/confirm?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub confirm_url: ::std::option::Option<::std::string::String>,
     /// 商户号超管微信号掩码
     ///
     /// example: `"w***n"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub super_admin_wxid_mask: ::std::option::Option<::std::string::String>,
     /// 剩余预算金额:单位为“分”。
     ///
     /// format `int64`; example: `500000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remain_amount: ::std::option::Option<i64>,
     /// 撤销说明
     ///
     /// example: `"活动结束"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unlock_remark: ::std::option::Option<::std::string::String>,
     /// 资金锁定时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-06-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub locked_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 完成时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-07-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finished_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关闭时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-07-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub closed_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -187,6 +198,7 @@ impl CharityBudget {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CharityBudgetNotification {
     /// 服务商商户号
@@ -222,24 +234,28 @@ pub struct CharityBudgetNotification {
     /// 撤销说明:关闭、完结通知返回。
     ///
     /// example: `"活动结束"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unlock_remark: ::std::option::Option<::std::string::String>,
     /// 资金锁定时间:锁定通知返回。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-06-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub locked_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 完成时间:完结通知返回。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-07-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finished_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关闭时间:关闭通知返回。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-07-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub closed_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -314,6 +330,7 @@ impl CharityBudgetNotification {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CharityBudgetReceipt {
     /// 商户预算单号
@@ -335,6 +352,7 @@ pub struct CharityBudgetReceipt {
     /// 收款商户号
     ///
     /// example: `"1900102209"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver_mchid: ::std::option::Option<::std::string::String>,
     /// 电子回单状态
@@ -348,16 +366,19 @@ pub struct CharityBudgetReceipt {
     /// 电子回单文件的hash方法
     ///
     /// example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<CharityBudgetReceiptHashType>,
     /// 电子回单文件的hash值
     ///
     /// example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 电子回单下载地址
     ///
     /// example: `"https://api.mch.weixin.qq.com/v3/transferdownload/signfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
@@ -470,6 +491,15 @@ impl ::std::fmt::Display for CharityBudgetReceiptHashType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CharityBudgetReceiptHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CharityBudgetReceiptHashType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -535,6 +565,15 @@ impl ::std::str::FromStr for CharityBudgetReceiptState {
 impl ::std::fmt::Display for CharityBudgetReceiptState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CharityBudgetReceiptState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CharityBudgetReceiptState {
@@ -612,6 +651,15 @@ impl ::std::fmt::Display for CharityBudgetState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CharityBudgetState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CharityBudgetState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -631,6 +679,7 @@ impl<'de> ::serde::Deserialize<'de> for CharityBudgetState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CharityTransactionInfo {
     /// 订单类型
@@ -724,6 +773,17 @@ impl ::serde::Serialize for CharityTransactionType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CharityTransactionType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 公益捐赠单。
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`CharityTransferBillRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -733,6 +793,7 @@ impl ::serde::Serialize for CharityTransactionType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CharityTransferBill {
     /// 商户预算单号
@@ -776,6 +837,7 @@ pub struct CharityTransferBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-06-30T10:00:01+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -907,6 +969,15 @@ impl ::std::fmt::Display for CharityTransferState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CharityTransferState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CharityTransferState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -924,6 +995,7 @@ impl<'de> ::serde::Deserialize<'de> for CharityTransferState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateCharityBudgetRequest {
     /// 商户预算单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
@@ -954,6 +1026,7 @@ pub struct CreateCharityBudgetRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -963,6 +1036,7 @@ pub struct CreateCharityBudgetRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateCharityTransferBillRequest {
     /// 商户预算单号
@@ -975,6 +1049,7 @@ pub struct CreateCharityTransferBillRequest {
     pub out_transfer_no: ::std::string::String,
     /// 关联的交易单号:捐赠金额超过1000元时必填(条件必填),且捐赠金额不得超过该交易金额的十倍。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transaction_info: ::std::option::Option<CharityTransactionInfo>,
     /// 出资商户号
     ///
@@ -1000,6 +1075,7 @@ pub struct CreateCharityTransferBillRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct UnlockCharityBudgetRequest {
     /// 出资商户号
@@ -1018,6 +1094,7 @@ pub struct UnlockCharityBudgetRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UnlockCharityBudgetResponse {
     /// 服务商商户号
@@ -1049,49 +1126,58 @@ pub struct UnlockCharityBudgetResponse {
     /// example: `"每笔订单捐赠1分钱"`.
     pub activity_remark: ::std::string::String,
     /// 预算单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<CharityBudgetState>,
     /// 确认出资页面地址:出资商户超管在此确认出资。
     ///
     /// example: `"https://pay.weixin.qq.com/confirm?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub confirm_url: ::std::option::Option<::std::string::String>,
     /// 商户号超管微信号掩码
     ///
     /// example: `"w***n"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub super_admin_wxid_mask: ::std::option::Option<::std::string::String>,
     /// 剩余预算金额:单位为“分”。
     ///
     /// format `int64`; example: `500000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remain_amount: ::std::option::Option<i64>,
     /// 撤销说明
     ///
     /// example: `"活动结束"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unlock_remark: ::std::option::Option<::std::string::String>,
     /// 资金锁定时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-06-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub locked_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 完成时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-07-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finished_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关闭时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-07-03T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub closed_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 解锁金额:单位为“分”。
     ///
     /// format `int64`; example: `500000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unlocked_amount: ::std::option::Option<i64>,
 }

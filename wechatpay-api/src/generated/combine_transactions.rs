@@ -18,6 +18,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CloseCombineOrderRequest {
     /// 合单商户appid。合单发起方的appid。
@@ -38,6 +39,7 @@ pub struct CloseCombineOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CloseSubOrder {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
@@ -74,6 +76,7 @@ impl CloseSubOrder {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineAppPrepayRequest {
     /// 合单商户appid。合单发起方的appid。
@@ -90,6 +93,7 @@ pub struct CombineAppPrepayRequest {
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<CombineSceneInfo>,
     /// 子单信息。最多支持子单条数:10。
     ///
@@ -97,18 +101,21 @@ pub struct CombineAppPrepayRequest {
     pub sub_orders: ::std::vec::Vec<SubOrder>,
     /// 支付者信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
     /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
@@ -124,6 +131,7 @@ pub struct CombineAppPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineH5Info {
     /// 场景类型。示例值:iOS, Android, Wap。
@@ -135,21 +143,25 @@ pub struct CombineH5Info {
     ///
     /// at most 64 characters; at least 1 character; example: `"王者荣耀"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_name: ::std::option::Option<::std::string::String>,
     /// 网站URL。
     ///
     /// at most 128 characters; at least 1 character; example: `"https://pay.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_url: ::std::option::Option<::std::string::String>,
     /// iOS平台BundleID。
     ///
     /// at most 128 characters; at least 1 character; example: `"com.tencent.wzryiOS"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bundle_id: ::std::option::Option<::std::string::String>,
     /// Android平台PackageName。
     ///
     /// at most 128 characters; at least 1 character; example: `"com.tencent.tmgp.sgame"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub package_name: ::std::option::Option<::std::string::String>,
 }
 impl CombineH5Info {
@@ -207,6 +219,7 @@ impl CombineH5Info {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineH5PrepayRequest {
     /// 合单商户appid。合单发起方的appid。
@@ -223,6 +236,7 @@ pub struct CombineH5PrepayRequest {
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述(合单H5下单;传 scene_info 时 payer_client_ip 与 device_id 必填,h5_info 选填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<CombineH5SceneInfo>,
     /// 子单信息。最多支持子单条数:10。
     ///
@@ -230,18 +244,21 @@ pub struct CombineH5PrepayRequest {
     pub sub_orders: ::std::vec::Vec<SubOrder>,
     /// 支付者信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
     /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
@@ -255,6 +272,7 @@ pub struct CombineH5PrepayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombineH5PrepayResponse {
     /// 支付跳转链接。h5_url为拉起微信支付收银台的中间页面,可通过访问该url来拉起微信客户端,完成支付,h5_url的有效期为5分钟。
@@ -277,6 +295,7 @@ impl CombineH5PrepayResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineH5SceneInfo {
     /// 商户端设备号。终端设备号(门店号或收银设备ID)。
@@ -289,6 +308,7 @@ pub struct CombineH5SceneInfo {
     pub payer_client_ip: ::std::string::String,
     /// H5场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub h5_info: ::std::option::Option<CombineH5Info>,
 }
 /// The required fields of [`CombineH5SceneInfo`], by name: what [`CombineH5SceneInfo::new`] takes. A new required one in a later version is a new field here.
@@ -326,6 +346,7 @@ impl CombineH5SceneInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineJsapiPrepayRequest {
     /// 合单商户appid。合单发起方的appid。
@@ -342,6 +363,7 @@ pub struct CombineJsapiPrepayRequest {
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<CombineSceneInfo>,
     /// 子单信息。最多支持子单条数:10。
     ///
@@ -354,12 +376,14 @@ pub struct CombineJsapiPrepayRequest {
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
@@ -373,6 +397,7 @@ pub struct CombineJsapiPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineMiniprogramPrepayRequest {
     /// 平台商户应用ID(小程序AppID),需与平台商户号绑定。
@@ -391,6 +416,7 @@ pub struct CombineMiniprogramPrepayRequest {
     pub combine_payer_info: CombinePayerInfo,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<CombineSceneInfo>,
     /// 商品单信息。最多支持商品单条数:10。
     ///
@@ -401,16 +427,19 @@ pub struct CombineMiniprogramPrepayRequest {
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收支付成功回调通知的地址。
     ///
     /// at most 255 characters; format `uri`; example: `"https://yourapp.com/notify"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 交易场景。
     ///
     /// example: `"RECOMMERCE"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub trade_scenario: ::std::option::Option<CombineTradeScenario>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -420,6 +449,7 @@ pub struct CombineMiniprogramPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineNativePrepayRequest {
     /// 合单商户appid。合单发起方的appid。
@@ -436,6 +466,7 @@ pub struct CombineNativePrepayRequest {
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<CombineSceneInfo>,
     /// 子单信息。最多支持子单条数:10。
     ///
@@ -443,18 +474,21 @@ pub struct CombineNativePrepayRequest {
     pub sub_orders: ::std::vec::Vec<SubOrder>,
     /// 支付者信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombinePayerInfo>,
     /// 交易起始时间。订单生成时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易结束时间。订单失效时间,遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T15:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 通知地址。接收微信支付异步通知回调地址,通知url必须为直接可访问的URL,不能携带参数。
     ///
@@ -468,6 +502,7 @@ pub struct CombineNativePrepayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombineNativePrepayResponse {
     /// 二维码链接。此URL用于生成支付二维码,然后提供给用户扫码支付。
@@ -490,6 +525,7 @@ impl CombineNativePrepayResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePayerInfo {
     /// 用户标识。使用合单appid获取的对应用户openid。是用户在商户appid下的唯一标识。
@@ -512,6 +548,7 @@ impl CombinePayerInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePrepayId {
     /// 预支付交易会话标识。数字和字母。微信生成的预支付会话标识,用于后续接口调用使用。
@@ -536,6 +573,7 @@ impl CombinePrepayId {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePromotionDetail {
     /// 券ID。
@@ -545,17 +583,20 @@ pub struct CombinePromotionDetail {
     /// 优惠名称。
     ///
     /// at most 64 characters; at least 1 character; example: `"单品惠-6"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠范围。
     ///
     /// example: `"SINGLE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scope: ::std::option::Option<CombinePromotionDetailScope>,
     /// 优惠类型。
     ///
     /// example: `"CASH"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<CombinePromotionDetailType>,
     /// 优惠券面额。用户享受优惠的金额。
@@ -565,29 +606,35 @@ pub struct CombinePromotionDetail {
     /// 活动ID。
     ///
     /// at most 32 characters; at least 1 character; example: `"2109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 微信出资。单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wechatpay_contribute: ::std::option::Option<i64>,
     /// 商户出资。单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub merchant_contribute: ::std::option::Option<i64>,
     /// 其他出资。单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub other_contribute: ::std::option::Option<i64>,
     /// 优惠币种。CNY:人民币,境内商户号仅支持人民币。
     ///
     /// at most 16 characters; at least 1 character; example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 单品列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_detail: ::std::option::Option<
         ::std::vec::Vec<CombinePromotionDetailGoodsDetailItem>,
@@ -632,6 +679,7 @@ impl CombinePromotionDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePromotionDetailGoodsDetailItem {
     /// 商品编码。
@@ -653,6 +701,7 @@ pub struct CombinePromotionDetailGoodsDetailItem {
     /// 商品备注。
     ///
     /// at most 128 characters; at least 1 character; example: `"商品备注信息"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
 }
@@ -750,6 +799,15 @@ impl ::std::fmt::Display for CombinePromotionDetailScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CombinePromotionDetailScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CombinePromotionDetailScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -817,6 +875,15 @@ impl ::std::fmt::Display for CombinePromotionDetailType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CombinePromotionDetailType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CombinePromotionDetailType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -836,12 +903,14 @@ impl<'de> ::serde::Deserialize<'de> for CombinePromotionDetailType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombineSceneInfo {
     /// 商户端设备号。终端设备号(门店号或收银设备ID)。
     ///
     /// at most 16 characters; at least 7 characters; example: `"POS1:123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
     ///
@@ -877,6 +946,7 @@ impl CombineSceneInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombineSubTransaction {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
@@ -886,6 +956,7 @@ pub struct CombineSubTransaction {
     /// 交易类型。
     ///
     /// example: `"JSAPI"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<CombineSubTransactionTradeType>,
     /// 交易状态。
@@ -895,6 +966,7 @@ pub struct CombineSubTransaction {
     /// 付款银行。银行类型,采用字符串类型的银行标识。
     ///
     /// at most 32 characters; at least 1 character; example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据。附加数据,在查询API和支付通知中原样返回,可作为自定义参数使用。
@@ -905,11 +977,13 @@ pub struct CombineSubTransaction {
     ///
     /// at most 32 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
     /// at most 32 characters; at least 1 character; example: `"1009660380201506130728806387"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 子单商户订单号。商户系统内部订单号,要求32个字符内,只能是数字、大小写字母_-|*@ ,且在同一个商户号下唯一。
@@ -919,6 +993,7 @@ pub struct CombineSubTransaction {
     /// 订单金额信息。
     pub amount: CombineSubTransactionAmount,
     /// 优惠功能。享受优惠时返回该字段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<CombinePromotionDetail>>,
 }
@@ -976,6 +1051,7 @@ impl CombineSubTransaction {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombineSubTransactionAmount {
     /// 标价金额。子单金额,单位为分。
@@ -989,11 +1065,13 @@ pub struct CombineSubTransactionAmount {
     /// 现金支付金额。订单现金支付金额。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_amount: ::std::option::Option<i64>,
     /// 现金支付币种。货币类型,符合ISO 4217标准的三位字母代码,默认人民币:CNY。
     ///
     /// at most 8 characters; at least 1 character; example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
 }
@@ -1089,6 +1167,15 @@ impl ::std::fmt::Display for CombineSubTransactionTradeState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CombineSubTransactionTradeState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CombineSubTransactionTradeState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1164,6 +1251,15 @@ impl ::std::fmt::Display for CombineSubTransactionTradeType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CombineSubTransactionTradeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CombineSubTransactionTradeType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1235,6 +1331,17 @@ impl ::serde::Serialize for CombineTradeScenario {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CombineTradeScenario {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 合单订单。合单查询订单的应答,也是合单支付成功通知 resource 解密后的内容。
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`CombineTransactionRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1244,6 +1351,7 @@ impl ::serde::Serialize for CombineTradeScenario {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombineTransaction {
     /// 合单商户appid。合单发起方的appid。
@@ -1259,12 +1367,15 @@ pub struct CombineTransaction {
     /// at most 32 characters; at least 1 character; example: `"P20150806125346"`.
     pub combine_out_trade_no: ::std::string::String,
     /// 场景信息。支付场景信息描述。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scene_info: ::std::option::Option<CombineTransactionSceneInfo>,
     /// 子单信息。最多支持子单条数:10。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_orders: ::std::option::Option<::std::vec::Vec<CombineSubTransaction>>,
     /// 支付者信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombineTransactionCombinePayerInfo>,
 }
@@ -1311,11 +1422,13 @@ impl CombineTransaction {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombineTransactionCombinePayerInfo {
     /// 用户标识。使用合单appid获取的对应用户openid。是用户在商户appid下的唯一标识。
     ///
     /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
@@ -1337,11 +1450,13 @@ impl CombineTransactionCombinePayerInfo {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombineTransactionSceneInfo {
     /// 商户端设备号。终端设备号(门店号或收银设备ID)。
     ///
     /// at most 16 characters; at least 7 characters; example: `"POS1:123"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
 }
@@ -1362,6 +1477,7 @@ impl CombineTransactionSceneInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct IndividualSubOrder {
     /// 商品单发起商户号(平台商户号)。
@@ -1372,6 +1488,7 @@ pub struct IndividualSubOrder {
     ///
     /// example: `"INDIVIDUALTRADE"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub order_service_type: ::std::option::Option<IndividualSubOrderOrderServiceType>,
     /// 商品单个人收款方受理授权ID。
     ///
@@ -1381,6 +1498,7 @@ pub struct IndividualSubOrder {
     ///
     /// example: `"张三的小店"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub individual_name: ::std::option::Option<::std::string::String>,
     /// 商品单商户订单号。
     ///
@@ -1524,6 +1642,17 @@ impl ::serde::Serialize for IndividualSubOrderOrderServiceType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for IndividualSubOrderOrderServiceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 子单信息。
 ///
 /// `new` takes the required fields by name (a \[`SubOrderRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1533,6 +1662,7 @@ impl ::serde::Serialize for IndividualSubOrderOrderServiceType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubOrder {
     /// 子单商户号。子单发起方商户号即合单参与方商户号,必须与发起方appid有绑定关系。
@@ -1553,11 +1683,13 @@ pub struct SubOrder {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 商品详情。商品详细描述(商品列表)。
     ///
     /// at most 6000 characters; at least 1 character; example: `"买单费用"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::string::String>,
     /// 商品描述。商品简单描述。需传入应用市场上的APP名字-实际商品名称,例如:天天爱消除-游戏充值。
     ///
@@ -1565,6 +1697,7 @@ pub struct SubOrder {
     pub description: ::std::string::String,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<SubOrderSettleInfo>,
 }
 /// The required fields of [`SubOrder`], by name: what [`SubOrder::new`] takes. A new required one in a later version is a new field here.
@@ -1637,6 +1770,7 @@ impl SubOrder {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubOrderAmount {
     /// 标价金额。子单金额,单位为分。
@@ -1676,17 +1810,20 @@ impl SubOrderAmount {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubOrderSettleInfo {
     /// 是否指定分账。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
     /// 补差金额。SettleInfo.profit_sharing为true时,该金额才生效。
     ///
     /// format `int64`; example: `10`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub subsidy_amount: ::std::option::Option<i64>,
 }
 impl SubOrderSettleInfo {

@@ -16,6 +16,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentContract {
     /// 协议ID。
@@ -42,37 +43,44 @@ pub struct CreditRepaymentContract {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_signed_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 协议解约时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminated_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 协议解约方式。
     ///
     /// example: `"TERMINATION_MODE_BY_MERCHANT"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminated_mode: ::std::option::Option<CreditRepaymentTerminationMode>,
     /// 协议解约备注。
     ///
     /// example: `"签约信息有误"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_termination_remark: ::std::option::Option<::std::string::String>,
     /// 还款日。
     ///
     /// format `int32`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub repayment_day: ::std::option::Option<i32>,
     /// 用户在服务商AppID下的标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 服务商AppID。
     ///
     /// example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 还款金额上限,单位为分。
@@ -196,6 +204,15 @@ impl ::std::fmt::Display for CreditRepaymentContractState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CreditRepaymentContractState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CreditRepaymentContractState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -215,6 +232,7 @@ impl<'de> ::serde::Deserialize<'de> for CreditRepaymentContractState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentDeductOrder {
     /// 商户侧交易单号。
@@ -232,6 +250,7 @@ pub struct CreditRepaymentDeductOrder {
     /// 子商户AppID,与子商户号绑定。
     ///
     /// example: `"wxcbda96de0b165489"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 用户在商户AppID下的唯一标识。
@@ -253,6 +272,7 @@ pub struct CreditRepaymentDeductOrder {
     /// 实际还款金额,单位为分(以字符串表示)。
     ///
     /// example: `"10000"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_success_amount: ::std::option::Option<::std::string::String>,
     /// 产品描述。
@@ -262,11 +282,13 @@ pub struct CreditRepaymentDeductOrder {
     /// 商户数据包。
     ///
     /// example: `"备注"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///
     /// example: `"1009660380201506130728806387"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
 }
@@ -399,6 +421,17 @@ impl ::serde::Serialize for CreditRepaymentIdentityType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CreditRepaymentIdentityType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 跳转控制信息。
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -409,12 +442,14 @@ impl ::serde::Serialize for CreditRepaymentIdentityType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentJumpInfo {
     /// 签约完成后要跳转到的应用AppID。
     ///
     /// example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_appid: ::std::option::Option<::std::string::String>,
 }
 impl CreditRepaymentJumpInfo {
@@ -499,6 +534,15 @@ impl ::std::fmt::Display for CreditRepaymentOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CreditRepaymentOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CreditRepaymentOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -516,6 +560,7 @@ impl<'de> ::serde::Deserialize<'de> for CreditRepaymentOrderState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentPreSignAppRequest {
     /// 商户AppID,与服务商商户号绑定。
@@ -542,6 +587,7 @@ pub struct CreditRepaymentPreSignAppRequest {
     ///
     /// format `int32`; example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub repayment_day: ::std::option::Option<i32>,
     /// 每次还款金额上限,单位为分(以字符串表示)。
     ///
@@ -551,17 +597,21 @@ pub struct CreditRepaymentPreSignAppRequest {
     ///
     /// at most 32 characters; example: `"wxcbda96de0b165489"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 用户实名信息。指定后,微信支付校验与用户在微信支付的实名信息一致才可签约;不一致时不签约、不通知。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_identity: ::std::option::Option<CreditRepaymentRealIdentity>,
     /// 交易信息(签约并还款时传入)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub trade_info: ::std::option::Option<CreditRepaymentTradeInfo>,
     /// 子商户号,与服务商商户号存在父子关系(APP预签约页面的参数表以此名列出子商户号)。
     ///
     /// at most 32 characters; example: `"1000000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_merchant_code: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -571,6 +621,7 @@ pub struct CreditRepaymentPreSignAppRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentPreSignAppResponse {
     /// 预签约码,用于拉起签约页面;有效期10分钟。
@@ -580,6 +631,7 @@ pub struct CreditRepaymentPreSignAppResponse {
     /// 跳转到的签约服务提供方。
     ///
     /// example: `"example_redirect_service"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub redirect_service: ::std::option::Option<::std::string::String>,
 }
@@ -599,6 +651,7 @@ impl CreditRepaymentPreSignAppResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentPreSignH5Request {
     /// 商户AppID,与服务商商户号绑定。
@@ -625,6 +678,7 @@ pub struct CreditRepaymentPreSignH5Request {
     ///
     /// format `int32`; example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub repayment_day: ::std::option::Option<i32>,
     /// 每次还款金额上限,单位为分(以字符串表示)。
     ///
@@ -634,20 +688,25 @@ pub struct CreditRepaymentPreSignH5Request {
     ///
     /// at most 32 characters; example: `"wxcbda96de0b165489"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 用户实名信息。指定后,微信支付校验与用户在微信支付的实名信息一致才可签约;不一致时不签约、不通知。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_identity: ::std::option::Option<CreditRepaymentRealIdentity>,
     /// 交易信息(签约并还款时传入)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub trade_info: ::std::option::Option<CreditRepaymentTradeInfo>,
     /// 子商户号,与服务商商户号存在父子关系。
     ///
     /// at most 32 characters; example: `"1000000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 跳转控制信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_info: ::std::option::Option<CreditRepaymentJumpInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -657,6 +716,7 @@ pub struct CreditRepaymentPreSignH5Request {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentPreSignH5Response {
     /// 拉起微信支付签约页的URL。
@@ -676,6 +736,7 @@ impl CreditRepaymentPreSignH5Response {
 ///
 /// `new` takes the required fields by name (a \[`CreditRepaymentRealIdentityRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentRealIdentity {
     /// 实名验证类型。
@@ -737,6 +798,7 @@ impl CreditRepaymentRealIdentity {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentScheduleItem {
     /// 商户侧预约还款记录ID,仅含数字与大小写字母,同一商户号下唯一。
@@ -751,6 +813,7 @@ pub struct CreditRepaymentScheduleItem {
     ///
     /// example: `"wxcbda96de0b165489"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 应还款金额,单位为分(以字符串表示);不超过模板与协议的还款金额上限。
     ///
@@ -760,6 +823,7 @@ pub struct CreditRepaymentScheduleItem {
     ///
     /// example: `"2000"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub min_repayment_amount: ::std::option::Option<::std::string::String>,
     /// 还款日期,yyyy-MM-DD。
     ///
@@ -831,6 +895,7 @@ impl CreditRepaymentScheduleItem {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentScheduleRecord {
     /// 商户侧预约还款记录ID,仅含数字与大小写字母,同一商户号下唯一。
@@ -844,11 +909,13 @@ pub struct CreditRepaymentScheduleRecord {
     /// 子商户AppID,与子商户号绑定。
     ///
     /// example: `"wxcbda96de0b165489"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 还款协议ID,签约成功后得到。
     ///
     /// at most 64 characters; example: `"20251105000000123456789"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_id: ::std::option::Option<::std::string::String>,
     /// 应还款金额,单位为分(以字符串表示);不超过模板与协议的还款金额上限。
@@ -925,6 +992,7 @@ impl CreditRepaymentScheduleRecord {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentScheduleRepaymentRequest {
     /// 还款协议ID,签约成功后得到。
@@ -950,9 +1018,11 @@ pub struct CreditRepaymentScheduleRepaymentRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentScheduleRepaymentResponse {
     /// 预约还款记录列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub schedule_records: ::std::option::Option<
         ::std::vec::Vec<CreditRepaymentScheduleRecord>,
@@ -973,6 +1043,7 @@ impl CreditRepaymentScheduleRepaymentResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentTerminateContractRequest {
     /// 服务商签约协议号(预签约时传入)。
@@ -992,9 +1063,11 @@ pub struct CreditRepaymentTerminateContractRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentTerminateContractResponse {
     /// 自动还款协议信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_info: ::std::option::Option<CreditRepaymentContract>,
 }
@@ -1071,6 +1144,15 @@ impl ::std::fmt::Display for CreditRepaymentTerminationMode {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CreditRepaymentTerminationMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CreditRepaymentTerminationMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1090,6 +1172,7 @@ impl<'de> ::serde::Deserialize<'de> for CreditRepaymentTerminationMode {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreditRepaymentTradeInfo {
     /// 商户侧交易单号。
@@ -1104,16 +1187,19 @@ pub struct CreditRepaymentTradeInfo {
     ///
     /// example: `"信贷还款"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
     /// 商户数据包。
     ///
     /// example: `"备注信息"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 还款结果回调地址。
     ///
     /// example: `"https://www.example.com/notify"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`CreditRepaymentTradeInfo`], by name: what [`CreditRepaymentTradeInfo::new`] takes. A new required one in a later version is a new field here.

@@ -15,49 +15,59 @@
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceAccountValidation {
     /// 付款户名
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_name: ::std::option::Option<::std::string::String>,
     /// 付款卡号
     ///
     /// example: `"9nZYDEvBT4rDdICA3ZYXshYqeOSslSjSauAE+as7mAEDJly+DgRuVs74msmKUH8pl+3oA=="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_no: ::std::option::Option<::std::string::String>,
     /// 汇款金额:单位为分。
     ///
     /// format `int64`; example: `124`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_amount: ::std::option::Option<i64>,
     /// 收款卡号
     ///
     /// example: `"7222223333322332"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub destination_account_number: ::std::option::Option<::std::string::String>,
     /// 收款户名
     ///
     /// example: `"财付通支付科技有限公司"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub destination_account_name: ::std::option::Option<::std::string::String>,
     /// 开户银行
     ///
     /// example: `"招商银行威盛大厦支行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub destination_account_bank: ::std::option::Option<::std::string::String>,
     /// 省市信息
     ///
     /// example: `"深圳"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub city: ::std::option::Option<::std::string::String>,
     /// 备注信息
     ///
     /// example: `"入驻账户验证"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 汇款截止时间
     ///
     /// example: `"2018-12-10 17:09:01"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deadline: ::std::option::Option<::std::string::String>,
 }
@@ -81,6 +91,7 @@ impl EcommerceAccountValidation {
 ///
 /// `new` takes the required fields by name (a \[`EcommerceApplymentAccountInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentAccountInfo {
     /// 账户类型
@@ -103,11 +114,13 @@ pub struct EcommerceApplymentAccountInfo {
     ///
     /// example: `"402713354941"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_branch_id: ::std::option::Option<::std::string::String>,
     /// 开户银行全称(含支行):17家直连银行以外的银行需填写。
     ///
     /// example: `"施秉县农村信用合作联社城关信用社"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 银行账号:需加密。
     ///
@@ -196,6 +209,7 @@ impl EcommerceApplymentAccountInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentAuditDetail {
     /// 参数名称
@@ -234,10 +248,12 @@ impl EcommerceApplymentAuditDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentBusinessLicenseInfo {
     /// 登记证书类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub cert_type: ::std::option::Option<EcommerceCertType>,
     /// 证件扫描件:营业执照或登记证书图片的 media_id。
     ///
@@ -259,11 +275,13 @@ pub struct EcommerceApplymentBusinessLicenseInfo {
     ///
     /// example: `"深圳南山区科苑路"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub company_address: ::std::option::Option<::std::string::String>,
     /// 营业期限:JSON 数组字符串,如 `["2014-01-01","长期"]`。
     ///
     /// example: `"[\"2014-01-01\",\"长期\"]"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_time: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`EcommerceApplymentBusinessLicenseInfo`], by name: what [`EcommerceApplymentBusinessLicenseInfo::new`] takes. A new required one in a later version is a new field here.
@@ -333,6 +351,7 @@ impl EcommerceApplymentBusinessLicenseInfo {
 ///
 /// `new` takes the required fields by name (a \[`EcommerceApplymentContactInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentContactInfo {
     /// 超级管理员类型
@@ -345,26 +364,33 @@ pub struct EcommerceApplymentContactInfo {
     pub contact_name: ::std::string::String,
     /// 证件类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_type: ::std::option::Option<EcommerceIdDocType>,
     /// 超级管理员身份证件号码:需加密;经办人时必填。
     ///
     /// example: `"pVd1HJ6zmty7/mYNxLMpRSvMRtelw/wDa4SzfeespQO/0kjiwfqdfg=="`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_card_number: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件正面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_copy: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件反面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_copy_back: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件有效期开始时间
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_period_begin: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件有效期结束时间
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_period_end: ::std::option::Option<::std::string::String>,
     /// 业务办理授权函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_authorization_letter: ::std::option::Option<::std::string::String>,
     /// 超级管理员手机:需加密。
     ///
@@ -377,7 +403,10 @@ impl ::std::fmt::Debug for EcommerceApplymentContactInfo {
             .field("contact_type", &self.contact_type)
             .field("contact_name", &"<redacted>")
             .field("contact_id_doc_type", &self.contact_id_doc_type)
-            .field("contact_id_card_number", &"<redacted>")
+            .field(
+                "contact_id_card_number",
+                &self.contact_id_card_number.as_ref().map(|_| "<redacted>"),
+            )
             .field("contact_id_doc_copy", &self.contact_id_doc_copy)
             .field("contact_id_doc_copy_back", &self.contact_id_doc_copy_back)
             .field("contact_period_begin", &self.contact_period_begin)
@@ -494,13 +523,16 @@ impl EcommerceApplymentContactInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentFinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_type: ::std::option::Option<EcommerceFinanceType>,
     /// 金融机构许可证图片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_license_pics: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -533,6 +565,7 @@ impl EcommerceApplymentFinanceInstitutionInfo {
 ///
 /// `new` takes the required fields by name (a \[`EcommerceApplymentIdCardInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentIdCardInfo {
     /// 身份证人像面照片 media_id
@@ -553,6 +586,7 @@ pub struct EcommerceApplymentIdCardInfo {
     pub id_card_number: ::std::string::String,
     /// 身份证有效期开始时间:格式 YYYY-MM-DD。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_card_valid_time_begin: ::std::option::Option<::std::string::String>,
     /// 身份证有效期结束时间:格式 YYYY-MM-DD,或“长期”。
     pub id_card_valid_time: ::std::string::String,
@@ -560,6 +594,7 @@ pub struct EcommerceApplymentIdCardInfo {
     ///
     /// example: `"广东省深圳市南山区xx路xx号"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_card_address: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for EcommerceApplymentIdCardInfo {
@@ -571,7 +606,10 @@ impl ::std::fmt::Debug for EcommerceApplymentIdCardInfo {
             .field("id_card_number", &"<redacted>")
             .field("id_card_valid_time_begin", &self.id_card_valid_time_begin)
             .field("id_card_valid_time", &self.id_card_valid_time)
-            .field("id_card_address", &"<redacted>")
+            .field(
+                "id_card_address",
+                &self.id_card_address.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -644,54 +682,62 @@ impl EcommerceApplymentIdCardInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentIdDocInfo {
     /// 证件姓名
     ///
     /// example: `"jTpGmxUX3FBWVQ5NJTZvlKX_gdU4LC-ehEuo0BJqRTvDujqhThn4ReFxikqJ5YW6zFQ"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_name: ::std::option::Option<::std::string::String>,
     /// 证件号码
     ///
     /// example: `"jTpGmxUX3FBWVQ5NJTZvlKX_go0BJqRTvDujqhThn4ReFxikqJ5YW6zFQ"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_number: ::std::option::Option<::std::string::String>,
     /// 证件正面照片
     ///
     /// example: `"xi-vByf3Gjm7KE53JXvGy9tqZm2XAUf-4KGprrKhpVBDIUv0OF4wFNIO4kqg05InE4d2I6_H7I4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_copy: ::std::option::Option<::std::string::String>,
     /// 证件反面照片
     ///
     /// example: `"xi-vByf3Gjm7KE53JXvGy9tqZm2XAUf-4KGprrKhpVBDIUv0OF4wFNIO4kqg05InE4d2I6_H7I4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_copy_back: ::std::option::Option<::std::string::String>,
     /// 证件有效期开始时间
     ///
     /// example: `"2020-01-02"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub doc_period_begin: ::std::option::Option<::std::string::String>,
     /// 证件有效期结束时间
     ///
     /// example: `"2020-01-02"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub doc_period_end: ::std::option::Option<::std::string::String>,
     /// 证件居住地址:需加密;按页面要求在特定主体下填写。
     ///
     /// example: `"广东省深圳市南山区xx路xx号"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_address: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for EcommerceApplymentIdDocInfo {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("EcommerceApplymentIdDocInfo")
-            .field("id_doc_name", &"<redacted>")
-            .field("id_doc_number", &"<redacted>")
+            .field("id_doc_name", &self.id_doc_name.as_ref().map(|_| "<redacted>"))
+            .field("id_doc_number", &self.id_doc_number.as_ref().map(|_| "<redacted>"))
             .field("id_doc_copy", &self.id_doc_copy)
             .field("id_doc_copy_back", &self.id_doc_copy_back)
             .field("doc_period_begin", &self.doc_period_begin)
             .field("doc_period_end", &self.doc_period_end)
-            .field("id_doc_address", &"<redacted>")
+            .field("id_doc_address", &self.id_doc_address.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -781,6 +827,7 @@ impl EcommerceApplymentIdDocInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentRevokeResult {
     /// 微信支付申请单号
@@ -822,6 +869,7 @@ impl EcommerceApplymentRevokeResult {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentSalesSceneInfo {
     /// 店铺名称
@@ -832,12 +880,15 @@ pub struct EcommerceApplymentSalesSceneInfo {
     ///
     /// example: `"http://www.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_url: ::std::option::Option<::std::string::String>,
     /// 店铺二维码:与店铺链接二选一。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_qr_code: ::std::option::Option<::std::string::String>,
     /// 小程序AppID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_sub_appid: ::std::option::Option<::std::string::String>,
 }
 impl EcommerceApplymentSalesSceneInfo {
@@ -888,13 +939,16 @@ impl EcommerceApplymentSalesSceneInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentSettlementInfo {
     /// 结算规则ID
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settlement_id: ::std::option::Option<::std::string::String>,
     /// 所属行业
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub qualification_type: ::std::option::Option<::std::string::String>,
 }
 impl EcommerceApplymentSettlementInfo {
@@ -985,6 +1039,15 @@ impl ::std::fmt::Display for EcommerceApplymentSignState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceApplymentSignState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceApplymentSignState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1072,6 +1135,15 @@ impl ::std::fmt::Display for EcommerceApplymentState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceApplymentState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceApplymentState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1091,6 +1163,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceApplymentState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentStatus {
     /// 申请状态
@@ -1104,17 +1177,21 @@ pub struct EcommerceApplymentStatus {
     /// 签约链接:待签约时返回,超级管理员用微信打开完成签约。
     ///
     /// example: `"https://pay.weixin.qq.com/public/apply4ec_sign/s?applymentId=2000002126198476&sign=b207b673049a32c858f3aabd7d27c7ec"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sign_url: ::std::option::Option<::std::string::String>,
     /// 二级商户号:进件完成后返回。
     ///
     /// at most 32 characters; example: `"1542488631"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 汇款账户验证信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_validation: ::std::option::Option<EcommerceAccountValidation>,
     /// 驳回原因详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_detail: ::std::option::Option<
         ::std::vec::Vec<EcommerceApplymentAuditDetail>,
@@ -1122,6 +1199,7 @@ pub struct EcommerceApplymentStatus {
     /// 法人验证链接
     ///
     /// example: `"https://pay.weixin.qq.com/public/apply4ec_sign/s?applymentId=2000002126198476&sign=b207b673049a32c858f3aabd7d27c7ec"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub legal_validation_url: ::std::option::Option<::std::string::String>,
     /// 业务申请编号
@@ -1135,6 +1213,7 @@ pub struct EcommerceApplymentStatus {
     /// 签约状态
     ///
     /// example: `"UNSIGNED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sign_state: ::std::option::Option<EcommerceApplymentSignState>,
 }
@@ -1182,6 +1261,7 @@ impl EcommerceApplymentStatus {
 }
 /// `new` takes the required fields by name (a \[`EcommerceApplymentUboRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplymentUbo {
     /// 证件类型
@@ -1336,6 +1416,17 @@ impl ::serde::Serialize for EcommerceBankAccountType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceBankAccountType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 登记证书类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1449,6 +1540,17 @@ impl ::serde::Serialize for EcommerceCertType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceCertType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 超级管理员类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1512,6 +1614,17 @@ impl ::serde::Serialize for EcommerceContactType {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceContactType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 金融机构类型
@@ -1589,6 +1702,17 @@ impl ::serde::Serialize for EcommerceFinanceType {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceFinanceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 证件类型
@@ -1704,6 +1828,17 @@ impl ::serde::Serialize for EcommerceIdDocType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceIdDocType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 证件持有人类型:经营者/法人或经办人。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1767,6 +1902,17 @@ impl ::serde::Serialize for EcommerceIdHolderType {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceIdHolderType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 主体类型
@@ -1854,6 +2000,17 @@ impl ::serde::Serialize for EcommerceOrganizationType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceOrganizationType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 平台代理核身信息:走平台代理签约和代理核身模式时必填。
 ///
 /// `new` takes the required fields by name (a \[`EcommerceProxyVerifyIdentityRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1863,6 +2020,7 @@ impl ::serde::Serialize for EcommerceOrganizationType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceProxyVerifyIdentity {
     /// 核身方式
@@ -1905,6 +2063,7 @@ impl EcommerceProxyVerifyIdentity {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceRevokeSubjectAlterApplymentResponse {
     /// 撤销状态:仅编辑中/审核中/已驳回的申请单可撤销。
@@ -1925,6 +2084,7 @@ impl EcommerceRevokeSubjectAlterApplymentResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceSubmitApplymentRequest {
     /// 业务申请编号:平台自定义的唯一编号,每个编号对应一个申请单;驳回后可用同一编号覆盖修改。
@@ -1937,37 +2097,47 @@ pub struct EcommerceSubmitApplymentRequest {
     pub organization_type: EcommerceOrganizationType,
     /// 是否金融机构
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_institution: ::std::option::Option<bool>,
     /// 营业执照/登记证书信息:小微/个人卖家不填,个体户/企业传营业执照,其他主体传登记证书。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_license_info: ::std::option::Option<
         EcommerceApplymentBusinessLicenseInfo,
     >,
     /// 金融机构许可证信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_institution_info: ::std::option::Option<
         EcommerceApplymentFinanceInstitutionInfo,
     >,
     /// 证件持有人类型:经营者/法人或经办人。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_holder_type: ::std::option::Option<EcommerceIdHolderType>,
     /// 证件类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_type: ::std::option::Option<EcommerceIdDocType>,
     /// 法定代表人说明函:经办人为超级管理员时可能需要,图片 media_id。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorize_letter_copy: ::std::option::Option<::std::string::String>,
     /// 经营者/法人身份证信息:证件类型为身份证时填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_card_info: ::std::option::Option<EcommerceApplymentIdCardInfo>,
     /// 经营者/法人其他类型证件信息:证件类型不是身份证时填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_info: ::std::option::Option<EcommerceApplymentIdDocInfo>,
     /// 经营者/法人是否为受益人
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub owner: ::std::option::Option<bool>,
     /// 最终受益人信息列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub ubo_info_list: ::std::option::Option<::std::vec::Vec<EcommerceApplymentUbo>>,
     /// 结算银行账户
     pub account_info: EcommerceApplymentAccountInfo,
@@ -1977,19 +2147,23 @@ pub struct EcommerceSubmitApplymentRequest {
     pub sales_scene_info: EcommerceApplymentSalesSceneInfo,
     /// 结算规则
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settlement_info: ::std::option::Option<EcommerceApplymentSettlementInfo>,
     /// 商户简称:展示在支付完成页等处。
     pub merchant_shortname: ::std::string::String,
     /// 特殊资质:图片 media_id 列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub qualifications: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 补充材料:图片 media_id 列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_addition_pics: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     /// 补充说明
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_addition_desc: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -2001,6 +2175,7 @@ pub struct EcommerceSubmitApplymentRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceSubmitApplymentResponse {
     /// 微信支付申请单号
@@ -2041,26 +2216,31 @@ impl EcommerceSubmitApplymentResponse {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceSubmitSignVerifyInfoRequest {
     /// 业务申请编号:与 `applyment_id` 二选一。
     ///
     /// at most 124 characters; example: `"1900013511_10000"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_request_no: ::std::option::Option<::std::string::String>,
     /// 微信支付申请单号:与 `out_request_no` 二选一。
     ///
     /// format `int64`; example: `2000002124775691`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub applyment_id: ::std::option::Option<i64>,
     /// 预签署微信支付协议时间:申请单声明走平台代理签约和代理核身模式时必填。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pre_sign_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 平台代理核身信息:走平台代理签约和代理核身模式时必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub proxy_verify_identity_info: ::std::option::Option<EcommerceProxyVerifyIdentity>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2070,6 +2250,7 @@ pub struct EcommerceSubmitSignVerifyInfoRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceSubmitSignVerifyInfoResponse {
     /// 微信支付申请单号
@@ -2090,6 +2271,7 @@ impl EcommerceSubmitSignVerifyInfoResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceSubmitSubjectAlterApplymentRequest {
     /// 商户号:要变更资料的二级商户号。
@@ -2104,6 +2286,7 @@ pub struct EcommerceSubmitSubjectAlterApplymentRequest {
     ///
     /// example: `"ALTER_SCOPE_FULL"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub alter_scope: ::std::option::Option<SubjectAlterScope>,
     /// 主体类型
     ///
@@ -2113,23 +2296,29 @@ pub struct EcommerceSubmitSubjectAlterApplymentRequest {
     pub finance_institution: bool,
     /// 营业执照信息:主体为企业/个体户时必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_license_info: ::std::option::Option<SubjectAlterBusinessLicenseInfo>,
     /// 登记证书信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub certificate_info: ::std::option::Option<SubjectAlterCertificateInfo>,
     /// 金融机构许可证
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finance_institution_info: ::std::option::Option<
         SubjectAlterFinanceInstitutionInfo,
     >,
     /// 法人身份信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub legal_person_info: ::std::option::Option<SubjectAlterLegalPersonInfo>,
     /// 最终受益人信息列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub ubo_info_list: ::std::option::Option<::std::vec::Vec<SubjectAlterUbo>>,
     /// 补充材料列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub addition: ::std::option::Option<SubjectAlterAddition>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2139,6 +2328,7 @@ pub struct EcommerceSubmitSubjectAlterApplymentRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceSubmitSubjectAlterApplymentResponse {
     /// 申请单号
@@ -2217,6 +2407,17 @@ impl ::serde::Serialize for EcommerceVerifyIdentityType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceVerifyIdentityType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 补充材料列表
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2227,26 +2428,32 @@ impl ::serde::Serialize for EcommerceVerifyIdentityType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubjectAlterAddition {
     /// 银行开户许可证
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_openaccount_license: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     /// 开户核准通知书
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openaccount_approval: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     /// 法人身份辅助证明
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub legal_other_prove: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 发证机关证明
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub agency_prove: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 受益所有人补充材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub ubo_prove: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl SubjectAlterAddition {
@@ -2379,6 +2586,15 @@ impl ::std::fmt::Display for SubjectAlterApplymentState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for SubjectAlterApplymentState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for SubjectAlterApplymentState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2398,6 +2614,7 @@ impl<'de> ::serde::Deserialize<'de> for SubjectAlterApplymentState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SubjectAlterApplymentStatus {
     /// 微信支付商户号
@@ -2417,9 +2634,11 @@ pub struct SubjectAlterApplymentStatus {
     /// 总体驳回原因:申请单被驳回时返回。
     ///
     /// at most 1024 characters; example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_reason: ::std::option::Option<::std::string::String>,
     /// 驳回原因详情:按资料项列出,被驳回时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_detail: ::std::option::Option<
         ::std::vec::Vec<SubjectAlterRejectDetail>,
@@ -2470,6 +2689,7 @@ impl SubjectAlterApplymentStatus {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubjectAlterBusinessLicenseInfo {
     /// 营业执照注册号
@@ -2492,16 +2712,19 @@ pub struct SubjectAlterBusinessLicenseInfo {
     ///
     /// example: `"广东省深圳市南山区xx路xx号"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub company_address: ::std::option::Option<::std::string::String>,
     /// 有效期开始时间
     ///
     /// example: `"2019-06-06"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub license_period_begin: ::std::option::Option<::std::string::String>,
     /// 有效期结束时间
     ///
     /// example: `"2026-06-06"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub license_period_end: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`SubjectAlterBusinessLicenseInfo`], by name: what [`SubjectAlterBusinessLicenseInfo::new`] takes. A new required one in a later version is a new field here.
@@ -2667,6 +2890,17 @@ impl ::serde::Serialize for SubjectAlterCertType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for SubjectAlterCertType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 登记证书信息
 ///
 /// `new` takes the required fields by name (a \[`SubjectAlterCertificateInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2676,6 +2910,7 @@ impl ::serde::Serialize for SubjectAlterCertType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubjectAlterCertificateInfo {
     /// 证书类型
@@ -2780,6 +3015,7 @@ impl SubjectAlterCertificateInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubjectAlterFinanceInstitutionInfo {
     /// 金融机构类型
@@ -2888,59 +3124,81 @@ impl ::serde::Serialize for SubjectAlterFinanceType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for SubjectAlterFinanceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 法人身份信息
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubjectAlterLegalPersonInfo {
     /// 证件持有人类型:经营者/法人或经办人。
     pub id_holder_type: EcommerceIdHolderType,
     /// 证件类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_type: ::std::option::Option<EcommerceIdDocType>,
     /// 法定代表人说明函
     ///
     /// example: `"47ZC6GC-vnrbEny_Ie_AUv0OF4wFNIO4kqg05InE4d2I6_H7I4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorize_letter_copy: ::std::option::Option<::std::string::String>,
     /// 证件正面照片
     ///
     /// example: `"0P3ng6KTIW4-Q_l2FjKLZuhHjFwczhJehHhAZN6BKXQPcs-VvdSo"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_front: ::std::option::Option<::std::string::String>,
     /// 证件反面照片
     ///
     /// example: `"0P3ng6KTIW4-Q_l2FjKLZuhHjFwczhJehHhAZN6BKXQPcs-VvdSo"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_back: ::std::option::Option<::std::string::String>,
     /// 证件姓名
     ///
     /// example: `"MZnwEx6zotwIz6ctW2/iQL5zaGs82HJNU3K+46ndk7pMrENiPDw=="`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_name: ::std::option::Option<::std::string::String>,
     /// 证件号码
     ///
     /// example: `"MZnwEx6zotwIz6ctW2/iQL5zaGs82HJNU3K+46ndk7pMrENiPDw=="`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_number: ::std::option::Option<::std::string::String>,
     /// 证件居住地址
     ///
     /// example: `"pVd1HJ6zyvPedzGaV+X3qtmrq9bb9tPROspQO/0kjiwfqdfg=="`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_address: ::std::option::Option<::std::string::String>,
     /// 证件有效期开始时间
     ///
     /// example: `"2019-06-06"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_period_begin: ::std::option::Option<::std::string::String>,
     /// 证件有效期结束时间
     ///
     /// example: `"2026-06-06"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_period_end: ::std::option::Option<::std::string::String>,
     /// 经营者/法人是否为受益人
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub as_ubo: ::std::option::Option<bool>,
 }
 impl ::std::fmt::Debug for SubjectAlterLegalPersonInfo {
@@ -2951,9 +3209,9 @@ impl ::std::fmt::Debug for SubjectAlterLegalPersonInfo {
             .field("authorize_letter_copy", &self.authorize_letter_copy)
             .field("card_front", &self.card_front)
             .field("card_back", &self.card_back)
-            .field("card_name", &"<redacted>")
-            .field("card_number", &"<redacted>")
-            .field("card_address", &"<redacted>")
+            .field("card_name", &self.card_name.as_ref().map(|_| "<redacted>"))
+            .field("card_number", &self.card_number.as_ref().map(|_| "<redacted>"))
+            .field("card_address", &self.card_address.as_ref().map(|_| "<redacted>"))
             .field("card_period_begin", &self.card_period_begin)
             .field("card_period_end", &self.card_period_end)
             .field("as_ubo", &self.as_ubo)
@@ -3143,6 +3401,17 @@ impl ::serde::Serialize for SubjectAlterOrganizationType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for SubjectAlterOrganizationType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -3151,16 +3420,19 @@ impl ::serde::Serialize for SubjectAlterOrganizationType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SubjectAlterRejectDetail {
     /// 参数名称
     ///
     /// example: `"ubo_info_list.card_number_0"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub param_name: ::std::option::Option<::std::string::String>,
     /// 驳回原因
     ///
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -3228,6 +3500,15 @@ impl ::std::str::FromStr for SubjectAlterRevokeResult {
 impl ::std::fmt::Display for SubjectAlterRevokeResult {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for SubjectAlterRevokeResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SubjectAlterRevokeResult {
@@ -3309,8 +3590,20 @@ impl ::serde::Serialize for SubjectAlterScope {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for SubjectAlterScope {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// `new` takes the required fields by name (a \[`SubjectAlterUboRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubjectAlterUbo {
     /// 证件类型
@@ -3323,6 +3616,7 @@ pub struct SubjectAlterUbo {
     ///
     /// example: `"0P3ng6KTIW4-Q_l2FjKLZuhHjFwczhJehHhAZN6BKXQPcs-VvdSo"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_back: ::std::option::Option<::std::string::String>,
     /// 证件姓名
     ///

@@ -62,6 +62,15 @@ impl ::std::fmt::Display for EcommerceDayEndAccountType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceDayEndAccountType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceDayEndAccountType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -142,6 +151,7 @@ impl ::std::fmt::Display for EcommercePlatformAccountType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommercePlatformBalance {
     /// 可用余额:单位为分,可用于提现。
@@ -151,6 +161,7 @@ pub struct EcommercePlatformBalance {
     /// 不可用余额:单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pending_amount: ::std::option::Option<i64>,
 }
@@ -170,6 +181,7 @@ impl EcommercePlatformBalance {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceQuerySubMerchantBalanceResponse {
     /// 二级商户号
@@ -177,6 +189,7 @@ pub struct EcommerceQuerySubMerchantBalanceResponse {
     /// at most 32 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 二级商户账户类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_type: ::std::option::Option<EcommerceSubMerchantAccountType>,
     /// 可用余额:单位为分,可用于提现。
@@ -186,6 +199,7 @@ pub struct EcommerceQuerySubMerchantBalanceResponse {
     /// 不可用余额:单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pending_amount: ::std::option::Option<i64>,
 }
@@ -222,6 +236,7 @@ impl EcommerceQuerySubMerchantBalanceResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceQuerySubMerchantDayEndBalanceResponse {
     /// 二级商户号
@@ -235,9 +250,11 @@ pub struct EcommerceQuerySubMerchantDayEndBalanceResponse {
     /// 不可用余额:单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pending_amount: ::std::option::Option<i64>,
     /// 日终余额账户类型,不填默认 BASIC
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_type: ::std::option::Option<EcommerceDayEndAccountType>,
 }
@@ -332,6 +349,15 @@ impl ::std::str::FromStr for EcommerceSubMerchantAccountType {
 impl ::std::fmt::Display for EcommerceSubMerchantAccountType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceSubMerchantAccountType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceSubMerchantAccountType {

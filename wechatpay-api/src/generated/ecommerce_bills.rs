@@ -12,6 +12,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceApplySubMerchantFundFlowBillResponse {
     /// 下载信息总数
@@ -19,6 +20,7 @@ pub struct EcommerceApplySubMerchantFundFlowBillResponse {
     /// format `int32`; example: `1`.
     pub download_bill_count: i32,
     /// 下载信息明细
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_bill_list: ::std::option::Option<
         ::std::vec::Vec<EcommerceBillDownloadInfo>,
@@ -141,6 +143,7 @@ impl ::std::fmt::Display for EcommerceBillAlgorithm {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceBillDownloadInfoRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceBillDownloadInfo {
     /// 账单文件序号:按序号顺序合并多个文件,起始值为1。
@@ -279,6 +282,15 @@ impl ::std::str::FromStr for EcommerceBillHashType {
 impl ::std::fmt::Display for EcommerceBillHashType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceBillHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceBillHashType {

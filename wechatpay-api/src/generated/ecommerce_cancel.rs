@@ -14,6 +14,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelAccountBalance {
     /// 出款子账户类型
@@ -46,6 +47,7 @@ impl EcommerceCancelAccountBalance {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelAccountWithdrawResult {
     /// 出款子账户类型
@@ -96,6 +98,7 @@ impl EcommerceCancelAccountWithdrawResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelApplication {
     /// 商户注销申请单号
@@ -109,17 +112,20 @@ pub struct EcommerceCancelApplication {
     /// 受理失败原因
     ///
     /// example: `"非电商服务商，无权调用此接口"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
     /// 注销状态
     ///
     /// example: `"REVIEWING"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_state: ::std::option::Option<EcommerceCancelState>,
     /// 最后更新时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -154,6 +160,7 @@ impl EcommerceCancelApplication {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelApplicationInfo {
     /// 注销申请材料类型
@@ -254,10 +261,22 @@ impl ::serde::Serialize for EcommerceCancelApplicationType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceCancelApplicationType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 银行账户
 ///
 /// `new` takes the required fields by name (a \[`EcommerceCancelBankAccountRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelBankAccount {
     /// 开户名称
@@ -272,14 +291,17 @@ pub struct EcommerceCancelBankAccount {
     ///
     /// example: `"402713354941"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_branch_id: ::std::option::Option<::std::string::String>,
     /// 开户银行名称:需写到支行
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_branch_name: ::std::option::Option<::std::string::String>,
     /// 开户银行名称:需写到支行
     ///
     /// example: `"402713354941"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 银行账号
     ///
@@ -366,17 +388,20 @@ impl EcommerceCancelBankAccount {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelBlockReason {
     /// 不可注销原因类型
     ///
     /// example: `"OTHER_REASON"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<EcommerceCancelBlockReasonType>,
     /// 原因描述
     ///
     /// example: `"该商户存在冻结资金或在途资金，请先处理资金再申请注销"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
 }
@@ -454,6 +479,15 @@ impl ::std::fmt::Display for EcommerceCancelBlockReasonType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelBlockReasonType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelBlockReasonType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -474,11 +508,13 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceCancelBlockReasonType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelConfirmInfo {
     /// 超级管理员确认注销的页面地址
     ///
     /// example: `"https://pay.weixin.qq.com/some_page?param_name=param_value"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub confirm_cancel_url: ::std::option::Option<::std::string::String>,
 }
@@ -603,6 +639,17 @@ impl ::serde::Serialize for EcommerceCancelIdDocType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceCancelIdDocType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 商户状态
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -658,6 +705,15 @@ impl ::std::str::FromStr for EcommerceCancelMerchantState {
 impl ::std::fmt::Display for EcommerceCancelMerchantState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelMerchantState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelMerchantState {
@@ -735,6 +791,15 @@ impl ::std::fmt::Display for EcommerceCancelOutAccountType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelOutAccountType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelOutAccountType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -808,6 +873,15 @@ impl ::std::str::FromStr for EcommerceCancelPayState {
 impl ::std::fmt::Display for EcommerceCancelPayState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelPayState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelPayState {
@@ -885,16 +959,29 @@ impl ::serde::Serialize for EcommerceCancelPayeeAccountType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceCancelPayeeAccountType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 收款人证件信息:收款账户为对私银行卡时必填。
 ///
 /// `new` takes the required fields by name (a \[`EcommerceCancelPayeeIdentityRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelPayeeIdentity {
     /// 证件类型
     ///
     /// example: `"IDENTIFICATION_TYPE_IDCARD"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_type: ::std::option::Option<EcommerceCancelIdDocType>,
     /// 证件姓名
     ///
@@ -954,6 +1041,7 @@ impl EcommerceCancelPayeeIdentity {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelPayeeInfo {
     /// 账户类型
@@ -964,6 +1052,7 @@ pub struct EcommerceCancelPayeeInfo {
     pub bank_account_info: EcommerceCancelBankAccount,
     /// 收款人证件信息:收款账户为对私银行卡时必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub identity_info: ::std::option::Option<EcommerceCancelPayeeIdentity>,
 }
 /// The required fields of [`EcommerceCancelPayeeInfo`], by name: what [`EcommerceCancelPayeeInfo::new`] takes. A new required one in a later version is a new field here.
@@ -999,6 +1088,7 @@ impl EcommerceCancelPayeeInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelProofMedia {
     /// 申请证明材料类型
@@ -1092,6 +1182,17 @@ impl ::serde::Serialize for EcommerceCancelProofMediaType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceCancelProofMediaType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 注销状态
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1151,6 +1252,15 @@ impl ::std::str::FromStr for EcommerceCancelState {
 impl ::std::fmt::Display for EcommerceCancelState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelState {
@@ -1220,6 +1330,15 @@ impl ::std::fmt::Display for EcommerceCancelValidateResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelValidateResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelValidateResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1239,6 +1358,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceCancelValidateResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelWithdrawApply {
     /// 微信支付注销提现申请单号
@@ -1258,19 +1378,23 @@ pub struct EcommerceCancelWithdrawApply {
     /// example: `"资金处理中"`.
     pub cancel_state_description: ::std::string::String,
     /// 是否提取资金
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub withdraw: ::std::option::Option<EcommerceCancelWithdrawOption>,
     /// 提现状态
     ///
     /// example: `"WITHDRAW_PROCESSING"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub withdraw_state: ::std::option::Option<EcommerceCancelWithdrawFundState>,
     /// 提现状态描述
     ///
     /// example: `"提现处理中"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub withdraw_state_description: ::std::option::Option<::std::string::String>,
     /// 账户提现结果
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_withdraw_result: ::std::option::Option<
         ::std::vec::Vec<EcommerceCancelAccountWithdrawResult>,
@@ -1279,6 +1403,7 @@ pub struct EcommerceCancelWithdrawApply {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub modify_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 申请注销的二级商户号
@@ -1286,11 +1411,13 @@ pub struct EcommerceCancelWithdrawApply {
     /// at most 32 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 账户信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_info: ::std::option::Option<
         ::std::vec::Vec<EcommerceCancelAccountBalance>,
     >,
     /// 确认注销信息:引导超级管理员完成注销确认
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub confirm_cancel: ::std::option::Option<EcommerceCancelConfirmInfo>,
 }
@@ -1402,6 +1529,15 @@ impl ::std::str::FromStr for EcommerceCancelWithdrawFundState {
 impl ::std::fmt::Display for EcommerceCancelWithdrawFundState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelWithdrawFundState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelWithdrawFundState {
@@ -1574,6 +1710,15 @@ impl ::std::fmt::Display for EcommerceCancelWithdrawState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceCancelWithdrawState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceCancelWithdrawState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1591,17 +1736,20 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceCancelWithdrawState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceConfirmCancelWithdrawRequest {
     /// 微信支付注销单号:与 `out_request_no` 二选一。
     ///
     /// at most 32 characters; example: `"X202410241010125346"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub applyment_id: ::std::option::Option<::std::string::String>,
     /// 商户注销申请单号:与 `applyment_id` 二选一。
     ///
     /// at most 32 characters; example: `"P202410241010125346"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_request_no: ::std::option::Option<::std::string::String>,
     /// 申请注销的二级商户号
     ///
@@ -1629,21 +1777,25 @@ pub struct EcommerceConfirmCancelWithdrawRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceConfirmCancelWithdrawResponse {
     /// 微信支付注销单号
     ///
     /// example: `"X202410241010125346"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub applyment_id: ::std::option::Option<::std::string::String>,
     /// 商户注销申请单号
     ///
     /// example: `"P202410241010125346"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_request_no: ::std::option::Option<::std::string::String>,
     /// 二级商户号
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
@@ -1664,6 +1816,7 @@ impl EcommerceConfirmCancelWithdrawResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateCancelApplicationRequest {
     /// 申请注销的二级商户号
@@ -1684,6 +1837,7 @@ pub struct EcommerceCreateCancelApplicationRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateCancelWithdrawApplyRequest {
     /// 申请注销的二级商户号
@@ -1696,15 +1850,19 @@ pub struct EcommerceCreateCancelWithdrawApplyRequest {
     pub out_request_no: ::std::string::String,
     /// 是否提取资金
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub withdraw: ::std::option::Option<EcommerceCancelWithdrawOption>,
     /// 收款账号信息:申请提现时填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payee_info: ::std::option::Option<EcommerceCancelPayeeInfo>,
     /// 付款申请材料:经营证照注吊撤的企业及事业单位/政府机关/社会组织必填,其他主体无需填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub proof_medias: ::std::option::Option<::std::vec::Vec<EcommerceCancelProofMedia>>,
     /// 其他补充材料:图片 media_id 列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub additional_materials: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -1712,6 +1870,7 @@ pub struct EcommerceCreateCancelWithdrawApplyRequest {
     ///
     /// example: `"特殊理由"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceCreateCancelWithdrawApplyResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1721,6 +1880,7 @@ pub struct EcommerceCreateCancelWithdrawApplyRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateCancelWithdrawApplyResponse {
     /// 微信支付注销提现申请单号
@@ -1763,6 +1923,7 @@ impl EcommerceCreateCancelWithdrawApplyResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceValidateCancelQualificationResponse {
     /// 注销检查的二级商户号
@@ -1780,6 +1941,7 @@ pub struct EcommerceValidateCancelQualificationResponse {
     /// 账户信息
     pub account_info: ::std::vec::Vec<EcommerceCancelAccountBalance>,
     /// 不可发起注销原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_reasons: ::std::option::Option<
         ::std::vec::Vec<EcommerceCancelBlockReason>,

@@ -24,6 +24,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayAmount {
     /// 标价金额,单位为分。
@@ -37,11 +38,13 @@ pub struct CombinePapayAmount {
     /// 用户实际支付金额,单位为分。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_amount: ::std::option::Option<i64>,
     /// 用户支付币种。
     ///
     /// example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
 }
@@ -129,6 +132,15 @@ impl ::std::fmt::Display for CombinePapayContractState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CombinePapayContractState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CombinePapayContractState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -148,6 +160,7 @@ impl<'de> ::serde::Deserialize<'de> for CombinePapayContractState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayContractTerminateInfo {
     /// 协议解约方式。
@@ -197,6 +210,7 @@ impl CombinePapayContractTerminateInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapayCreateTransactionRequest {
     /// 合单商户appid:合单发起方的 AppID。
@@ -223,6 +237,7 @@ pub struct CombinePapayCreateTransactionRequest {
     ///
     /// at most 255 characters; example: `"ip:202.106.196.115;device:%27Android%3B12%3BHUAWEI%3BADA-AL00%27;"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub risk_info: ::std::option::Option<::std::string::String>,
 }
 /// 支付者。
@@ -234,6 +249,7 @@ pub struct CombinePapayCreateTransactionRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayPayerInfo {
     /// 用户在合单 AppID 下的标识。
@@ -256,6 +272,7 @@ impl CombinePapayPayerInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayPreEntrustSign {
     /// 预签约ID:签约会话 ID,2 小时内有效,用于拉起签约页。
@@ -318,6 +335,7 @@ impl CombinePapayPreEntrustSign {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapayPreEntrustSignAppRequest {
     /// 商户APPID:电商平台在微信开放平台申请的移动应用 AppID。
@@ -344,11 +362,13 @@ pub struct CombinePapayPreEntrustSignAppRequest {
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub return_app: ::std::option::Option<bool>,
     /// 商户数据包:商户自定义数据,对用户不可见。
     ///
     /// at most 255 characters; example: `"example_attach"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -358,6 +378,7 @@ pub struct CombinePapayPreEntrustSignAppRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapayPreEntrustSignMiniProgramRequest {
     /// 商户APPID:电商平台的公众号或小程序 AppID。
@@ -388,6 +409,7 @@ pub struct CombinePapayPreEntrustSignMiniProgramRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayQueryContractResponse {
     /// 商户号。
@@ -429,6 +451,7 @@ pub struct CombinePapayQueryContractResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub contract_expired_time: ::time::OffsetDateTime,
     /// 协议解约信息:协议已解约时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminate_info: ::std::option::Option<
         CombinePapayContractTerminateInfo,
@@ -520,6 +543,7 @@ impl CombinePapayQueryContractResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapayRequestAmount {
     /// 标价金额,单位为分。
@@ -556,6 +580,7 @@ impl CombinePapayRequestAmount {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapayReverseSubOrder {
     /// 子单商户号。
@@ -574,6 +599,7 @@ pub struct CombinePapayReverseSubOrder {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`CombinePapayReverseSubOrder`], by name: what [`CombinePapayReverseSubOrder::new`] takes. A new required one in a later version is a new field here.
@@ -619,6 +645,7 @@ impl CombinePapayReverseSubOrder {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapayReverseTransactionRequest {
     /// 合单商户APPID:合单发起方的 AppID。
@@ -640,17 +667,20 @@ pub struct CombinePapayReverseTransactionRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapaySettleInfo {
     /// 是否指定分账。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
     /// 补差金额,单位为分。
     ///
     /// format `int64`; example: `10`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub subsidy_amount: ::std::option::Option<i64>,
 }
 impl CombinePapaySettleInfo {
@@ -683,6 +713,7 @@ impl CombinePapaySettleInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapaySignNotification {
     /// 商户号。
@@ -709,12 +740,14 @@ pub struct CombinePapaySignNotification {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_expired_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约操作时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub operate_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -771,6 +804,7 @@ impl CombinePapaySignNotification {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapaySubOrder {
     /// 子单商户号。
@@ -788,17 +822,20 @@ pub struct CombinePapaySubOrder {
     /// 付款银行类型。
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据。
     ///
     /// example: `"深圳分店"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 子单微信订单号。
@@ -816,9 +853,11 @@ pub struct CombinePapaySubOrder {
     /// 二级商户 AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子单金额。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<CombinePapayAmount>,
 }
@@ -884,6 +923,7 @@ impl CombinePapaySubOrder {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapaySubOrderRequest {
     /// 子单商户号:子单发起方商户号。
@@ -894,6 +934,7 @@ pub struct CombinePapaySubOrderRequest {
     ///
     /// example: `"深圳分店"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 子单下单金额。
     pub amount: CombinePapayRequestAmount,
@@ -909,6 +950,7 @@ pub struct CombinePapaySubOrderRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。
     ///
@@ -916,11 +958,13 @@ pub struct CombinePapaySubOrderRequest {
     pub description: ::std::string::String,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<CombinePapaySettleInfo>,
     /// 子单风控信息。
     ///
     /// example: `"ip:202.106.196.115;device:%27Android%3B12%3BHUAWEI%3BADA-AL00%27;"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_risk_info: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`CombinePapaySubOrderRequest`], by name: what [`CombinePapaySubOrderRequest::new`] takes. A new required one in a later version is a new field here.
@@ -1007,6 +1051,7 @@ impl CombinePapaySubOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CombinePapayTerminateContractRequest {
     /// 解约备注:解约原因说明。
@@ -1021,6 +1066,7 @@ pub struct CombinePapayTerminateContractRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayTerminateContractResponse {
     /// 商户号。
@@ -1075,6 +1121,7 @@ impl CombinePapayTerminateContractResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayTerminateNotification {
     /// 商户号。
@@ -1098,12 +1145,14 @@ pub struct CombinePapayTerminateNotification {
     /// example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
     pub openid: ::std::string::String,
     /// 协议解约方式。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_termination_mode: ::std::option::Option<CombinePapayTerminationMode>,
     /// 解约操作时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub operate_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1220,6 +1269,15 @@ impl ::std::fmt::Display for CombinePapayTerminationMode {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CombinePapayTerminationMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CombinePapayTerminationMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1239,6 +1297,7 @@ impl<'de> ::serde::Deserialize<'de> for CombinePapayTerminationMode {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CombinePapayTransaction {
     /// 合单商户APPID。
@@ -1256,6 +1315,7 @@ pub struct CombinePapayTransaction {
     /// 子单信息:最多 50 条。
     pub sub_orders: ::std::vec::Vec<CombinePapaySubOrder>,
     /// 支付者。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub combine_payer_info: ::std::option::Option<CombinePapayPayerInfo>,
 }

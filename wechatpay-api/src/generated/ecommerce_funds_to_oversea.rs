@@ -66,6 +66,15 @@ impl ::std::fmt::Display for FundsToOverseaBillHashType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FundsToOverseaBillHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FundsToOverseaBillHashType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -83,6 +92,7 @@ impl<'de> ::serde::Deserialize<'de> for FundsToOverseaBillHashType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaCreateOrderRequest {
     /// 商户出境单号:同一商户号下唯一,仅数字、大小写字母、`_`、`-`。
@@ -109,16 +119,19 @@ pub struct FundsToOverseaCreateOrderRequest {
     ///
     /// at most 10 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_info: ::std::option::Option<::std::vec::Vec<FundsToOverseaGoodsInfo>>,
     /// 境外卖家信息。
     pub seller_info: FundsToOverseaSellerInfo,
     /// 物流信息:仅在预售场景且定金订单单独出境时可不填,其余场景必填(条件必填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub express_info: ::std::option::Option<FundsToOverseaExpressInfo>,
     /// 收款人信息。
     pub payee_info: FundsToOverseaPayeeInfo,
     /// 预售信息:定金与尾款订单均须在三年(1096 天)内,且支付人一致。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub presale_info: ::std::option::Option<FundsToOverseaPresaleInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -128,6 +141,7 @@ pub struct FundsToOverseaCreateOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaCreateReturnOrderRequest {
     /// 商户出境退回单号:同一商户号下唯一,仅数字、大小写字母、`_`、`-`。
@@ -150,6 +164,7 @@ pub struct FundsToOverseaCreateReturnOrderRequest {
     ///
     /// example: `"5017752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub refund_id: ::std::option::Option<::std::string::String>,
     /// 退回凭证补充信息。
     ///
@@ -169,6 +184,7 @@ pub struct FundsToOverseaCreateReturnOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaExpressInfo {
     /// 物流单号。
@@ -210,6 +226,7 @@ impl FundsToOverseaExpressInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaGoodsInfo {
     /// 商品名称:不能包含 `|` 和 `;`。
@@ -274,6 +291,7 @@ impl FundsToOverseaGoodsInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaOrder {
     /// 商户出境单号。
@@ -295,6 +313,7 @@ pub struct FundsToOverseaOrder {
     /// 出境失败原因:result 为 FAIL 时返回,如 MCHID_FROZEN(商户已冻结)、DEAL_TIMEOUT(单据已过期)、TRADE_SUIT(订单被投诉冻结)、DEPARTURE_AMOUNT_NO_ENOUGH(剩余可出境金额不足)、BASIC_AMOUNT_NO_ENOUGH(基本户余额不足)、PAYMENT_NOT_SUPPORT_DEPARTURE(订单不支持出境)、OUT_ORDER_ID_DUPLICATE(单号用于不同订单);SYSTEM_ERROR 可重试。
     ///
     /// at most 128 characters; example: `"DEPARTURE_AMOUNT_NO_ENOUGH"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 请求出境的人民币金额,单位为分。
@@ -304,6 +323,7 @@ pub struct FundsToOverseaOrder {
     /// 实际出境的外币金额,单位为该币种最小单位。
     ///
     /// format `int64`; example: `20`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub foreign_amount: ::std::option::Option<i64>,
     /// 外币币种。
@@ -313,38 +333,45 @@ pub struct FundsToOverseaOrder {
     /// 购汇汇率(放大后的整数)。
     ///
     /// format `int64`; example: `650000000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub rate: ::std::option::Option<i64>,
     /// 购汇时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub exchange_rate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 预计购汇时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub estimate_exchange_rate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 实际出境的人民币金额,单位为分。
     ///
     /// format `int64`; example: `20`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub departure_amount: ::std::option::Option<i64>,
     /// 手续费人民币金额,单位为分。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fee: ::std::option::Option<i64>,
     /// 手续费承担商户号。
     ///
     /// example: `"1231231"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub charge_mchid: ::std::option::Option<::std::string::String>,
     /// 手续费承担账户类型,如 BASIC(基本账户)。
     ///
     /// example: `"BASIC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub charge_account_type: ::std::option::Option<::std::string::String>,
 }
@@ -414,6 +441,7 @@ impl FundsToOverseaOrder {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaPayeeInfo {
     /// 收款人识别号:微信支付分配。
@@ -436,6 +464,7 @@ impl FundsToOverseaPayeeInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaPresaleInfo {
     /// 订单类型。
@@ -451,11 +480,13 @@ pub struct FundsToOverseaPresaleInfo {
     ///
     /// example: `"4208450740201411110007820472"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deposit_transaction_id: ::std::option::Option<::std::string::String>,
     /// 关联尾款订单号。
     ///
     /// example: `"4208450740201411110007820472"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub balance_transaction_id: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`FundsToOverseaPresaleInfo`], by name: what [`FundsToOverseaPresaleInfo::new`] takes. A new required one in a later version is a new field here.
@@ -564,6 +595,17 @@ impl ::serde::Serialize for FundsToOverseaPresaleType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FundsToOverseaPresaleType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FundsToOverseaQueryAvailableAbroadAmountResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -571,6 +613,7 @@ impl ::serde::Serialize for FundsToOverseaPresaleType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaQueryAvailableAbroadAmountResponse {
     /// 微信支付订单号。
@@ -615,6 +658,7 @@ impl FundsToOverseaQueryAvailableAbroadAmountResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaQueryBillDownloadUrlResponse {
     /// 哈希类型。
@@ -721,6 +765,15 @@ impl ::std::fmt::Display for FundsToOverseaResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FundsToOverseaResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FundsToOverseaResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -740,6 +793,7 @@ impl<'de> ::serde::Deserialize<'de> for FundsToOverseaResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaReturnOrder {
     /// 商户出境退回单号。
@@ -765,11 +819,13 @@ pub struct FundsToOverseaReturnOrder {
     /// 微信退款单号。
     ///
     /// example: `"5017752501201407033233368018"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_id: ::std::option::Option<::std::string::String>,
     /// 退回凭证补充信息。
     ///
     /// example: `"5017752501201407033233368018"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub supplement_info: ::std::option::Option<::std::string::String>,
     /// 退回金额,单位为分。
@@ -789,11 +845,13 @@ pub struct FundsToOverseaReturnOrder {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失败原因,如 RETURN_AMOUNT_NOT_ENOUGH(可退回金额不足)。
     ///
     /// example: `"RETURN_AMOUNT_NOT_ENOUGH"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
 }
@@ -922,6 +980,15 @@ impl ::std::fmt::Display for FundsToOverseaReturnState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FundsToOverseaReturnState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FundsToOverseaReturnState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -941,6 +1008,7 @@ impl<'de> ::serde::Deserialize<'de> for FundsToOverseaReturnState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FundsToOverseaSellerInfo {
     /// 境外卖家经营主体名称。

@@ -20,6 +20,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelMchTransferBillRequest {
     /// 二级商户号:出资的二级商户。
@@ -34,6 +35,7 @@ pub struct EcommerceCancelMchTransferBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelMchTransferBillResponse {
     /// 二级商户号。
@@ -107,6 +109,7 @@ impl EcommerceCancelMchTransferBillResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateMchTransferAuthorizationRequest {
     /// 二级商户号:需要授权商家转账功能的二级商户。
@@ -123,6 +126,7 @@ pub struct EcommerceCreateMchTransferAuthorizationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateMchTransferAuthorizationResponse {
     /// 二级商户号。
@@ -140,6 +144,7 @@ pub struct EcommerceCreateMchTransferAuthorizationResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorize_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -176,6 +181,7 @@ impl EcommerceCreateMchTransferAuthorizationResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateMchTransferBillRequest {
     /// 二级商户号:出资的二级商户。
@@ -202,6 +208,7 @@ pub struct EcommerceCreateMchTransferBillRequest {
     ///
     /// at most 1024 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额,单位为分。
     ///
@@ -215,6 +222,7 @@ pub struct EcommerceCreateMchTransferBillRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for EcommerceCreateMchTransferBillRequest {
@@ -225,7 +233,7 @@ impl ::std::fmt::Debug for EcommerceCreateMchTransferBillRequest {
             .field("out_bill_no", &self.out_bill_no)
             .field("transfer_scene_id", &self.transfer_scene_id)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -239,6 +247,7 @@ impl ::std::fmt::Debug for EcommerceCreateMchTransferBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateMchTransferBillResponse {
     /// 二级商户号。
@@ -263,11 +272,13 @@ pub struct EcommerceCreateMchTransferBillResponse {
     /// 失败原因:单据失败时返回。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 拉起用户确认收款页所需的 package 信息。
     ///
     /// example: `"affffddafdfafddffda=="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
 }
@@ -320,6 +331,7 @@ impl EcommerceCreateMchTransferBillResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceQueryMchTransferAuthorizationResponse {
     /// 二级商户号。
@@ -332,6 +344,7 @@ pub struct EcommerceQueryMchTransferAuthorizationResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorize_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -369,6 +382,7 @@ impl EcommerceQueryMchTransferAuthorizationResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct MchTransferAgreement {
     /// 协议编号。
@@ -486,6 +500,15 @@ impl ::std::fmt::Display for MchTransferAuthorizationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchTransferAuthorizationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MchTransferAuthorizationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -500,6 +523,7 @@ impl<'de> ::serde::Deserialize<'de> for MchTransferAuthorizationState {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`MchTransferBillRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MchTransferBill {
     /// 服务商商户号。
@@ -539,16 +563,19 @@ pub struct MchTransferBill {
     /// 失败原因:单据失败时返回。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 收款用户OpenID。
     ///
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:平台以商户证书公钥加密返回,用商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 单据创建时间,rfc3339 格式。
@@ -576,7 +603,7 @@ impl ::std::fmt::Debug for MchTransferBill {
             .field("transfer_remark", &self.transfer_remark)
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
             .finish()
@@ -718,6 +745,15 @@ impl ::std::fmt::Display for MchTransferBillCancelState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchTransferBillCancelState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MchTransferBillCancelState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -807,6 +843,15 @@ impl ::std::str::FromStr for MchTransferBillState {
 impl ::std::fmt::Display for MchTransferBillState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchTransferBillState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MchTransferBillState {

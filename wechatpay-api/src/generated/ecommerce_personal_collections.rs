@@ -14,6 +14,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AbnormalFundAmount {
     /// 总金额:单位为分。
@@ -52,6 +53,7 @@ impl AbnormalFundAmount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AbnormalFundCommander {
     /// 发起指令的角色
@@ -61,6 +63,7 @@ pub struct AbnormalFundCommander {
     /// 微信支付商户号
     ///
     /// example: `"990055040"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
 }
@@ -126,6 +129,15 @@ impl ::std::fmt::Display for AbnormalFundCurrency {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AbnormalFundCurrency {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AbnormalFundCurrency {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -145,6 +157,7 @@ impl<'de> ::serde::Deserialize<'de> for AbnormalFundCurrency {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AbnormalFundInstruction {
     /// 商户侧指令编号
@@ -156,6 +169,7 @@ pub struct AbnormalFundInstruction {
     /// 付款方式
     pub transfer_mode: AbnormalFundTransferMode,
     /// 收款方
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<AbnormalFundReceiver>,
     /// 付款指令状态
@@ -164,18 +178,21 @@ pub struct AbnormalFundInstruction {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 入账成功时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 在途异常资金付款指令关闭时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 回调通知地址
@@ -185,6 +202,7 @@ pub struct AbnormalFundInstruction {
     /// 微信支付在途异常资金付款指令执行流水号
     ///
     /// example: `"01010100021769054237638333570000010001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub instruction_instance_id: ::std::option::Option<::std::string::String>,
 }
@@ -239,12 +257,14 @@ impl AbnormalFundInstruction {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct AbnormalFundInstructionReceiver {
     /// 入账商户号:付款方式为付款至原收款商户或指定商户时必填。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
 }
 impl AbnormalFundInstructionReceiver {
@@ -329,6 +349,15 @@ impl ::std::fmt::Display for AbnormalFundInstructionState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AbnormalFundInstructionState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AbnormalFundInstructionState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -390,6 +419,15 @@ impl ::std::str::FromStr for AbnormalFundOperator {
 impl ::std::fmt::Display for AbnormalFundOperator {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AbnormalFundOperator {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AbnormalFundOperator {
@@ -455,6 +493,15 @@ impl ::std::fmt::Display for AbnormalFundProductName {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AbnormalFundProductName {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AbnormalFundProductName {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -474,6 +521,7 @@ impl<'de> ::serde::Deserialize<'de> for AbnormalFundProductName {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AbnormalFundReceipt {
     /// 产品名称
@@ -494,15 +542,18 @@ pub struct AbnormalFundReceipt {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 在途异常资金付款单据更新时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub last_update_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 在途异常资金付款指令。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub instruction: ::std::option::Option<AbnormalFundInstruction>,
 }
@@ -604,6 +655,15 @@ impl ::std::fmt::Display for AbnormalFundReceiptState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AbnormalFundReceiptState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AbnormalFundReceiptState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -624,22 +684,27 @@ impl<'de> ::serde::Deserialize<'de> for AbnormalFundReceiptState {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AbnormalFundReceiver {
     /// 入账账户类型
     ///
     /// example: `"OTHERS"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_type: ::std::option::Option<::std::string::String>,
     /// 入账用户OpenID
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 商户AppID
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 入账商户号
     ///
     /// example: `"1900001108"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
 }
@@ -750,6 +815,7 @@ impl<'de> ::serde::Deserialize<'de> for AbnormalFundTransferMode {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionAbnormalSettleResult {
     /// 异常结算批次单处理方式
@@ -931,6 +997,15 @@ impl ::std::fmt::Display for PersonalCollectionAbnormalType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PersonalCollectionAbnormalType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PersonalCollectionAbnormalType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -948,6 +1023,7 @@ impl<'de> ::serde::Deserialize<'de> for PersonalCollectionAbnormalType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionApplyAbnormalSettleRequest {
     /// 商品单个人收款方受理授权ID
@@ -964,6 +1040,7 @@ pub struct PersonalCollectionApplyAbnormalSettleRequest {
     ///
     /// at most 128 characters; example: `"xx结算失败，转付至原用户"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -973,12 +1050,14 @@ pub struct PersonalCollectionApplyAbnormalSettleRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionApplyPrepaySettleRequest {
     /// 发起方AppID:需与后续拉起确认页的 AppID 一致。
     ///
     /// at most 32 characters; example: `"WXA12368855126622"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 商户结算批次单号:商户号下唯一;同一单号重复请求时内容须完全一致。
     ///
@@ -1004,6 +1083,7 @@ pub struct PersonalCollectionApplyPrepaySettleRequest {
     ///
     /// format `int64`; example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub receive_type_template_id: ::std::option::Option<i64>,
 }
 /// 授权状态
@@ -1063,6 +1143,15 @@ impl ::std::fmt::Display for PersonalCollectionAuthState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PersonalCollectionAuthState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PersonalCollectionAuthState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1080,6 +1169,7 @@ impl<'de> ::serde::Deserialize<'de> for PersonalCollectionAuthState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionCreateAbnormalFundTransferInstructionRequest {
     /// 商户侧指令编号:同一付款单下唯一。
@@ -1090,6 +1180,7 @@ pub struct PersonalCollectionCreateAbnormalFundTransferInstructionRequest {
     pub transfer_mode: AbnormalFundTransferMode,
     /// 收款方:付款至原收款商户或指定商户时填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub receiver: ::std::option::Option<AbnormalFundInstructionReceiver>,
     /// 回调通知地址:付款结果会通知到该 HTTPS 地址。
     ///
@@ -1157,6 +1248,17 @@ impl ::serde::Serialize for PersonalCollectionCredType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for PersonalCollectionCredType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 支付者
 ///
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1167,11 +1269,13 @@ impl ::serde::Serialize for PersonalCollectionCredType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionPayerInfo {
     /// 用户标识
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
@@ -1243,6 +1347,7 @@ impl ::std::fmt::Display for PersonalCollectionPermissionType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionPreSign {
     /// 预签约ID:用于通过微信 SDK 拉起签约页面。
@@ -1267,6 +1372,7 @@ impl PersonalCollectionPreSign {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionPreSignAppRequest {
     /// 签约和付款的AppID:调用方的 AppID。
@@ -1280,6 +1386,7 @@ pub struct PersonalCollectionPreSignAppRequest {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionPreSignAppWithRealNameRequest {
     /// 签约和付款的AppID:调用方的 AppID。
@@ -1319,6 +1426,7 @@ impl ::std::fmt::Debug for PersonalCollectionPreSignAppWithRealNameRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionPreSignMiniProgramRequest {
     /// 签约和付款的AppID:调用方的 AppID。
@@ -1336,6 +1444,7 @@ pub struct PersonalCollectionPreSignMiniProgramRequest {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionPreSignMiniProgramWithRealNameRequest {
     /// 签约和付款的AppID:调用方的 AppID。
@@ -1380,6 +1489,7 @@ impl ::std::fmt::Debug for PersonalCollectionPreSignMiniProgramWithRealNameReque
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionQueryCombineOrderByIdResponse {
     /// 平台商户应用ID
@@ -1399,15 +1509,19 @@ pub struct PersonalCollectionQueryCombineOrderByIdResponse {
     /// example: `"1217752501201407033233368018"`.
     pub combine_transaction_id: ::std::string::String,
     /// 支付者
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub combine_payer_info: ::std::option::Option<PersonalCollectionPayerInfo>,
     /// 场景信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scene_info: ::std::option::Option<PersonalCollectionSceneInfo>,
     /// 商品单信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_orders: ::std::option::Option<::std::vec::Vec<PersonalCollectionSubOrder>>,
     /// 交易场景
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_scenario: ::std::option::Option<PersonalCollectionTradeScenario>,
 }
@@ -1460,11 +1574,13 @@ impl PersonalCollectionQueryCombineOrderByIdResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionQueryContractByOutContractCodeResponse {
     /// 授权ID
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub individual_auth_id: ::std::option::Option<::std::string::String>,
     /// 签约时间
@@ -1477,9 +1593,11 @@ pub struct PersonalCollectionQueryContractByOutContractCodeResponse {
     /// 用户OpenID
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub individual_openid: ::std::option::Option<::std::string::String>,
     /// 实名授权结果
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub real_name_auth_result: ::std::option::Option<
         PersonalCollectionRealNameAuthResult,
@@ -1519,6 +1637,7 @@ impl PersonalCollectionQueryContractByOutContractCodeResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionQueryContractsByOpenidResponse {
     /// 个人收款方受理授权ID:后续下单、结算、退款时使用。
@@ -1572,6 +1691,7 @@ impl PersonalCollectionQueryContractsByOpenidResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionRealNameAuthResult {
     /// 应用授权作用域
@@ -1671,6 +1791,15 @@ impl ::std::fmt::Display for PersonalCollectionRealNameScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PersonalCollectionRealNameScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PersonalCollectionRealNameScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1691,11 +1820,13 @@ impl<'de> ::serde::Deserialize<'de> for PersonalCollectionRealNameScope {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionSceneInfo {
     /// 商户端设备号
     ///
     /// example: `"POS1:1"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
 }
@@ -1716,6 +1847,7 @@ impl PersonalCollectionSceneInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionSettleAmount {
     /// 金额
@@ -1726,6 +1858,7 @@ pub struct PersonalCollectionSettleAmount {
     ///
     /// at most 16 characters; example: `"CNY"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
 impl PersonalCollectionSettleAmount {
@@ -1755,6 +1888,7 @@ impl PersonalCollectionSettleAmount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionSettleBatch {
     /// 商户结算批次单号
@@ -1780,14 +1914,17 @@ pub struct PersonalCollectionSettleBatch {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 异常原因类型
     ///
     /// example: `"AUTH_RELATIONSHIP_INVALID"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub abnormal_type: ::std::option::Option<PersonalCollectionAbnormalType>,
     /// 异常结算处理结果
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub abnormal_settle_result: ::std::option::Option<
         PersonalCollectionAbnormalSettleResult,
@@ -1847,6 +1984,7 @@ impl PersonalCollectionSettleBatch {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionSettleDetail {
     /// 商户结算明细单号
@@ -1915,6 +2053,7 @@ impl PersonalCollectionSettleDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionSettleInfo {
     /// 商户结算单号
@@ -2029,6 +2168,15 @@ impl ::std::fmt::Display for PersonalCollectionSettleState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PersonalCollectionSettleState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PersonalCollectionSettleState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2046,6 +2194,7 @@ impl<'de> ::serde::Deserialize<'de> for PersonalCollectionSettleState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionSubOrder {
     /// 商品单发起商户号
@@ -2059,6 +2208,7 @@ pub struct PersonalCollectionSubOrder {
     /// 商品单个人收款方平台昵称
     ///
     /// example: `"哈哈哈小店"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub individual_name: ::std::option::Option<::std::string::String>,
     /// 商品单商户订单号
@@ -2068,11 +2218,13 @@ pub struct PersonalCollectionSubOrder {
     /// 微信支付订单号
     ///
     /// at most 32 characters; example: `"1009660380201506130728806387"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易类型
     ///
     /// example: `"JSAPI"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<::std::string::String>,
     /// 交易状态
@@ -2082,20 +2234,24 @@ pub struct PersonalCollectionSubOrder {
     /// 付款银行
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据
     ///
     /// example: `"深圳分店"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付完成时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 订单金额
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<PersonalCollectionSubOrderAmount>,
 }
@@ -2151,6 +2307,7 @@ impl PersonalCollectionSubOrder {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PersonalCollectionSubOrderAmount {
     /// 标价金额
@@ -2172,6 +2329,7 @@ pub struct PersonalCollectionSubOrderAmount {
     /// 结算汇率:人民币交易时可能不返回。
     ///
     /// format `int64`; example: `100000000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub settlement_rate: ::std::option::Option<i64>,
 }

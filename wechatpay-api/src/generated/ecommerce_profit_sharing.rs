@@ -12,12 +12,14 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceAddProfitSharingReceiverRequest {
     /// 公众账号ID:与平台商户号绑定的 AppID;接收方类型为 PERSONAL_OPENID 时必填。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
     #[serde(rename = "type")]
@@ -30,6 +32,7 @@ pub struct EcommerceAddProfitSharingReceiverRequest {
     ///
     /// at most 256 characters; example: `"张三网络公司"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 与分账方的关系类型
     ///
@@ -43,6 +46,7 @@ pub struct EcommerceAddProfitSharingReceiverRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceAddProfitSharingReceiverResponse {
     /// 分账接收方类型
@@ -76,12 +80,14 @@ impl EcommerceAddProfitSharingReceiverResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateProfitSharingOrderRequest {
     /// 公众账号ID:与平台商户号绑定的 AppID;接收方类型含 PERSONAL_OPENID 时必填。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 二级商户号:分账的出资商户。
     ///
@@ -107,6 +113,7 @@ pub struct EcommerceCreateProfitSharingOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateProfitSharingReturnOrderRequest {
     /// 二级商户号
@@ -117,11 +124,13 @@ pub struct EcommerceCreateProfitSharingReturnOrderRequest {
     ///
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 商户分账单号:与 `order_id` 二选一。
     ///
     /// at most 64 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_order_no: ::std::option::Option<::std::string::String>,
     /// 商户回退单号:平台内唯一,同一单号重复请求等同一次。
     ///
@@ -143,6 +152,7 @@ pub struct EcommerceCreateProfitSharingReturnOrderRequest {
     ///
     /// at most 32 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -152,6 +162,7 @@ pub struct EcommerceCreateProfitSharingReturnOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceDeleteProfitSharingReceiverRequest {
     /// 公众账号ID
@@ -173,6 +184,7 @@ pub struct EcommerceDeleteProfitSharingReceiverRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceDeleteProfitSharingReceiverResponse {
     /// 分账接收方类型
@@ -206,6 +218,7 @@ impl EcommerceDeleteProfitSharingReceiverResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceFinishProfitSharingOrderRequest {
     /// 二级商户号
@@ -232,6 +245,7 @@ pub struct EcommerceFinishProfitSharingOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceFinishProfitSharingOrderResponse {
     /// 二级商户号
@@ -345,6 +359,15 @@ impl ::std::fmt::Display for EcommerceProfitSharingAbnormalClosedReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceProfitSharingAbnormalClosedReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingAbnormalClosedReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -365,11 +388,13 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingAbnormalClosedReas
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceProfitSharingAbnormalReceiver {
     /// 平台接收异常资金的商户号
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
 }
@@ -443,6 +468,15 @@ impl ::std::fmt::Display for EcommerceProfitSharingAbnormalStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceProfitSharingAbnormalStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingAbnormalStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -514,6 +548,15 @@ impl ::std::fmt::Display for EcommerceProfitSharingFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceProfitSharingFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -533,6 +576,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceProfitSharingOrder {
     /// 二级商户号
@@ -554,9 +598,11 @@ pub struct EcommerceProfitSharingOrder {
     /// 分账单状态
     ///
     /// example: `"FINISHED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub status: ::std::option::Option<EcommerceProfitSharingOrderStatus>,
     /// 分账接收方列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receivers: ::std::option::Option<
         ::std::vec::Vec<EcommerceProfitSharingReceiverResult>,
@@ -564,14 +610,17 @@ pub struct EcommerceProfitSharingOrder {
     /// 关单原因:分账单状态为 CLOSED 时返回。
     ///
     /// example: `"NO_AUTH"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<::std::string::String>,
     /// 微信支付在途异常资金付款单号
     ///
     /// example: `"1000000000000000000000000001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_abnormal_redirect_id: ::std::option::Option<::std::string::String>,
     /// 平台接收异常资金的商户号列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_abnormal_receivers: ::std::option::Option<
         ::std::vec::Vec<EcommerceProfitSharingAbnormalReceiver>,
@@ -579,17 +628,21 @@ pub struct EcommerceProfitSharingOrder {
     /// 分账完结金额:单位为分,仅查询完结分账结果时返回。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_amount: ::std::option::Option<i64>,
     /// 分账完结的原因描述:仅查询完结分账结果时返回。
     ///
     /// example: `"分账完结"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_description: ::std::option::Option<::std::string::String>,
     /// 异常处理状态:分账资金在途异常时的处理进度。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub abnormal_status: ::std::option::Option<EcommerceProfitSharingAbnormalStatus>,
     /// 异常处理关单原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_abnormal_closed_reason: ::std::option::Option<
         EcommerceProfitSharingAbnormalClosedReason,
@@ -701,6 +754,15 @@ impl ::std::fmt::Display for EcommerceProfitSharingOrderStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceProfitSharingOrderStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingOrderStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -713,6 +775,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingOrderStatus {
 }
 /// `new` takes the required fields by name (a \[`EcommerceProfitSharingReceiverRequestRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceProfitSharingReceiverRequest {
     /// 分账接收方类型
@@ -734,6 +797,7 @@ pub struct EcommerceProfitSharingReceiverRequest {
     ///
     /// at most 10240 characters; example: `"hu89ohu89ohu89o"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub receiver_name: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for EcommerceProfitSharingReceiverRequest {
@@ -743,7 +807,7 @@ impl ::std::fmt::Debug for EcommerceProfitSharingReceiverRequest {
             .field("receiver_account", &self.receiver_account)
             .field("amount", &self.amount)
             .field("description", &self.description)
-            .field("receiver_name", &"<redacted>")
+            .field("receiver_name", &self.receiver_name.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -798,11 +862,13 @@ impl EcommerceProfitSharingReceiverRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceProfitSharingReceiverResult {
     /// 分账接收商户号
     ///
     /// example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver_mchid: ::std::option::Option<::std::string::String>,
     /// 分账金额:单位为分。
@@ -816,6 +882,7 @@ pub struct EcommerceProfitSharingReceiverResult {
     /// 分账结果
     ///
     /// example: `"SUCCESS"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub result: ::std::option::Option<EcommerceProfitSharingReceiverResultState>,
     /// 完成时间
@@ -824,6 +891,7 @@ pub struct EcommerceProfitSharingReceiverResult {
     #[serde(with = "::time::serde::rfc3339")]
     pub finish_time: ::time::OffsetDateTime,
     /// 分账失败原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<EcommerceProfitSharingFailReason>,
     /// 分账接收方类型
@@ -840,17 +908,21 @@ pub struct EcommerceProfitSharingReceiverResult {
     /// 微信支付在途异常资金付款单号
     ///
     /// example: `"1000000000000000000000000001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_abnormal_redirect_id: ::std::option::Option<::std::string::String>,
     /// 平台接收异常资金的商户号列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_abnormal_receivers: ::std::option::Option<
         ::std::vec::Vec<EcommerceProfitSharingAbnormalReceiver>,
     >,
     /// 异常处理状态:分账资金在途异常时的处理进度。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub abnormal_status: ::std::option::Option<EcommerceProfitSharingAbnormalStatus>,
     /// 异常处理关单原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_abnormal_closed_reason: ::std::option::Option<
         EcommerceProfitSharingAbnormalClosedReason,
@@ -969,6 +1041,15 @@ impl ::std::str::FromStr for EcommerceProfitSharingReceiverResultState {
 impl ::std::fmt::Display for EcommerceProfitSharingReceiverResultState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceProfitSharingReceiverResultState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingReceiverResultState {
@@ -1133,6 +1214,17 @@ impl ::serde::Serialize for EcommerceProfitSharingRelationType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingRelationType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 失败原因:回退结果为 FAIL 时返回。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1191,6 +1283,15 @@ impl ::std::fmt::Display for EcommerceProfitSharingReturnFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceProfitSharingReturnFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingReturnFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1210,6 +1311,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingReturnFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceProfitSharingReturnOrder {
     /// 二级商户号
@@ -1245,6 +1347,7 @@ pub struct EcommerceProfitSharingReturnOrder {
     /// example: `"SUCCESS"`.
     pub result: EcommerceProfitSharingReturnResult,
     /// 失败原因:回退结果为 FAIL 时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<EcommerceProfitSharingReturnFailReason>,
     /// 完成时间
@@ -1381,6 +1484,15 @@ impl ::std::fmt::Display for EcommerceProfitSharingReturnResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceProfitSharingReturnResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingReturnResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1398,6 +1510,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceProfitSharingReturnResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceQueryProfitSharingUnsplitAmountResponse {
     /// 微信订单号

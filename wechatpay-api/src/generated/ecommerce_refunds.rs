@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceAbnormalRefundAmount {
     /// 退款金额
@@ -22,6 +23,7 @@ pub struct EcommerceAbnormalRefundAmount {
     /// format `int64`; example: `100`.
     pub refund: i64,
     /// 退款出资账户及金额
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub from: ::std::option::Option<::std::vec::Vec<EcommerceRefundFrom>>,
     /// 用户退款金额
@@ -39,6 +41,7 @@ pub struct EcommerceAbnormalRefundAmount {
     /// 手续费退款金额
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_fee: ::std::option::Option<i64>,
 }
@@ -138,6 +141,15 @@ impl ::std::fmt::Display for EcommerceAbnormalRefundFundsAccount {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceAbnormalRefundFundsAccount {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceAbnormalRefundFundsAccount {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -155,6 +167,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceAbnormalRefundFundsAccount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceAbnormalRefundGoodsDetail {
     /// 商户侧商品编码
@@ -164,11 +177,13 @@ pub struct EcommerceAbnormalRefundGoodsDetail {
     /// 微信侧商品编码
     ///
     /// example: `"1001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wechatpay_goods_id: ::std::option::Option<::std::string::String>,
     /// 商品名称
     ///
     /// example: `"iPhone6s 16G"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_name: ::std::option::Option<::std::string::String>,
     /// 商品单价
@@ -229,6 +244,7 @@ impl EcommerceAbnormalRefundGoodsDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceAbnormalRefundPromotion {
     /// 券ID
@@ -249,6 +265,7 @@ pub struct EcommerceAbnormalRefundPromotion {
     /// format `int64`; example: `100`.
     pub refund_amount: i64,
     /// 商品列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_detail: ::std::option::Option<
         ::std::vec::Vec<EcommerceAbnormalRefundGoodsDetail>,
@@ -358,19 +375,33 @@ impl ::serde::Serialize for EcommerceAbnormalRefundType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceAbnormalRefundType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceApplyAbnormalRefundRequest {
     /// 二级商户号:二级商户收款时必填;个人收款场景改传 `individual_auth_id`。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 个人收款方受理授权ID:仅个人收款场景使用。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub individual_auth_id: ::std::option::Option<::std::string::String>,
     /// 商户退款单号:申请退款时的商户退款单号。
     ///
@@ -385,16 +416,19 @@ pub struct EcommerceApplyAbnormalRefundRequest {
     ///
     /// at most 16 characters; example: `"ICBC_DEBIT"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 收款银行卡号:用户的银行卡账号,需用微信支付公钥加密;退款至用户时必填。
     ///
     /// at most 1024 characters; example: `"d+xT+MQCvrLHUVDWv/8MR/dB7TkXLVfSrUxMPZy6jWWYzpRrEEaYQE8ZRGYoeorwC+w=="`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_account: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:需用微信支付公钥加密;退款至用户时必填。
     ///
     /// at most 1024 characters; example: `"UPgQcUmlFgnV5DI5RS8ilM/2wi37cv2pQGKUFo0nSQzm7qoSxoaTlbVWSyiumzV5ULCK8Sb8i+Qr/nX3gRgZW0w=="`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_name: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for EcommerceApplyAbnormalRefundRequest {
@@ -405,8 +439,8 @@ impl ::std::fmt::Debug for EcommerceApplyAbnormalRefundRequest {
             .field("out_refund_no", &self.out_refund_no)
             .field("type_", &self.type_)
             .field("bank_type", &self.bank_type)
-            .field("bank_account", &"<redacted>")
-            .field("real_name", &"<redacted>")
+            .field("bank_account", &self.bank_account.as_ref().map(|_| "<redacted>"))
+            .field("real_name", &self.real_name.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -419,6 +453,7 @@ impl ::std::fmt::Debug for EcommerceApplyAbnormalRefundRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceApplyAbnormalRefundResponse {
     /// 微信支付退款号
@@ -438,17 +473,20 @@ pub struct EcommerceApplyAbnormalRefundResponse {
     /// at most 32 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
     /// 退款渠道
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel: ::std::option::Option<EcommerceRefundChannel>,
     /// 退款入账账户
     ///
     /// example: `"招商银行信用卡"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_received_account: ::std::option::Option<::std::string::String>,
     /// 退款成功时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-12-01T16:18:12+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款创建时间
@@ -461,16 +499,19 @@ pub struct EcommerceApplyAbnormalRefundResponse {
     /// 资金账户
     ///
     /// example: `"UNSETTLED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_account: ::std::option::Option<EcommerceAbnormalRefundFundsAccount>,
     /// 金额信息
     pub amount: EcommerceAbnormalRefundAmount,
     /// 优惠退款信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<
         ::std::vec::Vec<EcommerceAbnormalRefundPromotion>,
     >,
     /// 退款出资商户:不传默认由二级商户出资;垫付退款时传 `REFUND_SOURCE_PARTNER_ADVANCE`。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_account: ::std::option::Option<EcommerceRefundAccount>,
 }
@@ -537,17 +578,20 @@ impl EcommerceApplyAbnormalRefundResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateRefundRequest {
     /// 个人收款方受理授权ID:仅个人收款场景使用,与 `sub_mchid` 二选一。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub individual_auth_id: ::std::option::Option<::std::string::String>,
     /// 二级商户号:微信支付分配的二级商户号。电商场景必填;个人收款场景改传 `individual_auth_id`。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 电商平台APPID:平台在公众平台申请的服务号AppID。
     ///
@@ -557,31 +601,37 @@ pub struct EcommerceCreateRefundRequest {
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 还款服务商商户号:个人收款场景的合单参数。
     ///
     /// at most 32 characters; example: `"1230000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub combine_mchid: ::std::option::Option<::std::string::String>,
     /// 还款订单号:个人收款场景的合单商户订单号。
     ///
     /// at most 32 characters; example: `"P20150806125346"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub combine_out_trade_no: ::std::option::Option<::std::string::String>,
     /// 交易单微信支付订单号:个人收款场景的合单微信订单号。
     ///
     /// at most 32 characters; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub combine_transaction_id: ::std::option::Option<::std::string::String>,
     /// 微信订单号:原支付交易的微信订单号,与 `out_trade_no` 二选一。
     ///
     /// at most 32 characters; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 商户订单号:原支付交易的商户订单号,与 `transaction_id` 二选一。
     ///
     /// at most 32 characters; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 商户退款单号:平台内唯一,只能是数字、大小写字母及 `_-|*@`;同一单号重复请求只退一笔。
     ///
@@ -591,6 +641,7 @@ pub struct EcommerceCreateRefundRequest {
     ///
     /// at most 80 characters; example: `"商品已售完"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reason: ::std::option::Option<::std::string::String>,
     /// 订单金额:退款与原订单的金额信息。
     pub amount: EcommerceCreateRefundRequestAmount,
@@ -598,12 +649,15 @@ pub struct EcommerceCreateRefundRequest {
     ///
     /// at most 256 characters; example: `"https://weixin.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 退款出资商户:不传默认由二级商户出资;垫付退款时传 `REFUND_SOURCE_PARTNER_ADVANCE`。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub refund_account: ::std::option::Option<EcommerceRefundAccount>,
     /// 资金账户:指定退款出资的资金账户,不传按默认规则。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub funds_account: ::std::option::Option<EcommerceRefundFundsAccount>,
 }
 /// 订单金额:退款与原订单的金额信息。
@@ -615,6 +669,7 @@ pub struct EcommerceCreateRefundRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateRefundRequestAmount {
     /// 退款金额:单位为分,不能超过原订单金额。
@@ -623,6 +678,7 @@ pub struct EcommerceCreateRefundRequestAmount {
     pub refund: i64,
     /// 退款出资账户及金额
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub from: ::std::option::Option<::std::vec::Vec<EcommerceRefundFrom>>,
     /// 原订单金额:单位为分。
     ///
@@ -632,6 +688,7 @@ pub struct EcommerceCreateRefundRequestAmount {
     ///
     /// at most 16 characters; example: `"CNY"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`EcommerceCreateRefundRequestAmount`], by name: what [`EcommerceCreateRefundRequestAmount::new`] takes. A new required one in a later version is a new field here.
@@ -679,6 +736,7 @@ impl EcommerceCreateRefundRequestAmount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateRefundResponse {
     /// 微信退款单号
@@ -697,11 +755,13 @@ pub struct EcommerceCreateRefundResponse {
     /// 退款金额信息。
     pub amount: EcommerceRefundAmount,
     /// 优惠退款详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<
         ::std::vec::Vec<EcommerceRefundPromotion>,
     >,
     /// 退款出资商户:不传默认由二级商户出资;垫付退款时传 `REFUND_SOURCE_PARTNER_ADVANCE`。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_account: ::std::option::Option<EcommerceRefundAccount>,
 }
@@ -750,6 +810,7 @@ impl EcommerceCreateRefundResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceRefund {
     /// 微信退款单号
@@ -769,17 +830,20 @@ pub struct EcommerceRefund {
     /// at most 32 characters; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
     /// 退款渠道
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel: ::std::option::Option<EcommerceRefundChannel>,
     /// 退款入账账户:如退回银行卡时为“银行名称+卡类型+卡尾号”,退回零钱时为“支付用户零钱”。
     ///
     /// at most 64 characters; example: `"招商银行信用卡"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_received_account: ::std::option::Option<::std::string::String>,
     /// 退款成功时间:状态为 SUCCESS 时返回。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款创建时间
@@ -792,16 +856,19 @@ pub struct EcommerceRefund {
     /// 退款金额信息。
     pub amount: EcommerceRefundAmount,
     /// 优惠退款详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<
         ::std::vec::Vec<EcommerceRefundPromotion>,
     >,
     /// 退款出资商户:不传默认由二级商户出资;垫付退款时传 `REFUND_SOURCE_PARTNER_ADVANCE`。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_account: ::std::option::Option<EcommerceRefundAccount>,
     /// 资金账户
     ///
     /// example: `"UNSETTLED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_account: ::std::option::Option<EcommerceRefundQueryFundsAccount>,
 }
@@ -945,6 +1012,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceRefundAccount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceRefundAmount {
     /// 退款金额:单位为分。
@@ -952,6 +1020,7 @@ pub struct EcommerceRefundAmount {
     /// format `int64`; example: `888`.
     pub refund: i64,
     /// 退款出资账户及金额
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub from: ::std::option::Option<::std::vec::Vec<EcommerceRefundFrom>>,
     /// 用户退款金额:退给用户的金额,不含优惠券金额。
@@ -961,16 +1030,19 @@ pub struct EcommerceRefundAmount {
     /// 优惠退款金额:代金券或立减优惠退款的金额。
     ///
     /// format `int64`; example: `888`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub discount_refund: ::std::option::Option<i64>,
     /// 退款币种
     ///
     /// at most 16 characters; example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 垫付金额:电商平台垫付的金额。
     ///
     /// format `int64`; example: `888`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub advance: ::std::option::Option<i64>,
 }
@@ -1062,6 +1134,15 @@ impl ::std::str::FromStr for EcommerceRefundChannel {
 impl ::std::fmt::Display for EcommerceRefundChannel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceRefundChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceRefundChannel {
@@ -1257,6 +1338,17 @@ impl ::serde::Serialize for EcommerceRefundFundsAccount {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceRefundFundsAccount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 优惠退款详情。
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceRefundPromotionRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1266,6 +1358,7 @@ impl ::serde::Serialize for EcommerceRefundFundsAccount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceRefundPromotion {
     /// 券ID
@@ -1381,6 +1474,15 @@ impl ::std::fmt::Display for EcommerceRefundPromotionScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceRefundPromotionScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceRefundPromotionScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1446,6 +1548,15 @@ impl ::std::str::FromStr for EcommerceRefundPromotionType {
 impl ::std::fmt::Display for EcommerceRefundPromotionType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceRefundPromotionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceRefundPromotionType {
@@ -1527,6 +1638,15 @@ impl ::std::fmt::Display for EcommerceRefundQueryFundsAccount {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceRefundQueryFundsAccount {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceRefundQueryFundsAccount {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1602,6 +1722,15 @@ impl ::std::fmt::Display for EcommerceRefundStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceRefundStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceRefundStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1669,6 +1798,15 @@ impl ::std::fmt::Display for EcommerceReturnAdvanceAccount {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceReturnAdvanceAccount {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceReturnAdvanceAccount {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1686,6 +1824,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceReturnAdvanceAccount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceReturnAdvanceRecord {
     /// 微信退款单号
@@ -1718,6 +1857,7 @@ pub struct EcommerceReturnAdvanceRecord {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1783,6 +1923,7 @@ impl EcommerceReturnAdvanceRecord {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceReturnAdvanceRequest {
     /// 二级商户号:垫付退款对应的二级商户。
@@ -1849,6 +1990,15 @@ impl ::std::str::FromStr for EcommerceReturnAdvanceResult {
 impl ::std::fmt::Display for EcommerceReturnAdvanceResult {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceReturnAdvanceResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceReturnAdvanceResult {

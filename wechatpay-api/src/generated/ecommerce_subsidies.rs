@@ -12,6 +12,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelSubsidyRequest {
     /// 二级商户号
@@ -34,6 +35,7 @@ pub struct EcommerceCancelSubsidyRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCancelSubsidyResponse {
     /// 二级商户号
@@ -96,6 +98,7 @@ impl EcommerceCancelSubsidyResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateSubsidyRequest {
     /// 二级商户号
@@ -118,6 +121,7 @@ pub struct EcommerceCreateSubsidyRequest {
     ///
     /// example: `"P20150806125347"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_subsidy_no: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceCreateSubsidyResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -127,6 +131,7 @@ pub struct EcommerceCreateSubsidyRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateSubsidyResponse {
     /// 二级商户号
@@ -216,6 +221,7 @@ impl EcommerceCreateSubsidyResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceReturnSubsidyRequest {
     /// 二级商户号
@@ -234,6 +240,7 @@ pub struct EcommerceReturnSubsidyRequest {
     ///
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub refund_id: ::std::option::Option<::std::string::String>,
     /// 补差回退金额:单位为分,不能超过补差金额;指定出资账户时等于各账户出资之和。
     ///
@@ -247,9 +254,11 @@ pub struct EcommerceReturnSubsidyRequest {
     ///
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub subsidy_id: ::std::option::Option<::std::string::String>,
     /// 回退出资账户及金额:需指定出资账户时传入。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub from: ::std::option::Option<::std::vec::Vec<EcommerceSubsidyReturnFrom>>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceReturnSubsidyResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -259,6 +268,7 @@ pub struct EcommerceReturnSubsidyRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceReturnSubsidyResponse {
     /// 二级商户号
@@ -276,6 +286,7 @@ pub struct EcommerceReturnSubsidyResponse {
     /// 微信退款单号
     ///
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_id: ::std::option::Option<::std::string::String>,
     /// 商户补差回退单号
@@ -414,6 +425,15 @@ impl ::std::fmt::Display for EcommerceSubsidyCancelResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceSubsidyCancelResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceSubsidyCancelResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -485,6 +505,15 @@ impl ::std::fmt::Display for EcommerceSubsidyResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceSubsidyResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceSubsidyResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -503,17 +532,20 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceSubsidyResult {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceSubsidyReturnFrom {
     /// 出资账户类型
     ///
     /// example: `"AVAILABLE"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub account: ::std::option::Option<EcommerceSubsidyReturnFromAccount>,
     /// 出资金额
     ///
     /// format `int64`; example: `10`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub amount: ::std::option::Option<i64>,
 }
 impl EcommerceSubsidyReturnFrom {
@@ -600,6 +632,17 @@ impl ::serde::Serialize for EcommerceSubsidyReturnFromAccount {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceSubsidyReturnFromAccount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 请求补差

@@ -15,10 +15,12 @@
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantAdditionalMaterials {
     /// 补充材料图片 media_id 列表:不超过10张
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub additional_media: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl CancelledMerchantAdditionalMaterials {
@@ -42,6 +44,7 @@ impl CancelledMerchantAdditionalMaterials {
 ///
 /// `new` takes the required fields by name (a \[`CancelledMerchantBankAccountRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantBankAccount {
     /// 开户名称
@@ -56,11 +59,13 @@ pub struct CancelledMerchantBankAccount {
     ///
     /// example: `"402713354941"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_branch_id: ::std::option::Option<::std::string::String>,
     /// 开户银行名称:需写到支行
     ///
     /// example: `"402713354941"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 银行账号
     ///
@@ -241,6 +246,17 @@ impl ::serde::Serialize for CancelledMerchantIdDocType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CancelledMerchantIdDocType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 出款子账户类型:从二级商户哪个子账户出款。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -310,6 +326,17 @@ impl ::serde::Serialize for CancelledMerchantOutAccountType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CancelledMerchantOutAccountType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 账户类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -375,16 +402,29 @@ impl ::serde::Serialize for CancelledMerchantPayeeAccountType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CancelledMerchantPayeeAccountType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 收款人证件信息
 ///
 /// `new` takes the required fields by name (a \[`CancelledMerchantPayeeIdentityRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantPayeeIdentity {
     /// 证件类型
     ///
     /// example: `"IDENTIFICATION_TYPE_IDCARD"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id_doc_type: ::std::option::Option<CancelledMerchantIdDocType>,
     /// 证件姓名
     ///
@@ -444,6 +484,7 @@ impl CancelledMerchantPayeeIdentity {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantPayeeInfo {
     /// 账户类型
@@ -452,9 +493,11 @@ pub struct CancelledMerchantPayeeInfo {
     pub account_type: CancelledMerchantPayeeAccountType,
     /// 银行账户
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_account_info: ::std::option::Option<CancelledMerchantBankAccount>,
     /// 收款人证件信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub identity_info: ::std::option::Option<CancelledMerchantPayeeIdentity>,
 }
 impl CancelledMerchantPayeeInfo {
@@ -555,6 +598,17 @@ impl ::serde::Serialize for CancelledMerchantPayeeType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CancelledMerchantPayeeType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 付款申请证明材料
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -565,10 +619,12 @@ impl ::serde::Serialize for CancelledMerchantPayeeType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantProofMedia {
     /// 申请证明材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub proof_payee_media: ::std::option::Option<
         ::std::vec::Vec<CancelledMerchantProofMediaItem>,
     >,
@@ -597,6 +653,7 @@ impl CancelledMerchantProofMedia {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantProofMediaItem {
     /// 申请证明材料类型
@@ -730,6 +787,17 @@ impl ::serde::Serialize for CancelledMerchantProofMediaType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CancelledMerchantProofMediaType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 提现申请单信息
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`CancelledMerchantWithdrawApplyRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -739,6 +807,7 @@ impl ::serde::Serialize for CancelledMerchantProofMediaType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantWithdrawApply {
     /// 微信支付提现申请单号
@@ -756,12 +825,14 @@ pub struct CancelledMerchantWithdrawApply {
     /// 失败原因
     ///
     /// example: `"银行卡信息有误"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 最后更新时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub modify_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -804,6 +875,7 @@ impl CancelledMerchantWithdrawApply {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CancelledMerchantWithdrawApplyResult {
     /// 提现申请单信息
@@ -822,6 +894,7 @@ impl CancelledMerchantWithdrawApplyResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceApplyWithdrawExceptionBillResponse {
     /// 哈希类型
@@ -874,6 +947,7 @@ impl EcommerceApplyWithdrawExceptionBillResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateCancelledMerchantWithdrawApplyRequest {
     /// 二级商户号:出款的已注销二级商户号。
@@ -900,14 +974,17 @@ pub struct EcommerceCreateCancelledMerchantWithdrawApplyRequest {
     ///
     /// example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payee_mchid: ::std::option::Option<::std::string::String>,
     /// 收款账号信息
     pub payee_info: CancelledMerchantPayeeInfo,
     /// 付款申请证明材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub proof_media_list: ::std::option::Option<CancelledMerchantProofMedia>,
     /// 补充材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub additional_materials: ::std::option::Option<
         CancelledMerchantAdditionalMaterials,
     >,
@@ -915,6 +992,7 @@ pub struct EcommerceCreateCancelledMerchantWithdrawApplyRequest {
     ///
     /// example: `"特殊理由"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceCreateCancelledMerchantWithdrawApplyResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -924,6 +1002,7 @@ pub struct EcommerceCreateCancelledMerchantWithdrawApplyRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateCancelledMerchantWithdrawApplyResponse {
     /// 微信支付提现申请单号
@@ -968,6 +1047,7 @@ impl EcommerceCreateCancelledMerchantWithdrawApplyResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateDayEndBalanceWithdrawRequest {
     /// 二级商户号
@@ -986,21 +1066,25 @@ pub struct EcommerceCreateDayEndBalanceWithdrawRequest {
     ///
     /// at most 56 characters; example: `"交易提现"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 银行附言
     ///
     /// at most 32 characters; example: `"微信支付提现"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_memo: ::std::option::Option<::std::string::String>,
     /// 提现结果通知地址:提现完成或异常时通知(`MCHWITHDRAW.CHANGE`)。
     ///
     /// at most 256 characters; example: `"https://yourapp.com/notify"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 留存额:单位为分,提现金额 = 日终余额(或可用余额)减去留存额。
     ///
     /// format `int64`; example: `100`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reserve_amount: ::std::option::Option<i64>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1010,6 +1094,7 @@ pub struct EcommerceCreateDayEndBalanceWithdrawRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreatePlatformWithdrawRequest {
     /// 商户提现单号:由商户自定义,只能是字母和数字。
@@ -1024,11 +1109,13 @@ pub struct EcommerceCreatePlatformWithdrawRequest {
     ///
     /// at most 56 characters; example: `"交易体现"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 银行附言:展示在收款银行系统中(能否展示取决于银行)。
     ///
     /// at most 32 characters; example: `"xx平台提现"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_memo: ::std::option::Option<::std::string::String>,
     /// 出款账户类型
     pub account_type: EcommerceWithdrawAccountType,
@@ -1036,6 +1123,7 @@ pub struct EcommerceCreatePlatformWithdrawRequest {
     ///
     /// at most 256 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceCreatePlatformWithdrawResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1045,6 +1133,7 @@ pub struct EcommerceCreatePlatformWithdrawRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreatePlatformWithdrawResponse {
     /// 微信支付提现单号:提现受理后微信支付返回的单号。
@@ -1087,6 +1176,7 @@ impl EcommerceCreatePlatformWithdrawResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateSubMerchantWithdrawRequest {
     /// 二级商户号
@@ -1105,19 +1195,23 @@ pub struct EcommerceCreateSubMerchantWithdrawRequest {
     ///
     /// at most 56 characters; example: `"交易提现"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 银行附言:展示在收款银行系统中(能否展示取决于银行)。
     ///
     /// at most 32 characters; example: `"微信支付提现"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_memo: ::std::option::Option<::std::string::String>,
     /// 出款账户类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub account_type: ::std::option::Option<EcommerceWithdrawAccountType>,
     /// 提现结果通知地址:提现状态变化时通知(`MCHWITHDRAW.CHANGE`)。
     ///
     /// at most 256 characters; example: `"https://weixin.qq.com/a-fake-notify-url"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`EcommerceCreateSubMerchantWithdrawResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1127,6 +1221,7 @@ pub struct EcommerceCreateSubMerchantWithdrawRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceCreateSubMerchantWithdrawResponse {
     /// 特约商户号
@@ -1142,6 +1237,7 @@ pub struct EcommerceCreateSubMerchantWithdrawResponse {
     /// at most 32 characters; example: `"20190611222222222200000000012122"`.
     pub out_request_no: ::std::string::String,
     /// 出款账户类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_type: ::std::option::Option<EcommerceWithdrawAccountType>,
 }
@@ -1185,6 +1281,7 @@ impl EcommerceCreateSubMerchantWithdrawResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceDayEndBalanceWithdraw {
     /// 收付通平台商户号
@@ -1214,16 +1311,19 @@ pub struct EcommerceDayEndBalanceWithdraw {
     /// 提现成功金额:单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_amount: ::std::option::Option<i64>,
     /// 提现失败金额:单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_amount: ::std::option::Option<i64>,
     /// 提现退票金额:单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_amount: ::std::option::Option<i64>,
     /// 发起提现时间
@@ -1239,16 +1339,19 @@ pub struct EcommerceDayEndBalanceWithdraw {
     /// 失败原因
     ///
     /// example: `"卡号错误"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reason: ::std::option::Option<::std::string::String>,
     /// 提现备注
     ///
     /// example: `"交易提现"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 银行附言
     ///
     /// example: `"微信支付提现"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_memo: ::std::option::Option<::std::string::String>,
     /// 出款账户类型
@@ -1264,6 +1367,7 @@ pub struct EcommerceDayEndBalanceWithdraw {
     /// 入账银行名称:含支行
     ///
     /// example: `"中国工商银行股份有限公司深圳软件园支行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
 }
@@ -1416,6 +1520,17 @@ impl ::serde::Serialize for EcommerceDayEndWithdrawCalculateType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for EcommerceDayEndWithdrawCalculateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 单据状态
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -1481,6 +1596,15 @@ impl ::std::fmt::Display for EcommerceDayEndWithdrawStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceDayEndWithdrawStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceDayEndWithdrawStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1500,6 +1624,7 @@ impl<'de> ::serde::Deserialize<'de> for EcommerceDayEndWithdrawStatus {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommercePlatformWithdraw {
     /// 提现单状态
@@ -1628,6 +1753,7 @@ impl EcommercePlatformWithdraw {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceSubMerchantWithdraw {
     /// 二级商户号
@@ -1675,21 +1801,25 @@ pub struct EcommerceSubMerchantWithdraw {
     /// example: `"微信提现"`.
     pub bank_memo: ::std::string::String,
     /// 出款账户类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_type: ::std::option::Option<EcommerceWithdrawAccountType>,
     /// 入账银行账号后四位
     ///
     /// example: `"1178"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_number: ::std::option::Option<::std::string::String>,
     /// 入账银行
     ///
     /// example: `"招商银行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_bank: ::std::option::Option<::std::string::String>,
     /// 入账银行全称(含支行)
     ///
     /// example: `"中国工商银行股份有限公司深圳软件园支行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
 }
@@ -1905,6 +2035,15 @@ impl ::std::fmt::Display for EcommerceWithdrawBillHashType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceWithdrawBillHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for EcommerceWithdrawBillHashType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2088,6 +2227,15 @@ impl ::std::str::FromStr for EcommerceWithdrawStatus {
 impl ::std::fmt::Display for EcommerceWithdrawStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for EcommerceWithdrawStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EcommerceWithdrawStatus {

@@ -109,6 +109,15 @@ impl ::std::fmt::Display for FacePayCredentialType {
         ::std::fmt::Display::fmt(&self.value(), f)
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FacePayCredentialType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.value())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FacePayCredentialType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -125,87 +134,104 @@ impl<'de> ::serde::Deserialize<'de> for FacePayCredentialType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FacePayDevice {
     /// 设备序列号。
     ///
     /// example: `"AAAAA123456789012345678"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_sn: ::std::option::Option<::std::string::String>,
     /// 摄像头序列号。
     ///
     /// example: `"CAM123456789"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub camera_sn: ::std::option::Option<::std::string::String>,
     /// 设备品类代码,如 2 桌面收银设备、8 团餐设备、11 闸机(见文档的设备品类枚举)。
     ///
     /// example: `"2"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_category_code: ::std::option::Option<::std::string::String>,
     /// 设备品类名称。
     ///
     /// example: `"桌面收银设备"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_category: ::std::option::Option<::std::string::String>,
     /// 设备类型代码,如 1 基础版、3 Pro版、114 桌面单屏刷脸设备(见文档的设备类型枚举)。
     ///
     /// example: `"3"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_class_code: ::std::option::Option<::std::string::String>,
     /// 设备类型名称。
     ///
     /// example: `"Pro版"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_class: ::std::option::Option<::std::string::String>,
     /// 设备型号。
     ///
     /// example: `"Q2"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_model: ::std::option::Option<::std::string::String>,
     /// 刷脸应用软件模式代码:1 SDK模式,2 APP模式,3 离线模式,4 境外APP模式。
     ///
     /// example: `"2"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub app_scene_code: ::std::option::Option<::std::string::String>,
     /// 刷脸应用软件模式名称。
     ///
     /// example: `"APP模式"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub app_scene: ::std::option::Option<::std::string::String>,
     /// 刷脸应用所在的操作系统。
     ///
     /// example: `"Android"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub operating_system: ::std::option::Option<::std::string::String>,
     /// 激活状态。
     ///
     /// example: `"ACTIVATED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activation_status: ::std::option::Option<FacePayDeviceActivationStatus>,
     /// 激活时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activation_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 商户号。
     ///
     /// example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 商户简称。
     ///
     /// example: `"腾讯"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub merchant_shortname: ::std::option::Option<::std::string::String>,
     /// 子商户号。
     ///
     /// example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户简称。
     ///
     /// example: `"腾讯便利店"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_merchant_shortname: ::std::option::Option<::std::string::String>,
 }
@@ -289,6 +315,15 @@ impl ::std::fmt::Display for FacePayDeviceActivationStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FacePayDeviceActivationStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FacePayDeviceActivationStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -309,22 +344,26 @@ impl<'de> ::serde::Deserialize<'de> for FacePayDeviceActivationStatus {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FacePayDevicePageLinks {
     /// 下一页链接。
     ///
     /// example: `"/v3/iotmanage/devices?offset=15&limit=5"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub next: ::std::option::Option<::std::string::String>,
     /// 上一页链接。
     ///
     /// example: `"/v3/iotmanage/devices?offset=5&limit=5"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub prev: ::std::option::Option<::std::string::String>,
     /// 本页链接。
     ///
     /// example: `"/v3/iotmanage/devices?offset=10&limit=5"`.
     #[serde(rename = "self")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub self_: ::std::option::Option<::std::string::String>,
 }
@@ -399,6 +438,15 @@ impl ::std::fmt::Display for FacePayInspectionResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FacePayInspectionResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FacePayInspectionResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -416,6 +464,7 @@ impl<'de> ::serde::Deserialize<'de> for FacePayInspectionResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FacePayListDevicesResponse {
     /// 设备列表。
@@ -480,6 +529,7 @@ impl FacePayListDevicesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FacePayQueryDeviceInspectionResponse {
     /// 设备序列号。
@@ -517,11 +567,13 @@ pub struct FacePayQueryDeviceInspectionResponse {
     /// 错误信息。
     ///
     /// example: `[]`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub errors: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 告警信息。
     ///
     /// example: `[]`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub warnings: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 检查时间,rfc3339 格式。
@@ -606,24 +658,29 @@ impl FacePayQueryDeviceInspectionResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FacePayQueryUserResponse {
     /// 用户 UnionID。
     ///
     /// example: `"abcdefg111"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub union_id: ::std::option::Option<::std::string::String>,
     /// 用户在商户 AppID 下的唯一标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户 AppID 下的唯一标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 实名信息:`info_type` 为 `ASK_REAL_NAME` 时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub real_name_info: ::std::option::Option<FacePayRealNameInfo>,
 }
@@ -647,30 +704,40 @@ impl FacePayQueryUserResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FacePayRealNameInfo {
     /// 姓名(加密返回,客户端以商户私钥解密)。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub encrypted_real_name: ::std::option::Option<::std::string::String>,
     /// 证件类型。
     ///
     /// format `int32`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub credential_type: ::std::option::Option<FacePayCredentialType>,
     /// 证件号(加密返回,客户端以商户私钥解密)。
     ///
     /// example: `"110101199003070000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub encrypted_credential_id: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for FacePayRealNameInfo {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("FacePayRealNameInfo")
-            .field("encrypted_real_name", &"<redacted>")
+            .field(
+                "encrypted_real_name",
+                &self.encrypted_real_name.as_ref().map(|_| "<redacted>"),
+            )
             .field("credential_type", &self.credential_type)
-            .field("encrypted_credential_id", &"<redacted>")
+            .field(
+                "encrypted_credential_id",
+                &self.encrypted_credential_id.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

@@ -16,6 +16,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoAbilityInfoItem {
     /// 能力类型
@@ -30,6 +31,7 @@ pub struct FapiaoAbilityInfoItem {
     /// 能力授权失败原因
     ///
     /// example: `"失败原因"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorize_fail_reason: ::std::option::Option<::std::string::String>,
 }
@@ -120,6 +122,15 @@ impl ::std::fmt::Display for FapiaoAbilityInfoItemStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoAbilityInfoItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FapiaoAbilityInfoItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -189,6 +200,15 @@ impl ::std::str::FromStr for FapiaoAbilityInfoType {
 impl ::std::fmt::Display for FapiaoAbilityInfoType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoAbilityInfoType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for FapiaoAbilityInfoType {
@@ -349,16 +369,19 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoBillType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoBillingPersonInfo {
     /// 开票人ID
     ///
     /// example: `"187776276864872"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub id: ::std::option::Option<::std::string::String>,
     /// 开票人姓名
     ///
     /// example: `"张伟"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
 }
@@ -380,6 +403,7 @@ impl FapiaoBillingPersonInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoBlueFapiao {
     /// 发票代码
@@ -539,8 +563,8 @@ impl ::std::fmt::Debug for FapiaoBuyerInformation {
             .field("telephone", &self.telephone)
             .field("bank_name", &self.bank_name)
             .field("bank_account", &self.bank_account)
-            .field("phone", &"<redacted>")
-            .field("email", &"<redacted>")
+            .field("phone", &self.phone.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email.as_ref().map(|_| "<redacted>"))
             .field("amount", &self.amount)
             .field("out_trade_no", &self.out_trade_no)
             .field("fapiao_bill_type", &self.fapiao_bill_type)
@@ -755,6 +779,7 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoBuyerType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoCardInformation {
     /// 插卡公众号AppID
@@ -768,11 +793,13 @@ pub struct FapiaoCardInformation {
     /// 电子发票卡券模板ID
     ///
     /// example: `"p4gLgvlAYSEOpeXGFVJRFxgop6iY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_id: ::std::option::Option<::std::string::String>,
     /// 电子发票在卡包中的编码
     ///
     /// example: `"379550244162"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_code: ::std::option::Option<::std::string::String>,
     /// 发票卡券状态。
@@ -811,6 +838,7 @@ impl FapiaoCardInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoCardInformationItem {
     /// 电子发票文件ID
@@ -860,6 +888,7 @@ pub struct FapiaoCardInformationItem {
     ///
     /// example: `"备注"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`FapiaoCardInformationItem`], by name: what [`FapiaoCardInformationItem::new`] takes. A new required one in a later version is a new field here.
@@ -1015,6 +1044,15 @@ impl ::std::fmt::Display for FapiaoCardStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoCardStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FapiaoCardStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1034,12 +1072,14 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoCardStatus {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoCardTemplateInformation {
     /// 收款方名称
     ///
     /// at most 32 characters; example: `"某公司"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payee_name: ::std::option::Option<::std::string::String>,
     /// 卡券logo地址
     ///
@@ -1047,6 +1087,7 @@ pub struct FapiaoCardTemplateInformation {
     pub logo_url: ::std::string::String,
     /// 卡券自定义cell位配置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_cell: ::std::option::Option<FapiaoCustomCell>,
 }
 impl FapiaoCardTemplateInformation {
@@ -1187,6 +1228,17 @@ impl ::serde::Serialize for FapiaoCertificateType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoCertificateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -1194,12 +1246,14 @@ impl ::serde::Serialize for FapiaoCertificateType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoCreateCardTemplateRequest {
     /// 子商户号
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 插卡公众号AppID
     ///
@@ -1215,6 +1269,7 @@ pub struct FapiaoCreateCardTemplateRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoCreateCardTemplateResponse {
     /// 插卡公众号AppID
@@ -1253,6 +1308,7 @@ impl FapiaoCreateCardTemplateResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoCustomCell {
     /// cell位文字
@@ -1267,16 +1323,19 @@ pub struct FapiaoCustomCell {
     ///
     /// example: `"http://www.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_url: ::std::option::Option<::std::string::String>,
     /// 点击cell位跳转的小程序的用户名
     ///
     /// example: `"gh_86a091e50ad4@app"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub miniprogram_user_name: ::std::option::Option<::std::string::String>,
     /// 点击cell位跳转的小程序的页面路径
     ///
     /// example: `"pages/xxxPage"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub miniprogram_path: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`FapiaoCustomCell`], by name: what [`FapiaoCustomCell::new`] takes. A new required one in a later version is a new field here.
@@ -1339,6 +1398,7 @@ impl FapiaoCustomCell {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoDigitalTaxMode {
     /// 接入状态
@@ -1346,26 +1406,31 @@ pub struct FapiaoDigitalTaxMode {
     /// example: `"ENABLED"`.
     pub status: FapiaoDigitalTaxModeStatus,
     /// 开票人信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub billing_person_info: ::std::option::Option<FapiaoBillingPersonInfo>,
     /// 接入时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-07-01T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub access_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 过期时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-07-02T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub expired_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 接入失败原因
     ///
     /// example: `"失败原因"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub access_fail_reason: ::std::option::Option<::std::string::String>,
     /// 能力信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub ability_info: ::std::option::Option<::std::vec::Vec<FapiaoAbilityInfoItem>>,
 }
@@ -1471,6 +1536,15 @@ impl ::std::fmt::Display for FapiaoDigitalTaxModeStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoDigitalTaxModeStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FapiaoDigitalTaxModeStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1489,19 +1563,23 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoDigitalTaxModeStatus {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoDownloadInfo {
     /// 商户发票单号
     ///
     /// at most 32 characters; example: `"20200701123456"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fapiao_id: ::std::option::Option<::std::string::String>,
     /// 发票文件下载地址
     ///
     /// example: `"https://pay.wechatpay.cn/invoicing/fapiao/fapiao-file"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
     /// 发票状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub status: ::std::option::Option<FapiaoStatus>,
 }
@@ -1575,6 +1653,15 @@ impl ::serde::Serialize for FapiaoExportBusinessPolicyCode {
         serializer.serialize_i64(self.value())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoExportBusinessPolicyCode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 附加信息
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1639,6 +1726,7 @@ impl FapiaoExtraInformation {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoGetServiceProviderInviteUrlResponse {
     /// 邀请开通二维码链接
@@ -1692,26 +1780,31 @@ impl FapiaoGetServiceProviderInviteUrlResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoGetUserTitleUrlResponse {
     /// 抬头填写链接
     ///
     /// example: `"https://payapp.weixin.qq.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub title_url: ::std::option::Option<::std::string::String>,
     /// 抬头填写小程序AppID
     ///
     /// example: `"wxb1170446a4c0a5a2"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_appid: ::std::option::Option<::std::string::String>,
     /// 抬头填写小程序页面路径
     ///
     /// example: `"pages/xxxPage"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_path: ::std::option::Option<::std::string::String>,
     /// 抬头填写小程序的用户名
     ///
     /// example: `"gh_86a091e50ad4@app"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_user_name: ::std::option::Option<::std::string::String>,
 }
@@ -1733,12 +1826,14 @@ impl FapiaoGetUserTitleUrlResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoInsertCardsRequest {
     /// 子商户号
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 开票场景:微信支付场景时发票申请单号填关联的微信支付订单号;非微信支付场景时填获取抬头填写链接时指定的申请单号。
     pub scene: FapiaoScene,
@@ -1824,6 +1919,15 @@ impl ::std::fmt::Display for FapiaoInviteFailedCode {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoInviteFailedCode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FapiaoInviteFailedCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1838,6 +1942,7 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoInviteFailedCode {
 ///
 /// `new` takes the required fields by name (a \[`FapiaoIssueBuyerInformationRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueBuyerInformation {
     /// 购买方类型
@@ -1853,36 +1958,43 @@ pub struct FapiaoIssueBuyerInformation {
     ///
     /// at most 32 characters; example: `"202003261233701778"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub taxpayer_id: ::std::option::Option<::std::string::String>,
     /// 地址
     ///
     /// at most 128 characters; example: `"深圳市南山区深南大道10000号"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub address: ::std::option::Option<::std::string::String>,
     /// 电话
     ///
     /// at most 32 characters; example: `"075512345678"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub telephone: ::std::option::Option<::std::string::String>,
     /// 开户银行
     ///
     /// at most 128 characters; example: `"测试银行"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 银行账号
     ///
     /// at most 32 characters; example: `"62001234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_account: ::std::option::Option<::std::string::String>,
     /// 手机号
     ///
     /// example: `"13900000000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub phone: ::std::option::Option<::std::string::String>,
     /// 邮箱地址
     ///
     /// example: `"example@weixin.qq.com"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub email: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for FapiaoIssueBuyerInformation {
@@ -1895,8 +2007,8 @@ impl ::std::fmt::Debug for FapiaoIssueBuyerInformation {
             .field("telephone", &self.telephone)
             .field("bank_name", &self.bank_name)
             .field("bank_account", &self.bank_account)
-            .field("phone", &"<redacted>")
-            .field("email", &"<redacted>")
+            .field("phone", &self.phone.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -1998,6 +2110,7 @@ impl FapiaoIssueBuyerInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueGeneralItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -2012,16 +2125,19 @@ pub struct FapiaoIssueGeneralItem {
     ///
     /// example: `"A4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub specification: ::std::option::Option<::std::string::String>,
     /// 单位
     ///
     /// example: `"次"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
     /// 数量
     ///
     /// format `int64`; example: `100000000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub quantity: ::std::option::Option<i64>,
     /// 单行金额合计
     ///
@@ -2035,6 +2151,7 @@ pub struct FapiaoIssueGeneralItem {
     pub discount: bool,
     /// 优惠政策标识
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub preferential_policy_code: ::std::option::Option<FapiaoPreferentialPolicyCode>,
 }
 /// The required fields of [`FapiaoIssueGeneralItem`], by name: what [`FapiaoIssueGeneralItem::new`] takes. A new required one in a later version is a new field here.
@@ -2121,6 +2238,7 @@ impl FapiaoIssueGeneralItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueGeneralRequest {
     /// 子商户号
@@ -2145,6 +2263,7 @@ pub struct FapiaoIssueGeneralRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueInformation {
     /// 商户发票单号
@@ -2159,11 +2278,13 @@ pub struct FapiaoIssueInformation {
     pub items: ::std::vec::Vec<FapiaoIssueGeneralItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub export_business_policy_code: ::std::option::Option<
         FapiaoExportBusinessPolicyCode,
     >,
     /// 增值税即征即退代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub vat_refund_levy_code: ::std::option::Option<FapiaoVatRefundLevyCode>,
     /// 开票人ID
     ///
@@ -2173,6 +2294,7 @@ pub struct FapiaoIssueInformation {
     ///
     /// example: `"example_billing_person"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub billing_person: ::std::option::Option<::std::string::String>,
     /// 开具的发票类型
     pub fapiao_bill_type: FapiaoBillType,
@@ -2182,6 +2304,7 @@ pub struct FapiaoIssueInformation {
     ///
     /// example: `"备注"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`FapiaoIssueInformation`], by name: what [`FapiaoIssueInformation::new`] takes. A new required one in a later version is a new field here.
@@ -2270,6 +2393,7 @@ impl FapiaoIssueInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueInformationItem {
     /// 商户发票单号
@@ -2286,6 +2410,7 @@ pub struct FapiaoIssueInformationItem {
     ///
     /// example: `"备注"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 发票行信息
     pub items: ::std::vec::Vec<FapiaoIssueItem>,
@@ -2339,6 +2464,7 @@ impl FapiaoIssueInformationItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -2349,26 +2475,31 @@ pub struct FapiaoIssueItem {
     ///
     /// example: `"运输服务"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_category: ::std::option::Option<::std::string::String>,
     /// 货物或应税劳务、服务名称
     ///
     /// example: `"出租汽车客运服务"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_name: ::std::option::Option<::std::string::String>,
     /// 企业侧维护的货物或应税劳务、服务编码
     ///
     /// example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_id: ::std::option::Option<f64>,
     /// 规格型号
     ///
     /// example: `"A4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub specification: ::std::option::Option<::std::string::String>,
     /// 单位
     ///
     /// example: `"次"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
     /// 数量
     ///
@@ -2382,11 +2513,13 @@ pub struct FapiaoIssueItem {
     ///
     /// example: `1300`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub tax_rate: ::std::option::Option<f64>,
     /// 税收优惠政策标识
     ///
     /// example: `"NO_FAVORABLE"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub tax_prefer_mark: ::std::option::Option<::std::string::String>,
     /// 是否折扣行
     pub discount: bool,
@@ -2493,6 +2626,7 @@ impl FapiaoIssueItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssuePassengerTransportFapiaoInformation {
     /// 商户发票单号
@@ -2507,11 +2641,13 @@ pub struct FapiaoIssuePassengerTransportFapiaoInformation {
     pub items: ::std::vec::Vec<FapiaoIssuePassengerTransportItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub export_business_policy_code: ::std::option::Option<
         FapiaoExportBusinessPolicyCode,
     >,
     /// 增值税即征即退代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub vat_refund_levy_code: ::std::option::Option<FapiaoVatRefundLevyCode>,
     /// 开票人ID
     ///
@@ -2521,6 +2657,7 @@ pub struct FapiaoIssuePassengerTransportFapiaoInformation {
     ///
     /// example: `"**伟 0020"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub billing_person: ::std::option::Option<::std::string::String>,
     /// 开具的发票类型
     pub fapiao_bill_type: FapiaoBillType,
@@ -2530,6 +2667,7 @@ pub struct FapiaoIssuePassengerTransportFapiaoInformation {
     ///
     /// example: `"备注"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`FapiaoIssuePassengerTransportFapiaoInformation`], by name: what [`FapiaoIssuePassengerTransportFapiaoInformation::new`] takes. A new required one in a later version is a new field here.
@@ -2620,6 +2758,7 @@ impl FapiaoIssuePassengerTransportFapiaoInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssuePassengerTransportItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -2634,14 +2773,17 @@ pub struct FapiaoIssuePassengerTransportItem {
     ///
     /// example: `"A4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub specification: ::std::option::Option<::std::string::String>,
     /// 单位
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
     /// 数量
     ///
     /// format `int64`; example: `100000000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub quantity: ::std::option::Option<i64>,
     /// 单行金额合计
     ///
@@ -2655,9 +2797,11 @@ pub struct FapiaoIssuePassengerTransportItem {
     pub discount: bool,
     /// 优惠政策标识
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub preferential_policy_code: ::std::option::Option<FapiaoPreferentialPolicyCode>,
     /// 出行人额外信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub passenger_information: ::std::option::Option<FapiaoPassengerInformation>,
 }
 /// The required fields of [`FapiaoIssuePassengerTransportItem`], by name: what [`FapiaoIssuePassengerTransportItem::new`] takes. A new required one in a later version is a new field here.
@@ -2754,6 +2898,7 @@ impl FapiaoIssuePassengerTransportItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssuePassengerTransportRequest {
     /// 子商户号
@@ -2778,6 +2923,7 @@ pub struct FapiaoIssuePassengerTransportRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueRealEstateLeasingFapiaoInformation {
     /// 商户发票单号
@@ -2792,11 +2938,13 @@ pub struct FapiaoIssueRealEstateLeasingFapiaoInformation {
     pub items: ::std::vec::Vec<FapiaoIssueRealEstateLeasingItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub export_business_policy_code: ::std::option::Option<
         FapiaoExportBusinessPolicyCode,
     >,
     /// 增值税即征即退代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub vat_refund_levy_code: ::std::option::Option<FapiaoVatRefundLevyCode>,
     /// 开票人ID
     ///
@@ -2806,6 +2954,7 @@ pub struct FapiaoIssueRealEstateLeasingFapiaoInformation {
     ///
     /// example: `"example_billing_person"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub billing_person: ::std::option::Option<::std::string::String>,
     /// 开具的发票类型
     pub fapiao_bill_type: FapiaoBillType,
@@ -2815,6 +2964,7 @@ pub struct FapiaoIssueRealEstateLeasingFapiaoInformation {
     ///
     /// example: `"备注"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`FapiaoIssueRealEstateLeasingFapiaoInformation`], by name: what [`FapiaoIssueRealEstateLeasingFapiaoInformation::new`] takes. A new required one in a later version is a new field here.
@@ -2903,6 +3053,7 @@ impl FapiaoIssueRealEstateLeasingFapiaoInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueRealEstateLeasingItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -2917,16 +3068,19 @@ pub struct FapiaoIssueRealEstateLeasingItem {
     ///
     /// example: `"A4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub specification: ::std::option::Option<::std::string::String>,
     /// 单位
     ///
     /// example: `"次"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
     /// 数量
     ///
     /// format `int64`; example: `100000000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub quantity: ::std::option::Option<i64>,
     /// 单行金额合计
     ///
@@ -2940,9 +3094,11 @@ pub struct FapiaoIssueRealEstateLeasingItem {
     pub discount: bool,
     /// 优惠政策标识
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub preferential_policy_code: ::std::option::Option<FapiaoPreferentialPolicyCode>,
     /// 不动产租赁特定行业额外信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_estate_leasing_information: ::std::option::Option<
         FapiaoRealEstateLeasingInformation,
     >,
@@ -3041,6 +3197,7 @@ impl FapiaoIssueRealEstateLeasingItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueRealEstateLeasingRequest {
     /// 子商户号
@@ -3065,6 +3222,7 @@ pub struct FapiaoIssueRealEstateLeasingRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueRefinedOilFapiaoInformation {
     /// 商户发票单号
@@ -3079,11 +3237,13 @@ pub struct FapiaoIssueRefinedOilFapiaoInformation {
     pub items: ::std::vec::Vec<FapiaoIssueRefinedOilItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub export_business_policy_code: ::std::option::Option<
         FapiaoExportBusinessPolicyCode,
     >,
     /// 增值税即征即退代码
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub vat_refund_levy_code: ::std::option::Option<FapiaoVatRefundLevyCode>,
     /// 开票人ID
     ///
@@ -3093,6 +3253,7 @@ pub struct FapiaoIssueRefinedOilFapiaoInformation {
     ///
     /// example: `"**伟 0020"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub billing_person: ::std::option::Option<::std::string::String>,
     /// 开具的发票类型
     pub fapiao_bill_type: FapiaoBillType,
@@ -3102,6 +3263,7 @@ pub struct FapiaoIssueRefinedOilFapiaoInformation {
     ///
     /// example: `"备注"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`FapiaoIssueRefinedOilFapiaoInformation`], by name: what [`FapiaoIssueRefinedOilFapiaoInformation::new`] takes. A new required one in a later version is a new field here.
@@ -3190,6 +3352,7 @@ impl FapiaoIssueRefinedOilFapiaoInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueRefinedOilItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -3204,16 +3367,19 @@ pub struct FapiaoIssueRefinedOilItem {
     ///
     /// example: `"A4"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub specification: ::std::option::Option<::std::string::String>,
     /// 成品油单位
     ///
     /// example: `"TON"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub unit: ::std::option::Option<FapiaoUnit>,
     /// 数量
     ///
     /// format `int64`; example: `100000000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub quantity: ::std::option::Option<i64>,
     /// 单行金额合计
     ///
@@ -3227,9 +3393,11 @@ pub struct FapiaoIssueRefinedOilItem {
     pub discount: bool,
     /// 优惠政策标识
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub preferential_policy_code: ::std::option::Option<FapiaoPreferentialPolicyCode>,
     /// 成品油行业额外信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub refined_oil_information: ::std::option::Option<FapiaoRefinedOilInformation>,
 }
 /// The required fields of [`FapiaoIssueRefinedOilItem`], by name: what [`FapiaoIssueRefinedOilItem::new`] takes. A new required one in a later version is a new field here.
@@ -3323,6 +3491,7 @@ impl FapiaoIssueRefinedOilItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueRefinedOilRequest {
     /// 子商户号
@@ -3345,12 +3514,14 @@ pub struct FapiaoIssueRefinedOilRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoIssueRequest {
     /// 子商户号:服务商模式下必填,直连商户不传。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 开票场景:微信支付场景时发票申请单号填关联的微信支付订单号;非微信支付场景时填获取抬头填写链接时指定的申请单号。
     pub scene: FapiaoScene,
@@ -3522,22 +3693,26 @@ impl FapiaoItem {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoLinks {
     /// 下一页链接
     ///
     /// example: `"/v3/new-tax-control-fapiao/xxx?offset=2&limit=5"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub next: ::std::option::Option<::std::string::String>,
     /// 上一页链接
     ///
     /// example: `"/v3/new-tax-control-fapiao/xxx?offset=0&limit=5"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub prev: ::std::option::Option<::std::string::String>,
     /// 当前链接
     ///
     /// example: `"/v3/new-tax-control-fapiao/xxx?offset=1&limit=5"`.
     #[serde(rename = "self")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub self_: ::std::option::Option<::std::string::String>,
 }
@@ -3558,6 +3733,7 @@ impl FapiaoLinks {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoListInvitedMerchantsResponse {
     /// 总数
@@ -3573,9 +3749,11 @@ pub struct FapiaoListInvitedMerchantsResponse {
     /// format `int64`; example: `1`.
     pub limit: i64,
     /// 相关链接
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub links: ::std::option::Option<FapiaoLinks>,
     /// 邀请的商户结果
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mch_invite_result_list: ::std::option::Option<
         ::std::vec::Vec<FapiaoMchInviteResult>,
@@ -3616,6 +3794,7 @@ impl FapiaoListInvitedMerchantsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoListTaxCodesResponse {
     /// 本次查询的起始位置
@@ -3627,6 +3806,7 @@ pub struct FapiaoListTaxCodesResponse {
     /// format `int64`; example: `5`.
     pub limit: i64,
     /// 相关链接
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub links: ::std::option::Option<FapiaoLinks>,
     /// 本次查询到的数据
@@ -3673,11 +3853,13 @@ impl FapiaoListTaxCodesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoMchInviteResult {
     /// 子商户号
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// `mch_invite_status`.
@@ -3702,11 +3884,13 @@ pub struct FapiaoMchInviteResult {
     /// 商户邀请失败错误码
     ///
     /// example: `"UNKNOWN_TAX_INFO"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub invite_failed_code: ::std::option::Option<FapiaoInviteFailedCode>,
     /// 商户邀请失败的原因
     ///
     /// example: `"示例失败原因"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub invite_failed_reason: ::std::option::Option<::std::string::String>,
 }
@@ -3808,6 +3992,15 @@ impl ::std::fmt::Display for FapiaoMchInviteStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoMchInviteStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FapiaoMchInviteStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3882,6 +4075,7 @@ impl ::std::fmt::Display for FapiaoMode {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoNotification {
     /// 商户号。
@@ -3891,6 +4085,7 @@ pub struct FapiaoNotification {
     /// 子商户号:服务商模式下返回。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 发票申请单号:开票(或冲红)时指定的申请单号。
@@ -3932,6 +4127,7 @@ impl FapiaoNotification {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoNotificationItem {
     /// 商户发票单号。
@@ -4020,6 +4216,7 @@ impl ::std::fmt::Display for FapiaoOperationType {
 ///
 /// `new` takes the required fields by name (a \[`FapiaoPassengerInformationRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoPassengerInformation {
     /// 出行人名称
@@ -4055,6 +4252,7 @@ pub struct FapiaoPassengerInformation {
     ///
     /// example: `"SHIP_FIRST_CLASS_CABIN"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transportation_classes: ::std::option::Option<FapiaoTransportationClasses>,
 }
 impl ::std::fmt::Debug for FapiaoPassengerInformation {
@@ -4194,6 +4392,17 @@ impl ::serde::Serialize for FapiaoPayChannel {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoPayChannel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 优惠政策标识
@@ -4346,6 +4555,15 @@ impl ::serde::Serialize for FapiaoPreferentialPolicyCode {
         serializer.serialize_i64(self.value())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoPreferentialPolicyCode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FapiaoQueryApplicationFapiaoInformationItemRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -4353,6 +4571,7 @@ impl ::serde::Serialize for FapiaoPreferentialPolicyCode {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoQueryApplicationFapiaoInformationItem {
     /// 商户发票单号
@@ -4362,12 +4581,15 @@ pub struct FapiaoQueryApplicationFapiaoInformationItem {
     /// 发票状态
     pub status: FapiaoStatus,
     /// 蓝字发票信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub blue_fapiao: ::std::option::Option<FapiaoBlueFapiao>,
     /// 蓝字发票信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub red_fapiao: ::std::option::Option<FapiaoBlueFapiao>,
     /// 电子发票插卡信息
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_information: ::std::option::Option<FapiaoCardInformation>,
     /// 总价税合计
@@ -4393,16 +4615,19 @@ pub struct FapiaoQueryApplicationFapiaoInformationItem {
     /// 备注信息
     ///
     /// example: `"备注"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 开票失败错误码
     ///
     /// example: `"BIZ_ERROR"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fapiao_error_code: ::std::option::Option<::std::string::String>,
     /// 开票失败原因
     ///
     /// example: `"开票失败。授信额度不足，请联系主管税务机关或者登录电子税务局提额/申报。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fapiao_error_message: ::std::option::Option<::std::string::String>,
 }
@@ -4475,6 +4700,7 @@ impl FapiaoQueryApplicationFapiaoInformationItem {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoQueryApplicationResponse {
     /// 发票数量
@@ -4510,6 +4736,7 @@ impl FapiaoQueryApplicationResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoQueryDevelopmentConfigResponse {
     /// 商户回调地址
@@ -4519,11 +4746,13 @@ pub struct FapiaoQueryDevelopmentConfigResponse {
     /// 全部账单展示开发票入口开关
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub show_fapiao_cell: ::std::option::Option<bool>,
     /// 商户是否支持开电子专票
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub support_vat_fapiao: ::std::option::Option<bool>,
 }
@@ -4545,9 +4774,11 @@ impl FapiaoQueryDevelopmentConfigResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoQueryFileDownloadInfoResponse {
     /// 发票列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fapiao_download_info_list: ::std::option::Option<
         ::std::vec::Vec<FapiaoDownloadInfo>,
@@ -4568,6 +4799,7 @@ impl FapiaoQueryFileDownloadInfoResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoQueryMerchantBaseInformationResponse {
     /// 销售方信息
@@ -4602,6 +4834,7 @@ impl FapiaoQueryMerchantBaseInformationResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoQuerySubMerchantCheckStatusResponse {
     /// 子商户号
@@ -4609,9 +4842,11 @@ pub struct FapiaoQuerySubMerchantCheckStatusResponse {
     /// at most 32 characters; example: `"1900000109"`.
     pub sub_mchid: ::std::string::String,
     /// 第三方开票模式
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub third_mode: ::std::option::Option<FapiaoThirdMode>,
     /// 数电发票模式
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub digital_tax_mode: ::std::option::Option<FapiaoDigitalTaxMode>,
 }
@@ -4627,6 +4862,7 @@ impl FapiaoQuerySubMerchantCheckStatusResponse {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FapiaoQueryUserTitleResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoQueryUserTitleResponse {
     /// 购买方类型
@@ -4639,54 +4875,65 @@ pub struct FapiaoQueryUserTitleResponse {
     /// 纳税人识别号
     ///
     /// at most 32 characters; example: `"202003261233701778"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub taxpayer_id: ::std::option::Option<::std::string::String>,
     /// 地址
     ///
     /// at most 128 characters; example: `"深圳市南山区深南大道10000号"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub address: ::std::option::Option<::std::string::String>,
     /// 电话
     ///
     /// at most 32 characters; example: `"075512345678"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub telephone: ::std::option::Option<::std::string::String>,
     /// 开户银行
     ///
     /// at most 128 characters; example: `"测试银行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 银行账号
     ///
     /// at most 32 characters; example: `"62001234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_account: ::std::option::Option<::std::string::String>,
     /// 手机号
     ///
     /// example: `"13900000000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub phone: ::std::option::Option<::std::string::String>,
     /// 邮箱地址
     ///
     /// example: `"example@weixin.qq.com"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub email: ::std::option::Option<::std::string::String>,
     /// 订单金额
     ///
     /// format `int64`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 商户订单号
     ///
     /// example: `"order_20200701_123456"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 开具的发票类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fapiao_bill_type: ::std::option::Option<FapiaoBillType>,
     /// 留言信息
     ///
     /// example: `"用户留言"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_apply_message: ::std::option::Option<::std::string::String>,
 }
@@ -4700,8 +4947,8 @@ impl ::std::fmt::Debug for FapiaoQueryUserTitleResponse {
             .field("telephone", &self.telephone)
             .field("bank_name", &self.bank_name)
             .field("bank_account", &self.bank_account)
-            .field("phone", &"<redacted>")
-            .field("email", &"<redacted>")
+            .field("phone", &self.phone.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email.as_ref().map(|_| "<redacted>"))
             .field("amount", &self.amount)
             .field("out_trade_no", &self.out_trade_no)
             .field("fapiao_bill_type", &self.fapiao_bill_type)
@@ -4743,6 +4990,7 @@ impl FapiaoQueryUserTitleResponse {
 ///
 /// `new` takes the required fields by name (a \[`FapiaoRealEstateLeasingInformationRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoRealEstateLeasingInformation {
     /// 不动产坐落省份
@@ -4753,6 +5001,7 @@ pub struct FapiaoRealEstateLeasingInformation {
     ///
     /// example: `"涪陵区"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub city: ::std::option::Option<::std::string::String>,
     /// 不动产坐落地址（详细地址）
     ///
@@ -4774,9 +5023,11 @@ pub struct FapiaoRealEstateLeasingInformation {
     ///
     /// example: `"示例"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub certificate_no: ::std::option::Option<::std::string::String>,
     /// 车牌号
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub plate_no: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 impl ::std::fmt::Debug for FapiaoRealEstateLeasingInformation {
@@ -4788,7 +5039,7 @@ impl ::std::fmt::Debug for FapiaoRealEstateLeasingInformation {
             .field("lease_period_start", &self.lease_period_start)
             .field("lease_period_end", &self.lease_period_end)
             .field("cross_city_flag", &self.cross_city_flag)
-            .field("certificate_no", &"<redacted>")
+            .field("certificate_no", &self.certificate_no.as_ref().map(|_| "<redacted>"))
             .field("plate_no", &self.plate_no)
             .finish()
     }
@@ -4872,6 +5123,7 @@ impl FapiaoRealEstateLeasingInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoRefinedOilInformation {
     /// 成品油站点
@@ -4921,6 +5173,7 @@ impl FapiaoRefinedOilInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoReverseFapiaoInformationItem {
     /// 商户发票单号
@@ -4931,6 +5184,7 @@ pub struct FapiaoReverseFapiaoInformationItem {
     ///
     /// example: `"044001911211"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fapiao_code: ::std::option::Option<::std::string::String>,
     /// 发票号码
     ///
@@ -4975,12 +5229,14 @@ impl FapiaoReverseFapiaoInformationItem {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoReverseRequest {
     /// 子商户号:服务商模式下必填,直连商户不传。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 冲红原因:非数电模式填写冲红原因文字;数电模式填写 ISSUE_ERROR(开票有误)、SALES_RETURN(销货退回)、SERVICE_SUSPENTION(服务中止,官方拼写如此)、SALES_DISCOUNT(销售折让)之一。
     ///
@@ -4988,6 +5244,7 @@ pub struct FapiaoReverseRequest {
     pub reverse_reason: ::std::string::String,
     /// 需要冲红的发票信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fapiao_information: ::std::option::Option<
         ::std::vec::Vec<FapiaoReverseFapiaoInformationItem>,
     >,
@@ -5055,6 +5312,17 @@ impl ::serde::Serialize for FapiaoScene {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoScene {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 销售方信息
@@ -5284,6 +5552,15 @@ impl ::std::fmt::Display for FapiaoStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FapiaoStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5301,6 +5578,7 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoStatus {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoTaxCode {
     /// 由商户自定义的货物或应税劳务、服务名称
@@ -5310,11 +5588,13 @@ pub struct FapiaoTaxCode {
     /// 企业侧维护的货物或应税劳务、服务编码
     ///
     /// example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_id: ::std::option::Option<f64>,
     /// 税局侧规定的货物或应税劳务、服务分类名称
     ///
     /// example: `"出租汽车客运服务"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_category: ::std::option::Option<::std::string::String>,
     /// 货物或应税劳务、服务编码
@@ -5459,6 +5739,7 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoTaxPreferMark {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoThirdMode {
     /// 第三方/自建发票能力接入状态
@@ -5529,6 +5810,15 @@ impl ::std::fmt::Display for FapiaoThirdModeStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FapiaoThirdModeStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FapiaoThirdModeStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5546,6 +5836,7 @@ impl<'de> ::serde::Deserialize<'de> for FapiaoThirdModeStatus {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoTransactionInformation {
     /// 支付渠道
@@ -5560,6 +5851,7 @@ pub struct FapiaoTransactionInformation {
     ///
     /// example: `"order_20200701_123456"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 交易金额
     ///
@@ -5675,6 +5967,17 @@ impl ::serde::Serialize for FapiaoTransportationClasses {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoTransportationClasses {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 交通工具类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -5752,6 +6055,17 @@ impl ::serde::Serialize for FapiaoTransportationType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoTransportationType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 成品油单位
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -5817,6 +6131,17 @@ impl ::serde::Serialize for FapiaoUnit {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoUnit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -5825,27 +6150,32 @@ impl ::serde::Serialize for FapiaoUnit {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FapiaoUpdateDevelopmentConfigRequest {
     /// 商户回调地址
     ///
     /// at most 256 characters; example: `"https://pay.weixin.qq.com/callback"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub callback_url: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mch_code: ::std::option::Option<::std::string::String>,
     /// 全部账单展示开发票入口开关
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub show_fapiao_cell: ::std::option::Option<bool>,
     /// 商户是否支持开电子专票
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_vat_fapiao: ::std::option::Option<bool>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -5855,6 +6185,7 @@ pub struct FapiaoUpdateDevelopmentConfigRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoUpdateDevelopmentConfigResponse {
     /// 商户回调地址
@@ -5864,11 +6195,13 @@ pub struct FapiaoUpdateDevelopmentConfigResponse {
     /// 全部账单展示开发票入口开关
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub show_fapiao_cell: ::std::option::Option<bool>,
     /// 商户是否支持开电子专票
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub support_vat_fapiao: ::std::option::Option<bool>,
 }
@@ -5891,6 +6224,7 @@ impl FapiaoUpdateDevelopmentConfigResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FapiaoUserAppliedNotification {
     /// 商户号。
@@ -5900,6 +6234,7 @@ pub struct FapiaoUserAppliedNotification {
     /// 子商户号:服务商模式下返回。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 发票申请单号:微信支付场景为微信支付订单号;非微信支付场景为获取抬头填写链接时指定的申请单号。
@@ -6055,6 +6390,15 @@ impl ::serde::Serialize for FapiaoVatRefundLevyCode {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoVatRefundLevyCode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 检查子商户开票功能状态

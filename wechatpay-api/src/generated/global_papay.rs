@@ -20,27 +20,32 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayAppPreEntrustSignRequest {
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 模板ID。商户申请代扣权限时由微信支付生成的协议模板ID。
     ///
@@ -54,26 +59,31 @@ pub struct GlobalPapayAppPreEntrustSignRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"张三"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_display_name: ::std::option::Option<::std::string::String>,
     /// 签约成功通知URL。https 开头,不需 URL 编码。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub success_notify_url: ::std::option::Option<::std::string::String>,
     /// 用户在商户 appid 下的 openid;机构模式为子商户下的 openid。
     ///
     /// at most 128 characters; at least 1 character; example: `"ouFhd5X9s9WteC3eWRjXV3lea123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户客户端IP。签约时会与用户实际访问的IP比对,不一致则拒绝签约。
     ///
     /// at most 32 characters; at least 1 character; example: `"119.145.83.6"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_client_ip: ::std::option::Option<::std::string::String>,
     /// 过期时间。签约会话ID的失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub expired_time: ::std::option::Option<::std::string::String>,
 }
 /// 签约协议。
@@ -85,36 +95,43 @@ pub struct GlobalPapayAppPreEntrustSignRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPapayContract {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 委托代扣协议ID。
@@ -132,6 +149,7 @@ pub struct GlobalPapayContract {
     /// 用户账户展示名称。
     ///
     /// example: `"张三"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_display_name: ::std::option::Option<::std::string::String>,
     /// 协议状态。
@@ -142,27 +160,32 @@ pub struct GlobalPapayContract {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub signed_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 协议解约时间。RFC 3339 格式;已解约时返回。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub terminated_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 协议解约方式。
     ///
     /// example: `"USER"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub termination_mode: ::std::option::Option<::std::string::String>,
     /// 解约备注。
     ///
     /// example: `"解约原因"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub termination_note: ::std::option::Option<::std::string::String>,
     /// 用户在商户 appid 下的标识。
     ///
     /// example: `"ouFhd5X9s9WteC3eWRjXV3lea123"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
@@ -223,6 +246,7 @@ impl GlobalPapayContract {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayDeductAmount {
     /// 总金额。币种最小单位的整数。
@@ -259,27 +283,32 @@ impl GlobalPapayDeductAmount {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayDeductRequest {
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -289,6 +318,7 @@ pub struct GlobalPapayDeductRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -302,6 +332,7 @@ pub struct GlobalPapayDeductRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -315,6 +346,7 @@ pub struct GlobalPapayDeductRequest {
     pub amount: GlobalPapayDeductAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalPapaySceneInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -324,27 +356,32 @@ pub struct GlobalPapayDeductRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayH5PreEntrustSignRequest {
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 模板ID。商户申请代扣权限时由微信支付生成的协议模板ID。
     ///
@@ -358,29 +395,35 @@ pub struct GlobalPapayH5PreEntrustSignRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"张三"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_display_name: ::std::option::Option<::std::string::String>,
     /// 签约成功通知URL。https 开头,不需 URL 编码。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub success_notify_url: ::std::option::Option<::std::string::String>,
     /// 回调应用AppID。签约完成后返回的 APP;需商户模板具有指定返回APP的权限。不传时,浏览器可被微信识别则回到浏览器,否则停留在微信。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxcbda96de0b165486"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub return_appid: ::std::option::Option<::std::string::String>,
     /// 用户客户端IP。签约时会与用户实际访问的IP比对,不一致则拒绝签约。
     ///
     /// at most 32 characters; at least 1 character; example: `"119.145.83.6"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_client_ip: ::std::option::Option<::std::string::String>,
     /// at most 32 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub expired_time: ::std::option::Option<::std::string::String>,
     /// 签约完成跳转URL。不传则签约后停留在微信;URL 前缀需在申请模板时配置,未配置或不匹配则不跳转。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub return_url: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -390,27 +433,32 @@ pub struct GlobalPapayH5PreEntrustSignRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayJsapiPreEntrustSignRequest {
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 模板ID。商户申请代扣权限时由微信支付生成的协议模板ID。
     ///
@@ -424,26 +472,31 @@ pub struct GlobalPapayJsapiPreEntrustSignRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"张三"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_display_name: ::std::option::Option<::std::string::String>,
     /// 签约成功通知URL。https 开头,不需 URL 编码。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub success_notify_url: ::std::option::Option<::std::string::String>,
     /// 用户在商户 appid 下的 openid;机构模式为子商户下的 openid。
     ///
     /// at most 128 characters; at least 1 character; example: `"ouFhd5X9s9WteC3eWRjXV3lea123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 签约完成跳转URL。不传则签约后停留在微信;URL 前缀需在申请模板时配置,未配置或不匹配则不跳转。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub return_url: ::std::option::Option<::std::string::String>,
     /// 过期时间。签约会话ID的失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub expired_time: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -453,27 +506,32 @@ pub struct GlobalPapayJsapiPreEntrustSignRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayMiniprogramPreEntrustSignRequest {
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 模板ID。商户申请代扣权限时由微信支付生成的协议模板ID。
     ///
@@ -487,26 +545,31 @@ pub struct GlobalPapayMiniprogramPreEntrustSignRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"张三"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_display_name: ::std::option::Option<::std::string::String>,
     /// 签约成功通知URL。https 开头,不需 URL 编码。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub success_notify_url: ::std::option::Option<::std::string::String>,
     /// 用户在商户 appid 下的 openid;机构模式为子商户下的 openid。
     ///
     /// at most 128 characters; at least 1 character; example: `"ouFhd5X9s9WteC3eWRjXV3lea123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户客户端IP。签约时会与用户实际访问的IP比对,不一致则拒绝签约。
     ///
     /// at most 32 characters; at least 1 character; example: `"119.145.83.6"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_client_ip: ::std::option::Option<::std::string::String>,
     /// 过期时间。签约会话ID的失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub expired_time: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -517,12 +580,14 @@ pub struct GlobalPapayMiniprogramPreEntrustSignRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayReverseOrderRequest {
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// 场景信息。
@@ -535,17 +600,20 @@ pub struct GlobalPapayReverseOrderRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapaySceneInfo {
     /// 商户端设备号。
     ///
     /// example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户端设备IP。
     ///
     /// example: `"128.0.0.1"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_ip: ::std::option::Option<::std::string::String>,
 }
 impl GlobalPapaySceneInfo {
@@ -582,6 +650,7 @@ impl GlobalPapaySceneInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPapaySignSession {
     /// 委托代扣签约会话ID。用于拉起签约。
@@ -604,6 +673,7 @@ impl GlobalPapaySignSession {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPapaySignUrl {
     /// 签约跳转URL。
@@ -625,32 +695,38 @@ impl GlobalPapaySignUrl {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayTerminateContractRequest {
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 解约备注。
     ///
     /// example: `"用户要求解约"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub termination_note: ::std::option::Option<::std::string::String>,
 }
 /// 扣款订单。支付扣款与查询订单的应答。未支付成功的订单没有支付完成时间、付款银行与用户支付金额,所以这些字段是可选的。
@@ -662,36 +738,43 @@ pub struct GlobalPapayTerminateContractRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPapayTransaction {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。
@@ -705,22 +788,26 @@ pub struct GlobalPapayTransaction {
     /// 商户数据。扣款时传入的附加数据。
     ///
     /// example: `"自定义数据"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 交易类型。委托代扣为 `AUTH`。
     ///
     /// example: `"AUTH"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<::std::string::String>,
     /// 付款银行。银行类型标识。
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。RFC 3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易状态。
@@ -730,11 +817,13 @@ pub struct GlobalPapayTransaction {
     /// example: `"支付成功"`.
     pub trade_state_desc: ::std::string::String,
     /// 支付者。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer: ::std::option::Option<super::global_transactions::GlobalTransactionPayer>,
     /// 订单金额。
     pub amount: super::global_transactions::GlobalTransactionAmount,
     /// 优惠功能。享受优惠时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<
         ::std::vec::Vec<super::global_transactions::GlobalPromotionDetail>,
@@ -797,27 +886,32 @@ impl GlobalPapayTransaction {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPapayWebPreEntrustSignRequest {
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 模板ID。商户申请代扣权限时由微信支付生成的协议模板ID。
     ///
@@ -831,21 +925,25 @@ pub struct GlobalPapayWebPreEntrustSignRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"张三"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_display_name: ::std::option::Option<::std::string::String>,
     /// 签约成功通知URL。https 开头,不需 URL 编码。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub success_notify_url: ::std::option::Option<::std::string::String>,
     /// 过期时间。签约会话ID的失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2021-11-20T13:29:35+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub expired_time: ::std::option::Option<::std::string::String>,
     /// 签约完成跳转URL。不传则签约后停留在微信;URL 前缀需在申请模板时配置,未配置或不匹配则不跳转。
     ///
     /// at most 256 characters; at least 1 character; example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub return_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -855,6 +953,7 @@ pub struct GlobalPapayWebPreEntrustSignRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPapayWebPreEntrustSignResponse {
     /// 展码页面URL。前端据此生成二维码,用户扫码进入签约页面。

@@ -20,6 +20,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalMerchantStorageUploadFileResponse {
     /// 文件标识ID。
@@ -35,22 +36,26 @@ impl GlobalMerchantStorageUploadFileResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingAddReceiverRequest {
     /// 二级商户号。机构模式必填,直连模式不传;须与微信支付订单的二级商户号一致。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID。与商户(机构)绑定的 AppID;接收方类型为 PERSONAL_OPENID 时必填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 二级商户公众账号ID。接收方类型为 PERSONAL_SUB_OPENID 时必填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888889"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型。
     #[serde(rename = "type")]
@@ -63,11 +68,13 @@ pub struct GlobalProfitSharingAddReceiverRequest {
     ///
     /// at most 1024 characters; at least 1 character; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 是否已经获取用户实名信息授权。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorized: ::std::option::Option<bool>,
     /// 与分账方的关系类型。
     pub relation_type: GlobalProfitSharingRelationType,
@@ -75,31 +82,37 @@ pub struct GlobalProfitSharingAddReceiverRequest {
     ///
     /// example: `"代理商"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_relation: ::std::option::Option<::std::string::String>,
     /// 分账场景详细描述。
     ///
     /// example: `"接收方为境内税费服务商,代商户向海关代缴税费。"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene: ::std::option::Option<::std::string::String>,
     /// 接收方商户的主营业务范围。
     ///
     /// example: `"税务准备服务"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub major_service: ::std::option::Option<::std::string::String>,
     /// 分账接收方预计分账比例(万分比)。
     ///
     /// format `int64`; example: `2000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub expected_ratio: ::std::option::Option<i64>,
     /// 分账接收方申请函的文件ID。由上传文件接口取得。
     ///
     /// example: `"de851a06-5a38-9d31-a102-275a17c477de"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub application_file_id: ::std::option::Option<::std::string::String>,
     /// 分账方与接收方合作关系证明(合作合同)的文件ID。由上传文件接口取得。
     ///
     /// example: `"de851a06-5a38-9d31-a102-275a17c477de"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub partnership_file_id: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for GlobalProfitSharingAddReceiverRequest {
@@ -110,7 +123,7 @@ impl ::std::fmt::Debug for GlobalProfitSharingAddReceiverRequest {
             .field("sub_appid", &self.sub_appid)
             .field("type_", &self.type_)
             .field("account", &self.account)
-            .field("name", &"<redacted>")
+            .field("name", &self.name.as_ref().map(|_| "<redacted>"))
             .field("authorized", &self.authorized)
             .field("relation_type", &self.relation_type)
             .field("custom_relation", &self.custom_relation)
@@ -129,6 +142,7 @@ impl ::std::fmt::Debug for GlobalProfitSharingAddReceiverRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingBillUrl {
     /// 账单文件下载地址。30秒内有效,按 APIv3 规则签名后请求。
@@ -151,22 +165,26 @@ impl GlobalProfitSharingBillUrl {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingCreateOrderRequest {
     /// 二级商户号。机构模式必填,直连模式不传;须与微信支付订单的二级商户号一致。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID。与商户(机构)绑定的 AppID;接收方类型为 PERSONAL_OPENID 时必填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 二级商户公众账号ID。接收方类型为 PERSONAL_SUB_OPENID 时必填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888889"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///
@@ -180,6 +198,7 @@ pub struct GlobalProfitSharingCreateOrderRequest {
     ///
     /// at least 1 item; at most 50 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub receivers: ::std::option::Option<
         ::std::vec::Vec<GlobalProfitSharingReceiverShare>,
     >,
@@ -195,22 +214,26 @@ pub struct GlobalProfitSharingCreateOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingDeleteReceiverRequest {
     /// 二级商户号。机构模式必填,直连模式不传;须与微信支付订单的二级商户号一致。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID。与商户(机构)绑定的 AppID;接收方类型为 PERSONAL_OPENID 时必填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 二级商户公众账号ID。接收方类型为 PERSONAL_SUB_OPENID 时必填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888889"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型。
     #[serde(rename = "type")]
@@ -227,12 +250,14 @@ pub struct GlobalProfitSharingDeleteReceiverRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingMarkTransactionRequest {
     /// 二级商户号。机构模式必填,直连模式不传;须与微信支付订单的二级商户号一致。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。要标记的订单,与下单时的商户订单号一致。
     ///
@@ -252,11 +277,13 @@ pub struct GlobalProfitSharingMarkTransactionRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingOrder {
     /// 二级商户号。
     ///
     /// example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
@@ -276,6 +303,7 @@ pub struct GlobalProfitSharingOrder {
     /// example: `"FINISHED"`.
     pub state: GlobalProfitSharingOrderState,
     /// 分账明细。每项描述分给一个接收方(含解冻给出资方)的资金的状态。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receivers: ::std::option::Option<
         ::std::vec::Vec<GlobalProfitSharingOrderReceiver>,
@@ -326,6 +354,7 @@ impl GlobalProfitSharingOrder {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingOrderReceiver {
     /// 分账币种。
@@ -354,43 +383,51 @@ pub struct GlobalProfitSharingOrderReceiver {
     /// 分账失败原因。分账失败时返回。
     ///
     /// example: `"ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 分账创建时间。RFC 3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 分账完成时间。RFC 3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 分账明细单号。
     ///
     /// example: `"36011111111111111111111"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub detail_id: ::std::option::Option<::std::string::String>,
     /// 分账明细类型。
     ///
     /// example: `"SPLIT"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub detail_type: ::std::option::Option<::std::string::String>,
     /// 出资方结算币种。
     ///
     /// example: `"HKD"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub settlement_currency: ::std::option::Option<::std::string::String>,
     /// 出资方结算金额。结算币种最小单位。
     ///
     /// format `int64`; example: `110`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub settlement_amount: ::std::option::Option<i64>,
     /// 汇率值。
     ///
     /// format `int64`; example: `110000000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub rate: ::std::option::Option<i64>,
 }
@@ -505,6 +542,15 @@ impl ::std::fmt::Display for GlobalProfitSharingOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalProfitSharingOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalProfitSharingOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -522,6 +568,7 @@ impl<'de> ::serde::Deserialize<'de> for GlobalProfitSharingOrderState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingQueryRefundableAmountResponse {
     /// 微信支付订单号。
@@ -539,6 +586,7 @@ pub struct GlobalProfitSharingQueryRefundableAmountResponse {
     /// 订单剩余可使用垫付资金退款的金额。币种最小单位(分)。
     ///
     /// format `int64`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_refundable_amount: ::std::option::Option<i64>,
 }
@@ -582,6 +630,7 @@ impl GlobalProfitSharingQueryRefundableAmountResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingQueryRefundableBalanceResponse {
     /// 出资方商户号。与微信支付实际结算、资金入账的商户;机构模式下为机构商户。
@@ -636,6 +685,7 @@ impl GlobalProfitSharingQueryRefundableBalanceResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingQueryUnsplitAmountResponse {
     /// 微信支付订单号。
@@ -690,11 +740,13 @@ impl GlobalProfitSharingQueryUnsplitAmountResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingReceiver {
     /// 二级商户号。
     ///
     /// example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型。
@@ -707,6 +759,7 @@ pub struct GlobalProfitSharingReceiver {
     /// 分账接收方全称。
     ///
     /// example: `"hu89ohu89ohu89o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 与分账方的关系类型。
@@ -714,46 +767,55 @@ pub struct GlobalProfitSharingReceiver {
     /// 自定义的分账关系。
     ///
     /// example: `"代理商"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub custom_relation: ::std::option::Option<::std::string::String>,
     /// 分账场景详细描述。
     ///
     /// example: `"接收方为境内税费服务商,代商户向海关代缴税费。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scene: ::std::option::Option<::std::string::String>,
     /// 接收方商户的主营业务范围。
     ///
     /// example: `"税务准备服务"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub major_service: ::std::option::Option<::std::string::String>,
     /// 分账接收方预计分账比例(万分比)。
     ///
     /// format `int64`; example: `2000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub expected_ratio: ::std::option::Option<i64>,
     /// 微信文件标识ID。
     ///
     /// example: `"de851a06-5a38-9d31-a102-275a17c477de"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub file_id: ::std::option::Option<::std::string::String>,
     /// 接收方关系状态。添加后为 `INIT`,审核通过为 `EFFECTIVE`。
     ///
     /// example: `"EFFECTIVE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<::std::string::String>,
     /// 接收关系添加失败原因。审核失败时返回。
     ///
     /// example: `"材料不完整"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 分账接收方申请函的文件ID。
     ///
     /// example: `"de851a06-5a38-9d31-a102-275a17c477de"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub application_file_id: ::std::option::Option<::std::string::String>,
     /// 合作关系证明的文件ID。
     ///
     /// example: `"de851a06-5a38-9d31-a102-275a17c477de"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub partnership_file_id: ::std::option::Option<::std::string::String>,
 }
@@ -792,6 +854,7 @@ impl GlobalProfitSharingReceiver {
 }
 /// `new` takes the required fields by name (a \[`GlobalProfitSharingReceiverShareRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingReceiverShare {
     /// 分账币种。ISO 4217 三位字母代码,目前只支持 `CNY`。
@@ -809,11 +872,13 @@ pub struct GlobalProfitSharingReceiverShare {
     ///
     /// at most 1024 characters; at least 1 character; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 是否已经获取用户实名信息授权。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorized: ::std::option::Option<bool>,
     /// 分账金额。币种最小单位的整数。
     ///
@@ -830,7 +895,7 @@ impl ::std::fmt::Debug for GlobalProfitSharingReceiverShare {
             .field("currency", &self.currency)
             .field("type_", &self.type_)
             .field("account", &self.account)
-            .field("name", &"<redacted>")
+            .field("name", &self.name.as_ref().map(|_| "<redacted>"))
             .field("authorized", &self.authorized)
             .field("amount", &self.amount)
             .field("description", &self.description)
@@ -1067,12 +1132,14 @@ impl<'de> ::serde::Deserialize<'de> for GlobalProfitSharingRelationType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalProfitSharingUnfreezeRequest {
     /// 二级商户号。机构模式必填,直连模式不传;须与微信支付订单的二级商户号一致。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///

@@ -16,47 +16,56 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalCreateRefundRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 微信订单号。原支付交易的微信支付订单号,与 out_trade_no 二选一。
     ///
     /// at most 32 characters; at least 1 character; example: `"4200000000002104083200000488"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 商户订单号。原支付交易的商户订单号,与 transaction_id 二选一。
     ///
     /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 商户退款单号。在商户系统内唯一,由字母、数字及 `_-|*@` 组成;重复提交同一单号只退款一次。
     ///
@@ -66,11 +75,13 @@ pub struct GlobalCreateRefundRequest {
     ///
     /// at most 80 characters; at least 1 character; example: `"商品已售完"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reason: ::std::option::Option<::std::string::String>,
     /// 退款资金来源。不传时使用默认资金来源。
     ///
     /// at most 30 characters; at least 1 character; example: `"REFUND_SOURCE_UNSETTLED_FUNDS"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub source: ::std::option::Option<::std::string::String>,
     /// 退款金额。
     pub amount: GlobalRefundAmountReq,
@@ -78,6 +89,7 @@ pub struct GlobalCreateRefundRequest {
     ///
     /// example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// 退款单。查询单笔退款的应答。
@@ -89,6 +101,7 @@ pub struct GlobalCreateRefundRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRefund {
     /// 微信支付退款单号。
@@ -108,20 +121,24 @@ pub struct GlobalRefund {
     /// at most 64 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     pub out_trade_no: ::std::string::String,
     /// 退款渠道。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel: ::std::option::Option<GlobalRefundChannel>,
     /// 退款入账账户。如"招商银行信用卡0403"或"支付用户零钱"。
     ///
     /// at most 64 characters; at least 1 character; example: `"招商银行信用卡0403"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recv_account: ::std::option::Option<::std::string::String>,
     /// 退款资金来源。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fund_source: ::std::option::Option<GlobalRefundFundSource>,
     /// 退款成功时间。退款成功时返回。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款创建时间。
@@ -134,6 +151,7 @@ pub struct GlobalRefund {
     /// 退款金额。
     pub amount: GlobalRefundAmount,
     /// 优惠退款详情。页面把该字段列为对象(单个优惠),不是数组。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub detail: ::std::option::Option<GlobalRefundPromotion>,
 }
@@ -201,6 +219,7 @@ impl GlobalRefund {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRefundAmount {
     /// 退款金额。标价币种最小单位。
@@ -210,6 +229,7 @@ pub struct GlobalRefundAmount {
     /// 退款币种(标价币种)。
     ///
     /// example: `"HKD"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 用户退款金额。用户支付币种最小单位。
@@ -221,6 +241,7 @@ pub struct GlobalRefundAmount {
     /// example: `"CNY"`.
     pub payer_currency: ::std::string::String,
     /// 汇率信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub exchange_rate: ::std::option::Option<
         super::global_transactions::GlobalExchangeRate,
@@ -263,6 +284,7 @@ impl GlobalRefundAmount {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalRefundAmountReq {
     /// 退款金额。不能超过原订单金额,币种最小单位。
@@ -365,6 +387,15 @@ impl ::std::fmt::Display for GlobalRefundChannel {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalRefundChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalRefundChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -384,6 +415,7 @@ impl<'de> ::serde::Deserialize<'de> for GlobalRefundChannel {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRefundCreated {
     /// 微信支付退款单号。
@@ -402,6 +434,7 @@ pub struct GlobalRefundCreated {
     /// 退款金额。
     pub amount: GlobalRefundAmount,
     /// 优惠退款详情。页面把该字段列为对象(单个优惠),不是数组。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub detail: ::std::option::Option<GlobalRefundPromotion>,
 }
@@ -492,6 +525,15 @@ impl ::std::fmt::Display for GlobalRefundFundSource {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalRefundFundSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalRefundFundSource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -511,6 +553,7 @@ impl<'de> ::serde::Deserialize<'de> for GlobalRefundFundSource {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRefundList {
     /// 微信支付订单号(原交易)。
@@ -520,16 +563,19 @@ pub struct GlobalRefundList {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户订单号(原交易)。
@@ -605,6 +651,7 @@ impl GlobalRefundList {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRefundListAmount {
     /// 订单金额。
@@ -614,6 +661,7 @@ pub struct GlobalRefundListAmount {
     /// 订单标价币种。
     ///
     /// example: `"HKD"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 用户支付金额。
@@ -661,6 +709,7 @@ impl GlobalRefundListAmount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRefundListItem {
     /// 微信支付退款单号。
@@ -672,20 +721,24 @@ pub struct GlobalRefundListItem {
     /// example: `"1217752501201407033233368018"`.
     pub out_refund_no: ::std::string::String,
     /// 退款渠道。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel: ::std::option::Option<GlobalRefundChannel>,
     /// 退款入账账户。
     ///
     /// example: `"招商银行信用卡0403"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recv_account: ::std::option::Option<::std::string::String>,
     /// 退款资金来源。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fund_source: ::std::option::Option<GlobalRefundFundSource>,
     /// 退款成功时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款创建时间。
@@ -698,6 +751,7 @@ pub struct GlobalRefundListItem {
     /// 退款金额。
     pub amount: GlobalRefundAmount,
     /// 优惠退款详情。页面把该字段列为对象(单个优惠),不是数组。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_detail: ::std::option::Option<GlobalRefundPromotion>,
 }
@@ -753,6 +807,7 @@ impl GlobalRefundListItem {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRefundPromotion {
     /// 券ID。
@@ -762,22 +817,26 @@ pub struct GlobalRefundPromotion {
     /// 优惠范围。
     ///
     /// example: `"SINGLE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scope: ::std::option::Option<GlobalRefundPromotionScope>,
     /// 优惠类型。
     ///
     /// example: `"DISCOUNT"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<GlobalRefundPromotionType>,
     /// 优惠券面额。
     ///
     /// format `int64`; example: `5`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 优惠券退款金额。
     ///
     /// format `int64`; example: `5`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_amount: ::std::option::Option<i64>,
     /// 优惠币种。
@@ -867,6 +926,15 @@ impl ::std::fmt::Display for GlobalRefundPromotionScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalRefundPromotionScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalRefundPromotionScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -932,6 +1000,15 @@ impl ::std::str::FromStr for GlobalRefundPromotionType {
 impl ::std::fmt::Display for GlobalRefundPromotionType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalRefundPromotionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for GlobalRefundPromotionType {
@@ -1009,6 +1086,15 @@ impl ::std::fmt::Display for GlobalRefundStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalRefundStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalRefundStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1026,47 +1112,56 @@ impl<'de> ::serde::Deserialize<'de> for GlobalRefundStatus {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkCreateRefundRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 微信订单号。原支付交易的微信支付订单号,与 out_trade_no 二选一。
     ///
     /// at most 32 characters; at least 1 character; example: `"4200000000002104083200000488"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 商户订单号。原支付交易的商户订单号,与 transaction_id 二选一。
     ///
     /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 商户退款单号。在商户系统内唯一,由字母、数字及 `_-|*@` 组成;重复提交同一单号只退款一次。
     ///
@@ -1076,11 +1171,13 @@ pub struct HkCreateRefundRequest {
     ///
     /// at most 80 characters; at least 1 character; example: `"商品已售完"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reason: ::std::option::Option<::std::string::String>,
     /// 退款资金来源。不传时使用默认资金来源。
     ///
     /// at most 30 characters; at least 1 character; example: `"REFUND_SOURCE_UNSETTLED_FUNDS"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub source: ::std::option::Option<::std::string::String>,
     /// 退款金额。
     pub amount: GlobalRefundAmountReq,
@@ -1088,6 +1185,7 @@ pub struct HkCreateRefundRequest {
     ///
     /// example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// 查询所有退款

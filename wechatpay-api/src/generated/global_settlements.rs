@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalDownloadCertificatesResponse {
     /// 平台证书列表。
@@ -35,6 +36,7 @@ impl GlobalDownloadCertificatesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalRechargeBalance {
     /// 账户可用余额。币种最小单位的整数。
@@ -130,6 +132,7 @@ impl ::std::fmt::Display for GlobalSettleState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalSettlement {
     /// 付款批次号。
@@ -153,9 +156,11 @@ pub struct GlobalSettlement {
     /// 钱包主体。
     ///
     /// example: `"CHINA_HONGKONG"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wallet_region: ::std::option::Option<GlobalSettlementWalletRegion>,
     /// 分账业务金额(仅 `/v3/global` 页面列出)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub split_amount: ::std::option::Option<GlobalSettlementSplitAmount>,
 }
@@ -210,6 +215,7 @@ impl GlobalSettlement {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalSettlementAmount {
     /// 已结算金额。
@@ -304,9 +310,11 @@ impl GlobalSettlementAmount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalSettlementList {
     /// 结算信息列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<GlobalSettlement>>,
     /// 总记录条数。
@@ -358,6 +366,7 @@ impl GlobalSettlementList {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalSettlementSplitAmount {
     /// 已结算金额。
@@ -480,6 +489,15 @@ impl ::std::fmt::Display for GlobalSettlementWalletRegion {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalSettlementWalletRegion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalSettlementWalletRegion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -497,6 +515,7 @@ impl<'de> ::serde::Deserialize<'de> for GlobalSettlementWalletRegion {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct HkDownloadCertificatesResponse {
     /// 平台证书列表。

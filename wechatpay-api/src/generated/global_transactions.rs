@@ -20,37 +20,44 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalAppPrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -60,6 +67,7 @@ pub struct GlobalAppPrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -73,6 +81,7 @@ pub struct GlobalAppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -82,16 +91,19 @@ pub struct GlobalAppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -99,14 +111,17 @@ pub struct GlobalAppPrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -117,22 +132,26 @@ pub struct GlobalAppPrepayRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalCloseOrderByIdRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -143,22 +162,26 @@ pub struct GlobalCloseOrderByIdRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalCloseOrderByOutTradeNoRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -168,6 +191,7 @@ pub struct GlobalCloseOrderByOutTradeNoRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalCodeUrl {
     /// 二维码链接。商户据此生成支付二维码。
@@ -191,17 +215,20 @@ impl GlobalCodeUrl {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalExchangeRate {
     /// 汇率类型。
     ///
     /// example: `"SETTLEMENT_RATE"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<GlobalExchangeRateType>,
     /// 汇率值。汇率乘以 10^8 的整数。
     ///
     /// format `int64`; example: `80000000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub rate: ::std::option::Option<i64>,
 }
@@ -271,6 +298,15 @@ impl ::std::fmt::Display for GlobalExchangeRateType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalExchangeRateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalExchangeRateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -290,6 +326,7 @@ impl<'de> ::serde::Deserialize<'de> for GlobalExchangeRateType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalGoodsDetail {
     /// 商品编码。
@@ -300,11 +337,13 @@ pub struct GlobalGoodsDetail {
     ///
     /// example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wxpay_goods_id: ::std::option::Option<::std::string::String>,
     /// 商品名称。
     ///
     /// example: `"iPhone6s 16G"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_name: ::std::option::Option<::std::string::String>,
     /// 商品数量。
     ///
@@ -368,37 +407,44 @@ impl GlobalGoodsDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalH5PrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -408,6 +454,7 @@ pub struct GlobalH5PrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -421,6 +468,7 @@ pub struct GlobalH5PrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -430,16 +478,19 @@ pub struct GlobalH5PrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -447,6 +498,7 @@ pub struct GlobalH5PrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
@@ -454,6 +506,7 @@ pub struct GlobalH5PrepayRequest {
     pub scene_info: GlobalH5SceneInfo,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// 场景信息。H5 下单必传,其中用户终端IP与门店信息必传。
@@ -465,17 +518,20 @@ pub struct GlobalH5PrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalH5SceneInfo {
     /// 商户端设备号。
     ///
     /// example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户端设备IP。
     ///
     /// example: `"128.0.0.1"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_ip: ::std::option::Option<::std::string::String>,
     /// 用户终端IP。
     ///
@@ -485,6 +541,7 @@ pub struct GlobalH5SceneInfo {
     ///
     /// example: `"123145"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub operator_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息。
     pub store_info: GlobalStoreInfo,
@@ -545,37 +602,44 @@ impl GlobalH5SceneInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalJsapiPrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -585,6 +649,7 @@ pub struct GlobalJsapiPrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -598,6 +663,7 @@ pub struct GlobalJsapiPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -607,16 +673,19 @@ pub struct GlobalJsapiPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -624,14 +693,17 @@ pub struct GlobalJsapiPrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// 支付者。
@@ -643,6 +715,7 @@ pub struct GlobalJsapiPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalMicropayPayer {
     /// 授权码。扫码设备读取的用户付款码。
@@ -665,37 +738,44 @@ impl GlobalMicropayPayer {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalMicropayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -705,6 +785,7 @@ pub struct GlobalMicropayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户订单号。商户系统内部订单号,32个字符内;重新下单时请更换单号。
     ///
@@ -714,6 +795,7 @@ pub struct GlobalMicropayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -723,6 +805,7 @@ pub struct GlobalMicropayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -734,9 +817,11 @@ pub struct GlobalMicropayRequest {
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// 付款码支付的应答:订单当前状态。页面把优惠信息列在 `detail` 下(查询订单为 `promotion_detail`)。
@@ -748,36 +833,43 @@ pub struct GlobalMicropayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalMicropayTransaction {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。
@@ -791,20 +883,24 @@ pub struct GlobalMicropayTransaction {
     /// 商户数据。下单时传入的附加数据。
     ///
     /// example: `"自定义数据"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 交易类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<GlobalTradeType>,
     /// 付款银行。银行类型标识。
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。RFC 3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易状态。
@@ -814,14 +910,17 @@ pub struct GlobalMicropayTransaction {
     /// example: `"支付成功"`.
     pub trade_state_desc: ::std::string::String,
     /// 支付者。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer: ::std::option::Option<GlobalTransactionPayer>,
     /// 订单金额。
     pub amount: GlobalTransactionAmount,
     /// 优惠功能。享受优惠时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<GlobalPromotionDetail>>,
     /// 优惠功能。享受优惠时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalPromotionDetail>>,
 }
@@ -883,6 +982,7 @@ impl GlobalMicropayTransaction {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalMwebUrl {
     /// 支付跳转链接。在手机浏览器中打开以拉起微信支付。
@@ -903,37 +1003,44 @@ impl GlobalMwebUrl {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalNativePrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -943,6 +1050,7 @@ pub struct GlobalNativePrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -956,6 +1064,7 @@ pub struct GlobalNativePrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -965,16 +1074,19 @@ pub struct GlobalNativePrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -982,14 +1094,17 @@ pub struct GlobalNativePrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// 订单金额。
@@ -1001,6 +1116,7 @@ pub struct GlobalNativePrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalOrderAmount {
     /// 总金额。订单标价金额,币种最小单位的整数。
@@ -1011,6 +1127,7 @@ pub struct GlobalOrderAmount {
     ///
     /// example: `"HKD"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
 impl GlobalOrderAmount {
@@ -1039,20 +1156,24 @@ impl GlobalOrderAmount {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalOrderDetailItem {
     /// 订单原价。
     ///
     /// format `int64`; example: `608800`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub cost_price: ::std::option::Option<i64>,
     /// 商品小票ID。
     ///
     /// example: `"wx123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub receipt_id: ::std::option::Option<::std::string::String>,
     /// 单品列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<GlobalGoodsDetail>>,
 }
 impl GlobalOrderDetailItem {
@@ -1096,6 +1217,7 @@ impl GlobalOrderDetailItem {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPrepayId {
     /// 预支付交易会话标识。用于调起支付。
@@ -1121,22 +1243,26 @@ impl GlobalPrepayId {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalPrepayPayer {
     /// 用户在直连商户 appid 下的唯一标识(直连模式)。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在机构 sp_appid 下的唯一标识(机构模式)。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户 sub_appid 下的唯一标识(机构模式)。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
 impl GlobalPrepayPayer {
@@ -1185,6 +1311,7 @@ impl GlobalPrepayPayer {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPromotionDetail {
     /// 券ID。
@@ -1194,17 +1321,20 @@ pub struct GlobalPromotionDetail {
     /// 优惠名称。
     ///
     /// example: `"单品惠-6"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠范围。
     ///
     /// example: `"SINGLE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scope: ::std::option::Option<GlobalPromotionDetailScope>,
     /// 优惠类型。
     ///
     /// example: `"DISCOUNT"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<GlobalPromotionDetailType>,
     /// 优惠券面额。
@@ -1214,29 +1344,35 @@ pub struct GlobalPromotionDetail {
     /// 优惠币种。
     ///
     /// example: `"HKD"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 活动ID。
     ///
     /// example: `"931386"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_id: ::std::option::Option<::std::string::String>,
     /// 微信出资金额。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wxpay_contribute_amount: ::std::option::Option<i64>,
     /// 商户出资金额。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub merchant_contribute_amount: ::std::option::Option<i64>,
     /// 其他出资方金额。
     ///
     /// format `int64`; example: `5`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub other_contribute_amount: ::std::option::Option<i64>,
     /// 单品列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_detail: ::std::option::Option<
         ::std::vec::Vec<GlobalPromotionDetailGoodsDetailItem>,
@@ -1279,6 +1415,7 @@ impl GlobalPromotionDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalPromotionDetailGoodsDetailItem {
     /// 商品编码。
@@ -1288,11 +1425,13 @@ pub struct GlobalPromotionDetailGoodsDetailItem {
     /// 商品备注。
     ///
     /// example: `"商品备注信息"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
     /// 商品优惠金额。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub discount_amount: ::std::option::Option<i64>,
     /// 商品数量。
@@ -1389,6 +1528,15 @@ impl ::std::fmt::Display for GlobalPromotionDetailScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalPromotionDetailScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalPromotionDetailScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1456,6 +1604,15 @@ impl ::std::fmt::Display for GlobalPromotionDetailType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalPromotionDetailType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalPromotionDetailType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1474,22 +1631,26 @@ impl<'de> ::serde::Deserialize<'de> for GlobalPromotionDetailType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalReverseOrderByIdRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1500,22 +1661,26 @@ pub struct GlobalReverseOrderByIdRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalReverseOrderByOutTradeNoRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// 场景信息。
@@ -1528,30 +1693,36 @@ pub struct GlobalReverseOrderByOutTradeNoRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalSceneInfo {
     /// 商户端设备号。
     ///
     /// example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户端设备IP。
     ///
     /// example: `"128.0.0.1"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_ip: ::std::option::Option<::std::string::String>,
     /// 用户终端IP。
     ///
     /// example: `"128.0.0.1"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer_client_ip: ::std::option::Option<::std::string::String>,
     /// 操作员ID。
     ///
     /// example: `"123145"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub operator_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_info: ::std::option::Option<GlobalStoreInfo>,
 }
 impl GlobalSceneInfo {
@@ -1617,12 +1788,14 @@ impl GlobalSceneInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GlobalStoreInfo {
     /// 门店编号。
     ///
     /// example: `"0001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id: ::std::option::Option<::std::string::String>,
     /// 门店名称。
     ///
@@ -1741,6 +1914,15 @@ impl ::std::fmt::Display for GlobalTradeState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for GlobalTradeState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for GlobalTradeState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1847,36 +2029,43 @@ impl<'de> ::serde::Deserialize<'de> for GlobalTradeType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalTransaction {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。
@@ -1890,20 +2079,24 @@ pub struct GlobalTransaction {
     /// 商户数据。下单时传入的附加数据。
     ///
     /// example: `"自定义数据"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 交易类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<GlobalTradeType>,
     /// 付款银行。银行类型标识。
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。RFC 3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易状态。
@@ -1913,11 +2106,13 @@ pub struct GlobalTransaction {
     /// example: `"支付成功"`.
     pub trade_state_desc: ::std::string::String,
     /// 支付者。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer: ::std::option::Option<GlobalTransactionPayer>,
     /// 订单金额。
     pub amount: GlobalTransactionAmount,
     /// 优惠功能。享受优惠时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<GlobalPromotionDetail>>,
 }
@@ -1980,6 +2175,7 @@ impl GlobalTransaction {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalTransactionAmount {
     /// 订单金额。标价币种最小单位。
@@ -1993,14 +2189,17 @@ pub struct GlobalTransactionAmount {
     /// 用户支付金额。用户支付币种最小单位。
     ///
     /// format `int64`; example: `766`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_total: ::std::option::Option<i64>,
     /// 用户支付币种。
     ///
     /// example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
     /// 汇率信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub exchange_rate: ::std::option::Option<GlobalExchangeRate>,
 }
@@ -2038,21 +2237,25 @@ impl GlobalTransactionAmount {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GlobalTransactionPayer {
     /// 用户在直连商户 appid 下的标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在机构 sp_appid 下的标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户 sub_appid 下的标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
@@ -2073,37 +2276,44 @@ impl GlobalTransactionPayer {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkAppPrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -2113,6 +2323,7 @@ pub struct HkAppPrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -2126,6 +2337,7 @@ pub struct HkAppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -2135,16 +2347,19 @@ pub struct HkAppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -2152,14 +2367,17 @@ pub struct HkAppPrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2170,22 +2388,26 @@ pub struct HkAppPrepayRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkCloseOrderByIdRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2196,22 +2418,26 @@ pub struct HkCloseOrderByIdRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkCloseOrderByOutTradeNoRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2221,37 +2447,44 @@ pub struct HkCloseOrderByOutTradeNoRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkH5PrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -2261,6 +2494,7 @@ pub struct HkH5PrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -2274,6 +2508,7 @@ pub struct HkH5PrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -2283,16 +2518,19 @@ pub struct HkH5PrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -2300,6 +2538,7 @@ pub struct HkH5PrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
@@ -2307,6 +2546,7 @@ pub struct HkH5PrepayRequest {
     pub scene_info: GlobalH5SceneInfo,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2316,37 +2556,44 @@ pub struct HkH5PrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkJsapiPrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -2356,6 +2603,7 @@ pub struct HkJsapiPrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -2369,6 +2617,7 @@ pub struct HkJsapiPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -2378,16 +2627,19 @@ pub struct HkJsapiPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -2395,14 +2647,17 @@ pub struct HkJsapiPrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2412,37 +2667,44 @@ pub struct HkJsapiPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkMicropayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述(`/hk/v3` 页面允许 128 个字符)。
     ///
@@ -2452,6 +2714,7 @@ pub struct HkMicropayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户订单号。商户系统内部订单号,32个字符内;重新下单时请更换单号。
     ///
@@ -2461,6 +2724,7 @@ pub struct HkMicropayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -2470,6 +2734,7 @@ pub struct HkMicropayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -2481,9 +2746,11 @@ pub struct HkMicropayRequest {
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2493,37 +2760,44 @@ pub struct HkMicropayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkNativePrepayRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信公众平台或开放平台的应用APPID;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 机构APPID。机构在微信公众平台申请的服务号APPID;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户APPID。子商户的公众号、小程序或APP的APPID(按支付场景);仅机构模式,选填。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商品描述。建议格式:门店品牌名-城市分店名-实际商品名称。
     ///
@@ -2533,6 +2807,7 @@ pub struct HkNativePrepayRequest {
     ///
     /// at most 127 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。接收支付结果通知的外网可访问地址,不能带参数,请使用 https。
     ///
@@ -2546,6 +2821,7 @@ pub struct HkNativePrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 交易类型。
     ///
@@ -2555,16 +2831,19 @@ pub struct HkNativePrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"no_credit"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::string::String>,
     /// 交易起始时间。订单生成时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_start: ::std::option::Option<::std::string::String>,
     /// 交易结束时间。订单失效时间,RFC 3339 格式。
     ///
     /// at most 64 characters; at least 1 character; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::std::string::String>,
     /// MCC码。商户行业编码,取值见官方"商户行业编码"列表。
     ///
@@ -2572,14 +2851,17 @@ pub struct HkNativePrepayRequest {
     pub merchant_category_code: ::std::string::String,
     /// 支付者。JSAPI/小程序下单时传用户标识:直连模式传 openid,机构模式传 sp_openid 或 sub_openid。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<GlobalPrepayPayer>,
     /// 订单金额。
     pub amount: GlobalOrderAmount,
     /// 场景信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<GlobalSceneInfo>,
     /// `detail`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<::std::vec::Vec<GlobalOrderDetailItem>>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2590,22 +2872,26 @@ pub struct HkNativePrepayRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkReverseOrderByIdRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2616,22 +2902,26 @@ pub struct HkReverseOrderByIdRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct HkReverseOrderByOutTradeNoRequest {
     /// 商户号。微信支付分配的商户号;仅直连模式传,直连模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 机构商户号。微信支付分配给机构的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。微信支付分配给子商户的商户号;仅机构模式传,机构模式必传。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Native下单

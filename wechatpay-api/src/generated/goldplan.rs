@@ -206,6 +206,17 @@ impl ::serde::Serialize for GoldplanAdvertisingIndustryFilter {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for GoldplanAdvertisingIndustryFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -213,6 +224,7 @@ impl ::serde::Serialize for GoldplanAdvertisingIndustryFilter {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GoldplanChangeCustomPageStatusRequest {
     /// 子商户ID
@@ -229,6 +241,7 @@ pub struct GoldplanChangeCustomPageStatusRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GoldplanChangeCustomPageStatusResponse {
     /// 子商户ID
@@ -264,6 +277,7 @@ impl GoldplanChangeCustomPageStatusResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GoldplanChangeStatusRequest {
     /// 子商户ID
@@ -274,6 +288,7 @@ pub struct GoldplanChangeStatusRequest {
     pub operation_type: GoldplanOperationType,
     /// 支付场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub operation_pay_scene: ::std::option::Option<GoldplanOperationPayScene>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -283,6 +298,7 @@ pub struct GoldplanChangeStatusRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct GoldplanChangeStatusResponse {
     /// 子商户ID
@@ -305,6 +321,7 @@ impl GoldplanChangeStatusResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GoldplanCloseAdvertisingShowRequest {
     /// 特约商户号
@@ -319,6 +336,7 @@ pub struct GoldplanCloseAdvertisingShowRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GoldplanOpenAdvertisingShowRequest {
     /// 特约商户号
@@ -329,6 +347,7 @@ pub struct GoldplanOpenAdvertisingShowRequest {
     ///
     /// at most 3 items; example: `["SOFTWARE","SECURITY","LOVE_MARRIAGE"]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub advertising_industry_filters: ::std::option::Option<
         ::std::vec::Vec<GoldplanAdvertisingIndustryFilter>,
     >,
@@ -400,6 +419,17 @@ impl ::serde::Serialize for GoldplanOperationPayScene {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for GoldplanOperationPayScene {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 操作类型
@@ -484,6 +514,7 @@ impl<'de> ::serde::Deserialize<'de> for GoldplanOperationType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GoldplanSetAdvertisingIndustryFilterRequest {
     /// 特约子商户号

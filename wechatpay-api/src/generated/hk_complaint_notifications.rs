@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ComplaintNotificationUrl {
     /// 商户号
@@ -53,6 +54,7 @@ impl ComplaintNotificationUrl {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ComplaintNotificationUrlInput {
     /// 通知地址:用于接收投诉通知的 HTTPS 地址。

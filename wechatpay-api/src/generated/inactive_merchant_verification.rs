@@ -12,6 +12,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct InactiveMerchantCreateVerificationRequest {
     /// 特约商户号
@@ -26,6 +27,7 @@ pub struct InactiveMerchantCreateVerificationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InactiveMerchantCreateVerificationResponse {
     /// 核实单号
@@ -100,6 +102,15 @@ impl ::std::fmt::Display for InactiveMerchantFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InactiveMerchantFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for InactiveMerchantFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -117,6 +128,7 @@ impl<'de> ::serde::Deserialize<'de> for InactiveMerchantFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InactiveMerchantQueryVerificationResponse {
     /// 特约商户号
@@ -134,11 +146,13 @@ pub struct InactiveMerchantQueryVerificationResponse {
     /// 失败原因
     ///
     /// example: `"MATERIALS_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<InactiveMerchantFailReason>,
     /// 创建时间
     pub create_time: ::std::string::String,
     /// 完成时间
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_time: ::std::option::Option<::std::string::String>,
 }
@@ -237,6 +251,15 @@ impl ::std::str::FromStr for InactiveMerchantState {
 impl ::std::fmt::Display for InactiveMerchantState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InactiveMerchantState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for InactiveMerchantState {

@@ -17,6 +17,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorAssociateTradeInfoResponse {
     /// 关联成功的时间,rfc3339 格式。
@@ -167,6 +168,7 @@ impl<'de> ::serde::Deserialize<'de> for BusifavorCodeDisplayMode {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorCoupon {
     /// 批次归属商户号。
@@ -180,6 +182,7 @@ pub struct BusifavorCoupon {
     /// 批次备注。
     ///
     /// at most 20 characters; example: `"xxx可用"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub comment: ::std::option::Option<::std::string::String>,
     /// 适用商品范围。
@@ -191,98 +194,117 @@ pub struct BusifavorCoupon {
     /// 是否允许转赠(暂未开放)。
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transferable: ::std::option::Option<bool>,
     /// 是否允许分享领券链接(暂未开放)。
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub shareable: ::std::option::Option<bool>,
     /// 商家券状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_state: ::std::option::Option<BusifavorCouponState>,
     /// 券样式信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub display_pattern_info: ::std::option::Option<BusifavorDisplayPatternInfo>,
     /// 券核销规则;满减、折扣、换购规则按批次类型三选一。
     pub coupon_use_rule: BusifavorCouponUseRule,
     /// 券详情页的自定义入口。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub custom_entrance: ::std::option::Option<BusifavorCustomEntrance>,
     /// 券 code。
     ///
     /// at most 32 characters; example: `"123446565767"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_code: ::std::option::Option<::std::string::String>,
     /// 批次号。
     ///
     /// at most 20 characters; example: `"1002323"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 这张券实际可用的开始时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-30T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub available_start_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 这张券的过期时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub expire_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 领券时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-30T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receive_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 发券时传入的唯一凭证。
     ///
     /// at most 128 characters; example: `"MCHSEND202003101234"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub send_request_no: ::std::option::Option<::std::string::String>,
     /// 核销时传入的唯一凭证(已核销时返回)。
     ///
     /// at most 128 characters; example: `"MCHUSE202003101234"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub use_request_no: ::std::option::Option<::std::string::String>,
     /// 核销时间(已核销时返回),rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub use_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 已关联的商户订单号。
     ///
     /// at most 128 characters; example: `"1002600620019090123143254435"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub associate_out_trade_no: ::std::option::Option<::std::string::String>,
     /// 退券时传入的唯一凭证(发生退券时返回)。
     ///
     /// at most 128 characters; example: `"1002600620019090123143254436"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_request_no: ::std::option::Option<::std::string::String>,
     /// 退券时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失效时传入的唯一凭证(券已失效时返回)。
     ///
     /// at most 128 characters; example: `"1002600620019090123143254436"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_request_no: ::std::option::Option<::std::string::String>,
     /// 券失效时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-12-31T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失效原因。
     ///
     /// at most 64 characters; example: `"此券使用时间设置错误"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_reason: ::std::option::Option<::std::string::String>,
 }
@@ -453,6 +475,7 @@ impl BusifavorCouponAvailableTime {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorCouponCodeCount {
     /// 已上传 code 总数。
@@ -573,6 +596,7 @@ impl<'de> ::serde::Deserialize<'de> for BusifavorCouponCodeMode {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorCouponSendNotification {
     /// 事件类型,领券为 `EVENT_TYPE_BUSICOUPON_SEND`。
@@ -595,24 +619,29 @@ pub struct BusifavorCouponSendNotification {
     /// 领券用户在批次通知配置 `notify_appid` 下的 OpenID(未配置时为空)。
     ///
     /// at most 128 characters; example: `"oG4aZ5kQ9YN5R8N0MO0c9J8vXnRE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 领券用户的 UnionID(未配置 `notify_appid` 时为空)。
     ///
     /// at most 128 characters; example: `"oXxaZ5vQ9YN5R8N0MO0c9J8vXnRE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unionid: ::std::option::Option<::std::string::String>,
     /// 发放渠道。
     ///
     /// example: `"BUSICOUPON_SEND_CHANNEL_PAYGIFT"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub send_channel: ::std::option::Option<BusifavorSendChannel>,
     /// 发券商户号。
     ///
     /// at most 15 characters; example: `"1900000001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub send_merchant: ::std::option::Option<::std::string::String>,
     /// 发券附加信息,仅支付有礼、扫码领券(营销馆)、会员有礼渠道返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach_info: ::std::option::Option<BusifavorSendAttachInfo>,
 }
@@ -724,6 +753,15 @@ impl ::std::str::FromStr for BusifavorCouponState {
 impl ::std::fmt::Display for BusifavorCouponState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusifavorCouponState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BusifavorCouponState {
@@ -845,6 +883,7 @@ impl BusifavorCouponUseRule {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorCreateStockRequest {
     /// 商家券批次名称,最多 21 个字(汉字、字母、数字各算一个)。
@@ -859,6 +898,7 @@ pub struct BusifavorCreateStockRequest {
     ///
     /// at most 20 characters; example: `"活动使用"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub comment: ::std::option::Option<::std::string::String>,
     /// 适用商品范围,显示在微信卡包中。
     ///
@@ -876,19 +916,23 @@ pub struct BusifavorCreateStockRequest {
     pub out_request_no: ::std::string::String,
     /// 券详情页的自定义入口。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_entrance: ::std::option::Option<BusifavorCustomEntrance>,
     /// 券样式信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub display_pattern_info: ::std::option::Option<BusifavorDisplayPatternInfo>,
     /// 券 code 模式
     pub coupon_code_mode: BusifavorCouponCodeMode,
     /// 事件通知配置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_config: ::std::option::Option<BusifavorNotifyConfig>,
     /// 该批次的券是否允许营销补差,默认否(暂未开放)。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub subsidy: ::std::option::Option<bool>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`BusifavorCreateStockResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -898,6 +942,7 @@ pub struct BusifavorCreateStockRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorCreateStockResponse {
     /// 批次号。
@@ -935,6 +980,7 @@ impl BusifavorCreateStockResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorCreateSubsidyPayReceiptRequest {
     /// 商家券批次号(仅支持满减券,换购券不支持)。
@@ -977,6 +1023,7 @@ pub struct BusifavorCreateSubsidyPayReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorCreateSubsidyReturnReceiptRequest {
     /// 商家券批次号(支持满减券和折扣券,换购券不支持)。
@@ -1161,6 +1208,7 @@ impl BusifavorDayTime {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorDeactivateCouponRequest {
     /// 券 code。
@@ -1179,6 +1227,7 @@ pub struct BusifavorDeactivateCouponRequest {
     ///
     /// at most 64 characters; example: `"此券使用时间设置错误"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deactivate_reason: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1188,6 +1237,7 @@ pub struct BusifavorDeactivateCouponRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorDeactivateCouponResponse {
     /// 券失效成功的时间,rfc3339 格式。
@@ -1209,6 +1259,7 @@ impl BusifavorDeactivateCouponResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorDisassociateTradeInfoResponse {
     /// 取消关联成功的时间,rfc3339 格式。
@@ -1592,9 +1643,11 @@ impl BusifavorIrregularTime {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorListSubsidyPayReceiptsResponse {
     /// 补差付款单列表;券发生过补差付款时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_receipt_list: ::std::option::Option<
         ::std::vec::Vec<BusifavorSubsidyPayReceipt>,
@@ -1615,9 +1668,11 @@ impl BusifavorListSubsidyPayReceiptsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorListUserCouponsResponse {
     /// 券列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<BusifavorCoupon>>,
     /// 总数量。
@@ -1741,20 +1796,24 @@ impl BusifavorMiniProgramsInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorModifyCouponUseRule {
     /// 核销方式
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub use_method: ::std::option::Option<BusifavorUseMethod>,
     /// 核销小程序 AppID,核销方式为线上小程序核销时有效。
     ///
     /// at most 32 characters; example: `"wx23232232323"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_programs_appid: ::std::option::Option<::std::string::String>,
     /// 核销小程序 path,核销方式为线上小程序核销时有效。
     ///
     /// at most 128 characters; example: `"/path/index/index"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_programs_path: ::std::option::Option<::std::string::String>,
 }
 impl BusifavorModifyCouponUseRule {
@@ -1801,23 +1860,28 @@ impl BusifavorModifyCouponUseRule {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorModifyCustomEntrance {
     /// 小程序入口;需要跳转小程序时 AppID、path、入口文案必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_programs_info: ::std::option::Option<BusifavorModifyMiniProgramsInfo>,
     /// 商户公众号 AppID。
     ///
     /// at most 32 characters; example: `"wx324345hgfhfghfg"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 微信支付营销馆的馆 ID。
     ///
     /// at most 64 characters; example: `"233455656"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub hall_id: ::std::option::Option<::std::string::String>,
     /// 券 code 展示模式
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub code_display_mode: ::std::option::Option<BusifavorCodeDisplayMode>,
 }
 impl BusifavorModifyCustomEntrance {
@@ -1874,27 +1938,32 @@ impl BusifavorModifyCustomEntrance {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorModifyMiniProgramsInfo {
     /// 商家小程序 AppID,须与归属商户号有绑定关系。
     ///
     /// at most 32 characters; example: `"wx234545656765876"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_programs_appid: ::std::option::Option<::std::string::String>,
     /// 商家小程序 path。
     ///
     /// at most 128 characters; example: `"/path/index/index"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_programs_path: ::std::option::Option<::std::string::String>,
     /// 入口文案,最多 5 个字。
     ///
     /// at most 5 characters; example: `"欢迎选购"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub entrance_words: ::std::option::Option<::std::string::String>,
     /// 引导文案,最多 6 个字。
     ///
     /// at most 6 characters; example: `"获取更多优惠"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub guiding_words: ::std::option::Option<::std::string::String>,
 }
 impl BusifavorModifyMiniProgramsInfo {
@@ -1951,27 +2020,32 @@ impl BusifavorModifyMiniProgramsInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorModifyStockBudgetRequest {
     /// 目标批次最大发放个数;与 target_max_coupons_by_day 只能修改一个(二选一)。
     ///
     /// format `int64`; example: `3000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub target_max_coupons: ::std::option::Option<i64>,
     /// 当前批次最大发放个数;传 target_max_coupons 时必填(条件必填)。
     ///
     /// format `int64`; example: `500`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub current_max_coupons: ::std::option::Option<i64>,
     /// 目标单天发放上限个数;与 target_max_coupons 只能修改一个(二选一)。
     ///
     /// format `int64`; example: `500`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub target_max_coupons_by_day: ::std::option::Option<i64>,
     /// 当前单天发放上限个数;传 target_max_coupons_by_day 时必填(条件必填)。
     ///
     /// format `int64`; example: `300`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub current_max_coupons_by_day: ::std::option::Option<i64>,
     /// 修改预算请求单据号,商户侧需保持唯一。
     ///
@@ -1985,6 +2059,7 @@ pub struct BusifavorModifyStockBudgetRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorModifyStockBudgetResponse {
     /// 批次最大发放个数。
@@ -1994,6 +2069,7 @@ pub struct BusifavorModifyStockBudgetResponse {
     /// 当前单天发放上限个数。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub max_coupons_by_day: ::std::option::Option<i64>,
 }
@@ -2013,25 +2089,30 @@ impl BusifavorModifyStockBudgetResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorModifyStockRequest {
     /// 修改批次时的自定义入口(各项均选填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_entrance: ::std::option::Option<BusifavorModifyCustomEntrance>,
     /// 批次名称(暂不支持修改)。
     ///
     /// at most 21 characters; example: `"8月1日活动券"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub stock_name: ::std::option::Option<::std::string::String>,
     /// 批次备注,仅配置商户可见。
     ///
     /// at most 20 characters; example: `"活动使用"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub comment: ::std::option::Option<::std::string::String>,
     /// 适用商品范围,显示在微信卡包中。
     ///
     /// at most 15 characters; example: `"填写商品名称"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_name: ::std::option::Option<::std::string::String>,
     /// 商户请求单号:修改批次的凭据号(商户号+日期+流水号),商户侧需保持唯一。
     ///
@@ -2039,20 +2120,25 @@ pub struct BusifavorModifyStockRequest {
     pub out_request_no: ::std::string::String,
     /// 券样式信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub display_pattern_info: ::std::option::Option<BusifavorDisplayPatternInfo>,
     /// 核销规则(可修改的部分)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_use_rule: ::std::option::Option<BusifavorModifyCouponUseRule>,
     /// 发放规则(可修改的部分)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub stock_send_rule: ::std::option::Option<BusifavorModifyStockSendRule>,
     /// 事件通知配置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_config: ::std::option::Option<BusifavorNotifyConfig>,
     /// 是否允许营销补差,只能从 false 改为 true(暂未开放)。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub subsidy: ::std::option::Option<bool>,
 }
 /// 发放规则(可修改的部分)。
@@ -2065,17 +2151,20 @@ pub struct BusifavorModifyStockRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorModifyStockSendRule {
     /// 是否开启自然人限制(暂不支持修改)。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub natural_person_limit: ::std::option::Option<bool>,
     /// 是否开启防刷拦截,不填默认否。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub prevent_api_abuse: ::std::option::Option<bool>,
 }
 impl BusifavorModifyStockSendRule {
@@ -2143,6 +2232,7 @@ impl BusifavorNotifyConfig {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorQueryCallbackResponse {
     /// 商户号。
@@ -2179,6 +2269,7 @@ impl BusifavorQueryCallbackResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorReturnCouponRequest {
     /// 券 code。
@@ -2201,6 +2292,7 @@ pub struct BusifavorReturnCouponRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorReturnCouponResponse {
     /// 退券成功的时间,rfc3339 格式。
@@ -2225,41 +2317,49 @@ impl BusifavorReturnCouponResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorSendAttachInfo {
     /// 触发发券的交易订单号(支付有礼等渠道)。
     ///
     /// at most 32 characters; example: `"4200000913202101152566792388"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 支付有礼活动编号或营销馆活动 ID。
     ///
     /// at most 32 characters; example: `"540358695"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub act_code: ::std::option::Option<::std::string::String>,
     /// 营销馆 ID。
     ///
     /// at most 32 characters; example: `"233455656"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hall_code: ::std::option::Option<::std::string::String>,
     /// 营销馆所属商户号。
     ///
     /// format `int64`; example: `1900000001`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hall_belong_mchid: ::std::option::Option<i64>,
     /// 会员卡 ID。
     ///
     /// at most 32 characters; example: `"pbLatjjDK15rdk2kkAH8ifgBEDFU"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_id: ::std::option::Option<::std::string::String>,
     /// 会员卡 code。
     ///
     /// at most 32 characters; example: `"8312341291"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub code: ::std::option::Option<::std::string::String>,
     /// 会员活动 ID。
     ///
     /// at most 32 characters; example: `"3011912312"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_id: ::std::option::Option<::std::string::String>,
 }
@@ -2394,6 +2494,15 @@ impl ::std::fmt::Display for BusifavorSendChannel {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusifavorSendChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BusifavorSendChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2414,26 +2523,31 @@ impl<'de> ::serde::Deserialize<'de> for BusifavorSendChannel {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorSendCount {
     /// 已发放的券数量。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_send_num: ::std::option::Option<i64>,
     /// 已发放的预算金额,单位分(满减券返回)。
     ///
     /// format `int64`; example: `34`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_send_amount: ::std::option::Option<i64>,
     /// 当天已发放的券数量。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub today_send_num: ::std::option::Option<i64>,
     /// 当天已发放的预算金额,单位分。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub today_send_amount: ::std::option::Option<i64>,
 }
@@ -2455,12 +2569,14 @@ impl BusifavorSendCount {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorSetCallbackRequest {
     /// 商户号,不填默认为调用方商户号。
     ///
     /// at most 15 characters; example: `"10000098"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 接收商家券事件通知的地址,必须为 HTTPS。
     ///
@@ -2474,6 +2590,7 @@ pub struct BusifavorSetCallbackRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorSetCallbackResponse {
     /// 修改时间,rfc3339 格式。
@@ -2525,6 +2642,7 @@ impl BusifavorSetCallbackResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorStock {
     /// 批次名称。
@@ -2538,6 +2656,7 @@ pub struct BusifavorStock {
     /// 批次备注。
     ///
     /// at most 20 characters; example: `"活动使用"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub comment: ::std::option::Option<::std::string::String>,
     /// 适用商品范围。
@@ -2551,9 +2670,11 @@ pub struct BusifavorStock {
     /// 券发放规则。
     pub stock_send_rule: BusifavorStockSendRule,
     /// 券详情页的自定义入口。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub custom_entrance: ::std::option::Option<BusifavorCustomEntrance>,
     /// 券样式信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub display_pattern_info: ::std::option::Option<BusifavorDisplayPatternInfo>,
     /// 批次状态
@@ -2565,17 +2686,21 @@ pub struct BusifavorStock {
     /// at most 20 characters; example: `"1212"`.
     pub stock_id: ::std::string::String,
     /// 商户上传 code 的数量信息(券 code 模式为 MERCHANT_UPLOAD 时返回)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_code_count: ::std::option::Option<BusifavorCouponCodeCount>,
     /// 事件通知配置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_config: ::std::option::Option<BusifavorNotifyConfig>,
     /// 批次发放情况。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub send_count_information: ::std::option::Option<BusifavorSendCount>,
     /// 是否允许营销补差(暂未开放)。
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub subsidy: ::std::option::Option<bool>,
 }
@@ -2836,6 +2961,15 @@ impl ::std::fmt::Display for BusifavorStockState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusifavorStockState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BusifavorStockState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2994,6 +3128,15 @@ impl ::std::fmt::Display for BusifavorSubsidyPayFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusifavorSubsidyPayFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BusifavorSubsidyPayFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3013,6 +3156,7 @@ impl<'de> ::serde::Deserialize<'de> for BusifavorSubsidyPayFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorSubsidyPayReceipt {
     /// 补差付款单号(微信支付生成)。
@@ -3052,12 +3196,14 @@ pub struct BusifavorSubsidyPayReceipt {
     /// 补差付款失败原因(失败时返回)。
     ///
     /// at most 1024 characters; example: `"INSUFFICIENT_BALANCE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<BusifavorSubsidyPayFailReason>,
     /// 补差付款完成时间(成功时返回),rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-01-20T10:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 业务请求唯一单号。
@@ -3068,6 +3214,7 @@ pub struct BusifavorSubsidyPayReceipt {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-01-20T10:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -3217,6 +3364,15 @@ impl ::std::fmt::Display for BusifavorSubsidyPayStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusifavorSubsidyPayStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BusifavorSubsidyPayStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3288,6 +3444,15 @@ impl ::std::fmt::Display for BusifavorSubsidyReturnFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusifavorSubsidyReturnFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BusifavorSubsidyReturnFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3307,11 +3472,13 @@ impl<'de> ::serde::Deserialize<'de> for BusifavorSubsidyReturnFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorSubsidyReturnReceipt {
     /// 补差回退单号(微信支付生成,回退成功后返回)。
     ///
     /// at most 32 characters; at least 28 characters; example: `"2120200119165100000000000001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub subsidy_return_receipt_id: ::std::option::Option<::std::string::String>,
     /// 商家券批次号。
@@ -3353,12 +3520,14 @@ pub struct BusifavorSubsidyReturnReceipt {
     /// 补差回退失败原因(失败时返回)。
     ///
     /// at most 64 characters; example: `"RETURN_RECEIPT_INSUFFICIENT_BALANCE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<BusifavorSubsidyReturnFailReason>,
     /// 回退完成时间(成功时返回),rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-01-20T10:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_done_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 此次回退对应的补差付款单号。
@@ -3373,6 +3542,7 @@ pub struct BusifavorSubsidyReturnReceipt {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2021-01-20T10:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_create_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -3519,6 +3689,15 @@ impl ::std::fmt::Display for BusifavorSubsidyReturnStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for BusifavorSubsidyReturnStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for BusifavorSubsidyReturnStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3538,6 +3717,7 @@ impl<'de> ::serde::Deserialize<'de> for BusifavorSubsidyReturnStatus {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorTradeAssociation {
     /// 批次号;商户自定义 code 的批次必须填写。
@@ -3564,6 +3744,7 @@ pub struct BusifavorTradeAssociation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorUploadCouponCodesRequest {
     /// 券 code 列表;code 可含数字、大小写字母、空格、`-`、`_`、`\`、`/`、`=`、`|`。
@@ -3582,6 +3763,7 @@ pub struct BusifavorUploadCouponCodesRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorUploadCouponCodesResponse {
     /// 批次号。
@@ -3597,6 +3779,7 @@ pub struct BusifavorUploadCouponCodesResponse {
     /// format `int64`; example: `20`.
     pub success_count: i64,
     /// 本次新增上传成功的 code。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_codes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 上传完成时间,rfc3339 格式。
@@ -3607,15 +3790,19 @@ pub struct BusifavorUploadCouponCodesResponse {
     /// 上传失败的 code 数。
     ///
     /// format `int64`; example: `10`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_count: ::std::option::Option<i64>,
     /// 上传失败的 code 及原因。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_codes: ::std::option::Option<::std::vec::Vec<BusifavorUploadFailCode>>,
     /// 历史已存在的 code,本次不会重复导入。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub exist_codes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 本次重复提交的 code(已自动去重)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub duplicate_codes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
@@ -3667,6 +3854,7 @@ impl BusifavorUploadCouponCodesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorUploadFailCode {
     /// 上传失败的券 code。
@@ -3711,6 +3899,7 @@ impl BusifavorUploadFailCode {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BusifavorUseCouponRequest {
     /// 券 code。
@@ -3721,6 +3910,7 @@ pub struct BusifavorUseCouponRequest {
     ///
     /// at most 20 characters; example: `"100088"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 与调用商户号或归属商户号有绑定关系的 AppID(小程序或公众号);返回的 openid 在此 AppID 下计算。
     ///
@@ -3739,6 +3929,7 @@ pub struct BusifavorUseCouponRequest {
     ///
     /// at most 128 characters; example: `"xsd3434454567676"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`BusifavorUseCouponResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -3748,6 +3939,7 @@ pub struct BusifavorUseCouponRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BusifavorUseCouponResponse {
     /// 批次号。

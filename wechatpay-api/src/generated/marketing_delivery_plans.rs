@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DeliveryPlan {
     /// 投放计划ID。
@@ -38,43 +39,51 @@ pub struct DeliveryPlan {
     /// 批次ID。
     ///
     /// example: `"701246876221757924829194755312"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 是否复用商品券和批次信息。
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reuse_coupon_config: ::std::option::Option<bool>,
     /// 投放总库存。
     ///
     /// format `int64`; example: `10000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// 单用户限领。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_limit: ::std::option::Option<i64>,
     /// 单日限领。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub daily_limit: ::std::option::Option<i64>,
     /// 投放开始时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub delivery_start_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 投放结束时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-31T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub delivery_end_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 营销标签。
     ///
     /// example: `"天天有惊喜"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recommend_word: ::std::option::Option<::std::string::String>,
 }
@@ -198,6 +207,7 @@ impl ::std::fmt::Display for DeliveryPlanAuditState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeliveryPlanCreateRequest {
     /// 创建请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -216,6 +226,7 @@ pub struct DeliveryPlanCreateRequest {
     ///
     /// example: `"701246876221757924829194755312"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 是否复用商品券和批次的信息自动填充名称、库存、限领与投放时间。
     ///
@@ -225,38 +236,45 @@ pub struct DeliveryPlanCreateRequest {
     ///
     /// at most 36 characters; example: `"冬季饮料投放"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub plan_name: ::std::option::Option<::std::string::String>,
     /// 投放总库存;reuse_coupon_config 为 false 时必填(条件必填)。
     ///
     /// format `int64`; example: `10000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// 单用户限领;不填表示投放计划层不限,之后也不能再设。
     ///
     /// format `int64`; example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_limit: ::std::option::Option<i64>,
     /// 单日限领;不填表示不限,之后也不能再设。
     ///
     /// format `int64`; example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub daily_limit: ::std::option::Option<i64>,
     /// 投放开始时间,rfc3339 格式;reuse_coupon_config 为 false 时必填(条件必填)。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub delivery_start_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 投放结束时间,rfc3339 格式,须早于批次结束时间;reuse_coupon_config 为 false 时必填(条件必填)。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-31T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub delivery_end_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 营销标签,展示在优惠左上角,不超过 9 个中文字符或 18 个英文字符。
     ///
     /// at most 27 characters; example: `"天天有惊喜"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub recommend_word: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -266,6 +284,7 @@ pub struct DeliveryPlanCreateRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DeliveryPlanListResponse {
     /// 投放计划总数。
@@ -273,6 +292,7 @@ pub struct DeliveryPlanListResponse {
     /// format `int64`; example: `1`.
     pub total_count: i64,
     /// 投放计划列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_list: ::std::option::Option<::std::vec::Vec<DeliveryPlan>>,
 }
@@ -295,38 +315,45 @@ impl DeliveryPlanListResponse {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeliveryPlanModifyContent {
     /// 投放计划名称。
     ///
     /// at most 36 characters; example: `"冬季饮料投放"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub plan_name: ::std::option::Option<::std::string::String>,
     /// 投放结束时间,rfc3339 格式,只能延长。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-02-28T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub delivery_end_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 投放总库存,只能增加。
     ///
     /// format `int64`; example: `20000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// 单用户限领,只能增加。
     ///
     /// format `int64`; example: `2`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_limit: ::std::option::Option<i64>,
     /// 单日限领,只能增加。
     ///
     /// format `int64`; example: `2`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub daily_limit: ::std::option::Option<i64>,
     /// 营销标签,不超过 9 个中文字符或 18 个英文字符。
     ///
     /// at most 27 characters; example: `"天天有惊喜"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub recommend_word: ::std::option::Option<::std::string::String>,
 }
 impl DeliveryPlanModifyContent {
@@ -393,6 +420,7 @@ impl DeliveryPlanModifyContent {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DeliveryPlanResult {
     /// 投放计划。
@@ -411,6 +439,7 @@ impl DeliveryPlanResult {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeliveryPlanSetNotifyUrlRequest {
     /// 通知回调地址,须符合回调地址的填写规范。
@@ -425,6 +454,7 @@ pub struct DeliveryPlanSetNotifyUrlRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DeliveryPlanSetNotifyUrlResponse {
     /// 通知回调地址。
@@ -517,6 +547,15 @@ impl ::std::fmt::Display for DeliveryPlanState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for DeliveryPlanState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for DeliveryPlanState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -534,6 +573,7 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryPlanState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeliveryPlanUpdateRequest {
     /// 修改内容,改哪个字段就填哪个。

@@ -121,6 +121,17 @@ impl ::serde::Serialize for FavorBackgroundColor {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FavorBackgroundColor {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 券状态。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -186,6 +197,15 @@ impl ::std::fmt::Display for FavorBankCouponState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FavorBankCouponState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FavorBankCouponState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -203,6 +223,7 @@ impl<'de> ::serde::Deserialize<'de> for FavorBankCouponState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorBankMultiActivitySignUpRequest {
     /// 批次 ID,必须是绑定了多笔立减活动的代金券批次。
@@ -233,6 +254,7 @@ pub struct FavorBankMultiActivitySignUpRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorBankMultiActivitySignUpResponse {
     /// 发放给用户的代金券 ID。
@@ -255,6 +277,7 @@ impl FavorBankMultiActivitySignUpResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorBankQueryUserCouponResponse {
     /// 创建批次的商户号。
@@ -309,11 +332,13 @@ pub struct FavorBankQueryUserCouponResponse {
     /// format `int64`; example: `1`.
     pub used_number: i64,
     /// 已用金额列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub use_amount_list: ::std::option::Option<FavorBankUsedAmountList>,
     /// 用户标识 ID。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
@@ -413,9 +438,11 @@ impl FavorBankQueryUserCouponResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorBankUsedAmountList {
     /// 每次使用的金额(单位分,以文本表示)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub used_amounts: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
@@ -436,6 +463,7 @@ impl FavorBankUsedAmountList {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorConsumeInformation {
     /// 核销时间,rfc3339 格式。
@@ -452,6 +480,7 @@ pub struct FavorConsumeInformation {
     /// at most 32 characters; example: `"4200000000000000000000000000"`.
     pub transaction_id: ::std::string::String,
     /// 单品信息,单品券核销时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<FavorGoodsDetail>>,
 }
@@ -495,6 +524,7 @@ impl FavorConsumeInformation {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorCoupon {
     /// 创建批次的商户号。
@@ -510,6 +540,7 @@ pub struct FavorCoupon {
     /// at most 20 characters; example: `"98674556"`.
     pub coupon_id: ::std::string::String,
     /// 单品优惠(减至券)特定信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cut_to_message: ::std::option::Option<FavorCutToMessage>,
     /// 代金券名称。
@@ -548,6 +579,7 @@ pub struct FavorCoupon {
     /// example: `true`.
     pub singleitem: bool,
     /// 固定面额满减券的面额与门槛。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub normal_coupon_information: ::std::option::Option<FavorFixedNormalCoupon>,
 }
@@ -643,20 +675,24 @@ impl FavorCoupon {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorCouponAvailableTime {
     /// 固定周期有效时间段。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fix_available_time: ::std::option::Option<FavorFixAvailableTime>,
     /// 是否领取后次日生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub second_day_available: ::std::option::Option<bool>,
     /// 领取后有效时间,单位分钟。
     ///
     /// format `int64`; example: `1440`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub available_time_after_receive: ::std::option::Option<i64>,
 }
 impl FavorCouponAvailableTime {
@@ -805,6 +841,15 @@ impl ::std::fmt::Display for FavorCouponStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FavorCouponStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FavorCouponStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -872,6 +917,15 @@ impl ::std::fmt::Display for FavorCouponType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FavorCouponType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FavorCouponType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -891,6 +945,7 @@ impl<'de> ::serde::Deserialize<'de> for FavorCouponType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorCouponUseNotification {
     /// 创建批次的商户号。
@@ -906,9 +961,11 @@ pub struct FavorCouponUseNotification {
     /// at most 20 characters; example: `"98674556"`.
     pub coupon_id: ::std::string::String,
     /// 单品优惠特定信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub singleitem_discount_off: ::std::option::Option<FavorSingleitemDiscountOff>,
     /// 减至优惠特定信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub discount_to: ::std::option::Option<FavorDiscountTo>,
     /// 代金券名称。
@@ -920,6 +977,7 @@ pub struct FavorCouponUseNotification {
     /// 使用说明。
     ///
     /// at most 1000 characters; example: `"微信支付营销"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
     /// 领券时间,rfc3339 格式。
@@ -948,6 +1006,7 @@ pub struct FavorCouponUseNotification {
     /// example: `true`.
     pub singleitem: bool,
     /// 固定面额满减券的面额与门槛。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub normal_coupon_information: ::std::option::Option<FavorFixedNormalCoupon>,
     /// 券的核销信息。
@@ -1044,38 +1103,48 @@ impl FavorCouponUseNotification {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorCouponUseRule {
     /// 券生效时间规则(领取后延时生效时选填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_available_time: ::std::option::Option<FavorCouponAvailableTime>,
     /// 固定面额满减券的面额与门槛。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fixed_normal_coupon: ::std::option::Option<FavorFixedNormalCoupon>,
     /// 订单优惠标记。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 指定支付方式编码(如零钱、指定银行卡),1 个。
     ///
     /// at most 1 item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 指定银行卡信息(批次指定支付方式为某张银行卡时生效)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_card: ::std::option::Option<FavorLimitCard>,
     /// 支付方式,默认不限制。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub trade_type: ::std::option::Option<::std::vec::Vec<FavorTradeType>>,
     /// 是否可叠加其他优惠。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub combine_use: ::std::option::Option<bool>,
     /// 可核销商品编码。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub available_items: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 不参与优惠的商品编码。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub unavailable_items: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 可核销商户号。
     pub available_merchants: ::std::vec::Vec<::std::string::String>,
@@ -1173,6 +1242,7 @@ impl FavorCouponUseRule {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorCreateCouponStockRequest {
     /// 批次名称:最多 9 个汉字或 20 个字母,不能含不当内容和特殊字符 `_ , ; |`。
@@ -1183,6 +1253,7 @@ pub struct FavorCreateCouponStockRequest {
     ///
     /// at most 60 characters; example: `"零钱支付专享"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub comment: ::std::option::Option<::std::string::String>,
     /// 批次归属商户号,目前请填调用接口的制券商户号。
     ///
@@ -1202,6 +1273,7 @@ pub struct FavorCreateCouponStockRequest {
     pub stock_use_rule: FavorStockSendRule,
     /// 代金券详情页样式。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pattern_info: ::std::option::Option<FavorPatternInfo>,
     /// 券核销规则。
     pub coupon_use_rule: FavorCouponUseRule,
@@ -1221,6 +1293,7 @@ pub struct FavorCreateCouponStockRequest {
     ///
     /// at most 2048 characters; example: `"{\"exinfo1\":\"1234\",\"exinfo2\":\"3456\"}"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub ext_info: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FavorCreateCouponStockResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1230,6 +1303,7 @@ pub struct FavorCreateCouponStockRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorCreateCouponStockResponse {
     /// 批次号。
@@ -1321,6 +1395,17 @@ impl ::serde::Serialize for FavorCreateStockType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FavorCreateStockType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 单品优惠(减至券)特定信息。
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FavorCutToMessageRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1330,6 +1415,7 @@ impl ::serde::Serialize for FavorCreateStockType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorCutToMessage {
     /// 可用优惠的商品最高单价,单位分。
@@ -1371,6 +1457,7 @@ impl FavorCutToMessage {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorDiscountTo {
     /// 减至后的优惠单价,单位分。
@@ -1409,10 +1496,12 @@ impl FavorDiscountTo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorFixAvailableTime {
     /// 可用星期数,0 为周日,1 为周一,以此类推。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub available_week_day: ::std::option::Option<::std::vec::Vec<i64>>,
     /// 当天可用开始时间,单位秒。
     ///
@@ -1422,6 +1511,7 @@ pub struct FavorFixAvailableTime {
     ///
     /// format `int64`; example: `3600`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub end_time: ::std::option::Option<i64>,
 }
 impl FavorFixAvailableTime {
@@ -1497,6 +1587,7 @@ impl FavorFixedNormalCoupon {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorFlowFile {
     /// 流水文件下载链接,30 秒内有效。
@@ -1543,6 +1634,7 @@ impl FavorFlowFile {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorGoodsDetail {
     /// 商品编码。
@@ -1662,6 +1754,17 @@ impl ::serde::Serialize for FavorJumpTarget {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FavorJumpTarget {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 指定银行卡信息(批次指定支付方式为某张银行卡时生效)。
 ///
 /// `new` takes the required fields by name (a \[`FavorLimitCardRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1671,6 +1774,7 @@ impl ::serde::Serialize for FavorJumpTarget {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorLimitCard {
     /// 银行卡名称,最多 4 个中文字符,展示在收银台。
@@ -1707,6 +1811,7 @@ impl FavorLimitCard {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorListStockItemsResponse {
     /// 可核销商品编码总数。
@@ -1714,6 +1819,7 @@ pub struct FavorListStockItemsResponse {
     /// format `int64`; example: `1`.
     pub total_count: i64,
     /// 可核销商品编码列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 分页页码。
@@ -1773,6 +1879,7 @@ impl FavorListStockItemsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorListStockMerchantsResponse {
     /// 可用商户总数。
@@ -1780,6 +1887,7 @@ pub struct FavorListStockMerchantsResponse {
     /// format `int64`; example: `1`.
     pub total_count: i64,
     /// 可用商户号列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 分页页码。
@@ -1839,6 +1947,7 @@ impl FavorListStockMerchantsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorListStocksResponse {
     /// 满足条件的批次总数。
@@ -1846,6 +1955,7 @@ pub struct FavorListStocksResponse {
     /// format `int64`; example: `1`.
     pub total_count: i64,
     /// 批次详情列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<FavorStock>>,
     /// 分页大小。
@@ -1891,9 +2001,11 @@ impl FavorListStocksResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorListUserCouponsResponse {
     /// 券列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<FavorCoupon>>,
     /// 查询结果总数。
@@ -1943,6 +2055,7 @@ impl FavorListUserCouponsResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorModifyStockGoodsIdRequest {
     /// 批次创建方商户号。
@@ -1953,12 +2066,14 @@ pub struct FavorModifyStockGoodsIdRequest {
     ///
     /// at most 20 characters; example: `"34565,12342"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub add_goods_id_list: ::std::option::Option<::std::string::String>,
     /// 删除的单品编码列表,以英文逗号分隔(字段名按文档写作首字母大写的 `Delete_goods_id_list`)。
     ///
     /// at most 20 characters; example: `"123545,12345"`.
     #[serde(rename = "Delete_goods_id_list")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub delete_goods_id_list: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FavorModifyStockGoodsIdResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1968,6 +2083,7 @@ pub struct FavorModifyStockGoodsIdRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorModifyStockGoodsIdResponse {
     /// 批次号。
@@ -2007,6 +2123,7 @@ impl FavorModifyStockGoodsIdResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorPatternInfo {
     /// 使用说明,展示在代金券详情页。
@@ -2017,36 +2134,43 @@ pub struct FavorPatternInfo {
     ///
     /// at most 128 characters; example: `"https://qpic.cn/xxx"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub merchant_logo: ::std::option::Option<::std::string::String>,
     /// 品牌名称,展示在用户卡包。
     ///
     /// at most 16 characters; example: `"微信支付"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub merchant_name: ::std::option::Option<::std::string::String>,
     /// 卡券背景颜色。
     ///
     /// example: `"COLOR020"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub background_color: ::std::option::Option<FavorBackgroundColor>,
     /// 券详情图片(营销图片上传接口返回的 URL)。
     ///
     /// at most 128 characters; example: `"https://qpic.cn/xxx"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_image: ::std::option::Option<::std::string::String>,
     /// 点击“立即使用”的跳转目标,不传默认跳转至默认页。
     ///
     /// example: `"MINI_PROGRAM"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_target: ::std::option::Option<FavorJumpTarget>,
     /// 跳转的小程序 appid,跳转至小程序时必填(条件必填)。
     ///
     /// example: `"wx23232232323"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_appid: ::std::option::Option<::std::string::String>,
     /// 跳转的小程序 path,跳转至小程序时必填(条件必填)。
     ///
     /// example: `"/path/index/index"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_path: ::std::option::Option<::std::string::String>,
 }
 impl FavorPatternInfo {
@@ -2128,6 +2252,7 @@ impl FavorPatternInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorPauseStockResponse {
     /// 暂停时间,rfc3339 格式。
@@ -2165,6 +2290,7 @@ impl FavorPauseStockResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorQueryCallbackResponse {
     /// 通知地址。
@@ -2201,6 +2327,7 @@ impl FavorQueryCallbackResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorRestartStockResponse {
     /// 生效时间,rfc3339 格式。
@@ -2238,6 +2365,7 @@ impl FavorRestartStockResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorSendCouponRequest {
     /// 批次号。
@@ -2260,11 +2388,13 @@ pub struct FavorSendCouponRequest {
     ///
     /// format `int64`; example: `100`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_value: ::std::option::Option<i64>,
     /// 指定面额发券时的使用门槛,单位分;其他场景不填。
     ///
     /// format `int64`; example: `100`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_minimum: ::std::option::Option<i64>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2274,6 +2404,7 @@ pub struct FavorSendCouponRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorSendCouponResponse {
     /// 发放给用户的代金券 ID。
@@ -2296,6 +2427,7 @@ impl FavorSendCouponResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorSetCallbackRequest {
     /// 商户号。
@@ -2310,6 +2442,7 @@ pub struct FavorSetCallbackRequest {
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub switch: ::std::option::Option<bool>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FavorSetCallbackResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2319,6 +2452,7 @@ pub struct FavorSetCallbackRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorSetCallbackResponse {
     /// 修改时间,rfc3339 格式。
@@ -2358,6 +2492,7 @@ impl FavorSetCallbackResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorSingleitemDiscountOff {
     /// 可用优惠的商品最高单价,单位分。
@@ -2378,6 +2513,7 @@ impl FavorSingleitemDiscountOff {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorStartStockResponse {
     /// 生效时间,rfc3339 格式。
@@ -2417,6 +2553,7 @@ impl FavorStartStockResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorStock {
     /// 批次号。
@@ -2443,6 +2580,7 @@ pub struct FavorStock {
     /// example: `"微信支付营销"`.
     pub description: ::std::string::String,
     /// 批次的发放与核销规则(查询批次时返回)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_use_rule: ::std::option::Option<FavorStockUseRule>,
     /// 可用开始时间,rfc3339 格式。
@@ -2467,15 +2605,18 @@ pub struct FavorStock {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub start_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 批次永久停止时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stop_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 单品优惠(减至券)特定信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cut_to_message: ::std::option::Option<FavorCutToMessage>,
     /// 是否单品优惠。
@@ -2489,6 +2630,7 @@ pub struct FavorStock {
     /// 微信卡包 ID。
     ///
     /// example: `"p1Ndwjh7JULRmlP_WRBANExnO6Ls"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_id: ::std::option::Option<::std::string::String>,
 }
@@ -2588,6 +2730,7 @@ impl FavorStock {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorStockCreatorBody {
     /// 批次创建方商户号。
@@ -2604,6 +2747,7 @@ pub struct FavorStockCreatorBody {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct FavorStockSendRule {
     /// 发放总上限(最大发券数)。
@@ -2618,6 +2762,7 @@ pub struct FavorStockSendRule {
     ///
     /// format `int64`; example: `400`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub max_amount_by_day: ::std::option::Option<i64>,
     /// 单个用户可领个数。
     ///
@@ -2750,6 +2895,15 @@ impl ::std::fmt::Display for FavorStockStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FavorStockStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FavorStockStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2821,6 +2975,15 @@ impl ::std::fmt::Display for FavorStockType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for FavorStockType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for FavorStockType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2840,6 +3003,7 @@ impl<'de> ::serde::Deserialize<'de> for FavorStockType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct FavorStockUseRule {
     /// 最大发券数。
@@ -2855,6 +3019,7 @@ pub struct FavorStockUseRule {
     /// format `int64`; example: `400`.
     pub max_amount_by_day: i64,
     /// 固定面额满减券的面额与门槛。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fixed_normal_coupon: ::std::option::Option<FavorFixedNormalCoupon>,
     /// 单个用户可领个数。
@@ -2862,17 +3027,21 @@ pub struct FavorStockUseRule {
     /// format `int64`; example: `3`.
     pub max_coupons_per_user: i64,
     /// 券类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_type: ::std::option::Option<FavorCouponType>,
     /// 订单优惠标记。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 支付方式。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<::std::vec::Vec<FavorTradeType>>,
     /// 是否可叠加其他优惠。
     ///
     /// example: `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub combine_use: ::std::option::Option<bool>,
 }

@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct BuildPartnershipRequest {
     /// 合作方信息。
@@ -29,6 +30,7 @@ pub struct BuildPartnershipRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BuildPartnershipResponse {
     /// 合作方信息。
@@ -46,12 +48,14 @@ pub struct BuildPartnershipResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 更新时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -94,9 +98,11 @@ impl BuildPartnershipResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListPartnershipsResponse {
     /// 合作关系结果集。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<Partnership>>,
     /// 分页页码。
@@ -110,6 +116,7 @@ pub struct ListPartnershipsResponse {
     /// 总数量,offset 为 0 或查询结果为空时返回。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
 }
@@ -221,39 +228,47 @@ impl<'de> ::serde::Deserialize<'de> for PartnerType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Partnership {
     /// 合作方信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub partner: ::std::option::Option<PartnershipPartner>,
     /// 被授权数据。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorized_data: ::std::option::Option<PartnershipAuthorizedData>,
     /// 合作状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<PartnershipState>,
     /// 建立合作关系时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub build_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 终止合作关系时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub terminate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 创建时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 更新时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -498,6 +513,15 @@ impl ::std::fmt::Display for PartnershipState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnershipState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnershipState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -515,6 +539,7 @@ impl<'de> ::serde::Deserialize<'de> for PartnershipState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct TerminatePartnershipRequest {
     /// 合作方信息。
@@ -529,6 +554,7 @@ pub struct TerminatePartnershipRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TerminatePartnershipResponse {
     /// 终止合作关系时间,rfc3339 格式。

@@ -17,48 +17,59 @@
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftActivity {
     /// 活动 ID。
     ///
     /// at most 20 characters; example: `"126002309"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_id: ::std::option::Option<::std::string::String>,
     /// 活动类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_type: ::std::option::Option<PaygiftActivityType>,
     /// 活动基本信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_base_info: ::std::option::Option<PaygiftActivityBaseInfo>,
     /// 奖品发放规则(满额送活动返回 `full_send_rule`)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub award_send_rule: ::std::option::Option<PaygiftAwardSendRule>,
     /// 活动高级设置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub advanced_setting: ::std::option::Option<PaygiftAdvancedSetting>,
     /// 活动状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_status: ::std::option::Option<PaygiftActivityStatus>,
     /// 创建商户号。
     ///
     /// at most 15 characters; example: `"100123456"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub creator_merchant_id: ::std::option::Option<::std::string::String>,
     /// 所属商户号。
     ///
     /// at most 15 characters; example: `"100123456"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub belong_merchant_id: ::std::option::Option<::std::string::String>,
     /// 活动创建时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 活动更新时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -242,6 +253,7 @@ impl PaygiftActivityBaseInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftActivityGoods {
     /// 指定商品 ID(SKU)。
@@ -292,6 +304,7 @@ impl PaygiftActivityGoods {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftActivityMerchant {
     /// 商户号。
@@ -301,18 +314,21 @@ pub struct PaygiftActivityMerchant {
     /// 商户名称。
     ///
     /// at most 64 characters; example: `"良品铺子"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub merchant_name: ::std::option::Option<::std::string::String>,
     /// 创建时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 更新时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -404,6 +420,15 @@ impl ::std::fmt::Display for PaygiftActivityStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PaygiftActivityStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PaygiftActivityStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -475,6 +500,15 @@ impl ::std::fmt::Display for PaygiftActivityType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PaygiftActivityType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PaygiftActivityType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -492,6 +526,7 @@ impl<'de> ::serde::Deserialize<'de> for PaygiftActivityType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PaygiftAddActivityMerchantsRequest {
     /// 新增的发券商户号列表,1 至 500 个。
@@ -511,14 +546,17 @@ pub struct PaygiftAddActivityMerchantsRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftAddActivityMerchantsResponse {
     /// 活动 ID。
     ///
     /// at most 20 characters; example: `"126002309"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_id: ::std::option::Option<::std::string::String>,
     /// 未通过规则校验的发券商户号。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub invalid_merchant_id_list: ::std::option::Option<
         ::std::vec::Vec<PaygiftInvalidMerchant>,
@@ -527,6 +565,7 @@ pub struct PaygiftAddActivityMerchantsResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub add_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -836,9 +875,11 @@ impl PaygiftAward {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftAwardSendRule {
     /// 满额送规则。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub full_send_rule: ::std::option::Option<PaygiftFullSendRule>,
 }
@@ -928,6 +969,7 @@ impl<'de> ::serde::Deserialize<'de> for PaygiftAwardType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PaygiftCreateFullSendActivityRequest {
     /// 活动基本信息。
@@ -936,6 +978,7 @@ pub struct PaygiftCreateFullSendActivityRequest {
     pub award_send_rule: PaygiftFullSendRule,
     /// 活动高级设置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub advanced_setting: ::std::option::Option<PaygiftAdvancedSetting>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PaygiftCreateFullSendActivityResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -945,6 +988,7 @@ pub struct PaygiftCreateFullSendActivityRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftCreateFullSendActivityResponse {
     /// 活动 ID。
@@ -982,6 +1026,7 @@ impl PaygiftCreateFullSendActivityResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PaygiftDeleteActivityMerchantsRequest {
     /// 要移除的发券商户号列表。
@@ -1000,6 +1045,7 @@ pub struct PaygiftDeleteActivityMerchantsRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftDeleteActivityMerchantsResponse {
     /// 活动 ID。
@@ -1010,6 +1056,7 @@ pub struct PaygiftDeleteActivityMerchantsResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub delete_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1269,16 +1316,19 @@ impl PaygiftFullSendRule {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftInvalidMerchant {
     /// 商户号。
     ///
     /// at most 15 characters; at least 8 characters; example: `"1001234567"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 校验失败的原因。
     ///
     /// at most 512 characters; example: `"商户与活动创建方不具备父子关系"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub invalid_reason: ::std::option::Option<::std::string::String>,
 }
@@ -1299,24 +1349,29 @@ impl PaygiftInvalidMerchant {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftListActivitiesResponse {
     /// 支付有礼活动列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<PaygiftActivity>>,
     /// 总数。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// 分页页码。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub offset: ::std::option::Option<i64>,
     /// 分页大小。
     ///
     /// format `int64`; example: `20`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub limit: ::std::option::Option<i64>,
 }
@@ -1338,9 +1393,11 @@ impl PaygiftListActivitiesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftListActivityGoodsResponse {
     /// 商品(SKU)信息列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<PaygiftActivityGoods>>,
     /// 商品数量。
@@ -1404,9 +1461,11 @@ impl PaygiftListActivityGoodsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftListActivityMerchantsResponse {
     /// 商户信息列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<PaygiftActivityMerchant>>,
     /// 商户数量。
@@ -1787,6 +1846,7 @@ impl<'de> ::serde::Deserialize<'de> for PaygiftPaymentScene {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftQueryActivityResponse {
     /// 活动 ID。
@@ -1794,6 +1854,7 @@ pub struct PaygiftQueryActivityResponse {
     /// at most 20 characters; example: `"10028001"`.
     pub activity_id: ::std::string::String,
     /// 活动类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub activity_type: ::std::option::Option<PaygiftActivityType>,
     /// 活动基本信息。
@@ -1801,6 +1862,7 @@ pub struct PaygiftQueryActivityResponse {
     /// 奖品发放规则(满额送活动返回 `full_send_rule`)。
     pub award_send_rule: PaygiftAwardSendRule,
     /// 活动高级设置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub advanced_setting: ::std::option::Option<PaygiftAdvancedSetting>,
     /// 活动状态
@@ -1817,24 +1879,28 @@ pub struct PaygiftQueryActivityResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pause_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 活动恢复时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recovery_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 活动创建时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 活动更新时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1968,6 +2034,7 @@ impl<'de> ::serde::Deserialize<'de> for PaygiftSendContent {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PaygiftTerminateActivityResponse {
     /// 终止生效时间,rfc3339 格式。

@@ -18,6 +18,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCoupon {
     /// 商品券ID。
@@ -32,19 +33,23 @@ pub struct ProductCoupon {
     /// 使用模式
     pub usage_mode: ProductCouponUsageMode,
     /// 单券模式的全场优惠规则(scope 为 ALL 时使用);按 type 填一个。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub single_usage_info: ::std::option::Option<ProductCouponSingleUsageInfo>,
     /// 多次优惠模式信息(usage_mode 为 PROGRESSIVE_BUNDLE 时必填)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub progressive_bundle_usage_info: ::std::option::Option<
         ProductCouponProgressiveBundleUsageInfo,
     >,
     /// 商品券展示信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub display_info: ::std::option::Option<ProductCouponDisplayInfo>,
     /// 品牌侧商品券标识。
     ///
     /// at most 40 characters; example: `"Product_1234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_product_no: ::std::option::Option<::std::string::String>,
     /// 商品券状态
@@ -52,22 +57,26 @@ pub struct ProductCoupon {
     /// 失效请求单号(商品券已失效时)。
     ///
     /// example: `"deactivate_34657_20250101"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_request_no: ::std::option::Option<::std::string::String>,
     /// 失效时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失效原因。
     ///
     /// example: `"商品下架"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_reason: ::std::option::Option<::std::string::String>,
     /// 品牌ID。
     ///
     /// example: `"120344"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub brand_id: ::std::option::Option<::std::string::String>,
 }
@@ -454,22 +463,26 @@ impl ProductCouponAvailableStoreInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponBundleUsageRule {
     /// 券可用时间。
     pub coupon_available_period: ProductCouponAvailablePeriod,
     /// 满减规则列表,按使用次序排列。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub normal_coupon_list: ::std::option::Option<
         ::std::vec::Vec<ProductCouponNormalRule>,
     >,
     /// 折扣规则列表,按使用次序排列。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub discount_coupon_list: ::std::option::Option<
         ::std::vec::Vec<ProductCouponDiscountRule>,
     >,
     /// 兑换规则列表,按使用次序排列。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub exchange_coupon_list: ::std::option::Option<
         ::std::vec::Vec<ProductCouponExchangeRule>,
     >,
@@ -522,16 +535,19 @@ impl ProductCouponBundleUsageRule {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponCodeCountInfo {
     /// 已上传的券 Code 总数。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// 尚可发放的券 Code 数。
     ///
     /// format `int64`; example: `50`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub available_count: ::std::option::Option<i64>,
 }
@@ -859,6 +875,7 @@ impl ProductCouponComboPackage {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponConfirmCouponRequest {
     /// 商品券ID。
@@ -969,6 +986,7 @@ impl ProductCouponCouponDisplayInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponCreateRequest {
     /// 创建请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -984,9 +1002,11 @@ pub struct ProductCouponCreateRequest {
     pub usage_mode: ProductCouponUsageMode,
     /// 单券模式的全场优惠规则(scope 为 ALL 时使用);按 type 填一个。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub single_usage_info: ::std::option::Option<ProductCouponSingleUsageInfo>,
     /// 多次优惠模式信息(usage_mode 为 PROGRESSIVE_BUNDLE 时必填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub progressive_bundle_usage_info: ::std::option::Option<
         ProductCouponProgressiveBundleUsageInfo,
     >,
@@ -996,12 +1016,15 @@ pub struct ProductCouponCreateRequest {
     ///
     /// at most 40 characters; example: `"Product_1234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_product_no: ::std::option::Option<::std::string::String>,
     /// 批次信息;usage_mode 为 SINGLE 时必填(条件必填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub stock: ::std::option::Option<ProductCouponStockCreate>,
     /// 批次组信息;usage_mode 为 PROGRESSIVE_BUNDLE 时必填(条件必填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub stock_bundle: ::std::option::Option<ProductCouponStockBundleCreate>,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -1015,6 +1038,7 @@ pub struct ProductCouponCreateRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponCreateResponse {
     /// 商品券ID。
@@ -1029,19 +1053,23 @@ pub struct ProductCouponCreateResponse {
     /// 使用模式
     pub usage_mode: ProductCouponUsageMode,
     /// 单券模式的全场优惠规则(scope 为 ALL 时使用);按 type 填一个。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub single_usage_info: ::std::option::Option<ProductCouponSingleUsageInfo>,
     /// 多次优惠模式信息(usage_mode 为 PROGRESSIVE_BUNDLE 时必填)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub progressive_bundle_usage_info: ::std::option::Option<
         ProductCouponProgressiveBundleUsageInfo,
     >,
     /// 商品券展示信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub display_info: ::std::option::Option<ProductCouponDisplayInfo>,
     /// 品牌侧商品券标识。
     ///
     /// at most 40 characters; example: `"Product_1234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_product_no: ::std::option::Option<::std::string::String>,
     /// 商品券状态
@@ -1049,28 +1077,34 @@ pub struct ProductCouponCreateResponse {
     /// 失效请求单号(商品券已失效时)。
     ///
     /// example: `"deactivate_34657_20250101"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_request_no: ::std::option::Option<::std::string::String>,
     /// 失效时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失效原因。
     ///
     /// example: `"商品下架"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_reason: ::std::option::Option<::std::string::String>,
     /// 品牌ID。
     ///
     /// example: `"120344"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub brand_id: ::std::option::Option<::std::string::String>,
     /// 商品券批次。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock: ::std::option::Option<ProductCouponStock>,
     /// 商品券批次组。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_bundle: ::std::option::Option<ProductCouponStockBundle>,
 }
@@ -1125,6 +1159,7 @@ impl ProductCouponCreateResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponCreateStockBundleRequest {
     /// 创建批次组请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -1145,6 +1180,7 @@ pub struct ProductCouponCreateStockBundleRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponCreateStockRequest {
     /// 创建批次请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -1165,6 +1201,7 @@ pub struct ProductCouponCreateStockRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponDeactivateRequest {
     /// 失效请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -1187,6 +1224,7 @@ pub struct ProductCouponDeactivateRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponDeactivateStockRequest {
     /// 失效请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -1209,6 +1247,7 @@ pub struct ProductCouponDeactivateStockRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponDeactivateUserCouponRequest {
     /// 商品券ID。
@@ -1567,21 +1606,25 @@ impl ProductCouponExchangeRule {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponFailedCode {
     /// 券 Code。
     ///
     /// example: `"code_0000002"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_code: ::std::option::Option<::std::string::String>,
     /// 失败错误码。
     ///
     /// example: `"INVALID_REQUEST"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub code: ::std::option::Option<::std::string::String>,
     /// 失败原因。
     ///
     /// example: `"券Code格式不正确"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub message: ::std::option::Option<::std::string::String>,
 }
@@ -1604,6 +1647,7 @@ impl ProductCouponFailedCode {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponFailedStore {
     /// 门店ID。
@@ -1613,11 +1657,13 @@ pub struct ProductCouponFailedStore {
     /// 失败错误码。
     ///
     /// example: `"INVALID_REQUEST"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub code: ::std::option::Option<::std::string::String>,
     /// 失败原因。
     ///
     /// example: `"门店不存在"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub message: ::std::option::Option<::std::string::String>,
 }
@@ -1638,6 +1684,7 @@ impl ProductCouponFailedStore {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponListAssociatedStoresResponse {
     /// 已关联门店总数。
@@ -1645,11 +1692,13 @@ pub struct ProductCouponListAssociatedStoresResponse {
     /// format `int64`; example: `1`.
     pub total_count: i64,
     /// 门店列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub store_list: ::std::option::Option<::std::vec::Vec<ProductCouponStoreInfo>>,
     /// 下一页的分页 Token。
     ///
     /// example: `"NEXT_TOKEN_1"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub next_page_token: ::std::option::Option<::std::string::String>,
 }
@@ -1670,6 +1719,7 @@ impl ProductCouponListAssociatedStoresResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponListStocksResponse {
     /// 批次总数。
@@ -1677,11 +1727,13 @@ pub struct ProductCouponListStocksResponse {
     /// format `int64`; example: `1`.
     pub total_count: i64,
     /// 批次列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_list: ::std::option::Option<::std::vec::Vec<ProductCouponStock>>,
     /// 下一页的分页 Token,为空表示没有更多。
     ///
     /// example: `"NEXT_TOKEN_1"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub next_page_token: ::std::option::Option<::std::string::String>,
 }
@@ -1702,6 +1754,7 @@ impl ProductCouponListStocksResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponListUserCouponsResponse {
     /// 用户商品券总数。
@@ -1709,6 +1762,7 @@ pub struct ProductCouponListUserCouponsResponse {
     /// format `int64`; example: `1`.
     pub total_count: i64,
     /// 用户商品券列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_coupon_list: ::std::option::Option<
         ::std::vec::Vec<ProductCouponUserCoupon>,
@@ -1716,6 +1770,7 @@ pub struct ProductCouponListUserCouponsResponse {
     /// 下一页的分页 Token。
     ///
     /// example: `"NEXT_TOKEN_1"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub next_page_token: ::std::option::Option<::std::string::String>,
 }
@@ -1839,6 +1894,7 @@ impl ProductCouponNotifyConfig {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponNotifyConfigResult {
     /// 接收商品券事件通知的 URL。
@@ -1915,6 +1971,7 @@ impl ProductCouponPeriodOfTheDay {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponPreSendCouponRequest {
     /// 商品券ID。
@@ -1929,6 +1986,7 @@ pub struct ProductCouponPreSendCouponRequest {
     ///
     /// at most 40 characters; example: `"Code_123456"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_code: ::std::option::Option<::std::string::String>,
     /// 与服务商绑定的 AppID(小程序、公众号或 APP);openid 在此 AppID 下。
     ///
@@ -1942,6 +2000,7 @@ pub struct ProductCouponPreSendCouponRequest {
     ///
     /// at most 150 characters; example: `"example_attach"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -1955,6 +2014,7 @@ pub struct ProductCouponPreSendCouponRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponPreSendCouponResponse {
     /// 领券组件使用的 token。
@@ -2013,6 +2073,7 @@ impl ProductCouponProgressiveBundleUsageInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponReturnCouponRequest {
     /// 商品券ID。
@@ -2172,6 +2233,15 @@ impl ::std::fmt::Display for ProductCouponSendChannel {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProductCouponSendChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProductCouponSendChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2189,6 +2259,7 @@ impl<'de> ::serde::Deserialize<'de> for ProductCouponSendChannel {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponSendCouponRequest {
     /// 商品券ID。
@@ -2203,6 +2274,7 @@ pub struct ProductCouponSendCouponRequest {
     ///
     /// at most 40 characters; example: `"Code_123456"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_code: ::std::option::Option<::std::string::String>,
     /// 与服务商绑定的 AppID(小程序、公众号或 APP);openid 在此 AppID 下。
     ///
@@ -2216,6 +2288,7 @@ pub struct ProductCouponSendCouponRequest {
     ///
     /// at most 150 characters; example: `"example_attach"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -2223,6 +2296,7 @@ pub struct ProductCouponSendCouponRequest {
     pub brand_id: ::std::string::String,
     /// 用户商品券标签信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_tag_info: ::std::option::Option<ProductCouponTagInfo>,
 }
 /// 批次已发放数量。
@@ -2235,16 +2309,19 @@ pub struct ProductCouponSendCouponRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponSentCountInfo {
     /// 累计发放个数。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// 当天发放个数。
     ///
     /// format `int64`; example: `10`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub today_count: ::std::option::Option<i64>,
 }
@@ -2264,6 +2341,7 @@ impl ProductCouponSentCountInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponSetNotifyConfigRequest {
     /// 接收商品券事件通知的 URL,须为 HTTPS,不能带查询参数。
@@ -2431,6 +2509,15 @@ impl ::std::fmt::Display for ProductCouponState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProductCouponState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProductCouponState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2450,6 +2537,7 @@ impl<'de> ::serde::Deserialize<'de> for ProductCouponState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponStock {
     /// 商品券ID。
@@ -2463,43 +2551,55 @@ pub struct ProductCouponStock {
     /// 备注。
     ///
     /// at most 20 characters; example: `"满100减15批次"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 券 Code 分配模式
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_code_mode: ::std::option::Option<ProductCouponCodeMode>,
     /// 预上传券 Code 的数量(UPLOAD 模式)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_code_count_info: ::std::option::Option<ProductCouponCodeCountInfo>,
     /// 批次发放规则。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_send_rule: ::std::option::Option<ProductCouponStockSendRule>,
     /// 单券使用规则;单品券按 type 填 normal_coupon、discount_coupon 或 exchange_coupon 之一。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub single_usage_rule: ::std::option::Option<ProductCouponSingleUsageRule>,
     /// 批次组内单个批次的优惠规则。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub progressive_bundle_usage_rule: ::std::option::Option<
         ProductCouponStockUsageRule,
     >,
     /// 批次所属的批次组。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_bundle_info: ::std::option::Option<ProductCouponStockBundleInfo>,
     /// 券使用规则展示信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub usage_rule_display_info: ::std::option::Option<
         ProductCouponUsageRuleDisplayInfo,
     >,
     /// 用户商品券在卡包中的展示信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_display_info: ::std::option::Option<ProductCouponCouponDisplayInfo>,
     /// 券事件通知配置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_config: ::std::option::Option<ProductCouponNotifyConfig>,
     /// 可用门店范围
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub store_scope: ::std::option::Option<ProductCouponStoreScope>,
     /// 批次已发放数量。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sent_count_info: ::std::option::Option<ProductCouponSentCountInfo>,
     /// 批次状态
@@ -2507,22 +2607,26 @@ pub struct ProductCouponStock {
     /// 失效请求单号(批次已失效时)。
     ///
     /// example: `"deactivate_34657_20250101"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_request_no: ::std::option::Option<::std::string::String>,
     /// 失效时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失效原因。
     ///
     /// example: `"活动提前结束"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_reason: ::std::option::Option<::std::string::String>,
     /// 品牌ID。
     ///
     /// example: `"120344"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub brand_id: ::std::option::Option<::std::string::String>,
 }
@@ -2575,6 +2679,7 @@ impl ProductCouponStock {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponStockBundle {
     /// 批次组ID。
@@ -2612,12 +2717,14 @@ impl ProductCouponStockBundle {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponStockBundleCreate {
     /// 备注,仅品牌可见,最多 20 个字符。
     ///
     /// at most 20 characters; example: `"多次优惠批次组"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 券 Code 分配模式;批次组不支持 API_ASSIGN。
     ///
@@ -2627,6 +2734,7 @@ pub struct ProductCouponStockBundleCreate {
     pub stock_send_rule: ProductCouponStockSendRule,
     /// 多次优惠批次组使用规则:每个优惠规则列表元素依次创建批次组内的一个批次;按 type 填一个列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub progressive_bundle_usage_rule: ::std::option::Option<
         ProductCouponBundleUsageRule,
     >,
@@ -2707,16 +2815,19 @@ impl ProductCouponStockBundleCreate {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponStockBundleInfo {
     /// 批次组ID。
     ///
     /// example: `"123456789"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_bundle_id: ::std::option::Option<::std::string::String>,
     /// 批次在组内的次序。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_bundle_index: ::std::option::Option<i64>,
 }
@@ -2738,12 +2849,14 @@ impl ProductCouponStockBundleInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponStockCreate {
     /// 备注,仅品牌可见,最多 20 个字符。
     ///
     /// at most 20 characters; example: `"满100减15批次"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 券 Code 分配模式
     pub coupon_code_mode: ProductCouponCodeMode,
@@ -2751,6 +2864,7 @@ pub struct ProductCouponStockCreate {
     pub stock_send_rule: ProductCouponStockSendRule,
     /// 单券使用规则;单品券按 type 填 normal_coupon、discount_coupon 或 exchange_coupon 之一。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub single_usage_rule: ::std::option::Option<ProductCouponSingleUsageRule>,
     /// 券使用规则展示信息。
     pub usage_rule_display_info: ProductCouponUsageRuleDisplayInfo,
@@ -2941,6 +3055,15 @@ impl ::std::fmt::Display for ProductCouponStockState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProductCouponStockState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProductCouponStockState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2961,18 +3084,23 @@ impl<'de> ::serde::Deserialize<'de> for ProductCouponStockState {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponStockUsageRule {
     /// 券可用时间。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_available_period: ::std::option::Option<ProductCouponAvailablePeriod>,
     /// 满减券规则,金额单位为分。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub normal_coupon: ::std::option::Option<ProductCouponNormalRule>,
     /// 折扣券规则。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub discount_coupon: ::std::option::Option<ProductCouponDiscountRule>,
     /// 兑换券规则,金额单位为分。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub exchange_coupon: ::std::option::Option<ProductCouponExchangeRule>,
 }
@@ -3096,6 +3224,7 @@ impl<'de> ::serde::Deserialize<'de> for ProductCouponStoreScope {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponStoresRequest {
     /// 门店列表,单次最多 200 个。
@@ -3116,6 +3245,7 @@ pub struct ProductCouponStoresRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponStoresResult {
     /// 本次处理的门店数。
@@ -3123,11 +3253,13 @@ pub struct ProductCouponStoresResult {
     /// format `int64`; example: `2`.
     pub total_count: i64,
     /// 成功的门店。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_store_list: ::std::option::Option<
         ::std::vec::Vec<ProductCouponStoreInfo>,
     >,
     /// 失败的门店及原因。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub failed_store_list: ::std::option::Option<
         ::std::vec::Vec<ProductCouponFailedStore>,
@@ -3445,6 +3577,17 @@ impl ::serde::Serialize for ProductCouponUpdateBudgetMode {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ProductCouponUpdateBudgetMode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -3452,6 +3595,7 @@ impl ::serde::Serialize for ProductCouponUpdateBudgetMode {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponUpdateBudgetRequest {
     /// 修改请求单号,品牌侧唯一,6 至 40 个字符。
@@ -3464,21 +3608,25 @@ pub struct ProductCouponUpdateBudgetRequest {
     ///
     /// format `int64`; example: `10000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub current_max_count: ::std::option::Option<i64>,
     /// 目标批次总预算;update_mode 为 MAX_COUNT 时填写(条件必填)。
     ///
     /// format `int64`; example: `20000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub target_max_count: ::std::option::Option<i64>,
     /// 当前单日预算;update_mode 为 MAX_COUNT_PER_DAY 时填写(条件必填)。
     ///
     /// format `int64`; example: `1000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub current_max_count_per_day: ::std::option::Option<i64>,
     /// 目标单日预算;update_mode 为 MAX_COUNT_PER_DAY 时填写(条件必填)。
     ///
     /// format `int64`; example: `2000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub target_max_count_per_day: ::std::option::Option<i64>,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -3492,6 +3640,7 @@ pub struct ProductCouponUpdateBudgetRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponUpdateRequest {
     /// 修改请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -3512,6 +3661,7 @@ pub struct ProductCouponUpdateRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponUpdateStockBundleRequest {
     /// 修改请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -3522,20 +3672,25 @@ pub struct ProductCouponUpdateStockBundleRequest {
     ///
     /// at most 20 characters; example: `"疯狂星期四项目专用"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 券使用规则展示信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub usage_rule_display_info: ::std::option::Option<
         ProductCouponUsageRuleDisplayInfo,
     >,
     /// 用户商品券在卡包中的展示信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_display_info: ::std::option::Option<ProductCouponCouponDisplayInfo>,
     /// 券事件通知配置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_config: ::std::option::Option<ProductCouponNotifyConfig>,
     /// 可用门店范围
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_scope: ::std::option::Option<ProductCouponStoreScope>,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -3549,6 +3704,7 @@ pub struct ProductCouponUpdateStockBundleRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponUpdateStockRequest {
     /// 修改请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -3559,20 +3715,25 @@ pub struct ProductCouponUpdateStockRequest {
     ///
     /// at most 20 characters; example: `"疯狂星期四项目专用"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 券使用规则展示信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub usage_rule_display_info: ::std::option::Option<
         ProductCouponUsageRuleDisplayInfo,
     >,
     /// 用户商品券在卡包中的展示信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub coupon_display_info: ::std::option::Option<ProductCouponCouponDisplayInfo>,
     /// 券事件通知配置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_config: ::std::option::Option<ProductCouponNotifyConfig>,
     /// 可用门店范围
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_scope: ::std::option::Option<ProductCouponStoreScope>,
     /// 品牌ID,该品牌须与服务商存在授权关系。
     ///
@@ -3586,6 +3747,7 @@ pub struct ProductCouponUpdateStockRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponUploadCouponCodesRequest {
     /// 上传请求单号,品牌侧唯一,由数字、大小写字母、`_`、`-` 组成,6 至 40 个字符。
@@ -3608,6 +3770,7 @@ pub struct ProductCouponUploadCouponCodesRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponUploadCouponCodesResponse {
     /// 本次上传的券 Code 数。
@@ -3615,19 +3778,23 @@ pub struct ProductCouponUploadCouponCodesResponse {
     /// format `int64`; example: `3`.
     pub total_count: i64,
     /// 上传成功的券 Code。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_code_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 上传失败的券 Code 及原因。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub failed_code_list: ::std::option::Option<
         ::std::vec::Vec<ProductCouponFailedCode>,
     >,
     /// 此前已存在的券 Code。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub already_exist_code_list: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     /// 本次请求中重复的券 Code。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub duplicate_code_list: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
@@ -3652,6 +3819,7 @@ impl ProductCouponUploadCouponCodesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponUploadImageResponse {
     /// 图片 URL,可用于商品券的 image_url、background_url 等字段。
@@ -3677,34 +3845,41 @@ impl ProductCouponUploadImageResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponUsageDetail {
     /// 核销请求单号。
     ///
     /// example: `"use_20250101_001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub use_request_no: ::std::option::Option<::std::string::String>,
     /// 核销时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-02T12:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub use_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退券请求单号。
     ///
     /// example: `"return_20250101_001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_request_no: ::std::option::Option<::std::string::String>,
     /// 退券时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-03T12:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 核销关联的支付订单。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub associated_order_info: ::std::option::Option<ProductCouponAssociatedOrderInfo>,
     /// 核销关联的支付分订单。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub associated_pay_score_order_info: ::std::option::Option<
         ProductCouponAssociatedPayScoreOrderInfo,
@@ -3993,6 +4168,7 @@ impl ProductCouponUsageRuleDisplayInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProductCouponUseCouponRequest {
     /// 商品券ID。
@@ -4020,12 +4196,15 @@ pub struct ProductCouponUseCouponRequest {
     ///
     /// example: `"100000001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_id: ::std::option::Option<::std::string::String>,
     /// 核销关联的支付订单。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub associated_order_info: ::std::option::Option<ProductCouponAssociatedOrderInfo>,
     /// 核销关联的支付分订单。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub associated_pay_score_order_info: ::std::option::Option<
         ProductCouponAssociatedPayScoreOrderInfo,
     >,
@@ -4044,26 +4223,31 @@ pub struct ProductCouponUseCouponRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponUserBundleInfo {
     /// 用户券组ID。
     ///
     /// example: `"123446565767"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_coupon_bundle_id: ::std::option::Option<::std::string::String>,
     /// 该券在券组内的次序。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_coupon_bundle_index: ::std::option::Option<i64>,
     /// 券组内券的总数。
     ///
     /// format `int64`; example: `3`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// 券组内已使用的券数。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub used_count: ::std::option::Option<i64>,
 }
@@ -4087,6 +4271,7 @@ impl ProductCouponUserBundleInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCouponUserCoupon {
     /// 用户商品券 Code。
@@ -4099,88 +4284,107 @@ pub struct ProductCouponUserCoupon {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T00:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub valid_begin_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 券可用结束时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-31T23:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub valid_end_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 领券时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receive_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 发券请求单号。
     ///
     /// example: `"send_20250101_001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub send_request_no: ::std::option::Option<::std::string::String>,
     /// 发券渠道
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub send_channel: ::std::option::Option<ProductCouponSendChannel>,
     /// 确认发放请求单号。
     ///
     /// example: `"confirm_20250101_001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub confirm_request_no: ::std::option::Option<::std::string::String>,
     /// 确认发放时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-01T10:00:05+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub confirm_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失效请求单号。
     ///
     /// example: `"deactivate_20250101_001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_request_no: ::std::option::Option<::std::string::String>,
     /// 失效时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-05T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 失效原因。
     ///
     /// example: `"用户退款"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deactivate_reason: ::std::option::Option<::std::string::String>,
     /// 用户商品券的使用与退券记录。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub single_usage_detail: ::std::option::Option<ProductCouponUsageDetail>,
     /// 用户商品券的使用与退券记录。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub progressive_bundle_usage_detail: ::std::option::Option<ProductCouponUsageDetail>,
     /// 用户商品券所属的用户券组(多次优惠)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_product_coupon_bundle_info: ::std::option::Option<
         ProductCouponUserBundleInfo,
     >,
     /// 商品券(不含批次信息)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub product_coupon: ::std::option::Option<ProductCoupon>,
     /// 商品券批次。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock: ::std::option::Option<ProductCouponStock>,
     /// 发券时传入的自定义附加信息,原样返回。
     ///
     /// at most 150 characters; example: `"example_attach"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 渠道自定义信息。
     ///
     /// example: `"channel_info"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel_custom_info: ::std::option::Option<::std::string::String>,
     /// 用户商品券标签信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub coupon_tag_info: ::std::option::Option<ProductCouponTagInfo>,
     /// 品牌ID。
     ///
     /// example: `"120344"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub brand_id: ::std::option::Option<::std::string::String>,
 }
@@ -4297,6 +4501,15 @@ impl ::std::str::FromStr for ProductCouponUserCouponState {
 impl ::std::fmt::Display for ProductCouponUserCouponState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProductCouponUserCouponState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ProductCouponUserCouponState {

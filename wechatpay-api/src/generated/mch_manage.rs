@@ -15,81 +15,98 @@
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MchManageDataItem {
     /// 子商户号
     ///
     /// at most 32 characters; example: `"123000110"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户管理记录ID
     ///
     /// at most 128 characters; example: `"M1210999900435123451697535102441"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_record_id: ::std::option::Option<::std::string::String>,
     /// `manage_record_type`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_record_type: ::std::option::Option<MchManageManageRecordType>,
     /// 管控时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 管控原因
     ///
     /// example: `"涉嫌信用卡套现"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_reason: ::std::option::Option<::std::string::String>,
     /// 限制功能
     ///
     /// example: `"关闭支付权限，关闭提现权限"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub limit_ability: ::std::option::Option<::std::string::String>,
     /// 解除管控方式
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_way: ::std::option::Option<MchManageRecoverWay>,
     /// 是否允许提交资料
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub allow_submit: ::std::option::Option<bool>,
     /// 禁止提交资料原因
     ///
     /// example: `"应平台管理要求，此单据不支持申诉"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub forbid_submit_reason: ::std::option::Option<::std::string::String>,
     /// 可提交资料开始时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub submit_start_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 可提交资料结束时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub submit_end_time: ::std::option::Option<::time::OffsetDateTime>,
     /// `manage_record_state`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_record_state: ::std::option::Option<MchManageManageRecordState>,
     /// 解除管控时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 解除管控原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_reason: ::std::option::Option<MchManageRecoverReason>,
     /// 申诉驳回原因
     ///
     /// example: `"身份证信息遮挡，请上传清晰的身份证图片"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
     /// 可提交资料结束时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub approve_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 要求提交的资料
@@ -98,6 +115,7 @@ pub struct MchManageDataItem {
     ///
     /// On the wire, a string holding this value's JSON.
     #[serde(with = "::wechatpay_core::json_string::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub requested_item_info: ::std::option::Option<MchManageRequestedItemInfo>,
 }
@@ -371,24 +389,29 @@ impl MchManageFileCheckRule {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MchManageListRecordsResponse {
     /// 请求资源起始位置
     ///
     /// example: `10`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub offset: ::std::option::Option<f64>,
     /// 最大资源条数
     ///
     /// example: `5`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub limit: ::std::option::Option<f64>,
     /// 资源总条数
     ///
     /// example: `1234`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<f64>,
     /// 商户管理记录详情列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<MchManageDataItem>>,
 }
@@ -534,6 +557,15 @@ impl ::std::fmt::Display for MchManageManageRecordState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchManageManageRecordState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MchManageManageRecordState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -597,6 +629,15 @@ impl ::std::str::FromStr for MchManageManageRecordType {
 impl ::std::fmt::Display for MchManageManageRecordType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchManageManageRecordType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MchManageManageRecordType {
@@ -674,6 +715,15 @@ impl ::std::fmt::Display for MchManageNumberOfBlock {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchManageNumberOfBlock {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MchManageNumberOfBlock {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -692,81 +742,98 @@ impl<'de> ::serde::Deserialize<'de> for MchManageNumberOfBlock {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MchManageQueryRecordResponse {
     /// 子商户号
     ///
     /// at most 32 characters; example: `"123000110"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户管理记录ID
     ///
     /// at most 128 characters; example: `"M1210999900435123451697535102441"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_record_id: ::std::option::Option<::std::string::String>,
     /// `manage_record_type`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_record_type: ::std::option::Option<MchManageManageRecordType>,
     /// 管控时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 管控原因
     ///
     /// example: `"涉嫌信用卡套现"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_reason: ::std::option::Option<::std::string::String>,
     /// 限制功能
     ///
     /// example: `"关闭支付权限，关闭提现权限"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub limit_ability: ::std::option::Option<::std::string::String>,
     /// 解除管控方式
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_way: ::std::option::Option<MchManageRecoverWay>,
     /// 是否允许提交资料
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub allow_submit: ::std::option::Option<bool>,
     /// 禁止提交资料原因
     ///
     /// example: `"应平台管理要求，此单据不支持申诉"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub forbid_submit_reason: ::std::option::Option<::std::string::String>,
     /// 可提交资料开始时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub submit_start_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 可提交资料结束时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub submit_end_time: ::std::option::Option<::time::OffsetDateTime>,
     /// `manage_record_state`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_record_state: ::std::option::Option<MchManageManageRecordState>,
     /// 解除管控时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 解除管控原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_reason: ::std::option::Option<MchManageRecoverReason>,
     /// 申诉驳回原因
     ///
     /// example: `"身份证信息遮挡，请上传清晰的身份证图片"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
     /// 可提交资料结束时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub approve_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 要求提交的资料
@@ -775,6 +842,7 @@ pub struct MchManageQueryRecordResponse {
     ///
     /// On the wire, a string holding this value's JSON.
     #[serde(with = "::wechatpay_core::json_string::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub requested_item_info: ::std::option::Option<MchManageRequestedItemInfo>,
 }
@@ -1093,6 +1161,15 @@ impl ::std::fmt::Display for MchManageRecoverReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchManageRecoverReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MchManageRecoverReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1166,6 +1243,15 @@ impl ::std::str::FromStr for MchManageRecoverWay {
 impl ::std::fmt::Display for MchManageRecoverWay {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchManageRecoverWay {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MchManageRecoverWay {
@@ -1528,6 +1614,15 @@ impl ::std::fmt::Display for MchManageReviewResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MchManageReviewResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MchManageReviewResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1599,6 +1694,7 @@ impl MchManageStringCheckRule {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct MchManageSubmitRecordMaterialsRequest {
     /// 子商户号
@@ -1621,11 +1717,13 @@ pub struct MchManageSubmitRecordMaterialsRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MchManageSubmitRecordMaterialsResponse {
     /// 商户管理提交资料记录ID
     ///
     /// example: `"S0120190217140201012345672111223"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub manage_submission_id: ::std::option::Option<::std::string::String>,
 }
@@ -1862,6 +1960,7 @@ impl<'de> ::serde::Deserialize<'de> for MchManageValidator {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct TransactionBlockCreateSubmissionRequest {
     /// 商户侧申诉单号
@@ -1884,31 +1983,37 @@ pub struct TransactionBlockCreateSubmissionRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionBlockCreateSubmissionResponse {
     /// 交易拦截申诉ID
     ///
     /// at most 64 characters; example: `"B021234566799876aacsecd"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_submission_id: ::std::option::Option<::std::string::String>,
     /// 提交时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub submit_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 审核结果
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub review_result: ::std::option::Option<MchManageReviewResult>,
     /// 审核时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub review_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 审核驳回原因
     ///
     /// example: `"身份证图片有遮挡，请上传清晰的身份证图片"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub review_reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -1932,30 +2037,36 @@ impl TransactionBlockCreateSubmissionResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionBlockListRecordsDataItem {
     /// 交易拦截记录ID
     ///
     /// at most 64 characters; example: `"123400"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_record_id: ::std::option::Option<::std::string::String>,
     /// 拦截时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 拦截原因
     ///
     /// example: `"涉嫌信用卡套现"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_reason: ::std::option::Option<::std::string::String>,
     /// 拦截笔数
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub number_of_block: ::std::option::Option<MchManageNumberOfBlock>,
     /// 解除管控方式
     ///
     /// example: `"SUBMIT_INFORMATION"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_way: ::std::option::Option<TransactionBlockListRecordsRecoverWay>,
     /// 商户提交资料内容
@@ -1964,6 +2075,7 @@ pub struct TransactionBlockListRecordsDataItem {
     ///
     /// On the wire, a string holding this value's JSON.
     #[serde(with = "::wechatpay_core::json_string::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub requested_item_info: ::std::option::Option<MchManageRequestedItemInfo>,
 }
@@ -2034,6 +2146,15 @@ impl ::std::fmt::Display for TransactionBlockListRecordsRecoverWay {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransactionBlockListRecordsRecoverWay {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransactionBlockListRecordsRecoverWay {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2052,24 +2173,29 @@ impl<'de> ::serde::Deserialize<'de> for TransactionBlockListRecordsRecoverWay {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionBlockListRecordsResponse {
     /// 请求资源起始位置
     ///
     /// example: `10`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub offset: ::std::option::Option<f64>,
     /// 最大资源条数
     ///
     /// example: `5`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub limit: ::std::option::Option<f64>,
     /// 资源总条数
     ///
     /// example: `1234`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<f64>,
     /// 交易拦截记录详情列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<
         ::std::vec::Vec<TransactionBlockListRecordsDataItem>,
@@ -2140,6 +2266,15 @@ impl ::std::fmt::Display for TransactionBlockQueryRecordRecoverWay {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransactionBlockQueryRecordRecoverWay {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransactionBlockQueryRecordRecoverWay {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2158,30 +2293,36 @@ impl<'de> ::serde::Deserialize<'de> for TransactionBlockQueryRecordRecoverWay {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionBlockQueryRecordResponse {
     /// 交易拦截记录ID
     ///
     /// at most 64 characters; example: `"123400"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_record_id: ::std::option::Option<::std::string::String>,
     /// 拦截时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 拦截原因
     ///
     /// example: `"涉嫌信用卡套现"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_reason: ::std::option::Option<::std::string::String>,
     /// 拦截笔数
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub number_of_block: ::std::option::Option<MchManageNumberOfBlock>,
     /// 解除管控方式
     ///
     /// example: `"SUBMIT_INFORMATION"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recover_way: ::std::option::Option<TransactionBlockQueryRecordRecoverWay>,
     /// 商户提交资料内容
@@ -2190,6 +2331,7 @@ pub struct TransactionBlockQueryRecordResponse {
     ///
     /// On the wire, a string holding this value's JSON.
     #[serde(with = "::wechatpay_core::json_string::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub requested_item_info: ::std::option::Option<MchManageRequestedItemInfo>,
 }
@@ -2214,31 +2356,37 @@ impl TransactionBlockQueryRecordResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionBlockQuerySubmissionResponse {
     /// 交易拦截申诉ID
     ///
     /// at most 64 characters; example: `"B021234566799876aacsecd"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_submission_id: ::std::option::Option<::std::string::String>,
     /// 提交时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub submit_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 审核结果
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub review_result: ::std::option::Option<MchManageReviewResult>,
     /// 审核时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub review_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 审核驳回原因
     ///
     /// example: `"身份证图片有遮挡，请上传清晰的身份证图片"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub review_reject_reason: ::std::option::Option<::std::string::String>,
 }

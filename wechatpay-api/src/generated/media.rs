@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MediaUploaded {
     /// 媒体文件标识 Id:微信返回的媒体文件标识Id。

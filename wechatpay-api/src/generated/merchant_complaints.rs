@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ComplaintMedia {
     /// 媒体文件业务类型。
@@ -101,6 +102,15 @@ impl ::std::fmt::Display for ComplaintMediaType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ComplaintMediaType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ComplaintMediaType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -120,6 +130,7 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintMediaType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ComplaintMiniProgramJumpInfo {
     /// 跳转小程序APPID
@@ -166,6 +177,7 @@ impl ComplaintMiniProgramJumpInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ComplaintNotification {
     /// 投诉单号
@@ -179,17 +191,20 @@ pub struct ComplaintNotification {
     /// 商户订单号
     ///
     /// example: `"20190906154617947762231"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 投诉时间
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub complaint_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 订单金额(分)
     ///
     /// format `int64`; example: `3`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
 }
@@ -374,6 +389,15 @@ impl ::std::fmt::Display for ComplaintOperateType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ComplaintOperateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ComplaintOperateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -445,6 +469,15 @@ impl ::std::fmt::Display for ComplaintProblemType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ComplaintProblemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ComplaintProblemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -465,21 +498,25 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintProblemType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ComplaintServiceOrder {
     /// 微信支付服务订单号:与商户服务订单号一一对应。
     ///
     /// example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 商户服务订单号:商户系统内部的服务订单号(不是交易单号),与创建订单时一致。
     ///
     /// example: `"1234323JKHDFE1243252"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_order_no: ::std::option::Option<::std::string::String>,
     /// 支付分服务单状态:用户发起投诉时的服务单状态,之后不随订单更新。
     ///
     /// example: `"DOING"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<ComplaintServiceOrderState>,
 }
@@ -558,6 +595,15 @@ impl ::std::fmt::Display for ComplaintServiceOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ComplaintServiceOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ComplaintServiceOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -575,6 +621,7 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintServiceOrderState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CompleteMerchantComplaintRequest {
     /// 被诉商户号:投诉单对应的被诉商户号。
@@ -592,28 +639,34 @@ pub struct CompleteMerchantComplaintRequest {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceAction {
     /// 动作类型
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub action_type: ::std::option::Option<ImmediateServiceActionType>,
     /// 跳转链接
     ///
     /// example: `"example_jump_url"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_url: ::std::option::Option<::std::string::String>,
     /// 跳转小程序信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_jump_info: ::std::option::Option<
         ImmediateServiceMiniProgramJumpInfo,
     >,
     /// 回复消息内容
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub message_info: ::std::option::Option<ImmediateServiceMessageInfo>,
     /// 动作id
     ///
     /// example: `"example_action_id"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub action_id: ::std::option::Option<::std::string::String>,
 }
 impl ImmediateServiceAction {
@@ -736,6 +789,17 @@ impl ::serde::Serialize for ImmediateServiceActionType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ImmediateServiceActionType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 消息块类型
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -817,6 +881,17 @@ impl ::serde::Serialize for ImmediateServiceBlockType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ImmediateServiceBlockType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 按钮组
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -827,18 +902,22 @@ impl ::serde::Serialize for ImmediateServiceBlockType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceButtonGroup {
     /// 按钮组
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub buttons: ::std::option::Option<::std::vec::Vec<ImmediateServiceTextAction>>,
     /// 按钮布局方式
     ///
     /// example: `"LAYOUT_HORIZONTAL"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub button_layout: ::std::option::Option<ImmediateServiceButtonLayout>,
     /// 失效配置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub invalid_info: ::std::option::Option<ImmediateServiceInvalidInfo>,
 }
 impl ImmediateServiceButtonGroup {
@@ -941,6 +1020,17 @@ impl ::serde::Serialize for ImmediateServiceButtonLayout {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ImmediateServiceButtonLayout {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -949,20 +1039,24 @@ impl ::serde::Serialize for ImmediateServiceButtonLayout {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceFaq {
     /// faq的id
     ///
     /// example: `"example_faq_id"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub faq_id: ::std::option::Option<::std::string::String>,
     /// faq内容
     ///
     /// example: `"example_faq_title"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub faq_title: ::std::option::Option<::std::string::String>,
     /// 动作
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub action: ::std::option::Option<ImmediateServiceAction>,
 }
 impl ImmediateServiceFaq {
@@ -1009,10 +1103,12 @@ impl ImmediateServiceFaq {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceFaqList {
     /// FAQ列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub faqs: ::std::option::Option<::std::vec::Vec<ImmediateServiceFaq>>,
 }
 impl ImmediateServiceFaqList {
@@ -1039,17 +1135,20 @@ impl ImmediateServiceFaqList {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceImage {
     /// 媒体ID
     ///
     /// example: `"example_media_id"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     /// 图片样式类型
     ///
     /// example: `"IMAGE_STYLE_TYPE_NARROW"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub image_style_type: ::std::option::Option<ImmediateServiceImageStyleType>,
 }
 impl ImmediateServiceImage {
@@ -1144,6 +1243,17 @@ impl ::serde::Serialize for ImmediateServiceImageStyleType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ImmediateServiceImageStyleType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 失效配置
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1154,6 +1264,7 @@ impl ::serde::Serialize for ImmediateServiceImageStyleType {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceInvalidInfo {
     /// 过期时间
@@ -1161,9 +1272,11 @@ pub struct ImmediateServiceInvalidInfo {
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub expired_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 是否可以多次点击
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub multi_clickable: ::std::option::Option<bool>,
 }
 impl ImmediateServiceInvalidInfo {
@@ -1197,20 +1310,24 @@ impl ImmediateServiceInvalidInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceMessage {
     /// 消息内容
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub blocks: ::std::option::Option<::std::vec::Vec<ImmediateServiceMessageBlock>>,
     /// 发送者身份类别
     ///
     /// example: `"UNKNOWN"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sender_identity: ::std::option::Option<ImmediateServiceSenderIdentity>,
     /// 自定义透传信息
     ///
     /// at most 4096 characters; example: `"example_custom_data"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_data: ::std::option::Option<::std::string::String>,
 }
 impl ImmediateServiceMessage {
@@ -1258,6 +1375,7 @@ impl ImmediateServiceMessage {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceMessageBlock {
     /// 消息块类型
@@ -1265,24 +1383,31 @@ pub struct ImmediateServiceMessageBlock {
     /// example: `"TEXT"`.
     #[serde(rename = "type")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub type_: ::std::option::Option<ImmediateServiceBlockType>,
     /// 文本
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub text: ::std::option::Option<ImmediateServiceText>,
     /// 图片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub image: ::std::option::Option<ImmediateServiceImage>,
     /// 链接
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub link: ::std::option::Option<ImmediateServiceTextAction>,
     /// FAQ列表
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub faq_list: ::std::option::Option<ImmediateServiceFaqList>,
     /// 链接
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub button: ::std::option::Option<ImmediateServiceTextAction>,
     /// 按钮组
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub button_group: ::std::option::Option<ImmediateServiceButtonGroup>,
 }
 impl ImmediateServiceMessageBlock {
@@ -1350,6 +1475,7 @@ impl ImmediateServiceMessageBlock {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceMessageInfo {
     /// 回复的消息内容
@@ -1360,6 +1486,7 @@ pub struct ImmediateServiceMessageInfo {
     ///
     /// at most 4096 characters; example: `"example_custom_data"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_data: ::std::option::Option<::std::string::String>,
 }
 impl ImmediateServiceMessageInfo {
@@ -1389,6 +1516,7 @@ impl ImmediateServiceMessageInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceMiniProgramJumpInfo {
     /// 跳转小程序APPID
@@ -1399,11 +1527,13 @@ pub struct ImmediateServiceMiniProgramJumpInfo {
     ///
     /// example: `"example_path"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub path: ::std::option::Option<::std::string::String>,
     /// 跳转小程序页面名称
     ///
     /// example: `"example_text"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub text: ::std::option::Option<::std::string::String>,
 }
 impl ImmediateServiceMiniProgramJumpInfo {
@@ -1503,6 +1633,17 @@ impl ::serde::Serialize for ImmediateServiceSenderIdentity {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ImmediateServiceSenderIdentity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 文本
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1513,20 +1654,24 @@ impl ::serde::Serialize for ImmediateServiceSenderIdentity {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceText {
     /// 文本
     ///
     /// example: `"example_text"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub text: ::std::option::Option<::std::string::String>,
     /// 文本颜色
     ///
     /// example: `"DEFAULT"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub color: ::std::option::Option<ImmediateServiceTextColor>,
     /// 是否粗体
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub is_bold: ::std::option::Option<bool>,
 }
 impl ImmediateServiceText {
@@ -1570,18 +1715,22 @@ impl ImmediateServiceText {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ImmediateServiceTextAction {
     /// 文本
     ///
     /// example: `"example_text"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub text: ::std::option::Option<::std::string::String>,
     /// 动作
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub action: ::std::option::Option<ImmediateServiceAction>,
     /// 失效配置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub invalid_info: ::std::option::Option<ImmediateServiceInvalidInfo>,
 }
 impl ImmediateServiceTextAction {
@@ -1680,6 +1829,17 @@ impl ::serde::Serialize for ImmediateServiceTextColor {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ImmediateServiceTextColor {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`ListMerchantComplaintNegotiationHistoryResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -1687,9 +1847,11 @@ impl ::serde::Serialize for ImmediateServiceTextColor {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListMerchantComplaintNegotiationHistoryResponse {
     /// 投诉协商历史
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<
         ::std::vec::Vec<ListMerchantComplaintNegotiationHistoryResponseDataItem>,
@@ -1705,6 +1867,7 @@ pub struct ListMerchantComplaintNegotiationHistoryResponse {
     /// 投诉协商历史总条数:当offset=0时返回
     ///
     /// format `int32`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i32>,
 }
@@ -1740,6 +1903,7 @@ impl ListMerchantComplaintNegotiationHistoryResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListMerchantComplaintNegotiationHistoryResponseDataItem {
     /// 操作流水号:投诉协商历史的唯一标识。
@@ -1760,14 +1924,17 @@ pub struct ListMerchantComplaintNegotiationHistoryResponseDataItem {
     /// 操作内容:当前投诉协商记录的具体内容。
     ///
     /// at most 500 characters; example: `"已与用户沟通解决"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub operate_details: ::std::option::Option<::std::string::String>,
     /// 图片凭证:当前投诉协商记录提交的图片凭证(url),最多上传4张图片凭证。
     ///
     /// example: `["https://api.mch.weixin.qq.com/v3/merchant-service/images/xxxxx"]`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub image_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 投诉资料:用户或商户上传的投诉相关资料。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub complaint_media_list: ::std::option::Option<ComplaintMedia>,
 }
@@ -1817,9 +1984,11 @@ impl ListMerchantComplaintNegotiationHistoryResponseDataItem {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListMerchantComplaintsResponse {
     /// 用户投诉信息详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<MerchantComplaint>>,
     /// 分页大小
@@ -1833,6 +2002,7 @@ pub struct ListMerchantComplaintsResponse {
     /// 投诉总条数:当offset=0时返回
     ///
     /// format `int32`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i32>,
 }
@@ -1863,6 +2033,7 @@ impl ListMerchantComplaintsResponse {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`MerchantComplaintRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MerchantComplaint {
     /// 投诉单号:投诉单对应的投诉单号。
@@ -1889,24 +2060,29 @@ pub struct MerchantComplaint {
     /// 投诉人联系方式:投诉人联系方式。该字段已做加密处理,以商户私钥解密。
     ///
     /// at most 512 characters; example: `"Ghx1mZbU4jmaHJsb+3Lt53aOQTj5Iqk9iwBPi4FaNa6q6aB3sb4tyCi4+mIzc/D7tZ4b3dN5dBaH85l0mZ7U0HBNGoxFzdbqQrJpJlYm6Ge/MU3ewJ6rJdP3MhhB7TNdhDzKhO2sPcOSzkVFqTZhtNfB9dtzG+k8="`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_phone: ::std::option::Option<::std::string::String>,
     /// 投诉人openid:投诉人在商户appid下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_openid: ::std::option::Option<::std::string::String>,
     /// 投诉单关联订单信息(注:投诉单和订单目前是一对一关系,array是预留未来一对多的扩展)。就支付分服务订单发起的投诉不带此字段,而带 `service_order_info`。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub complaint_order_info: ::std::option::Option<
         ::std::vec::Vec<MerchantComplaintComplaintOrderInfoItem>,
     >,
     /// 投诉单关联服务单信息:用户就支付分服务订单投诉时返回(此时没有 `complaint_order_info`)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_order_info: ::std::option::Option<
         ::std::vec::Vec<ComplaintServiceOrder>,
     >,
     /// 投诉资料列表:用户上传的投诉相关资料,包括图片凭证等。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub complaint_media_list: ::std::option::Option<::std::vec::Vec<ComplaintMedia>>,
     /// 投诉单是否已全额退款
@@ -1928,14 +2104,17 @@ pub struct MerchantComplaint {
     /// 问题类型:问题类型为申请退款的单据是需要最高优先处理的单据。
     ///
     /// example: `"REFUND"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub problem_type: ::std::option::Option<ComplaintProblemType>,
     /// 申请退款金额:仅当问题类型为申请退款时, 有值, (单位:分)。
     ///
     /// format `int64`; example: `150`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub apply_refund_amount: ::std::option::Option<i64>,
     /// 用户标签列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_tag_list: ::std::option::Option<
         ::std::vec::Vec<MerchantComplaintUserTagListItem>,
@@ -1943,11 +2122,13 @@ pub struct MerchantComplaint {
     /// 是否在平台协助中:当投诉单正在平台协助状态时,返回true。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub in_platform_service: ::std::option::Option<bool>,
     /// 是否需即时服务用户:因用户诉求紧急度、用户界面差异等因素,部分投诉单要求商户即时服务用户。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_immediate_service: ::std::option::Option<bool>,
 }
@@ -1959,7 +2140,7 @@ impl ::std::fmt::Debug for MerchantComplaint {
             .field("complaint_detail", &self.complaint_detail)
             .field("complaint_state", &self.complaint_state)
             .field("complainted_mchid", &self.complainted_mchid)
-            .field("payer_phone", &"<redacted>")
+            .field("payer_phone", &self.payer_phone.as_ref().map(|_| "<redacted>"))
             .field("payer_openid", &self.payer_openid)
             .field("complaint_order_info", &self.complaint_order_info)
             .field("service_order_info", &self.service_order_info)
@@ -2059,6 +2240,7 @@ impl MerchantComplaint {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MerchantComplaintComplaintOrderInfoItem {
     /// 微信订单号:投诉单关联的微信支付订单号。
@@ -2113,6 +2295,7 @@ impl MerchantComplaintComplaintOrderInfoItem {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MerchantComplaintNotificationUrl {
     /// 商户号:返回创建回调地址的商户号,由微信支付生成并下发。
@@ -2151,6 +2334,7 @@ impl MerchantComplaintNotificationUrl {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct MerchantComplaintNotificationUrlInput {
     /// 通知地址:通知地址,仅支持HTTPS。
@@ -2219,6 +2403,15 @@ impl ::std::fmt::Display for MerchantComplaintState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MerchantComplaintState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MerchantComplaintState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2282,6 +2475,15 @@ impl ::std::str::FromStr for MerchantComplaintUserTagListItem {
 impl ::std::fmt::Display for MerchantComplaintUserTagListItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MerchantComplaintUserTagListItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MerchantComplaintUserTagListItem {
@@ -2359,6 +2561,17 @@ impl ::serde::Serialize for RefundApprovalAction {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for RefundApprovalAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -2366,6 +2579,7 @@ impl ::serde::Serialize for RefundApprovalAction {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RespondMerchantComplaintImmediateServiceRequest {
     /// 被诉商户号
@@ -2387,11 +2601,13 @@ pub struct RespondMerchantComplaintImmediateServiceRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RespondMerchantComplaintImmediateServiceResponse {
     /// 操作流水号
     ///
     /// example: `"300285320210322170000071077"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub log_id: ::std::option::Option<::std::string::String>,
 }
@@ -2410,6 +2626,7 @@ impl RespondMerchantComplaintImmediateServiceResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RespondMerchantComplaintRequest {
     /// 被诉商户号:投诉单对应的被诉商户号。
@@ -2424,19 +2641,23 @@ pub struct RespondMerchantComplaintRequest {
     ///
     /// at most 4 items; example: `["file23578_21798531.jpg"]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub response_images: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 跳转链接:商户可在回复中附加跳转链接,引导用户跳转至商户客诉处理页面,链接需满足HTTPS格式。
     ///
     /// at most 512 characters; format `uri`; example: `"https://www.xxx.com/notify"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_url: ::std::option::Option<::std::string::String>,
     /// 跳转链接文案:实际展示给用户的文案,附在回复内容之后。若传入跳转链接,则跳转链接文案为必传项。
     ///
     /// at most 10 characters; example: `"查看订单详情"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_url_text: ::std::option::Option<::std::string::String>,
     /// 跳转小程序信息:商户可在回复中附加小程序信息,引导用户跳转至商户客诉处理小程序。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mini_program_jump_info: ::std::option::Option<ComplaintMiniProgramJumpInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2446,6 +2667,7 @@ pub struct RespondMerchantComplaintRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct UpdateMerchantComplaintRefundProgressRequest {
     /// 审批动作:同意 或 拒绝。
@@ -2456,21 +2678,25 @@ pub struct UpdateMerchantComplaintRefundProgressRequest {
     ///
     /// at least 0; format `int32`; example: `3`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub launch_refund_day: ::std::option::Option<i32>,
     /// 拒绝退款原因:在拒绝退款时返回拒绝退款的原因。
     ///
     /// at most 200 characters; example: `"拒绝退款"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
     /// 拒绝退款的举证图片列表:传入调用“商户上传反馈图片”接口返回的media_id,最多上传4张图片凭证。
     ///
     /// at most 4 items; example: `["file23578_21798531.jpg"]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reject_media_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 备注:任何需要向微信支付客服反馈的信息。
     ///
     /// at most 200 characters; example: `"已与用户沟通一致"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2480,6 +2706,7 @@ pub struct UpdateMerchantComplaintRefundProgressRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UploadMerchantComplaintImageResponse {
     /// 媒体文件标识ID

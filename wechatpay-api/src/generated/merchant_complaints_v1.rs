@@ -10,6 +10,7 @@
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`ComplaintV1ComplaintRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ComplaintV1Complaint {
     /// 商户订单号
@@ -28,6 +29,7 @@ pub struct ComplaintV1Complaint {
     /// 投诉人联系方式
     ///
     /// example: `"13900000000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_phone: ::std::option::Option<::std::string::String>,
     /// 投诉详情
@@ -41,11 +43,13 @@ pub struct ComplaintV1Complaint {
     /// at most 64 characters; example: `"4200000404201909069117582536"`.
     pub transaction_id: ::std::string::String,
     /// 冻结结束时间
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub frozen_end_time: ::std::option::Option<::std::string::String>,
     /// 特约商户号
     ///
     /// at most 64 characters.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
@@ -55,7 +59,7 @@ impl ::std::fmt::Debug for ComplaintV1Complaint {
             .field("out_trade_no", &self.out_trade_no)
             .field("complaint_time", &self.complaint_time)
             .field("amount", &self.amount)
-            .field("payer_phone", &"<redacted>")
+            .field("payer_phone", &self.payer_phone.as_ref().map(|_| "<redacted>"))
             .field("complaint_detail", &self.complaint_detail)
             .field("complaint_state", &self.complaint_state)
             .field("transaction_id", &self.transaction_id)
@@ -120,6 +124,7 @@ impl ComplaintV1Complaint {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ComplaintV1ComplaintNegotiationHistoryItem {
     /// 操作人
@@ -137,11 +142,13 @@ pub struct ComplaintV1ComplaintNegotiationHistoryItem {
     /// 操作内容
     ///
     /// example: `"投诉一个重复扣费问题"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub operate_details: ::std::option::Option<::std::string::String>,
     /// 协商历史图片凭证
     ///
     /// example: `["https://qpic.cn/xxx"]`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub image_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
@@ -252,6 +259,15 @@ impl ::std::str::FromStr for ComplaintV1ComplaintState {
 impl ::std::fmt::Display for ComplaintV1ComplaintState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ComplaintV1ComplaintState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ComplaintV1ComplaintState {
@@ -381,6 +397,15 @@ impl ::std::fmt::Display for ComplaintV1OperateType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ComplaintV1OperateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ComplaintV1OperateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -399,9 +424,11 @@ impl<'de> ::serde::Deserialize<'de> for ComplaintV1OperateType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListMerchantComplaintNegotiationHistoryV1Response {
     /// 投诉协商历史
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub complaint_negotiation_history: ::std::option::Option<
         ::std::vec::Vec<ComplaintV1ComplaintNegotiationHistoryItem>,
@@ -422,6 +449,7 @@ impl ListMerchantComplaintNegotiationHistoryV1Response {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListMerchantComplaintsV1Response {
     /// 分页开始位置
@@ -435,9 +463,11 @@ pub struct ListMerchantComplaintsV1Response {
     /// 投诉总条数
     ///
     /// format `int64`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_count: ::std::option::Option<i64>,
     /// `data`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<ComplaintV1Complaint>>,
 }
@@ -466,6 +496,7 @@ impl ListMerchantComplaintsV1Response {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`QueryMerchantComplaintV1ResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct QueryMerchantComplaintV1Response {
     /// 商户订单号
@@ -483,6 +514,7 @@ pub struct QueryMerchantComplaintV1Response {
     /// 投诉人联系方式
     ///
     /// example: `"13900000000"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_phone: ::std::option::Option<::std::string::String>,
     /// 投诉描述
@@ -490,6 +522,7 @@ pub struct QueryMerchantComplaintV1Response {
     /// example: `"反馈一个重复扣费的问题"`.
     pub complaint_detail: ::std::string::String,
     /// 投诉单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub complaint_state: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号
@@ -499,11 +532,13 @@ pub struct QueryMerchantComplaintV1Response {
     /// 冻结结束时间
     ///
     /// example: `"2015-05-20T13:29:35.120+08:00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub frozen_end_time: ::std::option::Option<::std::string::String>,
     /// 特约商户号
     ///
     /// at most 64 characters; example: `"1900012181"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 投诉单处理进展状态
@@ -517,7 +552,7 @@ impl ::std::fmt::Debug for QueryMerchantComplaintV1Response {
             .field("out_trade_no", &self.out_trade_no)
             .field("complaint_time", &self.complaint_time)
             .field("amount", &self.amount)
-            .field("payer_phone", &"<redacted>")
+            .field("payer_phone", &self.payer_phone.as_ref().map(|_| "<redacted>"))
             .field("complaint_detail", &self.complaint_detail)
             .field("complaint_state", &self.complaint_state)
             .field("transaction_id", &self.transaction_id)
@@ -586,6 +621,7 @@ impl QueryMerchantComplaintV1Response {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SubmitMerchantComplaintFeedbackV1Request {
     /// 微信支付订单号
@@ -600,6 +636,7 @@ pub struct SubmitMerchantComplaintFeedbackV1Request {
     ///
     /// format `int64`; example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub feedback_type: ::std::option::Option<i64>,
     /// 反馈内容
     ///
@@ -609,9 +646,11 @@ pub struct SubmitMerchantComplaintFeedbackV1Request {
     ///
     /// example: `["BB04A5DEEFEA18D4F2554C1EDD3B610B.bmp","BB04A5DEEFEA18D4F2554C1EDD3B610B.bmp"]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub feedback_images: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 反馈处理完成
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub launch_confirm_process: ::std::option::Option<bool>,
 }
 /// 查询投诉信息

@@ -14,16 +14,19 @@
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ContactAlterAuditRejectDetail {
     /// 参数名称
     ///
     /// example: `"ubo_info_list.card_number_0"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub param_name: ::std::option::Option<::std::string::String>,
     /// 驳回原因
     ///
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -149,10 +152,22 @@ impl ::serde::Serialize for ContactAlterContactIdDocType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ContactAlterContactIdDocType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 超级管理员信息
 ///
 /// `new` takes the required fields by name (a \[`ContactAlterContactInfoRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ContactAlterContactInfo {
     /// 超级管理员姓名
@@ -171,6 +186,7 @@ pub struct ContactAlterContactInfo {
     pub contact_id_doc_copy: ::std::string::String,
     /// 超级管理员证件反面照片
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contact_id_doc_copy_back: ::std::option::Option<::std::string::String>,
     /// 超级管理员证件有效期开始时间
     ///
@@ -182,6 +198,7 @@ pub struct ContactAlterContactInfo {
     pub contact_id_doc_period_end: ::std::string::String,
     /// 业务办理授权函
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub business_authorization_letter: ::std::option::Option<::std::string::String>,
     /// 超级管理员手机
     ///
@@ -282,6 +299,7 @@ impl ContactAlterContactInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ContactAlterQueryByApplyIdResponse {
     /// 申请单号
@@ -301,9 +319,11 @@ pub struct ContactAlterQueryByApplyIdResponse {
     /// 总体驳回原因
     ///
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_reason: ::std::option::Option<::std::string::String>,
     /// 驳回原因详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_detail: ::std::option::Option<
         ::std::vec::Vec<ContactAlterAuditRejectDetail>,
@@ -352,6 +372,7 @@ impl ContactAlterQueryByApplyIdResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ContactAlterQueryByOutRequestNoResponse {
     /// 申请单号
@@ -371,9 +392,11 @@ pub struct ContactAlterQueryByOutRequestNoResponse {
     /// 总体驳回原因
     ///
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_reason: ::std::option::Option<::std::string::String>,
     /// 驳回原因详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_detail: ::std::option::Option<
         ::std::vec::Vec<ContactAlterAuditRejectDetail>,
@@ -423,14 +446,17 @@ impl ContactAlterQueryByOutRequestNoResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ContactAlterRevokeApplymentResponse {
     /// 申请单号
     ///
     /// at most 64 characters; example: `"20220617143306000013906025001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub apply_id: ::std::option::Option<::std::string::String>,
     /// 申请单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<ContactAlterState>,
 }
@@ -512,6 +538,15 @@ impl ::std::fmt::Display for ContactAlterState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ContactAlterState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ContactAlterState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -529,6 +564,7 @@ impl<'de> ::serde::Deserialize<'de> for ContactAlterState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ContactAlterSubmitApplymentRequest {
     /// 商户号
@@ -550,11 +586,13 @@ pub struct ContactAlterSubmitApplymentRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ContactAlterSubmitApplymentResponse {
     /// 申请单号
     ///
     /// at most 64 characters; example: `"20220617143306000013906025001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub apply_id: ::std::option::Option<::std::string::String>,
 }

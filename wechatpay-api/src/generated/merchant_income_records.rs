@@ -68,6 +68,15 @@ impl ::std::fmt::Display for IncomeAccountType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for IncomeAccountType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for IncomeAccountType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -85,6 +94,7 @@ impl<'de> ::serde::Deserialize<'de> for IncomeAccountType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct IncomeRecord {
     /// 账户类型
@@ -206,6 +216,7 @@ impl IncomeRecord {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct IncomeRecordLinks {
     /// 下一页链接
@@ -301,6 +312,15 @@ impl ::std::fmt::Display for IncomeRecordType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for IncomeRecordType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for IncomeRecordType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -318,6 +338,7 @@ impl<'de> ::serde::Deserialize<'de> for IncomeRecordType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListIncomeRecordsResponse {
     /// 查询数据总条数
@@ -333,6 +354,7 @@ pub struct ListIncomeRecordsResponse {
     /// format `int64`; example: `1`.
     pub limit: i64,
     /// 银行来账记录列表:查询结果为空时为空数组。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<IncomeRecord>>,
     /// 分页链接
@@ -375,6 +397,7 @@ impl ListIncomeRecordsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ListSubMchIncomeRecordsResponse {
     /// 查询数据总条数
@@ -390,6 +413,7 @@ pub struct ListSubMchIncomeRecordsResponse {
     /// format `int64`; example: `1`.
     pub limit: i64,
     /// 银行来账记录列表:查询结果为空时为空数组。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<SubMchIncomeRecord>>,
     /// 分页链接
@@ -437,6 +461,7 @@ impl ListSubMchIncomeRecordsResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SubMchIncomeRecord {
     /// 账户类型

@@ -12,6 +12,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MerchantNameAlterQueryByApplyIdResponse {
     /// 申请单号
@@ -31,6 +32,7 @@ pub struct MerchantNameAlterQueryByApplyIdResponse {
     /// 总体驳回原因
     ///
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -76,6 +78,7 @@ impl MerchantNameAlterQueryByApplyIdResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MerchantNameAlterQueryByOutRequestNoResponse {
     /// 申请单号
@@ -95,6 +98,7 @@ pub struct MerchantNameAlterQueryByOutRequestNoResponse {
     /// 总体驳回原因
     ///
     /// example: `"身份证背面识别失败，请上传更清晰的身份证图片。"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -141,16 +145,19 @@ impl MerchantNameAlterQueryByOutRequestNoResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MerchantNameAlterRevokeApplymentResponse {
     /// 申请单号
     ///
     /// at most 64 characters; example: `"20220617143306000013906025001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub apply_id: ::std::option::Option<::std::string::String>,
     /// 申请单状态
     ///
     /// example: `"APPLYMENT_STATE_CANCELED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<MerchantNameAlterRevokeApplymentState>,
 }
@@ -215,6 +222,15 @@ impl ::std::str::FromStr for MerchantNameAlterRevokeApplymentState {
 impl ::std::fmt::Display for MerchantNameAlterRevokeApplymentState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MerchantNameAlterRevokeApplymentState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MerchantNameAlterRevokeApplymentState {
@@ -296,6 +312,15 @@ impl ::std::fmt::Display for MerchantNameAlterState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for MerchantNameAlterState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for MerchantNameAlterState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -313,6 +338,7 @@ impl<'de> ::serde::Deserialize<'de> for MerchantNameAlterState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct MerchantNameAlterSubmitApplymentRequest {
     /// 二级商户号
@@ -336,11 +362,13 @@ pub struct MerchantNameAlterSubmitApplymentRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MerchantNameAlterSubmitApplymentResponse {
     /// 申请单号
     ///
     /// at most 64 characters; example: `"20220617143306000013906025001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub apply_id: ::std::option::Option<::std::string::String>,
 }

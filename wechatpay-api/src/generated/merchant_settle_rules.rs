@@ -67,6 +67,15 @@ impl ::std::fmt::Display for SettleRuleApplicationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for SettleRuleApplicationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for SettleRuleApplicationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -84,6 +93,7 @@ impl<'de> ::serde::Deserialize<'de> for SettleRuleApplicationState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SettleRuleCreateApplicationRequest {
     /// 从业机构号
@@ -110,6 +120,7 @@ pub struct SettleRuleCreateApplicationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SettleRuleCreateApplicationResponse {
     /// 申请单编号
@@ -119,34 +130,41 @@ pub struct SettleRuleCreateApplicationResponse {
     /// 申请单处理信息
     ///
     /// at most 256 characters; example: `"正在处理中"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub application_process_info: ::std::option::Option<::std::string::String>,
     /// 申请单状态。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub application_state: ::std::option::Option<SettleRuleApplicationState>,
     /// 最后更新时间
     ///
     /// example: `"2015-05-20T13:29:35+08:00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::std::string::String>,
     /// 从业机构号
     ///
     /// at most 32 characters; example: `"1356485"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub acquiring_bank_id: ::std::option::Option<::std::string::String>,
     /// 渠道商户号
     ///
     /// at most 32 characters; example: `"20001111"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel_id: ::std::option::Option<::std::string::String>,
     /// 从业机构特约商户号
     ///
     /// at most 32 characters; example: `"1346578"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 结算规则id
     ///
     /// format `int64`; example: `760`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub settle_rule_id: ::std::option::Option<i64>,
 }
@@ -174,6 +192,7 @@ impl SettleRuleCreateApplicationResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SettleRuleQueryApplicationResponse {
     /// 申请单编号
@@ -183,34 +202,41 @@ pub struct SettleRuleQueryApplicationResponse {
     /// 申请单处理信息
     ///
     /// at most 256 characters; example: `"正在处理中"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub application_process_info: ::std::option::Option<::std::string::String>,
     /// 申请单状态。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub application_state: ::std::option::Option<SettleRuleApplicationState>,
     /// 最后更新时间
     ///
     /// example: `"2015-05-20T13:29:35+08:00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::std::string::String>,
     /// 从业机构号
     ///
     /// at most 32 characters; example: `"1356485"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub acquiring_bank_id: ::std::option::Option<::std::string::String>,
     /// 渠道商户号
     ///
     /// at most 32 characters; example: `"20001111"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel_id: ::std::option::Option<::std::string::String>,
     /// 从业机构特约商户号
     ///
     /// at most 32 characters; example: `"1346578"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 结算规则id
     ///
     /// format `int64`; example: `760`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub settle_rule_id: ::std::option::Option<i64>,
 }

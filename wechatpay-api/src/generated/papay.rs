@@ -18,6 +18,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AppPreSignResult {
     /// 预签约ID。
@@ -27,11 +28,13 @@ pub struct AppPreSignResult {
     /// 跳转签约小程序的username。
     ///
     /// example: `"gh_b2b7f4a5b1f6"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_username: ::std::option::Option<::std::string::String>,
     /// 跳转签约小程序的path。
     ///
     /// example: `"pages/index/index?pre_entrustweb_id=5778aadY9nltAsZzXixCkFIGYnV2V"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_path: ::std::option::Option<::std::string::String>,
 }
@@ -56,6 +59,7 @@ impl AppPreSignResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ContractDeductSchedule {
     /// 预计扣费的日期(yyyy-MM-DD)。
@@ -67,14 +71,17 @@ pub struct ContractDeductSchedule {
     /// 扣费预约的状态。
     pub schedule_state: ScheduleState,
     /// 已预约的扣费金额信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scheduled_amount: ::std::option::Option<PapayAmount>,
     /// 实际扣费金额。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_amount: ::std::option::Option<PapayAmount>,
     /// 实际扣费的日期(yyyy-MM-DD)。
     ///
     /// format `date`; example: `"2023-09-02"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_date: ::std::option::Option<::std::string::String>,
 }
@@ -172,6 +179,15 @@ impl ::std::fmt::Display for ContractState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ContractState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ContractState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -191,6 +207,7 @@ impl<'de> ::serde::Deserialize<'de> for ContractState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ContractTerminateInfo {
     /// 协议解约方式。
@@ -205,6 +222,7 @@ pub struct ContractTerminateInfo {
     /// 解约备注。
     ///
     /// example: `"用户申请解约"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_termination_remark: ::std::option::Option<::std::string::String>,
 }
@@ -302,6 +320,15 @@ impl ::std::fmt::Display for ContractTerminationMode {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ContractTerminationMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ContractTerminationMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -397,6 +424,17 @@ impl ::serde::Serialize for DaysSinceFirstLogin {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for DaysSinceFirstLogin {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 扣费持续时间。
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -406,6 +444,7 @@ impl ::serde::Serialize for DaysSinceFirstLogin {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeductDuration {
     /// 扣费持续时间数。
@@ -416,6 +455,7 @@ pub struct DeductDuration {
     ///
     /// example: `"DAY"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub unit: ::std::option::Option<DeductDurationUnit>,
 }
 impl DeductDuration {
@@ -493,6 +533,15 @@ impl ::serde::Serialize for DeductDurationCount {
         serializer.serialize_i64(self.value())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for DeductDurationCount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 扣费持续时间的单位。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -554,6 +603,17 @@ impl ::serde::Serialize for DeductDurationUnit {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for DeductDurationUnit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 扣费预约。预约扣费与查询扣费预约的应答。
 ///
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -563,6 +623,7 @@ impl ::serde::Serialize for DeductDurationUnit {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DeductSchedule {
     /// 扣费预约的状态。
@@ -570,22 +631,27 @@ pub struct DeductSchedule {
     /// 可扣费开始日期(yyyy-MM-DD),已预约或已扣费时返回。
     ///
     /// at most 32 characters; format `date`; example: `"2023-09-01"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_start_date: ::std::option::Option<::std::string::String>,
     /// 可扣费结束日期(yyyy-MM-DD),已预约或已扣费时返回。
     ///
     /// at most 32 characters; format `date`; example: `"2023-09-03"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_end_date: ::std::option::Option<::std::string::String>,
     /// 已预约的扣费金额信息,已预约或已扣费时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scheduled_amount: ::std::option::Option<PapayAmount>,
     /// 实际扣费金额,已扣费时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_amount: ::std::option::Option<PapayAmount>,
     /// 实际扣费的日期(yyyy-MM-DD),已扣费时返回。
     ///
     /// at most 32 characters; format `date`; example: `"2023-09-02"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_date: ::std::option::Option<::std::string::String>,
 }
@@ -611,6 +677,7 @@ impl DeductSchedule {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DeductionAccepted {
     /// 商户订单号,同一商户号下唯一;字符限数字、大小写字母与 _-*。
@@ -713,6 +780,17 @@ impl ::serde::Serialize for DeviceType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for DeviceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 预计扣费金额信息。
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -722,6 +800,7 @@ impl ::serde::Serialize for DeviceType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct EstimatedAmount {
     /// 预计扣费金额,单位为分。
@@ -732,6 +811,7 @@ pub struct EstimatedAmount {
     ///
     /// example: `"CNY"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
 impl EstimatedAmount {
@@ -762,12 +842,14 @@ impl EstimatedAmount {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct JumpControl {
     /// 跳转的应用AppID。
     ///
     /// example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_appid: ::std::option::Option<::std::string::String>,
 }
 impl JumpControl {
@@ -796,6 +878,7 @@ impl JumpControl {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MiniProgramPreSignResult {
     /// 预签约ID。
@@ -848,6 +931,7 @@ impl MiniProgramPreSignResult {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct NotifyDeductionFailureRequest {
     /// 直连商户号
@@ -907,6 +991,7 @@ impl PapayAmount {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayApplyDeductionRequest {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
@@ -935,11 +1020,13 @@ pub struct PapayApplyDeductionRequest {
     ///
     /// at most 32 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 附加数据。在查询订单和支付通知中原样返回。
     ///
     /// at most 128 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -949,6 +1036,7 @@ pub struct PapayApplyDeductionRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayApplyHarmonyDeductionRequest {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
@@ -977,11 +1065,13 @@ pub struct PapayApplyHarmonyDeductionRequest {
     ///
     /// at most 32 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 附加数据。在查询订单和支付通知中原样返回。
     ///
     /// at most 128 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 鸿蒙账户ID。
     ///
@@ -991,6 +1081,7 @@ pub struct PapayApplyHarmonyDeductionRequest {
     ///
     /// at most 4 characters; example: `"5812"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mcc: ::std::option::Option<::std::string::String>,
 }
 /// 委托代扣协议(直连商户)。查询、解约协议的应答。
@@ -1002,6 +1093,7 @@ pub struct PapayApplyHarmonyDeductionRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PapayContract {
     /// 商户号。
@@ -1034,12 +1126,14 @@ pub struct PapayContract {
     ///
     /// at most 32 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-09-01T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_signed_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 协议到期时间,rfc3339格式。
     ///
     /// at most 32 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2028-09-01T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_expired_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 用户OpenID。
@@ -1047,19 +1141,23 @@ pub struct PapayContract {
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     pub openid: ::std::string::String,
     /// 协议解约信息,协议解约后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminate_info: ::std::option::Option<ContractTerminateInfo>,
     /// 商户侧用户标识。
     ///
     /// at most 64 characters; example: `"user_a"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
     /// 预约扣费场景的预约信息(协议查询应答)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_schedule: ::std::option::Option<ContractDeductSchedule>,
     /// 鸿蒙代扣场景下用户微信号的掩码(仅鸿蒙协议查询返回)。
     ///
     /// example: `"wx***123"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mask_wxid: ::std::option::Option<::std::string::String>,
 }
@@ -1138,36 +1236,43 @@ impl PapayContract {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PapayContractNotification {
     /// 直连商户号(直连商户)。
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 服务商商户号。
     ///
     /// at most 32 characters; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户的AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 委托代扣协议ID。
@@ -1185,6 +1290,7 @@ pub struct PapayContractNotification {
     /// 用户账户展示名称。
     ///
     /// at most 64 characters; example: `"微信代扣用户A"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_display_account: ::std::option::Option<::std::string::String>,
     /// 委托代扣协议状态。
@@ -1193,35 +1299,42 @@ pub struct PapayContractNotification {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-09-01T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_signed_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 协议到期时间,rfc3339格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2028-09-01T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_expired_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 用户OpenID(直连商户)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在服务商AppID下的OpenID(服务商)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 子商户AppID对应的用户OpenID(服务商)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 协议解约信息,协议解约后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminate_info: ::std::option::Option<ContractTerminateInfo>,
     /// 商户侧用户标识。
     ///
     /// at most 64 characters; example: `"user_a"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
 }
@@ -1280,6 +1393,7 @@ impl PapayContractNotification {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayNotifyDeductionRequest {
     /// 直连商户号。
@@ -1292,6 +1406,7 @@ pub struct PapayNotifyDeductionRequest {
     pub appid: ::std::string::String,
     /// 扣费持续时间。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deduct_duration: ::std::option::Option<DeductDuration>,
     /// 预计扣费金额信息。
     pub estimated_amount: EstimatedAmount,
@@ -1303,6 +1418,7 @@ pub struct PapayNotifyDeductionRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPartnerApplyDeductionRequest {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
@@ -1317,6 +1433,7 @@ pub struct PapayPartnerApplyDeductionRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户订单号,同一商户号下唯一;字符限数字、大小写字母与 _-*。
     ///
@@ -1340,11 +1457,13 @@ pub struct PapayPartnerApplyDeductionRequest {
     ///
     /// at most 32 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 附加数据。在查询订单和支付通知中原样返回。
     ///
     /// at most 128 characters; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1354,6 +1473,7 @@ pub struct PapayPartnerApplyDeductionRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPartnerNotifyDeductionFailureRequest {
     /// 服务商商户号。
@@ -1372,6 +1492,7 @@ pub struct PapayPartnerNotifyDeductionFailureRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1381,6 +1502,7 @@ pub struct PapayPartnerNotifyDeductionFailureRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPartnerNotifyDeductionRequest {
     /// 服务商商户号。
@@ -1399,9 +1521,11 @@ pub struct PapayPartnerNotifyDeductionRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 扣费持续时间。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deduct_duration: ::std::option::Option<DeductDuration>,
     /// 预计扣费金额信息。
     pub estimated_amount: EstimatedAmount,
@@ -1413,6 +1537,7 @@ pub struct PapayPartnerNotifyDeductionRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPartnerPreSignH5Request {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
@@ -1423,6 +1548,7 @@ pub struct PapayPartnerPreSignH5Request {
     ///
     /// at most 64 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 子商户号。
     ///
@@ -1432,11 +1558,13 @@ pub struct PapayPartnerPreSignH5Request {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户AppID对应的用户OpenID,需与实际签约的用户一致。
     ///
     /// at most 64 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 委托代扣模板ID。
     ///
@@ -1458,12 +1586,15 @@ pub struct PapayPartnerPreSignH5Request {
     ///
     /// at most 32 characters; example: `"user_a"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
     /// 用于预约扣费的预约信息。使用预约扣费类型的模板预签约时必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deduct_schedule: ::std::option::Option<PreSignDeductSchedule>,
     /// 跳转控制信息(H5预签约)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_control: ::std::option::Option<JumpControl>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1473,6 +1604,7 @@ pub struct PapayPartnerPreSignH5Request {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPartnerScheduleDeductionRequest {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
@@ -1487,6 +1619,7 @@ pub struct PapayPartnerScheduleDeductionRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 预约的扣费金额信息。
     pub schedule_amount: PapayAmount,
@@ -1498,6 +1631,7 @@ pub struct PapayPartnerScheduleDeductionRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPartnerTerminateContractRequest {
     /// 子商户号。
@@ -1516,6 +1650,7 @@ pub struct PapayPartnerTerminateContractRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPreEntrustSignRequest {
     /// 签约场景,需与用户实际签约场景一致。
@@ -1530,6 +1665,7 @@ pub struct PapayPreEntrustSignRequest {
     ///
     /// at most 128 characters; example: `"oYobu0MVnQfWpSMOYJz2AHPG_gQw"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 委托代扣模板ID。
     ///
@@ -1557,6 +1693,7 @@ pub struct PapayPreEntrustSignRequest {
     ///
     /// at most 256 characters; example: `"https://www.example.com/papay/return"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub return_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1566,6 +1703,7 @@ pub struct PapayPreEntrustSignRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PapayPreEntrustSignResponse {
     /// 预签约ID。
@@ -1575,16 +1713,19 @@ pub struct PapayPreEntrustSignResponse {
     /// 跳转签约小程序的username(APP签约)。
     ///
     /// example: `"gh_b2b7f4a5b1f6"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mini_program_username: ::std::option::Option<::std::string::String>,
     /// 跳转签约小程序的path(APP签约)。
     ///
     /// example: `"pages/index/index?pre_entrustweb_id=5778aadY9nltAsZzXixCkFIGYnV2V"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mini_program_path: ::std::option::Option<::std::string::String>,
     /// 展示扫码签约二维码的URL(扫码签约)。
     ///
     /// example: `"https://payapp.weixin.qq.com/papay/entrustweb?pre_entrustweb_id=5778aadY9nltAsZzXixCkFIGYnV2V"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub redirect_url: ::std::option::Option<::std::string::String>,
 }
@@ -1608,6 +1749,7 @@ impl PapayPreEntrustSignResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayPreSignH5Request {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
@@ -1618,6 +1760,7 @@ pub struct PapayPreSignH5Request {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 委托代扣模板ID。
     ///
@@ -1639,12 +1782,15 @@ pub struct PapayPreSignH5Request {
     ///
     /// at most 32 characters; example: `"user_a"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
     /// 用于预约扣费的预约信息。使用预约扣费类型的模板预签约时必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deduct_schedule: ::std::option::Option<PreSignDeductSchedule>,
     /// 跳转控制信息(H5预签约)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub jump_control: ::std::option::Option<JumpControl>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1654,6 +1800,7 @@ pub struct PapayPreSignH5Request {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayScheduleDeductionRequest {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
@@ -1670,6 +1817,7 @@ pub struct PapayScheduleDeductionRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PapayTerminateContractRequest {
     /// 解约备注,如解约原因。
@@ -1686,6 +1834,7 @@ pub struct PapayTerminateContractRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerPapayContract {
     /// 委托代扣协议ID。
@@ -1707,6 +1856,7 @@ pub struct PartnerPapayContract {
     /// 子商户的AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 委托代扣模板ID。
@@ -1727,12 +1877,14 @@ pub struct PartnerPapayContract {
     ///
     /// at most 32 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-09-01T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_signed_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 协议到期时间,rfc3339格式。
     ///
     /// at most 32 characters; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2028-09-01T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_expired_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 用户在服务商AppID下的OpenID。
@@ -1742,17 +1894,21 @@ pub struct PartnerPapayContract {
     /// 子商户AppID对应的用户OpenID。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 协议解约信息,协议解约后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminate_info: ::std::option::Option<ContractTerminateInfo>,
     /// 商户侧用户标识。
     ///
     /// at most 64 characters; example: `"user_a"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
     /// 预约扣费场景的预约信息(协议查询应答)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduct_schedule: ::std::option::Option<ContractDeductSchedule>,
 }
@@ -1836,6 +1992,7 @@ impl PartnerPapayContract {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerScheduledDeductPreSign {
     /// 服务商应用ID。服务商在微信申请的公众号或移动应用AppID。
@@ -1846,6 +2003,7 @@ pub struct PartnerScheduledDeductPreSign {
     ///
     /// at most 64 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 子商户号。
     ///
@@ -1855,11 +2013,13 @@ pub struct PartnerScheduledDeductPreSign {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户AppID对应的用户OpenID,需与实际签约的用户一致。
     ///
     /// at most 64 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 委托代扣模板ID。
     ///
@@ -1881,9 +2041,11 @@ pub struct PartnerScheduledDeductPreSign {
     ///
     /// at most 32 characters; example: `"user_a"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
     /// 用于预约扣费的预约信息。使用预约扣费类型的模板预签约时必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deduct_schedule: ::std::option::Option<PreSignDeductSchedule>,
 }
 /// 用于预约扣费的预约信息。使用预约扣费类型的模板预签约时必填。
@@ -1895,6 +2057,7 @@ pub struct PartnerScheduledDeductPreSign {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PreSignDeductSchedule {
     /// 预计扣费的日期(yyyy-MM-DD)。
@@ -1945,6 +2108,7 @@ impl PreSignDeductSchedule {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PreSignDeviceInfo {
     /// 设备类型。
@@ -2049,6 +2213,7 @@ impl PreSignDeviceInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RedirectPreSignResult {
     /// 拉起微信支付签约页面的跳转URL。
@@ -2129,6 +2294,15 @@ impl ::std::fmt::Display for ScheduleState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ScheduleState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ScheduleState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2148,6 +2322,7 @@ impl<'de> ::serde::Deserialize<'de> for ScheduleState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ScheduledDeductPreSign {
     /// 应用ID。商户在微信申请的公众号或移动应用AppID。
@@ -2158,6 +2333,7 @@ pub struct ScheduledDeductPreSign {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 委托代扣模板ID。
     ///
@@ -2179,9 +2355,11 @@ pub struct ScheduledDeductPreSign {
     ///
     /// at most 32 characters; example: `"user_a"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_user_code: ::std::option::Option<::std::string::String>,
     /// 用于预约扣费的预约信息。使用预约扣费类型的模板预签约时必填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub deduct_schedule: ::std::option::Option<PreSignDeductSchedule>,
 }
 /// 签约场景,需与用户实际签约场景一致。
@@ -2247,6 +2425,17 @@ impl ::serde::Serialize for SignScene {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for SignScene {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 重试扣费通知

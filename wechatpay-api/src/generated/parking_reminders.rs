@@ -101,27 +101,33 @@ impl<'de> ::serde::Deserialize<'de> for ParkingReminderAggregateLimitMode {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingReminderApplication {
     /// 停车场进件审核单号:提交进件申请成功时返回,用于查询或撤回。
     ///
     /// at most 64 characters; example: `"PLA202604230001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub parking_lot_audit_no: ::std::option::Option<::std::string::String>,
     /// 审核状态。
     ///
     /// example: `"AUDIT_STATUS_PENDING"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_status: ::std::option::Option<ParkingReminderAuditStatus>,
     /// 提交时间,秒级时间戳。
     ///
     /// format `int64`; example: `1719128975`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub submit_time: ::std::option::Option<i64>,
     /// 停车场进件资料。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub parking_lot: ::std::option::Option<ParkingReminderLot>,
     /// 审核意见:驳回时说明需修改的字段和改进建议。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub audit_comment: ::std::option::Option<ParkingReminderAuditComment>,
 }
@@ -147,14 +153,17 @@ impl ParkingReminderApplication {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingReminderAuditComment {
     /// 逐字段的审核意见。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fields: ::std::option::Option<::std::vec::Vec<ParkingReminderAuditFieldComment>>,
     /// 改进建议。
     ///
     /// at most 512 characters; example: `"请核对停车场地址后重新提交"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recommendation: ::std::option::Option<::std::string::String>,
 }
@@ -175,16 +184,19 @@ impl ParkingReminderAuditComment {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingReminderAuditFieldComment {
     /// 字段名。
     ///
     /// at most 128 characters; example: `"parking_lot_address"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub field: ::std::option::Option<::std::string::String>,
     /// 对该字段的审核意见。
     ///
     /// at most 512 characters; example: `"地址与定位不一致"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub comment: ::std::option::Option<::std::string::String>,
 }
@@ -264,6 +276,15 @@ impl ::std::str::FromStr for ParkingReminderAuditStatus {
 impl ::std::fmt::Display for ParkingReminderAuditStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingReminderAuditStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ParkingReminderAuditStatus {
@@ -914,6 +935,7 @@ impl ParkingReminderDurationSegmentRule {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingReminderExtFeeItem {
     /// 费用类型:未开放的预留值会被拒绝。
@@ -1026,6 +1048,17 @@ impl ::serde::Serialize for ParkingReminderExtFeeType {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ParkingReminderExtFeeType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 收费金额限制类型。
@@ -2131,6 +2164,17 @@ impl ::serde::Serialize for ParkingReminderParkingStatus {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ParkingReminderParkingStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 支付渠道:已支付时建议填写。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -2212,6 +2256,17 @@ impl ::serde::Serialize for ParkingReminderPayChannel {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ParkingReminderPayChannel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 支付状态:只在用离场通知同步支付结果时必填(条件必填)。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -2281,6 +2336,17 @@ impl ::serde::Serialize for ParkingReminderPayState {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ParkingReminderPayState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 支付类型:只支持微信支付。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
@@ -2348,6 +2414,17 @@ impl ::serde::Serialize for ParkingReminderPayType {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ParkingReminderPayType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 车牌颜色。
@@ -2441,6 +2518,17 @@ impl ::serde::Serialize for ParkingReminderPlateColor {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ParkingReminderPlateColor {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 车辆性质(车牌类型)。
@@ -2894,6 +2982,7 @@ impl<'de> ::serde::Deserialize<'de> for ParkingReminderVehicleType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersQueryApplicationResponse {
     /// 进件申请单。
@@ -2901,6 +2990,7 @@ pub struct ParkingRemindersQueryApplicationResponse {
     /// 微信停车场ID:审核通过且运营入驻完成后由微信支付分配。
     ///
     /// at most 64 characters; example: `"21232735744117624001123604298240"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wx_parking_lot_id: ::std::option::Option<::std::string::String>,
 }
@@ -2920,6 +3010,7 @@ impl ParkingRemindersQueryApplicationResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersSubmitApplicationRequest {
     /// 停车场进件资料。
@@ -2932,6 +3023,7 @@ pub struct ParkingRemindersSubmitApplicationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersSubmitApplicationResponse {
     /// 停车场进件审核单号:提交进件申请成功时返回,用于查询或撤回。
@@ -2956,6 +3048,7 @@ impl ParkingRemindersSubmitApplicationResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersSyncEntryRequest {
     /// 商户停车单号:商户生成,同一商户号下唯一;离场与支付时与入场一致。
@@ -2984,16 +3077,19 @@ pub struct ParkingRemindersSyncEntryRequest {
     ///
     /// at most 128 characters; example: `"A01"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub entrance_number: ::std::option::Option<::std::string::String>,
     /// 停车场入口名称。
     ///
     /// at most 64 characters; example: `"南门入口"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub entrance_name: ::std::option::Option<::std::string::String>,
     /// 优惠信息模板ID。
     ///
     /// at most 3 items; example: `[1001]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub discount_template_id: ::std::option::Option<::std::vec::Vec<i64>>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -3003,6 +3099,7 @@ pub struct ParkingRemindersSyncEntryRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersSyncEntryResponse {
     /// 微信停车单号。
@@ -3025,6 +3122,7 @@ impl ParkingRemindersSyncEntryResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersSyncExitRequest {
     /// 商户停车单号:商户生成,同一商户号下唯一;离场与支付时与入场一致。
@@ -3047,47 +3145,57 @@ pub struct ParkingRemindersSyncExitRequest {
     pub parking_id: ::std::string::String,
     /// 支付状态:只在用离场通知同步支付结果时必填(条件必填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pay_state: ::std::option::Option<ParkingReminderPayState>,
     /// 支付类型:只支持微信支付。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pay_type: ::std::option::Option<ParkingReminderPayType>,
     /// 商户支付订单号:已支付时与 `wx_trade_no` 至少传一个,建议都传。
     ///
     /// at most 64 characters; example: `"TRADE202407041530001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 总费用,单位分:已支付时填写。
     ///
     /// format `int64`; example: `1500`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 已支付费用,单位分。
     ///
     /// format `int64`; example: `1500`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub paid_amount: ::std::option::Option<i64>,
     /// 付款用户OpenID:支付渠道为微信支付时必填(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 支付渠道:已支付时建议填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pay_channel: ::std::option::Option<ParkingReminderPayChannel>,
     /// 支付时间,秒级时间戳。
     ///
     /// format `int64`; example: `1720081800`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pay_time: ::std::option::Option<i64>,
     /// 消息支付防伪凭证。
     ///
     /// at most 256 characters; example: `"token1234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub token: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///
     /// at most 64 characters; example: `"4200001999202407041234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wx_trade_no: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -3097,6 +3205,7 @@ pub struct ParkingRemindersSyncExitRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersSyncExtPaymentRequest {
     /// 商户支付订单号:已支付时与 `wx_trade_no` 至少传一个,建议都传。
@@ -3113,11 +3222,13 @@ pub struct ParkingRemindersSyncExtPaymentRequest {
     pub pay_time: i64,
     /// 微信停车场ID:无具体停车场时可不填。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wx_parking_lot_id: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///
     /// at most 64 characters; example: `"4200001999202407041234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wx_trade_no: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -3127,6 +3238,7 @@ pub struct ParkingRemindersSyncExtPaymentRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersSyncPaymentRequest {
     /// 商户停车单号:商户生成,同一商户号下唯一;离场与支付时与入场一致。
@@ -3151,11 +3263,13 @@ pub struct ParkingRemindersSyncPaymentRequest {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 特约商户号:微信支付且存在特约商户时必填(条件必填)。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 总费用,单位分。
     ///
@@ -3169,24 +3283,29 @@ pub struct ParkingRemindersSyncPaymentRequest {
     ///
     /// at most 64 characters; example: `"TRADE202407041530001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 支付渠道:已支付时建议填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pay_channel: ::std::option::Option<ParkingReminderPayChannel>,
     /// 支付时间,秒级时间戳。
     ///
     /// format `int64`; example: `1720081800`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub pay_time: ::std::option::Option<i64>,
     /// 消息支付防伪凭证。
     ///
     /// at most 256 characters; example: `"token1234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub token: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///
     /// at most 64 characters; example: `"4200001999202407041234567890"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wx_trade_no: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -3196,6 +3315,7 @@ pub struct ParkingRemindersSyncPaymentRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingRemindersWithdrawApplicationRequest {
     /// 停车场进件审核单号:提交进件申请成功时返回,用于查询或撤回。

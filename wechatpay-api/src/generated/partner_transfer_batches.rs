@@ -14,6 +14,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerCreateTransferBatchRequest {
     /// 特约商户号
@@ -24,6 +25,7 @@ pub struct PartnerCreateTransferBatchRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4356"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 特约商户授权类型
     pub authorization_type: PartnerTransferAuthorizationType,
@@ -55,12 +57,15 @@ pub struct PartnerCreateTransferBatchRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4380"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 批量转账用途
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transfer_purpose: ::std::option::Option<PartnerTransferPurpose>,
     /// 转账场景
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transfer_scene: ::std::option::Option<PartnerTransferScene>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PartnerCreateTransferBatchResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -70,6 +75,7 @@ pub struct PartnerCreateTransferBatchRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerCreateTransferBatchResponse {
     /// 商家批次单号
@@ -208,6 +214,7 @@ impl<'de> ::serde::Deserialize<'de> for PartnerTransferAuthorizationType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransferBatch {
     /// 服务商商户号
@@ -229,6 +236,7 @@ pub struct PartnerTransferBatch {
     /// 特约商户appid
     ///
     /// example: `"wxf636efh567hg4356"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 批次状态
@@ -252,6 +260,7 @@ pub struct PartnerTransferBatch {
     /// 批次关闭原因:批次为 CLOSED 时返回。
     ///
     /// example: `"OVERDUE_CLOSE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<PartnerTransferBatchCloseReason>,
     /// 转账总金额:单位为“分”。
@@ -266,35 +275,42 @@ pub struct PartnerTransferBatch {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 批次更新时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 转账成功金额:单位为“分”。
     ///
     /// format `int64`; example: `3900000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_amount: ::std::option::Option<i64>,
     /// 转账成功笔数
     ///
     /// format `int64`; example: `199`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_num: ::std::option::Option<i64>,
     /// 转账失败金额:单位为“分”。
     ///
     /// format `int64`; example: `100000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_amount: ::std::option::Option<i64>,
     /// 转账失败笔数
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_num: ::std::option::Option<i64>,
     /// 转账明细单列表:批次为 FINISHED 且查到明细时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_detail_list: ::std::option::Option<
         ::std::vec::Vec<PartnerTransferBatchDetailBrief>,
@@ -302,12 +318,15 @@ pub struct PartnerTransferBatch {
     /// 服务商appid:资金授权时返回。
     ///
     /// example: `"wxf636efh567hg4380"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 批量转账用途
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_purpose: ::std::option::Option<PartnerTransferPurpose>,
     /// 转账场景
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_scene: ::std::option::Option<PartnerTransferScene>,
 }
@@ -460,6 +479,15 @@ impl ::std::fmt::Display for PartnerTransferBatchCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferBatchCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferBatchCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -474,6 +502,7 @@ impl<'de> ::serde::Deserialize<'de> for PartnerTransferBatchCloseReason {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PartnerTransferBatchDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransferBatchDetail {
     /// 服务商商户号
@@ -491,6 +520,7 @@ pub struct PartnerTransferBatchDetail {
     /// 商户的appid:信息授权时为特约商户appid,资金授权时为服务商appid。
     ///
     /// example: `"wxf636efh567hg4356"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 商家明细单号
@@ -514,6 +544,7 @@ pub struct PartnerTransferBatchDetail {
     /// 明细失败原因:转账失败时返回。
     ///
     /// example: `"ACCOUNT_FROZEN"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<PartnerTransferDetailFailReason>,
     /// 收款用户openid
@@ -537,16 +568,19 @@ pub struct PartnerTransferBatchDetail {
     /// 收款账户类型
     ///
     /// example: `"BANK_CARD"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub account_type: ::std::option::Option<::std::string::String>,
     /// 银行名称:收款账户为银行卡时返回。
     ///
     /// example: `"招商银行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 银行卡尾号:收款账户为银行卡时返回。
     ///
     /// example: `"1234"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_card_number_tail: ::std::option::Option<::std::string::String>,
 }
@@ -667,6 +701,7 @@ impl PartnerTransferBatchDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransferBatchDetailBrief {
     /// 微信支付明细单号
@@ -710,6 +745,7 @@ impl PartnerTransferBatchDetailBrief {
 }
 /// `new` takes the required fields by name (a \[`PartnerTransferBatchDetailInputRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerTransferBatchDetailInput {
     /// 商家明细单号:批次内区分明细的唯一标识。
@@ -736,6 +772,7 @@ pub struct PartnerTransferBatchDetailInput {
     ///
     /// example: `"8609cb22e1774a50a930e414cc71eca06121bcd266335cda230d24a7886a8d9f"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_id_card: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for PartnerTransferBatchDetailInput {
@@ -746,7 +783,7 @@ impl ::std::fmt::Debug for PartnerTransferBatchDetailInput {
             .field("transfer_remark", &self.transfer_remark)
             .field("openid", &self.openid)
             .field("user_name", &"<redacted>")
-            .field("user_id_card", &"<redacted>")
+            .field("user_id_card", &self.user_id_card.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -871,6 +908,15 @@ impl ::std::fmt::Display for PartnerTransferBatchStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferBatchStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferBatchStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -936,6 +982,15 @@ impl ::std::str::FromStr for PartnerTransferBatchType {
 impl ::std::fmt::Display for PartnerTransferBatchType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferBatchType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferBatchType {
@@ -1065,6 +1120,15 @@ impl ::std::fmt::Display for PartnerTransferDetailFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferDetailFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferDetailFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1134,6 +1198,15 @@ impl ::std::str::FromStr for PartnerTransferDetailStatus {
 impl ::std::fmt::Display for PartnerTransferDetailStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferDetailStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferDetailStatus {

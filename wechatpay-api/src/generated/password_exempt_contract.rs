@@ -17,6 +17,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct JsapiPrepayWithContractRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -40,11 +41,13 @@ pub struct JsapiPrepayWithContractRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -54,11 +57,13 @@ pub struct JsapiPrepayWithContractRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
@@ -66,12 +71,15 @@ pub struct JsapiPrepayWithContractRequest {
     pub payer: super::pay_transactions::Payer,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<super::pay_transactions::SceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
     /// 签约授权信息:预签约 token 或已有免密协议ID,或支付中签约所需的签约参数。
     pub contract_info: PrepayContractInfo,
@@ -83,6 +91,7 @@ pub struct JsapiPrepayWithContractRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerJsapiPrepayWithContractRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -97,6 +106,7 @@ pub struct PartnerJsapiPrepayWithContractRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
@@ -115,11 +125,13 @@ pub struct PartnerJsapiPrepayWithContractRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -129,14 +141,17 @@ pub struct PartnerJsapiPrepayWithContractRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
@@ -144,9 +159,11 @@ pub struct PartnerJsapiPrepayWithContractRequest {
     pub payer: super::pay_partner_transactions::PartnerPayer,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<super::pay_transactions::SceneInfo>,
     /// 签约授权信息:预签约 token 或已有免密协议ID,或支付中签约所需的签约参数。
     pub contract_info: PrepayContractInfo,
@@ -160,6 +177,7 @@ pub struct PartnerJsapiPrepayWithContractRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PasswordExemptAfterPayPreSignResult {
     /// 商户号,请求参数原样返回。
@@ -214,6 +232,7 @@ impl PasswordExemptAfterPayPreSignResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PasswordExemptContract {
     /// 商户号,请求参数原样返回。
@@ -235,11 +254,13 @@ pub struct PasswordExemptContract {
     /// 子商户AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识(与 openid/sp_openid 二选一)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 免密支付服务ID,接入时向微信支付申请。
@@ -253,6 +274,7 @@ pub struct PasswordExemptContract {
     /// 用户账户展示名称,用于签约页面展示。
     ///
     /// at most 32 characters; example: `"微信代扣用户A"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_display_account: ::std::option::Option<::std::string::String>,
     /// 协议状态,如 SIGNED(已签约)、TERMINATED(已解约)。
@@ -265,6 +287,7 @@ pub struct PasswordExemptContract {
     #[serde(with = "::time::serde::rfc3339")]
     pub contract_signed_time: ::time::OffsetDateTime,
     /// 协议解约信息,协议解约后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminate_info: ::std::option::Option<
         PasswordExemptContractTerminateInfo,
@@ -343,6 +366,7 @@ impl PasswordExemptContract {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PasswordExemptContractTerminateInfo {
     /// 协议解约方式,如 USER_TERMINATE(用户主动解约)。
@@ -353,11 +377,13 @@ pub struct PasswordExemptContractTerminateInfo {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-10-10T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_terminated_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 解约备注。
     ///
     /// example: `"用户解约"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub contract_termination_remark: ::std::option::Option<::std::string::String>,
 }
@@ -380,6 +406,7 @@ impl PasswordExemptContractTerminateInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptEcommercePreSignAfterPayRequest {
     /// 商户AppID:商户在微信申请的公众号或移动应用AppID。
@@ -418,6 +445,7 @@ pub struct PasswordExemptEcommercePreSignAfterPayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptEcommercePreSignMiniProgramRequest {
     /// 商户AppID:商户在微信申请的公众号或移动应用AppID。
@@ -454,6 +482,7 @@ pub struct PasswordExemptEcommercePreSignMiniProgramRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PasswordExemptMiniProgramPreSignResult {
     /// 预签约ID(签约会话ID),两小时内有效。
@@ -536,6 +565,7 @@ impl PasswordExemptMiniProgramPreSignResult {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptNormalPreSignAfterPayRequest {
     /// 商户AppID:商户在微信申请的公众号或移动应用AppID。
@@ -574,6 +604,7 @@ pub struct PasswordExemptNormalPreSignAfterPayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptNormalPreSignMiniProgramRequest {
     /// 商户AppID:商户在微信申请的公众号或移动应用AppID。
@@ -608,6 +639,7 @@ pub struct PasswordExemptNormalPreSignMiniProgramRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptPartnerPreSignAfterPayRequest {
     /// 服务商AppID。
@@ -618,6 +650,7 @@ pub struct PasswordExemptPartnerPreSignAfterPayRequest {
     ///
     /// at most 128 characters; example: `"oYobu0MVnQfWpSMOYJz2AHPG_gQw"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 子商户号。
     ///
@@ -631,6 +664,7 @@ pub struct PasswordExemptPartnerPreSignAfterPayRequest {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 免密支付服务ID,接入时向微信支付申请。
     ///
@@ -660,6 +694,7 @@ pub struct PasswordExemptPartnerPreSignAfterPayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PasswordExemptPartnerPreSignAfterPayResponse {
     /// 商户号,请求参数原样返回。
@@ -722,6 +757,7 @@ impl PasswordExemptPartnerPreSignAfterPayResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptPartnerPreSignMiniProgramRequest {
     /// 服务商AppID。
@@ -732,6 +768,7 @@ pub struct PasswordExemptPartnerPreSignMiniProgramRequest {
     ///
     /// at most 128 characters; example: `"oYobu0MVnQfWpSMOYJz2AHPG_gQw"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 子商户号。
     ///
@@ -745,6 +782,7 @@ pub struct PasswordExemptPartnerPreSignMiniProgramRequest {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 免密支付服务ID,接入时向微信支付申请。
     ///
@@ -770,6 +808,7 @@ pub struct PasswordExemptPartnerPreSignMiniProgramRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PasswordExemptPartnerPreSignMiniProgramResponse {
     /// 预签约ID(签约会话ID),两小时内有效。
@@ -864,6 +903,7 @@ impl PasswordExemptPartnerPreSignMiniProgramResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptQsPreSignAfterPayRequest {
     /// 商户AppID:商户在微信申请的公众号或移动应用AppID。
@@ -900,11 +940,13 @@ pub struct PasswordExemptQsPreSignAfterPayRequest {
     pub prepay_id: ::std::string::String,
     /// 用户在商户AppID下的唯一标识(与 sub_openid 二选一)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识(与 openid/sp_openid 二选一)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -914,6 +956,7 @@ pub struct PasswordExemptQsPreSignAfterPayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptQsPreSignMiniProgramRequest {
     /// 商户AppID:商户在微信申请的公众号或移动应用AppID。
@@ -946,11 +989,13 @@ pub struct PasswordExemptQsPreSignMiniProgramRequest {
     pub contract_display_account: ::std::string::String,
     /// 用户在商户AppID下的唯一标识(与 sub_openid 二选一)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识(与 openid/sp_openid 二选一)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -960,6 +1005,7 @@ pub struct PasswordExemptQsPreSignMiniProgramRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PasswordExemptTerminateContractRequest {
     /// 解约备注,如解约原因。
@@ -974,6 +1020,7 @@ pub struct PasswordExemptTerminateContractRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PasswordExemptTerminateContractResponse {
     /// 商户号,请求参数原样返回。
@@ -1029,52 +1076,62 @@ impl PasswordExemptTerminateContractResponse {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PrepayContractInfo {
     /// 扣费服务预授权token(预签约生成)。
     ///
     /// example: `"201710180325670965"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub token: ::std::option::Option<::std::string::String>,
     /// 免密协议ID。
     ///
     /// example: `"201710180325670965"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub password_free_contract_id: ::std::option::Option<::std::string::String>,
     /// 委托代扣模板ID(支付中签约)。
     ///
     /// example: `"3484306348"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub plan_id: ::std::option::Option<::std::string::String>,
     /// 签约商户号。
     ///
     /// example: `"1200009811"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contract_mchid: ::std::option::Option<::std::string::String>,
     /// 签约AppID。
     ///
     /// example: `"wxcbda96de0b165486"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contract_appid: ::std::option::Option<::std::string::String>,
     /// 商户签约协议号。
     ///
     /// example: `"100001256"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contract_code: ::std::option::Option<::std::string::String>,
     /// 请求序列号。
     ///
     /// example: `"1695"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub request_serial: ::std::option::Option<::std::string::String>,
     /// 用户账户展示名称。
     ///
     /// example: `"123456"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contract_display_account: ::std::option::Option<::std::string::String>,
     /// 签约信息通知URL。
     ///
     /// example: `"https://yoursite.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub contract_notify_url: ::std::option::Option<::std::string::String>,
 }
 impl PrepayContractInfo {

@@ -20,20 +20,24 @@
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct MiniprogramSceneInfo {
     /// 用户终端IP。
     ///
     /// example: `"14.23.150.211"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer_client_ip: ::std::option::Option<::std::string::String>,
     /// 商户端设备号。
     ///
     /// example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息(付款码、扫码支付)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_info: ::std::option::Option<super::pay_transactions::PosStoreInfo>,
 }
 impl MiniprogramSceneInfo {
@@ -80,6 +84,7 @@ impl MiniprogramSceneInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerAppPrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -94,6 +99,7 @@ pub struct PartnerAppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
@@ -112,11 +118,13 @@ pub struct PartnerAppPrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -126,28 +134,35 @@ pub struct PartnerAppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
     /// 支付者信息(APP、H5下单):仅用于实名支付,传入用户身份标识。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<super::pay_transactions::IdentityPayer>,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<super::pay_transactions::SceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -157,6 +172,7 @@ pub struct PartnerAppPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerCloseOrderRequest {
     /// 服务商户号。服务商户号,由微信支付生成并下发。
@@ -175,6 +191,7 @@ pub struct PartnerCloseOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerCodePayRequest {
     /// 合作伙伴(服务商)应用AppID。
@@ -189,6 +206,7 @@ pub struct PartnerCodePayRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 特约商户商户号。
     ///
@@ -206,16 +224,19 @@ pub struct PartnerCodePayRequest {
     ///
     /// at most 128 characters; example: `"自定义数据说明"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 订单优惠标记。
     ///
     /// at most 32 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 支付者(付款码支付)。
     pub payer: super::pay_transactions::CodepayPayer,
@@ -225,9 +246,11 @@ pub struct PartnerCodePayRequest {
     pub scene_info: super::pay_transactions::CodepaySceneInfo,
     /// 优惠功能(付款码支付)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::CodepayDetail>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// 付款码支付的应答(服务商):订单当前状态。`USERPAYING`(用户支付中)时应答可能只含 `trade_state`,需轮询查单,
@@ -240,50 +263,60 @@ pub struct PartnerCodePayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerCodepayTransaction {
     /// 合作伙伴应用AppID。
     ///
     /// example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 合作伙伴商户号。
     ///
     /// example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 特约商户应用AppID。
     ///
     /// example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 特约商户商户号。
     ///
     /// example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。
     ///
     /// example: `"1217752501201407033233368018"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///
     /// example: `"4200000000201906101234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<super::pay_transactions::TradeType>,
     /// 付款银行类型。
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 支付完成时间,rfc3339格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易状态。
@@ -291,20 +324,25 @@ pub struct PartnerCodepayTransaction {
     /// 交易状态描述。
     ///
     /// example: `"支付成功"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_state_desc: ::std::option::Option<::std::string::String>,
     /// 附加数据。
     ///
     /// example: `"自定义数据说明"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付者。sp_openid 与 sub_openid 按所传 AppID 二选一。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer: ::std::option::Option<PartnerOpenIdPayer>,
     /// 订单金额信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<super::pay_transactions::TransactionAmount>,
     /// 优惠信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<
         ::std::vec::Vec<super::pay_transactions::PromotionDetail>,
@@ -339,6 +377,7 @@ impl PartnerCodepayTransaction {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerH5PrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -353,6 +392,7 @@ pub struct PartnerH5PrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
@@ -371,11 +411,13 @@ pub struct PartnerH5PrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -385,27 +427,33 @@ pub struct PartnerH5PrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
     /// 支付者信息(APP、H5下单):仅用于实名支付,传入用户身份标识。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<super::pay_transactions::IdentityPayer>,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息。支付场景描述(H5下单必填,含 h5_info)。
     pub scene_info: super::pay_transactions::H5SceneInfo,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -415,6 +463,7 @@ pub struct PartnerH5PrepayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerH5PrepayResponse {
     /// 支付跳转链接。h5_url为拉起微信支付收银台的中间页面,可通过访问该url来拉起微信客户端,完成支付,h5_url的有效期为5分钟。
@@ -435,6 +484,7 @@ impl PartnerH5PrepayResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerJsapiPrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -449,6 +499,7 @@ pub struct PartnerJsapiPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
@@ -467,11 +518,13 @@ pub struct PartnerJsapiPrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -481,14 +534,17 @@ pub struct PartnerJsapiPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
@@ -496,12 +552,15 @@ pub struct PartnerJsapiPrepayRequest {
     pub payer: PartnerPayer,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<super::pay_transactions::SceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -511,12 +570,14 @@ pub struct PartnerJsapiPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerMiniprogramPrepayRequest {
     /// 合作伙伴小程序AppID。与 sub_appid 二选一必填(条件必填)。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
@@ -526,6 +587,7 @@ pub struct PartnerMiniprogramPrepayRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
@@ -544,26 +606,31 @@ pub struct PartnerMiniprogramPrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收支付结果通知的HTTPS回调地址,不能携带参数。
     ///
     /// at most 255 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 订单优惠标记。
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
@@ -571,12 +638,15 @@ pub struct PartnerMiniprogramPrepayRequest {
     pub payer: PartnerOpenIdPayer,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息(小程序支付下单)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<MiniprogramSceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -586,6 +656,7 @@ pub struct PartnerMiniprogramPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerNativePrepayRequest {
     /// 服务商应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -600,6 +671,7 @@ pub struct PartnerNativePrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
@@ -618,11 +690,13 @@ pub struct PartnerNativePrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -632,25 +706,31 @@ pub struct PartnerNativePrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<super::pay_transactions::SceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -660,6 +740,7 @@ pub struct PartnerNativePrepayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerNativePrepayResponse {
     /// 二维码链接。此URL用于生成支付二维码,然后提供给用户扫码支付。
@@ -800,12 +881,14 @@ impl PartnerPayer {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerReverseOrderRequest {
     /// 合作伙伴应用AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 合作伙伴商户号。
     ///
@@ -815,6 +898,7 @@ pub struct PartnerReverseOrderRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 特约商户商户号。
     ///
@@ -828,11 +912,13 @@ pub struct PartnerReverseOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerReverseOrderResponse {
     /// 合作伙伴应用AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 合作伙伴商户号。
@@ -842,6 +928,7 @@ pub struct PartnerReverseOrderResponse {
     /// 特约商户应用AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 特约商户商户号。
@@ -888,12 +975,14 @@ impl PartnerReverseOrderResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerScannedPosPrepayRequest {
     /// 合作伙伴应用AppID。与 sub_appid 二选一必填(条件必填)。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 服务商户号。服务商户号,由微信支付生成并下发。
     ///
@@ -903,6 +992,7 @@ pub struct PartnerScannedPosPrepayRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
     ///
@@ -921,26 +1011,31 @@ pub struct PartnerScannedPosPrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收支付结果通知的HTTPS回调地址,不能携带参数。
     ///
     /// at most 255 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 订单优惠标记。
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 订单金额信息。
     pub amount: super::pay_transactions::Amount,
@@ -948,11 +1043,13 @@ pub struct PartnerScannedPosPrepayRequest {
     pub payer: PartnerOpenIdPayer,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<super::pay_transactions::Detail>,
     /// 场景信息(扫码支付下单)。
     pub scene_info: ScannedPosSceneInfo,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<super::pay_transactions::SettleInfo>,
 }
 /// 订单(服务商)。查询订单的应答,也是服务商支付成功通知(`TRANSACTION.SUCCESS`)的 resource 解密后的内容。
@@ -965,6 +1062,7 @@ pub struct PartnerScannedPosPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransaction {
     /// 服务商应用ID。服务商申请的公众号或移动应用appid。
@@ -978,6 +1076,7 @@ pub struct PartnerTransaction {
     /// 子商户应用ID。子商户申请的公众号或移动应用appid。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发。
@@ -991,9 +1090,11 @@ pub struct PartnerTransaction {
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
     /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<super::pay_transactions::TradeType>,
     /// 交易状态。
@@ -1005,29 +1106,36 @@ pub struct PartnerTransaction {
     /// 付款银行。银行类型,采用字符串类型的银行标识。
     ///
     /// at most 32 characters; at least 1 character; example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 支付者信息。sp_openid 与 sub_openid 二选一。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer: ::std::option::Option<PartnerPayer>,
     /// 订单金额信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<super::pay_transactions::TransactionAmount>,
     /// 场景信息。支付场景描述。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scene_info: ::std::option::Option<PartnerTransactionSceneInfo>,
     /// 优惠功能。享受优惠时返回该字段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<
         ::std::vec::Vec<super::pay_transactions::PromotionDetail>,
@@ -1099,11 +1207,13 @@ impl PartnerTransaction {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransactionSceneInfo {
     /// 商户端设备号。商户端设备号(发起扣款请求的商户服务器设备号)。
     ///
     /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
 }
@@ -1124,6 +1234,7 @@ impl PartnerTransactionSceneInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ScannedPosSceneInfo {
     /// 用户终端IP。
@@ -1134,6 +1245,7 @@ pub struct ScannedPosSceneInfo {
     ///
     /// example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息(付款码、扫码支付)。
     pub store_info: super::pay_transactions::PosStoreInfo,

@@ -20,6 +20,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Amount {
     /// 总金额。订单总金额,单位为分。
@@ -30,6 +31,7 @@ pub struct Amount {
     ///
     /// at most 16 characters; at least 1 character; example: `"CNY"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
 impl Amount {
@@ -57,6 +59,7 @@ impl Amount {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct AppPrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,应为APP中的APPID。
@@ -80,11 +83,13 @@ pub struct AppPrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -94,28 +99,35 @@ pub struct AppPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: Amount,
     /// 支付者信息(APP、H5下单):仅用于实名支付,传入用户身份标识。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<IdentityPayer>,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<SceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -125,6 +137,7 @@ pub struct AppPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CloseOrderRequest {
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
@@ -139,6 +152,7 @@ pub struct CloseOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CodePayRequest {
     /// 应用AppID。
@@ -161,16 +175,19 @@ pub struct CodePayRequest {
     ///
     /// at most 128 characters; example: `"自定义数据说明"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 订单优惠标记。
     ///
     /// at most 32 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// 支付者(付款码支付)。
     pub payer: CodepayPayer,
@@ -180,9 +197,11 @@ pub struct CodePayRequest {
     pub scene_info: CodepaySceneInfo,
     /// 优惠功能(付款码支付)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<CodepayDetail>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
 /// 优惠功能(付款码支付)。
@@ -194,17 +213,20 @@ pub struct CodePayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CodepayDetail {
     /// 订单原价,单位为分。
     ///
     /// format `int64`; example: `608800`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub cost_price: ::std::option::Option<i64>,
     /// 商品小票ID。
     ///
     /// example: `"微信123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub invoice_id: ::std::option::Option<::std::string::String>,
     /// 单品列表。
     pub goods_detail: ::std::vec::Vec<CodepayGoodsDetail>,
@@ -243,6 +265,7 @@ impl CodepayDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CodepayGoodsDetail {
     /// 商品编码(商户侧)。
@@ -253,11 +276,13 @@ pub struct CodepayGoodsDetail {
     ///
     /// example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wxpay_goods_id: ::std::option::Option<::std::string::String>,
     /// 商品名称。
     ///
     /// example: `"iPhoneX 256G"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_name: ::std::option::Option<::std::string::String>,
     /// 商品数量。
     ///
@@ -323,6 +348,7 @@ impl CodepayGoodsDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CodepayPayer {
     /// 付款码(授权码)。扫码设备读取的用户付款码。
@@ -347,17 +373,20 @@ impl CodepayPayer {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CodepaySceneInfo {
     /// 商户端设备号。
     ///
     /// example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户端设备IP。
     ///
     /// example: `"128.0.0.1"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_ip: ::std::option::Option<::std::string::String>,
     /// 商户门店信息(付款码、扫码支付)。
     pub store_info: PosStoreInfo,
@@ -400,40 +429,48 @@ impl CodepaySceneInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CodepayTransaction {
     /// 应用AppID。
     ///
     /// example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 直连商户号。
     ///
     /// example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。
     ///
     /// example: `"1217752501201407033233368018"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。
     ///
     /// example: `"4200000000201906101234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<TradeType>,
     /// 付款银行类型。
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 支付完成时间,rfc3339格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 交易状态。
@@ -441,20 +478,25 @@ pub struct CodepayTransaction {
     /// 交易状态描述。
     ///
     /// example: `"支付成功"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_state_desc: ::std::option::Option<::std::string::String>,
     /// 附加数据。
     ///
     /// example: `"自定义数据说明"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付者。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer: ::std::option::Option<CodepayTransactionPayer>,
     /// 订单金额信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<TransactionAmount>,
     /// 优惠信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<PromotionDetail>>,
 }
@@ -488,11 +530,13 @@ impl CodepayTransaction {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CodepayTransactionPayer {
     /// 用户标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
@@ -514,22 +558,26 @@ impl CodepayTransactionPayer {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Detail {
     /// 订单原价。1、商户侧一张小票订单可能被分多次支付,订单原价用于记录整张小票的交易金额。2、当订单原价与支付金额不相等,则不享受优惠。
     ///
     /// format `int64`; example: `608800`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub cost_price: ::std::option::Option<i64>,
     /// 商品小票ID。商家小票ID。
     ///
     /// at most 32 characters; at least 1 character; example: `"微信123"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub invoice_id: ::std::option::Option<::std::string::String>,
     /// 单品列表。单品列表信息,条目个数限制:【1,6000】。
     ///
     /// at least 1 item; at most 6000 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<GoodsDetail>>,
 }
 impl Detail {
@@ -572,6 +620,7 @@ impl Detail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct GoodsDetail {
     /// 商户侧商品编码。由半角的大小写字母、数字、中划线、下划线中的一种或几种组成。
@@ -582,11 +631,13 @@ pub struct GoodsDetail {
     ///
     /// at most 32 characters; at least 1 character; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub wechatpay_goods_id: ::std::option::Option<::std::string::String>,
     /// 商品名称。商品的实际名称。
     ///
     /// at most 256 characters; at least 1 character; example: `"iPhoneX 256G"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_name: ::std::option::Option<::std::string::String>,
     /// 商品数量。用户购买的数量。
     ///
@@ -652,6 +703,7 @@ impl GoodsDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct H5Info {
     /// 场景类型。示例值:iOS, Android, Wap。
@@ -663,21 +715,25 @@ pub struct H5Info {
     ///
     /// at most 64 characters; at least 1 character; example: `"王者荣耀"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_name: ::std::option::Option<::std::string::String>,
     /// 网站URL。
     ///
     /// at most 128 characters; at least 1 character; example: `"https://pay.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub app_url: ::std::option::Option<::std::string::String>,
     /// iOS平台BundleID。
     ///
     /// at most 128 characters; at least 1 character; example: `"com.tencent.wzryiOS"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bundle_id: ::std::option::Option<::std::string::String>,
     /// Android平台PackageName。
     ///
     /// at most 128 characters; at least 1 character; example: `"com.tencent.tmgp.sgame"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub package_name: ::std::option::Option<::std::string::String>,
 }
 impl H5Info {
@@ -735,6 +791,7 @@ impl H5Info {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct H5PrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -758,11 +815,13 @@ pub struct H5PrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -772,27 +831,33 @@ pub struct H5PrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: Amount,
     /// 支付者信息(APP、H5下单):仅用于实名支付,传入用户身份标识。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub payer: ::std::option::Option<IdentityPayer>,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<Detail>,
     /// 场景信息。支付场景描述(H5下单必填,含 h5_info)。
     pub scene_info: H5SceneInfo,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -802,6 +867,7 @@ pub struct H5PrepayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct H5PrepayResponse {
     /// 支付跳转链接。h5_url为拉起微信支付收银台的中间页面,可通过访问该url来拉起微信客户端,完成支付,h5_url的有效期为5分钟。
@@ -824,6 +890,7 @@ impl H5PrepayResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct H5SceneInfo {
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
@@ -834,9 +901,11 @@ pub struct H5SceneInfo {
     ///
     /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_info: ::std::option::Option<StoreInfo>,
     /// H5场景信息。
     pub h5_info: H5Info,
@@ -887,11 +956,13 @@ impl H5SceneInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct IdentityPayer {
     /// 指定付款人的实名身份:微信支付在拉起收银台时核对付款人实名与此是否一致,不一致则不能付款。须先开通实名支付(指定身份支付)权限。
     /// 该字段明文传入,不做敏感信息加密(见实名支付说明页)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub identity: ::std::option::Option<PayerIdentity>,
 }
 impl IdentityPayer {
@@ -1006,6 +1077,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentityType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct JsapiPrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -1029,11 +1101,13 @@ pub struct JsapiPrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -1043,14 +1117,17 @@ pub struct JsapiPrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: Amount,
@@ -1058,12 +1135,15 @@ pub struct JsapiPrepayRequest {
     pub payer: Payer,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<SceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1073,6 +1153,7 @@ pub struct JsapiPrepayRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct NativePrepayRequest {
     /// 应用ID。由微信生成的应用ID,全局唯一。请求基础下单接口时请注意APPID的应用属性,例如公众号场景下,需使用应用属性为公众号的服务号APPID。
@@ -1096,11 +1177,13 @@ pub struct NativePrepayRequest {
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_expire: ::std::option::Option<::time::OffsetDateTime>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。异步接收微信支付结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。公网域名必须为https。
     ///
@@ -1110,25 +1193,31 @@ pub struct NativePrepayRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 电子发票入口开放标识。传入true时,支付成功消息和支付详情页将出现开票入口。需要在微信支付商户平台或微信公众平台开通电子发票功能,传此字段才可生效。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub support_fapiao: ::std::option::Option<bool>,
     /// `limit_pay`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub limit_pay: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// 订单金额信息。
     pub amount: Amount,
     /// 优惠功能。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<Detail>,
     /// 场景信息。支付场景描述。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_info: ::std::option::Option<SceneInfo>,
     /// 结算信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub settle_info: ::std::option::Option<SettleInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1138,6 +1227,7 @@ pub struct NativePrepayRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct NativePrepayResponse {
     /// 二维码链接。此URL用于生成支付二维码,然后提供给用户扫码支付。
@@ -1160,6 +1250,7 @@ impl NativePrepayResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct Payer {
     /// 用户标识。用户在直连商户appid下的唯一标识。下单前需获取到用户的Openid。
@@ -1169,6 +1260,7 @@ pub struct Payer {
     /// 指定付款人的实名身份:微信支付在拉起收银台时核对付款人实名与此是否一致,不一致则不能付款。须先开通实名支付(指定身份支付)权限。
     /// 该字段明文传入,不做敏感信息加密(见实名支付说明页)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub identity: ::std::option::Option<PayerIdentity>,
 }
 impl Payer {
@@ -1245,17 +1337,20 @@ impl PayerIdentity {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PosStoreInfo {
     /// 门店编号。
     ///
     /// example: `"0001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub id: ::std::option::Option<::std::string::String>,
     /// 商家自定义编码。
     ///
     /// example: `"A1111"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_id: ::std::option::Option<::std::string::String>,
 }
 impl PosStoreInfo {
@@ -1294,6 +1389,7 @@ impl PosStoreInfo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PrepayId {
     /// 预支付交易会话标识。用于后续接口调用中使用,该值有效期为2小时。
@@ -1318,6 +1414,7 @@ impl PrepayId {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PromotionDetail {
     /// 券ID。
@@ -1327,17 +1424,20 @@ pub struct PromotionDetail {
     /// 优惠名称。
     ///
     /// at most 64 characters; at least 1 character; example: `"单品惠-6"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠范围。
     ///
     /// example: `"GLOBAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scope: ::std::option::Option<PromotionDetailScope>,
     /// 优惠类型。
     ///
     /// example: `"CASH"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<PromotionDetailType>,
     /// 优惠券面额。
@@ -1347,29 +1447,35 @@ pub struct PromotionDetail {
     /// 活动ID。
     ///
     /// at most 32 characters; at least 1 character; example: `"931386"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 微信出资。单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wechatpay_contribute: ::std::option::Option<i64>,
     /// 商户出资。单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub merchant_contribute: ::std::option::Option<i64>,
     /// 其他出资。单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub other_contribute: ::std::option::Option<i64>,
     /// 优惠币种。CNY:人民币,境内商户号仅支持人民币。
     ///
     /// at most 16 characters; at least 1 character; example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 单品列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<PromotionGoodsDetail>>,
 }
@@ -1460,6 +1566,15 @@ impl ::std::fmt::Display for PromotionDetailScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PromotionDetailScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PromotionDetailScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1527,6 +1642,15 @@ impl ::std::fmt::Display for PromotionDetailType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PromotionDetailType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PromotionDetailType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1546,6 +1670,7 @@ impl<'de> ::serde::Deserialize<'de> for PromotionDetailType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PromotionGoodsDetail {
     /// 商品编码。
@@ -1567,6 +1692,7 @@ pub struct PromotionGoodsDetail {
     /// 商品备注。
     ///
     /// at most 128 characters; at least 1 character; example: `"商品备注信息"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
 }
@@ -1614,6 +1740,7 @@ impl PromotionGoodsDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ReverseOrderRequest {
     /// 应用AppID。
@@ -1632,11 +1759,13 @@ pub struct ReverseOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ReverseOrderResponse {
     /// 应用AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 直连商户号。
@@ -1679,6 +1808,7 @@ impl ReverseOrderResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SceneInfo {
     /// 用户终端IP。用户的客户端IP,支持IPv4和IPv6两种格式的IP地址。
@@ -1689,9 +1819,11 @@ pub struct SceneInfo {
     ///
     /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// 商户门店信息。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub store_info: ::std::option::Option<StoreInfo>,
 }
 impl SceneInfo {
@@ -1731,12 +1863,14 @@ impl SceneInfo {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SettleInfo {
     /// 是否指定分账。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
 }
 impl SettleInfo {
@@ -1762,6 +1896,7 @@ impl SettleInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct StoreInfo {
     /// 门店编号。商户侧门店编号。
@@ -1772,16 +1907,19 @@ pub struct StoreInfo {
     ///
     /// at most 256 characters; at least 1 character; example: `"腾讯大厦分店"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 地区编码。地区编码,详细请见省市区编号对照表。
     ///
     /// at most 32 characters; at least 1 character; example: `"440305"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub area_code: ::std::option::Option<::std::string::String>,
     /// 详细地址。详细的商户门店地址。
     ///
     /// at most 512 characters; at least 1 character; example: `"广东省深圳市南山区科技中一道10000号"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub address: ::std::option::Option<::std::string::String>,
 }
 impl StoreInfo {
@@ -1899,6 +2037,15 @@ impl ::std::fmt::Display for TradeState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TradeState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TradeState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1982,6 +2129,15 @@ impl ::std::fmt::Display for TradeType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TradeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TradeType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2002,11 +2158,13 @@ impl<'de> ::serde::Deserialize<'de> for TradeType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Transaction {
     /// 应用ID。直连商户申请的公众号或移动应用appid。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6787"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
@@ -2020,9 +2178,11 @@ pub struct Transaction {
     /// 微信支付订单号。微信支付系统生成的订单号。
     ///
     /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_type: ::std::option::Option<TradeType>,
     /// 交易状态。
@@ -2034,29 +2194,36 @@ pub struct Transaction {
     /// 付款银行。银行类型,采用字符串类型的银行标识。
     ///
     /// at most 32 characters; at least 1 character; example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 附加数据。在查询API和支付通知中原样返回,可作为自定义参数使用,实际情况下只有支付完成状态才会返回该字段。
     ///
     /// at most 128 characters; at least 1 character; example: `"自定义数据"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 支付完成时间。遵循rfc3339标准格式,格式为yyyy-MM-DDTHH:mm:ss+TIMEZONE。
     ///
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 支付者信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer: ::std::option::Option<TransactionPayer>,
     /// 订单金额信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<TransactionAmount>,
     /// 场景信息。支付场景描述。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scene_info: ::std::option::Option<TransactionSceneInfo>,
     /// 优惠功能。享受优惠时返回该字段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<PromotionDetail>>,
 }
@@ -2108,6 +2275,7 @@ impl Transaction {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionAmount {
     /// 总金额。订单总金额,单位为分。
@@ -2117,16 +2285,19 @@ pub struct TransactionAmount {
     /// 用户支付金额。用户支付金额,单位为分。(指使用优惠券的情况下,这里等于总金额-优惠券金额)
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_total: ::std::option::Option<i64>,
     /// 货币类型。CNY:人民币,境内商户号仅支持人民币。
     ///
     /// at most 16 characters; at least 1 character; example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 用户支付币种。
     ///
     /// at most 16 characters; at least 1 character; example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_currency: ::std::option::Option<::std::string::String>,
 }
@@ -2151,11 +2322,13 @@ impl TransactionAmount {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionPayer {
     /// 用户标识。用户在直连商户appid下的唯一标识。
     ///
     /// at most 128 characters; at least 1 character; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
@@ -2177,11 +2350,13 @@ impl TransactionPayer {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransactionSceneInfo {
     /// 商户端设备号。商户端设备号(发起扣款请求的商户服务器设备号)。
     ///
     /// at most 32 characters; at least 1 character; example: `"013467007045764"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub device_id: ::std::option::Option<::std::string::String>,
 }

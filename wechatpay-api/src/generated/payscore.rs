@@ -20,6 +20,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplyPermissionsToken {
     /// 预授权token:跳转支付分授权小程序时传入,1小时内有效。
@@ -46,6 +47,7 @@ impl ApplyPermissionsToken {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreatedServiceOrder {
     /// 公众账号ID(服务商模式为服务商的公众账号ID)
@@ -59,11 +61,13 @@ pub struct CreatedServiceOrder {
     /// 子商户公众账号ID(仅服务商模式)
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号(仅服务商模式)
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户服务订单号
@@ -81,31 +85,39 @@ pub struct CreatedServiceOrder {
     /// 服务订单状态
     pub state: ServiceOrderState,
     /// 订单状态说明:仅在服务订单处于 DOING 时返回,说明进行中的细分状态。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<ServiceOrderStateDescription>,
     /// 后付费项目
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_fund: ::std::option::Option<RiskFund>,
     /// 服务时间段:时间格式为 yyyyMMddHHmmss 或 yyyyMMdd(非 RFC 3339)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<ServiceTimeRange>,
     /// 服务位置
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 商户数据包
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号
@@ -115,21 +127,25 @@ pub struct CreatedServiceOrder {
     /// 跳转微信侧小程序订单数据:调起支付分确认订单页时传入,一小时内有效;免确认模式不返回。
     ///
     /// at most 300 characters; example: `"DJIOSQPYWDxsjdldeuwhdodwxasd_dDiodnwjh9we"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
     /// 用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识(仅服务商模式)
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认(仅服务商模式返回)
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
 }
@@ -209,27 +225,32 @@ impl CreatedServiceOrder {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerPostDiscount {
     /// 优惠名称:同一订单内不可重复。
     ///
     /// at most 20 characters; example: `"满20减1元"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠说明:优惠的使用条件。
     ///
     /// at most 30 characters; example: `"不与其他优惠叠加"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
     /// 优惠金额:单位为分。
     ///
     /// format `int64`; example: `100`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 优惠数量。
     ///
     /// format `int64`; example: `1`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub count: ::std::option::Option<i64>,
 }
 impl PartnerPostDiscount {
@@ -283,27 +304,32 @@ impl PartnerPostDiscount {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerPostPayment {
     /// 付费名称:须按所属行业的后付费项目传参说明填写。
     ///
     /// at most 20 characters; example: `"就餐费用"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 付费金额:单位为分,大于等于0,等于0表示该项不扣费。
     ///
     /// format `int64`; example: `40000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 付费说明:对该付费项目的计费说明。
     ///
     /// at most 30 characters; example: `"就餐人均100元"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
     /// 付费数量:取值范围 \[1,100\],不填默认为1。
     ///
     /// format `int64`; example: `4`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub count: ::std::option::Option<i64>,
 }
 impl PartnerPostPayment {
@@ -356,6 +382,7 @@ impl PartnerPostPayment {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerServiceOrderMessage {
     /// 服务ID
@@ -370,6 +397,7 @@ pub struct PartnerServiceOrderMessage {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 总金额:单位为分,等于后付费项目金额和减优惠金额和。
     ///
@@ -595,6 +623,7 @@ impl<'de> ::serde::Deserialize<'de> for PayOnDeliveryJumpLinkType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayOnDeliveryServiceOrder {
     /// 公众账号ID(服务商模式为服务商的公众账号ID)
@@ -608,11 +637,13 @@ pub struct PayOnDeliveryServiceOrder {
     /// 子商户公众账号ID(仅服务商模式)
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号(仅服务商模式)
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户服务订单号
@@ -630,31 +661,39 @@ pub struct PayOnDeliveryServiceOrder {
     /// 服务订单状态
     pub state: ServiceOrderState,
     /// 订单状态说明:仅在服务订单处于 DOING 时返回,说明进行中的细分状态。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<ServiceOrderStateDescription>,
     /// 后付费项目
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_fund: ::std::option::Option<RiskFund>,
     /// 服务时间段:时间格式为 yyyyMMddHHmmss 或 yyyyMMdd(非 RFC 3339)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<ServiceTimeRange>,
     /// 服务位置
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 商户数据包
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号
@@ -664,24 +703,29 @@ pub struct PayOnDeliveryServiceOrder {
     /// 跳转微信侧小程序订单数据:调起支付分确认订单页时传入,一小时内有效;免确认模式不返回。
     ///
     /// at most 300 characters; example: `"DJIOSQPYWDxsjdldeuwhdodwxasd_dDiodnwjh9we"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
     /// 用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识(仅服务商模式)
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认(仅服务商模式返回)
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
     /// 先用后付购物详情
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub shopping_info: ::std::option::Option<PayOnDeliveryShoppingInfo>,
 }
@@ -809,6 +853,7 @@ impl PayOnDeliveryShoppingInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrderRequest {
     /// 服务ID
@@ -827,6 +872,7 @@ pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 渠道商商户号
     ///
@@ -844,11 +890,13 @@ pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
     pub risk_fund: RiskFund,
@@ -856,21 +904,25 @@ pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrderRequest {
     pub time_range: StartTimeRange,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 从业机构公众号下的用户标识:免确认模式下与 sub_openid 二选一。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识:免确认模式下与 openid 二选一,填写时 sub_appid 必填。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
     /// 商户回调地址
     ///
@@ -880,6 +932,7 @@ pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 先用后付购物详情
     pub shopping_info: PayOnDeliveryShoppingInfo,
@@ -891,6 +944,7 @@ pub struct PayscoreAcquiringBankCreatePayOnDeliveryOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankModifyServiceOrderRequest {
     /// 服务ID
@@ -913,6 +967,7 @@ pub struct PayscoreAcquiringBankModifyServiceOrderRequest {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 总金额:单位为分,不能超过完结时的总金额,且等于后付费项目金额和减优惠金额和。
     ///
@@ -930,6 +985,7 @@ pub struct PayscoreAcquiringBankModifyServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankSyncServiceOrderRequest {
     /// 服务ID
@@ -957,6 +1013,7 @@ pub struct PayscoreAcquiringBankSyncServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreApplyPermissionsRequest {
     /// 服务ID
@@ -975,6 +1032,7 @@ pub struct PayscoreApplyPermissionsRequest {
     ///
     /// at most 255 characters; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -984,6 +1042,7 @@ pub struct PayscoreApplyPermissionsRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAssessUserRiskLevelRequest {
     /// 服务ID
@@ -998,14 +1057,17 @@ pub struct PayscoreAssessUserRiskLevelRequest {
     ///
     /// at most 32 characters; example: `"4554ba7a3d9fe8a1da5cdb41b9cbec6a"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorization_code: ::std::option::Option<::std::string::String>,
     /// 用户标识:与 authorization_code 至少填一个。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 先用后付商品信息:评估先用后付订单风险时传入。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub shopping_info: ::std::option::Option<RiskAssessShoppingInfo>,
 }
 /// 授权状态
@@ -1067,6 +1129,15 @@ impl ::std::str::FromStr for PayscoreAuthorizationState {
 impl ::std::fmt::Display for PayscoreAuthorizationState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreAuthorizationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PayscoreAuthorizationState {
@@ -1132,6 +1203,7 @@ impl ::std::fmt::Display for PayscoreBillEncryptionAlgorithm {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PayscoreBillFileRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreBillFile {
     /// 账单文件序号,从1开始。
@@ -1272,6 +1344,15 @@ impl ::std::fmt::Display for PayscoreBillHashType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreBillHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscoreBillHashType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1340,6 +1421,7 @@ impl ::std::fmt::Display for PayscoreBillTarType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreCancelServiceOrderRequest {
     /// 公众账号ID:须与创单时一致。
@@ -1350,6 +1432,7 @@ pub struct PayscoreCancelServiceOrderRequest {
     ///
     /// at most 32 characters; example: `"2002000000000558128851361561536"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_id: ::std::option::Option<::std::string::String>,
     /// 取消原因:最多50个字符,会展示在用户收到的取消订单消息中;重试时须保持一致。
     ///
@@ -1363,6 +1446,7 @@ pub struct PayscoreCancelServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreCollectServiceOrderRequest {
     /// 公众账号ID:须与创单时一致。
@@ -1383,6 +1467,7 @@ pub struct PayscoreCollectServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreCollection {
     /// 收款状态
@@ -1390,24 +1475,29 @@ pub struct PayscoreCollection {
     /// 总收款金额,单位为分。
     ///
     /// format `int64`; example: `50000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 待收金额,单位为分。
     ///
     /// format `int64`; example: `40000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paying_amount: ::std::option::Option<i64>,
     /// 已收金额,单位为分。
     ///
     /// format `int64`; example: `10000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_amount: ::std::option::Option<i64>,
     /// 收款明细列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub details: ::std::option::Option<::std::vec::Vec<PayscoreCollectionDetail>>,
     /// 收款银行
     ///
     /// example: `"CMC"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
 }
@@ -1434,34 +1524,41 @@ impl PayscoreCollection {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreCollectionDetail {
     /// 收款序号,从1开始。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub seq: ::std::option::Option<i64>,
     /// 单笔收款金额,单位为分。
     ///
     /// format `int64`; example: `10000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 收款成功渠道
     ///
     /// example: `"NEWTON"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_type: ::std::option::Option<PayscorePaidType>,
     /// 收款成功时间:yyyyMMddHHmmss。
     ///
     /// example: `"20091225091210"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_time: ::std::option::Option<::std::string::String>,
     /// 微信支付交易单号,与普通支付的 transaction_id 一致。
     ///
     /// example: `"4200000000201912021121095610061"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 优惠详情列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<
         ::std::vec::Vec<PayscorePromotionDetail>,
@@ -1537,6 +1634,15 @@ impl ::std::fmt::Display for PayscoreCollectionState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreCollectionState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscoreCollectionState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1554,6 +1660,7 @@ impl<'de> ::serde::Deserialize<'de> for PayscoreCollectionState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreCompleteServiceOrderRequest {
     /// 公众账号ID:须与创单时一致。
@@ -1572,6 +1679,7 @@ pub struct PayscoreCompleteServiceOrderRequest {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 总金额:订单最终收款总金额,单位为分;须等于后付费项目金额和减优惠金额和,且不超过服务ID风险金额上限(先免模式还不超过创单风险金额)。
     ///
@@ -1579,22 +1687,27 @@ pub struct PayscoreCompleteServiceOrderRequest {
     pub total_amount: i64,
     /// 服务时间段:时间格式为 yyyyMMddHHmmss 或 yyyyMMdd(非 RFC 3339)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_range: ::std::option::Option<ServiceTimeRange>,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 微信支付服务分账标记:true 表示该订单需要分账。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
     /// 订单优惠标记:代金券或立减优惠功能的参数。
     ///
     /// at most 32 characters; example: `"goods_tag"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 设备信息:服务涉及的设备与物料。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device: ::std::option::Option<ServiceDevice>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1604,6 +1717,7 @@ pub struct PayscoreCompleteServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreCreatePayOnDeliveryOrderRequest {
     /// 商户服务订单号:商户系统内唯一。
@@ -1626,16 +1740,19 @@ pub struct PayscoreCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 服务时间段(创单用,服务开始时间必填):时间格式为 yyyyMMddHHmmss 或 yyyyMMdd(非 RFC 3339)。
     pub time_range: StartTimeRange,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
     pub risk_fund: RiskFund,
@@ -1643,6 +1760,7 @@ pub struct PayscoreCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址
     ///
@@ -1652,16 +1770,19 @@ pub struct PayscoreCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
     /// 商户号:直连商户号,平台商必填。
     ///
     /// at most 32 characters; example: `"1230000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 先用后付购物详情
     pub shopping_info: PayOnDeliveryShoppingInfo,
@@ -1673,6 +1794,7 @@ pub struct PayscoreCreatePayOnDeliveryOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreCreateServiceOrderRequest {
     /// 商户服务订单号:商户系统内唯一,只能是数字、大小写字母_-|*;不可用作退款接口的 out_trade_no。
@@ -1695,16 +1817,19 @@ pub struct PayscoreCreateServiceOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠:最多30条;收款总金额 = 后付费项目金额和 - 优惠金额和。
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 服务时间段(创单用,服务开始时间必填):时间格式为 yyyyMMddHHmmss 或 yyyyMMdd(非 RFC 3339)。
     pub time_range: StartTimeRange,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
     pub risk_fund: RiskFund,
@@ -1712,6 +1837,7 @@ pub struct PayscoreCreateServiceOrderRequest {
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址:接收确认订单与支付成功通知的地址,须为 HTTPS。
     ///
@@ -1721,14 +1847,17 @@ pub struct PayscoreCreateServiceOrderRequest {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认:true 需确认模式(默认),false 免确认模式。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
     /// 设备信息:服务涉及的设备与物料。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device: ::std::option::Option<ServiceDevice>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1738,6 +1867,7 @@ pub struct PayscoreCreateServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreDirectCompleteServiceOrderRequest {
     /// 公众账号ID
@@ -1760,11 +1890,13 @@ pub struct PayscoreDirectCompleteServiceOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 总金额:单位为分,等于后付费项目金额和减优惠金额和。
     ///
@@ -1774,21 +1906,25 @@ pub struct PayscoreDirectCompleteServiceOrderRequest {
     pub time_range: StartTimeRange,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 微信支付服务分账标记
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
     /// 订单优惠标记
     ///
     /// at most 32 characters; example: `"goods_tag"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 商户数据包
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址:接收支付成功通知。
     ///
@@ -1806,6 +1942,7 @@ pub struct PayscoreDirectCompleteServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreModifyServiceOrderRequest {
     /// 公众账号ID:须与创单时一致。
@@ -1824,6 +1961,7 @@ pub struct PayscoreModifyServiceOrderRequest {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 总金额:修改后的收款总金额,单位为分,须等于后付费项目金额和减优惠金额和,且小于修改前金额。
     ///
@@ -1835,6 +1973,7 @@ pub struct PayscoreModifyServiceOrderRequest {
     pub reason: ::std::string::String,
     /// 设备信息:服务涉及的设备与物料。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device: ::std::option::Option<ServiceDevice>,
 }
 /// 收款成功渠道
@@ -1894,6 +2033,15 @@ impl ::std::fmt::Display for PayscorePaidType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscorePaidType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscorePaidType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1911,6 +2059,7 @@ impl<'de> ::serde::Deserialize<'de> for PayscorePaidType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerApplyPermissionsForSceneRequest {
     /// 服务ID
@@ -1925,6 +2074,7 @@ pub struct PayscorePartnerApplyPermissionsForSceneRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
@@ -1938,11 +2088,13 @@ pub struct PayscorePartnerApplyPermissionsForSceneRequest {
     ///
     /// at most 255 characters; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 授权场景
     pub scene: PermissionScene,
     /// 微信支付交易中授权附带的参数:scene 为 TRANSACTION 时填写。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transaction_scene_info: ::std::option::Option<PermissionTransactionSceneInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1952,6 +2104,7 @@ pub struct PayscorePartnerApplyPermissionsForSceneRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerApplyPermissionsForSceneResponse {
     /// 授权场景
@@ -1959,6 +2112,7 @@ pub struct PayscorePartnerApplyPermissionsForSceneResponse {
     /// 微信支付交易中授权token:scene 为 TRANSACTION 时返回,下单时传入。
     ///
     /// example: `"transaction_permissions_token"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_permissions_token: ::std::option::Option<::std::string::String>,
 }
@@ -1978,6 +2132,7 @@ impl PayscorePartnerApplyPermissionsForSceneResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerApplyPermissionsRequest {
     /// 服务ID
@@ -1992,6 +2147,7 @@ pub struct PayscorePartnerApplyPermissionsRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
@@ -2005,6 +2161,7 @@ pub struct PayscorePartnerApplyPermissionsRequest {
     ///
     /// at most 255 characters; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2014,6 +2171,7 @@ pub struct PayscorePartnerApplyPermissionsRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerAssessUserRiskLevelRequest {
     /// 服务ID
@@ -2028,24 +2186,29 @@ pub struct PayscorePartnerAssessUserRiskLevelRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 授权协议号:与 openid/sub_openid 至少填一个。
     ///
     /// at most 32 characters; example: `"4554ba7a3d9fe8a1da5cdb41b9cbec6a"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorization_code: ::std::option::Option<::std::string::String>,
     /// 服务商公众号下的用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 先用后付商品信息:评估先用后付订单风险时传入。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub shopping_info: ::std::option::Option<RiskAssessShoppingInfo>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2055,12 +2218,14 @@ pub struct PayscorePartnerAssessUserRiskLevelRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCancelServiceOrderRequest {
     /// 服务ID
     ///
     /// at most 32 characters; example: `"2002000000000558128851361561536"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_id: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
@@ -2078,12 +2243,14 @@ pub struct PayscorePartnerCancelServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCollectServiceOrderRequest {
     /// 服务ID
     ///
     /// at most 32 characters; example: `"2002000000000558128851361561536"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_id: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
@@ -2097,6 +2264,7 @@ pub struct PayscorePartnerCollectServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCompleteServiceOrderRequest {
     /// 服务ID
@@ -2115,6 +2283,7 @@ pub struct PayscorePartnerCompleteServiceOrderRequest {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PartnerPostDiscount>>,
     /// 总金额:订单最终收款总金额,单位为分。
     ///
@@ -2122,28 +2291,34 @@ pub struct PayscorePartnerCompleteServiceOrderRequest {
     pub total_amount: i64,
     /// 服务时间段:时间格式为 yyyyMMddHHmmss 或 yyyyMMdd(非 RFC 3339)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_range: ::std::option::Option<ServiceTimeRange>,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 微信支付服务分账标记
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
     /// 完结服务时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2019-11-11T16:24:05+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub complete_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 订单优惠标记
     ///
     /// at most 32 characters; example: `"goods_tag"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 设备信息:服务涉及的设备与物料。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device: ::std::option::Option<ServiceDevice>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2153,6 +2328,7 @@ pub struct PayscorePartnerCompleteServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCreatePayOnDeliveryOrderRequest {
     /// 服务ID
@@ -2171,6 +2347,7 @@ pub struct PayscorePartnerCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户服务订单号
     ///
@@ -2184,11 +2361,13 @@ pub struct PayscorePartnerCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
     pub risk_fund: RiskFund,
@@ -2196,21 +2375,25 @@ pub struct PayscorePartnerCreatePayOnDeliveryOrderRequest {
     pub time_range: StartTimeRange,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 服务商公众号下的用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
     /// 商户回调地址
     ///
@@ -2220,11 +2403,13 @@ pub struct PayscorePartnerCreatePayOnDeliveryOrderRequest {
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户号
     ///
     /// at most 32 characters; example: `"1230000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 先用后付购物详情
     pub shopping_info: PayOnDeliveryShoppingInfo,
@@ -2236,6 +2421,7 @@ pub struct PayscorePartnerCreatePayOnDeliveryOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCreateServiceAccountApplicationRequest {
     /// 服务ID
@@ -2254,6 +2440,7 @@ pub struct PayscorePartnerCreateServiceAccountApplicationRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户申请绑定单号:服务商系统内唯一,只能是数字、大小写字母_-。
     ///
@@ -2263,6 +2450,7 @@ pub struct PayscorePartnerCreateServiceAccountApplicationRequest {
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub result_notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2272,6 +2460,7 @@ pub struct PayscorePartnerCreateServiceAccountApplicationRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCreateServiceOrderRequest {
     /// 服务ID
@@ -2290,6 +2479,7 @@ pub struct PayscorePartnerCreateServiceOrderRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户服务订单号:子商户下唯一,只能是数字、大小写字母_-|*。
     ///
@@ -2303,11 +2493,13 @@ pub struct PayscorePartnerCreateServiceOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PartnerPostPayment>>,
     /// 商户优惠
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PartnerPostDiscount>>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
     pub risk_fund: RiskFund,
@@ -2315,21 +2507,25 @@ pub struct PayscorePartnerCreateServiceOrderRequest {
     pub time_range: StartTimeRange,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 服务商公众号下的用户标识:免确认模式下与 sub_openid 二选一。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识:免确认模式下与 openid 二选一,填写时 sub_appid 必填。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认:true 需确认模式(默认),false 免确认模式。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
     /// 商户回调地址
     ///
@@ -2339,9 +2535,11 @@ pub struct PayscorePartnerCreateServiceOrderRequest {
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 设备信息:服务涉及的设备与物料。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device: ::std::option::Option<ServiceDevice>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2351,6 +2549,7 @@ pub struct PayscorePartnerCreateServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerDirectCompleteServiceOrderRequest {
     /// 服务ID
@@ -2369,6 +2568,7 @@ pub struct PayscorePartnerDirectCompleteServiceOrderRequest {
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户服务订单号
     ///
@@ -2382,11 +2582,13 @@ pub struct PayscorePartnerDirectCompleteServiceOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 总金额:单位为分,等于后付费项目金额和减优惠金额和。
     ///
@@ -2396,21 +2598,25 @@ pub struct PayscorePartnerDirectCompleteServiceOrderRequest {
     pub time_range: StartTimeRange,
     /// 服务位置
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 微信支付服务分账标记
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
     /// 订单优惠标记
     ///
     /// at most 32 characters; example: `"goods_tag"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 商户数据包
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址
     ///
@@ -2420,11 +2626,13 @@ pub struct PayscorePartnerDirectCompleteServiceOrderRequest {
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -2434,12 +2642,14 @@ pub struct PayscorePartnerDirectCompleteServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerModifyServiceOrderRequest {
     /// 服务ID
     ///
     /// at most 32 characters; example: `"2002000000000558128851361561536"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_id: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
@@ -2453,6 +2663,7 @@ pub struct PayscorePartnerModifyServiceOrderRequest {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PartnerPostDiscount>>,
     /// 总金额:修改后的收款总金额,单位为分。
     ///
@@ -2464,6 +2675,7 @@ pub struct PayscorePartnerModifyServiceOrderRequest {
     pub reason: ::std::string::String,
     /// 设备信息:服务涉及的设备与物料。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub device: ::std::option::Option<ServiceDevice>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PayscorePartnerQueryServiceQuotasResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -2473,6 +2685,7 @@ pub struct PayscorePartnerModifyServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerQueryServiceQuotasResponse {
     /// 服务ID
@@ -2494,6 +2707,7 @@ pub struct PayscorePartnerQueryServiceQuotasResponse {
     /// 子商户公众账号ID
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 分层版本
@@ -2557,6 +2771,7 @@ impl PayscorePartnerQueryServiceQuotasResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerSyncServiceOrderRequest {
     /// 服务ID
@@ -2580,6 +2795,7 @@ pub struct PayscorePartnerSyncServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerTerminatePermissionsByCodeRequest {
     /// 服务ID
@@ -2602,17 +2818,20 @@ pub struct PayscorePartnerTerminatePermissionsByCodeRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerTerminatePermissionsByOpenidRequest {
     /// 服务商公众号下的用户标识:与 sub_openid 二选一。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识:与 openid 二选一,填写时 sub_appid 必填。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 服务ID
     ///
@@ -2626,6 +2845,7 @@ pub struct PayscorePartnerTerminatePermissionsByOpenidRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号
     ///
@@ -2645,6 +2865,7 @@ pub struct PayscorePartnerTerminatePermissionsByOpenidRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePermission {
     /// 服务ID
@@ -2662,26 +2883,31 @@ pub struct PayscorePermission {
     /// 子商户号(仅服务商模式)
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户公众账号ID(仅服务商模式)
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识(仅服务商模式)
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 授权协议号
     ///
     /// at most 32 characters; example: `"4554ba7a3d9fe8a1da5cdb41b9cbec6a"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_code: ::std::option::Option<::std::string::String>,
     /// 授权状态
@@ -2689,38 +2915,45 @@ pub struct PayscorePermission {
     /// 授权通知地址
     ///
     /// at most 255 characters; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 最近一次解除授权时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_authorization_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 最近一次授权成功时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 用户标签
     ///
     /// example: `"A"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_label: ::std::option::Option<::std::string::String>,
     /// 渠道商商户号
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel_id: ::std::option::Option<::std::string::String>,
     /// 用户分层:支付分对用户的风险分层结果。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_risk_level: ::std::option::Option<i64>,
     /// 分层版本
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_level_version: ::std::option::Option<i64>,
 }
@@ -2779,6 +3012,7 @@ impl PayscorePermission {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePromotionDetail {
     /// 券ID
@@ -2788,17 +3022,20 @@ pub struct PayscorePromotionDetail {
     /// 优惠名称
     ///
     /// example: `"单品优惠-6"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠范围
     ///
     /// example: `"GLOBAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scope: ::std::option::Option<PayscorePromotionScope>,
     /// 优惠类型
     ///
     /// example: `"CASH"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<PayscorePromotionType>,
     /// 优惠券面额,单位为分。
@@ -2808,29 +3045,35 @@ pub struct PayscorePromotionDetail {
     /// 活动ID
     ///
     /// example: `"931386"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 微信出资,单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wechatpay_contribute: ::std::option::Option<i64>,
     /// 商户出资,单位为分。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub merchant_contribute: ::std::option::Option<i64>,
     /// 其他出资,单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub other_contribute: ::std::option::Option<i64>,
     /// 优惠币种
     ///
     /// example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 单品列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_detail: ::std::option::Option<
         ::std::vec::Vec<PayscorePromotionGoodsDetail>,
@@ -2875,6 +3118,7 @@ impl PayscorePromotionDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePromotionGoodsDetail {
     /// 商品编码
@@ -2884,21 +3128,25 @@ pub struct PayscorePromotionGoodsDetail {
     /// 商品数量
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub quantity: ::std::option::Option<i64>,
     /// 商品单价,单位为分。
     ///
     /// format `int64`; example: `100`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unit_price: ::std::option::Option<i64>,
     /// 商品优惠金额,单位为分。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub discount_amount: ::std::option::Option<i64>,
     /// 商品备注
     ///
     /// example: `"商品备注信息"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_remark: ::std::option::Option<::std::string::String>,
 }
@@ -2971,6 +3219,15 @@ impl ::std::fmt::Display for PayscorePromotionScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscorePromotionScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscorePromotionScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3038,6 +3295,15 @@ impl ::std::fmt::Display for PayscorePromotionType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscorePromotionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscorePromotionType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3055,6 +3321,7 @@ impl<'de> ::serde::Deserialize<'de> for PayscorePromotionType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreQueryMerchantBillResponse {
     /// 下载信息总数
@@ -3062,6 +3329,7 @@ pub struct PayscoreQueryMerchantBillResponse {
     /// format `int64`; example: `1`.
     pub download_bill_count: i64,
     /// 下载信息明细
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_bill_list: ::std::option::Option<::std::vec::Vec<PayscoreBillFile>>,
 }
@@ -3081,6 +3349,7 @@ impl PayscoreQueryMerchantBillResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreQueryUserServiceStateResponse {
     /// 公众账号ID
@@ -3090,6 +3359,7 @@ pub struct PayscoreQueryUserServiceStateResponse {
     /// 商户号
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 服务ID
@@ -3099,6 +3369,7 @@ pub struct PayscoreQueryUserServiceStateResponse {
     /// 用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户授权服务情况
@@ -3145,6 +3416,7 @@ impl PayscoreQueryUserServiceStateResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreServiceQuota {
     /// 用户分层
@@ -3186,6 +3458,7 @@ impl PayscoreServiceQuota {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreSyncDetail {
     /// 收款成功时间:用户通过其他渠道支付成功的时间,yyyyMMddHHmmss 或 yyyyMMdd(后者表示当天0点)。
@@ -3208,6 +3481,7 @@ impl PayscoreSyncDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreSyncServiceOrderRequest {
     /// 公众账号ID:须与创单时一致。
@@ -3285,6 +3559,17 @@ impl ::serde::Serialize for PayscoreSyncType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for PayscoreSyncType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -3292,6 +3577,7 @@ impl ::serde::Serialize for PayscoreSyncType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreTerminatePermissionsByCodeRequest {
     /// 服务ID
@@ -3310,6 +3596,7 @@ pub struct PayscoreTerminatePermissionsByCodeRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreTerminatePermissionsByOpenidRequest {
     /// 服务ID
@@ -3332,6 +3619,7 @@ pub struct PayscoreTerminatePermissionsByOpenidRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreTerminateUserServicePermissionRequest {
     /// 公众账号ID
@@ -3398,6 +3686,15 @@ impl ::std::str::FromStr for PayscoreUseServiceState {
 impl ::std::fmt::Display for PayscoreUseServiceState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreUseServiceState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PayscoreUseServiceState {
@@ -3467,6 +3764,15 @@ impl ::std::fmt::Display for PayscoreUserServiceStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreUserServiceStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscoreUserServiceStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3486,6 +3792,7 @@ impl<'de> ::serde::Deserialize<'de> for PayscoreUserServiceStatus {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PermissionNotification {
     /// 公众账号ID(服务商模式为服务商的公众账号ID)
@@ -3499,16 +3806,19 @@ pub struct PermissionNotification {
     /// 子商户号(仅服务商模式)
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户公众账号ID(仅服务商模式)
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户签约请求单号:普通授权模式下商户发起授权时的请求单号。
     ///
     /// example: `"1234323JKHDFE1243252"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_request_no: ::std::option::Option<::std::string::String>,
     /// 服务ID
@@ -3518,11 +3828,13 @@ pub struct PermissionNotification {
     /// 用户标识
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识(仅服务商模式)
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 授权/解除授权状态
@@ -3532,11 +3844,13 @@ pub struct PermissionNotification {
     /// 授权/解除授权时间:yyyyMMddHHmmss。
     ///
     /// example: `"20180225112233"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openorclose_time: ::std::option::Option<::std::string::String>,
     /// 授权协议号:预授权模式下商户传入的授权协议号。
     ///
     /// at most 32 characters; example: `"4554ba7a3d9fe8a1da5cdb41b9cbec6a"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_code: ::std::option::Option<::std::string::String>,
 }
@@ -3663,6 +3977,7 @@ impl<'de> ::serde::Deserialize<'de> for PermissionScene {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PermissionTransactionSceneInfo {
     /// 支付下单的商户号
@@ -3835,6 +4150,7 @@ impl PostPayment {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RiskAssessShoppingInfo {
     /// 商品列表
@@ -3992,6 +4308,7 @@ impl<'de> ::serde::Deserialize<'de> for RiskFundName {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ServiceAccountApplication {
     /// 服务ID
@@ -4013,6 +4330,7 @@ pub struct ServiceAccountApplication {
     /// 子商户公众账号ID
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户申请绑定单号
@@ -4022,6 +4340,7 @@ pub struct ServiceAccountApplication {
     /// 绑定结果回调通知地址
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub result_notify_url: ::std::option::Option<::std::string::String>,
     /// 受理状态
@@ -4029,6 +4348,7 @@ pub struct ServiceAccountApplication {
     /// 拒绝原因:仅 REJECTED 时返回。
     ///
     /// at most 256 characters; example: `"账户异常,绑定失败"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
 }
@@ -4142,6 +4462,15 @@ impl ::std::fmt::Display for ServiceAccountApplyState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ServiceAccountApplyState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ServiceAccountApplyState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4162,22 +4491,26 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccountApplyState {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ServiceDevice {
     /// 服务开始的设备ID
     ///
     /// example: `"HG123456"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub start_device_id: ::std::option::Option<::std::string::String>,
     /// 服务结束的设备ID
     ///
     /// example: `"HG123456"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub end_device_id: ::std::option::Option<::std::string::String>,
     /// 物料编码
     ///
     /// example: `"example_materiel_no"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub materiel_no: ::std::option::Option<::std::string::String>,
 }
 impl ServiceDevice {
@@ -4279,6 +4612,7 @@ impl ServiceLocation {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ServiceOrder {
     /// 商户服务订单号
@@ -4300,11 +4634,13 @@ pub struct ServiceOrder {
     /// 子商户公众账号ID(仅服务商模式)
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号(仅服务商模式)
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 服务信息:介绍本订单所提供的服务。
@@ -4314,59 +4650,73 @@ pub struct ServiceOrder {
     /// 服务订单状态
     pub state: ServiceOrderState,
     /// 订单状态说明:仅在服务订单处于 DOING 时返回,说明进行中的细分状态。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<ServiceOrderStateDescription>,
     /// 商户收款总金额,单位为分。
     ///
     /// format `int64`; example: `40000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 后付费项目
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<PostPayment>>,
     /// 商户优惠
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 服务风险金:本订单的风险金额描述,用于支付分对用户做风险评估。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_fund: ::std::option::Option<RiskFund>,
     /// 服务时间段:时间格式为 yyyyMMddHHmmss 或 yyyyMMdd(非 RFC 3339)。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<ServiceTimeRange>,
     /// 服务位置
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<ServiceLocation>,
     /// 商户数据包:创单时传入的自定义数据。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号
     ///
     /// example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 是否需要收款:true 微信支付分代收款,false 无需收款。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
     /// 收款信息:订单需要收款时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub collection: ::std::option::Option<PayscoreCollection>,
     /// 用户标识:用户在 appid 下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 子商户公众号下的用户标识(仅服务商模式)
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
@@ -4441,6 +4791,7 @@ impl ServiceOrder {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ServiceOrderAck {
     /// 公众账号ID
@@ -4450,11 +4801,13 @@ pub struct ServiceOrderAck {
     /// 商户号
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号(仅服务商模式)
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户服务订单号
@@ -4512,6 +4865,7 @@ impl ServiceOrderAck {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ServiceOrderMessage {
     /// 服务ID
@@ -4526,6 +4880,7 @@ pub struct ServiceOrderMessage {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<PostDiscount>>,
     /// 总金额:单位为分,等于后付费项目金额和减优惠金额和。
     ///
@@ -4605,6 +4960,15 @@ impl ::std::fmt::Display for ServiceOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ServiceOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ServiceOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4670,6 +5034,15 @@ impl ::std::str::FromStr for ServiceOrderStateDescription {
 impl ::std::fmt::Display for ServiceOrderStateDescription {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ServiceOrderStateDescription {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ServiceOrderStateDescription {
@@ -4776,6 +5149,7 @@ impl ServiceTimeRange {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct StartTimeRange {
     /// 服务开始时间:yyyyMMddHHmmss;传 OnAccept 表示以用户确认订单成功的时间为开始时间。
@@ -4786,16 +5160,19 @@ pub struct StartTimeRange {
     ///
     /// at most 20 characters; example: `"备注1"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub start_time_remark: ::std::option::Option<::std::string::String>,
     /// 预计服务结束时间:yyyyMMddHHmmss 或 yyyyMMdd。
     ///
     /// example: `"20091225121010"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub end_time: ::std::option::Option<::std::string::String>,
     /// 预计服务结束时间备注
     ///
     /// at most 20 characters; example: `"备注2"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub end_time_remark: ::std::option::Option<::std::string::String>,
 }
 impl StartTimeRange {

@@ -69,6 +69,15 @@ impl ::std::fmt::Display for AcquiringBankAuthorizationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AcquiringBankAuthorizationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AcquiringBankAuthorizationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -89,29 +98,35 @@ impl<'de> ::serde::Deserialize<'de> for AcquiringBankAuthorizationState {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AcquiringBankCollection {
     /// 收款状态。
     ///
     /// example: `"USER_PAID"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<AcquiringBankCollectionState>,
     /// 总收款金额,单位分。
     ///
     /// format `int64`; example: `40000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 待收金额,单位分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paying_amount: ::std::option::Option<i64>,
     /// 已收金额,单位分。
     ///
     /// format `int64`; example: `40000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_amount: ::std::option::Option<i64>,
     /// 收款明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub details: ::std::option::Option<::std::vec::Vec<AcquiringBankCollectionDetail>>,
 }
@@ -137,31 +152,37 @@ impl AcquiringBankCollection {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AcquiringBankCollectionDetail {
     /// 收款序号。
     ///
     /// example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub seq: ::std::option::Option<i64>,
     /// 单笔收款金额,单位分。
     ///
     /// format `int64`; example: `900`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 收款成功渠道。
     ///
     /// example: `"NEWTON"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_type: ::std::option::Option<AcquiringBankPaidType>,
     /// 收款成功时间:yyyyMMddHHmmss。
     ///
     /// example: `"20091225091210"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_time: ::std::option::Option<::std::string::String>,
     /// 微信支付交易单号。
     ///
     /// example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
 }
@@ -232,6 +253,15 @@ impl ::std::str::FromStr for AcquiringBankCollectionState {
 impl ::std::fmt::Display for AcquiringBankCollectionState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AcquiringBankCollectionState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AcquiringBankCollectionState {
@@ -431,6 +461,15 @@ impl ::std::str::FromStr for AcquiringBankPaidType {
 impl ::std::fmt::Display for AcquiringBankPaidType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AcquiringBankPaidType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AcquiringBankPaidType {
@@ -672,6 +711,7 @@ impl<'de> ::serde::Deserialize<'de> for AcquiringBankRiskFundName {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AcquiringBankServiceOrder {
     /// 商户服务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
@@ -693,16 +733,19 @@ pub struct AcquiringBankServiceOrder {
     /// 子商户公众账号ID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号:从业机构下的子商户商户号。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 渠道商商户号:从业机构下的渠道商商户号。
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel_id: ::std::option::Option<::std::string::String>,
     /// 服务信息:介绍本订单提供的服务,不超过20个字符。
@@ -716,61 +759,75 @@ pub struct AcquiringBankServiceOrder {
     /// 订单状态说明:仅 DOING 状态时返回。
     ///
     /// at most 32 characters; example: `"USER_CONFIRM"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<
         AcquiringBankServiceOrderStateDescription,
     >,
     /// 后付费项目。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<AcquiringBankPayment>>,
     /// 商户优惠。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<AcquiringBankDiscount>>,
     /// 服务风险金:用于支付分对本次服务做风险评估。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_fund: ::std::option::Option<AcquiringBankRiskFund>,
     /// 总金额:订单最终收款总金额,单位分。
     ///
     /// format `int64`; example: `40000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 服务时间段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<AcquiringBankTimeRange>,
     /// 服务位置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<AcquiringBankLocation>,
     /// 商户数据包。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址。
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号。
     ///
     /// at most 64 characters; example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 用户在从业机构AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要收款。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
     /// 收款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub collection: ::std::option::Option<AcquiringBankCollection>,
 }
@@ -908,6 +965,15 @@ impl ::std::fmt::Display for AcquiringBankServiceOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AcquiringBankServiceOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AcquiringBankServiceOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -974,6 +1040,15 @@ impl ::std::str::FromStr for AcquiringBankServiceOrderStateDescription {
 impl ::std::fmt::Display for AcquiringBankServiceOrderStateDescription {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AcquiringBankServiceOrderStateDescription {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AcquiringBankServiceOrderStateDescription {
@@ -1078,6 +1153,7 @@ impl AcquiringBankTimeRange {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankApplyPermissionsRequest {
     /// 服务ID:支付分服务的唯一标识。
@@ -1096,6 +1172,7 @@ pub struct PayscoreAcquiringBankApplyPermissionsRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号:从业机构下的子商户商户号。
     ///
@@ -1109,6 +1186,7 @@ pub struct PayscoreAcquiringBankApplyPermissionsRequest {
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1118,6 +1196,7 @@ pub struct PayscoreAcquiringBankApplyPermissionsRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankApplyPermissionsResponse {
     /// 申请许可token:跳转微信侧小程序授权页时传入。
@@ -1142,12 +1221,14 @@ impl PayscoreAcquiringBankApplyPermissionsResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankCancelServiceOrderRequest {
     /// 服务ID:支付分服务的唯一标识。
     ///
     /// at most 32 characters; example: `"2002000000000558128851361561536"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_id: ::std::option::Option<::std::string::String>,
     /// 子商户号:从业机构下的子商户商户号。
     ///
@@ -1169,6 +1250,7 @@ pub struct PayscoreAcquiringBankCancelServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankCompleteServiceOrderRequest {
     /// 服务ID:支付分服务的唯一标识。
@@ -1191,6 +1273,7 @@ pub struct PayscoreAcquiringBankCompleteServiceOrderRequest {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<AcquiringBankDiscount>>,
     /// 总金额:后付费项目金额和减优惠金额和,单位分,不超过风险金额上限。
     ///
@@ -1198,14 +1281,17 @@ pub struct PayscoreAcquiringBankCompleteServiceOrderRequest {
     pub total_amount: i64,
     /// 服务时间段。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_range: ::std::option::Option<AcquiringBankTimeRange>,
     /// 服务位置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<AcquiringBankLocation>,
     /// 完结服务时间:ISO 8601 格式。
     ///
     /// at most 64 characters; example: `"2019-12-01T10:10:10+08:00"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1215,6 +1301,7 @@ pub struct PayscoreAcquiringBankCompleteServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankCreateServiceOrderRequest {
     /// 服务ID:支付分服务的唯一标识。
@@ -1233,6 +1320,7 @@ pub struct PayscoreAcquiringBankCreateServiceOrderRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 渠道商商户号:从业机构下的渠道商商户号。
     ///
@@ -1250,11 +1338,13 @@ pub struct PayscoreAcquiringBankCreateServiceOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<AcquiringBankPayment>>,
     /// 商户优惠:最多30条,完结时收款总金额 = 后付费项目金额和 - 优惠金额和。
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<AcquiringBankDiscount>>,
     /// 服务风险金:用于支付分对本次服务做风险评估。
     pub risk_fund: AcquiringBankRiskFund,
@@ -1262,31 +1352,37 @@ pub struct PayscoreAcquiringBankCreateServiceOrderRequest {
     pub time_range: AcquiringBankTimeRange,
     /// 服务位置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<AcquiringBankLocation>,
     /// 商户数据包:商户自定义数据,用户不可见,回调时原样返回。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址:接收确认订单和支付成功回调通知的地址。
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户在从业机构AppID下的唯一标识:免确认时与 `sub_openid` 二选一(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识:免确认时与 `openid` 二选一(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认订单。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PayscoreAcquiringBankCreateServiceOrderResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1296,6 +1392,7 @@ pub struct PayscoreAcquiringBankCreateServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankCreateServiceOrderResponse {
     /// 商户服务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
@@ -1317,16 +1414,19 @@ pub struct PayscoreAcquiringBankCreateServiceOrderResponse {
     /// 子商户公众账号ID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号:从业机构下的子商户商户号。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 渠道商商户号:从业机构下的渠道商商户号。
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub channel_id: ::std::option::Option<::std::string::String>,
     /// 服务信息:介绍本订单提供的服务,不超过20个字符。
@@ -1340,66 +1440,81 @@ pub struct PayscoreAcquiringBankCreateServiceOrderResponse {
     /// 订单状态说明:仅 DOING 状态时返回。
     ///
     /// at most 32 characters; example: `"USER_CONFIRM"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<
         AcquiringBankServiceOrderStateDescription,
     >,
     /// 后付费项目。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<AcquiringBankPayment>>,
     /// 商户优惠。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<AcquiringBankDiscount>>,
     /// 服务风险金:用于支付分对本次服务做风险评估。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_fund: ::std::option::Option<AcquiringBankRiskFund>,
     /// 总金额:订单最终收款总金额,单位分。
     ///
     /// format `int64`; example: `40000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 服务时间段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<AcquiringBankTimeRange>,
     /// 服务位置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<AcquiringBankLocation>,
     /// 商户数据包。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址。
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号。
     ///
     /// at most 64 characters; example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 用户在从业机构AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要收款。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
     /// 收款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub collection: ::std::option::Option<AcquiringBankCollection>,
     /// 跳转微信侧小程序订单数据:需确认模式下拉起确认页时传入。
     ///
     /// at most 300 characters; example: `"DJIOSQPYWDxsjdldeuwhdodwxasd_dDiodnwjh9we"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
 }
@@ -1478,6 +1593,7 @@ impl PayscoreAcquiringBankCreateServiceOrderResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankQueryDeductionResponse {
     /// 商户扣款单号:登记扣款信息时传入的扣款单号。
@@ -1487,6 +1603,7 @@ pub struct PayscoreAcquiringBankQueryDeductionResponse {
     /// 商品描述:调用清算机构委托代扣接口时使用的订单描述。
     ///
     /// example: `"XX充电宝"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
 }
@@ -1506,6 +1623,7 @@ impl PayscoreAcquiringBankQueryDeductionResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankQueryPermissionsByCodeResponse {
     /// 服务ID:支付分服务的唯一标识。
@@ -1523,11 +1641,13 @@ pub struct PayscoreAcquiringBankQueryPermissionsByCodeResponse {
     /// 用户在从业机构AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 授权协议号:只能由数字、大小写字母及 `_-|*` 组成,同一商户号下唯一。
     ///
     /// at most 32 characters; example: `"1234323JKHDFE1243252"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_code: ::std::option::Option<::std::string::String>,
     /// 授权状态:用户授权服务的情况。
@@ -1537,18 +1657,21 @@ pub struct PayscoreAcquiringBankQueryPermissionsByCodeResponse {
     /// 授权通知地址。
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 最近一次解除授权时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_authorization_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 最近一次授权成功时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1602,6 +1725,7 @@ impl PayscoreAcquiringBankQueryPermissionsByCodeResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankRegisterDeductionRequest {
     /// 服务ID:支付分服务的唯一标识。
@@ -1620,6 +1744,7 @@ pub struct PayscoreAcquiringBankRegisterDeductionRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 渠道商商户号:从业机构下的渠道商商户号。
     ///
@@ -1638,11 +1763,13 @@ pub struct PayscoreAcquiringBankRegisterDeductionRequest {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankRegisterDeductionResponse {
     /// 商品描述:调用清算机构委托代扣接口时使用的订单描述。
     ///
     /// example: `"XX充电宝"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
 }
@@ -1661,6 +1788,7 @@ impl PayscoreAcquiringBankRegisterDeductionResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreAcquiringBankTerminatePermissionsByCodeRequest {
     /// 服务ID:支付分服务的唯一标识。

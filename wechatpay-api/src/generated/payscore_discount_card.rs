@@ -16,6 +16,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCard {
     /// 先享卡ID:唯一标识一张先享卡。
@@ -51,14 +52,17 @@ pub struct DiscountCard {
     /// 未完成约定的原因:状态为 UNFINISHED 时返回。
     ///
     /// example: `"用户未完成目标"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unfinished_reason: ::std::option::Option<::std::string::String>,
     /// 享受优惠总金额,单位分。
     ///
     /// format `int64`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 付款信息:用户未完成约定、需退回优惠而付款的信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_information: ::std::option::Option<DiscountCardPayInformation>,
     /// 创卡时间,rfc3339 格式。
@@ -67,14 +71,17 @@ pub struct DiscountCard {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
     /// 用户先享卡目标列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub objectives: ::std::option::Option<::std::vec::Vec<DiscountCardObjective>>,
     /// 用户先享卡优惠列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub rewards: ::std::option::Option<::std::vec::Vec<DiscountCardReward>>,
     /// 邀请者用户标识:用户经邀请领卡时返回。
     ///
     /// example: `"oUpF8uMuAJ2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sharer_openid: ::std::option::Option<::std::string::String>,
 }
@@ -155,6 +162,7 @@ impl DiscountCard {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DiscountCardAddUserRecordsRequest {
     /// 先享卡模板ID。
@@ -165,6 +173,7 @@ pub struct DiscountCardAddUserRecordsRequest {
     ///
     /// at most 1 item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub objective_completion_records: ::std::option::Option<
         ::std::vec::Vec<DiscountCardObjectiveCompletionRecord>,
     >,
@@ -172,6 +181,7 @@ pub struct DiscountCardAddUserRecordsRequest {
     ///
     /// at most 1 item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reward_usage_records: ::std::option::Option<
         ::std::vec::Vec<DiscountCardRewardUsageRecord>,
     >,
@@ -260,6 +270,7 @@ impl<'de> ::serde::Deserialize<'de> for DiscountCardChangeType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardObjective {
     /// 目标ID:商户同步用户记录时使用。
@@ -283,6 +294,7 @@ pub struct DiscountCardObjective {
     /// example: `"购买指定商品"`.
     pub description: ::std::string::String,
     /// 用户完成的目标明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub objective_completion_records: ::std::option::Option<
         ::std::vec::Vec<DiscountCardObjectiveCompletionRecord>,
@@ -438,6 +450,7 @@ impl DiscountCardObjectiveCompletionRecord {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardOrder {
     /// 先享卡订单号。
@@ -467,6 +480,7 @@ pub struct DiscountCardOrder {
     /// 微信支付交易单号:成功收款时返回。
     ///
     /// example: `"1009660380201506130728806387"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 用户在商户AppID下的唯一标识。
@@ -502,11 +516,13 @@ pub struct DiscountCardOrder {
     /// 线上使用说明:与线下使用说明至少返回一个。
     ///
     /// at most 50 characters; example: `"仅限商户APP使用"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub online_instructions: ::std::option::Option<::std::string::String>,
     /// 线下使用说明:与线上使用说明至少返回一个。
     ///
     /// at most 50 characters; example: `"仅限商户门店使用"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub offline_instructions: ::std::option::Option<::std::string::String>,
     /// 订单状态。
@@ -516,16 +532,19 @@ pub struct DiscountCardOrder {
     /// 订单总金额:用户已享奖励总金额,单位分。
     ///
     /// format `int64`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 扣除金额:订单减免金额,单位分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduction_amount: ::std::option::Option<i64>,
     /// 结算金额:实际向用户收取的金额(订单总金额减扣除金额),单位分。
     ///
     /// format `int64`; example: `1000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub settlement_amount: ::std::option::Option<i64>,
     /// 订单创建时间,rfc3339 格式。
@@ -537,12 +556,15 @@ pub struct DiscountCardOrder {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-06-21T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 用户完成的目标明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub objectives: ::std::option::Option<::std::vec::Vec<DiscountCardOrderObjective>>,
     /// 用户获得的奖励明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub rewards: ::std::option::Option<::std::vec::Vec<DiscountCardOrderReward>>,
 }
@@ -664,6 +686,7 @@ impl DiscountCardOrder {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardOrderObjective {
     /// 目标流水号:商户侧唯一,用于幂等。
@@ -692,16 +715,19 @@ pub struct DiscountCardOrderObjective {
     /// 备注说明。
     ///
     /// example: `"特价商品"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 目标名称。
     ///
     /// example: `"一周购买三次商品"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 目标单位。
     ///
     /// example: `"个"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
 }
@@ -763,6 +789,7 @@ impl DiscountCardOrderObjective {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DiscountCardOrderObjectiveInput {
     /// 目标流水号:商户侧唯一,用于幂等。
@@ -792,6 +819,7 @@ pub struct DiscountCardOrderObjectiveInput {
     ///
     /// example: `"特价商品"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`DiscountCardOrderObjectiveInput`], by name: what [`DiscountCardOrderObjectiveInput::new`] takes. A new required one in a later version is a new field here.
@@ -857,6 +885,7 @@ impl DiscountCardOrderObjectiveInput {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardOrderReward {
     /// 奖励流水号:商户侧唯一,用于幂等。
@@ -889,16 +918,19 @@ pub struct DiscountCardOrderReward {
     /// 备注说明。
     ///
     /// example: `"特价商品"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
     /// 奖励名称。
     ///
     /// example: `"八折优惠"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 奖励单位。
     ///
     /// example: `"个"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub unit: ::std::option::Option<::std::string::String>,
 }
@@ -966,6 +998,7 @@ impl DiscountCardOrderReward {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DiscountCardOrderRewardInput {
     /// 奖励流水号:商户侧唯一,用于幂等。
@@ -999,6 +1032,7 @@ pub struct DiscountCardOrderRewardInput {
     ///
     /// example: `"特价商品"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`DiscountCardOrderRewardInput`], by name: what [`DiscountCardOrderRewardInput::new`] takes. A new required one in a later version is a new field here.
@@ -1136,6 +1170,15 @@ impl ::std::fmt::Display for DiscountCardOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for DiscountCardOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for DiscountCardOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1155,6 +1198,7 @@ impl<'de> ::serde::Deserialize<'de> for DiscountCardOrderState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardPayInformation {
     /// 用户需要退回优惠而付款的金额,单位分。
@@ -1168,12 +1212,14 @@ pub struct DiscountCardPayInformation {
     /// 微信支付订单号:成功收款时返回。
     ///
     /// example: `"1009660380201506130728806387"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 用户成功支付的时间:成功收款时返回,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-06-21T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1257,6 +1303,15 @@ impl ::std::fmt::Display for DiscountCardPayState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for DiscountCardPayState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for DiscountCardPayState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1274,6 +1329,7 @@ impl<'de> ::serde::Deserialize<'de> for DiscountCardPayState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DiscountCardPrepareRequest {
     /// 商户领卡号:商户本次领卡请求的单号,同一商户号下唯一,只能是数字、大小写字母及 `_-|*`。
@@ -1300,6 +1356,7 @@ pub struct DiscountCardPrepareRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardPrepareResponse {
     /// 预领卡请求token:引导用户进入先享卡领卡页时传入。
@@ -1326,6 +1383,7 @@ impl DiscountCardPrepareResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardReward {
     /// 优惠ID:商户同步用户记录时使用。
@@ -1355,9 +1413,11 @@ pub struct DiscountCardReward {
     /// 优惠描述:对优惠的补充信息。
     ///
     /// example: `"每次购买减5元"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub description: ::std::option::Option<::std::string::String>,
     /// 优惠使用记录列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reward_usage_records: ::std::option::Option<
         ::std::vec::Vec<DiscountCardRewardUsageRecord>,
@@ -1468,6 +1528,15 @@ impl ::std::str::FromStr for DiscountCardRewardCountType {
 impl ::std::fmt::Display for DiscountCardRewardCountType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for DiscountCardRewardCountType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for DiscountCardRewardCountType {
@@ -1653,6 +1722,15 @@ impl ::std::fmt::Display for DiscountCardState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for DiscountCardState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for DiscountCardState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1672,6 +1750,7 @@ impl<'de> ::serde::Deserialize<'de> for DiscountCardState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardTimeRange {
     /// 约定开始时间,rfc3339 格式。
@@ -1711,12 +1790,14 @@ impl DiscountCardTimeRange {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DiscountCardUpdateOrderRequest {
     /// 目标达成明细列表:与 `rewards` 至少填一个(条件必填),每次最多5条。
     ///
     /// at most 5 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub objectives: ::std::option::Option<
         ::std::vec::Vec<DiscountCardOrderObjectiveInput>,
     >,
@@ -1724,6 +1805,7 @@ pub struct DiscountCardUpdateOrderRequest {
     ///
     /// at most 5 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub rewards: ::std::option::Option<::std::vec::Vec<DiscountCardOrderRewardInput>>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`DiscountCardUpdateOrderResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1733,6 +1815,7 @@ pub struct DiscountCardUpdateOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DiscountCardUpdateOrderResponse {
     /// 先享卡订单号。

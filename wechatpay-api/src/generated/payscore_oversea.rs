@@ -16,29 +16,35 @@
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct OverseaCollection {
     /// 收款状态。
     ///
     /// example: `"USER_PAID"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<OverseaCollectionState>,
     /// 总收款金额。
     ///
     /// format `int64`; example: `50000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 待收金额。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paying_amount: ::std::option::Option<i64>,
     /// 已收金额。
     ///
     /// format `int64`; example: `50000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_amount: ::std::option::Option<i64>,
     /// 收款明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub details: ::std::option::Option<::std::vec::Vec<OverseaCollectionDetail>>,
 }
@@ -64,31 +70,37 @@ impl OverseaCollection {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct OverseaCollectionDetail {
     /// 收款序号。
     ///
     /// example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub seq: ::std::option::Option<i64>,
     /// 单笔收款金额,结算币种最小单位。
     ///
     /// format `int64`; example: `900`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 收款成功渠道。
     ///
     /// example: `"NEWTON"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_type: ::std::option::Option<OverseaPaidType>,
     /// 收款成功时间。
     ///
     /// example: `"20091225091210"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub paid_time: ::std::option::Option<::std::string::String>,
     /// 微信支付交易单号。
     ///
     /// example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
 }
@@ -159,6 +171,15 @@ impl ::std::str::FromStr for OverseaCollectionState {
 impl ::std::fmt::Display for OverseaCollectionState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for OverseaCollectionState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OverseaCollectionState {
@@ -358,6 +379,15 @@ impl ::std::str::FromStr for OverseaPaidType {
 impl ::std::fmt::Display for OverseaPaidType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for OverseaPaidType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OverseaPaidType {
@@ -599,6 +629,7 @@ impl<'de> ::serde::Deserialize<'de> for OverseaRiskFundName {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct OverseaServiceOrder {
     /// 商户业务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
@@ -620,11 +651,13 @@ pub struct OverseaServiceOrder {
     /// 子商户公众号ID:子商户申请的公众号或移动应用AppID。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号:由微信支付生成并下发。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 服务信息:介绍本订单提供的服务。
@@ -638,64 +671,79 @@ pub struct OverseaServiceOrder {
     /// 订单状态说明:仅 DOING 状态时返回。
     ///
     /// at most 32 characters; example: `"USER_CONFIRM"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<OverseaServiceOrderStateDescription>,
     /// 货币类型:收款商户的结算币种。
     ///
     /// at most 16 characters; at least 1 character; example: `"HKD"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 后付费项目。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<OverseaPayment>>,
     /// 商户优惠。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<OverseaDiscount>>,
     /// 服务风险金:用于支付分对本次服务做风险评估。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_fund: ::std::option::Option<OverseaRiskFund>,
     /// 总金额:结算币种最小单位。
     ///
     /// format `int64`; example: `50000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 服务时间段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<OverseaTimeRange>,
     /// 服务位置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<OverseaLocation>,
     /// 商户数据包。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址。
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号。
     ///
     /// at most 64 characters; example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 用户在服务商AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要收款。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
     /// 收款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub collection: ::std::option::Option<OverseaCollection>,
 }
@@ -833,6 +881,15 @@ impl ::std::fmt::Display for OverseaServiceOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for OverseaServiceOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for OverseaServiceOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -901,6 +958,15 @@ impl ::std::fmt::Display for OverseaServiceOrderStateDescription {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for OverseaServiceOrderStateDescription {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for OverseaServiceOrderStateDescription {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -920,6 +986,7 @@ impl<'de> ::serde::Deserialize<'de> for OverseaServiceOrderStateDescription {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct OverseaSyncDetail {
     /// 收款序号。
@@ -1023,6 +1090,17 @@ impl ::serde::Serialize for OverseaSyncType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for OverseaSyncType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// 服务时间段。
 ///
 /// `new` takes the required fields; each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1115,6 +1193,7 @@ impl OverseaTimeRange {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreOverseaCancelServiceOrderRequest {
     /// 服务ID:须有本接口对应产品的权限。
@@ -1141,6 +1220,7 @@ pub struct PayscoreOverseaCancelServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreOverseaCompleteServiceOrderRequest {
     /// 服务ID:须有本接口对应产品的权限。
@@ -1163,6 +1243,7 @@ pub struct PayscoreOverseaCompleteServiceOrderRequest {
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<OverseaDiscount>>,
     /// 总金额:后付费项目金额和减商户优惠金额和,不超过订单或服务风险金额。
     ///
@@ -1174,9 +1255,11 @@ pub struct PayscoreOverseaCompleteServiceOrderRequest {
     pub currency: ::std::string::String,
     /// 服务时间段。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub time_range: ::std::option::Option<OverseaTimeRange>,
     /// 服务位置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<OverseaLocation>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1186,6 +1269,7 @@ pub struct PayscoreOverseaCompleteServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreOverseaCreateServiceOrderRequest {
     /// 服务ID:须有本接口对应产品的权限。
@@ -1204,6 +1288,7 @@ pub struct PayscoreOverseaCreateServiceOrderRequest {
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户业务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
     ///
@@ -1221,11 +1306,13 @@ pub struct PayscoreOverseaCreateServiceOrderRequest {
     ///
     /// at most 100 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<OverseaPayment>>,
     /// 商户优惠:最多30条。
     ///
     /// at most 30 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<OverseaDiscount>>,
     /// 服务风险金:用于支付分对本次服务做风险评估。
     pub risk_fund: OverseaRiskFund,
@@ -1233,21 +1320,25 @@ pub struct PayscoreOverseaCreateServiceOrderRequest {
     pub time_range: OverseaTimeRange,
     /// 服务位置。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<OverseaLocation>,
     /// 用户在服务商AppID下的唯一标识:`need_user_confirm` 为 false 时与 `sub_openid` 二选一(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识:`need_user_confirm` 为 false 时与 `openid` 二选一(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 商户数据包:商户自定义数据,回调时原样返回。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址:接收确认订单和支付成功回调通知的地址。
     ///
@@ -1257,6 +1348,7 @@ pub struct PayscoreOverseaCreateServiceOrderRequest {
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PayscoreOverseaCreateServiceOrderResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1266,6 +1358,7 @@ pub struct PayscoreOverseaCreateServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreOverseaCreateServiceOrderResponse {
     /// 商户业务订单号:只能是数字、大小写字母及 `_-|*`,同一商户号下唯一。
@@ -1287,11 +1380,13 @@ pub struct PayscoreOverseaCreateServiceOrderResponse {
     /// 子商户公众号ID:子商户申请的公众号或移动应用AppID。
     ///
     /// at most 32 characters; at least 1 character; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号:由微信支付生成并下发。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 服务信息:介绍本订单提供的服务。
@@ -1305,69 +1400,85 @@ pub struct PayscoreOverseaCreateServiceOrderResponse {
     /// 订单状态说明:仅 DOING 状态时返回。
     ///
     /// at most 32 characters; example: `"USER_CONFIRM"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<OverseaServiceOrderStateDescription>,
     /// 货币类型:收款商户的结算币种。
     ///
     /// at most 16 characters; at least 1 character; example: `"HKD"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 后付费项目。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_payments: ::std::option::Option<::std::vec::Vec<OverseaPayment>>,
     /// 商户优惠。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub post_discounts: ::std::option::Option<::std::vec::Vec<OverseaDiscount>>,
     /// 服务风险金:用于支付分对本次服务做风险评估。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_fund: ::std::option::Option<OverseaRiskFund>,
     /// 总金额:结算币种最小单位。
     ///
     /// format `int64`; example: `50000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 服务时间段。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<OverseaTimeRange>,
     /// 服务位置。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<OverseaLocation>,
     /// 商户数据包。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户回调地址。
     ///
     /// at most 255 characters; example: `"https://api.test.com"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号。
     ///
     /// at most 64 characters; example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 用户在服务商AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 是否需要收款。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
     /// 收款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub collection: ::std::option::Option<OverseaCollection>,
     /// 跳转微信侧小程序订单数据:需确认模式下拉起确认页时传入。
     ///
     /// at most 300 characters; example: `"DJIOSQPYWDxsjdldeuwhdodwxasd_dDiodnwjh9we"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
 }
@@ -1444,6 +1555,7 @@ impl PayscoreOverseaCreateServiceOrderResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreOverseaSyncServiceOrderRequest {
     /// 服务ID:须有本接口对应产品的权限。
@@ -1461,6 +1573,7 @@ pub struct PayscoreOverseaSyncServiceOrderRequest {
     pub type_: OverseaSyncType,
     /// 内容信息详情:场景类型为 Order_Paid 时必填(条件必填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub detail: ::std::option::Option<OverseaSyncDetail>,
 }
 /// 查询支付分订单(海外机构模式)

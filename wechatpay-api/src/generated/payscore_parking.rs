@@ -78,6 +78,15 @@ impl ::std::fmt::Display for ParkingBlockReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingBlockReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ParkingBlockReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -97,6 +106,7 @@ impl<'de> ::serde::Deserialize<'de> for ParkingBlockReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingEntranceStateNotification {
     /// 商户号:调用创建停车入场接口的商户号。
@@ -106,6 +116,7 @@ pub struct ParkingEntranceStateNotification {
     /// 子商户号(服务商模式)。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 停车入场ID。
@@ -138,6 +149,7 @@ pub struct ParkingEntranceStateNotification {
     /// 停车入场状态:本次入场车牌能否使用微信支付分停车服务。
     pub parking_state: ParkingState,
     /// 不可用原因:状态为 BLOCKED 时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub blocked_state_description: ::std::option::Option<ParkingBlockReason>,
     /// 状态变更时间,rfc3339 格式。
@@ -225,6 +237,7 @@ impl ParkingEntranceStateNotification {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ParkingOrderAmount {
     /// 订单总金额,单位分。
@@ -235,6 +248,7 @@ pub struct ParkingOrderAmount {
     ///
     /// at most 16 characters; example: `"CNY"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
 impl ParkingOrderAmount {
@@ -264,6 +278,7 @@ impl ParkingOrderAmount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingPayer {
     /// 用户在AppID下的唯一标识。
@@ -273,6 +288,7 @@ pub struct ParkingPayer {
     /// 用户在子商户AppID下的标识:扣费时传入了 `sub_appid` 才返回。
     ///
     /// example: `"oUpF8uMuAJOM2pxb1Q"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
@@ -437,6 +453,15 @@ impl ::std::fmt::Display for ParkingPlateServiceState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingPlateServiceState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ParkingPlateServiceState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -512,6 +537,17 @@ impl ::serde::Serialize for ParkingProfitSharing {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ParkingProfitSharing {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`ParkingPromotionDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -519,6 +555,7 @@ impl ::serde::Serialize for ParkingProfitSharing {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingPromotionDetail {
     /// 券或立减优惠ID。
@@ -528,22 +565,26 @@ pub struct ParkingPromotionDetail {
     /// 优惠名称。
     ///
     /// example: `"单品惠-6"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 优惠范围。
     ///
     /// example: `"GLOBAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub scope: ::std::option::Option<ParkingPromotionScope>,
     /// 优惠类型。
     ///
     /// example: `"CASH"`.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub type_: ::std::option::Option<ParkingPromotionType>,
     /// 活动ID:在商户平台配置的批次ID。
     ///
     /// example: `"931386"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stock_id: ::std::option::Option<::std::string::String>,
     /// 优惠券面额,单位分。
@@ -553,21 +594,25 @@ pub struct ParkingPromotionDetail {
     /// 微信出资,单位分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub wechatpay_contribute: ::std::option::Option<i64>,
     /// 商户出资,单位分。
     ///
     /// format `int64`; example: `5`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub merchant_contribute: ::std::option::Option<i64>,
     /// 其他出资,单位分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub other_contribute: ::std::option::Option<i64>,
     /// 优惠币种,境内商户号仅支持 CNY。
     ///
     /// example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
 }
@@ -657,6 +702,15 @@ impl ::std::fmt::Display for ParkingPromotionScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingPromotionScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ParkingPromotionScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -724,6 +778,15 @@ impl ::std::fmt::Display for ParkingPromotionType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingPromotionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ParkingPromotionType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -789,6 +852,15 @@ impl ::std::str::FromStr for ParkingState {
 impl ::std::fmt::Display for ParkingState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ParkingState {
@@ -1040,6 +1112,15 @@ impl ::std::fmt::Display for ParkingTradeState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingTradeState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ParkingTradeState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1059,6 +1140,7 @@ impl<'de> ::serde::Deserialize<'de> for ParkingTradeState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingTransaction {
     /// 公众账号ID。
@@ -1068,6 +1150,7 @@ pub struct ParkingTransaction {
     /// 子公众账号ID(服务商模式)。
     ///
     /// at most 32 characters; example: `"wxcbda96de0b165484"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户号:调用接口的商户号(服务商模式为服务商商户号)。
@@ -1077,6 +1160,7 @@ pub struct ParkingTransaction {
     /// 子商户号(服务商模式)。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 服务描述。
@@ -1095,6 +1179,7 @@ pub struct ParkingTransaction {
     /// 微信支付订单号。
     ///
     /// example: `"1009660380201506130728806387"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 交易状态。
@@ -1104,32 +1189,38 @@ pub struct ParkingTransaction {
     /// 交易状态描述:对当前订单状态的说明和下一步操作指引。
     ///
     /// example: `"支付成功"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub trade_state_description: ::std::option::Option<::std::string::String>,
     /// 支付完成时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2017-08-26T12:43:39+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 付款银行:银行类型标识;BPA 表示该笔订单由微信垫付。
     ///
     /// example: `"BPA"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 用户是否已还款:仅在 `bank_type` 为 BPA 且 `trade_state` 为 SUCCESS 时有意义。
     ///
     /// example: `"Y"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_repaid: ::std::option::Option<ParkingUserRepaid>,
     /// 附加数据:原样返回。
     ///
     /// at most 128 characters; example: `"深圳分店"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 交易场景,目前只支持 PARKING(车场停车)。
     pub trade_scene: ParkingTradeSceneType,
     /// 停车场景信息:交易场景为 PARKING 时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub parking_info: ::std::option::Option<ParkingTradeInfo>,
     /// 支付者。
@@ -1137,6 +1228,7 @@ pub struct ParkingTransaction {
     /// 订单金额。
     pub amount: ParkingTransactionAmount,
     /// 优惠信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<ParkingPromotionDetail>>,
 }
@@ -1219,6 +1311,7 @@ impl ParkingTransaction {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ParkingTransactionAmount {
     /// 订单总金额,单位分。
@@ -1228,16 +1321,19 @@ pub struct ParkingTransactionAmount {
     /// 货币类型,目前只支持 CNY。
     ///
     /// example: `"CNY"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub currency: ::std::option::Option<::std::string::String>,
     /// 用户实际支付金额,单位分。
     ///
     /// format `int64`; example: `888`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub payer_total: ::std::option::Option<i64>,
     /// 订单优惠金额,单位分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub discount_total: ::std::option::Option<i64>,
 }
@@ -1309,6 +1405,15 @@ impl ::std::fmt::Display for ParkingUserRepaid {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ParkingUserRepaid {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ParkingUserRepaid {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1326,12 +1431,14 @@ impl<'de> ::serde::Deserialize<'de> for ParkingUserRepaid {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreParkingCreateParkingRequest {
     /// 子商户号:服务商模式下必传(条件必填)。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户入场ID:商户侧入场标识,同一商户号下唯一。
     ///
@@ -1368,6 +1475,7 @@ pub struct PayscoreParkingCreateParkingRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreParkingCreateParkingResponse {
     /// 停车入场ID:微信支付分停车服务为商户分配的入场ID,扣费受理时传入。
@@ -1400,6 +1508,7 @@ pub struct PayscoreParkingCreateParkingResponse {
     /// 停车入场状态:本次入场车牌能否使用微信支付分停车服务。
     pub state: ParkingState,
     /// 不可用原因:状态为 BLOCKED 时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub block_reason: ::std::option::Option<ParkingBlockReason>,
 }
@@ -1467,6 +1576,7 @@ impl PayscoreParkingCreateParkingResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreParkingCreateTransactionRequest {
     /// 公众账号ID:商户在微信申请公众号或移动应用后分配的AppID。
@@ -1477,11 +1587,13 @@ pub struct PayscoreParkingCreateTransactionRequest {
     ///
     /// at most 32 characters; example: `"wxcbda96de0b165484"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 子商户号:服务商模式下必传(条件必填)。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 服务描述:用于交易账单中对扣费服务的描述。
     ///
@@ -1491,6 +1603,7 @@ pub struct PayscoreParkingCreateTransactionRequest {
     ///
     /// at most 128 characters; example: `"深圳分店"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户订单号:只能是数字、大小写字母及 `_-*`,同一商户号下唯一。
     ///
@@ -1502,6 +1615,7 @@ pub struct PayscoreParkingCreateTransactionRequest {
     ///
     /// at most 32 characters; example: `"WXG"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_tag: ::std::option::Option<::std::string::String>,
     /// 回调通知URL:接收扣款结果通知的地址,只接受HTTPS。
     ///
@@ -1511,11 +1625,13 @@ pub struct PayscoreParkingCreateTransactionRequest {
     ///
     /// at most 16 characters; example: `"Y"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<ParkingProfitSharing>,
     /// 订单金额。
     pub amount: ParkingOrderAmount,
     /// 停车场景信息:交易场景为 PARKING 时需填写(条件必填)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub parking_info: ::std::option::Option<ParkingTradeInfo>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PayscoreParkingQueryPlateServiceResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1525,6 +1641,7 @@ pub struct PayscoreParkingCreateTransactionRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreParkingQueryPlateServiceResponse {
     /// 车牌号。
@@ -1537,6 +1654,7 @@ pub struct PayscoreParkingQueryPlateServiceResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_open_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 用户标识:原样返回请求中的OpenID。

@@ -74,6 +74,15 @@ impl ::std::fmt::Display for PayscoreCancelSignType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreCancelSignType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscoreCancelSignType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -91,6 +100,7 @@ impl<'de> ::serde::Deserialize<'de> for PayscoreCancelSignType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreCreateSignPlanServiceOrderRequest {
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -121,11 +131,13 @@ pub struct PayscoreCreateSignPlanServiceOrderRequest {
     pub time_range: PayscorePlanTimeRange,
     /// 服务位置:用于用户侧展示。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<PayscorePlanLocation>,
     /// 附加数据:自定义参数,先URLEncode后传入。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户侧订单号:须与创建签约计划时该明细的商户侧计划明细使用订单号(`merchant_plan_detail_no`)一致。
     ///
@@ -143,6 +155,7 @@ pub struct PayscoreCreateSignPlanServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreCreateUserSignPlanResponse {
     /// 用户的签约计划。
@@ -175,6 +188,7 @@ impl PayscoreCreateUserSignPlanResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCreatePlanRequest {
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -219,6 +233,7 @@ pub struct PayscorePartnerCreatePlanRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -228,6 +243,7 @@ pub struct PayscorePartnerCreatePlanRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCreateSignPlanServiceOrderRequest {
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -258,11 +274,13 @@ pub struct PayscorePartnerCreateSignPlanServiceOrderRequest {
     pub time_range: PayscorePlanTimeRange,
     /// 服务位置:用于用户侧展示。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub location: ::std::option::Option<PayscorePlanLocation>,
     /// 附加数据:自定义参数,先URLEncode后传入。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 商户侧订单号:须与创建签约计划时该明细的商户侧计划明细使用订单号(`merchant_plan_detail_no`)一致。
     ///
@@ -276,16 +294,19 @@ pub struct PayscorePartnerCreateSignPlanServiceOrderRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 用户在服务商AppID下的OpenID:与 `sub_openid` 二选一(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的OpenID:与 `openid` 二选一(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -295,6 +316,7 @@ pub struct PayscorePartnerCreateSignPlanServiceOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCreateUserSignPlanRequest {
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -317,16 +339,19 @@ pub struct PayscorePartnerCreateUserSignPlanRequest {
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 用户在服务商AppID下的OpenID:与 `sub_openid` 二选一,必须且只能填一个(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 用户在子商户AppID下的OpenID:与 `openid` 二选一;填写时 `sub_appid` 必填(条件必填)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 商户签约计划号:商户系统内部签约计划单号,只能是数字、大小写字母及 `_-*`,同一商户号下唯一。
     ///
@@ -346,6 +371,7 @@ pub struct PayscorePartnerCreateUserSignPlanRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerCreateUserSignPlanResponse {
     /// 服务商子商户用户的签约计划。
@@ -380,6 +406,7 @@ impl PayscorePartnerCreateUserSignPlanResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerPlan {
     /// 支付分计划ID:微信支付分配的计划ID。
@@ -425,17 +452,20 @@ pub struct PayscorePartnerPlan {
     /// format `int64`; example: `18000`.
     pub total_actual_price: i64,
     /// 支付分计划明细列表:数量与扣费次数一致。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_detail_list: ::std::option::Option<::std::vec::Vec<PayscorePlanDetail>>,
     /// 终止方商户号:停止计划的商户号(计划已停止时返回)。
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stop_mchid: ::std::option::Option<::std::string::String>,
     /// 终止时间:计划停止的时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stop_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 子商户号:计划归属的子商户号。
@@ -445,6 +475,7 @@ pub struct PayscorePartnerPlan {
     /// 子商户AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
@@ -543,6 +574,7 @@ impl PayscorePartnerPlan {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerSignPlanServiceOrder {
     /// AppID。
@@ -570,32 +602,39 @@ pub struct PayscorePartnerSignPlanServiceOrder {
     /// 订单状态说明:DOING 状态时返回,USER_CONFIRM(用户已确认)或 MCH_COMPLETE(商户已完结)。
     ///
     /// example: `"USER_CONFIRM"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<::std::string::String>,
     /// 订单收款总金额,单位分。
     ///
     /// format `int64`; example: `9000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 服务时间:用于用户侧展示。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<PayscorePlanTimeRange>,
     /// 服务位置:用于用户侧展示。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<PayscorePlanLocation>,
     /// 附加数据。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。
     ///
     /// at most 256 characters; example: `"https://api.schrodinger.com/notify"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户在AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号。
@@ -605,11 +644,13 @@ pub struct PayscorePartnerSignPlanServiceOrder {
     /// 是否需要收款。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
     /// 用户在子商户AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 子商户号。
@@ -619,6 +660,7 @@ pub struct PayscorePartnerSignPlanServiceOrder {
     /// 子商户AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
@@ -697,6 +739,7 @@ impl PayscorePartnerSignPlanServiceOrder {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerStopPlanRequest {
     /// 子商户号:计划归属的子商户号。
@@ -711,6 +754,7 @@ pub struct PayscorePartnerStopPlanRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerStopUserSignPlanRequest {
     /// 子商户号:签约计划归属的子商户号。
@@ -731,6 +775,7 @@ pub struct PayscorePartnerStopUserSignPlanRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePartnerUserSignPlan {
     /// 计划签约ID:签约计划的主键。
@@ -740,6 +785,7 @@ pub struct PayscorePartnerUserSignPlan {
     /// 签约用户在AppID下的OpenID。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -776,43 +822,52 @@ pub struct PayscorePartnerUserSignPlan {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_sign_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约计划取消类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_sign_type: ::std::option::Option<PayscoreCancelSignType>,
     /// 签约计划取消原因。
     ///
     /// example: `"用户退课"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_reason: ::std::option::Option<::std::string::String>,
     /// 签约计划的名称。
     ///
     /// at most 20 characters; example: `"一年课程计划"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_name: ::std::option::Option<::std::string::String>,
     /// 签约计划的过期时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2024-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_over_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约计划原总金额,单位分。
     ///
     /// format `int64`; example: `20000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_origin_price: ::std::option::Option<i64>,
     /// 签约计划扣费次数。
     ///
     /// example: `2`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduction_quantity: ::std::option::Option<i64>,
     /// 签约计划实际总金额,单位分。
     ///
     /// format `int64`; example: `18000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_actual_price: ::std::option::Option<i64>,
     /// 签约计划明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub signed_detail_list: ::std::option::Option<
         ::std::vec::Vec<PayscoreSignedPlanDetail>,
@@ -821,11 +876,13 @@ pub struct PayscorePartnerUserSignPlan {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sign_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约用户在子商户AppID下的OpenID。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 子商户号。
@@ -835,6 +892,7 @@ pub struct PayscorePartnerUserSignPlan {
     /// 子商户AppID。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
@@ -930,6 +988,7 @@ impl PayscorePartnerUserSignPlan {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePlan {
     /// 支付分计划ID:微信支付分配的计划ID。
@@ -975,17 +1034,20 @@ pub struct PayscorePlan {
     /// format `int64`; example: `18000`.
     pub total_actual_price: i64,
     /// 支付分计划明细列表:数量与扣费次数一致。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_detail_list: ::std::option::Option<::std::vec::Vec<PayscorePlanDetail>>,
     /// 终止方商户号:停止计划的商户号(计划已停止时返回)。
     ///
     /// at most 32 characters; example: `"1230000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stop_mchid: ::std::option::Option<::std::string::String>,
     /// 终止时间:计划停止的时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub stop_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1077,6 +1139,7 @@ impl PayscorePlan {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePlanCreateBody {
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -1123,6 +1186,7 @@ pub struct PayscorePlanCreateBody {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscorePlanDetail {
     /// 计划明细序号:从1开始,按创建时的顺序编号。
@@ -1136,6 +1200,7 @@ pub struct PayscorePlanDetail {
     /// 计划明细优惠说明。
     ///
     /// example: `"首期优惠"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_discount_description: ::std::option::Option<::std::string::String>,
     /// 计划明细实际支付金额,单位分。
@@ -1193,6 +1258,7 @@ impl PayscorePlanDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscorePlanDetailInput {
     /// 计划明细原支付金额,单位分。
@@ -1203,6 +1269,7 @@ pub struct PayscorePlanDetailInput {
     ///
     /// example: `"首期优惠"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub plan_discount_description: ::std::option::Option<::std::string::String>,
     /// 计划明细实际支付金额,单位分:不大于原支付金额,且不大于上一个明细的实际支付金额。
     ///
@@ -1316,6 +1383,15 @@ impl ::std::str::FromStr for PayscorePlanDetailState {
 impl ::std::fmt::Display for PayscorePlanDetailState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscorePlanDetailState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PayscorePlanDetailState {
@@ -1438,6 +1514,15 @@ impl ::std::fmt::Display for PayscorePlanState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscorePlanState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscorePlanState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1542,6 +1627,7 @@ impl PayscorePlanTimeRange {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreSignPlanDetailNo {
     /// 计划明细序号:与创建支付分计划时的明细序号对应。
@@ -1586,6 +1672,7 @@ impl PayscoreSignPlanDetailNo {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreSignPlanServiceOrder {
     /// AppID。
@@ -1613,32 +1700,39 @@ pub struct PayscoreSignPlanServiceOrder {
     /// 订单状态说明:DOING 状态时返回,USER_CONFIRM(用户已确认)或 MCH_COMPLETE(商户已完结)。
     ///
     /// example: `"USER_CONFIRM"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state_description: ::std::option::Option<::std::string::String>,
     /// 订单收款总金额,单位分。
     ///
     /// format `int64`; example: `9000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 服务时间:用于用户侧展示。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub time_range: ::std::option::Option<PayscorePlanTimeRange>,
     /// 服务位置:用于用户侧展示。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub location: ::std::option::Option<PayscorePlanLocation>,
     /// 附加数据。
     ///
     /// at most 256 characters; example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 通知地址。
     ///
     /// at most 256 characters; example: `"https://api.schrodinger.com/notify"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户在AppID下的唯一标识。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 微信支付服务订单号。
@@ -1648,6 +1742,7 @@ pub struct PayscoreSignPlanServiceOrder {
     /// 是否需要收款。
     ///
     /// example: `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub need_collection: ::std::option::Option<bool>,
 }
@@ -1780,6 +1875,15 @@ impl ::std::fmt::Display for PayscoreSignPlanServiceOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreSignPlanServiceOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscoreSignPlanServiceOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1859,6 +1963,15 @@ impl ::std::fmt::Display for PayscoreSignState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PayscoreSignState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PayscoreSignState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1878,6 +1991,7 @@ impl<'de> ::serde::Deserialize<'de> for PayscoreSignState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreSignedPlanDetail {
     /// 计划明细序号。
@@ -1891,6 +2005,7 @@ pub struct PayscoreSignedPlanDetail {
     /// 计划明细优惠说明。
     ///
     /// example: `"首期优惠"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_discount_description: ::std::option::Option<::std::string::String>,
     /// 计划明细实际支付金额,单位分。
@@ -1902,6 +2017,7 @@ pub struct PayscoreSignedPlanDetail {
     /// 明细对应的支付分服务订单号:明细已使用时返回。
     ///
     /// example: `"15646546545165651651"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 商户侧计划明细使用订单号。
@@ -1911,29 +2027,34 @@ pub struct PayscoreSignedPlanDetail {
     /// 计划明细名称。
     ///
     /// example: `"第一期课程"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_detail_name: ::std::option::Option<::std::string::String>,
     /// 明细对应订单的实际支付金额,单位分。
     ///
     /// format `int64`; example: `9000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub actual_pay_price: ::std::option::Option<i64>,
     /// 明细使用时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub use_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 明细完成时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T12:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub complete_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 明细取消时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T12:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1991,6 +2112,7 @@ impl PayscoreSignedPlanDetail {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreStopUserSignPlanRequest {
     /// 取消原因:商户取消签约计划的原因。
@@ -2007,6 +2129,7 @@ pub struct PayscoreStopUserSignPlanRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreUserSignPlan {
     /// 计划签约ID:签约计划的主键。
@@ -2016,6 +2139,7 @@ pub struct PayscoreUserSignPlan {
     /// 签约用户在AppID下的OpenID。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -2052,43 +2176,52 @@ pub struct PayscoreUserSignPlan {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_sign_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约计划取消类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_sign_type: ::std::option::Option<PayscoreCancelSignType>,
     /// 签约计划取消原因。
     ///
     /// example: `"用户退课"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_reason: ::std::option::Option<::std::string::String>,
     /// 签约计划的名称。
     ///
     /// at most 20 characters; example: `"一年课程计划"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_name: ::std::option::Option<::std::string::String>,
     /// 签约计划的过期时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2024-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_over_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约计划原总金额,单位分。
     ///
     /// format `int64`; example: `20000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_origin_price: ::std::option::Option<i64>,
     /// 签约计划扣费次数。
     ///
     /// example: `2`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduction_quantity: ::std::option::Option<i64>,
     /// 签约计划实际总金额,单位分。
     ///
     /// format `int64`; example: `18000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_actual_price: ::std::option::Option<i64>,
     /// 签约计划明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub signed_detail_list: ::std::option::Option<
         ::std::vec::Vec<PayscoreSignedPlanDetail>,
@@ -2097,6 +2230,7 @@ pub struct PayscoreUserSignPlan {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sign_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -2184,6 +2318,7 @@ impl PayscoreUserSignPlan {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreUserSignPlanCreateBody {
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -2222,6 +2357,7 @@ pub struct PayscoreUserSignPlanCreateBody {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreUserSignPlanNotification {
     /// 计划签约ID:签约计划的主键。
@@ -2231,6 +2367,7 @@ pub struct PayscoreUserSignPlanNotification {
     /// 签约用户在AppID下的OpenID。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 支付分服务ID:须已开通按计划确认权限。
@@ -2267,43 +2404,52 @@ pub struct PayscoreUserSignPlanNotification {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_sign_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约计划取消类型
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_sign_type: ::std::option::Option<PayscoreCancelSignType>,
     /// 签约计划取消原因。
     ///
     /// example: `"用户退课"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_reason: ::std::option::Option<::std::string::String>,
     /// 签约计划的名称。
     ///
     /// at most 20 characters; example: `"一年课程计划"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_name: ::std::option::Option<::std::string::String>,
     /// 签约计划的过期时间,rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2024-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub plan_over_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约计划原总金额,单位分。
     ///
     /// format `int64`; example: `20000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_origin_price: ::std::option::Option<i64>,
     /// 签约计划扣费次数。
     ///
     /// example: `2`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub deduction_quantity: ::std::option::Option<i64>,
     /// 签约计划实际总金额,单位分。
     ///
     /// format `int64`; example: `18000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_actual_price: ::std::option::Option<i64>,
     /// 签约计划明细列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub signed_detail_list: ::std::option::Option<
         ::std::vec::Vec<PayscoreSignedPlanDetail>,
@@ -2312,21 +2458,25 @@ pub struct PayscoreUserSignPlanNotification {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-10-10T11:11:11+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sign_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 签约用户在子商户AppID下的OpenID(服务商模式)。
     ///
     /// at most 128 characters; example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_openid: ::std::option::Option<::std::string::String>,
     /// 子商户号(服务商模式)。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户AppID(服务商模式)。
     ///
     /// at most 32 characters; example: `"wxd678efh567hg6999"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }

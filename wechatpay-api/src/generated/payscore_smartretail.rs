@@ -13,6 +13,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreSmartretailCancelOrderRequest {
     /// 公众账号ID:与商户号有绑定关系的AppID。
@@ -35,6 +36,7 @@ pub struct PayscoreSmartretailCancelOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreSmartretailCompleteOrderRequest {
     /// 公众账号ID:与商户号有绑定关系的AppID。
@@ -47,49 +49,59 @@ pub struct PayscoreSmartretailCompleteOrderRequest {
     pub service_id: ::std::string::String,
     /// 订单使用情况。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finish_type: ::std::option::Option<SmartretailFinishType>,
     /// 取消原因:用户未使用服务、取消订单时填写。
     ///
     /// example: `"用户未取货"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub cancel_reason: ::std::option::Option<::std::string::String>,
     /// 实际服务开始时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225091010"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_service_start_time: ::std::option::Option<::std::string::String>,
     /// 实际服务结束时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225121010"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_service_end_time: ::std::option::Option<::std::string::String>,
     /// 实际结束使用服务的地点。
     ///
     /// example: `"嗨客时尚主题展餐厅"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_service_end_location: ::std::option::Option<::std::string::String>,
     /// 后付费项目列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fees: ::std::option::Option<::std::vec::Vec<SmartretailFee>>,
     /// 商户优惠,最多5条。
     ///
     /// at most 5 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub discounts: ::std::option::Option<::std::vec::Vec<SmartretailDiscount>>,
     /// 总金额:大于等于0,单位分。
     ///
     /// at least 0; format `int64`; example: `3900`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 完结凭证:查询订单返回的 `finish_ticket`,确保完结时数据完整。
     ///
     /// example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub finish_ticket: ::std::option::Option<::std::string::String>,
     /// 是否指定商户分账。
     ///
     /// example: `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub profit_sharing: ::std::option::Option<bool>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -99,6 +111,7 @@ pub struct PayscoreSmartretailCompleteOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PayscoreSmartretailCreateOrderRequest {
     /// 公众账号ID:与商户号有绑定关系的AppID。
@@ -117,54 +130,65 @@ pub struct PayscoreSmartretailCreateOrderRequest {
     ///
     /// example: `"OnAccept"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_start_time: ::std::option::Option<::std::string::String>,
     /// 预计服务结束时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225121010"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_end_time: ::std::option::Option<::std::string::String>,
     /// 开始使用服务的地点。
     ///
     /// example: `"嗨客时尚主题展餐厅"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_start_location: ::std::option::Option<::std::string::String>,
     /// 预计服务结束的地点。
     ///
     /// example: `"嗨客时尚主题展餐厅"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_end_location: ::std::option::Option<::std::string::String>,
     /// 服务信息:介绍本订单提供的服务。
     ///
     /// example: `"自助售货机购物"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub service_introduction: ::std::option::Option<::std::string::String>,
     /// 后付费项目列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fees: ::std::option::Option<::std::vec::Vec<SmartretailFee>>,
     /// 商户优惠,最多5条。
     ///
     /// at most 5 items.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub discounts: ::std::option::Option<::std::vec::Vec<SmartretailDiscountInput>>,
     /// 订单风险金额,单位分。
     ///
     /// format `int64`; example: `20000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub risk_amount: ::std::option::Option<i64>,
     /// 商户自定义说明:存放本订单所需的商户信息。
     ///
     /// example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 是否需要用户确认订单。
     ///
     /// example: `true`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub need_user_confirm: ::std::option::Option<bool>,
     /// 用户在商户AppID下的唯一标识。
     ///
     /// example: `"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PayscoreSmartretailCreateOrderResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -174,6 +198,7 @@ pub struct PayscoreSmartretailCreateOrderRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PayscoreSmartretailCreateOrderResponse {
     /// 公众账号ID:与商户号有绑定关系的AppID。
@@ -199,26 +224,31 @@ pub struct PayscoreSmartretailCreateOrderResponse {
     /// 跳转微信侧小程序的 businessType。
     ///
     /// example: `"wxpayScoreUse"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_businesstype: ::std::option::Option<::std::string::String>,
     /// 跳转微信侧小程序的AppID:商户小程序跳转时使用。
     ///
     /// example: `"wxd8f3793ea3b935b8"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_appid: ::std::option::Option<::std::string::String>,
     /// 跳转微信侧小程序的路径。
     ///
     /// example: `"pages/use/use"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_path: ::std::option::Option<::std::string::String>,
     /// 跳转微信侧小程序的 username:商户APP跳转时使用。
     ///
     /// example: `"gh_1234567890ab"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub miniprogram_username: ::std::option::Option<::std::string::String>,
     /// 跳转微信侧小程序时传入的订单数据。
     ///
     /// example: `"XXXXXXXX"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package: ::std::option::Option<::std::string::String>,
 }
@@ -343,17 +373,20 @@ impl SmartretailDiscount {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct SmartretailDiscountInput {
     /// 优惠名称。
     ///
     /// example: `"满20减1元"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub discount_name: ::std::option::Option<::std::string::String>,
     /// 优惠说明。
     ///
     /// example: `"不与其他优惠叠加"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub discount_desc: ::std::option::Option<::std::string::String>,
 }
 impl SmartretailDiscountInput {
@@ -533,6 +566,7 @@ impl<'de> ::serde::Deserialize<'de> for SmartretailFinishType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SmartretailOrder {
     /// 公众账号ID:与商户号有绑定关系的AppID。
@@ -556,92 +590,111 @@ pub struct SmartretailOrder {
     /// example: `"USER_PAID"`.
     pub state: SmartretailOrderState,
     /// 订单使用情况。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_type: ::std::option::Option<SmartretailFinishType>,
     /// 服务开始时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225091010"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_start_time: ::std::option::Option<::std::string::String>,
     /// 预计服务结束时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225121010"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_end_time: ::std::option::Option<::std::string::String>,
     /// 实际服务开始时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225091010"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub real_service_start_time: ::std::option::Option<::std::string::String>,
     /// 实际服务结束时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225121010"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub real_service_end_time: ::std::option::Option<::std::string::String>,
     /// 支付完成时间:格式 yyyyMMddHHmmss。
     ///
     /// example: `"20091225121210"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_succ_time: ::std::option::Option<::std::string::String>,
     /// 开始使用服务的地点。
     ///
     /// example: `"嗨客时尚主题展餐厅"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_start_location: ::std::option::Option<::std::string::String>,
     /// 预计服务结束的地点。
     ///
     /// example: `"嗨客时尚主题展餐厅"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_end_location: ::std::option::Option<::std::string::String>,
     /// 实际开始使用服务的地点。
     ///
     /// example: `"嗨客时尚主题展餐厅"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub real_service_start_location: ::std::option::Option<::std::string::String>,
     /// 实际结束使用服务的地点。
     ///
     /// example: `"嗨客时尚主题展餐厅"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub real_service_end_location: ::std::option::Option<::std::string::String>,
     /// 服务信息。
     ///
     /// example: `"自助售货机购物"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub service_introduction: ::std::option::Option<::std::string::String>,
     /// 后付费项目列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fees: ::std::option::Option<::std::vec::Vec<SmartretailFee>>,
     /// 商户优惠列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub discounts: ::std::option::Option<::std::vec::Vec<SmartretailDiscount>>,
     /// 订单风险金额,单位分。
     ///
     /// format `int64`; example: `20000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub risk_amount: ::std::option::Option<i64>,
     /// 总金额,单位分。
     ///
     /// format `int64`; example: `3900`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub total_amount: ::std::option::Option<i64>,
     /// 商户自定义说明。
     ///
     /// example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub attach: ::std::option::Option<::std::string::String>,
     /// 完结凭证:完结订单时传入,确保完结时数据完整。
     ///
     /// example: `"Easdfowealsdkjfnlaksjdlfkwqoi"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_ticket: ::std::option::Option<::std::string::String>,
     /// 结单交易单号:收款成功后的微信支付交易单号。
     ///
     /// example: `"1009660380201506130728806387"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_transaction_id: ::std::option::Option<::std::string::String>,
     /// 支付方式。
     ///
     /// example: `"NEWTON"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pay_type: ::std::option::Option<::std::string::String>,
 }
@@ -709,6 +762,7 @@ impl SmartretailOrder {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SmartretailOrderRef {
     /// 公众账号ID:与商户号有绑定关系的AppID。
@@ -845,6 +899,15 @@ impl ::std::str::FromStr for SmartretailOrderState {
 impl ::std::fmt::Display for SmartretailOrderState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for SmartretailOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SmartretailOrderState {

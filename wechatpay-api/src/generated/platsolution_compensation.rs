@@ -18,6 +18,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CompensateBill {
     /// 服务商商户号。
@@ -33,11 +34,13 @@ pub struct CompensateBill {
     /// 赔付金额,单位为分。
     ///
     /// format `int64`; example: `10000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 赔付原因。
     ///
     /// at most 32 characters; example: `"退货运费补偿"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_remark: ::std::option::Option<::std::string::String>,
     /// 微信支付转账单号。
@@ -55,14 +58,17 @@ pub struct CompensateBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单信息:单据关闭时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<CompensationCloseInfo>,
     /// 出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
@@ -172,9 +178,11 @@ impl CompensateBillReceiver {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CompensateBillReceiverDetail {
     /// 赔付收款方信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<CompensateBillReceiver>,
 }
@@ -383,17 +391,20 @@ impl<'de> ::serde::Deserialize<'de> for CompensateBillTransactionType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CompensationCloseInfo {
     /// 关单时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单原因,如 NOT_ENOUGH(余额不足)。
     ///
     /// example: `"NOT_ENOUGH"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<::std::string::String>,
 }
@@ -479,6 +490,15 @@ impl ::std::fmt::Display for CompensationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for CompensationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for CompensationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -496,6 +516,7 @@ impl<'de> ::serde::Deserialize<'de> for CompensationState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCancelCompensateBillResponse {
     /// 商户单号。
@@ -555,6 +576,7 @@ impl PlatsolutionCancelCompensateBillResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCreateCompensateBillRequest {
     /// 赔付收款方信息。
@@ -575,16 +597,19 @@ pub struct PlatsolutionCreateCompensateBillRequest {
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
     /// 转账场景ID:在「商户平台-产品中心-商家转账」申请的场景。
     ///
     /// at most 36 characters; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:默认按转账场景展示;指定时须同时指定转账场景ID。
     ///
     /// at most 10 characters; example: `"退货运费补偿"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -594,6 +619,7 @@ pub struct PlatsolutionCreateCompensateBillRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCreateSubMchCompensationBillRequest {
     /// 赔付接收方(二级商户)信息。
@@ -614,6 +640,7 @@ pub struct PlatsolutionCreateSubMchCompensationBillRequest {
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -623,12 +650,14 @@ pub struct PlatsolutionCreateSubMchCompensationBillRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionPreTransferCompensateBillRequest {
     /// 公众账号ID:服务商的 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 赔付收款方信息。
     pub receiver: CompensateBillReceiver,
@@ -648,16 +677,19 @@ pub struct PlatsolutionPreTransferCompensateBillRequest {
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:默认按转账场景展示;指定时须同时指定转账场景ID。
     ///
     /// at most 10 characters; example: `"退货运费补偿"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 商户回调地址:接收赔付结果通知的 HTTPS 地址,不能带参数。
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PlatsolutionPreTransferCompensateBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -667,6 +699,7 @@ pub struct PlatsolutionPreTransferCompensateBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionPreTransferCompensateBillResponse {
     /// 商户单号。
@@ -732,6 +765,7 @@ impl PlatsolutionPreTransferCompensateBillResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SubMchCompensationBill {
     /// 服务商商户号。
@@ -767,14 +801,17 @@ pub struct SubMchCompensationBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单信息:单据关闭时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<CompensationCloseInfo>,
     /// 出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
@@ -906,9 +943,11 @@ impl SubMchCompensationReceiver {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SubMchCompensationReceiverDetail {
     /// 赔付接收方(二级商户)信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<SubMchCompensationReceiver>,
 }
@@ -1050,6 +1089,15 @@ impl ::std::str::FromStr for SubMchCompensationState {
 impl ::std::fmt::Display for SubMchCompensationState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for SubMchCompensationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SubMchCompensationState {

@@ -21,6 +21,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositAfterSalesBill {
     /// 服务商商户号。
@@ -30,11 +31,13 @@ pub struct DepositAfterSalesBill {
     /// 二级商户号:出资的二级商户。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 二级商户 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
@@ -50,6 +53,7 @@ pub struct DepositAfterSalesBill {
     /// 赔付原因。
     ///
     /// at most 32 characters; example: `"违规扣罚赔付"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_remark: ::std::option::Option<::std::string::String>,
     /// 微信支付转账单号。
@@ -67,14 +71,17 @@ pub struct DepositAfterSalesBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单信息:单据关闭时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<DepositCloseInfo>,
     /// 出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
@@ -199,9 +206,11 @@ impl DepositAfterSalesReceiver {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositAfterSalesReceiverDetail {
     /// 转账接收方信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<DepositAfterSalesReceiver>,
 }
@@ -306,17 +315,20 @@ impl<'de> ::serde::Deserialize<'de> for DepositBusinessType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositCloseInfo {
     /// 关单时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单原因,如 NOT_ENOUGH(余额不足)。
     ///
     /// example: `"NOT_ENOUGH"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<::std::string::String>,
 }
@@ -477,6 +489,15 @@ impl ::std::fmt::Display for DepositCompensationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for DepositCompensationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for DepositCompensationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -496,6 +517,7 @@ impl<'de> ::serde::Deserialize<'de> for DepositCompensationState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositInsurancePremiumsBill {
     /// 服务商商户号。
@@ -505,11 +527,13 @@ pub struct DepositInsurancePremiumsBill {
     /// 二级商户号:出资的二级商户。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 二级商户 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
@@ -525,6 +549,7 @@ pub struct DepositInsurancePremiumsBill {
     /// 赔付原因。
     ///
     /// at most 32 characters; example: `"违规扣罚赔付"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_remark: ::std::option::Option<::std::string::String>,
     /// 微信支付转账单号。
@@ -542,19 +567,23 @@ pub struct DepositInsurancePremiumsBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单信息:单据关闭时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<DepositCloseInfo>,
     /// 出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID:服务商的 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
 }
@@ -683,9 +712,11 @@ impl DepositInsurancePremiumsReceiver {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositInsurancePremiumsReceiverDetail {
     /// 转账接收方信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<DepositInsurancePremiumsReceiver>,
 }
@@ -929,6 +960,7 @@ impl<'de> ::serde::Deserialize<'de> for DepositPremiumsTransactionType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositShippingCostBill {
     /// 服务商商户号。
@@ -938,6 +970,7 @@ pub struct DepositShippingCostBill {
     /// 二级商户号:出资的二级商户。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
@@ -953,6 +986,7 @@ pub struct DepositShippingCostBill {
     /// 赔付原因。
     ///
     /// at most 32 characters; example: `"违规扣罚赔付"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_remark: ::std::option::Option<::std::string::String>,
     /// 微信支付转账单号。
@@ -970,14 +1004,17 @@ pub struct DepositShippingCostBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单信息:单据关闭时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<DepositCloseInfo>,
     /// 出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
@@ -1089,9 +1126,11 @@ impl DepositShippingCostReceiver {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositShippingCostReceiverDetail {
     /// 转账接收方信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<DepositShippingCostReceiver>,
 }
@@ -1228,6 +1267,7 @@ impl<'de> ::serde::Deserialize<'de> for DepositTransactionType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositTransferBill {
     /// 服务商商户号。
@@ -1247,6 +1287,7 @@ pub struct DepositTransferBill {
     /// 赔付原因。
     ///
     /// at most 32 characters; example: `"违规扣罚赔付"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_remark: ::std::option::Option<::std::string::String>,
     /// 微信支付转账单号。
@@ -1264,22 +1305,27 @@ pub struct DepositTransferBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单信息:单据关闭时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<DepositCloseInfo>,
     /// 出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
     /// 保证金赔付的业务类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub business_type: ::std::option::Option<DepositBusinessType>,
     /// 收款方备注。
     ///
     /// at most 32 characters; example: `"保证金赔付"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver_remark: ::std::option::Option<::std::string::String>,
 }
@@ -1393,9 +1439,11 @@ impl DepositTransferReceiver {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DepositTransferReceiverDetail {
     /// 转账接收方信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<DepositTransferReceiver>,
 }
@@ -1451,17 +1499,20 @@ impl DepositUserInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCreateDepositAfterSalesCompensationBillRequest {
     /// 二级商户号:出资的二级商户;不指定时须有出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID:服务商的 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
     pub receiver: DepositAfterSalesReceiver,
@@ -1481,16 +1532,19 @@ pub struct PlatsolutionCreateDepositAfterSalesCompensationBillRequest {
     ///
     /// at most 36 characters; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:默认按转账场景展示;指定时须同时指定转账场景ID。
     ///
     /// at most 10 characters; example: `"退货运费补偿"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 二级商户 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1500,17 +1554,20 @@ pub struct PlatsolutionCreateDepositAfterSalesCompensationBillRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCreateDepositInsurancePremiumsCompensationBillRequest {
     /// 二级商户号:出资的二级商户;不指定时须有出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID:服务商的 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
     pub receiver: DepositInsurancePremiumsReceiver,
@@ -1534,17 +1591,20 @@ pub struct PlatsolutionCreateDepositInsurancePremiumsCompensationBillRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCreateDepositShippingCostCompensationBillRequest {
     /// 二级商户号:出资的二级商户;不指定时须有出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID:服务商的 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
     pub receiver: DepositShippingCostReceiver,
@@ -1564,11 +1624,13 @@ pub struct PlatsolutionCreateDepositShippingCostCompensationBillRequest {
     ///
     /// at most 36 characters; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:默认按转账场景展示;指定时须同时指定转账场景ID。
     ///
     /// at most 10 characters; example: `"退货运费补偿"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
@@ -1578,17 +1640,20 @@ pub struct PlatsolutionCreateDepositShippingCostCompensationBillRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCreateDepositTransferBillRequest {
     /// 二级商户号:出资的二级商户;不指定时须有出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID:服务商的 AppID。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sp_appid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
     pub receiver: DepositTransferReceiver,
@@ -1610,6 +1675,7 @@ pub struct PlatsolutionCreateDepositTransferBillRequest {
     ///
     /// at most 32 characters; example: `"保证金赔付"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub receiver_remark: ::std::option::Option<::std::string::String>,
 }
 /// 请求保证金售后赔付

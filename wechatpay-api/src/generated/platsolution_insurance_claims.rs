@@ -18,6 +18,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct InsuranceAgreement {
     /// 协议编号。
@@ -83,6 +84,7 @@ impl InsuranceAgreement {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceClaimBill {
     /// 服务商商户号。
@@ -92,6 +94,7 @@ pub struct InsuranceClaimBill {
     /// 二级商户号:出资的二级商户。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 转账接收方信息。
@@ -103,11 +106,13 @@ pub struct InsuranceClaimBill {
     /// 赔付金额,单位为分。
     ///
     /// format `int64`; example: `10000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub amount: ::std::option::Option<i64>,
     /// 赔付原因。
     ///
     /// at most 32 characters; example: `"保险理赔"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_remark: ::std::option::Option<::std::string::String>,
     /// 微信支付转账单号。
@@ -125,14 +130,17 @@ pub struct InsuranceClaimBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单信息:单据关闭时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<InsuranceClaimCloseInfo>,
     /// 出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
@@ -196,17 +204,20 @@ impl InsuranceClaimBill {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceClaimCloseInfo {
     /// 关单时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关单原因,如 NOT_ENOUGH(余额不足)。
     ///
     /// example: `"NOT_ENOUGH"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<::std::string::String>,
 }
@@ -276,9 +287,11 @@ impl InsuranceClaimReceiver {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceClaimReceiverDetail {
     /// 理赔收款方信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receiver: ::std::option::Option<InsuranceClaimReceiver>,
 }
@@ -438,6 +451,15 @@ impl ::std::fmt::Display for InsuranceClaimState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceClaimState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for InsuranceClaimState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -573,6 +595,7 @@ impl<'de> ::serde::Deserialize<'de> for InsuranceClaimTransactionType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceCompensationOpenState {
     /// 二级商户号:保险公司的商户号。
@@ -587,6 +610,7 @@ pub struct InsuranceCompensationOpenState {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2024-08-09T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -620,12 +644,14 @@ impl InsuranceCompensationOpenState {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCancelInsuranceClaimBillRequest {
     /// 二级商户号:出资的二级商户。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PlatsolutionCancelInsuranceClaimBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -635,11 +661,13 @@ pub struct PlatsolutionCancelInsuranceClaimBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCancelInsuranceClaimBillResponse {
     /// 二级商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户单号。
@@ -700,12 +728,14 @@ impl PlatsolutionCancelInsuranceClaimBillResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionCreateInsuranceClaimBillRequest {
     /// 二级商户号:出资的二级商户;不指定时须有出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 理赔收款方信息。
     pub receiver: InsuranceClaimReceiver,
@@ -729,6 +759,7 @@ pub struct PlatsolutionCreateInsuranceClaimBillRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionOpenInsuranceCompensationRequest {
     /// 商户申请单号:平台系统内唯一,仅数字和大小写字母。
@@ -749,12 +780,14 @@ pub struct PlatsolutionOpenInsuranceCompensationRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionPreTransferInsuranceClaimBillRequest {
     /// 二级商户号:出资的二级商户;不指定时须有出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 理赔收款方信息。
     pub receiver: InsuranceClaimReceiver,
@@ -774,6 +807,7 @@ pub struct PlatsolutionPreTransferInsuranceClaimBillRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PlatsolutionPreTransferInsuranceClaimBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -783,11 +817,13 @@ pub struct PlatsolutionPreTransferInsuranceClaimBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionPreTransferInsuranceClaimBillResponse {
     /// 二级商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户单号。

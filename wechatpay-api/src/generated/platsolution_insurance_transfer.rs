@@ -16,6 +16,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferBatchRequest {
     /// 二级商户号:出资商户号。
@@ -30,6 +31,7 @@ pub struct ApplyInsuranceTransferBatchRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4380"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商家批次单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
@@ -71,6 +73,7 @@ pub struct ApplyInsuranceTransferBatchRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferBatchResponse {
     /// 商家批次单号
@@ -87,6 +90,7 @@ pub struct ApplyInsuranceTransferBatchResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
     /// 批次状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub batch_state: ::std::option::Option<InsuranceBatchState>,
 }
@@ -128,6 +132,7 @@ impl ApplyInsuranceTransferBatchResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferDetailReceiptRequest {
     /// 二级商户号:出资商户号。
@@ -142,6 +147,7 @@ pub struct ApplyInsuranceTransferDetailReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferDetailReceiptResponse {
     /// 二级商户号:出资商户号。
@@ -195,6 +201,7 @@ impl ApplyInsuranceTransferDetailReceiptResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferReservationRequest {
     /// 二级商户号:出资商户号。
@@ -209,6 +216,7 @@ pub struct ApplyInsuranceTransferReservationRequest {
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4380"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 商户预约单号:服务商自定,仅含数字与大小写字母,服务商内不重复。
     ///
@@ -226,21 +234,25 @@ pub struct ApplyInsuranceTransferReservationRequest {
     ///
     /// format `int64`; example: `100000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub estimated_max_amount: ::std::option::Option<i64>,
     /// 准确转账金额:单位为“分”,用户确认时展示;与 estimated_max_amount 二选一必填。
     ///
     /// format `int64`; example: `100000`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub exact_amount: ::std::option::Option<i64>,
     /// 收款用户OpenID:传入时校验确认预约的用户。
     ///
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:以微信支付公钥加密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_real_name: ::std::option::Option<::std::string::String>,
     /// 预约备注:用户确认预约时可见。
     ///
@@ -252,6 +264,7 @@ pub struct ApplyInsuranceTransferReservationRequest {
     pub notify_url: ::std::string::String,
     /// 场景报备信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub scene_report_data: ::std::option::Option<InsuranceSceneReportData>,
 }
 impl ::std::fmt::Debug for ApplyInsuranceTransferReservationRequest {
@@ -266,7 +279,7 @@ impl ::std::fmt::Debug for ApplyInsuranceTransferReservationRequest {
             .field("estimated_max_amount", &self.estimated_max_amount)
             .field("exact_amount", &self.exact_amount)
             .field("openid", &self.openid)
-            .field("user_real_name", &"<redacted>")
+            .field("user_real_name", &self.user_real_name.as_ref().map(|_| "<redacted>"))
             .field("reserve_remark", &self.reserve_remark)
             .field("notify_url", &self.notify_url)
             .field("scene_report_data", &self.scene_report_data)
@@ -280,6 +293,7 @@ impl ::std::fmt::Debug for ApplyInsuranceTransferReservationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferReservationResponse {
     /// 二级商户号:出资商户号。
@@ -359,6 +373,7 @@ impl ApplyInsuranceTransferReservationResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferSummaryReceiptRequest {
     /// 二级商户号:出资商户号。
@@ -373,6 +388,7 @@ pub struct ApplyInsuranceTransferSummaryReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplyInsuranceTransferSummaryReceiptResponse {
     /// 二级商户号:出资商户号。
@@ -471,6 +487,15 @@ impl ::std::fmt::Display for InsuranceBatchCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceBatchCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for InsuranceBatchCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -544,6 +569,15 @@ impl ::std::str::FromStr for InsuranceBatchState {
 impl ::std::fmt::Display for InsuranceBatchState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceBatchState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for InsuranceBatchState {
@@ -623,6 +657,15 @@ impl ::std::str::FromStr for InsuranceDetailState {
 impl ::std::fmt::Display for InsuranceDetailState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceDetailState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for InsuranceDetailState {
@@ -713,6 +756,7 @@ impl ::std::fmt::Display for InsuranceDetailStateFilter {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct InsurancePolicyReport {
     /// 保险产品备案编号
@@ -731,11 +775,13 @@ pub struct InsurancePolicyReport {
     ///
     /// example: `"W2025012000001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub withdrawal_no: ::std::option::Option<::std::string::String>,
     /// 理赔单号
     ///
     /// example: `"C2025012000001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub claim_no: ::std::option::Option<::std::string::String>,
 }
 /// The required fields of [`InsurancePolicyReport`], by name: what [`InsurancePolicyReport::new`] takes. A new required one in a later version is a new field here.
@@ -841,6 +887,15 @@ impl ::std::fmt::Display for InsuranceReceiptState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceReceiptState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for InsuranceReceiptState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -860,6 +915,7 @@ impl<'de> ::serde::Deserialize<'de> for InsuranceReceiptState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceReservationCloseInfo {
     /// 关闭时间:rfc3339 格式。
@@ -967,6 +1023,15 @@ impl ::std::fmt::Display for InsuranceReservationCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceReservationCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for InsuranceReservationCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1038,6 +1103,15 @@ impl ::std::fmt::Display for InsuranceReservationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceReservationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for InsuranceReservationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1058,10 +1132,12 @@ impl<'de> ::serde::Deserialize<'de> for InsuranceReservationState {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct InsuranceSceneReportData {
     /// 保险保单报备信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub insurance_policy: ::std::option::Option<InsurancePolicyReport>,
 }
 impl InsuranceSceneReportData {
@@ -1087,6 +1163,7 @@ impl InsuranceSceneReportData {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceTransferBatch {
     /// 商家批次单号
@@ -1108,6 +1185,7 @@ pub struct InsuranceTransferBatch {
     /// 二级商户应用ID
     ///
     /// example: `"wxf636efh567hg4380"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 批次状态
@@ -1123,6 +1201,7 @@ pub struct InsuranceTransferBatch {
     /// 批次关闭原因:批次为 CLOSED 时返回。
     ///
     /// example: `"OVERDUE_CLOSE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<InsuranceBatchCloseReason>,
     /// 转账总金额:单位为“分”。
@@ -1270,21 +1349,25 @@ impl InsuranceTransferBatch {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceTransferBatchWithDetails {
     /// 转账批次单
     pub transfer_batch: InsuranceTransferBatch,
     /// 转账明细单列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub data: ::std::option::Option<::std::vec::Vec<InsuranceTransferDetailBrief>>,
     /// 请求资源起始位置
     ///
     /// format `int32`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub offset: ::std::option::Option<i32>,
     /// 最大资源条数
     ///
     /// format `int32`; example: `20`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub limit: ::std::option::Option<i32>,
 }
@@ -1303,6 +1386,7 @@ impl InsuranceTransferBatchWithDetails {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`InsuranceTransferDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceTransferDetail {
     /// 商家批次单号
@@ -1332,6 +1416,7 @@ pub struct InsuranceTransferDetail {
     /// 二级商户应用ID
     ///
     /// example: `"wxf636efh567hg4380"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 转账发起时间:rfc3339 格式。
@@ -1350,33 +1435,39 @@ pub struct InsuranceTransferDetail {
     /// example: `"理赔款"`.
     pub transfer_remark: ::std::string::String,
     /// 明细失败原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<InsuranceTransferFailReason>,
     /// 收款用户OpenID
     ///
     /// example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款银行类型
     ///
     /// example: `"CMB_DEBIT"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账完成时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-02-23T13:30:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_finish_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 银行退票时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-02-25T13:30:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_refund_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1397,7 +1488,7 @@ impl ::std::fmt::Debug for InsuranceTransferDetail {
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
             .field("bank_type", &self.bank_type)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_finish_time", &self.transfer_finish_time)
             .field("bank_refund_time", &self.bank_refund_time)
             .finish()
@@ -1487,6 +1578,7 @@ impl InsuranceTransferDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceTransferDetailBrief {
     /// 商家转账明细单号
@@ -1535,6 +1627,7 @@ impl InsuranceTransferDetailBrief {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct InsuranceTransferDetailInput {
     /// 商家明细单号:批次内区分明细的唯一标识。
@@ -1833,6 +1926,15 @@ impl ::std::fmt::Display for InsuranceTransferFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for InsuranceTransferFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for InsuranceTransferFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1852,6 +1954,7 @@ impl<'de> ::serde::Deserialize<'de> for InsuranceTransferFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct InsuranceTransferReservation {
     /// 服务商商户号
@@ -1869,6 +1972,7 @@ pub struct InsuranceTransferReservation {
     /// 二级商户AppID
     ///
     /// at most 32 characters; example: `"wxf636efh567hg4380"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 微信转账预约单号
@@ -1886,16 +1990,19 @@ pub struct InsuranceTransferReservation {
     /// 预计最晚转账日期:部分状态下才返回。
     ///
     /// format `date`; example: `"2025-02-20"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub estimated_date: ::std::option::Option<::std::string::String>,
     /// 预计最大转账金额:单位为“分”。
     ///
     /// format `int64`; example: `100000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub estimated_max_amount: ::std::option::Option<i64>,
     /// 准确转账金额:单位为“分”。
     ///
     /// format `int64`; example: `100000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub exact_amount: ::std::option::Option<i64>,
     /// 收款用户OpenID
@@ -1905,6 +2012,7 @@ pub struct InsuranceTransferReservation {
     /// 收款银行类型
     ///
     /// example: `"CMB_DEBIT"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 预约记录状态
@@ -1918,9 +2026,11 @@ pub struct InsuranceTransferReservation {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-01-20T13:30:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reserve_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 预约记录的关闭信息:关闭后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<InsuranceReservationCloseInfo>,
 }
@@ -2002,6 +2112,7 @@ impl InsuranceTransferReservation {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct QueryInsuranceTransferDetailReceiptResponse {
     /// 商家转账批次单号
@@ -2029,16 +2140,19 @@ pub struct QueryInsuranceTransferDetailReceiptResponse {
     /// 电子回单文件的hash方法:FINISHED 时返回。
     ///
     /// at most 32 characters; example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的hash值:FINISHED 时返回。
     ///
     /// at most 1000 characters; example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的下载地址:FINISHED 时返回,10分钟有效。
     ///
     /// at most 3000 characters; example: `"https://api.mch.weixin.qq.com/v3/transferdownload/signfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
@@ -2098,6 +2212,7 @@ impl QueryInsuranceTransferDetailReceiptResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct QueryInsuranceTransferSummaryReceiptResponse {
     /// 商家转账批次单号
@@ -2117,16 +2232,19 @@ pub struct QueryInsuranceTransferSummaryReceiptResponse {
     /// 电子回单文件的hash方法:FINISHED 时返回。
     ///
     /// at most 32 characters; example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的hash值:FINISHED 时返回。
     ///
     /// at most 1000 characters; example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的下载地址:FINISHED 时返回,10分钟有效。
     ///
     /// at most 3000 characters; example: `"https://api.mch.weixin.qq.com/v3/transferdownload/signfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }

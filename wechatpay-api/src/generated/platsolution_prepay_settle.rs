@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionQueryPrepaySettleOrderResponse {
     /// 商户结算批次单号。
@@ -50,6 +51,7 @@ pub struct PlatsolutionQueryPrepaySettleOrderResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub finish_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -181,6 +183,15 @@ impl ::std::fmt::Display for PrepaySettleState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PrepaySettleState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PrepaySettleState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -246,6 +257,15 @@ impl ::std::str::FromStr for PrepaySettleTradeScenario {
 impl ::std::fmt::Display for PrepaySettleTradeScenario {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PrepaySettleTradeScenario {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PrepaySettleTradeScenario {

@@ -105,32 +105,38 @@ impl<'de> ::serde::Deserialize<'de> for BankTransferRechargeAccountType {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct BankTransferRechargePayerInfo {
     /// 转账充值附言。
     ///
     /// example: `"转账充值附言"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub memo: ::std::option::Option<::std::string::String>,
     /// 银行转账退回时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 银行转账退回原因。
     ///
     /// example: `"银行转账充值金额与申请充值金额不一致"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_reason: ::std::option::Option<::std::string::String>,
     /// 付款开户银行名称。
     ///
     /// example: `"中国银行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 付款银行卡号后四位。
     ///
     /// example: `"0722"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_card_tail: ::std::option::Option<::std::string::String>,
 }
@@ -226,6 +232,7 @@ impl<'de> ::serde::Deserialize<'de> for BankTransferRechargeScene {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct EcommerceRecharge {
     /// 平台商户号。
@@ -245,6 +252,7 @@ pub struct EcommerceRecharge {
     /// at most 64 characters; example: `"cz2020042013"`.
     pub out_recharge_no: ::std::string::String,
     /// 充值渠道。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recharge_channel: ::std::option::Option<RechargeChannel>,
     /// 二级商户充值的入账账户,须为充值场景支持的账户。
@@ -256,40 +264,48 @@ pub struct EcommerceRecharge {
     /// 充值状态描述:如关单原因。
     ///
     /// at most 64 characters; example: `"超过时间限制,系统自动关闭充值单"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recharge_state_desc: ::std::option::Option<::std::string::String>,
     /// 充值金额:单位为分,仅支持人民币。
     pub recharge_amount: RechargeAmount,
     /// 银行转账充值的付款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_transfer_info: ::std::option::Option<RechargeBankTransferInfo>,
     /// 扫码充值的付款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub qr_recharge_info: ::std::option::Option<RechargeQrInfo>,
     /// 网银充值的付款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub online_bank_recharge_info: ::std::option::Option<RechargeOnlineBankInfo>,
     /// 受理充值时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub accept_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 充值成功时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关闭充值时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 可用充值渠道列表。
     ///
     /// example: `["BANK_TRANSFER"]`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub available_recharge_channels: ::std::option::Option<
         ::std::vec::Vec<RechargeChannel>,
@@ -413,6 +429,15 @@ impl ::std::fmt::Display for OnlineBankType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for OnlineBankType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for OnlineBankType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -430,6 +455,7 @@ impl<'de> ::serde::Deserialize<'de> for OnlineBankType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionAddRechargeEmployeeRequest {
     /// 二级商户号。
@@ -448,6 +474,7 @@ pub struct PlatsolutionAddRechargeEmployeeRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionApplyBankTransferRechargeRequest {
     /// 商户充值单号:平台内唯一,仅数字和大小写字母。
@@ -468,6 +495,7 @@ pub struct PlatsolutionApplyBankTransferRechargeRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionApplyBankTransferRechargeResponse {
     /// 微信支付充值单号。
@@ -516,6 +544,7 @@ impl PlatsolutionApplyBankTransferRechargeResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PlatsolutionApplyRechargeRequest {
     /// 二级商户号:出资充值的二级商户。
@@ -536,11 +565,13 @@ pub struct PlatsolutionApplyRechargeRequest {
     ///
     /// at most 1024 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 可用充值渠道列表:不传时展示全部渠道,传入时以传入为准。
     ///
     /// example: `["BANK_TRANSFER"]`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub available_recharge_channels: ::std::option::Option<
         ::std::vec::Vec<RechargeChannel>,
     >,
@@ -548,6 +579,7 @@ pub struct PlatsolutionApplyRechargeRequest {
     ///
     /// at most 20 characters; example: `"保证金充值"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PlatsolutionApplyRechargeResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -557,6 +589,7 @@ pub struct PlatsolutionApplyRechargeRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionApplyRechargeResponse {
     /// 微信支付充值单号。
@@ -610,9 +643,11 @@ impl PlatsolutionApplyRechargeResponse {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionListRechargeEmployeesResponse {
     /// 员工列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub employees: ::std::option::Option<::std::vec::Vec<RechargeEmployee>>,
 }
@@ -631,6 +666,7 @@ impl PlatsolutionListRechargeEmployeesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PlatsolutionQueryBankTransferRechargeResponse {
     /// 充值商户号。
@@ -654,29 +690,34 @@ pub struct PlatsolutionQueryBankTransferRechargeResponse {
     /// 充值状态描述:如关单原因。
     ///
     /// at most 64 characters; example: `"超过时间限制,系统自动关闭充值单"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recharge_state_desc: ::std::option::Option<::std::string::String>,
     /// 充值金额:单位为分,仅支持人民币。
     pub recharge_amount: RechargeAmount,
     /// 银行转账的付款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_transfer_info: ::std::option::Option<BankTransferRechargePayerInfo>,
     /// 受理充值时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub accept_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 充值成功时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关闭充值时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -866,42 +907,50 @@ impl RechargeAmount {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RechargeBankTransferInfo {
     /// 转入的银行流水单号。
     ///
     /// example: `"110240620400046628001252733345"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bill_no: ::std::option::Option<::std::string::String>,
     /// 转账充值附言。
     ///
     /// example: `"转账充值附言"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub memo: ::std::option::Option<::std::string::String>,
     /// 银行转账退回时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 银行转账退回原因。
     ///
     /// example: `"银行转账充值金额与申请充值金额不一致"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_reason: ::std::option::Option<::std::string::String>,
     /// 付款开户银行名称。
     ///
     /// example: `"中国银行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 付款银行卡号后四位。
     ///
     /// example: `"0722"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_card_tail: ::std::option::Option<::std::string::String>,
     /// 付款银行账户名称。
     ///
     /// example: `"某某某有限公司"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_account_name: ::std::option::Option<::std::string::String>,
 }
@@ -1007,6 +1056,7 @@ impl<'de> ::serde::Deserialize<'de> for RechargeChannel {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RechargeEmployee {
     /// 二级商户号。
@@ -1016,23 +1066,27 @@ pub struct RechargeEmployee {
     /// 员工OpenID:员工在平台商户应用下的 OpenID。
     ///
     /// at most 32 characters; example: `"oLTPCuCsfN3ABBz50VUZBNlHDbUU"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_openid: ::std::option::Option<::std::string::String>,
     /// 员工状态。
     ///
     /// example: `"EFFECTIVE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<RechargeEmployeeState>,
     /// 添加员工时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 最后更新时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1105,6 +1159,15 @@ impl ::std::fmt::Display for RechargeEmployeeState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RechargeEmployeeState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for RechargeEmployeeState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1172,6 +1235,15 @@ impl ::std::fmt::Display for RechargeEmployeeType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RechargeEmployeeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for RechargeEmployeeType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1191,6 +1263,7 @@ impl<'de> ::serde::Deserialize<'de> for RechargeEmployeeType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RechargeNotification {
     /// 平台商户号。
@@ -1210,6 +1283,7 @@ pub struct RechargeNotification {
     /// at most 64 characters; example: `"cz2020042013"`.
     pub out_recharge_no: ::std::string::String,
     /// 充值渠道。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recharge_channel: ::std::option::Option<RechargeChannel>,
     /// 二级商户充值的入账账户,须为充值场景支持的账户。
@@ -1221,40 +1295,48 @@ pub struct RechargeNotification {
     /// 充值状态描述:如关单原因。
     ///
     /// at most 64 characters; example: `"超过时间限制,系统自动关闭充值单"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub recharge_state_desc: ::std::option::Option<::std::string::String>,
     /// 充值金额:单位为分,仅支持人民币。
     pub recharge_amount: RechargeAmount,
     /// 银行转账充值的付款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_transfer_info: ::std::option::Option<RechargeBankTransferInfo>,
     /// 扫码充值的付款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub qr_recharge_info: ::std::option::Option<RechargeQrInfo>,
     /// 网银充值的付款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub online_bank_recharge_info: ::std::option::Option<RechargeOnlineBankInfo>,
     /// 受理充值时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub accept_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 充值成功时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 关闭充值时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 可用充值渠道列表。
     ///
     /// example: `["BANK_TRANSFER"]`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub available_recharge_channels: ::std::option::Option<
         ::std::vec::Vec<RechargeChannel>,
@@ -1262,6 +1344,7 @@ pub struct RechargeNotification {
     /// 充值备注。
     ///
     /// at most 20 characters; example: `"备注"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub remark: ::std::option::Option<::std::string::String>,
 }
@@ -1337,42 +1420,50 @@ impl RechargeNotification {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RechargeOnlineBankInfo {
     /// 银行交易订单号。
     ///
     /// example: `"110240620400046628001252733345"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bill_no: ::std::option::Option<::std::string::String>,
     /// 网银充值退回时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 网银充值退回原因。
     ///
     /// example: `"银行转账充值金额与申请充值金额不一致"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub return_reason: ::std::option::Option<::std::string::String>,
     /// 付款开户银行名称。
     ///
     /// example: `"中国银行"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 网银类型。
     ///
     /// example: `"ONLINE_BANK_TYPE_CORPORATE"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub online_bank_type: ::std::option::Option<OnlineBankType>,
     /// 付款银行卡号后四位。
     ///
     /// example: `"0722"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_card_tail: ::std::option::Option<::std::string::String>,
     /// 付款银行账户名称。
     ///
     /// example: `"某某某有限公司"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_account_name: ::std::option::Option<::std::string::String>,
 }
@@ -1400,16 +1491,19 @@ impl RechargeOnlineBankInfo {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RechargeQrInfo {
     /// 扫码付款用户的 OpenID。
     ///
     /// example: `"owYiu0WOJdGCYxoHrPabGhI39uT4"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 付款员工类型。
     ///
     /// example: `"ADMIN"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub employee_type: ::std::option::Option<RechargeEmployeeType>,
 }
@@ -1558,6 +1652,15 @@ impl ::std::fmt::Display for RechargeState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RechargeState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for RechargeState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1578,31 +1681,37 @@ impl<'de> ::serde::Deserialize<'de> for RechargeState {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RechargeTransferInAccount {
     /// 开户银行名称。
     ///
     /// example: `"财付通-备付金账户"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_name: ::std::option::Option<::std::string::String>,
     /// 开户银行省市编码。
     ///
     /// example: `"440300"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_address_code: ::std::option::Option<::std::string::String>,
     /// 开户银行行号。
     ///
     /// example: `"991584000049"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_code: ::std::option::Option<::std::string::String>,
     /// 银行账户名称。
     ///
     /// example: `"某某某有限公司"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_account_name: ::std::option::Option<::std::string::String>,
     /// 银行账号。
     ///
     /// example: `"686000172489957748585801"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub bank_account_no: ::std::option::Option<::std::string::String>,
 }

@@ -10,12 +10,14 @@
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct AddProfitSharingReceiverRequest {
     /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID:微信分配的公众账号ID。
     ///
@@ -25,6 +27,7 @@ pub struct AddProfitSharingReceiverRequest {
     ///
     /// at most 32 characters; example: `"wx8888888888888889"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
     #[serde(rename = "type")]
@@ -37,6 +40,7 @@ pub struct AddProfitSharingReceiverRequest {
     ///
     /// at most 1024 characters; example: `"示例商户全称"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 与分账方的关系类型:商户与接收方的关系。
     pub relation_type: ProfitSharingRelationType,
@@ -44,6 +48,7 @@ pub struct AddProfitSharingReceiverRequest {
     ///
     /// at most 10 characters; example: `"代理商"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub custom_relation: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for AddProfitSharingReceiverRequest {
@@ -54,7 +59,7 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverRequest {
             .field("sub_appid", &self.sub_appid)
             .field("type_", &self.type_)
             .field("account", &self.account)
-            .field("name", &"<redacted>")
+            .field("name", &self.name.as_ref().map(|_| "<redacted>"))
             .field("relation_type", &self.relation_type)
             .field("custom_relation", &self.custom_relation)
             .finish()
@@ -62,11 +67,13 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverRequest {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`AddProfitSharingReceiverResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AddProfitSharingReceiverResponse {
     /// 子商户号:服务商模式下返回。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
@@ -79,6 +86,7 @@ pub struct AddProfitSharingReceiverResponse {
     /// 分账接收方全称:敏感字段,已使用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// at most 1024 characters; example: `"hu89ohu89ohu89o"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 与分账方的关系类型:商户与接收方的关系。
@@ -86,6 +94,7 @@ pub struct AddProfitSharingReceiverResponse {
     /// 自定义的分账关系
     ///
     /// at most 10 characters; example: `"代理商"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub custom_relation: ::std::option::Option<::std::string::String>,
 }
@@ -95,7 +104,7 @@ impl ::std::fmt::Debug for AddProfitSharingReceiverResponse {
             .field("sub_mchid", &self.sub_mchid)
             .field("type_", &self.type_)
             .field("account", &self.account)
-            .field("name", &"<redacted>")
+            .field("name", &self.name.as_ref().map(|_| "<redacted>"))
             .field("relation_type", &self.relation_type)
             .field("custom_relation", &self.custom_relation)
             .finish()
@@ -133,6 +142,7 @@ impl AddProfitSharingReceiverResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ApplyProfitSharingBillResponse {
     /// 账单下载地址:供下一步下载账单文件,30秒内有效。
@@ -185,22 +195,26 @@ impl ApplyProfitSharingBillResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateProfitSharingOrderRequest {
     /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 公众账号ID:APPID是微信开放平台(移动应用)或微信公众平台(小程序、公众号)为开发者的应用程序提供的唯一标识。此处,可以填写这三种类型中的任意一种APPID,但请确保该appid与mchid有绑定关系。只有含PERSONAL_OPENID接收方的情况下该参数必填。
     ///
     /// at most 32 characters; example: `"wx8888888888888888"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 子商户应用ID:特约商户的公众账号ID。服务商模式下,接收方类型包含 PERSONAL_SUB_OPENID 时必填(条件必填)。
     ///
     /// at most 32 characters; example: `"wx8888888888888889"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
     ///
@@ -226,22 +240,26 @@ pub struct CreateProfitSharingOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateProfitSharingReturnOrderRequest {
     /// 子商户号:分账回退的接收商户,即原分账的出资特约商户。服务商模式必填(条件必填),直连商户不传。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信分账单号:微信支付系统返回的唯一标识。微信分账单号与商户分账单号二选一填写。
     ///
     /// at most 64 characters; example: `"3008450740201411110007820472"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub order_id: ::std::option::Option<::std::string::String>,
     /// 商户分账单号:原发起分账请求时使用的商户系统内部的分账单号。微信分账单号与商户分账单号二选一填写。
     ///
     /// at most 64 characters; example: `"P20150806125346"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_order_no: ::std::option::Option<::std::string::String>,
     /// 商户回退单号:此回退单号是商户在自己后台生成的一个新的回退单号,在商户后台唯一。
     ///
@@ -267,12 +285,14 @@ pub struct CreateProfitSharingReturnOrderRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteProfitSharingReceiverRequest {
     /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 应用ID:微信分配的公众账号ID。
     ///
@@ -282,6 +302,7 @@ pub struct DeleteProfitSharingReceiverRequest {
     ///
     /// at most 32 characters; example: `"wx8888888888888889"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_appid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
     #[serde(rename = "type")]
@@ -298,11 +319,13 @@ pub struct DeleteProfitSharingReceiverRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct DeleteProfitSharingReceiverResponse {
     /// 子商户号:服务商模式下返回。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 分账接收方类型
@@ -384,6 +407,15 @@ impl ::std::str::FromStr for ProfitSharingBillHashType {
 impl ::std::fmt::Display for ProfitSharingBillHashType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProfitSharingBillHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ProfitSharingBillHashType {
@@ -508,6 +540,15 @@ impl ::std::fmt::Display for ProfitSharingDetailResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProfitSharingDetailResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProfitSharingDetailResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -599,6 +640,15 @@ impl ::std::fmt::Display for ProfitSharingFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProfitSharingFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProfitSharingFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -620,21 +670,25 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProfitSharingNotification {
     /// 直连商户号:直连模式分账发起和出资商户;服务商模式不返回。
     ///
     /// at most 32 characters; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 服务商商户号:服务商模式下返回。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号:服务商模式下返回,分账出资的特约商户号。
     ///
     /// at most 32 characters; example: `"1900000108"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
@@ -709,6 +763,7 @@ impl ProfitSharingNotification {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProfitSharingNotificationReceiver {
     /// 分账接收方类型
@@ -770,11 +825,13 @@ impl ProfitSharingNotificationReceiver {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProfitSharingOrder {
     /// 子商户号:服务商模式下返回,分账出资的特约商户号。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
@@ -794,6 +851,7 @@ pub struct ProfitSharingOrder {
     /// example: `"FINISHED"`.
     pub state: ProfitSharingOrderState,
     /// 分账接收方列表
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub receivers: ::std::option::Option<
         ::std::vec::Vec<ProfitSharingOrderReceiversItem>,
@@ -844,6 +902,7 @@ impl ProfitSharingOrder {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProfitSharingOrderReceiversItem {
     /// 分账金额:分账金额,单位为分,只能为整数。
@@ -868,6 +927,7 @@ pub struct ProfitSharingOrderReceiversItem {
     /// 分账失败原因:当分账结果result为CLOSED(已关闭)时,返回该字段。
     ///
     /// example: `"ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<ProfitSharingFailReason>,
     /// 分账创建时间:遵循rfc3339标准格式。
@@ -1001,6 +1061,15 @@ impl ::std::fmt::Display for ProfitSharingOrderState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProfitSharingOrderState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProfitSharingOrderState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1013,6 +1082,7 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingOrderState {
 }
 /// `new` takes the required fields by name (a \[`ProfitSharingReceiverShareRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProfitSharingReceiverShare {
     /// 分账接收方类型
@@ -1026,6 +1096,7 @@ pub struct ProfitSharingReceiverShare {
     ///
     /// at most 1024 characters; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
     /// 分账金额:分账金额,单位为分,只能为整数,不能超过原订单支付金额及最大分账比例金额。调整最大分账比例:登录商户平台,进入以下页面:产品中心-分账-分账管理比例。
     ///
@@ -1041,7 +1112,7 @@ impl ::std::fmt::Debug for ProfitSharingReceiverShare {
         f.debug_struct("ProfitSharingReceiverShare")
             .field("type_", &self.type_)
             .field("account", &self.account)
-            .field("name", &"<redacted>")
+            .field("name", &self.name.as_ref().map(|_| "<redacted>"))
             .field("amount", &self.amount)
             .field("description", &self.description)
             .finish()
@@ -1345,6 +1416,15 @@ impl ::std::fmt::Display for ProfitSharingReturnFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProfitSharingReturnFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1364,11 +1444,13 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnFailReason {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProfitSharingReturnOrder {
     /// 子商户号:服务商模式下返回,分账出资的特约商户号。
     ///
     /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信分账单号:微信分账单号,微信系统返回的唯一标识。
@@ -1406,6 +1488,7 @@ pub struct ProfitSharingReturnOrder {
     /// 失败原因:回退失败的原因,此字段仅回退结果为FAILED时存在。
     ///
     /// example: `"TIME_OUT_CLOSED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<ProfitSharingReturnFailReason>,
     /// 创建时间:分账回退创建时间,遵循rfc3339标准格式。
@@ -1554,6 +1637,15 @@ impl ::std::fmt::Display for ProfitSharingReturnResult {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for ProfitSharingReturnResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1571,6 +1663,7 @@ impl<'de> ::serde::Deserialize<'de> for ProfitSharingReturnResult {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct QueryProfitSharingMerchantRatioResponse {
     /// 特约商户号
@@ -1607,6 +1700,7 @@ impl QueryProfitSharingMerchantRatioResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct QueryProfitSharingUnsplitAmountResponse {
     /// 微信订单号:微信支付订单号。
@@ -1649,12 +1743,14 @@ impl QueryProfitSharingUnsplitAmountResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct UnfreezeProfitSharingOrderRequest {
     /// 子商户号:分账出资的特约商户号。服务商模式必填(条件必填),直连商户不传。
     ///
     /// at most 32 characters; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信订单号:微信支付订单号。
     ///

@@ -13,15 +13,18 @@
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RateActivityActivityApplyInformation {
     /// 材料ID
     ///
     /// example: `"SCHOOL_QUALIFICATION_PROVEMENT"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub apply_material_id: ::std::option::Option<::std::string::String>,
     /// `apply_material_information`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub apply_material_information: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -62,6 +65,7 @@ impl RateActivityActivityApplyInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RateActivityActivityDetail {
     /// 活动ID
@@ -72,9 +76,11 @@ pub struct RateActivityActivityDetail {
     ///
     /// example: `"0.6"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activity_rate: ::std::option::Option<::std::string::String>,
     /// 活动报名材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activity_apply_information: ::std::option::Option<
         ::std::vec::Vec<RateActivityActivityApplyInformation>,
     >,
@@ -117,15 +123,18 @@ impl RateActivityActivityDetail {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RateActivityActivityDetailModification {
     /// 活动费率
     ///
     /// example: `"0.6"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activity_rate: ::std::option::Option<::std::string::String>,
     /// 活动报名材料
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activity_apply_information: ::std::option::Option<
         ::std::vec::Vec<RateActivityActivityApplyInformation>,
     >,
@@ -167,15 +176,18 @@ impl RateActivityActivityDetailModification {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RateActivityAdditionalInformation {
     /// 补充说明
     ///
     /// example: `"特殊情况，说明原因"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub additional_message: ::std::option::Option<::std::string::String>,
     /// `additional_material`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub additional_material: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -214,6 +226,7 @@ impl RateActivityAdditionalInformation {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RateActivityApplyRequest {
     /// 从业机构号
@@ -232,6 +245,7 @@ pub struct RateActivityApplyRequest {
     pub activity_detail: RateActivityActivityDetail,
     /// 补充信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub additional_information: ::std::option::Option<RateActivityAdditionalInformation>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -241,6 +255,7 @@ pub struct RateActivityApplyRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RateActivityApplyResponse {
     /// 申请单编号
@@ -265,6 +280,7 @@ impl RateActivityApplyResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RateActivityQueryApplicationResponse {
     /// 申请单状态
@@ -278,16 +294,19 @@ pub struct RateActivityQueryApplicationResponse {
     /// 驳回参数
     ///
     /// at most 128 characters; example: `"merchant_name"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_parameter: ::std::option::Option<::std::string::String>,
     /// 驳回原因
     ///
     /// at most 256 characters; example: `"公司名称与工商局登记不一致"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reject_reason: ::std::option::Option<::std::string::String>,
     /// 活动审核通过时间
     ///
     /// example: `"2015-05-20T13:29:35+08:00"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub pass_time: ::std::option::Option<::std::string::String>,
 }
@@ -326,15 +345,18 @@ impl RateActivityQueryApplicationResponse {
     ::std::default::Default,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RateActivityUpdateApplicationRequest {
     /// 活动报名修改信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub activity_detail_modification: ::std::option::Option<
         RateActivityActivityDetailModification,
     >,
     /// 补充信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub additional_information: ::std::option::Option<RateActivityAdditionalInformation>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -344,6 +366,7 @@ pub struct RateActivityUpdateApplicationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RateActivityUpdateApplicationResponse {
     /// 申请单编号

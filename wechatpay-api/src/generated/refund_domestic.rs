@@ -19,6 +19,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct AmountReq {
     /// 退款金额。退款金额,币种的最小单位,只能为整数,不能超过原订单支付金额。
@@ -27,6 +28,7 @@ pub struct AmountReq {
     pub refund: i64,
     /// 退款出资账户及金额。退款需要从指定账户出资时,传递此参数指定出资金额(币种的最小单位,只能为整数)。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub from: ::std::option::Option<::std::vec::Vec<FundsFrom>>,
     /// 原订单金额。原支付交易的订单总金额,币种的最小单位,只能为整数。
     ///
@@ -72,12 +74,14 @@ impl AmountReq {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyAbnormalRefundRequest {
     /// 子商户号。子商户的商户号,由微信支付生成并下发。服务商模式下必须传递此参数。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
     ///
@@ -92,16 +96,19 @@ pub struct ApplyAbnormalRefundRequest {
     ///
     /// at most 16 characters; at least 1 character; example: `"ICBC_DEBIT"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_type: ::std::option::Option<::std::string::String>,
     /// 收款银行卡号。用户的银行卡账号(敏感字段,使用微信支付公钥/平台证书 RSA-OAEP 加密)。若退款至用户此字段必填。
     ///
     /// at most 1024 characters; at least 1 character; example: `"6222020200012345678"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub bank_account: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名(敏感字段,使用微信支付公钥/平台证书 RSA-OAEP 加密)。若退款至用户此字段必填。
     ///
     /// at most 1024 characters; at least 1 character; example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub real_name: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for ApplyAbnormalRefundRequest {
@@ -111,8 +118,8 @@ impl ::std::fmt::Debug for ApplyAbnormalRefundRequest {
             .field("out_refund_no", &self.out_refund_no)
             .field("type_", &self.type_)
             .field("bank_type", &self.bank_type)
-            .field("bank_account", &"<redacted>")
-            .field("real_name", &"<redacted>")
+            .field("bank_account", &self.bank_account.as_ref().map(|_| "<redacted>"))
+            .field("real_name", &self.real_name.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -181,6 +188,17 @@ impl ::serde::Serialize for ApplyAbnormalRefundRequestType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for ApplyAbnormalRefundRequestType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -188,22 +206,26 @@ impl ::serde::Serialize for ApplyAbnormalRefundRequestType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateRefundRequest {
     /// 子商户号。子商户的商户号,由微信支付生成并下发。服务商模式下必须传递此参数。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 微信支付订单号。原支付交易对应的微信订单号,与out_trade_no二选一。
     ///
     /// at most 32 characters; at least 1 character; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 商户订单号。原支付交易对应的商户订单号,与transaction_id二选一。
     ///
     /// at most 32 characters; at least 6 characters; example: `"1217752501201407033233368018"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_trade_no: ::std::option::Option<::std::string::String>,
     /// 商户退款单号。商户系统内部的退款单号,商户系统内部唯一,只能是数字、大小写字母_-|*@ ,同一退款单号多次请求只退一笔。
     ///
@@ -213,21 +235,25 @@ pub struct CreateRefundRequest {
     ///
     /// at most 80 characters; at least 1 character; example: `"商品已售完"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub reason: ::std::option::Option<::std::string::String>,
     /// 退款结果回调url。异步接收微信支付退款结果通知的回调地址,通知url必须为外网可访问的url,不能携带参数。如果参数中传了notify_url,则商户平台上配置的回调地址将不会生效,优先回调当前传的这个地址。
     ///
     /// at most 256 characters; at least 8 characters; format `uri`; example: `"https://weixin.qq.com"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 退款资金来源。若传递此参数则使用对应的资金账户退款;不传时旧资金流商户默认使用未结算资金退款。
     ///
     /// at most 32 characters; at least 1 character; example: `"AVAILABLE"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub funds_account: ::std::option::Option<CreateRefundRequestFundsAccount>,
     /// 金额信息。订单金额信息。
     pub amount: AmountReq,
     /// 退款商品。指定商品退款需要传此参数,其他场景无需传递。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<RefundGoodsDetail>>,
 }
 /// 退款资金来源。若传递此参数则使用对应的资金账户退款;不传时旧资金流商户默认使用未结算资金退款。
@@ -293,6 +319,17 @@ impl ::serde::Serialize for CreateRefundRequestFundsAccount {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for CreateRefundRequestFundsAccount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// 退款出资账户及金额。
@@ -418,6 +455,7 @@ impl<'de> ::serde::Deserialize<'de> for FundsFromAccount {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Refund {
     /// 微信支付退款单号。
@@ -448,6 +486,7 @@ pub struct Refund {
     ///
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2020-12-01T16:18:12+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款创建时间。退款受理时间。
@@ -460,11 +499,13 @@ pub struct Refund {
     /// 资金账户。退款所使用资金对应的资金账户类型。
     ///
     /// at most 32 characters; at least 1 character; example: `"UNSETTLED"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub funds_account: ::std::option::Option<RefundFundsAccount>,
     /// 金额信息。金额详细信息。
     pub amount: RefundAmount,
     /// 优惠退款信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub promotion_detail: ::std::option::Option<::std::vec::Vec<RefundPromotion>>,
 }
@@ -542,6 +583,7 @@ impl Refund {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RefundAmount {
     /// 订单金额。订单总金额,单位为分。
@@ -553,6 +595,7 @@ pub struct RefundAmount {
     /// format `int64`; example: `100`.
     pub refund: i64,
     /// 退款出资账户及金额。退款出资的账户类型及金额信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub from: ::std::option::Option<::std::vec::Vec<FundsFrom>>,
     /// 用户支付金额。现金支付金额,单位为分,只能为整数。
@@ -582,6 +625,7 @@ pub struct RefundAmount {
     /// 手续费退款金额。手续费退款金额,单位为分。
     ///
     /// format `int64`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub refund_fee: ::std::option::Option<i64>,
 }
@@ -712,6 +756,15 @@ impl ::std::fmt::Display for RefundChannel {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RefundChannel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for RefundChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -793,6 +846,15 @@ impl ::std::str::FromStr for RefundFundsAccount {
 impl ::std::fmt::Display for RefundFundsAccount {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RefundFundsAccount {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RefundFundsAccount {
@@ -912,21 +974,25 @@ impl RefundGoodsDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RefundNotification {
     /// 直连商户号。直连商户的商户号,由微信支付生成并下发。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 服务商户号。服务商户号,由微信支付生成并下发(服务商模式)。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000100"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sp_mchid: ::std::option::Option<::std::string::String>,
     /// 子商户号。子商户的商户号,由微信支付生成并下发(服务商模式)。
     ///
     /// at most 32 characters; at least 1 character; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
     /// 商户订单号。返回的商户订单号。
@@ -953,6 +1019,7 @@ pub struct RefundNotification {
     ///
     /// at most 64 characters; at least 1 character; RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2018-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 退款入账账户。取当前退款单的退款入账方。
@@ -1027,6 +1094,7 @@ impl RefundNotification {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RefundNotificationAmount {
     /// 订单金额。订单总金额,单位为分,只能为整数。
@@ -1143,6 +1211,15 @@ impl ::std::fmt::Display for RefundNotificationRefundStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RefundNotificationRefundStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for RefundNotificationRefundStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1162,6 +1239,7 @@ impl<'de> ::serde::Deserialize<'de> for RefundNotificationRefundStatus {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RefundPromotion {
     /// 券ID。券或者立减优惠id。
@@ -1186,6 +1264,7 @@ pub struct RefundPromotion {
     /// format `int64`; example: `100`.
     pub refund_amount: i64,
     /// 商品列表。优惠商品发生退款时返回商品信息。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub goods_detail: ::std::option::Option<::std::vec::Vec<RefundGoodsDetail>>,
 }
@@ -1289,6 +1368,15 @@ impl ::std::fmt::Display for RefundPromotionScope {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RefundPromotionScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for RefundPromotionScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1354,6 +1442,15 @@ impl ::std::str::FromStr for RefundPromotionType {
 impl ::std::fmt::Display for RefundPromotionType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RefundPromotionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RefundPromotionType {
@@ -1429,6 +1526,15 @@ impl ::std::str::FromStr for RefundStatus {
 impl ::std::fmt::Display for RefundStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for RefundStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RefundStatus {

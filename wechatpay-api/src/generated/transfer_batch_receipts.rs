@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyTransferBatchReceiptRequest {
     /// 商家批次单号:需要电子回单的批次单号。
@@ -29,6 +30,7 @@ pub struct ApplyTransferBatchReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyTransferDetailReceiptRequest {
     /// 电子回单受理类型
@@ -37,6 +39,7 @@ pub struct ApplyTransferDetailReceiptRequest {
     ///
     /// at most 32 characters; at least 5 characters; example: `"GD2021011610162610BBdkkIwcu3"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_batch_no: ::std::option::Option<::std::string::String>,
     /// 商家转账明细单号:BATCH_TRANSFER 时填批量转账明细单号,TRANSFER_TO_POCKET / TRANSFER_TO_BANK 时填商家转账单号。
     ///
@@ -52,6 +55,7 @@ pub struct ApplyTransferDetailReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBatchReceipt {
     /// 商家批次单号
@@ -63,33 +67,39 @@ pub struct TransferBatchReceipt {
     /// at most 45 characters; example: `"1050000010509999485212020110200058820001"`.
     pub signature_no: ::std::string::String,
     /// 电子回单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub signature_status: ::std::option::Option<TransferSignatureStatus>,
     /// 电子回单文件的hash方法:状态为 FINISHED 时返回。
     ///
     /// at most 20 characters; example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的hash值:下载后用于校验文件。
     ///
     /// at most 1000 characters; example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的下载地址:10分钟内有效,过期后重新查询获取(无需重新受理)。
     ///
     /// at most 3000 characters; example: `"https://api.mch.weixin.qq.com/v3/transferdownload/signfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
     /// 创建时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 更新时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -129,6 +139,7 @@ impl TransferBatchReceipt {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferDetailReceipt {
     /// 电子回单受理类型
@@ -136,6 +147,7 @@ pub struct TransferDetailReceipt {
     /// 商家转账批次单号
     ///
     /// at most 32 characters; example: `"GD2021011610162610BBdkkIwcu3"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_batch_no: ::std::option::Option<::std::string::String>,
     /// 商家转账明细单号
@@ -147,21 +159,25 @@ pub struct TransferDetailReceipt {
     /// at most 45 characters; example: `"1050000010509999485212020110200058820001"`.
     pub signature_no: ::std::string::String,
     /// 电子回单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub signature_status: ::std::option::Option<TransferSignatureStatus>,
     /// 电子回单文件的hash方法:状态为 FINISHED 时返回。
     ///
     /// example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的hash值
     ///
     /// example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 电子回单文件的下载地址:10分钟内有效。
     ///
     /// example: `"https://api.mch.weixin.qq.com/v3/transferdownload/signfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
@@ -328,6 +344,15 @@ impl ::std::str::FromStr for TransferSignatureStatus {
 impl ::std::fmt::Display for TransferSignatureStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferSignatureStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TransferSignatureStatus {

@@ -16,6 +16,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateTransferBatchRequest {
     /// 商户appid:与商户号有绑定关系的AppID(企业微信可填corpid)。
@@ -50,11 +51,13 @@ pub struct CreateTransferBatchRequest {
     ///
     /// at most 36 characters; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
     /// 通知地址:接收批次结果通知的公网 HTTPS 地址,不能携带参数。
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`CreateTransferBatchResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -64,6 +67,7 @@ pub struct CreateTransferBatchRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreateTransferBatchResponse {
     /// 商家批次单号
@@ -80,6 +84,7 @@ pub struct CreateTransferBatchResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
     /// 批次状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub batch_status: ::std::option::Option<TransferBatchStatus>,
 }
@@ -123,6 +128,7 @@ impl CreateTransferBatchResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBatch {
     /// 商户号
@@ -156,6 +162,7 @@ pub struct TransferBatch {
     /// at most 32 characters; example: `"2019年1月深圳分部报销单"`.
     pub batch_remark: ::std::string::String,
     /// 批次关闭原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<TransferBatchCloseReason>,
     /// 转账总金额:单位为“分”。
@@ -170,37 +177,44 @@ pub struct TransferBatch {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 批次更新时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 转账成功金额:单位为“分”;转账中时会变化。
     ///
     /// format `int64`; example: `3900000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_amount: ::std::option::Option<i64>,
     /// 转账成功笔数
     ///
     /// format `int64`; example: `199`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_num: ::std::option::Option<i64>,
     /// 转账失败金额:单位为“分”。
     ///
     /// format `int64`; example: `100000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_amount: ::std::option::Option<i64>,
     /// 转账失败笔数
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_num: ::std::option::Option<i64>,
     /// 转账场景ID
     ///
     /// at most 36 characters; example: `"1001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
 }
@@ -339,6 +353,15 @@ impl ::std::fmt::Display for TransferBatchCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBatchCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBatchCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -353,6 +376,7 @@ impl<'de> ::serde::Deserialize<'de> for TransferBatchCloseReason {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`TransferBatchDetailRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBatchDetail {
     /// 商户号
@@ -390,6 +414,7 @@ pub struct TransferBatchDetail {
     /// at most 32 characters; example: `"2020年4月报销"`.
     pub transfer_remark: ::std::string::String,
     /// 明细失败原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<TransferBatchDetailFailReason>,
     /// 收款用户openid
@@ -399,6 +424,7 @@ pub struct TransferBatchDetail {
     /// 收款用户姓名:转账时传入了姓名才返回;已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账发起时间:rfc3339 格式。
@@ -426,7 +452,7 @@ impl ::std::fmt::Debug for TransferBatchDetail {
             .field("transfer_remark", &self.transfer_remark)
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("initiate_time", &self.initiate_time)
             .field("update_time", &self.update_time)
             .finish()
@@ -525,6 +551,7 @@ impl TransferBatchDetail {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBatchDetailBrief {
     /// 微信明细单号
@@ -727,6 +754,15 @@ impl ::std::fmt::Display for TransferBatchDetailFailReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBatchDetailFailReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBatchDetailFailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -741,6 +777,7 @@ impl<'de> ::serde::Deserialize<'de> for TransferBatchDetailFailReason {
 ///
 /// `new` takes the required fields by name (a \[`TransferBatchDetailInputRequired`\]); each optional field has a `with_…` setter. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct TransferBatchDetailInput {
     /// 商家明细单号:仅含数字与大小写字母,同一批次内不重复。
@@ -763,6 +800,7 @@ pub struct TransferBatchDetailInput {
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for TransferBatchDetailInput {
@@ -772,7 +810,7 @@ impl ::std::fmt::Debug for TransferBatchDetailInput {
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -891,6 +929,15 @@ impl ::std::fmt::Display for TransferBatchDetailStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBatchDetailStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBatchDetailStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -975,11 +1022,13 @@ impl ::std::fmt::Display for TransferBatchDetailStatusFilter {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBatchNotification {
     /// 商户号:批次关闭通知返回。
     ///
     /// example: `"1900001109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 商家批次单号
@@ -1003,24 +1052,29 @@ pub struct TransferBatchNotification {
     /// 转账成功金额:批次完成通知返回。
     ///
     /// format `int64`; example: `3900000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_amount: ::std::option::Option<i64>,
     /// 转账成功笔数:批次完成通知返回。
     ///
     /// format `int64`; example: `199`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub success_num: ::std::option::Option<i64>,
     /// 转账失败金额:批次完成通知返回。
     ///
     /// format `int64`; example: `100000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_amount: ::std::option::Option<i64>,
     /// 转账失败笔数:批次完成通知返回。
     ///
     /// format `int64`; example: `1`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_num: ::std::option::Option<i64>,
     /// 批次关闭原因
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_reason: ::std::option::Option<TransferBatchCloseReason>,
     /// 批次更新时间:rfc3339 格式。
@@ -1150,6 +1204,15 @@ impl ::std::fmt::Display for TransferBatchStatus {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBatchStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBatchStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1217,6 +1280,15 @@ impl ::std::fmt::Display for TransferBatchType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBatchType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBatchType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1236,11 +1308,13 @@ impl<'de> ::serde::Deserialize<'de> for TransferBatchType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBatchWithDetails {
     /// 转账批次单
     pub transfer_batch: TransferBatch,
     /// 转账明细单列表:批次为 FINISHED 且查到明细时返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_detail_list: ::std::option::Option<
         ::std::vec::Vec<TransferBatchDetailBrief>,
@@ -1248,11 +1322,13 @@ pub struct TransferBatchWithDetails {
     /// 请求资源起始位置
     ///
     /// format `int32`; example: `0`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub offset: ::std::option::Option<i32>,
     /// 最大资源条数
     ///
     /// format `int32`; example: `20`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub limit: ::std::option::Option<i32>,
 }

@@ -13,6 +13,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CancelTransferBillResponse {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
@@ -71,6 +72,7 @@ impl CancelTransferBillResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateTransferBillRequest {
     /// 商户AppID:是微信开放平台和微信公众平台为开发者的应用程序(APP、小程序、公众号、企业号corpid即为此AppID)提供的一个唯一标识。此处,可以填写这四种类型中的任意一种APPID,但请确保该appid与商户号有绑定关系。
@@ -93,6 +95,7 @@ pub struct CreateTransferBillRequest {
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额:转账金额单位为“分”。
     ///
@@ -106,11 +109,13 @@ pub struct CreateTransferBillRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:用户收款时感知到的收款原因将根据转账场景自动展示默认内容;如有其他展示需求,可在本字段传入。
     ///
     /// example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息:各转账场景下需报备的内容,商户需要按照所属转账场景规则传参。
     pub transfer_scene_report_infos: ::std::vec::Vec<TransferSceneReportInfo>,
@@ -122,7 +127,7 @@ impl ::std::fmt::Debug for CreateTransferBillRequest {
             .field("out_bill_no", &self.out_bill_no)
             .field("transfer_scene_id", &self.transfer_scene_id)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -138,6 +143,7 @@ impl ::std::fmt::Debug for CreateTransferBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreateTransferBillResponse {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
@@ -158,11 +164,13 @@ pub struct CreateTransferBillResponse {
     /// 失败原因:单据已失败时返回失败原因。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 跳转领取页面的package信息:跳转微信支付收款页的package信息,APP调起用户确认收款或者JSAPI调起用户确认收款时需要使用的参数。单据创建后,用户24小时内不领取将过期关闭。
     ///
     /// example: `"affffddafdfafddffda=="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
 }
@@ -206,6 +214,7 @@ impl CreateTransferBillResponse {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`TransferBillRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBill {
     /// 商户号:微信支付分配的商户号。
@@ -237,16 +246,19 @@ pub struct TransferBill {
     /// 失败原因:订单已失败或者已退资金时,返回失败原因。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 收款用户OpenID:商户AppID下,某用户的OpenID。
     ///
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:收款方真实姓名。敏感字段,已使用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"757b340b45ebef5467rter35gf464344v3542sdf4t6re4tb4f54ty45t4yyry45"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:按照使用rfc3339所定义的格式。
@@ -272,7 +284,7 @@ impl ::std::fmt::Debug for TransferBill {
             .field("transfer_remark", &self.transfer_remark)
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
             .finish()
@@ -402,6 +414,15 @@ impl ::std::fmt::Display for TransferBillCancelState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBillCancelState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBillCancelState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -421,6 +442,7 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillCancelState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBillNotification {
     /// 商户单号:商户系统内部的商家单号,在商户系统内部唯一。
@@ -448,6 +470,7 @@ pub struct TransferBillNotification {
     /// 失败原因:单据状态为FAIL时,返回失败原因。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:按照使用rfc3339所定义的格式。
@@ -601,6 +624,15 @@ impl ::std::fmt::Display for TransferBillState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBillState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBillState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -618,6 +650,7 @@ impl<'de> ::serde::Deserialize<'de> for TransferBillState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct TransferSceneReportInfo {
     /// 信息类型:不能超过15个字符,商户所属转账场景下的信息类型,此字段内容为固定值,需严格按照转账场景报备信息字段说明传参。

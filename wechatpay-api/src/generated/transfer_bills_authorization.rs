@@ -17,6 +17,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct AuthorizationCloseInfo {
     /// 关闭时间:rfc3339 格式。
@@ -116,6 +117,15 @@ impl ::std::fmt::Display for AuthorizationCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AuthorizationCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AuthorizationCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -135,6 +145,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthorizationCloseReason {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct AuthorizationInfo {
     /// 用户展示名称:授权详情中展示的“开通账号”。
@@ -241,6 +252,15 @@ impl ::std::fmt::Display for AuthorizationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AuthorizationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AuthorizationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -332,6 +352,15 @@ impl ::std::fmt::Display for AuthorizedTransferBillState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for AuthorizedTransferBillState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for AuthorizedTransferBillState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -351,6 +380,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthorizedTransferBillState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct AuthorizedTransferSceneReportInfo {
     /// 信息类型:所属转账场景下的固定信息类型。
@@ -387,6 +417,7 @@ impl AuthorizedTransferSceneReportInfo {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateUserConfirmAuthorizationRequest {
     /// 商户侧授权单号:商户系统内唯一,一个用户账号只对应一个生效中的授权。
@@ -413,6 +444,7 @@ pub struct CreateUserConfirmAuthorizationRequest {
     ///
     /// at most 256 characters; example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 授权结果通知地址:公网 HTTPS 地址,不能携带参数。
     ///
@@ -426,6 +458,7 @@ pub struct CreateUserConfirmAuthorizationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CreateUserConfirmAuthorizationResponse {
     /// 商户侧授权单号
@@ -480,6 +513,7 @@ impl CreateUserConfirmAuthorizationResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PreTransferBillWithAuthorizationRequest {
     /// 商户AppID:与商户号有绑定关系的公众号、小程序、APP或企业号的AppID。
@@ -498,11 +532,13 @@ pub struct PreTransferBillWithAuthorizationRequest {
     ///
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:收款方真实姓名,传入时会校验与收款用户是否一致;转账金额 &gt;= 2,000元时必填。以微信支付公钥加密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额:单位为“分”。
     ///
@@ -516,21 +552,25 @@ pub struct PreTransferBillWithAuthorizationRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:用户收款时看到的收款原因;不传时按转账场景展示默认内容。
     ///
     /// example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息:按所属转账场景的规则报备的内容。
     pub transfer_scene_report_infos: ::std::vec::Vec<AuthorizedTransferSceneReportInfo>,
     /// 免确认收款授权信息:传入时,用户确认收款的同时被引导开通免确认收款授权。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorization_info: ::std::option::Option<AuthorizationInfo>,
     /// 出资商户号:由其他商户出资时填写的出资商户号。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for PreTransferBillWithAuthorizationRequest {
@@ -540,7 +580,7 @@ impl ::std::fmt::Debug for PreTransferBillWithAuthorizationRequest {
             .field("out_bill_no", &self.out_bill_no)
             .field("transfer_scene_id", &self.transfer_scene_id)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -558,6 +598,7 @@ impl ::std::fmt::Debug for PreTransferBillWithAuthorizationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PreTransferBillWithAuthorizationResponse {
     /// 商户单号
@@ -578,16 +619,19 @@ pub struct PreTransferBillWithAuthorizationResponse {
     /// 跳转领取页面的package信息:APP 或 JSAPI 拉起用户确认收款页时使用。
     ///
     /// example: `"affffddafdfafddffda=="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
     /// 用户展示名称:免确认收款授权详情中展示的“开通账号”。
     ///
     /// at most 32 characters; example: `"wx_123456"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_display_name: ::std::option::Option<::std::string::String>,
     /// 商户侧授权单号
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub out_authorization_no: ::std::option::Option<::std::string::String>,
 }
@@ -630,6 +674,7 @@ impl PreTransferBillWithAuthorizationResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct TransferToAuthorizedUserRequest {
     /// 商户AppID:与商户号有绑定关系的AppID。
@@ -648,6 +693,7 @@ pub struct TransferToAuthorizedUserRequest {
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额:单位为“分”。
     ///
@@ -661,11 +707,13 @@ pub struct TransferToAuthorizedUserRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:用户收款时看到的收款原因。
     ///
     /// example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息:按所属转账场景的规则报备的内容。
     pub transfer_scene_report_infos: ::std::vec::Vec<AuthorizedTransferSceneReportInfo>,
@@ -673,16 +721,19 @@ pub struct TransferToAuthorizedUserRequest {
     ///
     /// at most 64 characters; example: `"1000000000000000000000000001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorization_id: ::std::option::Option<::std::string::String>,
     /// 商户侧授权单号:与 authorization_id 二选一填写。
     ///
     /// at most 32 characters; example: `"plfk2020042013"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub out_authorization_no: ::std::option::Option<::std::string::String>,
     /// 出资商户号:由其他商户出资时填写。
     ///
     /// at most 32 characters; example: `"1900001109"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub sponsor_mchid: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for TransferToAuthorizedUserRequest {
@@ -691,7 +742,7 @@ impl ::std::fmt::Debug for TransferToAuthorizedUserRequest {
             .field("appid", &self.appid)
             .field("out_bill_no", &self.out_bill_no)
             .field("transfer_scene_id", &self.transfer_scene_id)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -705,6 +756,7 @@ impl ::std::fmt::Debug for TransferToAuthorizedUserRequest {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`TransferToAuthorizedUserResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferToAuthorizedUserResponse {
     /// 商户号
@@ -722,6 +774,7 @@ pub struct TransferToAuthorizedUserResponse {
     /// 商户AppID
     ///
     /// example: `"wxf636efh567hg4356"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 转账单状态
@@ -737,16 +790,19 @@ pub struct TransferToAuthorizedUserResponse {
     /// 失败原因:单据失败时返回。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 收款用户OpenID
     ///
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
@@ -758,6 +814,7 @@ pub struct TransferToAuthorizedUserResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -773,7 +830,7 @@ impl ::std::fmt::Debug for TransferToAuthorizedUserResponse {
             .field("transfer_remark", &self.transfer_remark)
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
             .finish()
@@ -845,6 +902,7 @@ impl TransferToAuthorizedUserResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UserConfirmAuthorization {
     /// 商户侧授权单号
@@ -866,6 +924,7 @@ pub struct UserConfirmAuthorization {
     /// 微信免确认收款授权单号:用户确认授权后返回。
     ///
     /// example: `"1000000000000000000000000001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_id: ::std::option::Option<::std::string::String>,
     /// 免确认收款授权单状态
@@ -874,30 +933,36 @@ pub struct UserConfirmAuthorization {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorize_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 免确认收款授权的关闭信息:授权关闭后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<AuthorizationCloseInfo>,
     /// 转账场景ID
     ///
     /// example: `"1000"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
     /// 用户收款感知
     ///
     /// example: `"现金奖励"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 跳转授权页面的package信息:待用户确认时返回。
     ///
     /// example: `"affffddafdfafddffda=="`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub package_info: ::std::option::Option<::std::string::String>,
 }
@@ -957,6 +1022,7 @@ impl UserConfirmAuthorization {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UserConfirmAuthorizationNotification {
     /// 商户侧授权单号
@@ -987,6 +1053,7 @@ pub struct UserConfirmAuthorizationNotification {
     #[serde(with = "::time::serde::rfc3339")]
     pub authorize_time: ::time::OffsetDateTime,
     /// 免确认收款授权的关闭信息:授权关闭后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<AuthorizationCloseInfo>,
 }

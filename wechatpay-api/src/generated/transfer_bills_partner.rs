@@ -16,6 +16,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerApplySubMchTransferAuthorizationRequest {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -34,6 +35,7 @@ pub struct PartnerApplySubMchTransferAuthorizationRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerApplyTransferBillReceiptRequest {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -54,6 +56,7 @@ pub struct PartnerApplyTransferBillReceiptRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerAuthorizationCloseInfo {
     /// 关闭时间:rfc3339 格式。
@@ -145,6 +148,15 @@ impl ::std::fmt::Display for PartnerAuthorizationCloseReason {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerAuthorizationCloseReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnerAuthorizationCloseReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -164,6 +176,7 @@ impl<'de> ::serde::Deserialize<'de> for PartnerAuthorizationCloseReason {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerAuthorizationInfo {
     /// 用户展示名称
@@ -270,6 +283,15 @@ impl ::std::fmt::Display for PartnerAuthorizationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerAuthorizationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnerAuthorizationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -287,6 +309,7 @@ impl<'de> ::serde::Deserialize<'de> for PartnerAuthorizationState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerCancelTransferBillRequest {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -296,6 +319,7 @@ pub struct PartnerCancelTransferBillRequest {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PartnerCancelTransferBillResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerCancelTransferBillResponse {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -315,32 +339,38 @@ pub struct PartnerCancelTransferBillResponse {
     /// 转账金额:单位为“分”。
     ///
     /// format `int64`; example: `400000`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_amount: ::std::option::Option<i64>,
     /// 转账备注
     ///
     /// example: `"2020年4月报销"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_remark: ::std::option::Option<::std::string::String>,
     /// 失败原因
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 收款用户OpenID
     ///
     /// example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 最后一次单据状态变更时间:rfc3339 格式。
@@ -360,7 +390,7 @@ impl ::std::fmt::Debug for PartnerCancelTransferBillResponse {
             .field("transfer_remark", &self.transfer_remark)
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
             .finish()
@@ -414,6 +444,7 @@ impl PartnerCancelTransferBillResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerCreateTransferBillRequest {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -440,6 +471,7 @@ pub struct PartnerCreateTransferBillRequest {
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额:单位为“分”。
     ///
@@ -453,11 +485,13 @@ pub struct PartnerCreateTransferBillRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户收款感知:用户收款时看到的收款原因。
     ///
     /// example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息:按所属转账场景的规则报备的内容。
     pub transfer_scene_report_infos: ::std::vec::Vec<PartnerTransferSceneReportInfo>,
@@ -470,7 +504,7 @@ impl ::std::fmt::Debug for PartnerCreateTransferBillRequest {
             .field("out_bill_no", &self.out_bill_no)
             .field("transfer_scene_id", &self.transfer_scene_id)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -486,6 +520,7 @@ impl ::std::fmt::Debug for PartnerCreateTransferBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerCreateTransferBillResponse {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -506,6 +541,7 @@ pub struct PartnerCreateTransferBillResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub create_time: ::time::OffsetDateTime,
     /// 转账单状态
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub state: ::std::option::Option<PartnerTransferBillState>,
     /// 跳转领取页面的package信息:拉起用户确认收款页时使用。
@@ -563,6 +599,7 @@ impl PartnerCreateTransferBillResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerCreateUserConfirmAuthorizationRequest {
     /// 商户侧授权单号:商户系统内唯一,一个用户账号只对应一个生效中的授权。
@@ -589,6 +626,7 @@ pub struct PartnerCreateUserConfirmAuthorizationRequest {
     ///
     /// at most 256 characters; example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 授权结果通知地址:公网 HTTPS 地址,不能携带参数。
     ///
@@ -602,6 +640,7 @@ pub struct PartnerCreateUserConfirmAuthorizationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerCreateUserConfirmAuthorizationResponse {
     /// 商户侧授权单号
@@ -656,6 +695,7 @@ impl PartnerCreateUserConfirmAuthorizationResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerPreTransferBillWithAuthorizationRequest {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -678,11 +718,13 @@ pub struct PartnerPreTransferBillWithAuthorizationRequest {
     ///
     /// at most 64 characters; example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:转账金额 &gt;= 2,000元时必填。以微信支付公钥加密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额:单位为“分”。
     ///
@@ -696,16 +738,19 @@ pub struct PartnerPreTransferBillWithAuthorizationRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户收款感知
     ///
     /// example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息
     pub transfer_scene_report_infos: ::std::vec::Vec<PartnerTransferSceneReportInfo>,
     /// 免确认收款授权信息
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub authorization_info: ::std::option::Option<PartnerAuthorizationInfo>,
 }
 impl ::std::fmt::Debug for PartnerPreTransferBillWithAuthorizationRequest {
@@ -716,7 +761,7 @@ impl ::std::fmt::Debug for PartnerPreTransferBillWithAuthorizationRequest {
             .field("out_bill_no", &self.out_bill_no)
             .field("transfer_scene_id", &self.transfer_scene_id)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -733,6 +778,7 @@ impl ::std::fmt::Debug for PartnerPreTransferBillWithAuthorizationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerPreTransferBillWithAuthorizationResponse {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -808,6 +854,7 @@ impl PartnerPreTransferBillWithAuthorizationResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerQuerySubMchTransferAuthorizationResponse {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -819,18 +866,21 @@ pub struct PartnerQuerySubMchTransferAuthorizationResponse {
     /// example: `"AUTHORIZED"`.
     pub state: SubMchTransferAuthorizationState,
     /// 子商户商家转账授权申请单。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub apply_order: ::std::option::Option<SubMchTransferAuthorizationApply>,
     /// 授权时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-07-29T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 解除授权时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2025-08-29T10:00:00+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub cancel_authorization_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -867,6 +917,7 @@ impl PartnerQuerySubMchTransferAuthorizationResponse {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PartnerTransferBillRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransferBill {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -902,16 +953,19 @@ pub struct PartnerTransferBill {
     /// 失败原因:单据失败时返回。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 收款用户OpenID
     ///
     /// example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
@@ -938,7 +992,7 @@ impl ::std::fmt::Debug for PartnerTransferBill {
             .field("transfer_remark", &self.transfer_remark)
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
             .finish()
@@ -1026,6 +1080,7 @@ impl PartnerTransferBill {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransferBillReceipt {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -1049,21 +1104,25 @@ pub struct PartnerTransferBillReceipt {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:39:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 回单文件摘要类型:生成完成时返回。
     ///
     /// example: `"SM3"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<PartnerTransferBillReceiptHashType>,
     /// 回单文件摘要值:下载后须与文件摘要比对。
     ///
     /// example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 回单文件下载地址:10分钟内有效,请勿自行拼接。
     ///
     /// example: `"https://api.mch.weixin.qq.com/v3/transferdownload/elecvoucherfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
 }
@@ -1160,6 +1219,15 @@ impl ::std::fmt::Display for PartnerTransferBillReceiptHashType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferBillReceiptHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferBillReceiptHashType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1225,6 +1293,15 @@ impl ::std::str::FromStr for PartnerTransferBillReceiptState {
 impl ::std::fmt::Display for PartnerTransferBillReceiptState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferBillReceiptState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferBillReceiptState {
@@ -1318,6 +1395,15 @@ impl ::std::fmt::Display for PartnerTransferBillState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for PartnerTransferBillState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for PartnerTransferBillState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1337,6 +1423,7 @@ impl<'de> ::serde::Deserialize<'de> for PartnerTransferBillState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerTransferSceneReportInfo {
     /// 信息类型:所属转账场景下的固定信息类型。
@@ -1368,6 +1455,7 @@ impl PartnerTransferSceneReportInfo {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct PartnerTransferToAuthorizedUserRequest {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -1390,6 +1478,7 @@ pub struct PartnerTransferToAuthorizedUserRequest {
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额:单位为“分”。
     ///
@@ -1403,11 +1492,13 @@ pub struct PartnerTransferToAuthorizedUserRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 用户收款感知
     ///
     /// example: `"现金奖励"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息
     pub transfer_scene_report_infos: ::std::vec::Vec<PartnerTransferSceneReportInfo>,
@@ -1423,7 +1514,7 @@ impl ::std::fmt::Debug for PartnerTransferToAuthorizedUserRequest {
             .field("appid", &self.appid)
             .field("out_bill_no", &self.out_bill_no)
             .field("transfer_scene_id", &self.transfer_scene_id)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -1435,6 +1526,7 @@ impl ::std::fmt::Debug for PartnerTransferToAuthorizedUserRequest {
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`PartnerTransferToAuthorizedUserResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerTransferToAuthorizedUserResponse {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -1444,6 +1536,7 @@ pub struct PartnerTransferToAuthorizedUserResponse {
     /// 商户号:服务商商户号。
     ///
     /// example: `"1900000001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mchid: ::std::option::Option<::std::string::String>,
     /// 商户单号
@@ -1457,6 +1550,7 @@ pub struct PartnerTransferToAuthorizedUserResponse {
     /// 商户AppID
     ///
     /// example: `"wxf636efh567hg4356"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 转账单状态
@@ -1472,16 +1566,19 @@ pub struct PartnerTransferToAuthorizedUserResponse {
     /// 失败原因
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 收款用户OpenID
     ///
     /// example: `"o-MYE42l80oelYMDE34nYD456Xoy"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
@@ -1493,6 +1590,7 @@ pub struct PartnerTransferToAuthorizedUserResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1509,7 +1607,7 @@ impl ::std::fmt::Debug for PartnerTransferToAuthorizedUserResponse {
             .field("transfer_remark", &self.transfer_remark)
             .field("fail_reason", &self.fail_reason)
             .field("openid", &self.openid)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
             .finish()
@@ -1582,6 +1680,7 @@ impl PartnerTransferToAuthorizedUserResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PartnerUserConfirmAuthorization {
     /// 商户侧授权单号
@@ -1603,6 +1702,7 @@ pub struct PartnerUserConfirmAuthorization {
     /// 微信免确认收款授权单号:用户确认授权后返回。
     ///
     /// example: `"1000000000000000000000000001"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_id: ::std::option::Option<::std::string::String>,
     /// 免确认收款授权单状态
@@ -1611,25 +1711,30 @@ pub struct PartnerUserConfirmAuthorization {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorize_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 授权关闭信息:授权关闭后返回。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub close_info: ::std::option::Option<PartnerAuthorizationCloseInfo>,
     /// 转账场景ID
     ///
     /// example: `"1000"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transfer_scene_id: ::std::option::Option<::std::string::String>,
     /// 用户收款感知
     ///
     /// example: `"现金奖励"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_recv_perception: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub create_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -1688,6 +1793,7 @@ impl PartnerUserConfirmAuthorization {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SubMchTransferAuthorizationApply {
     /// 子商户号:微信支付分配的子商户号(出资商户)。
@@ -1821,6 +1927,15 @@ impl ::std::fmt::Display for SubMchTransferAuthorizationApplyState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for SubMchTransferAuthorizationApplyState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for SubMchTransferAuthorizationApplyState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1890,6 +2005,15 @@ impl ::std::str::FromStr for SubMchTransferAuthorizationState {
 impl ::std::fmt::Display for SubMchTransferAuthorizationState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for SubMchTransferAuthorizationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SubMchTransferAuthorizationState {

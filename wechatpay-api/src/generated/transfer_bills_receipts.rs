@@ -16,6 +16,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyTransferBillReceiptByOutBillNoRequest {
     /// 商户转账单号:创建转账单时使用的商户单号。
@@ -30,6 +31,7 @@ pub struct ApplyTransferBillReceiptByOutBillNoRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct ApplyTransferBillReceiptByTransferBillNoRequest {
     /// 微信转账单号:转账单对应的微信支付单号。
@@ -46,6 +48,7 @@ pub struct ApplyTransferBillReceiptByTransferBillNoRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBillReceipt {
     /// 电子回单申请单状态
@@ -63,21 +66,25 @@ pub struct TransferBillReceipt {
     /// 回单文件摘要类型:状态为 FINISHED 时返回。
     ///
     /// example: `"SHA256"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_type: ::std::option::Option<TransferBillReceiptHashType>,
     /// 回单文件摘要值:状态为 FINISHED 时返回,下载后须与文件摘要比对。
     ///
     /// at most 512 characters; example: `"DE731F35146A0BEFADE5DB9D1E468D96C01CA8898119C674FEE9F11F4DBE5529"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub hash_value: ::std::option::Option<::std::string::String>,
     /// 回单文件下载地址:状态为 FINISHED 时返回,10分钟内有效;应原样使用,不要自己拼接。
     ///
     /// at most 3000 characters; example: `"https://api.mch.weixin.qq.com/v3/transferdownload/elecvoucherfile?token=example"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub download_url: ::std::option::Option<::std::string::String>,
     /// 失败原因:状态为 FAILED 时返回。
     ///
     /// example: `"转账单不满足回单申请条件"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
 }
@@ -118,6 +125,7 @@ impl TransferBillReceipt {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct TransferBillReceiptApplication {
     /// 电子回单申请单状态
@@ -201,6 +209,15 @@ impl ::std::fmt::Display for TransferBillReceiptHashType {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBillReceiptHashType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for TransferBillReceiptHashType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -270,6 +287,15 @@ impl ::std::str::FromStr for TransferBillReceiptState {
 impl ::std::fmt::Display for TransferBillReceiptState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for TransferBillReceiptState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TransferBillReceiptState {

@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CancelQqWalletTransferBillResponse {
     /// 商户号
@@ -83,6 +84,7 @@ impl CancelQqWalletTransferBillResponse {
 }
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateQqWalletTransferBillRequest {
     /// 商户AppID:QQ互联开放平台为应用分配的AppID,须与商户号有绑定关系。
@@ -101,16 +103,19 @@ pub struct CreateQqWalletTransferBillRequest {
     ///
     /// at most 64 characters; example: `"oLTPCuFqLz_UVHHD67rLX5BxXysI"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户QQ号:与 openid 二选一必填。
     ///
     /// at most 20 characters; example: `"123456789"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_qq: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:转账金额 &gt;= 2,000元时必填;传入时校验与收款用户是否一致。以微信支付公钥加密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 转账金额:单位为“分”。
     ///
@@ -124,6 +129,7 @@ pub struct CreateQqWalletTransferBillRequest {
     ///
     /// at most 256 characters; format `uri`; example: `"https://www.weixin.qq.com/wxpay/pay.php"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub notify_url: ::std::option::Option<::std::string::String>,
     /// 转账场景报备信息:按转账场景报备,如活动奖励场景需填活动名称与奖励说明。
     pub transfer_scene_report_infos: ::std::vec::Vec<QqWalletTransferSceneReportInfo>,
@@ -136,7 +142,7 @@ impl ::std::fmt::Debug for CreateQqWalletTransferBillRequest {
             .field("transfer_scene_id", &self.transfer_scene_id)
             .field("openid", &self.openid)
             .field("user_qq", &self.user_qq)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("transfer_amount", &self.transfer_amount)
             .field("transfer_remark", &self.transfer_remark)
             .field("notify_url", &self.notify_url)
@@ -148,6 +154,7 @@ impl ::std::fmt::Debug for CreateQqWalletTransferBillRequest {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`QqWalletTransferBillRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct QqWalletTransferBill {
     /// 商户号
@@ -165,6 +172,7 @@ pub struct QqWalletTransferBill {
     /// 商户AppID:QQ互联开放平台AppID。
     ///
     /// example: `"102022609"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub appid: ::std::option::Option<::std::string::String>,
     /// 转账状态
@@ -180,21 +188,25 @@ pub struct QqWalletTransferBill {
     /// 收款用户OpenID
     ///
     /// example: `"oLTPCuFqLz_UVHHD67rLX5BxXysI"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户QQ号
     ///
     /// example: `"123456789"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_qq: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 失败原因:转账失败时返回。
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
@@ -206,6 +218,7 @@ pub struct QqWalletTransferBill {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35.120+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub update_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -221,7 +234,7 @@ impl ::std::fmt::Debug for QqWalletTransferBill {
             .field("transfer_remark", &self.transfer_remark)
             .field("openid", &self.openid)
             .field("user_qq", &self.user_qq)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("fail_reason", &self.fail_reason)
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
@@ -343,6 +356,15 @@ impl ::std::fmt::Display for QqWalletTransferCancelState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for QqWalletTransferCancelState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for QqWalletTransferCancelState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -357,6 +379,7 @@ impl<'de> ::serde::Deserialize<'de> for QqWalletTransferCancelState {
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`QqWalletTransferNotificationRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct QqWalletTransferNotification {
     /// 商户号
@@ -388,21 +411,25 @@ pub struct QqWalletTransferNotification {
     /// 收款用户OpenID
     ///
     /// example: `"oLTPCuFqLz_UVHHD67rLX5BxXysI"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub openid: ::std::option::Option<::std::string::String>,
     /// 收款用户QQ号
     ///
     /// example: `"123456789"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_qq: ::std::option::Option<::std::string::String>,
     /// 收款用户姓名:已用商户 API 证书公钥加密,以商户私钥解密。
     ///
     /// example: `"张三"`; sensitive: encrypted on the wire (the client encrypts it in requests and decrypts it in answers) and redacted in `Debug`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub user_name: ::std::option::Option<::std::string::String>,
     /// 失败原因
     ///
     /// example: `"PAYEE_ACCOUNT_ABNORMAL"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// 单据创建时间:rfc3339 格式。
@@ -428,7 +455,7 @@ impl ::std::fmt::Debug for QqWalletTransferNotification {
             .field("transfer_remark", &self.transfer_remark)
             .field("openid", &self.openid)
             .field("user_qq", &self.user_qq)
-            .field("user_name", &"<redacted>")
+            .field("user_name", &self.user_name.as_ref().map(|_| "<redacted>"))
             .field("fail_reason", &self.fail_reason)
             .field("create_time", &self.create_time)
             .field("update_time", &self.update_time)
@@ -510,6 +537,7 @@ impl QqWalletTransferNotification {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct QqWalletTransferSceneReportInfo {
     /// 信息类型:所属转账场景下的固定信息类型。
@@ -618,6 +646,15 @@ impl ::std::str::FromStr for QqWalletTransferState {
 impl ::std::fmt::Display for QqWalletTransferState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for QqWalletTransferState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for QqWalletTransferState {

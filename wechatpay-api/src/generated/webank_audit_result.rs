@@ -70,6 +70,17 @@ impl ::serde::Serialize for AuditResult {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for AuditResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(
     ::std::clone::Clone,
@@ -77,6 +88,7 @@ impl ::serde::Serialize for AuditResult {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct NotifyAuditResultRequest {
     /// 【资料更新请求单号】 资料更新请求单号
@@ -94,21 +106,25 @@ pub struct NotifyAuditResultRequest {
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2015-05-20T13:29:35+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub audit_finish_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 【业务附属信息】 业务附属信息
     ///
     /// example: `"updateidcard"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub attach_info: ::std::option::Option<::std::string::String>,
     /// 【审核驳回错误码】 审核驳回时
     ///
     /// at most 32 characters; example: `"1001"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fail_code: ::std::option::Option<::std::string::String>,
     /// 【审核驳回错误原因】 审核驳回时传入
     ///
     /// at most 1024 characters; example: `"IDCARD_ILLEGAL"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub fail_msg: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -118,6 +134,7 @@ pub struct NotifyAuditResultRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct NotifyAuditResultResponse {
     /// 【接口返回信息】 接口返回信息

@@ -8,6 +8,7 @@
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). The spec does not say which merchants may call it.
 /// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
 #[derive(::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct RecoverLedgerControlRequest {
     /// 微众解管单号
@@ -34,6 +35,7 @@ pub struct RecoverLedgerControlRequest {
     ///
     /// example: `"example_recover_reason"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub recover_reason: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for RecoverLedgerControlRequest {
@@ -55,6 +57,7 @@ impl ::std::fmt::Debug for RecoverLedgerControlRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RecoverLedgerControlResponse {
     /// 微信支付解管单号

@@ -15,6 +15,7 @@
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayAddMerchantIdentifierRequest {
     /// 服务商商户号。
@@ -108,6 +109,7 @@ impl<'de> ::serde::Deserialize<'de> for WebizpayApplicationType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayApplyFundingProofRequest {
     /// 服务商商户号。
@@ -130,6 +132,7 @@ pub struct WebizpayApplyFundingProofRequest {
     ///
     /// at most 256 characters; example: `"某某科技有限公司"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub entity_name: ::std::option::Option<::std::string::String>,
     /// 商户操作流水号,6-32个字符,限数字、大小写字母与 _-|*,同一商户号下唯一。
     ///
@@ -143,6 +146,7 @@ pub struct WebizpayApplyFundingProofRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayApplyFundingProofResponse {
     /// 服务商商户号。
@@ -277,6 +281,7 @@ impl WebizpayApplyFundingProofResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayApplyTradeBillRequest {
     /// 服务商商户号。
@@ -302,6 +307,7 @@ pub struct WebizpayApplyTradeBillRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayApplyTradeBillResponse {
     /// 服务商商户号。
@@ -421,6 +427,15 @@ impl ::std::fmt::Display for WebizpayAuthorizationState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for WebizpayAuthorizationState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for WebizpayAuthorizationState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -439,14 +454,17 @@ impl<'de> ::serde::Deserialize<'de> for WebizpayAuthorizationState {
     ::std::default::Default,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayAvailMchRange {
     /// 可用商户范围ID。
     ///
     /// at most 64 characters; example: `"89f5123e-5ad4-4e0e-89b1-63ced0c798c5"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub range_id: ::std::option::Option<::std::string::String>,
     /// 商户标识类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub identifier_type: ::std::option::Option<WebizpayIdentifierType>,
 }
@@ -537,6 +555,7 @@ impl<'de> ::serde::Deserialize<'de> for WebizpayBillType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayCancelQuotaCardRequest {
     /// 服务商商户号。
@@ -559,6 +578,7 @@ pub struct WebizpayCancelQuotaCardRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayCancelQuotaCardResponse {
     /// 服务商商户号。
@@ -585,6 +605,7 @@ pub struct WebizpayCancelQuotaCardResponse {
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_disabled_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -688,6 +709,15 @@ impl ::std::fmt::Display for WebizpayCardRule {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for WebizpayCardRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for WebizpayCardRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -755,6 +785,15 @@ impl ::std::fmt::Display for WebizpayCardState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for WebizpayCardState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for WebizpayCardState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -772,6 +811,7 @@ impl<'de> ::serde::Deserialize<'de> for WebizpayCardState {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayCreateAuthorizationUrlRequest {
     /// 服务商商户号。
@@ -792,6 +832,7 @@ pub struct WebizpayCreateAuthorizationUrlRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayCreateAuthorizationUrlResponse {
     /// 服务商商户号。
@@ -809,12 +850,14 @@ pub struct WebizpayCreateAuthorizationUrlResponse {
     /// 授权跳转链接。
     ///
     /// example: `"weixin://dl/liteapp?url=https%3A%2F%2Fliteapp.wxpapp.weixin.qq.com%2Fq%2FgjoM7g%3Ftoken%3D123%23wechat_pay"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub authorization_url: ::std::option::Option<::std::string::String>,
     /// 链接失效时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-06-08T10:34:56+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub expire_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 发起跳转的企业应用类型。
@@ -822,11 +865,13 @@ pub struct WebizpayCreateAuthorizationUrlResponse {
     /// 跳转小程序的查询参数(小程序应用类型时返回)。
     ///
     /// example: `"token=123"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mp_query: ::std::option::Option<::std::string::String>,
     /// 跳转小程序的业务类型(小程序应用类型时返回)。
     ///
     /// example: `"liteAppWebizPayRegister"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mp_business_type: ::std::option::Option<::std::string::String>,
 }
@@ -875,6 +920,7 @@ impl WebizpayCreateAuthorizationUrlResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayCreateAvailMchRangeRequest {
     /// 服务商商户号。
@@ -891,6 +937,7 @@ pub struct WebizpayCreateAvailMchRangeRequest {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayCreateStoreEntityMatchRequest {
     /// 服务商商户号。
@@ -903,6 +950,7 @@ pub struct WebizpayCreateStoreEntityMatchRequest {
     pub out_batch_id: ::std::string::String,
     /// 主体匹配明细列表。
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub match_details: ::std::option::Option<::std::vec::Vec<WebizpayEntityMatchDetail>>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`WebizpayCreateStoreEntityMatchResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -912,6 +960,7 @@ pub struct WebizpayCreateStoreEntityMatchRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayCreateStoreEntityMatchResponse {
     /// 服务商商户号。
@@ -981,6 +1030,7 @@ impl WebizpayCreateStoreEntityMatchResponse {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayDeleteMerchantIdentifierRequest {
     /// 服务商商户号。
@@ -995,6 +1045,7 @@ pub struct WebizpayDeleteMerchantIdentifierRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayEmployeeAuthorization {
     /// 微信授权关系ID。
@@ -1055,6 +1106,7 @@ impl WebizpayEmployeeAuthorization {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayEntityMatchDetail {
     /// 门店统一社会信用代码。
@@ -1165,6 +1217,17 @@ impl ::serde::Serialize for WebizpayEntityMatchProductType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for WebizpayEntityMatchProductType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`WebizpayEntityMatchResultRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
 #[derive(
     ::std::clone::Clone,
@@ -1172,6 +1235,7 @@ impl ::serde::Serialize for WebizpayEntityMatchProductType {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayEntityMatchResult {
     /// 门店统一社会信用代码。
@@ -1282,6 +1346,15 @@ impl ::std::fmt::Display for WebizpayEntityMatchState {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for WebizpayEntityMatchState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for WebizpayEntityMatchState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1299,6 +1372,7 @@ impl<'de> ::serde::Deserialize<'de> for WebizpayEntityMatchState {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayGetQuotaCardPaymentUrlResponse {
     /// 服务商商户号。
@@ -1327,16 +1401,19 @@ pub struct WebizpayGetQuotaCardPaymentUrlResponse {
     /// example: `"weixin://dl/liteapp?url=https%3A%2F%2Fliteapp.wxpapp.weixin.qq.com%2Fq%2FgjoM7g%3Ftoken%3D123%23wechat_pay"`.
     pub payment_url: ::std::string::String,
     /// 发起跳转的企业应用类型。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub application_type: ::std::option::Option<WebizpayApplicationType>,
     /// 跳转小程序的查询参数(小程序应用类型时返回)。
     ///
     /// example: `"token=123"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mp_query: ::std::option::Option<::std::string::String>,
     /// 跳转小程序的业务类型(小程序应用类型时返回)。
     ///
     /// example: `"liteAppWebizPayRegister"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub mp_business_type: ::std::option::Option<::std::string::String>,
 }
@@ -1473,6 +1550,7 @@ impl<'de> ::serde::Deserialize<'de> for WebizpayIdentifierType {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayIssueQuotaCardRequest {
     /// 服务商商户号。
@@ -1508,11 +1586,13 @@ pub struct WebizpayIssueQuotaCardRequest {
     ///
     /// example: `"2023年1月差旅报销"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub card_remark: ::std::option::Option<::std::string::String>,
     /// 可用商户范围ID,限定额度卡可使用的商户。
     ///
     /// example: `"89f5123e-5ad4-4e0e-89b1-63ced0c798c5"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
     pub avail_mch_range_id: ::std::option::Option<::std::string::String>,
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`WebizpayIssueQuotaCardResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -1522,6 +1602,7 @@ pub struct WebizpayIssueQuotaCardRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayIssueQuotaCardResponse {
     /// 服务商商户号。
@@ -1616,6 +1697,7 @@ impl WebizpayIssueQuotaCardResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayListAvailMchRangesResponse {
     /// 服务商商户号。
@@ -1648,6 +1730,7 @@ impl WebizpayListAvailMchRangesResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayListMerchantIdentifiersResponse {
     /// 商户标识列表。
@@ -1716,6 +1799,7 @@ impl WebizpayListMerchantIdentifiersResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayQueryAuthorizationStateResponse {
     /// 服务商商户号。
@@ -1731,6 +1815,7 @@ pub struct WebizpayQueryAuthorizationStateResponse {
     /// at most 32 characters; example: `"employee123"`.
     pub user_id: ::std::string::String,
     /// 微信授权关系列表。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub employee_list: ::std::option::Option<
         ::std::vec::Vec<WebizpayEmployeeAuthorization>,
@@ -1774,6 +1859,7 @@ impl WebizpayQueryAuthorizationStateResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayQueryStoreEntityMatchResponse {
     /// 服务商商户号。
@@ -1791,6 +1877,7 @@ pub struct WebizpayQueryStoreEntityMatchResponse {
     /// 主体匹配批次状态。
     pub state: WebizpayEntityMatchState,
     /// 主体匹配结果明细。
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub match_results: ::std::option::Option<::std::vec::Vec<WebizpayEntityMatchResult>>,
 }
@@ -1838,6 +1925,7 @@ impl WebizpayQueryStoreEntityMatchResponse {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayQuotaCard {
     /// 服务商商户号。
@@ -1895,28 +1983,33 @@ pub struct WebizpayQuotaCard {
     /// 失效原因。
     ///
     /// example: `"有效期结束"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub reason: ::std::option::Option<::std::string::String>,
     /// 卡片使用时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-12-31T23:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_usage_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 卡片关联的微信支付订单号。
     ///
     /// example: `"4200000123202306081234567890"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// 卡片失效时间。
     ///
     /// RFC 3339 date-time, e.g. `2015-05-20T13:29:35+08:00`; example: `"2023-12-31T23:59:59+08:00"`.
     #[serde(with = "::time::serde::rfc3339::option")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_disabled_time: ::std::option::Option<::time::OffsetDateTime>,
     /// 卡片备注。
     ///
     /// example: `"2023年1月差旅报销"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub card_remark: ::std::option::Option<::std::string::String>,
 }
@@ -2024,6 +2117,7 @@ impl WebizpayQuotaCard {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayRangeIdResult {
     /// 可用商户范围ID。
@@ -2094,6 +2188,15 @@ impl ::std::fmt::Display for WebizpayRefundRule {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "serde-both")]
+impl ::serde::Serialize for WebizpayRefundRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for WebizpayRefundRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2111,6 +2214,7 @@ impl<'de> ::serde::Deserialize<'de> for WebizpayRefundRule {
     ::std::fmt::Debug,
     ::serde::Serialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
 #[non_exhaustive]
 pub struct WebizpayRevokeEmployeeAuthorizationRequest {
     /// 服务商商户号。
@@ -2129,6 +2233,7 @@ pub struct WebizpayRevokeEmployeeAuthorizationRequest {
     ::std::fmt::Debug,
     ::serde::Deserialize
 )]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct WebizpayRevokeEmployeeAuthorizationResponse {
     /// 服务商商户号。

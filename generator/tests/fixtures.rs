@@ -140,6 +140,7 @@ broken_fixtures!(
     unsupported_construct => "unsupported construct `oneOf`",
     yaml_syntax => "spec.yaml:",
     unknown_extension => "unknown field `x-wechatpay-retries`",
+    unknown_mock_behaviour => "unknown variant `refund-bill`, expected one of `trade-bill`",
     bad_file_name => "the file name `Bad_Name` must be lowercase words",
     group_extension => "`x-wechatpay-group` is no longer supported",
     several_files => "c-lowered.yaml:",

@@ -119,6 +119,8 @@ pub struct Operation {
     pub idempotent: bool,
     /// What it does to a resource the platform keeps (`x-wechatpay-flow`).
     pub flow: Option<Flow>,
+    /// A behaviour the mock implements in code for it (`x-wechatpay-mock`).
+    pub mock: Option<MockBehaviour>,
     /// `deprecated: true`.
     pub deprecated: bool,
     /// Path, query and header parameters (client-managed headers excluded).
@@ -601,6 +603,21 @@ pub struct Refusal {
     pub code: String,
     /// `message`.
     pub message: String,
+}
+
+/// A platform behaviour the mock implements in code, bound to an operation by the spec
+/// (`x-wechatpay-mock`) rather than by its path, so that a renamed path keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MockBehaviour {
+    /// Applies for a trade bill made from the orders and refunds the mock holds.
+    TradeBill,
+    /// Applies for a fund-flow bill made from them.
+    FundFlowBill,
+    /// Serves a bill file handed out by an application, by its token.
+    BillFile,
+    /// Lists the platform certificates, encrypted with the APIv3 key.
+    PlatformCertificates,
 }
 
 /// An operation's step in a resource's life (`x-wechatpay-flow`).

@@ -189,6 +189,7 @@ impl Lowerer {
                 .idempotent
                 .unwrap_or_else(|| ir::idempotent_by_default(&method)),
             flow: (op.flow.as_ref()).and_then(|f| self.flow(site.file, &site.path, f)),
+            mock: op.mock,
             method,
             path: site.template.to_owned(),
             host: site.host,

@@ -311,6 +311,9 @@ pub struct Operation {
     /// `x-wechatpay-flow`: what the operation does to a resource the platform keeps.
     #[serde(rename = "x-wechatpay-flow", default)]
     pub flow: Option<FlowSpec>,
+    /// `x-wechatpay-mock`: a platform behaviour the mock implements in code for this operation.
+    #[serde(rename = "x-wechatpay-mock", default)]
+    pub mock: Option<crate::ir::MockBehaviour>,
     /// Present so that it is reported as deprecated in rustdoc.
     #[serde(default)]
     pub deprecated: bool,

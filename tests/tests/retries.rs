@@ -8,9 +8,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{audit, mock, recover};
+use wechatpay_api::bills::{ApplyTradeBill, DownloadBill};
+use wechatpay_api::certificates::DownloadCertificates;
 use wechatpay_api::hk_complaint_notifications::QueryComplaintNotification;
-use wechatpay_api::transport::{Exchange, ReadPolicy, ReqwestTransport, Transport};
-use wechatpay_api::{Bytes, Client, Error, Limits, RetryPolicy, VerifyError};
+use wechatpay_api::transport::{
+    BodyStream, Chunk, Exchange, ReadPolicy, ReqwestTransport, StreamedExchange, Transport,
+};
+use wechatpay_api::{
+    Bytes, CertificateRefresh, Client, Error, Limits, RetryPolicy, TransportError,
+    TransportErrorKind, VerifyError,
+};
 use wechatpay_mock::{Fault, MockPlatform};
 
 fn policy() -> RetryPolicy {
@@ -227,4 +234,121 @@ async fn a_connection_that_failed_before_sending_is_repeated_even_for_a_post() {
         "{err:?}"
     );
     assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+/// The day of the mock's bills in these tests.
+const DAY: &str = "2026-11-30";
+
+/// The download token of a trade bill of `DAY`, on which one order was paid.
+async fn bill_token(mock: &MockPlatform, client: &Client) -> String {
+    use wechatpay_api::pay_transactions::{Amount, JsapiPrepay, JsapiPrepayRequired, Payer};
+    use wechatpay_api::time::{format_description::well_known::Rfc3339, OffsetDateTime};
+    let noon = OffsetDateTime::parse("2026-11-30T12:00:00+08:00", &Rfc3339).unwrap();
+    mock.set_time(Some(noon));
+    let order = JsapiPrepay::new(JsapiPrepayRequired {
+        appid: "wxd678efh567hg6787".into(),
+        mchid: mock.credentials().mchid.clone(),
+        description: "retried bill".into(),
+        out_trade_no: "RETRY-BILL-1".into(),
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        amount: Amount::new(100),
+        payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+    });
+    client.execute(&order).await.unwrap();
+    mock.pay("RETRY-BILL-1").unwrap();
+    mock.set_time(None);
+    let info = client
+        .execute(&ApplyTradeBill::new(DAY))
+        .await
+        .unwrap()
+        .data;
+    let token = info.download_url.split("token=").nth(1).unwrap();
+    token.split('&').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_certificate_refresh_and_downloads_are_retried_by_the_same_loop() {
+    let mock = mock();
+    let client = retrying_client(&mock, Duration::from_secs(10));
+    mock.fault_next(Fault::SystemError);
+    let refreshed = client.refresh_certificates(&DownloadCertificates).await;
+    assert!(
+        matches!(&refreshed, Ok(CertificateRefresh::Updated(serials)) if serials.len() == 1),
+        "{refreshed:?}"
+    );
+    assert_eq!(statuses(&mock), [500, 200]);
+
+    let token = bill_token(&mock, &client).await;
+    mock.fault_next(Fault::SystemError);
+    let mut file = Vec::new();
+    let done = client
+        .download(&DownloadBill::new(&token), &mut file, None)
+        .await
+        .expect("the download is repeated: nothing had been written");
+    assert_eq!(done.len, file.len() as u64);
+    assert!(!file.is_empty());
+    // The prepay and the application, then the download: refused once, repeated.
+    assert_eq!(statuses(&mock)[2..], [200, 200, 500, 200]);
+}
+
+/// A transport whose streamed bodies break after their first chunk.
+#[derive(Debug)]
+struct BreaksMidStream(ReqwestTransport, Arc<AtomicUsize>);
+
+struct OneChunkThenBroken(Option<Box<dyn BodyStream>>);
+
+impl BodyStream for OneChunkThenBroken {
+    fn next_chunk(&mut self) -> Chunk<'_> {
+        Box::pin(async move {
+            match self.0.take() {
+                Some(mut body) => body.next_chunk().await,
+                None => Err(TransportError::new(
+                    TransportErrorKind::Other,
+                    "connection reset by the test",
+                )),
+            }
+        })
+    }
+}
+
+impl Transport for BreaksMidStream {
+    fn send(&self, request: http::Request<Bytes>, policy: ReadPolicy) -> Exchange<'_> {
+        self.0.send(request, policy)
+    }
+
+    fn send_streamed(&self, request: http::Request<Bytes>, limit: usize) -> StreamedExchange<'_> {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            let answer = self.0.send_streamed(request, limit).await?;
+            Ok(answer.map(|body| Box::new(OneChunkThenBroken(Some(body))) as Box<dyn BodyStream>))
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_download_broken_after_bytes_were_written_is_not_repeated() {
+    let mock = mock();
+    let streamed = Arc::new(AtomicUsize::new(0));
+    let transport = ReqwestTransport::new(Duration::from_secs(10), Duration::from_secs(1)).unwrap();
+    let client = mock
+        .credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .transport(Arc::new(BreaksMidStream(transport, streamed.clone())))
+        .retry(policy())
+        .build()
+        .unwrap();
+    let token = bill_token(&mock, &client).await;
+    let mut file = Vec::new();
+    let err = client
+        .download(&DownloadBill::new(&token), &mut file, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Transport { .. }), "{err:?}");
+    assert!(!file.is_empty(), "the first chunk was written");
+    assert_eq!(
+        streamed.load(Ordering::SeqCst),
+        1,
+        "a second attempt would append to what the writer holds"
+    );
 }

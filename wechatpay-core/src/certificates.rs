@@ -12,7 +12,7 @@ use crate::crypto::{aes_256_gcm_decrypt, B64};
 use crate::error::{CryptoError, Error, RawBody};
 use crate::keys::{ApiV3Key, Certificate, KeyStore};
 use crate::operation::{Answer, Operation};
-use crate::pipeline::{accepted, request_id, Pipeline};
+use crate::pipeline::{Pipeline, Sink, Verification};
 use crate::protocol::SignatureHeaders;
 
 /// The outcome of a certificate refresh.
@@ -156,39 +156,47 @@ impl Pipeline {
         let apiv3_key = self.apiv3_key.as_ref().ok_or(Error::MissingApiV3Key {
             needed_for: "download platform certificates",
         })?;
-        let prepared = self.prepare(&op.request())?;
-        if prepared.answer != Answer::Json {
-            return Err(Error::NotACertificateList {
-                operation: prepared.id,
-            });
-        }
-        let answer = self.send(&prepared).await?;
-        let request_id = request_id(answer.headers());
-        // Verified below, with a bootstrap key on the first download: only the status here.
-        let (parts, body) = match accepted(&prepared, answer, request_id.clone(), self.clock.now())
-        {
-            Ok(accepted) => accepted,
-            Err(Error::Api(e)) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
-                return Ok(CertificateRefresh::NotAvailable)
+        let prepare = || {
+            let prepared = self.prepare(&op.request())?;
+            match prepared.answer {
+                Answer::Json => Ok(prepared),
+                _ => Err(Error::NotACertificateList {
+                    operation: prepared.id,
+                }),
             }
-            Err(e) => return Err(e),
         };
-        let answer = SignedList {
-            operation: &prepared.id,
-            headers: &parts.headers,
-            body: &body,
-            request_id,
-        };
-        let list = self.verified_list(op, &answer, apiv3_key)?;
-        let certs = list
-            .certificates()
-            .iter()
-            .map(|entry| entry.open(apiv3_key))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.install(&certs)?;
-        Ok(CertificateRefresh::Updated(
-            certs.into_iter().map(|c| c.serial).collect(),
-        ))
+        // Verified in `verified_list`, with a bootstrap key on the first download.
+        let refreshed = self
+            .run(
+                prepare,
+                Sink::Buffer,
+                Verification::Bootstrap,
+                |prepared, answered| {
+                    let answer = SignedList {
+                        operation: &prepared.id,
+                        headers: &answered.parts.headers,
+                        body: &answered.body,
+                        request_id: answered.request_id,
+                    };
+                    let list = self.verified_list(op, &answer, apiv3_key)?;
+                    let certs = list
+                        .certificates()
+                        .iter()
+                        .map(|entry| entry.open(apiv3_key))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    self.install(&certs)?;
+                    Ok(CertificateRefresh::Updated(
+                        certs.into_iter().map(|c| c.serial).collect(),
+                    ))
+                },
+            )
+            .await;
+        match refreshed {
+            Err(Error::Api(e)) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
+                Ok(CertificateRefresh::NotAvailable)
+            }
+            other => other,
+        }
     }
 
     /// Verifies the list before anything in it is stored. The signature headers are checked

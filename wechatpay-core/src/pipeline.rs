@@ -147,83 +147,138 @@ struct Encoded {
     content_type: Option<String>,
 }
 
+/// Where an answer's body goes.
+pub(crate) enum Sink<'w> {
+    /// Read whole into memory: at most [`Limits::answer`] bytes ([`Limits::download`] for an
+    /// unsigned download).
+    Buffer,
+    /// Streamed into `writer`, at most [`Limits::download`] bytes, `checksum` checked as the
+    /// bytes pass; `written` once any byte went to the writer.
+    Stream {
+        writer: &'w mut (dyn AsyncWrite + Unpin + Send),
+        checksum: Option<&'w Checksum>,
+        written: bool,
+    },
+}
+
+impl Sink<'_> {
+    /// Whether a failed attempt may be repeated: not once bytes went to a writer, which cannot
+    /// take them back.
+    fn repeatable(&self) -> bool {
+        !matches!(self, Sink::Stream { written: true, .. })
+    }
+}
+
+/// Who checks a signed answer's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verification {
+    /// The client's key store, inside the loop, before anything reads the body.
+    Keys,
+    /// The caller's `finish`, before it uses anything in the body: the certificate list, which
+    /// on its first download carries the certificate that signed it.
+    Bootstrap,
+}
+
+/// An answer that went through the loop: a success status, verified (with
+/// [`Verification::Keys`]), its body held or streamed.
+pub(crate) struct Answered {
+    pub(crate) parts: http::response::Parts,
+    /// The body; empty when it was streamed.
+    pub(crate) body: Bytes,
+    /// The bytes streamed into the sink's writer.
+    pub(crate) streamed: u64,
+    pub(crate) request_id: Option<String>,
+}
+
 impl Pipeline {
-    /// Runs an operation from request to decoded answer, each attempt in a `wechatpay` tracing
-    /// span; a failed attempt is repeated only as the retry policy allows, signed afresh.
+    /// The one orchestration of a call, for signed JSON, downloads and the certificate refresh
+    /// alike: prepare and sign → send → check the status → verify → `finish`, each attempt in a
+    /// `wechatpay` tracing span. A failed attempt is repeated only as the retry policy allows,
+    /// signed afresh, and never once bytes went to a writer; a failure is logged once.
+    pub(crate) async fn run<T>(
+        &self,
+        prepare: impl Fn() -> Result<Prepared, Error>,
+        mut sink: Sink<'_>,
+        verification: Verification,
+        finish: impl FnOnce(&Prepared, Answered) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut attempt = 1;
+        loop {
+            // The request is data borrowed from the operation, not `Send`: `prepare` builds and
+            // drops it before any await.
+            let prepared = prepare()?;
+            let span = span(&prepared);
+            span.record("attempt", attempt);
+            let result = self
+                .attempt(&prepared, &mut sink, verification)
+                .instrument(span.clone())
+                .await;
+            let retry = match &result {
+                Err(e) if sink.repeatable() => {
+                    self.retry.next_delay(attempt, prepared.idempotent, e)
+                }
+                _ => None,
+            };
+            if let (Err(e), Some(delay)) = (&result, retry) {
+                span.in_scope(|| {
+                    tracing::warn!(operation = %prepared.id, attempt, delay_ms = delay.as_millis() as u64, error = %e, "WeChat Pay call failed; retrying");
+                });
+                // Nothing of the failed attempt is held while waiting.
+                drop((result, prepared, span));
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                continue;
+            }
+            let result = result.and_then(|answered| span.in_scope(|| finish(&prepared, answered)));
+            warn_on_failure(&prepared, &result);
+            return result;
+        }
+    }
+
+    /// Runs an operation from request to decoded answer: verified, its sensitive fields
+    /// decrypted, decoded.
     pub(crate) async fn execute<O: Operation + ?Sized>(
         &self,
         op: &O,
     ) -> Result<Response<O::Output>, Error> {
-        let mut attempt = 1;
-        loop {
-            // The request is data borrowed from `op`, not `Send`: it is built and dropped here,
-            // before any await.
-            let (prepared, sensitive) = {
-                let request = op.request();
-                (self.prepare(&request)?, request.sensitive.answer)
-            };
-            let span = span(&prepared);
-            span.record("attempt", attempt);
-            let result = self
-                .attempt(op, &prepared, sensitive)
-                .instrument(span.clone())
-                .await;
-            let retry = match &result {
-                Err(e) => self.retry.next_delay(attempt, prepared.idempotent, e),
-                Ok(_) => None,
-            };
-            match (result, retry) {
-                (Err(e), Some(delay)) => {
-                    span.in_scope(|| {
-                        tracing::warn!(operation = %prepared.id, attempt, delay_ms = delay.as_millis() as u64, error = %e, "WeChat Pay call failed; retrying");
-                    });
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                (result, _) => {
-                    warn_on_failure(&prepared, &result);
-                    return result;
-                }
-            }
-        }
-    }
-
-    /// One attempt: send, check, verify, decrypt the answer's sensitive fields (at `sensitive`,
-    /// JSON pointers), decode.
-    async fn attempt<O: Operation + ?Sized>(
-        &self,
-        op: &O,
-        prepared: &Prepared,
-        sensitive: &[&str],
-    ) -> Result<Response<O::Output>, Error> {
-        let answer = self.send(prepared).await?;
-        let request_id = record_request_id(answer.headers());
-        let (parts, body) = self.check(prepared, answer, request_id.clone())?;
-        let plain = decrypt_answer(
-            &self.credentials,
-            &prepared.id,
-            sensitive,
-            &body,
-            request_id.as_ref(),
-        )?;
-        // A decode error keeps the answer as received: no plaintext of a sensitive field.
-        let data = match op.decode(plain.as_ref().unwrap_or(&body)) {
-            Ok(data) => data,
-            Err(source) => {
-                return Err(Error::Decode {
-                    operation: prepared.id.clone(),
-                    source,
-                    body: RawBody(body),
+        let prepare = || self.prepare(&op.request());
+        self.run(
+            prepare,
+            Sink::Buffer,
+            Verification::Keys,
+            |prepared, answered| {
+                let Answered {
+                    parts,
+                    body,
                     request_id,
-                })
-            }
-        };
-        Ok(Response {
-            data,
-            status: parts.status.as_u16(),
-            request_id,
-            body,
-        })
+                    ..
+                } = answered;
+                let sensitive = op.request().sensitive.answer;
+                let plain = decrypt_answer(
+                    &self.credentials,
+                    &prepared.id,
+                    sensitive,
+                    &body,
+                    request_id.as_ref(),
+                )?;
+                // A decode error keeps the answer as received: no plaintext of a sensitive field.
+                match op.decode(plain.as_ref().unwrap_or(&body)) {
+                    Ok(data) => Ok(Response {
+                        data,
+                        status: parts.status.as_u16(),
+                        request_id,
+                        body,
+                    }),
+                    Err(source) => Err(Error::Decode {
+                        operation: prepared.id.clone(),
+                        source,
+                        body: RawBody(body),
+                        request_id,
+                    }),
+                }
+            },
+        )
+        .await
     }
 
     /// Runs a download: streams the unsigned answer into `writer`, at most
@@ -235,26 +290,76 @@ impl Pipeline {
         writer: &mut (dyn AsyncWrite + Unpin + Send),
         checksum: Option<&Checksum>,
     ) -> Result<Downloaded, Error> {
-        let prepared = self.prepare(&op.request())?;
-        if prepared.answer != Answer::Download {
-            return Err(Error::NotADownload {
-                operation: prepared.id,
-            });
-        }
-        let result = self
-            .stream(&prepared, writer, checksum)
-            .instrument(span(&prepared))
-            .await;
-        warn_on_failure(&prepared, &result);
-        result
+        let prepare = || {
+            let prepared = self.prepare(&op.request())?;
+            match prepared.answer {
+                Answer::Download => Ok(prepared),
+                _ => Err(Error::NotADownload {
+                    operation: prepared.id,
+                }),
+            }
+        };
+        let sink = Sink::Stream {
+            writer,
+            checksum,
+            written: false,
+        };
+        self.run(prepare, sink, Verification::Keys, |_, answered| {
+            Ok(Downloaded {
+                len: answered.streamed,
+                status: answered.parts.status.as_u16(),
+                request_id: answered.request_id,
+            })
+        })
+        .await
     }
 
-    async fn stream(
+    /// One attempt: send, check the status, verify (with [`Verification::Keys`], for a signed
+    /// answer), with the body into `sink`.
+    async fn attempt(
+        &self,
+        prepared: &Prepared,
+        sink: &mut Sink<'_>,
+        verification: Verification,
+    ) -> Result<Answered, Error> {
+        let Sink::Stream {
+            writer,
+            checksum,
+            written,
+        } = sink
+        else {
+            let answer = self.send(prepared).await?;
+            let request_id = record_request_id(answer.headers());
+            let now = self.clock.now();
+            let (parts, body) = accepted(prepared, answer, request_id.clone(), now)?;
+            if verification == Verification::Keys && prepared.answer.is_signed() {
+                verify(&self.keys, now, &parts.headers, &body).map_err(|source| Error::Verify {
+                    source,
+                    request_id: request_id.clone(),
+                })?;
+            }
+            return Ok(Answered {
+                parts,
+                body,
+                streamed: 0,
+                request_id,
+            });
+        };
+        // Boxed: a download's state (the digest, the chunk in flight) would otherwise make
+        // every call's future larger.
+        Box::pin(self.streamed(prepared, &mut **writer, *checksum, written)).await
+    }
+
+    /// A download's attempt: the answer's body streamed into `writer`, at most
+    /// [`Limits::download`] bytes, `checksum` checked as the bytes pass; `written` once any byte
+    /// went to it.
+    async fn streamed(
         &self,
         prepared: &Prepared,
         writer: &mut (dyn AsyncWrite + Unpin + Send),
         checksum: Option<&Checksum>,
-    ) -> Result<Downloaded, Error> {
+        written: &mut bool,
+    ) -> Result<Answered, Error> {
         let limit = self.limits.download;
         let answer = self
             .exchange(prepared, |request| {
@@ -281,6 +386,10 @@ impl Pipeline {
         }
         let mut hasher = checksum.map(Checksum::hasher);
         let mut len = 0u64;
+        let write_error = |source| Error::Write {
+            operation: prepared.id.clone(),
+            source,
+        };
         while let Some(chunk) = body.next_chunk().await.map_err(transport_error)? {
             len += chunk.len() as u64;
             if len > limit as u64 {
@@ -289,18 +398,10 @@ impl Pipeline {
             if let Some(hasher) = &mut hasher {
                 hasher.update(&chunk);
             }
-            writer
-                .write_all(&chunk)
-                .await
-                .map_err(|source| Error::Write {
-                    operation: prepared.id.clone(),
-                    source,
-                })?;
+            *written = true;
+            writer.write_all(&chunk).await.map_err(write_error)?;
         }
-        writer.flush().await.map_err(|source| Error::Write {
-            operation: prepared.id.clone(),
-            source,
-        })?;
+        writer.flush().await.map_err(write_error)?;
         if let (Some(hasher), Some(checksum)) = (hasher, checksum) {
             let actual = hasher.finish();
             if !checksum.matches(&actual) {
@@ -313,9 +414,10 @@ impl Pipeline {
                 });
             }
         }
-        Ok(Downloaded {
-            len,
-            status: parts.status.as_u16(),
+        Ok(Answered {
+            parts,
+            body: Bytes::new(),
+            streamed: len,
             request_id,
         })
     }
@@ -507,7 +609,7 @@ impl Pipeline {
 
     /// Sends to the operation's host and reads the answer whole (at most the limit of its
     /// kind).
-    pub(crate) async fn send(&self, prepared: &Prepared) -> Result<http::Response<Bytes>, Error> {
+    async fn send(&self, prepared: &Prepared) -> Result<http::Response<Bytes>, Error> {
         let policy = ReadPolicy {
             limit: match prepared.answer {
                 Answer::Download => self.limits.download,
@@ -546,27 +648,11 @@ impl Pipeline {
             other => other.map_err(transport_error),
         }
     }
-
-    /// Refuses redirects, error statuses and (for signed answers) anything that fails
-    /// verification; returns the head and the body, held once.
-    pub(crate) fn check(
-        &self,
-        prepared: &Prepared,
-        answer: http::Response<Bytes>,
-        request_id: Option<String>,
-    ) -> Result<(http::response::Parts, Bytes), Error> {
-        let (parts, body) = accepted(prepared, answer, request_id.clone(), self.clock.now())?;
-        if prepared.answer.is_signed() {
-            verify(&self.keys, self.clock.now(), &parts.headers, &body)
-                .map_err(|source| Error::Verify { source, request_id })?;
-        }
-        Ok((parts, body))
-    }
 }
 
 /// Refuses redirects and error statuses, before anything verifies the answer; returns the head
 /// and the body, held once.
-pub(crate) fn accepted(
+fn accepted(
     prepared: &Prepared,
     answer: http::Response<Bytes>,
     request_id: Option<String>,

@@ -18,16 +18,12 @@ use serde_json::Value;
 use sha1::{Digest as _, Sha1};
 use time::macros::{format_description, offset};
 use time::OffsetDateTime;
-use wechatpay_spec::ir::{Method, Operation};
 
 use crate::flows::{Ledger, Refused, View};
-use wechatpay_spec::ir::Api;
+use wechatpay_spec::ir::{Api, MockBehaviour};
 
 /// Bill files kept for download, the oldest dropped first.
 pub(crate) const MAX_BILL_FILES: usize = 64;
-
-/// The path of every bill file.
-const DOWNLOAD_PATH: &str = "/v3/billdownload/file";
 
 /// The fee the mock's merchant pays: 0.6 %, rounded half up to the fen.
 const FEE_RATE: &str = "0.60%";
@@ -41,21 +37,6 @@ fn fee(fen: i64) -> i64 {
 pub(crate) enum Kind {
     Trade,
     FundFlow,
-}
-
-impl Kind {
-    pub(crate) fn of(op: &Operation) -> Option<Kind> {
-        match (op.method == Method::GET, op.path.as_str()) {
-            (true, "/v3/bill/tradebill") => Some(Kind::Trade),
-            (true, "/v3/bill/fundflowbill") => Some(Kind::FundFlow),
-            _ => None,
-        }
-    }
-}
-
-/// Whether `op` is the bill file download.
-pub(crate) fn is_download(op: &Operation) -> bool {
-    op.method == Method::GET && op.path == DOWNLOAD_PATH
 }
 
 /// A bill ready for download.
@@ -155,7 +136,15 @@ impl Bills {
         } else {
             self.base_url.as_str()
         };
-        let mut url = format!("{base}{DOWNLOAD_PATH}?token={token}");
+        // Where the spec serves bill files (`x-wechatpay-mock: bill-file`).
+        let download = (api.operations())
+            .find(|op| op.mock == Some(MockBehaviour::BillFile))
+            .ok_or((
+                500,
+                "SYSTEM_ERROR".to_owned(),
+                "the spec declares no bill file download (x-wechatpay-mock: bill-file)".to_owned(),
+            ))?;
+        let mut url = format!("{base}{}?token={token}", download.path);
         if gzip {
             // As the platform's URLs for gzip bills have been seen to carry.
             url.push_str("&tartype=gzip");

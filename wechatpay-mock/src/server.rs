@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use wechatpay_core::__private::pointer::Pointer;
 use wechatpay_core::__private::{four_byte_char, nonce, request_message, MAX_SKEW_SECS};
 use wechatpay_core::PublicKey;
-use wechatpay_spec::ir::{Operation, ParamLocation, SuccessKind};
+use wechatpay_spec::ir::{MockBehaviour, Operation, ParamLocation, SuccessKind};
 
 use crate::bills;
 use crate::echo;
@@ -329,25 +329,7 @@ fn respond(
 /// Whether the request carries the merchant's valid signature (over an upload's `meta` part,
 /// for uploads).
 fn signed_by_merchant(state: &State, log: &LoggedRequest, body: &[u8]) -> bool {
-    let header = |name: &str| log.headers.get(name).and_then(|v| v.to_str().ok());
-    let (path, _) = log.target.split_once('?').unwrap_or((&log.target, ""));
-    let signed = match route(state, &log.method, path) {
-        Some((op, _)) => match upload_meta(state, op, header("Content-Type"), body) {
-            Ok(Some((meta, _))) => meta,
-            Ok(None) => body,
-            Err(_) => return false,
-        },
-        None => body,
-    };
-    check_authorization(
-        &state.credentials,
-        &state.keys.merchant_public,
-        &log.method,
-        &log.target,
-        header("Authorization"),
-        signed,
-    )
-    .is_ok()
+    authenticate(state, log, body).is_ok()
 }
 
 fn record(state: &State, log: LoggedRequest) {
@@ -360,46 +342,26 @@ fn record(state: &State, log: LoggedRequest) {
     }
 }
 
+/// A request the mock routed to an operation and whose signature it checked.
+struct Admitted<'s> {
+    op: &'s Operation,
+    path_params: Vec<(String, String)>,
+    /// An upload's `meta` JSON.
+    meta: Option<Value>,
+    /// The query string, without `?`.
+    query: String,
+}
+
+/// The answer to a request, in stages, as the client's pipeline sends one: authenticate
+/// (route, upload `meta`, signature) → required headers → faults → the behaviour the spec binds
+/// to the operation (`x-wechatpay-mock`) or the operation's own answer.
 fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequest) -> Answer {
-    let method = log.method.as_str();
-    let target = log.target.as_str();
-    let headers = &log.headers;
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let certificates = path == "/v3/certificates" && method == "GET";
-    let route = if certificates {
-        None
-    } else {
-        route(state, method, path)
+    let admitted = match authenticate(state, log, body) {
+        Ok(admitted) => admitted,
+        Err(answer) => return answer,
     };
-    if route.is_none() && !certificates {
-        return error_answer(
-            404,
-            "NOT_FOUND",
-            &format!("no operation for {method} {path}"),
-            None,
-        );
-    }
-    // An upload's signature covers its `meta` part only.
-    let upload = match &route {
-        Some((op, _)) => match upload_meta(state, op, header("Content-Type"), body) {
-            Ok(upload) => upload,
-            Err(issue) => return param_error(issue),
-        },
-        None => None,
-    };
-    let signed = upload.as_ref().map_or(body, |(meta, _)| *meta);
-    if let Err(message) = check_authorization(
-        &state.credentials,
-        &state.keys.merchant_public,
-        method,
-        target,
-        header("Authorization"),
-        signed,
-    ) {
-        return error_answer(401, "SIGN_ERROR", &message, None);
-    }
     log.authenticated = true;
+    let header = |name: &str| log.headers.get(name).and_then(|v| v.to_str().ok());
     if header("Accept").is_none() || header("User-Agent").is_none() {
         return error_answer(
             400,
@@ -408,39 +370,103 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
             None,
         );
     }
-    match fault {
-        Some(Fault::SystemError) => return error_answer(500, "SYSTEM_ERROR", "系统错误", None),
-        Some(Fault::RateLimited | Fault::RetryAfter(_)) => {
-            return error_answer(429, "FREQUENCY_LIMITED", "频率超限", None)
-        }
-        Some(Fault::Accepted) => {
-            return Answer {
-                body: Vec::new(),
-                ..error_answer(202, "", "", None)
-            }
-        }
-        _ => {}
+    if let Some(answer) = fault_answer(fault) {
+        return answer;
     }
-    if certificates {
+    if admitted.op.mock == Some(MockBehaviour::PlatformCertificates) {
         return certificates_answer(state, fault);
     }
-    let Some((op, path_params)) = route else {
-        return error_answer(404, "NOT_FOUND", "no such operation", None);
-    };
-    let meta = upload.map(|(_, meta)| meta);
-    let validated = validate_request(state, op, &path_params, query, headers, body, meta);
+    let Admitted {
+        op,
+        path_params,
+        meta,
+        query,
+    } = admitted;
     log.operation_id = Some(op.id.clone());
+    let query = query.as_str();
+    let validated = validate_request(state, op, &path_params, query, &log.headers, body, meta);
     match validated {
         Ok((body, params)) => (log.plaintext_body, log.plaintext_params) = (body, params),
         Err(answer) => return answer,
     }
-    let download = op.success.kind == SuccessKind::Bytes;
+    let (json, source) = match state_answer(state, op, &path_params, query, fault, log) {
+        Ok(answered) => answered,
+        Err(answer) => return answer,
+    };
+    Answer {
+        status: op.success.status,
+        body: encode_body(state, op, json, query, fault),
+        signed: op.signed_response,
+        use_public_key: false,
+        download: op.success.kind == SuccessKind::Bytes,
+        source: Some(source),
+    }
+}
+
+/// Routes the request and checks the merchant's signature (over an upload's `meta` part).
+fn authenticate<'s>(
+    state: &'s State,
+    log: &LoggedRequest,
+    body: &[u8],
+) -> Result<Admitted<'s>, Answer> {
+    let method = log.method.as_str();
+    let target = log.target.as_str();
+    let header = |name: &str| log.headers.get(name).and_then(|v| v.to_str().ok());
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let Some((op, path_params)) = route(state, method, path) else {
+        let message = format!("no operation for {method} {path}");
+        return Err(error_answer(404, "NOT_FOUND", &message, None));
+    };
+    let upload = upload_meta(state, op, header("Content-Type"), body).map_err(param_error)?;
+    let signed = upload.as_ref().map_or(body, |(meta, _)| *meta);
+    check_authorization(
+        &state.credentials,
+        &state.keys.merchant_public,
+        method,
+        target,
+        header("Authorization"),
+        signed,
+    )
+    .map_err(|message| error_answer(401, "SIGN_ERROR", &message, None))?;
+    Ok(Admitted {
+        op,
+        path_params,
+        meta: upload.map(|(_, meta)| meta),
+        query: query.to_owned(),
+    })
+}
+
+/// The answer a fault replaces the operation's with, if any.
+fn fault_answer(fault: Option<Fault>) -> Option<Answer> {
+    match fault? {
+        Fault::SystemError => Some(error_answer(500, "SYSTEM_ERROR", "系统错误", None)),
+        Fault::RateLimited | Fault::RetryAfter(_) => {
+            Some(error_answer(429, "FREQUENCY_LIMITED", "频率超限", None))
+        }
+        Fault::Accepted => Some(Answer {
+            body: Vec::new(),
+            ..error_answer(202, "", "", None)
+        }),
+        _ => None,
+    }
+}
+
+/// The answer's JSON, from the example overlaid with what the request said, then from the state
+/// the mock keeps (flows, bills); or the documented refusal.
+fn state_answer(
+    state: &State,
+    op: &Operation,
+    path_params: &[(String, String)],
+    query: &str,
+    fault: Option<Fault>,
+    log: &LoggedRequest,
+) -> Result<(Value, Source), Answer> {
     let mut json = match (&op.success.kind, &op.success.example) {
         (SuccessKind::Json(_), Some(example)) => example.clone(),
         _ => Value::Object(Default::default()),
     };
     let said = echo::Said {
-        path: &path_params,
+        path: path_params,
         query,
         plaintext: &log.plaintext_params,
         body: log.plaintext_body.as_ref(),
@@ -448,7 +474,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     };
     echo::overlay(&mut json, &said);
     // The path and query parameters, sensitive ones decrypted: what names a resource.
-    let mut params = path_params.clone();
+    let mut params = path_params.to_vec();
     let declared = |name: &str| {
         (op.params.iter()).any(|p| p.location == ParamLocation::Query && p.wire_name == name)
     };
@@ -461,45 +487,55 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     }
     let body_json = log.plaintext_body.as_ref();
     // Where the mock keeps state, the merchant must be the one who signed.
-    let signer = &state.credentials.mchid;
-    let foreign = (op.flow.as_ref()).and_then(|_| foreign_merchant(signer, &params, body_json));
+    let mchid = &state.credentials.mchid;
+    let foreign = (op.flow.as_ref()).and_then(|_| foreign_merchant(mchid, &params, body_json));
     if let Some(other) = foreign {
         let message = format!("商户号 {other} 与请求签名的商户号不一致");
-        return error_answer(400, "INVALID_REQUEST", &message, None);
+        return Err(error_answer(400, "INVALID_REQUEST", &message, None));
     }
-    let source = match state.ledger.apply(
-        &state.api,
-        &state.credentials.mchid,
-        op,
-        &params,
-        body_json,
-        &mut json,
-    ) {
-        Ok(source) => source,
-        Err((status, code, message)) => return error_answer(status, &code, &message, None),
+    let refused = |(status, code, message): (u16, String, String)| {
+        error_answer(status, &code, &message, None)
     };
-    if let Some(kind) = bills::Kind::of(op) {
-        let mchid = &state.credentials.mchid;
+    let source = (state.ledger)
+        .apply(&state.api, mchid, op, &params, body_json, &mut json)
+        .map_err(refused)?;
+    let kind = match op.mock {
+        Some(MockBehaviour::TradeBill) => Some(bills::Kind::Trade),
+        Some(MockBehaviour::FundFlowBill) => Some(bills::Kind::FundFlow),
+        _ => None,
+    };
+    if let Some(kind) = kind {
         let foreign = fault == Some(Fault::ForeignDownloadUrl);
-        let made = state.bills.apply(
-            &state.api,
-            kind,
-            &state.ledger,
-            query,
-            mchid,
-            foreign,
-            &mut json,
-        );
-        if let Err((status, code, message)) = made {
-            return error_answer(status, &code, &message, None);
-        }
+        (state.bills)
+            .apply(
+                &state.api,
+                kind,
+                &state.ledger,
+                query,
+                mchid,
+                foreign,
+                &mut json,
+            )
+            .map_err(refused)?;
     }
-    let body = match (&op.success.kind, &op.success.example) {
+    Ok((json, source))
+}
+
+/// The answer's bytes: nothing for `204`/`202`, a file for a download, else the JSON with its
+/// sensitive fields encrypted with the merchant's key.
+fn encode_body(
+    state: &State,
+    op: &Operation,
+    json: Value,
+    query: &str,
+    fault: Option<Fault>,
+) -> Vec<u8> {
+    match (&op.success.kind, &op.success.example) {
         (SuccessKind::Empty | SuccessKind::Accepted, _) => Vec::new(),
         (SuccessKind::Bytes, example) => {
-            // A bill file handed out by an apply answer, else the example.
+            // A bill file handed out by an application, else the example.
             let corrupt = fault == Some(Fault::CorruptedDownload);
-            let bill = bills::is_download(op)
+            let bill = (op.mock == Some(MockBehaviour::BillFile))
                 .then(|| state.bills.file(query, corrupt))
                 .flatten();
             bill.unwrap_or_else(|| download_body(op, example.as_ref()))
@@ -513,14 +549,6 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
                 .into_bytes()
         }
         (_, None) => b"{}".to_vec(),
-    };
-    Answer {
-        status: op.success.status,
-        body,
-        signed: op.signed_response,
-        use_public_key: false,
-        download,
-        source: Some(source),
     }
 }
 

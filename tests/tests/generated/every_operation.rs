@@ -26,1106 +26,1201 @@ async fn every_operation_is_answered_and_decodes() {
         .push((
             "apply4subjectQueryApplyment",
             ::std::option::Option::None,
-            apply4subject_query_applyment(&client).await,
+            ::std::boxed::Box::pin(apply4subject_query_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "apply4subjectSubmitApplyment",
             ::std::option::Option::None,
-            apply4subject_submit_applyment(&client).await,
+            ::std::boxed::Box::pin(apply4subject_submit_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "apply4subjectQueryAuthorizeState",
             ::std::option::Option::None,
-            apply4subject_query_authorize_state(&client).await,
+            ::std::boxed::Box::pin(apply4subject_query_authorize_state(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "apply4subjectCancelApplyment",
             ::std::option::Option::None,
-            apply4subject_cancel_applyment(&client).await,
+            ::std::boxed::Box::pin(apply4subject_cancel_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyment4subSubmit",
             ::std::option::Option::None,
-            applyment4sub_submit(&client).await,
+            ::std::boxed::Box::pin(applyment4sub_submit(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyment4subQueryByBusinessCode",
             ::std::option::Option::None,
-            applyment4sub_query_by_business_code(&client).await,
+            ::std::boxed::Box::pin(applyment4sub_query_by_business_code(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyment4subQueryByApplymentId",
             ::std::option::Option::None,
-            applyment4sub_query_by_applyment_id(&client).await,
+            ::std::boxed::Box::pin(applyment4sub_query_by_applyment_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyment4subModifySettlement",
             ::std::option::Option::None,
-            applyment4sub_modify_settlement(&client).await,
+            ::std::boxed::Box::pin(applyment4sub_modify_settlement(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyment4subQuerySettlement",
             ::std::option::Option::None,
-            applyment4sub_query_settlement(&client).await,
+            ::std::boxed::Box::pin(applyment4sub_query_settlement(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyment4subQuerySettlementApplication",
             ::std::option::Option::None,
-            applyment4sub_query_settlement_application(&client).await,
+            ::std::boxed::Box::pin(applyment4sub_query_settlement_application(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "createBankTransferBatch",
             ::std::option::Option::None,
-            create_bank_transfer_batch(&client).await,
+            ::std::boxed::Box::pin(create_bank_transfer_batch(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryBankTransferBatchByBatchId",
             ::std::option::Option::None,
-            query_bank_transfer_batch_by_batch_id(&client).await,
+            ::std::boxed::Box::pin(query_bank_transfer_batch_by_batch_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryBankTransferDetailByDetailId",
             ::std::option::Option::None,
-            query_bank_transfer_detail_by_detail_id(&client).await,
+            ::std::boxed::Box::pin(query_bank_transfer_detail_by_detail_id(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryBankTransferBatchByOutBatchNo",
             ::std::option::Option::None,
-            query_bank_transfer_batch_by_out_batch_no(&client).await,
+            ::std::boxed::Box::pin(query_bank_transfer_batch_by_out_batch_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryBankTransferDetailByOutDetailNo",
             ::std::option::Option::None,
-            query_bank_transfer_detail_by_out_detail_no(&client).await,
+            ::std::boxed::Box::pin(query_bank_transfer_detail_by_out_detail_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryBankTransferSummaryReceipt",
             ::std::option::Option::None,
-            query_bank_transfer_summary_receipt(&client).await,
+            ::std::boxed::Box::pin(query_bank_transfer_summary_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyBankTransferSummaryReceipt",
             ::std::option::Option::None,
-            apply_bank_transfer_summary_receipt(&client).await,
+            ::std::boxed::Box::pin(apply_bank_transfer_summary_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryBankTransferDetailReceipt",
             ::std::option::Option::None,
-            query_bank_transfer_detail_receipt(&client).await,
+            ::std::boxed::Box::pin(query_bank_transfer_detail_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyBankTransferDetailReceipt",
             ::std::option::Option::None,
-            apply_bank_transfer_detail_receipt(&client).await,
+            ::std::boxed::Box::pin(apply_bank_transfer_detail_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyTradeBill",
             ::std::option::Option::Some("NO_STATEMENT_EXIST"),
-            apply_trade_bill(&client).await,
+            ::std::boxed::Box::pin(apply_trade_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyFundFlowBill",
             ::std::option::Option::Some("NO_STATEMENT_EXIST"),
-            apply_fund_flow_bill(&client).await,
+            ::std::boxed::Box::pin(apply_fund_flow_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applySubMerchantFundFlowBill",
             ::std::option::Option::None,
-            apply_sub_merchant_fund_flow_bill(&client).await,
+            ::std::boxed::Box::pin(apply_sub_merchant_fund_flow_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "downloadBill",
             ::std::option::Option::None,
-            download_bill(&client).await,
+            ::std::boxed::Box::pin(download_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "membershipActivityList",
             ::std::option::Option::None,
-            membership_activity_list(&client).await,
+            ::std::boxed::Box::pin(membership_activity_list(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "membershipActivityCreate",
             ::std::option::Option::None,
-            membership_activity_create(&client).await,
+            ::std::boxed::Box::pin(membership_activity_create(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberListCards",
             ::std::option::Option::None,
-            card_member_list_cards(&client).await,
+            ::std::boxed::Box::pin(card_member_list_cards(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberCreateCard",
             ::std::option::Option::None,
-            card_member_create_card(&client).await,
+            ::std::boxed::Box::pin(card_member_create_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberGetCard",
             ::std::option::Option::None,
-            card_member_get_card(&client).await,
+            ::std::boxed::Box::pin(card_member_get_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberUpdateCard",
             ::std::option::Option::None,
-            card_member_update_card(&client).await,
+            ::std::boxed::Box::pin(card_member_update_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberInvalidateCard",
             ::std::option::Option::None,
-            card_member_invalidate_card(&client).await,
+            ::std::boxed::Box::pin(card_member_invalidate_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberCreatePreAuthToken",
             ::std::option::Option::None,
-            card_member_create_pre_auth_token(&client).await,
+            ::std::boxed::Box::pin(card_member_create_pre_auth_token(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberCreatePayViewToken",
             ::std::option::Option::None,
-            card_member_create_pay_view_token(&client).await,
+            ::std::boxed::Box::pin(card_member_create_pay_view_token(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberListUserCards",
             ::std::option::Option::None,
-            card_member_list_user_cards(&client).await,
+            ::std::boxed::Box::pin(card_member_list_user_cards(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberImportUserCardByOpenid",
             ::std::option::Option::None,
-            card_member_import_user_card_by_openid(&client).await,
+            ::std::boxed::Box::pin(card_member_import_user_card_by_openid(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberImportUserCardByPhone",
             ::std::option::Option::None,
-            card_member_import_user_card_by_phone(&client).await,
+            ::std::boxed::Box::pin(card_member_import_user_card_by_phone(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberGetUserCard",
             ::std::option::Option::None,
-            card_member_get_user_card(&client).await,
+            ::std::boxed::Box::pin(card_member_get_user_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberUpdateUserCard",
             ::std::option::Option::None,
-            card_member_update_user_card(&client).await,
+            ::std::boxed::Box::pin(card_member_update_user_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberConfirmUserCard",
             ::std::option::Option::None,
-            card_member_confirm_user_card(&client).await,
+            ::std::boxed::Box::pin(card_member_confirm_user_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberInvalidateUserCard",
             ::std::option::Option::None,
-            card_member_invalidate_user_card(&client).await,
+            ::std::boxed::Box::pin(card_member_invalidate_user_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberCreateUserFeed",
             ::std::option::Option::None,
-            card_member_create_user_feed(&client).await,
+            ::std::boxed::Box::pin(card_member_create_user_feed(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberSyncUserPoints",
             ::std::option::Option::None,
-            card_member_sync_user_points(&client).await,
+            ::std::boxed::Box::pin(card_member_sync_user_points(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cardMemberConfirmPointsExchangeCoupon",
             ::std::option::Option::None,
-            card_member_confirm_points_exchange_coupon(&client).await,
+            ::std::boxed::Box::pin(card_member_confirm_points_exchange_coupon(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "brandRedpacketCreateBatch",
             ::std::option::Option::None,
-            brand_redpacket_create_batch(&client).await,
+            ::std::boxed::Box::pin(brand_redpacket_create_batch(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "brandRedpacketGetBatch",
             ::std::option::Option::None,
-            brand_redpacket_get_batch(&client).await,
+            ::std::boxed::Box::pin(brand_redpacket_get_batch(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "brandRedpacketGetDetail",
             ::std::option::Option::None,
-            brand_redpacket_get_detail(&client).await,
+            ::std::boxed::Box::pin(brand_redpacket_get_detail(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "businesscircleNotifyPoints",
             ::std::option::Option::None,
-            businesscircle_notify_points(&client).await,
+            ::std::boxed::Box::pin(businesscircle_notify_points(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "businesscircleQueryUserAuthorization",
             ::std::option::Option::None,
-            businesscircle_query_user_authorization(&client).await,
+            ::std::boxed::Box::pin(businesscircle_query_user_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "businesscircleQueryPointsCommitStatus",
             ::std::option::Option::None,
-            businesscircle_query_points_commit_status(&client).await,
+            ::std::boxed::Box::pin(businesscircle_query_points_commit_status(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "businesscircleSyncParking",
             ::std::option::Option::None,
-            businesscircle_sync_parking(&client).await,
+            ::std::boxed::Box::pin(businesscircle_sync_parking(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "capitalSearchBanksByAccount",
             ::std::option::Option::None,
-            capital_search_banks_by_account(&client).await,
+            ::std::boxed::Box::pin(capital_search_banks_by_account(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "capitalListPersonalBanks",
             ::std::option::Option::None,
-            capital_list_personal_banks(&client).await,
+            ::std::boxed::Box::pin(capital_list_personal_banks(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "capitalListCorporateBanks",
             ::std::option::Option::None,
-            capital_list_corporate_banks(&client).await,
+            ::std::boxed::Box::pin(capital_list_corporate_banks(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "capitalListProvinces",
             ::std::option::Option::None,
-            capital_list_provinces(&client).await,
+            ::std::boxed::Box::pin(capital_list_provinces(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "capitalListCities",
             ::std::option::Option::None,
-            capital_list_cities(&client).await,
+            ::std::boxed::Box::pin(capital_list_cities(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "capitalListBankBranches",
             ::std::option::Option::None,
-            capital_list_bank_branches(&client).await,
+            ::std::boxed::Box::pin(capital_list_bank_branches(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "downloadCertificates",
             ::std::option::Option::None,
-            download_certificates(&client).await,
+            ::std::boxed::Box::pin(download_certificates(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createCharityBudget",
             ::std::option::Option::None,
-            create_charity_budget(&client).await,
+            ::std::boxed::Box::pin(create_charity_budget(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryCharityBudget",
             ::std::option::Option::None,
-            query_charity_budget(&client).await,
+            ::std::boxed::Box::pin(query_charity_budget(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "unlockCharityBudget",
             ::std::option::Option::None,
-            unlock_charity_budget(&client).await,
+            ::std::boxed::Box::pin(unlock_charity_budget(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createCharityTransferBill",
             ::std::option::Option::None,
-            create_charity_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(create_charity_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryCharityTransferBill",
             ::std::option::Option::None,
-            query_charity_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(query_charity_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryCharityBudgetReceipt",
             ::std::option::Option::None,
-            query_charity_budget_receipt(&client).await,
+            ::std::boxed::Box::pin(query_charity_budget_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyCharityBudgetReceipt",
             ::std::option::Option::None,
-            apply_charity_budget_receipt(&client).await,
+            ::std::boxed::Box::pin(apply_charity_budget_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combineJsapiPrepay",
             ::std::option::Option::None,
-            combine_jsapi_prepay(&client).await,
+            ::std::boxed::Box::pin(combine_jsapi_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combineAppPrepay",
             ::std::option::Option::None,
-            combine_app_prepay(&client).await,
+            ::std::boxed::Box::pin(combine_app_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combineH5Prepay",
             ::std::option::Option::None,
-            combine_h5_prepay(&client).await,
+            ::std::boxed::Box::pin(combine_h5_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combineNativePrepay",
             ::std::option::Option::None,
-            combine_native_prepay(&client).await,
+            ::std::boxed::Box::pin(combine_native_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryCombineOrder",
             ::std::option::Option::None,
-            query_combine_order(&client).await,
+            ::std::boxed::Box::pin(query_combine_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "closeCombineOrder",
             ::std::option::Option::None,
-            close_combine_order(&client).await,
+            ::std::boxed::Box::pin(close_combine_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combineMiniprogramPrepay",
             ::std::option::Option::None,
-            combine_miniprogram_prepay(&client).await,
+            ::std::boxed::Box::pin(combine_miniprogram_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "creditRepaymentPreSignApp",
             ::std::option::Option::None,
-            credit_repayment_pre_sign_app(&client).await,
+            ::std::boxed::Box::pin(credit_repayment_pre_sign_app(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "creditRepaymentPreSignH5",
             ::std::option::Option::None,
-            credit_repayment_pre_sign_h5(&client).await,
+            ::std::boxed::Box::pin(credit_repayment_pre_sign_h5(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "creditRepaymentTerminateContract",
             ::std::option::Option::None,
-            credit_repayment_terminate_contract(&client).await,
+            ::std::boxed::Box::pin(credit_repayment_terminate_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "creditRepaymentQueryDeductOrder",
             ::std::option::Option::None,
-            credit_repayment_query_deduct_order(&client).await,
+            ::std::boxed::Box::pin(credit_repayment_query_deduct_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "creditRepaymentScheduleRepayment",
             ::std::option::Option::None,
-            credit_repayment_schedule_repayment(&client).await,
+            ::std::boxed::Box::pin(credit_repayment_schedule_repayment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "creditRepaymentQueryScheduleRecord",
             ::std::option::Option::None,
-            credit_repayment_query_schedule_record(&client).await,
+            ::std::boxed::Box::pin(credit_repayment_query_schedule_record(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryApplymentById",
             ::std::option::Option::None,
-            ecommerce_query_applyment_by_id(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_applyment_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryApplymentByOutRequestNo",
             ::std::option::Option::None,
-            ecommerce_query_applyment_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_applyment_by_out_request_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceRevokeApplymentById",
             ::std::option::Option::None,
-            ecommerce_revoke_applyment_by_id(&client).await,
+            ::std::boxed::Box::pin(ecommerce_revoke_applyment_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceRevokeApplymentByOutRequestNo",
             ::std::option::Option::None,
-            ecommerce_revoke_applyment_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(ecommerce_revoke_applyment_by_out_request_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceSubmitSignVerifyInfo",
             ::std::option::Option::None,
-            ecommerce_submit_sign_verify_info(&client).await,
+            ::std::boxed::Box::pin(ecommerce_submit_sign_verify_info(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceSubmitSubjectAlterApplyment",
             ::std::option::Option::None,
-            ecommerce_submit_subject_alter_applyment(&client).await,
+            ::std::boxed::Box::pin(ecommerce_submit_subject_alter_applyment(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQuerySubjectAlterApplymentById",
             ::std::option::Option::None,
-            ecommerce_query_subject_alter_applyment_by_id(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_subject_alter_applyment_by_id(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQuerySubjectAlterApplymentByOutRequestNo",
             ::std::option::Option::None,
-            ecommerce_query_subject_alter_applyment_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_subject_alter_applyment_by_out_request_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceRevokeSubjectAlterApplyment",
             ::std::option::Option::None,
-            ecommerce_revoke_subject_alter_applyment(&client).await,
+            ::std::boxed::Box::pin(ecommerce_revoke_subject_alter_applyment(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceSubmitApplyment",
             ::std::option::Option::None,
-            ecommerce_submit_applyment(&client).await,
+            ::std::boxed::Box::pin(ecommerce_submit_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQuerySubMerchantBalance",
             ::std::option::Option::None,
-            ecommerce_query_sub_merchant_balance(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_sub_merchant_balance(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQuerySubMerchantDayEndBalance",
             ::std::option::Option::None,
-            ecommerce_query_sub_merchant_day_end_balance(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_sub_merchant_day_end_balance(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryPlatformBalance",
             ::std::option::Option::None,
-            ecommerce_query_platform_balance(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_platform_balance(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryPlatformDayEndBalance",
             ::std::option::Option::None,
-            ecommerce_query_platform_day_end_balance(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_platform_day_end_balance(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceApplySubMerchantFundFlowBill",
             ::std::option::Option::None,
-            ecommerce_apply_sub_merchant_fund_flow_bill(&client).await,
+            ::std::boxed::Box::pin(ecommerce_apply_sub_merchant_fund_flow_bill(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateCancelApplication",
             ::std::option::Option::None,
-            ecommerce_create_cancel_application(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_cancel_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryCancelApplication",
             ::std::option::Option::None,
-            ecommerce_query_cancel_application(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_cancel_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceValidateCancelQualification",
             ::std::option::Option::None,
-            ecommerce_validate_cancel_qualification(&client).await,
+            ::std::boxed::Box::pin(ecommerce_validate_cancel_qualification(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateCancelWithdrawApply",
             ::std::option::Option::None,
-            ecommerce_create_cancel_withdraw_apply(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_cancel_withdraw_apply(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceConfirmCancelWithdraw",
             ::std::option::Option::None,
-            ecommerce_confirm_cancel_withdraw(&client).await,
+            ::std::boxed::Box::pin(ecommerce_confirm_cancel_withdraw(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryCancelWithdrawApplyByOutRequestNo",
             ::std::option::Option::None,
-            ecommerce_query_cancel_withdraw_apply_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_cancel_withdraw_apply_by_out_request_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryCancelWithdrawApplyById",
             ::std::option::Option::None,
-            ecommerce_query_cancel_withdraw_apply_by_id(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_cancel_withdraw_apply_by_id(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "combinePapayPreEntrustSignApp",
             ::std::option::Option::None,
-            combine_papay_pre_entrust_sign_app(&client).await,
+            ::std::boxed::Box::pin(combine_papay_pre_entrust_sign_app(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combinePapayPreEntrustSignMiniProgram",
             ::std::option::Option::None,
-            combine_papay_pre_entrust_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(combine_papay_pre_entrust_sign_mini_program(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "combinePapayQueryContract",
             ::std::option::Option::None,
-            combine_papay_query_contract(&client).await,
+            ::std::boxed::Box::pin(combine_papay_query_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combinePapayTerminateContract",
             ::std::option::Option::None,
-            combine_papay_terminate_contract(&client).await,
+            ::std::boxed::Box::pin(combine_papay_terminate_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combinePapayCreateTransaction",
             ::std::option::Option::None,
-            combine_papay_create_transaction(&client).await,
+            ::std::boxed::Box::pin(combine_papay_create_transaction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combinePapayQueryTransaction",
             ::std::option::Option::None,
-            combine_papay_query_transaction(&client).await,
+            ::std::boxed::Box::pin(combine_papay_query_transaction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "combinePapayReverseTransaction",
             ::std::option::Option::None,
-            combine_papay_reverse_transaction(&client).await,
+            ::std::boxed::Box::pin(combine_papay_reverse_transaction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fundsToOverseaQueryAvailableAbroadAmount",
             ::std::option::Option::None,
-            funds_to_oversea_query_available_abroad_amount(&client).await,
+            ::std::boxed::Box::pin(
+                    funds_to_oversea_query_available_abroad_amount(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "fundsToOverseaCreateOrder",
             ::std::option::Option::None,
-            funds_to_oversea_create_order(&client).await,
+            ::std::boxed::Box::pin(funds_to_oversea_create_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fundsToOverseaQueryOrder",
             ::std::option::Option::None,
-            funds_to_oversea_query_order(&client).await,
+            ::std::boxed::Box::pin(funds_to_oversea_query_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fundsToOverseaQueryBillDownloadUrl",
             ::std::option::Option::None,
-            funds_to_oversea_query_bill_download_url(&client).await,
+            ::std::boxed::Box::pin(funds_to_oversea_query_bill_download_url(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "fundsToOverseaCreateReturnOrder",
             ::std::option::Option::None,
-            funds_to_oversea_create_return_order(&client).await,
+            ::std::boxed::Box::pin(funds_to_oversea_create_return_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fundsToOverseaQueryReturnOrder",
             ::std::option::Option::None,
-            funds_to_oversea_query_return_order(&client).await,
+            ::std::boxed::Box::pin(funds_to_oversea_query_return_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateMchTransferAuthorization",
             ::std::option::Option::None,
-            ecommerce_create_mch_transfer_authorization(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_mch_transfer_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryMchTransferAuthorization",
             ::std::option::Option::None,
-            ecommerce_query_mch_transfer_authorization(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_mch_transfer_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateMchTransferBill",
             ::std::option::Option::None,
-            ecommerce_create_mch_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_mch_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryMchTransferBillByOutBillNo",
             ::std::option::Option::None,
-            ecommerce_query_mch_transfer_bill_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_mch_transfer_bill_by_out_bill_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryMchTransferBillByTransferBillNo",
             ::std::option::Option::None,
-            ecommerce_query_mch_transfer_bill_by_transfer_bill_no(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_mch_transfer_bill_by_transfer_bill_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCancelMchTransferBill",
             ::std::option::Option::None,
-            ecommerce_cancel_mch_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(ecommerce_cancel_mch_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionPreSignApp",
             ::std::option::Option::None,
-            personal_collection_pre_sign_app(&client).await,
+            ::std::boxed::Box::pin(personal_collection_pre_sign_app(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionPreSignMiniProgram",
             ::std::option::Option::None,
-            personal_collection_pre_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(personal_collection_pre_sign_mini_program(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionPreSignAppWithRealName",
             ::std::option::Option::None,
-            personal_collection_pre_sign_app_with_real_name(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_pre_sign_app_with_real_name(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionPreSignMiniProgramWithRealName",
             ::std::option::Option::None,
-            personal_collection_pre_sign_mini_program_with_real_name(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_pre_sign_mini_program_with_real_name(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionQueryContractsByOpenid",
             ::std::option::Option::None,
-            personal_collection_query_contracts_by_openid(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_query_contracts_by_openid(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionQueryContractByOutContractCode",
             ::std::option::Option::None,
-            personal_collection_query_contract_by_out_contract_code(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_query_contract_by_out_contract_code(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionQueryCombineOrderById",
             ::std::option::Option::None,
-            personal_collection_query_combine_order_by_id(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_query_combine_order_by_id(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionApplyPrepaySettle",
             ::std::option::Option::None,
-            personal_collection_apply_prepay_settle(&client).await,
+            ::std::boxed::Box::pin(personal_collection_apply_prepay_settle(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionApplyAbnormalSettle",
             ::std::option::Option::None,
-            personal_collection_apply_abnormal_settle(&client).await,
+            ::std::boxed::Box::pin(personal_collection_apply_abnormal_settle(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionQueryAbnormalFundReceipt",
             ::std::option::Option::None,
-            personal_collection_query_abnormal_fund_receipt(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_query_abnormal_fund_receipt(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionCreateAbnormalFundTransferInstruction",
             ::std::option::Option::None,
-            personal_collection_create_abnormal_fund_transfer_instruction(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_create_abnormal_fund_transfer_instruction(
+                        &client,
+                    ),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "personalCollectionQueryAbnormalFundTransferInstruction",
             ::std::option::Option::None,
-            personal_collection_query_abnormal_fund_transfer_instruction(&client).await,
+            ::std::boxed::Box::pin(
+                    personal_collection_query_abnormal_fund_transfer_instruction(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryProfitSharingOrder",
             ::std::option::Option::None,
-            ecommerce_query_profit_sharing_order(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateProfitSharingOrder",
             ::std::option::Option::None,
-            ecommerce_create_profit_sharing_order(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryProfitSharingReturnOrder",
             ::std::option::Option::None,
-            ecommerce_query_profit_sharing_return_order(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_profit_sharing_return_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateProfitSharingReturnOrder",
             ::std::option::Option::None,
-            ecommerce_create_profit_sharing_return_order(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_profit_sharing_return_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceFinishProfitSharingOrder",
             ::std::option::Option::None,
-            ecommerce_finish_profit_sharing_order(&client).await,
+            ::std::boxed::Box::pin(ecommerce_finish_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryProfitSharingUnsplitAmount",
             ::std::option::Option::None,
-            ecommerce_query_profit_sharing_unsplit_amount(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_profit_sharing_unsplit_amount(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceAddProfitSharingReceiver",
             ::std::option::Option::None,
-            ecommerce_add_profit_sharing_receiver(&client).await,
+            ::std::boxed::Box::pin(ecommerce_add_profit_sharing_receiver(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceDeleteProfitSharingReceiver",
             ::std::option::Option::None,
-            ecommerce_delete_profit_sharing_receiver(&client).await,
+            ::std::boxed::Box::pin(ecommerce_delete_profit_sharing_receiver(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateRefund",
-            ::std::option::Option::None,
-            ecommerce_create_refund(&client).await,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
+            ::std::boxed::Box::pin(ecommerce_create_refund(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryRefundById",
-            ::std::option::Option::None,
-            ecommerce_query_refund_by_id(&client).await,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
+            ::std::boxed::Box::pin(ecommerce_query_refund_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryRefundByOutRefundNo",
-            ::std::option::Option::None,
-            ecommerce_query_refund_by_out_refund_no(&client).await,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
+            ::std::boxed::Box::pin(ecommerce_query_refund_by_out_refund_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceApplyAbnormalRefund",
             ::std::option::Option::None,
-            ecommerce_apply_abnormal_refund(&client).await,
+            ::std::boxed::Box::pin(ecommerce_apply_abnormal_refund(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryReturnAdvance",
             ::std::option::Option::None,
-            ecommerce_query_return_advance(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_return_advance(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceReturnAdvance",
             ::std::option::Option::None,
-            ecommerce_return_advance(&client).await,
+            ::std::boxed::Box::pin(ecommerce_return_advance(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateSubsidy",
             ::std::option::Option::None,
-            ecommerce_create_subsidy(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_subsidy(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceReturnSubsidy",
             ::std::option::Option::None,
-            ecommerce_return_subsidy(&client).await,
+            ::std::boxed::Box::pin(ecommerce_return_subsidy(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCancelSubsidy",
             ::std::option::Option::None,
-            ecommerce_cancel_subsidy(&client).await,
+            ::std::boxed::Box::pin(ecommerce_cancel_subsidy(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateSubMerchantWithdraw",
             ::std::option::Option::None,
-            ecommerce_create_sub_merchant_withdraw(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_sub_merchant_withdraw(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQuerySubMerchantWithdrawByOutRequestNo",
             ::std::option::Option::None,
-            ecommerce_query_sub_merchant_withdraw_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_sub_merchant_withdraw_by_out_request_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQuerySubMerchantWithdrawById",
             ::std::option::Option::None,
-            ecommerce_query_sub_merchant_withdraw_by_id(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_sub_merchant_withdraw_by_id(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreatePlatformWithdraw",
             ::std::option::Option::None,
-            ecommerce_create_platform_withdraw(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_platform_withdraw(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryPlatformWithdrawByOutRequestNo",
             ::std::option::Option::None,
-            ecommerce_query_platform_withdraw_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_platform_withdraw_by_out_request_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryPlatformWithdrawById",
             ::std::option::Option::None,
-            ecommerce_query_platform_withdraw_by_id(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_platform_withdraw_by_id(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceApplyWithdrawExceptionBill",
             ::std::option::Option::None,
-            ecommerce_apply_withdraw_exception_bill(&client).await,
+            ::std::boxed::Box::pin(ecommerce_apply_withdraw_exception_bill(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateDayEndBalanceWithdraw",
             ::std::option::Option::None,
-            ecommerce_create_day_end_balance_withdraw(&client).await,
+            ::std::boxed::Box::pin(ecommerce_create_day_end_balance_withdraw(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryDayEndBalanceWithdraw",
             ::std::option::Option::None,
-            ecommerce_query_day_end_balance_withdraw(&client).await,
+            ::std::boxed::Box::pin(ecommerce_query_day_end_balance_withdraw(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateCancelledMerchantWithdrawApply",
             ::std::option::Option::None,
-            ecommerce_create_cancelled_merchant_withdraw_apply(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_create_cancelled_merchant_withdraw_apply(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryCancelledMerchantWithdrawApplyById",
             ::std::option::Option::None,
-            ecommerce_query_cancelled_merchant_withdraw_apply_by_id(&client).await,
+            ::std::boxed::Box::pin(
+                    ecommerce_query_cancelled_merchant_withdraw_apply_by_id(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryCancelledMerchantWithdrawApplyByOutRequestNo",
             ::std::option::Option::None,
-            ecommerce_query_cancelled_merchant_withdraw_apply_by_out_request_no(&client)
+            ::std::boxed::Box::pin(
+                    ecommerce_query_cancelled_merchant_withdraw_apply_by_out_request_no(
+                        &client,
+                    ),
+                )
                 .await,
         ));
     mock.reset();
@@ -1133,2623 +1228,2766 @@ async fn every_operation_is_answered_and_decodes() {
         .push((
             "facePayQueryUser",
             ::std::option::Option::None,
-            face_pay_query_user(&client).await,
+            ::std::boxed::Box::pin(face_pay_query_user(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "facePayListDevices",
             ::std::option::Option::None,
-            face_pay_list_devices(&client).await,
+            ::std::boxed::Box::pin(face_pay_list_devices(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "facePayQueryDeviceInspection",
             ::std::option::Option::None,
-            face_pay_query_device_inspection(&client).await,
+            ::std::boxed::Box::pin(face_pay_query_device_inspection(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoCheckSubMerchant",
             ::std::option::Option::None,
-            fapiao_check_sub_merchant(&client).await,
+            ::std::boxed::Box::pin(fapiao_check_sub_merchant(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoQuerySubMerchantCheckStatus",
             ::std::option::Option::None,
-            fapiao_query_sub_merchant_check_status(&client).await,
+            ::std::boxed::Box::pin(fapiao_query_sub_merchant_check_status(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoGetServiceProviderInviteUrl",
             ::std::option::Option::None,
-            fapiao_get_service_provider_invite_url(&client).await,
+            ::std::boxed::Box::pin(fapiao_get_service_provider_invite_url(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoListInvitedMerchants",
             ::std::option::Option::None,
-            fapiao_list_invited_merchants(&client).await,
+            ::std::boxed::Box::pin(fapiao_list_invited_merchants(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoQueryMerchantBaseInformation",
             ::std::option::Option::None,
-            fapiao_query_merchant_base_information(&client).await,
+            ::std::boxed::Box::pin(fapiao_query_merchant_base_information(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoQueryDevelopmentConfig",
             ::std::option::Option::None,
-            fapiao_query_development_config(&client).await,
+            ::std::boxed::Box::pin(fapiao_query_development_config(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoUpdateDevelopmentConfig",
             ::std::option::Option::None,
-            fapiao_update_development_config(&client).await,
+            ::std::boxed::Box::pin(fapiao_update_development_config(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoListTaxCodes",
             ::std::option::Option::None,
-            fapiao_list_tax_codes(&client).await,
+            ::std::boxed::Box::pin(fapiao_list_tax_codes(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoCreateCardTemplate",
             ::std::option::Option::None,
-            fapiao_create_card_template(&client).await,
+            ::std::boxed::Box::pin(fapiao_create_card_template(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoGetUserTitleUrl",
             ::std::option::Option::None,
-            fapiao_get_user_title_url(&client).await,
+            ::std::boxed::Box::pin(fapiao_get_user_title_url(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoQueryUserTitle",
             ::std::option::Option::None,
-            fapiao_query_user_title(&client).await,
+            ::std::boxed::Box::pin(fapiao_query_user_title(&client)).await,
         ));
     mock.reset();
     results
-        .push(("fapiaoIssue", ::std::option::Option::None, fapiao_issue(&client).await));
+        .push((
+            "fapiaoIssue",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(fapiao_issue(&client)).await,
+        ));
     mock.reset();
     results
         .push((
             "fapiaoIssueGeneral",
             ::std::option::Option::None,
-            fapiao_issue_general(&client).await,
+            ::std::boxed::Box::pin(fapiao_issue_general(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoIssuePassengerTransport",
             ::std::option::Option::None,
-            fapiao_issue_passenger_transport(&client).await,
+            ::std::boxed::Box::pin(fapiao_issue_passenger_transport(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoIssueRefinedOil",
             ::std::option::Option::None,
-            fapiao_issue_refined_oil(&client).await,
+            ::std::boxed::Box::pin(fapiao_issue_refined_oil(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoIssueRealEstateLeasing",
             ::std::option::Option::None,
-            fapiao_issue_real_estate_leasing(&client).await,
+            ::std::boxed::Box::pin(fapiao_issue_real_estate_leasing(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoQueryApplication",
             ::std::option::Option::None,
-            fapiao_query_application(&client).await,
+            ::std::boxed::Box::pin(fapiao_query_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoQueryFileDownloadInfo",
             ::std::option::Option::None,
-            fapiao_query_file_download_info(&client).await,
+            ::std::boxed::Box::pin(fapiao_query_file_download_info(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoInsertCards",
             ::std::option::Option::None,
-            fapiao_insert_cards(&client).await,
+            ::std::boxed::Box::pin(fapiao_insert_cards(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "fapiaoReverse",
             ::std::option::Option::None,
-            fapiao_reverse(&client).await,
+            ::std::boxed::Box::pin(fapiao_reverse(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayMiniprogramPreEntrustSign",
             ::std::option::Option::None,
-            global_papay_miniprogram_pre_entrust_sign(&client).await,
+            ::std::boxed::Box::pin(global_papay_miniprogram_pre_entrust_sign(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayAppPreEntrustSign",
             ::std::option::Option::None,
-            global_papay_app_pre_entrust_sign(&client).await,
+            ::std::boxed::Box::pin(global_papay_app_pre_entrust_sign(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayH5PreEntrustSign",
             ::std::option::Option::None,
-            global_papay_h5_pre_entrust_sign(&client).await,
+            ::std::boxed::Box::pin(global_papay_h5_pre_entrust_sign(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayJsapiPreEntrustSign",
             ::std::option::Option::None,
-            global_papay_jsapi_pre_entrust_sign(&client).await,
+            ::std::boxed::Box::pin(global_papay_jsapi_pre_entrust_sign(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayWebPreEntrustSign",
             ::std::option::Option::None,
-            global_papay_web_pre_entrust_sign(&client).await,
+            ::std::boxed::Box::pin(global_papay_web_pre_entrust_sign(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayQueryContractById",
             ::std::option::Option::None,
-            global_papay_query_contract_by_id(&client).await,
+            ::std::boxed::Box::pin(global_papay_query_contract_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayQueryContractByOutContractCode",
             ::std::option::Option::None,
-            global_papay_query_contract_by_out_contract_code(&client).await,
+            ::std::boxed::Box::pin(
+                    global_papay_query_contract_by_out_contract_code(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayTerminateContract",
             ::std::option::Option::None,
-            global_papay_terminate_contract(&client).await,
+            ::std::boxed::Box::pin(global_papay_terminate_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayDeduct",
             ::std::option::Option::None,
-            global_papay_deduct(&client).await,
+            ::std::boxed::Box::pin(global_papay_deduct(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayQueryOrderById",
             ::std::option::Option::None,
-            global_papay_query_order_by_id(&client).await,
+            ::std::boxed::Box::pin(global_papay_query_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayQueryOrderByOutTradeNo",
             ::std::option::Option::None,
-            global_papay_query_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(global_papay_query_order_by_out_trade_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalPapayReverseOrder",
             ::std::option::Option::None,
-            global_papay_reverse_order(&client).await,
+            ::std::boxed::Box::pin(global_papay_reverse_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingMarkTransaction",
             ::std::option::Option::None,
-            global_profit_sharing_mark_transaction(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_mark_transaction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingCreateOrder",
             ::std::option::Option::None,
-            global_profit_sharing_create_order(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_create_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingUnfreeze",
             ::std::option::Option::None,
-            global_profit_sharing_unfreeze(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_unfreeze(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingQueryOrder",
             ::std::option::Option::None,
-            global_profit_sharing_query_order(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_query_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingQueryUnsplitAmount",
             ::std::option::Option::None,
-            global_profit_sharing_query_unsplit_amount(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_query_unsplit_amount(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingQueryRefundableAmount",
             ::std::option::Option::None,
-            global_profit_sharing_query_refundable_amount(&client).await,
+            ::std::boxed::Box::pin(
+                    global_profit_sharing_query_refundable_amount(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingQueryRefundableBalance",
             ::std::option::Option::None,
-            global_profit_sharing_query_refundable_balance(&client).await,
+            ::std::boxed::Box::pin(
+                    global_profit_sharing_query_refundable_balance(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingAddReceiver",
             ::std::option::Option::None,
-            global_profit_sharing_add_receiver(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_add_receiver(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingDeleteReceiver",
             ::std::option::Option::None,
-            global_profit_sharing_delete_receiver(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_delete_receiver(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingQueryReceiver",
             ::std::option::Option::None,
-            global_profit_sharing_query_receiver(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_query_receiver(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingBillDownloadUrl",
             ::std::option::Option::None,
-            global_profit_sharing_bill_download_url(&client).await,
+            ::std::boxed::Box::pin(global_profit_sharing_bill_download_url(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalProfitSharingRefundBillDownloadUrl",
             ::std::option::Option::None,
-            global_profit_sharing_refund_bill_download_url(&client).await,
+            ::std::boxed::Box::pin(
+                    global_profit_sharing_refund_bill_download_url(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "globalMerchantStorageUploadFile",
             ::std::option::Option::None,
-            global_merchant_storage_upload_file(&client).await,
+            ::std::boxed::Box::pin(global_merchant_storage_upload_file(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalListRefunds",
             ::std::option::Option::None,
-            global_list_refunds(&client).await,
+            ::std::boxed::Box::pin(global_list_refunds(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalCreateRefund",
             ::std::option::Option::None,
-            global_create_refund(&client).await,
+            ::std::boxed::Box::pin(global_create_refund(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalQueryRefundById",
             ::std::option::Option::None,
-            global_query_refund_by_id(&client).await,
+            ::std::boxed::Box::pin(global_query_refund_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalQueryRefundByOutRefundNo",
             ::std::option::Option::None,
-            global_query_refund_by_out_refund_no(&client).await,
+            ::std::boxed::Box::pin(global_query_refund_by_out_refund_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkListRefunds",
             ::std::option::Option::None,
-            hk_list_refunds(&client).await,
+            ::std::boxed::Box::pin(hk_list_refunds(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkCreateRefund",
             ::std::option::Option::None,
-            hk_create_refund(&client).await,
+            ::std::boxed::Box::pin(hk_create_refund(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkQueryRefundById",
             ::std::option::Option::None,
-            hk_query_refund_by_id(&client).await,
+            ::std::boxed::Box::pin(hk_query_refund_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkQueryRefundByOutRefundNo",
             ::std::option::Option::None,
-            hk_query_refund_by_out_refund_no(&client).await,
+            ::std::boxed::Box::pin(hk_query_refund_by_out_refund_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalQuerySettlements",
             ::std::option::Option::None,
-            global_query_settlements(&client).await,
+            ::std::boxed::Box::pin(global_query_settlements(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkQuerySettlements",
             ::std::option::Option::None,
-            hk_query_settlements(&client).await,
+            ::std::boxed::Box::pin(hk_query_settlements(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalDownloadCertificates",
             ::std::option::Option::None,
-            global_download_certificates(&client).await,
+            ::std::boxed::Box::pin(global_download_certificates(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkDownloadCertificates",
             ::std::option::Option::None,
-            hk_download_certificates(&client).await,
+            ::std::boxed::Box::pin(hk_download_certificates(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalQueryRechargeBalance",
             ::std::option::Option::None,
-            global_query_recharge_balance(&client).await,
+            ::std::boxed::Box::pin(global_query_recharge_balance(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalPartnerQueryRechargeBalance",
             ::std::option::Option::None,
-            global_partner_query_recharge_balance(&client).await,
+            ::std::boxed::Box::pin(global_partner_query_recharge_balance(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalNativePrepay",
             ::std::option::Option::None,
-            global_native_prepay(&client).await,
+            ::std::boxed::Box::pin(global_native_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalJsapiPrepay",
             ::std::option::Option::None,
-            global_jsapi_prepay(&client).await,
+            ::std::boxed::Box::pin(global_jsapi_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalAppPrepay",
             ::std::option::Option::None,
-            global_app_prepay(&client).await,
+            ::std::boxed::Box::pin(global_app_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalH5Prepay",
             ::std::option::Option::None,
-            global_h5_prepay(&client).await,
+            ::std::boxed::Box::pin(global_h5_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalMicropay",
             ::std::option::Option::None,
-            global_micropay(&client).await,
+            ::std::boxed::Box::pin(global_micropay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalQueryOrderById",
             ::std::option::Option::None,
-            global_query_order_by_id(&client).await,
+            ::std::boxed::Box::pin(global_query_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalQueryOrderByOutTradeNo",
             ::std::option::Option::None,
-            global_query_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(global_query_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalCloseOrderById",
             ::std::option::Option::None,
-            global_close_order_by_id(&client).await,
+            ::std::boxed::Box::pin(global_close_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalCloseOrderByOutTradeNo",
             ::std::option::Option::None,
-            global_close_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(global_close_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalReverseOrderById",
             ::std::option::Option::None,
-            global_reverse_order_by_id(&client).await,
+            ::std::boxed::Box::pin(global_reverse_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "globalReverseOrderByOutTradeNo",
             ::std::option::Option::None,
-            global_reverse_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(global_reverse_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkNativePrepay",
             ::std::option::Option::None,
-            hk_native_prepay(&client).await,
+            ::std::boxed::Box::pin(hk_native_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkJsapiPrepay",
             ::std::option::Option::None,
-            hk_jsapi_prepay(&client).await,
+            ::std::boxed::Box::pin(hk_jsapi_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkAppPrepay",
             ::std::option::Option::None,
-            hk_app_prepay(&client).await,
+            ::std::boxed::Box::pin(hk_app_prepay(&client)).await,
         ));
     mock.reset();
     results
-        .push(("hkH5Prepay", ::std::option::Option::None, hk_h5_prepay(&client).await));
+        .push((
+            "hkH5Prepay",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(hk_h5_prepay(&client)).await,
+        ));
     mock.reset();
     results
-        .push(("hkMicropay", ::std::option::Option::None, hk_micropay(&client).await));
+        .push((
+            "hkMicropay",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(hk_micropay(&client)).await,
+        ));
     mock.reset();
     results
         .push((
             "hkQueryOrderById",
             ::std::option::Option::None,
-            hk_query_order_by_id(&client).await,
+            ::std::boxed::Box::pin(hk_query_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkQueryOrderByOutTradeNo",
             ::std::option::Option::None,
-            hk_query_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(hk_query_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkCloseOrderById",
             ::std::option::Option::None,
-            hk_close_order_by_id(&client).await,
+            ::std::boxed::Box::pin(hk_close_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkCloseOrderByOutTradeNo",
             ::std::option::Option::None,
-            hk_close_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(hk_close_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkReverseOrderById",
             ::std::option::Option::None,
-            hk_reverse_order_by_id(&client).await,
+            ::std::boxed::Box::pin(hk_reverse_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "hkReverseOrderByOutTradeNo",
             ::std::option::Option::None,
-            hk_reverse_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(hk_reverse_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "goldplanChangeStatus",
             ::std::option::Option::None,
-            goldplan_change_status(&client).await,
+            ::std::boxed::Box::pin(goldplan_change_status(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "goldplanChangeCustomPageStatus",
             ::std::option::Option::None,
-            goldplan_change_custom_page_status(&client).await,
+            ::std::boxed::Box::pin(goldplan_change_custom_page_status(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "goldplanSetAdvertisingIndustryFilter",
             ::std::option::Option::None,
-            goldplan_set_advertising_industry_filter(&client).await,
+            ::std::boxed::Box::pin(goldplan_set_advertising_industry_filter(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "goldplanOpenAdvertisingShow",
             ::std::option::Option::None,
-            goldplan_open_advertising_show(&client).await,
+            ::std::boxed::Box::pin(goldplan_open_advertising_show(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "goldplanCloseAdvertisingShow",
             ::std::option::Option::None,
-            goldplan_close_advertising_show(&client).await,
+            ::std::boxed::Box::pin(goldplan_close_advertising_show(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryComplaintNotification",
             ::std::option::Option::None,
-            query_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(query_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createComplaintNotification",
             ::std::option::Option::None,
-            create_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(create_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "updateComplaintNotification",
             ::std::option::Option::None,
-            update_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(update_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deleteComplaintNotification",
             ::std::option::Option::None,
-            delete_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(delete_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "inactiveMerchantCreateVerification",
             ::std::option::Option::None,
-            inactive_merchant_create_verification(&client).await,
+            ::std::boxed::Box::pin(inactive_merchant_create_verification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "inactiveMerchantQueryVerification",
             ::std::option::Option::None,
-            inactive_merchant_query_verification(&client).await,
+            ::std::boxed::Box::pin(inactive_merchant_query_verification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorCreateStock",
             ::std::option::Option::None,
-            busifavor_create_stock(&client).await,
+            ::std::boxed::Box::pin(busifavor_create_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorQueryStock",
             ::std::option::Option::None,
-            busifavor_query_stock(&client).await,
+            ::std::boxed::Box::pin(busifavor_query_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorModifyStock",
             ::std::option::Option::None,
-            busifavor_modify_stock(&client).await,
+            ::std::boxed::Box::pin(busifavor_modify_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorModifyStockBudget",
             ::std::option::Option::None,
-            busifavor_modify_stock_budget(&client).await,
+            ::std::boxed::Box::pin(busifavor_modify_stock_budget(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorUploadCouponCodes",
             ::std::option::Option::None,
-            busifavor_upload_coupon_codes(&client).await,
+            ::std::boxed::Box::pin(busifavor_upload_coupon_codes(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorUseCoupon",
             ::std::option::Option::None,
-            busifavor_use_coupon(&client).await,
+            ::std::boxed::Box::pin(busifavor_use_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorReturnCoupon",
             ::std::option::Option::None,
-            busifavor_return_coupon(&client).await,
+            ::std::boxed::Box::pin(busifavor_return_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorDeactivateCoupon",
             ::std::option::Option::None,
-            busifavor_deactivate_coupon(&client).await,
+            ::std::boxed::Box::pin(busifavor_deactivate_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorAssociateTradeInfo",
             ::std::option::Option::None,
-            busifavor_associate_trade_info(&client).await,
+            ::std::boxed::Box::pin(busifavor_associate_trade_info(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorDisassociateTradeInfo",
             ::std::option::Option::None,
-            busifavor_disassociate_trade_info(&client).await,
+            ::std::boxed::Box::pin(busifavor_disassociate_trade_info(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorListUserCoupons",
             ::std::option::Option::None,
-            busifavor_list_user_coupons(&client).await,
+            ::std::boxed::Box::pin(busifavor_list_user_coupons(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorQueryUserCoupon",
             ::std::option::Option::None,
-            busifavor_query_user_coupon(&client).await,
+            ::std::boxed::Box::pin(busifavor_query_user_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorQueryCallback",
             ::std::option::Option::None,
-            busifavor_query_callback(&client).await,
+            ::std::boxed::Box::pin(busifavor_query_callback(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorSetCallback",
             ::std::option::Option::None,
-            busifavor_set_callback(&client).await,
+            ::std::boxed::Box::pin(busifavor_set_callback(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorListSubsidyPayReceipts",
             ::std::option::Option::None,
-            busifavor_list_subsidy_pay_receipts(&client).await,
+            ::std::boxed::Box::pin(busifavor_list_subsidy_pay_receipts(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorCreateSubsidyPayReceipt",
             ::std::option::Option::None,
-            busifavor_create_subsidy_pay_receipt(&client).await,
+            ::std::boxed::Box::pin(busifavor_create_subsidy_pay_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorQuerySubsidyPayReceipt",
             ::std::option::Option::None,
-            busifavor_query_subsidy_pay_receipt(&client).await,
+            ::std::boxed::Box::pin(busifavor_query_subsidy_pay_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "busifavorCreateSubsidyReturnReceipt",
             ::std::option::Option::None,
-            busifavor_create_subsidy_return_receipt(&client).await,
+            ::std::boxed::Box::pin(busifavor_create_subsidy_return_receipt(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "busifavorQuerySubsidyReturnReceipt",
             ::std::option::Option::None,
-            busifavor_query_subsidy_return_receipt(&client).await,
+            ::std::boxed::Box::pin(busifavor_query_subsidy_return_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deliveryPlanCreate",
             ::std::option::Option::None,
-            delivery_plan_create(&client).await,
+            ::std::boxed::Box::pin(delivery_plan_create(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deliveryPlanList",
             ::std::option::Option::None,
-            delivery_plan_list(&client).await,
+            ::std::boxed::Box::pin(delivery_plan_list(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deliveryPlanUpdate",
             ::std::option::Option::None,
-            delivery_plan_update(&client).await,
+            ::std::boxed::Box::pin(delivery_plan_update(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deliveryPlanTerminate",
             ::std::option::Option::None,
-            delivery_plan_terminate(&client).await,
+            ::std::boxed::Box::pin(delivery_plan_terminate(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deliveryPlanSetNotifyUrl",
             ::std::option::Option::None,
-            delivery_plan_set_notify_url(&client).await,
+            ::std::boxed::Box::pin(delivery_plan_set_notify_url(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorCreateCouponStock",
             ::std::option::Option::None,
-            favor_create_coupon_stock(&client).await,
+            ::std::boxed::Box::pin(favor_create_coupon_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorStartStock",
             ::std::option::Option::None,
-            favor_start_stock(&client).await,
+            ::std::boxed::Box::pin(favor_start_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorPauseStock",
             ::std::option::Option::None,
-            favor_pause_stock(&client).await,
+            ::std::boxed::Box::pin(favor_pause_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorRestartStock",
             ::std::option::Option::None,
-            favor_restart_stock(&client).await,
+            ::std::boxed::Box::pin(favor_restart_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorListStocks",
             ::std::option::Option::None,
-            favor_list_stocks(&client).await,
+            ::std::boxed::Box::pin(favor_list_stocks(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorQueryStock",
             ::std::option::Option::None,
-            favor_query_stock(&client).await,
+            ::std::boxed::Box::pin(favor_query_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorListStockMerchants",
             ::std::option::Option::None,
-            favor_list_stock_merchants(&client).await,
+            ::std::boxed::Box::pin(favor_list_stock_merchants(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorListStockItems",
             ::std::option::Option::None,
-            favor_list_stock_items(&client).await,
+            ::std::boxed::Box::pin(favor_list_stock_items(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorModifyStockGoodsId",
             ::std::option::Option::None,
-            favor_modify_stock_goods_id(&client).await,
+            ::std::boxed::Box::pin(favor_modify_stock_goods_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorStockUseFlow",
             ::std::option::Option::None,
-            favor_stock_use_flow(&client).await,
+            ::std::boxed::Box::pin(favor_stock_use_flow(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorStockRefundFlow",
             ::std::option::Option::None,
-            favor_stock_refund_flow(&client).await,
+            ::std::boxed::Box::pin(favor_stock_refund_flow(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorListUserCoupons",
             ::std::option::Option::None,
-            favor_list_user_coupons(&client).await,
+            ::std::boxed::Box::pin(favor_list_user_coupons(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorSendCoupon",
             ::std::option::Option::None,
-            favor_send_coupon(&client).await,
+            ::std::boxed::Box::pin(favor_send_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorQueryUserCoupon",
             ::std::option::Option::None,
-            favor_query_user_coupon(&client).await,
+            ::std::boxed::Box::pin(favor_query_user_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorQueryCallback",
             ::std::option::Option::None,
-            favor_query_callback(&client).await,
+            ::std::boxed::Box::pin(favor_query_callback(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorSetCallback",
             ::std::option::Option::None,
-            favor_set_callback(&client).await,
+            ::std::boxed::Box::pin(favor_set_callback(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorBankMultiActivitySignUp",
             ::std::option::Option::None,
-            favor_bank_multi_activity_sign_up(&client).await,
+            ::std::boxed::Box::pin(favor_bank_multi_activity_sign_up(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "favorBankQueryUserCoupon",
             ::std::option::Option::None,
-            favor_bank_query_user_coupon(&client).await,
+            ::std::boxed::Box::pin(favor_bank_query_user_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "buildPartnership",
             ::std::option::Option::None,
-            build_partnership(&client).await,
+            ::std::boxed::Box::pin(build_partnership(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "terminatePartnership",
             ::std::option::Option::None,
-            terminate_partnership(&client).await,
+            ::std::boxed::Box::pin(terminate_partnership(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "listPartnerships",
             ::std::option::Option::None,
-            list_partnerships(&client).await,
+            ::std::boxed::Box::pin(list_partnerships(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftCreateFullSendActivity",
             ::std::option::Option::None,
-            paygift_create_full_send_activity(&client).await,
+            ::std::boxed::Box::pin(paygift_create_full_send_activity(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftListActivities",
             ::std::option::Option::None,
-            paygift_list_activities(&client).await,
+            ::std::boxed::Box::pin(paygift_list_activities(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftQueryActivity",
             ::std::option::Option::None,
-            paygift_query_activity(&client).await,
+            ::std::boxed::Box::pin(paygift_query_activity(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftListActivityMerchants",
             ::std::option::Option::None,
-            paygift_list_activity_merchants(&client).await,
+            ::std::boxed::Box::pin(paygift_list_activity_merchants(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftListActivityGoods",
             ::std::option::Option::None,
-            paygift_list_activity_goods(&client).await,
+            ::std::boxed::Box::pin(paygift_list_activity_goods(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftTerminateActivity",
             ::std::option::Option::None,
-            paygift_terminate_activity(&client).await,
+            ::std::boxed::Box::pin(paygift_terminate_activity(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftAddActivityMerchants",
             ::std::option::Option::None,
-            paygift_add_activity_merchants(&client).await,
+            ::std::boxed::Box::pin(paygift_add_activity_merchants(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "paygiftDeleteActivityMerchants",
             ::std::option::Option::None,
-            paygift_delete_activity_merchants(&client).await,
+            ::std::boxed::Box::pin(paygift_delete_activity_merchants(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponCreate",
             ::std::option::Option::None,
-            product_coupon_create(&client).await,
+            ::std::boxed::Box::pin(product_coupon_create(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponQuery",
             ::std::option::Option::None,
-            product_coupon_query(&client).await,
+            ::std::boxed::Box::pin(product_coupon_query(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUpdate",
             ::std::option::Option::None,
-            product_coupon_update(&client).await,
+            ::std::boxed::Box::pin(product_coupon_update(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponDeactivate",
             ::std::option::Option::None,
-            product_coupon_deactivate(&client).await,
+            ::std::boxed::Box::pin(product_coupon_deactivate(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponQueryNotifyConfig",
             ::std::option::Option::None,
-            product_coupon_query_notify_config(&client).await,
+            ::std::boxed::Box::pin(product_coupon_query_notify_config(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponSetNotifyConfig",
             ::std::option::Option::None,
-            product_coupon_set_notify_config(&client).await,
+            ::std::boxed::Box::pin(product_coupon_set_notify_config(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponListStocks",
             ::std::option::Option::None,
-            product_coupon_list_stocks(&client).await,
+            ::std::boxed::Box::pin(product_coupon_list_stocks(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponCreateStock",
             ::std::option::Option::None,
-            product_coupon_create_stock(&client).await,
+            ::std::boxed::Box::pin(product_coupon_create_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponQueryStock",
             ::std::option::Option::None,
-            product_coupon_query_stock(&client).await,
+            ::std::boxed::Box::pin(product_coupon_query_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUpdateStock",
             ::std::option::Option::None,
-            product_coupon_update_stock(&client).await,
+            ::std::boxed::Box::pin(product_coupon_update_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponDeactivateStock",
             ::std::option::Option::None,
-            product_coupon_deactivate_stock(&client).await,
+            ::std::boxed::Box::pin(product_coupon_deactivate_stock(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUpdateStockBudget",
             ::std::option::Option::None,
-            product_coupon_update_stock_budget(&client).await,
+            ::std::boxed::Box::pin(product_coupon_update_stock_budget(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUploadCouponCodes",
             ::std::option::Option::None,
-            product_coupon_upload_coupon_codes(&client).await,
+            ::std::boxed::Box::pin(product_coupon_upload_coupon_codes(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponAssociateStores",
             ::std::option::Option::None,
-            product_coupon_associate_stores(&client).await,
+            ::std::boxed::Box::pin(product_coupon_associate_stores(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponDisassociateStores",
             ::std::option::Option::None,
-            product_coupon_disassociate_stores(&client).await,
+            ::std::boxed::Box::pin(product_coupon_disassociate_stores(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponListAssociatedStores",
             ::std::option::Option::None,
-            product_coupon_list_associated_stores(&client).await,
+            ::std::boxed::Box::pin(product_coupon_list_associated_stores(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponCreateStockBundle",
             ::std::option::Option::None,
-            product_coupon_create_stock_bundle(&client).await,
+            ::std::boxed::Box::pin(product_coupon_create_stock_bundle(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUpdateStockBundle",
             ::std::option::Option::None,
-            product_coupon_update_stock_bundle(&client).await,
+            ::std::boxed::Box::pin(product_coupon_update_stock_bundle(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUpdateStockBundleBudget",
             ::std::option::Option::None,
-            product_coupon_update_stock_bundle_budget(&client).await,
+            ::std::boxed::Box::pin(product_coupon_update_stock_bundle_budget(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "productCouponBundleAssociateStores",
             ::std::option::Option::None,
-            product_coupon_bundle_associate_stores(&client).await,
+            ::std::boxed::Box::pin(product_coupon_bundle_associate_stores(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponListUserCoupons",
             ::std::option::Option::None,
-            product_coupon_list_user_coupons(&client).await,
+            ::std::boxed::Box::pin(product_coupon_list_user_coupons(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponSendCoupon",
             ::std::option::Option::None,
-            product_coupon_send_coupon(&client).await,
+            ::std::boxed::Box::pin(product_coupon_send_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponQueryUserCoupon",
             ::std::option::Option::None,
-            product_coupon_query_user_coupon(&client).await,
+            ::std::boxed::Box::pin(product_coupon_query_user_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponConfirmCoupon",
             ::std::option::Option::None,
-            product_coupon_confirm_coupon(&client).await,
+            ::std::boxed::Box::pin(product_coupon_confirm_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUseCoupon",
             ::std::option::Option::None,
-            product_coupon_use_coupon(&client).await,
+            ::std::boxed::Box::pin(product_coupon_use_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponDeactivateUserCoupon",
             ::std::option::Option::None,
-            product_coupon_deactivate_user_coupon(&client).await,
+            ::std::boxed::Box::pin(product_coupon_deactivate_user_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponReturnCoupon",
             ::std::option::Option::None,
-            product_coupon_return_coupon(&client).await,
+            ::std::boxed::Box::pin(product_coupon_return_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponPreSendCoupon",
             ::std::option::Option::None,
-            product_coupon_pre_send_coupon(&client).await,
+            ::std::boxed::Box::pin(product_coupon_pre_send_coupon(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "productCouponUploadImage",
             ::std::option::Option::None,
-            product_coupon_upload_image(&client).await,
+            ::std::boxed::Box::pin(product_coupon_upload_image(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "mchManageListRecords",
             ::std::option::Option::None,
-            mch_manage_list_records(&client).await,
+            ::std::boxed::Box::pin(mch_manage_list_records(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "mchManageQueryRecord",
             ::std::option::Option::None,
-            mch_manage_query_record(&client).await,
+            ::std::boxed::Box::pin(mch_manage_query_record(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "mchManageSubmitRecordMaterials",
             ::std::option::Option::None,
-            mch_manage_submit_record_materials(&client).await,
+            ::std::boxed::Box::pin(mch_manage_submit_record_materials(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "transactionBlockListRecords",
             ::std::option::Option::None,
-            transaction_block_list_records(&client).await,
+            ::std::boxed::Box::pin(transaction_block_list_records(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "transactionBlockQueryRecord",
             ::std::option::Option::None,
-            transaction_block_query_record(&client).await,
+            ::std::boxed::Box::pin(transaction_block_query_record(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "transactionBlockCreateSubmission",
             ::std::option::Option::None,
-            transaction_block_create_submission(&client).await,
+            ::std::boxed::Box::pin(transaction_block_create_submission(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "transactionBlockQuerySubmission",
             ::std::option::Option::None,
-            transaction_block_query_submission(&client).await,
+            ::std::boxed::Box::pin(transaction_block_query_submission(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "uploadMediaImage",
             ::std::option::Option::None,
-            upload_media_image(&client).await,
+            ::std::boxed::Box::pin(upload_media_image(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "uploadMediaVideo",
             ::std::option::Option::None,
-            upload_media_video(&client).await,
+            ::std::boxed::Box::pin(upload_media_video(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "listMerchantComplaintsV1",
             ::std::option::Option::None,
-            list_merchant_complaints_v1(&client).await,
+            ::std::boxed::Box::pin(list_merchant_complaints_v1(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryMerchantComplaintV1",
             ::std::option::Option::None,
-            query_merchant_complaint_v1(&client).await,
+            ::std::boxed::Box::pin(query_merchant_complaint_v1(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "listMerchantComplaintNegotiationHistoryV1",
             ::std::option::Option::None,
-            list_merchant_complaint_negotiation_history_v1(&client).await,
+            ::std::boxed::Box::pin(
+                    list_merchant_complaint_negotiation_history_v1(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "submitMerchantComplaintFeedbackV1",
             ::std::option::Option::None,
-            submit_merchant_complaint_feedback_v1(&client).await,
+            ::std::boxed::Box::pin(submit_merchant_complaint_feedback_v1(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "listMerchantComplaints",
             ::std::option::Option::None,
-            list_merchant_complaints(&client).await,
+            ::std::boxed::Box::pin(list_merchant_complaints(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryMerchantComplaint",
             ::std::option::Option::None,
-            query_merchant_complaint(&client).await,
+            ::std::boxed::Box::pin(query_merchant_complaint(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "listMerchantComplaintNegotiationHistory",
             ::std::option::Option::None,
-            list_merchant_complaint_negotiation_history(&client).await,
+            ::std::boxed::Box::pin(list_merchant_complaint_negotiation_history(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "respondMerchantComplaint",
             ::std::option::Option::None,
-            respond_merchant_complaint(&client).await,
+            ::std::boxed::Box::pin(respond_merchant_complaint(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "completeMerchantComplaint",
             ::std::option::Option::None,
-            complete_merchant_complaint(&client).await,
+            ::std::boxed::Box::pin(complete_merchant_complaint(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "updateMerchantComplaintRefundProgress",
             ::std::option::Option::None,
-            update_merchant_complaint_refund_progress(&client).await,
+            ::std::boxed::Box::pin(update_merchant_complaint_refund_progress(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryMerchantComplaintNotification",
             ::std::option::Option::None,
-            query_merchant_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(query_merchant_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createMerchantComplaintNotification",
             ::std::option::Option::None,
-            create_merchant_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(create_merchant_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "updateMerchantComplaintNotification",
             ::std::option::Option::None,
-            update_merchant_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(update_merchant_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deleteMerchantComplaintNotification",
             ::std::option::Option::None,
-            delete_merchant_complaint_notification(&client).await,
+            ::std::boxed::Box::pin(delete_merchant_complaint_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "downloadMerchantComplaintImage",
             ::std::option::Option::None,
-            download_merchant_complaint_image(&client).await,
+            ::std::boxed::Box::pin(download_merchant_complaint_image(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "respondMerchantComplaintImmediateService",
             ::std::option::Option::None,
-            respond_merchant_complaint_immediate_service(&client).await,
+            ::std::boxed::Box::pin(respond_merchant_complaint_immediate_service(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "uploadMerchantComplaintImage",
             ::std::option::Option::None,
-            upload_merchant_complaint_image(&client).await,
+            ::std::boxed::Box::pin(upload_merchant_complaint_image(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "contactAlterSubmitApplyment",
             ::std::option::Option::None,
-            contact_alter_submit_applyment(&client).await,
+            ::std::boxed::Box::pin(contact_alter_submit_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "contactAlterQueryByOutRequestNo",
             ::std::option::Option::None,
-            contact_alter_query_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(contact_alter_query_by_out_request_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "contactAlterQueryByApplyId",
             ::std::option::Option::None,
-            contact_alter_query_by_apply_id(&client).await,
+            ::std::boxed::Box::pin(contact_alter_query_by_apply_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "contactAlterRevokeApplyment",
             ::std::option::Option::None,
-            contact_alter_revoke_applyment(&client).await,
+            ::std::boxed::Box::pin(contact_alter_revoke_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "listSubMchIncomeRecords",
             ::std::option::Option::None,
-            list_sub_mch_income_records(&client).await,
+            ::std::boxed::Box::pin(list_sub_mch_income_records(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "listIncomeRecords",
             ::std::option::Option::None,
-            list_income_records(&client).await,
+            ::std::boxed::Box::pin(list_income_records(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "merchantNameAlterSubmitApplyment",
             ::std::option::Option::None,
-            merchant_name_alter_submit_applyment(&client).await,
+            ::std::boxed::Box::pin(merchant_name_alter_submit_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "merchantNameAlterQueryByOutRequestNo",
             ::std::option::Option::None,
-            merchant_name_alter_query_by_out_request_no(&client).await,
+            ::std::boxed::Box::pin(merchant_name_alter_query_by_out_request_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "merchantNameAlterQueryByApplyId",
             ::std::option::Option::None,
-            merchant_name_alter_query_by_apply_id(&client).await,
+            ::std::boxed::Box::pin(merchant_name_alter_query_by_apply_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "merchantNameAlterRevokeApplyment",
             ::std::option::Option::None,
-            merchant_name_alter_revoke_applyment(&client).await,
+            ::std::boxed::Box::pin(merchant_name_alter_revoke_applyment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "settleRuleCreateApplication",
             ::std::option::Option::None,
-            settle_rule_create_application(&client).await,
+            ::std::boxed::Box::pin(settle_rule_create_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "settleRuleQueryApplication",
             ::std::option::Option::None,
-            settle_rule_query_application(&client).await,
+            ::std::boxed::Box::pin(settle_rule_query_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "notifyDeductionFailure",
             ::std::option::Option::None,
-            notify_deduction_failure(&client).await,
+            ::std::boxed::Box::pin(notify_deduction_failure(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayNotifyDeduction",
             ::std::option::Option::None,
-            papay_notify_deduction(&client).await,
+            ::std::boxed::Box::pin(papay_notify_deduction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerNotifyDeduction",
             ::std::option::Option::None,
-            papay_partner_notify_deduction(&client).await,
+            ::std::boxed::Box::pin(papay_partner_notify_deduction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerNotifyDeductionFailure",
             ::std::option::Option::None,
-            papay_partner_notify_deduction_failure(&client).await,
+            ::std::boxed::Box::pin(papay_partner_notify_deduction_failure(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPreSignApp",
             ::std::option::Option::None,
-            papay_pre_sign_app(&client).await,
+            ::std::boxed::Box::pin(papay_pre_sign_app(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPreSignH5",
             ::std::option::Option::None,
-            papay_pre_sign_h5(&client).await,
+            ::std::boxed::Box::pin(papay_pre_sign_h5(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPreSignJsapi",
             ::std::option::Option::None,
-            papay_pre_sign_jsapi(&client).await,
+            ::std::boxed::Box::pin(papay_pre_sign_jsapi(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPreSignMiniProgram",
             ::std::option::Option::None,
-            papay_pre_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(papay_pre_sign_mini_program(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerPreSignApp",
             ::std::option::Option::None,
-            papay_partner_pre_sign_app(&client).await,
+            ::std::boxed::Box::pin(papay_partner_pre_sign_app(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerPreSignH5",
             ::std::option::Option::None,
-            papay_partner_pre_sign_h5(&client).await,
+            ::std::boxed::Box::pin(papay_partner_pre_sign_h5(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerPreSignJsapi",
             ::std::option::Option::None,
-            papay_partner_pre_sign_jsapi(&client).await,
+            ::std::boxed::Box::pin(papay_partner_pre_sign_jsapi(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerPreSignMiniProgram",
             ::std::option::Option::None,
-            papay_partner_pre_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(papay_partner_pre_sign_mini_program(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPreEntrustSign",
             ::std::option::Option::None,
-            papay_pre_entrust_sign(&client).await,
+            ::std::boxed::Box::pin(papay_pre_entrust_sign(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayQueryContract",
             ::std::option::Option::None,
-            papay_query_contract(&client).await,
+            ::std::boxed::Box::pin(papay_query_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayTerminateContract",
             ::std::option::Option::None,
-            papay_terminate_contract(&client).await,
+            ::std::boxed::Box::pin(papay_terminate_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayQueryHarmonyContract",
             ::std::option::Option::None,
-            papay_query_harmony_contract(&client).await,
+            ::std::boxed::Box::pin(papay_query_harmony_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerQueryContract",
             ::std::option::Option::None,
-            papay_partner_query_contract(&client).await,
+            ::std::boxed::Box::pin(papay_partner_query_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerTerminateContract",
             ::std::option::Option::None,
-            papay_partner_terminate_contract(&client).await,
+            ::std::boxed::Box::pin(papay_partner_terminate_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayScheduleDeduction",
             ::std::option::Option::None,
-            papay_schedule_deduction(&client).await,
+            ::std::boxed::Box::pin(papay_schedule_deduction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayQueryDeductionSchedule",
             ::std::option::Option::None,
-            papay_query_deduction_schedule(&client).await,
+            ::std::boxed::Box::pin(papay_query_deduction_schedule(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerScheduleDeduction",
             ::std::option::Option::None,
-            papay_partner_schedule_deduction(&client).await,
+            ::std::boxed::Box::pin(papay_partner_schedule_deduction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerQueryDeductionSchedule",
             ::std::option::Option::None,
-            papay_partner_query_deduction_schedule(&client).await,
+            ::std::boxed::Box::pin(papay_partner_query_deduction_schedule(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayApplyDeduction",
             ::std::option::Option::None,
-            papay_apply_deduction(&client).await,
+            ::std::boxed::Box::pin(papay_apply_deduction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayApplyHarmonyDeduction",
             ::std::option::Option::None,
-            papay_apply_harmony_deduction(&client).await,
+            ::std::boxed::Box::pin(papay_apply_harmony_deduction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "papayPartnerApplyDeduction",
             ::std::option::Option::None,
-            papay_partner_apply_deduction(&client).await,
+            ::std::boxed::Box::pin(papay_partner_apply_deduction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "parkingRemindersSubmitApplication",
             ::std::option::Option::None,
-            parking_reminders_submit_application(&client).await,
+            ::std::boxed::Box::pin(parking_reminders_submit_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "parkingRemindersQueryApplication",
             ::std::option::Option::None,
-            parking_reminders_query_application(&client).await,
+            ::std::boxed::Box::pin(parking_reminders_query_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "parkingRemindersWithdrawApplication",
             ::std::option::Option::None,
-            parking_reminders_withdraw_application(&client).await,
+            ::std::boxed::Box::pin(parking_reminders_withdraw_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "parkingRemindersSyncEntry",
             ::std::option::Option::None,
-            parking_reminders_sync_entry(&client).await,
+            ::std::boxed::Box::pin(parking_reminders_sync_entry(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "parkingRemindersSyncExit",
             ::std::option::Option::None,
-            parking_reminders_sync_exit(&client).await,
+            ::std::boxed::Box::pin(parking_reminders_sync_exit(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "parkingRemindersSyncPayment",
             ::std::option::Option::None,
-            parking_reminders_sync_payment(&client).await,
+            ::std::boxed::Box::pin(parking_reminders_sync_payment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "parkingRemindersSyncExtPayment",
             ::std::option::Option::None,
-            parking_reminders_sync_ext_payment(&client).await,
+            ::std::boxed::Box::pin(parking_reminders_sync_ext_payment(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerCreateTransferBatch",
             ::std::option::Option::None,
-            partner_create_transfer_batch(&client).await,
+            ::std::boxed::Box::pin(partner_create_transfer_batch(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryTransferBatchByBatchId",
-            ::std::option::Option::None,
-            partner_query_transfer_batch_by_batch_id(&client).await,
+            ::std::option::Option::Some("NOT_FOUND"),
+            ::std::boxed::Box::pin(partner_query_transfer_batch_by_batch_id(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryTransferBatchDetailByDetailId",
             ::std::option::Option::None,
-            partner_query_transfer_batch_detail_by_detail_id(&client).await,
+            ::std::boxed::Box::pin(
+                    partner_query_transfer_batch_detail_by_detail_id(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryTransferBatchByOutBatchNo",
-            ::std::option::Option::None,
-            partner_query_transfer_batch_by_out_batch_no(&client).await,
+            ::std::option::Option::Some("NOT_FOUND"),
+            ::std::boxed::Box::pin(partner_query_transfer_batch_by_out_batch_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryTransferBatchDetailByOutDetailNo",
             ::std::option::Option::None,
-            partner_query_transfer_batch_detail_by_out_detail_no(&client).await,
+            ::std::boxed::Box::pin(
+                    partner_query_transfer_batch_detail_by_out_detail_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptNormalPreSignMiniProgram",
             ::std::option::Option::None,
-            password_exempt_normal_pre_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(password_exempt_normal_pre_sign_mini_program(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptNormalPreSignAfterPay",
             ::std::option::Option::None,
-            password_exempt_normal_pre_sign_after_pay(&client).await,
+            ::std::boxed::Box::pin(password_exempt_normal_pre_sign_after_pay(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptPartnerPreSignMiniProgram",
             ::std::option::Option::None,
-            password_exempt_partner_pre_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(
+                    password_exempt_partner_pre_sign_mini_program(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptPartnerPreSignAfterPay",
             ::std::option::Option::None,
-            password_exempt_partner_pre_sign_after_pay(&client).await,
+            ::std::boxed::Box::pin(password_exempt_partner_pre_sign_after_pay(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptEcommercePreSignMiniProgram",
             ::std::option::Option::None,
-            password_exempt_ecommerce_pre_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(
+                    password_exempt_ecommerce_pre_sign_mini_program(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptEcommercePreSignAfterPay",
             ::std::option::Option::None,
-            password_exempt_ecommerce_pre_sign_after_pay(&client).await,
+            ::std::boxed::Box::pin(password_exempt_ecommerce_pre_sign_after_pay(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptQsPreSignMiniProgram",
             ::std::option::Option::None,
-            password_exempt_qs_pre_sign_mini_program(&client).await,
+            ::std::boxed::Box::pin(password_exempt_qs_pre_sign_mini_program(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptQsPreSignAfterPay",
             ::std::option::Option::None,
-            password_exempt_qs_pre_sign_after_pay(&client).await,
+            ::std::boxed::Box::pin(password_exempt_qs_pre_sign_after_pay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptQueryContract",
             ::std::option::Option::None,
-            password_exempt_query_contract(&client).await,
+            ::std::boxed::Box::pin(password_exempt_query_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "passwordExemptTerminateContract",
             ::std::option::Option::None,
-            password_exempt_terminate_contract(&client).await,
+            ::std::boxed::Box::pin(password_exempt_terminate_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "jsapiPrepayWithContract",
             ::std::option::Option::None,
-            jsapi_prepay_with_contract(&client).await,
+            ::std::boxed::Box::pin(jsapi_prepay_with_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerJsapiPrepayWithContract",
             ::std::option::Option::None,
-            partner_jsapi_prepay_with_contract(&client).await,
+            ::std::boxed::Box::pin(partner_jsapi_prepay_with_contract(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerJsapiPrepay",
             ::std::option::Option::None,
-            partner_jsapi_prepay(&client).await,
+            ::std::boxed::Box::pin(partner_jsapi_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerAppPrepay",
             ::std::option::Option::None,
-            partner_app_prepay(&client).await,
+            ::std::boxed::Box::pin(partner_app_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerH5Prepay",
             ::std::option::Option::None,
-            partner_h5_prepay(&client).await,
+            ::std::boxed::Box::pin(partner_h5_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerNativePrepay",
             ::std::option::Option::None,
-            partner_native_prepay(&client).await,
+            ::std::boxed::Box::pin(partner_native_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryOrderById",
             ::std::option::Option::Some("ORDER_NOT_EXIST"),
-            partner_query_order_by_id(&client).await,
+            ::std::boxed::Box::pin(partner_query_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryOrderByOutTradeNo",
             ::std::option::Option::Some("ORDER_NOT_EXIST"),
-            partner_query_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(partner_query_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerCloseOrder",
             ::std::option::Option::Some("ORDER_NOT_EXIST"),
-            partner_close_order(&client).await,
+            ::std::boxed::Box::pin(partner_close_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerCodePay",
             ::std::option::Option::None,
-            partner_code_pay(&client).await,
+            ::std::boxed::Box::pin(partner_code_pay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerReverseOrder",
             ::std::option::Option::None,
-            partner_reverse_order(&client).await,
+            ::std::boxed::Box::pin(partner_reverse_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerScannedPosPrepay",
             ::std::option::Option::None,
-            partner_scanned_pos_prepay(&client).await,
+            ::std::boxed::Box::pin(partner_scanned_pos_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerMiniprogramPrepay",
             ::std::option::Option::None,
-            partner_miniprogram_prepay(&client).await,
+            ::std::boxed::Box::pin(partner_miniprogram_prepay(&client)).await,
         ));
     mock.reset();
     results
-        .push(("jsapiPrepay", ::std::option::Option::None, jsapi_prepay(&client).await));
+        .push((
+            "jsapiPrepay",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(jsapi_prepay(&client)).await,
+        ));
     mock.reset();
-    results.push(("appPrepay", ::std::option::Option::None, app_prepay(&client).await));
+    results
+        .push((
+            "appPrepay",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(app_prepay(&client)).await,
+        ));
     mock.reset();
-    results.push(("h5Prepay", ::std::option::Option::None, h5_prepay(&client).await));
+    results
+        .push((
+            "h5Prepay",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(h5_prepay(&client)).await,
+        ));
     mock.reset();
     results
         .push((
             "nativePrepay",
             ::std::option::Option::None,
-            native_prepay(&client).await,
+            ::std::boxed::Box::pin(native_prepay(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryOrderById",
             ::std::option::Option::Some("ORDER_NOT_EXIST"),
-            query_order_by_id(&client).await,
+            ::std::boxed::Box::pin(query_order_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryOrderByOutTradeNo",
             ::std::option::Option::Some("ORDER_NOT_EXIST"),
-            query_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(query_order_by_out_trade_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "closeOrder",
             ::std::option::Option::Some("ORDER_NOT_EXIST"),
-            close_order(&client).await,
+            ::std::boxed::Box::pin(close_order(&client)).await,
         ));
     mock.reset();
-    results.push(("codePay", ::std::option::Option::None, code_pay(&client).await));
+    results
+        .push((
+            "codePay",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(code_pay(&client)).await,
+        ));
     mock.reset();
     results
         .push((
             "reverseOrder",
             ::std::option::Option::None,
-            reverse_order(&client).await,
+            ::std::boxed::Box::pin(reverse_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankApplyPermissions",
             ::std::option::Option::None,
-            payscore_acquiring_bank_apply_permissions(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_apply_permissions(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankQueryPermissionsByCode",
             ::std::option::Option::None,
-            payscore_acquiring_bank_query_permissions_by_code(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_acquiring_bank_query_permissions_by_code(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankTerminatePermissionsByCode",
             ::std::option::Option::None,
-            payscore_acquiring_bank_terminate_permissions_by_code(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_acquiring_bank_terminate_permissions_by_code(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankQueryServiceOrder",
             ::std::option::Option::None,
-            payscore_acquiring_bank_query_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_query_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankCreateServiceOrder",
             ::std::option::Option::None,
-            payscore_acquiring_bank_create_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_create_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankQueryDeduction",
             ::std::option::Option::None,
-            payscore_acquiring_bank_query_deduction(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_query_deduction(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankRegisterDeduction",
             ::std::option::Option::None,
-            payscore_acquiring_bank_register_deduction(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_register_deduction(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankCancelServiceOrder",
             ::std::option::Option::None,
-            payscore_acquiring_bank_cancel_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_cancel_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankCompleteServiceOrder",
             ::std::option::Option::None,
-            payscore_acquiring_bank_complete_service_order(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_acquiring_bank_complete_service_order(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "discountCardPrepare",
             ::std::option::Option::None,
-            discount_card_prepare(&client).await,
+            ::std::boxed::Box::pin(discount_card_prepare(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "discountCardQuery",
             ::std::option::Option::None,
-            discount_card_query(&client).await,
+            ::std::boxed::Box::pin(discount_card_query(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "discountCardAddUserRecords",
             ::std::option::Option::None,
-            discount_card_add_user_records(&client).await,
+            ::std::boxed::Box::pin(discount_card_add_user_records(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "discountCardQueryOrder",
             ::std::option::Option::None,
-            discount_card_query_order(&client).await,
+            ::std::boxed::Box::pin(discount_card_query_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "discountCardUpdateOrder",
             ::std::option::Option::None,
-            discount_card_update_order(&client).await,
+            ::std::boxed::Box::pin(discount_card_update_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "discountCardQueryOrderByOutTradeNo",
             ::std::option::Option::None,
-            discount_card_query_order_by_out_trade_no(&client).await,
+            ::std::boxed::Box::pin(discount_card_query_order_by_out_trade_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreOverseaQueryServiceOrder",
             ::std::option::Option::None,
-            payscore_oversea_query_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_oversea_query_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreOverseaCreateServiceOrder",
             ::std::option::Option::None,
-            payscore_oversea_create_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_oversea_create_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreOverseaCancelServiceOrder",
             ::std::option::Option::None,
-            payscore_oversea_cancel_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_oversea_cancel_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreOverseaCompleteServiceOrder",
             ::std::option::Option::None,
-            payscore_oversea_complete_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_oversea_complete_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreOverseaSyncServiceOrder",
             ::std::option::Option::None,
-            payscore_oversea_sync_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_oversea_sync_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreParkingQueryPlateService",
             ::std::option::Option::None,
-            payscore_parking_query_plate_service(&client).await,
+            ::std::boxed::Box::pin(payscore_parking_query_plate_service(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreParkingCreateParking",
             ::std::option::Option::None,
-            payscore_parking_create_parking(&client).await,
+            ::std::boxed::Box::pin(payscore_parking_create_parking(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreParkingCreateTransaction",
             ::std::option::Option::None,
-            payscore_parking_create_transaction(&client).await,
+            ::std::boxed::Box::pin(payscore_parking_create_transaction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreParkingQueryTransaction",
             ::std::option::Option::None,
-            payscore_parking_query_transaction(&client).await,
+            ::std::boxed::Box::pin(payscore_parking_query_transaction(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCreatePlan",
             ::std::option::Option::None,
-            payscore_create_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_create_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreQueryPlan",
             ::std::option::Option::None,
-            payscore_query_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_query_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreStopPlan",
             ::std::option::Option::None,
-            payscore_stop_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_stop_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCreatePlan",
             ::std::option::Option::None,
-            payscore_partner_create_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_create_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerQueryPlan",
             ::std::option::Option::None,
-            payscore_partner_query_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_query_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerStopPlan",
             ::std::option::Option::None,
-            payscore_partner_stop_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_stop_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCreateSignPlanServiceOrder",
             ::std::option::Option::None,
-            payscore_create_sign_plan_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_create_sign_plan_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCreateSignPlanServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_create_sign_plan_service_order(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_partner_create_sign_plan_service_order(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCreateUserSignPlan",
             ::std::option::Option::None,
-            payscore_create_user_sign_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_create_user_sign_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreQueryUserSignPlan",
             ::std::option::Option::None,
-            payscore_query_user_sign_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_query_user_sign_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreStopUserSignPlan",
             ::std::option::Option::None,
-            payscore_stop_user_sign_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_stop_user_sign_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCreateUserSignPlan",
             ::std::option::Option::None,
-            payscore_partner_create_user_sign_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_create_user_sign_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerQueryUserSignPlan",
             ::std::option::Option::None,
-            payscore_partner_query_user_sign_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_query_user_sign_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerStopUserSignPlan",
             ::std::option::Option::None,
-            payscore_partner_stop_user_sign_plan(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_stop_user_sign_plan(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreSmartretailQueryOrder",
             ::std::option::Option::None,
-            payscore_smartretail_query_order(&client).await,
+            ::std::boxed::Box::pin(payscore_smartretail_query_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreSmartretailCreateOrder",
             ::std::option::Option::None,
-            payscore_smartretail_create_order(&client).await,
+            ::std::boxed::Box::pin(payscore_smartretail_create_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreSmartretailCancelOrder",
             ::std::option::Option::None,
-            payscore_smartretail_cancel_order(&client).await,
+            ::std::boxed::Box::pin(payscore_smartretail_cancel_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreSmartretailCompleteOrder",
             ::std::option::Option::None,
-            payscore_smartretail_complete_order(&client).await,
+            ::std::boxed::Box::pin(payscore_smartretail_complete_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreQueryServiceOrder",
             ::std::option::Option::None,
-            payscore_query_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_query_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCreateServiceOrder",
             ::std::option::Option::None,
-            payscore_create_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_create_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCancelServiceOrder",
             ::std::option::Option::None,
-            payscore_cancel_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_cancel_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreModifyServiceOrder",
             ::std::option::Option::None,
-            payscore_modify_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_modify_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCompleteServiceOrder",
             ::std::option::Option::None,
-            payscore_complete_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_complete_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCollectServiceOrder",
             ::std::option::Option::None,
-            payscore_collect_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_collect_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreSyncServiceOrder",
             ::std::option::Option::None,
-            payscore_sync_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_sync_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreSendPendingMessage",
             ::std::option::Option::None,
-            payscore_send_pending_message(&client).await,
+            ::std::boxed::Box::pin(payscore_send_pending_message(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreSendPrepaidMessage",
             ::std::option::Option::None,
-            payscore_send_prepaid_message(&client).await,
+            ::std::boxed::Box::pin(payscore_send_prepaid_message(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreCreatePayOnDeliveryOrder",
             ::std::option::Option::None,
-            payscore_create_pay_on_delivery_order(&client).await,
+            ::std::boxed::Box::pin(payscore_create_pay_on_delivery_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreDirectCompleteServiceOrder",
             ::std::option::Option::None,
-            payscore_direct_complete_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_direct_complete_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreQueryMerchantBill",
             ::std::option::Option::None,
-            payscore_query_merchant_bill(&client).await,
+            ::std::boxed::Box::pin(payscore_query_merchant_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreQueryUserServiceState",
             ::std::option::Option::None,
-            payscore_query_user_service_state(&client).await,
+            ::std::boxed::Box::pin(payscore_query_user_service_state(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreTerminateUserServicePermission",
             ::std::option::Option::None,
-            payscore_terminate_user_service_permission(&client).await,
+            ::std::boxed::Box::pin(payscore_terminate_user_service_permission(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreApplyPermissions",
             ::std::option::Option::None,
-            payscore_apply_permissions(&client).await,
+            ::std::boxed::Box::pin(payscore_apply_permissions(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAssessUserRiskLevel",
             ::std::option::Option::None,
-            payscore_assess_user_risk_level(&client).await,
+            ::std::boxed::Box::pin(payscore_assess_user_risk_level(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreQueryPermissionsByCode",
             ::std::option::Option::None,
-            payscore_query_permissions_by_code(&client).await,
+            ::std::boxed::Box::pin(payscore_query_permissions_by_code(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreTerminatePermissionsByCode",
             ::std::option::Option::None,
-            payscore_terminate_permissions_by_code(&client).await,
+            ::std::boxed::Box::pin(payscore_terminate_permissions_by_code(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreQueryPermissionsByOpenid",
             ::std::option::Option::None,
-            payscore_query_permissions_by_openid(&client).await,
+            ::std::boxed::Box::pin(payscore_query_permissions_by_openid(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscoreTerminatePermissionsByOpenid",
             ::std::option::Option::None,
-            payscore_terminate_permissions_by_openid(&client).await,
+            ::std::boxed::Box::pin(payscore_terminate_permissions_by_openid(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerQueryServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_query_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_query_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCreateServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_create_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_create_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCancelServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_cancel_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_cancel_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerModifyServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_modify_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_modify_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCompleteServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_complete_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_complete_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCollectServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_collect_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_collect_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerSyncServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_sync_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_sync_service_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerSendPendingMessage",
             ::std::option::Option::None,
-            payscore_partner_send_pending_message(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_send_pending_message(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerSendPrepaidMessage",
             ::std::option::Option::None,
-            payscore_partner_send_prepaid_message(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_send_prepaid_message(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCreatePayOnDeliveryOrder",
             ::std::option::Option::None,
-            payscore_partner_create_pay_on_delivery_order(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_partner_create_pay_on_delivery_order(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerDirectCompleteServiceOrder",
             ::std::option::Option::None,
-            payscore_partner_direct_complete_service_order(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_partner_direct_complete_service_order(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerQueryServiceQuotas",
             ::std::option::Option::None,
-            payscore_partner_query_service_quotas(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_query_service_quotas(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerCreateServiceAccountApplication",
             ::std::option::Option::None,
-            payscore_partner_create_service_account_application(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_partner_create_service_account_application(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerQueryServiceAccountApplication",
             ::std::option::Option::None,
-            payscore_partner_query_service_account_application(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_partner_query_service_account_application(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerApplyPermissions",
             ::std::option::Option::None,
-            payscore_partner_apply_permissions(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_apply_permissions(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerApplyPermissionsForScene",
             ::std::option::Option::None,
-            payscore_partner_apply_permissions_for_scene(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_apply_permissions_for_scene(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerAssessUserRiskLevel",
             ::std::option::Option::None,
-            payscore_partner_assess_user_risk_level(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_assess_user_risk_level(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerQueryPermissionsByCode",
             ::std::option::Option::None,
-            payscore_partner_query_permissions_by_code(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_query_permissions_by_code(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerTerminatePermissionsByCode",
             ::std::option::Option::None,
-            payscore_partner_terminate_permissions_by_code(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_partner_terminate_permissions_by_code(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerQueryPermissionsByOpenid",
             ::std::option::Option::None,
-            payscore_partner_query_permissions_by_openid(&client).await,
+            ::std::boxed::Box::pin(payscore_partner_query_permissions_by_openid(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscorePartnerTerminatePermissionsByOpenid",
             ::std::option::Option::None,
-            payscore_partner_terminate_permissions_by_openid(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_partner_terminate_permissions_by_openid(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankCreatePayOnDeliveryOrder",
             ::std::option::Option::None,
-            payscore_acquiring_bank_create_pay_on_delivery_order(&client).await,
+            ::std::boxed::Box::pin(
+                    payscore_acquiring_bank_create_pay_on_delivery_order(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankModifyServiceOrder",
             ::std::option::Option::None,
-            payscore_acquiring_bank_modify_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_modify_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "payscoreAcquiringBankSyncServiceOrder",
             ::std::option::Option::None,
-            payscore_acquiring_bank_sync_service_order(&client).await,
+            ::std::boxed::Box::pin(payscore_acquiring_bank_sync_service_order(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCreateCompensateBill",
             ::std::option::Option::None,
-            platsolution_create_compensate_bill(&client).await,
+            ::std::boxed::Box::pin(platsolution_create_compensate_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionPreTransferCompensateBill",
             ::std::option::Option::None,
-            platsolution_pre_transfer_compensate_bill(&client).await,
+            ::std::boxed::Box::pin(platsolution_pre_transfer_compensate_bill(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryCompensateBillByOutBillNo",
             ::std::option::Option::None,
-            platsolution_query_compensate_bill_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_query_compensate_bill_by_out_bill_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryCompensateBillByBillId",
             ::std::option::Option::None,
-            platsolution_query_compensate_bill_by_bill_id(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_query_compensate_bill_by_bill_id(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCancelCompensateBill",
             ::std::option::Option::None,
-            platsolution_cancel_compensate_bill(&client).await,
+            ::std::boxed::Box::pin(platsolution_cancel_compensate_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCreateSubMchCompensationBill",
             ::std::option::Option::None,
-            platsolution_create_sub_mch_compensation_bill(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_create_sub_mch_compensation_bill(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQuerySubMchCompensationBill",
             ::std::option::Option::None,
-            platsolution_query_sub_mch_compensation_bill(&client).await,
+            ::std::boxed::Box::pin(platsolution_query_sub_mch_compensation_bill(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCreateDepositAfterSalesCompensationBill",
             ::std::option::Option::None,
-            platsolution_create_deposit_after_sales_compensation_bill(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_create_deposit_after_sales_compensation_bill(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryDepositAfterSalesCompensationBillByOutBillNo",
             ::std::option::Option::None,
-            platsolution_query_deposit_after_sales_compensation_bill_by_out_bill_no(
-                    &client,
+            ::std::boxed::Box::pin(
+                    platsolution_query_deposit_after_sales_compensation_bill_by_out_bill_no(
+                        &client,
+                    ),
                 )
                 .await,
         ));
@@ -3758,7 +3996,11 @@ async fn every_operation_is_answered_and_decodes() {
         .push((
             "platsolutionQueryDepositAfterSalesCompensationBillByBillId",
             ::std::option::Option::None,
-            platsolution_query_deposit_after_sales_compensation_bill_by_bill_id(&client)
+            ::std::boxed::Box::pin(
+                    platsolution_query_deposit_after_sales_compensation_bill_by_bill_id(
+                        &client,
+                    ),
+                )
                 .await,
         ));
     mock.reset();
@@ -3766,21 +4008,31 @@ async fn every_operation_is_answered_and_decodes() {
         .push((
             "platsolutionCreateDepositShippingCostCompensationBill",
             ::std::option::Option::None,
-            platsolution_create_deposit_shipping_cost_compensation_bill(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_create_deposit_shipping_cost_compensation_bill(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryDepositShippingCostCompensationBill",
             ::std::option::Option::None,
-            platsolution_query_deposit_shipping_cost_compensation_bill(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_query_deposit_shipping_cost_compensation_bill(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCreateDepositInsurancePremiumsCompensationBill",
             ::std::option::Option::None,
-            platsolution_create_deposit_insurance_premiums_compensation_bill(&client)
+            ::std::boxed::Box::pin(
+                    platsolution_create_deposit_insurance_premiums_compensation_bill(
+                        &client,
+                    ),
+                )
                 .await,
         ));
     mock.reset();
@@ -3788,7 +4040,11 @@ async fn every_operation_is_answered_and_decodes() {
         .push((
             "platsolutionQueryDepositInsurancePremiumsCompensationBill",
             ::std::option::Option::None,
-            platsolution_query_deposit_insurance_premiums_compensation_bill(&client)
+            ::std::boxed::Box::pin(
+                    platsolution_query_deposit_insurance_premiums_compensation_bill(
+                        &client,
+                    ),
+                )
                 .await,
         ));
     mock.reset();
@@ -3796,763 +4052,816 @@ async fn every_operation_is_answered_and_decodes() {
         .push((
             "platsolutionCreateDepositTransferBill",
             ::std::option::Option::None,
-            platsolution_create_deposit_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(platsolution_create_deposit_transfer_bill(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryDepositTransferBillByOutBillNo",
             ::std::option::Option::None,
-            platsolution_query_deposit_transfer_bill_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_query_deposit_transfer_bill_by_out_bill_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryDepositTransferBillByBillId",
             ::std::option::Option::None,
-            platsolution_query_deposit_transfer_bill_by_bill_id(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_query_deposit_transfer_bill_by_bill_id(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionOpenInsuranceCompensation",
             ::std::option::Option::None,
-            platsolution_open_insurance_compensation(&client).await,
+            ::std::boxed::Box::pin(platsolution_open_insurance_compensation(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCheckInsuranceCompensationOpened",
             ::std::option::Option::None,
-            platsolution_check_insurance_compensation_opened(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_check_insurance_compensation_opened(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCreateInsuranceClaimBill",
             ::std::option::Option::None,
-            platsolution_create_insurance_claim_bill(&client).await,
+            ::std::boxed::Box::pin(platsolution_create_insurance_claim_bill(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionPreTransferInsuranceClaimBill",
             ::std::option::Option::None,
-            platsolution_pre_transfer_insurance_claim_bill(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_pre_transfer_insurance_claim_bill(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryInsuranceClaimBillByOutBillNo",
             ::std::option::Option::None,
-            platsolution_query_insurance_claim_bill_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_query_insurance_claim_bill_by_out_bill_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryInsuranceClaimBillByBillId",
             ::std::option::Option::None,
-            platsolution_query_insurance_claim_bill_by_bill_id(&client).await,
+            ::std::boxed::Box::pin(
+                    platsolution_query_insurance_claim_bill_by_bill_id(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCancelInsuranceClaimBill",
             ::std::option::Option::None,
-            platsolution_cancel_insurance_claim_bill(&client).await,
+            ::std::boxed::Box::pin(platsolution_cancel_insurance_claim_bill(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "applyInsuranceTransferReservation",
             ::std::option::Option::None,
-            apply_insurance_transfer_reservation(&client).await,
+            ::std::boxed::Box::pin(apply_insurance_transfer_reservation(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferReservationByOutNo",
             ::std::option::Option::None,
-            query_insurance_transfer_reservation_by_out_no(&client).await,
+            ::std::boxed::Box::pin(
+                    query_insurance_transfer_reservation_by_out_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferReservationById",
             ::std::option::Option::None,
-            query_insurance_transfer_reservation_by_id(&client).await,
+            ::std::boxed::Box::pin(query_insurance_transfer_reservation_by_id(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "closeInsuranceTransferReservation",
             ::std::option::Option::None,
-            close_insurance_transfer_reservation(&client).await,
+            ::std::boxed::Box::pin(close_insurance_transfer_reservation(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyInsuranceTransferBatch",
             ::std::option::Option::None,
-            apply_insurance_transfer_batch(&client).await,
+            ::std::boxed::Box::pin(apply_insurance_transfer_batch(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferBatchById",
             ::std::option::Option::None,
-            query_insurance_transfer_batch_by_id(&client).await,
+            ::std::boxed::Box::pin(query_insurance_transfer_batch_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferBatchByOutNo",
             ::std::option::Option::None,
-            query_insurance_transfer_batch_by_out_no(&client).await,
+            ::std::boxed::Box::pin(query_insurance_transfer_batch_by_out_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferDetailById",
             ::std::option::Option::None,
-            query_insurance_transfer_detail_by_id(&client).await,
+            ::std::boxed::Box::pin(query_insurance_transfer_detail_by_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferDetailByOutNo",
             ::std::option::Option::None,
-            query_insurance_transfer_detail_by_out_no(&client).await,
+            ::std::boxed::Box::pin(query_insurance_transfer_detail_by_out_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "applyInsuranceTransferSummaryReceipt",
             ::std::option::Option::None,
-            apply_insurance_transfer_summary_receipt(&client).await,
+            ::std::boxed::Box::pin(apply_insurance_transfer_summary_receipt(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferSummaryReceipt",
             ::std::option::Option::None,
-            query_insurance_transfer_summary_receipt(&client).await,
+            ::std::boxed::Box::pin(query_insurance_transfer_summary_receipt(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "applyInsuranceTransferDetailReceipt",
             ::std::option::Option::None,
-            apply_insurance_transfer_detail_receipt(&client).await,
+            ::std::boxed::Box::pin(apply_insurance_transfer_detail_receipt(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryInsuranceTransferDetailReceipt",
             ::std::option::Option::None,
-            query_insurance_transfer_detail_receipt(&client).await,
+            ::std::boxed::Box::pin(query_insurance_transfer_detail_receipt(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryPrepaySettleOrder",
             ::std::option::Option::None,
-            platsolution_query_prepay_settle_order(&client).await,
+            ::std::boxed::Box::pin(platsolution_query_prepay_settle_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionApplyRecharge",
             ::std::option::Option::None,
-            platsolution_apply_recharge(&client).await,
+            ::std::boxed::Box::pin(platsolution_apply_recharge(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryRecharge",
             ::std::option::Option::None,
-            platsolution_query_recharge(&client).await,
+            ::std::boxed::Box::pin(platsolution_query_recharge(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionCloseRecharge",
             ::std::option::Option::None,
-            platsolution_close_recharge(&client).await,
+            ::std::boxed::Box::pin(platsolution_close_recharge(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionApplyBankTransferRecharge",
             ::std::option::Option::None,
-            platsolution_apply_bank_transfer_recharge(&client).await,
+            ::std::boxed::Box::pin(platsolution_apply_bank_transfer_recharge(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionQueryBankTransferRecharge",
             ::std::option::Option::None,
-            platsolution_query_bank_transfer_recharge(&client).await,
+            ::std::boxed::Box::pin(platsolution_query_bank_transfer_recharge(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionAddRechargeEmployee",
             ::std::option::Option::None,
-            platsolution_add_recharge_employee(&client).await,
+            ::std::boxed::Box::pin(platsolution_add_recharge_employee(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionListRechargeEmployees",
             ::std::option::Option::None,
-            platsolution_list_recharge_employees(&client).await,
+            ::std::boxed::Box::pin(platsolution_list_recharge_employees(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "platsolutionDeleteRechargeEmployee",
             ::std::option::Option::None,
-            platsolution_delete_recharge_employee(&client).await,
+            ::std::boxed::Box::pin(platsolution_delete_recharge_employee(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createProfitSharingOrder",
             ::std::option::Option::Some("INVALID_REQUEST"),
-            create_profit_sharing_order(&client).await,
+            ::std::boxed::Box::pin(create_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryProfitSharingOrder",
             ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
-            query_profit_sharing_order(&client).await,
+            ::std::boxed::Box::pin(query_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createProfitSharingReturnOrder",
             ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
-            create_profit_sharing_return_order(&client).await,
+            ::std::boxed::Box::pin(create_profit_sharing_return_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryProfitSharingReturnOrder",
             ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
-            query_profit_sharing_return_order(&client).await,
+            ::std::boxed::Box::pin(query_profit_sharing_return_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "unfreezeProfitSharingOrder",
             ::std::option::Option::None,
-            unfreeze_profit_sharing_order(&client).await,
+            ::std::boxed::Box::pin(unfreeze_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryProfitSharingUnsplitAmount",
             ::std::option::Option::None,
-            query_profit_sharing_unsplit_amount(&client).await,
+            ::std::boxed::Box::pin(query_profit_sharing_unsplit_amount(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "addProfitSharingReceiver",
             ::std::option::Option::None,
-            add_profit_sharing_receiver(&client).await,
+            ::std::boxed::Box::pin(add_profit_sharing_receiver(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deleteProfitSharingReceiver",
             ::std::option::Option::None,
-            delete_profit_sharing_receiver(&client).await,
+            ::std::boxed::Box::pin(delete_profit_sharing_receiver(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyProfitSharingBill",
             ::std::option::Option::None,
-            apply_profit_sharing_bill(&client).await,
+            ::std::boxed::Box::pin(apply_profit_sharing_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryProfitSharingMerchantRatio",
             ::std::option::Option::None,
-            query_profit_sharing_merchant_ratio(&client).await,
+            ::std::boxed::Box::pin(query_profit_sharing_merchant_ratio(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "rateActivityApply",
             ::std::option::Option::None,
-            rate_activity_apply(&client).await,
+            ::std::boxed::Box::pin(rate_activity_apply(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "rateActivityQueryApplication",
             ::std::option::Option::None,
-            rate_activity_query_application(&client).await,
+            ::std::boxed::Box::pin(rate_activity_query_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "rateActivityUpdateApplication",
             ::std::option::Option::None,
-            rate_activity_update_application(&client).await,
+            ::std::boxed::Box::pin(rate_activity_update_application(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createRefund",
             ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
-            create_refund(&client).await,
+            ::std::boxed::Box::pin(create_refund(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryRefundByOutRefundNo",
             ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
-            query_refund_by_out_refund_no(&client).await,
+            ::std::boxed::Box::pin(query_refund_by_out_refund_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyAbnormalRefund",
             ::std::option::Option::None,
-            apply_abnormal_refund(&client).await,
+            ::std::boxed::Box::pin(apply_abnormal_refund(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyTransferBatchReceipt",
             ::std::option::Option::None,
-            apply_transfer_batch_receipt(&client).await,
+            ::std::boxed::Box::pin(apply_transfer_batch_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBatchReceipt",
             ::std::option::Option::None,
-            query_transfer_batch_receipt(&client).await,
+            ::std::boxed::Box::pin(query_transfer_batch_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferDetailReceipt",
             ::std::option::Option::None,
-            query_transfer_detail_receipt(&client).await,
+            ::std::boxed::Box::pin(query_transfer_detail_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyTransferDetailReceipt",
             ::std::option::Option::None,
-            apply_transfer_detail_receipt(&client).await,
+            ::std::boxed::Box::pin(apply_transfer_detail_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "downloadTransferReceiptFile",
             ::std::option::Option::None,
-            download_transfer_receipt_file(&client).await,
+            ::std::boxed::Box::pin(download_transfer_receipt_file(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createTransferBatch",
             ::std::option::Option::None,
-            create_transfer_batch(&client).await,
+            ::std::boxed::Box::pin(create_transfer_batch(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBatchByBatchId",
-            ::std::option::Option::None,
-            query_transfer_batch_by_batch_id(&client).await,
+            ::std::option::Option::Some("NOT_FOUND"),
+            ::std::boxed::Box::pin(query_transfer_batch_by_batch_id(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBatchDetailByDetailId",
             ::std::option::Option::None,
-            query_transfer_batch_detail_by_detail_id(&client).await,
+            ::std::boxed::Box::pin(query_transfer_batch_detail_by_detail_id(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBatchByOutBatchNo",
-            ::std::option::Option::None,
-            query_transfer_batch_by_out_batch_no(&client).await,
+            ::std::option::Option::Some("NOT_FOUND"),
+            ::std::boxed::Box::pin(query_transfer_batch_by_out_batch_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBatchDetailByOutDetailNo",
             ::std::option::Option::None,
-            query_transfer_batch_detail_by_out_detail_no(&client).await,
+            ::std::boxed::Box::pin(query_transfer_batch_detail_by_out_detail_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "preTransferBillWithAuthorization",
             ::std::option::Option::None,
-            pre_transfer_bill_with_authorization(&client).await,
+            ::std::boxed::Box::pin(pre_transfer_bill_with_authorization(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "transferToAuthorizedUser",
             ::std::option::Option::None,
-            transfer_to_authorized_user(&client).await,
+            ::std::boxed::Box::pin(transfer_to_authorized_user(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createUserConfirmAuthorization",
             ::std::option::Option::None,
-            create_user_confirm_authorization(&client).await,
+            ::std::boxed::Box::pin(create_user_confirm_authorization(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryUserConfirmAuthorization",
             ::std::option::Option::None,
-            query_user_confirm_authorization(&client).await,
+            ::std::boxed::Box::pin(query_user_confirm_authorization(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "closeUserConfirmAuthorization",
             ::std::option::Option::None,
-            close_user_confirm_authorization(&client).await,
+            ::std::boxed::Box::pin(close_user_confirm_authorization(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerCreateTransferBill",
             ::std::option::Option::None,
-            partner_create_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(partner_create_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryTransferBillByOutBillNo",
             ::std::option::Option::None,
-            partner_query_transfer_bill_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(partner_query_transfer_bill_by_out_bill_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerCancelTransferBill",
             ::std::option::Option::None,
-            partner_cancel_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(partner_cancel_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerPreTransferBillWithAuthorization",
             ::std::option::Option::None,
-            partner_pre_transfer_bill_with_authorization(&client).await,
+            ::std::boxed::Box::pin(partner_pre_transfer_bill_with_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerTransferToAuthorizedUser",
             ::std::option::Option::None,
-            partner_transfer_to_authorized_user(&client).await,
+            ::std::boxed::Box::pin(partner_transfer_to_authorized_user(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerCreateUserConfirmAuthorization",
             ::std::option::Option::None,
-            partner_create_user_confirm_authorization(&client).await,
+            ::std::boxed::Box::pin(partner_create_user_confirm_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryUserConfirmAuthorization",
             ::std::option::Option::None,
-            partner_query_user_confirm_authorization(&client).await,
+            ::std::boxed::Box::pin(partner_query_user_confirm_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerCloseUserConfirmAuthorization",
             ::std::option::Option::None,
-            partner_close_user_confirm_authorization(&client).await,
+            ::std::boxed::Box::pin(partner_close_user_confirm_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerApplySubMchTransferAuthorization",
             ::std::option::Option::None,
-            partner_apply_sub_mch_transfer_authorization(&client).await,
+            ::std::boxed::Box::pin(partner_apply_sub_mch_transfer_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerQuerySubMchTransferAuthorization",
             ::std::option::Option::None,
-            partner_query_sub_mch_transfer_authorization(&client).await,
+            ::std::boxed::Box::pin(partner_query_sub_mch_transfer_authorization(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "partnerApplyTransferBillReceipt",
             ::std::option::Option::None,
-            partner_apply_transfer_bill_receipt(&client).await,
+            ::std::boxed::Box::pin(partner_apply_transfer_bill_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "partnerQueryTransferBillReceipt",
             ::std::option::Option::None,
-            partner_query_transfer_bill_receipt(&client).await,
+            ::std::boxed::Box::pin(partner_query_transfer_bill_receipt(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "applyTransferBillReceiptByOutBillNo",
             ::std::option::Option::None,
-            apply_transfer_bill_receipt_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(apply_transfer_bill_receipt_by_out_bill_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBillReceiptByOutBillNo",
             ::std::option::Option::None,
-            query_transfer_bill_receipt_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(query_transfer_bill_receipt_by_out_bill_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "applyTransferBillReceiptByTransferBillNo",
             ::std::option::Option::None,
-            apply_transfer_bill_receipt_by_transfer_bill_no(&client).await,
+            ::std::boxed::Box::pin(
+                    apply_transfer_bill_receipt_by_transfer_bill_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBillReceiptByTransferBillNo",
             ::std::option::Option::None,
-            query_transfer_bill_receipt_by_transfer_bill_no(&client).await,
+            ::std::boxed::Box::pin(
+                    query_transfer_bill_receipt_by_transfer_bill_no(&client),
+                )
+                .await,
         ));
     mock.reset();
     results
         .push((
             "createTransferBill",
             ::std::option::Option::None,
-            create_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(create_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBillByOutBillNo",
             ::std::option::Option::Some("NOT_FOUND"),
-            query_transfer_bill_by_out_bill_no(&client).await,
+            ::std::boxed::Box::pin(query_transfer_bill_by_out_bill_no(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryTransferBillByTransferBillNo",
             ::std::option::Option::Some("NOT_FOUND"),
-            query_transfer_bill_by_transfer_bill_no(&client).await,
+            ::std::boxed::Box::pin(query_transfer_bill_by_transfer_bill_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "cancelTransferBill",
             ::std::option::Option::Some("NOT_FOUND"),
-            cancel_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(cancel_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createQqWalletTransferBill",
             ::std::option::Option::None,
-            create_qq_wallet_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(create_qq_wallet_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryQqWalletTransferBill",
             ::std::option::Option::None,
-            query_qq_wallet_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(query_qq_wallet_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "cancelQqWalletTransferBill",
             ::std::option::Option::None,
-            cancel_qq_wallet_transfer_bill(&client).await,
+            ::std::boxed::Box::pin(cancel_qq_wallet_transfer_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "queryViolationNotification",
             ::std::option::Option::None,
-            query_violation_notification(&client).await,
+            ::std::boxed::Box::pin(query_violation_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "createViolationNotification",
             ::std::option::Option::None,
-            create_violation_notification(&client).await,
+            ::std::boxed::Box::pin(create_violation_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "updateViolationNotification",
             ::std::option::Option::None,
-            update_violation_notification(&client).await,
+            ::std::boxed::Box::pin(update_violation_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "deleteViolationNotification",
             ::std::option::Option::None,
-            delete_violation_notification(&client).await,
+            ::std::boxed::Box::pin(delete_violation_notification(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "notifyAuditResult",
             ::std::option::Option::None,
-            notify_audit_result(&client).await,
+            ::std::boxed::Box::pin(notify_audit_result(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "recoverLedgerControl",
             ::std::option::Option::None,
-            recover_ledger_control(&client).await,
+            ::std::boxed::Box::pin(recover_ledger_control(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayListAvailMchRanges",
             ::std::option::Option::None,
-            webizpay_list_avail_mch_ranges(&client).await,
+            ::std::boxed::Box::pin(webizpay_list_avail_mch_ranges(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayCreateAvailMchRange",
             ::std::option::Option::None,
-            webizpay_create_avail_mch_range(&client).await,
+            ::std::boxed::Box::pin(webizpay_create_avail_mch_range(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayListMerchantIdentifiers",
             ::std::option::Option::None,
-            webizpay_list_merchant_identifiers(&client).await,
+            ::std::boxed::Box::pin(webizpay_list_merchant_identifiers(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayAddMerchantIdentifier",
             ::std::option::Option::None,
-            webizpay_add_merchant_identifier(&client).await,
+            ::std::boxed::Box::pin(webizpay_add_merchant_identifier(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayDeleteMerchantIdentifier",
             ::std::option::Option::None,
-            webizpay_delete_merchant_identifier(&client).await,
+            ::std::boxed::Box::pin(webizpay_delete_merchant_identifier(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayApplyFundingProof",
             ::std::option::Option::None,
-            webizpay_apply_funding_proof(&client).await,
+            ::std::boxed::Box::pin(webizpay_apply_funding_proof(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayApplyTradeBill",
             ::std::option::Option::None,
-            webizpay_apply_trade_bill(&client).await,
+            ::std::boxed::Box::pin(webizpay_apply_trade_bill(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayIssueQuotaCard",
             ::std::option::Option::None,
-            webizpay_issue_quota_card(&client).await,
+            ::std::boxed::Box::pin(webizpay_issue_quota_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayQueryQuotaCard",
             ::std::option::Option::None,
-            webizpay_query_quota_card(&client).await,
+            ::std::boxed::Box::pin(webizpay_query_quota_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayQueryQuotaCardByOutCardNo",
             ::std::option::Option::None,
-            webizpay_query_quota_card_by_out_card_no(&client).await,
+            ::std::boxed::Box::pin(webizpay_query_quota_card_by_out_card_no(&client))
+                .await,
         ));
     mock.reset();
     results
         .push((
             "webizpayCancelQuotaCard",
             ::std::option::Option::None,
-            webizpay_cancel_quota_card(&client).await,
+            ::std::boxed::Box::pin(webizpay_cancel_quota_card(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayGetQuotaCardPaymentUrl",
             ::std::option::Option::None,
-            webizpay_get_quota_card_payment_url(&client).await,
+            ::std::boxed::Box::pin(webizpay_get_quota_card_payment_url(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayRevokeEmployeeAuthorization",
             ::std::option::Option::None,
-            webizpay_revoke_employee_authorization(&client).await,
+            ::std::boxed::Box::pin(webizpay_revoke_employee_authorization(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayCreateStoreEntityMatch",
             ::std::option::Option::None,
-            webizpay_create_store_entity_match(&client).await,
+            ::std::boxed::Box::pin(webizpay_create_store_entity_match(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayQueryStoreEntityMatch",
             ::std::option::Option::None,
-            webizpay_query_store_entity_match(&client).await,
+            ::std::boxed::Box::pin(webizpay_query_store_entity_match(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayQueryAuthorizationState",
             ::std::option::Option::None,
-            webizpay_query_authorization_state(&client).await,
+            ::std::boxed::Box::pin(webizpay_query_authorization_state(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "webizpayCreateAuthorizationUrl",
             ::std::option::Option::None,
-            webizpay_create_authorization_url(&client).await,
+            ::std::boxed::Box::pin(webizpay_create_authorization_url(&client)).await,
         ));
     assert_eq!(results.len(), 651usize);
     let failures: Vec<String> = results

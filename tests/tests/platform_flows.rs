@@ -1,0 +1,554 @@
+//! More product lines whose resources the spec declares (`x-wechatpay-resources`,
+//! `x-wechatpay-flow`): e-commerce refunds and the older merchant transfer batches (direct and
+//! service provider's), each
+//! through the typed client over real HTTP against the mock. For each: what is created is what
+//! is read back (with ids in the platform's form), a scenario moves it and says so in a
+//! notification, a number never used is not found, and a number used again with other values
+//! is refused.
+
+mod common;
+
+use wechatpay_api::ecommerce_refunds::{
+    EcommerceCreateRefund, EcommerceCreateRefundRequestAmount,
+    EcommerceCreateRefundRequestAmountRequired, EcommerceCreateRefundRequired,
+    EcommerceQueryRefundById, EcommerceQueryRefundByOutRefundNo, EcommerceRefundStatus,
+};
+use wechatpay_api::partner_transfer_batches::{
+    PartnerCreateTransferBatch, PartnerCreateTransferBatchRequired,
+    PartnerQueryTransferBatchByBatchId, PartnerQueryTransferBatchByBatchIdRequired,
+    PartnerQueryTransferBatchByOutBatchNo, PartnerQueryTransferBatchByOutBatchNoRequired,
+    PartnerTransferAuthorizationType, PartnerTransferBatchCloseReason,
+    PartnerTransferBatchDetailInput, PartnerTransferBatchDetailInputRequired,
+    PartnerTransferBatchStatus, PartnerTransferBatchType,
+};
+use wechatpay_api::pay_partner_transactions::{
+    PartnerJsapiPrepay, PartnerJsapiPrepayRequired, PartnerPayer,
+};
+use wechatpay_api::pay_transactions::Amount;
+use wechatpay_api::transfer_batches::{
+    CreateTransferBatch, CreateTransferBatchRequired, QueryTransferBatchByBatchId,
+    QueryTransferBatchByBatchIdRequired, QueryTransferBatchByOutBatchNo,
+    QueryTransferBatchByOutBatchNoRequired, TransferBatchCloseReason, TransferBatchDetailInput,
+    TransferBatchDetailInputRequired, TransferBatchStatus, TransferBatchType,
+};
+use wechatpay_api::{Client, Error, Event};
+use wechatpay_mock::MockPlatform;
+
+const MCHID: &str = "1230000109";
+const SUB_MCHID: &str = "1900000109";
+const SP_APPID: &str = "wx8888888888888888";
+const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+
+fn platform() -> (MockPlatform, Client) {
+    let mock = MockPlatform::builder().mchid(MCHID).start().unwrap();
+    let client = common::client(&mock);
+    (mock, client)
+}
+
+/// The status and code of an API error.
+fn refused<T: std::fmt::Debug>(result: Result<T, Error>) -> (u16, String) {
+    match result {
+        Err(Error::Api(e)) => (e.status, e.code.clone()),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// E-commerce refunds (`ecommerce_refund`, against a service provider's order).
+
+/// A sub-merchant's order, placed by the platform (the service provider).
+fn partner_order(no: &str, fen: i64) -> PartnerJsapiPrepay {
+    PartnerJsapiPrepay::new(PartnerJsapiPrepayRequired {
+        sp_appid: SP_APPID.into(),
+        sp_mchid: MCHID.into(),
+        sub_mchid: SUB_MCHID.into(),
+        description: "a pot of tea".into(),
+        out_trade_no: no.into(),
+        notify_url: "https://shop.example/notify".into(),
+        amount: Amount::new(fen),
+        payer: PartnerPayer::new().with_sp_openid(OPENID),
+    })
+}
+
+fn ecommerce_refund(no: &str, of: &str, fen: i64, total: i64) -> EcommerceCreateRefund {
+    EcommerceCreateRefund::new(EcommerceCreateRefundRequired {
+        sp_appid: SP_APPID.into(),
+        out_refund_no: no.into(),
+        amount: EcommerceCreateRefundRequestAmount::new(
+            EcommerceCreateRefundRequestAmountRequired { refund: fen, total },
+        ),
+    })
+    .with_sub_mchid(SUB_MCHID)
+    .with_out_trade_no(of)
+}
+
+/// `50`, 8 digits, the Beijing date, 11 digits: 29 digits in all.
+fn is_refund_id(id: &str) -> bool {
+    id.len() == 29 && id.starts_with("50") && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[tokio::test]
+async fn an_ecommerce_refund_is_applied_read_back_and_completed() {
+    let (mock, client) = platform();
+    client
+        .execute(&partner_order("ECO-0001", 300))
+        .await
+        .unwrap();
+    mock.pay("ECO-0001").unwrap();
+    let created = client
+        .execute(&ecommerce_refund("ER-0001", "ECO-0001", 120, 300))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(created.out_refund_no, "ER-0001");
+    assert!(is_refund_id(&created.refund_id), "{}", created.refund_id);
+    assert_eq!(
+        (created.amount.refund, created.amount.payer_refund),
+        (120, 120)
+    );
+
+    // Read back by the platform's number and by the merchant's: the same refund.
+    let by_id = client
+        .execute(
+            &EcommerceQueryRefundById::new(created.refund_id.clone()).with_sub_mchid(SUB_MCHID),
+        )
+        .await
+        .unwrap()
+        .data;
+    let by_no = client
+        .execute(&EcommerceQueryRefundByOutRefundNo::new("ER-0001").with_sub_mchid(SUB_MCHID))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(by_id, by_no);
+    assert_eq!(by_id.refund_id, created.refund_id);
+    assert_eq!(by_id.out_trade_no, "ECO-0001");
+    assert!(!by_id.transaction_id.is_empty(), "the paid order's id");
+    assert_eq!(by_id.status, EcommerceRefundStatus::Processing);
+    assert_eq!(by_id.amount.refund, 120);
+    assert_eq!(by_id.success_time, None);
+    assert_eq!(
+        mock.state_of("ecommerce_refund", "ER-0001").as_deref(),
+        Some("PROCESSING")
+    );
+
+    // The refund completes: the merchant is told, and the query says so.
+    let done = mock
+        .scenario("ecommerce_refund", &created.refund_id, "complete")
+        .unwrap();
+    let handler = client.notification_handler().unwrap();
+    let (_, event) = handler
+        .parse_event::<Event>(&done.headers, &done.body)
+        .unwrap();
+    let Event::RefundSuccess(notified) = event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(notified.out_refund_no, "ER-0001");
+    assert_eq!(notified.refund_id, created.refund_id);
+    assert_eq!(notified.out_trade_no, "ECO-0001");
+    assert_eq!(notified.sub_mchid.as_deref(), Some(SUB_MCHID));
+    assert_eq!((notified.amount.refund, notified.amount.total), (120, 300));
+    let after = client
+        .execute(&EcommerceQueryRefundByOutRefundNo::new("ER-0001").with_sub_mchid(SUB_MCHID))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(after.status, EcommerceRefundStatus::Success);
+    assert!(after.success_time.is_some());
+    // A completed refund does not complete again.
+    assert!(mock
+        .scenario("ecommerce_refund", "ER-0001", "complete")
+        .is_none());
+}
+
+#[tokio::test]
+async fn an_ecommerce_refund_never_applied_or_of_an_unpaid_order_is_not_found() {
+    let (_mock, client) = platform();
+    let missing = client
+        .execute(&EcommerceQueryRefundByOutRefundNo::new("ER-404").with_sub_mchid(SUB_MCHID))
+        .await;
+    assert_eq!(refused(missing), (404, "RESOURCE_NOT_EXISTS".to_owned()));
+    let missing = client
+        .execute(
+            &EcommerceQueryRefundById::new("50000000382019052709732678859")
+                .with_sub_mchid(SUB_MCHID),
+        )
+        .await;
+    assert_eq!(refused(missing), (404, "RESOURCE_NOT_EXISTS".to_owned()));
+    // No such order, then an order not paid yet: nothing to refund.
+    let answer = client
+        .execute(&ecommerce_refund("ER-0002", "ECO-NONE", 1, 100))
+        .await;
+    assert_eq!(refused(answer), (404, "RESOURCE_NOT_EXISTS".to_owned()));
+    client
+        .execute(&partner_order("ECO-0002", 100))
+        .await
+        .unwrap();
+    let answer = client
+        .execute(&ecommerce_refund("ER-0002", "ECO-0002", 1, 100))
+        .await;
+    assert_eq!(refused(answer), (404, "RESOURCE_NOT_EXISTS".to_owned()));
+}
+
+#[tokio::test]
+async fn an_ecommerce_refund_number_used_again_is_the_same_refund_or_refused() {
+    let (mock, client) = platform();
+    client
+        .execute(&partner_order("ECO-0003", 100))
+        .await
+        .unwrap();
+    mock.pay("ECO-0003").unwrap();
+    let first = client
+        .execute(&ecommerce_refund("ER-0003", "ECO-0003", 60, 100))
+        .await
+        .unwrap()
+        .data;
+    let again = client
+        .execute(&ecommerce_refund("ER-0003", "ECO-0003", 60, 100))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(first.refund_id, again.refund_id);
+    let changed = client
+        .execute(&ecommerce_refund("ER-0003", "ECO-0003", 50, 100))
+        .await;
+    assert_eq!(refused(changed), (400, "INVALID_REQUEST".to_owned()));
+    // 60 refunded: 41 more is past what was paid; 40 is not.
+    let over = client
+        .execute(&ecommerce_refund("ER-0004", "ECO-0003", 41, 100))
+        .await;
+    assert_eq!(refused(over), (400, "INVALID_REQUEST".to_owned()));
+    client
+        .execute(&ecommerce_refund("ER-0005", "ECO-0003", 40, 100))
+        .await
+        .unwrap();
+    // A closed refund gives its amount back.
+    mock.scenario("ecommerce_refund", "ER-0003", "close")
+        .unwrap();
+    let closed = client
+        .execute(&EcommerceQueryRefundByOutRefundNo::new("ER-0003").with_sub_mchid(SUB_MCHID))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(closed.status, EcommerceRefundStatus::Closed);
+    client
+        .execute(&ecommerce_refund("ER-0006", "ECO-0003", 60, 100))
+        .await
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merchant transfer batches, the older product (`transfer_batch`).
+
+fn batch(no: &str, details: &[(&str, i64)]) -> CreateTransferBatch {
+    let list: Vec<TransferBatchDetailInput> = details
+        .iter()
+        .map(|(detail, fen)| {
+            TransferBatchDetailInput::new(TransferBatchDetailInputRequired {
+                out_detail_no: (*detail).into(),
+                transfer_amount: *fen,
+                transfer_remark: "reimbursement".into(),
+                openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
+            })
+        })
+        .collect();
+    CreateTransferBatch::new(CreateTransferBatchRequired {
+        appid: "wxf636efh567hg4356".into(),
+        out_batch_no: no.into(),
+        batch_name: "expenses".into(),
+        batch_remark: "expenses of May".into(),
+        total_amount: details.iter().map(|(_, fen)| fen).sum(),
+        total_num: details.len() as i64,
+        transfer_detail_list: list,
+    })
+}
+
+fn batch_by_no(no: &str) -> QueryTransferBatchByOutBatchNo {
+    QueryTransferBatchByOutBatchNo::new(QueryTransferBatchByOutBatchNoRequired {
+        out_batch_no: no.into(),
+        need_query_detail: false,
+    })
+}
+
+fn batch_by_id(id: &str) -> QueryTransferBatchByBatchId {
+    QueryTransferBatchByBatchId::new(QueryTransferBatchByBatchIdRequired {
+        batch_id: id.into(),
+        need_query_detail: false,
+    })
+}
+
+/// `1030000`, 14 digits, the Beijing date, 11 digits: 40 digits in all.
+fn is_batch_id(id: &str) -> bool {
+    id.len() == 40 && id.starts_with("1030000") && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[tokio::test]
+async fn a_transfer_batch_is_accepted_read_back_and_finished() {
+    let (mock, client) = platform();
+    let created = client
+        .execute(&batch("BATCH20260001", &[("D1", 200), ("D2", 300)]))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(created.out_batch_no, "BATCH20260001");
+    assert!(is_batch_id(&created.batch_id), "{}", created.batch_id);
+    assert_eq!(created.batch_status, Some(TransferBatchStatus::Accepted));
+
+    let by_no = client
+        .execute(&batch_by_no("BATCH20260001"))
+        .await
+        .unwrap()
+        .data
+        .transfer_batch;
+    let by_id = client
+        .execute(&batch_by_id(&created.batch_id))
+        .await
+        .unwrap()
+        .data
+        .transfer_batch;
+    assert_eq!(by_no, by_id);
+    assert_eq!(by_no.batch_id, created.batch_id);
+    assert_eq!(by_no.out_batch_no, "BATCH20260001");
+    assert_eq!(by_no.appid, "wxf636efh567hg4356");
+    assert_eq!(by_no.batch_status, TransferBatchStatus::Accepted);
+    assert_eq!(by_no.batch_type, TransferBatchType::Api);
+    assert_eq!(
+        (by_no.batch_name.as_str(), by_no.batch_remark.as_str()),
+        ("expenses", "expenses of May")
+    );
+    assert_eq!((by_no.total_amount, by_no.total_num), (500, 2));
+    assert_eq!(by_no.create_time, Some(created.create_time));
+    assert_eq!(by_no.success_amount, None);
+
+    // The platform starts, then finishes: the merchant is told, and the query says so.
+    assert!(
+        mock.scenario("transfer_batch", "BATCH20260001", "process")
+            .is_none(),
+        "processing notifies nothing"
+    );
+    assert_eq!(
+        mock.state_of("transfer_batch", "BATCH20260001").as_deref(),
+        Some("PROCESSING")
+    );
+    let done = mock
+        .scenario("transfer_batch", &created.batch_id, "finish")
+        .unwrap();
+    let handler = client.notification_handler().unwrap();
+    let (_, event) = handler
+        .parse_event::<Event>(&done.headers, &done.body)
+        .unwrap();
+    let Event::TransferBatchFinished(notified) = event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(notified.out_batch_no, "BATCH20260001");
+    assert_eq!(notified.batch_id, created.batch_id);
+    assert_eq!(notified.batch_status, TransferBatchStatus::Finished);
+    assert_eq!((notified.total_amount, notified.total_num), (500, 2));
+    assert_eq!(
+        (notified.success_amount, notified.success_num),
+        (Some(500), Some(2))
+    );
+    let finished = client
+        .execute(&batch_by_no("BATCH20260001"))
+        .await
+        .unwrap()
+        .data
+        .transfer_batch;
+    assert_eq!(finished.batch_status, TransferBatchStatus::Finished);
+    assert_eq!(
+        (finished.fail_amount, finished.fail_num),
+        (Some(0), Some(0))
+    );
+    assert!(finished.update_time >= finished.create_time);
+}
+
+#[tokio::test]
+async fn a_transfer_batch_closed_by_the_platform_says_why() {
+    let (mock, client) = platform();
+    client
+        .execute(&batch("BATCH20260002", &[("D1", 100)]))
+        .await
+        .unwrap();
+    let closed = mock
+        .scenario("transfer_batch", "BATCH20260002", "close")
+        .unwrap();
+    let handler = client.notification_handler().unwrap();
+    let (_, event) = handler
+        .parse_event::<Event>(&closed.headers, &closed.body)
+        .unwrap();
+    let Event::TransferBatchClosed(notified) = event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(notified.batch_status, TransferBatchStatus::Closed);
+    assert_eq!(
+        notified.close_reason,
+        Some(TransferBatchCloseReason::OverdueClose)
+    );
+    let read = client
+        .execute(&batch_by_no("BATCH20260002"))
+        .await
+        .unwrap()
+        .data
+        .transfer_batch;
+    assert_eq!(read.batch_status, TransferBatchStatus::Closed);
+    assert_eq!(
+        read.close_reason,
+        Some(TransferBatchCloseReason::OverdueClose)
+    );
+    // A closed batch does not finish.
+    assert!(mock
+        .scenario("transfer_batch", "BATCH20260002", "finish")
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_transfer_batch_never_made_is_not_found_and_a_number_used_again_must_match() {
+    let (_mock, client) = platform();
+    let missing = client.execute(&batch_by_no("BATCH404")).await;
+    assert_eq!(refused(missing), (404, "NOT_FOUND".to_owned()));
+    let missing = client
+        .execute(&batch_by_id("1030000071100999991182020050700019480001"))
+        .await;
+    assert_eq!(refused(missing), (404, "NOT_FOUND".to_owned()));
+
+    let first = client
+        .execute(&batch("BATCH20260003", &[("D1", 100)]))
+        .await
+        .unwrap()
+        .data;
+    // The same batch again (the documented retry): the same batch.
+    let again = client
+        .execute(&batch("BATCH20260003", &[("D1", 100)]))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(first.batch_id, again.batch_id);
+    // The same number with another amount.
+    match client
+        .execute(&batch("BATCH20260003", &[("D1", 150)]))
+        .await
+    {
+        Err(Error::Api(e)) => {
+            assert_eq!((e.status, e.code.as_str()), (400, "INVALID_REQUEST"));
+            assert!(e.message.contains("不一致"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A service provider's transfer batches for a sub-merchant (`partner_transfer_batch`).
+
+fn partner_batch(no: &str, fen: i64) -> PartnerCreateTransferBatch {
+    PartnerCreateTransferBatch::new(PartnerCreateTransferBatchRequired {
+        sub_mchid: SUB_MCHID.into(),
+        authorization_type: PartnerTransferAuthorizationType::FundAuthorizationType,
+        out_batch_no: no.into(),
+        batch_name: "commissions".into(),
+        batch_remark: "commissions of May".into(),
+        total_amount: fen,
+        total_num: 1,
+        transfer_detail_list: vec![PartnerTransferBatchDetailInput::new(
+            PartnerTransferBatchDetailInputRequired {
+                out_detail_no: "PD1".into(),
+                transfer_amount: fen,
+                transfer_remark: "commission".into(),
+                openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
+                user_name: "张三".into(),
+            },
+        )],
+    })
+}
+
+fn partner_batch_by_no(no: &str) -> PartnerQueryTransferBatchByOutBatchNo {
+    PartnerQueryTransferBatchByOutBatchNo::new(PartnerQueryTransferBatchByOutBatchNoRequired {
+        out_batch_no: no.into(),
+        need_query_detail: false,
+    })
+}
+
+#[tokio::test]
+async fn a_partner_transfer_batch_is_accepted_read_back_and_finished() {
+    let (mock, client) = platform();
+    let created = client
+        .execute(&partner_batch("PBATCH20260001", 800))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(created.out_batch_no, "PBATCH20260001");
+    assert!(is_batch_id(&created.batch_id), "{}", created.batch_id);
+    let by_no = client
+        .execute(&partner_batch_by_no("PBATCH20260001"))
+        .await
+        .unwrap()
+        .data;
+    let by_id = client
+        .execute(&PartnerQueryTransferBatchByBatchId::new(
+            PartnerQueryTransferBatchByBatchIdRequired {
+                batch_id: created.batch_id.clone(),
+                need_query_detail: false,
+            },
+        ))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(by_no, by_id);
+    assert_eq!(by_no.batch_id, created.batch_id);
+    assert_eq!(by_no.sub_mchid, SUB_MCHID);
+    assert_eq!(by_no.batch_status, PartnerTransferBatchStatus::Accepted);
+    assert_eq!(by_no.batch_type, PartnerTransferBatchType::Api);
+    assert_eq!(
+        by_no.authorization_type,
+        PartnerTransferAuthorizationType::FundAuthorizationType
+    );
+    assert_eq!((by_no.total_amount, by_no.total_num), (800, 1));
+    assert_eq!(by_no.create_time, Some(created.create_time));
+
+    // The group declares no notification: the scenario moves the state and says nothing.
+    assert!(mock
+        .scenario("partner_transfer_batch", "PBATCH20260001", "finish")
+        .is_none());
+    let finished = client
+        .execute(&partner_batch_by_no("PBATCH20260001"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(finished.batch_status, PartnerTransferBatchStatus::Finished);
+    assert_eq!(finished.success_amount, Some(800));
+
+    client
+        .execute(&partner_batch("PBATCH20260002", 100))
+        .await
+        .unwrap();
+    mock.scenario("partner_transfer_batch", "PBATCH20260002", "close");
+    let closed = client
+        .execute(&partner_batch_by_no("PBATCH20260002"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(closed.batch_status, PartnerTransferBatchStatus::Closed);
+    assert_eq!(
+        closed.close_reason,
+        Some(PartnerTransferBatchCloseReason::OverdueClose)
+    );
+}
+
+#[tokio::test]
+async fn a_partner_transfer_batch_never_made_is_not_found_and_a_number_used_again_must_match() {
+    let (_mock, client) = platform();
+    let missing = client.execute(&partner_batch_by_no("PBATCH404")).await;
+    assert_eq!(refused(missing), (404, "NOT_FOUND".to_owned()));
+    let first = client
+        .execute(&partner_batch("PBATCH20260003", 100))
+        .await
+        .unwrap()
+        .data;
+    let again = client
+        .execute(&partner_batch("PBATCH20260003", 100))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(first.batch_id, again.batch_id);
+    let changed = client.execute(&partner_batch("PBATCH20260003", 200)).await;
+    assert_eq!(refused(changed), (400, "INVALID_REQUEST".to_owned()));
+}

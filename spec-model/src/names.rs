@@ -50,6 +50,7 @@ pub const RESERVED_MODULES: &[&str] = &[
     "transport",
     "json_string",
     "time",
+    "http",
     "wechatpay_core",
     "std",
     "core",

@@ -386,3 +386,58 @@ async fn the_path_that_is_signed_is_the_path_that_is_sent() {
         "/v3/papay/contracts/a%2Fb%3Fc%23d%252e../fail-notify"
     );
 }
+
+#[tokio::test]
+async fn errors_read_root_cause_first_and_tell_a_proxy_from_the_platform() {
+    let mock = mock();
+    // Nothing listens: the first line says so, not five levels down `source()`.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let err = client_at(&mock, &url).execute(&audit()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("calling "), "{text}");
+    assert!(text.contains("could not connect: "), "{text}");
+    assert!(text.to_lowercase().contains("refused"), "{text}");
+    assert_eq!(err.api_code(), None);
+
+    // A captive portal's HTML 404 is not reported as a WeChat Pay error.
+    let (portal, _) = canned(
+        "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: 22\r\nconnection: close\r\n\r\n<h1>Please log in</h1>",
+        false,
+    )
+    .await;
+    let err = client_at(&mock, &portal)
+        .execute(&audit())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("HTTP 404 from something that is not WeChat Pay"),
+        "{err}"
+    );
+    assert!(
+        matches!(&err, Error::Api(e) if !e.is_from_platform()),
+        "{err:?}"
+    );
+    assert_eq!(err.api_code(), None);
+
+    // The platform's own refusal names its code, and `api_code` matches on it.
+    let mock = wechatpay_mock::MockPlatform::builder()
+        .mchid("1230000109")
+        .start()
+        .unwrap();
+    let query = wechatpay_api::pay_transactions::QueryOrderByOutTradeNo::new(
+        wechatpay_api::pay_transactions::QueryOrderByOutTradeNoRequired {
+            out_trade_no: "NEVER-PLACED".into(),
+            mchid: "1230000109".into(),
+        },
+    );
+    let err = client(&mock).execute(&query).await.unwrap_err();
+    assert_eq!(err.api_code(), Some("ORDER_NOT_EXIST"));
+    assert!(
+        err.to_string()
+            .starts_with("WeChat Pay error: HTTP 404 ORDER_NOT_EXIST"),
+        "{err}"
+    );
+}

@@ -2,9 +2,9 @@
 //! `x-wechatpay-flow`): e-commerce refunds and the older merchant transfer batches (direct and
 //! service provider's), each
 //! through the typed client over real HTTP against the mock. For each: what is created is what
-//! is read back (with ids in the platform's form), a scenario moves it and says so in a
-//! notification, a number never used is not found, and a number used again with other values
-//! is refused.
+//! is read back (with ids in the platform's form), a scenario moves it (and says so in a
+//! notification where the group declares one), a number never used is not found, and a number
+//! used again with other values is refused.
 
 mod common;
 
@@ -359,7 +359,8 @@ async fn a_transfer_batch_is_accepted_read_back_and_finished() {
         (finished.fail_amount, finished.fail_num),
         (Some(0), Some(0))
     );
-    assert!(finished.update_time >= finished.create_time);
+    let (created, updated) = (finished.create_time.unwrap(), finished.update_time.unwrap());
+    assert!(updated >= created, "{created} {updated}");
 }
 
 #[tokio::test]
@@ -520,7 +521,10 @@ async fn a_partner_transfer_batch_is_accepted_read_back_and_finished() {
         .execute(&partner_batch("PBATCH20260002", 100))
         .await
         .unwrap();
-    mock.scenario("partner_transfer_batch", "PBATCH20260002", "close");
+    // This group declares no notifications: the scenario sends none.
+    assert!(mock
+        .scenario("partner_transfer_batch", "PBATCH20260002", "close")
+        .is_none());
     let closed = client
         .execute(&partner_batch_by_no("PBATCH20260002"))
         .await

@@ -107,3 +107,45 @@ async fn a_failed_download_names_no_token_in_its_error_or_logs() {
     );
     assert!(!all.contains(TOKEN), "{all}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_certificate_refresh_is_traced_and_none_for_a_public_key_merchant_is_no_warning() {
+    use wechatpay_api::certificates::DownloadCertificates;
+    use wechatpay_api::CertificateRefresh;
+    let capture = Capture::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    // A merchant with certificates: the refresh runs in the call's span like any call.
+    let mock = mock();
+    let refreshed = client(&mock)
+        .refresh_certificates(&DownloadCertificates)
+        .await;
+    assert!(
+        matches!(refreshed, Ok(CertificateRefresh::Updated(_))),
+        "{refreshed:?}"
+    );
+    let seen = std::mem::take(&mut *capture.0.lock().unwrap());
+    assert!(
+        seen.contains(&"operation=downloadCertificates".to_owned()),
+        "{seen:?}"
+    );
+
+    // A public-key-only merchant: "none" is an answer, not a failure to warn about.
+    let mock = wechatpay_mock::MockPlatform::builder()
+        .trust(wechatpay_mock::TrustMode::PublicKey)
+        .start()
+        .unwrap();
+    let refreshed = client(&mock)
+        .refresh_certificates(&DownloadCertificates)
+        .await;
+    assert!(
+        matches!(refreshed, Ok(CertificateRefresh::NotAvailable)),
+        "{refreshed:?}"
+    );
+    let seen = capture.0.lock().unwrap().clone();
+    assert!(seen.contains(&"span=wechatpay".to_owned()), "{seen:?}");
+    assert!(
+        !seen.iter().any(|f| f.contains("WeChat Pay call failed")),
+        "{seen:?}"
+    );
+}

@@ -56,6 +56,8 @@ pub mod certificates;
 #[cfg_attr(docsrs, doc(cfg(feature = "bills")))]
 pub mod bills;
 
+/// The `http` crate, whose `HeaderMap` notifications are parsed from.
+pub use http;
 /// `date-time` fields are `time::OffsetDateTime`.
 pub use time;
 /// The core crate, for everything not re-exported above.

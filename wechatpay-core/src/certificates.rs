@@ -171,6 +171,7 @@ impl Pipeline {
                 prepare,
                 Sink::Buffer,
                 Verification::Bootstrap,
+                not_available,
                 |prepared, answered| {
                     let answer = SignedList {
                         operation: &prepared.id,
@@ -192,9 +193,7 @@ impl Pipeline {
             )
             .await;
         match refreshed {
-            Err(Error::Api(e)) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS" => {
-                Ok(CertificateRefresh::NotAvailable)
-            }
+            Err(e) if not_available(&e) => Ok(CertificateRefresh::NotAvailable),
             other => other,
         }
     }
@@ -253,6 +252,12 @@ impl Pipeline {
     fn install(&self, certs: &[Certificate]) -> Result<(), Error> {
         Ok(self.keys.add_certificates(certs)?)
     }
+}
+
+/// The platform's answer that it lists no certificates for this merchant (a public-key-only
+/// merchant): an answer, not a failure.
+fn not_available(error: &Error) -> bool {
+    matches!(error, Error::Api(e) if e.status == 404 && e.code == "RESOURCE_NOT_EXISTS")
 }
 
 /// A `/v3/certificates` answer whose status was checked.

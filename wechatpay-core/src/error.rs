@@ -217,7 +217,29 @@ pub struct ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "HTTP {} {}: {}", self.status, self.code, self.message)?;
+        if self.status == 202 && self.code.is_empty() {
+            write!(
+                f,
+                "WeChat Pay accepted the request but did not process it (HTTP 202)"
+            )?;
+        } else if self.is_from_platform() {
+            let status = self.status;
+            write!(
+                f,
+                "WeChat Pay error: HTTP {status} {}: {}",
+                self.code, self.message
+            )?;
+        } else {
+            let status = self.status;
+            write!(
+                f,
+                "HTTP {status} from something that is not WeChat Pay: the answer has no "
+            )?;
+            write!(
+                f,
+                "JSON `code` (a proxy, a captive portal or a wrong base URL?)"
+            )?;
+        }
         if let Some(id) = &self.request_id {
             write!(f, " (Request-ID {id})")?;
         }
@@ -226,6 +248,12 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// Whether the answer reads as the platform's: a JSON object with a `code`. Error answers
+    /// are not signed, so a proxy's or a captive portal's `404` page is told apart this way.
+    pub fn is_from_platform(&self) -> bool {
+        !self.code.is_empty()
+    }
+
     /// Whether the platform asks for the same request again: `429`, any `5xx`, `SYSTEM_ERROR`
     /// whatever its status, and `202` ("accepted, not processed"). Repeat only an idempotent
     /// operation (see [`RetryPolicy`](crate::RetryPolicy)).
@@ -293,9 +321,32 @@ pub enum TransportErrorKind {
     Other,
 }
 
-/// The HTTP exchange failed.
+/// The message of the innermost error of a chain: the root cause.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut error = error;
+    while let Some(source) = error.source() {
+        error = source;
+    }
+    error.to_string()
+}
+
+impl TransportErrorKind {
+    fn describe(self) -> String {
+        match self {
+            TransportErrorKind::Connect => "could not connect".into(),
+            TransportErrorKind::Timeout => "timed out".into(),
+            TransportErrorKind::TooLarge { limit } => {
+                format!("the answer is larger than the limit of {limit} bytes")
+            }
+            TransportErrorKind::Other => "the exchange failed".into(),
+        }
+    }
+}
+
+/// The HTTP exchange failed. Its message says what failed, then the innermost cause (say,
+/// "Connection refused"); `source()` keeps the whole chain.
 #[derive(Debug, thiserror::Error)]
-#[error("{kind:?}: {source}")]
+#[error("{}: {}", kind.describe(), innermost(&**source))]
 pub struct TransportError {
     kind: TransportErrorKind,
     #[source]
@@ -348,8 +399,9 @@ impl TransportError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// WeChat Pay answered with an error (or `202`, "accepted, not processed": repeat it).
-    #[error("WeChat Pay error: {0}")]
+    /// WeChat Pay answered with an error (or `202`, "accepted, not processed": repeat it), or
+    /// something on the way answered an error status ([`ApiError::is_from_platform`] tells).
+    #[error("{0}")]
     Api(Box<ApiError>),
     /// The answer was a redirect. Redirects are never followed: the signed request, its body
     /// and `Authorization` go nowhere but the configured host.
@@ -374,7 +426,7 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// The request could not be sent or the answer not received.
-    #[error("transport error calling {operation}: {source}")]
+    #[error("calling {operation}: {source}")]
     Transport {
         /// The operation id.
         operation: String,
@@ -552,6 +604,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// The platform's error code (`ORDER_NOT_EXIST`, `PARAM_ERROR`, …) when WeChat Pay refused
+    /// the call: `err.api_code() == Some("ORDER_NOT_EXIST")`.
+    pub fn api_code(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) if e.is_from_platform() => Some(e.code.as_str()),
+            _ => None,
+        }
+    }
+
     /// The `Request-ID` of the answer, where there was one.
     pub fn request_id(&self) -> Option<&str> {
         match self {

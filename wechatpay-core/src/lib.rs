@@ -62,8 +62,7 @@ pub use error::{
 pub use invoke::{AppPayment, JsapiPayment};
 pub use keys::{ApiV3Key, Certificate, KeyStore};
 pub use notify::{
-    parse_create_time, Notification, NotificationAnswer, NotificationError, NotificationEvent,
-    NotificationHandler,
+    Notification, NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler,
 };
 pub use operation::{Host, Operation};
 pub use pipeline::{Hosts, Limits, Response};
@@ -79,5 +78,6 @@ pub use upload::Upload;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::crypto::{aes_256_gcm_decrypt, aes_256_gcm_decrypt_with, aes_256_gcm_encrypt};
+    pub use crate::notify::parse_create_time;
     pub use crate::protocol::*;
 }

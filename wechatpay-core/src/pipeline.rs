@@ -194,12 +194,15 @@ impl Pipeline {
     /// The one orchestration of a call, for signed JSON, downloads and the certificate refresh
     /// alike: prepare and sign → send → check the status → verify → `finish`, each attempt in a
     /// `wechatpay` tracing span. A failed attempt is repeated only as the retry policy allows,
-    /// signed afresh, and never once bytes went to a writer; a failure is logged once.
+    /// signed afresh, and never once bytes went to a writer. A failure is logged as a warning,
+    /// unless `expected` says the caller turns it into an answer (the certificate list's
+    /// "none for this merchant").
     pub(crate) async fn run<T>(
         &self,
         prepare: impl Fn() -> Result<Prepared, Error>,
         mut sink: Sink<'_>,
         verification: Verification,
+        expected: fn(&Error) -> bool,
         finish: impl FnOnce(&Prepared, Answered) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut attempt = 1;
@@ -230,7 +233,10 @@ impl Pipeline {
                 continue;
             }
             let result = result.and_then(|answered| span.in_scope(|| finish(&prepared, answered)));
-            warn_on_failure(&prepared, &result);
+            match &result {
+                Err(e) if !expected(e) => warn_on_failure(&prepared, e),
+                _ => {}
+            }
             return result;
         }
     }
@@ -246,6 +252,7 @@ impl Pipeline {
             prepare,
             Sink::Buffer,
             Verification::Keys,
+            none_expected,
             |prepared, answered| {
                 let Answered {
                     parts,
@@ -304,13 +311,19 @@ impl Pipeline {
             checksum,
             written: false,
         };
-        self.run(prepare, sink, Verification::Keys, |_, answered| {
-            Ok(Downloaded {
-                len: answered.streamed,
-                status: answered.parts.status.as_u16(),
-                request_id: answered.request_id,
-            })
-        })
+        self.run(
+            prepare,
+            sink,
+            Verification::Keys,
+            none_expected,
+            |_, answered| {
+                Ok(Downloaded {
+                    len: answered.streamed,
+                    status: answered.parts.status.as_u16(),
+                    request_id: answered.request_id,
+                })
+            },
+        )
         .await
     }
 
@@ -741,10 +754,13 @@ fn record_request_id(headers: &HeaderMap) -> Option<String> {
     id
 }
 
-fn warn_on_failure<T>(prepared: &Prepared, result: &Result<T, Error>) {
-    if let Err(e) = result {
-        tracing::warn!(operation = %prepared.id, error = %e, "WeChat Pay call failed");
-    }
+fn warn_on_failure(prepared: &Prepared, error: &Error) {
+    tracing::warn!(operation = %prepared.id, error = %error, "WeChat Pay call failed");
+}
+
+/// For calls where every failure is a failure.
+pub(crate) fn none_expected(_: &Error) -> bool {
+    false
 }
 
 /// A validated `scheme://host[:port]`, the only part of a URL that configuration decides.

@@ -532,3 +532,36 @@ fn wrong_pem_label() {
     assert!(matches!(private("not a pem"), Err(KeyError::NotPem(_))));
     assert!(matches!(public(""), Err(KeyError::NotPem(_))));
 }
+
+#[test]
+fn text_that_is_not_pem_is_explained_in_words() {
+    let cases = [
+        ("", "BEGIN"),
+        ("apiclient_key.pem", "BEGIN"),
+        (
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ",
+            "BEGIN",
+        ),
+        (
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
+            "END",
+        ),
+        (
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PUBLIC KEY-----\n",
+            "begins as `PRIVATE KEY` and ends as `PUBLIC KEY`",
+        ),
+        (
+            "-----BEGIN PRIVATE KEY-----\n@@@@\n-----END PRIVATE KEY-----\n",
+            "not base64",
+        ),
+    ];
+    for (text, says) in cases {
+        let err = match PrivateKey::from_pem(text) {
+            Err(e @ KeyError::NotPem(_)) => e.to_string(),
+            other => panic!("{text:?}: {other:?}"),
+        };
+        assert!(err.starts_with("not a PEM document: "), "{err}");
+        assert!(err.contains(says), "{text:?}: {err}");
+        assert!(!err.contains("malformedframing"), "{err}");
+    }
+}

@@ -554,7 +554,7 @@ proptest! {
         prop_assert_eq!(n.event_type, event_type);
         prop_assert_eq!(n.summary, summary);
         prop_assert_eq!(n.original_type, original_type);
-        prop_assert_eq!(n.create_time, wechatpay_core::parse_create_time(&create_time));
+        prop_assert_eq!(n.create_time, wechatpay_core::__private::parse_create_time(&create_time));
         prop_assert_eq!(n.create_time_raw, create_time);
     }
 }

@@ -373,6 +373,7 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
     if let Some(answer) = fault_answer(fault) {
         return answer;
     }
+    log.operation_id = Some(admitted.op.id.clone());
     if admitted.op.mock == Some(MockBehaviour::PlatformCertificates) {
         return certificates_answer(state, fault);
     }
@@ -382,7 +383,6 @@ fn answer(state: &State, body: &[u8], fault: Option<Fault>, log: &mut LoggedRequ
         meta,
         query,
     } = admitted;
-    log.operation_id = Some(op.id.clone());
     let query = query.as_str();
     let validated = validate_request(state, op, &path_params, query, &log.headers, body, meta);
     match validated {

@@ -229,13 +229,36 @@ pub(crate) fn certificate_der(der: &[u8]) -> Result<CertificateDer, KeyError> {
 }
 
 fn parse_pem(text: &str) -> Result<pem::Pem, KeyError> {
-    let block = pem::parse(text.trim()).map_err(|e| KeyError::NotPem(e.to_string()))?;
+    let block = pem::parse(text.trim()).map_err(|e| KeyError::NotPem(pem_problem(&e)))?;
     if block.headers().get("Proc-Type").is_some() {
         return Err(KeyError::Malformed(
             "the PEM block is encrypted (Proc-Type); decrypt the key first".into(),
         ));
     }
     Ok(block)
+}
+
+/// What is wrong with a text that is not PEM, in words a merchant can act on.
+fn pem_problem(error: &pem::PemError) -> String {
+    use pem::PemError::*;
+    match error {
+        MissingBeginTag => "no `-----BEGIN …-----` line starts a block; give the PEM file \
+            itself (apiclient_key.pem, a certificate, a public key), not a path or a DER file"
+            .into(),
+        MalformedFraming => "the text is not one whole PEM block (a `-----BEGIN …-----` line, \
+            base64 lines, a matching `-----END …-----` line); give the PEM file itself \
+            (apiclient_key.pem, a certificate, a public key), whole, not a path, a DER file or \
+            a base64 line"
+            .into(),
+        MissingEndTag => "the block has no `-----END …-----` line: the text is cut short".into(),
+        MismatchedTags(begin, end) => {
+            format!("the block begins as `{begin}` and ends as `{end}`")
+        }
+        MissingData => "the block between the BEGIN and END lines is empty".into(),
+        InvalidData(_) => "the block between the BEGIN and END lines is not base64".into(),
+        InvalidHeader(_) => "a header line of the block is not `Name: value`".into(),
+        NotUtf8(_) => "the block is not UTF-8 text".into(),
+    }
 }
 
 /// The algorithm must be `rsaEncryption` with NULL (or absent) parameters.

@@ -5,7 +5,7 @@
 //! the `WECHATPAY_*` environment variables (see the README) it talks to the real platform or any
 //! stand-in. It exits non-zero if anything fails, a rejected response signature included.
 //!
-//! `cargo run -p wechatpay-api --example quickstart`
+//! `cargo run -p wechatpay-quickstart`
 
 use std::process::ExitCode;
 
@@ -70,16 +70,10 @@ fn client_from_env() -> Result<Option<Client>, BoxError> {
         )
         .into());
     }
-    let [
-        mchid,
-        serial,
-        key_path,
-        public_key_id,
-        public_key_path,
-        apiv3,
-    ] = <[Option<String>; 6]>::try_from(values)
-        .map_err(|_| "configuration")?
-        .map(Option::unwrap_or_default);
+    let [mchid, serial, key_path, public_key_id, public_key_path, apiv3] =
+        <[Option<String>; 6]>::try_from(values)
+            .map_err(|_| "configuration")?
+            .map(Option::unwrap_or_default);
     let keys = KeyStore::new();
     keys.add_public_key(public_key_id, PublicKey::from_pem_file(public_key_path)?);
     let mut builder = Client::builder(Credentials::new(
@@ -249,9 +243,9 @@ async fn receive_notification(
                     if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         let _ = tx.send(parsed);
                     }
-                    hyper::Response::builder()
-                        .status(answer.status)
-                        .body(http_body_util::Full::new(bytes::Bytes::from(answer.body)))
+                    hyper::Response::builder().status(answer.status).body(
+                        http_body_util::Full::new(wechatpay_api::Bytes::from(answer.body)),
+                    )
                 }
             });
         let _ = hyper::server::conn::http1::Builder::new()

@@ -73,8 +73,8 @@ pub use wechatpay_core::{
     Hosts, JsapiPayment, KeyError, KeyStore, Limits, ListedCertificate, MAX_REFRESH_INTERVAL,
     MIN_REFRESH_INTERVAL, Notification, NotificationAnswer, NotificationError, NotificationEvent,
     NotificationHandler, Operation, PathError, PrivateKey, PublicKey, RawBody, ResourceError,
-    Response, RetryPolicy, Signer, SystemClock, TransportError, TransportErrorKind, Upload,
-    UploadError, VerifyError,
+    Response, RetryPolicy, SignMismatch, Signer, SystemClock, TransportError, TransportErrorKind,
+    Upload, UploadError, VerifyError,
 };
 pub use wechatpay_core::{json_string, operation, transport};
 

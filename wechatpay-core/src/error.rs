@@ -213,6 +213,69 @@ pub struct ApiError {
     /// How long the `Retry-After` header asked to wait (delta-seconds, or an HTTP date read
     /// against the client's clock), if the answer had one.
     pub retry_after: Option<Duration>,
+    /// For a `SIGN_ERROR` whose answer shows the message the platform rebuilt
+    /// (`detail.sign_information`): where it differs from the message this client signed.
+    pub sign_mismatch: Option<SignMismatch>,
+}
+
+/// Why the platform refused a request's signature (`SIGN_ERROR`), found by comparing the
+/// message this client signed with the one the platform rebuilt from the request it received
+/// (`detail.sign_information`; the platform shows the body's first characters only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignMismatch {
+    /// A line of the message differs: `part` is `method`, `URL`, `timestamp`, `nonce` or
+    /// `body` (its first characters), with the line as signed and as the platform rebuilt it.
+    Part {
+        /// Which line.
+        part: &'static str,
+        /// The line this client signed (cut to the length the platform shows, for the body).
+        signed: String,
+        /// The line the platform rebuilt.
+        rebuilt: String,
+    },
+    /// The lines the platform shows agree, but the messages' lengths do not: the body that
+    /// arrived is not the body signed (re-encoded or altered on the way, after its first
+    /// characters).
+    Length {
+        /// Bytes of the message this client signed.
+        signed: usize,
+        /// Bytes of the message the platform rebuilt.
+        rebuilt: usize,
+    },
+    /// The platform rebuilt the very message this client signed, so the signature itself does
+    /// not verify: the private key does not belong to the merchant certificate whose serial the
+    /// `Authorization` header names.
+    Key {
+        /// The merchant certificate serial sent.
+        serial: String,
+    },
+}
+
+impl std::fmt::Display for SignMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignMismatch::Part {
+                part,
+                signed,
+                rebuilt,
+            } => write!(
+                f,
+                "the platform rebuilt another {part} than the one signed: signed {signed:?}, \
+                 the platform saw {rebuilt:?}"
+            ),
+            SignMismatch::Length { signed, rebuilt } => write!(
+                f,
+                "the signed message has {signed} bytes and the one the platform rebuilt {rebuilt}: \
+                 the body sent is not the body signed (altered after signing?)"
+            ),
+            SignMismatch::Key { serial } => write!(
+                f,
+                "the platform rebuilt the message exactly as signed, so the private key does not \
+                 match the merchant certificate serial {serial}"
+            ),
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -239,6 +302,9 @@ impl std::fmt::Display for ApiError {
                 f,
                 "JSON `code` (a proxy, a captive portal or a wrong base URL?)"
             )?;
+        }
+        if let Some(mismatch) = &self.sign_mismatch {
+            write!(f, "; {mismatch}")?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " (Request-ID {id})")?;

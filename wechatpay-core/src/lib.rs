@@ -56,7 +56,7 @@ pub use credentials::{Clock, Credentials, Decrypter, Signer, SystemClock};
 pub use crypto::{Backend, PrivateKey, PublicKey};
 pub use download::{Checksum, Downloaded, Hasher};
 pub use error::{
-    ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody,
+    ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody, SignMismatch,
     TransportError, TransportErrorKind, UploadError, VerifyError,
 };
 pub use invoke::{AppPayment, JsapiPayment};

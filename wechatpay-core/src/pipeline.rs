@@ -16,7 +16,7 @@ use tracing::Instrument as _;
 use crate::credentials::{Clock, Credentials};
 use crate::crypto::PublicKey;
 use crate::download::{Checksum, Downloaded};
-use crate::error::{ApiError, Error, PathError, RawBody, TransportError};
+use crate::error::{ApiError, Error, PathError, RawBody, SignMismatch, TransportError};
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::operation::{Answer, Body, HeaderName, Host, Method, Operation, Request};
 use crate::protocol::pointer::Pointer;
@@ -135,6 +135,19 @@ pub(crate) struct Prepared {
     pub(crate) answer: Answer,
     /// Whether sending it again cannot make the platform act twice.
     pub(crate) idempotent: bool,
+    /// What was signed besides the method and the target, to explain a `SIGN_ERROR`.
+    pub(crate) signed: Signed,
+}
+
+/// The parts of the signed message that the request's head does not carry as they are.
+#[derive(Debug, Clone)]
+pub(crate) struct Signed {
+    pub(crate) timestamp: i64,
+    pub(crate) nonce: String,
+    /// The bytes signed: the JSON body, or an upload's `meta` JSON.
+    pub(crate) body: Bytes,
+    /// The merchant certificate serial named in `Authorization`.
+    pub(crate) serial: String,
 }
 
 /// A request body as the pipeline sends and signs it.
@@ -472,12 +485,18 @@ impl Pipeline {
             public,
         )?;
         let mut headers = extra_headers(id, &extra)?;
+        let signed = Signed {
+            timestamp: self.clock.now(),
+            nonce: nonce(),
+            body: body.signed.clone(),
+            serial: self.credentials.serial().to_owned(),
+        };
         let authorization = self.credentials.authorization(
             request.method.as_str(),
             &target,
             &body.signed,
-            self.clock.now(),
-            &nonce(),
+            signed.timestamp,
+            &signed.nonce,
         )?;
         headers.insert(
             AUTHORIZATION,
@@ -510,6 +529,7 @@ impl Pipeline {
             body: body.sent,
             answer: request.answer,
             idempotent: request.idempotent,
+            signed,
         })
     }
 
@@ -707,7 +727,69 @@ fn refusal(
         };
     }
     let retry_after = retry_after(&parts.headers, now);
-    api_error(status, body, request_id, retry_after)
+    let mut error = api_error(status, body, request_id, retry_after);
+    if let Error::Api(e) = &mut error {
+        if e.code == "SIGN_ERROR" {
+            e.sign_mismatch = sign_mismatch(prepared, e.detail.as_ref());
+        }
+    }
+    error
+}
+
+/// Where the message the platform rebuilt (`detail.sign_information`) differs from the one
+/// signed: the first line that differs (the body as far as the platform shows it), else the
+/// length, else the key. `None` when the answer does not show the rebuilt message.
+fn sign_mismatch(prepared: &Prepared, detail: Option<&serde_json::Value>) -> Option<SignMismatch> {
+    let information = detail?.get("sign_information")?;
+    let rebuilt = information.get("truncated_sign_message")?.as_str()?;
+    let rebuilt_length = information.get("sign_message_length")?.as_u64()?;
+    let signed = &prepared.signed;
+    let mut lines = rebuilt.splitn(5, '\n');
+    let body = String::from_utf8_lossy(&signed.body);
+    let expected = [
+        ("method", prepared.method.as_str().to_owned()),
+        ("URL", prepared.target.as_str().to_owned()),
+        ("timestamp", signed.timestamp.to_string()),
+        ("nonce", signed.nonce.clone()),
+    ];
+    for (part, line) in expected {
+        let seen = lines.next().unwrap_or_default();
+        if seen != line {
+            return Some(SignMismatch::Part {
+                part,
+                signed: line,
+                rebuilt: seen.to_owned(),
+            });
+        }
+    }
+    // The platform shows the body's first characters, then the message's final newline.
+    let shown = lines.next().unwrap_or_default();
+    let shown = shown.strip_suffix('\n').unwrap_or(shown);
+    if !body.starts_with(shown) {
+        let signed: String = body.chars().take(shown.chars().count()).collect();
+        return Some(SignMismatch::Part {
+            part: "body",
+            signed,
+            rebuilt: shown.to_owned(),
+        });
+    }
+    let message = crate::protocol::request_message(
+        prepared.method.as_str(),
+        prepared.target.as_str(),
+        signed.timestamp,
+        &signed.nonce,
+        &signed.body,
+    );
+    let signed_length = message.len();
+    if signed_length as u64 != rebuilt_length {
+        return Some(SignMismatch::Length {
+            signed: signed_length,
+            rebuilt: usize::try_from(rebuilt_length).unwrap_or(usize::MAX),
+        });
+    }
+    Some(SignMismatch::Key {
+        serial: signed.serial.clone(),
+    })
 }
 
 /// The wait a `Retry-After` header asks for: delta-seconds, or an HTTP date measured from `now`
@@ -882,6 +964,7 @@ fn api_error(
         request_id,
         body: RawBody(body),
         retry_after,
+        sign_mismatch: None,
     }))
 }
 

@@ -139,6 +139,7 @@ mod tests {
             request_id: None,
             body: RawBody(bytes::Bytes::new()),
             retry_after: retry_after.map(Duration::from_secs),
+            sign_mismatch: None,
         }))
     }
 

@@ -355,6 +355,159 @@ fn render(
     text.into_bytes()
 }
 
+/// A line of a trade bill: a payment, or a refund of one.
+enum Line<'a> {
+    Payment(&'a Payment),
+    Refund(&'a RefundEntry),
+}
+
+impl Line<'_> {
+    fn payment(&self) -> &Payment {
+        match self {
+            Line::Payment(p) => p,
+            Line::Refund(r) => &r.payment,
+        }
+    }
+
+    fn refund(&self) -> Option<&RefundEntry> {
+        match self {
+            Line::Payment(_) => None,
+            Line::Refund(r) => Some(r),
+        }
+    }
+
+    /// When it was paid, or when the refund was accepted.
+    fn time(&self) -> OffsetDateTime {
+        self.refund().map_or(self.payment().time, |r| r.time)
+    }
+
+    /// 应结订单金额, 退款金额, 手续费, 订单金额, 申请退款金额, in fen (a refund's fee comes back).
+    fn amounts(&self) -> [i64; 5] {
+        match self {
+            Line::Payment(p) => [p.total, 0, fee(p.total), p.total, 0],
+            Line::Refund(r) => [0, r.refund, -fee(r.refund), 0, r.refund],
+        }
+    }
+
+    /// A refund's value, or what a payment's line holds there.
+    fn of_refund(&self, value: impl Fn(&RefundEntry) -> String, payment: &str) -> String {
+        self.refund().map_or_else(|| payment.to_owned(), value)
+    }
+}
+
+/// Which trade bills (`bill_type`) carry a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carried {
+    /// Every bill.
+    Always,
+    /// `ALL` and `REFUND`.
+    WithRefunds,
+    /// `REFUND` only.
+    RefundBill,
+}
+
+impl Carried {
+    fn by(self, bill_type: &str) -> bool {
+        match self {
+            Carried::Always => true,
+            Carried::WithRefunds => bill_type != "SUCCESS",
+            Carried::RefundBill => bill_type == "REFUND",
+        }
+    }
+}
+
+/// A trade bill column: its header, the bills that carry it, its value for a line.
+type TradeColumn = (&'static str, Carried, fn(&Line<'_>) -> String);
+
+/// The trade bill's columns, in the file's order, each written once for every bill type.
+const TRADE_COLUMNS: &[TradeColumn] = &[
+    ("交易时间", Carried::Always, |l| bill_time(l.time())),
+    ("公众账号ID", Carried::Always, |l| {
+        l.payment().appid.clone()
+    }),
+    ("商户号", Carried::Always, |l| l.payment().mchid.clone()),
+    ("特约商户号", Carried::Always, |l| {
+        match l.payment().sub_mchid.as_str() {
+            "" => "0".into(),
+            sub => sub.to_owned(),
+        }
+    }),
+    ("设备号", Carried::Always, |_| String::new()),
+    ("微信订单号", Carried::Always, |l| {
+        l.payment().transaction_id.clone()
+    }),
+    ("商户订单号", Carried::Always, |l| {
+        l.payment().out_trade_no.clone()
+    }),
+    ("用户标识", Carried::Always, |l| {
+        l.payment().openid.clone()
+    }),
+    ("交易类型", Carried::Always, |l| {
+        l.payment().trade_type.clone()
+    }),
+    ("交易状态", Carried::Always, |l| match l {
+        Line::Payment(_) => "SUCCESS".into(),
+        Line::Refund(_) => "REFUND".into(),
+    }),
+    ("付款银行", Carried::Always, |_| "OTHERS".into()),
+    ("货币种类", Carried::Always, |l| {
+        l.payment().currency.clone()
+    }),
+    ("应结订单金额", Carried::Always, |l| {
+        yuan(l.amounts()[0])
+    }),
+    ("代金券金额", Carried::Always, |_| yuan(0)),
+    ("退款申请时间", Carried::RefundBill, |l| {
+        l.of_refund(|r| bill_time(r.time), "")
+    }),
+    ("退款成功时间", Carried::RefundBill, |l| {
+        l.of_refund(|r| r.success_time.map(bill_time).unwrap_or_default(), "")
+    }),
+    ("微信退款单号", Carried::WithRefunds, |l| {
+        l.of_refund(|r| r.refund_id.clone(), "0")
+    }),
+    ("商户退款单号", Carried::WithRefunds, |l| {
+        l.of_refund(|r| r.out_refund_no.clone(), "0")
+    }),
+    ("退款金额", Carried::WithRefunds, |l| {
+        yuan(l.amounts()[1])
+    }),
+    ("充值券退款金额", Carried::WithRefunds, |_| yuan(0)),
+    ("退款类型", Carried::WithRefunds, |l| {
+        l.of_refund(|_| "ORIGINAL".into(), "")
+    }),
+    ("退款状态", Carried::WithRefunds, |l| {
+        l.of_refund(|r| r.status.clone(), "")
+    }),
+    ("商品名称", Carried::Always, |l| {
+        l.payment().description.clone()
+    }),
+    ("商户数据包", Carried::Always, |l| {
+        l.payment().attach.clone()
+    }),
+    ("手续费", Carried::Always, |l| {
+        format!("{}000", yuan(l.amounts()[2]))
+    }),
+    ("费率", Carried::Always, |_| FEE_RATE.to_owned()),
+    ("订单金额", Carried::Always, |l| yuan(l.amounts()[3])),
+    ("申请退款金额", Carried::WithRefunds, |l| {
+        yuan(l.amounts()[4])
+    }),
+    ("费率备注", Carried::Always, |_| String::new()),
+];
+
+/// The summary's columns: its header, the bills that carry it, the index of its sum in
+/// [`Line::amounts`] (`None`: the number of lines; `Some(5)`: always zero).
+const TRADE_SUMMARY: &[(&str, Carried, Option<usize>)] = &[
+    ("总交易单数", Carried::Always, None),
+    ("应结订单总金额", Carried::Always, Some(0)),
+    ("退款总金额", Carried::WithRefunds, Some(1)),
+    ("充值券退款总金额", Carried::WithRefunds, Some(5)),
+    ("手续费总金额", Carried::Always, Some(2)),
+    ("订单总金额", Carried::Always, Some(3)),
+    ("申请退款总金额", Carried::WithRefunds, Some(4)),
+];
+
 /// A trade bill of `bill_type` (`ALL`, `SUCCESS`, `REFUND`), or `None` if it has no rows.
 fn trade_bill(bill_type: &str, payments: &[Payment], refunds: &[RefundEntry]) -> Option<Vec<u8>> {
     let (payments, refunds) = match bill_type {
@@ -362,152 +515,42 @@ fn trade_bill(bill_type: &str, payments: &[Payment], refunds: &[RefundEntry]) ->
         "REFUND" => (&[][..], refunds),
         _ => (payments, refunds),
     };
-    if payments.is_empty() && refunds.is_empty() {
+    let lines: Vec<Line<'_>> = (payments.iter().map(Line::Payment))
+        .chain(refunds.iter().map(Line::Refund))
+        .collect();
+    if lines.is_empty() {
         return None;
     }
-    let refund_bill = bill_type == "REFUND";
-    let success_bill = bill_type == "SUCCESS";
-    let mut header = vec![
-        "交易时间",
-        "公众账号ID",
-        "商户号",
-        "特约商户号",
-        "设备号",
-        "微信订单号",
-        "商户订单号",
-        "用户标识",
-        "交易类型",
-        "交易状态",
-        "付款银行",
-        "货币种类",
-        "应结订单金额",
-        "代金券金额",
-    ];
-    if refund_bill {
-        header.extend(["退款申请时间", "退款成功时间"]);
-    }
-    if !success_bill {
-        header.extend([
-            "微信退款单号",
-            "商户退款单号",
-            "退款金额",
-            "充值券退款金额",
-            "退款类型",
-            "退款状态",
-        ]);
-    }
-    header.extend(["商品名称", "商户数据包", "手续费", "费率", "订单金额"]);
-    if !success_bill {
-        header.push("申请退款金额");
-    }
-    header.push("费率备注");
-
-    // Amounts in the order: 应结订单金额, 退款金额, 手续费, 订单金额, 申请退款金额.
-    let mut sums = [0i64; 5];
-    let mut rows = Vec::new();
-    let order_columns = |p: &Payment, time: OffsetDateTime, state: &str| {
-        vec![
-            bill_time(time),
-            p.appid.clone(),
-            p.mchid.clone(),
-            if p.sub_mchid.is_empty() {
-                "0".into()
-            } else {
-                p.sub_mchid.clone()
-            },
-            String::new(),
-            p.transaction_id.clone(),
-            p.out_trade_no.clone(),
-            p.openid.clone(),
-            p.trade_type.to_owned(),
-            state.to_owned(),
-            "OTHERS".to_owned(),
-            p.currency.clone(),
-        ]
-    };
-    for p in payments {
-        let amounts = [p.total, 0, fee(p.total), p.total, 0];
-        let mut row = order_columns(p, p.time, "SUCCESS");
-        row.extend([yuan(p.total), yuan(0)]);
-        if refund_bill {
-            row.extend([String::new(), String::new()]);
-        }
-        if !success_bill {
-            row.extend(["0", "0", "0.00", "0.00", "", ""].map(String::from));
-        }
-        row.extend([
-            p.description.clone(),
-            p.attach.clone(),
-            format!("{}000", yuan(amounts[2])),
-            FEE_RATE.to_owned(),
-            yuan(p.total),
-        ]);
-        if !success_bill {
-            row.push(yuan(0));
-        }
-        row.push(String::new());
-        rows.push(row);
-        add(&mut sums, amounts);
-    }
-    for r in refunds {
-        let p = &r.payment;
-        let amounts = [0, r.refund, -fee(r.refund), 0, r.refund];
-        let mut row = order_columns(p, r.time, "REFUND");
-        row.extend([yuan(0), yuan(0)]);
-        if refund_bill {
-            row.extend([
-                bill_time(r.time),
-                r.success_time.map(bill_time).unwrap_or_default(),
-            ]);
-        }
-        row.extend([
-            r.refund_id.clone(),
-            r.out_refund_no.clone(),
-            yuan(r.refund),
-            yuan(0),
-            "ORIGINAL".to_owned(),
-            r.status.to_owned(),
-            p.description.clone(),
-            p.attach.clone(),
-            format!("{}000", yuan(amounts[2])),
-            FEE_RATE.to_owned(),
-            yuan(0),
-            yuan(r.refund),
-            String::new(),
-        ]);
-        rows.push(row);
-        add(&mut sums, amounts);
-    }
-    let count = rows.len().to_string();
-    let fees = format!("{}000", yuan(sums[2]));
-    let (summary_header, summary): (Vec<&str>, Vec<String>) = if success_bill {
-        (
-            vec!["总交易单数", "应结订单总金额", "手续费总金额", "订单总金额"],
-            vec![count, yuan(sums[0]), fees, yuan(sums[3])],
-        )
-    } else {
-        (
-            vec![
-                "总交易单数",
-                "应结订单总金额",
-                "退款总金额",
-                "充值券退款总金额",
-                "手续费总金额",
-                "订单总金额",
-                "申请退款总金额",
+    let columns: Vec<&TradeColumn> = (TRADE_COLUMNS.iter())
+        .filter(|(_, carried, _)| carried.by(bill_type))
+        .collect();
+    let header: Vec<&str> = columns.iter().map(|(name, _, _)| *name).collect();
+    let rows: Vec<Vec<String>> = (lines.iter())
+        .map(|line| columns.iter().map(|(_, _, value)| value(line)).collect())
+        .collect();
+    let mut sums = [0i64; 6];
+    for line in &lines {
+        let amounts = line.amounts();
+        add(
+            &mut sums,
+            [
+                amounts[0], amounts[1], amounts[2], amounts[3], amounts[4], 0,
             ],
-            vec![
-                count,
-                yuan(sums[0]),
-                yuan(sums[1]),
-                yuan(0),
-                fees,
-                yuan(sums[3]),
-                yuan(sums[4]),
-            ],
-        )
-    };
-    Some(render(&header, &rows, &summary_header, &summary))
+        );
+    }
+    let summary: Vec<&(&str, Carried, Option<usize>)> = (TRADE_SUMMARY.iter())
+        .filter(|(_, carried, _)| carried.by(bill_type))
+        .collect();
+    let summary_header: Vec<&str> = summary.iter().map(|(name, _, _)| *name).collect();
+    let totals: Vec<String> = (summary.iter())
+        .map(|(_, _, sum)| match sum {
+            None => lines.len().to_string(),
+            // Fees have five decimals.
+            Some(2) => format!("{}000", yuan(sums[2])),
+            Some(i) => yuan(sums[*i]),
+        })
+        .collect();
+    Some(render(&header, &rows, &summary_header, &totals))
 }
 
 fn add<const N: usize>(sums: &mut [i64; N], amounts: [i64; N]) {

@@ -427,7 +427,7 @@ fn authenticate<'s>(
         header("Authorization"),
         signed,
     )
-    .map_err(|message| error_answer(401, "SIGN_ERROR", &message, None))?;
+    .map_err(|refused| error_answer(401, "SIGN_ERROR", &refused.message, refused.detail))?;
     Ok(Admitted {
         op,
         path_params,
@@ -673,6 +673,29 @@ fn parse_authorization(header: &str) -> Result<AuthorizationItems<'_>, String> {
 }
 
 /// Checks the merchant's `Authorization` over the exact bytes received.
+/// Why a request's `Authorization` is refused. For a signature that does not match, the
+/// message the mock verified it against, in the form the platform answers (`detail` with
+/// `sign_information`: the method, the URL, the message with its body cut to 8 characters, and
+/// the message's length in bytes).
+#[derive(Debug)]
+struct AuthRefusal {
+    message: String,
+    detail: Option<Value>,
+}
+
+impl From<&str> for AuthRefusal {
+    fn from(message: &str) -> Self {
+        Self {
+            message: message.to_owned(),
+            detail: None,
+        }
+    }
+}
+
+/// How many characters of the body the platform shows in `truncated_sign_message`, as its
+/// answers have been seen to show (`{"amount`, `{\n"appid`).
+const SHOWN_BODY_CHARS: usize = 8;
+
 fn check_authorization(
     credentials: &TestCredentials,
     merchant_public: &PublicKey,
@@ -680,9 +703,9 @@ fn check_authorization(
     target: &str,
     authorization: Option<&str>,
     body: &[u8],
-) -> Result<(), String> {
+) -> Result<(), AuthRefusal> {
     let auth = authorization.ok_or("the Authorization header is missing")?;
-    let items = parse_authorization(auth)?;
+    let items = parse_authorization(auth).map_err(|m| AuthRefusal::from(m.as_str()))?;
     if items.mchid != credentials.mchid {
         return Err("mchid does not match".into());
     }
@@ -706,10 +729,27 @@ fn check_authorization(
         .map_err(|_| "signature is not base64")?;
     let message = request_message(method, target, timestamp, nonce, body);
     if merchant_public.verify_sha256(&message, &signature) {
-        Ok(())
-    } else {
-        Err("签名错误: the signature does not match the request".into())
+        return Ok(());
     }
+    let shown: String = String::from_utf8_lossy(body)
+        .chars()
+        .take(SHOWN_BODY_CHARS)
+        .collect();
+    let truncated = format!("{method}\n{target}\n{timestamp}\n{nonce}\n{shown}\n");
+    Err(AuthRefusal {
+        message: "错误的签名,验签失败".into(),
+        detail: Some(json!({
+            "field": "signature",
+            "issue": "sign not match",
+            "location": "authorization",
+            "sign_information": {
+                "method": method,
+                "url": target,
+                "truncated_sign_message": truncated,
+                "sign_message_length": message.len(),
+            },
+        })),
+    })
 }
 
 /// The body and the sensitive parameters, decrypted, of a request that validates.
@@ -991,6 +1031,7 @@ mod tests {
     fn check(header: &str) -> Result<(), String> {
         let m = merchant();
         check_authorization(&m.expected, &m.public, METHOD, TARGET, Some(header), BODY)
+            .map_err(|refused| refused.message)
     }
 
     #[derive(Debug, Clone)]

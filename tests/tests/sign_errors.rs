@@ -1,0 +1,151 @@
+//! A `SIGN_ERROR` explains itself: the mock answers a signature that does not verify as the
+//! platform does (`detail.sign_information`: the message it rebuilt, its body cut short, and the
+//! message's length), and the client names the first thing that differs from what it signed.
+//! Each cause is provoked for real over HTTP: a transport that alters the request after it was
+//! signed, or a key that is not the merchant's.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use wechatpay_api::transport::{Exchange, ReadPolicy, ReqwestTransport, Transport};
+use wechatpay_api::{Bytes, Client, Credentials, Error, PrivateKey, SignMismatch};
+use wechatpay_mock::MockPlatform;
+
+/// A transport that changes each request after the client signed it.
+#[derive(Debug)]
+struct Alters(
+    ReqwestTransport,
+    fn(http::Request<Bytes>) -> http::Request<Bytes>,
+);
+
+impl Transport for Alters {
+    fn send(&self, request: http::Request<Bytes>, policy: ReadPolicy) -> Exchange<'_> {
+        self.0.send((self.1)(request), policy)
+    }
+}
+
+fn altering_client(
+    mock: &MockPlatform,
+    alter: fn(http::Request<Bytes>) -> http::Request<Bytes>,
+) -> Client {
+    let transport = ReqwestTransport::new(Duration::from_secs(10), Duration::from_secs(1)).unwrap();
+    mock.credentials()
+        .client_builder(mock.base_url())
+        .unwrap()
+        .transport(Arc::new(Alters(transport, alter)))
+        .build()
+        .unwrap()
+}
+
+fn mismatch(err: &Error) -> SignMismatch {
+    match err {
+        Error::Api(e) if e.code == "SIGN_ERROR" => {
+            let information = &e.detail.as_ref().unwrap()["sign_information"];
+            assert!(information["truncated_sign_message"].is_string(), "{e:?}");
+            e.sign_mismatch
+                .clone()
+                .expect("the answer shows the rebuilt message")
+        }
+        other => panic!("not a SIGN_ERROR: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_body_changed_after_signing_is_named_by_its_first_characters_or_its_length() {
+    let mock = mock();
+    // Re-encoded from its first character (a pretty-printing proxy).
+    let client = altering_client(&mock, |request| {
+        request.map(|body| {
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            Bytes::from(serde_json::to_vec_pretty(&value).unwrap())
+        })
+    });
+    let err = client.execute(&audit()).await.unwrap_err();
+    match mismatch(&err) {
+        SignMismatch::Part {
+            part,
+            signed,
+            rebuilt,
+        } => {
+            assert_eq!(part, "body");
+            assert!(
+                signed.starts_with('{') && rebuilt.starts_with("{\n"),
+                "{signed:?} {rebuilt:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().contains("another body than the one signed"),
+        "{err}"
+    );
+
+    // Changed past the characters the platform shows: only the lengths tell.
+    let client = altering_client(&mock, |request| {
+        request.map(|body| {
+            let mut longer = body.to_vec();
+            longer.insert(longer.len() - 1, b' ');
+            Bytes::from(longer)
+        })
+    });
+    let err = client.execute(&audit()).await.unwrap_err();
+    match mismatch(&err) {
+        SignMismatch::Length { signed, rebuilt } => assert_eq!(rebuilt, signed + 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_url_changed_after_signing_is_named() {
+    let mock = mock();
+    let client = altering_client(&mock, |request| {
+        let (mut parts, body) = request.into_parts();
+        let uri = format!("{}?utm_source=proxy", parts.uri);
+        parts.uri = uri.parse().unwrap();
+        http::Request::from_parts(parts, body)
+    });
+    let err = client.execute(&audit()).await.unwrap_err();
+    match mismatch(&err) {
+        SignMismatch::Part {
+            part,
+            signed,
+            rebuilt,
+        } => {
+            assert_eq!(part, "URL");
+            assert_eq!(rebuilt, format!("{signed}?utm_source=proxy"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_key_that_is_not_the_merchants_is_named_when_the_message_matches() {
+    let mock = mock();
+    let creds = mock.credentials();
+    let stranger = PrivateKey::generate(wechatpay_api::Backend::default()).unwrap();
+    let client = Client::builder(Credentials::new(
+        creds.mchid.clone(),
+        creds.merchant_serial.clone(),
+        stranger,
+    ))
+    .key_store(creds.key_store().unwrap())
+    .base_url(mock.base_url())
+    .build()
+    .unwrap();
+    let err = client.execute(&audit()).await.unwrap_err();
+    assert_eq!(
+        mismatch(&err),
+        SignMismatch::Key {
+            serial: creds.merchant_serial.clone()
+        }
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with("WeChat Pay error: HTTP 401 SIGN_ERROR"),
+        "{text}"
+    );
+    assert!(text.contains("private key does not match"), "{text}");
+}

@@ -71,10 +71,10 @@ pub use wechatpay_core::{
     CertificateNotValid, CertificateRefresh, Chain, ChainResult, Checksum, Client, ClientBuilder,
     Clock, Credentials, CryptoError, Decrypter, Downloaded, EncryptedResource, Error, Hasher, Host,
     Hosts, JsapiPayment, KeyError, KeyStore, Limits, ListedCertificate, MAX_REFRESH_INTERVAL,
-    MIN_REFRESH_INTERVAL, Notification, NotificationAnswer, NotificationError, NotificationEvent,
-    NotificationHandler, Operation, PathError, PrivateKey, PublicKey, RawBody, ResourceError,
-    Response, RetryPolicy, SignMismatch, Signer, SystemClock, TransportError, TransportErrorKind,
-    Upload, UploadError, VerifyError,
+    MIN_REFRESH_INTERVAL, Merchants, Notification, NotificationAnswer, NotificationError,
+    NotificationEvent, NotificationHandler, Operation, PathError, PrivateKey, PublicKey, RawBody,
+    ResourceError, Response, RetryPolicy, SignMismatch, Signer, SystemClock, TransportError,
+    TransportErrorKind, Upload, UploadError, VerifyError,
 };
 pub use wechatpay_core::{json_string, operation, transport};
 

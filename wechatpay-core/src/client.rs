@@ -188,6 +188,11 @@ impl Client {
         &self.pipeline.keys
     }
 
+    /// The merchant id this client signs as.
+    pub fn mchid(&self) -> &str {
+        self.pipeline.credentials.mchid()
+    }
+
     /// The hosts this client sends to (validated when it was built).
     pub fn hosts(&self) -> &Hosts {
         &self.pipeline.hosts

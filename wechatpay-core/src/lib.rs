@@ -36,6 +36,7 @@ mod error;
 mod invoke;
 pub mod json_string;
 mod keys;
+mod merchants;
 mod notify;
 pub mod operation;
 mod pipeline;
@@ -61,6 +62,7 @@ pub use error::{
 };
 pub use invoke::{AppPayment, JsapiPayment};
 pub use keys::{ApiV3Key, Certificate, KeyStore};
+pub use merchants::Merchants;
 pub use notify::{
     Notification, NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler,
 };

@@ -29,6 +29,26 @@ pub enum NotificationError {
     /// The decrypted resource is not JSON.
     #[error("the decrypted resource is not JSON: {0}")]
     ResourceJson(serde_json::Error),
+    /// [`Merchants::parse_for`](crate::Merchants::parse_for): no client for this merchant.
+    #[error("no client is registered for the merchant `{mchid}`")]
+    UnknownMerchant {
+        /// The merchant id the route named.
+        mchid: String,
+    },
+    /// [`Merchants::parse_for`](crate::Merchants::parse_for): the merchant's client has no
+    /// APIv3 key.
+    #[error("the client of the merchant `{mchid}` has no APIv3 key to decrypt notifications")]
+    NoApiV3Key {
+        /// The merchant id.
+        mchid: String,
+    },
+    /// [`Merchants::parse_any`](crate::Merchants::parse_any): no registered merchant holds the
+    /// key the notification names.
+    #[error("no registered merchant holds the key `{serial}` the notification names")]
+    NoMerchantHoldsKey {
+        /// The `Wechatpay-Serial` header.
+        serial: String,
+    },
     /// The decrypted resource of a known event type does not match its model.
     #[error("the resource of a `{event_type}` notification does not match its model: {source}")]
     Event {

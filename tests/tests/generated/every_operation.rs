@@ -995,21 +995,21 @@ async fn every_operation_is_answered_and_decodes() {
     results
         .push((
             "ecommerceQueryProfitSharingOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
             ::std::boxed::Box::pin(ecommerce_query_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceCreateProfitSharingOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("INVALID_REQUEST"),
             ::std::boxed::Box::pin(ecommerce_create_profit_sharing_order(&client)).await,
         ));
     mock.reset();
     results
         .push((
             "ecommerceQueryProfitSharingReturnOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("RESOURCE_NOT_EXISTS"),
             ::std::boxed::Box::pin(ecommerce_query_profit_sharing_return_order(&client))
                 .await,
         ));
@@ -1017,7 +1017,7 @@ async fn every_operation_is_answered_and_decodes() {
     results
         .push((
             "ecommerceCreateProfitSharingReturnOrder",
-            ::std::option::Option::None,
+            ::std::option::Option::Some("INVALID_REQUEST"),
             ::std::boxed::Box::pin(ecommerce_create_profit_sharing_return_order(&client))
                 .await,
         ));

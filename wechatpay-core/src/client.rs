@@ -21,7 +21,7 @@ use crate::operation::{Method, Operation};
 use crate::pipeline::{Hosts, Limits, Origins, Pipeline, Response};
 use crate::protocol::nonce;
 use crate::retry::RetryPolicy;
-use crate::transport::{ReqwestTransport, Transport};
+use crate::transport::{ReqwestTransport, Transport, TransportSettings};
 
 /// Builds a [`Client`] (and, with the `blocking` feature, a `blocking::Client`).
 #[derive(Debug)]
@@ -33,8 +33,7 @@ pub struct ClientBuilder {
     failover: bool,
     limits: Limits,
     retry: RetryPolicy,
-    timeout: Duration,
-    connect_timeout: Duration,
+    transport_settings: TransportSettings,
     clock: Arc<dyn Clock>,
     transport: Option<Arc<dyn Transport>>,
 }
@@ -50,8 +49,7 @@ impl ClientBuilder {
             failover: false,
             limits: Limits::default(),
             retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
+            transport_settings: TransportSettings::default(),
             clock: Arc::new(SystemClock),
             transport: None,
         }
@@ -102,13 +100,28 @@ impl ClientBuilder {
 
     /// Whole-request timeout (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.transport_settings.timeout = timeout;
         self
     }
 
     /// Connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.transport_settings.connect_timeout = timeout;
+        self
+    }
+
+    /// How long an idle connection is kept for the next call (default 7 s: WeChat Pay closes
+    /// idle connections after about 8 s).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.transport_settings.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`), for
+    /// egress proxies and IP allow-lists. Without it the client connects directly, whatever
+    /// `HTTP_PROXY` or `HTTPS_PROXY` say. A URL the transport cannot use fails `build`.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport_settings.proxy = Some(url.into());
         self
     }
 
@@ -141,7 +154,7 @@ impl ClientBuilder {
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
             None => Arc::new(
-                ReqwestTransport::new(self.timeout, self.connect_timeout)
+                ReqwestTransport::with_settings(&self.transport_settings)
                     .map_err(|e| Error::HttpClient(Box::new(e)))?,
             ),
         };

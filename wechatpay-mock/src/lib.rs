@@ -33,7 +33,7 @@
 //!   the bytes read pass the limit), and the connection is closed;
 //! - request head: at most 64 KiB of request line and headers ([`MockBuilder::max_header_bytes`]),
 //!   else 431 and the connection is closed;
-//! - idle connections: closed after 10 s without a byte while a request is awaited, new or
+//! - idle connections: closed after 8 s (as the platform closes them) without a byte while a request is awaited, new or
 //!   kept alive, or mid-head ([`MockBuilder::idle_timeout`]); a body that stalls as long gets 408;
 //! - bill files: the last 64 handed out can be downloaded; an older token gets the spec's
 //!   example file;

@@ -176,7 +176,8 @@ impl MockBuilder {
     }
 
     /// How long a connection may send nothing, when new, between requests, mid-head or
-    /// mid-body, before the mock closes it (default 10 s; mid-body it answers 408 first).
+    /// mid-body, before the mock closes it (default 8 s, as the platform closes idle connections
+    /// after about 8 s; mid-body it answers 408 first).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.limits.idle_timeout = timeout;
         self

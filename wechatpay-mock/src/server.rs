@@ -44,7 +44,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 8 * 1024 * 1024,
             max_header_bytes: 64 * 1024,
-            idle_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(8),
         }
     }
 }

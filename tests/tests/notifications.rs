@@ -298,3 +298,100 @@ async fn certificates_refresh_in_the_background() {
         vec![creds.platform_certificate_serial.clone()]
     );
 }
+
+/// A store whose database is down.
+struct Unavailable;
+
+impl wechatpay_api::HandledNotifications for Unavailable {
+    fn claim<'a>(&'a self, _: &'a str) -> wechatpay_api::StoreFuture<'a, bool> {
+        Box::pin(async { Err("the database is down".into()) })
+    }
+    fn release<'a>(&'a self, _: &'a str) -> wechatpay_api::StoreFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn a_notification_delivered_again_is_acknowledged_without_running_the_handler_twice() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use wechatpay_api::{Event, RecentNotifications};
+    let mock = mock();
+    let handler = client(&mock).notification_handler().unwrap();
+    let store = RecentNotifications::new();
+    let runs = AtomicUsize::new(0);
+    let fail_next = std::sync::atomic::AtomicBool::new(false);
+    let (handler, store, runs, fail_next) = (&handler, &store, &runs, &fail_next);
+    let deliver = |sent: wechatpay_mock::SignedNotification| async move {
+        let handle = |n: wechatpay_api::Notification, event: Event| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            let failing = fail_next.swap(false, Ordering::SeqCst);
+            async move {
+                assert_eq!(n.event_type, "COMPLAINT.CREATE");
+                assert!(!matches!(event, Event::Unknown { .. }), "typed: {event:?}");
+                if failing {
+                    Err("the order system is down")
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        (handler
+            .handle_once(store, &sent.headers, &sent.body, handle)
+            .await)
+            .status
+    };
+    let sent = mock.notification(
+        "COMPLAINT.CREATE",
+        "产生新投诉",
+        "complaint",
+        &complaint(),
+        None,
+    );
+    assert_eq!(deliver(sent.clone()).await, 204);
+    // Delivered again (WeChat Pay did not see the answer): acknowledged, not handled again.
+    assert_eq!(deliver(sent).await, 204);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    // A handler that fails gives its claim back: the next delivery runs it again.
+    let other = mock.notification(
+        "COMPLAINT.CREATE",
+        "产生新投诉",
+        "complaint",
+        &complaint(),
+        None,
+    );
+    fail_next.store(true, Ordering::SeqCst);
+    assert_eq!(deliver(other.clone()).await, 500);
+    assert_eq!(deliver(other.clone()).await, 204);
+    assert_eq!(deliver(other).await, 204);
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+
+    // The replay window holds before any claim: a stale copy is refused, a new id or not.
+    let stale = mock.notification(
+        "COMPLAINT.CREATE",
+        "产生新投诉",
+        "complaint",
+        &complaint(),
+        Some(Fault::StaleTimestamp),
+    );
+    assert_eq!(deliver(stale).await, 500);
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+
+    // A store that cannot claim: refused (WeChat Pay delivers again later), nothing run.
+    let fresh = mock.notification(
+        "COMPLAINT.CREATE",
+        "产生新投诉",
+        "complaint",
+        &complaint(),
+        None,
+    );
+    let answer = handler
+        .handle_once(
+            &Unavailable,
+            &fresh.headers,
+            &fresh.body,
+            |_, _: Event| async { Ok::<(), String>(()) },
+        )
+        .await;
+    assert_eq!(answer.status, 500);
+}

@@ -1,15 +1,19 @@
-//! WeChat Pay notifications in an actix-web service, through the framework-neutral
-//! `NotificationHandler::parse_event(headers, raw_body)`: hand it the headers and the raw body
-//! bytes exactly as received, and answer with the `NotificationAnswer` it leads to.
+//! WeChat Pay notifications in an actix-web service, each handled once, through the
+//! framework-neutral `NotificationHandler::handle_once(store, headers, raw_body, handler)`: hand
+//! it the headers and the raw body bytes exactly as received, and answer with the
+//! `NotificationAnswer` it gives. A notification delivered again is acknowledged without running
+//! the handler twice (`RecentNotifications` here; a store on your database in production).
 //!
 //! Runs against the embedded mock: it starts the service on a free port, has the mock send it a
-//! signed, encrypted notification and then a tampered one, and checks both answers.
+//! signed, encrypted notification twice and then a tampered one, and checks the answers.
 //!
 //! `cargo run -p wechatpay-api --example actix_notifications`
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
-use wechatpay_api::{Event, NotificationAnswer, NotificationHandler};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use wechatpay_api::{Event, NotificationHandler, RecentNotifications};
 use wechatpay_mock::{Fault, MockPlatform};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -27,23 +31,31 @@ fn headers(request: &HttpRequest) -> http::HeaderMap {
     map
 }
 
+/// The service's state.
+struct Notifications {
+    handler: NotificationHandler,
+    handled: RecentNotifications,
+    /// How many times the business logic ran.
+    runs: AtomicUsize,
+}
+
 async fn on_notification(
     request: HttpRequest,
     body: web::Bytes,
-    handler: web::Data<NotificationHandler>,
+    state: web::Data<Notifications>,
 ) -> HttpResponse {
-    let answer = match handler.parse_event::<Event>(&headers(&request), &body) {
-        Ok((notification, event)) => {
-            // Deduplicate by notification.id, then act on the event.
+    let handle = |notification: wechatpay_api::Notification, event: Event| {
+        state.runs.fetch_add(1, Ordering::SeqCst);
+        async move {
+            // Act on the event; an `Err` makes WeChat Pay deliver it again.
             println!("received {}: {event:?}", notification.id);
-            NotificationAnswer::success()
-        }
-        Err(e) => {
-            // Logged here; the sender (anyone can post here) learns nothing of why.
-            eprintln!("notification refused: {e}");
-            NotificationAnswer::refused()
+            Ok::<(), BoxError>(())
         }
     };
+    // Refusals are logged (tracing) and answered without saying why.
+    let answer = (state.handler)
+        .handle_once(&state.handled, &headers(&request), &body, handle)
+        .await;
     let status = actix_web::http::StatusCode::from_u16(answer.status)
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     if answer.body.is_empty() {
@@ -62,10 +74,15 @@ async fn main() -> Result<(), BoxError> {
         .credentials()
         .client_builder(mock.base_url())?
         .build()?;
-    let handler = web::Data::new(client.notification_handler()?);
+    let state = web::Data::new(Notifications {
+        handler: client.notification_handler()?,
+        handled: RecentNotifications::new(),
+        runs: AtomicUsize::new(0),
+    });
+    let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(handler.clone())
+            .app_data(shared.clone())
             .route("/wechatpay/notify", web::post().to(on_notification))
     })
     .workers(1)
@@ -86,6 +103,9 @@ async fn main() -> Result<(), BoxError> {
     );
     let (status, _) = mock.send_notification(&url, &signed).await?;
     assert_eq!(status, 204, "a verified notification is accepted");
+    let (status, _) = mock.send_notification(&url, &signed).await?;
+    assert_eq!(status, 204, "delivered again, it is acknowledged");
+    assert_eq!(state.runs.load(Ordering::SeqCst), 1, "and handled once");
     let tampered = mock.notification(
         "COMPLAINT.CREATE",
         "产生新投诉",

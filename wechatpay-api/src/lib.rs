@@ -69,11 +69,12 @@ pub use wechatpay_core::blocking;
 pub use wechatpay_core::{
     ApiError, ApiV3Key, AppPayment, Backend, Bytes, Certificate, CertificateList,
     CertificateNotValid, CertificateRefresh, Chain, ChainResult, Checksum, Client, ClientBuilder,
-    Clock, Credentials, CryptoError, Decrypter, Downloaded, EncryptedResource, Error, Hasher, Host,
-    Hosts, JsapiPayment, KeyError, KeyStore, Limits, ListedCertificate, MAX_REFRESH_INTERVAL,
-    MIN_REFRESH_INTERVAL, Merchants, Notification, NotificationAnswer, NotificationError,
-    NotificationEvent, NotificationHandler, Operation, PathError, PrivateKey, PublicKey, RawBody,
-    ResourceError, Response, RetryPolicy, SignMismatch, Signer, SystemClock, TransportError,
+    Clock, Credentials, CryptoError, Decrypter, Downloaded, EncryptedResource, Error,
+    HandledNotifications, Hasher, Host, Hosts, JsapiPayment, KeyError, KeyStore, Limits,
+    ListedCertificate, MAX_REFRESH_INTERVAL, MIN_REFRESH_INTERVAL, Merchants, Notification,
+    NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler, Operation,
+    PathError, PrivateKey, PublicKey, RawBody, RecentNotifications, ResourceError, Response,
+    RetryPolicy, SignMismatch, Signer, StoreError, StoreFuture, SystemClock, TransportError,
     TransportErrorKind, Upload, UploadError, VerifyError,
 };
 pub use wechatpay_core::{json_string, operation, transport};

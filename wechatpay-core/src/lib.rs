@@ -33,6 +33,7 @@ mod credentials;
 mod crypto;
 mod download;
 mod error;
+mod handled;
 mod invoke;
 pub mod json_string;
 mod keys;
@@ -60,6 +61,7 @@ pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody, SignMismatch,
     TransportError, TransportErrorKind, UploadError, VerifyError,
 };
+pub use handled::{HandledNotifications, RecentNotifications, StoreError, StoreFuture};
 pub use invoke::{AppPayment, JsapiPayment};
 pub use keys::{ApiV3Key, Certificate, KeyStore};
 pub use merchants::Merchants;

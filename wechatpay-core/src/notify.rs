@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::certificates::{EncryptedResource, ResourceError};
 use crate::credentials::{Clock, SystemClock};
 use crate::error::VerifyError;
+use crate::handled::HandledNotifications;
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::protocol::verify;
 
@@ -188,6 +189,61 @@ impl NotificationHandler {
                 source,
             })?;
         Ok((notification, event))
+    }
+}
+
+impl NotificationHandler {
+    /// Handles a notification once: verifies and opens it ([`parse_event`](Self::parse_event)),
+    /// claims its id in `store`, and runs `handle` only the first time. A delivery of a
+    /// notification already handled (or being handled) is acknowledged without running
+    /// `handle`. If `handle` fails, the claim is given back and WeChat Pay is answered a failure,
+    /// so its next delivery runs `handle` again. Verification comes first, so the replay window
+    /// (a timestamp within 5 minutes) still holds for a notification replayed with a known id.
+    ///
+    /// What went wrong is logged at `warn`; the answer to a notification that did not verify,
+    /// or that the store could not claim, says nothing of why.
+    pub async fn handle_once<E, F, Fut, X>(
+        &self,
+        store: &dyn HandledNotifications,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        handle: F,
+    ) -> NotificationAnswer
+    where
+        E: NotificationEvent,
+        F: FnOnce(Notification, E) -> Fut,
+        Fut: std::future::Future<Output = Result<(), X>>,
+        X: std::fmt::Display,
+    {
+        let (notification, event) = match self.parse_event::<E>(headers, body) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                tracing::warn!(error = %e, "WeChat Pay notification refused");
+                return NotificationAnswer::refused();
+            }
+        };
+        let id = notification.id.clone();
+        match store.claim(&id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(id = %id, "WeChat Pay notification already handled: acknowledged");
+                return NotificationAnswer::success();
+            }
+            Err(e) => {
+                tracing::warn!(id = %id, error = %e, "the store of handled notifications failed");
+                return NotificationAnswer::refused();
+            }
+        }
+        match handle(notification, event).await {
+            Ok(()) => NotificationAnswer::success(),
+            Err(e) => {
+                tracing::warn!(id = %id, error = %e, "WeChat Pay notification handler failed");
+                if let Err(e) = store.release(&id).await {
+                    tracing::warn!(id = %id, error = %e, "the store could not give the claim back");
+                }
+                NotificationAnswer::refused()
+            }
+        }
     }
 }
 

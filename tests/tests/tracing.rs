@@ -1,4 +1,5 @@
-//! Each call runs in a `wechatpay` span carrying the operation id and the `Request-ID`; no span,
+//! Each call runs in a `wechatpay` span carrying the operation id, the `Request-ID`, the status,
+//! the attempt and its latency; no span,
 //! log line or error carries a secret.
 
 mod common;
@@ -65,6 +66,16 @@ async fn calls_are_traced_with_operation_id_and_request_id() {
     assert!(seen.contains(&"method=POST".to_owned()), "{seen:?}");
     assert!(
         seen.contains(&format!("request_id={}", answer.request_id.unwrap())),
+        "{seen:?}"
+    );
+    // The answer's status, the attempt and how long it took.
+    assert!(
+        seen.contains(&format!("status={}", answer.status)),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&"attempt=1".to_owned()), "{seen:?}");
+    assert!(
+        seen.iter().any(|f| f.starts_with("latency_ms=")),
         "{seen:?}"
     );
     // Nothing secret is recorded.

@@ -225,10 +225,12 @@ impl Pipeline {
             let prepared = prepare()?;
             let span = span(&prepared);
             span.record("attempt", attempt);
+            let started = std::time::Instant::now();
             let result = self
                 .attempt(&prepared, &mut sink, verification)
                 .instrument(span.clone())
                 .await;
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
             let retry = match &result {
                 Err(e) if sink.repeatable() => {
                     self.retry.next_delay(attempt, prepared.idempotent, e)
@@ -355,6 +357,7 @@ impl Pipeline {
         } = sink
         else {
             let answer = self.send(prepared).await?;
+            record_status(answer.status());
             let request_id = record_request_id(answer.headers());
             let now = self.clock.now();
             let (parts, body) = accepted(prepared, answer, request_id.clone(), now)?;
@@ -392,6 +395,7 @@ impl Pipeline {
                 self.transport.send_streamed(request, limit)
             })
             .await?;
+        record_status(answer.status());
         let request_id = record_request_id(answer.headers());
         let (parts, mut body) = answer.into_parts();
         let transport_error = |source| Error::Transport {
@@ -824,7 +828,12 @@ async fn read_all(body: &mut dyn BodyStream, limit: usize) -> Result<Bytes, Tran
 
 /// The `wechatpay` tracing span of a call.
 fn span(prepared: &Prepared) -> tracing::Span {
-    tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, attempt = tracing::field::Empty, request_id = tracing::field::Empty)
+    tracing::info_span!("wechatpay", operation = %prepared.id, method = %prepared.method, attempt = tracing::field::Empty, request_id = tracing::field::Empty, status = tracing::field::Empty, latency_ms = tracing::field::Empty)
+}
+
+/// The HTTP status of an answer, recorded in the current span.
+fn record_status(status: http::StatusCode) {
+    tracing::Span::current().record("status", status.as_u16());
 }
 
 /// The `Request-ID` of an answer, recorded in the current span.

@@ -61,7 +61,10 @@ async fn jsapi_checkout_pay_query_refund_end_to_end() {
     })
     .with_attach("order 1");
     let prepaid = client.execute(&prepay).await.unwrap().data;
-    let params = client.jsapi_payment(APPID, &prepaid.prepay_id).unwrap();
+    let params = client
+        .jsapi_payment(APPID, &prepaid.prepay_id)
+        .await
+        .unwrap();
     assert_eq!(params.package, format!("prepay_id={}", prepaid.prepay_id));
     let query = QueryOrderByOutTradeNo::new(QueryOrderByOutTradeNoRequired {
         out_trade_no: "CHECKOUT-1".into(),

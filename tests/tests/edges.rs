@@ -61,6 +61,7 @@ async fn emoji_in_a_body_is_refused_before_sending_and_by_the_platform() {
             now(),
             &wechatpay_core::__private::nonce(),
         )
+        .await
         .unwrap();
     let response = reqwest_post(&format!("{}{path}", mock.base_url()), &auth, body).await;
     assert_eq!(response.0, 400);

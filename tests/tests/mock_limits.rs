@@ -181,6 +181,7 @@ async fn extreme_timestamps_get_401_sign_error() {
     for timestamp in [i64::MIN, i64::MAX] {
         let auth = creds
             .authorization("POST", AUDIT_PATH, body.as_bytes(), timestamp, "nonce")
+            .await
             .unwrap();
         assert!(
             auth.contains(&format!("timestamp=\"{timestamp}\"")),
@@ -193,6 +194,7 @@ async fn extreme_timestamps_get_401_sign_error() {
     // Beyond i64 too.
     let auth = creds
         .authorization("POST", AUDIT_PATH, body.as_bytes(), 0, "nonce")
+        .await
         .unwrap()
         .replace("timestamp=\"0\"", "timestamp=\"99999999999999999999\"");
     let (status, text) = send(auth).await;

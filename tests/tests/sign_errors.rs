@@ -149,3 +149,75 @@ async fn a_key_that_is_not_the_merchants_is_named_when_the_message_matches() {
     );
     assert!(text.contains("private key does not match"), "{text}");
 }
+
+/// A signer in another process, as a KMS or an HSM daemon would be: `openssl dgst -sha256
+/// -sign`, awaited through `tokio::process`.
+struct OpensslProcess {
+    key: tempfile::NamedTempFile,
+}
+
+impl wechatpay_api::Signer for OpensslProcess {
+    fn sign<'a>(&'a self, message: &'a [u8]) -> wechatpay_api::SignFuture<'a> {
+        Box::pin(async move {
+            use tokio::io::AsyncWriteExt as _;
+            let failed = |e: std::io::Error| wechatpay_api::CryptoError::Signer(e.to_string());
+            let mut child = tokio::process::Command::new("openssl")
+                .args(["dgst", "-sha256", "-sign"])
+                .arg(self.key.path())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .map_err(failed)?;
+            let mut stdin = child.stdin.take().expect("piped");
+            stdin.write_all(message).await.map_err(failed)?;
+            drop(stdin);
+            let out = child.wait_with_output().await.map_err(failed)?;
+            match out.status.success() {
+                true => Ok(out.stdout),
+                false => Err(wechatpay_api::CryptoError::Signer("openssl failed".into())),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_signer_in_another_process_signs_calls_and_payments() {
+    let mock = wechatpay_mock::MockPlatform::builder()
+        .mchid("1230000109")
+        .start()
+        .unwrap();
+    let creds = mock.credentials();
+    let mut key = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut key, creds.merchant_private_key_pem.as_bytes()).unwrap();
+    let signer = Arc::new(OpensslProcess { key });
+    let client = Client::builder(Credentials::with_signer(
+        creds.mchid.clone(),
+        creds.merchant_serial.clone(),
+        signer,
+    ))
+    .key_store(creds.key_store().unwrap())
+    .base_url(mock.base_url())
+    .build()
+    .unwrap();
+    // The platform accepts what the other process signed.
+    client.execute(&audit()).await.unwrap();
+    assert!(mock.requests()[0].authenticated);
+    // paySign too: the same lines a local key signs, verified with the merchant's public key.
+    let pay = client
+        .jsapi_payment("wxd678efh567hg6787", "wx201410272009395522657a690389285100")
+        .await
+        .unwrap();
+    let message = format!(
+        "{}\n{}\n{}\n{}\n",
+        pay.app_id, pay.time_stamp, pay.nonce_str, pay.package
+    );
+    use base64::Engine as _;
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(&pay.pay_sign)
+        .unwrap();
+    let public = wechatpay_api::PrivateKey::from_pem(&creds.merchant_private_key_pem)
+        .unwrap()
+        .public_key()
+        .unwrap();
+    assert!(public.verify_sha256(message.as_bytes(), &signature));
+}

@@ -54,7 +54,7 @@ async fn main() -> Result<(), BoxError> {
         payer: Payer::new("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
     });
     let prepaid = client.execute(&order).await?.data;
-    let pay = client.jsapi_payment(APPID, &prepaid.prepay_id)?;
+    let pay = client.jsapi_payment(APPID, &prepaid.prepay_id).await?;
     println!("wx.requestPayment({})", serde_json::to_string(&pay)?);
 
     // 2. The user pays; WeChat Pay notifies the merchant.

@@ -74,8 +74,8 @@ pub use wechatpay_core::{
     ListedCertificate, MAX_REFRESH_INTERVAL, MIN_REFRESH_INTERVAL, Merchants, Notification,
     NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler, Operation,
     PathError, PrivateKey, PublicKey, RawBody, RecentNotifications, ResourceError, Response,
-    RetryPolicy, SignMismatch, Signer, StoreError, StoreFuture, SystemClock, TransportError,
-    TransportErrorKind, Upload, UploadError, VerifyError,
+    RetryPolicy, SignFuture, SignMismatch, Signer, StoreError, StoreFuture, SystemClock,
+    TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
 };
 pub use wechatpay_core::{json_string, operation, transport};
 

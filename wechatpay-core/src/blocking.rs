@@ -101,12 +101,12 @@ impl Client {
 
     /// See [`crate::Client::jsapi_payment`].
     pub fn jsapi_payment(&self, app_id: &str, prepay_id: &str) -> Result<JsapiPayment, Error> {
-        self.inner.jsapi_payment(app_id, prepay_id)
+        self.block_on(self.inner.jsapi_payment(app_id, prepay_id))
     }
 
     /// See [`crate::Client::app_payment`].
     pub fn app_payment(&self, app_id: &str, prepay_id: &str) -> Result<AppPayment, Error> {
-        self.inner.app_payment(app_id, prepay_id)
+        self.block_on(self.inner.app_payment(app_id, prepay_id))
     }
 
     /// The blocking twin of [`crate::Client::refresh_certificates`].

@@ -244,21 +244,29 @@ impl Client {
     /// The parameters a mini program (`wx.requestPayment`) or an official-account page
     /// (`getBrandWCPayRequest`) needs to pay the order of `prepay_id`, signed with the merchant
     /// key, with the current time and a fresh nonce. Serialize it to JSON for the front end.
-    pub fn jsapi_payment(&self, app_id: &str, prepay_id: &str) -> Result<JsapiPayment, Error> {
+    pub async fn jsapi_payment(
+        &self,
+        app_id: &str,
+        prepay_id: &str,
+    ) -> Result<JsapiPayment, Error> {
         let pipeline = &self.pipeline;
         let now = pipeline.clock.now();
         Ok(pipeline
             .credentials
-            .jsapi_payment(app_id, prepay_id, now, &nonce())?)
+            .jsapi_payment(app_id, prepay_id, now, &nonce())
+            .await?)
     }
 
     /// The parameters the App SDK needs to pay the order of `prepay_id` (`partnerid` is this
     /// client's merchant id; for a sub-merchant's order use `Credentials::app_payment`).
-    pub fn app_payment(&self, app_id: &str, prepay_id: &str) -> Result<AppPayment, Error> {
+    pub async fn app_payment(&self, app_id: &str, prepay_id: &str) -> Result<AppPayment, Error> {
         let pipeline = &self.pipeline;
         let credentials = &pipeline.credentials;
         let now = pipeline.clock.now();
-        Ok(credentials.app_payment(app_id, credentials.mchid(), prepay_id, now, &nonce())?)
+        let mchid = credentials.mchid();
+        Ok(credentials
+            .app_payment(app_id, mchid, prepay_id, now, &nonce())
+            .await?)
     }
 
     /// Starts a call to an endpoint not in the spec, in the `chain('v3/…')` style.

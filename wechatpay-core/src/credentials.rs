@@ -9,16 +9,22 @@ use crate::crypto::{PrivateKey, B64};
 use crate::error::CryptoError;
 use crate::protocol::request_message;
 
+/// The future a [`Signer`] returns: the signature's bytes.
+pub type SignFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, CryptoError>> + Send + 'a>>;
+
 /// Produces RSA-2048 PKCS#1 v1.5 SHA-256 signatures for the merchant. Implement it to sign with
-/// a remote service or an HSM instead of a local key.
+/// a remote service (a KMS), an HSM or another process instead of a local key: the signature is
+/// awaited, so a slow signer never blocks the runtime. Report its failures as
+/// [`CryptoError::Signer`].
 pub trait Signer: Send + Sync {
-    /// Signs `message` (the five-line request message).
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Signs `message` (the request message, or a payment's lines).
+    fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a>;
 }
 
 impl Signer for PrivateKey {
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.sign_sha256(message)
+    fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a> {
+        Box::pin(std::future::ready(self.sign_sha256(message)))
     }
 }
 
@@ -102,13 +108,13 @@ impl Credentials {
     }
 
     /// Signs `message` with the merchant's signer.
-    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.signer.sign(message)
+    pub(crate) async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.signer.sign(message).await
     }
 
     /// The `Authorization` header value for one request. `target` is the path and query exactly
     /// as sent; `body` the exact bytes sent (empty for none).
-    pub fn authorization(
+    pub async fn authorization(
         &self,
         method: &str,
         target: &str,
@@ -117,7 +123,7 @@ impl Credentials {
         nonce: &str,
     ) -> Result<String, CryptoError> {
         let message = request_message(method, target, timestamp, nonce, body);
-        let signature = B64.encode(self.sign(&message)?);
+        let signature = B64.encode(self.sign(&message).await?);
         Ok(format!(
             "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
             self.mchid, self.serial

@@ -62,7 +62,7 @@ pub struct AppPayment {
 impl Credentials {
     /// The JSAPI / mini-program payment parameters for `prepay_id`, signed now-ish: give the
     /// time and a nonce (see `Client::jsapi_payment` for both filled in).
-    pub fn jsapi_payment(
+    pub async fn jsapi_payment(
         &self,
         app_id: &str,
         prepay_id: &str,
@@ -71,7 +71,9 @@ impl Credentials {
     ) -> Result<JsapiPayment, CryptoError> {
         let package = format!("prepay_id={prepay_id}");
         let time_stamp = timestamp.to_string();
-        let pay_sign = self.sign_lines(&[app_id, &time_stamp, nonce, &package])?;
+        let pay_sign = self
+            .sign_lines(&[app_id, &time_stamp, nonce, &package])
+            .await?;
         Ok(JsapiPayment {
             app_id: app_id.to_owned(),
             time_stamp,
@@ -84,7 +86,7 @@ impl Credentials {
 
     /// The App payment parameters for `prepay_id`; `partner_id` is the merchant id (or the
     /// sub-merchant's, for a service provider's order).
-    pub fn app_payment(
+    pub async fn app_payment(
         &self,
         app_id: &str,
         partner_id: &str,
@@ -93,7 +95,9 @@ impl Credentials {
         nonce: &str,
     ) -> Result<AppPayment, CryptoError> {
         let timestamp = timestamp.to_string();
-        let sign = self.sign_lines(&[app_id, &timestamp, nonce, prepay_id])?;
+        let sign = self
+            .sign_lines(&[app_id, &timestamp, nonce, prepay_id])
+            .await?;
         Ok(AppPayment {
             appid: app_id.to_owned(),
             partnerid: partner_id.to_owned(),
@@ -106,12 +110,12 @@ impl Credentials {
     }
 
     /// Each line followed by `\n`, signed, base64.
-    fn sign_lines(&self, lines: &[&str]) -> Result<String, CryptoError> {
+    async fn sign_lines(&self, lines: &[&str]) -> Result<String, CryptoError> {
         let mut message = String::new();
         for line in lines {
             message.push_str(line);
             message.push('\n');
         }
-        Ok(B64.encode(self.sign(message.as_bytes())?))
+        Ok(B64.encode(self.sign(message.as_bytes()).await?))
     }
 }

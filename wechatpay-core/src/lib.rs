@@ -54,7 +54,7 @@ pub use certificates::{
 };
 pub use chain::{Chain, ChainResult};
 pub use client::{Client, ClientBuilder};
-pub use credentials::{Clock, Credentials, Decrypter, Signer, SystemClock};
+pub use credentials::{Clock, Credentials, Decrypter, SignFuture, Signer, SystemClock};
 pub use crypto::{Backend, PrivateKey, PublicKey};
 pub use download::{Checksum, Downloaded, Hasher};
 pub use error::{

@@ -222,7 +222,8 @@ impl Pipeline {
         loop {
             // The request is data borrowed from the operation, not `Send`: `prepare` builds and
             // drops it before any await.
-            let prepared = prepare()?;
+            let mut prepared = prepare()?;
+            self.authorize(&mut prepared).await?;
             let span = span(&prepared);
             span.record("attempt", attempt);
             let started = std::time::Instant::now();
@@ -452,7 +453,26 @@ impl Pipeline {
         })
     }
 
-    /// Decides every byte of the request and signs it.
+    /// Signs a prepared request: its `Authorization` header, from the merchant's signer (which
+    /// may be remote, so it is awaited).
+    async fn authorize(&self, prepared: &mut Prepared) -> Result<(), Error> {
+        let signed = &prepared.signed;
+        let authorization = self
+            .credentials
+            .authorization(
+                prepared.method.as_str(),
+                prepared.target.as_str(),
+                &signed.body,
+                signed.timestamp,
+                &signed.nonce,
+            )
+            .await?;
+        let value = header_value(&prepared.id, "Authorization", authorization)?;
+        prepared.headers.insert(AUTHORIZATION, value);
+        Ok(())
+    }
+
+    /// Decides every byte of the request, and what is signed ([`Pipeline::authorize`] signs it).
     pub(crate) fn prepare(&self, request: &Request<'_>) -> Result<Prepared, Error> {
         let id = request.id;
         let mut target =
@@ -495,17 +515,6 @@ impl Pipeline {
             body: body.signed.clone(),
             serial: self.credentials.serial().to_owned(),
         };
-        let authorization = self.credentials.authorization(
-            request.method.as_str(),
-            &target,
-            &body.signed,
-            signed.timestamp,
-            &signed.nonce,
-        )?;
-        headers.insert(
-            AUTHORIZATION,
-            header_value(id, "Authorization", authorization)?,
-        );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.user_agent.clone());
         if let Some(content_type) = body.content_type {

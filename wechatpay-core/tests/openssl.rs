@@ -202,8 +202,8 @@ fn openssl_verifies(dir: &Path, message: &str, signature_b64: &str) -> bool {
     out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
 }
 
-#[test]
-fn jsapi_and_app_payment_parameters_verify_with_openssl_over_the_documented_message() {
+#[tokio::test]
+async fn jsapi_and_app_payment_parameters_verify_with_openssl_over_the_documented_message() {
     let dir = tempfile::tempdir().unwrap();
     let key = key_files(dir.path());
     let creds = wechatpay_core::Credentials::new("1900000109", "SERIAL", key);
@@ -215,6 +215,7 @@ fn jsapi_and_app_payment_parameters_verify_with_openssl_over_the_documented_mess
             1_414_561_699,
             "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
         )
+        .await
         .unwrap();
     let json = serde_json::to_value(&jsapi).unwrap();
     let keys: Vec<&str> = json
@@ -253,6 +254,7 @@ fn jsapi_and_app_payment_parameters_verify_with_openssl_over_the_documented_mess
             1_414_561_699,
             "NONCE",
         )
+        .await
         .unwrap();
     let json = serde_json::to_value(&app).unwrap();
     for key in [

@@ -249,8 +249,8 @@ fn clock_skew_of_300_seconds_is_allowed_and_301_is_not() {
     }
 }
 
-#[test]
-fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request() {
+#[tokio::test]
+async fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request() {
     let key = PrivateKey::generate(Default::default()).unwrap();
     let public = key.public_key().unwrap();
     let creds = Credentials::new("1900000001", "MERCHANT_SERIAL", key);
@@ -262,6 +262,7 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
     let body = br#"{"mchid":"1230000109","appid":"wxd678efh567hg6787"}"#;
     let header = creds
         .authorization("POST", target, body, now(), &nonce)
+        .await
         .unwrap();
     let rest = header
         .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
@@ -294,6 +295,7 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
     // A GET signs an empty body line.
     let get = creds
         .authorization("GET", "/v3/certificates", b"", now(), &nonce)
+        .await
         .unwrap();
     let sig = B64
         .decode(
@@ -311,24 +313,49 @@ fn authorization_header_has_the_five_items_in_order_and_signs_the_exact_request(
     ));
 }
 
-#[test]
-fn a_remote_signer_can_replace_the_local_key() {
-    struct Remote(PrivateKey, std::sync::atomic::AtomicUsize);
+#[tokio::test]
+async fn a_remote_signer_is_awaited_and_its_failure_is_typed() {
+    /// A signer that answers later, as a KMS would, or fails as one can.
+    struct Remote(Option<PrivateKey>, std::sync::atomic::AtomicUsize);
     impl wechatpay_core::Signer for Remote {
-        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, wechatpay_core::CryptoError> {
+        fn sign<'a>(&'a self, message: &'a [u8]) -> wechatpay_core::SignFuture<'a> {
             self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            self.0.sign_sha256(message)
+            Box::pin(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                match &self.0 {
+                    Some(key) => key.sign_sha256(message),
+                    None => Err(wechatpay_core::CryptoError::Signer(
+                        "the KMS is unreachable".into(),
+                    )),
+                }
+            })
         }
     }
-    let remote = Arc::new(Remote(
-        PrivateKey::generate(Default::default()).unwrap(),
-        0.into(),
-    ));
+    let key = PrivateKey::generate(Default::default()).unwrap();
+    let public = key.public_key().unwrap();
+    let remote = Arc::new(Remote(Some(key), 0.into()));
     let creds = Credentials::with_signer("1900000001", "S", remote.clone());
-    creds
+    let header = creds
         .authorization("GET", "/v3/x", b"", now(), "n")
+        .await
         .unwrap();
     assert_eq!(remote.1.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let signature = header
+        .split("signature=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next();
+    let signature = B64.decode(signature.unwrap()).unwrap();
+    let message = format!("GET\n/v3/x\n{}\nn\n\n", now());
+    assert!(public.verify_sha256(message.as_bytes(), &signature));
+
+    let down = Credentials::with_signer("1900000001", "S", Arc::new(Remote(None, 0.into())));
+    let err = down
+        .authorization("GET", "/v3/x", b"", now(), "n")
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "the signer failed: the KMS is unreachable");
 }
 
 #[test]

@@ -1004,22 +1004,28 @@ mod tests {
         })
     }
 
+    /// Runs a signing future (a local key's is ready at once).
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
     /// The items of a header signed less than a minute ago.
     fn valid_items() -> Vec<String> {
         let m = merchant();
         let mut signed = m.signed.lock().unwrap();
         let now = now();
         if now.abs_diff(signed.0) > 60 {
-            let header = m
-                .credentials
-                .authorization(
-                    METHOD,
-                    TARGET,
-                    BODY,
-                    now,
-                    "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
-                )
-                .unwrap();
+            let header = m.credentials.authorization(
+                METHOD,
+                TARGET,
+                BODY,
+                now,
+                "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+            );
+            let header = block_on(header).unwrap();
             *signed = (now, header);
         }
         signed.1[SCHEME.len()..]
@@ -1149,8 +1155,8 @@ mod tests {
         for timestamp in [i64::MIN, i64::MAX, i64::MIN + 1, 0] {
             let header = m
                 .credentials
-                .authorization(METHOD, TARGET, BODY, timestamp, "n")
-                .unwrap();
+                .authorization(METHOD, TARGET, BODY, timestamp, "n");
+            let header = block_on(header).unwrap();
             let err = check(&header).unwrap_err();
             assert!(err.contains("300 s"), "{timestamp}: {err}");
         }

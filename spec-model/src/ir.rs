@@ -558,6 +558,9 @@ pub struct Parent {
     pub over_budget: Option<Refusal>,
     /// The child states that give the child's draw back to the parent's budget.
     pub releases: Vec<String>,
+    /// Members the child's request and the parent's must agree on (both absent agrees);
+    /// otherwise the parent is not found for it.
+    pub same: Vec<String>,
 }
 
 /// A transition a test makes happen (`MockPlatform::scenario`).

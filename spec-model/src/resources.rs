@@ -190,6 +190,7 @@ impl Lowerer {
                 not_found: refusal(&p.not_found),
                 over_budget: p.over_budget.as_ref().map(refusal),
                 releases: p.releases.clone(),
+                same: p.same.clone(),
             }),
             scenarios,
             not_found: refusal(&spec.not_found),

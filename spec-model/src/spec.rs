@@ -136,6 +136,10 @@ pub struct ParentSpec {
     /// closed without paying out).
     #[serde(default)]
     pub releases: Vec<String>,
+    /// Members the child's request and the parent's must agree on (both absent agrees): a
+    /// sub-merchant's refund names the sub-merchant of its order, a direct merchant's none.
+    #[serde(default)]
+    pub same: Vec<String>,
 }
 
 /// A transition a test makes happen.

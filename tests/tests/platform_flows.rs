@@ -173,7 +173,7 @@ async fn an_ecommerce_refund_is_applied_read_back_and_completed() {
 
 #[tokio::test]
 async fn an_ecommerce_refund_never_applied_or_of_an_unpaid_order_is_not_found() {
-    let (_mock, client) = platform();
+    let (mock, client) = platform();
     let missing = client
         .execute(&EcommerceQueryRefundByOutRefundNo::new("ER-404").with_sub_mchid(SUB_MCHID))
         .await;
@@ -198,6 +198,21 @@ async fn an_ecommerce_refund_never_applied_or_of_an_unpaid_order_is_not_found() 
         .execute(&ecommerce_refund("ER-0002", "ECO-0002", 1, 100))
         .await;
     assert_eq!(refused(answer), (404, "RESOURCE_NOT_EXISTS".to_owned()));
+    // Paid, but another sub-merchant's order: not one this sub-merchant can refund.
+    mock_pay(&mock, "ECO-0002");
+    let other = ecommerce_refund("ER-0003", "ECO-0002", 1, 100).with_sub_mchid("1900000110");
+    assert_eq!(
+        refused(client.execute(&other).await),
+        (404, "RESOURCE_NOT_EXISTS".to_owned())
+    );
+    client
+        .execute(&ecommerce_refund("ER-0003", "ECO-0002", 1, 100))
+        .await
+        .expect("its own sub-merchant refunds it");
+}
+
+fn mock_pay(mock: &MockPlatform, out_trade_no: &str) {
+    mock.pay(out_trade_no).expect("the order waits for payment");
 }
 
 #[tokio::test]

@@ -451,6 +451,10 @@ fn create(
         if !parent.states.contains(&item.state) {
             return Err(not_found());
         }
+        // A child belongs to its parent's merchant: a sub-merchant refunds its own orders.
+        if (parent.same.iter()).any(|member| body.get(member) != item.request.get(member)) {
+            return Err(not_found());
+        }
         let draw = (parent.draws.as_deref())
             .and_then(|p| body.pointer(p))
             .and_then(Value::as_i64)

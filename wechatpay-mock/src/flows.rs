@@ -235,6 +235,16 @@ impl Ledger {
         Some((scenario.event.clone(), view))
     }
 
+    /// The resource of kind `resource` that `key` names (by any of its keys), as it now is.
+    pub(crate) fn one(&self, api: &Api, resource: &str, key: &str) -> Option<View> {
+        let resource = api.resources.get(resource)?;
+        let now = self.now();
+        let mut stores = self.lock();
+        let primary = (resource.keys.iter())
+            .find_map(|k| find(&mut stores, resource, &[(k.clone(), key.to_owned())], now))?;
+        view(&stores, resource, &primary)
+    }
+
     /// Every resource of kind `resource`, as it now is.
     pub(crate) fn all(&self, api: &Api, resource: &str) -> Vec<View> {
         let Some(resource) = api.resources.get(resource) else {

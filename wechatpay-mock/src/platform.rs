@@ -552,14 +552,8 @@ impl MockPlatform {
     /// The state of the resource `resource` named `key` (any of its keys), as the platform now
     /// has it: e.g. `NOTPAY`, `SUCCESS`, `CLOSED` for an order. `None` if it has none.
     pub fn state_of(&self, resource: &str, key: &str) -> Option<String> {
-        let views = self.state.ledger.all(&self.state.api, resource);
-        let keys = &self.state.api.resources.get(resource)?.keys;
-        (views.into_iter())
-            .find(|v| {
-                keys.iter()
-                    .any(|k| v.facts.get(k).and_then(|v| v.as_str()) == Some(key))
-            })
-            .map(|v| v.state)
+        let view = self.state.ledger.one(&self.state.api, resource, key)?;
+        Some(view.state)
     }
 
     /// The user pays the order `out_trade_no`: [`MockPlatform::scenario`]`("order", out_trade_no, "pay")`,

@@ -99,10 +99,10 @@ fn a_new_crate_from_a_spec_folder_of_ones_own() {
         manifest.contains("name = \"my-loyalty-api\"\n"),
         "{manifest}"
     );
-    assert!(
-        manifest.contains("full = [\"loyalty\"]\nloyalty = []\n"),
-        "{manifest}"
-    );
+    assert!(manifest.contains("full = [\"loyalty\"]\n"), "{manifest}");
+    assert!(manifest.contains("\nloyalty = []\n"), "{manifest}");
+    // Generated code names the feature, so every generated crate declares it.
+    assert!(manifest.contains("\nserde-both = []\n"), "{manifest}");
     let core = format!("wechatpay-core = \"{}\"\n", env!("CARGO_PKG_VERSION"));
     assert!(manifest.contains(&core), "{manifest}");
     let common = std::fs::read_to_string(krate.join("src/generated/common.rs")).unwrap();

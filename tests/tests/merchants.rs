@@ -107,6 +107,28 @@ async fn each_merchant_calls_and_is_notified_with_its_own_keys() {
         .unwrap();
     assert_eq!(mchid, SHOP);
 
+    // Two merchants whose keys both open it (a shared APIv3 key) are not told apart by guessing.
+    let twins = Merchants::new();
+    let creds = shop.credentials();
+    for mchid in [SHOP, "1230000110"] {
+        let twin = wechatpay_api::Client::builder(wechatpay_api::Credentials::new(
+            mchid,
+            creds.merchant_serial.clone(),
+            wechatpay_api::PrivateKey::from_pem(&creds.merchant_private_key_pem).unwrap(),
+        ))
+        .key_store(merchants.get(SHOP).unwrap().key_store().clone())
+        .apiv3_key(creds.apiv3_key().unwrap())
+        .base_url(shop.base_url())
+        .build()
+        .unwrap();
+        twins.insert(twin);
+    }
+    let ambiguous = twins.parse_any(&to_shop.headers, &to_shop.body);
+    assert!(
+        matches!(&ambiguous, Err(NotificationError::AmbiguousMerchant { mchids }) if mchids.len() == 2),
+        "{ambiguous:?}"
+    );
+
     // A notification no merchant can open is refused, whoever it claims to be from.
     let (stranger, _) = merchant("1111111111").await;
     let alien = complaint(&stranger, "ALIEN-1");

@@ -303,8 +303,11 @@ async fn certificates_refresh_in_the_background() {
 struct Unavailable;
 
 impl wechatpay_api::HandledNotifications for Unavailable {
-    fn claim<'a>(&'a self, _: &'a str) -> wechatpay_api::StoreFuture<'a, bool> {
+    fn claim<'a>(&'a self, _: &'a str) -> wechatpay_api::StoreFuture<'a, wechatpay_api::Claim> {
         Box::pin(async { Err("the database is down".into()) })
+    }
+    fn complete<'a>(&'a self, _: &'a str) -> wechatpay_api::StoreFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
     }
     fn release<'a>(&'a self, _: &'a str) -> wechatpay_api::StoreFuture<'a, ()> {
         Box::pin(async { Ok(()) })
@@ -366,6 +369,34 @@ async fn a_notification_delivered_again_is_acknowledged_without_running_the_hand
     assert_eq!(deliver(other).await, 204);
     assert_eq!(runs.load(Ordering::SeqCst), 3);
 
+    // A delivery while another is still handling the same notification is answered a failure
+    // (WeChat Pay delivers again), not success: the first may yet fail.
+    let slow = mock.notification(
+        "COMPLAINT.CREATE",
+        "产生新投诉",
+        "complaint",
+        &complaint(),
+        None,
+    );
+    let first = handler.handle_once(store, &slow.headers, &slow.body, |_, _: Event| async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Err::<(), _>("failed after a while")
+    });
+    let second = async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        deliver(slow.clone()).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!((first.status, second), (500, 500));
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        3,
+        "the second delivery did not run it"
+    );
+    // The first gave its claim back: the next delivery handles it.
+    assert_eq!(deliver(slow).await, 204);
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
+
     // The replay window holds before any claim: a stale copy is refused, a new id or not.
     let stale = mock.notification(
         "COMPLAINT.CREATE",
@@ -375,7 +406,7 @@ async fn a_notification_delivered_again_is_acknowledged_without_running_the_hand
         Some(Fault::StaleTimestamp),
     );
     assert_eq!(deliver(stale).await, 500);
-    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
 
     // A store that cannot claim: refused (WeChat Pay delivers again later), nothing run.
     let fresh = mock.notification(

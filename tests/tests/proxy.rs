@@ -101,23 +101,38 @@ async fn a_proxy_is_used_when_configured_and_never_from_the_environment() {
 }
 
 #[tokio::test]
-async fn no_call_fails_after_idle_periods_longer_than_the_platform_keeps_connections() {
-    // The mock closes idle connections as the platform does, only sooner.
-    let mock = MockPlatform::builder()
-        .idle_timeout(Duration::from_millis(300))
-        .start()
-        .unwrap();
-    let client = mock
-        .credentials()
-        .client_builder(mock.base_url())
-        .unwrap()
-        .pool_idle_timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
+async fn idle_connections_are_dropped_before_the_platform_would_close_them() {
+    // The proxy counts connections: a new one is a request line on a new connection.
+    let mock = mock();
+    let (url, seen) = proxy().await;
+    let client = |idle: Duration| {
+        mock.credentials()
+            .client_builder(mock.base_url())
+            .unwrap()
+            .proxy(&url)
+            .pool_idle_timeout(idle)
+            .build()
+            .unwrap()
+    };
+    // Kept idle no longer than 200 ms: after 400 ms, the next call opens a new connection.
+    let short = client(Duration::from_millis(200));
     for _ in 0..3 {
-        client.execute(&audit()).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(350)).await;
+        short.execute(&audit()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
     }
-    client.execute(&audit()).await.unwrap();
-    assert_eq!(mock.requests().len(), 4);
+    assert_eq!(seen.lock().unwrap().len(), 3, "one connection per call");
+    // Kept longer: the same idle periods reuse one connection (what a stale pool would do to
+    // a connection the platform had closed at 8 s).
+    seen.lock().unwrap().clear();
+    let long = client(Duration::from_secs(30));
+    for _ in 0..3 {
+        long.execute(&audit()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "one connection for all calls"
+    );
+    assert_eq!(mock.requests().len(), 6);
 }

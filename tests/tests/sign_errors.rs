@@ -221,3 +221,35 @@ async fn a_signer_in_another_process_signs_calls_and_payments() {
         .unwrap();
     assert!(public.verify_sha256(message.as_bytes(), &signature));
 }
+
+/// A signer that never answers, as a KMS behind a dead network.
+struct Hangs;
+
+impl wechatpay_api::Signer for Hangs {
+    fn sign<'a>(&'a self, _: &'a [u8]) -> wechatpay_api::SignFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signer_that_never_answers_fails_the_call_after_max_signing_and_sends_nothing() {
+    let mock = mock();
+    let creds = mock.credentials();
+    let client = Client::builder(Credentials::with_signer(
+        creds.mchid.clone(),
+        creds.merchant_serial.clone(),
+        Arc::new(Hangs),
+    ))
+    .key_store(creds.key_store().unwrap())
+    .base_url(mock.base_url())
+    .build()
+    .unwrap();
+    // Time is paused: the 10 s pass at once once nothing else can run.
+    let err = client.execute(&audit()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Crypto(wechatpay_api::CryptoError::Signer(why)) if why.contains("10 s")),
+        "{err:?}"
+    );
+    assert!(mock.requests().is_empty(), "nothing was sent unsigned");
+    assert_eq!(wechatpay_api::MAX_SIGNING, Duration::from_secs(10));
+}

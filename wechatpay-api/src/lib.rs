@@ -68,13 +68,13 @@ pub use wechatpay_core::axum;
 pub use wechatpay_core::blocking;
 pub use wechatpay_core::{
     ApiError, ApiV3Key, AppPayment, Backend, Bytes, Certificate, CertificateList,
-    CertificateNotValid, CertificateRefresh, Chain, ChainResult, Checksum, Client, ClientBuilder,
-    Clock, Credentials, CryptoError, Decrypter, Downloaded, EncryptedResource, Error,
-    HandledNotifications, Hasher, Host, Hosts, JsapiPayment, KeyError, KeyStore, Limits,
-    ListedCertificate, MAX_REFRESH_INTERVAL, MIN_REFRESH_INTERVAL, Merchants, Notification,
-    NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler, Operation,
-    PathError, PrivateKey, PublicKey, RawBody, RecentNotifications, ResourceError, Response,
-    RetryPolicy, SignFuture, SignMismatch, Signer, StoreError, StoreFuture, SystemClock,
+    CertificateNotValid, CertificateRefresh, Chain, ChainResult, Checksum, Claim, Client,
+    ClientBuilder, Clock, Credentials, CryptoError, Decrypter, Downloaded, EncryptedResource,
+    Error, HandledNotifications, Hasher, Host, Hosts, JsapiPayment, KeyError, KeyStore, Limits,
+    ListedCertificate, MAX_REFRESH_INTERVAL, MAX_SIGNING, MIN_REFRESH_INTERVAL, Merchants,
+    Notification, NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler,
+    Operation, PathError, PrivateKey, PublicKey, RawBody, RecentNotifications, ResourceError,
+    Response, RetryPolicy, SignFuture, SignMismatch, Signer, StoreError, StoreFuture, SystemClock,
     TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
 };
 pub use wechatpay_core::{json_string, operation, transport};

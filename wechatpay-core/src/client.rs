@@ -111,7 +111,8 @@ impl ClientBuilder {
     }
 
     /// How long an idle connection is kept for the next call (default 7 s: WeChat Pay closes
-    /// idle connections after about 8 s).
+    /// idle connections after about 8 s). Like the timeouts and `proxy`, it configures the
+    /// default transport, and has no effect with [`transport`](Self::transport).
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.transport_settings.pool_idle_timeout = timeout;
         self
@@ -119,7 +120,8 @@ impl ClientBuilder {
 
     /// Sends every request through this HTTP(S) proxy (`http://user:pass@proxy:3128`), for
     /// egress proxies and IP allow-lists. Without it the client connects directly, whatever
-    /// `HTTP_PROXY` or `HTTPS_PROXY` say. A URL the transport cannot use fails `build`.
+    /// `HTTP_PROXY` or `HTTPS_PROXY` say. A URL the transport cannot use fails `build`. No
+    /// effect with [`transport`](Self::transport).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.transport_settings.proxy = Some(url.into());
         self

@@ -15,8 +15,9 @@ pub type SignFuture<'a> =
 
 /// Produces RSA-2048 PKCS#1 v1.5 SHA-256 signatures for the merchant. Implement it to sign with
 /// a remote service (a KMS), an HSM or another process instead of a local key: the signature is
-/// awaited, so a slow signer never blocks the runtime. Report its failures as
-/// [`CryptoError::Signer`].
+/// awaited (at most [`MAX_SIGNING`](crate::MAX_SIGNING) per request), so an asynchronous
+/// signer does not block the runtime; one that calls blocking code should run it with
+/// `tokio::task::spawn_blocking`. Report its failures as [`CryptoError::Signer`].
 pub trait Signer: Send + Sync {
     /// Signs `message` (the request message, or a payment's lines).
     fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a>;

@@ -243,9 +243,10 @@ pub enum SignMismatch {
         /// Bytes of the message the platform rebuilt.
         rebuilt: usize,
     },
-    /// The platform rebuilt the very message this client signed, so the signature itself does
-    /// not verify: the private key does not belong to the merchant certificate whose serial the
-    /// `Authorization` header names.
+    /// The platform rebuilt the message this client signed, as far as it shows it and with the
+    /// same length, so most likely the private key does not belong to the merchant certificate
+    /// whose serial the `Authorization` header names (a body changed after its first characters
+    /// without changing its length would look the same).
     Key {
         /// The merchant certificate serial sent.
         serial: String,
@@ -271,8 +272,9 @@ impl std::fmt::Display for SignMismatch {
             ),
             SignMismatch::Key { serial } => write!(
                 f,
-                "the platform rebuilt the message exactly as signed, so the private key does not \
-                 match the merchant certificate serial {serial}"
+                "the platform rebuilt the message as signed as far as it shows it (and of the same \
+                 length), so most likely the private key does not match the merchant \
+                 certificate serial {serial}"
             ),
         }
     }

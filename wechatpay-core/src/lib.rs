@@ -61,7 +61,7 @@ pub use error::{
     ApiError, CertificateNotValid, CryptoError, Error, KeyError, PathError, RawBody, SignMismatch,
     TransportError, TransportErrorKind, UploadError, VerifyError,
 };
-pub use handled::{HandledNotifications, RecentNotifications, StoreError, StoreFuture};
+pub use handled::{Claim, HandledNotifications, RecentNotifications, StoreError, StoreFuture};
 pub use invoke::{AppPayment, JsapiPayment};
 pub use keys::{ApiV3Key, Certificate, KeyStore};
 pub use merchants::Merchants;
@@ -69,7 +69,7 @@ pub use notify::{
     Notification, NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler,
 };
 pub use operation::{Host, Operation};
-pub use pipeline::{Hosts, Limits, Response};
+pub use pipeline::{Hosts, Limits, Response, MAX_SIGNING};
 pub use retry::RetryPolicy;
 pub use upload::Upload;
 

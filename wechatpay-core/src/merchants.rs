@@ -72,9 +72,10 @@ impl Merchants {
     /// A notification received on one route shared by every merchant: tried with each merchant
     /// whose key store holds the key its `Wechatpay-Serial` names (platform certificates are
     /// shared between merchants, so several may), and only one merchant's APIv3 key opens its
-    /// resource (AES-GCM authenticates it). Gives the merchant id with the notification. Each
-    /// candidate costs one signature check; prefer [`parse_for`](Self::parse_for) where the
-    /// route names the merchant.
+    /// resource (AES-GCM authenticates it). Gives the merchant id with the notification; two
+    /// merchants that open it (a shared APIv3 key) are refused as ambiguous. Each candidate costs
+    /// one signature check, which anyone posting to the route can make the service spend; prefer
+    /// [`parse_for`](Self::parse_for) where the route names the merchant.
     pub fn parse_any(
         &self,
         headers: &http::HeaderMap,
@@ -90,21 +91,30 @@ impl Merchants {
             .filter(|(_, client)| client.key_store().get(serial).is_some())
             .map(|(mchid, client)| (mchid.clone(), client.clone()))
             .collect();
+        let mut opened = Vec::new();
         let mut last = None;
         for (mchid, client) in candidates {
             let Ok(handler) = client.notification_handler() else {
                 continue;
             };
             match handler.parse(headers, body) {
-                Ok(notification) => return Ok((mchid, notification)),
+                Ok(notification) => opened.push((mchid, notification)),
                 Err(e) => last = Some(e),
             }
         }
-        Err(
-            last.unwrap_or_else(|| NotificationError::NoMerchantHoldsKey {
-                serial: serial.to_owned(),
-            }),
-        )
+        // Two merchants sharing an APIv3 key cannot be told apart: refuse rather than guess.
+        if opened.len() > 1 {
+            let mchids = opened.into_iter().map(|(mchid, _)| mchid).collect();
+            return Err(NotificationError::AmbiguousMerchant { mchids });
+        }
+        match opened.pop() {
+            Some(found) => Ok(found),
+            None => Err(
+                last.unwrap_or_else(|| NotificationError::NoMerchantHoldsKey {
+                    serial: serial.to_owned(),
+                }),
+            ),
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Client>> {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::certificates::{EncryptedResource, ResourceError};
 use crate::credentials::{Clock, SystemClock};
 use crate::error::VerifyError;
-use crate::handled::HandledNotifications;
+use crate::handled::{Claim, HandledNotifications};
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::protocol::verify;
 
@@ -42,6 +42,13 @@ pub enum NotificationError {
     NoApiV3Key {
         /// The merchant id.
         mchid: String,
+    },
+    /// [`Merchants::parse_any`](crate::Merchants::parse_any): more than one merchant opens the
+    /// notification (they share an APIv3 key), so it is not known whose it is.
+    #[error("the notification opens for several merchants ({}): they share an APIv3 key", mchids.join(", "))]
+    AmbiguousMerchant {
+        /// The merchants whose keys open it.
+        mchids: Vec<String>,
     },
     /// [`Merchants::parse_any`](crate::Merchants::parse_any): no registered merchant holds the
     /// key the notification names.
@@ -194,14 +201,15 @@ impl NotificationHandler {
 
 impl NotificationHandler {
     /// Handles a notification once: verifies and opens it ([`parse_event`](Self::parse_event)),
-    /// claims its id in `store`, and runs `handle` only the first time. A delivery of a
-    /// notification already handled (or being handled) is acknowledged without running
-    /// `handle`. If `handle` fails, the claim is given back and WeChat Pay is answered a failure,
-    /// so its next delivery runs `handle` again. Verification comes first, so the replay window
-    /// (a timestamp within 5 minutes) still holds for a notification replayed with a known id.
+    /// claims its id in `store`, and runs `handle` only for the first claim. A notification
+    /// already handled is acknowledged without running `handle`; one another delivery is still
+    /// handling is answered a failure, so WeChat Pay delivers it again. When `handle` succeeds the
+    /// id is marked handled; when it fails the claim is given back and WeChat Pay is answered a
+    /// failure, so its next delivery runs `handle` again. A handler that panics or is cancelled
+    /// leaves its claim to the store's lease. Verification comes first, so the replay window (a
+    /// timestamp within 5 minutes) still holds for a notification replayed with a known id.
     ///
-    /// What went wrong is logged at `warn`; the answer to a notification that did not verify,
-    /// or that the store could not claim, says nothing of why.
+    /// What went wrong is logged at `warn`; no answer says why.
     pub async fn handle_once<E, F, Fut, X>(
         &self,
         store: &dyn HandledNotifications,
@@ -224,20 +232,35 @@ impl NotificationHandler {
         };
         let id = notification.id.clone();
         match store.claim(&id).await {
-            Ok(true) => {}
-            Ok(false) => {
+            Ok(Claim::First) => {}
+            Ok(Claim::Handled) => {
                 tracing::info!(id = %id, "WeChat Pay notification already handled: acknowledged");
                 return NotificationAnswer::success();
+            }
+            Ok(_) => {
+                tracing::info!(id = %id, "WeChat Pay notification being handled by another delivery");
+                return NotificationAnswer::refused();
             }
             Err(e) => {
                 tracing::warn!(id = %id, error = %e, "the store of handled notifications failed");
                 return NotificationAnswer::refused();
             }
         }
-        match handle(notification, event).await {
-            Ok(()) => NotificationAnswer::success(),
-            Err(e) => {
-                tracing::warn!(id = %id, error = %e, "WeChat Pay notification handler failed");
+        // The handler's error becomes text at once: no error value is held across an await.
+        let failed = handle(notification, event)
+            .await
+            .err()
+            .map(|e| e.to_string());
+        match failed {
+            None => {
+                if let Err(e) = store.complete(&id).await {
+                    // Handled, but not recorded: a redelivery may run the handler again.
+                    tracing::warn!(id = %id, error = %e, "the store could not record the notification as handled");
+                }
+                NotificationAnswer::success()
+            }
+            Some(error) => {
+                tracing::warn!(id = %id, error = %error, "WeChat Pay notification handler failed");
                 if let Err(e) = store.release(&id).await {
                     tracing::warn!(id = %id, error = %e, "the store could not give the claim back");
                 }

@@ -3,7 +3,9 @@
 //! sign) → send (with opt-in failover) → check the status → verify the raw answer → decode.
 
 use std::borrow::Cow;
+use std::future::Future as _;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -16,7 +18,9 @@ use tracing::Instrument as _;
 use crate::credentials::{Clock, Credentials};
 use crate::crypto::PublicKey;
 use crate::download::{Checksum, Downloaded};
-use crate::error::{ApiError, Error, PathError, RawBody, SignMismatch, TransportError};
+use crate::error::{
+    ApiError, CryptoError, Error, PathError, RawBody, SignMismatch, TransportError,
+};
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::operation::{Answer, Body, HeaderName, Host, Method, Operation, Request};
 use crate::protocol::pointer::Pointer;
@@ -160,6 +164,9 @@ struct Encoded {
     content_type: Option<String>,
 }
 
+/// The longest a signer may take to sign one request (10 s).
+pub const MAX_SIGNING: Duration = Duration::from_secs(10);
+
 /// Where an answer's body goes.
 pub(crate) enum Sink<'w> {
     /// Read whole into memory: at most [`Limits::answer`] bytes ([`Limits::download`] for an
@@ -223,14 +230,16 @@ impl Pipeline {
             // The request is data borrowed from the operation, not `Send`: `prepare` builds and
             // drops it before any await.
             let mut prepared = prepare()?;
-            self.authorize(&mut prepared).await?;
             let span = span(&prepared);
             span.record("attempt", attempt);
             let started = std::time::Instant::now();
-            let result = self
-                .attempt(&prepared, &mut sink, verification)
-                .instrument(span.clone())
-                .await;
+            let result = async {
+                // Signed afresh for each attempt, in its span: a signer's failure is logged.
+                self.authorize(&mut prepared).await?;
+                self.attempt(&prepared, &mut sink, verification).await
+            }
+            .instrument(span.clone())
+            .await;
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             let retry = match &result {
                 Err(e) if sink.repeatable() => {
@@ -455,18 +464,32 @@ impl Pipeline {
 
     /// Signs a prepared request: its `Authorization` header, from the merchant's signer (which
     /// may be remote, so it is awaited).
+    ///
+    /// The timestamp is taken here, just before signing, and a signer that takes longer than
+    /// [`MAX_SIGNING`] fails the call: a remote signer that hangs must not hang it.
     async fn authorize(&self, prepared: &mut Prepared) -> Result<(), Error> {
+        prepared.signed.timestamp = self.clock.now();
+        prepared.signed.nonce = nonce();
         let signed = &prepared.signed;
-        let authorization = self
-            .credentials
-            .authorization(
-                prepared.method.as_str(),
-                prepared.target.as_str(),
-                &signed.body,
-                signed.timestamp,
-                &signed.nonce,
-            )
-            .await?;
+        let signing = self.credentials.authorization(
+            prepared.method.as_str(),
+            prepared.target.as_str(),
+            &signed.body,
+            signed.timestamp,
+            &signed.nonce,
+        );
+        // A local key signs at once and needs no timer (a runtime without one works); a signer
+        // that is not ready at once is given at most `MAX_SIGNING`.
+        let mut signing = std::pin::pin!(signing);
+        let first = std::future::poll_fn(|cx| Poll::Ready(signing.as_mut().poll(cx))).await;
+        let authorization = match first {
+            Poll::Ready(signed) => signed?,
+            Poll::Pending => tokio::time::timeout(MAX_SIGNING, signing)
+                .await
+                .map_err(|_| {
+                    CryptoError::Signer(format!("no signature within {} s", MAX_SIGNING.as_secs()))
+                })??,
+        };
         let value = header_value(&prepared.id, "Authorization", authorization)?;
         prepared.headers.insert(AUTHORIZATION, value);
         Ok(())
@@ -509,9 +532,10 @@ impl Pipeline {
             public,
         )?;
         let mut headers = extra_headers(id, &extra)?;
+        // The timestamp and nonce are set when the request is signed (`authorize`).
         let signed = Signed {
-            timestamp: self.clock.now(),
-            nonce: nonce(),
+            timestamp: 0,
+            nonce: String::new(),
             body: body.signed.clone(),
             serial: self.credentials.serial().to_owned(),
         };

@@ -96,8 +96,8 @@ pub struct TransportSettings {
     /// Opening the connection (default 10 s).
     pub connect_timeout: Duration,
     /// How long an idle connection is kept for the next call (default 7 s). WeChat Pay closes
-    /// idle connections after about 8 s; kept below that, a call never goes out on a connection
-    /// the platform is closing.
+    /// idle connections after about 8 s; kept below that, a call is not sent on a connection the
+    /// platform has closed or is about to close.
     pub pool_idle_timeout: Duration,
     /// An HTTP(S) proxy URL every request goes through (`http://user:pass@proxy:3128`). `None`
     /// (default): direct, whatever `HTTP_PROXY`/`HTTPS_PROXY` say, so a proxy is never used

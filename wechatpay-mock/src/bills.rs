@@ -496,16 +496,28 @@ const TRADE_COLUMNS: &[TradeColumn] = &[
     ("费率备注", Carried::Always, |_| String::new()),
 ];
 
-/// The summary's columns: its header, the bills that carry it, the index of its sum in
-/// [`Line::amounts`] (`None`: the number of lines; `Some(5)`: always zero).
-const TRADE_SUMMARY: &[(&str, Carried, Option<usize>)] = &[
-    ("总交易单数", Carried::Always, None),
-    ("应结订单总金额", Carried::Always, Some(0)),
-    ("退款总金额", Carried::WithRefunds, Some(1)),
-    ("充值券退款总金额", Carried::WithRefunds, Some(5)),
-    ("手续费总金额", Carried::Always, Some(2)),
-    ("订单总金额", Carried::Always, Some(3)),
-    ("申请退款总金额", Carried::WithRefunds, Some(4)),
+/// What a summary column totals.
+#[derive(Debug, Clone, Copy)]
+enum Total {
+    /// The number of lines.
+    Lines,
+    /// The sum of one of [`Line::amounts`], in yuan.
+    Sum(usize),
+    /// The sum of the fees, in yuan with five decimals.
+    Fees,
+    /// Nothing the mock pays out (recharge coupons): zero.
+    Zero,
+}
+
+/// The summary's columns: its header, the bills that carry it, what it totals.
+const TRADE_SUMMARY: &[(&str, Carried, Total)] = &[
+    ("总交易单数", Carried::Always, Total::Lines),
+    ("应结订单总金额", Carried::Always, Total::Sum(0)),
+    ("退款总金额", Carried::WithRefunds, Total::Sum(1)),
+    ("充值券退款总金额", Carried::WithRefunds, Total::Zero),
+    ("手续费总金额", Carried::Always, Total::Fees),
+    ("订单总金额", Carried::Always, Total::Sum(3)),
+    ("申请退款总金额", Carried::WithRefunds, Total::Sum(4)),
 ];
 
 /// A trade bill of `bill_type` (`ALL`, `SUCCESS`, `REFUND`), or `None` if it has no rows.
@@ -528,26 +540,20 @@ fn trade_bill(bill_type: &str, payments: &[Payment], refunds: &[RefundEntry]) ->
     let rows: Vec<Vec<String>> = (lines.iter())
         .map(|line| columns.iter().map(|(_, _, value)| value(line)).collect())
         .collect();
-    let mut sums = [0i64; 6];
+    let mut sums = [0i64; 5];
     for line in &lines {
-        let amounts = line.amounts();
-        add(
-            &mut sums,
-            [
-                amounts[0], amounts[1], amounts[2], amounts[3], amounts[4], 0,
-            ],
-        );
+        add(&mut sums, line.amounts());
     }
-    let summary: Vec<&(&str, Carried, Option<usize>)> = (TRADE_SUMMARY.iter())
+    let summary: Vec<&(&str, Carried, Total)> = (TRADE_SUMMARY.iter())
         .filter(|(_, carried, _)| carried.by(bill_type))
         .collect();
     let summary_header: Vec<&str> = summary.iter().map(|(name, _, _)| *name).collect();
     let totals: Vec<String> = (summary.iter())
-        .map(|(_, _, sum)| match sum {
-            None => lines.len().to_string(),
-            // Fees have five decimals.
-            Some(2) => format!("{}000", yuan(sums[2])),
-            Some(i) => yuan(sums[*i]),
+        .map(|(_, _, total)| match total {
+            Total::Lines => lines.len().to_string(),
+            Total::Sum(i) => yuan(sums[*i]),
+            Total::Fees => format!("{}000", yuan(sums[2])),
+            Total::Zero => yuan(0),
         })
         .collect();
     Some(render(&header, &rows, &summary_header, &totals))

@@ -672,7 +672,6 @@ fn parse_authorization(header: &str) -> Result<AuthorizationItems<'_>, String> {
     })
 }
 
-/// Checks the merchant's `Authorization` over the exact bytes received.
 /// Why a request's `Authorization` is refused. For a signature that does not match, the
 /// message the mock verified it against, in the form the platform answers (`detail` with
 /// `sign_information`: the method, the URL, the message with its body cut to 8 characters, and
@@ -696,6 +695,7 @@ impl From<&str> for AuthRefusal {
 /// answers have been seen to show (`{"amount`, `{\n"appid`).
 const SHOWN_BODY_CHARS: usize = 8;
 
+/// Checks the merchant's `Authorization` over the exact bytes received.
 fn check_authorization(
     credentials: &TestCredentials,
     merchant_public: &PublicKey,

@@ -426,3 +426,153 @@ async fn a_notification_delivered_again_is_acknowledged_without_running_the_hand
         .await;
     assert_eq!(answer.status, 500);
 }
+
+/// An axum service at `/notify` whose route handles each notification once through
+/// `axum::Delivery`, with `RecentNotifications` as the state's store: it counts its runs, and
+/// the next run fails, or waits for `proceed` after telling `started`, when asked.
+#[derive(Clone, Default)]
+struct OnceService {
+    runs: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    hold_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    started: std::sync::Arc<tokio::sync::Notify>,
+    proceed: std::sync::Arc<tokio::sync::Notify>,
+}
+
+#[derive(Clone)]
+struct OnceState {
+    handler: NotificationHandler,
+    handled: std::sync::Arc<dyn wechatpay_api::HandledNotifications>,
+    service: OnceService,
+}
+
+impl axum::extract::FromRef<OnceState> for NotificationHandler {
+    fn from_ref(state: &OnceState) -> Self {
+        state.handler.clone()
+    }
+}
+
+impl axum::extract::FromRef<OnceState> for std::sync::Arc<dyn wechatpay_api::HandledNotifications> {
+    fn from_ref(state: &OnceState) -> Self {
+        state.handled.clone()
+    }
+}
+
+impl OnceService {
+    async fn start(handler: NotificationHandler) -> (String, Self) {
+        use std::sync::atomic::Ordering;
+        use wechatpay_api::axum::Delivery;
+        use wechatpay_api::{Event, NotificationAnswer};
+        async fn route(
+            axum::extract::State(state): axum::extract::State<OnceState>,
+            delivery: Delivery,
+        ) -> NotificationAnswer {
+            let service = state.service;
+            delivery
+                .handle_once(|n, event: Event| async move {
+                    assert_eq!(n.event_type, "COMPLAINT.CREATE");
+                    assert!(!matches!(event, Event::Unknown { .. }), "typed: {event:?}");
+                    service.runs.fetch_add(1, Ordering::SeqCst);
+                    if service.hold_next.swap(false, Ordering::SeqCst) {
+                        service.started.notify_one();
+                        service.proceed.notified().await;
+                    }
+                    if service.fail_next.swap(false, Ordering::SeqCst) {
+                        return Err("the order system is down");
+                    }
+                    Ok(())
+                })
+                .await
+        }
+        let service = OnceService::default();
+        let state = OnceState {
+            handler,
+            handled: std::sync::Arc::new(wechatpay_api::RecentNotifications::new()),
+            service: service.clone(),
+        };
+        let router = axum::Router::new()
+            .route("/notify", axum::routing::post(route))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/notify", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (url, service)
+    }
+
+    fn runs(&self) -> usize {
+        self.runs.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn the_axum_delivery_extractor_handles_a_notification_once_over_http() {
+    use std::sync::atomic::Ordering;
+    let mock = mock();
+    let (url, service) = OnceService::start(client(&mock).notification_handler().unwrap()).await;
+    let deliver = |sent: wechatpay_mock::SignedNotification| {
+        let (mock, url) = (&mock, &url);
+        async move { mock.send_notification(url, &sent).await.unwrap() }
+    };
+    let new = || {
+        mock.notification(
+            "COMPLAINT.CREATE",
+            "产生新投诉",
+            "complaint",
+            &complaint(),
+            None,
+        )
+    };
+
+    // Delivered twice: both acknowledged, handled once.
+    let sent = new();
+    assert_eq!(deliver(sent.clone()).await, (204, String::new()));
+    assert_eq!(deliver(sent).await, (204, String::new()));
+    assert_eq!(service.runs(), 1);
+
+    // A handler that fails gives its claim back: the redelivery runs it again, and the one
+    // after that is acknowledged without running it.
+    let other = new();
+    service.fail_next.store(true, Ordering::SeqCst);
+    let (status, body) = deliver(other.clone()).await;
+    assert_eq!(status, 500);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"],
+        "FAIL"
+    );
+    assert_eq!(service.runs(), 2);
+    assert_eq!(deliver(other.clone()).await.0, 204);
+    assert_eq!(service.runs(), 3);
+    assert_eq!(deliver(other).await.0, 204);
+    assert_eq!(service.runs(), 3);
+
+    // A delivery while another still handles the notification is answered a failure, and the
+    // handler is not run for it.
+    let held = new();
+    service.hold_next.store(true, Ordering::SeqCst);
+    let second = async {
+        tokio::time::timeout(Duration::from_secs(10), service.started.notified())
+            .await
+            .expect("the first delivery reaches the handler");
+        let status = deliver(held.clone()).await.0;
+        service.proceed.notify_one();
+        status
+    };
+    let (first, second) = tokio::join!(deliver(held.clone()), second);
+    assert_eq!((first.0, second), (204, 500));
+    assert_eq!(service.runs(), 4);
+    assert_eq!(deliver(held).await.0, 204);
+    assert_eq!(service.runs(), 4);
+
+    // Refused before any claim: a tampered body, and a copy outside the replay window.
+    for fault in [Fault::TamperedBody, Fault::StaleTimestamp] {
+        let sent = mock.notification(
+            "COMPLAINT.CREATE",
+            "产生新投诉",
+            "complaint",
+            &complaint(),
+            Some(fault),
+        );
+        assert_eq!(deliver(sent).await.0, 500, "{fault:?}");
+    }
+    assert_eq!(service.runs(), 4);
+}

@@ -74,8 +74,8 @@ pub use wechatpay_core::{
     ListedCertificate, MAX_REFRESH_INTERVAL, MAX_SIGNING, MIN_REFRESH_INTERVAL, Merchants,
     Notification, NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler,
     Operation, PathError, PrivateKey, PublicKey, RawBody, RecentNotifications, ResourceError,
-    Response, RetryPolicy, SignFuture, SignMismatch, Signer, StoreError, StoreFuture, SystemClock,
-    TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
+    Response, RetryPolicy, SignFuture, SignMismatch, SignedRequest, Signer, StoreError,
+    StoreFuture, SystemClock, TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
 };
 pub use wechatpay_core::{json_string, operation, transport};
 

@@ -18,7 +18,7 @@ use crate::invoke::{AppPayment, JsapiPayment};
 use crate::keys::{ApiV3Key, KeyStore};
 use crate::notify::NotificationHandler;
 use crate::operation::{Method, Operation};
-use crate::pipeline::{Hosts, Limits, Origins, Pipeline, Response};
+use crate::pipeline::{Hosts, Limits, Origins, Pipeline, Response, SignedRequest};
 use crate::protocol::nonce;
 use crate::retry::RetryPolicy;
 use crate::transport::{ReqwestTransport, Transport, TransportSettings};
@@ -224,6 +224,13 @@ impl Client {
         op: &O,
     ) -> Result<Response<O::Output>, Error> {
         self.pipeline.execute(op).await
+    }
+
+    /// Prepares and signs an operation without sending it: the exact request the first attempt
+    /// of [`Client::execute`] would send (sensitive fields encrypted, `Wechatpay-Serial` set),
+    /// and the message its `Authorization` header signs. Nothing goes to the network.
+    pub async fn sign<O: Operation + ?Sized>(&self, op: &O) -> Result<SignedRequest, Error> {
+        self.pipeline.sign(op).await
     }
 
     /// Downloads a file (a bill, an image): signs and sends the request like

@@ -69,7 +69,7 @@ pub use notify::{
     Notification, NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler,
 };
 pub use operation::{Host, Operation};
-pub use pipeline::{Hosts, Limits, Response, MAX_SIGNING};
+pub use pipeline::{Hosts, Limits, Response, SignedRequest, MAX_SIGNING};
 pub use retry::RetryPolicy;
 pub use upload::Upload;
 

@@ -111,6 +111,22 @@ pub struct Response<T> {
     pub body: Bytes,
 }
 
+/// A request signed and not sent ([`Client::sign`](crate::Client::sign)): the exact bytes the
+/// first attempt of `execute` would send, and the message its `Authorization` header signs.
+/// For debugging a `SIGN_ERROR` or a gateway, and for the command line's `build`.
+///
+/// It holds what goes on the wire (sensitive fields encrypted) and a signature that the platform
+/// accepts for five minutes; never the merchant key.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SignedRequest {
+    /// Method, full URL (the operation's host), headers (`Authorization` included) and body.
+    pub request: http::Request<Bytes>,
+    /// `METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n`: what was signed (for an upload, the
+    /// body line is the `meta` JSON).
+    pub message: Bytes,
+}
+
 /// Everything a client holds: credentials, keys, hosts, limits, the clock and the transport.
 #[derive(Debug)]
 pub(crate) struct Pipeline {
@@ -263,6 +279,35 @@ impl Pipeline {
                 _ => {}
             }
             return result;
+        }
+    }
+
+    /// Prepares and signs an operation as its first attempt would be, without sending it.
+    pub(crate) async fn sign(
+        &self,
+        op: &(impl Operation + ?Sized),
+    ) -> Result<SignedRequest, Error> {
+        let mut prepared = self.prepare(&op.request())?;
+        self.authorize(&mut prepared).await?;
+        let signed = &prepared.signed;
+        let message = crate::protocol::request_message(
+            prepared.method.as_str(),
+            prepared.target.as_str(),
+            signed.timestamp,
+            &signed.nonce,
+            &signed.body,
+        );
+        Ok(SignedRequest {
+            request: self.primary(prepared.host).request(&prepared),
+            message: Bytes::from(message),
+        })
+    }
+
+    /// The origin a host's requests go to first.
+    fn primary(&self, host: Host) -> &Origin {
+        match host {
+            Host::Mainland => &self.origins.mainland,
+            Host::HongKong => &self.origins.hong_kong,
         }
     }
 
@@ -705,11 +750,7 @@ impl Pipeline {
             operation: prepared.id.clone(),
             source,
         };
-        let primary = match prepared.host {
-            Host::Mainland => &self.origins.mainland,
-            Host::HongKong => &self.origins.hong_kong,
-        };
-        match send(primary.request(prepared)).await {
+        match send(self.primary(prepared.host).request(prepared)).await {
             Err(e) if e.is_connect() && self.failover && prepared.host == Host::Mainland => {
                 tracing::warn!(error = %e, "connection failed; failing over to the backup host");
                 let backup = self.origins.mainland_backup.request(prepared);

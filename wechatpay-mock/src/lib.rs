@@ -61,3 +61,4 @@ mod validate;
 pub use embedded::embedded_spec;
 pub use platform::{MockBuilder, MockError, MockPlatform};
 pub use state::{Fault, LoggedRequest, SignedNotification, TestCredentials, TrustMode};
+pub use validate::{check_request, Issue};

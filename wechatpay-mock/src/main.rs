@@ -72,24 +72,12 @@ fn run() -> Result<(), String> {
     let dir = credentials_dir.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("wechatpay-mock-{}", std::process::id()))
     });
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let key_path = dir.join("merchant_private_key.pem");
-    let public_key_path = dir.join("wechatpay_public_key.pem");
-    std::fs::write(&key_path, creds.merchant_private_key_pem.as_bytes())
-        .map_err(|e| e.to_string())?;
-    std::fs::write(&public_key_path, &creds.public_key_pem).map_err(|e| e.to_string())?;
+    let profile = creds
+        .write_profile(&dir, mock.base_url())
+        .map_err(|e| format!("cannot write the credentials into {}: {e}", dir.display()))?;
     println!("# wechatpay-mock listening on {}", mock.base_url());
     println!("# test credentials, generated for this run only:");
-    println!("export WECHATPAY_MCHID={}", creds.mchid);
-    println!("export WECHATPAY_MERCHANT_SERIAL={}", creds.merchant_serial);
-    println!("export WECHATPAY_PRIVATE_KEY_PATH={}", key_path.display());
-    println!("export WECHATPAY_PUBLIC_KEY_ID={}", creds.public_key_id);
-    println!(
-        "export WECHATPAY_PUBLIC_KEY_PATH={}",
-        public_key_path.display()
-    );
-    println!("export WECHATPAY_APIV3_KEY={}", creds.apiv3_key.as_str());
-    println!("export WECHATPAY_BASE_URL={}", mock.base_url());
+    print!("{profile}");
     loop {
         std::thread::park();
     }

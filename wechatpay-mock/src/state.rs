@@ -146,6 +146,34 @@ impl std::fmt::Debug for TestCredentials {
 }
 
 impl TestCredentials {
+    /// Writes the merchant private key and the WeChat Pay public key into `dir` (created if
+    /// needed) and gives the profile that points a client at the platform at `base_url`:
+    /// `export WECHATPAY_…=…` lines, the variables the quickstart and the `wechatpay` command
+    /// line read. The profile holds the APIv3 key: these are test credentials, made for one run.
+    pub fn write_profile(&self, dir: &std::path::Path, base_url: &str) -> std::io::Result<String> {
+        std::fs::create_dir_all(dir)?;
+        let key_path = dir.join("merchant_private_key.pem");
+        let public_key_path = dir.join("wechatpay_public_key.pem");
+        std::fs::write(&key_path, self.merchant_private_key_pem.as_bytes())?;
+        std::fs::write(&public_key_path, &self.public_key_pem)?;
+        let lines = [
+            ("WECHATPAY_MCHID", self.mchid.clone()),
+            ("WECHATPAY_MERCHANT_SERIAL", self.merchant_serial.clone()),
+            ("WECHATPAY_PRIVATE_KEY_PATH", key_path.display().to_string()),
+            ("WECHATPAY_PUBLIC_KEY_ID", self.public_key_id.clone()),
+            (
+                "WECHATPAY_PUBLIC_KEY_PATH",
+                public_key_path.display().to_string(),
+            ),
+            ("WECHATPAY_APIV3_KEY", self.apiv3_key.as_str().to_owned()),
+            ("WECHATPAY_BASE_URL", base_url.to_owned()),
+        ];
+        Ok(lines
+            .iter()
+            .map(|(name, value)| format!("export {name}={value}\n"))
+            .collect())
+    }
+
     /// The merchant credentials.
     pub fn credentials(&self) -> Result<Credentials, KeyError> {
         Ok(Credentials::new(

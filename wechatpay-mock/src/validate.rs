@@ -11,15 +11,55 @@
 //! flags) is not checked at all rather than checked wrongly.
 
 use serde_json::Value;
-use wechatpay_spec::ir::{Api, Constraints, Field, NumberKind, Param, Ty, TypeKind, Variant};
+use wechatpay_spec::ir::{
+    Api, Constraints, Field, NumberKind, Operation, Param, ParamLocation, Ty, TypeKind, Variant,
+};
 
-/// One validation failure.
+/// One validation failure: what the mock answers as a 400 `PARAM_ERROR`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Issue {
+#[non_exhaustive]
+pub struct Issue {
     /// `body.audit_result`, `query.limit`, `path.contract_id`, `header.X`.
-    pub(crate) field: String,
+    pub field: String,
     /// What is wrong.
-    pub(crate) issue: String,
+    pub issue: String,
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.issue)
+    }
+}
+
+impl std::error::Error for Issue {}
+
+/// Checks a request in plaintext against its operation's schema, as the mock checks the requests
+/// it receives: each parameter's values (`params` holds wire names and values, a name repeated
+/// for an exploded query array) and the JSON body. Gives the first problem, naming the field.
+pub fn check_request(
+    api: &Api,
+    op: &Operation,
+    params: &[(String, String)],
+    body: Option<&Value>,
+) -> Result<(), Issue> {
+    for p in &op.params {
+        let values: Vec<String> = (params.iter())
+            .filter(|(name, _)| *name == p.wire_name)
+            .map(|(_, value)| value.clone())
+            .collect();
+        let location = match p.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        };
+        check_param(api, p, &values, location)?;
+    }
+    match (&op.body, body) {
+        (Some(ty), Some(value)) => check_json(api, "body", ty, value, &Constraints::default()),
+        (Some(_), None) if op.upload.is_none() => Err(issue("body", "is required")),
+        (None, Some(_)) => Err(issue("body", "this operation takes no JSON body")),
+        _ => Ok(()),
+    }
 }
 
 fn issue(field: &str, text: impl Into<String>) -> Issue {

@@ -32,6 +32,7 @@ pub const RESERVED_FEATURES: &[&str] = &[
     "rust-crypto",
     "blocking",
     "axum",
+    "shangmi",
     SERDE_BOTH_FEATURE,
 ];
 

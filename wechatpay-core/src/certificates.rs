@@ -98,8 +98,9 @@ pub struct EncryptedResource {
 /// Why an encrypted resource could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResourceError {
-    /// The algorithm is not `AEAD_AES_256_GCM`.
-    #[error("unsupported algorithm `{0}`: only AEAD_AES_256_GCM is defined")]
+    /// The algorithm is not `AEAD_AES_256_GCM` (nor `AEAD_SM4_GCM`, with the `shangmi`
+    /// feature).
+    #[error("unsupported algorithm `{0}`: AEAD_AES_256_GCM (and AEAD_SM4_GCM with the `shangmi` feature) are defined")]
     UnsupportedAlgorithm(String),
     /// The ciphertext is not base64, or fails authentication (wrong APIv3 key or tampered).
     #[error("the resource cannot be decrypted: wrong APIv3 key or tampered data")]
@@ -123,13 +124,16 @@ fn decrypt(
     ciphertext: &str,
     key: &ApiV3Key,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, ResourceError> {
-    if algorithm != "AEAD_AES_256_GCM" {
-        return Err(ResourceError::UnsupportedAlgorithm(algorithm.to_owned()));
-    }
+    let open = match algorithm {
+        "AEAD_AES_256_GCM" => aes_256_gcm_decrypt,
+        #[cfg(feature = "shangmi")]
+        crate::crypto::sm::AEAD_SM4_GCM => crate::crypto::sm::sm4_gcm_decrypt,
+        other => return Err(ResourceError::UnsupportedAlgorithm(other.to_owned())),
+    };
     let ct = B64
         .decode(ciphertext.trim())
         .map_err(|_| ResourceError::Decrypt)?;
-    aes_256_gcm_decrypt(
+    open(
         key.as_bytes(),
         nonce.as_bytes(),
         associated_data.as_bytes(),

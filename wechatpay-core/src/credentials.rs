@@ -13,7 +13,8 @@ use crate::protocol::request_message;
 pub type SignFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, CryptoError>> + Send + 'a>>;
 
-/// Produces RSA-2048 PKCS#1 v1.5 SHA-256 signatures for the merchant. Implement it to sign with
+/// Produces the merchant's signatures: RSA-2048 PKCS#1 v1.5 with SHA-256, or SM2 with SM3 for a
+/// merchant WeChat Pay enabled `WECHATPAY2-SM2-WITH-SM3` for (say so with [`Signer::scheme`]). Implement it to sign with
 /// a remote service (a KMS), an HSM or another process instead of a local key: the signature is
 /// awaited (at most [`MAX_SIGNING`](crate::MAX_SIGNING) per request), so an asynchronous
 /// signer does not block the runtime; one that calls blocking code should run it with
@@ -21,16 +22,26 @@ pub type SignFuture<'a> =
 pub trait Signer: Send + Sync {
     /// Signs `message` (the request message, or a payment's lines).
     fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a>;
+
+    /// The `Authorization` scheme of its signatures: `WECHATPAY2-SHA256-RSA2048` unless
+    /// overridden (`WECHATPAY2-SM2-WITH-SM3` for an SM2 signer).
+    fn scheme(&self) -> &'static str {
+        "WECHATPAY2-SHA256-RSA2048"
+    }
 }
 
 impl Signer for PrivateKey {
     fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a> {
-        Box::pin(std::future::ready(self.sign_sha256(message)))
+        Box::pin(std::future::ready(PrivateKey::sign(self, message)))
+    }
+
+    fn scheme(&self) -> &'static str {
+        PrivateKey::scheme(self)
     }
 }
 
 /// Decrypts, with the merchant private key, answer fields the platform encrypted with the
-/// merchant's public key (RSAES-OAEP, SHA-1 and MGF1-SHA-1). Implement it to decrypt with a
+/// merchant's public key (RSAES-OAEP, SHA-1 and MGF1-SHA-1; SM2 for an SM2 merchant). Implement it to decrypt with a
 /// remote service or an HSM instead of a local key.
 pub trait Decrypter: Send + Sync {
     /// Decrypts one field's ciphertext (already base64-decoded).
@@ -39,7 +50,7 @@ pub trait Decrypter: Send + Sync {
 
 impl Decrypter for PrivateKey {
     fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        self.decrypt_oaep(ciphertext)
+        PrivateKey::decrypt(self, ciphertext)
     }
 }
 
@@ -113,6 +124,11 @@ impl Credentials {
         self.signer.sign(message).await
     }
 
+    /// The `Authorization` scheme its signer signs for.
+    pub fn scheme(&self) -> &'static str {
+        self.signer.scheme()
+    }
+
     /// The `Authorization` header value for one request. `target` is the path and query exactly
     /// as sent; `body` the exact bytes sent (empty for none).
     pub async fn authorization(
@@ -126,8 +142,10 @@ impl Credentials {
         let message = request_message(method, target, timestamp, nonce, body);
         let signature = B64.encode(self.sign(&message).await?);
         Ok(format!(
-            "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
-            self.mchid, self.serial
+            "{} mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
+            self.signer.scheme(),
+            self.mchid,
+            self.serial
         ))
     }
 }

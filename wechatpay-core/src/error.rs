@@ -97,6 +97,10 @@ pub enum CryptoError {
     /// Decryption or authentication failed: wrong key, or tampered data.
     #[error("decryption failed: wrong key or tampered data")]
     Decrypt,
+    /// An RSA operation (`sign_sha256`, the OAEP functions) was asked of an SM2 key: use the
+    /// algorithm-neutral `sign`, `verify`, `decrypt` and `encrypt_field`.
+    #[error("this is an RSA operation and the key is SM2")]
+    NotRsa,
 }
 
 /// A platform certificate was used outside its validity window: it is neither used to verify

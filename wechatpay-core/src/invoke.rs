@@ -109,8 +109,13 @@ impl Credentials {
         })
     }
 
-    /// Each line followed by `\n`, signed, base64.
+    /// Each line followed by `\n`, signed, base64. Only with an RSA signer: the parameters
+    /// say `signType: RSA`, and the pages define no other type for them, so an SM2 merchant's
+    /// signature is refused here ([`CryptoError::NotRsa`]) rather than sent mislabelled.
     async fn sign_lines(&self, lines: &[&str]) -> Result<String, CryptoError> {
+        if self.scheme() != "WECHATPAY2-SHA256-RSA2048" {
+            return Err(CryptoError::NotRsa);
+        }
         let mut message = String::new();
         for line in lines {
             message.push_str(line);

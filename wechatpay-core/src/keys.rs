@@ -14,7 +14,7 @@ use crate::error::{CertificateNotValid, KeyError, VerifyError};
 pub struct Certificate {
     /// The serial, upper-case hex (40 digits for WeChat Pay platform certificates).
     pub serial: String,
-    /// The certificate's RSA public key.
+    /// The certificate's public key (RSA; SM2 with the `shangmi` feature).
     pub public_key: PublicKey,
     /// Start of validity, unix seconds.
     pub not_before: i64,
@@ -31,11 +31,11 @@ impl Certificate {
     }
 
     /// Parses a PEM certificate with the given backend. Its key must be RSA-2048 with exponent
-    /// 65537, checked as for [`PublicKey::from_pem_with`].
+    /// 65537 (or SM2, with the `shangmi` feature), checked as for [`PublicKey::from_pem_with`].
     pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
         let cert = parse::certificate_pem(pem)?;
         Ok(Self {
-            public_key: PublicKey::load(&cert.public_key, backend)?,
+            public_key: PublicKey::from_spki_der(&cert.spki, backend)?,
             serial: cert.serial,
             not_before: cert.not_before,
             not_after: cert.not_after,

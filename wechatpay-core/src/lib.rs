@@ -81,6 +81,8 @@ pub use upload::Upload;
 /// [`Client`], [`NotificationHandler`] and [`Credentials`] instead.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "shangmi")]
+    pub use crate::crypto::sm::{sm4_gcm_encrypt, AEAD_SM4_GCM};
     pub use crate::crypto::{aes_256_gcm_decrypt, aes_256_gcm_decrypt_with, aes_256_gcm_encrypt};
     pub use crate::notify::parse_create_time;
     pub use crate::protocol::*;

@@ -87,6 +87,8 @@ pub struct MockBuilder {
     certificate: CertificateOptions,
     limits: server::Limits,
     mchid: Option<String>,
+    #[cfg(feature = "shangmi")]
+    shangmi: bool,
 }
 
 impl MockBuilder {
@@ -124,6 +126,17 @@ impl MockBuilder {
     /// ([`MockError::NoSpec`]) when the mock starts.
     pub fn spec_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spec_dir = Some(dir.into());
+        self
+    }
+
+    /// 商用密码 (`WECHATPAY2-SM2-WITH-SM3`): the merchant's and the platform's keys are SM2 (the
+    /// merchant must sign with that scheme, answers are signed with SM2 and SM3, sensitive fields
+    /// are SM2-encrypted) and notifications are `AEAD_SM4_GCM`. The platform trusts its WeChat
+    /// Pay public key only ([`TrustMode::PublicKey`]): it makes no SM2 certificates.
+    #[cfg(feature = "shangmi")]
+    pub fn shangmi(mut self) -> Self {
+        self.shangmi = true;
+        self.trust = TrustMode::PublicKey;
         self
     }
 
@@ -233,11 +246,20 @@ impl MockBuilder {
             None => embedded_spec(),
         };
         let api = wechatpay_spec::lower(&sources).map_err(wechatpay_spec::Error::from)?;
-        let merchant = PrivateKey::generate(Backend::default())?;
+        // The keys a merchant and the platform sign with: RSA-2048, or SM2. The certificate is
+        // RSA either way (an SM2 platform serves no certificate).
+        let signing_key = || -> Result<PrivateKey, MockError> {
+            #[cfg(feature = "shangmi")]
+            if self.shangmi {
+                return Ok(PrivateKey::generate_sm2());
+            }
+            Ok(PrivateKey::generate(Backend::default())?)
+        };
+        let merchant = signing_key()?;
         let keys = Keys {
-            public_key: PrivateKey::generate(Backend::default())?,
+            public_key: signing_key()?,
             certificate_key: PrivateKey::generate(Backend::default())?,
-            wrong_key: PrivateKey::generate(Backend::default())?,
+            wrong_key: signing_key()?,
             merchant_public: merchant.public_key()?,
         };
         let platform_certificate_serial = self
@@ -392,13 +414,9 @@ impl MockPlatform {
             .try_into()
             .unwrap_or([0; 32]);
         let plaintext = resource.to_string();
-        let ciphertext = wechatpay_core::__private::aes_256_gcm_encrypt(
-            &key,
-            nonce.as_bytes(),
-            aad.as_bytes(),
-            plaintext.as_bytes(),
-        )
-        .unwrap_or_default();
+        let (algorithm, ciphertext) =
+            state.seal(&key, nonce.as_bytes(), aad.as_bytes(), plaintext.as_bytes());
+        let ciphertext = ciphertext.unwrap_or_default();
         let create_time = time::OffsetDateTime::now_utc()
             .to_offset(time::macros::offset!(+8))
             .format(&time::format_description::well_known::Rfc3339)
@@ -411,7 +429,7 @@ impl MockPlatform {
             "summary": summary,
             "resource": {
                 "original_type": original_type,
-                "algorithm": "AEAD_AES_256_GCM",
+                "algorithm": algorithm,
                 "ciphertext": base64::engine::general_purpose::STANDARD.encode(ciphertext),
                 "associated_data": aad,
                 "nonce": nonce,

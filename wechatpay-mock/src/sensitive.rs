@@ -47,7 +47,7 @@ pub(crate) fn encrypt_answer(
     for pointer in pointers.iter().filter_map(|p| Pointer::parse(p).ok()) {
         let _ = pointer.for_each_mut(&mut answer, &mut |field| {
             if let Value::String(text) = field {
-                let mut ciphertext = merchant.encrypt_oaep(text.as_bytes())?;
+                let mut ciphertext = merchant.encrypt(text.as_bytes())?;
                 if tamper {
                     ciphertext[0] ^= 0x01;
                 }

@@ -635,14 +635,18 @@ struct AuthorizationItems<'a> {
     signature: &'a str,
 }
 
-/// Parses `WECHATPAY2-SHA256-RSA2048 k="v",…` strictly: the five items, each once, each
+/// Parses `<scheme> k="v",…` (the scheme of the merchant's key: `WECHATPAY2-SHA256-RSA2048`,
+/// or `WECHATPAY2-SM2-WITH-SM3`) strictly: the five items, each once, each
 /// double-quoted; no empty, unknown or repeated item (a second `signature=` is refused, not
 /// "last wins"). Whitespace around an item is allowed.
-fn parse_authorization(header: &str) -> Result<AuthorizationItems<'_>, String> {
+fn parse_authorization<'h>(
+    header: &'h str,
+    scheme: &str,
+) -> Result<AuthorizationItems<'h>, String> {
     const NAMES: [&str; 5] = ["mchid", "serial_no", "nonce_str", "timestamp", "signature"];
-    let items = header
-        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
-        .ok_or("the Authorization scheme must be WECHATPAY2-SHA256-RSA2048")?;
+    let items = (header.strip_prefix(scheme))
+        .and_then(|rest| rest.strip_prefix(' '))
+        .ok_or_else(|| format!("the Authorization scheme must be {scheme}"))?;
     let mut values: [Option<&str>; 5] = [None; 5];
     for item in items.split(',') {
         let (key, value) = item
@@ -705,7 +709,8 @@ fn check_authorization(
     body: &[u8],
 ) -> Result<(), AuthRefusal> {
     let auth = authorization.ok_or("the Authorization header is missing")?;
-    let items = parse_authorization(auth).map_err(|m| AuthRefusal::from(m.as_str()))?;
+    let items = parse_authorization(auth, merchant_public.scheme())
+        .map_err(|m| AuthRefusal::from(m.as_str()))?;
     if items.mchid != credentials.mchid {
         return Err("mchid does not match".into());
     }
@@ -728,7 +733,7 @@ fn check_authorization(
         .decode(items.signature)
         .map_err(|_| "signature is not base64")?;
     let message = request_message(method, target, timestamp, nonce, body);
-    if merchant_public.verify_sha256(&message, &signature) {
+    if merchant_public.verify(&message, &signature) {
         return Ok(());
     }
     let shown: String = String::from_utf8_lossy(body)
@@ -916,13 +921,13 @@ fn certificates_answer(state: &State, fault: Option<Fault>) -> Answer {
     let creds = &state.credentials;
     let key: [u8; 32] = creds.apiv3_key.as_bytes().try_into().unwrap_or([0; 32]);
     let nonce = &nonce()[..12];
-    let ciphertext = wechatpay_core::__private::aes_256_gcm_encrypt(
+    let (algorithm, ciphertext) = state.seal(
         &key,
         nonce.as_bytes(),
         b"certificate",
         creds.platform_certificate_pem.as_bytes(),
-    )
-    .unwrap_or_default();
+    );
+    let ciphertext = ciphertext.unwrap_or_default();
     let listed = if fault == Some(Fault::CertificateSerialMismatch) {
         "0".repeat(40)
     } else {
@@ -933,7 +938,7 @@ fn certificates_answer(state: &State, fault: Option<Fault>) -> Answer {
         "effective_time": "2025-01-01T00:00:00+08:00",
         "expire_time": "2030-01-01T00:00:00+08:00",
         "encrypt_certificate": {
-            "algorithm": "AEAD_AES_256_GCM",
+            "algorithm": algorithm,
             "nonce": nonce,
             "associated_data": "certificate",
             "ciphertext": base64::engine::general_purpose::STANDARD.encode(ciphertext),
@@ -1166,7 +1171,7 @@ mod tests {
         #[test]
         fn authorization_any_string_is_refused_without_panic(header in ".*") {
             prop_assert!(check(&header).is_err());
-            let _ = parse_authorization(&header);
+            let _ = parse_authorization(&header, SCHEME.trim_end());
         }
 
         #[test]

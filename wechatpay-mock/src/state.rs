@@ -354,6 +354,26 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Seals a resource with the APIv3 key: `AEAD_AES_256_GCM`, or `AEAD_SM4_GCM` when the
+    /// platform's keys are SM2. Gives the algorithm's name and ciphertext‖tag.
+    pub(crate) fn seal(
+        &self,
+        apiv3_key: &[u8; 32],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> (&'static str, Result<Vec<u8>, wechatpay_core::CryptoError>) {
+        #[cfg(feature = "shangmi")]
+        if self.keys.public_key.scheme() != "WECHATPAY2-SHA256-RSA2048" {
+            let sealed =
+                wechatpay_core::__private::sm4_gcm_encrypt(apiv3_key, nonce, aad, plaintext);
+            return (wechatpay_core::__private::AEAD_SM4_GCM, sealed);
+        }
+        let sealed =
+            wechatpay_core::__private::aes_256_gcm_encrypt(apiv3_key, nonce, aad, plaintext);
+        ("AEAD_AES_256_GCM", sealed)
+    }
+
     /// Signs `timestamp\nnonce\nbody\n`, applying a signing fault, and returns the headers.
     pub(crate) fn sign(
         &self,
@@ -386,7 +406,7 @@ impl State {
         };
         let message = protocol::response_message(&timestamp.to_string(), &nonce, body);
         let signature = key
-            .sign_sha256(&message)
+            .sign(&message)
             .map(|s| base64::engine::general_purpose::STANDARD.encode(s))
             .unwrap_or_default();
         let signature = if fault == Some(Fault::SignTest) {
@@ -403,10 +423,7 @@ impl State {
             ("Wechatpay-Timestamp", timestamp.to_string()),
             ("Wechatpay-Nonce", nonce),
             ("Wechatpay-Serial", serial),
-            (
-                "Wechatpay-Signature-Type",
-                "WECHATPAY2-SHA256-RSA2048".into(),
-            ),
+            ("Wechatpay-Signature-Type", key.scheme().into()),
         ];
         if fault != Some(Fault::MissingSignature) {
             pairs.push(("Wechatpay-Signature", signature));

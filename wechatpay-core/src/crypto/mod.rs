@@ -1,4 +1,5 @@
-//! RSA and AES-GCM, behind two interchangeable backends.
+//! RSA and AES-GCM, behind two interchangeable backends; SM2 and SM4-GCM with the `shangmi`
+//! feature (the `sm` module, on the RustCrypto `sm2`/`sm4` crates whatever the backend).
 //!
 //! - `aws-lc` (default): aws-lc-rs, the library rustls already uses; signs at OpenSSL speed.
 //! - `rust-crypto`: pure Rust on `rsa` + `sha2` + `aes-gcm`, for targets without a C compiler.
@@ -22,6 +23,8 @@ use zeroize::Zeroizing;
 use crate::error::{CryptoError, KeyError};
 
 pub(crate) mod parse;
+#[cfg(feature = "shangmi")]
+pub(crate) mod sm;
 
 use parse::{RsaPrivateDer, RsaPublicDer};
 
@@ -67,10 +70,25 @@ enum PrivateInner {
     },
     #[cfg(feature = "rust-crypto")]
     RustCrypto(Box<rsa::RsaPrivateKey>),
+    #[cfg(feature = "shangmi")]
+    Sm2(Box<sm2::SecretKey>),
 }
 
-/// An RSA-2048 private key: the merchant's API key. Its memory is cleared on drop (by aws-lc's
-/// free, or by `rsa`'s `ZeroizeOnDrop`), and `Debug` never prints it.
+/// The `Authorization` scheme of RSA keys.
+const SCHEME_RSA: &str = "WECHATPAY2-SHA256-RSA2048";
+/// The `Authorization` scheme of SM2 keys.
+#[cfg(feature = "shangmi")]
+const SCHEME_SM2: &str = "WECHATPAY2-SM2-WITH-SM3";
+
+/// Whether an RSA parse refused a key only for being an elliptic-curve key, which may be SM2.
+#[cfg(feature = "shangmi")]
+fn maybe_sm2(error: &KeyError) -> bool {
+    matches!(error, KeyError::NotRsa { algorithm } if *algorithm == "EC" || *algorithm == "SM2")
+}
+
+/// The merchant's API key: RSA-2048, or SM2 with the `shangmi` feature. Its memory is cleared on
+/// drop (by aws-lc's free, or by `rsa`'s and `sm2`'s `ZeroizeOnDrop`), and `Debug` never prints
+/// it.
 pub struct PrivateKey {
     inner: PrivateInner,
 }
@@ -101,8 +119,60 @@ impl PrivateKey {
     /// Loads a PEM private key with the given backend. The key is validated (algorithm, size,
     /// exponent, structure) before the backend sees it, so both backends take and refuse the
     /// same keys with the same error.
+    ///
+    /// With the `shangmi` feature, an SM2 key (PKCS#8 `PRIVATE KEY` on the SM2 curve) is read
+    /// too; the backend is then irrelevant.
     pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
-        Self::load(&parse::private_key_pem(pem)?, backend)
+        match parse::private_key_pem(pem) {
+            Ok(key) => Self::load(&key, backend),
+            // An EC key on another curve keeps the RSA parser's error.
+            #[cfg(feature = "shangmi")]
+            Err(e) if maybe_sm2(&e) => match sm::private_key_pem(pem) {
+                Ok(key) => Ok(Self {
+                    inner: PrivateInner::Sm2(Box::new(key)),
+                }),
+                Err(_) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Generates a fresh SM2 key (for tests and the mock platform).
+    #[cfg(feature = "shangmi")]
+    pub fn generate_sm2() -> Self {
+        Self {
+            inner: PrivateInner::Sm2(Box::new(sm::generate())),
+        }
+    }
+
+    /// The `Authorization` scheme this key signs for: `WECHATPAY2-SHA256-RSA2048`, or
+    /// `WECHATPAY2-SM2-WITH-SM3` for an SM2 key.
+    pub fn scheme(&self) -> &'static str {
+        #[cfg(feature = "shangmi")]
+        if let PrivateInner::Sm2(_) = &self.inner {
+            return SCHEME_SM2;
+        }
+        SCHEME_RSA
+    }
+
+    /// Signs as WeChat Pay expects of this key: RSASSA-PKCS1-v1_5 with SHA-256 for an RSA key;
+    /// SM2 with SM3 and the user id `1234567812345678`, DER-encoded, for an SM2 key.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        #[cfg(feature = "shangmi")]
+        if let PrivateInner::Sm2(key) = &self.inner {
+            return sm::sign(key, message);
+        }
+        self.sign_sha256(message)
+    }
+
+    /// Decrypts a field the platform encrypted with the merchant's public key: RSAES-OAEP
+    /// (SHA-1, MGF1-SHA-1) for an RSA key; SM2 (`C1C3C2`, DER) for an SM2 key.
+    pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        #[cfg(feature = "shangmi")]
+        if let PrivateInner::Sm2(key) = &self.inner {
+            return sm::decrypt(key, ciphertext);
+        }
+        self.decrypt_oaep(ciphertext)
     }
 
     /// Builds the backend's key from validated material. The backend's own encoding of the key
@@ -169,6 +239,8 @@ impl PrivateKey {
     /// The key as PKCS#8 PEM, in memory that is cleared on drop.
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
         let der: Zeroizing<Vec<u8>> = match &self.inner {
+            #[cfg(feature = "shangmi")]
+            PrivateInner::Sm2(key) => return sm::private_key_to_pem(key),
             #[cfg(feature = "aws-lc")]
             PrivateInner::AwsLc { sign, .. } => {
                 use aws_lc_rs::encoding::AsDer;
@@ -208,12 +280,18 @@ impl PrivateKey {
             PrivateInner::RustCrypto(key) => Ok(PublicKey {
                 inner: PublicInner::RustCrypto(key.to_public_key()),
             }),
+            #[cfg(feature = "shangmi")]
+            PrivateInner::Sm2(key) => Ok(PublicKey {
+                inner: PublicInner::Sm2(key.public_key()),
+            }),
         }
     }
 
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    /// RSASSA-PKCS1-v1_5 with SHA-256 ([`CryptoError::NotRsa`] for an SM2 key).
     pub fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.inner {
+            #[cfg(feature = "shangmi")]
+            PrivateInner::Sm2(_) => Err(CryptoError::NotRsa),
             #[cfg(feature = "aws-lc")]
             PrivateInner::AwsLc { sign, .. } => {
                 let mut sig = vec![0; sign.public_modulus_len()];
@@ -237,9 +315,11 @@ impl PrivateKey {
     }
 
     /// RSAES-OAEP with SHA-1 and MGF1-SHA-1: decrypts a field the platform encrypted with the
-    /// merchant's public key.
+    /// merchant's public key ([`CryptoError::NotRsa`] for an SM2 key).
     pub fn decrypt_oaep(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         match &self.inner {
+            #[cfg(feature = "shangmi")]
+            PrivateInner::Sm2(_) => Err(CryptoError::NotRsa),
             #[cfg(feature = "aws-lc")]
             PrivateInner::AwsLc { decrypt, .. } => {
                 let mut out = Zeroizing::new(vec![0; decrypt.min_output_size()]);
@@ -263,12 +343,12 @@ impl PrivateKey {
         }
     }
 
-    /// Decrypts a base64 OAEP field into text.
+    /// Decrypts a base64 field into text ([`PrivateKey::decrypt`]).
     pub fn decrypt_field(&self, base64_ciphertext: &str) -> Result<Zeroizing<String>, CryptoError> {
         let ct = B64
             .decode(base64_ciphertext.trim())
             .map_err(|_| CryptoError::Decrypt)?;
-        let plain = self.decrypt_oaep(&ct)?;
+        let plain = self.decrypt(&ct)?;
         String::from_utf8(plain.to_vec())
             .map(Zeroizing::new)
             .map_err(|_| CryptoError::Decrypt)
@@ -284,9 +364,12 @@ enum PublicInner {
     },
     #[cfg(feature = "rust-crypto")]
     RustCrypto(rsa::RsaPublicKey),
+    #[cfg(feature = "shangmi")]
+    Sm2(sm2::PublicKey),
 }
 
-/// An RSA-2048 public key: a WeChat Pay public key or the key of a platform certificate.
+/// A WeChat Pay public key or the key of a platform certificate: RSA-2048, or SM2 with the
+/// `shangmi` feature.
 #[derive(Clone)]
 pub struct PublicKey {
     inner: PublicInner,
@@ -294,7 +377,10 @@ pub struct PublicKey {
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PublicKey(RSA-2048)")
+        match self.scheme() {
+            SCHEME_RSA => f.write_str("PublicKey(RSA-2048)"),
+            _ => f.write_str("PublicKey(SM2)"),
+        }
     }
 }
 
@@ -317,13 +403,61 @@ impl PublicKey {
     /// Loads a public key PEM with the given backend: `PUBLIC KEY` (SPKI), `RSA PUBLIC KEY`
     /// (PKCS#1), or the key of a `CERTIFICATE`. The key is validated before the backend sees it,
     /// so both backends take and refuse the same keys with the same error.
+    ///
+    /// With the `shangmi` feature, an SM2 key (SPKI on the SM2 curve, or a certificate's) is
+    /// read too; the backend is then irrelevant.
     pub fn from_pem_with(pem: &str, backend: Backend) -> Result<Self, KeyError> {
-        Self::load(&parse::public_key_pem(pem)?, backend)
+        match parse::public_key_pem(pem) {
+            Ok(key) => Self::load(&key, backend),
+            #[cfg(feature = "shangmi")]
+            Err(e) if maybe_sm2(&e) => {
+                let block = parse::parse_pem(pem)?;
+                let sm2 = match block.tag() {
+                    "CERTIFICATE" => Self::sm2(&parse::certificate_der(block.contents())?.spki),
+                    _ => Self::sm2(block.contents()),
+                };
+                sm2.map_err(|_| e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    /// From DER `SubjectPublicKeyInfo`.
+    /// From DER `SubjectPublicKeyInfo` (RSA, or SM2 with the `shangmi` feature).
     pub fn from_spki_der(der: &[u8], backend: Backend) -> Result<Self, KeyError> {
-        Self::load(&parse::public_key_spki(der)?, backend)
+        match parse::public_key_spki(der) {
+            Ok(key) => Self::load(&key, backend),
+            #[cfg(feature = "shangmi")]
+            Err(e) if maybe_sm2(&e) => Self::sm2(der).map_err(|_| e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// An SM2 key from DER `SubjectPublicKeyInfo`.
+    #[cfg(feature = "shangmi")]
+    fn sm2(spki: &[u8]) -> Result<Self, KeyError> {
+        Ok(Self {
+            inner: PublicInner::Sm2(sm::public_key_spki(spki)?),
+        })
+    }
+
+    /// The `Authorization` scheme of the keys this key checks: `WECHATPAY2-SHA256-RSA2048`,
+    /// or `WECHATPAY2-SM2-WITH-SM3` for an SM2 key.
+    pub fn scheme(&self) -> &'static str {
+        #[cfg(feature = "shangmi")]
+        if let PublicInner::Sm2(_) = &self.inner {
+            return SCHEME_SM2;
+        }
+        SCHEME_RSA
+    }
+
+    /// Checks a signature as WeChat Pay makes them with this key's algorithm: RSASSA-PKCS1-v1_5
+    /// with SHA-256, or SM2 with SM3 (user id `1234567812345678`, DER) for an SM2 key.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        #[cfg(feature = "shangmi")]
+        if let PublicInner::Sm2(key) = &self.inner {
+            return sm::verify(key, message, signature);
+        }
+        self.verify_sha256(message, signature)
     }
 
     /// Builds the backend's key from validated material; as for private keys, the backend's
@@ -385,6 +519,8 @@ impl PublicKey {
                     .map(|d| d.as_bytes().to_vec())
                     .unwrap_or_default()
             }
+            #[cfg(feature = "shangmi")]
+            PublicInner::Sm2(key) => sm::public_key_der(key),
         };
         pem::encode(&pem::Pem::new("PUBLIC KEY", der))
     }
@@ -394,9 +530,11 @@ impl PublicKey {
         self.to_pem() == other.to_pem()
     }
 
-    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature.
+    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature (`false` for an SM2 key).
     pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
         match &self.inner {
+            #[cfg(feature = "shangmi")]
+            PublicInner::Sm2(_) => false,
             #[cfg(feature = "aws-lc")]
             PublicInner::AwsLc { verify, .. } => verify.verify_sig(message, signature).is_ok(),
             #[cfg(feature = "rust-crypto")]
@@ -412,9 +550,12 @@ impl PublicKey {
         }
     }
 
-    /// RSAES-OAEP with SHA-1 and MGF1-SHA-1 (what WeChat Pay requires for sensitive fields).
+    /// RSAES-OAEP with SHA-1 and MGF1-SHA-1 (what WeChat Pay requires for sensitive fields;
+    /// [`CryptoError::NotRsa`] for an SM2 key).
     pub fn encrypt_oaep(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.inner {
+            #[cfg(feature = "shangmi")]
+            PublicInner::Sm2(_) => Err(CryptoError::NotRsa),
             #[cfg(feature = "aws-lc")]
             PublicInner::AwsLc { encrypt, .. } => {
                 let key = aws_lc_rs::rsa::OaepPublicEncryptingKey::new(encrypt.clone())
@@ -454,9 +595,19 @@ impl PublicKey {
         }
     }
 
-    /// Encrypts a text field: OAEP, then base64.
+    /// Encrypts a sensitive field as WeChat Pay expects of this key: RSAES-OAEP (SHA-1,
+    /// MGF1-SHA-1) for an RSA key, SM2 (`C1C3C2`, DER) for an SM2 key.
+    pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        #[cfg(feature = "shangmi")]
+        if let PublicInner::Sm2(key) = &self.inner {
+            return sm::encrypt(key, plaintext);
+        }
+        self.encrypt_oaep(plaintext)
+    }
+
+    /// Encrypts a sensitive text field ([`PublicKey::encrypt`]), then base64.
     pub fn encrypt_field(&self, plaintext: &str) -> Result<String, CryptoError> {
-        Ok(B64.encode(self.encrypt_oaep(plaintext.as_bytes())?))
+        Ok(B64.encode(self.encrypt(plaintext.as_bytes())?))
     }
 }
 

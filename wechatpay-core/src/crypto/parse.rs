@@ -88,8 +88,8 @@ pub(crate) struct CertificateDer {
     pub(crate) not_before: i64,
     /// End of validity, unix seconds.
     pub(crate) not_after: i64,
-    /// The subject's key.
-    pub(crate) public_key: RsaPublicDer,
+    /// The subject's key: DER `SubjectPublicKeyInfo`, not yet checked.
+    pub(crate) spki: Vec<u8>,
 }
 
 /// A private key PEM: `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
@@ -158,7 +158,7 @@ pub(crate) fn public_key_pem(text: &str) -> Result<RsaPublicDer, KeyError> {
     match block.tag() {
         "PUBLIC KEY" => public_key_spki(block.contents()),
         "RSA PUBLIC KEY" => public_key_pkcs1(block.contents()),
-        "CERTIFICATE" => Ok(certificate_der(block.contents())?.public_key),
+        "CERTIFICATE" => public_key_spki(&certificate_der(block.contents())?.spki),
         other => Err(KeyError::WrongPemLabel {
             found: other.to_owned(),
             expected: "`PUBLIC KEY`, `RSA PUBLIC KEY` or `CERTIFICATE`",
@@ -224,11 +224,11 @@ pub(crate) fn certificate_der(der: &[u8]) -> Result<CertificateDer, KeyError> {
         serial,
         not_before: secs(tbs.validity.not_before),
         not_after: secs(tbs.validity.not_after),
-        public_key: public_key_spki(&spki)?,
+        spki,
     })
 }
 
-fn parse_pem(text: &str) -> Result<pem::Pem, KeyError> {
+pub(crate) fn parse_pem(text: &str) -> Result<pem::Pem, KeyError> {
     let block = pem::parse(text.trim()).map_err(|e| KeyError::NotPem(pem_problem(&e)))?;
     if block.headers().get("Proc-Type").is_some() {
         return Err(KeyError::Malformed(

@@ -149,7 +149,7 @@ impl<'h> SignatureHeaders<'h> {
             .decode(self.signature.trim())
             .map_err(|_| VerifyError::BadSignature)?;
         let message = response_message(self.timestamp, self.nonce, body);
-        if key.verify_sha256(&message, &signature) {
+        if key.verify(&message, &signature) {
             Ok(())
         } else {
             Err(VerifyError::BadSignature)

@@ -19,8 +19,6 @@ pub(crate) enum Answered {
     Json(Value),
     /// No body (`204`, or a declared `202`).
     Empty,
-    /// A download's bytes.
-    Bytes(Bytes),
 }
 
 /// One operation of the spec with its input: an [`Operation`] like a generated one.
@@ -38,8 +36,11 @@ pub(crate) struct SpecCall<'a> {
 
 impl<'a> SpecCall<'a> {
     /// Fills `op` from `input`, one JSON object: each parameter under its wire name, every
-    /// other member into the JSON body. Checked against the schema (required members, types,
-    /// enum values, lengths, patterns) before anything is signed. `file` is an upload's file.
+    /// other member into the JSON body; or the body given whole under `body`, the other members
+    /// being parameters (needed when a parameter and a body member share a name). Checked
+    /// against the schema (required members, types, enum values, lengths, patterns, and no
+    /// member the schema does not declare) before anything is signed. `file` is an upload's
+    /// file.
     pub(crate) fn new(
         api: &ir::Api,
         op: &'a ir::Operation,
@@ -51,8 +52,27 @@ impl<'a> SpecCall<'a> {
                 "the input must be a JSON object: its parameters and body members by name",
             ));
         };
+        let body_fields = body_fields(api, op);
+        // `body` names the whole body unless a parameter or a body member is called so.
+        let body_is_a_name =
+            op.params.iter().any(|p| p.wire_name == "body") || body_fields.contains(&"body");
+        let explicit_body = match members.get("body") {
+            Some(Value::Object(_)) if op.body.is_some() && !body_is_a_name => {
+                members.remove("body")
+            }
+            _ => None,
+        };
         let mut params = Vec::new();
         for p in &op.params {
+            if explicit_body.is_none() && body_fields.contains(&p.wire_name.as_str()) {
+                if members.contains_key(&p.wire_name) {
+                    return Err(Failure::usage(format!(
+                        "`{}` is both a parameter and a body member of {}: give the body whole under `body`, and the parameter beside it",
+                        p.wire_name, op.id
+                    )));
+                }
+                continue;
+            }
             if let Some(value) = members.remove(&p.wire_name) {
                 params.extend(
                     param_values(p, value)?
@@ -61,7 +81,21 @@ impl<'a> SpecCall<'a> {
                 );
             }
         }
-        let body = body_value(op, members)?;
+        let body = match explicit_body {
+            Some(body) => match members.keys().next() {
+                Some(name) => {
+                    return Err(Failure::usage(format!(
+                        "{} has no parameter `{name}` (the body is given under `body`)",
+                        op.id
+                    )))
+                }
+                None => Some(body),
+            },
+            None => body_value(op, members)?,
+        };
+        if let (Some(ty), Some(value)) = (&op.body, &body) {
+            undeclared(api, "body", ty, value)?;
+        }
         match (&op.upload, &file) {
             (Some(_), None) => {
                 return Err(Failure::usage(format!(
@@ -99,6 +133,11 @@ impl<'a> SpecCall<'a> {
         })
     }
 
+    /// Whether the answer is a download (unsigned bytes) rather than a signed JSON body.
+    pub(crate) fn is_download(&self) -> bool {
+        self.op.success.kind == SuccessKind::Bytes
+    }
+
     fn pairs(&self, location: ParamLocation) -> Vec<(&str, Cow<'_, str>)> {
         let wire_names: Vec<&str> = (self.op.params.iter())
             .filter(|p| p.location == location)
@@ -111,8 +150,54 @@ impl<'a> SpecCall<'a> {
     }
 }
 
-/// A parameter's values as sent: text as it is, numbers and booleans printed, an array as
-/// repeated pairs (exploded) or joined with commas.
+/// The wire names of the body's top-level members, when the body is an object.
+fn body_fields<'a>(api: &'a ir::Api, op: &ir::Operation) -> Vec<&'a str> {
+    match &op.body {
+        Some(ir::Ty::Named(name)) => match api.types.get(name).map(|t| &t.kind) {
+            Some(ir::TypeKind::Struct(fields)) => {
+                fields.iter().map(|f| f.wire_name.as_str()).collect()
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Refuses a member the schema does not declare, at any depth (the platform would refuse it or,
+/// worse, ignore a misspelt optional member): the first one, with the members it declares.
+fn undeclared(api: &ir::Api, at: &str, ty: &ir::Ty, value: &Value) -> Result<(), Failure> {
+    match (ty, value) {
+        (ir::Ty::Vec(item), Value::Array(items)) => (items.iter())
+            .enumerate()
+            .try_for_each(|(i, v)| undeclared(api, &format!("{at}[{i}]"), item, v)),
+        (ir::Ty::Map(item), Value::Object(map)) => {
+            (map.iter()).try_for_each(|(k, v)| undeclared(api, &format!("{at}.{k}"), item, v))
+        }
+        (ir::Ty::Named(name), Value::Object(map)) => {
+            let Some(ir::TypeKind::Struct(fields)) = api.types.get(name).map(|t| &t.kind) else {
+                return Ok(());
+            };
+            for (key, v) in map {
+                let Some(field) = fields.iter().find(|f| f.wire_name == *key) else {
+                    let known: Vec<&str> = fields.iter().map(|f| f.wire_name.as_str()).collect();
+                    return Err(Failure::usage(format!(
+                        "{at}.{key}: not a member of {name} (its members: {})",
+                        known.join(", ")
+                    )));
+                };
+                // A JSON document carried in a string is checked by the validator.
+                if !field.json_string {
+                    undeclared(api, &format!("{at}.{key}"), &field.ty, v)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A parameter's values as sent: text as it is, numbers and booleans printed; an array, for an
+/// array parameter only, as repeated pairs (exploded) or joined with commas.
 fn param_values(p: &ir::Param, value: Value) -> Result<Vec<String>, Failure> {
     let scalar = |value: Value| match value {
         Value::String(text) => Ok(text),
@@ -124,6 +209,10 @@ fn param_values(p: &ir::Param, value: Value) -> Result<Vec<String>, Failure> {
         ))),
     };
     match value {
+        Value::Array(_) if !matches!(p.ty, ir::Ty::Vec(_)) => Err(Failure::usage(format!(
+            "the parameter `{}` takes one value, not an array",
+            p.wire_name
+        ))),
         Value::Array(items) => {
             let items = items
                 .into_iter()
@@ -168,7 +257,8 @@ fn body_value(
             None => Ok(body),
         };
     }
-    Ok((!members.is_empty() || op.upload.is_none()).then_some(Value::Object(members)))
+    // An upload's `meta` fields are checked even when none is given (required ones included).
+    Ok(Some(Value::Object(members)))
 }
 
 impl Operation for SpecCall<'_> {
@@ -223,8 +313,8 @@ impl Operation for SpecCall<'_> {
     fn decode(&self, body: &Bytes) -> Result<Answered, serde_json::Error> {
         match self.op.success.kind {
             SuccessKind::Json(_) => serde_json::from_slice(body).map(Answered::Json),
-            SuccessKind::Empty | SuccessKind::Accepted => Ok(Answered::Empty),
-            SuccessKind::Bytes => Ok(Answered::Bytes(body.clone())),
+            // A download is streamed by `Client::download`, which decodes nothing.
+            SuccessKind::Empty | SuccessKind::Accepted | SuccessKind::Bytes => Ok(Answered::Empty),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 use wechatpay_api::certificates::DownloadCertificates;
-use wechatpay_api::{CertificateRefresh, Client, EncryptedResource, Upload};
+use wechatpay_api::{Certificate, CertificateRefresh, Client, EncryptedResource, Upload};
 use wechatpay_spec::ir::{self, Api, ParamLocation, SuccessKind, Ty, TypeKind};
 
 use crate::call::{Answered, SpecCall};
@@ -402,49 +402,82 @@ async fn call_operation(
     out: Option<&Path>,
 ) -> Result<(), Failure> {
     let client = ready_client(config).await?;
+    if call.is_download() {
+        return download(&client, call, out).await;
+    }
     let response = client.execute(call).await?;
     let request_id = response.request_id.as_deref().unwrap_or("none");
     eprintln!(
         "HTTP {} (Request-ID {request_id}), answer verified",
         response.status
     );
-    let mut stdout = std::io::stdout().lock();
-    let written = match response.data {
-        Answered::Json(value) => {
-            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-            writeln!(stdout, "{text}")
-        }
-        Answered::Empty => Ok(()),
-        Answered::Bytes(bytes) => match out {
-            Some(path) => {
-                return std::fs::write(path, &bytes)
-                    .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))
-            }
-            None => stdout.write_all(&bytes),
-        },
+    let text = match response.data {
+        Answered::Json(value) => serde_json::to_string_pretty(&value).unwrap_or_default() + "\n",
+        Answered::Empty => String::new(),
     };
-    written.map_err(|e| Failure::failed(format!("cannot write: {e}")))
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Failure::failed(format!("cannot write: {e}")))
+}
+
+/// A download (bills, images): unsigned, so streamed into `out` (or standard output) as the
+/// bytes arrive, at most the client's download limit. No digest is checked here: a bill's
+/// `hash_value` is in the answer of the call that gave the download's URL.
+async fn download(client: &Client, call: &SpecCall<'_>, out: Option<&Path>) -> Result<(), Failure> {
+    let downloaded = match out {
+        Some(path) => {
+            let mut file = tokio::fs::File::create(path)
+                .await
+                .map_err(|e| Failure::failed(format!("cannot create {}: {e}", path.display())))?;
+            let result = client.download(call, &mut file, None).await;
+            if result.is_err() {
+                // What was written is incomplete: not left behind as if it were the file.
+                let _ = tokio::fs::remove_file(path).await;
+            }
+            result?
+        }
+        None => {
+            client
+                .download(call, &mut tokio::io::stdout(), None)
+                .await?
+        }
+    };
+    eprintln!(
+        "downloaded {} bytes (a download is not signed by the platform)",
+        downloaded.len
+    );
+    Ok(())
 }
 
 async fn certificates(config: &Config, out: Option<PathBuf>) -> Result<(), Failure> {
     let apiv3_key = config.apiv3_key()?;
     let client = config.client()?;
-    match client.refresh_certificates(&DownloadCertificates).await? {
-        CertificateRefresh::Updated(_) => {}
+    let trusted = match client.refresh_certificates(&DownloadCertificates).await? {
+        CertificateRefresh::Updated(serials) => serials,
         CertificateRefresh::NotAvailable => {
             return Err(Failure::failed(
                 "the platform has no certificates for this merchant (a merchant of the WeChat Pay public key)",
             ))
         }
-    }
-    // Verified now by a certificate just installed; listed to print and save them.
+    };
+    // Verified now by a certificate just installed; listed to print and save them. Only the
+    // ones the refresh checked and trusted are shown, each checked again against its serial.
     let listed = client.execute(&DownloadCertificates).await?.data;
     if let Some(dir) = &out {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     let format = time::format_description::well_known::Rfc3339;
-    for certificate in &listed.data {
+    for certificate in (listed.data.iter()).filter(|c| trusted.contains(&c.serial_no)) {
+        let serial = &certificate.serial_no;
+        // The serial names a file: hex digits only, as WeChat Pay's are.
+        if serial.is_empty() || serial.len() > 64 || !serial.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(Failure::failed(format!(
+                "the platform lists a certificate serial that is not hex: {serial:?}"
+            )));
+        }
         let sealed = &certificate.encrypt_certificate;
         let resource = EncryptedResource {
             algorithm: sealed.algorithm.as_str().to_owned(),
@@ -455,7 +488,17 @@ async fn certificates(config: &Config, out: Option<PathBuf>) -> Result<(), Failu
         };
         let pem = resource
             .decrypt(&apiv3_key)
-            .map_err(|e| Failure::failed(format!("certificate {}: {e}", certificate.serial_no)))?;
+            .map_err(|e| Failure::failed(format!("certificate {serial}: {e}")))?;
+        let pem = std::str::from_utf8(&pem)
+            .map_err(|_| Failure::failed(format!("certificate {serial} is not PEM text")))?;
+        let parsed = Certificate::from_pem(pem)
+            .map_err(|e| Failure::failed(format!("certificate {serial}: {e}")))?;
+        if !parsed.serial.eq_ignore_ascii_case(serial) {
+            return Err(Failure::failed(format!(
+                "the certificate listed as {serial} has the serial {}",
+                parsed.serial
+            )));
+        }
         let effective = certificate
             .effective_time
             .format(&format)
@@ -463,18 +506,22 @@ async fn certificates(config: &Config, out: Option<PathBuf>) -> Result<(), Failu
         let expires = certificate.expire_time.format(&format).unwrap_or_default();
         let saved = match &out {
             Some(dir) => {
-                let path = dir.join(format!("{}.pem", certificate.serial_no));
-                std::fs::write(&path, &*pem).map_err(|e| {
-                    Failure::failed(format!("cannot write {}: {e}", path.display()))
-                })?;
+                let path = dir.join(format!("{serial}.pem"));
+                // A new file: never written through a link someone left there.
+                let _ = std::fs::remove_file(&path);
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&path)
+                    .and_then(|mut file| file.write_all(pem.as_bytes()))
+                    .map_err(|e| {
+                        Failure::failed(format!("cannot write {}: {e}", path.display()))
+                    })?;
                 format!("  saved as {}", path.display())
             }
             None => String::new(),
         };
-        println!(
-            "{}  valid {effective} to {expires}  verified{saved}",
-            certificate.serial_no
-        );
+        println!("{serial}  valid {effective} to {expires}  verified{saved}");
     }
     Ok(())
 }
@@ -484,16 +531,23 @@ async fn notify(config: &Config, file: Option<&Path>) -> Result<(), Failure> {
         file.unwrap_or(Path::new("-")),
         notification::MAX_NOTIFICATION_BYTES,
     )?;
-    let (headers, body) = notification::parse(&text)?;
+    let captured = notification::parse(&text)?;
     let keys = config.key_store()?;
     let handler = if keys.is_empty() {
         ready_client(config).await?.notification_handler()?
     } else {
         wechatpay_api::NotificationHandler::new(keys, config.apiv3_key()?)
     };
-    let n = handler
-        .parse(&headers, &body)
-        .map_err(|e| Failure::failed(format!("the notification is refused: {}", describe(&e))))?;
+    // The body as captured; if that fails and its length was not given, without the line
+    // break a capture may have added. The signature decides: never both accepted wrongly.
+    let n = match handler.parse(&captured.headers, &captured.body) {
+        Ok(n) => n,
+        Err(first) => match captured.without_trailing_line_break() {
+            Some(body) => handler.parse(&captured.headers, body),
+            None => Err(first),
+        }
+        .map_err(|e| Failure::failed(format!("the notification is refused: {}", describe(&e))))?,
+    };
     let shown = json!({
         "id": n.id,
         "create_time": n.create_time_raw,
@@ -565,18 +619,14 @@ async fn serve(spec: Option<PathBuf>, port: u16, dir: Option<PathBuf>) -> Result
     let mock = builder
         .start_on_current_runtime()
         .map_err(|e| Failure::failed(format!("the mock does not start: {e}")))?;
-    let dir = dir.unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("wechatpay-mock-{}", std::process::id()))
-    });
+    let dir = match dir {
+        Some(dir) => dir,
+        None => fresh_dir()?,
+    };
     let profile = (mock.credentials())
         .write_profile(&dir, mock.base_url())
         .map_err(|e| Failure::failed(format!("cannot write into {}: {e}", dir.display())))?;
-    // Written whole, then renamed: whoever waits for the file never reads half of it.
     let path = dir.join("profile.env");
-    let partial = dir.join("profile.env.partial");
-    std::fs::write(&partial, &profile)
-        .and_then(|()| std::fs::rename(&partial, &path))
-        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
     println!("# the mock platform listens on {}", mock.base_url());
     println!(
         "# test credentials made for this run; profile: {}",
@@ -588,4 +638,21 @@ async fn serve(spec: Option<PathBuf>, port: u16, dir: Option<PathBuf>) -> Result
         .map_err(|e| Failure::failed(format!("cannot write: {e}")))?;
     std::future::pending::<()>().await;
     Ok(())
+}
+
+/// A new folder under the temporary one, made for this run (never one that already exists,
+/// which someone else could have prepared), readable by its owner only.
+fn fresh_dir() -> Result<PathBuf, Failure> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("wechatpay-mock-{}-{nanos}", std::process::id()));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(&dir)
+        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
 }

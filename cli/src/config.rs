@@ -31,22 +31,55 @@ pub(crate) struct Config {
     base: PathBuf,
 }
 
+/// The most a profile may hold (64 KiB): a dozen `NAME=value` lines.
+const MAX_PROFILE_BYTES: u64 = 64 << 10;
+
+/// A profile's text, bounded.
+fn read_profile(path: &Path) -> Result<String, Failure> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| {
+        Failure::usage(format!("cannot read the profile {}: {e}", path.display()))
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(MAX_PROFILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if text.len() as u64 > MAX_PROFILE_BYTES {
+        return Err(Failure::usage(format!(
+            "the profile {} is larger than {MAX_PROFILE_BYTES} bytes",
+            path.display()
+        )));
+    }
+    Ok(text)
+}
+
 impl Config {
     /// Reads `profile` (`NAME=value` lines, optionally `export`ed, `#` comments), or the
     /// environment when there is none.
     pub(crate) fn load(profile: Option<&Path>) -> Result<Self, Failure> {
         let Some(path) = profile else {
-            let values = std::env::vars()
-                .filter(|(name, value)| name.starts_with("WECHATPAY_") && !value.is_empty())
-                .collect();
+            // `vars_os`: an unrelated variable that is not UTF-8 must not stop (or show in) a
+            // command; a `WECHATPAY_*` one is named, never shown.
+            let mut values = BTreeMap::new();
+            for (name, value) in std::env::vars_os() {
+                let Some(name) = name.to_str().filter(|n| n.starts_with("WECHATPAY_")) else {
+                    continue;
+                };
+                let value = value
+                    .into_string()
+                    .map_err(|_| Failure::usage(format!("{name} is not UTF-8 text")))?;
+                if !value.is_empty() {
+                    values.insert(name.to_owned(), value);
+                }
+            }
             return Ok(Self {
                 values,
                 base: PathBuf::new(),
             });
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(format!("cannot read the profile {}: {e}", path.display()))
-        })?;
+        let text = read_profile(path)?;
         let mut values = BTreeMap::new();
         for (number, line) in text.lines().enumerate() {
             let line = line.trim();

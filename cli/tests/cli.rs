@@ -21,8 +21,9 @@ fn setup() -> Setup {
     let text = (mock.credentials())
         .write_profile(dir.path(), mock.base_url())
         .unwrap();
+    // `write_profile` wrote the same text as `profile.env`.
     let profile = dir.path().join("profile.env");
-    std::fs::write(&profile, text).unwrap();
+    assert_eq!(std::fs::read_to_string(&profile).unwrap(), text);
     Setup { mock, dir, profile }
 }
 
@@ -527,10 +528,32 @@ fn credentials_are_named_when_missing_and_never_printed() {
         message.contains("WECHATPAY_APIV3_KEY") && !message.contains("short"),
         "{message}"
     );
-    // A successful command prints no secret either.
+    // No command prints a secret, on either stream, whether it succeeds or fails.
     std::fs::write(&s.profile, &profile).unwrap();
-    let out = ok(&s, &["certificates"]);
-    assert!(!out.contains(&apiv3) && !out.contains("PRIVATE KEY"));
+    let key_pem = s.mock.credentials().merchant_private_key_pem.clone();
+    let key_line = key_pem.lines().nth(1).unwrap().to_owned();
+    let mchid = s.mock.credentials().mchid.clone();
+    let query = format!(r#"{{"out_trade_no":"CLI-SECRET-1","mchid":"{mchid}"}}"#);
+    let commands: [&[&str]; 5] = [
+        &["certificates"],
+        &["build", "closeOrder", "--json", &query],
+        &["call", "queryOrderByOutTradeNo", "--json", &query],
+        &["call", "queryOrderByOutTradeNo", "--json", "{}"],
+        &["encrypt", "张三"],
+    ];
+    for command in commands {
+        let mut args = vec!["--profile", s.profile.to_str().unwrap()];
+        args.extend_from_slice(command);
+        let output = wechatpay(&args, None);
+        for stream in [text(&output.stdout), text(&output.stderr)] {
+            assert!(
+                !stream.contains(&apiv3)
+                    && !stream.contains("PRIVATE KEY")
+                    && !stream.contains(&key_line),
+                "{command:?} printed a secret: {stream}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -573,5 +596,121 @@ fn serve_runs_the_mock_and_writes_a_profile_the_other_commands_use() {
         text(&output.stderr).contains("ORDER_NOT_EXIST"),
         "{}",
         text(&output.stderr)
+    );
+}
+
+#[test]
+fn inputs_the_schema_does_not_declare_are_refused_before_signing() {
+    let s = setup();
+    let mchid = s.mock.credentials().mchid.clone();
+    // A misspelt member of a POST body is not sent along.
+    let typo = format!(r#"{{"out_trade_no":"CLI-TYPO-1","mchid":"{mchid}","mchld":"x"}}"#);
+    let message = fails(&s, &["build", "closeOrder", "--json", &typo], 2);
+    assert!(
+        message.contains("mchld") && message.contains("mchid"),
+        "{message}"
+    );
+    // Nested too.
+    let nested = format!(
+        r#"{{"appid":"wxd678efh567hg6787","mchid":"{mchid}","description":"d","out_trade_no":"CLI-TYPO-2","notify_url":"https://example.com/n","amount":{{"total":1,"currncy":"CNY"}},"payer":{{"openid":"o"}}}}"#
+    );
+    let message = fails(&s, &["build", "jsapiPrepay", "--json", &nested], 2);
+    assert!(message.contains("body.amount.currncy"), "{message}");
+    // An array for a one-value parameter is not sent as two.
+    let twice = r#"{"out_trade_no":"CLI-TYPO-3","mchid":["1900000001","1900000002"]}"#;
+    let message = fails(&s, &["build", "queryOrderByOutTradeNo", "--json", twice], 2);
+    assert!(message.contains("`mchid` takes one value"), "{message}");
+    assert!(s.mock.requests().is_empty());
+}
+
+#[test]
+fn the_body_can_be_given_whole_beside_the_parameters() {
+    let s = setup();
+    let mchid = s.mock.credentials().mchid.clone();
+    let input = format!(r#"{{"out_trade_no":"CLI-BODY-1","body":{{"mchid":"{mchid}"}}}}"#);
+    let out = ok(&s, &["build", "closeOrder", "--json", &input]);
+    let body_line = format!(r#"{{"mchid":"{mchid}"}}"#);
+    assert!(out.lines().any(|l| l == body_line), "{out}");
+    assert!(
+        out.contains("/v3/pay/transactions/out-trade-no/CLI-BODY-1/close"),
+        "{out}"
+    );
+    // A name both a parameter and a body member: the flat form is refused as ambiguous.
+    let api = wechatpay_spec::lower(&wechatpay_mock::embedded_spec()).unwrap();
+    let (op, name) = api
+        .operations()
+        .find_map(|op| {
+            let Some(wechatpay_spec::ir::Ty::Named(body)) = &op.body else {
+                return None;
+            };
+            let Some(wechatpay_spec::ir::TypeKind::Struct(fields)) =
+                api.types.get(body).map(|t| &t.kind)
+            else {
+                return None;
+            };
+            (op.params.iter())
+                .find(|p| fields.iter().any(|f| f.wire_name == p.wire_name))
+                .map(|p| (op.id.clone(), p.wire_name.clone()))
+        })
+        .expect("an operation with a parameter named like a body member");
+    let ambiguous = format!(r#"{{"{name}":"x"}}"#);
+    let message = fails(&s, &["build", &op, "--json", &ambiguous], 2);
+    assert!(
+        message.contains("both a parameter and a body member"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_download_is_streamed_to_the_file_named() {
+    let s = setup();
+    // A day with a payment has a bill.
+    let mchid = s.mock.credentials().mchid.clone();
+    let order = format!(
+        r#"{{"appid":"wxd678efh567hg6787","mchid":"{mchid}","description":"CLI","out_trade_no":"CLI-BILL-1","notify_url":"https://example.com/notify","amount":{{"total":100}},"payer":{{"openid":"o-cli"}}}}"#
+    );
+    ok(&s, &["call", "jsapiPrepay", "--json", &order]);
+    s.mock.pay("CLI-BILL-1").expect("the order is paid");
+    let today = s.mock.now().to_offset(time::macros::offset!(+8)).date();
+    let apply = format!(r#"{{"bill_date":"{today}"}}"#);
+    let applied = json(&ok(&s, &["call", "applyTradeBill", "--json", &apply]));
+    let url = applied["download_url"].as_str().expect("a download URL");
+    let token = url
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let out = s.dir.path().join("bill.csv");
+    let args = [
+        "--profile",
+        s.profile.to_str().unwrap(),
+        "call",
+        "downloadBill",
+        "--json",
+        &format!(r#"{{"token":"{token}"}}"#),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = wechatpay(&args, None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("not signed"),
+        "{}",
+        text(&output.stderr)
+    );
+    let bill = std::fs::read(&out).unwrap();
+    // The file is the one the application's digest names.
+    let digest = Command::new("openssl")
+        .args(["dgst", "-sha1", "-r", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let hash = text(&digest.stdout);
+    assert_eq!(applied["hash_type"], "SHA1");
+    assert!(!bill.is_empty());
+    assert!(
+        hash.starts_with(applied["hash_value"].as_str().unwrap()),
+        "{hash}"
     );
 }

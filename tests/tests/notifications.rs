@@ -437,6 +437,30 @@ struct OnceService {
     hold_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
     started: std::sync::Arc<tokio::sync::Notify>,
     proceed: std::sync::Arc<tokio::sync::Notify>,
+    /// Claims the store was asked for.
+    claims: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// `RecentNotifications`, counting the claims asked of it.
+struct CountingStore {
+    inner: wechatpay_api::RecentNotifications,
+    claims: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl wechatpay_api::HandledNotifications for CountingStore {
+    fn claim<'a>(&'a self, id: &'a str) -> wechatpay_api::StoreFuture<'a, wechatpay_api::Claim> {
+        self.claims
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.claim(id)
+    }
+
+    fn complete<'a>(&'a self, id: &'a str) -> wechatpay_api::StoreFuture<'a, ()> {
+        self.inner.complete(id)
+    }
+
+    fn release<'a>(&'a self, id: &'a str) -> wechatpay_api::StoreFuture<'a, ()> {
+        self.inner.release(id)
+    }
 }
 
 #[derive(Clone)]
@@ -487,7 +511,10 @@ impl OnceService {
         let service = OnceService::default();
         let state = OnceState {
             handler,
-            handled: std::sync::Arc::new(wechatpay_api::RecentNotifications::new()),
+            handled: std::sync::Arc::new(CountingStore {
+                inner: wechatpay_api::RecentNotifications::new(),
+                claims: service.claims.clone(),
+            }),
             service: service.clone(),
         };
         let router = axum::Router::new()
@@ -563,7 +590,10 @@ async fn the_axum_delivery_extractor_handles_a_notification_once_over_http() {
     assert_eq!(deliver(held).await.0, 204);
     assert_eq!(service.runs(), 4);
 
-    // Refused before any claim: a tampered body, and a copy outside the replay window.
+    // Refused before any claim: a tampered body, and a copy outside the replay window. The
+    // store is never asked: a forged delivery cannot claim (or hold) a real notification's id.
+    let claims = service.claims.load(Ordering::SeqCst);
+    assert!(claims >= 4, "the store counts the claims made so far");
     for fault in [Fault::TamperedBody, Fault::StaleTimestamp] {
         let sent = mock.notification(
             "COMPLAINT.CREATE",
@@ -575,4 +605,5 @@ async fn the_axum_delivery_extractor_handles_a_notification_once_over_http() {
         assert_eq!(deliver(sent).await.0, 500, "{fault:?}");
     }
     assert_eq!(service.runs(), 4);
+    assert_eq!(service.claims.load(Ordering::SeqCst), claims);
 }

@@ -11,6 +11,7 @@
 //!
 //! `cargo run -p wechatpay-api --features axum --example sqlite_notifications`
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -51,9 +52,15 @@ const SCHEMA: &str = "
 /// blocking pool (`spawn_blocking`), never on the thread that serves requests. One connection
 /// behind a mutex: SQLite writes one transaction at a time anyway; another process (a second
 /// instance on the same file) waits for the lock up to the busy timeout.
+///
+/// `release` deletes a claim only if it is still the one this instance made (its `claimed_at`):
+/// a handler that outlived its lease, and whose claim another instance took over, must not
+/// delete the other's claim when it fails.
 struct SqliteNotifications {
     db: Arc<Mutex<Connection>>,
     lease: Duration,
+    /// The `claimed_at` of each claim this instance holds.
+    mine: Arc<Mutex<HashMap<String, i64>>>,
 }
 
 impl SqliteNotifications {
@@ -65,6 +72,7 @@ impl SqliteNotifications {
         Ok(Self {
             db: Arc::new(Mutex::new(db)),
             lease,
+            mine: Arc::default(),
         })
     }
 
@@ -95,9 +103,8 @@ fn now_ms() -> i64 {
 
 /// The claim, in one immediate transaction: it takes the write lock before reading, so no other
 /// connection or process can claim the same id between the read and the write.
-fn claim(db: &mut Connection, id: &str, lease: Duration) -> rusqlite::Result<Claim> {
+fn claim(db: &mut Connection, id: &str, lease: Duration, now: i64) -> rusqlite::Result<Claim> {
     let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-    let now = now_ms();
     let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let row: Option<(String, i64)> = tx
         .query_row(
@@ -132,29 +139,54 @@ fn claim(db: &mut Connection, id: &str, lease: Duration) -> rusqlite::Result<Cla
 
 impl HandledNotifications for SqliteNotifications {
     fn claim<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Claim> {
-        let (id, lease) = (id.to_owned(), self.lease);
-        self.run(move |db| claim(db, &id, lease))
+        let (key, lease, mine) = (id.to_owned(), self.lease, self.mine.clone());
+        self.run(move |db| {
+            let now = now_ms();
+            let claim = claim(db, &key, lease, now)?;
+            if claim == Claim::First {
+                mine.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, now);
+            }
+            Ok(claim)
+        })
     }
 
+    /// Marks the id handled whoever holds the claim now: the handler did succeed, so a
+    /// delivery after this one must not run it again (an upsert, should the row be gone).
     fn complete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
-        let id = id.to_owned();
+        let key = id.to_owned();
+        self.mine
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
         self.run(move |db| {
             db.execute(
-                "UPDATE handled_notifications SET state = 'handled' WHERE id = ?1",
-                [id],
+                "INSERT INTO handled_notifications (id, state, claimed_at) VALUES (?1, 'handled', ?2) \
+                 ON CONFLICT (id) DO UPDATE SET state = 'handled'",
+                params![key, now_ms()],
             )
             .map(drop)
         })
     }
 
     fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
-        let id = id.to_owned();
-        self.run(move |db| {
-            db.execute(
-                "DELETE FROM handled_notifications WHERE id = ?1 AND state = 'handling'",
-                [id],
-            )
-            .map(drop)
+        let key = id.to_owned();
+        let claimed_at = self
+            .mine
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+        self.run(move |db| match claimed_at {
+            // Only the claim this instance made; one another instance took over stays.
+            Some(claimed_at) => db
+                .execute(
+                    "DELETE FROM handled_notifications \
+                     WHERE id = ?1 AND state = 'handling' AND claimed_at = ?2",
+                    params![key, claimed_at],
+                )
+                .map(drop),
+            None => Ok(()),
         })
     }
 }

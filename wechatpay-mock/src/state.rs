@@ -145,16 +145,33 @@ impl std::fmt::Debug for TestCredentials {
     }
 }
 
+/// Writes a file only its owner can read (0600 on Unix), replacing what was there.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
 impl TestCredentials {
-    /// Writes the merchant private key and the WeChat Pay public key into `dir` (created if
-    /// needed) and gives the profile that points a client at the platform at `base_url`:
-    /// `export WECHATPAY_…=…` lines, the variables the quickstart and the `wechatpay` command
-    /// line read. The profile holds the APIv3 key: these are test credentials, made for one run.
+    /// Writes the merchant private key, the WeChat Pay public key and `profile.env` into `dir`
+    /// (created if needed), and gives the profile: the `export WECHATPAY_…=…` lines that point
+    /// a client at the platform at `base_url`, the variables the quickstart and the `wechatpay`
+    /// command line read. The profile holds the APIv3 key: these are test credentials, made
+    /// for one run.
+    ///
+    /// On Unix the folder is made readable by its owner only (0700) and the key written 0600.
     pub fn write_profile(&self, dir: &std::path::Path, base_url: &str) -> std::io::Result<String> {
-        std::fs::create_dir_all(dir)?;
+        let mut folder = std::fs::DirBuilder::new();
+        folder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+        folder.create(dir)?;
         let key_path = dir.join("merchant_private_key.pem");
         let public_key_path = dir.join("wechatpay_public_key.pem");
-        std::fs::write(&key_path, self.merchant_private_key_pem.as_bytes())?;
+        write_private(&key_path, self.merchant_private_key_pem.as_bytes())?;
         std::fs::write(&public_key_path, &self.public_key_pem)?;
         let lines = [
             ("WECHATPAY_MCHID", self.mchid.clone()),
@@ -168,10 +185,14 @@ impl TestCredentials {
             ("WECHATPAY_APIV3_KEY", self.apiv3_key.as_str().to_owned()),
             ("WECHATPAY_BASE_URL", base_url.to_owned()),
         ];
-        Ok(lines
-            .iter()
+        let profile: String = (lines.iter())
             .map(|(name, value)| format!("export {name}={value}\n"))
-            .collect())
+            .collect();
+        // Written whole, then renamed: whoever waits for the file never reads half of it.
+        let partial = dir.join("profile.env.partial");
+        write_private(&partial, profile.as_bytes())?;
+        std::fs::rename(&partial, dir.join("profile.env"))?;
+        Ok(profile)
     }
 
     /// The merchant credentials.

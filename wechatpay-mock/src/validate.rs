@@ -395,6 +395,8 @@ pub(crate) fn check_param(
                 .iter()
                 .try_for_each(|v| check_text(api, &field, inner, v, &each))
         }
+        // A scalar given twice (`?mchid=1&mchid=2`) is ambiguous: refused, not read as the first.
+        _ if values.len() > 1 => Err(issue(&field, "is given more than once")),
         ty => check_text(api, &field, ty, &values[0], &param.constraints),
     }
 }

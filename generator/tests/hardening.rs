@@ -655,3 +655,35 @@ fn each_error_is_one_line_even_when_the_yaml_key_holds_a_line_break() {
     assert!(message.starts_with("spec.yaml:2:"), "{message}");
     assert!(message.contains("unknown field `a\\nb`"), "{message}");
 }
+
+/// An upload whose `meta` has `digest_algorithm` as its `algorithm` member and `extra` more
+/// properties.
+fn sm3_upload(algorithm: &str) -> String {
+    format!(
+        "openapi: 3.0.3\ninfo:\n  title: t\n  version: \"1\"\npaths:\n  /v3/files:\n    post:\n      operationId: uploadFile\n      requestBody:\n        content:\n          multipart/form-data:\n            schema:\n              type: object\n              properties:\n                file: {{type: string, format: binary}}\n                meta:\n                  type: object\n                  required: [digest, digest_alogrithm, kind]\n                  properties:\n                    digest: {{type: string}}\n                    digest_alogrithm: {algorithm}\n                    kind: {{type: string}}\n      responses:\n        \"204\":\n          description: ok\n"
+    )
+}
+
+/// An SM3 upload's algorithm member must allow exactly one value (what the client writes);
+/// with one, the client fills `digest` and it, and the caller gives only the other members.
+#[test]
+fn an_sm3_upload_needs_its_algorithm_to_be_one_value() {
+    let output = generate(&sm3_upload("{type: string, enum: [SM3]}")).unwrap();
+    assert_parses(&output);
+    let code = &output.files[0].contents;
+    assert!(
+        code.contains("MetaDigest::Sm3") && code.contains("\"digest_alogrithm\""),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub kind:") && !code.contains("pub digest:"),
+        "{code}"
+    );
+    let message = errors(&sm3_upload("{type: string, enum: [SM3, SHA256]}"));
+    assert!(
+        message.contains("spec.yaml:") && message.contains("an enum of one value"),
+        "{message}"
+    );
+    let message = errors(&sm3_upload("{type: string}"));
+    assert!(message.contains("an enum of one value"), "{message}");
+}

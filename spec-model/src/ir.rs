@@ -164,6 +164,23 @@ pub struct Upload {
     pub media_types: Option<String>,
     /// The `file` part's description.
     pub doc: Option<String>,
+    /// The digest of the file `meta` carries, which the client writes.
+    pub digest: UploadDigest,
+}
+
+/// The digest of an upload's file in its `meta`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadDigest {
+    /// `sha256`, hex.
+    Sha256,
+    /// `digest`, the SM3 in hex, with the member `field` set to `value` (the one value its
+    /// enum allows, e.g. `digest_alogrithm: SM3`).
+    Sm3 {
+        /// The algorithm's member.
+        field: String,
+        /// Its value.
+        value: String,
+    },
 }
 
 /// Whether a request with this method may be sent again by default, when the spec does not

@@ -1,17 +1,19 @@
 //! Uploads: a `multipart/form-data` request body with a `file` part (the bytes) and a `meta`
 //! part (a JSON object with the file's `sha256` and, usually, its `filename`, which the client
-//! writes). The signature covers the `meta` JSON; any other `meta` fields are the operation's
-//! members, like the fields of a JSON body.
+//! writes; or, for e-invoice files, its SM3 as `digest` with an algorithm member whose enum has
+//! the one value to write). The signature covers the `meta` JSON; any other `meta` fields are
+//! the operation's members, like the fields of a JSON body.
 
 use std::collections::BTreeMap;
 
 use crate::context::Lowerer;
-use crate::ir::{Field, Ty, TypeDef, TypeKind, Upload};
+use crate::ir::{Field, Ty, TypeDef, TypeKind, Upload, UploadDigest};
 use crate::locate::YamlPath;
 use crate::spec::{Document, MediaType};
 
-/// The `meta` fields the client writes itself.
-const COMPUTED: [&str; 2] = ["filename", "sha256"];
+/// The members naming the algorithm of an SM3 `digest`: the e-invoice page's spelling, and the
+/// usual one.
+const DIGEST_ALGORITHM: [&str; 2] = ["digest_alogrithm", "digest_algorithm"];
 
 impl Lowerer {
     /// The upload of a `multipart/form-data` body, and the type of its other `meta` fields
@@ -61,11 +63,18 @@ impl Lowerer {
             &meta_name,
             false,
         )?;
-        let fields = self.meta_fields(file, &mmeta, &meta)?;
+        let (fields, digest) = self.meta_fields(file, &mmeta, &meta)?;
         let filename_in_meta = fields.iter().any(|f| f.wire_name == "filename");
+        // What the client writes itself.
+        let computed = |name: &str| match &digest {
+            UploadDigest::Sha256 => name == "filename" || name == "sha256",
+            UploadDigest::Sm3 { field, .. } => {
+                name == "filename" || name == "digest" || name == field
+            }
+        };
         let rest: Vec<Field> = fields
             .into_iter()
-            .filter(|f| !COMPUTED.contains(&f.wire_name.as_str()))
+            .filter(|f| !computed(&f.wire_name))
             .collect();
         let body = if rest.is_empty() {
             None
@@ -79,23 +88,46 @@ impl Lowerer {
                 .get("file")
                 .and_then(|e| e.content_type.clone()),
             doc: part.description.clone(),
+            digest,
         };
         Some((body, upload))
     }
 
-    /// The fields of `meta`: an object with a `sha256` string, `filename` (a string) if any,
-    /// and no sensitive field.
-    fn meta_fields(&mut self, file: &str, path: &YamlPath, meta: &Ty) -> Option<Vec<Field>> {
+    /// The fields of `meta` and the digest it carries: an object with a `sha256` string (or a
+    /// `digest` string and an algorithm member of one enum value, for SM3), `filename` (a
+    /// string) if any, and no sensitive field.
+    fn meta_fields(
+        &mut self,
+        file: &str,
+        path: &YamlPath,
+        meta: &Ty,
+    ) -> Option<(Vec<Field>, UploadDigest)> {
         let Some(fields) = self.struct_fields(meta).map(<[Field]>::to_vec) else {
             self.error(file, path, "the `meta` part is an object");
             return None;
         };
         let text = |name: &str| fields.iter().find(|f| f.wire_name == name).map(|f| &f.ty);
         let mut ok = true;
-        if text("sha256") != Some(&Ty::String) {
-            self.error(file, path, "the `meta` part has a `sha256` string property: the client writes the file's SHA-256 there");
-            ok = false;
-        }
+        let algorithm = (fields.iter()).find(|f| DIGEST_ALGORITHM.contains(&f.wire_name.as_str()));
+        let digest = match algorithm {
+            _ if text("sha256") == Some(&Ty::String) => UploadDigest::Sha256,
+            Some(field) if text("digest") == Some(&Ty::String) => {
+                match self.single_value(&field.ty, field) {
+                    Some(value) => UploadDigest::Sm3 {
+                        field: field.wire_name.clone(),
+                        value,
+                    },
+                    None => {
+                        self.error(file, path, format!("the `{}` of `meta` is an enum of one value (the algorithm the client writes, e.g. `SM3`)", field.wire_name));
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                self.error(file, path, "the `meta` part has a `sha256` string property (or a `digest` string and a `digest_alogrithm` of one enum value, for SM3): the client writes the file's digest there");
+                return None;
+            }
+        };
         if text("filename").is_some_and(|ty| *ty != Ty::String) {
             self.error(file, path, "the `filename` of `meta` is a string");
             ok = false;
@@ -108,7 +140,24 @@ impl Lowerer {
             );
             ok = false;
         }
-        ok.then_some(fields)
+        ok.then_some((fields, digest))
+    }
+
+    /// The one value an enum member allows (a named enum of one variant, or an inline `enum`
+    /// of one value narrowing a string).
+    fn single_value(&self, ty: &Ty, field: &Field) -> Option<String> {
+        if let Ty::Named(name) = ty {
+            if let Some(TypeKind::Enum(variants)) = self.types.get(name).map(|t| &t.kind) {
+                return match variants.as_slice() {
+                    [only] => Some(only.value.clone()),
+                    _ => None,
+                };
+            }
+        }
+        match field.constraints.enum_subset.as_deref() {
+            Some([only]) => Some(only.clone()),
+            _ => None,
+        }
     }
 
     /// `{Operation}Meta`: the `meta` fields the caller gives. An inline `meta` is that type

@@ -301,3 +301,28 @@ fn the_blocking_client_downloads_into_a_std_writer() {
         .unwrap();
     assert_eq!(file.into_inner(), IMAGE.as_bytes());
 }
+
+/// The e-invoice upload (`fapiaoUploadFile`, from `spec/`): its `meta` carries the file's SM3 as
+/// `digest` with `digest_alogrithm: SM3`, written by the client, which the mock checks against
+/// the file part and `openssl` computes the same.
+#[tokio::test]
+async fn the_e_invoice_upload_carries_the_sm3_digest_openssl_computes() {
+    use wechatpay_api::fapiao::{FapiaoFileType, FapiaoUploadFile, FapiaoUploadFileRequired};
+    let mock = MockPlatform::start().unwrap();
+    let client = common::client(&mock);
+    let content: Vec<u8> = b"%PDF-1.7 an e-invoice".repeat(500);
+    let answer = client
+        .execute(&FapiaoUploadFile::new(FapiaoUploadFileRequired {
+            file_type: FapiaoFileType::Pdf,
+            file: Upload::new("fapiao.pdf", content.clone()),
+        }))
+        .await
+        .expect("the mock finds the SM3 of the file part in meta");
+    assert!(!answer.data.fapiao_media_id.is_empty());
+    let logged = mock.last_request("fapiaoUploadFile").unwrap();
+    let meta = logged.plaintext_body.as_ref().expect("the meta JSON");
+    assert_eq!(meta["digest"], openssl_digest("sm3", &content));
+    assert_eq!(meta["digest_alogrithm"], "SM3");
+    assert_eq!(meta["file_type"], "PDF");
+    assert!(meta.get("sha256").is_none(), "{meta}");
+}

@@ -72,10 +72,11 @@ pub use wechatpay_core::{
     ClientBuilder, Clock, Credentials, CryptoError, Decrypter, Downloaded, EncryptedResource,
     Error, HandledNotifications, Hasher, Host, Hosts, JsapiPayment, KeyError, KeyStore, Limits,
     ListedCertificate, MAX_REFRESH_INTERVAL, MAX_SIGNING, MIN_REFRESH_INTERVAL, Merchants,
-    Notification, NotificationAnswer, NotificationError, NotificationEvent, NotificationHandler,
-    Operation, PathError, PrivateKey, PublicKey, RawBody, RecentNotifications, ResourceError,
-    Response, RetryPolicy, SignFuture, SignMismatch, SignedRequest, Signer, StoreError,
-    StoreFuture, SystemClock, TransportError, TransportErrorKind, Upload, UploadError, VerifyError,
+    MetaDigest, Notification, NotificationAnswer, NotificationError, NotificationEvent,
+    NotificationHandler, Operation, PathError, PrivateKey, PublicKey, RawBody, RecentNotifications,
+    ResourceError, Response, RetryPolicy, SignFuture, SignMismatch, SignedRequest, Signer,
+    StoreError, StoreFuture, SystemClock, TransportError, TransportErrorKind, Upload, UploadError,
+    VerifyError,
 };
 pub use wechatpay_core::{json_string, operation, transport};
 

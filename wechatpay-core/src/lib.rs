@@ -71,7 +71,7 @@ pub use notify::{
 pub use operation::{Host, Operation};
 pub use pipeline::{Hosts, Limits, Response, SignedRequest, MAX_SIGNING};
 pub use retry::RetryPolicy;
-pub use upload::Upload;
+pub use upload::{MetaDigest, Upload};
 
 /// The protocol's raw rules, shared with `wechatpay-mock` and the workspace's tests: signed
 /// messages, the nonce, verification over raw bytes, the request target, JSON pointers and raw

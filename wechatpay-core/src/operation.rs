@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 pub use http::{HeaderName, Method};
 
+pub use crate::upload::MetaDigest;
 use crate::upload::Upload;
 
 /// Which WeChat Pay access point serves an operation.
@@ -94,6 +95,8 @@ pub enum Body<'a> {
         file: &'a Upload,
         /// Whether `meta` carries the file's name as `filename`.
         filename_in_meta: bool,
+        /// Which digest of the file `meta` carries.
+        digest: MetaDigest<'a>,
     },
 }
 
@@ -113,7 +116,18 @@ impl<'a> Body<'a> {
             meta,
             file,
             filename_in_meta,
+            digest: MetaDigest::Sha256,
         }
+    }
+
+    /// An upload whose `meta` carries another digest than `sha256` (no change to other
+    /// bodies).
+    #[must_use]
+    pub fn with_digest(mut self, digest: MetaDigest<'a>) -> Self {
+        if let Body::Multipart { digest: d, .. } = &mut self {
+            *d = digest;
+        }
+        self
     }
 }
 

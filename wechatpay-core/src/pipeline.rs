@@ -701,6 +701,7 @@ impl Pipeline {
                 meta,
                 file,
                 filename_in_meta,
+                digest,
             } => {
                 let meta = meta
                     .map(|m| m.to_json_value())
@@ -710,8 +711,8 @@ impl Pipeline {
                     operation: id.to_owned(),
                     source,
                 };
-                let meta =
-                    upload::meta_json(meta, file, *filename_in_meta).map_err(upload_error)?;
+                let meta = upload::meta_json(meta, file, *filename_in_meta, *digest)
+                    .map_err(upload_error)?;
                 let (sent, content_type) = upload::encode(&meta, file);
                 Ok(Encoded {
                     signed: meta.into(),

@@ -146,6 +146,12 @@ impl Upload {
         hex::encode(Sha256::digest(&self.content))
     }
 
+    /// The SM3 of the content, lowercase hex: the `digest` of an e-invoice upload's `meta`.
+    pub fn sm3_hex(&self) -> String {
+        use sm3::Digest as _;
+        hex::encode(sm3::Sm3::digest(&self.content))
+    }
+
     /// Refuses a name or media type that cannot be written in the part headers.
     fn check(&self) -> Result<(), UploadError> {
         if self.filename.is_empty() {
@@ -170,13 +176,32 @@ impl Upload {
     }
 }
 
+/// The digest of an upload's file that its `meta` JSON carries, which the client computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MetaDigest<'a> {
+    /// `sha256`: the SHA-256, lowercase hex (media and most uploads).
+    #[default]
+    Sha256,
+    /// `digest`: the SM3, lowercase hex, with the member `field` set to `value` (the e-invoice
+    /// upload's `digest_alogrithm: "SM3"`, spelt as its page spells it).
+    Sm3 {
+        /// The member naming the algorithm.
+        field: &'a str,
+        /// Its value.
+        value: &'a str,
+    },
+}
+
 /// The `meta` JSON of an upload: `meta` (the operation's other `meta` fields, or none) with
-/// `filename` (when the operation's `meta` has one) and `sha256` added. These bytes are signed
-/// and sent as they are. Keys are written in sorted order.
+/// `filename` (when the operation's `meta` has one) and the file's digest added (`sha256`, or
+/// `digest` and its algorithm's member). These bytes are signed and sent as they are. Keys are
+/// written in sorted order.
 pub(crate) fn meta_json(
     meta: Option<serde_json::Value>,
     upload: &Upload,
     with_filename: bool,
+    digest: MetaDigest<'_>,
 ) -> Result<Vec<u8>, UploadError> {
     upload.check()?;
     let mut object = match meta {
@@ -187,7 +212,15 @@ pub(crate) fn meta_json(
     if with_filename {
         object.insert("filename".into(), upload.filename.clone().into());
     }
-    object.insert("sha256".into(), upload.sha256_hex().into());
+    match digest {
+        MetaDigest::Sha256 => {
+            object.insert("sha256".into(), upload.sha256_hex().into());
+        }
+        MetaDigest::Sm3 { field, value } => {
+            object.insert("digest".into(), upload.sm3_hex().into());
+            object.insert(field.into(), value.into());
+        }
+    }
     // A map of strings and JSON values always serializes.
     Ok(serde_json::to_vec(&object).unwrap_or_default())
 }
@@ -234,13 +267,13 @@ mod tests {
     #[test]
     fn meta_holds_the_name_and_the_digest_of_the_bytes() {
         let upload = Upload::new("a.jpg", &b"abc"[..]);
-        let meta = meta_json(None, &upload, true).unwrap();
+        let meta = meta_json(None, &upload, true, MetaDigest::Sha256).unwrap();
         assert_eq!(
             std::str::from_utf8(&meta).unwrap(),
             r#"{"filename":"a.jpg","sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}"#
         );
         let extra = serde_json::json!({"out_trade_no": "1"});
-        let meta = meta_json(Some(extra), &upload, false).unwrap();
+        let meta = meta_json(Some(extra), &upload, false, MetaDigest::Sha256).unwrap();
         assert_eq!(
             std::str::from_utf8(&meta).unwrap(),
             r#"{"out_trade_no":"1","sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}"#
@@ -248,14 +281,42 @@ mod tests {
     }
 
     #[test]
+    fn an_sm3_meta_holds_the_digest_and_its_algorithm() {
+        // SM3("abc"), the example of GB/T 32905-2016.
+        let upload = Upload::new("fapiao.pdf", &b"abc"[..]);
+        let digest = MetaDigest::Sm3 {
+            field: "digest_alogrithm",
+            value: "SM3",
+        };
+        let extra = serde_json::json!({"file_type": "PDF"});
+        let meta = meta_json(Some(extra), &upload, false, digest).unwrap();
+        assert_eq!(
+            String::from_utf8(meta).unwrap(),
+            r#"{"digest":"66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0","digest_alogrithm":"SM3","file_type":"PDF"}"#
+        );
+    }
+
+    #[test]
     fn names_that_would_break_the_part_header_are_refused() {
         for name in ["", "a\".jpg", "a\r\nX: y.jpg", "a\\b.png", "a\u{7f}.png"] {
             let upload = Upload::new(name, &b"x"[..]);
-            assert!(meta_json(None, &upload, true).is_err(), "{name:?}");
+            assert!(
+                meta_json(None, &upload, true, MetaDigest::Sha256).is_err(),
+                "{name:?}"
+            );
         }
         let odd = Upload::new("a.png", &b"x"[..]).with_content_type("image/png\r\nX: y");
-        assert_eq!(meta_json(None, &odd, true), Err(UploadError::ContentType));
-        assert!(meta_json(None, &Upload::new("图片.png", &b"x"[..]), true).is_ok());
+        assert_eq!(
+            meta_json(None, &odd, true, MetaDigest::Sha256),
+            Err(UploadError::ContentType)
+        );
+        assert!(meta_json(
+            None,
+            &Upload::new("图片.png", &b"x"[..]),
+            true,
+            MetaDigest::Sha256
+        )
+        .is_ok());
     }
 
     #[test]

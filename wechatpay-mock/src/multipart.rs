@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
-use wechatpay_spec::ir::{Api, Operation, Upload};
+use wechatpay_spec::ir::{Api, Operation, Upload, UploadDigest};
 
 use crate::validate::{check_json, Issue};
 
@@ -150,7 +150,8 @@ fn disposition(value: &str) -> Result<Vec<(&str, String)>, String> {
     }
 }
 
-/// Checks an upload: the two parts, once each; `meta` is JSON whose `sha256` is the file's
+/// Checks an upload: the two parts, once each; `meta` is JSON whose `sha256` (or SM3 `digest`,
+/// with its algorithm member's value) is the file's
 /// and whose `filename` (where the operation has one) is the file part's; the other `meta`
 /// fields against the operation's `meta` type; the file's media type against the spec's.
 /// Returns the `meta` bytes (what the signature covers) and the `meta` JSON.
@@ -183,12 +184,33 @@ pub(crate) fn check_upload<'b>(
     }
     let value: Value = serde_json::from_slice(meta.body)
         .map_err(|e| issue("body.meta", format!("is not JSON: {e}")))?;
-    let digest = hex::encode(Sha256::digest(file.body));
-    if value.get("sha256").and_then(Value::as_str) != Some(digest.as_str()) {
-        return Err(issue(
-            "body.meta.sha256",
-            "is not the SHA-256 of the file part (lowercase hex)",
-        ));
+    let text = |name: &str| value.get(name).and_then(Value::as_str);
+    match &upload.digest {
+        UploadDigest::Sha256 => {
+            if text("sha256") != Some(hex::encode(Sha256::digest(file.body)).as_str()) {
+                return Err(issue(
+                    "body.meta.sha256",
+                    "is not the SHA-256 of the file part (lowercase hex)",
+                ));
+            }
+        }
+        UploadDigest::Sm3 {
+            field,
+            value: algorithm,
+        } => {
+            if text(field) != Some(algorithm.as_str()) {
+                return Err(issue(
+                    &format!("body.meta.{field}"),
+                    format!("is not `{algorithm}`"),
+                ));
+            }
+            if text("digest") != Some(hex::encode(sm3::Sm3::digest(file.body)).as_str()) {
+                return Err(issue(
+                    "body.meta.digest",
+                    "is not the SM3 of the file part (lowercase hex)",
+                ));
+            }
+        }
     }
     let filename = file.filename.as_deref().filter(|f| !f.is_empty());
     let filename = filename.ok_or_else(|| issue("body.file", "part has no filename"))?;

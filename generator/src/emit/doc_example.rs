@@ -310,6 +310,7 @@ fn upload_file_name(op: &Operation) -> &'static str {
         Some("image/png") => "image.png",
         Some("image/bmp") => "image.bmp",
         Some(t) if t.starts_with("video/") => "video.mp4",
+        Some("application/pdf") => "file.pdf",
         _ => "image.jpg",
     }
 }

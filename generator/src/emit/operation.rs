@@ -60,9 +60,12 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
         .collect();
     if let Some(body) = &op.body {
         let ty = ty_tokens(api, group, body);
-        let doc = match op.upload {
-            Some(_) => " The fields of the `meta` part besides `filename` and `sha256`.",
-            None => " The JSON body.",
+        let doc = match &op.upload {
+            Some(upload) => format!(
+                " The fields of the `meta` part besides `filename` and {}.",
+                digest_members(&upload.digest)
+            ),
+            None => " The JSON body.".to_owned(),
         };
         fields.push(quote! { #[doc = #doc] pub body: #ty, });
     }
@@ -71,7 +74,10 @@ fn definition(api: &Api, group: &Group, op: &Operation) -> TokenStream {
         if let Some(types) = &upload.media_types {
             doc.push_str(&format!("\n\nMedia types: `{types}`."));
         }
-        doc.push_str("\n\nSent as the `file` part; the client writes its `sha256` into `meta`.");
+        doc.push_str(&format!(
+            "\n\nSent as the `file` part; the client writes its {} into `meta`.",
+            digest_members(&upload.digest)
+        ));
         let doc = docs(&doc);
         fields.push(quote! { #doc pub file: ::wechatpay_core::Upload, });
     }
@@ -308,6 +314,14 @@ fn setter(api: &Api, group: &Group, op: &Operation, m: &Member) -> TokenStream {
     }
 }
 
+/// The `meta` members the client fills with the file's digest, for docs.
+fn digest_members(digest: &ir::UploadDigest) -> String {
+    match digest {
+        ir::UploadDigest::Sha256 => "`sha256`".to_owned(),
+        ir::UploadDigest::Sm3 { field, .. } => format!("SM3 `digest` and `{field}`"),
+    }
+}
+
 /// The `Request`: `Request::new(id, method, path)` and one `with_…` per attribute that is not
 /// the default, so that the core can add attributes without breaking generated code.
 fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
@@ -334,7 +348,13 @@ fn request_tokens(api: &Api, op: &Operation) -> TokenStream {
                 None => quote!(::std::option::Option::None),
             };
             let filename = upload.filename_in_meta;
-            calls.push(quote!(.with_body(::wechatpay_core::operation::Body::multipart(#meta, &self.file, #filename))));
+            let digest = match &upload.digest {
+                ir::UploadDigest::Sha256 => None,
+                ir::UploadDigest::Sm3 { field, value } => Some(quote!(.with_digest(
+                    ::wechatpay_core::operation::MetaDigest::Sm3 { field: #field, value: #value }
+                ))),
+            };
+            calls.push(quote!(.with_body(::wechatpay_core::operation::Body::multipart(#meta, &self.file, #filename)#digest)));
         }
         (None, Some(_)) => {
             let pointers = &op.encrypted_fields;

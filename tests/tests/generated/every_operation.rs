@@ -1373,6 +1373,13 @@ async fn every_operation_is_answered_and_decodes() {
     mock.reset();
     results
         .push((
+            "fapiaoUploadFile",
+            ::std::option::Option::None,
+            ::std::boxed::Box::pin(fapiao_upload_file(&client)).await,
+        ));
+    mock.reset();
+    results
+        .push((
             "fapiaoInsertCards",
             ::std::option::Option::None,
             ::std::boxed::Box::pin(fapiao_insert_cards(&client)).await,
@@ -4863,7 +4870,7 @@ async fn every_operation_is_answered_and_decodes() {
             ::std::option::Option::None,
             ::std::boxed::Box::pin(webizpay_create_authorization_url(&client)).await,
         ));
-    assert_eq!(results.len(), 651usize);
+    assert_eq!(results.len(), 652usize);
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(id, expected, outcome)| {
@@ -4888,7 +4895,7 @@ async fn every_operation_is_answered_and_decodes() {
         })
         .collect();
     assert!(
-        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 651usize,
+        failures.is_empty(), "{} of {} operations failed:\n{}", failures.len(), 652usize,
         failures.join("\n")
     );
 }
@@ -7677,6 +7684,19 @@ async fn fapiao_query_file_download_info(
     client.execute(&op).await?;
     Ok(())
 }
+async fn fapiao_upload_file(
+    client: &wechatpay_api::Client,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use wechatpay_api::fapiao::{
+        FapiaoFileType, FapiaoUploadFile, FapiaoUploadFileRequired,
+    };
+    let op = FapiaoUploadFile::new(FapiaoUploadFileRequired {
+        file_type: FapiaoFileType::Pdf,
+        file: wechatpay_api::Upload::new("file.pdf", vec![0xFF, 0xD8, 0xFF, 0xE0]),
+    });
+    client.execute(&op).await?;
+    Ok(())
+}
 async fn fapiao_insert_cards(
     client: &wechatpay_api::Client,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -8030,7 +8050,7 @@ async fn global_merchant_storage_upload_file(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use wechatpay_api::global_profit_sharing::GlobalMerchantStorageUploadFile;
     let op = GlobalMerchantStorageUploadFile::new(
-        wechatpay_api::Upload::new("image.jpg", vec![0xFF, 0xD8, 0xFF, 0xE0]),
+        wechatpay_api::Upload::new("file.pdf", vec![0xFF, 0xD8, 0xFF, 0xE0]),
     );
     client.execute(&op).await?;
     Ok(())

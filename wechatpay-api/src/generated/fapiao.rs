@@ -5,7 +5,7 @@
 //! 冲红、查询开票结果与下载信息;管理开票基础信息、开发选项、税收分类编码、卡券模板、用户抬头,服务商邀请并检查子商户开票能力。
 //! 金额单位为“分”。开票、冲红、插卡请求均为异步受理(202),结果以 `FAPIAO.ISSUED` / `FAPIAO.REVERSED` / `FAPIAO.CARD_INSERTED` /
 //! `FAPIAO.CARD_DISCARDED` 通知(资源见 `FapiaoNotification`)或【查询电子发票】为准;用户填写抬头后有 `FAPIAO.USER_APPLIED` 通知。
-//! 上传电子发票文件(`upload-fapiao-file`)未收录:其 `meta` 用 `digest_alogrithm`/`digest`(SM3)而非 `sha256`。
+//! 上传电子发票文件(`upload-fapiao-file`)的 `meta` 带文件的 SM3 摘要(`digest`,`digest_alogrithm: SM3`),由客户端计算。
 //! 来源:<https://pay.weixin.qq.com/docs/partner/products/fapiao/apilist.html> 及各接口页面。
 //!
 //! Host: the mainland host, `api.mch.weixin.qq.com` (backup `api2.mch.weixin.qq.com`). For direct merchants (直连商户) and service providers (服务商).
@@ -1717,6 +1717,82 @@ impl FapiaoExtraInformation {
     ) -> Self {
         self.reviewer = ::std::option::Option::Some(value.into());
         self
+    }
+}
+/// 发票文件的类型。
+///
+/// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum FapiaoFileType {
+    /// `PDF`.
+    Pdf,
+    /// `OFD`.
+    Ofd,
+    /// A value this version of the SDK does not know.
+    Unknown(::std::string::String),
+}
+impl FapiaoFileType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pdf => "PDF",
+            Self::Ofd => "OFD",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for FapiaoFileType {
+    fn from(value: &str) -> Self {
+        match value {
+            "PDF" => Self::Pdf,
+            "OFD" => Self::Ofd,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for FapiaoFileType {
+    fn from(value: ::std::string::String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+impl ::std::str::FromStr for FapiaoFileType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for FapiaoFileType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for FapiaoFileType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "serde-both")]
+impl<'de> ::serde::Deserialize<'de> for FapiaoFileType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value))
     }
 }
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FapiaoGetServiceProviderInviteUrlResponseRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -6215,6 +6291,54 @@ impl FapiaoUpdateDevelopmentConfigResponse {
         }
     }
 }
+/// 电子发票文件元信息。
+///
+/// Built by the operation it is the body of: its `new` and `with_…` methods set these fields.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Serialize
+)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Deserialize))]
+#[non_exhaustive]
+pub struct FapiaoUploadFileMeta {
+    /// 子商户号(服务商模式下必填)。
+    ///
+    /// at most 32 characters; example: `"1900000109"`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default)]
+    pub sub_mchid: ::std::option::Option<::std::string::String>,
+    /// 发票文件的类型。
+    ///
+    /// example: `"PDF"`.
+    pub file_type: FapiaoFileType,
+}
+/// Received from the platform. For tests, `new` takes the required fields; set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
+#[derive(
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::fmt::Debug,
+    ::serde::Deserialize
+)]
+#[cfg_attr(feature = "serde-both", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct FapiaoUploadFileResponse {
+    /// 电子发票文件ID,插卡时传入。
+    ///
+    /// at most 128 characters; example: `"ASNFZ4mrze/+3LqYdlQyEA=="`.
+    pub fapiao_media_id: ::std::string::String,
+}
+impl FapiaoUploadFileResponse {
+    /// Builds a [`FapiaoUploadFileResponse`] with its required fields set and every optional one absent.
+    pub fn new(
+        fapiao_media_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            fapiao_media_id: fapiao_media_id.into(),
+        }
+    }
+}
 /// 用户发票抬头填写完成通知(`FAPIAO.USER_APPLIED`)解密后的资源。
 ///
 /// Received from the platform. For tests, `new` takes the required fields by name (a \[`FapiaoUserAppliedNotificationRequired`\]); set optional fields on the value. Later versions may add fields, so it is built with `new`, not a struct literal.
@@ -8590,6 +8714,105 @@ impl ::wechatpay_core::operation::Operation for FapiaoQueryFileDownloadInfo {
                 }
                 __pairs
             })
+    }
+    fn decode(
+        &self,
+        body: &::wechatpay_core::Bytes,
+    ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+        ::serde_json::from_slice(body)
+    }
+}
+/// 上传电子发票文件
+///
+/// 插入用户卡包之前先上传商户自行开具的电子发票文件,得到文件ID `fapiao_media_id`;文件三天后过期。
+/// `meta` 带文件的 SM3 摘要(16进制)与摘要算法,由客户端计算填写;签名只覆盖 `meta`。
+/// 文档:<https://pay.weixin.qq.com/doc/v3/partner/4015792580>
+///
+/// `POST /v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file` on the mainland host. Success: `200` with a JSON body. An upload (`multipart/form-data`): the client writes the file's SHA-256 into the `meta` part and signs that part.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn example(
+/// # client: &wechatpay_api::Client,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
+/// use wechatpay_api::fapiao::{
+///     FapiaoFileType, FapiaoUploadFile, FapiaoUploadFileRequired,
+/// };
+///
+/// let op = FapiaoUploadFile::new(FapiaoUploadFileRequired {
+///     file_type: FapiaoFileType::Pdf,
+///     file: wechatpay_api::Upload::new("file.pdf", std::fs::read("file.pdf")?),
+/// });
+/// let answer = client.execute(&op).await?;
+/// println!("fapiao_media_id: {:?}", answer.data.fapiao_media_id);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+#[non_exhaustive]
+pub struct FapiaoUploadFile {
+    /// The fields of the `meta` part besides `filename` and SM3 `digest` and `digest_alogrithm`.
+    pub body: FapiaoUploadFileMeta,
+    /// 电子发票文件的二进制内容,PDF格式,不超过2M。
+    ///
+    /// Media types: `application/pdf`.
+    ///
+    /// Sent as the `file` part; the client writes its SM3 `digest` and `digest_alogrithm` into `meta`.
+    pub file: ::wechatpay_core::Upload,
+}
+/// The required values of [`FapiaoUploadFile`], by name: what [`FapiaoUploadFile::new`] takes. A new required one in a later version is a new field here.
+pub struct FapiaoUploadFileRequired {
+    /// 发票文件的类型。
+    ///
+    /// example: `"PDF"`.
+    pub file_type: FapiaoFileType,
+    /// The file, sent as the `file` part.
+    pub file: ::wechatpay_core::Upload,
+}
+impl FapiaoUploadFile {
+    /// Builds a [`FapiaoUploadFile`] with its required values set and every optional one absent.
+    pub fn new(required: FapiaoUploadFileRequired) -> Self {
+        let FapiaoUploadFileRequired { file_type, file } = required;
+        Self {
+            body: FapiaoUploadFileMeta {
+                sub_mchid: ::std::option::Option::None,
+                file_type,
+            },
+            file,
+        }
+    }
+    /// Sets the body field `sub_mchid`.
+    #[must_use]
+    pub fn with_sub_mchid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body.sub_mchid = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+}
+impl ::wechatpay_core::operation::Operation for FapiaoUploadFile {
+    type Output = FapiaoUploadFileResponse;
+    fn request(&self) -> ::wechatpay_core::operation::Request<'_> {
+        ::wechatpay_core::operation::Request::new(
+                "fapiaoUploadFile",
+                ::wechatpay_core::operation::Method::POST,
+                "/v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file",
+            )
+            .with_body(
+                ::wechatpay_core::operation::Body::multipart(
+                        ::std::option::Option::Some(&self.body),
+                        &self.file,
+                        false,
+                    )
+                    .with_digest(::wechatpay_core::operation::MetaDigest::Sm3 {
+                        field: "digest_alogrithm",
+                        value: "SM3",
+                    }),
+            )
     }
     fn decode(
         &self,

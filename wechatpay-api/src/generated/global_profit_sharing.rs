@@ -2491,7 +2491,7 @@ for GlobalProfitSharingRefundBillDownloadUrl {
 /// use wechatpay_api::global_profit_sharing::GlobalMerchantStorageUploadFile;
 ///
 /// let op = GlobalMerchantStorageUploadFile::new(
-///     wechatpay_api::Upload::new("image.jpg", std::fs::read("image.jpg")?),
+///     wechatpay_api::Upload::new("file.pdf", std::fs::read("file.pdf")?),
 /// );
 /// let answer = client.execute(&op).await?;
 /// println!("file_id: {:?}", answer.data.file_id);

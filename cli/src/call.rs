@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use serde_json::{Map, Value};
-use wechatpay_api::operation::{Answer, Body, Host, Request, Sensitive};
+use wechatpay_api::operation::{Answer, Body, Host, MetaDigest, Request, Sensitive};
 use wechatpay_api::{Bytes, Operation, Upload};
 use wechatpay_spec::ir::{self, ParamLocation, SuccessKind};
 
@@ -291,11 +291,23 @@ impl Operation for SpecCall<'_> {
             .collect();
         request = request.with_headers(headers);
         request = match (&self.file, &self.body) {
-            (Some(file), body) => request.with_body(Body::multipart(
-                body.as_ref().map(|b| b as _),
-                file,
-                op.upload.as_ref().is_some_and(|u| u.filename_in_meta),
-            )),
+            (Some(file), body) => {
+                let upload = op.upload.as_ref();
+                let digest = match upload.map(|u| &u.digest) {
+                    Some(ir::UploadDigest::Sm3 { field, value }) => {
+                        MetaDigest::Sm3 { field, value }
+                    }
+                    _ => MetaDigest::Sha256,
+                };
+                request.with_body(
+                    Body::multipart(
+                        body.as_ref().map(|b| b as _),
+                        file,
+                        upload.is_some_and(|u| u.filename_in_meta),
+                    )
+                    .with_digest(digest),
+                )
+            }
             (None, Some(body)) => request.with_body(Body::json(body, &self.encrypted)),
             (None, None) => request,
         };

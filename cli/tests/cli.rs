@@ -714,3 +714,29 @@ fn a_download_is_streamed_to_the_file_named() {
         "{hash}"
     );
 }
+
+#[test]
+fn an_e_invoice_upload_carries_the_sm3_of_the_file() {
+    let s = setup();
+    let pdf = s.dir.path().join("fapiao.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7 an e-invoice from the command line").unwrap();
+    let out = ok(
+        &s,
+        &[
+            "call",
+            "fapiaoUploadFile",
+            "--json",
+            r#"{"file_type":"PDF"}"#,
+            "--file",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(json(&out)["fapiao_media_id"].is_string(), "{out}");
+    // The mock found the SM3 of the file part in `meta`; openssl computes the same.
+    let logged = s.mock.last_request("fapiaoUploadFile").unwrap();
+    let meta = logged.plaintext_body.expect("the meta JSON");
+    let sm3 = openssl(&["dgst", "-sm3", "-r", pdf.to_str().unwrap()]);
+    let sm3 = text(&sm3.stdout);
+    assert_eq!(meta["digest"], sm3.split_whitespace().next().unwrap());
+    assert_eq!(meta["digest_alogrithm"], "SM3");
+}

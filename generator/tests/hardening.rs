@@ -679,11 +679,26 @@ fn an_sm3_upload_needs_its_algorithm_to_be_one_value() {
         code.contains("pub kind:") && !code.contains("pub digest:"),
         "{code}"
     );
-    let message = errors(&sm3_upload("{type: string, enum: [SM3, SHA256]}"));
+    // The client computes SM3: any other value, or more than one, is a located error.
+    for algorithm in [
+        "{type: string, enum: [SM3, SHA256]}",
+        "{type: string, enum: [SHA256]}",
+        "{type: string}",
+    ] {
+        let message = errors(&sm3_upload(algorithm));
+        assert!(
+            message.contains("spec.yaml:") && message.contains("the one value `SM3`"),
+            "{algorithm}: {message}"
+        );
+    }
+    // Both digests: which one the client writes is ambiguous.
+    let both = sm3_upload("{type: string, enum: [SM3]}").replace(
+        "                    kind: {type: string}\n",
+        "                    kind: {type: string}\n                    sha256: {type: string}\n",
+    );
+    let message = errors(&both);
     assert!(
-        message.contains("spec.yaml:") && message.contains("an enum of one value"),
+        message.contains("both `sha256` and an SM3 `digest`"),
         "{message}"
     );
-    let message = errors(&sm3_upload("{type: string}"));
-    assert!(message.contains("an enum of one value"), "{message}");
 }

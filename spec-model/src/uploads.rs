@@ -109,16 +109,24 @@ impl Lowerer {
         let text = |name: &str| fields.iter().find(|f| f.wire_name == name).map(|f| &f.ty);
         let mut ok = true;
         let algorithm = (fields.iter()).find(|f| DIGEST_ALGORITHM.contains(&f.wire_name.as_str()));
+        let sha256 = text("sha256") == Some(&Ty::String);
+        let sm3 = algorithm.is_some() && text("digest") == Some(&Ty::String);
         let digest = match algorithm {
-            _ if text("sha256") == Some(&Ty::String) => UploadDigest::Sha256,
-            Some(field) if text("digest") == Some(&Ty::String) => {
+            _ if sha256 && sm3 => {
+                self.error(file, path, "the `meta` part has both `sha256` and an SM3 `digest`: the client writes one digest");
+                return None;
+            }
+            _ if sha256 => UploadDigest::Sha256,
+            Some(field) if sm3 => {
+                // The client computes SM3: the member must name that algorithm, and only it.
                 match self.single_value(&field.ty, field) {
-                    Some(value) => UploadDigest::Sm3 {
+                    Some(value) if value == "SM3" => UploadDigest::Sm3 {
                         field: field.wire_name.clone(),
                         value,
                     },
-                    None => {
-                        self.error(file, path, format!("the `{}` of `meta` is an enum of one value (the algorithm the client writes, e.g. `SM3`)", field.wire_name));
+                    _ => {
+                        let at = path.key("properties").key(&field.wire_name);
+                        self.error(file, &at, format!("the `{}` of `meta` is an enum of the one value `SM3` (the algorithm the client computes)", field.wire_name));
                         return None;
                     }
                 }

@@ -1719,7 +1719,7 @@ impl FapiaoExtraInformation {
         self
     }
 }
-/// 发票文件的类型。
+/// 发票文件的类型(官方页面:只支持PDF)。
 ///
 /// An open enum: a value this version does not know arrives as `Unknown` and round-trips unchanged. Do not match on `Unknown` for a specific value: a later version may know it.
 #[derive(
@@ -1733,8 +1733,6 @@ impl FapiaoExtraInformation {
 pub enum FapiaoFileType {
     /// `PDF`.
     Pdf,
-    /// `OFD`.
-    Ofd,
     /// A value this version of the SDK does not know.
     Unknown(::std::string::String),
 }
@@ -1743,7 +1741,6 @@ impl FapiaoFileType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pdf => "PDF",
-            Self::Ofd => "OFD",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -1752,7 +1749,6 @@ impl ::std::convert::From<&str> for FapiaoFileType {
     fn from(value: &str) -> Self {
         match value {
             "PDF" => Self::Pdf,
-            "OFD" => Self::Ofd,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
@@ -6309,7 +6305,7 @@ pub struct FapiaoUploadFileMeta {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(default)]
     pub sub_mchid: ::std::option::Option<::std::string::String>,
-    /// 发票文件的类型。
+    /// 发票文件的类型(官方页面:只支持PDF)。
     ///
     /// example: `"PDF"`.
     pub file_type: FapiaoFileType,
@@ -8763,7 +8759,7 @@ pub struct FapiaoUploadFile {
 }
 /// The required values of [`FapiaoUploadFile`], by name: what [`FapiaoUploadFile::new`] takes. A new required one in a later version is a new field here.
 pub struct FapiaoUploadFileRequired {
-    /// 发票文件的类型。
+    /// 发票文件的类型(官方页面:只支持PDF)。
     ///
     /// example: `"PDF"`.
     pub file_type: FapiaoFileType,

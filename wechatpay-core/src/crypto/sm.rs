@@ -10,6 +10,12 @@
 //!
 //! Keys are the `sm2` crate's; they are read from PKCS#8 (`PRIVATE KEY`) and SPKI
 //! (`PUBLIC KEY`, or a certificate's key) and must be on the SM2 curve.
+//!
+//! Memory: the `SecretKey` is cleared on drop, and SM4's round keys and GCM's hash key are too
+//! (the crates' `zeroize` features). The `sm2` crate's signing and decrypting keys, made for
+//! each signature or decryption, copy the secret scalar and do not clear their copy on drop;
+//! the RSA path (aws-lc) leaves no such copy. An empty sensitive field cannot be SM2-encrypted
+//! (the crate refuses an empty message): it fails with [`CryptoError::Encrypt`].
 
 use aes_gcm_sm4::aead::{Aead, KeyInit, Payload};
 use sm2::dsa::signature::{Signer as _, Verifier as _};
